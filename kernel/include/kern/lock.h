@@ -1,0 +1,63 @@
+/*
+ * lock.h: kernel mutexes, reader/writer locks and condition variables,
+ * built on the rumpuser lock hypercalls.
+ *
+ * A thread must hold a virtual CPU (be "scheduled") to call any of these.
+ * Blocking operations release the CPU while they wait (the hypercall does
+ * it through hyp_backend_unschedule) and hold it again on return.
+ * Spin mutexes never release the CPU; hold them only briefly and never
+ * sleep while holding one.
+ */
+#ifndef KERN_LOCK_H
+#define KERN_LOCK_H
+
+#include <kern/types.h>
+
+struct rumpuser_mtx;
+struct rumpuser_rw;
+struct rumpuser_cv;
+
+typedef struct kmutex {
+	struct rumpuser_mtx *mtx_hyp;
+} kmutex_t;
+
+typedef struct krwlock {
+	struct rumpuser_rw *rw_hyp;
+} krwlock_t;
+
+typedef struct kcondvar {
+	struct rumpuser_cv *cv_hyp;
+} kcondvar_t;
+
+typedef enum { MUTEX_DEFAULT, MUTEX_SPIN } kmutex_type_t;
+typedef enum { RW_READER = 0, RW_WRITER = 1 } krw_t;
+
+void	mutex_init(kmutex_t *m, kmutex_type_t type);
+void	mutex_destroy(kmutex_t *m);
+void	mutex_enter(kmutex_t *m);
+/* 1 when taken, 0 when busy. */
+int	mutex_tryenter(kmutex_t *m);
+void	mutex_exit(kmutex_t *m);
+/* True when the calling lwp owns m (default mutexes only). */
+bool	mutex_owned(kmutex_t *m);
+
+void	rw_init(krwlock_t *rw);
+void	rw_destroy(krwlock_t *rw);
+void	rw_enter(krwlock_t *rw, krw_t op);
+int	rw_tryenter(krwlock_t *rw, krw_t op);
+void	rw_exit(krwlock_t *rw);
+bool	rw_write_held(krwlock_t *rw);
+bool	rw_lock_held(krwlock_t *rw);
+
+void	cv_init(kcondvar_t *cv);
+void	cv_destroy(kcondvar_t *cv);
+/* Releases m, waits for a signal, retakes m. */
+void	cv_wait(kcondvar_t *cv, kmutex_t *m);
+/* As cv_wait with a relative timeout in nanoseconds (0: none);
+ * returns 0 when signalled, ETIMEDOUT on timeout. */
+int	cv_timedwait_ns(kcondvar_t *cv, kmutex_t *m, uint64_t timeout_ns);
+void	cv_signal(kcondvar_t *cv);
+void	cv_broadcast(kcondvar_t *cv);
+bool	cv_has_waiters(kcondvar_t *cv);
+
+#endif /* KERN_LOCK_H */

@@ -1,0 +1,76 @@
+/*
+ * mount.h: mounted file systems and file system types.
+ *
+ * A file system type is a struct vfsops registered with VFS_REGISTER();
+ * mount(2) finds it by name.  Each mount has one lock (mount_lock) that
+ * the VFS holds around every vnode operation on that mount: file systems
+ * rely on it instead of locks of their own.  (Coarse but correct with any
+ * number of virtual CPUs; finer locking can come per file system later.)
+ */
+#ifndef VFS_MOUNT_H
+#define VFS_MOUNT_H
+
+#include <kern/types.h>
+#include <kern/lock.h>
+#include <kern/component.h>
+
+struct vnode;
+
+/* File system statistics, filled by vfs_statfs (the VFS converts to the
+ * Linux struct statfs). */
+struct vfs_statfs {
+	uint64_t	f_type;		/* magic, e.g. TMPFS_MAGIC 0x01021994 */
+	uint64_t	f_bsize;
+	uint64_t	f_blocks, f_bfree, f_bavail;
+	uint64_t	f_files, f_ffree;
+	uint64_t	f_namelen;
+};
+
+/* mount(2) flags handled by the VFS (Linux values). */
+#define MS_RDONLY	0x0001
+#define MS_NOSUID	0x0002
+#define MS_NODEV	0x0004
+#define MS_NOEXEC	0x0008
+#define MS_REMOUNT	0x0020
+
+struct vfsops {
+	const char *vfs_name;		/* "tmpfs" */
+	/* Sets up mp (mnt_data) from source and data (a kernel copy of
+	 * the option string, may be NULL, e.g. "size=1m,mode=0755"). */
+	int	(*vfs_mount)(struct mount *mp, const char *source,
+		    const char *data);
+	/* The VFS has checked that no vnode other than the root is in
+	 * use (EBUSY otherwise) and has reclaimed cached vnodes. */
+	int	(*vfs_unmount)(struct mount *mp, int flags);
+	/* Cache key of the root directory. */
+	uint64_t (*vfs_rootkey)(struct mount *mp);
+	/* Fills vp (v_type, v_op, v_data) for key (cache miss). */
+	int	(*vfs_loadvnode)(struct mount *mp, struct vnode *vp,
+		    uint64_t key);
+	int	(*vfs_statfs)(struct mount *mp, struct vfs_statfs *sf);
+	int	(*vfs_sync)(struct mount *mp);
+};
+
+#define VFS_REGISTER(ops)	__link_set_add(vfsops, ops, ops)
+
+struct mount {
+	const struct vfsops	*mnt_op;
+	void			*mnt_data;	/* file system's private */
+	struct vnode		*mnt_vnodecovered; /* NULL for the root fs */
+	struct vnode		*mnt_root;	/* referenced while mounted */
+	int			 mnt_flags;	/* MS_* */
+	kmutex_t		 mnt_lock;
+	struct lwp		*mnt_lockowner;	/* recursion support */
+	int			 mnt_lockdepth;
+	uint64_t		 mnt_dev;	/* st_dev of its files */
+	struct mount		*mnt_next;
+};
+
+/* The mount lock; recursive for the owning lwp. */
+void	mount_lock(struct mount *mp);
+void	mount_unlock(struct mount *mp);
+
+/* The root file system's root vnode (not referenced). */
+extern struct vnode *rootvnode;
+
+#endif /* VFS_MOUNT_H */
