@@ -1,0 +1,205 @@
+/*
+ * rumpuser_bio.c: asynchronous block I/O.
+ *
+ * rumpuser_bio() queues the request and returns; a small fixed pool of
+ * host threads performs it and calls biodone.  The workers are plain host
+ * threads without an lwp or a rump CPU: the kernel's biodone schedules
+ * itself, as the interface says, so the workers never touch the scheduler.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <rump/rumpuser.h>
+
+#include "rumpuser_posix.h"
+
+/* Enough to keep a few requests in flight per disk; more would only
+ * compete with the kernel's own threads for host CPUs. */
+#define BIO_NWORKERS	4
+
+struct bioreq {
+	struct bioreq *next;
+	int fd;
+	int op;
+	void *data;
+	size_t dlen;
+	int64_t off;
+	rump_biodone_fn biodone;
+	void *donearg;
+};
+
+static pthread_mutex_t bioq_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bioq_cv = PTHREAD_COND_INITIALIZER;
+static struct bioreq *bioq_head, **bioq_tail = &bioq_head;
+static int bio_nworkers;	/* 0: pool not started (in this process) */
+static int bio_atfork_done;
+
+static void
+bio_perform(struct bioreq *req)
+{
+	size_t done = 0;
+	ssize_t n;
+	int error = 0;
+
+	if ((req->op & (RUMPUSER_BIO_READ | RUMPUSER_BIO_WRITE)) !=
+	    RUMPUSER_BIO_READ &&
+	    (req->op & (RUMPUSER_BIO_READ | RUMPUSER_BIO_WRITE)) !=
+	    RUMPUSER_BIO_WRITE) {
+		error = EINVAL;
+		goto out;
+	}
+	/* The host may transfer less than asked (signals, huge requests):
+	 * continue until done, end of file or an error. */
+	while (done < req->dlen) {
+		if (req->op & RUMPUSER_BIO_READ)
+			n = pread(req->fd, (char *)req->data + done,
+			    req->dlen - done, (off_t)(req->off + (int64_t)done));
+		else
+			n = pwrite(req->fd, (const char *)req->data + done,
+			    req->dlen - done, (off_t)(req->off + (int64_t)done));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			error = errno;
+			break;
+		}
+		if (n == 0) {
+			/* A read at end of file is a short transfer; a write
+			 * that makes no progress would loop forever. */
+			if (req->op & RUMPUSER_BIO_WRITE)
+				error = EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (error == 0 && (req->op & RUMPUSER_BIO_WRITE) &&
+	    (req->op & RUMPUSER_BIO_SYNC)) {
+		if (fdatasync(req->fd) == -1)
+			error = errno;
+	}
+ out:
+	req->biodone(req->donearg, done, rumpuser__errtrans(error));
+}
+
+static void *
+bio_worker(void *arg)
+{
+	struct bioreq *req;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&bioq_mtx);
+		while (bioq_head == NULL)
+			pthread_cond_wait(&bioq_cv, &bioq_mtx);
+		req = bioq_head;
+		bioq_head = req->next;
+		if (bioq_head == NULL)
+			bioq_tail = &bioq_head;
+		pthread_mutex_unlock(&bioq_mtx);
+
+		bio_perform(req);
+		free(req);
+	}
+	return NULL;
+}
+
+/*
+ * fork() copies neither the workers nor a consistent queue lock: hold the
+ * lock across fork and let the child start its own pool on demand.
+ * Requests queued in the parent stay the parent's.
+ */
+static void
+bio_prefork(void)
+{
+
+	pthread_mutex_lock(&bioq_mtx);
+}
+
+static void
+bio_postfork_parent(void)
+{
+
+	pthread_mutex_unlock(&bioq_mtx);
+}
+
+static void
+bio_postfork_child(void)
+{
+	struct bioreq *req;
+
+	while ((req = bioq_head) != NULL) {
+		bioq_head = req->next;
+		free(req);
+	}
+	bioq_tail = &bioq_head;
+	bio_nworkers = 0;
+	pthread_mutex_unlock(&bioq_mtx);
+}
+
+/* Called with bioq_mtx held. */
+static void
+bio_start_pool(void)
+{
+	pthread_attr_t attr;
+	pthread_t pt;
+	int error;
+
+	if (!bio_atfork_done) {
+		error = pthread_atfork(bio_prefork, bio_postfork_parent,
+		    bio_postfork_child);
+		if (error != 0)
+			rumpuser__fatal("bio: pthread_atfork", error);
+		bio_atfork_done = 1;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (bio_nworkers < BIO_NWORKERS) {
+		error = pthread_create(&pt, &attr, bio_worker, NULL);
+		if (error != 0) {
+			/* One worker is enough to make progress. */
+			if (bio_nworkers > 0)
+				break;
+			rumpuser__fatal("bio: pthread_create", error);
+		}
+		pthread_setname_np(pt, "rumpuser_bio");
+		bio_nworkers++;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+void
+rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off,
+    rump_biodone_fn biodone, void *donearg)
+{
+	struct bioreq *req;
+
+	/* A void hypercall cannot report ENOMEM, and calling biodone from
+	 * here, on a thread that holds a rump CPU, would break its
+	 * contract: running out of memory here is fatal. */
+	req = malloc(sizeof(*req));
+	if (req == NULL)
+		rumpuser__fatal("bio: malloc", ENOMEM);
+	req->next = NULL;
+	req->fd = fd;
+	req->op = op;
+	req->data = data;
+	req->dlen = dlen;
+	req->off = off;
+	req->biodone = biodone;
+	req->donearg = donearg;
+
+	pthread_mutex_lock(&bioq_mtx);
+	if (bio_nworkers == 0)
+		bio_start_pool();
+	*bioq_tail = req;
+	bioq_tail = &req->next;
+	pthread_cond_signal(&bioq_cv);
+	pthread_mutex_unlock(&bioq_mtx);
+}
