@@ -12,8 +12,9 @@
  *
  * Rules that hold for every call below:
  *  - An int-returning hypercall returns 0 on success or an errno value in
- *    NetBSD numbering (1..34 equal Linux; e.g. EAGAIN 35, ETIMEDOUT 60,
- *    ENAMETOOLONG 63, ENOSYS 78).
+ *    NetBSD numbering: 1..34 equal Linux except 11 (NetBSD EDEADLK,
+ *    Linux EAGAIN); above that they differ, e.g. EAGAIN 35, ETIMEDOUT 60,
+ *    ENAMETOOLONG 63, ENOSYS 78.
  *  - A void hypercall never fails; on an unrecoverable host error the
  *    platform aborts the process or VM.
  *  - Hypercalls are entered holding a rump virtual CPU.  A call that may

@@ -8,7 +8,7 @@
  * rump_lwproc_switch() binds another lwp to the calling host thread and
  * rump_lwproc_releaselwp() destroys the current one (the process goes when
  * its last lwp does).  A host thread with no bound lwp gets a temporary
- * one in proc0 for the duration of each kernel entry.
+ * one in proc1 for the duration of each kernel entry.
  */
 #ifndef KERN_PROC_H
 #define KERN_PROC_H
@@ -32,7 +32,7 @@ struct cwdinfo;		/* owned by the VFS faction */
 
 struct proc {
 	pid_t		 p_pid;
-	struct proc	*p_pptr;	/* parent (proc0 for orphans) */
+	struct proc	*p_pptr;	/* parent (proc1 for orphans) */
 	kmutex_t	 p_lock;	/* protects p_cred, p_nlwps */
 	struct kauth_cred p_cred;
 	int		 p_nlwps;
@@ -40,6 +40,10 @@ struct proc {
 	struct cwdinfo	*p_cwdi;	/* cwd, root, umask, VFS */
 	char		 p_comm[32];
 	struct proc	*p_next;	/* all-process list */
+	int		 p_stat;	/* PS_*, read atomically */
+#define PS_NEW		1	/* being created: fork hooks running */
+#define PS_ACTIVE	2
+#define PS_EXITING	3	/* last lwp gone: exit hooks running */
 };
 
 struct lwp {
@@ -49,10 +53,17 @@ struct lwp {
 #define LW_IMPLICIT	0x01	/* temporary lwp of an unbound host thread */
 #define LW_SYSTEM	0x02	/* kernel thread */
 	struct cpu_info	*l_cpu;		/* the virtual CPU while scheduled */
-	struct lwp	*l_next;	/* all-lwp list */
+	struct lwp	*l_next;	/* free list of implicit lwps */
+	/* Scheduler private. */
+	int		 l_schednest;	/* depth of nested rump_schedule() */
+	int		 l_cpuhint;	/* CPU index last run on */
+	int		 l_blocked;	/* in blocking hypercalls, CPU given up */
 };
 
+/* proc0: pid 0, the kernel threads.  proc1: pid 1, "init", the parent of
+ * orphans and the process of implicit lwps.  Neither ever exits. */
 extern struct proc proc0;
+extern struct proc proc1;
 
 /* The lwp bound to the calling host thread (never NULL in kernel code). */
 struct lwp	*curlwp_get(void);
@@ -65,7 +76,8 @@ bool		 cred_is_superuser(const struct kauth_cred *cred);
 /* True when gid is the egid or in the supplementary groups of cred. */
 bool		 cred_groupmember(const struct kauth_cred *cred, gid_t gid);
 
-/* Finds a live process; NULL if none. Caller must be scheduled. */
+/* Finds a live process; NULL if none. Caller must be scheduled.  The
+ * process may exit afterwards unless it is the caller's own. */
 struct proc	*proc_find(pid_t pid);
 
 /*
@@ -74,7 +86,13 @@ struct proc	*proc_find(pid_t pid);
  * kernel context.  fork: set up child state from parent according to the
  * rfork flags (RUMP_RFFDG copy, RUMP_RFCFDG clean, neither: share);
  * returns 0 or an errno, on error earlier hooks' exit is called.
- * exit: release all state of p (p is about to be freed).
+ * exit: release all state of p (p is about to be freed); called with
+ * curlwp still the last lwp of p (when unwinding a failed fork: the
+ * forking lwp, with p not yet running).
+ * Hooks run in link-set order (exit hooks in reverse).  proc0 and proc1
+ * are made at boot before any component and never see a fork hook: a
+ * subsystem creates their state on first use (their p_fd and p_cwdi
+ * start NULL), and a fork hook whose parent has none yet does the same.
  */
 struct proc_hook {
 	const char *ph_name;

@@ -115,6 +115,7 @@ int	copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done);
 #define SYS_pipe2		293
 #define SYS_renameat2		316
 #define SYS_faccessat2		439
+#define SYS_fchmodat2		452
 #define SYS_MAXSYSCALL		512
 
 #endif /* KERN_SYSCALL_H */

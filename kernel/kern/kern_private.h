@@ -1,0 +1,65 @@
+/*
+ * kern_private.h: interfaces between the files of the base kernel
+ * (librump.a) that nothing outside kernel/kern may use.
+ */
+#ifndef KERN_KERN_PRIVATE_H
+#define KERN_KERN_PRIVATE_H
+
+#include <kern/types.h>
+#include <kern/proc.h>
+
+/* Largest number of virtual CPUs (RUMP_NCPU is clamped to 1..MAXCPUS). */
+#define MAXCPUS		64
+
+/*
+ * Boot steps, in the order rump_init() runs them.  Each returns 0 or a
+ * kernel errno where it can fail.
+ */
+int	param_init(void);			/* param.c */
+void	kmem_init(uint64_t limit);		/* kmem.c */
+int	sched_init(int ncpu);			/* scheduler.c */
+int	lwproc_init(void);			/* lwproc.c */
+void	syscall_init(void);			/* syscall.c */
+void	cprng_init(void);			/* cprng.c */
+void	callout_subsys_init(void);		/* callout.c */
+int	callout_start(void);			/* callout.c */
+
+/* init.c: true once rump_init() has succeeded. */
+bool	kernel_booted(void);
+
+/*
+ * Scheduler internals (scheduler.c), used by lwproc.c.  All are called
+ * scheduled (holding a virtual CPU).
+ */
+/* Binds l (an lwp not bound to any thread) to the calling thread in
+ * place of its current lwp, handing over the virtual CPU.  An implicit
+ * lwp switched away from goes back to the free list. */
+void	sched_switch(struct lwp *l);
+/* Binds a fresh implicit lwp of proc1 in place of the current one (which
+ * stays allocated, unbound, unless it is itself implicit: then nothing
+ * changes). */
+void	sched_switch_implicit(void);
+
+/* The upcalls around blocking hypercalls (hyp_backend_*). */
+void	sched_backend_unschedule(int nlocks, int *countp, void *interlock);
+void	sched_backend_schedule(int nlocks, void *interlock);
+
+/* lwproc.c internals. */
+/* A new lwp of p (counted in p_nlwps), or NULL when out of memory. */
+struct lwp *lwp_create(struct proc *p, int flags);
+/* Destroys l, never bound to a thread, of a process that keeps other
+ * lwps (a kernel thread that failed to start). */
+void	lwp_destroy(struct lwp *l);
+/* A new lwp id, unique among all live lwps. */
+int	lwp_newlid(void);
+/* The parent's pid of p. */
+pid_t	proc_getppid(struct proc *p);
+
+/* The lwproc upcalls that are not the public functions themselves. */
+int	lwproc_hyp_rfork(void *client, int flags, const char *comm);
+int	lwproc_hyp_newlwp(pid_t pid);
+pid_t	lwproc_hyp_getpid(void);
+void	lwproc_hyp_lwpexit(void);
+void	lwproc_hyp_execnotify(const char *comm);
+
+#endif /* KERN_KERN_PRIVATE_H */

@@ -1,0 +1,179 @@
+/*
+ * lock.c: kernel mutexes, reader/writer locks and condition variables
+ * over the rumpuser lock hypercalls.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/libkern.h>
+#include <kern/lock.h>
+#include <kern/proc.h>
+#include <kern/hyp.h>
+
+void
+mutex_init(kmutex_t *m, kmutex_type_t type)
+{
+
+	rumpuser_mutex_init(&m->mtx_hyp, type == MUTEX_SPIN ?
+	    RUMPUSER_MTX_SPIN : RUMPUSER_MTX_KMUTEX);
+}
+
+void
+mutex_destroy(kmutex_t *m)
+{
+
+	rumpuser_mutex_destroy(m->mtx_hyp);
+	m->mtx_hyp = NULL;
+}
+
+void
+mutex_enter(kmutex_t *m)
+{
+
+	/* The hypercall gives up the CPU only if it has to wait, and
+	 * never for a spin mutex. */
+	rumpuser_mutex_enter(m->mtx_hyp);
+}
+
+int
+mutex_tryenter(kmutex_t *m)
+{
+
+	return rumpuser_mutex_tryenter(m->mtx_hyp) == 0;
+}
+
+void
+mutex_exit(kmutex_t *m)
+{
+
+	rumpuser_mutex_exit(m->mtx_hyp);
+}
+
+bool
+mutex_owned(kmutex_t *m)
+{
+	struct lwp *owner;
+
+	rumpuser_mutex_owner(m->mtx_hyp, &owner);
+	return owner != NULL && owner == curlwp;
+}
+
+void
+rw_init(krwlock_t *rw)
+{
+
+	rumpuser_rw_init(&rw->rw_hyp);
+}
+
+void
+rw_destroy(krwlock_t *rw)
+{
+
+	rumpuser_rw_destroy(rw->rw_hyp);
+	rw->rw_hyp = NULL;
+}
+
+void
+rw_enter(krwlock_t *rw, krw_t op)
+{
+
+	rumpuser_rw_enter(op == RW_WRITER ? RUMPUSER_RW_WRITER :
+	    RUMPUSER_RW_READER, rw->rw_hyp);
+}
+
+int
+rw_tryenter(krwlock_t *rw, krw_t op)
+{
+
+	return rumpuser_rw_tryenter(op == RW_WRITER ? RUMPUSER_RW_WRITER :
+	    RUMPUSER_RW_READER, rw->rw_hyp) == 0;
+}
+
+void
+rw_exit(krwlock_t *rw)
+{
+
+	rumpuser_rw_exit(rw->rw_hyp);
+}
+
+bool
+rw_write_held(krwlock_t *rw)
+{
+	int held;
+
+	rumpuser_rw_held(RUMPUSER_RW_WRITER, rw->rw_hyp, &held);
+	return held != 0;
+}
+
+bool
+rw_lock_held(krwlock_t *rw)
+{
+	int held;
+
+	rumpuser_rw_held(RUMPUSER_RW_WRITER, rw->rw_hyp, &held);
+	if (held)
+		return true;
+	rumpuser_rw_held(RUMPUSER_RW_READER, rw->rw_hyp, &held);
+	return held != 0;
+}
+
+void
+cv_init(kcondvar_t *cv)
+{
+
+	rumpuser_cv_init(&cv->cv_hyp);
+}
+
+void
+cv_destroy(kcondvar_t *cv)
+{
+
+	rumpuser_cv_destroy(cv->cv_hyp);
+	cv->cv_hyp = NULL;
+}
+
+void
+cv_wait(kcondvar_t *cv, kmutex_t *m)
+{
+
+	rumpuser_cv_wait(cv->cv_hyp, m->mtx_hyp);
+}
+
+#define NSEC_PER_SEC	1000000000ULL
+
+int
+cv_timedwait_ns(kcondvar_t *cv, kmutex_t *m, uint64_t timeout_ns)
+{
+	int error;
+
+	if (timeout_ns == 0) {
+		cv_wait(cv, m);
+		return 0;
+	}
+	error = rumpuser_cv_timedwait(cv->cv_hyp, m->mtx_hyp,
+	    (int64_t)(timeout_ns / NSEC_PER_SEC),
+	    (int64_t)(timeout_ns % NSEC_PER_SEC));
+	return error == 0 ? 0 : hyp_errno(error);
+}
+
+void
+cv_signal(kcondvar_t *cv)
+{
+
+	rumpuser_cv_signal(cv->cv_hyp);
+}
+
+void
+cv_broadcast(kcondvar_t *cv)
+{
+
+	rumpuser_cv_broadcast(cv->cv_hyp);
+}
+
+bool
+cv_has_waiters(kcondvar_t *cv)
+{
+	int waiters;
+
+	rumpuser_cv_has_waiters(cv->cv_hyp, &waiters);
+	return waiters != 0;
+}
