@@ -1,0 +1,110 @@
+# Makefile: strata's top-level entry point.
+#
+#   make                 build and install every layer into build/prefix
+#   make demo            ... and run the demo
+#   make check           ... and build and run the tests (Kyua)
+#   make help            targets and variables
+#
+# This file only sequences the layers.  Each layer has its own, standalone
+# entry point (kernel/Makefile, platform/<name>/Makefile, apps/Makefile)
+# and consumes lower layers only as installed prefixes, so any of them can
+# equally be built by hand, by a package build, or against a prefix
+# installed elsewhere.
+
+# Whether the user pointed us at already-installed lower layers has to be
+# known before mk/config.mk fills in the defaults: if so, those layers are
+# not built here at all.
+KERNEL_GIVEN   := $(filter-out undefined,$(origin KERNEL_PREFIX))
+PLATFORM_GIVEN := $(filter-out undefined,$(origin PLATFORM_PREFIX))
+
+include $(dir $(lastword $(MAKEFILE_LIST)))mk/config.mk
+
+# Kernel tests are linked once per platform named here (ISSUE 3: "posix
+# fiber"); platform tests run for each of these and for PLATFORM.
+KERNEL_TEST_PLATFORMS ?= posix
+TEST_PLATFORMS := $(sort $(PLATFORM) $(KERNEL_TEST_PLATFORMS))
+
+# Every layer gets the same absolute paths: the user's O=, PREFIX= may be
+# relative, and a sub-make runs in another directory.  (Toolchain and flag
+# variables reach sub-makes through MAKEFLAGS as usual.)
+PATHS := O=$(O) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
+	KERNEL_PREFIX=$(KERNEL_PREFIX) PLATFORM_PREFIX=$(PLATFORM_PREFIX) \
+	PLATFORM=$(PLATFORM) KERNEL_TEST_PLATFORMS='$(KERNEL_TEST_PLATFORMS)'
+layer_make = $(MAKE) -C $(TOPDIR)/$(1) $(PATHS)
+tests_make = $(MAKE) -f $(MKDIR)/tests.mk $(PATHS)
+
+# What each target needs installed on the machine.  Only pkg-config may be
+# missing on a fresh Debian 12 (gcc, make and binutils come together);
+# make check also needs Kyua and ATF.
+BUILD_DEPS := cmd:$(firstword $(PKG_CONFIG)):pkgconf
+CHECK_DEPS := $(BUILD_DEPS) cmd:kyua:kyua cmd:atf-sh:atf-sh \
+	file:/usr/include/atf-c.h:libatf-dev
+
+.PHONY: all install kernel platform apps demo tests check clean help need-build \
+	$(addprefix platform-,$(TEST_PLATFORMS))
+.DEFAULT_GOAL := all
+
+all: apps
+
+# Building installs (into build/prefix unless told otherwise).
+install: all
+
+need-build:
+	@$(SHELL) $(MKDIR)/need.sh $(BUILD_DEPS)
+
+kernel: | need-build
+	+$(Q)$(call layer_make,kernel)
+
+# A platform is built against the kernel installed just before, unless
+# KERNEL_PREFIX names one already installed: then no kernel file is touched.
+platform: platform-$(PLATFORM)
+$(addprefix platform-,$(TEST_PLATFORMS)): platform-%: $(if $(KERNEL_GIVEN),,kernel) | need-build
+	@test -f $(TOPDIR)/platform/$*/Makefile || { echo "no platform/$*/Makefile" >&2; exit 1; }
+	+$(Q)$(call layer_make,platform/$*)
+
+apps: $(if $(KERNEL_GIVEN),,kernel) $(if $(PLATFORM_GIVEN),,platform-$(PLATFORM)) | need-build
+	+$(Q)$(call layer_make,apps)
+
+demo: apps
+	$(INSTDIR)/bin/strata-demo
+
+# The tests need every platform they link against installed.
+tests: apps $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(TEST_PLATFORMS)))
+	+$(Q)$(tests_make) all
+
+# Dependencies first (they may be installed now), then build, then run.
+# The last line printed is "N passed, N failed[, N skipped]".
+check:
+	@$(SHELL) $(MKDIR)/need.sh $(CHECK_DEPS)
+	+@$(MAKE) -f $(firstword $(MAKEFILE_LIST)) tests
+	+@$(tests_make) run
+
+clean:
+	rm -rf $(O)
+
+help:
+	@sed -n '/^## help/,$$s/^#\( \|$$\)//p' $(firstword $(MAKEFILE_LIST))
+
+## help
+# Targets:
+#   all (default)  build kernel, platform and apps; install into PREFIX
+#   kernel         build and install the kernel layer only
+#   platform       build and install platform/$(PLATFORM) (needs a kernel)
+#   apps           build and install the applications (needs both)
+#   demo           all, then run PREFIX/bin/strata-demo
+#   tests          all, then build the test programs under O/tests
+#   check          install test dependencies if root, build, run Kyua;
+#                  prints "N passed, N failed", fails if any test failed
+#   clean          remove O
+# Variables:
+#   O=dir          build root (default: build)
+#   PREFIX=dir     install prefix (default: O/prefix); DESTDIR=dir stages
+#   V=1            show full command lines
+#   CC AR NM OBJCOPY LD CROSS_COMPILE   toolchain (CROSS_COMPILE prefixes
+#                  gcc, ar, nm, objcopy, ld)
+#   CFLAGS CPPFLAGS LDFLAGS             appended to the build's own flags
+#   WERROR=1       add -Werror (default on when CI is set)
+#   PLATFORM=name  platform/<name> to build (default: posix)
+#   KERNEL_PREFIX=dir    use this installed kernel, build none
+#   PLATFORM_PREFIX=dir  use this installed platform, build none
+#   KERNEL_TEST_PLATFORMS="posix ..."  platforms the kernel tests run on

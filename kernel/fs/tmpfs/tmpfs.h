@@ -1,0 +1,194 @@
+/*
+ * tmpfs.h: private interfaces of the tmpfs component.
+ *
+ * A tmpfs keeps every file in kernel memory.  Each file is a struct
+ * tmpfs_node; the VFS's cache key for a file is the node's address, and a
+ * node points back to its vnode while one exists.  All functions here are
+ * called with the mount lock held (see vfs/mount.h), which is the only
+ * locking tmpfs needs.
+ *
+ * Memory: everything a mount allocates goes through tmpfs_mem_alloc(),
+ * which charges it to the mount and enforces the size= limit.  A node is
+ * freed when it has no names left and no vnode (vop_reclaim), or when the
+ * file system is unmounted.
+ */
+#ifndef FS_TMPFS_TMPFS_H
+#define FS_TMPFS_TMPFS_H
+
+#include <kern/types.h>
+#include <vfs/vnode.h>
+#include <vfs/mount.h>
+
+#define TMPFS_MAGIC		0x01021994	/* statfs f_type, as Linux */
+#define TMPFS_PAGE_SHIFT	12
+#define TMPFS_PAGE_SIZE		(1u << TMPFS_PAGE_SHIFT)
+#define TMPFS_PAGE_MASK		((uint64_t)TMPFS_PAGE_SIZE - 1)
+/* Largest file size: what a signed 64-bit offset can address. */
+#define TMPFS_MAXFILESIZE	((uint64_t)INT64_MAX)
+/* Sizes reported for directories, as Linux tmpfs ("bogo" dirent size). */
+#define TMPFS_DIRENT_SIZE	20
+/* nlink ceiling: st_nlink is wide, but links and subdirectories beyond
+ * this are more likely a runaway program than a need. */
+#define TMPFS_LINK_MAX		0xffffffffu
+
+/* Mode bits (not in the kernel headers: the VFS passes permissions only). */
+#define TMPFS_S_ISUID		04000
+#define TMPFS_S_ISGID		02000
+#define TMPFS_S_ISVTX		01000
+#define TMPFS_ALLPERMS		07777
+#define TMPFS_ROOT_MODE		(0777 | TMPFS_S_ISVTX)	/* Linux default */
+
+#define TMPFS_NODE_MAGIC	0x746d7066u	/* "tmpf": live node */
+
+struct tmpfs_mount;
+struct tmpfs_node;
+
+/* One name in a directory.  Entries are kept in a list in the order of
+ * their readdir cookies (insertion order) and in a hash table by name. */
+struct tmpfs_dirent {
+	struct tmpfs_dirent	*td_next, *td_prev;	/* cookie order */
+	struct tmpfs_dirent	*td_hnext;		/* hash chain */
+	struct tmpfs_node	*td_node;
+	uint64_t		 td_cookie;		/* readdir offset */
+	uint32_t		 td_hash;
+	uint16_t		 td_namelen;
+	char			 td_name[];		/* NUL-terminated */
+};
+
+struct tmpfs_dir {
+	struct tmpfs_node	*td_parent;	/* NULL once removed */
+	struct tmpfs_dirent	*td_first, *td_last;
+	struct tmpfs_dirent	**td_hashtab;
+	uint32_t		 td_hashsize;	/* buckets, power of 2 or 0 */
+	uint64_t		 td_nentries;
+	uint64_t		 td_nextcookie;
+	/* Readdir cursor: the first entry with cookie >= td_rdoff is
+	 * td_rdent (NULL: none yet), so sequential reads start in O(1). */
+	bool			 td_rdvalid;
+	uint64_t		 td_rdoff;
+	struct tmpfs_dirent	*td_rdent;
+};
+
+struct tmpfs_reg {
+	void			*tr_root;	/* page tree, see tmpfs_data.c */
+	int			 tr_height;
+	uint64_t		 tr_npages;	/* data pages allocated */
+};
+
+struct tmpfs_lnk {
+	char			*tl_target;	/* NUL-terminated */
+	size_t			 tl_len;
+};
+
+struct tmpfs_node {
+	uint32_t		 tn_magic;
+	enum vtype		 tn_type;
+	mode_t			 tn_mode;	/* permission bits only */
+	uid_t			 tn_uid;
+	gid_t			 tn_gid;
+	nlink_t			 tn_nlink;
+	dev_t			 tn_rdev;
+	ino_t			 tn_ino;
+	uint64_t		 tn_size;
+	struct timespec		 tn_atime, tn_mtime, tn_ctime;
+	struct vnode		*tn_vnode;	/* NULL when none */
+	struct tmpfs_mount	*tn_tmp;
+	struct tmpfs_node	*tn_allnext, *tn_allprev;
+	union {
+		struct tmpfs_dir dir;
+		struct tmpfs_reg reg;
+		struct tmpfs_lnk lnk;
+	} tn_u;
+};
+#define tn_dir	tn_u.dir
+#define tn_reg	tn_u.reg
+#define tn_lnk	tn_u.lnk
+
+struct tmpfs_mount {
+	struct mount		*tm_mp;
+	struct tmpfs_node	*tm_root;
+	uint64_t		 tm_limit;	/* bytes, 0: only kmem's limit */
+	uint64_t		 tm_used;	/* bytes charged */
+	uint64_t		 tm_maxnodes;	/* 0: unlimited */
+	uint64_t		 tm_nodes;
+	uint64_t		 tm_pages;	/* data pages of all files */
+	ino_t			 tm_nextino;
+	struct tmpfs_node	*tm_allnodes;	/* every live node */
+};
+
+/* Mount options (tmpfs_mntopts.c). */
+struct tmpfs_args {
+	uint64_t	ta_size;	/* 0: unlimited */
+	uint64_t	ta_nr_inodes;	/* 0: unlimited */
+	mode_t		ta_mode;
+	uid_t		ta_uid;
+	gid_t		ta_gid;
+	unsigned	ta_set;		/* which options were given */
+#define TMPFS_ARG_SIZE		0x01
+#define TMPFS_ARG_NR_INODES	0x02
+#define TMPFS_ARG_MODE		0x04
+#define TMPFS_ARG_UID		0x08
+#define TMPFS_ARG_GID		0x10
+};
+int	tmpfs_parse_args(const char *data, struct tmpfs_args *ta);
+
+/* Memory charged to a mount (tmpfs_node.c).  NULL past the size limit or
+ * when kmem is exhausted; callers report ENOSPC. */
+void	*tmpfs_mem_alloc(struct tmpfs_mount *tm, size_t size);
+void	*tmpfs_mem_zalloc(struct tmpfs_mount *tm, size_t size);
+void	 tmpfs_mem_free(struct tmpfs_mount *tm, void *p, size_t size);
+
+/* Nodes (tmpfs_node.c). */
+int	tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,
+	    uid_t uid, gid_t gid, dev_t rdev, struct tmpfs_node **tnp);
+void	tmpfs_node_free(struct tmpfs_node *tn);
+/* Frees the node if nothing refers to it any more (no name, no vnode). */
+void	tmpfs_node_release(struct tmpfs_node *tn);
+#define TMPFS_UPD_ATIME	0x1
+#define TMPFS_UPD_MTIME	0x2
+#define TMPFS_UPD_CTIME	0x4
+void	tmpfs_node_touch(struct tmpfs_node *tn, int what);
+int	tmpfs_node_vget(struct tmpfs_mount *tm, struct tmpfs_node *tn,
+	    struct vnode **vpp);
+static inline uint64_t
+tmpfs_node_key(const struct tmpfs_node *tn)
+{
+	return (uint64_t)(uintptr_t)tn;
+}
+static inline struct tmpfs_node *
+VP_TO_TMPFS(const struct vnode *vp)
+{
+	return vp->v_data;
+}
+
+/* Directories (tmpfs_dir.c). */
+void	tmpfs_dir_init(struct tmpfs_node *dn, struct tmpfs_node *parent);
+struct tmpfs_dirent *tmpfs_dir_lookup(struct tmpfs_node *dn,
+	    const char *name, size_t namelen);
+/* A dirent for name not yet in any directory (ENOSPC, ENAMETOOLONG). */
+int	tmpfs_dirent_alloc(struct tmpfs_mount *tm, const char *name,
+	    size_t namelen, struct tmpfs_dirent **dep);
+void	tmpfs_dirent_free(struct tmpfs_mount *tm, struct tmpfs_dirent *de);
+/* Links de (pointing at de->td_node) into dn with the next cookie.  Never
+ * fails: a hash table that cannot grow just gets longer chains. */
+void	tmpfs_dir_attach(struct tmpfs_node *dn, struct tmpfs_dirent *de,
+	    struct tmpfs_node *tn);
+/* Unlinks de from dn (the caller frees it and fixes link counts). */
+void	tmpfs_dir_detach(struct tmpfs_node *dn, struct tmpfs_dirent *de);
+/* Frees all entries and the hash table (node teardown only). */
+void	tmpfs_dir_destroy(struct tmpfs_node *dn);
+int	tmpfs_dir_readdir(struct tmpfs_node *dn, off_t off, filldir_fn fill,
+	    void *ctx);
+
+/* Regular file data (tmpfs_data.c). */
+int	tmpfs_data_read(struct tmpfs_node *tn, struct uio *uio);
+int	tmpfs_data_write(struct tmpfs_node *tn, struct uio *uio);
+/* Sets the size: frees pages past it and zeroes the tail of the last
+ * page, or extends sparsely.  Never fails for sizes <= the maximum. */
+void	tmpfs_data_truncate(struct tmpfs_node *tn, uint64_t size);
+void	tmpfs_data_destroy(struct tmpfs_node *tn);
+
+extern const struct vnodeops tmpfs_vnodeops;
+extern const struct vfsops tmpfs_vfsops;
+
+#endif /* FS_TMPFS_TMPFS_H */

@@ -1,0 +1,282 @@
+/*
+ * tmpfs_data.c: the contents of regular files.
+ *
+ * A file's data lives in 4 KiB pages allocated only where something was
+ * written, so files are sparse: a missing page reads as zeros.  Pages are
+ * found through a radix tree indexed by page number, each interior node a
+ * page-sized array of 512 pointers; the tree is only as tall as the
+ * highest page needs (height 0: the root is page 0 itself), and six
+ * levels cover every offset below 2^63.
+ *
+ * Invariant: bytes past the end of file in allocated pages are zero and
+ * there are no pages wholly past the end of file, so extending a file
+ * (by truncate or by writing beyond the end) needs no zeroing.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/libkern.h>
+#include <vfs/vnode.h>
+#include <vfs/mount.h>
+
+#include "tmpfs.h"
+
+#define RADIX_SHIFT	9
+#define RADIX_FANOUT	(1u << RADIX_SHIFT)
+#define RADIX_MASK	((uint64_t)RADIX_FANOUT - 1)
+#define RADIX_MAXHEIGHT	6
+
+struct tmpfs_radix {
+	void	*slot[RADIX_FANOUT];
+};
+
+/* True when page idx is within a tree of the given height. */
+static bool
+radix_fits(uint64_t idx, int height)
+{
+	return (idx >> (RADIX_SHIFT * height)) == 0;
+}
+
+static char *
+tmpfs_page_lookup(const struct tmpfs_reg *r, uint64_t idx)
+{
+	void *p;
+	int lvl;
+
+	if (!radix_fits(idx, r->tr_height))
+		return NULL;
+	p = r->tr_root;
+	for (lvl = r->tr_height; lvl > 0 && p != NULL; lvl--)
+		p = ((struct tmpfs_radix *)p)->slot[
+		    (idx >> (RADIX_SHIFT * (lvl - 1))) & RADIX_MASK];
+	return p;
+}
+
+/* Finds page idx, allocating it (zeroed) and any missing interior nodes. */
+static int
+tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
+{
+	struct tmpfs_mount *tm = tn->tn_tmp;
+	struct tmpfs_reg *r = &tn->tn_reg;
+	struct tmpfs_radix *n;
+	void **slotp;
+	int lvl;
+
+	while (!radix_fits(idx, r->tr_height)) {
+		KASSERT(r->tr_height < RADIX_MAXHEIGHT);
+		if (r->tr_root != NULL) {
+			n = tmpfs_mem_zalloc(tm, sizeof(*n));
+			if (n == NULL)
+				return ENOSPC;
+			n->slot[0] = r->tr_root;
+			r->tr_root = n;
+		}
+		r->tr_height++;
+	}
+	slotp = &r->tr_root;
+	for (lvl = r->tr_height; lvl > 0; lvl--) {
+		if (*slotp == NULL) {
+			n = tmpfs_mem_zalloc(tm, sizeof(*n));
+			if (n == NULL)
+				return ENOSPC;
+			*slotp = n;
+		}
+		n = *slotp;
+		slotp = &n->slot[(idx >> (RADIX_SHIFT * (lvl - 1))) &
+		    RADIX_MASK];
+	}
+	if (*slotp == NULL) {
+		*slotp = tmpfs_mem_zalloc(tm, TMPFS_PAGE_SIZE);
+		if (*slotp == NULL)
+			return ENOSPC;
+		r->tr_npages++;
+		tm->tm_pages++;
+	}
+	*pagep = *slotp;
+	return 0;
+}
+
+/*
+ * Frees the pages with index first..last (relative to the subtree at
+ * *slotp of height lvl) and every interior node left empty.
+ */
+static void
+tmpfs_free_range(struct tmpfs_node *tn, void **slotp, int lvl,
+    uint64_t first, uint64_t last)
+{
+	struct tmpfs_mount *tm = tn->tn_tmp;
+	struct tmpfs_radix *n = *slotp;
+	uint64_t lo, hi, i, base, cfirst, clast, span;
+	int shift;
+
+	if (n == NULL)
+		return;
+	if (lvl == 0) {
+		KASSERT(first == 0);
+		tmpfs_mem_free(tm, n, TMPFS_PAGE_SIZE);
+		*slotp = NULL;
+		tn->tn_reg.tr_npages--;
+		tm->tm_pages--;
+		return;
+	}
+	shift = RADIX_SHIFT * (lvl - 1);
+	span = (uint64_t)1 << shift;
+	lo = first >> shift;
+	hi = MIN(last >> shift, RADIX_MASK);
+	for (i = lo; i <= hi; i++) {
+		if (n->slot[i] == NULL)
+			continue;
+		base = i << shift;
+		cfirst = MAX(first, base) - base;
+		clast = MIN(last, base + span - 1) - base;
+		tmpfs_free_range(tn, &n->slot[i], lvl - 1, cfirst, clast);
+	}
+	for (i = 0; i < RADIX_FANOUT; i++)
+		if (n->slot[i] != NULL)
+			return;
+	tmpfs_mem_free(tm, n, sizeof(*n));
+	*slotp = NULL;
+}
+
+static void
+tmpfs_data_free_pages(struct tmpfs_node *tn, uint64_t first, uint64_t last)
+{
+	struct tmpfs_reg *r = &tn->tn_reg;
+	struct tmpfs_radix *n;
+	uint64_t cap_last;
+	int i;
+
+	if (!radix_fits(first, r->tr_height))
+		return;
+	cap_last = r->tr_height >= 64 / RADIX_SHIFT ? UINT64_MAX :
+	    ((uint64_t)1 << (RADIX_SHIFT * r->tr_height)) - 1;
+	tmpfs_free_range(tn, &r->tr_root, r->tr_height, first,
+	    MIN(last, cap_last));
+
+	/* Lower the tree while only its first slot is used. */
+	while (r->tr_height > 0 && r->tr_root != NULL) {
+		n = r->tr_root;
+		for (i = 1; i < (int)RADIX_FANOUT; i++)
+			if (n->slot[i] != NULL)
+				break;
+		if (i < (int)RADIX_FANOUT)
+			break;
+		r->tr_root = n->slot[0];
+		tmpfs_mem_free(tn->tn_tmp, n, sizeof(*n));
+		r->tr_height--;
+	}
+	if (r->tr_root == NULL)
+		r->tr_height = 0;
+}
+
+int
+tmpfs_data_read(struct tmpfs_node *tn, struct uio *uio)
+{
+	uint64_t off, n;
+	size_t before;
+	char *pg;
+	int error = 0;
+
+	KASSERT(tn->tn_type == VREG);
+	if (uio->uio_offset < 0)
+		return EINVAL;
+	while (uio->uio_resid > 0 && (uint64_t)uio->uio_offset < tn->tn_size) {
+		off = (uint64_t)uio->uio_offset;
+		n = TMPFS_PAGE_SIZE - (off & TMPFS_PAGE_MASK);
+		n = MIN(n, uio->uio_resid);
+		n = MIN(n, tn->tn_size - off);
+		before = uio->uio_resid;
+		pg = tmpfs_page_lookup(&tn->tn_reg, off >> TMPFS_PAGE_SHIFT);
+		if (pg != NULL)
+			error = uiomove(pg + (off & TMPFS_PAGE_MASK), n, uio);
+		else
+			error = uiomove_zero(n, uio);
+		if (error != 0 || uio->uio_resid == before)
+			break;
+	}
+	return error;
+}
+
+int
+tmpfs_data_write(struct tmpfs_node *tn, struct uio *uio)
+{
+	uint64_t start, off, n, idx, room;
+	size_t before, excess = 0;
+	char *pg;
+	int error = 0;
+
+	KASSERT(tn->tn_type == VREG);
+	if (uio->uio_offset < 0)
+		return EINVAL;
+	if (uio->uio_resid == 0)
+		return 0;
+	start = (uint64_t)uio->uio_offset;
+	if (start >= TMPFS_MAXFILESIZE)
+		return EFBIG;
+	/* Write what fits below the maximum size: a short write. */
+	room = TMPFS_MAXFILESIZE - start;
+	if (uio->uio_resid > room) {
+		excess = uio->uio_resid - room;
+		uio->uio_resid = room;
+	}
+
+	while (uio->uio_resid > 0) {
+		off = (uint64_t)uio->uio_offset;
+		idx = off >> TMPFS_PAGE_SHIFT;
+		n = TMPFS_PAGE_SIZE - (off & TMPFS_PAGE_MASK);
+		n = MIN(n, uio->uio_resid);
+		error = tmpfs_page_get(tn, idx, &pg);
+		if (error != 0) {
+			/* Drop interior nodes allocated for the page that
+			 * could not be had (there is no page at idx). */
+			tmpfs_data_free_pages(tn, idx, idx);
+			break;
+		}
+		before = uio->uio_resid;
+		error = uiomove(pg + (off & TMPFS_PAGE_MASK), n, uio);
+		if ((uint64_t)uio->uio_offset > tn->tn_size)
+			tn->tn_size = (uint64_t)uio->uio_offset;
+		if (error != 0 || uio->uio_resid == before)
+			break;
+	}
+	if (error != 0) {
+		/* Keep the invariant: no page wholly past end of file. */
+		tmpfs_data_free_pages(tn,
+		    howmany(tn->tn_size, TMPFS_PAGE_SIZE), UINT64_MAX);
+	}
+	uio->uio_resid += excess;
+	if ((uint64_t)uio->uio_offset > start) {
+		tmpfs_node_touch(tn, TMPFS_UPD_MTIME | TMPFS_UPD_CTIME);
+		error = 0;
+	}
+	return error;
+}
+
+void
+tmpfs_data_truncate(struct tmpfs_node *tn, uint64_t size)
+{
+	uint64_t tail;
+	char *pg;
+
+	KASSERT(tn->tn_type == VREG);
+	KASSERT(size <= TMPFS_MAXFILESIZE);
+	if (size < tn->tn_size) {
+		tmpfs_data_free_pages(tn, howmany(size, TMPFS_PAGE_SIZE),
+		    UINT64_MAX);
+		tail = size & TMPFS_PAGE_MASK;
+		if (tail != 0) {
+			pg = tmpfs_page_lookup(&tn->tn_reg,
+			    size >> TMPFS_PAGE_SHIFT);
+			if (pg != NULL)
+				memset(pg + tail, 0, TMPFS_PAGE_SIZE - tail);
+		}
+	}
+	tn->tn_size = size;
+}
+
+void
+tmpfs_data_destroy(struct tmpfs_node *tn)
+{
+	tmpfs_data_free_pages(tn, 0, UINT64_MAX);
+	KASSERT(tn->tn_reg.tr_npages == 0);
+	tn->tn_size = 0;
+}

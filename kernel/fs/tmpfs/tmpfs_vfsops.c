@@ -1,0 +1,197 @@
+/*
+ * tmpfs_vfsops.c: mounting, unmounting and statistics of tmpfs, and its
+ * registration with the VFS under the name "tmpfs".
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/libkern.h>
+#include <kern/kmem.h>
+#include <kern/proc.h>
+#include <vfs/vnode.h>
+#include <vfs/mount.h>
+
+#include "tmpfs.h"
+
+#define TMPFS_ROOT_INO		2
+/* Free space reported when neither size= nor the kernel's memory limit
+ * bounds the mount: "plenty" rather than 0, which programs would take
+ * for a full file system. */
+#define TMPFS_NOMINAL_FREE	((uint64_t)1 << 40)
+
+static int
+tmpfs_remount(struct tmpfs_mount *tm, const struct tmpfs_args *ta)
+{
+	uint64_t limit = tm->tm_limit, maxnodes = tm->tm_maxnodes;
+
+	/* As Linux: limits may change but not below what is in use; the
+	 * root's mode and owner are only set at mount time. */
+	if (ta->ta_set & TMPFS_ARG_SIZE) {
+		limit = roundup(ta->ta_size, TMPFS_PAGE_SIZE);
+		if (limit != 0 && limit < tm->tm_used)
+			return EINVAL;
+	}
+	if (ta->ta_set & TMPFS_ARG_NR_INODES) {
+		maxnodes = ta->ta_nr_inodes;
+		if (maxnodes != 0 && maxnodes < tm->tm_nodes)
+			return EINVAL;
+	}
+	tm->tm_limit = limit;
+	tm->tm_maxnodes = maxnodes;
+	return 0;
+}
+
+static int
+tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct tmpfs_mount *tm;
+	struct tmpfs_node *root;
+	struct tmpfs_args ta;
+	uid_t uid;
+	gid_t gid;
+	int error;
+
+	error = tmpfs_parse_args(data, &ta);
+	if (error != 0)
+		return error;
+	if ((mp->mnt_flags & MS_REMOUNT) && mp->mnt_data != NULL)
+		return tmpfs_remount(mp->mnt_data, &ta);
+	if (ta.ta_size > TMPFS_MAXFILESIZE)
+		return EINVAL;
+
+	tm = kmem_zalloc(sizeof(*tm), KM_SLEEP);
+	if (tm == NULL)
+		return ENOMEM;
+	tm->tm_mp = mp;
+	tm->tm_limit = roundup(ta.ta_size, TMPFS_PAGE_SIZE);
+	tm->tm_maxnodes = ta.ta_nr_inodes;
+	tm->tm_nextino = TMPFS_ROOT_INO;
+
+	/* Like Linux, the root belongs to whoever mounts unless told. */
+	uid = (ta.ta_set & TMPFS_ARG_UID) ? ta.ta_uid : cred->cr_euid;
+	gid = (ta.ta_set & TMPFS_ARG_GID) ? ta.ta_gid : cred->cr_egid;
+	error = tmpfs_node_alloc(tm, VDIR, ta.ta_mode, uid, gid, 0, &root);
+	if (error != 0) {
+		kmem_free(tm, sizeof(*tm));
+		return ENOMEM;
+	}
+	root->tn_dir.td_parent = root;	/* ".." of the root is itself */
+	root->tn_nlink = 2;
+	tm->tm_root = root;
+
+	mp->mnt_data = tm;
+	return 0;
+}
+
+static int
+tmpfs_unmount(struct mount *mp, int flags __unused)
+{
+	struct tmpfs_mount *tm = mp->mnt_data;
+	struct tmpfs_node *tn;
+
+	if (tm == NULL)
+		return 0;
+	/* The VFS has reclaimed every vnode but perhaps the root's; detach
+	 * any that remain so that a late reclaim finds no node to touch. */
+	while ((tn = tm->tm_allnodes) != NULL) {
+		if (tn->tn_vnode != NULL) {
+			tn->tn_vnode->v_data = NULL;
+			tn->tn_vnode = NULL;
+		}
+		tmpfs_node_free(tn);
+	}
+	KASSERTMSG(tm->tm_used == 0 && tm->tm_pages == 0,
+	    "tmpfs: %llu bytes, %llu pages left at unmount",
+	    (unsigned long long)tm->tm_used,
+	    (unsigned long long)tm->tm_pages);
+	kmem_free(tm, sizeof(*tm));
+	mp->mnt_data = NULL;
+	return 0;
+}
+
+static uint64_t
+tmpfs_rootkey(struct mount *mp)
+{
+	struct tmpfs_mount *tm = mp->mnt_data;
+
+	return tmpfs_node_key(tm->tm_root);
+}
+
+static int
+tmpfs_loadvnode(struct mount *mp, struct vnode *vp, uint64_t key)
+{
+	struct tmpfs_mount *tm = mp->mnt_data;
+	struct tmpfs_node *tn = (struct tmpfs_node *)(uintptr_t)key;
+
+	/* Keys come only from this file system, but a cheap check turns
+	 * a stale one into an error instead of memory corruption. */
+	if (tn == NULL || tn->tn_magic != TMPFS_NODE_MAGIC ||
+	    tn->tn_tmp != tm)
+		return ESTALE;
+	vp->v_type = tn->tn_type;
+	vp->v_op = &tmpfs_vnodeops;
+	vp->v_data = tn;
+	if (tn == tm->tm_root)
+		vp->v_flags |= VV_ROOT;
+	tn->tn_vnode = vp;
+	return 0;
+}
+
+static int
+tmpfs_statfs(struct mount *mp, struct vfs_statfs *sf)
+{
+	struct tmpfs_mount *tm = mp->mnt_data;
+	uint64_t total, avail, used, pernode;
+
+	if (tm->tm_limit != 0) {
+		total = tm->tm_limit;
+		used = MIN(tm->tm_used, total);
+		avail = total - used;
+	} else if (kmem_limit() != 0) {
+		/* Bounded only by the kernel's memory, shared with the rest
+		 * of the kernel. */
+		total = kmem_limit();
+		used = MIN(kmem_inuse(), total);
+		avail = total - used;
+	} else {
+		avail = TMPFS_NOMINAL_FREE;
+		total = tm->tm_used + avail;
+	}
+	memset(sf, 0, sizeof(*sf));
+	sf->f_type = TMPFS_MAGIC;
+	sf->f_bsize = TMPFS_PAGE_SIZE;
+	sf->f_blocks = total / TMPFS_PAGE_SIZE;
+	sf->f_bfree = avail / TMPFS_PAGE_SIZE;
+	sf->f_bavail = sf->f_bfree;
+	if (tm->tm_maxnodes != 0) {
+		sf->f_files = tm->tm_maxnodes;
+		sf->f_ffree = tm->tm_maxnodes - MIN(tm->tm_nodes,
+		    tm->tm_maxnodes);
+	} else {
+		/* Without nr_inodes, memory is the limit: a new empty file
+		 * costs a node and a name. */
+		pernode = sizeof(struct tmpfs_node) +
+		    sizeof(struct tmpfs_dirent) + 16;
+		sf->f_ffree = avail / pernode;
+		sf->f_files = tm->tm_nodes + sf->f_ffree;
+	}
+	sf->f_namelen = NAME_MAX;
+	return 0;
+}
+
+static int
+tmpfs_sync(struct mount *mp __unused)
+{
+	return 0;
+}
+
+const struct vfsops tmpfs_vfsops = {
+	.vfs_name	= "tmpfs",
+	.vfs_mount	= tmpfs_mount,
+	.vfs_unmount	= tmpfs_unmount,
+	.vfs_rootkey	= tmpfs_rootkey,
+	.vfs_loadvnode	= tmpfs_loadvnode,
+	.vfs_statfs	= tmpfs_statfs,
+	.vfs_sync	= tmpfs_sync,
+};
+VFS_REGISTER(tmpfs_vfsops);

@@ -1,0 +1,156 @@
+/*
+ * vfs.h: interfaces between the files of the VFS faction (kernel/vfs):
+ * the private side of mounts and the vnode cache, permission checks,
+ * and vnode helpers that take the mount lock around vnode operations.
+ * File systems use vnode.h and mount.h only.
+ *
+ * Lock order: mount_mutex (mount/umount) -> a file's f_offlock -> one
+ * mount lock -> vcache_lock (spin).  Code never holds two mount locks at
+ * once, and drops a vnode's last reference (vrele) only while holding no
+ * mount lock or the lock of that vnode's own mount.
+ */
+#ifndef VFS_VFS_H
+#define VFS_VFS_H
+
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/lock.h>
+#include <kern/proc.h>
+#include <vfs/vnode.h>
+#include <vfs/mount.h>
+
+struct stat;
+struct statfs;
+
+/*
+ * Mounts.  The VFS allocates a struct vfs_mount around each struct mount
+ * for the state file systems never see.
+ */
+struct vfs_mount {
+	struct mount	 vm_mount;
+	unsigned	 vm_nactive;	/* vnodes with references (vcache_lock) */
+	bool		 vm_detached;	/* lazily unmounted (vcache_lock) */
+	bool		 vm_finalizing;	/* last vnode gone, being freed */
+	int		 vm_umountflags;
+};
+#define VFS_MOUNT(mp)	container_of(mp, struct vfs_mount, vm_mount)
+
+/* Serialises mount(2), umount2(2) and the mount list. */
+extern kmutex_t mount_mutex;
+extern struct mount *mountlist;		/* mount_mutex */
+
+/* Finds a registered file system type by name (NULL if none). */
+const struct vfsops *vfs_getopsbyname(const char *name);
+/* Mounts a file system of type ops on covered (a referenced directory,
+ * consumed on success; NULL for the root).  Caller holds mount_mutex. */
+int	 vfs_domount(const struct vfsops *ops, struct vnode *covered,
+	    const char *source, const char *data, int flags,
+	    struct mount **mpp);
+/* Unmounts mp; the caller holds mount_mutex and one reference to
+ * mp->mnt_root, which this consumes. */
+int	 vfs_dounmount(struct mount *mp, int flags);
+/* Takes mp's lock only if no one, including the caller, holds it. */
+bool	 mount_trylock_fresh(struct mount *mp);
+/* Converts the file system's statistics for statfs(2). */
+int	 vfs_statfs_linux(struct mount *mp, struct statfs *sf);
+void	 vfs_syncall(void);
+/* Frees a lazily unmounted file system once its last vnode is gone. */
+void	 vfs_finalize_detached(struct mount *mp);
+
+/*
+ * Vnode cache internals.  vcache_lock protects v_usecount, the hash,
+ * the LRU of unreferenced vnodes, v_mountedhere and mnt_vnodecovered.
+ */
+extern kmutex_t vcache_lock;
+void	 vcache_init(void);
+/* vref() with vcache_lock held. */
+void	 vref_locked(struct vnode *vp);
+/* Reclaims every unreferenced vnode of mp; EBUSY (and nothing reclaimed)
+ * if a vnode other than mp's root is referenced or the root has more
+ * than rootrefs references.  Caller holds mp's lock. */
+int	 vcache_flush(struct mount *mp, unsigned rootrefs);
+/* Drops the mount's own reference to its root and reclaims it. Caller
+ * holds mp's lock and has flushed mp. */
+void	 vcache_reclaim_root(struct mount *mp);
+/* Reclaims everything of mp whatever the references (lazy unmount
+ * finalisation: nothing is referenced any more). */
+void	 vcache_purge(struct mount *mp);
+/* Crossing mount points: the root of the file system mounted on vp
+ * (referenced) or NULL; and for the root of a mounted file system, the
+ * vnode it covers (referenced) or NULL. */
+struct vnode *vcache_mountedroot(struct vnode *vp);
+struct vnode *vcache_coveredvnode(struct vnode *vp);
+
+/*
+ * Permission checks (vfs_access.c).  acc is a mask of VREAD, VWRITE,
+ * VEXEC (the values of R_OK, W_OK, X_OK).  All return 0 or an errno.
+ */
+#define VEXEC	1
+#define VWRITE	2
+#define VREAD	4
+int	 vaccess(const struct vattr *va, int acc,
+	    const struct kauth_cred *cred);
+/* vaccess on vp's attributes; mount lock held. */
+int	 vn_access_locked(struct vnode *vp, int acc,
+	    const struct kauth_cred *cred);
+int	 vn_access(struct vnode *vp, int acc, const struct kauth_cred *cred);
+/* Removing or renaming an entry of a sticky directory: EPERM unless the
+ * caller owns the file or the directory (or is root). */
+int	 vaccess_sticky(const struct vattr *dva, const struct vattr *va,
+	    const struct kauth_cred *cred);
+/* chmod: EPERM unless owner/root; *modep is adjusted (setgid cleared for
+ * a non-member).  */
+int	 vaccess_chmod(const struct vattr *va, mode_t *modep,
+	    const struct kauth_cred *cred);
+/* chown: (uid_t)-1 / (gid_t)-1 mean unchanged; fills setva (VA_UID,
+ * VA_GID, VA_MODE with set-id bits cleared for non-root). */
+int	 vaccess_chown(const struct vattr *va, uid_t uid, gid_t gid,
+	    const struct kauth_cred *cred, struct vattr *setva);
+/* utimensat: settimes is false for "now" (NULL times, UTIME_NOW). */
+int	 vaccess_utimes(const struct vattr *va, bool settimes,
+	    const struct kauth_cred *cred);
+/* EROFS when vp's file system is mounted read-only. */
+int	 vn_writechk(struct vnode *vp);
+/* Attributes for a new file in directory dva: owner, group (BSD rule
+ * for set-group-id directories) and mode after umask. */
+void	 vattr_newfile(const struct vattr *dva, enum vtype type, mode_t mode,
+	    const struct kauth_cred *cred, struct vattr *va);
+
+/*
+ * Vnode helpers (vfs_vnops.c): each takes and releases the mount lock
+ * unless it says _locked.
+ */
+int	 vn_getattr(struct vnode *vp, struct vattr *va);
+int	 vn_setattr_locked(struct vnode *vp, const struct vattr *va);
+int	 vn_stat(struct vnode *vp, struct stat *st);
+void	 vn_vattr_to_stat(struct vnode *vp, const struct vattr *va,
+	    struct stat *st);
+/* Looks name up in dvp with dvp's mount locked: handles nothing but
+ * plain names (no "." / ".."); does not cross mount points. */
+int	 vn_lookup_locked(struct vnode *dvp, const char *name, size_t len,
+	    struct vnode **vpp);
+/* true when directory vp has no entries but "." and ".."; locked. */
+int	 vn_dirempty_locked(struct vnode *vp, bool *emptyp);
+/* Symlink text into a kernel buffer (NUL-terminated, len incl. NUL). */
+int	 vn_readlink_kernel(struct vnode *vp, char *buf, size_t buflen,
+	    size_t *lenp);
+/* Copies a path argument in: EFAULT for NULL, ENAMETOOLONG, ENOENT for
+ * "" unless emptyok; buf has PATH_MAX bytes. */
+int	 vfs_copyinpath(const char *upath, char *buf, bool emptyok);
+/* A PATH_MAX buffer (NULL when out of memory); a few are kept in
+ * reserve for when memory runs out. */
+void	 vfs_pathbuf_init(void);
+char	*vfs_pathbuf_get(void);
+void	 vfs_pathbuf_put(char *buf);
+
+/* Calls of vnode operations that a file system may leave NULL. */
+static inline int
+VOP_GETATTR(struct vnode *vp, struct vattr *va)
+{
+	va->va_mask = 0;
+	return vp->v_op->vop_getattr(vp, va);
+}
+#define VOP_OPTIONAL(vp, op, err, ...)					\
+	((vp)->v_op->op != NULL ? (vp)->v_op->op(__VA_ARGS__) : (err))
+
+#endif /* VFS_VFS_H */

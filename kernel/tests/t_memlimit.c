@@ -1,0 +1,457 @@
+/*
+ * t_memlimit.c: running out of memory and space, and mounting.
+ *
+ * RUMP_MEMLIMIT caps kernel allocations: filling the tmpfs root must fail
+ * cleanly with ENOSPC or ENOMEM, and freeing the file must give the memory
+ * back.  A tmpfs mounted with size=1m must say ENOSPC past 1 MiB and report
+ * the limit in statfs.  mount/umount2 errors follow Linux.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#define TMPFS_MAGIC	0x01021994
+#define KiB		1024LL
+#define MiB		(1024LL * 1024)
+#define CHUNK		(64 * 1024)
+
+#define RL(x)		rl_((long)(x), #x, __FILE__, __LINE__)
+#define ERR(e, x)	err_((long)(x), (e), #x, __FILE__, __LINE__)
+
+static long __attribute__((unused))
+rl_(long r, const char *expr, const char *file, int line)
+{
+	if (r == -1)
+		atf_tc_fail_requirement(file, (size_t)line,
+		    "%s failed: %s (errno %d)", expr, strerror(errno), errno);
+	return r;
+}
+
+static void __attribute__((unused))
+err_(long r, int e, const char *expr, const char *file, int line)
+{
+	int got = errno;
+
+	if (r != -1)
+		atf_tc_fail_check(file, (size_t)line,
+		    "%s: expected -1 with errno %d (%s), got %ld", expr, e,
+		    strerror(e), r);
+	else if (got != e)
+		atf_tc_fail_check(file, (size_t)line,
+		    "%s: expected errno %d (%s), got errno %d (%s)", expr, e,
+		    strerror(e), got, strerror(got));
+}
+
+static void
+boot(void)
+{
+	int error = rump_init();
+
+	ATF_REQUIRE_MSG(error == 0, "rump_init: %d (%s)", error,
+	    strerror(error));
+}
+
+static unsigned char
+pat(long long off)
+{
+	return (unsigned char)((off * 131) ^ (off >> 16));
+}
+
+/*
+ * Writes path in CHUNK pieces until a write fails or cap bytes are
+ * written.  Returns the bytes written; *err gets the failing errno (0 if
+ * the cap was reached).  Leaves the file in place, closed.
+ */
+static long long
+fill(const char *path, long long cap, int *err)
+{
+	static unsigned char buf[CHUNK];
+	long long total = 0;
+	ssize_t n;
+	int fd;
+
+	*err = 0;
+	fd = rump_sys_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd == -1) {
+		*err = errno;
+		return 0;
+	}
+	while (total < cap) {
+		for (int i = 0; i < CHUNK; i++)
+			buf[i] = pat(total + i);
+		n = rump_sys_write(fd, buf, CHUNK);
+		if (n == -1) {
+			*err = errno;
+			break;
+		}
+		ATF_REQUIRE_MSG(n > 0 && n <= CHUNK, "write returned %zd", n);
+		total += n;
+		if (n < CHUNK) {
+			/* A short write: the next one must fail. */
+			continue;
+		}
+	}
+	RL(rump_sys_close(fd));
+	return total;
+}
+
+/* Checks that the first len bytes of path are the fill pattern. */
+static void
+verify(const char *path, long long len)
+{
+	static unsigned char buf[CHUNK];
+	long long off = 0;
+	ssize_t n;
+	int fd = (int)RL(rump_sys_open(path, O_RDONLY));
+
+	while (off < len) {
+		n = RL(rump_sys_read(fd, buf, sizeof(buf)));
+		ATF_REQUIRE_MSG(n > 0, "short file: EOF at %lld of %lld", off,
+		    len);
+		for (ssize_t i = 0; i < n && off + i < len; i++)
+			ATF_REQUIRE_MSG(buf[i] == pat(off + i),
+			    "%s: bad byte at %lld", path, off + i);
+		off += n;
+	}
+	RL(rump_sys_close(fd));
+}
+
+/* ------------------------------------------------------------------ */
+
+ATF_TC(memlimit_fill_and_free);
+ATF_TC_HEAD(memlimit_fill_and_free, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "RUMP_MEMLIMIT=4m: filling a file fails with ENOSPC or ENOMEM "
+	    "below 4 MiB without crashing; the data written reads back; "
+	    "unlink gives the memory back (three rounds, no leak)");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(memlimit_fill_and_free, tc)
+{
+	long long first = 0, total;
+	int err;
+
+	ATF_REQUIRE_EQ(0, setenv("RUMP_MEMLIMIT", "4m", 1));
+	boot();
+	for (int round = 0; round < 3; round++) {
+		total = fill("/big", 64 * MiB, &err);
+		printf("round %d: %lld bytes, errno %d\n", round, total, err);
+		ATF_REQUIRE_MSG(err != 0, "64 MiB written under a 4 MiB "
+		    "limit");
+		ATF_REQUIRE_MSG(err == ENOSPC || err == ENOMEM,
+		    "full: errno %d (%s), want ENOSPC or ENOMEM", err,
+		    strerror(err));
+		ATF_REQUIRE_MSG(total <= 4 * MiB, "%lld bytes stored under a "
+		    "4 MiB limit", total);
+		ATF_REQUIRE_MSG(total >= 512 * KiB, "only %lld bytes fit in "
+		    "4 MiB", total);
+		verify("/big", total);
+		if (round == 0)
+			first = total;
+		else
+			ATF_REQUIRE_MSG(total >= first - 4 * CHUNK,
+			    "round %d stored %lld bytes, round 0 %lld: memory "
+			    "was not given back", round, total, first);
+		/* Other allocations fail cleanly while full. */
+		{
+			int fd = rump_sys_open("/another", O_RDWR | O_CREAT,
+			    0644);
+			if (fd == -1)
+				ATF_REQUIRE_MSG(errno == ENOSPC ||
+				    errno == ENOMEM, "create when full: %d",
+				    errno);
+			else {
+				char c[4096];
+
+				memset(c, 1, sizeof(c));
+				for (int i = 0; i < 16; i++)
+					if (rump_sys_write(fd, c,
+					    sizeof(c)) == -1) {
+						ATF_REQUIRE(errno == ENOSPC ||
+						    errno == ENOMEM);
+						break;
+					}
+				RL(rump_sys_close(fd));
+				RL(rump_sys_unlink("/another"));
+			}
+		}
+		RL(rump_sys_unlink("/big"));
+	}
+	/* Freed while open: the space comes back at the last close. */
+	{
+		int fd, fd2;
+		struct stat st;
+
+		total = fill("/big", 64 * MiB, &err);
+		ATF_REQUIRE(err == ENOSPC || err == ENOMEM);
+		fd = (int)RL(rump_sys_open("/big", O_RDONLY));
+		RL(rump_sys_unlink("/big"));
+		RL(rump_sys_fstat(fd, &st));
+		ATF_REQUIRE_EQ(total, st.st_size);
+		RL(rump_sys_close(fd));
+		total = fill("/big2", 64 * MiB, &err);
+		ATF_REQUIRE_MSG(total >= first - 4 * CHUNK,
+		    "after unlink+close only %lld bytes (first %lld)", total,
+		    first);
+		RL(rump_sys_unlink("/big2"));
+		fd2 = (int)RL(rump_sys_open("/small", O_RDWR | O_CREAT, 0644));
+		ATF_REQUIRE_EQ(5, rump_sys_write(fd2, "small", 5));
+		RL(rump_sys_close(fd2));
+	}
+}
+
+ATF_TC(tmpfs_size_limit);
+ATF_TC_HEAD(tmpfs_size_limit, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "tmpfs mounted with size=1m: statfs reports 1 MiB, writing gives "
+	    "ENOSPC past 1 MiB, unlink frees every block, sparse extension "
+	    "is not limited, the root file system is not affected");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(tmpfs_size_limit, tc)
+{
+	struct statfs sf0, sf1, sf2;
+	long long total, again;
+	int err, fd;
+
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, "size=1m"));
+	memset(&sf0, 0, sizeof(sf0));
+	RL(rump_sys_statfs("/mnt", &sf0));
+	ATF_REQUIRE_EQ(TMPFS_MAGIC, (long)sf0.f_type);
+	ATF_REQUIRE(sf0.f_bsize > 0);
+	ATF_REQUIRE_EQ_MSG(1 * MiB, (long long)sf0.f_blocks * sf0.f_bsize,
+	    "f_blocks %llu * f_bsize %llu", (unsigned long long)sf0.f_blocks,
+	    (unsigned long long)sf0.f_bsize);
+	ATF_REQUIRE_MSG((long long)sf0.f_bfree * sf0.f_bsize >= 960 * KiB,
+	    "empty 1 MiB tmpfs has only %llu free blocks",
+	    (unsigned long long)sf0.f_bfree);
+
+	total = fill("/mnt/f", 16 * MiB, &err);
+	printf("1 MiB tmpfs took %lld bytes, errno %d\n", total, err);
+	ATF_REQUIRE_EQ_MSG(ENOSPC, err, "errno %d (%s), want ENOSPC", err,
+	    strerror(err));
+	ATF_REQUIRE_MSG(total <= 1 * MiB, "%lld bytes stored in a 1 MiB "
+	    "tmpfs", total);
+	ATF_REQUIRE_MSG(total >= 896 * KiB, "only %lld bytes fit in a 1 MiB "
+	    "tmpfs", total);
+	verify("/mnt/f", total);
+	RL(rump_sys_statfs("/mnt", &sf1));
+	ATF_REQUIRE_MSG((long long)sf1.f_bfree * sf1.f_bsize < CHUNK,
+	    "full tmpfs reports %llu free blocks",
+	    (unsigned long long)sf1.f_bfree);
+	ATF_REQUIRE_EQ(sf0.f_blocks, sf1.f_blocks);
+
+	/* Other writes fail too, but sparse extension works. */
+	fd = (int)RL(rump_sys_open("/mnt/f", O_WRONLY | O_APPEND));
+	{
+		char c[CHUNK];
+		memset(c, 'c', sizeof(c));
+		ERR(ENOSPC, rump_sys_write(fd, c, sizeof(c)));
+	}
+	RL(rump_sys_close(fd));
+	fd = (int)RL(rump_sys_open("/mnt/sparse", O_WRONLY | O_CREAT, 0644));
+	RL(rump_sys_ftruncate(fd, 10 * MiB));
+	RL(rump_sys_close(fd));
+
+	/* The root file system is separate. */
+	total = fill("/rootfile", 2 * MiB, &err);
+	ATF_REQUIRE_EQ_MSG(0, err, "writing to / while /mnt is full: %d",
+	    err);
+	ATF_REQUIRE_EQ(2 * MiB, total);
+
+	RL(rump_sys_unlink("/mnt/f"));
+	RL(rump_sys_unlink("/mnt/sparse"));
+	RL(rump_sys_statfs("/mnt", &sf2));
+	ATF_REQUIRE_EQ_MSG(sf0.f_bfree, sf2.f_bfree, "free blocks %llu after "
+	    "unlink, %llu when empty", (unsigned long long)sf2.f_bfree,
+	    (unsigned long long)sf0.f_bfree);
+	again = fill("/mnt/g", 16 * MiB, &err);
+	ATF_REQUIRE_EQ(ENOSPC, err);
+	ATF_REQUIRE_MSG(again >= 896 * KiB, "after unlink only %lld bytes",
+	    again);
+}
+
+ATF_TC(mount_errors);
+ATF_TC_HEAD(mount_errors, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "mount: unknown fstype ENODEV, a file as mount point ENOTDIR, a "
+	    "missing mount point ENOENT; umount2 of a non-mount point EINVAL, "
+	    "of a missing path ENOENT");
+}
+ATF_TC_BODY(mount_errors, tc)
+{
+	int fd;
+
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	fd = (int)RL(rump_sys_open("/file", O_WRONLY | O_CREAT, 0644));
+	RL(rump_sys_close(fd));
+	ERR(ENODEV, rump_sys_mount("x", "/mnt", "nosuchfs", 0, NULL));
+	ERR(ENODEV, rump_sys_mount("x", "/mnt", "", 0, NULL));
+	ERR(ENOTDIR, rump_sys_mount("tmpfs", "/file", "tmpfs", 0, NULL));
+	ERR(ENOTDIR, rump_sys_mount("tmpfs", "/file", "tmpfs", 0, "size=1m"));
+	ERR(ENOENT, rump_sys_mount("tmpfs", "/nope", "tmpfs", 0, NULL));
+	ERR(EINVAL, rump_sys_umount2("/mnt", 0));
+	ERR(EINVAL, rump_sys_umount2("/file", 0));
+	ERR(ENOENT, rump_sys_umount2("/nope", 0));
+	/* Nothing got mounted. */
+	{
+		struct statfs a, b;
+		struct stat sa, sb;
+		RL(rump_sys_statfs("/mnt", &a));
+		RL(rump_sys_statfs("/", &b));
+		RL(rump_sys_stat("/mnt", &sa));
+		RL(rump_sys_stat("/", &sb));
+		ATF_REQUIRE_EQ(sb.st_dev, sa.st_dev);
+	}
+}
+
+ATF_TC(umount_busy);
+ATF_TC_HEAD(umount_busy, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "umount2 with an open file on the mount gives EBUSY and leaves "
+	    "it mounted; after close it unmounts and the covered directory "
+	    "is back");
+}
+ATF_TC_BODY(umount_busy, tc)
+{
+	char buf[256];
+	struct stat st, sroot;
+	int fd, dfd;
+
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	fd = (int)RL(rump_sys_open("/mnt/under", O_WRONLY | O_CREAT, 0644));
+	RL(rump_sys_close(fd));
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, NULL));
+	ERR(ENOENT, rump_sys_stat("/mnt/under", &st));
+	fd = (int)RL(rump_sys_open("/mnt/f", O_RDWR | O_CREAT, 0644));
+	ATF_REQUIRE_EQ(4, rump_sys_write(fd, "busy", 4));
+	ERR(EBUSY, rump_sys_umount2("/mnt", 0));
+	/* Still mounted and working. */
+	RL(rump_sys_stat("/mnt/f", &st));
+	ATF_REQUIRE_EQ(4, st.st_size);
+	ATF_REQUIRE_EQ(4, rump_sys_pread64(fd, buf, sizeof(buf), 0));
+	RL(rump_sys_close(fd));
+	/* An open directory on it is busy too. */
+	RL(rump_sys_mkdir("/mnt/sub", 0755));
+	dfd = (int)RL(rump_sys_open("/mnt/sub", O_RDONLY | O_DIRECTORY));
+	ERR(EBUSY, rump_sys_umount2("/mnt", 0));
+	RL(rump_sys_close(dfd));
+
+	RL(rump_sys_umount2("/mnt", 0));
+	ERR(ENOENT, rump_sys_stat("/mnt/f", &st));
+	RL(rump_sys_stat("/mnt/under", &st));
+	RL(rump_sys_stat("/mnt", &st));
+	RL(rump_sys_stat("/", &sroot));
+	ATF_REQUIRE_EQ(sroot.st_dev, st.st_dev);
+	ERR(EINVAL, rump_sys_umount2("/mnt", 0));
+	/* Mount again: a fresh, empty file system. */
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, NULL));
+	ERR(ENOENT, rump_sys_stat("/mnt/f", &st));
+	RL(rump_sys_umount2("/mnt", 0));
+}
+
+ATF_TC(umount_busy_cwd);
+ATF_TC_HEAD(umount_busy_cwd, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "a process whose cwd is on the mount keeps it busy (EBUSY)");
+}
+ATF_TC_BODY(umount_busy_cwd, tc)
+{
+	struct lwp *inside;
+	int error;
+
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, NULL));
+	RL(rump_sys_mkdir("/mnt/d", 0755));
+	error = rump_lwproc_rfork(RUMP_RFCFDG);
+	ATF_REQUIRE_EQ(0, error);
+	inside = rump_lwproc_curlwp();
+	RL(rump_sys_chdir("/mnt/d"));
+	rump_lwproc_switch(NULL);
+	ERR(EBUSY, rump_sys_umount2("/mnt", 0));
+	rump_lwproc_switch(inside);
+	RL(rump_sys_chdir("/"));
+	rump_lwproc_switch(NULL);
+	RL(rump_sys_umount2("/mnt", 0));
+}
+
+ATF_TC(mount_crossing);
+ATF_TC_HEAD(mount_crossing, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "paths cross mount points both ways: own st_dev, '..' of the "
+	    "mount root is the parent, getcwd through the mount; rename and "
+	    "link across mounts give EXDEV");
+}
+ATF_TC_BODY(mount_crossing, tc)
+{
+	char buf[64];
+	struct stat sm, sroot, st;
+	int fd;
+
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	fd = (int)RL(rump_sys_open("/top", O_WRONLY | O_CREAT, 0644));
+	RL(rump_sys_close(fd));
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, NULL));
+	RL(rump_sys_stat("/mnt", &sm));
+	RL(rump_sys_stat("/", &sroot));
+	ATF_REQUIRE(sm.st_dev != sroot.st_dev);
+	ATF_REQUIRE(S_ISDIR(sm.st_mode));
+	RL(rump_sys_stat("/mnt/..", &st));
+	ATF_REQUIRE_EQ(sroot.st_ino, st.st_ino);
+	ATF_REQUIRE_EQ(sroot.st_dev, st.st_dev);
+	RL(rump_sys_mkdir("/mnt/d", 0755));
+	RL(rump_sys_chdir("/mnt/d"));
+	ATF_REQUIRE_EQ(7, rump_sys_getcwd(buf, sizeof(buf)));
+	ATF_REQUIRE_STREQ("/mnt/d", buf);
+	RL(rump_sys_chdir("../.."));
+	ATF_REQUIRE_EQ(2, rump_sys_getcwd(buf, sizeof(buf)));
+	ATF_REQUIRE_STREQ("/", buf);
+	ERR(EXDEV, rump_sys_rename("/top", "/mnt/top"));
+	ERR(EXDEV, rump_sys_link("/top", "/mnt/top"));
+	ERR(EXDEV, rump_sys_rename("/mnt/d", "/d"));
+	RL(rump_sys_stat("/top", &st));
+	/* The mount point itself cannot be removed or renamed. */
+	ERR(EBUSY, rump_sys_rmdir("/mnt"));
+	ERR(EBUSY, rump_sys_rename("/mnt", "/mnt2"));
+	RL(rump_sys_umount2("/mnt", 0));
+	RL(rump_sys_rmdir("/mnt"));
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, memlimit_fill_and_free);
+	ATF_TP_ADD_TC(tp, tmpfs_size_limit);
+	ATF_TP_ADD_TC(tp, mount_errors);
+	ATF_TP_ADD_TC(tp, umount_busy);
+	ATF_TP_ADD_TC(tp, umount_busy_cwd);
+	ATF_TP_ADD_TC(tp, mount_crossing);
+	return atf_no_error();
+}

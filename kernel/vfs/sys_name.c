@@ -1,0 +1,770 @@
+/*
+ * sys_name.c: calls that change or read names: mkdir, mkdirat, rmdir,
+ * unlink, unlinkat, rename, renameat, renameat2, link, linkat, symlink,
+ * symlinkat, readlink, readlinkat.
+ *
+ * Each looks up the parent directory with namei(NI_PARENT) and then the
+ * last name again with the mount locked, so that the checks and the
+ * change are one atomic step for every other thread.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/libkern.h>
+#include <kern/proc.h>
+#include <kern/syscall.h>
+#include <rump/rump_syscalls.h>
+#include <vfs/vnode.h>
+#include <vfs/mount.h>
+#include <vfs/abi.h>
+#include <vfs/file.h>
+#include <vfs/namei.h>
+#include <vfs/vfs.h>
+
+/*
+ * Creating name in nd->ni_dvp: EEXIST if it exists, then the checks of
+ * the directory; on success *dvap holds its attributes.  Mount locked.
+ */
+static int
+create_check_locked(struct nameidata *nd, struct vattr *dvap)
+{
+	struct vnode *dvp = nd->ni_dvp, *vp;
+	int error;
+
+	error = vn_lookup_locked(dvp, nd->ni_name, nd->ni_namelen, &vp);
+	if (error == 0) {
+		/* Dropping this reference cannot be the last one that
+		 * matters: the mount lock is recursive. */
+		vrele(vp);
+		return EEXIST;
+	}
+	if (error != ENOENT)
+		return error;
+	error = vn_writechk(dvp);
+	if (error == 0)
+		error = VOP_GETATTR(dvp, dvap);
+	if (error == 0)
+		error = vaccess(dvap, VWRITE | VEXEC, kauth_cred_get());
+	return error;
+}
+
+static int
+domkdirat(int dirfd, const char *upath, mode_t mode)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct nameidata nd;
+	struct vattr dva, va;
+	struct vnode *vp = NULL;
+	int error;
+
+	namei_init(&nd, dirfd, upath, NI_PARENT);
+	error = namei(&nd);
+	if (error != 0)
+		return error;
+	if (nd.ni_lasttype != LAST_NORM) {
+		namei_done(&nd);
+		return EEXIST;
+	}
+	mount_lock(nd.ni_dvp->v_mount);
+	error = create_check_locked(&nd, &dva);
+	if (error == 0) {
+		vattr_newfile(&dva, VDIR, mode & (S_IRWXU | S_IRWXG |
+		    S_IRWXO | S_ISVTX) & ~cwd_umask(0, false), cred, &va);
+		error = VOP_OPTIONAL(nd.ni_dvp, vop_mkdir, EPERM, nd.ni_dvp,
+		    nd.ni_name, nd.ni_namelen, &va, &vp);
+	}
+	mount_unlock(nd.ni_dvp->v_mount);
+	if (vp != NULL)
+		vrele(vp);
+	namei_done(&nd);
+	return error;
+}
+
+SYSCALL(SYS_mkdir, mkdir)
+{
+
+	(void)retval;
+	return domkdirat(AT_FDCWD, (const char *)args[0], (mode_t)args[1]);
+}
+
+SYSCALL(SYS_mkdirat, mkdirat)
+{
+
+	(void)retval;
+	return domkdirat((int)args[0], (const char *)args[1], (mode_t)args[2]);
+}
+
+/* Checks common to removing vp (named in dvp) and renaming it away. */
+static int
+remove_check_locked(struct vnode *dvp, struct vnode *vp)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct vattr dva, va;
+	int error;
+
+	error = vn_writechk(dvp);
+	if (error == 0)
+		error = VOP_GETATTR(dvp, &dva);
+	if (error == 0)
+		error = vaccess(&dva, VWRITE | VEXEC, cred);
+	if (error == 0)
+		error = VOP_GETATTR(vp, &va);
+	if (error == 0)
+		error = vaccess_sticky(&dva, &va, cred);
+	return error;
+}
+
+static int
+dormdirat(int dirfd, const char *upath)
+{
+	struct nameidata nd;
+	struct vnode *dvp, *vp = NULL;
+	int error;
+
+	namei_init(&nd, dirfd, upath, NI_PARENT);
+	error = namei(&nd);
+	if (error != 0)
+		return error;
+	switch (nd.ni_lasttype) {
+	case LAST_DOT:
+		error = EINVAL;
+		break;
+	case LAST_DOTDOT:
+		error = ENOTEMPTY;
+		break;
+	case LAST_ROOT:
+		error = EBUSY;
+		break;
+	case LAST_NORM:
+		break;
+	}
+	if (error != 0) {
+		namei_done(&nd);
+		return error;
+	}
+	dvp = nd.ni_dvp;
+	mount_lock(dvp->v_mount);
+	error = vn_lookup_locked(dvp, nd.ni_name, nd.ni_namelen, &vp);
+	if (error == 0 && vp->v_type != VDIR)
+		error = ENOTDIR;
+	if (error == 0)
+		error = remove_check_locked(dvp, vp);
+	if (error == 0 && (vp->v_mountedhere != NULL ||
+	    (vp->v_flags & VV_ROOT) != 0))
+		error = EBUSY;
+	if (error == 0)
+		error = VOP_OPTIONAL(dvp, vop_rmdir, EPERM, dvp, vp,
+		    nd.ni_name, nd.ni_namelen);
+	mount_unlock(dvp->v_mount);
+	if (vp != NULL)
+		vrele(vp);
+	namei_done(&nd);
+	return error;
+}
+
+static int
+dounlinkat(int dirfd, const char *upath)
+{
+	struct nameidata nd;
+	struct vnode *dvp, *vp = NULL;
+	int error;
+
+	namei_init(&nd, dirfd, upath, NI_PARENT);
+	error = namei(&nd);
+	if (error != 0)
+		return error;
+	if (nd.ni_lasttype != LAST_NORM) {
+		namei_done(&nd);
+		return EISDIR;
+	}
+	dvp = nd.ni_dvp;
+	mount_lock(dvp->v_mount);
+	error = vn_lookup_locked(dvp, nd.ni_name, nd.ni_namelen, &vp);
+	if (error == 0) {
+		if (vp->v_type == VDIR)
+			error = EISDIR;
+		else if (nd.ni_trailslash)
+			error = ENOTDIR;
+	}
+	if (error == 0)
+		error = remove_check_locked(dvp, vp);
+	if (error == 0)
+		error = VOP_OPTIONAL(dvp, vop_remove, EPERM, dvp, vp,
+		    nd.ni_name, nd.ni_namelen);
+	mount_unlock(dvp->v_mount);
+	if (vp != NULL)
+		vrele(vp);
+	namei_done(&nd);
+	return error;
+}
+
+SYSCALL(SYS_rmdir, rmdir)
+{
+
+	(void)retval;
+	return dormdirat(AT_FDCWD, (const char *)args[0]);
+}
+
+SYSCALL(SYS_unlink, unlink)
+{
+
+	(void)retval;
+	return dounlinkat(AT_FDCWD, (const char *)args[0]);
+}
+
+SYSCALL(SYS_unlinkat, unlinkat)
+{
+	int flags = (int)args[2];
+
+	(void)retval;
+	if ((flags & ~AT_REMOVEDIR) != 0)
+		return EINVAL;
+	if (flags & AT_REMOVEDIR)
+		return dormdirat((int)args[0], (const char *)args[1]);
+	return dounlinkat((int)args[0], (const char *)args[1]);
+}
+
+/*
+ * Is dvp vp itself or inside it?  Walks up from dvp to the root of the
+ * file system; mount locked, so the tree cannot change meanwhile.
+ */
+static int
+rename_isancestor_locked(struct vnode *vp, struct vnode *dvp, bool *resultp)
+{
+	struct vnode *cur, *pvp;
+	int error = 0;
+
+	*resultp = false;
+	vref(dvp);
+	cur = dvp;
+	for (;;) {
+		if (cur == vp) {
+			*resultp = true;
+			break;
+		}
+		if (cur->v_flags & VV_ROOT)
+			break;
+		error = VOP_OPTIONAL(cur, vop_parent, ENOTDIR, cur, &pvp);
+		if (error != 0)
+			break;
+		if (pvp == cur) {
+			vrele(pvp);
+			break;
+		}
+		vrele(cur);
+		cur = pvp;
+	}
+	vrele(cur);
+	return error;
+}
+
+/*
+ * RENAME_EXCHANGE out of three plain renames through a temporary name;
+ * nobody sees the intermediate states because the mount stays locked.
+ */
+static int
+rename_exchange_locked(struct vnode *fdvp, struct vnode *fvp,
+    const char *fname, size_t flen, struct vnode *tdvp, struct vnode *tvp,
+    const char *tname, size_t tlen)
+{
+	static unsigned exchange_seq;
+	int (*rename)(struct vnode *, struct vnode *, const char *, size_t,
+	    struct vnode *, struct vnode *, const char *, size_t);
+	struct vnode *xvp;
+	char tmp[40];
+	size_t tmplen;
+	int error, i;
+
+	rename = fdvp->v_op->vop_rename;
+	if (rename == NULL)
+		return EPERM;
+	for (i = 0; ; i++) {
+		if (i == 100)
+			return EEXIST;
+		tmplen = (size_t)snprintf(tmp, sizeof(tmp),
+		    ".rename-exchange.%u",
+		    __atomic_fetch_add(&exchange_seq, 1, __ATOMIC_RELAXED));
+		error = vn_lookup_locked(fdvp, tmp, tmplen, &xvp);
+		if (error == ENOENT)
+			break;
+		if (error != 0)
+			return error;
+		vrele(xvp);
+	}
+	error = rename(fdvp, fvp, fname, flen, fdvp, NULL, tmp, tmplen);
+	if (error != 0)
+		return error;
+	error = rename(tdvp, tvp, tname, tlen, fdvp, NULL, fname, flen);
+	if (error != 0) {
+		(void)rename(fdvp, fvp, tmp, tmplen, fdvp, NULL, fname, flen);
+		return error;
+	}
+	error = rename(fdvp, fvp, tmp, tmplen, tdvp, NULL, tname, tlen);
+	if (error != 0) {
+		(void)rename(fdvp, tvp, fname, flen, tdvp, NULL, tname, tlen);
+		(void)rename(fdvp, fvp, tmp, tmplen, fdvp, NULL, fname, flen);
+	}
+	return error;
+}
+
+static int
+dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
+    unsigned flags)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct nameidata fnd, tnd;
+	struct vnode *fdvp, *tdvp, *fvp = NULL, *tvp = NULL;
+	struct mount *mp;
+	bool exchange = (flags & RENAME_EXCHANGE) != 0, inside, empty;
+	int error;
+
+	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE |
+	    RENAME_WHITEOUT)) != 0 ||
+	    (flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) ==
+	    (RENAME_NOREPLACE | RENAME_EXCHANGE) ||
+	    (flags & RENAME_WHITEOUT) != 0)
+		return EINVAL;
+
+	namei_init(&fnd, fromfd, ufrom, NI_PARENT);
+	error = namei(&fnd);
+	if (error != 0)
+		return error;
+	namei_init(&tnd, tofd, uto, NI_PARENT);
+	error = namei(&tnd);
+	if (error != 0) {
+		namei_done(&fnd);
+		return error;
+	}
+	if (fnd.ni_lasttype != LAST_NORM) {
+		error = EBUSY;
+		goto out;
+	}
+	if (tnd.ni_lasttype != LAST_NORM) {
+		error = (flags & RENAME_NOREPLACE) ? EEXIST : EBUSY;
+		goto out;
+	}
+	fdvp = fnd.ni_dvp;
+	tdvp = tnd.ni_dvp;
+	if (fdvp->v_mount != tdvp->v_mount) {
+		error = EXDEV;
+		goto out;
+	}
+	mp = fdvp->v_mount;
+
+	mount_lock(mp);
+	error = vn_lookup_locked(fdvp, fnd.ni_name, fnd.ni_namelen, &fvp);
+	if (error != 0)
+		goto unlock;
+	error = vn_lookup_locked(tdvp, tnd.ni_name, tnd.ni_namelen, &tvp);
+	if (error == ENOENT) {
+		tvp = NULL;
+		error = exchange ? ENOENT : 0;
+	}
+	if (error != 0)
+		goto unlock;
+	if ((flags & RENAME_NOREPLACE) != 0 && tvp != NULL) {
+		error = EEXIST;
+		goto unlock;
+	}
+	if (fvp->v_type != VDIR &&
+	    (fnd.ni_trailslash || (tnd.ni_trailslash && !exchange))) {
+		error = ENOTDIR;
+		goto unlock;
+	}
+	if (exchange && tvp->v_type != VDIR && tnd.ni_trailslash) {
+		error = ENOTDIR;
+		goto unlock;
+	}
+	if (fvp == tvp) {
+		/* Two names of the same file: POSIX says do nothing. */
+		goto unlock;
+	}
+	error = remove_check_locked(fdvp, fvp);
+	if (error != 0)
+		goto unlock;
+	if (tvp != NULL)
+		error = remove_check_locked(tdvp, tvp);
+	else
+		error = vn_access_locked(tdvp, VWRITE | VEXEC, cred);
+	if (error != 0)
+		goto unlock;
+	if (fdvp != tdvp) {
+		/* A directory that moves rewrites its "..". */
+		if (fvp->v_type == VDIR)
+			error = vn_access_locked(fvp, VWRITE, cred);
+		if (error == 0 && exchange && tvp->v_type == VDIR)
+			error = vn_access_locked(tvp, VWRITE, cred);
+		if (error != 0)
+			goto unlock;
+	}
+	if (fvp->v_mountedhere != NULL || (fvp->v_flags & VV_ROOT) != 0 ||
+	    (tvp != NULL && (tvp->v_mountedhere != NULL ||
+	    (tvp->v_flags & VV_ROOT) != 0))) {
+		error = EBUSY;
+		goto unlock;
+	}
+	if (!exchange && tvp != NULL) {
+		if (fvp->v_type == VDIR && tvp->v_type != VDIR)
+			error = ENOTDIR;
+		else if (fvp->v_type != VDIR && tvp->v_type == VDIR)
+			error = EISDIR;
+		else if (tvp->v_type == VDIR &&
+		    (error = vn_dirempty_locked(tvp, &empty)) == 0 && !empty)
+			error = ENOTEMPTY;
+		if (error != 0)
+			goto unlock;
+	}
+	if (fvp->v_type == VDIR) {
+		error = rename_isancestor_locked(fvp, tdvp, &inside);
+		if (error == 0 && inside)
+			error = EINVAL;
+		if (error != 0)
+			goto unlock;
+	}
+	if (exchange && tvp->v_type == VDIR) {
+		error = rename_isancestor_locked(tvp, fdvp, &inside);
+		if (error == 0 && inside)
+			error = EINVAL;
+		if (error != 0)
+			goto unlock;
+	}
+	if (exchange)
+		error = rename_exchange_locked(fdvp, fvp, fnd.ni_name,
+		    fnd.ni_namelen, tdvp, tvp, tnd.ni_name, tnd.ni_namelen);
+	else
+		error = VOP_OPTIONAL(fdvp, vop_rename, EPERM, fdvp, fvp,
+		    fnd.ni_name, fnd.ni_namelen, tdvp, tvp, tnd.ni_name,
+		    tnd.ni_namelen);
+ unlock:
+	mount_unlock(mp);
+ out:
+	if (fvp != NULL)
+		vrele(fvp);
+	if (tvp != NULL)
+		vrele(tvp);
+	namei_done(&tnd);
+	namei_done(&fnd);
+	return error;
+}
+
+SYSCALL(SYS_rename, rename)
+{
+
+	(void)retval;
+	return dorenameat2(AT_FDCWD, (const char *)args[0], AT_FDCWD,
+	    (const char *)args[1], 0);
+}
+
+SYSCALL(SYS_renameat, renameat)
+{
+
+	(void)retval;
+	return dorenameat2((int)args[0], (const char *)args[1], (int)args[2],
+	    (const char *)args[3], 0);
+}
+
+SYSCALL(SYS_renameat2, renameat2)
+{
+
+	(void)retval;
+	return dorenameat2((int)args[0], (const char *)args[1], (int)args[2],
+	    (const char *)args[3], (unsigned)args[4]);
+}
+
+static int
+dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
+    int flags)
+{
+	struct nameidata tnd;
+	struct vnode *vp, *tdvp;
+	struct vattr dva;
+	struct file *fp;
+	int error;
+
+	if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
+		return EINVAL;
+	error = namei_at(fromfd, ufrom, flags,
+	    (flags & AT_SYMLINK_FOLLOW) != 0, &vp, &fp);
+	if (error != 0)
+		return error;
+	if (fp != NULL) {
+		/* A pipe has no name to add to. */
+		file_release(fp);
+		return ENOENT;
+	}
+	if (vp->v_type == VDIR) {
+		vrele(vp);
+		return EPERM;
+	}
+	namei_init(&tnd, tofd, uto, NI_PARENT);
+	error = namei(&tnd);
+	if (error != 0) {
+		vrele(vp);
+		return error;
+	}
+	if (tnd.ni_lasttype != LAST_NORM) {
+		error = EEXIST;
+		goto out;
+	}
+	tdvp = tnd.ni_dvp;
+	mount_lock(tdvp->v_mount);
+	error = create_check_locked(&tnd, &dva);
+	if (error == 0 && tnd.ni_trailslash)
+		error = ENOENT;
+	if (error == 0 && vp->v_mount != tdvp->v_mount)
+		error = EXDEV;
+	if (error == 0)
+		error = VOP_OPTIONAL(tdvp, vop_link, EPERM, tdvp, vp,
+		    tnd.ni_name, tnd.ni_namelen);
+	mount_unlock(tdvp->v_mount);
+ out:
+	namei_done(&tnd);
+	vrele(vp);
+	return error;
+}
+
+SYSCALL(SYS_link, link)
+{
+
+	(void)retval;
+	return dolinkat(AT_FDCWD, (const char *)args[0], AT_FDCWD,
+	    (const char *)args[1], 0);
+}
+
+SYSCALL(SYS_linkat, linkat)
+{
+
+	(void)retval;
+	return dolinkat((int)args[0], (const char *)args[1], (int)args[2],
+	    (const char *)args[3], (int)args[4]);
+}
+
+static int
+dosymlinkat(const char *utarget, int dirfd, const char *upath)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct nameidata nd;
+	struct vattr dva, va;
+	struct vnode *dvp, *vp = NULL;
+	char *target;
+	int error;
+
+	target = vfs_pathbuf_get();
+	if (target == NULL)
+		return ENOMEM;
+	error = vfs_copyinpath(utarget, target, false);
+	if (error != 0)
+		goto out;
+	namei_init(&nd, dirfd, upath, NI_PARENT);
+	error = namei(&nd);
+	if (error != 0)
+		goto out;
+	if (nd.ni_lasttype != LAST_NORM) {
+		error = EEXIST;
+		goto done;
+	}
+	dvp = nd.ni_dvp;
+	mount_lock(dvp->v_mount);
+	error = create_check_locked(&nd, &dva);
+	if (error == 0 && nd.ni_trailslash)
+		error = ENOENT;
+	if (error == 0) {
+		/* The mode of a symlink means nothing: always 0777. */
+		vattr_newfile(&dva, VLNK, 0777, cred, &va);
+		error = VOP_OPTIONAL(dvp, vop_symlink, EPERM, dvp, nd.ni_name,
+		    nd.ni_namelen, &va, target, &vp);
+	}
+	mount_unlock(dvp->v_mount);
+	if (vp != NULL)
+		vrele(vp);
+ done:
+	namei_done(&nd);
+ out:
+	vfs_pathbuf_put(target);
+	return error;
+}
+
+SYSCALL(SYS_symlink, symlink)
+{
+
+	(void)retval;
+	return dosymlinkat((const char *)args[0], AT_FDCWD,
+	    (const char *)args[1]);
+}
+
+SYSCALL(SYS_symlinkat, symlinkat)
+{
+
+	(void)retval;
+	return dosymlinkat((const char *)args[0], (int)args[1],
+	    (const char *)args[2]);
+}
+
+static int
+doreadlinkat(int dirfd, const char *upath, char *ubuf, long len,
+    long *retval)
+{
+	struct vnode *vp;
+	struct file *fp;
+	struct kiovec iov;
+	struct uio uio;
+	int error;
+
+	if (len <= 0)
+		return EINVAL;
+	error = namei_at(dirfd, upath, AT_EMPTY_PATH, false, &vp, &fp);
+	if (error != 0)
+		return error;
+	if (fp != NULL) {
+		file_release(fp);
+		return EINVAL;
+	}
+	if (vp->v_type != VLNK) {
+		vrele(vp);
+		return EINVAL;
+	}
+	if (ubuf == NULL) {
+		vrele(vp);
+		return EFAULT;
+	}
+	iov.iov_base = ubuf;
+	iov.iov_len = (size_t)len;
+	uio.uio_iov = &iov;
+	uio.uio_iovcnt = 1;
+	uio.uio_offset = 0;
+	uio.uio_resid = (size_t)len;
+	uio.uio_rw = UIO_READ;
+	uio.uio_segflg = UIO_USERSPACE;
+	mount_lock(vp->v_mount);
+	error = VOP_OPTIONAL(vp, vop_readlink, EINVAL, vp, &uio);
+	mount_unlock(vp->v_mount);
+	vrele(vp);
+	if (error == 0)
+		*retval = len - (long)uio.uio_resid;
+	return error;
+}
+
+SYSCALL(SYS_readlink, readlink)
+{
+
+	return doreadlinkat(AT_FDCWD, (const char *)args[0], (char *)args[1],
+	    args[2], retval);
+}
+
+SYSCALL(SYS_readlinkat, readlinkat)
+{
+
+	return doreadlinkat((int)args[0], (const char *)args[1],
+	    (char *)args[2], args[3], retval);
+}
+
+/* Typed entry points. */
+int
+rump_sys_mkdir(const char *path, uint32_t mode)
+{
+
+	return (int)syscall_typed(SYS_mkdir, (long)path, mode, 0, 0, 0, 0);
+}
+
+int
+rump_sys_mkdirat(int dirfd, const char *path, uint32_t mode)
+{
+
+	return (int)syscall_typed(SYS_mkdirat, dirfd, (long)path, mode, 0, 0,
+	    0);
+}
+
+int
+rump_sys_rmdir(const char *path)
+{
+
+	return (int)syscall_typed(SYS_rmdir, (long)path, 0, 0, 0, 0, 0);
+}
+
+int
+rump_sys_unlink(const char *path)
+{
+
+	return (int)syscall_typed(SYS_unlink, (long)path, 0, 0, 0, 0, 0);
+}
+
+int
+rump_sys_unlinkat(int dirfd, const char *path, int flags)
+{
+
+	return (int)syscall_typed(SYS_unlinkat, dirfd, (long)path, flags, 0,
+	    0, 0);
+}
+
+int
+rump_sys_rename(const char *from, const char *to)
+{
+
+	return (int)syscall_typed(SYS_rename, (long)from, (long)to, 0, 0, 0,
+	    0);
+}
+
+int
+rump_sys_renameat(int fromfd, const char *from, int tofd, const char *to)
+{
+
+	return (int)syscall_typed(SYS_renameat, fromfd, (long)from, tofd,
+	    (long)to, 0, 0);
+}
+
+int
+rump_sys_renameat2(int fromfd, const char *from, int tofd, const char *to,
+    unsigned int flags)
+{
+
+	return (int)syscall_typed(SYS_renameat2, fromfd, (long)from, tofd,
+	    (long)to, flags, 0);
+}
+
+int
+rump_sys_link(const char *target, const char *path)
+{
+
+	return (int)syscall_typed(SYS_link, (long)target, (long)path, 0, 0, 0,
+	    0);
+}
+
+int
+rump_sys_linkat(int fromfd, const char *from, int tofd, const char *to,
+    int flags)
+{
+
+	return (int)syscall_typed(SYS_linkat, fromfd, (long)from, tofd,
+	    (long)to, flags, 0);
+}
+
+int
+rump_sys_symlink(const char *target, const char *path)
+{
+
+	return (int)syscall_typed(SYS_symlink, (long)target, (long)path, 0, 0,
+	    0, 0);
+}
+
+int
+rump_sys_symlinkat(const char *target, int dirfd, const char *path)
+{
+
+	return (int)syscall_typed(SYS_symlinkat, (long)target, dirfd,
+	    (long)path, 0, 0, 0);
+}
+
+ssize_t
+rump_sys_readlink(const char *path, char *buf, size_t len)
+{
+
+	return syscall_typed(SYS_readlink, (long)path, (long)buf, (long)len,
+	    0, 0, 0);
+}
+
+ssize_t
+rump_sys_readlinkat(int dirfd, const char *path, char *buf, size_t len)
+{
+
+	return syscall_typed(SYS_readlinkat, dirfd, (long)path, (long)buf,
+	    (long)len, 0, 0);
+}

@@ -1,0 +1,276 @@
+/*
+ * sys_open.c: open, openat, creat.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/proc.h>
+#include <kern/syscall.h>
+#include <rump/rump_syscalls.h>
+#include <vfs/vnode.h>
+#include <vfs/mount.h>
+#include <vfs/abi.h>
+#include <vfs/file.h>
+#include <vfs/namei.h>
+#include <vfs/vfs.h>
+
+#define O_TMPFILE_BIT	020000000
+
+/*
+ * O_CREAT: the name is looked up and, if absent, created with the mount
+ * locked, so O_EXCL is atomic.  A symlink in the last component is
+ * followed (and its target created) unless O_EXCL or O_NOFOLLOW.
+ */
+static int
+open_create(struct nameidata *nd, int flags, mode_t mode, bool *createdp,
+    struct vnode **vpp)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	bool follow = (flags & (O_EXCL | O_NOFOLLOW)) == 0;
+	struct vattr dva, va;
+	struct vnode *dvp, *vp;
+	struct mount *mp;
+	int error;
+
+	for (;;) {
+		if (nd->ni_lasttype != LAST_NORM) {
+			/* ".", ".." or "/": an existing directory. */
+			return (flags & O_EXCL) ? EEXIST : EISDIR;
+		}
+		if (nd->ni_trailslash)
+			return EISDIR;
+		dvp = nd->ni_dvp;
+		mp = dvp->v_mount;
+		mount_lock(mp);
+		error = vn_lookup_locked(dvp, nd->ni_name, nd->ni_namelen, &vp);
+		if (error == ENOENT) {
+			error = vn_writechk(dvp);
+			if (error == 0)
+				error = vn_access_locked(dvp, VWRITE | VEXEC,
+				    cred);
+			if (error == 0)
+				error = VOP_GETATTR(dvp, &dva);
+			if (error == 0) {
+				vattr_newfile(&dva, VREG,
+				    mode & ~cwd_umask(0, false), cred, &va);
+				error = VOP_OPTIONAL(dvp, vop_create, EROFS,
+				    dvp, nd->ni_name, nd->ni_namelen, &va, &vp);
+			}
+			mount_unlock(mp);
+			if (error != 0)
+				return error;
+			*createdp = true;
+			*vpp = vp;
+			return 0;
+		}
+		mount_unlock(mp);
+		if (error != 0)
+			return error;
+		if (flags & O_EXCL) {
+			vrele(vp);
+			return EEXIST;
+		}
+		vp = namei_crossmounts(vp);
+		if (vp->v_type == VLNK && follow) {
+			error = namei_follow(nd, vp);
+			vrele(vp);
+			if (error != 0)
+				return error;
+			continue;
+		}
+		*vpp = vp;
+		return 0;
+	}
+}
+
+static int
+vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
+    struct vnode **vpp)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct nameidata nd;
+	struct vnode *vp;
+	struct vattr va;
+	bool created = false;
+	int error, acc;
+
+	if ((flags & O_CREAT) != 0 && (fmode & FPATH) == 0) {
+		namei_init(&nd, dirfd, upath, NI_PARENT);
+		error = namei(&nd);
+		if (error != 0)
+			return error;
+		error = open_create(&nd, flags, mode & S_IALLUGO, &created,
+		    &vp);
+		namei_done(&nd);
+		if (error != 0)
+			return error;
+	} else {
+		namei_init(&nd, dirfd, upath,
+		    (flags & O_NOFOLLOW) ? 0 : NI_FOLLOW);
+		error = namei(&nd);
+		if (error != 0)
+			return error;
+		vp = nd.ni_vp;
+		nd.ni_vp = NULL;
+		namei_done(&nd);
+	}
+	if (created) {
+		/* The creator gets the access asked for, whatever the new
+		 * file's mode says. */
+		*vpp = vp;
+		return 0;
+	}
+
+	error = 0;
+	if (vp->v_type == VLNK) {
+		/* Only O_PATH|O_NOFOLLOW opens a symlink itself. */
+		if ((fmode & FPATH) == 0 || (flags & O_DIRECTORY) != 0)
+			error = ELOOP;
+	} else if ((flags & O_DIRECTORY) != 0 && vp->v_type != VDIR) {
+		error = ENOTDIR;
+	}
+	if (error != 0 || (fmode & FPATH) != 0)
+		goto out;
+
+	if (vp->v_type == VDIR &&
+	    ((fmode & FWRITE) != 0 || (flags & (O_TRUNC | O_CREAT)) != 0)) {
+		error = EISDIR;
+		goto out;
+	}
+	if (vp->v_type != VREG && vp->v_type != VDIR) {
+		/* No devices, FIFOs or sockets to open here. */
+		error = ENXIO;
+		goto out;
+	}
+	acc = 0;
+	if (fmode & FREAD)
+		acc |= VREAD;
+	if ((fmode & FWRITE) != 0 || (flags & O_TRUNC) != 0)
+		acc |= VWRITE;
+	mount_lock(vp->v_mount);
+	if (acc & VWRITE)
+		error = vn_writechk(vp);
+	if (error == 0)
+		error = vn_access_locked(vp, acc, cred);
+	if (error == 0 && (flags & O_TRUNC) != 0) {
+		va.va_mask = VA_SIZE;
+		va.va_size = 0;
+		error = vn_setattr_locked(vp, &va);
+	}
+	mount_unlock(vp->v_mount);
+ out:
+	if (error != 0) {
+		vrele(vp);
+		return error;
+	}
+	*vpp = vp;
+	return 0;
+}
+
+static int
+doopen(int dirfd, const char *upath, int flags, mode_t mode, long *retval)
+{
+	struct file *fp;
+	struct vnode *vp;
+	int fd, fmode, error;
+
+	if (flags & O_TMPFILE_BIT)
+		return EOPNOTSUPP;
+	if (flags & O_PATH) {
+		fmode = FPATH;
+		/* Only these flags mean anything with O_PATH. */
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	} else {
+		switch (flags & O_ACCMODE) {
+		case O_RDONLY:
+			fmode = FREAD;
+			break;
+		case O_WRONLY:
+			fmode = FWRITE;
+			break;
+		case O_RDWR:
+			fmode = FREAD | FWRITE;
+			break;
+		default:
+			return EINVAL;
+		}
+		if ((flags & (O_CREAT | O_DIRECTORY)) ==
+		    (O_CREAT | O_DIRECTORY))
+			return EINVAL;
+	}
+
+	/* Like Linux, a full table fails before the path is looked at. */
+	error = fd_alloc(0, &fd);
+	if (error != 0)
+		return error;
+	error = file_alloc(&fp);
+	if (error != 0) {
+		fd_abort(fd);
+		return error;
+	}
+	error = vn_open(dirfd, upath, flags, mode, fmode, &vp);
+	if (error != 0) {
+		file_release(fp);
+		fd_abort(fd);
+		return error;
+	}
+	fp->f_type = FTYPE_VNODE;
+	fp->f_vnode = vp;
+	fp->f_flag = fmode;
+	if ((fmode & FPATH) == 0)
+		fp->f_flag |= flags & FSETFL_MASK;
+	fd_install(fd, fp, (flags & O_CLOEXEC) != 0);
+	file_release(fp);
+	*retval = fd;
+	return 0;
+}
+
+SYSCALL(SYS_open, open)
+{
+
+	return doopen(AT_FDCWD, (const char *)args[0], (int)args[1],
+	    (mode_t)args[2], retval);
+}
+
+SYSCALL(SYS_openat, openat)
+{
+
+	return doopen((int)args[0], (const char *)args[1], (int)args[2],
+	    (mode_t)args[3], retval);
+}
+
+SYSCALL(SYS_creat, creat)
+{
+
+	return doopen(AT_FDCWD, (const char *)args[0],
+	    O_CREAT | O_WRONLY | O_TRUNC, (mode_t)args[1], retval);
+}
+
+/* Typed entry points: the mode is there only with O_CREAT. */
+int
+rump_sys_open(const char *path, int flags, ...)
+{
+	unsigned int mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE_BIT)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	return (int)syscall_typed(SYS_open, (long)path, flags, mode, 0, 0, 0);
+}
+
+int
+rump_sys_openat(int dirfd, const char *path, int flags, ...)
+{
+	unsigned int mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE_BIT)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	return (int)syscall_typed(SYS_openat, dirfd, (long)path, flags, mode,
+	    0, 0);
+}

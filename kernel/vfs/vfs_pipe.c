@@ -1,0 +1,206 @@
+/*
+ * vfs_pipe.c: pipes: a bounded ring buffer between a read end and a
+ * write end.  Readers block while it is empty and writers while it is
+ * full; EOF once the writers are gone, EPIPE once the readers are (there
+ * are no signals).  Writes of at most PIPE_BUF bytes are atomic.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/kmem.h>
+#include <kern/libkern.h>
+#include <kern/lock.h>
+#include <kern/proc.h>
+#include <kern/clock.h>
+#include <vfs/vnode.h>
+#include <vfs/abi.h>
+#include <vfs/file.h>
+
+#define PIPE_SIZE	65536
+#define PIPE_BUF	4096
+
+struct pipe {
+	kmutex_t	 pipe_lock;
+	kcondvar_t	 pipe_rcv;	/* readers: data or no writers */
+	kcondvar_t	 pipe_wcv;	/* writers: room or no readers */
+	char		*pipe_buf;	/* PIPE_SIZE bytes, on first write */
+	size_t		 pipe_start;	/* first unread byte */
+	size_t		 pipe_count;	/* unread bytes */
+	int		 pipe_readers;
+	int		 pipe_writers;
+	ino_t		 pipe_ino;
+	uid_t		 pipe_uid;
+	gid_t		 pipe_gid;
+	struct timespec	 pipe_atime, pipe_mtime, pipe_ctime;
+};
+
+static uint64_t pipe_nextino = 1;
+
+int
+pipe_create(struct file *fps[2], int flags)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct pipe *pp;
+	int error, i;
+
+	pp = kmem_zalloc(sizeof(*pp), KM_SLEEP);
+	if (pp == NULL)
+		return ENOMEM;
+	error = file_alloc(&fps[0]);
+	if (error != 0) {
+		kmem_free(pp, sizeof(*pp));
+		return error;
+	}
+	error = file_alloc(&fps[1]);
+	if (error != 0) {
+		file_release(fps[0]);
+		kmem_free(pp, sizeof(*pp));
+		return error;
+	}
+	mutex_init(&pp->pipe_lock, MUTEX_DEFAULT);
+	cv_init(&pp->pipe_rcv);
+	cv_init(&pp->pipe_wcv);
+	pp->pipe_readers = pp->pipe_writers = 1;
+	pp->pipe_ino = __atomic_fetch_add(&pipe_nextino, 1, __ATOMIC_RELAXED);
+	pp->pipe_uid = cred->cr_euid;
+	pp->pipe_gid = cred->cr_egid;
+	getnanotime(&pp->pipe_ctime);
+	pp->pipe_atime = pp->pipe_mtime = pp->pipe_ctime;
+	for (i = 0; i < 2; i++) {
+		fps[i]->f_type = FTYPE_PIPE;
+		fps[i]->f_pipe = pp;
+		fps[i]->f_flag = (i == 0 ? FREAD : FWRITE) |
+		    (flags & O_NONBLOCK);
+	}
+	return 0;
+}
+
+void
+pipe_close(struct pipe *pp, bool writer)
+{
+	bool last;
+
+	mutex_enter(&pp->pipe_lock);
+	if (writer)
+		pp->pipe_writers--;
+	else
+		pp->pipe_readers--;
+	cv_broadcast(&pp->pipe_rcv);
+	cv_broadcast(&pp->pipe_wcv);
+	last = pp->pipe_readers == 0 && pp->pipe_writers == 0;
+	mutex_exit(&pp->pipe_lock);
+	if (!last)
+		return;
+	if (pp->pipe_buf != NULL)
+		kmem_free(pp->pipe_buf, PIPE_SIZE);
+	cv_destroy(&pp->pipe_rcv);
+	cv_destroy(&pp->pipe_wcv);
+	mutex_destroy(&pp->pipe_lock);
+	kmem_free(pp, sizeof(*pp));
+}
+
+int
+pipe_read(struct file *fp, struct uio *uio)
+{
+	struct pipe *pp = fp->f_pipe;
+	size_t chunk;
+	int error = 0;
+
+	if (uio->uio_resid == 0)
+		return 0;
+	mutex_enter(&pp->pipe_lock);
+	while (pp->pipe_count == 0) {
+		if (pp->pipe_writers == 0)
+			goto out;
+		if (file_flags(fp) & O_NONBLOCK) {
+			error = EAGAIN;
+			goto out;
+		}
+		cv_wait(&pp->pipe_rcv, &pp->pipe_lock);
+	}
+	while (pp->pipe_count > 0 && uio->uio_resid > 0) {
+		chunk = MIN(pp->pipe_count, PIPE_SIZE - pp->pipe_start);
+		chunk = MIN(chunk, uio->uio_resid);
+		error = uiomove(pp->pipe_buf + pp->pipe_start, chunk, uio);
+		if (error != 0)
+			break;
+		pp->pipe_start = (pp->pipe_start + chunk) % PIPE_SIZE;
+		pp->pipe_count -= chunk;
+	}
+	if (pp->pipe_count == 0)
+		pp->pipe_start = 0;
+	getnanotime(&pp->pipe_atime);
+	cv_broadcast(&pp->pipe_wcv);
+ out:
+	mutex_exit(&pp->pipe_lock);
+	return error;
+}
+
+int
+pipe_write(struct file *fp, struct uio *uio)
+{
+	struct pipe *pp = fp->f_pipe;
+	size_t space, chunk, end, written = 0;
+	bool atomic = uio->uio_resid <= PIPE_BUF;
+	int error = 0;
+
+	if (uio->uio_resid == 0)
+		return 0;
+	mutex_enter(&pp->pipe_lock);
+	if (pp->pipe_buf == NULL) {
+		pp->pipe_buf = kmem_alloc(PIPE_SIZE, KM_SLEEP);
+		if (pp->pipe_buf == NULL) {
+			mutex_exit(&pp->pipe_lock);
+			return ENOMEM;
+		}
+	}
+	while (uio->uio_resid > 0) {
+		if (pp->pipe_readers == 0) {
+			if (written == 0)
+				error = EPIPE;
+			break;
+		}
+		space = PIPE_SIZE - pp->pipe_count;
+		if (space == 0 || (atomic && space < uio->uio_resid)) {
+			if (file_flags(fp) & O_NONBLOCK) {
+				if (written == 0)
+					error = EAGAIN;
+				break;
+			}
+			cv_wait(&pp->pipe_wcv, &pp->pipe_lock);
+			continue;
+		}
+		chunk = MIN(space, uio->uio_resid);
+		end = (pp->pipe_start + pp->pipe_count) % PIPE_SIZE;
+		chunk = MIN(chunk, PIPE_SIZE - end);
+		error = uiomove(pp->pipe_buf + end, chunk, uio);
+		if (error != 0)
+			break;
+		pp->pipe_count += chunk;
+		written += chunk;
+		cv_broadcast(&pp->pipe_rcv);
+	}
+	if (written > 0)
+		getnanotime(&pp->pipe_mtime);
+	mutex_exit(&pp->pipe_lock);
+	return error;
+}
+
+int
+pipe_stat(struct file *fp, struct stat *st)
+{
+	struct pipe *pp = fp->f_pipe;
+
+	memset(st, 0, sizeof(*st));
+	mutex_enter(&pp->pipe_lock);
+	st->st_ino = pp->pipe_ino;
+	st->st_nlink = 1;
+	st->st_mode = S_IFIFO | S_IRUSR | S_IWUSR;
+	st->st_uid = pp->pipe_uid;
+	st->st_gid = pp->pipe_gid;
+	st->st_blksize = PIPE_BUF;
+	st->st_atim = pp->pipe_atime;
+	st->st_mtim = pp->pipe_mtime;
+	st->st_ctim = pp->pipe_ctime;
+	mutex_exit(&pp->pipe_lock);
+	return 0;
+}

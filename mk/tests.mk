@@ -1,0 +1,192 @@
+# mk/tests.mk: builds the tests and runs them with Kyua.
+#
+# Run by the top-level `make tests` / `make check` after every layer is
+# installed (so the installed prefixes can be inspected here).  Tests are
+# found, never listed:
+#
+#   kernel/tests/t_*.c          ATF C programs, linked once per platform in
+#                               KERNEL_TEST_PLATFORMS  -> O/tests/kernel-<p>/
+#   kernel/tests/t_*.sh         atf-sh scripts (build checks; platform-
+#                               independent, run once) -> O/tests/kernel/
+#   platform/<p>/tests/t_*.c|sh for every platform built -> O/tests/platform-<p>/
+#   apps/tests/t_*.c|sh         for PLATFORM            -> O/tests/apps/
+#
+# A C test is one file linked against the INSTALLED layers via pkg-config,
+# plus -latf-c.  By default a kernel or apps test links every installed
+# kernel component and rumpuser-<p>; a platform test links rumpuser-<p>
+# only (it stands in for the kernel itself).  The installed kernel headers
+# (-I$(KERNEL_PREFIX)/include) are always on the include path.  What a test needs beyond that goes in an
+# optional t_NAME.mk beside t_NAME.c (README.md, "Tests"), which may set,
+# with `=` so that T_PLATFORM and friends are expanded for each platform
+# the test is built for:
+#
+#   t_NAME_PKGS    pkg-config packages instead of the default (T_PKGS)
+#   t_NAME_SRCS    more .c files (relative to the tests directory)
+#   t_NAME_CFLAGS  extra compile flags
+#   t_NAME_LDLIBS  extra link flags, after the packages
+#   t_NAME_SHLIBS  helper shared libraries built into the same directory
+#                  as the program: for each LIB listed, LIB_SRCS (and
+#                  optionally LIB_CFLAGS, LIB_LDLIBS, LIB_PKGS) make LIB.so.
+#                  The program is then linked with -L and -rpath of that
+#                  directory, so t_NAME_LDLIBS may say -lfoo for libfoo;
+#                  or it dlopen()s it from atf_tc_get_config_var(tc,
+#                  "srcdir"), the program's directory.
+#
+# Helper sources are best named h_*.c; a .c file listed in any *_SRCS is
+# never taken for a test program, whatever its name.
+#
+# and may use T_PLATFORM (platform being linked), T_SRCDIR, T_OUTDIR,
+# KERNEL_PREFIX and PLATFORM_PREFIX.
+#
+# Shell tests get their paths from Kyua configuration variables (see
+# KYUA_CONF_VARS below), read with `atf_config_get NAME`.
+
+include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
+
+KERNEL_TEST_PLATFORMS ?= posix
+TEST_PLATFORMS := $(sort $(PLATFORM) $(KERNEL_TEST_PLATFORMS))
+TESTDIR := $(O)/tests
+
+# Every installed kernel library, found in the prefix rather than in the
+# kernel source tree (which may not be there).
+KERNEL_PKGS := $(sort $(filter-out rumpuser-%,$(patsubst %.pc,%,$(notdir \
+	$(wildcard $(KERNEL_PREFIX)/lib/pkgconfig/rump*.pc)))))
+
+ATF_C_LIBS = $(or $(shell $(PKG_CONFIG) --libs atf-c 2>/dev/null),-latf-c)
+
+# --- Per-test settings --------------------------------------------------------
+
+TEST_SRCDIRS := $(TOPDIR)/kernel/tests $(TOPDIR)/apps/tests \
+	$(foreach p,$(TEST_PLATFORMS),$(TOPDIR)/platform/$(p)/tests)
+include $(sort $(wildcard $(addsuffix /t_*.mk,$(TEST_SRCDIRS))))
+
+# Sources that some test uses as a helper are not test programs themselves.
+HELPER_SRCS := $(notdir $(foreach v,$(filter %_SRCS,$(.VARIABLES)),$($(v))))
+comma := ,
+
+# Values seen by a test's recipes, per target (T_* are target-specific).
+T_PKGS   = $(if $(filter undefined,$(origin $(T_NAME)_PKGS)),$(T_DEFAULT_PKGS),$($(T_NAME)_PKGS))
+T_CFLAGS = $(HOST_CFLAGS) -I$(KERNEL_PREFIX)/include $(call pkgconf,--cflags,$(T_PKGS)) $($(T_NAME)_CFLAGS)
+
+# --- Groups: one output directory, one Kyuafile each --------------------------
+
+GROUPS :=
+
+# $(call c_test,GROUP,SRCDIR,NAME,PLATFORM,DEFAULT-PKGS)
+define c_test
+$(TESTDIR)/$(1)/$(3): T_NAME := $(3)
+$(TESTDIR)/$(1)/$(3): T_DEFAULT_PKGS := $(5)
+$(TESTDIR)/$(1)/$(3): T_PLATFORM := $(4)
+$(TESTDIR)/$(1)/$(3): T_SRCDIR := $(2)
+$(TESTDIR)/$(1)/$(3): T_OUTDIR := $(TESTDIR)/$(1)
+$(TESTDIR)/$(1)/$(3): $(patsubst %.c,$(TESTDIR)/$(1)/.obj/$(3)/%.o,$(3).c $($(3)_SRCS)) \
+		$(addprefix $(TESTDIR)/$(1)/,$(addsuffix .so,$($(3)_SHLIBS))) $(LOWER_LIBS)
+	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
+		$(if $($(3)_SHLIBS),-L$$(T_OUTDIR) -Wl$$(comma)-rpath$$(comma)$$(T_OUTDIR)) \
+		$$(call pkgconf,--libs,$$(T_PKGS)) $$($$(T_NAME)_LDLIBS) $$(ATF_C_LIBS)
+$(TESTDIR)/$(1)/.obj/$(3)/%.o: $(2)/%.c
+	$$(call say,CC,$$<)mkdir -p $$(@D) && $$(CC) $$(T_CFLAGS) $$(DEPFLAGS) -c $$< -o $$@
+$(1)_PROGRAMS += $(3)
+endef
+
+# $(call shlib,GROUP,SRCDIR,LIB,PLATFORM): a test's helper LIB.so.
+define shlib
+$(TESTDIR)/$(1)/$(3).so: T_NAME := $(3)
+$(TESTDIR)/$(1)/$(3).so: T_PLATFORM := $(4)
+$(TESTDIR)/$(1)/$(3).so: T_SRCDIR := $(2)
+$(TESTDIR)/$(1)/$(3).so: T_OUTDIR := $(TESTDIR)/$(1)
+$(TESTDIR)/$(1)/$(3).so: $(patsubst %.c,$(TESTDIR)/$(1)/.obj/$(3)/%.o,$($(3)_SRCS))
+	$$(call SHLIB_LINK,$$(call pkgconf,--libs,$$($$(T_NAME)_PKGS)) $$($$(T_NAME)_LDLIBS))
+$(TESTDIR)/$(1)/.obj/$(3)/%.o: $(2)/%.c
+	$$(call say,CC,$$<)mkdir -p $$(@D) && $$(CC) $$(HOST_CFLAGS) -I$(KERNEL_PREFIX)/include \
+		$$(call pkgconf,--cflags,$$($$(T_NAME)_PKGS)) $$($$(T_NAME)_CFLAGS) $$(DEPFLAGS) -c $$< -o $$@
+endef
+
+# Shell tests are installed as executables; atf-sh runs them.
+define sh_test
+$(TESTDIR)/$(1)/$(2): $(3)
+	$$(call say,GEN,$$@)mkdir -p $$(@D) && \
+	{ head -n1 $$< | grep -q '^#!' || echo '#! /usr/bin/env atf-sh'; cat $$<; } >$$@.tmp && \
+	chmod 755 $$@.tmp && mv $$@.tmp $$@
+$(1)_PROGRAMS += $(2)
+endef
+
+# $(call group,GROUP,SRCDIR,PLATFORM,c|sh|c sh,DEFAULT-PKGS): every test of
+# SRCDIR of the given kinds, into O/tests/GROUP.  Each test's rules are
+# eval'ed on their own: foreach would join the generated texts with spaces.
+c_tests = $(foreach t,$(filter-out $(basename $(HELPER_SRCS)),$(notdir $(basename $(wildcard $(2)/t_*.c)))),\
+	$(eval $(call c_test,$(1),$(2),$(t),$(3),$(5)))\
+	$(foreach l,$($(t)_SHLIBS),$(eval $(call shlib,$(1),$(2),$(l),$(3)))))
+sh_tests = $(foreach t,$(wildcard $(2)/t_*.sh),$(eval $(call sh_test,$(1),$(notdir $(basename $(t))),$(t))))
+group = $(eval GROUPS += $(1))$(eval $(1)_PROGRAMS :=)$(if $(filter c,$(4)),$(c_tests))$(if $(filter sh,$(4)),$(sh_tests))
+
+LOWER_LIBS = $(wildcard $(KERNEL_PREFIX)/lib/librump*.a $(PLATFORM_PREFIX)/lib/librumpuser-*.a)
+
+$(call group,kernel,$(TOPDIR)/kernel/tests,,sh)
+$(foreach p,$(KERNEL_TEST_PLATFORMS),$(call group,kernel-$(p),$(TOPDIR)/kernel/tests,$(p),c,$(KERNEL_PKGS) rumpuser-$(p)))
+$(foreach p,$(TEST_PLATFORMS),$(call group,platform-$(p),$(TOPDIR)/platform/$(p)/tests,$(p),c sh,rumpuser-$(p)))
+$(call group,apps,$(TOPDIR)/apps/tests,$(PLATFORM),c sh,$(KERNEL_PKGS) rumpuser-$(PLATFORM))
+
+# Groups without any test get no Kyuafile (and no directory).
+GROUPS := $(foreach g,$(GROUPS),$(if $($(g)_PROGRAMS),$(g)))
+
+# --- Kyuafiles and configuration --------------------------------------------
+
+# Kyua hands these to every test program of the suite "strata"; a shell
+# test reads them with `atf_config_get NAME`.
+KYUA_CONF_VARS := topdir builddir kernel_prefix platform_prefix platform \
+	make cc ar nm objcopy cross_compile cflags cppflags ldflags werror
+kyua_topdir := $(TOPDIR)
+kyua_builddir := $(O)
+kyua_kernel_prefix := $(KERNEL_PREFIX)
+kyua_platform_prefix := $(PLATFORM_PREFIX)
+kyua_platform := $(PLATFORM)
+kyua_make := $(MAKE)
+kyua_cc := $(CC)
+kyua_ar := $(AR)
+kyua_nm := $(NM)
+kyua_objcopy := $(OBJCOPY)
+kyua_cross_compile := $(CROSS_COMPILE)
+kyua_cflags := $(CFLAGS)
+kyua_cppflags := $(CPPFLAGS)
+kyua_ldflags := $(LDFLAGS)
+kyua_werror := $(WERROR)
+
+define newline
+
+
+endef
+
+# foreach separates its results with a space; drop it after each newline.
+lines = $(subst $(newline) ,$(newline),$(1))
+lua_string = "$(subst ",\",$(subst \,\\,$(1)))"
+kyua_conf_line = test_suites.strata.$(1) = $(call lua_string,$(kyua_$(1)))
+KYUA_CONF = syntax(2)$(newline)$(call lines,$(foreach v,$(KYUA_CONF_VARS),$(call kyua_conf_line,$(v))$(newline)))
+KYUAFILE_HEAD = syntax(2)$(newline)test_suite("strata")$(newline)
+top_kyuafile = $(KYUAFILE_HEAD)$(call lines,$(foreach g,$(GROUPS),include("$(g)/Kyuafile")$(newline)))
+group_kyuafile = $(KYUAFILE_HEAD)$(call lines,$(foreach t,$($(1)_PROGRAMS),atf_test_program{name="$(t)"}$(newline)))
+
+# Nothing depends on these files' timestamps, so they are simply rewritten.
+write = $(shell mkdir -p $(dir $(1)))$(file >$(1),$(2))
+
+.PHONY: all run kyuafiles
+.DEFAULT_GOAL := all
+
+kyuafiles:
+	$(call write,$(TESTDIR)/kyua.conf,$(KYUA_CONF))
+	$(call write,$(TESTDIR)/Kyuafile,$(top_kyuafile))
+	$(foreach g,$(GROUPS),$(call write,$(TESTDIR)/$(g)/Kyuafile,$(call group_kyuafile,$(g))))
+	@:
+
+all: kyuafiles $(foreach g,$(GROUPS),$(addprefix $(TESTDIR)/$(g)/,$($(g)_PROGRAMS)))
+
+# Kyua's exit status is ignored: the summary reads the results file and
+# decides (and it also fails when Kyua could not run at all).
+run: all
+	@cd $(TESTDIR) && rm -f results.db && \
+	{ kyua --config=kyua.conf --logfile=kyua.log test --kyuafile=Kyuafile \
+		--results-file=results.db || :; } && \
+	$(SHELL) $(MKDIR)/kyua-summary.sh $(TESTDIR)
+
+-include $(shell find $(TESTDIR) -name '*.d' 2>/dev/null)
+.DELETE_ON_ERROR:
