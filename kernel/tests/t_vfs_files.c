@@ -1125,6 +1125,99 @@ ATF_TC_BODY(ebadf_everywhere, tc)
 	RL(rump_sys_close(fd));
 }
 
+
+static uint64_t lcg_state;
+
+static uint32_t
+lcg(void)
+{
+	lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(lcg_state >> 33);
+}
+
+ATF_TC(random_io_integrity);
+ATF_TC_HEAD(random_io_integrity, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "400 writes of random sizes at random unaligned offsets (pwrite, "
+	    "lseek+write, writev) mixed with truncations, mirrored in host "
+	    "memory: the file's size and every byte read back (in random "
+	    "chunk sizes) match the mirror");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(random_io_integrity, tc)
+{
+	enum { SPAN = 3 * 1024 * 1024, MAXW = 70000 };
+	static unsigned char mirror[SPAN + MAXW], data[MAXW], back[MAXW];
+	int64_t size = 0;
+	int fd;
+
+	boot();
+	lcg_state = 12345;
+	memset(mirror, 0, sizeof(mirror));
+	fd = (int)RL(rump_sys_open("/rand", O_RDWR | O_CREAT, 0644));
+	for (int op = 0; op < 400; op++) {
+		uint32_t kind = lcg() % 10;
+		int64_t off = lcg() % SPAN;
+		size_t len = 1 + lcg() % MAXW;
+
+		if (kind == 9) {
+			/* Truncate to a random size, often unaligned. */
+			int64_t ns = lcg() % SPAN;
+
+			RL(rump_sys_ftruncate(fd, ns));
+			if (ns < size)
+				memset(mirror + ns, 0, (size_t)(size - ns));
+			size = ns;
+			continue;
+		}
+		for (size_t i = 0; i < len; i++)
+			data[i] = (unsigned char)lcg();
+		if (kind < 4) {
+			ATF_REQUIRE_EQ((ssize_t)len, rump_sys_pwrite64(fd, data,
+			    len, off));
+		} else if (kind < 7) {
+			ATF_REQUIRE_EQ(off, rump_sys_lseek(fd, off, SEEK_SET));
+			ATF_REQUIRE_EQ((ssize_t)len, rump_sys_write(fd, data,
+			    len));
+			ATF_REQUIRE_EQ(off + (int64_t)len,
+			    rump_sys_lseek(fd, 0, SEEK_CUR));
+		} else {
+			struct iovec iov[3];
+			size_t a = len / 3, b = len / 2;
+
+			iov[0].iov_base = data; iov[0].iov_len = a;
+			iov[1].iov_base = data + a; iov[1].iov_len = b - a;
+			iov[2].iov_base = data + b; iov[2].iov_len = len - b;
+			ATF_REQUIRE_EQ(off, rump_sys_lseek(fd, off, SEEK_SET));
+			ATF_REQUIRE_EQ((ssize_t)len, rump_sys_writev(fd, iov,
+			    3));
+		}
+		memcpy(mirror + off, data, len);
+		if (off + (int64_t)len > size)
+			size = off + (int64_t)len;
+	}
+	ATF_REQUIRE_EQ(size, fsize(fd));
+	/* Read everything back in random chunk sizes. */
+	RL(rump_sys_lseek(fd, 0, SEEK_SET));
+	for (int64_t pos = 0; pos < size;) {
+		size_t want = 1 + lcg() % MAXW;
+		ssize_t n = RL(rump_sys_read(fd, back, want));
+
+		ATF_REQUIRE_MSG(n > 0, "EOF at %lld of %lld", (long long)pos,
+		    (long long)size);
+		ATF_REQUIRE_EQ((ssize_t)(pos + (int64_t)want > size ?
+		    (size_t)(size - pos) : want), n);
+		for (ssize_t i = 0; i < n; i++)
+			ATF_REQUIRE_MSG(back[i] == mirror[pos + i],
+			    "byte %lld is %#x, want %#x", (long long)(pos + i),
+			    back[i], mirror[pos + i]);
+		pos += n;
+	}
+	ATF_REQUIRE_EQ(0, rump_sys_read(fd, back, 1));
+	RL(rump_sys_close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, open_read_write);
@@ -1147,5 +1240,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fsync_fdatasync);
 	ATF_TP_ADD_TC(tp, emfile_limit);
 	ATF_TP_ADD_TC(tp, ebadf_everywhere);
+	ATF_TP_ADD_TC(tp, random_io_integrity);
 	return atf_no_error();
 }

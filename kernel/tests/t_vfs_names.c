@@ -1105,6 +1105,127 @@ ATF_TC_BODY(readdir_offset_reopen, tc)
 	offsets_survive_changes(true);
 }
 
+
+ATF_TC(removed_cwd);
+ATF_TC_HEAD(removed_cwd, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "a removed directory that is still the cwd: getcwd ENOENT, "
+	    "creating in it ENOENT (also via an open dirfd), '.' has nlink 0");
+}
+ATF_TC_BODY(removed_cwd, tc)
+{
+	char buf[64];
+	struct stat st;
+	int dfd;
+
+	boot();
+	RL(rump_sys_mkdir("/d", 0755));
+	RL(rump_sys_chdir("/d"));
+	dfd = (int)RL(rump_sys_open("/d", O_RDONLY | O_DIRECTORY));
+	RL(rump_sys_rmdir("/d"));
+	ERR(ENOENT, rump_sys_getcwd(buf, sizeof(buf)));
+	ERR(ENOENT, rump_sys_open("x", O_WRONLY | O_CREAT, 0644));
+	ERR(ENOENT, rump_sys_mkdir("y", 0755));
+	ERR(ENOENT, rump_sys_symlink("t", "z"));
+	ERR(ENOENT, rump_sys_openat(dfd, "x", O_WRONLY | O_CREAT, 0644));
+	RL(rump_sys_stat(".", &st));
+	ATF_REQUIRE(S_ISDIR(st.st_mode));
+	ATF_REQUIRE_EQ(0, st.st_nlink);
+	RL(rump_sys_fstat(dfd, &st));
+	ATF_REQUIRE_EQ(0, st.st_nlink);
+	RL(rump_sys_close(dfd));
+	/* A new directory of the same name is a different one. */
+	RL(rump_sys_mkdir("/d", 0755));
+	ERR(ENOENT, rump_sys_open("x", O_WRONLY | O_CREAT, 0644));
+	RL(rump_sys_chdir("/d"));
+	mkfile("x", "x");
+	ATF_REQUIRE(hasdata("/d/x", "x"));
+}
+
+ATF_TC(big_directory);
+ATF_TC_HEAD(big_directory, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "a directory of 1000 entries lists every name exactly once with "
+	    "small and large buffers; after removing every other one, "
+	    "exactly the rest");
+}
+ATF_TC_BODY(big_directory, tc)
+{
+	static struct listing l;
+	static bool seen[1000];
+	char path[64];
+
+	boot();
+	RL(rump_sys_mkdir("/big", 0755));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(path, sizeof(path), "/big/entry-%04d-%s", i,
+		    i % 3 == 0 ? "with-a-longer-tail-to-vary-reclen" : "x");
+		if (i % 7 == 0)
+			RL(rump_sys_mkdir(path, 0755));
+		else
+			mkfile(path, "");
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		static const size_t sizes[] = { 4096, 200, 64 };
+
+		memset(seen, 0, sizeof(seen));
+		{
+			char buf[4096];
+			ssize_t n;
+			int fd = (int)RL(rump_sys_open("/big",
+			    O_RDONLY | O_DIRECTORY));
+			int count = 0;
+
+			while ((n = RL(rump_sys_getdents64(fd, buf,
+			    sizes[pass]))) > 0) {
+				for (ssize_t o = 0; o < n;) {
+					struct ldirent64 *d =
+					    (struct ldirent64 *)(buf + o);
+					int idx;
+
+					o += d->d_reclen;
+					count++;
+					if (strcmp(d->d_name, ".") == 0 ||
+					    strcmp(d->d_name, "..") == 0)
+						continue;
+					ATF_REQUIRE_MSG(sscanf(d->d_name,
+					    "entry-%d-", &idx) == 1 &&
+					    idx >= 0 && idx < 1000,
+					    "unexpected name '%s'", d->d_name);
+					ATF_REQUIRE_MSG(!seen[idx],
+					    "'%s' listed twice", d->d_name);
+					seen[idx] = true;
+					ATF_REQUIRE_EQ(idx % 7 == 0 ? DT_DIR :
+					    DT_REG, d->d_type);
+				}
+			}
+			RL(rump_sys_close(fd));
+			ATF_REQUIRE_EQ_MSG(1002, count, "buffer %zu: %d entries",
+			    sizes[pass], count);
+		}
+		for (int i = 0; i < 1000; i++)
+			ATF_REQUIRE_MSG(seen[i], "entry %d missing", i);
+	}
+	ATF_REQUIRE_EQ(2 + 143, nlink_of("/big"));
+	for (int i = 0; i < 1000; i += 2) {
+		snprintf(path, sizeof(path), "/big/entry-%04d-%s", i,
+		    i % 3 == 0 ? "with-a-longer-tail-to-vary-reclen" : "x");
+		if (i % 7 == 0)
+			RL(rump_sys_rmdir(path));
+		else
+			RL(rump_sys_unlink(path));
+	}
+	list_dir("/big", &l, 256);
+	ATF_REQUIRE_EQ(502, l.n);
+	for (int i = 1; i < 1000; i += 2) {
+		snprintf(path, sizeof(path), "entry-%04d-%s", i,
+		    i % 3 == 0 ? "with-a-longer-tail-to-vary-reclen" : "x");
+		ATF_REQUIRE_MSG(find(&l, path) >= 0, "'%s' missing", path);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, mkdir_rmdir);
@@ -1124,5 +1245,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, getdents_exact);
 	ATF_TP_ADD_TC(tp, readdir_offset_same_fd);
 	ATF_TP_ADD_TC(tp, readdir_offset_reopen);
+	ATF_TP_ADD_TC(tp, removed_cwd);
+	ATF_TP_ADD_TC(tp, big_directory);
 	return atf_no_error();
 }

@@ -361,6 +361,7 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 	}
 	if (error != 0)
 		goto unlock;
+	KASSERT(!exchange || tvp != NULL);
 	if ((flags & RENAME_NOREPLACE) != 0 && tvp != NULL) {
 		error = EEXIST;
 		goto unlock;

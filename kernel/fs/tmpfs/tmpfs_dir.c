@@ -182,7 +182,7 @@ tmpfs_dir_detach(struct tmpfs_node *dn, struct tmpfs_dirent *de)
 
 	/* The first entry at or after the cursor is now the next one. */
 	if (d->td_rdvalid && d->td_rdent == de)
-		;
+		d->td_rdent = de->td_next;
 
 	if (d->td_hashtab != NULL) {
 		pp = &d->td_hashtab[de->td_hash & (d->td_hashsize - 1)];

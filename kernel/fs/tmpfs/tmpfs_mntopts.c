@@ -77,9 +77,11 @@ parse_bytes(const char *s, size_t len, uint64_t *valp)
 	case 't': case 'T': shift = 40; break;
 	case '%':
 		limit = kmem_limit();
-		if (limit == 0 || v > 100 * 1000)
+		if (limit == 0 || v > 1000)
 			return EINVAL;
-		/* Split to avoid overflow: limit * v / 100. */
+		/* limit * v / 100, split so that it cannot overflow. */
+		if (v != 0 && limit / 100 > (UINT64_MAX - 100 * 1000) / v)
+			return EINVAL;
 		*valp = limit / 100 * v + limit % 100 * v / 100;
 		return 0;
 	default:

@@ -54,10 +54,10 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
 	error = tmpfs_parse_args(data, &ta);
 	if (error != 0)
 		return error;
-	if ((mp->mnt_flags & MS_REMOUNT) && mp->mnt_data != NULL)
-		return tmpfs_remount(mp->mnt_data, &ta);
 	if (ta.ta_size > TMPFS_MAXFILESIZE)
 		return EINVAL;
+	if ((mp->mnt_flags & MS_REMOUNT) && mp->mnt_data != NULL)
+		return tmpfs_remount(mp->mnt_data, &ta);
 
 	tm = kmem_zalloc(sizeof(*tm), KM_SLEEP);
 	if (tm == NULL)
