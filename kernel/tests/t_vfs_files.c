@@ -33,47 +33,13 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 
+#include "h_rumptest.h"
+
 #define FD_LIMIT	1024
 #define LINUX_IOV_MAX	1024
 #define GiB		(1024LL * 1024 * 1024)
 
 /* Fails the test when a call returns -1; yields the call's result. */
-#define RL(x)		rl_((long)(x), #x, __FILE__, __LINE__)
-/* Checks (non-fatally) that a call fails with exactly errno e. */
-#define ERR(e, x)	err_((long)(x), (e), #x, __FILE__, __LINE__)
-
-static long __attribute__((unused))
-rl_(long r, const char *expr, const char *file, int line)
-{
-	if (r == -1)
-		atf_tc_fail_requirement(file, (size_t)line,
-		    "%s failed: %s (errno %d)", expr, strerror(errno), errno);
-	return r;
-}
-
-static void __attribute__((unused))
-err_(long r, int e, const char *expr, const char *file, int line)
-{
-	int got = errno;
-
-	if (r != -1)
-		atf_tc_fail_check(file, (size_t)line,
-		    "%s: expected -1 with errno %d (%s), got %ld", expr, e,
-		    strerror(e), r);
-	else if (got != e)
-		atf_tc_fail_check(file, (size_t)line,
-		    "%s: expected errno %d (%s), got errno %d (%s)", expr, e,
-		    strerror(e), got, strerror(got));
-}
-
-static void
-boot(void)
-{
-	int error = rump_init();
-
-	ATF_REQUIRE_MSG(error == 0, "rump_init: %d (%s)", error,
-	    strerror(error));
-}
 
 /* Creates path with exactly len bytes of data. */
 static void __attribute__((unused))

@@ -27,50 +27,24 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 
+#include "h_rumptest.h"
+
 #define USER	1000
 #define GROUP	1000
 #define NOCHANGE ((uint32_t)-1)
 
-#define RL(x)		rl_((long)(x), #x, __FILE__, __LINE__)
-#define ERR(e, x)	err_((long)(x), (e), #x, __FILE__, __LINE__)
-
-static long __attribute__((unused))
-rl_(long r, const char *expr, const char *file, int line)
-{
-	if (r == -1)
-		atf_tc_fail_requirement(file, (size_t)line,
-		    "%s failed: %s (errno %d)", expr, strerror(errno), errno);
-	return r;
-}
-
-static void __attribute__((unused))
-err_(long r, int e, const char *expr, const char *file, int line)
-{
-	int got = errno;
-
-	if (r != -1)
-		atf_tc_fail_check(file, (size_t)line,
-		    "%s: expected -1 with errno %d (%s), got %ld", expr, e,
-		    strerror(e), r);
-	else if (got != e)
-		atf_tc_fail_check(file, (size_t)line,
-		    "%s: expected errno %d (%s), got errno %d (%s)", expr, e,
-		    strerror(e), got, strerror(got));
-}
-
+/* Boots, and starts every case as root with umask 0 and a root directory
+ * of known mode. */
 static void
-boot(void)
+boot_as_root(void)
 {
-	int error = rump_init();
-
-	ATF_REQUIRE_MSG(error == 0, "rump_init: %d (%s)", error,
-	    strerror(error));
+	boot();
 	ATF_REQUIRE_EQ_MSG(0, rump_sys_geteuid(), "boot euid %u",
 	    rump_sys_geteuid());
 	rump_sys_umask(0);
-	/* Do not depend on the root directory's initial mode. */
 	RL(rump_sys_chmod("/", 0755));
 }
+
 
 static void
 mkfile(const char *path, const char *data, int mode)
@@ -124,7 +98,7 @@ ATF_TC_BODY(file_read_write, tc)
 	char buf[16];
 	int fd;
 
-	boot();
+	boot_as_root();
 	mkfile("/p600", "secret", 0600);
 	mkfile("/p644", "public", 0644);
 	mkfile("/p666", "shared", 0666);
@@ -186,7 +160,7 @@ ATF_TC_BODY(dir_write_denied, tc)
 	struct stat st;
 	int fd;
 
-	boot();
+	boot_as_root();
 	RL(rump_sys_mkdir("/pub", 0755));
 	RL(rump_sys_mkdir("/pub/sub", 0755));
 	mkfile("/pub/f", "f", 0666);
@@ -239,7 +213,7 @@ ATF_TC_BODY(search_permission, tc)
 	struct stat st;
 	int fd;
 
-	boot();
+	boot_as_root();
 	RL(rump_sys_mkdir("/priv", 0700));
 	mkfile("/priv/e", "e", 0644);
 	RL(rump_sys_mkdir("/priv/sub", 0755));
@@ -297,7 +271,7 @@ ATF_TC_BODY(chmod_chown_eperm, tc)
 	struct stat st;
 	int fd;
 
-	boot();
+	boot_as_root();
 	mkfile("/root644", "r", 0644);
 	mkfile("/root666", "r", 0666);
 	RL(rump_sys_mkdir("/open", 0777));
@@ -345,7 +319,7 @@ ATF_TC_BODY(sticky_directory, tc)
 	struct lwp *u1000;
 	int fd;
 
-	boot();
+	boot_as_root();
 	RL(rump_sys_mkdir("/tmp", 01777));
 	mkfile("/tmp/rootf", "root", 0666);
 	become(USER, GROUP);
@@ -392,7 +366,7 @@ ATF_TC_BODY(setuid_irreversible, tc)
 	uint32_t g[1] = { 5 };
 	struct lwp *user;
 
-	boot();
+	boot_as_root();
 	become(USER, GROUP);
 	user = rump_lwproc_curlwp();
 	ERR(EPERM, rump_sys_setuid(0));
@@ -429,7 +403,7 @@ ATF_TC_HEAD(access_real_ids, tc)
 }
 ATF_TC_BODY(access_real_ids, tc)
 {
-	boot();
+	boot_as_root();
 	mkfile("/p600", "", 0600);
 	mkfile("/p644", "", 0644);
 	mkfile("/p755", "", 0755);
@@ -468,7 +442,7 @@ ATF_TC_BODY(mount_nonroot, tc)
 {
 	struct stat st;
 
-	boot();
+	boot_as_root();
 	RL(rump_sys_mkdir("/mine", 0755));
 	RL(rump_sys_chown("/mine", USER, GROUP));
 	RL(rump_sys_mkdir("/mnt", 0755));
@@ -495,7 +469,7 @@ ATF_TC_BODY(root_overrides, tc)
 	struct stat st;
 	int fd;
 
-	boot();
+	boot_as_root();
 	mkfile("/z", "zero", 0000);
 	fd = (int)RL(rump_sys_open("/z", O_RDWR));
 	ATF_REQUIRE_EQ(4, rump_sys_read(fd, buf, sizeof(buf)));
