@@ -19,17 +19,25 @@ PLATFORM_GIVEN := $(filter-out undefined,$(origin PLATFORM_PREFIX))
 
 include $(dir $(lastword $(MAKEFILE_LIST)))mk/config.mk
 
-# Kernel tests are linked once per platform named here (ISSUE 3: "posix
-# fiber"); platform tests run for each of these and for PLATFORM.
-KERNEL_TEST_PLATFORMS ?= posix
+# Kernel tests are linked and run once per platform named here (the whole
+# suite on both: ISSUE 3); platform tests and platform/common's tests run
+# for each of these and for PLATFORM.
+KERNEL_TEST_PLATFORMS ?= posix fiber
 TEST_PLATFORMS := $(sort $(PLATFORM) $(KERNEL_TEST_PLATFORMS))
+# make bench compares these platforms (bench/Makefile).
+BENCH_PLATFORMS ?= posix fiber
+# The applications are linked for PLATFORM (strata-demo) and for each of
+# these (strata-demo-fiber), so that the tests can run them all.
+APP_PLATFORMS ?= $(TEST_PLATFORMS)
+ALL_PLATFORMS := $(sort $(TEST_PLATFORMS) $(BENCH_PLATFORMS) $(APP_PLATFORMS))
 
 # Every layer gets the same absolute paths: the user's O=, PREFIX= may be
 # relative, and a sub-make runs in another directory.  (Toolchain and flag
 # variables reach sub-makes through MAKEFLAGS as usual.)
 PATHS := O=$(O) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
 	KERNEL_PREFIX=$(KERNEL_PREFIX) PLATFORM_PREFIX=$(PLATFORM_PREFIX) \
-	PLATFORM=$(PLATFORM) KERNEL_TEST_PLATFORMS='$(KERNEL_TEST_PLATFORMS)'
+	PLATFORM=$(PLATFORM) KERNEL_TEST_PLATFORMS='$(KERNEL_TEST_PLATFORMS)' \
+	APP_PLATFORMS='$(APP_PLATFORMS)'
 layer_make = $(MAKE) -C $(TOPDIR)/$(1) $(PATHS)
 tests_make = $(MAKE) -f $(MKDIR)/tests.mk $(PATHS)
 
@@ -37,11 +45,13 @@ tests_make = $(MAKE) -f $(MKDIR)/tests.mk $(PATHS)
 # missing on a fresh Debian 12 (gcc, make and binutils come together);
 # make check also needs Kyua and ATF.
 BUILD_DEPS := cmd:$(firstword $(PKG_CONFIG)):pkgconf
+# What building platforms $(1) needs beyond that (fiber: io_uring).
+PLATFORM_DEPS = $(if $(filter fiber,$(1)),file:/usr/include/liburing.h:liburing-dev)
 CHECK_DEPS := $(BUILD_DEPS) cmd:kyua:kyua cmd:atf-sh:atf-sh \
-	file:/usr/include/atf-c.h:libatf-dev
+	file:/usr/include/atf-c.h:libatf-dev $(call PLATFORM_DEPS,$(TEST_PLATFORMS))
 
-.PHONY: all install kernel platform apps demo tests check clean help need-build \
-	$(addprefix platform-,$(TEST_PLATFORMS))
+.PHONY: all install kernel platform apps demo tests check bench clean help \
+	need-build $(addprefix platform-,$(ALL_PLATFORMS))
 .DEFAULT_GOAL := all
 
 all: apps
@@ -58,11 +68,12 @@ kernel: | need-build
 # A platform is built against the kernel installed just before, unless
 # KERNEL_PREFIX names one already installed: then no kernel file is touched.
 platform: platform-$(PLATFORM)
-$(addprefix platform-,$(TEST_PLATFORMS)): platform-%: $(if $(KERNEL_GIVEN),,kernel) | need-build
+$(addprefix platform-,$(ALL_PLATFORMS)): platform-%: $(if $(KERNEL_GIVEN),,kernel) | need-build
 	@test -f $(TOPDIR)/platform/$*/Makefile || { echo "no platform/$*/Makefile" >&2; exit 1; }
+	$(if $(call PLATFORM_DEPS,$*),@$(SHELL) $(MKDIR)/need.sh $(call PLATFORM_DEPS,$*))
 	+$(Q)$(call layer_make,platform/$*)
 
-apps: $(if $(KERNEL_GIVEN),,kernel) $(if $(PLATFORM_GIVEN),,platform-$(PLATFORM)) | need-build
+apps: $(if $(KERNEL_GIVEN),,kernel) $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(sort $(PLATFORM) $(APP_PLATFORMS)))) | need-build
 	+$(Q)$(call layer_make,apps)
 
 demo: apps
@@ -78,6 +89,11 @@ check:
 	@$(SHELL) $(MKDIR)/need.sh $(CHECK_DEPS)
 	+@$(MAKE) -f $(firstword $(MAKEFILE_LIST)) tests
 	+@$(tests_make) run
+
+# Benchmarks (not tests): every platform in BENCH_PLATFORMS side by side
+# with the host's own peers; prints one table (bench/run.sh).
+bench: apps $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(BENCH_PLATFORMS)))
+	+$(Q)$(call layer_make,bench) BENCH_PLATFORMS='$(BENCH_PLATFORMS)' run
 
 clean:
 	rm -rf $(O)
@@ -95,6 +111,9 @@ help:
 #   tests          all, then build the test programs under O/tests
 #   check          install test dependencies if root, build, run Kyua;
 #                  prints "N passed, N failed", fails if any test failed
+#                  or a test of the platform matrix gives different results
+#   bench          build the benchmarks for BENCH_PLATFORMS, run them,
+#                  print a table of figures and ratios (under a minute)
 #   clean          remove O
 # Variables:
 #   O=dir          build root (default: build)
@@ -108,3 +127,7 @@ help:
 #   KERNEL_PREFIX=dir    use this installed kernel, build none
 #   PLATFORM_PREFIX=dir  use this installed platform, build none
 #   KERNEL_TEST_PLATFORMS="posix ..."  platforms the kernel tests run on
+#   APP_PLATFORMS="posix fiber"        apps also linked for these, as
+#                  strata-<app>-<platform> (default: the test platforms)
+#   BENCH_PLATFORMS="posix fiber"      platforms make bench compares
+#   BENCH_REPEAT=n       runs per benchmark (median shown; default 5)

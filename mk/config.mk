@@ -61,6 +61,11 @@ endif
 ifeq ($(origin LD),default)
 LD := $(CROSS_COMPILE)ld
 endif
+# The target architecture as the compiler names it (x86_64, aarch64, ...):
+# platforms choose per-architecture source directories by it.
+ifeq ($(origin ARCH),undefined)
+ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+endif
 NM         ?= $(CROSS_COMPILE)nm
 OBJCOPY    ?= $(CROSS_COMPILE)objcopy
 PKG_CONFIG ?= pkg-config

@@ -7,7 +7,15 @@
 #                     own and inside platform/ (e.g. ../common for fiber
 #                     and kvm); the platform directory itself is always one
 #   PLATFORM_LIBS     host libraries its users must link (e.g. -lpthread)
-#   PLATFORM_CPPFLAGS extra preprocessor flags
+#   PLATFORM_FREESTANDING  those of PLATFORM_SRCDIRS whose sources are
+#                     compiled like the kernel (-ffreestanding -nostdinc:
+#                     no host header, no libc), because bare-metal
+#                     platforms share them; their include path is only
+#                     themselves, each one's include/ and the kernel's
+#                     public headers
+#   PLATFORM_FREESTANDING_CFLAGS  extra flags for those (e.g. -mno-red-zone
+#                     for code that runs in a bare-metal kernel)
+#   PLATFORM_CPPFLAGS extra preprocessor flags (hosted sources)
 #   PLATFORM_SHARED   yes (default) to also build librumpuser-<name>.so
 #
 # It produces lib/librumpuser-<name>.a (+ .so) and
@@ -27,12 +35,26 @@ OBJDIR  := $(O)/platform-$(PLATFORM)/obj
 STAGE   := $(O)/platform-$(PLATFORM)/stage
 LIB     := rumpuser-$(PLATFORM)
 
+# Sources are C and, for context switches and the like, assembler (.S).
 SRCDIRS := $(PLATFORM_DIR) $(abspath $(addprefix $(PLATFORM_DIR)/,$(PLATFORM_SRCDIRS)))
-SRCS    := $(foreach d,$(SRCDIRS),$(wildcard $(d)/*.c))
-OBJS    := $(patsubst $(SRCROOT)/%.c,$(OBJDIR)/%.o,$(SRCS))
+srcs_in  = $(foreach d,$(1),$(wildcard $(d)/*.c $(d)/*.S))
+objs_of  = $(patsubst $(SRCROOT)/%,$(OBJDIR)/%.o,$(basename $(1)))
+SRCS    := $(call srcs_in,$(SRCDIRS))
+OBJS    := $(call objs_of,$(SRCS))
 
 LAYER_CFLAGS = $(addprefix -I,$(SRCDIRS)) -I$(KERNEL_PREFIX)/include \
 	$(PLATFORM_CPPFLAGS) $(HOST_CFLAGS)
+
+# Freestanding sources get the kernel's kind of flags instead, and -MD so
+# that their dependency files list every header read (none from the host).
+FREESTANDING_DIRS := $(abspath $(addprefix $(PLATFORM_DIR)/,$(PLATFORM_FREESTANDING)))
+FREESTANDING_OBJS := $(call objs_of,$(call srcs_in,$(FREESTANDING_DIRS)))
+FREESTANDING_CFLAGS = -std=c11 -ffreestanding -nostdinc -fno-stack-protector \
+	-fno-common -fPIC -O2 -g $(WARNFLAGS) \
+	$(foreach d,$(FREESTANDING_DIRS),-I$(d) $(addprefix -I,$(wildcard $(d)/include))) \
+	-I$(KERNEL_PREFIX)/include $(PLATFORM_FREESTANDING_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+$(FREESTANDING_OBJS): LAYER_CFLAGS = $(FREESTANDING_CFLAGS)
+$(FREESTANDING_OBJS): DEPFLAGS = -MD -MP
 
 # Fail early and clearly when the kernel prefix is missing, rather than
 # with "rump/rumpuser.h: No such file" from every compile.

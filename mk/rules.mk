@@ -19,6 +19,9 @@ COMPILE_OBJ ?= $(CC) $(LAYER_CFLAGS) $(DEPFLAGS) -c $< -o $@
 # (e.g. a check that the lower layer's prefix exists).
 $(OBJDIR)/%.o: $(SRCROOT)/%.c | $(BEFORE_COMPILE)
 	$(call say,CC,$<)mkdir -p $(@D) && $(COMPILE_OBJ)
+# Assembler with the C preprocessor (context switches and the like).
+$(OBJDIR)/%.o: $(SRCROOT)/%.S | $(BEFORE_COMPILE)
+	$(call say,AS,$<)mkdir -p $(@D) && $(COMPILE_OBJ)
 
 # pkg-config files: set PC_DESC, PC_REQUIRES and PC_LIBS as target-specific
 # variables of $(STAGE)/lib/pkgconfig/NAME.pc.  They depend on the

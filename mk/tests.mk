@@ -8,6 +8,9 @@
 #                               KERNEL_TEST_PLATFORMS  -> O/tests/kernel-<p>/
 #   kernel/tests/t_*.sh         atf-sh scripts (build checks; platform-
 #                               independent, run once) -> O/tests/kernel/
+#   platform/common/tests/t_*.c rumpuser-level tests every platform must
+#                               pass, linked once per platform in
+#                               COMMON_TEST_PLATFORMS  -> O/tests/common-<p>/
 #   platform/<p>/tests/t_*.c|sh for every platform built -> O/tests/platform-<p>/
 #   apps/tests/t_*.c|sh         for PLATFORM            -> O/tests/apps/
 #
@@ -24,6 +27,12 @@
 #   t_NAME_SRCS    more .c files (relative to the tests directory)
 #   t_NAME_CFLAGS  extra compile flags
 #   t_NAME_LDLIBS  extra link flags, after the packages
+#   t_NAME_HELPERS helper programs built into the same directory as the
+#                  test (which finds them through atf_tc_get_config_var(tc,
+#                  "srcdir")): for each PROG listed, PROG.c plus PROG_SRCS,
+#                  linked like a test of the group unless PROG_PKGS,
+#                  PROG_CFLAGS, PROG_LDLIBS say otherwise.  PROG is never
+#                  taken for a test program (name it h_*).
 #   t_NAME_SHLIBS  helper shared libraries built into the same directory
 #                  as the program: for each LIB listed, LIB_SRCS (and
 #                  optionally LIB_CFLAGS, LIB_LDLIBS, LIB_PKGS) make LIB.so.
@@ -32,8 +41,9 @@
 #                  or it dlopen()s it from atf_tc_get_config_var(tc,
 #                  "srcdir"), the program's directory.
 #
-# Helper sources are best named h_*.c; a .c file listed in any *_SRCS is
-# never taken for a test program, whatever its name.
+# Helper sources are best named h_*.c; a .c file listed in any *_SRCS, or
+# the main source of a program listed in any *_HELPERS, is never taken for
+# a test program, whatever its name.
 #
 # and may use T_PLATFORM (platform being linked), T_SRCDIR, T_OUTDIR,
 # KERNEL_PREFIX and PLATFORM_PREFIX.
@@ -43,8 +53,12 @@
 
 include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
 
-KERNEL_TEST_PLATFORMS ?= posix
+KERNEL_TEST_PLATFORMS ?= posix fiber
 TEST_PLATFORMS := $(sort $(PLATFORM) $(KERNEL_TEST_PLATFORMS))
+# platform/common/tests hold the contract of the rumpuser implementation
+# (scheduling, sleeping, threads): every platform the tests run on must
+# pass them, the posix one included.
+COMMON_TEST_PLATFORMS ?= $(TEST_PLATFORMS)
 TESTDIR := $(O)/tests
 
 # Every installed kernel library, found in the prefix rather than in the
@@ -57,11 +71,14 @@ ATF_C_LIBS = $(or $(shell $(PKG_CONFIG) --libs atf-c 2>/dev/null),-latf-c)
 # --- Per-test settings --------------------------------------------------------
 
 TEST_SRCDIRS := $(TOPDIR)/kernel/tests $(TOPDIR)/apps/tests \
+	$(TOPDIR)/platform/common/tests \
 	$(foreach p,$(TEST_PLATFORMS),$(TOPDIR)/platform/$(p)/tests)
 include $(sort $(wildcard $(addsuffix /t_*.mk,$(TEST_SRCDIRS))))
 
-# Sources that some test uses as a helper are not test programs themselves.
-HELPER_SRCS := $(notdir $(foreach v,$(filter %_SRCS,$(.VARIABLES)),$($(v))))
+# Sources that some test uses as a helper are not test programs themselves,
+# nor are helper programs.
+HELPER_SRCS := $(notdir $(foreach v,$(filter %_SRCS,$(.VARIABLES)),$($(v)))) \
+	$(addsuffix .c,$(foreach v,$(filter %_HELPERS,$(.VARIABLES)),$($(v))))
 comma := ,
 
 # Values seen by a test's recipes, per target (T_* are target-specific).
@@ -72,20 +89,27 @@ T_CFLAGS = $(HOST_CFLAGS) -I$(KERNEL_PREFIX)/include $(call pkgconf,--cflags,$(T
 
 GROUPS :=
 
-# $(call c_test,GROUP,SRCDIR,NAME,PLATFORM,DEFAULT-PKGS)
-define c_test
+# $(call c_prog,GROUP,SRCDIR,NAME,PLATFORM,DEFAULT-PKGS): the rules of one
+# C program (a test or a test's helper program) of GROUP.
+define c_prog
 $(TESTDIR)/$(1)/$(3): T_NAME := $(3)
 $(TESTDIR)/$(1)/$(3): T_DEFAULT_PKGS := $(5)
 $(TESTDIR)/$(1)/$(3): T_PLATFORM := $(4)
 $(TESTDIR)/$(1)/$(3): T_SRCDIR := $(2)
 $(TESTDIR)/$(1)/$(3): T_OUTDIR := $(TESTDIR)/$(1)
 $(TESTDIR)/$(1)/$(3): $(patsubst %.c,$(TESTDIR)/$(1)/.obj/$(3)/%.o,$(3).c $($(3)_SRCS)) \
-		$(addprefix $(TESTDIR)/$(1)/,$(addsuffix .so,$($(3)_SHLIBS))) $(LOWER_LIBS)
+		$(addprefix $(TESTDIR)/$(1)/,$(addsuffix .so,$($(3)_SHLIBS))) \
+		$(addprefix $(TESTDIR)/$(1)/,$($(3)_HELPERS)) $(LOWER_LIBS)
 	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
 		$(if $($(3)_SHLIBS),-L$$(T_OUTDIR) -Wl$$(comma)-rpath$$(comma)$$(T_OUTDIR)) \
 		$$(call pkgconf,--libs,$$(T_PKGS)) $$($$(T_NAME)_LDLIBS) $$(ATF_C_LIBS)
 $(TESTDIR)/$(1)/.obj/$(3)/%.o: $(2)/%.c
 	$$(call say,CC,$$<)mkdir -p $$(@D) && $$(CC) $$(T_CFLAGS) $$(DEPFLAGS) -c $$< -o $$@
+endef
+
+# $(call c_test,GROUP,SRCDIR,NAME,PLATFORM,DEFAULT-PKGS)
+define c_test
+$(call c_prog,$(1),$(2),$(3),$(4),$(5))
 $(1)_PROGRAMS += $(3)
 endef
 
@@ -116,6 +140,8 @@ endef
 # eval'ed on their own: foreach would join the generated texts with spaces.
 c_tests = $(foreach t,$(filter-out $(basename $(HELPER_SRCS)),$(notdir $(basename $(wildcard $(2)/t_*.c)))),\
 	$(eval $(call c_test,$(1),$(2),$(t),$(3),$(5)))\
+	$(foreach h,$(filter-out $(patsubst $(1)/%,%,$(filter $(1)/%,$(HELPERS_DONE))),$($(t)_HELPERS)),\
+		$(eval $(call c_prog,$(1),$(2),$(h),$(3),$(5)))$(eval HELPERS_DONE += $(1)/$(h)))\
 	$(foreach l,$($(t)_SHLIBS),$(eval $(call shlib,$(1),$(2),$(l),$(3)))))
 sh_tests = $(foreach t,$(wildcard $(2)/t_*.sh),$(eval $(call sh_test,$(1),$(notdir $(basename $(t))),$(t))))
 group = $(eval GROUPS += $(1))$(eval $(1)_PROGRAMS :=)$(if $(filter c,$(4)),$(c_tests))$(if $(filter sh,$(4)),$(sh_tests))
@@ -124,6 +150,7 @@ LOWER_LIBS = $(wildcard $(KERNEL_PREFIX)/lib/librump*.a $(PLATFORM_PREFIX)/lib/l
 
 $(call group,kernel,$(TOPDIR)/kernel/tests,,sh)
 $(foreach p,$(KERNEL_TEST_PLATFORMS),$(call group,kernel-$(p),$(TOPDIR)/kernel/tests,$(p),c,$(KERNEL_PKGS) rumpuser-$(p)))
+$(foreach p,$(COMMON_TEST_PLATFORMS),$(call group,common-$(p),$(TOPDIR)/platform/common/tests,$(p),c,rumpuser-$(p)))
 $(foreach p,$(TEST_PLATFORMS),$(call group,platform-$(p),$(TOPDIR)/platform/$(p)/tests,$(p),c sh,rumpuser-$(p)))
 $(call group,apps,$(TOPDIR)/apps/tests,$(PLATFORM),c sh,$(KERNEL_PKGS) rumpuser-$(PLATFORM))
 
@@ -182,11 +209,15 @@ all: kyuafiles $(foreach g,$(GROUPS),$(addprefix $(TESTDIR)/$(g)/,$($(g)_PROGRAM
 
 # Kyua's exit status is ignored: the summary reads the results file and
 # decides (and it also fails when Kyua could not run at all).
+# The kernel and platform/common tests form a matrix (the same tests on
+# each platform): their results must agree, which kyua-matrix.sh checks.
 run: all
 	@cd $(TESTDIR) && rm -f results.db && \
 	{ kyua --config=kyua.conf --logfile=kyua.log test --kyuafile=Kyuafile \
 		--results-file=results.db || :; } && \
-	$(SHELL) $(MKDIR)/kyua-summary.sh $(TESTDIR)
+	{ $(SHELL) $(MKDIR)/kyua-matrix.sh $(TESTDIR) '$(KERNEL_TEST_PLATFORMS)' kernel; \
+	  m1=$$?; $(SHELL) $(MKDIR)/kyua-matrix.sh $(TESTDIR) '$(COMMON_TEST_PLATFORMS)' common; \
+	  m2=$$?; $(SHELL) $(MKDIR)/kyua-summary.sh $(TESTDIR) && [ $$m1 = 0 ] && [ $$m2 = 0 ]; }
 
 -include $(shell find $(TESTDIR) -name '*.d' 2>/dev/null)
 .DELETE_ON_ERROR:

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,7 +480,6 @@ other_thread(void *arg)
 ATF_TC_BODY(curlwp_binding, tc)
 {
 	struct lwp *l;
-	pthread_t t;
 	int out[2], p0, p1;
 
 	boot();
@@ -491,8 +489,7 @@ ATF_TC_BODY(curlwp_binding, tc)
 	l = rump_lwproc_curlwp();
 	ATF_REQUIRE(l != NULL);
 	p1 = rump_sys_getpid();
-	ATF_REQUIRE_EQ(0, pthread_create(&t, NULL, other_thread, out));
-	ATF_REQUIRE_EQ(0, pthread_join(t, NULL));
+	rt_thread_join(rt_thread_start(other_thread, out, "other"));
 	ATF_REQUIRE_MSG(out[0], "a new host thread is bound");
 	ATF_REQUIRE_EQ(p0, out[1]);
 	ATF_REQUIRE(rump_lwproc_curlwp() == l);

@@ -14,6 +14,18 @@
  * everything must be consistent: every thread's data reads back intact,
  * directory listings contain exactly the expected names, link counts are
  * right, the log holds every record exactly once.
+ *
+ * The threads are the platform's (rumpuser_thread_create/_join), not
+ * pthreads: the test runs unchanged on a platform with one host thread
+ * and cooperative threads (fiber).  For the same reason nothing here is
+ * thread-local (such threads share the host thread's TLS), the start
+ * barrier is made of rumpuser locks, and the workers' big buffers are on
+ * the heap rather than on their (possibly small) stacks.  A cooperative
+ * platform switches threads only where one blocks, and tmpfs work rarely
+ * blocks: each worker therefore yields (a zero-length platform sleep) at
+ * a few points of every iteration, varying with thread and iteration, so
+ * that the operations of different threads interleave there too; the
+ * shared log must show that they did.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -23,8 +35,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +48,9 @@
 
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
+#include <rump/rumpuser.h>
+
+#include "h_rumptest.h"
 
 #define NTHREADS	8
 #define ITERATIONS	1000
@@ -53,21 +68,10 @@ struct ldirent64 {
 	char		d_name[];
 };
 
-#define RL(x)		rl_((long)(x), #x, __FILE__, __LINE__)
-
-static long __attribute__((unused))
-rl_(long r, const char *expr, const char *file, int line)
-{
-	if (r == -1)
-		atf_tc_fail_requirement(file, (size_t)line,
-		    "%s failed: %s (errno %d)", expr, strerror(errno), errno);
-	return r;
-}
-
 enum mode { OWN_PROC, SHARED_PROC, UNBOUND };
 
 struct worker {
-	pthread_t	 thr;
+	void		*cookie;	/* rumpuser_thread_join() */
 	int		 idx;
 	enum mode	 mode;
 	int		 shared_pid;	/* SHARED_PROC */
@@ -75,9 +79,51 @@ struct worker {
 	int		 iters;		/* iterations completed */
 	int		 records;	/* log records written */
 	char		 err[512];
+	/* Per-thread buffers (not TLS, not the stack: see above). */
+	unsigned char	 wbuf[MAXDATA];
+	unsigned char	 rbuf[MAXDATA + 16];
+	char		 (*names)[64];	/* 2048 of them */
 };
 
-static pthread_barrier_t start_barrier;
+/*
+ * The start barrier: every worker and the main thread wait until all
+ * have arrived.  The callers hold no virtual CPU here, so the _nowrap
+ * calls (which never try to release one) are the right ones.
+ */
+static struct rumpuser_mtx *barrier_mtx;
+static struct rumpuser_cv *barrier_cv;
+static int barrier_count, barrier_want;
+
+static void
+barrier_init(int n)
+{
+
+	rumpuser_mutex_init(&barrier_mtx, 0);
+	rumpuser_cv_init(&barrier_cv);
+	barrier_count = 0;
+	barrier_want = n;
+}
+
+static void
+barrier_wait(void)
+{
+
+	rumpuser_mutex_enter_nowrap(barrier_mtx);
+	if (++barrier_count == barrier_want)
+		rumpuser_cv_broadcast(barrier_cv);
+	while (barrier_count < barrier_want)
+		rumpuser_cv_wait_nowrap(barrier_cv, barrier_mtx);
+	rumpuser_mutex_exit(barrier_mtx);
+}
+
+static void
+barrier_destroy(void)
+{
+
+	rumpuser_cv_destroy(barrier_cv);
+	rumpuser_mutex_destroy(barrier_mtx);
+}
+
 static struct timespec t_start;
 
 static double
@@ -135,7 +181,7 @@ ownpath(const struct worker *w, char *buf, size_t len, const char *name)
 static bool
 write_file(struct worker *w, const char *path, int k)
 {
-	static __thread unsigned char buf[MAXDATA];
+	unsigned char *buf = w->wbuf;
 	size_t len = datalen(w->idx, k), half = len / 2;
 	int fd;
 
@@ -162,11 +208,12 @@ write_file(struct worker *w, const char *path, int k)
 	return true;
 }
 
-/* Verifies path holds the data of (i, k); msg gets a reason if not. */
+/* Verifies path holds the data of (i, k); msg gets a reason if not.
+ * buf has room for MAXDATA + 16 bytes. */
 static bool
-check_file(const char *path, int i, int k, char *msg, size_t msglen)
+check_file(const char *path, int i, int k, unsigned char *buf, char *msg,
+    size_t msglen)
 {
-	static __thread unsigned char buf[MAXDATA + 16];
 	size_t len = datalen(i, k), got = 0;
 	ssize_t n;
 	struct stat st;
@@ -177,7 +224,7 @@ check_file(const char *path, int i, int k, char *msg, size_t msglen)
 		snprintf(msg, msglen, "open %s: %s", path, strerror(errno));
 		return false;
 	}
-	while ((n = rump_sys_read(fd, buf + got, sizeof(buf) - got)) > 0)
+	while ((n = rump_sys_read(fd, buf + got, MAXDATA + 16 - got)) > 0)
 		got += (size_t)n;
 	if (n == -1) {
 		snprintf(msg, msglen, "read %s: %s", path, strerror(errno));
@@ -257,10 +304,19 @@ is_link_name(const char *name)
 	return name[0] == 'l' && name[1] >= '0' && name[1] <= '9';
 }
 
+/* A scheduling point at place `at' of iteration k, for some (w, k, at). */
+static void
+maybe_yield(const struct worker *w, int k, int at)
+{
+
+	if ((k + w->idx + at) % 3 == 0)
+		(void)rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 0);
+}
+
 static bool
 one_iteration(struct worker *w, int k)
 {
-	static __thread char names[2048][64];
+	char (*names)[64] = w->names;
 	char tmp[64], fin[64], p1[96], p2[96], p3[96], msg[256];
 	struct stat st;
 	int n;
@@ -274,7 +330,8 @@ one_iteration(struct worker *w, int k)
 	 * the slot. */
 	if (!write_file(w, p1, k))
 		return false;
-	if (!check_file(p1, w->idx, k, msg, sizeof(msg)))
+	maybe_yield(w, k, 0);
+	if (!check_file(p1, w->idx, k, w->rbuf, msg, sizeof(msg)))
 		return fail(w, "%s", msg);
 	if (rump_sys_rename(p1, p2) == -1)
 		return fail(w, "rename %s %s", p1, p2);
@@ -285,6 +342,7 @@ one_iteration(struct worker *w, int k)
 	snprintf(p3, sizeof(p3), "/shared/l%d", w->idx);
 	if (rump_sys_link(p2, p3) == -1)
 		return fail(w, "link %s %s", p2, p3);
+	maybe_yield(w, k, 1);
 	if (rump_sys_stat(p2, &st) == -1 || st.st_nlink != 2)
 		return fail(w, "nlink of %s is %lu after link, want 2", p2,
 		    (unsigned long)st.st_nlink);
@@ -293,7 +351,7 @@ one_iteration(struct worker *w, int k)
 	if (rump_sys_stat(p2, &st) == -1 || st.st_nlink != 1)
 		return fail(w, "nlink of %s is %lu after unlink, want 1", p2,
 		    (unsigned long)st.st_nlink);
-	if (!check_file(p2, w->idx, k, msg, sizeof(msg)))
+	if (!check_file(p2, w->idx, k, w->rbuf, msg, sizeof(msg)))
 		return fail(w, "after rename: %s", msg);
 
 	/* Shared directory: create, rename, keep every tenth. */
@@ -301,9 +359,10 @@ one_iteration(struct worker *w, int k)
 	snprintf(p2, sizeof(p2), "/shared/r%d_%d", w->idx, k);
 	if (!write_file(w, p1, k))
 		return false;
+	maybe_yield(w, k, 2);
 	if (rump_sys_rename(p1, p2) == -1)
 		return fail(w, "rename %s %s", p1, p2);
-	if (!check_file(p2, w->idx, k, msg, sizeof(msg)))
+	if (!check_file(p2, w->idx, k, w->rbuf, msg, sizeof(msg)))
 		return fail(w, "%s", msg);
 	if (k % KEEP_EVERY != 0 && rump_sys_unlink(p2) == -1)
 		return fail(w, "unlink %s", p2);
@@ -397,7 +456,7 @@ worker_main(void *arg)
 	case UNBOUND:
 		break;
 	}
-	pthread_barrier_wait(&start_barrier);
+	barrier_wait();
 	for (int k = 0; k < ITERATIONS && elapsed() < RUN_SECONDS; k++) {
 		if (!one_iteration(w, k))
 			break;
@@ -407,7 +466,7 @@ worker_main(void *arg)
 		rump_lwproc_releaselwp();
 	return NULL;
 out:
-	pthread_barrier_wait(&start_barrier);
+	barrier_wait();
 	return NULL;
 }
 
@@ -416,6 +475,7 @@ run(const char *ncpu, bool unbound)
 {
 	static struct worker w[NTHREADS];
 	static char names[2048][64];
+	static unsigned char rbuf[MAXDATA + 16];
 	char path[64], msg[256];
 	struct lwp *shared_lwp = NULL;
 	int shared_pid = -1, shared_logfd = -1, unbound_logfd = -1;
@@ -444,10 +504,14 @@ run(const char *ncpu, bool unbound)
 		rump_lwproc_switch(NULL);
 	}
 
-	ATF_REQUIRE_EQ(0, pthread_barrier_init(&start_barrier, NULL,
-	    NTHREADS + 1));
+	barrier_init(NTHREADS + 1);
 	for (int i = 0; i < NTHREADS; i++) {
+		char tname[16];
+		int rv;
+
 		memset(&w[i], 0, sizeof(w[i]));
+		w[i].names = malloc(2048 * sizeof(*w[i].names));
+		ATF_REQUIRE(w[i].names != NULL);
 		w[i].idx = i;
 		if (unbound)
 			w[i].mode = UNBOUND;
@@ -456,13 +520,21 @@ run(const char *ncpu, bool unbound)
 		w[i].shared_pid = shared_pid;
 		w[i].logfd = w[i].mode == SHARED_PROC ? shared_logfd :
 		    w[i].mode == UNBOUND ? unbound_logfd : -1;
-		ATF_REQUIRE_EQ(0, pthread_create(&w[i].thr, NULL, worker_main,
-		    &w[i]));
+		snprintf(tname, sizeof(tname), "worker%d", i);
+		rv = rumpuser_thread_create(worker_main, &w[i], tname, 1, -1,
+		    -1, &w[i].cookie);
+		ATF_REQUIRE_EQ_MSG(0, rv, "rumpuser_thread_create %d: %d", i,
+		    rv);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	pthread_barrier_wait(&start_barrier);
+	barrier_wait();
 	for (int i = 0; i < NTHREADS; i++)
-		ATF_REQUIRE_EQ(0, pthread_join(w[i].thr, NULL));
+		ATF_REQUIRE_EQ(0, rumpuser_thread_join(w[i].cookie));
+	barrier_destroy();
+	for (int i = 0; i < NTHREADS; i++) {
+		free(w[i].names);
+		w[i].names = NULL;
+	}
 	printf("RUMP_NCPU=%s %s: %.2f s\n", ncpu, unbound ? "unbound" :
 	    "own+shared processes", elapsed());
 
@@ -499,7 +571,7 @@ run(const char *ncpu, bool unbound)
 				if (k % NSLOTS == j)
 					last = k;
 			snprintf(path, sizeof(path), "/t%d/f%d", i, j);
-			ATF_CHECK_MSG(check_file(path, i, last, msg,
+			ATF_CHECK_MSG(check_file(path, i, last, rbuf, msg,
 			    sizeof(msg)), "%s", msg);
 		}
 	}
@@ -522,7 +594,7 @@ run(const char *ncpu, bool unbound)
 				    count_name(names, n, path));
 				snprintf(path, sizeof(path), "/shared/r%d_%d",
 				    i, k);
-				ATF_CHECK_MSG(check_file(path, i, k, msg,
+				ATF_CHECK_MSG(check_file(path, i, k, rbuf, msg,
 				    sizeof(msg)), "%s", msg);
 			}
 		ATF_CHECK_EQ_MSG(1, count_name(names, n, "log"),
@@ -544,7 +616,7 @@ run(const char *ncpu, bool unbound)
 	    totalrec, RECLEN);
 	{
 		int fd = (int)RL(rump_sys_open("/shared/log", O_RDONLY));
-		int next[NTHREADS];
+		int next[NTHREADS], prev = -1, switches = 0, writers = 0;
 		char rec[RECLEN + 1];
 		ssize_t r;
 
@@ -560,13 +632,25 @@ run(const char *ncpu, bool unbound)
 			ATF_REQUIRE_EQ_MSG(next[t], seq, "thread %d: record %d "
 			    "where %d was expected", t, seq, next[t]);
 			next[t]++;
+			if (prev != -1 && t != prev)
+				switches++;
+			prev = t;
 		}
 		ATF_REQUIRE_MSG(r == 0, "log tail: %zd", r);
-		for (int i = 0; i < NTHREADS; i++)
+		for (int i = 0; i < NTHREADS; i++) {
 			ATF_CHECK_EQ_MSG(w[i].records, next[i],
 			    "thread %d: %d records in the log, wrote %d", i,
 			    next[i], w[i].records);
+			writers += w[i].records > 0;
+		}
 		RL(rump_sys_close(fd));
+		/* The threads ran at once: their records are interleaved,
+		 * not in one block per thread (writers - 1 switches). */
+		printf("log: %d records, %d switches between threads\n",
+		    totalrec, switches);
+		ATF_CHECK_MSG(switches >= 2 * writers, "the log switches "
+		    "between threads only %d times (%d writers): the threads "
+		    "did not run concurrently", switches, writers);
 	}
 	/* Every iteration was completed unless time ran out. */
 	for (int i = 0; i < NTHREADS; i++)

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -783,13 +782,14 @@ delayed_writer(void *arg)
 {
 	struct pipe_writer *w = arg;
 	static unsigned char data[256 * 1024];
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
 	size_t off = 0;
 	ssize_t n;
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (unsigned char)(i % 251);
-	nanosleep(&ts, NULL);
+	/* The reader blocks meanwhile (a host sleep would stop it too on a
+	 * platform with one host thread). */
+	rt_sleep_ms(100);
 	while (off < w->len) {
 		n = rump_sys_write(w->fd, data + off, w->len - off);
 		if (n <= 0) {
@@ -815,7 +815,7 @@ ATF_TC_BODY(pipe_blocking, tc)
 {
 	struct pipe_writer w;
 	static unsigned char buf[8192];
-	pthread_t t;
+	void *t;
 	size_t got = 0;
 	ssize_t n;
 	int p[2];
@@ -825,7 +825,7 @@ ATF_TC_BODY(pipe_blocking, tc)
 	w.fd = p[1];
 	w.len = 256 * 1024;
 	w.error = 0;
-	ATF_REQUIRE_EQ(0, pthread_create(&t, NULL, delayed_writer, &w));
+	t = rt_thread_start(delayed_writer, &w, "writer");
 	while ((n = rump_sys_read(p[0], buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			ATF_REQUIRE_MSG(buf[i] ==
@@ -834,7 +834,7 @@ ATF_TC_BODY(pipe_blocking, tc)
 		got += (size_t)n;
 	}
 	ATF_REQUIRE_MSG(n == 0, "read: %s", strerror(errno));
-	ATF_REQUIRE_EQ(0, pthread_join(t, NULL));
+	rt_thread_join(t);
 	ATF_REQUIRE_EQ_MSG(0, w.error, "writer: %d (%s)", w.error,
 	    strerror(w.error));
 	ATF_REQUIRE_EQ(w.len, got);
@@ -1184,6 +1184,86 @@ ATF_TC_BODY(random_io_integrity, tc)
 	RL(rump_sys_close(fd));
 }
 
+ATF_TC(offset_limits);
+ATF_TC_HEAD(offset_limits, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "transfers at the largest offset: an O_APPEND write cut short "
+	    "at INT64_MAX returns what it wrote, one that fails leaves the "
+	    "offset alone; an end past INT64_MAX is EINVAL for read/write "
+	    "and pread/pwrite, lseek overflow is EINVAL (all as Linux)");
+}
+ATF_TC_BODY(offset_limits, tc)
+{
+	char buf[8];
+	int fd, afd;
+
+	boot();
+	fd = (int)RL(rump_sys_open("/f", O_RDWR | O_CREAT, 0644));
+	RL(rump_sys_ftruncate(fd, INT64_MAX - 1));
+	afd = (int)RL(rump_sys_open("/f", O_WRONLY | O_APPEND));
+	/* One byte fits: a short write, not all four. */
+	ATF_REQUIRE_EQ(1, rump_sys_write(afd, "abcd", 4));
+	ATF_REQUIRE_EQ(INT64_MAX, fsize(fd));
+	ATF_REQUIRE_EQ(INT64_MAX, rump_sys_lseek(afd, 0, SEEK_CUR));
+	RL(rump_sys_close(afd));
+	afd = (int)RL(rump_sys_open("/f", O_WRONLY | O_APPEND));
+	ERR(EFBIG, rump_sys_write(afd, "a", 1));
+	ATF_REQUIRE_EQ(0, rump_sys_lseek(afd, 0, SEEK_CUR));
+	RL(rump_sys_close(afd));
+
+	ATF_REQUIRE_EQ(1, rump_sys_pread64(fd, buf, 1, INT64_MAX - 1));
+	ATF_REQUIRE_EQ('a', buf[0]);
+	ERR(EINVAL, rump_sys_pread64(fd, buf, 2, INT64_MAX - 1));
+	ERR(EINVAL, rump_sys_pwrite64(fd, "ab", 2, INT64_MAX - 1));
+	ATF_REQUIRE_EQ(0, rump_sys_pread64(fd, buf, 0, INT64_MAX));
+	ATF_REQUIRE_EQ(INT64_MAX, rump_sys_lseek(fd, INT64_MAX, SEEK_SET));
+	ERR(EINVAL, rump_sys_read(fd, buf, 1));
+	ERR(EINVAL, rump_sys_write(fd, "a", 1));
+	ERR(EINVAL, rump_sys_lseek(fd, 1, SEEK_CUR));
+	ERR(EINVAL, rump_sys_lseek(fd, 1, SEEK_END));
+	ATF_REQUIRE_EQ(INT64_MAX, rump_sys_lseek(fd, 0, SEEK_CUR));
+	RL(rump_sys_close(fd));
+}
+
+ATF_TC(errno_precedence);
+ATF_TC_HEAD(errno_precedence, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "which error wins, as on Linux: a negative pread/pwrite offset "
+	    "before a bad descriptor, ESPIPE before the access mode, a bad "
+	    "whence before ESPIPE, EBADF for unknown fcntl commands on "
+	    "O_PATH descriptors, ENOTDIR before ELOOP for O_DIRECTORY");
+}
+ATF_TC_BODY(errno_precedence, tc)
+{
+	char buf[4];
+	int p[2], fd;
+
+	boot();
+	ERR(EINVAL, rump_sys_pread64(-1, buf, 1, -1));
+	ERR(EINVAL, rump_sys_pwrite64(57, buf, 1, -1));
+	RL(rump_sys_pipe2(p, 0));
+	ERR(ESPIPE, rump_sys_pread64(p[1], buf, 1, 0));
+	ERR(ESPIPE, rump_sys_pwrite64(p[0], buf, 1, 0));
+	ERR(EINVAL, rump_sys_lseek(p[0], 0, 7));
+	ERR(ESPIPE, rump_sys_lseek(p[0], 0, SEEK_SET));
+
+	RL(rump_sys_mkdir("/d", 0755));
+	RL(rump_sys_symlink("/d", "/l"));
+	fd = (int)RL(rump_sys_open("/d", O_PATH));
+	ERR(EBADF, rump_sys_fcntl(fd, 9999));
+	RL(rump_sys_close(fd));
+	fd = (int)RL(rump_sys_open("/d", O_RDONLY));
+	ERR(EINVAL, rump_sys_fcntl(fd, 9999));
+	RL(rump_sys_close(fd));
+	ERR(ENOTDIR, rump_sys_open("/l", O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+	ERR(ENOTDIR, rump_sys_open("/l", O_PATH | O_DIRECTORY | O_NOFOLLOW));
+	ERR(ELOOP, rump_sys_open("/l", O_RDONLY | O_NOFOLLOW));
+	fd = (int)RL(rump_sys_open("/l", O_RDONLY | O_DIRECTORY));
+	RL(rump_sys_close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, open_read_write);
@@ -1207,5 +1287,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, emfile_limit);
 	ATF_TP_ADD_TC(tp, ebadf_everywhere);
 	ATF_TP_ADD_TC(tp, random_io_integrity);
+	ATF_TP_ADD_TC(tp, offset_limits);
+	ATF_TP_ADD_TC(tp, errno_precedence);
 	return atf_no_error();
 }

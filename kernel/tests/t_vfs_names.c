@@ -1101,6 +1101,15 @@ ATF_TC_BODY(removed_cwd, tc)
 	ATF_REQUIRE_EQ(0, st.st_nlink);
 	RL(rump_sys_fstat(dfd, &st));
 	ATF_REQUIRE_EQ(0, st.st_nlink);
+	/* Linux lists nothing at all, not even "." and "..". */
+	ERR(ENOENT, rump_sys_getdents64(dfd, buf, sizeof(buf)));
+	/* Fails by the name alone, even with no ".." to find. */
+	ERR(ENOTEMPTY, rump_sys_rmdir(".."));
+	ERR(EBUSY, rump_sys_rename("..", "/e"));
+	/* No new name, and that before a directory's EPERM. */
+	RL(rump_sys_mkdir("/e", 0755));
+	ERR(ENOENT, rump_sys_link("/e", "x"));
+	ERR(ENOENT, rump_sys_rename("/e", "x"));
 	RL(rump_sys_close(dfd));
 	/* A new directory of the same name is a different one. */
 	RL(rump_sys_mkdir("/d", 0755));
@@ -1193,6 +1202,44 @@ ATF_TC_BODY(big_directory, tc)
 	}
 }
 
+ATF_TC(rename_link_precedence);
+ATF_TC_HEAD(rename_link_precedence, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "which error wins, as on Linux: rename over an ancestor of the "
+	    "source is ENOTEMPTY and a directory into its own subtree "
+	    "EINVAL, before any type mismatch; link of a directory checks "
+	    "the new name first; link of a pipe is EXDEV after that");
+}
+ATF_TC_BODY(rename_link_precedence, tc)
+{
+	int p[2];
+
+	boot();
+	RL(rump_sys_mkdir("/a", 0755));
+	RL(rump_sys_mkdir("/a/b", 0755));
+	mkfile("/a/b/f", "f");
+	ERR(ENOTEMPTY, rump_sys_rename("/a/b/f", "/a"));
+	ERR(ENOTEMPTY, rump_sys_rename("/a/b/f", "/a/b"));
+	ERR(EINVAL, rump_sys_rename("/a", "/a/b/f"));
+	ERR(EINVAL, rump_sys_rename("/a", "/a/b/new"));
+	ERR(EINVAL, rump_sys_renameat2(AT_FDCWD, "/a/b/f", AT_FDCWD, "/a",
+	    RENAME_EXCHANGE));
+	ATF_REQUIRE(hasdata("/a/b/f", "f"));
+
+	ERR(EEXIST, rump_sys_link("/a", "/a/b"));
+	ERR(EEXIST, rump_sys_link("/a", "/a/b/f"));
+	ERR(ENOENT, rump_sys_link("/a", "/nodir/x"));
+	ERR(EPERM, rump_sys_link("/a", "/x"));
+
+	RL(rump_sys_pipe2(p, 0));
+	ERR(EXDEV, rump_sys_linkat(p[0], "", AT_FDCWD, "/x", AT_EMPTY_PATH));
+	ERR(EEXIST, rump_sys_linkat(p[0], "", AT_FDCWD, "/a", AT_EMPTY_PATH));
+	ERR(EBADF, rump_sys_linkat(p[0], "", 99, "x", AT_EMPTY_PATH));
+	RL(rump_sys_close(p[0]));
+	RL(rump_sys_close(p[1]));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, mkdir_rmdir);
@@ -1214,5 +1261,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, readdir_offset_reopen);
 	ATF_TP_ADD_TC(tp, removed_cwd);
 	ATF_TP_ADD_TC(tp, big_directory);
+	ATF_TP_ADD_TC(tp, rename_link_precedence);
 	return atf_no_error();
 }

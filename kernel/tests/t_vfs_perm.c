@@ -492,6 +492,118 @@ ATF_TC_BODY(root_overrides, tc)
 	RL(rump_sys_close(fd));
 }
 
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	RL(rump_sys_stat(path, &st));
+	return st.st_mode & 07777;
+}
+
+ATF_TC(write_drops_setid);
+ATF_TC_HEAD(write_drops_setid, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "non-root: writing, truncating (also O_TRUNC) or chowning a file "
+	    "drops set-user-ID, and set-group-ID when group-executable or "
+	    "not the caller's group; a zero-length write drops nothing");
+}
+ATF_TC_BODY(write_drops_setid, tc)
+{
+	int fd;
+
+	boot_as_root();
+	mkfile("/su", "x", 06777);
+	mkfile("/sg", "x", 02666);
+	mkfile("/tr", "x", 04777);
+	mkfile("/ot", "x", 04777);
+	mkfile("/ft", "x", 06777);
+	mkfile("/mine", "x", 0644);
+	RL(rump_sys_chown("/mine", USER, GROUP));
+	RL(rump_sys_chmod("/mine", 02644));
+	mkfile("/mine2", "x", 0644);
+	RL(rump_sys_chown("/mine2", USER, GROUP));
+	RL(rump_sys_chmod("/mine2", 04755));
+	become(USER, GROUP);
+
+	fd = (int)RL(rump_sys_open("/su", O_WRONLY));
+	ATF_REQUIRE_EQ(0, rump_sys_write(fd, "y", 0));
+	ATF_REQUIRE_EQ(06777, mode_of("/su"));
+	ATF_REQUIRE_EQ(1, rump_sys_write(fd, "y", 1));
+	ATF_REQUIRE_EQ(0777, mode_of("/su"));
+	RL(rump_sys_close(fd));
+	/* Not group-executable, but not our group either. */
+	fd = (int)RL(rump_sys_open("/sg", O_WRONLY));
+	ATF_REQUIRE_EQ(1, rump_sys_pwrite64(fd, "y", 1, 5));
+	ATF_REQUIRE_EQ(0666, mode_of("/sg"));
+	RL(rump_sys_close(fd));
+	RL(rump_sys_truncate("/tr", 1));
+	ATF_REQUIRE_EQ(0777, mode_of("/tr"));
+	fd = (int)RL(rump_sys_open("/ot", O_WRONLY | O_TRUNC));
+	ATF_REQUIRE_EQ(0777, mode_of("/ot"));
+	RL(rump_sys_close(fd));
+	fd = (int)RL(rump_sys_open("/ft", O_RDWR));
+	RL(rump_sys_ftruncate(fd, 0));
+	ATF_REQUIRE_EQ(0777, mode_of("/ft"));
+	RL(rump_sys_close(fd));
+	/* Our group, not group-executable: a lock mark that stays. */
+	fd = (int)RL(rump_sys_open("/mine", O_WRONLY));
+	ATF_REQUIRE_EQ(1, rump_sys_write(fd, "y", 1));
+	RL(rump_sys_close(fd));
+	ATF_REQUIRE_EQ(02644, mode_of("/mine"));
+	RL(rump_sys_chown("/mine", NOCHANGE, GROUP));
+	ATF_REQUIRE_EQ(02644, mode_of("/mine"));
+	/* Even a chown that changes nothing drops set-user-ID. */
+	RL(rump_sys_chown("/mine2", NOCHANGE, NOCHANGE));
+	ATF_REQUIRE_EQ(0755, mode_of("/mine2"));
+}
+
+ATF_TC(errno_precedence);
+ATF_TC_HEAD(errno_precedence, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "which error wins for non-root, as on Linux: EACCES before "
+	    "ENOTDIR/EISDIR in rmdir/unlink, ENOENT for 'name/' before "
+	    "EACCES in symlink/link, ENOTDIR before the moved directory's "
+	    "write permission in rename; EPERM for O_NOATIME on another's "
+	    "file");
+}
+ATF_TC_BODY(errno_precedence, tc)
+{
+	int fd;
+
+	boot_as_root();
+	RL(rump_sys_mkdir("/ro", 0755));
+	RL(rump_sys_mkdir("/ro/d", 0755));
+	mkfile("/ro/f", "f", 0644);
+	RL(rump_sys_mkdir("/w", 0777));
+	RL(rump_sys_mkdir("/w/src", 0755));
+	RL(rump_sys_mkdir("/w2", 0777));
+	mkfile("/w2/t", "t", 0666);
+	become(USER, GROUP);
+
+	ERR(EACCES, rump_sys_rmdir("/ro/f"));
+	ERR(EACCES, rump_sys_unlink("/ro/d"));
+	ERR(EISDIR, rump_sys_unlink("/ro/d/"));
+	ERR(ENOTDIR, rump_sys_unlink("/ro/f/"));
+	ERR(ENOENT, rump_sys_symlink("t", "/ro/new/"));
+	ERR(ENOENT, rump_sys_link("/ro/f", "/ro/new/"));
+	ERR(EACCES, rump_sys_symlink("t", "/ro/new"));
+	ERR(ENOTDIR, rump_sys_rename("/w/src", "/w2/t"));
+	ERR(EACCES, rump_sys_rename("/w/src", "/w2/new"));
+
+	ERR(EPERM, rump_sys_open("/ro/f", O_RDONLY | O_NOATIME));
+	fd = (int)RL(rump_sys_open("/ro/f", O_RDONLY));
+	ERR(EPERM, rump_sys_fcntl(fd, F_SETFL, O_NOATIME));
+	RL(rump_sys_close(fd));
+	fd = (int)RL(rump_sys_open("/w2/mine", O_RDWR | O_CREAT, 0600));
+	RL(rump_sys_close(fd));
+	fd = (int)RL(rump_sys_open("/w2/mine", O_RDONLY | O_NOATIME));
+	RL(rump_sys_fcntl(fd, F_SETFL, O_NOATIME));
+	RL(rump_sys_close(fd));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, file_read_write);
@@ -503,5 +615,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, access_real_ids);
 	ATF_TP_ADD_TC(tp, mount_nonroot);
 	ATF_TP_ADD_TC(tp, root_overrides);
+	ATF_TP_ADD_TC(tp, write_drops_setid);
+	ATF_TP_ADD_TC(tp, errno_precedence);
 	return atf_no_error();
 }

@@ -222,23 +222,25 @@ SYSCALL(SYS_utimensat, utimensat)
 	struct vattr va, setva;
 	struct vnode *vp;
 	struct file *fp;
-	bool settimes;
+	bool settimes, timesok;
 	int error, i;
 
 	(void)retval;
-	if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
-		return EINVAL;
 	getnanotime(&now);
 	if (utimes != NULL) {
 		error = copyin(utimes, ts, sizeof(ts));
 		if (error != 0)
 			return error;
-		if (!utime_nsec_valid(ts[0].tv_nsec) ||
-		    !utime_nsec_valid(ts[1].tv_nsec))
-			return EINVAL;
+		/* Nothing to do: like Linux, not even the flags or the path
+		 * are looked at. */
+		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+			return 0;
 	} else {
 		ts[0].tv_nsec = ts[1].tv_nsec = UTIME_NOW;
 	}
+	/* Linux validates the times only once it has the file. */
+	timesok = utime_nsec_valid(ts[0].tv_nsec) &&
+	    utime_nsec_valid(ts[1].tv_nsec);
 	/* Explicit times need ownership; "now" only write access. */
 	settimes = (ts[0].tv_nsec != UTIME_NOW &&
 	    ts[0].tv_nsec != UTIME_OMIT) ||
@@ -247,27 +249,30 @@ SYSCALL(SYS_utimensat, utimensat)
 	if (upath == NULL) {
 		/* futimens(): the file dirfd refers to. */
 		if (dirfd == AT_FDCWD)
-			return EFAULT;
+			return (flags & ~(AT_SYMLINK_NOFOLLOW |
+			    AT_EMPTY_PATH)) != 0 ? EINVAL : EFAULT;
 		if (flags != 0)
 			return EINVAL;
 		error = fd_getvnode(dirfd, &vp);
 		if (error != 0)
 			return error;
 		if (vp == NULL)
-			return 0;
+			return timesok ? 0 : EINVAL;
 	} else {
+		if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
+			return EINVAL;
 		error = namei_at(dirfd, upath, flags,
 		    (flags & AT_SYMLINK_NOFOLLOW) == 0, &vp, &fp);
 		if (error != 0)
 			return error;
 		if (fp != NULL) {
 			file_release(fp);
-			return 0;
+			return timesok ? 0 : EINVAL;
 		}
 	}
-	if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT) {
+	if (!timesok) {
 		vrele(vp);
-		return 0;
+		return EINVAL;
 	}
 
 	mount_lock(vp->v_mount);
@@ -304,6 +309,8 @@ dotruncate(struct vnode *vp, off_t len)
 	va.va_mask = VA_SIZE;
 	va.va_size = (uint64_t)len;
 	error = vn_writechk(vp);
+	if (error == 0)
+		error = vn_killsuid_locked(vp);
 	if (error == 0)
 		error = vn_setattr_locked(vp, &va);
 	mount_unlock(vp->v_mount);

@@ -4,10 +4,13 @@
  */
 #include <kern/types.h>
 #include <kern/errno.h>
+#include <kern/proc.h>
 #include <kern/syscall.h>
 #include <rump/rump_syscalls.h>
+#include <vfs/vnode.h>
 #include <vfs/abi.h>
 #include <vfs/file.h>
+#include <vfs/vfs.h>
 
 SYSCALL(SYS_close, close)
 {
@@ -79,6 +82,7 @@ SYSCALL(SYS_fcntl, fcntl)
 	int fd = (int)args[0], cmd = (int)args[1];
 	long arg = args[2];
 	struct file *fp;
+	struct vattr va;
 	bool cloexec;
 	int error, fl, acc;
 
@@ -121,13 +125,23 @@ SYSCALL(SYS_fcntl, fcntl)
 			error = EBADF;
 			break;
 		}
+		/* As for open(): O_NOATIME is for the owner only. */
+		if ((arg & O_NOATIME) != 0 && fp->f_type == FTYPE_VNODE &&
+		    !cred_is_superuser(kauth_cred_get()) &&
+		    (error = vn_getattr(fp->f_vnode, &va)) == 0 &&
+		    va.va_uid != kauth_cred_get()->cr_euid)
+			error = EPERM;
+		if (error != 0)
+			break;
 		/* The access mode and creation flags cannot change; other
 		 * status flags are accepted and ignored, as Linux does. */
 		file_setflags(fp, FSETFL_MASK, (int)arg);
 		*retval = 0;
 		break;
 	default:
-		error = EINVAL;
+		/* Linux: an O_PATH descriptor knows only the commands
+		 * above, so anything else is a bad descriptor there. */
+		error = (fl & FPATH) ? EBADF : EINVAL;
 		break;
 	}
 	file_release(fp);

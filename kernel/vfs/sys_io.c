@@ -26,11 +26,15 @@ dofileio(int fd, struct kiovec *iov, int iovcnt, size_t total, off_t off,
 	struct uio uio;
 	int error, need;
 
+	/* Linux's order: the offset before the descriptor, whether it
+	 * can seek before whether it is open for this direction. */
+	if (!useoff && off < 0)
+		return EINVAL;
 	error = fd_getfile(fd, &fp);
 	if (error != 0)
 		return error;
 	need = rw == UIO_READ ? FREAD : FWRITE;
-	if ((file_flags(fp) & need) == 0) {
+	if (file_flags(fp) & FPATH) {
 		error = EBADF;
 		goto out;
 	}
@@ -38,8 +42,8 @@ dofileio(int fd, struct kiovec *iov, int iovcnt, size_t total, off_t off,
 		error = ESPIPE;
 		goto out;
 	}
-	if (!useoff && off < 0) {
-		error = EINVAL;
+	if ((file_flags(fp) & need) == 0) {
+		error = EBADF;
 		goto out;
 	}
 	uio.uio_iov = iov;
@@ -178,6 +182,11 @@ SYSCALL(SYS_lseek, lseek)
 		file_release(fp);
 		return EBADF;
 	}
+	/* Linux rejects an unknown whence even on a pipe. */
+	if (whence < SEEK_SET || whence > SEEK_HOLE) {
+		file_release(fp);
+		return EINVAL;
+	}
 	if (fp->f_type != FTYPE_VNODE) {
 		file_release(fp);
 		return ESPIPE;
@@ -220,8 +229,10 @@ SYSCALL(SYS_lseek, lseek)
 		break;
 	}
 	if (error == 0) {
+		/* Linux: EINVAL for any result that is no file offset,
+		 * overflow included. */
 		if (__builtin_add_overflow(base, off, &newoff))
-			error = EOVERFLOW;
+			error = EINVAL;
 		else if (newoff < 0)
 			error = EINVAL;
 		else

@@ -22,10 +22,12 @@
 
 /*
  * Creating name in nd->ni_dvp: EEXIST if it exists, then the checks of
- * the directory; on success *dvap holds its attributes.  Mount locked.
+ * the directory; on success *dvap holds its attributes.  Only a
+ * directory may be created under a name with a trailing slash.  Mount
+ * locked.
  */
 static int
-create_check_locked(struct nameidata *nd, struct vattr *dvap)
+create_check_locked(struct nameidata *nd, bool isdir, struct vattr *dvap)
 {
 	struct vnode *dvp = nd->ni_dvp, *vp;
 	int error;
@@ -39,9 +41,16 @@ create_check_locked(struct nameidata *nd, struct vattr *dvap)
 	}
 	if (error != ENOENT)
 		return error;
-	error = vn_writechk(dvp);
+	error = VOP_GETATTR(dvp, dvap);
+	/* Like Linux, a removed directory takes no new names, whatever
+	 * else would be wrong. */
+	if (error == 0 && dvap->va_nlink == 0)
+		error = ENOENT;
+	/* Linux refuses "name/" before checking permissions. */
+	if (error == 0 && nd->ni_trailslash && !isdir)
+		error = ENOENT;
 	if (error == 0)
-		error = VOP_GETATTR(dvp, dvap);
+		error = vn_writechk(dvp);
 	if (error == 0)
 		error = vaccess(dvap, VWRITE | VEXEC, kauth_cred_get());
 	return error;
@@ -65,7 +74,7 @@ domkdirat(int dirfd, const char *upath, mode_t mode)
 		return EEXIST;
 	}
 	mount_lock(nd.ni_dvp->v_mount);
-	error = create_check_locked(&nd, &dva);
+	error = create_check_locked(&nd, true, &dva);
 	if (error == 0) {
 		vattr_newfile(&dva, VDIR, mode & (S_IRWXU | S_IRWXG |
 		    S_IRWXO | S_ISVTX) & ~cwd_umask(0, false), cred, &va);
@@ -144,10 +153,11 @@ dormdirat(int dirfd, const char *upath)
 	dvp = nd.ni_dvp;
 	mount_lock(dvp->v_mount);
 	error = vn_lookup_locked(dvp, nd.ni_name, nd.ni_namelen, &vp);
-	if (error == 0 && vp->v_type != VDIR)
-		error = ENOTDIR;
+	/* Permissions first, then the type (Linux's may_delete()). */
 	if (error == 0)
 		error = remove_check_locked(dvp, vp);
+	if (error == 0 && vp->v_type != VDIR)
+		error = ENOTDIR;
 	if (error == 0 && (vp->v_mountedhere != NULL ||
 	    (vp->v_flags & VV_ROOT) != 0))
 		error = EBUSY;
@@ -179,14 +189,14 @@ dounlinkat(int dirfd, const char *upath)
 	dvp = nd.ni_dvp;
 	mount_lock(dvp->v_mount);
 	error = vn_lookup_locked(dvp, nd.ni_name, nd.ni_namelen, &vp);
-	if (error == 0) {
-		if (vp->v_type == VDIR)
-			error = EISDIR;
-		else if (nd.ni_trailslash)
-			error = ENOTDIR;
-	}
+	/* As Linux: "name/" fails by its type alone; otherwise the
+	 * permissions come before the type. */
+	if (error == 0 && nd.ni_trailslash)
+		error = vp->v_type == VDIR ? EISDIR : ENOTDIR;
 	if (error == 0)
 		error = remove_check_locked(dvp, vp);
+	if (error == 0 && vp->v_type == VDIR)
+		error = EISDIR;
 	if (error == 0)
 		error = VOP_OPTIONAL(dvp, vop_remove, EPERM, dvp, vp,
 		    nd.ni_name, nd.ni_namelen);
@@ -315,6 +325,7 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 	struct vnode *fdvp, *tdvp, *fvp = NULL, *tvp = NULL;
 	struct mount *mp;
 	bool exchange = (flags & RENAME_EXCHANGE) != 0, inside, empty;
+	struct vattr tva;
 	int error;
 
 	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE |
@@ -358,6 +369,11 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 	if (error == ENOENT) {
 		tvp = NULL;
 		error = exchange ? ENOENT : 0;
+		/* Nothing moves into a removed directory (Linux fails the
+		 * lookup of the new name there). */
+		if (error == 0 && (error = VOP_GETATTR(tdvp, &tva)) == 0 &&
+		    tva.va_nlink == 0)
+			error = ENOENT;
 	}
 	if (error != 0)
 		goto unlock;
@@ -375,6 +391,23 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 		error = ENOTDIR;
 		goto unlock;
 	}
+	/* Moving a directory into itself, or over one of its own
+	 * ancestors: Linux checks this before anything about the two
+	 * files (the second case fails with ENOTEMPTY even over a file). */
+	if (fvp->v_type == VDIR) {
+		error = rename_isancestor_locked(fvp, tdvp, &inside);
+		if (error == 0 && inside)
+			error = EINVAL;
+		if (error != 0)
+			goto unlock;
+	}
+	if (tvp != NULL && tvp->v_type == VDIR) {
+		error = rename_isancestor_locked(tvp, fdvp, &inside);
+		if (error == 0 && inside)
+			error = exchange ? EINVAL : ENOTEMPTY;
+		if (error != 0)
+			goto unlock;
+	}
 	if (fvp == tvp) {
 		/* Two names of the same file: POSIX says do nothing. */
 		goto unlock;
@@ -386,6 +419,13 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 		error = remove_check_locked(tdvp, tvp);
 	else
 		error = vn_access_locked(tdvp, VWRITE | VEXEC, cred);
+	/* The types right after the target's permissions, as Linux. */
+	if (error == 0 && !exchange && tvp != NULL) {
+		if (fvp->v_type == VDIR && tvp->v_type != VDIR)
+			error = ENOTDIR;
+		else if (fvp->v_type != VDIR && tvp->v_type == VDIR)
+			error = EISDIR;
+	}
 	if (error != 0)
 		goto unlock;
 	if (fdvp != tdvp) {
@@ -403,28 +443,10 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 		error = EBUSY;
 		goto unlock;
 	}
-	if (!exchange && tvp != NULL) {
-		if (fvp->v_type == VDIR && tvp->v_type != VDIR)
-			error = ENOTDIR;
-		else if (fvp->v_type != VDIR && tvp->v_type == VDIR)
-			error = EISDIR;
-		else if (tvp->v_type == VDIR &&
-		    (error = vn_dirempty_locked(tvp, &empty)) == 0 && !empty)
+	if (!exchange && tvp != NULL && tvp->v_type == VDIR) {
+		error = vn_dirempty_locked(tvp, &empty);
+		if (error == 0 && !empty)
 			error = ENOTEMPTY;
-		if (error != 0)
-			goto unlock;
-	}
-	if (fvp->v_type == VDIR) {
-		error = rename_isancestor_locked(fvp, tdvp, &inside);
-		if (error == 0 && inside)
-			error = EINVAL;
-		if (error != 0)
-			goto unlock;
-	}
-	if (exchange && tvp->v_type == VDIR) {
-		error = rename_isancestor_locked(tvp, fdvp, &inside);
-		if (error == 0 && inside)
-			error = EINVAL;
 		if (error != 0)
 			goto unlock;
 	}
@@ -488,18 +510,15 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 	if (error != 0)
 		return error;
 	if (fp != NULL) {
-		/* A pipe has no name to add to. */
+		/* A pipe (vp stays NULL): for Linux it is on another file
+		 * system, which it says after checking the new name. */
 		file_release(fp);
-		return ENOENT;
-	}
-	if (vp->v_type == VDIR) {
-		vrele(vp);
-		return EPERM;
 	}
 	namei_init(&tnd, tofd, uto, NI_PARENT);
 	error = namei(&tnd);
 	if (error != 0) {
-		vrele(vp);
+		if (vp != NULL)
+			vrele(vp);
 		return error;
 	}
 	if (tnd.ni_lasttype != LAST_NORM) {
@@ -508,18 +527,21 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 	}
 	tdvp = tnd.ni_dvp;
 	mount_lock(tdvp->v_mount);
-	error = create_check_locked(&tnd, &dva);
-	if (error == 0 && tnd.ni_trailslash)
-		error = ENOENT;
-	if (error == 0 && vp->v_mount != tdvp->v_mount)
+	error = create_check_locked(&tnd, false, &dva);
+	if (error == 0 && (vp == NULL || vp->v_mount != tdvp->v_mount))
 		error = EXDEV;
+	/* Like Linux, a directory is refused only after the new name has
+	 * been looked up and checked. */
+	if (error == 0 && vp->v_type == VDIR)
+		error = EPERM;
 	if (error == 0)
 		error = VOP_OPTIONAL(tdvp, vop_link, EPERM, tdvp, vp,
 		    tnd.ni_name, tnd.ni_namelen);
 	mount_unlock(tdvp->v_mount);
  out:
 	namei_done(&tnd);
-	vrele(vp);
+	if (vp != NULL)
+		vrele(vp);
 	return error;
 }
 
@@ -565,9 +587,7 @@ dosymlinkat(const char *utarget, int dirfd, const char *upath)
 	}
 	dvp = nd.ni_dvp;
 	mount_lock(dvp->v_mount);
-	error = create_check_locked(&nd, &dva);
-	if (error == 0 && nd.ni_trailslash)
-		error = ENOENT;
+	error = create_check_locked(&nd, false, &dva);
 	if (error == 0) {
 		/* The mode of a symlink means nothing: always 0777. */
 		vattr_newfile(&dva, VLNK, 0777, cred, &va);

@@ -43,12 +43,15 @@ open_create(struct nameidata *nd, int flags, mode_t mode, bool *createdp,
 		mount_lock(mp);
 		error = vn_lookup_locked(dvp, nd->ni_name, nd->ni_namelen, &vp);
 		if (error == ENOENT) {
-			error = vn_writechk(dvp);
+			error = VOP_GETATTR(dvp, &dva);
+			/* Nothing is created in a removed directory. */
+			if (error == 0 && dva.va_nlink == 0)
+				error = ENOENT;
+			if (error == 0)
+				error = vn_writechk(dvp);
 			if (error == 0)
 				error = vn_access_locked(dvp, VWRITE | VEXEC,
 				    cred);
-			if (error == 0)
-				error = VOP_GETATTR(dvp, &dva);
 			if (error == 0) {
 				vattr_newfile(&dva, VREG,
 				    mode & ~cwd_umask(0, false), cred, &va);
@@ -121,12 +124,13 @@ vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
 	}
 
 	error = 0;
-	if (vp->v_type == VLNK) {
-		/* Only O_PATH|O_NOFOLLOW opens a symlink itself. */
-		if ((fmode & FPATH) == 0 || (flags & O_DIRECTORY) != 0)
-			error = ELOOP;
-	} else if ((flags & O_DIRECTORY) != 0 && vp->v_type != VDIR) {
+	if ((flags & O_DIRECTORY) != 0 && vp->v_type != VDIR) {
+		/* Before ELOOP: Linux says ENOTDIR for an unfollowed
+		 * symlink too. */
 		error = ENOTDIR;
+	} else if (vp->v_type == VLNK && (fmode & FPATH) == 0) {
+		/* Only O_PATH|O_NOFOLLOW opens a symlink itself. */
+		error = ELOOP;
 	}
 	if (error != 0 || (fmode & FPATH) != 0)
 		goto out;
@@ -151,6 +155,14 @@ vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
 		error = vn_writechk(vp);
 	if (error == 0)
 		error = vn_access_locked(vp, acc, cred);
+	if (error == 0 && (flags & O_NOATIME) != 0 && !cred_is_superuser(cred)) {
+		/* Only the owner may keep us from updating atimes. */
+		error = VOP_GETATTR(vp, &va);
+		if (error == 0 && va.va_uid != cred->cr_euid)
+			error = EPERM;
+	}
+	if (error == 0 && (flags & O_TRUNC) != 0)
+		error = vn_killsuid_locked(vp);
 	if (error == 0 && (flags & O_TRUNC) != 0) {
 		va.va_mask = VA_SIZE;
 		va.va_size = 0;

@@ -24,7 +24,7 @@ dostatat(int dirfd, const char *upath, struct stat *ust, int flags)
 	int error;
 
 	if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH |
-	    AT_NO_AUTOMOUNT)) != 0)
+	    AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) != 0)
 		return EINVAL;
 	error = namei_at(dirfd, upath, flags,
 	    (flags & AT_SYMLINK_NOFOLLOW) == 0, &vp, &fp);

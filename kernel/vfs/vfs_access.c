@@ -93,6 +93,7 @@ vaccess_chown(const struct vattr *va, uid_t uid, gid_t gid,
 {
 	bool root = cred_is_superuser(cred);
 	bool owner = cred->cr_euid == va->va_uid;
+	mode_t mode;
 
 	setva->va_mask = 0;
 	if (uid != (uid_t)-1) {
@@ -111,14 +112,33 @@ vaccess_chown(const struct vattr *va, uid_t uid, gid_t gid,
 		setva->va_gid = gid;
 	}
 	/* A changed owner or group must not inherit set-id rights the
-	 * caller could not have given (POSIX, for the unprivileged). */
-	if (setva->va_mask != 0 && !root && va->va_type != VDIR &&
-	    (va->va_mode & (S_ISUID | S_ISGID)) != 0) {
+	 * caller could not have given (POSIX, for the unprivileged).  Like
+	 * Linux, even a chown that changes nothing drops them, which then
+	 * takes ownership. */
+	mode = vaccess_killsuid(va, cred);
+	if (mode != (va->va_mode & 07777)) {
+		if (!owner)
+			return EPERM;
 		setva->va_mask |= VA_MODE;
-		setva->va_mode = va->va_mode & 07777 &
-		    ~(mode_t)(S_ISUID | S_ISGID);
+		setva->va_mode = mode;
 	}
 	return 0;
+}
+
+mode_t
+vaccess_killsuid(const struct vattr *va, const struct kauth_cred *cred)
+{
+	mode_t mode = va->va_mode & 07777;
+
+	if (va->va_type == VDIR || cred_is_superuser(cred))
+		return mode;
+	mode &= ~(mode_t)S_ISUID;
+	/* Set-group-ID without group execute is no set-id program; it
+	 * stays unless the caller is not in the group (as Linux). */
+	if ((mode & S_ISGID) != 0 && ((mode & S_IXGRP) != 0 ||
+	    !cred_groupmember(cred, va->va_gid)))
+		mode &= ~(mode_t)S_ISGID;
+	return mode;
 }
 
 int

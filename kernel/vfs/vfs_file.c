@@ -74,6 +74,16 @@ file_setflags(struct file *fp, int mask, int bits)
 	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
+/* Linux fails a transfer whose end does not fit an off_t, before it
+ * looks at anything else (even with O_APPEND, which then ignores the
+ * offset). */
+static bool
+file_rangebad(const struct uio *uio)
+{
+
+	return uio->uio_offset > INT64_MAX - (off_t)uio->uio_resid;
+}
+
 int
 file_read(struct file *fp, struct uio *uio, bool useoff)
 {
@@ -83,15 +93,19 @@ file_read(struct file *fp, struct uio *uio, bool useoff)
 	if (fp->f_type == FTYPE_PIPE)
 		return pipe_read(fp, uio);
 	vp = fp->f_vnode;
-	if (vp->v_type == VDIR)
-		return EISDIR;
 	if (useoff) {
 		mutex_enter(&fp->f_offlock);
 		uio->uio_offset = fp->f_offset;
 	}
-	mount_lock(vp->v_mount);
-	error = VOP_OPTIONAL(vp, vop_read, EINVAL, vp, uio);
-	mount_unlock(vp->v_mount);
+	if (file_rangebad(uio)) {
+		error = EINVAL;
+	} else if (vp->v_type == VDIR) {
+		error = EISDIR;
+	} else {
+		mount_lock(vp->v_mount);
+		error = VOP_OPTIONAL(vp, vop_read, EINVAL, vp, uio);
+		mount_unlock(vp->v_mount);
+	}
 	if (useoff) {
 		fp->f_offset = uio->uio_offset;
 		mutex_exit(&fp->f_offlock);
@@ -104,6 +118,7 @@ file_write(struct file *fp, struct uio *uio, bool useoff)
 {
 	struct vnode *vp;
 	struct vattr va;
+	size_t excess = 0, resid = uio->uio_resid;
 	int error = 0;
 
 	if (fp->f_type == FTYPE_PIPE)
@@ -119,9 +134,11 @@ file_write(struct file *fp, struct uio *uio, bool useoff)
 		uio->uio_offset = fp->f_offset;
 	}
 	mount_lock(vp->v_mount);
+	if (file_rangebad(uio))
+		error = EINVAL;
 	/* Appending (even with pwrite, as Linux does) finds the end with
 	 * the mount locked, so concurrent appends never overlap. */
-	if ((file_flags(fp) & O_APPEND) != 0) {
+	if (error == 0 && (file_flags(fp) & O_APPEND) != 0) {
 		error = VOP_GETATTR(vp, &va);
 		if (error == 0)
 			uio->uio_offset = (off_t)va.va_size;
@@ -131,13 +148,25 @@ file_write(struct file *fp, struct uio *uio, bool useoff)
 			error = EFBIG;
 		else if (uio->uio_resid > (uint64_t)(INT64_MAX -
 		    uio->uio_offset))
-			uio->uio_resid = (size_t)(INT64_MAX - uio->uio_offset);
+			excess = uio->uio_resid -
+			    (size_t)(INT64_MAX - uio->uio_offset);
 	}
-	if (error == 0)
+	/* Like Linux, only a write of at least one byte drops set-id. */
+	if (error == 0 && uio->uio_resid > excess)
+		error = vn_killsuid_locked(vp);
+	if (error == 0) {
+		/* The bytes past the largest offset are not written: the
+		 * caller counts them as left over (a short write). */
+		uio->uio_resid -= excess;
 		error = VOP_OPTIONAL(vp, vop_write, EINVAL, vp, uio);
+		uio->uio_resid += excess;
+	}
 	mount_unlock(vp->v_mount);
 	if (useoff) {
-		fp->f_offset = uio->uio_offset;
+		/* A write that failed outright leaves the offset alone, even
+		 * where O_APPEND had moved uio_offset to the end. */
+		if (error == 0 || uio->uio_resid != resid)
+			fp->f_offset = uio->uio_offset;
 		mutex_exit(&fp->f_offlock);
 	}
 	return error;

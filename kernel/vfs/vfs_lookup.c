@@ -220,6 +220,13 @@ namei_walk(struct nameidata *nd, struct vnode *dvp, struct vnode *rdir)
 				nd->ni_lasttype = LAST_DOTDOT;
 				error = namei_dotdot(dvp, rdir, &nd->ni_vp);
 				vrele(dvp);
+				/* A removed directory has no "..", but the
+				 * caller fails on the name alone, as Linux
+				 * does (rmdir("..") is ENOTEMPTY). */
+				if (error == ENOENT) {
+					nd->ni_vp = NULL;
+					error = 0;
+				}
 				return error;
 			}
 			nd->ni_lasttype = LAST_NORM;

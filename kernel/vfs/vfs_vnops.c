@@ -7,6 +7,7 @@
 #include <kern/kmem.h>
 #include <kern/libkern.h>
 #include <kern/lock.h>
+#include <kern/proc.h>
 #include <kern/syscall.h>
 #include <vfs/vnode.h>
 #include <vfs/mount.h>
@@ -29,6 +30,22 @@ vn_setattr_locked(struct vnode *vp, const struct vattr *va)
 {
 
 	return VOP_OPTIONAL(vp, vop_setattr, EOPNOTSUPP, vp, va);
+}
+
+int
+vn_killsuid_locked(struct vnode *vp)
+{
+	struct vattr va, setva;
+	int error;
+
+	error = VOP_GETATTR(vp, &va);
+	if (error != 0)
+		return error;
+	setva.va_mode = vaccess_killsuid(&va, kauth_cred_get());
+	if (setva.va_mode == (va.va_mode & 07777))
+		return 0;
+	setva.va_mask = VA_MODE;
+	return vn_setattr_locked(vp, &setva);
 }
 
 static mode_t

@@ -255,6 +255,10 @@ tmpfs_dir_readdir(struct tmpfs_node *dn, off_t off, filldir_fn fill,
 
 	if (off < 0)
 		return EINVAL;
+	/* Like Linux, a removed directory lists nothing, not even "."
+	 * and "..". */
+	if (d->td_parent == NULL)
+		return ENOENT;
 	pos = (uint64_t)off;
 	if (pos == 0) {
 		if (fill(ctx, ".", 1, dn->tn_ino, DT_DIR, 1) != 0)
@@ -262,8 +266,7 @@ tmpfs_dir_readdir(struct tmpfs_node *dn, off_t off, filldir_fn fill,
 		pos = 1;
 	}
 	if (pos == 1) {
-		/* A removed directory has no parent: ".." is itself. */
-		parent = d->td_parent != NULL ? d->td_parent : dn;
+		parent = d->td_parent;
 		if (fill(ctx, "..", 2, parent->tn_ino, DT_DIR, 2) != 0)
 			return 0;
 		pos = 2;

@@ -106,6 +106,8 @@ struct iovec {
 #define AT_SYMLINK_FOLLOW	0x400
 #define AT_NO_AUTOMOUNT		0x800
 #define AT_EMPTY_PATH		0x1000
+/* statx sync hints; newfstatat accepts (and, on tmpfs, ignores) them. */
+#define AT_STATX_SYNC_TYPE	0x6000
 
 /* renameat2 flags. */
 #define RENAME_NOREPLACE	0x1

@@ -21,7 +21,8 @@
  *                the mount locked, so that checking and acting are atomic.
  *   LAST_DOT, LAST_DOTDOT, LAST_ROOT ("/"): nothing can be created or
  *                removed under such a name; ni_vp is the directory it
- *                names (referenced) and ni_dvp is NULL.
+ *                names (referenced; NULL for the ".." of a removed
+ *                directory) and ni_dvp is NULL.
  * ni_trailslash is set when the path ended in '/'.
  *
  * Errors: ENOENT (missing component, empty path, no root), ENOTDIR,

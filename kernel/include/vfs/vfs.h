@@ -106,6 +106,14 @@ int	 vaccess_chmod(const struct vattr *va, mode_t *modep,
  * VA_GID, VA_MODE with set-id bits cleared for non-root). */
 int	 vaccess_chown(const struct vattr *va, uid_t uid, gid_t gid,
 	    const struct kauth_cred *cred, struct vattr *setva);
+/* The mode (07777) a non-directory keeps when cred writes, truncates or
+ * chowns it: without set-user-ID, and without set-group-ID when that has
+ * group execute or cred is not in the group; unchanged for root. */
+mode_t	 vaccess_killsuid(const struct vattr *va,
+	    const struct kauth_cred *cred);
+/* Drops set-id bits as vaccess_killsuid() says before vp is written to or
+ * truncated by the current credentials; mount locked. */
+int	 vn_killsuid_locked(struct vnode *vp);
 /* utimensat: settimes is false for "now" (NULL times, UTIME_NOW). */
 int	 vaccess_utimes(const struct vattr *va, bool settimes,
 	    const struct kauth_cred *cred);

@@ -1,0 +1,67 @@
+/*
+ * fiber.h: private interfaces shared by the files of the fiber backend
+ * (platform/fiber), and the device-event interface for drivers of this
+ * platform.  Never installed.
+ *
+ * The backend implements platform/common's backend.h for a POSIX process
+ * with one host thread: io_uring for asynchronous file I/O, poll() for
+ * device events, mmap'd stacks with guard pages.
+ */
+#ifndef RUMPUSER_FIBER_H
+#define RUMPUSER_FIBER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <rump/rumpuser.h>
+
+#include "backend.h"
+
+/*
+ * Host and NetBSD numbering (fiber_errno.c, the only place that knows
+ * both).  Host errors without a NetBSD equivalent become NetBSD EIO, NetBSD
+ * errors without a host one host EIO; untranslatable signals become -1.
+ */
+int rumpuser__fiber_errtrans(int hosterror) RUMPUSER__HIDDEN;
+int rumpuser__fiber_errno_to_host(int nberror) RUMPUSER__HIDDEN;
+int rumpuser__fiber_sig_to_host(int nbsig) RUMPUSER__HIDDEN;
+
+/* NetBSD errno values the backend returns itself. */
+#define FIBER_NB_ENOENT		2
+#define FIBER_NB_EIO		5
+#define FIBER_NB_E2BIG		7
+#define FIBER_NB_ENOMEM		12
+#define FIBER_NB_EINVAL		22
+#define FIBER_NB_EOPNOTSUPP	45
+
+/* A one-line diagnostic on standard error: "rumpuser fiber: <message>". */
+void rumpuser__fiber_warn(const char *fmt, ...)
+    RUMPUSER__HIDDEN __attribute__((__format__(__printf__, 1, 2)));
+
+/*
+ * Device events, for drivers of this platform (TAP, the shared-memory
+ * bus): fn(arg, revents) is called when fd reports any of events (poll(2)
+ * bits), from the scheduler's idle loop (or its periodic poll while
+ * threads run).  It runs on whichever thread went idle, so it must not
+ * block or switch: it only records what happened and wakes the driver's
+ * thread with rumpuser_cv_signal() or rumpuser_cv_broadcast().  The watch
+ * stays until rumpuser__fiber_unwatch_fd(), which may be called from fn.
+ * A watched descriptor also keeps the scheduler from declaring a deadlock.
+ * Returns 0, EINVAL (fd already watched) or ENOMEM, NetBSD numbering.
+ */
+typedef void (*rumpuser__fiber_fdfn)(void *arg, int revents);
+int rumpuser__fiber_watch_fd(int fd, int events, rumpuser__fiber_fdfn fn,
+    void *arg) RUMPUSER__HIDDEN;
+void rumpuser__fiber_unwatch_fd(int fd) RUMPUSER__HIDDEN;
+
+/*
+ * Between the event loop (fiber_wait.c) and asynchronous I/O (fiber_io.c):
+ * _io_pollfd is a descriptor that polls readable when completions have
+ * arrived, or -1 when no request is in flight; _io_reap delivers the
+ * arrived completions and says how many.
+ */
+int rumpuser__fiber_io_pollfd(void) RUMPUSER__HIDDEN;
+unsigned int rumpuser__fiber_io_reap(void) RUMPUSER__HIDDEN;
+
+#endif /* RUMPUSER_FIBER_H */

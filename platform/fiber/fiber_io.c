@@ -1,0 +1,198 @@
+/*
+ * fiber_io.c: file and block I/O without blocking the host thread: each
+ * request goes to the kernel through io_uring and completes while other
+ * rump threads run; fiber_wait.c collects the completions.
+ *
+ * Where io_uring cannot be set up (an old kernel, a sandbox, sysctl
+ * kernel.io_uring_disabled) or RUMP_IO_URING=0 asks for it, requests are
+ * performed synchronously, after a one-line warning: correct, but the
+ * platform stands still for each transfer.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "fiber.h"
+
+/* The kernel's iovec goes to the host unchanged. */
+_Static_assert(sizeof(struct rumpuser_iovec) == sizeof(struct iovec) &&
+    offsetof(struct rumpuser_iovec, iov_base) ==
+    offsetof(struct iovec, iov_base) &&
+    offsetof(struct rumpuser_iovec, iov_len) ==
+    offsetof(struct iovec, iov_len), "rumpuser_iovec is not struct iovec");
+
+/* Submission queue entries; the completion queue is twice as large, and
+ * the kernel keeps overflowing completions rather than dropping them. */
+#define RING_ENTRIES	256
+
+static struct io_uring ring;
+static enum { RING_UNTRIED, RING_READY, RING_UNAVAILABLE } ring_state;
+static unsigned int inflight;
+
+static bool
+ring_ready(void)
+{
+	const char *want;
+	int error;
+
+	if (ring_state == RING_UNTRIED) {
+		want = getenv("RUMP_IO_URING");
+		if (want != NULL && strcmp(want, "0") == 0) {
+			ring_state = RING_UNAVAILABLE;
+		} else if ((error = io_uring_queue_init(RING_ENTRIES, &ring,
+		    0)) < 0) {
+			rumpuser__fiber_warn("io_uring unavailable (%s): host "
+			    "I/O is synchronous", strerror(-error));
+			ring_state = RING_UNAVAILABLE;
+		} else {
+			ring_state = RING_READY;
+		}
+	}
+	return ring_state == RING_READY;
+}
+
+/* The synchronous way: exactly what the asynchronous one would do. */
+static void
+io_perform(struct rumpuser__io *io)
+{
+	const struct iovec *iov = (const struct iovec *)(const void *)io->io_iov;
+	ssize_t n;
+
+	do {
+		switch (io->io_op) {
+		case RUMPUSER__IO_READ:
+			n = io->io_off == RUMPUSER_IOV_NOSEEK ?
+			    readv(io->io_fd, iov, io->io_iovcnt) :
+			    preadv(io->io_fd, iov, io->io_iovcnt, io->io_off);
+			break;
+		case RUMPUSER__IO_WRITE:
+			n = io->io_off == RUMPUSER_IOV_NOSEEK ?
+			    writev(io->io_fd, iov, io->io_iovcnt) :
+			    pwritev(io->io_fd, iov, io->io_iovcnt, io->io_off);
+			break;
+		case RUMPUSER__IO_SYNC:
+			n = fsync(io->io_fd);
+			break;
+		case RUMPUSER__IO_DATASYNC:
+			n = fdatasync(io->io_fd);
+			break;
+		default:
+			n = -1;
+			errno = EINVAL;
+			break;
+		}
+	} while (n == -1 && errno == EINTR);
+	io->io_error = n == -1 ? rumpuser__fiber_errtrans(errno) : 0;
+	io->io_transferred = n > 0 && (io->io_op == RUMPUSER__IO_READ ||
+	    io->io_op == RUMPUSER__IO_WRITE) ? (size_t)n : 0;
+}
+
+static void
+complete_now(struct rumpuser__io *io)
+{
+
+	io_perform(io);
+	rumpuser__io_done(io);
+}
+
+/* Queues io on the ring; false if there is no room even after pushing
+ * what is queued to the kernel. */
+static bool
+ring_queue(struct rumpuser__io *io)
+{
+	const struct iovec *iov = (const struct iovec *)(const void *)io->io_iov;
+	struct io_uring_sqe *sqe;
+	/* io_uring reads "offset -1" as "the file position". */
+	uint64_t off = io->io_off == RUMPUSER_IOV_NOSEEK ? (uint64_t)-1 :
+	    (uint64_t)io->io_off;
+
+	if ((sqe = io_uring_get_sqe(&ring)) == NULL) {
+		io_uring_submit(&ring);
+		if ((sqe = io_uring_get_sqe(&ring)) == NULL)
+			return false;
+	}
+	switch (io->io_op) {
+	case RUMPUSER__IO_READ:
+		io_uring_prep_readv(sqe, io->io_fd, iov,
+		    (unsigned int)io->io_iovcnt, off);
+		break;
+	case RUMPUSER__IO_WRITE:
+		io_uring_prep_writev(sqe, io->io_fd, iov,
+		    (unsigned int)io->io_iovcnt, off);
+		break;
+	case RUMPUSER__IO_SYNC:
+		io_uring_prep_fsync(sqe, io->io_fd, 0);
+		break;
+	default:
+		io_uring_prep_fsync(sqe, io->io_fd, IORING_FSYNC_DATASYNC);
+		break;
+	}
+	io_uring_sqe_set_data(sqe, io);
+	inflight++;
+	return true;
+}
+
+void
+rumpuser__backend_io_start(struct rumpuser__io *io, int synchronous)
+{
+
+	if (io->io_op < RUMPUSER__IO_READ || io->io_op > RUMPUSER__IO_DATASYNC ||
+	    synchronous || !ring_ready() || !ring_queue(io)) {
+		complete_now(io);
+		return;
+	}
+	/* Submitted at once: the transfer overlaps with whatever runs
+	 * next.  A failed submit leaves it queued for the next attempt
+	 * (rumpuser__fiber_io_reap). */
+	io_uring_submit(&ring);
+}
+
+int
+rumpuser__fiber_io_pollfd(void)
+{
+
+	return ring_state == RING_READY && inflight > 0 ? ring.ring_fd : -1;
+}
+
+unsigned int
+rumpuser__fiber_io_reap(void)
+{
+	struct io_uring_cqe *cqe;
+	struct rumpuser__io *io;
+	unsigned int n = 0;
+	int res;
+
+	if (ring_state != RING_READY || inflight == 0)
+		return 0;
+	if (io_uring_sq_ready(&ring) > 0)
+		io_uring_submit(&ring);
+	while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+		io = io_uring_cqe_get_data(cqe);
+		res = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+		inflight--;
+		/* A signal cut the transfer short before anything moved:
+		 * as the synchronous way does, try again. */
+		if (res == -EINTR && ring_queue(io)) {
+			io_uring_submit(&ring);
+			continue;
+		}
+		if (res < 0) {
+			io->io_error = rumpuser__fiber_errtrans(-res);
+			io->io_transferred = 0;
+		} else {
+			io->io_error = 0;
+			io->io_transferred = io->io_op == RUMPUSER__IO_READ ||
+			    io->io_op == RUMPUSER__IO_WRITE ? (size_t)res : 0;
+		}
+		rumpuser__io_done(io);
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,47 @@
+/*
+ * fiber_random.c: entropy from the host.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/random.h>
+#include <sys/types.h>
+
+#include "fiber.h"
+
+int
+rumpuser__backend_random(void *buf, size_t len, int flags, size_t *gotp)
+{
+	unsigned int hostflags = 0;
+	size_t done = 0;
+	ssize_t n;
+
+	/* GRND_RANDOM is what HARD asked for once; on current Linux both
+	 * pools are one and it only makes short reads likelier. */
+	if (flags & RUMPUSER_RANDOM_HARD)
+		hostflags |= GRND_RANDOM;
+	if (flags & RUMPUSER_RANDOM_NOWAIT) {
+		/* One attempt: a caller that cannot wait wants what there is
+		 * now, or EAGAIN. */
+		n = getrandom(buf, len, hostflags | GRND_NONBLOCK);
+		if (n == -1) {
+			*gotp = 0;
+			return rumpuser__fiber_errtrans(errno);
+		}
+		*gotp = (size_t)n;
+		return 0;
+	}
+	/* Until the host's pool is seeded this may block the whole
+	 * platform, which only happens early in a machine's boot. */
+	while (done < len) {
+		n = getrandom((char *)buf + done, len - done, hostflags);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			*gotp = done;
+			return done != 0 ? 0 : rumpuser__fiber_errtrans(errno);
+		}
+		done += (size_t)n;
+	}
+	*gotp = done;
+	return 0;
+}
