@@ -106,6 +106,14 @@ main(int argc, char **argv)
 	int p1[2], p2[2], rump;
 	int64_t t;
 
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		printf("usage: bench_pipe rump|peer\n"
+		    "Ping-pong through two pipes between two threads: rump "
+		    "kernel pipes between\nrump threads, or (peer) host pipes "
+		    "between host threads.\n");
+		return 0;
+	}
 	if (argc != 2 || (strcmp(argv[1], "rump") != 0 &&
 	    strcmp(argv[1], "peer") != 0)) {
 		fprintf(stderr, "usage: bench_pipe rump|peer\n");

@@ -316,10 +316,15 @@ main(int argc, char **argv)
 		{ "peer-mutex", peer_mutex, 0 },
 	};
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: bench_sched create|pingpong|yield|mutex|"
-		    "peer-create|peer-pingpong|peer-mutex\n");
-		return 2;
+	if (argc != 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		fprintf(argc == 2 ? stdout : stderr,
+		    "usage: bench_sched create|pingpong|yield|mutex|"
+		    "peer-create|peer-pingpong|peer-mutex\n"
+		    "Measures the platform's threads and locks (the peer-* "
+		    "modes: host pthreads);\nprints \"RESULT <key> <value> "
+		    "<unit>\".  make bench runs them all.\n");
+		return argc == 2 ? 0 : 2;
 	}
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (strcmp(argv[1], benches[i].name) == 0) {

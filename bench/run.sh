@@ -15,6 +15,14 @@
 # a minute with REPEAT=5 (about 8 s per repetition on two cores).
 set -eu
 
+case ${1:-} in
+-h|--help)
+	echo "usage: sh bench/run.sh BENCHDIR PLATFORMS [REPEAT]"
+	echo "Runs the benchmarks built under BENCHDIR/<platform>/ (make bench"
+	echo "does both) and prints figures, fiber/posix and platform/host ratios."
+	exit 0 ;;
+esac
+
 dir=${1:?usage: run.sh BENCHDIR PLATFORMS [REPEAT]}
 platforms=${2:?usage: run.sh BENCHDIR PLATFORMS [REPEAT]}
 repeat=${3:-5}

@@ -5,7 +5,9 @@
 #
 #   PLATFORM_SRCDIRS  more source directories, relative to the platform's
 #                     own and inside platform/ (e.g. ../common for fiber
-#                     and kvm); the platform directory itself is always one
+#                     and kvm, ../posixhost for posix and fiber); the
+#                     platform directory itself is always one.  Such a
+#                     directory has no Makefile: it is not a platform
 #   PLATFORM_LIBS     host libraries its users must link (e.g. -lpthread)
 #   PLATFORM_FREESTANDING  those of PLATFORM_SRCDIRS whose sources are
 #                     compiled like the kernel (-ffreestanding -nostdinc:

@@ -5,7 +5,9 @@
  *
  * The backend implements platform/common's backend.h for a POSIX process
  * with one host thread: io_uring for asynchronous file I/O, poll() for
- * device events, mmap'd stacks with guard pages.
+ * device events, mmap'd stacks with guard pages; what needs no more than
+ * the host (files by path, the host process, parameters, entropy) is
+ * platform/posixhost's.
  */
 #ifndef RUMPUSER_FIBER_H
 #define RUMPUSER_FIBER_H
@@ -17,23 +19,10 @@
 #include <rump/rumpuser.h>
 
 #include "backend.h"
-
-/*
- * Host and NetBSD numbering (fiber_errno.c, the only place that knows
- * both).  Host errors without a NetBSD equivalent become NetBSD EIO, NetBSD
- * errors without a host one host EIO; untranslatable signals become -1.
- */
-int rumpuser__fiber_errtrans(int hosterror) RUMPUSER__HIDDEN;
-int rumpuser__fiber_errno_to_host(int nberror) RUMPUSER__HIDDEN;
-int rumpuser__fiber_sig_to_host(int nbsig) RUMPUSER__HIDDEN;
-
-/* NetBSD errno values the backend returns itself. */
-#define FIBER_NB_ENOENT		2
-#define FIBER_NB_EIO		5
-#define FIBER_NB_E2BIG		7
-#define FIBER_NB_ENOMEM		12
-#define FIBER_NB_EINVAL		22
-#define FIBER_NB_EOPNOTSUPP	45
+/* Host code shared with platform/posix (errno and signal translation,
+ * files, transfers, the host process, parameters, entropy), and the
+ * RUMPUSER__NB_* errno values. */
+#include "posixhost.h"
 
 /* A one-line diagnostic on standard error: "rumpuser fiber: <message>". */
 void rumpuser__fiber_warn(const char *fmt, ...)

@@ -14,18 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include <liburing.h>
 
 #include "fiber.h"
-
-/* The kernel's iovec goes to the host unchanged. */
-_Static_assert(sizeof(struct rumpuser_iovec) == sizeof(struct iovec) &&
-    offsetof(struct rumpuser_iovec, iov_base) ==
-    offsetof(struct iovec, iov_base) &&
-    offsetof(struct rumpuser_iovec, iov_len) ==
-    offsetof(struct iovec, iov_len), "rumpuser_iovec is not struct iovec");
 
 /* Submission queue entries; the completion queue is twice as large, and
  * the kernel keeps overflowing completions rather than dropping them. */
@@ -61,36 +53,24 @@ ring_ready(void)
 static void
 io_perform(struct rumpuser__io *io)
 {
-	const struct iovec *iov = (const struct iovec *)(const void *)io->io_iov;
-	ssize_t n;
 
-	do {
-		switch (io->io_op) {
-		case RUMPUSER__IO_READ:
-			n = io->io_off == RUMPUSER_IOV_NOSEEK ?
-			    readv(io->io_fd, iov, io->io_iovcnt) :
-			    preadv(io->io_fd, iov, io->io_iovcnt, io->io_off);
-			break;
-		case RUMPUSER__IO_WRITE:
-			n = io->io_off == RUMPUSER_IOV_NOSEEK ?
-			    writev(io->io_fd, iov, io->io_iovcnt) :
-			    pwritev(io->io_fd, iov, io->io_iovcnt, io->io_off);
-			break;
-		case RUMPUSER__IO_SYNC:
-			n = fsync(io->io_fd);
-			break;
-		case RUMPUSER__IO_DATASYNC:
-			n = fdatasync(io->io_fd);
-			break;
-		default:
-			n = -1;
-			errno = EINVAL;
-			break;
-		}
-	} while (n == -1 && errno == EINTR);
-	io->io_error = n == -1 ? rumpuser__fiber_errtrans(errno) : 0;
-	io->io_transferred = n > 0 && (io->io_op == RUMPUSER__IO_READ ||
-	    io->io_op == RUMPUSER__IO_WRITE) ? (size_t)n : 0;
+	io->io_transferred = 0;
+	switch (io->io_op) {
+	case RUMPUSER__IO_READ:
+	case RUMPUSER__IO_WRITE:
+		io->io_error = rumpuser__posixhost_transfer(io->io_fd,
+		    io->io_op == RUMPUSER__IO_WRITE, io->io_iov, io->io_iovcnt,
+		    io->io_off, &io->io_transferred);
+		break;
+	case RUMPUSER__IO_SYNC:
+	case RUMPUSER__IO_DATASYNC:
+		io->io_error = rumpuser__posixhost_sync(io->io_fd,
+		    io->io_op == RUMPUSER__IO_DATASYNC);
+		break;
+	default:
+		io->io_error = RUMPUSER__NB_EINVAL;
+		break;
+	}
 }
 
 static void
@@ -106,6 +86,8 @@ complete_now(struct rumpuser__io *io)
 static bool
 ring_queue(struct rumpuser__io *io)
 {
+	/* The kernel's iovec goes to the host unchanged: posixhost_io.c
+	 * asserts that it is struct iovec. */
 	const struct iovec *iov = (const struct iovec *)(const void *)io->io_iov;
 	struct io_uring_sqe *sqe;
 	/* io_uring reads "offset -1" as "the file position". */
@@ -184,7 +166,8 @@ rumpuser__fiber_io_reap(void)
 			continue;
 		}
 		if (res < 0) {
-			io->io_error = rumpuser__fiber_errtrans(-res);
+			io->io_error =
+			    rumpuser__posixhost_errno_to_netbsd(-res);
 			io->io_transferred = 0;
 		} else {
 			io->io_error = 0;

@@ -65,11 +65,11 @@ rumpuser__backend_pages_alloc(void *hint, size_t size, size_t align,
 
 	size = round_pages(size);
 	if (size == 0)
-		return FIBER_NB_EINVAL;
+		return RUMPUSER__NB_EINVAL;
 	if (align < pg)
 		align = pg;
 	if (size > SIZE_MAX - align - guard)
-		return FIBER_NB_ENOMEM;
+		return RUMPUSER__NB_ENOMEM;
 	prot = PROT_READ | PROT_WRITE |
 	    ((flags & RUMPUSER__PAGES_EXEC) ? PROT_EXEC : 0);
 
@@ -79,7 +79,7 @@ rumpuser__backend_pages_alloc(void *hint, size_t size, size_t align,
 	mem = mmap(hint, maplen, prot, MAP_PRIVATE | MAP_ANONYMOUS |
 	    (guard != 0 ? MAP_STACK : 0), -1, 0);
 	if (mem == MAP_FAILED)
-		return rumpuser__fiber_errtrans(errno);
+		return rumpuser__posixhost_errno_to_netbsd(errno);
 	start = (uintptr_t)mem;
 	usable = (start + guard + align - 1) & ~(uintptr_t)(align - 1);
 	lead = usable - guard - start;
@@ -91,7 +91,7 @@ rumpuser__backend_pages_alloc(void *hint, size_t size, size_t align,
 	if (guard != 0 && mprotect((void *)(usable - guard), guard,
 	    PROT_NONE) == -1) {
 		munmap((void *)(usable - guard), guard + size);
-		return rumpuser__fiber_errtrans(errno);
+		return rumpuser__posixhost_errno_to_netbsd(errno);
 	}
 	*pagesp = (void *)usable;
 	return 0;

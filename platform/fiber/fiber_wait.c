@@ -34,12 +34,12 @@ rumpuser__fiber_watch_fd(int fd, int events, rumpuser__fiber_fdfn fn,
 
 	for (i = 0; i < nwatches; i++)
 		if (watches[i].fd == fd)
-			return FIBER_NB_EINVAL;
+			return RUMPUSER__NB_EINVAL;
 	if (nwatches == maxwatches) {
 		max = maxwatches != 0 ? 2 * maxwatches : 8;
 		w = realloc(watches, max * sizeof(*w));
 		if (w == NULL)
-			return FIBER_NB_ENOMEM;
+			return RUMPUSER__NB_ENOMEM;
 		watches = w;
 		maxwatches = max;
 	}

@@ -85,7 +85,8 @@ bio_perform(struct bioreq *req)
 			error = errno;
 	}
  out:
-	req->biodone(req->donearg, done, rumpuser__errtrans(error));
+	req->biodone(req->donearg, done,
+	    rumpuser__posixhost_errno_to_netbsd(error));
 }
 
 static void *

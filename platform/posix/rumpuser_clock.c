@@ -30,7 +30,7 @@ rumpuser_clock_gettime(int clk, int64_t *sec, long *nsec)
 		return RUMPUSER__NB_EINVAL;
 	}
 	if (clock_gettime(id, &ts) == -1)
-		return rumpuser__errtrans(errno);
+		return rumpuser__posixhost_errno_to_netbsd(errno);
 	*sec = (int64_t)ts.tv_sec;
 	*nsec = ts.tv_nsec;
 	return 0;
@@ -75,5 +75,5 @@ rumpuser_clock_sleep(int clk, int64_t sec, long nsec)
 		while (error == EINTR);
 	}
 	rumpuser__schedule(nlocks, NULL);
-	return rumpuser__errtrans(error);
+	return rumpuser__posixhost_errno_to_netbsd(error);
 }

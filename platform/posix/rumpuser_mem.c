@@ -32,7 +32,7 @@ rumpuser_malloc(size_t len, int alignment, void **memp)
 	} else {
 		error = posix_memalign(&mem, (size_t)alignment, len);
 		if (error != 0)
-			return rumpuser__errtrans(error);
+			return rumpuser__posixhost_errno_to_netbsd(error);
 	}
 	*memp = mem;
 	return 0;
@@ -63,7 +63,7 @@ rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec,
 		mem = mmap(prefaddr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
 		if (mem == MAP_FAILED)
-			return rumpuser__errtrans(errno);
+			return rumpuser__posixhost_errno_to_netbsd(errno);
 		*memp = mem;
 		return 0;
 	}
@@ -75,7 +75,7 @@ rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec,
 	maplen = size + align;
 	mem = mmap(prefaddr, maplen, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
-		return rumpuser__errtrans(errno);
+		return rumpuser__posixhost_errno_to_netbsd(errno);
 	start = (uintptr_t)mem;
 	aligned = (start + align - 1) & ~(uintptr_t)(align - 1);
 	lead = aligned - start;

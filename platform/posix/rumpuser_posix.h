@@ -15,7 +15,10 @@
 
 #include <rump/rumpuser.h>
 
-#define RUMPUSER__HIDDEN __attribute__((__visibility__("hidden")))
+/* Host code shared with platform/fiber: errno and signal translation,
+ * files, the host process, parameters, entropy (RUMPUSER__HIDDEN and the
+ * RUMPUSER__NB_* errno values too). */
+#include "posixhost.h"
 
 /* A copy of the upcalls given to rumpuser_init(); all NULL before it. */
 extern struct rumpuser_hyperup rumpuser__hyp RUMPUSER__HIDDEN;
@@ -47,26 +50,6 @@ rumpuser__schedule(int nlocks, void *interlock)
 	stmt;								\
 	rumpuser__schedule(rumpuser__nlocks, NULL);			\
 } while (0)
-
-/*
- * Translation between host and NetBSD numbering (rumpuser_errno.c, the only
- * place that knows both).  Host errors without a NetBSD equivalent become
- * NetBSD EIO; NetBSD errors without a host equivalent become host EIO.
- * Signals without an equivalent translate to -1.
- */
-int rumpuser__errtrans(int hosterror) RUMPUSER__HIDDEN;
-int rumpuser__errno_to_host(int nberror) RUMPUSER__HIDDEN;
-int rumpuser__sig_to_host(int nbsig) RUMPUSER__HIDDEN;
-
-/* NetBSD errno values the platform returns itself. */
-#define RUMPUSER__NB_ENOENT	2
-#define RUMPUSER__NB_EIO	5
-#define RUMPUSER__NB_E2BIG	7
-#define RUMPUSER__NB_ENOMEM	12
-#define RUMPUSER__NB_EBUSY	16
-#define RUMPUSER__NB_EINVAL	22
-#define RUMPUSER__NB_EAGAIN	35
-#define RUMPUSER__NB_ETIMEDOUT	60
 
 /* Prints a diagnostic to stderr and aborts: for "void never fails". */
 void rumpuser__fatal(const char *what, int hosterror)

@@ -129,7 +129,7 @@ rumpuser_mutex_tryenter(struct rumpuser_mtx *mtx)
 	 * just "not taken" to the kernel. */
 	if (error == EBUSY || error == EDEADLK)
 		return RUMPUSER__NB_EBUSY;
-	return rumpuser__errtrans(error);
+	return rumpuser__posixhost_errno_to_netbsd(error);
 }
 
 void

@@ -103,7 +103,7 @@ rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *name,
  fail:
 	free(pt);
 	free(ts);
-	return rumpuser__errtrans(error);
+	return rumpuser__posixhost_errno_to_netbsd(error);
 }
 
 void
@@ -121,7 +121,7 @@ rumpuser_thread_join(void *cookie)
 
 	RUMPUSER__BLOCKING(error = pthread_join(*pt, NULL));
 	if (error != 0)
-		return rumpuser__errtrans(error);
+		return rumpuser__posixhost_errno_to_netbsd(error);
 	free(pt);
 	return 0;
 }

@@ -5,7 +5,8 @@
  * daemonizing.
  *
  * Built from: this file + the library as a static archive or objects (it
- * calls the library-internal rumpuser__errtrans(), hidden in the .so).
+ * calls the library-internal rumpuser__posixhost_errno_to_netbsd() of
+ * platform/posixhost, hidden in the .so).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -29,7 +30,8 @@
 
 #include "h_hyperup.h"
 
-int rumpuser__errtrans(int);	/* internal to the library */
+/* Internal to the library (platform/posixhost/posixhost.h). */
+int rumpuser__posixhost_errno_to_netbsd(int);
 
 #define NB_ENOENT	2
 #define NB_E2BIG	7
@@ -319,12 +321,13 @@ ATF_TC_BODY(errno_translation, tc)
 
 	ATF_CHECK_EQ(11, EAGAIN);	/* the premise of this test */
 	for (i = 0; i < sizeof(spot) / sizeof(spot[0]); i++)
-		ATF_CHECK_EQ_MSG(spot[i].nb, rumpuser__errtrans(spot[i].host),
+		ATF_CHECK_EQ_MSG(spot[i].nb,
+		    rumpuser__posixhost_errno_to_netbsd(spot[i].host),
 		    "host %d", spot[i].host);
 	/* No NetBSD equivalent: EIO. */
-	ATF_CHECK_EQ(5, rumpuser__errtrans(EUCLEAN));
-	ATF_CHECK_EQ(5, rumpuser__errtrans(ENOMEDIUM));
-	ATF_CHECK_EQ(5, rumpuser__errtrans(4242));
+	ATF_CHECK_EQ(5, rumpuser__posixhost_errno_to_netbsd(EUCLEAN));
+	ATF_CHECK_EQ(5, rumpuser__posixhost_errno_to_netbsd(ENOMEDIUM));
+	ATF_CHECK_EQ(5, rumpuser__posixhost_errno_to_netbsd(4242));
 
 	/* The other way, through rumpuser_seterrno(). */
 	for (i = 0; i < sizeof(spot) / sizeof(spot[0]); i++) {

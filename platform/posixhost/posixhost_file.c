@@ -1,20 +1,26 @@
 /*
- * fiber_file.c: host files and devices by path: open, close, information.
- * These are done in place (they are quick, or at worst block the whole
- * platform for one metadata operation); transfers are fiber_io.c's.
+ * posixhost_file.c: host files and devices by path: open, close, file
+ * information.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
+#ifdef __linux__
 #include <linux/fs.h>		/* BLKGETSIZE64 */
+#endif
 
-#include "fiber.h"
+#include "posixhost.h"
 
 int
-rumpuser__backend_open(const char *name, int mode, int *fdp)
+rumpuser__posixhost_open(const char *name, int mode, int *fdp)
 {
 	int flags, fd;
 
@@ -29,7 +35,7 @@ rumpuser__backend_open(const char *name, int mode, int *fdp)
 		flags = O_RDWR;
 		break;
 	default:
-		return FIBER_NB_EINVAL;
+		return RUMPUSER__NB_EINVAL;
 	}
 	if (mode & RUMPUSER_OPEN_CREATE)
 		flags |= O_CREAT;
@@ -37,28 +43,27 @@ rumpuser__backend_open(const char *name, int mode, int *fdp)
 		flags |= O_EXCL;
 	/* RUMPUSER_OPEN_BIO is advisory.  O_DIRECT would impose alignment
 	 * rules on the kernel's buffers that the interface does not
-	 * promise: block I/O goes through the host's cache, and BIO_SYNC
-	 * and syncfd provide durability.  Descriptors are not for the
-	 * programs the host process may start. */
+	 * promise, so block I/O goes through the host's cache and BIO_SYNC
+	 * and syncfd provide durability. */
 	fd = open(name, flags | O_CLOEXEC, 0644);
 	if (fd == -1)
-		return rumpuser__fiber_errtrans(errno);
+		return rumpuser__posixhost_errno_to_netbsd(errno);
 	*fdp = fd;
 	return 0;
 }
 
 int
-rumpuser__backend_close(int fd)
+rumpuser__posixhost_close(int fd)
 {
 
-	/* On Linux the descriptor is gone even when close() says EINTR:
-	 * retrying could close someone else's. */
+	/* On Linux the descriptor is gone even when close() says EINTR. */
 	if (close(fd) == -1 && errno != EINTR)
-		return rumpuser__fiber_errtrans(errno);
+		return rumpuser__posixhost_errno_to_netbsd(errno);
 	return 0;
 }
 
-/* A block device's size in bytes: it must be opened to ask. */
+/* Size in bytes of the block device name, which must be opened to ask;
+ * a host errno. */
 static int
 blkdev_size(const char *name, uint64_t *sizep)
 {
@@ -67,21 +72,32 @@ blkdev_size(const char *name, uint64_t *sizep)
 	fd = open(name, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return errno;
+#ifdef BLKGETSIZE64
 	if (ioctl(fd, BLKGETSIZE64, sizep) == -1)
 		error = errno;
+#else
+	{
+		off_t end = lseek(fd, 0, SEEK_END);
+
+		if (end == (off_t)-1)
+			error = errno;
+		else
+			*sizep = (uint64_t)end;
+	}
+#endif
 	close(fd);
 	return error;
 }
 
 int
-rumpuser__backend_fileinfo(const char *name, uint64_t *size, int *type)
+rumpuser__posixhost_fileinfo(const char *name, uint64_t *size, int *type)
 {
 	struct stat st;
 	uint64_t sz = 0;
 	int ft, error;
 
 	if (stat(name, &st) == -1)
-		return rumpuser__fiber_errtrans(errno);
+		return rumpuser__posixhost_errno_to_netbsd(errno);
 	if (S_ISDIR(st.st_mode)) {
 		ft = RUMPUSER_FT_DIR;
 	} else if (S_ISREG(st.st_mode)) {
@@ -90,7 +106,7 @@ rumpuser__backend_fileinfo(const char *name, uint64_t *size, int *type)
 	} else if (S_ISBLK(st.st_mode)) {
 		ft = RUMPUSER_FT_BLK;
 		if (size != NULL && (error = blkdev_size(name, &sz)) != 0)
-			return rumpuser__fiber_errtrans(error);
+			return rumpuser__posixhost_errno_to_netbsd(error);
 	} else if (S_ISCHR(st.st_mode)) {
 		ft = RUMPUSER_FT_CHR;
 	} else {

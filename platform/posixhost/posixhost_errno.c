@@ -1,7 +1,9 @@
 /*
- * rumpuser_errno.c: the one place where host numbering meets NetBSD
- * numbering.  Every int hypercall returns rumpuser__errtrans(host errno);
- * rumpuser_seterrno() and rumpuser_kill() go the other way.
+ * posixhost_errno.c: the one place where host numbering meets NetBSD
+ * numbering, for errors in both directions and for signals.  Every host
+ * error a platform reports passes through
+ * rumpuser__posixhost_errno_to_netbsd(); rumpuser_seterrno() and
+ * rumpuser_kill() go the other way.
  *
  * Host values are written symbolically, so the table stays right on hosts
  * whose numbering differs from Linux's generic one; NetBSD values are
@@ -14,11 +16,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
-#include <rump/rumpuser.h>
-
-#include "rumpuser_posix.h"
+#include "posixhost.h"
 
 struct errpair {
 	int host;
@@ -94,7 +93,7 @@ static const struct errpair nbonly[] = {
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 int
-rumpuser__errtrans(int hosterror)
+rumpuser__posixhost_errno_to_netbsd(int hosterror)
 {
 	size_t i;
 
@@ -115,7 +114,7 @@ rumpuser__errtrans(int hosterror)
 }
 
 int
-rumpuser__errno_to_host(int nberror)
+rumpuser__posixhost_errno_from_netbsd(int nberror)
 {
 	size_t i;
 
@@ -128,13 +127,6 @@ rumpuser__errno_to_host(int nberror)
 		if (nbonly[i].nb == nberror)
 			return nbonly[i].host;
 	return EIO;
-}
-
-void
-rumpuser_seterrno(int error)
-{
-
-	errno = rumpuser__errno_to_host(error);
 }
 
 /*
@@ -167,7 +159,7 @@ static const int sigmap[] = {
 #define NB_SIGRTMAX	63
 
 int
-rumpuser__sig_to_host(int nbsig)
+rumpuser__posixhost_signal_from_netbsd(int nbsig)
 {
 	int hostsig;
 
