@@ -3,8 +3,11 @@
  *
  * RUMP_MEMLIMIT caps kernel allocations: filling the tmpfs root must fail
  * cleanly with ENOSPC or ENOMEM, and freeing the file must give the memory
- * back.  A tmpfs mounted with size=1m must say ENOSPC past 1 MiB and report
- * the limit in statfs.  mount/umount2 errors follow Linux.
+ * back.  tmpfs limits are Linux's (checked against the host's tmpfs):
+ * size=1m holds exactly 1 MiB of file data and statfs counts data blocks
+ * only; nr_inodes= counts files, directories, symlinks and extra hard
+ * links; without size= a tmpfs may fill half of RUMP_MEMLIMIT.
+ * mount/umount2 errors follow Linux.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -188,57 +191,65 @@ ATF_TC(tmpfs_size_limit);
 ATF_TC_HEAD(tmpfs_size_limit, tc)
 {
 	atf_tc_set_md_var(tc, "descr",
-	    "tmpfs mounted with size=1m: statfs reports 1 MiB, writing gives "
-	    "ENOSPC past 1 MiB, unlink frees every block, sparse extension "
-	    "is not limited, the root file system is not affected");
+	    "tmpfs mounted with size=1m, as Linux: statfs reports 256 blocks "
+	    "of 4096, all free; a file of exactly 1 MiB fits and the next byte "
+	    "is ENOSPC (a write that crosses the limit is short), with 0 "
+	    "blocks free; sparse extension is not limited; unlink frees all "
+	    "256 blocks, also at the last close of an unlinked file; the "
+	    "root file system is not affected");
 	atf_tc_set_md_var(tc, "timeout", "60");
 }
 ATF_TC_BODY(tmpfs_size_limit, tc)
 {
-	struct statfs sf0, sf1, sf2;
-	long long total, again;
+	struct statfs sf;
+	long long total;
+	char c[200];
 	int err, fd;
 
 	boot();
 	RL(rump_sys_mkdir("/mnt", 0755));
 	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, "size=1m"));
-	memset(&sf0, 0, sizeof(sf0));
-	RL(rump_sys_statfs("/mnt", &sf0));
-	ATF_REQUIRE_EQ(TMPFS_MAGIC, (long)sf0.f_type);
-	ATF_REQUIRE(sf0.f_bsize > 0);
-	ATF_REQUIRE_EQ_MSG(1 * MiB, (long long)sf0.f_blocks * sf0.f_bsize,
-	    "f_blocks %llu * f_bsize %llu", (unsigned long long)sf0.f_blocks,
-	    (unsigned long long)sf0.f_bsize);
-	ATF_REQUIRE_MSG((long long)sf0.f_bfree * sf0.f_bsize >= 960 * KiB,
-	    "empty 1 MiB tmpfs has only %llu free blocks",
-	    (unsigned long long)sf0.f_bfree);
+	memset(&sf, 0, sizeof(sf));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(TMPFS_MAGIC, (long)sf.f_type);
+	ATF_REQUIRE_EQ(4096, (long)sf.f_bsize);
+	ATF_REQUIRE_EQ(256, (long)sf.f_blocks);
+	ATF_REQUIRE_EQ_MSG(256, (long)sf.f_bfree, "empty 1 MiB tmpfs has "
+	    "%ld free blocks", (long)sf.f_bfree);
+	ATF_REQUIRE_EQ(256, (long)sf.f_bavail);
 
+	/* Exactly size= bytes of data fit: metadata is not counted. */
 	total = fill("/mnt/f", 16 * MiB, &err);
 	printf("1 MiB tmpfs took %lld bytes, errno %d\n", total, err);
 	ATF_REQUIRE_EQ_MSG(ENOSPC, err, "errno %d (%s), want ENOSPC", err,
 	    strerror(err));
-	ATF_REQUIRE_MSG(total <= 1 * MiB, "%lld bytes stored in a 1 MiB "
-	    "tmpfs", total);
-	ATF_REQUIRE_MSG(total >= 896 * KiB, "only %lld bytes fit in a 1 MiB "
+	ATF_REQUIRE_EQ_MSG(1 * MiB, total, "%lld bytes stored in a 1 MiB "
 	    "tmpfs", total);
 	verify("/mnt/f", total);
-	RL(rump_sys_statfs("/mnt", &sf1));
-	ATF_REQUIRE_MSG((long long)sf1.f_bfree * sf1.f_bsize < CHUNK,
-	    "full tmpfs reports %llu free blocks",
-	    (unsigned long long)sf1.f_bfree);
-	ATF_REQUIRE_EQ(sf0.f_blocks, sf1.f_blocks);
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(256, (long)sf.f_blocks);
+	ATF_REQUIRE_EQ_MSG(0, (long)sf.f_bfree, "full tmpfs reports %ld "
+	    "free blocks", (long)sf.f_bfree);
+	ATF_REQUIRE_EQ(0, (long)sf.f_bavail);
 
-	/* Other writes fail too, but sparse extension works. */
+	/* Not one byte more. */
+	memset(c, 'c', sizeof(c));
 	fd = (int)RL(rump_sys_open("/mnt/f", O_WRONLY | O_APPEND));
-	{
-		char c[CHUNK];
-		memset(c, 'c', sizeof(c));
-		ERR(ENOSPC, rump_sys_write(fd, c, sizeof(c)));
-	}
+	ERR(ENOSPC, rump_sys_write(fd, c, 1));
+	ERR(ENOSPC, rump_sys_write(fd, c, sizeof(c)));
+	/* A write into the last page's tail fits that far and no further. */
+	RL(rump_sys_ftruncate(fd, 1 * MiB - 100));
+	ATF_REQUIRE_EQ(100, rump_sys_write(fd, c, sizeof(c)));
+	ERR(ENOSPC, rump_sys_write(fd, c, 1));
 	RL(rump_sys_close(fd));
+	/* Empty files and sparse extension need no data blocks. */
 	fd = (int)RL(rump_sys_open("/mnt/sparse", O_WRONLY | O_CREAT, 0644));
 	RL(rump_sys_ftruncate(fd, 10 * MiB));
 	RL(rump_sys_close(fd));
+	RL(rump_sys_mkdir("/mnt/d", 0755));
+	RL(rump_sys_symlink("/mnt/f", "/mnt/d/l"));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(0, (long)sf.f_bfree);
 
 	/* The root file system is separate. */
 	total = fill("/rootfile", 2 * MiB, &err);
@@ -248,14 +259,149 @@ ATF_TC_BODY(tmpfs_size_limit, tc)
 
 	RL(rump_sys_unlink("/mnt/f"));
 	RL(rump_sys_unlink("/mnt/sparse"));
-	RL(rump_sys_statfs("/mnt", &sf2));
-	ATF_REQUIRE_EQ_MSG(sf0.f_bfree, sf2.f_bfree, "free blocks %llu after "
-	    "unlink, %llu when empty", (unsigned long long)sf2.f_bfree,
-	    (unsigned long long)sf0.f_bfree);
-	again = fill("/mnt/g", 16 * MiB, &err);
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(256, (long)sf.f_blocks);
+	ATF_REQUIRE_EQ_MSG(256, (long)sf.f_bfree, "free blocks %ld after "
+	    "unlink, want 256", (long)sf.f_bfree);
+	total = fill("/mnt/g", 16 * MiB, &err);
 	ATF_REQUIRE_EQ(ENOSPC, err);
-	ATF_REQUIRE_MSG(again >= 896 * KiB, "after unlink only %lld bytes",
-	    again);
+	ATF_REQUIRE_EQ_MSG(1 * MiB, total, "after unlink %lld bytes", total);
+	/* Freed while open: the blocks come back at the last close. */
+	fd = (int)RL(rump_sys_open("/mnt/g", O_RDONLY));
+	RL(rump_sys_unlink("/mnt/g"));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(0, (long)sf.f_bfree);
+	RL(rump_sys_close(fd));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(256, (long)sf.f_bfree);
+}
+
+ATF_TC(tmpfs_nr_inodes);
+ATF_TC_HEAD(tmpfs_nr_inodes, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "tmpfs mounted with nr_inodes=5, as Linux: statfs reports 5 files, "
+	    "4 free (the root is one); each file, directory, symlink and each "
+	    "extra hard link takes one; then every kind of creation is "
+	    "ENOSPC (after EEXIST) while data still fits; unlink, rename over "
+	    "and the last close give them back");
+}
+ATF_TC_BODY(tmpfs_nr_inodes, tc)
+{
+	struct statfs sf;
+	int fda, fd;
+
+#define FFREE(n) do {							\
+	RL(rump_sys_statfs("/mnt", &sf));				\
+	ATF_REQUIRE_EQ(5, (long)sf.f_files);				\
+	ATF_REQUIRE_EQ_MSG((n), (long)sf.f_ffree, "line %d: %ld free "	\
+	    "inodes, want %d", __LINE__, (long)sf.f_ffree, (n));	\
+} while (0)
+
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, "nr_inodes=5"));
+	FFREE(4);
+	fda = (int)RL(rump_sys_open("/mnt/a", O_RDWR | O_CREAT, 0644));
+	FFREE(3);
+	RL(rump_sys_link("/mnt/a", "/mnt/b"));
+	FFREE(2);
+	RL(rump_sys_mkdir("/mnt/d", 0755));
+	FFREE(1);
+	RL(rump_sys_symlink("a", "/mnt/d/s"));
+	FFREE(0);
+	ERR(ENOSPC, rump_sys_open("/mnt/c", O_RDWR | O_CREAT, 0644));
+	ERR(ENOSPC, rump_sys_mkdir("/mnt/e", 0755));
+	ERR(ENOSPC, rump_sys_symlink("a", "/mnt/s2"));
+	ERR(ENOSPC, rump_sys_link("/mnt/a", "/mnt/c"));
+	/* Existing names still fail with EEXIST first. */
+	ERR(EEXIST, rump_sys_link("/mnt/a", "/mnt/b"));
+	ERR(EEXIST, rump_sys_mkdir("/mnt/d", 0755));
+	/* Data is not limited by nr_inodes. */
+	{
+		char buf[4096];
+
+		memset(buf, 'x', sizeof(buf));
+		for (int i = 0; i < 64; i++)
+			ATF_REQUIRE_EQ((ssize_t)sizeof(buf),
+			    rump_sys_write(fda, buf, sizeof(buf)));
+	}
+	/* A second name goes, the file stays: one back. */
+	RL(rump_sys_unlink("/mnt/b"));
+	FFREE(1);
+	/* Renaming over the last name of a file frees that file's. */
+	fd = (int)RL(rump_sys_open("/mnt/c", O_RDWR | O_CREAT, 0644));
+	FFREE(0);
+	RL(rump_sys_close(fd));
+	RL(rump_sys_rename("/mnt/c", "/mnt/d/s"));
+	FFREE(1);
+	/* An extra name renamed over gives its charge back too. */
+	RL(rump_sys_link("/mnt/a", "/mnt/b"));
+	FFREE(0);
+	RL(rump_sys_rename("/mnt/d/s", "/mnt/b"));
+	FFREE(1);
+	/* Unlinked but open: the inode is in use until the last close. */
+	RL(rump_sys_unlink("/mnt/a"));
+	FFREE(1);
+	RL(rump_sys_close(fda));
+	FFREE(2);
+	RL(rump_sys_unlink("/mnt/b"));
+	RL(rump_sys_rmdir("/mnt/d"));
+	FFREE(4);
+#undef FFREE
+
+	/* The root takes the only one there is. */
+	RL(rump_sys_umount2("/mnt", 0));
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, "nr_inodes=1"));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(1, (long)sf.f_files);
+	ATF_REQUIRE_EQ(0, (long)sf.f_ffree);
+	ERR(ENOSPC, rump_sys_open("/mnt/c", O_RDWR | O_CREAT, 0644));
+}
+
+ATF_TC(tmpfs_default_size);
+ATF_TC_HEAD(tmpfs_default_size, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "RUMP_MEMLIMIT=8m: a tmpfs without size= may fill half of it, as "
+	    "Linux's half of RAM (1024 blocks), the root file system too; "
+	    "size=0 means no limit of its own");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(tmpfs_default_size, tc)
+{
+	struct statfs sf;
+	long long total;
+	int err;
+
+	ATF_REQUIRE_EQ(0, setenv("RUMP_MEMLIMIT", "8m", 1));
+	boot();
+	RL(rump_sys_statfs("/", &sf));
+	ATF_REQUIRE_EQ(1024, (long)sf.f_blocks);
+	RL(rump_sys_mkdir("/mnt", 0755));
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, NULL));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(1024, (long)sf.f_blocks);
+	ATF_REQUIRE_EQ(1024, (long)sf.f_bfree);
+	total = fill("/mnt/f", 16 * MiB, &err);
+	ATF_REQUIRE_EQ_MSG(ENOSPC, err, "errno %d (%s)", err, strerror(err));
+	ATF_REQUIRE_EQ(4 * MiB, total);
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(0, (long)sf.f_bfree);
+	RL(rump_sys_unlink("/mnt/f"));
+	RL(rump_sys_umount2("/mnt", 0));
+
+	/* size=0: bounded by the kernel's memory only. */
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, "size=0"));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(2048, (long)sf.f_blocks);
+	ATF_REQUIRE(sf.f_bfree < 2048 && sf.f_bfree > 1024);
+	total = fill("/mnt/f", 16 * MiB, &err);
+	ATF_REQUIRE_MSG(err == ENOSPC || err == ENOMEM, "errno %d (%s)", err,
+	    strerror(err));
+	ATF_REQUIRE_MSG(total > 4 * MiB && total < 8 * MiB, "%lld bytes",
+	    total);
+	RL(rump_sys_unlink("/mnt/f"));
 }
 
 ATF_TC(mount_errors);
@@ -416,6 +562,8 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, memlimit_fill_and_free);
 	ATF_TP_ADD_TC(tp, tmpfs_size_limit);
+	ATF_TP_ADD_TC(tp, tmpfs_nr_inodes);
+	ATF_TP_ADD_TC(tp, tmpfs_default_size);
 	ATF_TP_ADD_TC(tp, mount_errors);
 	ATF_TP_ADD_TC(tp, umount_busy);
 	ATF_TP_ADD_TC(tp, umount_busy_cwd);

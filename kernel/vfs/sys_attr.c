@@ -17,20 +17,16 @@
 #include <vfs/vfs.h>
 
 /* The vnode of an open file for f*() calls: EBADF for O_PATH files,
- * pipes give *vpp == NULL. */
+ * pipes give *vpp == NULL (there is no vnode to keep attributes in). */
 static int
 fd_getvnode(int fd, struct vnode **vpp)
 {
 	struct file *fp;
 	int error;
 
-	error = fd_getfile(fd, &fp);
+	error = fd_getfile_nopath(fd, &fp);
 	if (error != 0)
 		return error;
-	if (file_flags(fp) & FPATH) {
-		file_release(fp);
-		return EBADF;
-	}
 	*vpp = NULL;
 	if (fp->f_type == FTYPE_VNODE) {
 		vref(fp->f_vnode);
@@ -38,6 +34,23 @@ fd_getvnode(int fd, struct vnode **vpp)
 	}
 	file_release(fp);
 	return 0;
+}
+
+/* The same for the *at() calls, which take AT_SYMLINK_NOFOLLOW and
+ * AT_EMPTY_PATH (EINVAL for other flags): AT_EMPTY_PATH may name a pipe. */
+static int
+path_getvnode(int dirfd, const char *upath, int flags, struct vnode **vpp)
+{
+	struct file *fp;
+	int error;
+
+	if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
+		return EINVAL;
+	error = namei_at(dirfd, upath, flags,
+	    (flags & AT_SYMLINK_NOFOLLOW) == 0, vpp, &fp);
+	if (error == 0 && fp != NULL)
+		file_release(fp);
+	return error;
 }
 
 static int
@@ -66,20 +79,11 @@ static int
 dochmodat(int dirfd, const char *upath, mode_t mode, int flags)
 {
 	struct vnode *vp;
-	struct file *fp;
 	int error;
 
-	if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
-		return EINVAL;
-	error = namei_at(dirfd, upath, flags,
-	    (flags & AT_SYMLINK_NOFOLLOW) == 0, &vp, &fp);
-	if (error != 0)
+	error = path_getvnode(dirfd, upath, flags, &vp);
+	if (error != 0 || vp == NULL)
 		return error;
-	if (fp != NULL) {
-		/* A pipe (AT_EMPTY_PATH): nothing to keep a mode in. */
-		file_release(fp);
-		return 0;
-	}
 	/* Symlinks have no mode of their own (Linux). */
 	if (vp->v_type == VLNK)
 		error = EOPNOTSUPP;
@@ -149,19 +153,11 @@ static int
 dochownat(int dirfd, const char *upath, uid_t uid, gid_t gid, int flags)
 {
 	struct vnode *vp;
-	struct file *fp;
 	int error;
 
-	if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
-		return EINVAL;
-	error = namei_at(dirfd, upath, flags,
-	    (flags & AT_SYMLINK_NOFOLLOW) == 0, &vp, &fp);
-	if (error != 0)
+	error = path_getvnode(dirfd, upath, flags, &vp);
+	if (error != 0 || vp == NULL)
 		return error;
-	if (fp != NULL) {
-		file_release(fp);
-		return 0;
-	}
 	error = dochown(vp, uid, gid);
 	vrele(vp);
 	return error;
@@ -221,7 +217,6 @@ SYSCALL(SYS_utimensat, utimensat)
 	struct timespec ts[2], now;
 	struct vattr va, setva;
 	struct vnode *vp;
-	struct file *fp;
 	bool settimes, timesok;
 	int error, i;
 
@@ -254,22 +249,13 @@ SYSCALL(SYS_utimensat, utimensat)
 		if (flags != 0)
 			return EINVAL;
 		error = fd_getvnode(dirfd, &vp);
-		if (error != 0)
-			return error;
-		if (vp == NULL)
-			return timesok ? 0 : EINVAL;
 	} else {
-		if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
-			return EINVAL;
-		error = namei_at(dirfd, upath, flags,
-		    (flags & AT_SYMLINK_NOFOLLOW) == 0, &vp, &fp);
-		if (error != 0)
-			return error;
-		if (fp != NULL) {
-			file_release(fp);
-			return timesok ? 0 : EINVAL;
-		}
+		error = path_getvnode(dirfd, upath, flags, &vp);
 	}
+	if (error != 0)
+		return error;
+	if (vp == NULL)
+		return timesok ? 0 : EINVAL;	/* a pipe */
 	if (!timesok) {
 		vrele(vp);
 		return EINVAL;
@@ -320,18 +306,15 @@ dotruncate(struct vnode *vp, off_t len)
 SYSCALL(SYS_truncate, truncate)
 {
 	off_t len = (off_t)args[1];
-	struct nameidata nd;
 	struct vnode *vp;
 	int error;
 
 	(void)retval;
 	if (len < 0)
 		return EINVAL;
-	namei_init(&nd, AT_FDCWD, (const char *)args[0], NI_FOLLOW);
-	error = namei(&nd);
+	error = namei_vnode(AT_FDCWD, (const char *)args[0], NI_FOLLOW, &vp);
 	if (error != 0)
 		return error;
-	vp = nd.ni_vp;
 	if (vp->v_type == VDIR)
 		error = EISDIR;
 	else if (vp->v_type != VREG)
@@ -339,7 +322,7 @@ SYSCALL(SYS_truncate, truncate)
 	else if ((error = vn_writechk(vp)) == 0 &&
 	    (error = vn_access(vp, VWRITE, kauth_cred_get())) == 0)
 		error = dotruncate(vp, len);
-	namei_done(&nd);
+	vrele(vp);
 	return error;
 }
 
@@ -352,12 +335,10 @@ SYSCALL(SYS_ftruncate, ftruncate)
 	(void)retval;
 	if (len < 0)
 		return EINVAL;
-	error = fd_getfile((int)args[0], &fp);
+	error = fd_getfile_nopath((int)args[0], &fp);
 	if (error != 0)
 		return error;
-	if (file_flags(fp) & FPATH)
-		error = EBADF;
-	else if (fp->f_type != FTYPE_VNODE ||
+	if (fp->f_type != FTYPE_VNODE ||
 	    fp->f_vnode->v_type != VREG || (file_flags(fp) & FWRITE) == 0)
 		error = EINVAL;
 	else

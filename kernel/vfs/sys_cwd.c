@@ -33,18 +33,13 @@ dochdir(struct vnode *vp)
 
 SYSCALL(SYS_chdir, chdir)
 {
-	struct nameidata nd;
 	struct vnode *vp;
 	int error;
 
 	(void)retval;
-	namei_init(&nd, AT_FDCWD, (const char *)args[0], NI_FOLLOW);
-	error = namei(&nd);
+	error = namei_vnode(AT_FDCWD, (const char *)args[0], NI_FOLLOW, &vp);
 	if (error != 0)
 		return error;
-	vp = nd.ni_vp;
-	nd.ni_vp = NULL;
-	namei_done(&nd);
 	return dochdir(vp);
 }
 

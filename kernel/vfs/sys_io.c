@@ -30,14 +30,10 @@ dofileio(int fd, struct kiovec *iov, int iovcnt, size_t total, off_t off,
 	 * can seek before whether it is open for this direction. */
 	if (!useoff && off < 0)
 		return EINVAL;
-	error = fd_getfile(fd, &fp);
+	error = fd_getfile_nopath(fd, &fp);
 	if (error != 0)
 		return error;
 	need = rw == UIO_READ ? FREAD : FWRITE;
-	if (file_flags(fp) & FPATH) {
-		error = EBADF;
-		goto out;
-	}
 	if (!useoff && fp->f_type == FTYPE_PIPE) {
 		error = ESPIPE;
 		goto out;
@@ -175,13 +171,9 @@ SYSCALL(SYS_lseek, lseek)
 	struct vattr va;
 	int error;
 
-	error = fd_getfile((int)args[0], &fp);
+	error = fd_getfile_nopath((int)args[0], &fp);
 	if (error != 0)
 		return error;
-	if (file_flags(fp) & FPATH) {
-		file_release(fp);
-		return EBADF;
-	}
 	/* Linux rejects an unknown whence even on a pipe. */
 	if (whence < SEEK_SET || whence > SEEK_HOLE) {
 		file_release(fp);
@@ -292,13 +284,9 @@ SYSCALL(SYS_getdents64, getdents64)
 	bool pathbuf = false;
 	int error;
 
-	error = fd_getfile((int)args[0], &fp);
+	error = fd_getfile_nopath((int)args[0], &fp);
 	if (error != 0)
 		return error;
-	if (file_flags(fp) & FPATH) {
-		error = EBADF;
-		goto out;
-	}
 	if (fp->f_type != FTYPE_VNODE || fp->f_vnode->v_type != VDIR) {
 		error = ENOTDIR;
 		goto out;
@@ -352,12 +340,10 @@ dofsync(int fd, bool dataonly)
 	struct vnode *vp;
 	int error;
 
-	error = fd_getfile(fd, &fp);
+	error = fd_getfile_nopath(fd, &fp);
 	if (error != 0)
 		return error;
-	if (file_flags(fp) & FPATH) {
-		error = EBADF;
-	} else if (fp->f_type != FTYPE_VNODE) {
+	if (fp->f_type != FTYPE_VNODE) {
 		error = EINVAL;
 	} else {
 		vp = fp->f_vnode;

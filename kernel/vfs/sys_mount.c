@@ -50,7 +50,6 @@ SYSCALL(SYS_mount, mount)
 	const char *udata = (const char *)args[4];
 	const struct vfsops *ops = NULL;
 	char *source = NULL, *fstype = NULL, *data = NULL;
-	struct nameidata nd;
 	struct mount *mp;
 	struct vnode *vp;
 	int error;
@@ -86,13 +85,9 @@ SYSCALL(SYS_mount, mount)
 	if (error != 0)
 		goto out;
 
-	namei_init(&nd, AT_FDCWD, utarget, NI_FOLLOW);
-	error = namei(&nd);
+	error = namei_vnode(AT_FDCWD, utarget, NI_FOLLOW, &vp);
 	if (error != 0)
 		goto out;
-	vp = nd.ni_vp;
-	nd.ni_vp = NULL;
-	namei_done(&nd);
 
 	mutex_enter(&mount_mutex);
 	if (flags & MS_REMOUNT) {
@@ -133,7 +128,6 @@ SYSCALL(SYS_mount, mount)
 SYSCALL(SYS_umount2, umount2)
 {
 	int flags = (int)args[1];
-	struct nameidata nd;
 	struct vnode *vp;
 	int error;
 
@@ -142,14 +136,10 @@ SYSCALL(SYS_umount2, umount2)
 		return EPERM;
 	if ((flags & ~(MNT_FORCE | MNT_DETACH | UMOUNT_NOFOLLOW)) != 0)
 		return EINVAL;	/* MNT_EXPIRE is not supported */
-	namei_init(&nd, AT_FDCWD, (const char *)args[0],
-	    (flags & UMOUNT_NOFOLLOW) ? 0 : NI_FOLLOW);
-	error = namei(&nd);
+	error = namei_vnode(AT_FDCWD, (const char *)args[0],
+	    (flags & UMOUNT_NOFOLLOW) ? 0 : NI_FOLLOW, &vp);
 	if (error != 0)
 		return error;
-	vp = nd.ni_vp;
-	nd.ni_vp = NULL;
-	namei_done(&nd);
 
 	if ((vp->v_flags & VV_ROOT) == 0) {
 		vrele(vp);

@@ -21,6 +21,26 @@
 #include <vfs/vfs.h>
 
 /*
+ * namei(NI_PARENT) for a call that creates the last name: ".", ".." and
+ * "/" always exist (EEXIST, and nothing is held).
+ */
+static int
+create_namei(struct nameidata *nd, int dirfd, const char *upath)
+{
+	int error;
+
+	namei_init(nd, dirfd, upath, NI_PARENT);
+	error = namei(nd);
+	if (error != 0)
+		return error;
+	if (nd->ni_lasttype != LAST_NORM) {
+		namei_done(nd);
+		return EEXIST;
+	}
+	return 0;
+}
+
+/*
  * Creating name in nd->ni_dvp: EEXIST if it exists, then the checks of
  * the directory; on success *dvap holds its attributes.  Only a
  * directory may be created under a name with a trailing slash.  Mount
@@ -65,14 +85,9 @@ domkdirat(int dirfd, const char *upath, mode_t mode)
 	struct vnode *vp = NULL;
 	int error;
 
-	namei_init(&nd, dirfd, upath, NI_PARENT);
-	error = namei(&nd);
+	error = create_namei(&nd, dirfd, upath);
 	if (error != 0)
 		return error;
-	if (nd.ni_lasttype != LAST_NORM) {
-		namei_done(&nd);
-		return EEXIST;
-	}
 	mount_lock(nd.ni_dvp->v_mount);
 	error = create_check_locked(&nd, true, &dva);
 	if (error == 0) {
@@ -514,16 +529,11 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 		 * system, which it says after checking the new name. */
 		file_release(fp);
 	}
-	namei_init(&tnd, tofd, uto, NI_PARENT);
-	error = namei(&tnd);
+	error = create_namei(&tnd, tofd, uto);
 	if (error != 0) {
 		if (vp != NULL)
 			vrele(vp);
 		return error;
-	}
-	if (tnd.ni_lasttype != LAST_NORM) {
-		error = EEXIST;
-		goto out;
 	}
 	tdvp = tnd.ni_dvp;
 	mount_lock(tdvp->v_mount);
@@ -538,7 +548,6 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 		error = VOP_OPTIONAL(tdvp, vop_link, EPERM, tdvp, vp,
 		    tnd.ni_name, tnd.ni_namelen);
 	mount_unlock(tdvp->v_mount);
- out:
 	namei_done(&tnd);
 	if (vp != NULL)
 		vrele(vp);
@@ -577,14 +586,9 @@ dosymlinkat(const char *utarget, int dirfd, const char *upath)
 	error = vfs_copyinpath(utarget, target, false);
 	if (error != 0)
 		goto out;
-	namei_init(&nd, dirfd, upath, NI_PARENT);
-	error = namei(&nd);
+	error = create_namei(&nd, dirfd, upath);
 	if (error != 0)
 		goto out;
-	if (nd.ni_lasttype != LAST_NORM) {
-		error = EEXIST;
-		goto done;
-	}
 	dvp = nd.ni_dvp;
 	mount_lock(dvp->v_mount);
 	error = create_check_locked(&nd, false, &dva);
@@ -597,7 +601,6 @@ dosymlinkat(const char *utarget, int dirfd, const char *upath)
 	mount_unlock(dvp->v_mount);
 	if (vp != NULL)
 		vrele(vp);
- done:
 	namei_done(&nd);
  out:
 	vfs_pathbuf_put(target);

@@ -107,14 +107,10 @@ vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
 		if (error != 0)
 			return error;
 	} else {
-		namei_init(&nd, dirfd, upath,
-		    (flags & O_NOFOLLOW) ? 0 : NI_FOLLOW);
-		error = namei(&nd);
+		error = namei_vnode(dirfd, upath,
+		    (flags & O_NOFOLLOW) ? 0 : NI_FOLLOW, &vp);
 		if (error != 0)
 			return error;
-		vp = nd.ni_vp;
-		nd.ni_vp = NULL;
-		namei_done(&nd);
 	}
 	if (created) {
 		/* The creator gets the access asked for, whatever the new

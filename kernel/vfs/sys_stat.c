@@ -108,16 +108,15 @@ dostatfs(struct vnode *vp, struct statfs *usf)
 
 SYSCALL(SYS_statfs, statfs)
 {
-	struct nameidata nd;
+	struct vnode *vp;
 	int error;
 
 	(void)retval;
-	namei_init(&nd, AT_FDCWD, (const char *)args[0], NI_FOLLOW);
-	error = namei(&nd);
+	error = namei_vnode(AT_FDCWD, (const char *)args[0], NI_FOLLOW, &vp);
 	if (error != 0)
 		return error;
-	error = dostatfs(nd.ni_vp, (struct statfs *)args[1]);
-	namei_done(&nd);
+	error = dostatfs(vp, (struct statfs *)args[1]);
+	vrele(vp);
 	return error;
 }
 

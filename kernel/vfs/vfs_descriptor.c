@@ -38,6 +38,35 @@ struct cwdinfo {
 	mode_t		 cwdi_cmask;
 };
 
+/* Zeroed slot arrays for n descriptors; false when out of memory. */
+static bool
+fd_slots_alloc(int n, struct file ***filesp, uint8_t **flagsp)
+{
+	struct file **files;
+	uint8_t *flags;
+
+	files = kmem_zalloc((size_t)n * sizeof(*files), KM_SLEEP);
+	flags = kmem_zalloc((size_t)n, KM_SLEEP);
+	if (files == NULL || flags == NULL) {
+		if (files != NULL)
+			kmem_free(files, (size_t)n * sizeof(*files));
+		if (flags != NULL)
+			kmem_free(flags, (size_t)n);
+		return false;
+	}
+	*filesp = files;
+	*flagsp = flags;
+	return true;
+}
+
+static void
+fd_slots_free(int n, struct file **files, uint8_t *flags)
+{
+
+	kmem_free(files, (size_t)n * sizeof(*files));
+	kmem_free(flags, (size_t)n);
+}
+
 static struct filedesc *
 filedesc_create(void)
 {
@@ -46,15 +75,7 @@ filedesc_create(void)
 	fdp = kmem_zalloc(sizeof(*fdp), KM_SLEEP);
 	if (fdp == NULL)
 		return NULL;
-	fdp->fd_ofiles = kmem_zalloc(FD_INITIAL * sizeof(struct file *),
-	    KM_SLEEP);
-	fdp->fd_oflags = kmem_zalloc(FD_INITIAL, KM_SLEEP);
-	if (fdp->fd_ofiles == NULL || fdp->fd_oflags == NULL) {
-		if (fdp->fd_ofiles != NULL)
-			kmem_free(fdp->fd_ofiles,
-			    FD_INITIAL * sizeof(struct file *));
-		if (fdp->fd_oflags != NULL)
-			kmem_free(fdp->fd_oflags, FD_INITIAL);
+	if (!fd_slots_alloc(FD_INITIAL, &fdp->fd_ofiles, &fdp->fd_oflags)) {
 		kmem_free(fdp, sizeof(*fdp));
 		return NULL;
 	}
@@ -69,9 +90,7 @@ filedesc_free(struct filedesc *fdp)
 {
 
 	mutex_destroy(&fdp->fd_lock);
-	kmem_free(fdp->fd_ofiles, (size_t)fdp->fd_nfiles *
-	    sizeof(struct file *));
-	kmem_free(fdp->fd_oflags, (size_t)fdp->fd_nfiles);
+	fd_slots_free(fdp->fd_nfiles, fdp->fd_ofiles, fdp->fd_oflags);
 	kmem_free(fdp, sizeof(*fdp));
 }
 
@@ -87,21 +106,12 @@ filedesc_grow(struct filedesc *fdp, int fd)
 		n *= 2;
 	if (n > FD_LIMIT)
 		n = FD_LIMIT;
-	nfiles = kmem_zalloc((size_t)n * sizeof(struct file *), KM_SLEEP);
-	nflags = kmem_zalloc((size_t)n, KM_SLEEP);
-	if (nfiles == NULL || nflags == NULL) {
-		if (nfiles != NULL)
-			kmem_free(nfiles, (size_t)n * sizeof(struct file *));
-		if (nflags != NULL)
-			kmem_free(nflags, (size_t)n);
+	if (!fd_slots_alloc(n, &nfiles, &nflags))
 		return ENOMEM;
-	}
 	memcpy(nfiles, fdp->fd_ofiles,
 	    (size_t)fdp->fd_nfiles * sizeof(struct file *));
 	memcpy(nflags, fdp->fd_oflags, (size_t)fdp->fd_nfiles);
-	kmem_free(fdp->fd_ofiles,
-	    (size_t)fdp->fd_nfiles * sizeof(struct file *));
-	kmem_free(fdp->fd_oflags, (size_t)fdp->fd_nfiles);
+	fd_slots_free(fdp->fd_nfiles, fdp->fd_ofiles, fdp->fd_oflags);
 	fdp->fd_ofiles = nfiles;
 	fdp->fd_oflags = nflags;
 	fdp->fd_nfiles = n;
@@ -184,11 +194,15 @@ proc_cwdinfo(struct proc *p, struct cwdinfo **cwdip)
 	return 0;
 }
 
-int
-fd_getfile(int fd, struct file **fpp)
+/*
+ * What every call on an open descriptor starts with: the calling
+ * process's table, returned locked, and the file at fd in it.  EBADF
+ * when fd is not open (and then nothing stays locked).
+ */
+static int
+fd_lookup_and_lock(int fd, struct filedesc **fdpp, struct file **fpp)
 {
 	struct filedesc *fdp;
-	struct file *fp;
 	int error;
 
 	error = proc_filedesc(curproc, &fdp);
@@ -197,12 +211,44 @@ fd_getfile(int fd, struct file **fpp)
 	if (fd < 0)
 		return EBADF;
 	mutex_enter(&fdp->fd_lock);
-	if (fd >= fdp->fd_nfiles || (fp = fdp->fd_ofiles[fd]) == NULL) {
+	if (fd >= fdp->fd_nfiles || fdp->fd_ofiles[fd] == NULL) {
 		mutex_exit(&fdp->fd_lock);
 		return EBADF;
 	}
+	*fdpp = fdp;
+	*fpp = fdp->fd_ofiles[fd];
+	return 0;
+}
+
+int
+fd_getfile(int fd, struct file **fpp)
+{
+	struct filedesc *fdp;
+	struct file *fp;
+	int error;
+
+	error = fd_lookup_and_lock(fd, &fdp, &fp);
+	if (error != 0)
+		return error;
 	file_hold(fp);
 	mutex_exit(&fdp->fd_lock);
+	*fpp = fp;
+	return 0;
+}
+
+int
+fd_getfile_nopath(int fd, struct file **fpp)
+{
+	struct file *fp;
+	int error;
+
+	error = fd_getfile(fd, &fp);
+	if (error != 0)
+		return error;
+	if (file_flags(fp) & FPATH) {
+		file_release(fp);
+		return EBADF;
+	}
 	*fpp = fp;
 	return 0;
 }
@@ -282,16 +328,9 @@ fd_close(int fd)
 	struct file *fp;
 	int error;
 
-	error = proc_filedesc(curproc, &fdp);
+	error = fd_lookup_and_lock(fd, &fdp, &fp);
 	if (error != 0)
 		return error;
-	if (fd < 0)
-		return EBADF;
-	mutex_enter(&fdp->fd_lock);
-	if (fd >= fdp->fd_nfiles || (fp = fdp->fd_ofiles[fd]) == NULL) {
-		mutex_exit(&fdp->fd_lock);
-		return EBADF;
-	}
 	fdp->fd_ofiles[fd] = NULL;
 	fdp->fd_oflags[fd] = 0;
 	if (fd < fdp->fd_freefile)
@@ -308,13 +347,10 @@ fd_dup2(int oldfd, int newfd, bool cloexec)
 	struct file *fp, *ofp;
 	int error;
 
-	error = proc_filedesc(curproc, &fdp);
+	error = fd_lookup_and_lock(oldfd, &fdp, &fp);
 	if (error != 0)
 		return error;
-	if (oldfd < 0 || newfd < 0 || newfd >= FD_LIMIT)
-		return EBADF;
-	mutex_enter(&fdp->fd_lock);
-	if (oldfd >= fdp->fd_nfiles || (fp = fdp->fd_ofiles[oldfd]) == NULL) {
+	if (newfd < 0 || newfd >= FD_LIMIT) {
 		mutex_exit(&fdp->fd_lock);
 		return EBADF;
 	}
@@ -344,18 +380,12 @@ int
 fd_getcloexec(int fd, bool *cloexecp)
 {
 	struct filedesc *fdp;
+	struct file *fp;
 	int error;
 
-	error = proc_filedesc(curproc, &fdp);
+	error = fd_lookup_and_lock(fd, &fdp, &fp);
 	if (error != 0)
 		return error;
-	if (fd < 0)
-		return EBADF;
-	mutex_enter(&fdp->fd_lock);
-	if (fd >= fdp->fd_nfiles || fdp->fd_ofiles[fd] == NULL) {
-		mutex_exit(&fdp->fd_lock);
-		return EBADF;
-	}
 	*cloexecp = (fdp->fd_oflags[fd] & FDF_CLOEXEC) != 0;
 	mutex_exit(&fdp->fd_lock);
 	return 0;
@@ -365,18 +395,12 @@ int
 fd_setcloexec(int fd, bool cloexec)
 {
 	struct filedesc *fdp;
+	struct file *fp;
 	int error;
 
-	error = proc_filedesc(curproc, &fdp);
+	error = fd_lookup_and_lock(fd, &fdp, &fp);
 	if (error != 0)
 		return error;
-	if (fd < 0)
-		return EBADF;
-	mutex_enter(&fdp->fd_lock);
-	if (fd >= fdp->fd_nfiles || fdp->fd_ofiles[fd] == NULL) {
-		mutex_exit(&fdp->fd_lock);
-		return EBADF;
-	}
 	if (cloexec)
 		fdp->fd_oflags[fd] |= FDF_CLOEXEC;
 	else

@@ -43,6 +43,23 @@ namei_done(struct nameidata *nd)
 }
 
 int
+namei_vnode(int dirfd, const char *path, int flags, struct vnode **vpp)
+{
+	struct nameidata nd;
+	int error;
+
+	KASSERT((flags & NI_PARENT) == 0);
+	namei_init(&nd, dirfd, path, flags);
+	error = namei(&nd);
+	if (error != 0)
+		return error;
+	*vpp = nd.ni_vp;
+	nd.ni_vp = NULL;
+	namei_done(&nd);
+	return 0;
+}
+
+int
 namei_getdirfd(int dirfd, struct vnode **vpp)
 {
 	struct vnode *cdir, *rdir;
@@ -400,7 +417,6 @@ int
 namei_at(int dirfd, const char *upath, int atflags, bool follow,
     struct vnode **vpp, struct file **fpp)
 {
-	struct nameidata nd;
 	char *path;
 	int error;
 
@@ -424,13 +440,8 @@ namei_at(int dirfd, const char *upath, int atflags, bool follow,
 		}
 		goto out;
 	}
-	namei_init(&nd, dirfd, path, NI_KPATH | (follow ? NI_FOLLOW : 0));
-	error = namei(&nd);
-	if (error == 0) {
-		*vpp = nd.ni_vp;
-		nd.ni_vp = NULL;
-		namei_done(&nd);
-	}
+	error = namei_vnode(dirfd, path, NI_KPATH | (follow ? NI_FOLLOW : 0),
+	    vpp);
  out:
 	vfs_pathbuf_put(path);
 	return error;

@@ -283,10 +283,45 @@ vrele(struct vnode *vp)
 		vcache_trim();
 }
 
+/* Takes every unreferenced vnode of mp out of the hash and the LRU and
+ * returns them chained through v_hashnext; vcache_lock held. */
+static struct vnode *
+vcache_unhash_unused_locked(struct mount *mp)
+{
+	struct vnode *vp, *next, *dead = NULL;
+	size_t i;
+
+	for (i = 0; i < VCACHE_HASHSIZE; i++) {
+		for (vp = vcache_hash[i]; vp != NULL; vp = next) {
+			next = vp->v_hashnext;
+			if (vp->v_mount != mp || vp->v_usecount != 0)
+				continue;
+			lru_remove(vp);
+			hash_remove(vp);
+			vp->v_hashnext = dead;
+			dead = vp;
+		}
+	}
+	return dead;
+}
+
+/* Destroys a chain from vcache_unhash_unused_locked(), with vcache_lock
+ * (a spin lock) released: vop_reclaim is file system code. */
+static void
+vnode_destroy_chain(struct vnode *dead)
+{
+	struct vnode *next;
+
+	for (; dead != NULL; dead = next) {
+		next = dead->v_hashnext;
+		vnode_destroy(dead);
+	}
+}
+
 int
 vcache_flush(struct mount *mp, unsigned rootrefs)
 {
-	struct vnode *vp, *next, *dead = NULL;
+	struct vnode *vp, *dead;
 	size_t i;
 
 	mutex_enter(&vcache_lock);
@@ -300,23 +335,9 @@ vcache_flush(struct mount *mp, unsigned rootrefs)
 			return EBUSY;
 		}
 	}
-	for (i = 0; i < VCACHE_HASHSIZE; i++) {
-		for (vp = vcache_hash[i]; vp != NULL; vp = next) {
-			next = vp->v_hashnext;
-			if (vp->v_mount != mp || vp->v_usecount != 0)
-				continue;
-			lru_remove(vp);
-			hash_remove(vp);
-			vp->v_hashnext = dead;
-			dead = vp;
-		}
-	}
+	dead = vcache_unhash_unused_locked(mp);
 	mutex_exit(&vcache_lock);
-
-	for (vp = dead; vp != NULL; vp = next) {
-		next = vp->v_hashnext;
-		vnode_destroy(vp);
-	}
+	vnode_destroy_chain(dead);
 	return 0;
 }
 
@@ -340,27 +361,14 @@ vcache_reclaim_root(struct mount *mp)
 void
 vcache_purge(struct mount *mp)
 {
-	struct vnode *vp, *next, *dead = NULL;
-	size_t i;
+	struct vnode *dead;
 
 	mutex_enter(&vcache_lock);
-	for (i = 0; i < VCACHE_HASHSIZE; i++) {
-		for (vp = vcache_hash[i]; vp != NULL; vp = next) {
-			next = vp->v_hashnext;
-			if (vp->v_mount != mp)
-				continue;
-			KASSERT(vp->v_usecount == 0);
-			lru_remove(vp);
-			hash_remove(vp);
-			vp->v_hashnext = dead;
-			dead = vp;
-		}
-	}
+	/* No vnode of mp is referenced, so that is all of them. */
+	KASSERT(VFS_MOUNT(mp)->vm_nactive == 0);
+	dead = vcache_unhash_unused_locked(mp);
 	mutex_exit(&vcache_lock);
-	for (vp = dead; vp != NULL; vp = next) {
-		next = vp->v_hashnext;
-		vnode_destroy(vp);
-	}
+	vnode_destroy_chain(dead);
 }
 
 struct vnode *

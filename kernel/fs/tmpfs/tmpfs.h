@@ -7,10 +7,15 @@
  * called with the mount lock held (see vfs/mount.h), which is the only
  * locking tmpfs needs.
  *
- * Memory: everything a mount allocates goes through tmpfs_mem_alloc(),
- * which charges it to the mount and enforces the size= limit.  A node is
- * freed when it has no names left and no vnode (vop_reclaim), or when the
- * file system is unmounted.
+ * Limits, as Linux tmpfs: size= bounds the file data pages (statfs
+ * blocks) and nr_inodes= the nodes (statfs files).  Without size= a mount
+ * may fill half of the kernel's memory limit, if there is one.  Metadata
+ * (nodes, names, page tree nodes) counts against neither; like every
+ * allocation it is bounded by the kernel's memory limit (RUMP_MEMLIMIT).
+ * Everything a mount allocates goes through tmpfs_mem_alloc(), which
+ * accounts it to the mount so that unmounting can prove nothing leaked.
+ * A node is freed when it has no names left and no vnode (vop_reclaim),
+ * or when the file system is unmounted.
  */
 #ifndef FS_TMPFS_TMPFS_H
 #define FS_TMPFS_TMPFS_H
@@ -107,11 +112,12 @@ struct tmpfs_node {
 struct tmpfs_mount {
 	struct mount		*tm_mp;
 	struct tmpfs_node	*tm_root;
-	uint64_t		 tm_limit;	/* bytes, 0: only kmem's limit */
-	uint64_t		 tm_used;	/* bytes charged */
-	uint64_t		 tm_maxnodes;	/* 0: unlimited */
-	uint64_t		 tm_nodes;
+	uint64_t		 tm_maxpages;	/* size=, 0: only kmem's limit */
 	uint64_t		 tm_pages;	/* data pages of all files */
+	uint64_t		 tm_used;	/* bytes allocated, data and all */
+	uint64_t		 tm_maxnodes;	/* nr_inodes=, 0: unlimited */
+	uint64_t		 tm_nodes;
+	uint64_t		 tm_extralinks;	/* non-directories' 2nd.. names */
 	ino_t			 tm_nextino;
 	struct tmpfs_node	*tm_allnodes;	/* every live node */
 };
@@ -132,11 +138,23 @@ struct tmpfs_args {
 };
 int	tmpfs_parse_args(const char *data, struct tmpfs_args *ta);
 
-/* Memory charged to a mount (tmpfs_node.c).  NULL past the size limit or
- * when kmem is exhausted; callers report ENOSPC. */
+/* Memory accounted to a mount (tmpfs_node.c).  NULL when kmem is
+ * exhausted; callers report ENOSPC. */
 void	*tmpfs_mem_alloc(struct tmpfs_mount *tm, size_t size);
 void	*tmpfs_mem_zalloc(struct tmpfs_mount *tm, size_t size);
 void	 tmpfs_mem_free(struct tmpfs_mount *tm, void *p, size_t size);
+
+/*
+ * Inodes in use as nr_inodes= counts them: like Linux, every name of a
+ * non-directory beyond its first counts as one more (it pins memory as a
+ * node does).  tmpfs_inode_check() is ENOSPC when none is left.
+ */
+static inline uint64_t
+tmpfs_inodes_used(const struct tmpfs_mount *tm)
+{
+	return tm->tm_nodes + tm->tm_extralinks;
+}
+int	tmpfs_inode_check(struct tmpfs_mount *tm);
 
 /* Nodes (tmpfs_node.c). */
 int	tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,

@@ -61,6 +61,10 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 	void **slotp;
 	int lvl;
 
+	/* size= limits the data pages only; the tree is metadata. */
+	if (tm->tm_maxpages != 0 && tm->tm_pages >= tm->tm_maxpages &&
+	    tmpfs_page_lookup(r, idx) == NULL)
+		return ENOSPC;
 	while (!radix_fits(idx, r->tr_height)) {
 		KASSERT(r->tr_height < RADIX_MAXHEIGHT);
 		if (r->tr_root != NULL) {

@@ -17,11 +17,6 @@ tmpfs_mem_alloc(struct tmpfs_mount *tm, size_t size)
 {
 	void *p;
 
-	/* The size= limit covers metadata as well as data pages, so that
-	 * a flood of empty files cannot exhaust memory either. */
-	if (tm->tm_limit != 0 &&
-	    (tm->tm_used > tm->tm_limit || size > tm->tm_limit - tm->tm_used))
-		return NULL;
 	p = kmem_alloc(size, KM_SLEEP);
 	if (p == NULL)
 		return NULL;
@@ -63,13 +58,23 @@ tmpfs_node_touch(struct tmpfs_node *tn, int what)
 }
 
 int
+tmpfs_inode_check(struct tmpfs_mount *tm)
+{
+	if (tm->tm_maxnodes != 0 && tmpfs_inodes_used(tm) >= tm->tm_maxnodes)
+		return ENOSPC;
+	return 0;
+}
+
+int
 tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,
     uid_t uid, gid_t gid, dev_t rdev, struct tmpfs_node **tnp)
 {
 	struct tmpfs_node *tn;
+	int error;
 
-	if (tm->tm_maxnodes != 0 && tm->tm_nodes >= tm->tm_maxnodes)
-		return ENOSPC;
+	error = tmpfs_inode_check(tm);
+	if (error != 0)
+		return error;
 	tn = tmpfs_mem_zalloc(tm, sizeof(*tn));
 	if (tn == NULL)
 		return ENOSPC;

@@ -18,24 +18,36 @@
  * for a full file system. */
 #define TMPFS_NOMINAL_FREE	((uint64_t)1 << 40)
 
+/* The data page limit for size= (0: none); without size=, like Linux's
+ * half of RAM, half of the kernel's memory limit if there is one. */
+static uint64_t
+tmpfs_maxpages(const struct tmpfs_args *ta)
+{
+	if (ta->ta_set & TMPFS_ARG_SIZE)
+		return howmany(ta->ta_size, TMPFS_PAGE_SIZE);
+	if (kmem_limit() != 0)
+		return MAX(kmem_limit() / 2 / TMPFS_PAGE_SIZE, 1);
+	return 0;
+}
+
 static int
 tmpfs_remount(struct tmpfs_mount *tm, const struct tmpfs_args *ta)
 {
-	uint64_t limit = tm->tm_limit, maxnodes = tm->tm_maxnodes;
+	uint64_t maxpages = tm->tm_maxpages, maxnodes = tm->tm_maxnodes;
 
 	/* As Linux: limits may change but not below what is in use; the
 	 * root's mode and owner are only set at mount time. */
 	if (ta->ta_set & TMPFS_ARG_SIZE) {
-		limit = roundup(ta->ta_size, TMPFS_PAGE_SIZE);
-		if (limit != 0 && limit < tm->tm_used)
+		maxpages = tmpfs_maxpages(ta);
+		if (maxpages != 0 && maxpages < tm->tm_pages)
 			return EINVAL;
 	}
 	if (ta->ta_set & TMPFS_ARG_NR_INODES) {
 		maxnodes = ta->ta_nr_inodes;
-		if (maxnodes != 0 && maxnodes < tm->tm_nodes)
+		if (maxnodes != 0 && maxnodes < tmpfs_inodes_used(tm))
 			return EINVAL;
 	}
-	tm->tm_limit = limit;
+	tm->tm_maxpages = maxpages;
 	tm->tm_maxnodes = maxnodes;
 	return 0;
 }
@@ -63,7 +75,7 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
 	if (tm == NULL)
 		return ENOMEM;
 	tm->tm_mp = mp;
-	tm->tm_limit = roundup(ta.ta_size, TMPFS_PAGE_SIZE);
+	tm->tm_maxpages = tmpfs_maxpages(&ta);
 	tm->tm_maxnodes = ta.ta_nr_inodes;
 	tm->tm_nextino = TMPFS_ROOT_INO;
 
@@ -141,39 +153,41 @@ static int
 tmpfs_statfs(struct mount *mp, struct vfs_statfs *sf)
 {
 	struct tmpfs_mount *tm = mp->mnt_data;
-	uint64_t total, avail, used, pernode;
+	uint64_t memfree, pernode;
 
-	if (tm->tm_limit != 0) {
-		total = tm->tm_limit;
-		used = MIN(tm->tm_used, total);
-		avail = total - used;
-	} else if (kmem_limit() != 0) {
-		/* Bounded only by the kernel's memory, shared with the rest
-		 * of the kernel. */
-		total = kmem_limit();
-		used = MIN(kmem_inuse(), total);
-		avail = total - used;
-	} else {
-		avail = TMPFS_NOMINAL_FREE;
-		total = tm->tm_used + avail;
-	}
+	/* Memory the kernel has left, which bounds whatever size= and
+	 * nr_inodes= do not (shared with the rest of the kernel). */
+	if (kmem_limit() != 0)
+		memfree = kmem_limit() - MIN(kmem_inuse(), kmem_limit());
+	else
+		memfree = TMPFS_NOMINAL_FREE;
 	memset(sf, 0, sizeof(*sf));
 	sf->f_type = TMPFS_MAGIC;
 	sf->f_bsize = TMPFS_PAGE_SIZE;
-	sf->f_blocks = total / TMPFS_PAGE_SIZE;
-	sf->f_bfree = avail / TMPFS_PAGE_SIZE;
+	if (tm->tm_maxpages != 0) {
+		/* Data pages only, as Linux: a file of size= bytes fits. */
+		sf->f_blocks = tm->tm_maxpages;
+		sf->f_bfree = tm->tm_maxpages - MIN(tm->tm_pages,
+		    tm->tm_maxpages);
+	} else if (kmem_limit() != 0) {
+		sf->f_blocks = kmem_limit() / TMPFS_PAGE_SIZE;
+		sf->f_bfree = memfree / TMPFS_PAGE_SIZE;
+	} else {
+		sf->f_bfree = memfree / TMPFS_PAGE_SIZE;
+		sf->f_blocks = tm->tm_pages + sf->f_bfree;
+	}
 	sf->f_bavail = sf->f_bfree;
 	if (tm->tm_maxnodes != 0) {
 		sf->f_files = tm->tm_maxnodes;
-		sf->f_ffree = tm->tm_maxnodes - MIN(tm->tm_nodes,
+		sf->f_ffree = tm->tm_maxnodes - MIN(tmpfs_inodes_used(tm),
 		    tm->tm_maxnodes);
 	} else {
 		/* Without nr_inodes, memory is the limit: a new empty file
 		 * costs a node and a name. */
 		pernode = sizeof(struct tmpfs_node) +
 		    sizeof(struct tmpfs_dirent) + 16;
-		sf->f_ffree = avail / pernode;
-		sf->f_files = tm->tm_nodes + sf->f_ffree;
+		sf->f_ffree = memfree / pernode;
+		sf->f_files = tmpfs_inodes_used(tm) + sf->f_ffree;
 	}
 	sf->f_namelen = NAME_MAX;
 	return 0;

@@ -170,14 +170,30 @@ tmpfs_link(struct vnode *dvp, struct vnode *vp, const char *name,
 		return EMLINK;
 	if (tmpfs_dir_lookup(dn, name, namelen) != NULL)
 		return EEXIST;
+	error = tmpfs_inode_check(tn->tn_tmp);
+	if (error != 0)
+		return error;
 	error = tmpfs_dirent_alloc(dn->tn_tmp, name, namelen, &de);
 	if (error != 0)
 		return error;
 	tmpfs_dir_attach(dn, de, tn);
 	tn->tn_nlink++;
+	tn->tn_tmp->tm_extralinks++;
 	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
 	tmpfs_node_touch(dn, TMPFS_UPD_MTIME | TMPFS_UPD_CTIME);
 	return 0;
+}
+
+/* Non-directory tn loses a name; the one that was its inode's own is
+ * always the last to go (see tmpfs_inodes_used()). */
+static void
+tmpfs_node_droplink(struct tmpfs_node *tn)
+{
+	KASSERT(tn->tn_type != VDIR && tn->tn_nlink > 0);
+	if (tn->tn_nlink > 1)
+		tn->tn_tmp->tm_extralinks--;
+	tn->tn_nlink--;
+	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
 }
 
 static int
@@ -196,9 +212,7 @@ tmpfs_remove(struct vnode *dvp, struct vnode *vp, const char *name,
 		return ENOENT;
 	tmpfs_dir_detach(dn, de);
 	tmpfs_dirent_free(dn->tn_tmp, de);
-	KASSERT(tn->tn_nlink > 0);
-	tn->tn_nlink--;
-	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
+	tmpfs_node_droplink(tn);
 	tmpfs_node_touch(dn, TMPFS_UPD_MTIME | TMPFS_UPD_CTIME);
 	/* With no names left the storage goes at the last vrele. */
 	tmpfs_node_release(tn);
@@ -320,8 +334,7 @@ tmpfs_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname,
 			tmpfs_dir_orphan(tn);
 			tdn->tn_nlink--;	/* tn's ".." */
 		} else {
-			tn->tn_nlink--;
-			tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
+			tmpfs_node_droplink(tn);
 		}
 	} else {
 		tmpfs_dir_attach(tdn, nde, fn);

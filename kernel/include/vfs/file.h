@@ -63,6 +63,10 @@ void	 file_setflags(struct file *fp, int mask, int bits);
 /* A held reference to the file at fd (EBADF); release with
  * file_release().  O_PATH files are returned too: callers check FPATH. */
 int	 fd_getfile(int fd, struct file **fpp);
+/* The same, but EBADF for O_PATH files, which only name a file: what
+ * calls that read, write or change the file itself need (fd_getfile is
+ * Linux's fdget_raw(), this its fdget()). */
+int	 fd_getfile_nopath(int fd, struct file **fpp);
 /* Reserves the lowest free descriptor >= minfd (EMFILE, EINVAL when
  * minfd is outside the limit); then fd_install() or fd_abort(). */
 int	 fd_alloc(int minfd, int *fdp);

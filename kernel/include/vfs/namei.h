@@ -77,6 +77,10 @@ int	namei(struct nameidata *nd);
 int	namei_follow(struct nameidata *nd, struct vnode *linkvp);
 void	namei_done(struct nameidata *nd);
 
+/* namei() without NI_PARENT when only the vnode is wanted: *vpp is
+ * ni_vp, referenced, and nothing else is held. */
+int	namei_vnode(int dirfd, const char *path, int flags, struct vnode **vpp);
+
 /* The vnode of dirfd for *at() calls with AT_EMPTY_PATH or a NULL path:
  * referenced; EBADF. */
 int	namei_getdirfd(int dirfd, struct vnode **vpp);

@@ -24,6 +24,8 @@ size_t t_dlcomp_ncomponents(void);
 const struct rump_component *t_dlcomp_component(int);
 const struct modinfo *t_dlcomp_module(int);
 int rumpns_t_dlcomp_internal(void);
+extern int rumpns_t_dlcomp_data;
+extern int rump_t_dlcomp_public;
 extern int t_dlcomp_marker;
 
 #endif /* T_DLCOMP_H */

@@ -55,7 +55,8 @@ t_dlcomp_module(int i)
 	return &lib_m[i];
 }
 
-/* For symload: a renamed kernel-internal name and a plain one. */
+/* For symload: a renamed kernel-internal function, kernel data, a public
+ * kernel name, and a plain (non-kernel) one that must stay out. */
 int rumpns_t_dlcomp_internal(void);
 int
 rumpns_t_dlcomp_internal(void)
@@ -64,4 +65,6 @@ rumpns_t_dlcomp_internal(void)
 	return 42;
 }
 
+int rumpns_t_dlcomp_data = 5;
+int rump_t_dlcomp_public = 6;
 int t_dlcomp_marker = 7;

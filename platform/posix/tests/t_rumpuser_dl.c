@@ -164,13 +164,17 @@ ATF_TC_BODY(symload_table, tc)
 	    (uintptr_t)s->st_value);
 	ATF_CHECK_EQ(SHN_ABS, s->st_shndx);
 	ATF_CHECK(ksym("rumpns_t_dlcomp_internal") == NULL);
-	s = ksym("t_dlcomp_marker");
+	s = ksym("t_dlcomp_data");
 	ATF_REQUIRE(s != NULL);
-	ATF_CHECK_EQ((uintptr_t)&t_dlcomp_marker, (uintptr_t)s->st_value);
-	/* Exported from the executable thanks to -rdynamic. */
-	s = ksym("compload");
-	if (s != NULL)
-		ATF_CHECK_EQ((uintptr_t)compload, (uintptr_t)s->st_value);
+	ATF_CHECK_EQ((uintptr_t)&rumpns_t_dlcomp_data, (uintptr_t)s->st_value);
+	s = ksym("rump_t_dlcomp_public");
+	ATF_REQUIRE(s != NULL);
+	ATF_CHECK_EQ((uintptr_t)&rump_t_dlcomp_public, (uintptr_t)s->st_value);
+	/* Only the kernel's symbols: not the library's other names, not
+	 * the executable's (exported with -rdynamic), not libc's. */
+	ATF_CHECK(ksym("t_dlcomp_marker") == NULL);
+	ATF_CHECK(ksym("compload") == NULL);
+	ATF_CHECK(ksym("malloc") == NULL);
 }
 
 /* Callers may leave out what they do not want. */
