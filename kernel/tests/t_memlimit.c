@@ -14,6 +14,7 @@
 #endif
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
 #include <sys/statfs.h>
 
 #include <errno.h>
@@ -272,6 +273,60 @@ ATF_TC_BODY(tmpfs_size_limit, tc)
 	RL(rump_sys_statfs("/mnt", &sf));
 	ATF_REQUIRE_EQ(0, (long)sf.f_bfree);
 	RL(rump_sys_close(fd));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(256, (long)sf.f_bfree);
+}
+
+ATF_TC(tmpfs_remount);
+ATF_TC_HEAD(tmpfs_remount, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "mount(MS_REMOUNT) with size= changes a tmpfs's limit as on "
+	    "Linux: growing makes room at once, shrinking below what is in "
+	    "use is EINVAL and changes nothing, and flags (read-only) change "
+	    "with or without options");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(tmpfs_remount, tc)
+{
+	struct statfs sf;
+	long long total;
+	int err;
+
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	RL(rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, "size=1m"));
+	total = fill("/mnt/a", 16 * MiB, &err);
+	ATF_REQUIRE_EQ(ENOSPC, err);
+	ATF_REQUIRE_EQ(1 * MiB, total);
+
+	RL(rump_sys_mount(NULL, "/mnt", NULL, MS_REMOUNT, "size=2m"));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(512, (long)sf.f_blocks);
+	ATF_REQUIRE_EQ(256, (long)sf.f_bfree);
+	total = fill("/mnt/b", 16 * MiB, &err);
+	ATF_REQUIRE_EQ(ENOSPC, err);
+	ATF_REQUIRE_EQ_MSG(1 * MiB, total, "after growing to 2 MiB, %lld "
+	    "more bytes fit", total);
+	verify("/mnt/a", 1 * MiB);
+
+	/* 2 MiB are in use: 1 MiB is too small, and nothing changes. */
+	ERR(EINVAL, rump_sys_mount(NULL, "/mnt", NULL, MS_REMOUNT, "size=1m"));
+	ERR(EINVAL, rump_sys_mount(NULL, "/mnt", NULL, MS_REMOUNT, "bogus=1"));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(512, (long)sf.f_blocks);
+	ATF_REQUIRE_EQ(0, (long)sf.f_bfree);
+
+	/* Flags alone, then back; the data stays. */
+	RL(rump_sys_unlink("/mnt/b"));
+	RL(rump_sys_mount(NULL, "/mnt", NULL, MS_REMOUNT | MS_RDONLY, NULL));
+	ERR(EROFS, rump_sys_open("/mnt/c", O_WRONLY | O_CREAT, 0644));
+	RL(rump_sys_mount(NULL, "/mnt", NULL, MS_REMOUNT, "size=1m"));
+	RL(rump_sys_statfs("/mnt", &sf));
+	ATF_REQUIRE_EQ(256, (long)sf.f_blocks);
+	ATF_REQUIRE_EQ(0, (long)sf.f_bfree);
+	verify("/mnt/a", 1 * MiB);
+	RL(rump_sys_unlink("/mnt/a"));
 	RL(rump_sys_statfs("/mnt", &sf));
 	ATF_REQUIRE_EQ(256, (long)sf.f_bfree);
 }
@@ -563,6 +618,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, memlimit_fill_and_free);
 	ATF_TP_ADD_TC(tp, tmpfs_size_limit);
 	ATF_TP_ADD_TC(tp, tmpfs_nr_inodes);
+	ATF_TP_ADD_TC(tp, tmpfs_remount);
 	ATF_TP_ADD_TC(tp, tmpfs_default_size);
 	ATF_TP_ADD_TC(tp, mount_errors);
 	ATF_TP_ADD_TC(tp, umount_busy);

@@ -91,15 +91,26 @@ SYSCALL(SYS_mount, mount)
 
 	mutex_enter(&mount_mutex);
 	if (flags & MS_REMOUNT) {
-		/* Only the flags of an existing mount change. */
+		/* The flags of an existing mount change, and the options
+		 * given (size=...) go to its file system, which keeps the
+		 * others. */
 		if ((vp->v_flags & VV_ROOT) == 0) {
 			error = EINVAL;
 		} else {
 			mp = vp->v_mount;
 			mount_lock(mp);
-			mp->mnt_flags = (mp->mnt_flags & ~(MS_RDONLY |
-			    MS_NOSUID | MS_NODEV | MS_NOEXEC)) | ((int)flags &
-			    (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
+			if (data != NULL) {
+				int oflags = mp->mnt_flags;
+
+				mp->mnt_flags |= MS_REMOUNT;
+				error = mp->mnt_op->vfs_mount(mp, source, data);
+				mp->mnt_flags = oflags;
+			}
+			if (error == 0)
+				mp->mnt_flags = (mp->mnt_flags & ~(MS_RDONLY |
+				    MS_NOSUID | MS_NODEV | MS_NOEXEC)) |
+				    ((int)flags & (MS_RDONLY | MS_NOSUID |
+				    MS_NODEV | MS_NOEXEC));
 			mount_unlock(mp);
 		}
 		vrele(vp);

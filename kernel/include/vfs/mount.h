@@ -36,7 +36,11 @@ struct vfs_statfs {
 struct vfsops {
 	const char *vfs_name;		/* "tmpfs" */
 	/* Sets up mp (mnt_data) from source and data (a kernel copy of
-	 * the option string, may be NULL, e.g. "size=1m,mode=0755"). */
+	 * the option string, may be NULL, e.g. "size=1m,mode=0755").
+	 * Remount (mount(2) with MS_REMOUNT and options): called again on
+	 * the mounted mp with MS_REMOUNT in mnt_flags and the mount lock
+	 * held; changes only the options given, or fails (EINVAL) and
+	 * changes nothing. */
 	int	(*vfs_mount)(struct mount *mp, const char *source,
 		    const char *data);
 	/* The VFS has checked that no vnode other than the root is in
