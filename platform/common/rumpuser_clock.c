@@ -39,39 +39,33 @@ rumpuser_clock_gettime(int clk, int64_t *sec, long *nsec)
 }
 
 /* sec + nsec as nanoseconds, saturating; callers compute deadlines by
- * arithmetic, so a denormalised nsec is accepted. */
-static int64_t
-to_ns(int64_t sec, long nsec)
+ * arithmetic, so a denormalised nsec (of any size) is accepted. */
+int64_t
+rumpuser__timespec_ns(int64_t sec, int64_t nsec)
 {
-	const int64_t limit = INT64_MAX / NSEC_PER_SEC - 1;
+	int64_t ns;
 
-	if (sec > limit)
-		return INT64_MAX;
-	if (sec < -limit)
-		return -INT64_MAX;
-	return sec * NSEC_PER_SEC + nsec;
+	if (__builtin_mul_overflow(sec, NSEC_PER_SEC, &ns))
+		return sec < 0 ? -INT64_MAX : INT64_MAX;
+	if (__builtin_add_overflow(ns, nsec, &ns))
+		return nsec < 0 ? -INT64_MAX : INT64_MAX;
+	return ns;
 }
 
 int
 rumpuser_clock_sleep(int clk, int64_t sec, long nsec)
 {
-	uint64_t now, deadline;
+	uint64_t deadline;
 	int64_t ns;
 	int nlocks;
 
 	rumpuser__sched_init();
-	ns = to_ns(sec, nsec);
-	now = rumpuser__sched_now();
+	ns = rumpuser__timespec_ns(sec, nsec);
 	switch (clk) {
 	case RUMPUSER_CLOCK_RELWALL:
 		/* A sleep into the past is still a yield: cooperative
 		 * threads that poll must let the others run. */
-		if (ns <= 0)
-			deadline = now;
-		else if ((uint64_t)ns >= RUMPUSER__FOREVER - now)
-			deadline = RUMPUSER__FOREVER - 1;
-		else
-			deadline = now + (uint64_t)ns;
+		deadline = rumpuser__sched_deadline(ns);
 		break;
 	case RUMPUSER_CLOCK_ABSMONO:
 		deadline = ns <= 0 ? 0 : (uint64_t)ns;

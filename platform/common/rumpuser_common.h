@@ -67,6 +67,10 @@ void rumpuser__fatal(const char *fmt, ...)
  * deadlock report. */
 struct thread *rumpuser__mutex_holder(const void *mtx) RUMPUSER__HIDDEN;
 
+/* sec + nsec in nanoseconds, saturating at +-INT64_MAX; nsec may be
+ * denormalised (negative, or a second or more). */
+int64_t rumpuser__timespec_ns(int64_t sec, int64_t nsec) RUMPUSER__HIDDEN;
+
 /* A numeric parameter from the backend (decimal, with an optional k, m or
  * g multiplier); def when unset or malformed. */
 uint64_t rumpuser__param_number(const char *name, uint64_t def)

@@ -29,6 +29,7 @@ int
 rumpuser_getparam(const char *name, void *buf, size_t buflen)
 {
 	char value[64];
+	int error;
 
 	rumpuser__sched_init();
 	if (str_eq(name, RUMPUSER_PARAM_NCPU)) {
@@ -40,14 +41,17 @@ rumpuser_getparam(const char *name, void *buf, size_t buflen)
 		return putparam(value, buf, buflen);
 	}
 	if (str_eq(name, RUMPUSER_PARAM_HOSTNAME)) {
-		/* The backend's default names the instance (its pid, say),
-		 * which a deterministic run must not depend on. */
-		if (rumpuser__backend_param("RUMP_HOSTNAME", value,
-		    sizeof(value)) != 0 && (rumpuser__sched_deterministic ||
-		    rumpuser__backend_param("_RUMPUSER_HOSTNAME", value,
-		    sizeof(value)) != 0))
-			str_copy(value, "rump", sizeof(value));
-		return putparam(value, buf, buflen);
+		/* Straight into buf: a name of any length the caller has
+		 * room for, E2BIG otherwise.  The backend's default names
+		 * the instance (its pid, say), which a deterministic run
+		 * must not depend on. */
+		error = rumpuser__backend_param("RUMP_HOSTNAME", buf, buflen);
+		if (error == NB_ENOENT && !rumpuser__sched_deterministic)
+			error = rumpuser__backend_param("_RUMPUSER_HOSTNAME",
+			    buf, buflen);
+		if (error == NB_ENOENT)
+			error = putparam("rump", buf, buflen);
+		return error;
 	}
 	/* Other '_' names are reserved for the platform: none is known,
 	 * and the host configuration must not fake them. */
@@ -61,32 +65,37 @@ rumpuser__param_number(const char *name, uint64_t def)
 {
 	char value[32];
 	const char *p = value;
-	uint64_t n = 0;
+	uint64_t n = 0, digit;
+	unsigned int shift = 0;
 
 	if (rumpuser__backend_param(name, value, sizeof(value)) != 0)
 		return def;
 	if (*p < '0' || *p > '9')
 		return def;
 	while (*p >= '0' && *p <= '9') {
-		if (n > (UINT64_MAX - 9) / 10)
+		digit = (uint64_t)(*p++ - '0');
+		if (n > (UINT64_MAX - digit) / 10)
 			return def;
-		n = n * 10 + (uint64_t)(*p++ - '0');
+		n = n * 10 + digit;
 	}
 	switch (*p) {
 	case 'k': case 'K':
-		n <<= 10;
-		p++;
+		shift = 10;
 		break;
 	case 'm': case 'M':
-		n <<= 20;
-		p++;
+		shift = 20;
 		break;
 	case 'g': case 'G':
-		n <<= 30;
-		p++;
+		shift = 30;
 		break;
 	default:
 		break;
+	}
+	if (shift != 0) {
+		if (n > UINT64_MAX >> shift)
+			return def;
+		n <<= shift;
+		p++;
 	}
 	return *p == '\0' ? n : def;
 }

@@ -410,21 +410,11 @@ int
 rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx,
     int64_t sec, int64_t nsec)
 {
-	uint64_t now, rel, deadline;
+	uint64_t deadline;
 
-	/* Relative to absolute, saturating rather than wrapping; a timeout
-	 * in the past still waits, briefly: it is a scheduling point. */
-	now = rumpuser__sched_now();
-	if (sec < 0 || (sec == 0 && nsec <= 0))
-		rel = 0;
-	else if ((uint64_t)sec >= (UINT64_MAX - now) / 1000000000ULL)
-		rel = UINT64_MAX - now - 1;
-	else
-		rel = (uint64_t)sec * 1000000000ULL + (uint64_t)(nsec > 0 ?
-		    nsec : 0);
-	deadline = now + rel;
-	if (deadline < now || deadline == RUMPUSER__FOREVER)
-		deadline = RUMPUSER__FOREVER - 1;
+	/* A timeout in the past still waits, briefly: it is a scheduling
+	 * point. */
+	deadline = rumpuser__sched_deadline(rumpuser__timespec_ns(sec, nsec));
 	return cv_wait_wrapped(cv, mtx, deadline);
 }
 

@@ -113,11 +113,28 @@ rumpuser__sched_now(void)
 int64_t
 rumpuser__sched_wall(void)
 {
+	uint64_t elapsed;
 
-	if (rumpuser__sched_deterministic)
-		return VIRTUAL_WALL_START + (int64_t)(virtual_now -
-		    VIRTUAL_MONO_START);
+	if (rumpuser__sched_deterministic) {
+		/* The virtual clock may have jumped to the last deadline. */
+		elapsed = virtual_now - VIRTUAL_MONO_START;
+		if (elapsed > (uint64_t)(INT64_MAX - VIRTUAL_WALL_START))
+			return INT64_MAX;
+		return VIRTUAL_WALL_START + (int64_t)elapsed;
+	}
 	return rumpuser__backend_clock_wall();
+}
+
+uint64_t
+rumpuser__sched_deadline(int64_t ns)
+{
+	uint64_t now = rumpuser__sched_now();
+
+	if (ns <= 0 || now >= RUMPUSER__DEADLINE_MAX)
+		return now;
+	if ((uint64_t)ns >= RUMPUSER__DEADLINE_MAX - now)
+		return RUMPUSER__DEADLINE_MAX;
+	return now + (uint64_t)ns;
 }
 
 /* splitmix64: tiny, fast and well distributed; determinism is all that
@@ -264,7 +281,10 @@ timer_insert(struct thread *t, uint64_t deadline)
 	 * that sleeps before any thread was created gets here first. */
 	if (ntimers == maxtimers && timers_reserve(ntimers + 1) != 0)
 		rumpuser__fatal("out of memory for a timer");
-	t->t_deadline = deadline;
+	/* Beyond the last deadline, the virtual clock would jump to times
+	 * that rumpuser_clock_gettime() cannot express. */
+	t->t_deadline = deadline < RUMPUSER__DEADLINE_MAX ? deadline :
+	    RUMPUSER__DEADLINE_MAX;
 	t->t_timerseq = timerseq++;
 	timerheap[ntimers] = t;
 	timer_siftup(ntimers++);

@@ -101,12 +101,21 @@ extern bool rumpuser__sched_deterministic RUMPUSER__HIDDEN;
 uint64_t rumpuser__sched_now(void) RUMPUSER__HIDDEN;
 int64_t rumpuser__sched_wall(void) RUMPUSER__HIDDEN;
 
+/* The latest deadline: what rumpuser_clock_gettime(ABSMONO) can still
+ * express, 292 years after boot.  Longer waits end there, so that no clock,
+ * the virtual ones included, is ever driven past it. */
+#define RUMPUSER__DEADLINE_MAX	((uint64_t)INT64_MAX)
+
+/* The deadline ns nanoseconds from now (now when ns <= 0), saturating at
+ * RUMPUSER__DEADLINE_MAX rather than wrapping. */
+uint64_t rumpuser__sched_deadline(int64_t ns) RUMPUSER__HIDDEN;
+
 /*
  * Blocks the running thread: onto q's tail (q may be NULL) until
  * rumpuser__sched_wake() or, unless deadline is RUMPUSER__FOREVER, until
- * the monotonic clock reaches deadline.  kind and obj say what it waits
- * for.  Returns 0 when woken, 60 (NetBSD ETIMEDOUT) when the deadline
- * passed first; in both cases it is off q.
+ * the monotonic clock reaches deadline (RUMPUSER__DEADLINE_MAX at most).
+ * kind and obj say what it waits for.  Returns 0 when woken, 60 (NetBSD
+ * ETIMEDOUT) when the deadline passed first; in both cases it is off q.
  */
 int rumpuser__sched_block(struct waitq *q, enum waitkind kind,
     const void *obj, uint64_t deadline) RUMPUSER__HIDDEN;

@@ -27,9 +27,10 @@ rumpuser__backend_malloc(size_t size, size_t align)
 {
 	void *p;
 
-	/* malloc() aligns for every type already; posix_memalign() refuses
-	 * alignments below a pointer's. */
-	if (align <= sizeof(max_align_t))
+	/* malloc() aligns for every type already (that is alignof, not
+	 * sizeof, max_align_t: 16, not 32, on x86_64); posix_memalign()
+	 * refuses alignments below a pointer's. */
+	if (align <= _Alignof(max_align_t))
 		return malloc(size != 0 ? size : 1);
 	if (posix_memalign(&p, align, size != 0 ? size : 1) != 0)
 		return NULL;

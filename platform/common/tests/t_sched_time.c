@@ -198,6 +198,100 @@ ATF_TC_BODY(timedwait_many, tc)
 	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
 }
 
+/*
+ * Timeouts too long to count in nanoseconds, given outright or through a
+ * denormalised nsec (1 s + LONG_MAX ns), wait for as good as ever: they
+ * must saturate, not wrap around into a short (or past) deadline.
+ */
+static const struct { int64_t sec, nsec; } huge_sleep[] = {
+	{ 1, INT64_MAX }, { 0, INT64_MAX }, { INT64_MAX, 999999999 },
+};
+static const struct { int64_t sec, nsec; } huge_wait[] = {
+	/* 10^19 ns + nsec is 2^64 + 5 ns */
+	{ 10000000000LL, 8446744073709551621LL }, { INT64_MAX, 0 },
+};
+#define NHUGE_SLEEP	(int)(sizeof(huge_sleep) / sizeof(huge_sleep[0]))
+#define NHUGE_WAIT	(int)(sizeof(huge_wait) / sizeof(huge_wait[0]))
+
+static int huge_done[NHUGE_SLEEP + NHUGE_WAIT];
+static int huge_rv[NHUGE_WAIT];
+static int huge_go;
+
+static void *
+huge_sleep_fn(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+
+	(void)rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, huge_sleep[i].sec,
+	    (long)huge_sleep[i].nsec);
+	__atomic_store_n(&huge_done[i], 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *
+huge_wait_fn(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+	int rv = 0;
+
+	rumpuser_mutex_enter(g_mtx);
+	while (!huge_go && rv == 0)
+		rv = rumpuser_cv_timedwait(g_cv, g_mtx, huge_wait[i].sec,
+		    huge_wait[i].nsec);
+	huge_rv[i] = rv;
+	rumpuser_mutex_exit(g_mtx);
+	__atomic_store_n(&huge_done[NHUGE_SLEEP + i], 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+ATF_TC(timeout_huge);
+ATF_TC_HEAD(timeout_huge, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "clock_sleep(RELWALL) and "
+	    "cv_timedwait with timeouts beyond 2^63 ns (also reached through "
+	    "a denormalised nsec: 1 s + LONG_MAX ns, 10^10 s + 8.4 * 10^18 "
+	    "ns) are still waiting after 200 ms; the waiters then return 0 "
+	    "when signalled");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(timeout_huge, tc)
+{
+	void *cookie[NHUGE_WAIT];
+	int i;
+
+	ATF_REQUIRE_EQ(0, stub_init(1));
+	sync_init(RUMPUSER_MTX_KMUTEX);
+	/* The sleepers never wake: detached, they end with the process. */
+	for (i = 0; i < NHUGE_SLEEP; i++)
+		ATF_REQUIRE_EQ(0, stub_thread_create(huge_sleep_fn,
+		    (void *)(intptr_t)i, i, "sleeper", 0, NULL));
+	for (i = 0; i < NHUGE_WAIT; i++)
+		ATF_REQUIRE_EQ(0, stub_thread_create(huge_wait_fn,
+		    (void *)(intptr_t)i, NHUGE_SLEEP + i, "waiter", 1,
+		    &cookie[i]));
+	ATF_REQUIRE_EQ(0, stub_sleep_ns(200 * MS));
+	for (i = 0; i < NHUGE_SLEEP; i++)
+		ATF_CHECK_MSG(!__atomic_load_n(&huge_done[i], __ATOMIC_SEQ_CST),
+		    "clock_sleep(RELWALL, %lld, %lld) returned within 200 ms",
+		    (long long)huge_sleep[i].sec, (long long)huge_sleep[i].nsec);
+	for (i = 0; i < NHUGE_WAIT; i++)
+		ATF_CHECK_MSG(!__atomic_load_n(&huge_done[NHUGE_SLEEP + i],
+		    __ATOMIC_SEQ_CST), "cv_timedwait(%lld, %lld) returned %d "
+		    "within 200 ms", (long long)huge_wait[i].sec,
+		    (long long)huge_wait[i].nsec, huge_rv[i]);
+	rumpuser_mutex_enter(g_mtx);
+	huge_go = 1;
+	rumpuser_cv_broadcast(g_cv);
+	rumpuser_mutex_exit(g_mtx);
+	for (i = 0; i < NHUGE_WAIT; i++) {
+		ATF_REQUIRE_EQ(0, rumpuser_thread_join(cookie[i]));
+		ATF_CHECK_EQ_MSG(0, huge_rv[i], "cv_timedwait(%lld, %lld) "
+		    "returned %d", (long long)huge_wait[i].sec,
+		    (long long)huge_wait[i].nsec, huge_rv[i]);
+	}
+	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
+}
+
 ATF_TC(sleep_relwall);
 ATF_TC_HEAD(sleep_relwall, tc)
 {
@@ -516,6 +610,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, timedwait_many);
 	ATF_TP_ADD_TC(tp, sleep_relwall);
 	ATF_TP_ADD_TC(tp, sleep_absmono);
+	ATF_TP_ADD_TC(tp, timeout_huge);
 	ATF_TP_ADD_TC(tp, sleep_releases_cpu);
 	ATF_TP_ADD_TC(tp, sleep_many);
 	ATF_TP_ADD_TC(tp, sleep_while_busy);

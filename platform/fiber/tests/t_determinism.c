@@ -183,6 +183,29 @@ ATF_TC_BODY(other_seed_other_random, tc)
 	free(b);
 }
 
+ATF_TC(largest_seeds);
+ATF_TC_HEAD(largest_seeds, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "RUMP_SEED=18446744073709551615 "
+	    "(2^64 - 1) and =18446744073709551614 are seeds of their own, not "
+	    "the default: they give different random bytes");
+	atf_tc_set_md_var(tc, "timeout", "200");
+}
+ATF_TC_BODY(largest_seeds, tc)
+{
+	char *a = run(tc, "18446744073709551615", 0, "smax");
+	char *b = run(tc, "18446744073709551614", 0, "smax1");
+	char *ra = lines(a, "random first"), *rb = lines(b, "random first");
+
+	ATF_REQUIRE(*ra != '\0');
+	ATF_CHECK_MSG(strcmp(ra, rb) != 0, "seeds 2^64 - 1 and 2^64 - 2 gave "
+	    "the same random bytes: %s", ra);
+	free(ra);
+	free(rb);
+	free(a);
+	free(b);
+}
+
 ATF_TC(virtual_clock_exact);
 ATF_TC_HEAD(virtual_clock_exact, tc)
 {
@@ -228,6 +251,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, same_seed_same_run);
 	ATF_TP_ADD_TC(tp, other_seed_other_random);
+	ATF_TP_ADD_TC(tp, largest_seeds);
 	ATF_TP_ADD_TC(tp, virtual_clock_exact);
 	return atf_no_error();
 }

@@ -430,6 +430,64 @@ ATF_TC_BODY(yield_round_robin, tc)
 		}
 }
 
+/*
+ * Deterministic mode: with nothing else to do, virtual time jumps to the
+ * next deadline, however far.  The clocks must stay what
+ * rumpuser_clock_gettime can report: never negative, never going back,
+ * and later sleeps must still be able to advance them.
+ */
+ATF_TC(virtual_clock_far_deadline);
+ATF_TC_HEAD(virtual_clock_far_deadline, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "RUMP_DETERMINISTIC=1: a lone "
+	    "cv_timedwait of INT64_MAX s and a clock_sleep of INT64_MAX s "
+	    "time out; the monotonic and wall clocks only move forward, "
+	    "staying positive");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(virtual_clock_far_deadline, tc)
+{
+	int64_t mono[4], wall[4];
+	int n = 0;
+
+	/* Read by the platform's first call. */
+	ATF_REQUIRE_EQ(0, setenv("RUMP_DETERMINISTIC", "1", 1));
+	ATF_REQUIRE_EQ(0, stub_init(1));
+	sync_init();
+	mono[n] = stub_mono_ns();
+	wall[n++] = stub_now_ns(RUMPUSER_CLOCK_RELWALL);
+
+	rumpuser_mutex_enter(g_mtx);
+	ATF_CHECK_EQ(NB_ETIMEDOUT, rumpuser_cv_timedwait(g_cv, g_mtx,
+	    INT64_MAX, 0));
+	rumpuser_mutex_exit(g_mtx);
+	mono[n] = stub_mono_ns();
+	wall[n++] = stub_now_ns(RUMPUSER_CLOCK_RELWALL);
+
+	ATF_CHECK_EQ(0, stub_sleep_ns(1000 * MS));
+	mono[n] = stub_mono_ns();
+	wall[n++] = stub_now_ns(RUMPUSER_CLOCK_RELWALL);
+
+	ATF_CHECK_EQ(0, rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL,
+	    INT64_MAX, 0));
+	mono[n] = stub_mono_ns();
+	wall[n++] = stub_now_ns(RUMPUSER_CLOCK_RELWALL);
+
+	for (int i = 1; i < n; i++) {
+		ATF_CHECK_MSG(mono[i] > 0 && mono[i] >= mono[i - 1],
+		    "step %d: monotonic clock went from %lld to %lld ns", i,
+		    (long long)mono[i - 1], (long long)mono[i]);
+		ATF_CHECK_MSG(wall[i] > 0 && wall[i] >= wall[i - 1],
+		    "step %d: wall clock went from %lld to %lld ns", i,
+		    (long long)wall[i - 1], (long long)wall[i]);
+	}
+	/* The first wait took the clock to its end, where it stays. */
+	ATF_CHECK_MSG(mono[1] > mono[0] + 100LL * 365 * 86400 * 1000 * MS,
+	    "the virtual clock moved only from %lld to %lld ns",
+	    (long long)mono[0], (long long)mono[1]);
+	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, one_host_thread);
@@ -440,5 +498,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sleep_deadline_order);
 	ATF_TP_ADD_TC(tp, sleep_zero_yields);
 	ATF_TP_ADD_TC(tp, yield_round_robin);
+	ATF_TP_ADD_TC(tp, virtual_clock_far_deadline);
 	return atf_no_error();
 }
