@@ -23,6 +23,8 @@ struct stat;
 struct statfs;
 struct iovec;
 struct timespec;
+struct timeval;
+struct utsname;
 
 int	rump_syscall(int nr, void *args, long *retval);
 
@@ -112,5 +114,51 @@ int	rump_sys_setuid(uint32_t uid);
 int	rump_sys_setgid(uint32_t gid);
 int	rump_sys_getgroups(int size, uint32_t *list);
 int	rump_sys_setgroups(size_t size, const uint32_t *list);
+
+/*
+ * Time.  Clocks: CLOCK_REALTIME (0) and _COARSE (5) read the host's wall
+ * clock; CLOCK_MONOTONIC (1), _RAW (4), _COARSE (6) and CLOCK_BOOTTIME
+ * (7) its monotonic clock (a rump kernel never suspends); any other clock
+ * is EINVAL.  Sleeps give up the virtual CPU: other threads run meanwhile.
+ * Relative sleeps are measured on the monotonic clock.
+ */
+int	rump_sys_clock_gettime(int clk, struct timespec *ts);
+int	rump_sys_clock_getres(int clk, struct timespec *res);
+/* tz, when not NULL, gets a zeroed struct timezone (UTC). */
+int	rump_sys_gettimeofday(struct timeval *tv, void *tz);
+/* EINVAL when tv_nsec is outside 0..999999999 or tv_sec is negative;
+ * rem is left alone (a sleep is never interrupted yet). */
+int	rump_sys_nanosleep(const struct timespec *req, struct timespec *rem);
+/* flags 0 (relative) or TIMER_ABSTIME (1); clk CLOCK_REALTIME,
+ * CLOCK_MONOTONIC or CLOCK_BOOTTIME (the _RAW and _COARSE clocks give
+ * EOPNOTSUPP, others EINVAL).  Like the libc function, returns 0 or the
+ * error number itself (Linux numbering), never -1, and leaves errno
+ * alone. */
+int	rump_sys_clock_nanosleep(int clk, int flags, const struct timespec *req,
+	    struct timespec *rem);
+
+/* Scheduling */
+/* Gives the calling thread's virtual CPU to a thread waiting for one, if
+ * any, and takes one back. */
+int	rump_sys_sched_yield(void);
+/* Writes a mask with one bit per virtual CPU (RUMP_NCPU) for process pid
+ * (0: the caller).  Returns the number of bytes written, like the Linux
+ * system call (the libc wrapper returns 0 and zeroes the rest of the
+ * buffer); len must be a multiple of 8 that holds every CPU (EINVAL). */
+int	rump_sys_sched_getaffinity(int pid, size_t len, void *mask);
+
+/* Random numbers, from the kernel's generator.  flags: GRND_NONBLOCK
+ * (1), GRND_RANDOM (2), GRND_INSECURE (4), never both of the last two
+ * (EINVAL); the generator never blocks.  Returns the bytes written. */
+ssize_t	rump_sys_getrandom(void *buf, size_t len, unsigned int flags);
+
+/* System identity.  uname(): sysname "Linux" (the ABI implemented),
+ * nodename the kernel's host name (parameter RUMP_HOSTNAME on POSIX
+ * hosts, else the platform's default), release "6.1.0-strata", machine
+ * the target ("x86_64"), domainname "(none)".  sethostname() changes the
+ * name for the whole kernel: root only (EPERM), at most 64 bytes
+ * (EINVAL). */
+int	rump_sys_uname(struct utsname *u);
+int	rump_sys_sethostname(const char *name, size_t len);
 
 #endif /* RUMP_RUMP_SYSCALLS_H */

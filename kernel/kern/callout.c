@@ -97,11 +97,17 @@ callout_halt(struct callout *c)
 {
 
 	mutex_enter(&callout_lock);
-	if (c->c_flags & CALLOUT_PENDING)
-		callout_unqueue(c);
-	/* A handler halting itself must not wait for itself. */
-	while (callout_running == c && curlwp != callout_lwp)
+	for (;;) {
+		/* Again after each wait: the running handler may have
+		 * rescheduled its callout (a periodic timer does), and the
+		 * caller may free it once this returns. */
+		if (c->c_flags & CALLOUT_PENDING)
+			callout_unqueue(c);
+		/* A handler halting itself must not wait for itself. */
+		if (callout_running != c || curlwp == callout_lwp)
+			break;
 		cv_wait(&callout_done_cv, &callout_lock);
+	}
 	mutex_exit(&callout_lock);
 }
 

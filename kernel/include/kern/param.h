@@ -10,7 +10,8 @@ struct kernel_params {
 	int	 kp_ncpu;		/* _RUMPUSER_NCPU, or RUMP_NCPU */
 	int	 kp_verbose;		/* RUMP_VERBOSE non-zero */
 	uint64_t kp_memlimit;		/* RUMP_MEMLIMIT bytes, 0 = none */
-	char	 kp_hostname[64];	/* _RUMPUSER_HOSTNAME */
+	char	 kp_hostname[65];	/* _RUMPUSER_HOSTNAME: <= 64 bytes,
+					 * as Linux allows */
 };
 extern struct kernel_params kernel_params;
 

@@ -59,9 +59,12 @@ int	copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done);
 #define SYS_writev		20
 #define SYS_access		21
 #define SYS_pipe		22
+#define SYS_sched_yield		24
 #define SYS_dup			32
 #define SYS_dup2		33
+#define SYS_nanosleep		35
 #define SYS_getpid		39
+#define SYS_uname		63
 #define SYS_fcntl		72
 #define SYS_fsync		74
 #define SYS_fdatasync		75
@@ -84,6 +87,7 @@ int	copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done);
 #define SYS_fchown		93
 #define SYS_lchown		94
 #define SYS_umask		95
+#define SYS_gettimeofday	96
 #define SYS_getuid		102
 #define SYS_getgid		104
 #define SYS_setuid		105
@@ -98,7 +102,12 @@ int	copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done);
 #define SYS_sync		162
 #define SYS_mount		165
 #define SYS_umount2		166
+#define SYS_sethostname		170
+#define SYS_sched_getaffinity	204
 #define SYS_getdents64		217
+#define SYS_clock_gettime	228
+#define SYS_clock_getres	229
+#define SYS_clock_nanosleep	230
 #define SYS_openat		257
 #define SYS_mkdirat		258
 #define SYS_fchownat		260
@@ -114,6 +123,7 @@ int	copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done);
 #define SYS_dup3		292
 #define SYS_pipe2		293
 #define SYS_renameat2		316
+#define SYS_getrandom		318
 #define SYS_faccessat2		439
 #define SYS_fchmodat2		452
 #define SYS_MAXSYSCALL		512
