@@ -114,9 +114,18 @@ typedef void (*rump_biodone_fn)(void *donearg, size_t transferred, int error);
 /*
  * Starts block I/O of dlen bytes (a multiple of 512) at offset off and
  * returns at once.  biodone(donearg, transferred, error) is called exactly
- * once on completion, from a context of the platform's choosing; it
- * schedules itself into the kernel as needed.  The platform does not touch
- * data after calling biodone.  Writes without BIO_SYNC may be cached.
+ * once on completion, never from within rumpuser_bio(), but from a thread
+ * of the platform's own that is scheduled into the kernel, as NetBSD's
+ * librumpuser does it (a NetBSD kernel's biodone calls biodone(9) at
+ * once and needs curlwp and a CPU):
+ *  - the thread has an lwp of its own in process 0, made when the thread
+ *    starts with hyp_schedule(); hyp_lwproc_newlwp(0); hyp_unschedule();
+ *  - it holds a virtual CPU for the duration of the call:
+ *    hyp_schedule(); biodone(...); hyp_unschedule().
+ * biodone may therefore enter the kernel and take kernel locks, but must
+ * not block for long: it holds up the completion of other requests.  The
+ * platform does not touch data after calling biodone.  Writes without
+ * BIO_SYNC may be cached.
  */
 void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off,
     rump_biodone_fn biodone, void *donearg);
@@ -151,7 +160,9 @@ int rumpuser_syncfd(int fd, int flags, uint64_t start, uint64_t len);
 
 int rumpuser_clock_gettime(int clk, int64_t *sec, long *nsec);
 /* RELWALL: sleeps at least sec+nsec.  ABSMONO: sleeps until the monotonic
- * clock reaches sec+nsec.  Releases the CPU while sleeping. */
+ * clock reaches sec+nsec.  Releases the CPU while sleeping.  nsec may be
+ * denormalised; sec+nsec saturates (a huge time is "for ever", a time far
+ * in the past none), it never wraps. */
 int rumpuser_clock_sleep(int clk, int64_t sec, long nsec);
 
 /*
@@ -250,7 +261,8 @@ void rumpuser_cv_destroy(struct rumpuser_cv *cv);
  * the mutex first. */
 void rumpuser_cv_wait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx);
 void rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx);
-/* Relative timeout; 0 when signalled, ETIMEDOUT (60) on timeout. */
+/* Relative timeout; 0 when signalled, ETIMEDOUT (60) on timeout.  As for
+ * rumpuser_clock_sleep, sec+nsec may be denormalised and saturates. */
 int rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx,
     int64_t sec, int64_t nsec);
 void rumpuser_cv_signal(struct rumpuser_cv *cv);

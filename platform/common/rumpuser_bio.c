@@ -4,9 +4,12 @@
  * rumpuser_bio() starts the transfer and returns.  Completions go to one
  * cooperative thread, "rumpuser_bio", which finishes each request
  * (continuing a short transfer, syncing a SYNC write) and then calls
- * biodone.  Never the idle loop: biodone schedules into the kernel and may
- * block, which only a thread can.  The thread has no lwp and holds no
- * rump CPU, as the interface promises biodone.
+ * biodone.  Never the idle loop: biodone runs in the kernel, and taking a
+ * rump CPU may block, which only a thread can.  As in NetBSD's
+ * librumpuser, the thread is a kernel context of its own: it gets an lwp
+ * of pid 0 when it starts and holds a rump CPU while it calls biodone,
+ * because a kernel's biodone (NetBSD's rumpblk calls biodone(9) directly)
+ * needs curlwp and a CPU.
  */
 #include <common/types.h>
 #include <common/string.h>
@@ -35,6 +38,7 @@ struct bioreq {
 /* Completed transfers, waiting for the completion thread. */
 static struct bioreq *bioq_head, **bioq_tail = &bioq_head;
 static struct thread *bio_thread;
+static bool bio_thread_bound;	/* it has its lwp (of pid 0) */
 
 static struct bioreq *
 bio_of(struct rumpuser__io *io)
@@ -111,12 +115,40 @@ bio_continue(struct bioreq *req)
 	return false;
 }
 
+/*
+ * Makes the completion thread a kernel context: an lwp of pid 0, created
+ * while scheduled as the kernel wants it.  Without a kernel (the platform
+ * used on its own, before rumpuser_init()) there is nothing to bind to;
+ * then the thread binds at its first completion after the kernel came.
+ */
+static bool
+bio_thread_bind(void)
+{
+	int error;
+
+	if (bio_thread_bound)
+		return true;
+	if (rumpuser__hyp.hyp_schedule == NULL ||
+	    rumpuser__hyp.hyp_lwproc_newlwp == NULL)
+		return false;
+	rumpuser__hyp.hyp_schedule();
+	error = rumpuser__hyp.hyp_lwproc_newlwp(0);
+	rumpuser__hyp.hyp_unschedule();
+	/* biodone has no way to run in the kernel without it. */
+	if (error != 0)
+		rumpuser__fatal("bio: no lwp in process 0 for the completion "
+		    "thread (error %d)", error);
+	bio_thread_bound = true;
+	return true;
+}
+
 static void *
 bio_completions(void *arg)
 {
 	struct bioreq *req;
 
 	(void)arg;
+	(void)bio_thread_bind();
 	for (;;) {
 		while ((req = bioq_head) == NULL)
 			rumpuser__sched_block(NULL, WAIT_BIO_IDLE, NULL,
@@ -126,7 +158,14 @@ bio_completions(void *arg)
 			bioq_tail = &bioq_head;
 		if (bio_continue(req))
 			continue;
-		req->b_biodone(req->b_donearg, req->b_done, req->b_error);
+		if (bio_thread_bind()) {
+			rumpuser__hyp.hyp_schedule();
+			req->b_biodone(req->b_donearg, req->b_done,
+			    req->b_error);
+			rumpuser__hyp.hyp_unschedule();
+		} else
+			req->b_biodone(req->b_donearg, req->b_done,
+			    req->b_error);
 		rumpuser__backend_free(req, sizeof(*req));
 	}
 	return NULL;

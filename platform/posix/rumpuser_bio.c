@@ -2,9 +2,11 @@
  * rumpuser_bio.c: asynchronous block I/O.
  *
  * rumpuser_bio() queues the request and returns; a small fixed pool of
- * host threads performs it and calls biodone.  The workers are plain host
- * threads without an lwp or a rump CPU: the kernel's biodone schedules
- * itself, as the interface says, so the workers never touch the scheduler.
+ * host threads performs it and calls biodone.  As in NetBSD's librumpuser,
+ * each worker is a kernel context of its own: it gets an lwp of pid 0 when
+ * it starts and holds a rump CPU while it calls biodone, because a kernel's
+ * biodone (NetBSD's rumpblk calls biodone(9) directly) needs curlwp and a
+ * CPU.  The I/O itself runs without a CPU.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -40,6 +42,50 @@ static pthread_cond_t bioq_cv = PTHREAD_COND_INITIALIZER;
 static struct bioreq *bioq_head, **bioq_tail = &bioq_head;
 static int bio_nworkers;	/* 0: pool not started (in this process) */
 static int bio_atfork_done;
+
+/* The worker has its lwp (of pid 0) bound. */
+static __thread int bio_worker_bound;
+
+/*
+ * Makes the calling worker a kernel context: an lwp of pid 0, created
+ * while scheduled as the kernel wants it.  Without a kernel (the platform
+ * used on its own, before rumpuser_init()) there is nothing to bind to;
+ * a worker started then binds at its first completion after the kernel
+ * has come.
+ */
+static int
+bio_worker_bind(void)
+{
+	int error;
+
+	if (bio_worker_bound)
+		return 1;
+	if (rumpuser__hyp.hyp_schedule == NULL ||
+	    rumpuser__hyp.hyp_lwproc_newlwp == NULL)
+		return 0;
+	rumpuser__hyp.hyp_schedule();
+	error = rumpuser__hyp.hyp_lwproc_newlwp(0);
+	rumpuser__hyp.hyp_unschedule();
+	/* biodone has no way to run in the kernel without it. */
+	if (error != 0)
+		rumpuser__fatal("bio: no lwp in process 0 for the worker",
+		    rumpuser__posixhost_errno_from_netbsd(error));
+	bio_worker_bound = 1;
+	return 1;
+}
+
+/* Called without a CPU; biodone runs holding one, when there is a kernel. */
+static void
+bio_complete(struct bioreq *req, size_t done, int error)
+{
+
+	if (bio_worker_bind()) {
+		rumpuser__hyp.hyp_schedule();
+		req->biodone(req->donearg, done, error);
+		rumpuser__hyp.hyp_unschedule();
+	} else
+		req->biodone(req->donearg, done, error);
+}
 
 static void
 bio_perform(struct bioreq *req)
@@ -85,8 +131,7 @@ bio_perform(struct bioreq *req)
 			error = errno;
 	}
  out:
-	req->biodone(req->donearg, done,
-	    rumpuser__posixhost_errno_to_netbsd(error));
+	bio_complete(req, done, rumpuser__posixhost_errno_to_netbsd(error));
 }
 
 static void *
@@ -95,6 +140,7 @@ bio_worker(void *arg)
 	struct bioreq *req;
 
 	(void)arg;
+	(void)bio_worker_bind();
 	for (;;) {
 		pthread_mutex_lock(&bioq_mtx);
 		while (bioq_head == NULL)

@@ -13,6 +13,8 @@
 
 #include "rumpuser_posix.h"
 
+#define NSEC_PER_SEC	1000000000LL
+
 int
 rumpuser_clock_gettime(int clk, int64_t *sec, long *nsec)
 {
@@ -36,29 +38,45 @@ rumpuser_clock_gettime(int clk, int64_t *sec, long *nsec)
 	return 0;
 }
 
+void
+rumpuser__timespec_norm(int64_t sec, int64_t nsec, int64_t *secp,
+    long *nsecp)
+{
+	int64_t carry, rest;
+
+	carry = nsec / NSEC_PER_SEC;
+	rest = nsec % NSEC_PER_SEC;
+	if (rest < 0) {
+		rest += NSEC_PER_SEC;
+		carry--;	/* cannot overflow: |carry| < 1e10 */
+	}
+	if (__builtin_add_overflow(sec, carry, secp))
+		*secp = carry < 0 ? INT64_MIN : INT64_MAX;
+	*nsecp = (long)rest;
+}
+
 int
 rumpuser_clock_sleep(int clk, int64_t sec, long nsec)
 {
 	struct timespec ts;
+	int64_t s;
+	long ns;
 	int nlocks, error;
 
 	if (clk != RUMPUSER_CLOCK_RELWALL && clk != RUMPUSER_CLOCK_ABSMONO)
 		return RUMPUSER__NB_EINVAL;
 	/* Callers compute deadlines by arithmetic: accept a denormalised
 	 * nsec rather than fail a sleep the kernel depends on. */
-	if (nsec < 0 || nsec >= 1000000000L) {
-		sec += nsec / 1000000000L;
-		nsec %= 1000000000L;
-		if (nsec < 0) {
-			nsec += 1000000000L;
-			sec--;
-		}
-	}
-	/* A relative sleep into the past is no sleep at all. */
-	if (clk == RUMPUSER_CLOCK_RELWALL && sec < 0)
+	rumpuser__timespec_norm(sec, nsec, &s, &ns);
+	/* A relative sleep into the past is no sleep at all, nor is one
+	 * until a time before the monotonic clock's start. */
+	if (s < 0)
 		return 0;
-	ts.tv_sec = (time_t)sec;
-	ts.tv_nsec = nsec;
+	/* The longest sleep the host can express: centuries at least. */
+	if (s > RUMPUSER__TIME_MAX)
+		s = RUMPUSER__TIME_MAX;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = ns;
 
 	rumpuser__unschedule(&nlocks, NULL);
 	if (clk == RUMPUSER_CLOCK_RELWALL) {

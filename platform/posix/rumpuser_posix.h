@@ -51,6 +51,20 @@ rumpuser__schedule(int nlocks, void *interlock)
 	rumpuser__schedule(rumpuser__nlocks, NULL);			\
 } while (0)
 
+/*
+ * sec + nsec as a normalised time (0 <= *nsecp < 1e9) in *secp, saturating
+ * at INT64_MIN/INT64_MAX seconds rather than overflowing: callers compute
+ * times by arithmetic, so nsec may be denormalised (negative, or a second
+ * or more) and either value may be huge.
+ */
+void rumpuser__timespec_norm(int64_t sec, int64_t nsec, int64_t *secp,
+    long *nsecp) RUMPUSER__HIDDEN;
+
+/* The largest time_t, to clamp seconds to before handing them to the
+ * host (a 32-bit time_t would truncate them). */
+#define RUMPUSER__TIME_MAX						\
+	(sizeof(time_t) >= sizeof(int64_t) ? INT64_MAX : (int64_t)INT32_MAX)
+
 /* Prints a diagnostic to stderr and aborts: for "void never fails". */
 void rumpuser__fatal(const char *what, int hosterror)
     RUMPUSER__HIDDEN __attribute__((__noreturn__));

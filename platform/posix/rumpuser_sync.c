@@ -431,26 +431,32 @@ rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx,
     int64_t sec, int64_t nsec)
 {
 	struct timespec deadline;
+	int64_t s, dsec;
+	long ns;
 	int nlocks, error;
 
-	/* Relative to absolute, saturating rather than wrapping. */
+	/* Relative to absolute, saturating rather than wrapping: the
+	 * kernel passes "forever" as huge values. */
 	NOFAIL(clock_gettime(CLOCK_MONOTONIC, &deadline) == 0 ? 0 : errno);
-	sec += nsec / 1000000000;
-	nsec %= 1000000000;
-	if (nsec < 0) {
-		nsec += 1000000000;
-		sec--;
-	}
-	deadline.tv_nsec += (long)nsec;
+	rumpuser__timespec_norm(sec, nsec, &s, &ns);
+	if (s > INT32_MAX)
+		s = INT32_MAX;		/* ~68 years: as good as forever */
+	if (s < -INT32_MAX)
+		s = -INT32_MAX;
+	dsec = (int64_t)deadline.tv_sec + s;
+	deadline.tv_nsec += ns;
 	if (deadline.tv_nsec >= 1000000000L) {
 		deadline.tv_nsec -= 1000000000L;
-		deadline.tv_sec++;
+		dsec++;
 	}
-	if (sec > INT32_MAX)
-		sec = INT32_MAX;	/* ~68 years: as good as forever */
-	if (sec < -INT32_MAX)
-		sec = -INT32_MAX;
-	deadline.tv_sec += (time_t)sec;
+	if (dsec > RUMPUSER__TIME_MAX)
+		dsec = RUMPUSER__TIME_MAX;
+	if (dsec < 0) {
+		/* Long past: the wait times out at once. */
+		dsec = 0;
+		deadline.tv_nsec = 0;
+	}
+	deadline.tv_sec = (time_t)dsec;
 
 	cv_prewait(cv, mtx, &nlocks);
 	error = pthread_cond_timedwait(&cv->pthcv, &mtx->pthmtx, &deadline);

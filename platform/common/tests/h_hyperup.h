@@ -18,6 +18,13 @@
  * for a CPU the thread does not hold, or giving back the wrong nlocks, is
  * counted in stub_violations.  A thread with no stub lwp or no CPU (the
  * kernel's "not scheduled" case) gets nlocks -1 and nothing is released.
+ *
+ * hyp_schedule from a thread with no lwp binds a temporary "implicit" stub
+ * lwp for as long as it holds the CPU, as the kernel does.  The newlwp
+ * upcall, called scheduled, binds a new stub lwp for the pid asked for
+ * (l_pid, l_newlwp) in place of the caller's and hands it the CPU; an
+ * implicit lwp it replaces is gone.  Both are how a platform thread makes
+ * itself a kernel context (rumpuser_bio's completions).
  */
 #ifndef H_HYPERUP_H
 #define H_HYPERUP_H
@@ -44,6 +51,9 @@ struct lwp {
 	int		l_id;		/* caller's choice, e.g. an index */
 	int		l_have_cpu;
 	int		l_unsched;	/* backend_unschedule calls with a CPU */
+	int		l_implicit;	/* bound by hyp_schedule, for the call */
+	int		l_newlwp;	/* made by the newlwp upcall ... */
+	pid_t		l_pid;		/* ... for this pid (else -1) */
 	char		l_name[32];
 	/* stub_thread_create() bookkeeping */
 	void		*(*l_fn)(void *);
@@ -64,6 +74,7 @@ static unsigned stub_unsched_nocpu;	/* with no CPU: nothing released */
 static unsigned stub_violations;
 static unsigned stub_threads_started;
 static unsigned stub_threads_done;
+static unsigned stub_newlwp_calls;
 
 #define STUB_INC(x)	__atomic_add_fetch(&(x), 1, __ATOMIC_SEQ_CST)
 #define STUB_GET(x)	__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
@@ -147,27 +158,6 @@ stub_backend_schedule(int nlocks, void *interlock)
 	stub_cpu_take();
 }
 
-static void
-stub_schedule(void)
-{
-
-	stub_cpu_take();
-}
-
-static void
-stub_unschedule(void)
-{
-
-	stub_cpu_release();
-}
-
-static const struct rumpuser_hyperup stub_hyp = {
-	.hyp_schedule = stub_schedule,
-	.hyp_unschedule = stub_unschedule,
-	.hyp_backend_unschedule = stub_backend_unschedule,
-	.hyp_backend_schedule = stub_backend_schedule,
-};
-
 /* A stub lwp for the calling thread or a new one (freed by the caller;
  * stub_thread_create()'s threads free their own). */
 static struct lwp *
@@ -181,9 +171,75 @@ stub_lwp_alloc(int id, const char *name)
 	}
 	l->l_magic = STUB_LWP_MAGIC;
 	l->l_id = id;
+	l->l_pid = -1;
 	snprintf(l->l_name, sizeof(l->l_name), "%s", name ? name : "");
 	return l;
 }
+
+#define STUB_ID_IMPLICIT	-2
+#define STUB_ID_NEWLWP		-3
+
+static void
+stub_schedule(void)
+{
+	struct lwp *l;
+
+	if (stub_curlwp() == NULL) {
+		l = stub_lwp_alloc(STUB_ID_IMPLICIT, "implicit");
+		l->l_implicit = 1;
+		rumpuser_curlwpop(RUMPUSER_LWP_CREATE, l);
+		rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
+	}
+	stub_cpu_take();
+}
+
+static void
+stub_unschedule(void)
+{
+	struct lwp *l = stub_curlwp();
+
+	stub_cpu_release();
+	if (l != NULL && l->l_implicit) {
+		rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
+		rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, l);
+		free(l);
+	}
+}
+
+static int
+stub_lwproc_newlwp(pid_t pid)
+{
+	struct lwp *old = stub_curlwp(), *l;
+
+	STUB_INC(stub_newlwp_calls);
+	/* The kernel wants it called scheduled. */
+	if (old == NULL || !old->l_have_cpu) {
+		STUB_INC(stub_violations);
+		return NB_EINVAL;
+	}
+	l = stub_lwp_alloc(STUB_ID_NEWLWP, "newlwp");
+	l->l_newlwp = 1;
+	l->l_pid = pid;
+	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, l);
+	/* The CPU goes with the thread to its new lwp. */
+	l->l_have_cpu = 1;
+	old->l_have_cpu = 0;
+	rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, old);
+	rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
+	if (old->l_implicit) {
+		rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, old);
+		free(old);
+	}
+	return 0;
+}
+
+static const struct rumpuser_hyperup stub_hyp = {
+	.hyp_schedule = stub_schedule,
+	.hyp_unschedule = stub_unschedule,
+	.hyp_backend_unschedule = stub_backend_unschedule,
+	.hyp_backend_schedule = stub_backend_schedule,
+	.hyp_lwproc_newlwp = stub_lwproc_newlwp,
+};
 
 static struct lwp stub_main_lwp;
 
@@ -205,6 +261,7 @@ stub_init(int ncpu)
 	rumpuser_cv_init(&stub_cpu_cv);
 	stub_main_lwp.l_magic = STUB_LWP_MAGIC;
 	stub_main_lwp.l_id = -1;
+	stub_main_lwp.l_pid = -1;
 	snprintf(stub_main_lwp.l_name, sizeof(stub_main_lwp.l_name), "main");
 	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, &stub_main_lwp);
 	rumpuser_curlwpop(RUMPUSER_LWP_SET, &stub_main_lwp);
@@ -264,6 +321,18 @@ stub_reset_counts(void)
 	STUB_SET(stub_unsched_calls, 0);
 	STUB_SET(stub_sched_calls, 0);
 	STUB_SET(stub_unsched_nocpu, 0);
+}
+
+/* CPUs held right now. */
+static __attribute__((__unused__)) int
+stub_cpus_held(void)
+{
+	int n;
+
+	rumpuser_mutex_enter_nowrap(stub_cpu_mtx);
+	n = stub_cpus_busy;
+	rumpuser_mutex_exit(stub_cpu_mtx);
+	return n;
 }
 
 /*

@@ -7,6 +7,10 @@
  * hypercall that blocks without releasing its CPU deadlocks a test that
  * needs that CPU elsewhere; one that releases a CPU it does not hold, or
  * gives back the wrong nlocks, is counted in stub_violations.
+ *
+ * The newlwp upcall is modelled too: it must be called holding a CPU, and
+ * binds to the calling thread a stub lwp that remembers the pid asked for
+ * (stub_newlwp_pid() tells whether an lwp is one of them).
  */
 #ifndef H_HYPERUP_H
 #define H_HYPERUP_H
@@ -100,11 +104,58 @@ stub_unschedule(void)
 	stub_cpu_release();
 }
 
+/* The lwps made by the newlwp upcall, in the order of the calls. */
+#define STUB_MAXNEWLWP	64
+struct stub_newlwp {
+	pid_t pid;
+	pthread_t thread;	/* the thread it was bound to */
+};
+static struct stub_newlwp stub_newlwps[STUB_MAXNEWLWP];
+static unsigned stub_newlwp_calls;
+
+static int
+stub_lwproc_newlwp(pid_t pid)
+{
+	unsigned i = STUB_INC(stub_newlwp_calls) - 1;
+
+	/* The kernel wants it called scheduled. */
+	if (!stub_have_cpu)
+		STUB_INC(stub_violations);
+	if (i >= STUB_MAXNEWLWP)
+		return 12;	/* ENOMEM */
+	stub_newlwps[i].pid = pid;
+	stub_newlwps[i].thread = pthread_self();
+	rumpuser_curlwpop(RUMPUSER_LWP_CREATE,
+	    (struct lwp *)(void *)&stub_newlwps[i]);
+	rumpuser_curlwpop(RUMPUSER_LWP_SET,
+	    (struct lwp *)(void *)&stub_newlwps[i]);
+	return 0;
+}
+
+/* The pid l was made for, if stub_lwproc_newlwp() made it; else -1. */
+static __attribute__((__unused__)) pid_t
+stub_newlwp_pid(const struct lwp *l)
+{
+	const struct stub_newlwp *nl = (const void *)l;
+	unsigned n = STUB_GET(stub_newlwp_calls);
+
+	if (n > STUB_MAXNEWLWP)
+		n = STUB_MAXNEWLWP;
+	if ((uintptr_t)nl < (uintptr_t)&stub_newlwps[0] ||
+	    (uintptr_t)nl >= (uintptr_t)&stub_newlwps[n])
+		return -1;
+	/* Bound to the thread that made it, and to no other. */
+	if (!pthread_equal(nl->thread, pthread_self()))
+		return -1;
+	return nl->pid;
+}
+
 static const struct rumpuser_hyperup stub_hyp = {
 	.hyp_schedule = stub_schedule,
 	.hyp_unschedule = stub_unschedule,
 	.hyp_backend_unschedule = stub_backend_unschedule,
 	.hyp_backend_schedule = stub_backend_schedule,
+	.hyp_lwproc_newlwp = stub_lwproc_newlwp,
 };
 
 /* Starts the platform with ncpu virtual CPUs; the caller holds one. */

@@ -199,14 +199,16 @@ struct biowait {
 	int nerr;
 	int lasterr;
 	size_t transferred;
+	/* Since the start, whatever bio_reset(): */
+	int ncalls;		/* biodone calls */
 	int oncaller;		/* completions run on the caller's thread */
 	int withlwp;		/* completions run with an lwp bound */
+	int pid0lwp;		/* ... one the newlwp upcall made for pid 0 */
 	int withcpu;		/* completions run holding the CPU */
 };
 
 static struct biowait bw = {
-	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0,
-	0, 0
+	.mtx = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
 };
 static pthread_t caller;
 
@@ -222,24 +224,58 @@ biodone(void *arg, size_t transferred, int error)
 		w->nerr++;
 		w->lasterr = error;
 	}
+	w->ncalls++;
 	if (pthread_equal(pthread_self(), caller))
 		w->oncaller++;
 	if (rumpuser_curlwp() != NULL)
 		w->withlwp++;
+	if (rumpuser_curlwp() != NULL &&
+	    stub_newlwp_pid(rumpuser_curlwp()) == 0)
+		w->pid0lwp++;
 	if (stub_have_cpu)
 		w->withcpu++;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mtx);
 }
 
+/* Waits for n completions, without the CPU (if it holds one): the
+ * platform's thread needs it to call biodone, as a kernel's biowait
+ * would give it up. */
 static void
 bio_wait(int n)
 {
+	int had_cpu = stub_have_cpu;
 
+	if (had_cpu)
+		stub_cpu_release();
 	pthread_mutex_lock(&bw.mtx);
 	while (bw.ndone < n)
 		pthread_cond_wait(&bw.cv, &bw.mtx);
 	pthread_mutex_unlock(&bw.mtx);
+	if (had_cpu)
+		stub_cpu_take();
+}
+
+static int
+bio_ndone(void)
+{
+	int n;
+
+	pthread_mutex_lock(&bw.mtx);
+	n = bw.ndone;
+	pthread_mutex_unlock(&bw.mtx);
+	return n;
+}
+
+static int
+cpus_busy(void)
+{
+	int n;
+
+	pthread_mutex_lock(&stub_cpu_mtx);
+	n = stub_cpus_busy;
+	pthread_mutex_unlock(&stub_cpu_mtx);
+	return n;
 }
 
 static void
@@ -314,10 +350,20 @@ ATF_TC_BODY(bio_readwrite, tc)
 	ATF_CHECK_EQ(NBIO * 512, bw.transferred);
 	ATF_CHECK(memcmp(wbuf, rbuf, sizeof(wbuf)) == 0);
 
-	/* Completions come from platform threads: no lwp, no CPU. */
+	/* Completions come from platform threads scheduled into the
+	 * kernel: each with an lwp of pid 0 made through the newlwp upcall,
+	 * and holding a CPU (the only one: the caller gave it up). */
+	ATF_CHECK_EQ(2 * 2 + 2 * NBIO, bw.ncalls);
 	ATF_CHECK_EQ(0, bw.oncaller);
-	ATF_CHECK_EQ(0, bw.withlwp);
-	ATF_CHECK_EQ(0, bw.withcpu);
+	ATF_CHECK_EQ(bw.ncalls, bw.withlwp);
+	ATF_CHECK_EQ(bw.ncalls, bw.pid0lwp);
+	ATF_CHECK_EQ(bw.ncalls, bw.withcpu);
+	/* One lwp per worker, not per request: far fewer than requests. */
+	ATF_CHECK(STUB_GET(stub_newlwp_calls) >= 1);
+	ATF_CHECK(STUB_GET(stub_newlwp_calls) <= 16);
+	/* Every CPU taken for a completion was given back. */
+	ATF_CHECK_EQ(1, cpus_busy());
+	ATF_CHECK(rumpuser_curlwp() == (struct lwp *)(void *)&lwp);
 	ATF_CHECK_EQ(0, rumpuser_close(fd));
 	free(w);
 	free(r);
@@ -356,6 +402,82 @@ ATF_TC_BODY(bio_errors, tc)
 	    biodone, &bw);
 	bio_wait(1);
 	ATF_CHECK_EQ(NB_EBADF, bw.lasterr);
+	ATF_CHECK_EQ(0, rumpuser_close(fd));
+}
+
+/*
+ * biodone runs in the kernel: while the only CPU is held elsewhere it
+ * waits for it, and it gets it once released.  Each worker's lwp is made
+ * when it starts, scheduled, and kept for all its completions.
+ */
+ATF_TC_WITHOUT_HEAD(bio_completion_context);
+ATF_TC_BODY(bio_completion_context, tc)
+{
+	static unsigned char buf[8][512];
+	unsigned nlwp;
+	int fd, i;
+
+	ATF_REQUIRE_EQ(0, stub_init(1));
+	caller = pthread_self();
+	fd = open_file("disk", RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE);
+	ATF_REQUIRE_EQ(0, ftruncate(fd, sizeof(buf)));
+	bio_reset();
+	rumpuser_bio(fd, RUMPUSER_BIO_READ, buf[0], 512, 0, biodone, &bw);
+	/* The worker cannot call biodone while this thread holds the CPU. */
+	usleep(200 * 1000);
+	ATF_CHECK_EQ(0, bio_ndone());
+	ATF_CHECK_EQ(1, cpus_busy());
+	bio_wait(1);
+	ATF_CHECK_EQ(0, bw.nerr);
+	ATF_CHECK_EQ(512, bw.transferred);
+
+	/* More requests: the workers' lwps are reused, not made anew.
+	 * (Without the CPU for a while, so that every worker has bound.) */
+	stub_cpu_release();
+	usleep(100 * 1000);
+	stub_cpu_take();
+	nlwp = STUB_GET(stub_newlwp_calls);
+	ATF_CHECK(nlwp >= 1);
+	bio_reset();
+	for (i = 0; i < 8; i++)
+		rumpuser_bio(fd, RUMPUSER_BIO_READ, buf[i], 512,
+		    (int64_t)i * 512, biodone, &bw);
+	bio_wait(8);
+	usleep(100 * 1000);	/* a duplicate completion would show now */
+	ATF_CHECK_EQ(8, bio_ndone());
+	ATF_CHECK_EQ(nlwp, STUB_GET(stub_newlwp_calls));
+	for (i = 0; i < (int)nlwp && i < STUB_MAXNEWLWP; i++)
+		ATF_CHECK_EQ(0, stub_newlwps[i].pid);
+	ATF_CHECK_EQ(9, bw.ncalls);
+	ATF_CHECK_EQ(9, bw.pid0lwp);
+	ATF_CHECK_EQ(9, bw.withcpu);
+	ATF_CHECK_EQ(0, bw.oncaller);
+	ATF_CHECK_EQ(1, cpus_busy());
+	ATF_CHECK_EQ(0, rumpuser_close(fd));
+	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
+}
+
+/* Without a kernel (no rumpuser_init()) there is nothing to schedule
+ * into: biodone is called all the same, on a platform thread. */
+ATF_TC_WITHOUT_HEAD(bio_without_kernel);
+ATF_TC_BODY(bio_without_kernel, tc)
+{
+	static unsigned char buf[512];
+	int fd;
+
+	caller = pthread_self();
+	fd = open_file("disk", RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE);
+	bio_reset();
+	rumpuser_bio(fd, RUMPUSER_BIO_WRITE | RUMPUSER_BIO_SYNC, buf, 512, 0,
+	    biodone, &bw);
+	bio_wait(1);
+	ATF_CHECK_EQ(0, bw.nerr);
+	ATF_CHECK_EQ(512, bw.transferred);
+	ATF_CHECK_EQ(1, bw.ncalls);
+	ATF_CHECK_EQ(0, bw.oncaller);
+	ATF_CHECK_EQ(0, bw.withlwp);
+	ATF_CHECK_EQ(0, bw.withcpu);
+	ATF_CHECK_EQ(0, STUB_GET(stub_newlwp_calls));
 	ATF_CHECK_EQ(0, rumpuser_close(fd));
 }
 
@@ -454,6 +576,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, getfileinfo_blockdev);
 	ATF_TP_ADD_TC(tp, bio_readwrite);
 	ATF_TP_ADD_TC(tp, bio_errors);
+	ATF_TP_ADD_TC(tp, bio_completion_context);
+	ATF_TP_ADD_TC(tp, bio_without_kernel);
 	ATF_TP_ADD_TC(tp, iov_readwrite);
 	ATF_TP_ADD_TC(tp, syncfd);
 	return atf_no_error();

@@ -13,6 +13,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -198,6 +199,87 @@ ATF_TC_BODY(clock_sleep, tc)
 	ATF_CHECK_EQ(0, rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, -1, 0));
 	ATF_CHECK(mono() - t0 < 0.05);
 	ATF_CHECK_EQ(NB_EINVAL, rumpuser_clock_sleep(7, 0, 0));
+	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
+}
+
+/*
+ * rumpuser_clock_sleep(clk, sec, nsec) in a child process (a sleep that
+ * may last for ever cannot be cut short in a thread: it resumes after
+ * signals).  Returns what the call returned, or -1 when the child still
+ * slept after wait_ms (it is then killed).
+ */
+static int
+sleep_in_child(int clk, int64_t sec, long nsec, int wait_ms)
+{
+	double t0;
+	pid_t pid, w;
+	int status;
+
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(rumpuser_clock_sleep(clk, sec, nsec));
+	t0 = mono();
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		ATF_REQUIRE(w != -1);
+		if (w == pid)
+			break;
+		if (mono() - t0 >= wait_ms / 1000.0) {
+			ATF_REQUIRE_EQ(0, kill(pid, SIGKILL));
+			ATF_REQUIRE_EQ(pid, waitpid(pid, &status, 0));
+			return -1;
+		}
+		usleep(5 * 1000);
+	}
+	ATF_REQUIRE(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Sleeps at the ends of the range ("forever" computed by arithmetic):
+ * sec + nsec must saturate, not overflow into the opposite sign.
+ */
+ATF_TC_WITHOUT_HEAD(clock_sleep_huge);
+ATF_TC_BODY(clock_sleep_huge, tc)
+{
+	static const struct {
+		int clk;
+		int64_t sec;
+		long nsec;
+	} forever[] = {
+		{ RUMPUSER_CLOCK_RELWALL, INT64_MAX, LONG_MAX },
+		{ RUMPUSER_CLOCK_RELWALL, INT64_MAX - 1, 2000000000L },
+		{ RUMPUSER_CLOCK_RELWALL, INT64_MAX, 0 },
+		{ RUMPUSER_CLOCK_RELWALL, 1, LONG_MAX },
+		{ RUMPUSER_CLOCK_ABSMONO, INT64_MAX, LONG_MAX },
+		{ RUMPUSER_CLOCK_ABSMONO, INT64_MAX, 999999999L },
+	}, past[] = {
+		{ RUMPUSER_CLOCK_RELWALL, INT64_MIN, LONG_MIN },
+		{ RUMPUSER_CLOCK_RELWALL, INT64_MIN, -1 },
+		{ RUMPUSER_CLOCK_RELWALL, 0, LONG_MIN },
+		{ RUMPUSER_CLOCK_ABSMONO, INT64_MIN, LONG_MIN },
+		{ RUMPUSER_CLOCK_ABSMONO, INT64_MIN, -1 },
+		{ RUMPUSER_CLOCK_ABSMONO, -1, 0 },
+	};
+	size_t i;
+	int rv;
+
+	ATF_REQUIRE_EQ(0, stub_init(1));
+	for (i = 0; i < sizeof(forever) / sizeof(forever[0]); i++) {
+		rv = sleep_in_child(forever[i].clk, forever[i].sec,
+		    forever[i].nsec, 200);
+		ATF_CHECK_EQ_MSG(-1, rv, "clock %d (%jd, %ld): returned %d "
+		    "at once", forever[i].clk, (intmax_t)forever[i].sec,
+		    forever[i].nsec, rv);
+	}
+	for (i = 0; i < sizeof(past) / sizeof(past[0]); i++) {
+		rv = sleep_in_child(past[i].clk, past[i].sec, past[i].nsec,
+		    2000);
+		ATF_CHECK_EQ_MSG(0, rv, "clock %d (%jd, %ld): %s %d",
+		    past[i].clk, (intmax_t)past[i].sec, past[i].nsec,
+		    rv == -1 ? "still asleep," : "returned", rv);
+	}
 	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
 }
 
@@ -498,6 +580,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, getrandom);
 	ATF_TP_ADD_TC(tp, clocks);
 	ATF_TP_ADD_TC(tp, clock_sleep);
+	ATF_TP_ADD_TC(tp, clock_sleep_huge);
 	ATF_TP_ADD_TC(tp, threads);
 	ATF_TP_ADD_TC(tp, memory);
 	ATF_TP_ADD_TC(tp, errno_translation);

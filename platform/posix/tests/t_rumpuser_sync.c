@@ -661,6 +661,80 @@ ATF_TC_BODY(cv_timedwait_signalled, tc)
 	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
 }
 
+/*
+ * Timeouts at the ends of the range ("forever" computed by arithmetic):
+ * sec + nsec must saturate, not overflow into the opposite sign.  A huge
+ * wait still waits and is woken by the signal 50 ms later; a hugely
+ * negative one times out at once, before that signal.
+ */
+static int
+timedwait_once(int64_t sec, int64_t nsec, double *elapsed)
+{
+	pthread_t pt;
+	double t0;
+	int rv = 0;
+
+	g_flag = 0;
+	pt = spawn(delayed_signal, NULL);
+	t0 = now();
+	rumpuser_mutex_enter(g_mtx);
+	while (!g_flag && rv == 0)
+		rv = rumpuser_cv_timedwait(g_cv, g_mtx, sec, nsec);
+	rumpuser_mutex_exit(g_mtx);
+	*elapsed = now() - t0;
+	/* The signaller needs the CPU to finish. */
+	stub_cpu_release();
+	ATF_REQUIRE_EQ(0, pthread_join(pt, NULL));
+	stub_cpu_take();
+	return rv;
+}
+
+ATF_TC_WITHOUT_HEAD(cv_timedwait_huge);
+ATF_TC_BODY(cv_timedwait_huge, tc)
+{
+	static const struct {
+		int64_t sec, nsec;
+	} forever[] = {
+		{ INT64_MAX, INT64_MAX },
+		{ INT64_MAX, 999999999 },
+		{ INT64_MAX - 1, 2000000000 },
+		{ 0, INT64_MAX },
+		{ INT32_MAX, INT64_MAX },
+	}, past[] = {
+		{ INT64_MIN, INT64_MIN },
+		{ INT64_MIN, -1 },
+		{ INT64_MIN + 1, -2000000000 },
+		{ 0, INT64_MIN },
+		{ -1, 0 },
+	};
+	double dt;
+	size_t i;
+	int rv;
+
+	ATF_REQUIRE_EQ(0, stub_init(1));
+	rumpuser_mutex_init(&g_mtx, RUMPUSER_MTX_KMUTEX);
+	rumpuser_cv_init(&g_cv);
+	for (i = 0; i < sizeof(forever) / sizeof(forever[0]); i++) {
+		rv = timedwait_once(forever[i].sec, forever[i].nsec, &dt);
+		ATF_CHECK_EQ_MSG(0, rv, "(%jd, %jd): %d after %f s",
+		    (intmax_t)forever[i].sec, (intmax_t)forever[i].nsec, rv,
+		    dt);
+		ATF_CHECK_MSG(dt >= 0.04 && dt < 5, "(%jd, %jd): woke after "
+		    "%f s", (intmax_t)forever[i].sec,
+		    (intmax_t)forever[i].nsec, dt);
+	}
+	for (i = 0; i < sizeof(past) / sizeof(past[0]); i++) {
+		rv = timedwait_once(past[i].sec, past[i].nsec, &dt);
+		ATF_CHECK_EQ_MSG(NB_ETIMEDOUT, rv, "(%jd, %jd): %d after %f s",
+		    (intmax_t)past[i].sec, (intmax_t)past[i].nsec, rv, dt);
+		ATF_CHECK_MSG(dt < 0.04, "(%jd, %jd): woke after %f s",
+		    (intmax_t)past[i].sec, (intmax_t)past[i].nsec, dt);
+	}
+	ATF_CHECK_EQ(0, has_waiters());
+	ATF_CHECK_EQ(STUB_GET(stub_unsched_calls), STUB_GET(stub_sched_calls));
+	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
+}
+
 static void *
 signal_without_cpu(void *arg)
 {
@@ -711,6 +785,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cv_broadcast);
 	ATF_TP_ADD_TC(tp, cv_timedwait_timeout);
 	ATF_TP_ADD_TC(tp, cv_timedwait_signalled);
+	ATF_TP_ADD_TC(tp, cv_timedwait_huge);
 	ATF_TP_ADD_TC(tp, cv_wait_nowrap);
 	return atf_no_error();
 }
