@@ -1,0 +1,56 @@
+#! /usr/bin/env atf-sh
+#
+# t_compilers: every layer builds with both compilers the project supports,
+# gcc and clang, without a warning (WERROR=1), out of tree, and the demo
+# each one links runs on every platform.  The test suite itself is built by
+# one compiler; this is what keeps the other one honest.
+
+# build_with CC: the whole tree, warnings as errors, into ./out-CC.
+build_with()
+{
+	cc=$1
+	topdir=$(atf_config_get topdir)
+	# Run make as a user would, not as a child of `make check`.
+	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
+	make=$(atf_config_get make make)
+	if ! $make -C "$topdir" -j2 O="$(pwd)/out-$cc" CC="$cc" WERROR=1 \
+	    KERNEL_TEST_PLATFORMS="posix fiber" all >log 2>&1; then
+		cat log
+		atf_fail "the build with CC=$cc failed"
+	fi
+	for demo in out-"$cc"/prefix/bin/strata-demo*; do
+		atf_check -o match:"all steps worked" -e ignore "$demo"
+	done
+	[ -x "out-$cc/prefix/bin/strata-demo-fiber" ] ||
+	    atf_fail "no fiber demo built with CC=$cc"
+}
+
+atf_test_case gcc
+gcc_head()
+{
+	atf_set "descr" "kernel, posix and fiber platforms and apps build with gcc, warning-free, and the demos run"
+	atf_set "require.progs" "make gcc"
+	atf_set "timeout" "600"
+}
+gcc_body()
+{
+	build_with gcc
+}
+
+atf_test_case clang
+clang_head()
+{
+	atf_set "descr" "kernel, posix and fiber platforms and apps build with clang, warning-free, and the demos run"
+	atf_set "require.progs" "make clang"
+	atf_set "timeout" "600"
+}
+clang_body()
+{
+	build_with clang
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case gcc
+	atf_add_test_case clang
+}
