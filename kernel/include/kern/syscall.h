@@ -12,6 +12,14 @@
 #ifndef KERN_SYSCALL_H
 #define KERN_SYSCALL_H
 
+/* The numbers below and the layouts in vfs/abi.h are x86_64's.  Other
+ * targets (aarch64 and riscv64 use the generic numbering, other O_* values
+ * and another struct stat) need their own tables first: building for one
+ * silently with these would hand programs a foreign ABI. */
+#if !defined(__x86_64__)
+#error "the strata kernel implements the Linux x86_64 system call ABI only; no tables for this target yet"
+#endif
+
 #include <kern/types.h>
 #include <kern/component.h>
 
