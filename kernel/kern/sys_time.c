@@ -23,7 +23,7 @@
 
 #define NSEC_PER_SEC	1000000000LL
 
-/* The Linux x86_64 layouts. */
+/* The Linux layouts of 64-bit targets (x86_64 and the generic ABI alike). */
 struct timeval {
 	int64_t	tv_sec;
 	int64_t	tv_usec;

@@ -10,6 +10,7 @@
 #include <kern/component.h>
 #include <kern/syscall.h>
 #include <rump/rump_syscalls.h>
+#include <machine/abi.h>	/* UTS_MACHINE */
 
 #include "kern_private.h"
 
@@ -32,15 +33,7 @@ struct utsname {
 #define UTS_VERSION	"#1 strata rump kernel"
 #define UTS_DOMAINNAME	"(none)"
 
-#if defined(__x86_64__)
-#define UTS_MACHINE	"x86_64"
-#elif defined(__aarch64__)
-#define UTS_MACHINE	"aarch64"
-#elif defined(__riscv) && __riscv_xlen == 64
-#define UTS_MACHINE	"riscv64"
-#else
-#error "uname: unknown target machine"
-#endif
+/* UTS_MACHINE, the target's name, comes from <machine/abi.h>. */
 
 /* The host name, one per kernel, always NUL terminated; protected by
  * uts_lock. */

@@ -93,7 +93,7 @@ dochmodat(int dirfd, const char *upath, mode_t mode, int flags)
 	return error;
 }
 
-SYSCALL(SYS_chmod, chmod)
+SYSCALL_LEGACY(SYS_chmod, chmod)
 {
 
 	(void)retval;
@@ -163,7 +163,7 @@ dochownat(int dirfd, const char *upath, uid_t uid, gid_t gid, int flags)
 	return error;
 }
 
-SYSCALL(SYS_chown, chown)
+SYSCALL_LEGACY(SYS_chown, chown)
 {
 
 	(void)retval;
@@ -171,7 +171,7 @@ SYSCALL(SYS_chown, chown)
 	    (gid_t)args[2], 0);
 }
 
-SYSCALL(SYS_lchown, lchown)
+SYSCALL_LEGACY(SYS_lchown, lchown)
 {
 
 	(void)retval;
@@ -354,12 +354,14 @@ SYSCALL(SYS_umask, umask)
 	return 0;
 }
 
-/* Typed entry points. */
+/* Typed entry points.  Those with a legacy call go through the *at call,
+ * which every target's ABI has (see sys_open.c). */
 int
 rump_sys_chmod(const char *path, uint32_t mode)
 {
 
-	return (int)syscall_typed(SYS_chmod, (long)path, mode, 0, 0, 0, 0);
+	return (int)syscall_typed(SYS_fchmodat, AT_FDCWD, (long)path, mode, 0,
+	    0, 0);
 }
 
 int
@@ -381,14 +383,16 @@ int
 rump_sys_chown(const char *path, uint32_t uid, uint32_t gid)
 {
 
-	return (int)syscall_typed(SYS_chown, (long)path, uid, gid, 0, 0, 0);
+	return (int)syscall_typed(SYS_fchownat, AT_FDCWD, (long)path, uid, gid,
+	    0, 0);
 }
 
 int
 rump_sys_lchown(const char *path, uint32_t uid, uint32_t gid)
 {
 
-	return (int)syscall_typed(SYS_lchown, (long)path, uid, gid, 0, 0, 0);
+	return (int)syscall_typed(SYS_fchownat, AT_FDCWD, (long)path, uid, gid,
+	    AT_SYMLINK_NOFOLLOW, 0);
 }
 
 int

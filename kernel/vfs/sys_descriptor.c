@@ -43,7 +43,7 @@ SYSCALL(SYS_dup, dup)
 	return dodup((int)args[0], 0, false, retval);
 }
 
-SYSCALL(SYS_dup2, dup2)
+SYSCALL_LEGACY(SYS_dup2, dup2)
 {
 	int oldfd = (int)args[0], newfd = (int)args[1];
 	struct file *fp;
@@ -184,7 +184,7 @@ dopipe(int *ufds, int flags)
 	return error;
 }
 
-SYSCALL(SYS_pipe, pipe)
+SYSCALL_LEGACY(SYS_pipe, pipe)
 {
 
 	*retval = 0;
@@ -213,11 +213,19 @@ rump_sys_dup(int fd)
 	return (int)syscall_typed(SYS_dup, fd, 0, 0, 0, 0, 0);
 }
 
+/* dup2 exists on x86_64 only; the generic ABI has dup3, which refuses
+ * oldfd == newfd.  So, as the C library does there: for equal
+ * descriptors only check that oldfd is open (EBADF), else dup3. */
 int
 rump_sys_dup2(int oldfd, int newfd)
 {
 
-	return (int)syscall_typed(SYS_dup2, oldfd, newfd, 0, 0, 0, 0);
+	if (oldfd == newfd) {
+		if (syscall_typed(SYS_fcntl, oldfd, F_GETFD, 0, 0, 0, 0) == -1)
+			return -1;
+		return newfd;
+	}
+	return (int)syscall_typed(SYS_dup3, oldfd, newfd, 0, 0, 0, 0);
 }
 
 int

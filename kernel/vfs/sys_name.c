@@ -103,7 +103,7 @@ domkdirat(int dirfd, const char *upath, mode_t mode)
 	return error;
 }
 
-SYSCALL(SYS_mkdir, mkdir)
+SYSCALL_LEGACY(SYS_mkdir, mkdir)
 {
 
 	(void)retval;
@@ -222,14 +222,14 @@ dounlinkat(int dirfd, const char *upath)
 	return error;
 }
 
-SYSCALL(SYS_rmdir, rmdir)
+SYSCALL_LEGACY(SYS_rmdir, rmdir)
 {
 
 	(void)retval;
 	return dormdirat(AT_FDCWD, (const char *)args[0]);
 }
 
-SYSCALL(SYS_unlink, unlink)
+SYSCALL_LEGACY(SYS_unlink, unlink)
 {
 
 	(void)retval;
@@ -484,7 +484,7 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 	return error;
 }
 
-SYSCALL(SYS_rename, rename)
+SYSCALL_LEGACY(SYS_rename, rename)
 {
 
 	(void)retval;
@@ -554,7 +554,7 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 	return error;
 }
 
-SYSCALL(SYS_link, link)
+SYSCALL_LEGACY(SYS_link, link)
 {
 
 	(void)retval;
@@ -607,7 +607,7 @@ dosymlinkat(const char *utarget, int dirfd, const char *upath)
 	return error;
 }
 
-SYSCALL(SYS_symlink, symlink)
+SYSCALL_LEGACY(SYS_symlink, symlink)
 {
 
 	(void)retval;
@@ -667,7 +667,7 @@ doreadlinkat(int dirfd, const char *upath, char *ubuf, long len,
 	return error;
 }
 
-SYSCALL(SYS_readlink, readlink)
+SYSCALL_LEGACY(SYS_readlink, readlink)
 {
 
 	return doreadlinkat(AT_FDCWD, (const char *)args[0], (char *)args[1],
@@ -681,12 +681,15 @@ SYSCALL(SYS_readlinkat, readlinkat)
 	    (char *)args[2], args[3], retval);
 }
 
-/* Typed entry points. */
+/* Typed entry points.  Those with a legacy call go through the *at call,
+ * which every target's ABI has (see sys_open.c); rename uses renameat2,
+ * since riscv64's ABI has no renameat. */
 int
 rump_sys_mkdir(const char *path, uint32_t mode)
 {
 
-	return (int)syscall_typed(SYS_mkdir, (long)path, mode, 0, 0, 0, 0);
+	return (int)syscall_typed(SYS_mkdirat, AT_FDCWD, (long)path, mode, 0,
+	    0, 0);
 }
 
 int
@@ -701,14 +704,16 @@ int
 rump_sys_rmdir(const char *path)
 {
 
-	return (int)syscall_typed(SYS_rmdir, (long)path, 0, 0, 0, 0, 0);
+	return (int)syscall_typed(SYS_unlinkat, AT_FDCWD, (long)path,
+	    AT_REMOVEDIR, 0, 0, 0);
 }
 
 int
 rump_sys_unlink(const char *path)
 {
 
-	return (int)syscall_typed(SYS_unlink, (long)path, 0, 0, 0, 0, 0);
+	return (int)syscall_typed(SYS_unlinkat, AT_FDCWD, (long)path, 0, 0, 0,
+	    0);
 }
 
 int
@@ -723,8 +728,8 @@ int
 rump_sys_rename(const char *from, const char *to)
 {
 
-	return (int)syscall_typed(SYS_rename, (long)from, (long)to, 0, 0, 0,
-	    0);
+	return (int)syscall_typed(SYS_renameat2, AT_FDCWD, (long)from,
+	    AT_FDCWD, (long)to, 0, 0);
 }
 
 int
@@ -748,8 +753,8 @@ int
 rump_sys_link(const char *target, const char *path)
 {
 
-	return (int)syscall_typed(SYS_link, (long)target, (long)path, 0, 0, 0,
-	    0);
+	return (int)syscall_typed(SYS_linkat, AT_FDCWD, (long)target,
+	    AT_FDCWD, (long)path, 0, 0);
 }
 
 int
@@ -765,8 +770,8 @@ int
 rump_sys_symlink(const char *target, const char *path)
 {
 
-	return (int)syscall_typed(SYS_symlink, (long)target, (long)path, 0, 0,
-	    0, 0);
+	return (int)syscall_typed(SYS_symlinkat, (long)target, AT_FDCWD,
+	    (long)path, 0, 0, 0);
 }
 
 int
@@ -781,8 +786,8 @@ ssize_t
 rump_sys_readlink(const char *path, char *buf, size_t len)
 {
 
-	return syscall_typed(SYS_readlink, (long)path, (long)buf, (long)len,
-	    0, 0, 0);
+	return syscall_typed(SYS_readlinkat, AT_FDCWD, (long)path, (long)buf,
+	    (long)len, 0, 0);
 }
 
 ssize_t

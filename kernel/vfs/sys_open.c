@@ -232,7 +232,7 @@ doopen(int dirfd, const char *upath, int flags, mode_t mode, long *retval)
 	return 0;
 }
 
-SYSCALL(SYS_open, open)
+SYSCALL_LEGACY(SYS_open, open)
 {
 
 	return doopen(AT_FDCWD, (const char *)args[0], (int)args[1],
@@ -246,14 +246,17 @@ SYSCALL(SYS_openat, openat)
 	    (mode_t)args[3], retval);
 }
 
-SYSCALL(SYS_creat, creat)
+SYSCALL_LEGACY(SYS_creat, creat)
 {
 
 	return doopen(AT_FDCWD, (const char *)args[0],
 	    O_CREAT | O_WRONLY | O_TRUNC, (mode_t)args[1], retval);
 }
 
-/* Typed entry points: the mode is there only with O_CREAT. */
+/* Typed entry points: the mode is there only with O_CREAT.  Like every
+ * typed call with a legacy form (open, stat, mkdir, ...), rump_sys_open
+ * goes through the *at call: that exists on every target's ABI, and the
+ * legacy handlers do nothing but call the same code with AT_FDCWD. */
 int
 rump_sys_open(const char *path, int flags, ...)
 {
@@ -265,7 +268,8 @@ rump_sys_open(const char *path, int flags, ...)
 		mode = va_arg(ap, unsigned int);
 		va_end(ap);
 	}
-	return (int)syscall_typed(SYS_open, (long)path, flags, mode, 0, 0, 0);
+	return (int)syscall_typed(SYS_openat, AT_FDCWD, (long)path, flags,
+	    mode, 0, 0);
 }
 
 int

@@ -42,7 +42,7 @@ dostatat(int dirfd, const char *upath, struct stat *ust, int flags)
 	return error;
 }
 
-SYSCALL(SYS_stat, stat)
+SYSCALL_LEGACY(SYS_stat, stat)
 {
 
 	(void)retval;
@@ -50,7 +50,7 @@ SYSCALL(SYS_stat, stat)
 	    (struct stat *)args[1], 0);
 }
 
-SYSCALL(SYS_lstat, lstat)
+SYSCALL_LEGACY(SYS_lstat, lstat)
 {
 
 	(void)retval;
@@ -190,7 +190,7 @@ doaccess(int dirfd, const char *upath, int mode, int flags)
 	return error;
 }
 
-SYSCALL(SYS_access, access)
+SYSCALL_LEGACY(SYS_access, access)
 {
 
 	(void)retval;
@@ -213,19 +213,22 @@ SYSCALL(SYS_faccessat2, faccessat2)
 	    (int)args[3]);
 }
 
-/* Typed entry points. */
+/* Typed entry points.  Those with a legacy call go through the *at call,
+ * which every target's ABI has (see sys_open.c). */
 int
 rump_sys_stat(const char *path, struct stat *st)
 {
 
-	return (int)syscall_typed(SYS_stat, (long)path, (long)st, 0, 0, 0, 0);
+	return (int)syscall_typed(SYS_newfstatat, AT_FDCWD, (long)path,
+	    (long)st, 0, 0, 0);
 }
 
 int
 rump_sys_lstat(const char *path, struct stat *st)
 {
 
-	return (int)syscall_typed(SYS_lstat, (long)path, (long)st, 0, 0, 0, 0);
+	return (int)syscall_typed(SYS_newfstatat, AT_FDCWD, (long)path,
+	    (long)st, AT_SYMLINK_NOFOLLOW, 0, 0);
 }
 
 int
@@ -262,7 +265,8 @@ int
 rump_sys_access(const char *path, int mode)
 {
 
-	return (int)syscall_typed(SYS_access, (long)path, mode, 0, 0, 0, 0);
+	return (int)syscall_typed(SYS_faccessat, AT_FDCWD, (long)path, mode,
+	    0, 0, 0);
 }
 
 int

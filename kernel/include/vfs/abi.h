@@ -1,8 +1,13 @@
 /*
- * abi.h: the Linux x86_64 user ABI of the file system calls: structure
- * layouts and flag values exactly as the Linux UAPI defines them, so that
- * a client compiled against the host's <sys/stat.h>, <fcntl.h> etc. on an
- * x86_64 Linux host talks to the kernel without translation.
+ * abi.h: the Linux user ABI of the file system calls on the target:
+ * structure layouts and flag values exactly as the Linux UAPI defines
+ * them, so that a client compiled against the host's <sys/stat.h>,
+ * <fcntl.h> etc. on a Linux host of the same architecture talks to the
+ * kernel without translation.
+ *
+ * What all architectures share is here; what differs (struct stat, some
+ * O_* values) comes from <machine/abi.h>, one per architecture under
+ * kernel/arch/<arch>/include/ (chosen by kernel/Makefile).
  *
  * Kernel-private (never installed).  The structure tags are those the
  * public rump_syscalls.h forward-declares (struct stat, statfs, iovec).
@@ -11,28 +16,11 @@
 #define VFS_ABI_H
 
 #include <kern/types.h>
+/* struct stat, O_DIRECT, O_LARGEFILE, O_DIRECTORY, O_NOFOLLOW. */
+#include <machine/abi.h>
 
-/* struct stat, x86_64 layout (144 bytes). */
-struct stat {
-	uint64_t	st_dev;
-	uint64_t	st_ino;
-	uint64_t	st_nlink;
-	uint32_t	st_mode;
-	uint32_t	st_uid;
-	uint32_t	st_gid;
-	uint32_t	st_pad0;
-	uint64_t	st_rdev;
-	int64_t		st_size;
-	int64_t		st_blksize;
-	int64_t		st_blocks;	/* 512-byte blocks */
-	struct timespec	st_atim;
-	struct timespec	st_mtim;
-	struct timespec	st_ctim;
-	int64_t		st_reserved[3];
-};
-_Static_assert(sizeof(struct stat) == 144, "struct stat layout");
-
-/* struct statfs, 64-bit asm-generic layout (120 bytes). */
+/* struct statfs, 64-bit asm-generic layout (120 bytes), which x86_64 and
+ * the generic ABI share. */
 struct statfs {
 	long		f_type;
 	long		f_bsize;
@@ -75,7 +63,8 @@ struct iovec {
 };
 #define UIO_MAXIOV	1024
 
-/* open(2) flags (octal, as in asm-generic/fcntl.h). */
+/* open(2) flags (octal, as in asm-generic/fcntl.h); the four that
+ * differ between architectures are in <machine/abi.h>. */
 #define O_ACCMODE	00000003
 #define O_RDONLY	00000000
 #define O_WRONLY	00000001
@@ -88,15 +77,11 @@ struct iovec {
 #define O_NONBLOCK	00004000
 #define O_DSYNC		00010000
 #define O_ASYNC		00020000
-#define O_DIRECT	00040000
-#define O_LARGEFILE	00100000
-#define O_DIRECTORY	00200000
-#define O_NOFOLLOW	00400000
 #define O_NOATIME	01000000
 #define O_CLOEXEC	02000000
 #define O_SYNC		04010000
 #define O_PATH		010000000
-#define O_TMPFILE	020200000	/* not supported: EOPNOTSUPP */
+#define O_TMPFILE	(020000000 | O_DIRECTORY) /* not supported: EOPNOTSUPP */
 
 /* *at() flags. AT_EACCESS (faccessat) shares its value with AT_REMOVEDIR. */
 #define AT_FDCWD		(-100)

@@ -1,0 +1,45 @@
+/*
+ * machine/abi.h (aarch64): the parts of the Linux user ABI that differ
+ * between architectures, besides the system call numbers; see
+ * kernel/arch/x86_64's for the scheme.
+ */
+#ifndef MACHINE_ABI_H
+#define MACHINE_ABI_H
+
+#include <kern/types.h>
+
+/* uname(2) machine. */
+#define UTS_MACHINE	"aarch64"
+
+/* struct stat, the 64-bit generic layout (asm-generic/stat.h, 128 bytes):
+ * 32-bit st_mode before a 32-bit st_nlink, 32-bit st_blksize.  The
+ * times are a long and an unsigned long each, i.e. a struct timespec. */
+struct stat {
+	uint64_t	st_dev;
+	uint64_t	st_ino;
+	uint32_t	st_mode;
+	uint32_t	st_nlink;
+	uint32_t	st_uid;
+	uint32_t	st_gid;
+	uint64_t	st_rdev;
+	uint64_t	st_pad1;
+	int64_t		st_size;
+	int32_t		st_blksize;
+	int32_t		st_pad2;
+	int64_t		st_blocks;	/* 512-byte blocks */
+	struct timespec	st_atim;
+	struct timespec	st_mtim;
+	struct timespec	st_ctim;
+	uint32_t	st_unused4;
+	uint32_t	st_unused5;
+};
+_Static_assert(sizeof(struct stat) == 128, "struct stat layout");
+
+/* open(2) flags arm64 defines itself (arch/arm64/include/uapi/asm/fcntl.h)
+ * instead of taking asm-generic/fcntl.h's. */
+#define O_DIRECTORY	0040000
+#define O_NOFOLLOW	0100000
+#define O_DIRECT	0200000
+#define O_LARGEFILE	0400000
+
+#endif /* MACHINE_ABI_H */
