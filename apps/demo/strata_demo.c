@@ -44,6 +44,15 @@ step(int ok, const char *fmt, ...)
 	printf("\n");
 }
 
+/* A heading, left out in quiet mode. */
+static void
+say(const char *heading)
+{
+
+	if (verbose)
+		fputs(heading, stdout);
+}
+
 static void
 usage(FILE *f)
 {
@@ -161,7 +170,7 @@ main(int argc, char **argv)
 	    rump_sys_getpid(), rump_sys_getppid());
 	parent = rump_sys_getpid();
 
-	printf("process A builds a tree:\n");
+	say("process A builds a tree:\n");
 	step(rump_sys_mkdir("/demo", 0755) == 0, "mkdir /demo");
 	step(rump_sys_mkdir("/demo/docs", 0750) == 0, "mkdir /demo/docs");
 	step(write_file("/demo/docs/hello.txt", "hello from a rump kernel\n")
@@ -186,7 +195,7 @@ main(int argc, char **argv)
 	child = rump_sys_getpid();
 	step(error == 0 && rump_sys_getppid() == parent,
 	    "rfork: process B has pid %d, parent %d", child, parent);
-	printf("process B uses what A built:\n");
+	say("process B uses what A built:\n");
 	memset(buf, 0, sizeof(buf));
 	ok = rump_sys_read(fd, buf, 5) == 5 && memcmp(buf, "hello", 5) == 0;
 	step(ok, "read 5 bytes from the inherited fd %d: \"%.5s\"", fd, buf);
@@ -203,7 +212,7 @@ main(int argc, char **argv)
 	step(rump_sys_mkdir("/demo/docs/private", 0700) == -1 &&
 	    errno == EACCES, "mkdir in a 0750 root directory as uid 1000: "
 	    "EACCES, as expected");
-	printf("        listing of /demo as seen by B:\n");
+	say("        listing of /demo as seen by B:\n");
 	step(list_dir("/demo") == 5, "getdents64 /demo: 5 entries");
 	rump_lwproc_releaselwp();
 
