@@ -37,6 +37,13 @@ struct rumpuser_iovec;
 extern const char rumpuser__backend_name[] RUMPUSER__HIDDEN;
 
 /*
+ * Called once by rumpuser_init(), before the scheduler starts: the
+ * backend sets up what must exist before the kernel runs (a POSIX backend
+ * installs the fault handler of the rumpuser_fcopy.h module it offers).
+ */
+void rumpuser__backend_init(void) RUMPUSER__HIDDEN;
+
+/*
  * Clocks, in nanoseconds.
  */
 

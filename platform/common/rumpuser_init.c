@@ -26,6 +26,7 @@ rumpuser_init(int version, const struct rumpuser_hyperup *hyp)
 	if (hyp == NULL)
 		return NB_EINVAL;
 	rumpuser__hyp = *hyp;
+	rumpuser__backend_init();
 	/* The calling host thread becomes the scheduler's "main" thread,
 	 * if an earlier hypercall has not made it so already. */
 	rumpuser__sched_init();

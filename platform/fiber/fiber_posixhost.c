@@ -92,3 +92,11 @@ rumpuser__backend_daemonize_done(int error)
 
 	return rumpuser__posixhost_daemonize_done(error);
 }
+
+void
+rumpuser__backend_init(void)
+{
+
+	/* Bad pointers in system calls give EFAULT (rumpuser_fcopy.h). */
+	rumpuser__posixhost_fcopy_init();
+}

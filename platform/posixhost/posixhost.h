@@ -157,4 +157,16 @@ int rumpuser__posixhost_param_put(const char *value, void *buf,
 int rumpuser__posixhost_random(void *buf, size_t len, int flags,
     size_t *gotp) RUMPUSER__HIDDEN;
 
+/*
+ * Fault-catching copies (posixhost_fcopy.c), which define the public
+ * rumpuser_fcopy*() of <rump/rumpuser_fcopy.h>.
+ */
+
+/* Installs the SIGSEGV/SIGBUS handler the copies rely on, keeping the
+ * dispositions it replaces to pass other faults on to.  Once per process
+ * (later calls do nothing); the platform calls it from rumpuser_init(),
+ * which also links the copies in: the kernel refers to them only weakly,
+ * which would not pull them out of a static archive. */
+void rumpuser__posixhost_fcopy_init(void) RUMPUSER__HIDDEN;
+
 #endif /* RUMPUSER_POSIXHOST_H */
