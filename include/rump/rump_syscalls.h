@@ -48,6 +48,9 @@ int	rump_sys_dup2(int oldfd, int newfd);
 int	rump_sys_dup3(int oldfd, int newfd, int flags);
 int	rump_sys_fcntl(int fd, int cmd, ...);
 int	rump_sys_pipe2(int fds[2], int flags);
+/* FIONREAD (files: bytes past the offset; pipes and sockets: bytes
+ * queued), FIONBIO, FIOCLEX, FIONCLEX; ENOTTY for others. */
+int	rump_sys_ioctl(int fd, unsigned long cmd, void *arg);
 int	rump_sys_fsync(int fd);
 int	rump_sys_fdatasync(int fd);
 int	rump_sys_truncate(const char *path, int64_t len);

@@ -28,10 +28,8 @@ fd_getvnode(int fd, struct vnode **vpp)
 	if (error != 0)
 		return error;
 	*vpp = NULL;
-	if (fp->f_type == FTYPE_VNODE) {
-		vref(fp->f_vnode);
-		*vpp = fp->f_vnode;
-	}
+	if ((*vpp = file_vnode(fp)) != NULL)
+		vref(*vpp);
 	file_release(fp);
 	return 0;
 }
@@ -338,11 +336,11 @@ SYSCALL(SYS_ftruncate, ftruncate)
 	error = fd_getfile_nopath((int)args[0], &fp);
 	if (error != 0)
 		return error;
-	if (fp->f_type != FTYPE_VNODE ||
-	    fp->f_vnode->v_type != VREG || (file_flags(fp) & FWRITE) == 0)
+	if (file_vnode(fp) == NULL ||
+	    file_vnode(fp)->v_type != VREG || (file_flags(fp) & FWRITE) == 0)
 		error = EINVAL;
 	else
-		error = dotruncate(fp->f_vnode, len);
+		error = dotruncate(file_vnode(fp), len);
 	file_release(fp);
 	return error;
 }

@@ -53,11 +53,10 @@ SYSCALL(SYS_fchdir, fchdir)
 	error = fd_getfile((int)args[0], &fp);
 	if (error != 0)
 		return error;
-	if (fp->f_type != FTYPE_VNODE) {
+	if ((vp = file_vnode(fp)) == NULL) {
 		file_release(fp);
 		return ENOTDIR;
 	}
-	vp = fp->f_vnode;
 	vref(vp);
 	file_release(fp);
 	return dochdir(vp);

@@ -126,9 +126,9 @@ SYSCALL(SYS_fcntl, fcntl)
 			break;
 		}
 		/* As for open(): O_NOATIME is for the owner only. */
-		if ((arg & O_NOATIME) != 0 && fp->f_type == FTYPE_VNODE &&
+		if ((arg & O_NOATIME) != 0 && file_vnode(fp) != NULL &&
 		    !cred_is_superuser(kauth_cred_get()) &&
-		    (error = vn_getattr(fp->f_vnode, &va)) == 0 &&
+		    (error = vn_getattr(file_vnode(fp), &va)) == 0 &&
 		    va.va_uid != kauth_cred_get()->cr_euid)
 			error = EPERM;
 		if (error != 0)
@@ -145,6 +145,43 @@ SYSCALL(SYS_fcntl, fcntl)
 		break;
 	}
 	file_release(fp);
+	return error;
+}
+
+/*
+ * ioctl: the descriptor-level commands here, everything else by the
+ * file's kind (FIONREAD on files, pipes and sockets, ...).  ENOTTY for
+ * what no one knows, as Linux.
+ */
+SYSCALL(SYS_ioctl, ioctl)
+{
+	int fd = (int)args[0];
+	unsigned long cmd = (unsigned long)(unsigned int)args[1];
+	void *data = (void *)args[2];
+	struct file *fp;
+	int error, on;
+
+	error = fd_getfile_nopath(fd, &fp);
+	if (error != 0)
+		return error;
+	switch (cmd) {
+	case FIOCLEX:
+	case FIONCLEX:
+		error = fd_setcloexec(fd, cmd == FIOCLEX);
+		break;
+	case FIONBIO:
+		error = copyin(data, &on, sizeof(on));
+		if (error == 0)
+			file_setflags(fp, O_NONBLOCK, on ? O_NONBLOCK : 0);
+		break;
+	default:
+		error = fp->f_ops->fo_ioctl != NULL ?
+		    fp->f_ops->fo_ioctl(fp, cmd, data) : ENOTTY;
+		break;
+	}
+	file_release(fp);
+	if (error == 0)
+		*retval = 0;
 	return error;
 }
 
@@ -257,4 +294,12 @@ rump_sys_pipe2(int fds[2], int flags)
 {
 
 	return (int)syscall_typed(SYS_pipe2, (long)fds, flags, 0, 0, 0, 0);
+}
+
+int
+rump_sys_ioctl(int fd, unsigned long cmd, void *arg)
+{
+
+	return (int)syscall_typed(SYS_ioctl, fd, (long)cmd, (long)arg, 0, 0,
+	    0);
 }

@@ -34,7 +34,7 @@ dofileio(int fd, struct kiovec *iov, int iovcnt, size_t total, off_t off,
 	if (error != 0)
 		return error;
 	need = rw == UIO_READ ? FREAD : FWRITE;
-	if (!useoff && fp->f_type == FTYPE_PIPE) {
+	if (!useoff && (fp->f_ops->fo_flags & FO_SEEKABLE) == 0) {
 		error = ESPIPE;
 		goto out;
 	}
@@ -48,15 +48,10 @@ dofileio(int fd, struct kiovec *iov, int iovcnt, size_t total, off_t off,
 	uio.uio_resid = MIN(total, MAX_RW_COUNT);
 	uio.uio_rw = rw;
 	uio.uio_segflg = UIO_USERSPACE;
-	if (uio.uio_resid == 0 && fp->f_type == FTYPE_VNODE &&
-	    fp->f_vnode->v_type != VDIR) {
-		*retval = 0;
-		goto out;
-	}
 	if (rw == UIO_READ)
-		error = file_read(fp, &uio, useoff);
+		error = fp->f_ops->fo_read(fp, &uio, useoff ? FOF_UPDATE : 0);
 	else
-		error = file_write(fp, &uio, useoff);
+		error = fp->f_ops->fo_write(fp, &uio, useoff ? FOF_UPDATE : 0);
 	/* A partial transfer is a success: the caller sees the count. */
 	if (uio.uio_resid != MIN(total, MAX_RW_COUNT))
 		error = 0;
@@ -179,11 +174,11 @@ SYSCALL(SYS_lseek, lseek)
 		file_release(fp);
 		return EINVAL;
 	}
-	if (fp->f_type != FTYPE_VNODE) {
+	if ((fp->f_ops->fo_flags & FO_SEEKABLE) == 0) {
 		file_release(fp);
 		return ESPIPE;
 	}
-	vp = fp->f_vnode;
+	vp = file_vnode(fp);
 	mutex_enter(&fp->f_offlock);
 	switch (whence) {
 	case SEEK_SET:
@@ -287,7 +282,8 @@ SYSCALL(SYS_getdents64, getdents64)
 	error = fd_getfile_nopath((int)args[0], &fp);
 	if (error != 0)
 		return error;
-	if (fp->f_type != FTYPE_VNODE || fp->f_vnode->v_type != VDIR) {
+	vp = file_vnode(fp);
+	if (vp == NULL || vp->v_type != VDIR) {
 		error = ENOTDIR;
 		goto out;
 	}
@@ -295,7 +291,6 @@ SYSCALL(SYS_getdents64, getdents64)
 		error = EFAULT;
 		goto out;
 	}
-	vp = fp->f_vnode;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.len = MIN(len, 65536);
 	if (ctx.len > PATH_MAX)
@@ -343,10 +338,9 @@ dofsync(int fd, bool dataonly)
 	error = fd_getfile_nopath(fd, &fp);
 	if (error != 0)
 		return error;
-	if (fp->f_type != FTYPE_VNODE) {
+	if ((vp = file_vnode(fp)) == NULL) {
 		error = EINVAL;
 	} else {
-		vp = fp->f_vnode;
 		mount_lock(vp->v_mount);
 		error = VOP_OPTIONAL(vp, vop_fsync, 0, vp, dataonly);
 		mount_unlock(vp->v_mount);

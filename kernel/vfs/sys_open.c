@@ -221,8 +221,8 @@ doopen(int dirfd, const char *upath, int flags, mode_t mode, long *retval)
 		fd_abort(fd);
 		return error;
 	}
-	fp->f_type = FTYPE_VNODE;
-	fp->f_vnode = vp;
+	fp->f_ops = &vnode_fileops;
+	fp->f_data = vp;
 	fp->f_flag = fmode;
 	if ((fmode & FPATH) == 0)
 		fp->f_flag |= flags & FSETFL_MASK;

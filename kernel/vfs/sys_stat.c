@@ -34,7 +34,7 @@ dostatat(int dirfd, const char *upath, struct stat *ust, int flags)
 		error = vn_stat(vp, &st);
 		vrele(vp);
 	} else {
-		error = file_stat(fp, &st);
+		error = fp->f_ops->fo_stat(fp, &st);
 		file_release(fp);
 	}
 	if (error == 0)
@@ -76,7 +76,7 @@ SYSCALL(SYS_fstat, fstat)
 	error = fd_getfile((int)args[0], &fp);
 	if (error != 0)
 		return error;
-	error = file_stat(fp, &st);
+	error = fp->f_ops->fo_stat(fp, &st);
 	file_release(fp);
 	if (error == 0)
 		error = args[1] == 0 ? EFAULT :
@@ -85,7 +85,7 @@ SYSCALL(SYS_fstat, fstat)
 }
 
 static int
-dostatfs(struct vnode *vp, struct statfs *usf)
+dostatfs(struct vnode *vp, long magic, struct statfs *usf)
 {
 	struct statfs sf;
 	int error = 0;
@@ -93,10 +93,10 @@ dostatfs(struct vnode *vp, struct statfs *usf)
 	if (vp != NULL) {
 		error = vfs_statfs_linux(vp->v_mount, &sf);
 	} else {
-		/* Pipes live on no mounted file system; Linux reports
-		 * its internal pipefs. */
+		/* Pipes, sockets, ... live on no mounted file system;
+		 * Linux reports its internal pipefs, sockfs, ... */
 		memset(&sf, 0, sizeof(sf));
-		sf.f_type = PIPEFS_MAGIC;
+		sf.f_type = magic;
 		sf.f_bsize = sf.f_frsize = 4096;
 		sf.f_namelen = NAME_MAX;
 		sf.f_flags = ST_VALID;
@@ -115,7 +115,7 @@ SYSCALL(SYS_statfs, statfs)
 	error = namei_vnode(AT_FDCWD, (const char *)args[0], NI_FOLLOW, &vp);
 	if (error != 0)
 		return error;
-	error = dostatfs(vp, (struct statfs *)args[1]);
+	error = dostatfs(vp, 0, (struct statfs *)args[1]);
 	vrele(vp);
 	return error;
 }
@@ -129,7 +129,7 @@ SYSCALL(SYS_fstatfs, fstatfs)
 	error = fd_getfile((int)args[0], &fp);
 	if (error != 0)
 		return error;
-	error = dostatfs(fp->f_type == FTYPE_VNODE ? fp->f_vnode : NULL,
+	error = dostatfs(file_vnode(fp), fp->f_ops->fo_fsmagic,
 	    (struct statfs *)args[1]);
 	file_release(fp);
 	return error;

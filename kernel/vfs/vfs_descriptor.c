@@ -582,3 +582,43 @@ static const struct proc_hook vfs_proc_hook = {
 	.ph_exit = vfs_proc_exit,
 };
 PROC_HOOK(vfs_proc_hook);
+
+int
+fd_newfile(const struct fileops *ops, void *data, int fflag, int flags,
+    int *fdp, struct file **fpp)
+{
+	struct file *fp;
+	int error, fd;
+
+	error = fd_alloc(0, &fd);
+	if (error != 0)
+		return error;
+	error = file_alloc(&fp);
+	if (error != 0) {
+		fd_abort(fd);
+		return error;
+	}
+	fp->f_flag = fflag | (flags & O_NONBLOCK);
+	fp->f_ops = ops;
+	fp->f_data = data;
+	fd_install(fd, fp, (flags & O_CLOEXEC) != 0);
+	if (fpp != NULL)
+		*fpp = fp;
+	else
+		file_release(fp);
+	*fdp = fd;
+	return 0;
+}
+
+int
+fd_installnew(struct file *fp, bool cloexec, int *fdp)
+{
+	int error, fd;
+
+	error = fd_alloc(0, &fd);
+	if (error != 0)
+		return error;
+	fd_install(fd, fp, cloexec);
+	*fdp = fd;
+	return 0;
+}

@@ -11,7 +11,9 @@
 #include <vfs/mount.h>
 #include <vfs/abi.h>
 #include <vfs/file.h>
+#include <vfs/poll.h>
 #include <vfs/vfs.h>
+#include <kern/syscall.h>
 
 int
 file_alloc(struct file **fpp)
@@ -40,17 +42,9 @@ file_release(struct file *fp)
 
 	if (__atomic_sub_fetch(&fp->f_count, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	switch (fp->f_type) {
-	case FTYPE_VNODE:
-		vrele(fp->f_vnode);
-		break;
-	case FTYPE_PIPE:
-		pipe_close(fp->f_pipe, (fp->f_flag & FWRITE) != 0);
-		break;
-	default:
-		/* Never got an object (failed open). */
-		break;
-	}
+	/* f_ops is NULL when the file never got an object (failed open). */
+	if (fp->f_ops != NULL)
+		fp->f_ops->fo_close(fp);
 	mutex_destroy(&fp->f_offlock);
 	kmem_free(fp, sizeof(*fp));
 }
@@ -84,15 +78,15 @@ file_rangebad(const struct uio *uio)
 	return uio->uio_offset > INT64_MAX - (off_t)uio->uio_resid;
 }
 
-int
-file_read(struct file *fp, struct uio *uio, bool useoff)
+static int
+vn_fo_read(struct file *fp, struct uio *uio, int flags)
 {
-	struct vnode *vp;
+	struct vnode *vp = fp->f_data;
+	bool useoff = (flags & FOF_UPDATE) != 0;
 	int error;
 
-	if (fp->f_type == FTYPE_PIPE)
-		return pipe_read(fp, uio);
-	vp = fp->f_vnode;
+	if (uio->uio_resid == 0 && vp->v_type != VDIR)
+		return 0;
 	if (useoff) {
 		mutex_enter(&fp->f_offlock);
 		uio->uio_offset = fp->f_offset;
@@ -113,17 +107,17 @@ file_read(struct file *fp, struct uio *uio, bool useoff)
 	return error;
 }
 
-int
-file_write(struct file *fp, struct uio *uio, bool useoff)
+static int
+vn_fo_write(struct file *fp, struct uio *uio, int flags)
 {
-	struct vnode *vp;
+	struct vnode *vp = fp->f_data;
 	struct vattr va;
+	bool useoff = (flags & FOF_UPDATE) != 0;
 	size_t excess = 0, resid = uio->uio_resid;
 	int error = 0;
 
-	if (fp->f_type == FTYPE_PIPE)
-		return pipe_write(fp, uio);
-	vp = fp->f_vnode;
+	if (uio->uio_resid == 0 && vp->v_type != VDIR)
+		return 0;
 	if (vp->v_type == VDIR)
 		return EISDIR;
 	/* Remounted read-only after the file was opened for writing. */
@@ -172,11 +166,58 @@ file_write(struct file *fp, struct uio *uio, bool useoff)
 	return error;
 }
 
-int
-file_stat(struct file *fp, struct stat *st)
+static int
+vn_fo_stat(struct file *fp, struct stat *st)
 {
 
-	if (fp->f_type == FTYPE_PIPE)
-		return pipe_stat(fp, st);
-	return vn_stat(fp->f_vnode, st);
+	return vn_stat(fp->f_data, st);
 }
+
+/* FIONREAD on a regular file: the bytes between the offset and the end,
+ * as Linux answers; other ioctls are for devices, which we lack. */
+static int
+vn_fo_ioctl(struct file *fp, unsigned long cmd, void *data)
+{
+	struct vnode *vp = fp->f_data;
+	struct vattr va;
+	int error, n;
+
+	if (cmd != FIONREAD || vp->v_type != VREG)
+		return ENOTTY;
+	error = vn_getattr(vp, &va);
+	if (error != 0)
+		return error;
+	mutex_enter(&fp->f_offlock);
+	n = (off_t)va.va_size > fp->f_offset ?
+	    (int)MIN((off_t)va.va_size - fp->f_offset, INT32_MAX) : 0;
+	mutex_exit(&fp->f_offlock);
+	return copyout(&n, data, sizeof(n));
+}
+
+/* Files in a file system never block: always ready (as on Linux). */
+static int
+vn_fo_poll(struct file *fp, int events, struct polltable *pt)
+{
+
+	(void)fp;
+	(void)pt;
+	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+}
+
+static void
+vn_fo_close(struct file *fp)
+{
+
+	vrele(fp->f_data);
+}
+
+const struct fileops vnode_fileops = {
+	.fo_name = "vnode",
+	.fo_flags = FO_SEEKABLE,
+	.fo_read = vn_fo_read,
+	.fo_write = vn_fo_write,
+	.fo_ioctl = vn_fo_ioctl,
+	.fo_stat = vn_fo_stat,
+	.fo_poll = vn_fo_poll,
+	.fo_close = vn_fo_close,
+};

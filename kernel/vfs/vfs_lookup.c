@@ -77,12 +77,12 @@ namei_getdirfd(int dirfd, struct vnode **vpp)
 	error = fd_getfile(dirfd, &fp);
 	if (error != 0)
 		return error;
-	if (fp->f_type != FTYPE_VNODE) {
+	if (file_vnode(fp) == NULL) {
 		file_release(fp);
 		return ENOTDIR;
 	}
-	vref(fp->f_vnode);
-	*vpp = fp->f_vnode;
+	vref(file_vnode(fp));
+	*vpp = file_vnode(fp);
 	file_release(fp);
 	return 0;
 }
@@ -432,9 +432,9 @@ namei_at(int dirfd, const char *upath, int atflags, bool follow,
 		if (dirfd == AT_FDCWD) {
 			error = namei_getdirfd(dirfd, vpp);
 		} else if ((error = fd_getfile(dirfd, fpp)) == 0 &&
-		    (*fpp)->f_type == FTYPE_VNODE) {
-			vref((*fpp)->f_vnode);
-			*vpp = (*fpp)->f_vnode;
+		    file_vnode(*fpp) != NULL) {
+			vref(file_vnode(*fpp));
+			*vpp = file_vnode(*fpp);
 			file_release(*fpp);
 			*fpp = NULL;
 		}

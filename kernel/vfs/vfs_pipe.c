@@ -14,6 +14,8 @@
 #include <vfs/vnode.h>
 #include <vfs/abi.h>
 #include <vfs/file.h>
+#include <vfs/poll.h>
+#include <kern/syscall.h>
 
 #define PIPE_SIZE	65536
 #define PIPE_BUF	4096
@@ -22,6 +24,7 @@ struct pipe {
 	kmutex_t	 pipe_lock;
 	kcondvar_t	 pipe_rcv;	/* readers: data or no writers */
 	kcondvar_t	 pipe_wcv;	/* writers: room or no readers */
+	struct pollhead	 pipe_ph;	/* both ends' pollers */
 	char		*pipe_buf;	/* PIPE_SIZE bytes, on first write */
 	size_t		 pipe_start;	/* first unread byte */
 	size_t		 pipe_count;	/* unread bytes */
@@ -59,6 +62,7 @@ pipe_create(struct file *fps[2], int flags)
 	mutex_init(&pp->pipe_lock, MUTEX_DEFAULT);
 	cv_init(&pp->pipe_rcv);
 	cv_init(&pp->pipe_wcv);
+	pollhead_init(&pp->pipe_ph);
 	pp->pipe_readers = pp->pipe_writers = 1;
 	pp->pipe_ino = __atomic_fetch_add(&pipe_nextino, 1, __ATOMIC_RELAXED);
 	pp->pipe_uid = cred->cr_euid;
@@ -66,17 +70,19 @@ pipe_create(struct file *fps[2], int flags)
 	getnanotime(&pp->pipe_ctime);
 	pp->pipe_atime = pp->pipe_mtime = pp->pipe_ctime;
 	for (i = 0; i < 2; i++) {
-		fps[i]->f_type = FTYPE_PIPE;
-		fps[i]->f_pipe = pp;
+		fps[i]->f_ops = &pipe_fileops;
+		fps[i]->f_data = pp;
 		fps[i]->f_flag = (i == 0 ? FREAD : FWRITE) |
 		    (flags & O_NONBLOCK);
 	}
 	return 0;
 }
 
-void
-pipe_close(struct pipe *pp, bool writer)
+static void
+pipe_close(struct file *fp)
 {
+	struct pipe *pp = fp->f_data;
+	bool writer = (fp->f_flag & FWRITE) != 0;
 	bool last;
 
 	mutex_enter(&pp->pipe_lock);
@@ -86,6 +92,7 @@ pipe_close(struct pipe *pp, bool writer)
 		pp->pipe_readers--;
 	cv_broadcast(&pp->pipe_rcv);
 	cv_broadcast(&pp->pipe_wcv);
+	pollwakeup(&pp->pipe_ph, writer ? POLLHUP : POLLERR);
 	last = pp->pipe_readers == 0 && pp->pipe_writers == 0;
 	mutex_exit(&pp->pipe_lock);
 	if (!last)
@@ -94,17 +101,19 @@ pipe_close(struct pipe *pp, bool writer)
 		kmem_free(pp->pipe_buf, PIPE_SIZE);
 	cv_destroy(&pp->pipe_rcv);
 	cv_destroy(&pp->pipe_wcv);
+	pollhead_destroy(&pp->pipe_ph);
 	mutex_destroy(&pp->pipe_lock);
 	kmem_free(pp, sizeof(*pp));
 }
 
-int
-pipe_read(struct file *fp, struct uio *uio)
+static int
+pipe_read(struct file *fp, struct uio *uio, int flags)
 {
-	struct pipe *pp = fp->f_pipe;
+	struct pipe *pp = fp->f_data;
 	size_t chunk;
 	int error = 0;
 
+	(void)flags;	/* a pipe has no offset */
 	if (uio->uio_resid == 0)
 		return 0;
 	mutex_enter(&pp->pipe_lock);
@@ -130,19 +139,21 @@ pipe_read(struct file *fp, struct uio *uio)
 		pp->pipe_start = 0;
 	getnanotime(&pp->pipe_atime);
 	cv_broadcast(&pp->pipe_wcv);
+	pollwakeup(&pp->pipe_ph, POLLOUT | POLLWRNORM);
  out:
 	mutex_exit(&pp->pipe_lock);
 	return error;
 }
 
-int
-pipe_write(struct file *fp, struct uio *uio)
+static int
+pipe_write(struct file *fp, struct uio *uio, int flags)
 {
-	struct pipe *pp = fp->f_pipe;
+	struct pipe *pp = fp->f_data;
 	size_t space, chunk, end, written = 0;
 	bool atomic = uio->uio_resid <= PIPE_BUF;
 	int error = 0;
 
+	(void)flags;
 	if (uio->uio_resid == 0)
 		return 0;
 	mutex_enter(&pp->pipe_lock);
@@ -178,6 +189,7 @@ pipe_write(struct file *fp, struct uio *uio)
 		pp->pipe_count += chunk;
 		written += chunk;
 		cv_broadcast(&pp->pipe_rcv);
+		pollwakeup(&pp->pipe_ph, POLLIN | POLLRDNORM);
 	}
 	if (written > 0)
 		getnanotime(&pp->pipe_mtime);
@@ -185,10 +197,10 @@ pipe_write(struct file *fp, struct uio *uio)
 	return error;
 }
 
-int
+static int
 pipe_stat(struct file *fp, struct stat *st)
 {
-	struct pipe *pp = fp->f_pipe;
+	struct pipe *pp = fp->f_data;
 
 	memset(st, 0, sizeof(*st));
 	mutex_enter(&pp->pipe_lock);
@@ -204,3 +216,55 @@ pipe_stat(struct file *fp, struct stat *st)
 	mutex_exit(&pp->pipe_lock);
 	return 0;
 }
+
+static int
+pipe_ioctl(struct file *fp, unsigned long cmd, void *data)
+{
+	struct pipe *pp = fp->f_data;
+	int n;
+
+	if (cmd != FIONREAD)
+		return ENOTTY;
+	mutex_enter(&pp->pipe_lock);
+	n = (int)pp->pipe_count;
+	mutex_exit(&pp->pipe_lock);
+	return copyout(&n, data, sizeof(n));
+}
+
+/* As Linux: the read end is readable with data and hung up without
+ * writers; the write end is writable with room for an atomic write and
+ * in error without readers. */
+static int
+pipe_poll(struct file *fp, int events, struct polltable *pt)
+{
+	struct pipe *pp = fp->f_data;
+	int revents = 0;
+
+	poll_wait(pt, &pp->pipe_ph);
+	mutex_enter(&pp->pipe_lock);
+	if (fp->f_flag & FREAD) {
+		if (pp->pipe_count > 0)
+			revents |= POLLIN | POLLRDNORM;
+		if (pp->pipe_writers == 0)
+			revents |= POLLHUP;
+	}
+	if (fp->f_flag & FWRITE) {
+		if (PIPE_SIZE - pp->pipe_count >= PIPE_BUF)
+			revents |= POLLOUT | POLLWRNORM;
+		if (pp->pipe_readers == 0)
+			revents |= POLLERR;
+	}
+	mutex_exit(&pp->pipe_lock);
+	return revents & (events | POLL_ALWAYS);
+}
+
+const struct fileops pipe_fileops = {
+	.fo_name = "pipe",
+	.fo_fsmagic = PIPEFS_MAGIC,
+	.fo_read = pipe_read,
+	.fo_write = pipe_write,
+	.fo_ioctl = pipe_ioctl,
+	.fo_stat = pipe_stat,
+	.fo_poll = pipe_poll,
+	.fo_close = pipe_close,
+};

@@ -172,7 +172,18 @@ struct iovec {
 #define MS_MGC_MSK	0xffff0000UL
 #define MS_MGC_VAL	0xc0ed0000UL
 
-/* statfs f_type of pipes (pipefs). */
+/* statfs f_type of files that have no vnode: pipes (pipefs), sockets
+ * (sockfs), eventfd and epoll instances (anon_inodefs). */
 #define PIPEFS_MAGIC	0x50495045
+#define SOCKFS_MAGIC	0x534f434b
+#define ANON_INODE_FS_MAGIC 0x09041934
+
+/* Descriptor ioctls (asm-generic/ioctls.h, which x86_64 and aarch64
+ * share). */
+#define FIONREAD	0x541b
+#define FIONBIO		0x5421
+#define FIONCLEX	0x5450
+#define FIOCLEX		0x5451
+#define FIOASYNC	0x5452
 
 #endif /* VFS_ABI_H */

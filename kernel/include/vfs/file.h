@@ -1,8 +1,9 @@
 /*
  * file.h: open files, per-process descriptor tables and cwd state.
  *
- * A struct file is one open file description (what open(2) creates and
- * dup(2) shares): the object (a vnode or a pipe end), the access mode,
+ * A struct file is one open file description (what open(2), pipe(2),
+ * socket(2) ... create and dup(2) shares): the object (a vnode, a pipe
+ * end, a socket, ...) behind a table of operations, the access mode,
  * the status flags and the offset.  A struct filedesc maps descriptor
  * numbers to files for one or more processes (shared after an rfork
  * without RUMP_RFFDG/RUMP_RFCFDG).  A struct cwdinfo holds a process's
@@ -20,22 +21,77 @@
 #include <vfs/abi.h>
 
 struct vnode;
-struct pipe;
 struct proc;
 struct uio;
 struct stat;
+struct polltable;
+struct file;
 
-enum file_type { FTYPE_VNODE = 1, FTYPE_PIPE };
+/*
+ * Operations of one kind of open file (vnode, pipe, socket, eventfd,
+ * epoll instance, ...).  Each kind defines one const struct fileops and
+ * sets f_ops and f_data when it creates a file; the descriptor calls
+ * (read, write, fstat, ioctl, poll, close) dispatch through it and never
+ * ask what kind a file is.  Every operation returns 0 or a positive
+ * errno; the caller holds a reference to fp for the duration.
+ */
+struct fileops {
+	const char *fo_name;
+	unsigned    fo_flags;
+#define FO_SEEKABLE	0x01	/* has an offset: pread/pwrite/lseek work
+				 * (without it they fail with ESPIPE) */
+	/* statfs f_type reported by fstatfs for a file of this kind that
+	 * has no vnode (PIPEFS_MAGIC, SOCKFS_MAGIC, ...). */
+	long	    fo_fsmagic;
+	/* Transfers between the object and uio.  With FOF_UPDATE the
+	 * transfer starts at (and advances) f_offset, which the operation
+	 * reads and writes under f_offlock; without it uio_offset says
+	 * where (pread/pwrite; only FO_SEEKABLE files see that).  A
+	 * partial transfer returns 0 with uio_resid telling how much is
+	 * left.  Blocking follows file_flags(fp) & O_NONBLOCK (EAGAIN). */
+	int	(*fo_read)(struct file *fp, struct uio *uio, int flags);
+	int	(*fo_write)(struct file *fp, struct uio *uio, int flags);
+#define FOF_UPDATE	0x01
+	/* An ioctl the generic layer does not handle itself (it does
+	 * FIONBIO, FIOASYNC, FIOCLEX, FIONCLEX); data is the client
+	 * address of the argument.  NULL or ENOTTY: not supported. */
+	int	(*fo_ioctl)(struct file *fp, unsigned long cmd, void *data);
+	int	(*fo_stat)(struct file *fp, struct stat *st);
+	/*
+	 * Readiness: returns the POLL* bits (vfs/poll.h) of events that
+	 * hold now, of those asked for plus POLLERR, POLLHUP, POLLNVAL,
+	 * which are always reported.  With pt != NULL it first registers
+	 * the caller on every pollhead whose wakeups may change the answer
+	 * (poll_wait(pt, ph)), so that no event between the check and the
+	 * caller's sleep is lost.  Never blocks.
+	 */
+	int	(*fo_poll)(struct file *fp, int events, struct polltable *pt);
+	/* The last reference is gone: release the object.  Called once. */
+	void	(*fo_close)(struct file *fp);
+};
 
 struct file {
 	unsigned	 f_count;	/* references (atomic) */
-	enum file_type	 f_type;
+	const struct fileops *f_ops;	/* NULL until the object is set */
+	void		*f_data;	/* the object, owned by f_ops */
 	int		 f_flag;	/* F* access bits | O_APPEND | O_NONBLOCK */
 	kmutex_t	 f_offlock;	/* serialises I/O that uses f_offset */
 	off_t		 f_offset;	/* byte offset, or directory cookie */
-	struct vnode	*f_vnode;	/* FTYPE_VNODE: referenced */
-	struct pipe	*f_pipe;	/* FTYPE_PIPE */
 };
+
+/* The file kinds of the VFS faction. */
+extern const struct fileops vnode_fileops;
+extern const struct fileops pipe_fileops;
+
+/* The vnode of a file opened through the name space (not referenced:
+ * valid while the caller holds fp), NULL for any other kind. */
+static inline struct vnode *
+file_vnode(struct file *fp)
+{
+
+	return fp->f_ops == &vnode_fileops ? (struct vnode *)fp->f_data :
+	    NULL;
+}
 
 /* f_flag access bits; chosen not to overlap the O_* status flags kept
  * beside them. */
@@ -91,16 +147,22 @@ int	 cwd_setcdir(struct vnode *vp);
 /* Sets the umask and returns the old one. */
 mode_t	 cwd_umask(mode_t mask, bool set);
 
-/* Per-file-type operations (vfs_file.c, vfs_pipe.c). */
-int	 file_read(struct file *fp, struct uio *uio, bool useoff);
-int	 file_write(struct file *fp, struct uio *uio, bool useoff);
-int	 file_stat(struct file *fp, struct stat *st);
-
 /* Pipes: a connected pair of files, fps[0] the read end. */
 int	 pipe_create(struct file *fps[2], int flags);
-void	 pipe_close(struct pipe *pp, bool writer);
-int	 pipe_read(struct file *fp, struct uio *uio);
-int	 pipe_write(struct file *fp, struct uio *uio);
-int	 pipe_stat(struct file *fp, struct stat *st);
+
+/*
+ * Files whose object lives elsewhere (sockets, eventfd, epoll): allocates
+ * a file with ops/data and access mode fflag (FREAD|FWRITE) plus
+ * O_NONBLOCK from flags, reserves the lowest free descriptor and installs
+ * it (O_CLOEXEC from flags).  On success *fdp is the descriptor and, if
+ * fpp is not NULL, *fpp a held reference (file_release() it).  On
+ * failure nothing is installed and the object is NOT released: the
+ * caller still owns it.
+ */
+int	 fd_newfile(const struct fileops *ops, void *data, int fflag,
+	    int flags, int *fdp, struct file **fpp);
+/* Puts fp (already set up) at the lowest free descriptor; the table takes
+ * its own reference (SCM_RIGHTS).  EMFILE. */
+int	 fd_installnew(struct file *fp, bool cloexec, int *fdp);
 
 #endif /* VFS_FILE_H */
