@@ -16,6 +16,7 @@
 # not built here at all.
 KERNEL_GIVEN   := $(filter-out undefined,$(origin KERNEL_PREFIX))
 PLATFORM_GIVEN := $(filter-out undefined,$(origin PLATFORM_PREFIX))
+APPSTACK_GIVEN := $(filter-out undefined,$(origin APPSTACK_PREFIX))
 
 include $(dir $(lastword $(MAKEFILE_LIST)))mk/config.mk
 
@@ -36,6 +37,7 @@ ALL_PLATFORMS := $(sort $(TEST_PLATFORMS) $(BENCH_PLATFORMS) $(APP_PLATFORMS))
 # variables reach sub-makes through MAKEFLAGS as usual.)
 PATHS := O=$(O) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
 	KERNEL_PREFIX=$(KERNEL_PREFIX) PLATFORM_PREFIX=$(PLATFORM_PREFIX) \
+	APPSTACK_PREFIX=$(APPSTACK_PREFIX) \
 	PLATFORM=$(PLATFORM) KERNEL_TEST_PLATFORMS='$(KERNEL_TEST_PLATFORMS)' \
 	APP_PLATFORMS='$(APP_PLATFORMS)'
 layer_make = $(MAKE) -C $(TOPDIR)/$(1) $(PATHS)
@@ -50,7 +52,7 @@ PLATFORM_DEPS = $(if $(filter fiber,$(1)),file:/usr/include/liburing.h:liburing-
 CHECK_DEPS := $(BUILD_DEPS) cmd:kyua:kyua cmd:atf-sh:atf-sh \
 	file:/usr/include/atf-c.h:libatf-dev $(call PLATFORM_DEPS,$(TEST_PLATFORMS))
 
-.PHONY: all install kernel platform apps demo tests check bench clean help \
+.PHONY: all install kernel platform appstack apps demo tests check bench clean help \
 	need-build $(addprefix platform-,$(ALL_PLATFORMS))
 .DEFAULT_GOAL := all
 
@@ -73,7 +75,13 @@ $(addprefix platform-,$(ALL_PLATFORMS)): platform-%: $(if $(KERNEL_GIVEN),,kerne
 	$(if $(call PLATFORM_DEPS,$*),@$(SHELL) $(MKDIR)/need.sh $(call PLATFORM_DEPS,$*))
 	+$(Q)$(call layer_make,platform/$*)
 
-apps: $(if $(KERNEL_GIVEN),,kernel) $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(sort $(PLATFORM) $(APP_PLATFORMS)))) | need-build
+# Layer 2, the application stack, is built against the installed kernel
+# and platforms (unless APPSTACK_PREFIX names one already installed).
+APPSTACK_PLATFORMS := $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(sort $(PLATFORM) $(APP_PLATFORMS))))
+appstack: $(if $(KERNEL_GIVEN),,kernel) $(APPSTACK_PLATFORMS) | need-build
+	+$(Q)$(call layer_make,appstack)
+
+apps: $(if $(KERNEL_GIVEN),,kernel) $(APPSTACK_PLATFORMS) $(if $(APPSTACK_GIVEN),,appstack) | need-build
 	+$(Q)$(call layer_make,apps)
 
 demo: apps
@@ -106,6 +114,8 @@ help:
 #   all (default)  build kernel, platform and apps; install into PREFIX
 #   kernel         build and install the kernel layer only
 #   platform       build and install platform/$(PLATFORM) (needs a kernel)
+#   appstack       build and install the application stack, layer 2
+#                  (sysproxy client...; needs kernel and platform)
 #   apps           build and install the applications (needs both)
 #   demo           all, then run PREFIX/bin/strata-demo
 #   tests          all, then build the test programs under O/tests
@@ -126,6 +136,7 @@ help:
 #   PLATFORM=name  platform/<name> to build (default: posix)
 #   KERNEL_PREFIX=dir    use this installed kernel, build none
 #   PLATFORM_PREFIX=dir  use this installed platform, build none
+#   APPSTACK_PREFIX=dir  use this installed application stack, build none
 #   KERNEL_TEST_PLATFORMS="posix ..."  platforms the kernel tests run on
 #   APP_PLATFORMS="posix fiber"        apps also linked for these, as
 #                  strata-<app>-<platform> (default: the test platforms)

@@ -41,8 +41,10 @@ INSTDIR := $(DESTDIR)$(PREFIX)
 # prefix this same build installs into.
 KERNEL_PREFIX   ?= $(INSTDIR)
 PLATFORM_PREFIX ?= $(INSTDIR)
+APPSTACK_PREFIX ?= $(INSTDIR)
 override KERNEL_PREFIX   := $(abspath $(KERNEL_PREFIX))
 override PLATFORM_PREFIX := $(abspath $(PLATFORM_PREFIX))
+override APPSTACK_PREFIX := $(abspath $(APPSTACK_PREFIX))
 PLATFORM ?= posix
 
 # --- Toolchain -------------------------------------------------------------
@@ -106,7 +108,7 @@ endif
 # How a layer asks pkg-config about the installed layers below it:
 # $(call pkgconf,--cflags|--libs,PACKAGES).  The given prefixes come first,
 # so they win over anything of the same name installed on the system.
-PKG_CONFIG_ENV = PKG_CONFIG_PATH=$(KERNEL_PREFIX)/lib/pkgconfig:$(PLATFORM_PREFIX)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+PKG_CONFIG_ENV = PKG_CONFIG_PATH=$(KERNEL_PREFIX)/lib/pkgconfig:$(PLATFORM_PREFIX)/lib/pkgconfig$(if $(filter-out $(KERNEL_PREFIX) $(PLATFORM_PREFIX),$(APPSTACK_PREFIX)),:$(APPSTACK_PREFIX)/lib/pkgconfig)$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 pkgconf = $(if $(2),$(shell $(PKG_CONFIG_ENV) $(PKG_CONFIG) $(1) $(2)))
 
 # --- Link commands shared by the layers and the tests ---------------------

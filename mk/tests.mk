@@ -12,6 +12,7 @@
 #                               pass, linked once per platform in
 #                               COMMON_TEST_PLATFORMS  -> O/tests/common-<p>/
 #   platform/<p>/tests/t_*.c|sh for every platform built -> O/tests/platform-<p>/
+#   appstack/tests/t_*.c|sh     for PLATFORM            -> O/tests/appstack/
 #   apps/tests/t_*.c|sh         for PLATFORM            -> O/tests/apps/
 #
 # A C test is one file linked against the INSTALLED layers via pkg-config,
@@ -63,14 +64,14 @@ TESTDIR := $(O)/tests
 
 # Every installed kernel library, found in the prefix rather than in the
 # kernel source tree (which may not be there).
-KERNEL_PKGS := $(sort $(filter-out rumpuser-%,$(patsubst %.pc,%,$(notdir \
+KERNEL_PKGS := $(sort $(filter-out rumpuser-% rumpclient,$(patsubst %.pc,%,$(notdir \
 	$(wildcard $(KERNEL_PREFIX)/lib/pkgconfig/rump*.pc)))))
 
 ATF_C_LIBS = $(or $(shell $(PKG_CONFIG) --libs atf-c 2>/dev/null),-latf-c)
 
 # --- Per-test settings --------------------------------------------------------
 
-TEST_SRCDIRS := $(TOPDIR)/kernel/tests $(TOPDIR)/apps/tests \
+TEST_SRCDIRS := $(TOPDIR)/kernel/tests $(TOPDIR)/apps/tests $(TOPDIR)/appstack/tests \
 	$(TOPDIR)/platform/common/tests \
 	$(foreach p,$(TEST_PLATFORMS),$(TOPDIR)/platform/$(p)/tests)
 include $(sort $(wildcard $(addsuffix /t_*.mk,$(TEST_SRCDIRS))))
@@ -146,12 +147,14 @@ c_tests = $(foreach t,$(filter-out $(basename $(HELPER_SRCS)),$(notdir $(basenam
 sh_tests = $(foreach t,$(wildcard $(2)/t_*.sh),$(eval $(call sh_test,$(1),$(notdir $(basename $(t))),$(t))))
 group = $(eval GROUPS += $(1))$(eval $(1)_PROGRAMS :=)$(if $(filter c,$(4)),$(c_tests))$(if $(filter sh,$(4)),$(sh_tests))
 
-LOWER_LIBS = $(wildcard $(KERNEL_PREFIX)/lib/librump*.a $(PLATFORM_PREFIX)/lib/librumpuser-*.a)
+LOWER_LIBS = $(wildcard $(KERNEL_PREFIX)/lib/librump*.a $(PLATFORM_PREFIX)/lib/librumpuser-*.a \
+	$(APPSTACK_PREFIX)/lib/librumpclient.a)
 
 $(call group,kernel,$(TOPDIR)/kernel/tests,,sh)
 $(foreach p,$(KERNEL_TEST_PLATFORMS),$(call group,kernel-$(p),$(TOPDIR)/kernel/tests,$(p),c,$(KERNEL_PKGS) rumpuser-$(p)))
 $(foreach p,$(COMMON_TEST_PLATFORMS),$(call group,common-$(p),$(TOPDIR)/platform/common/tests,$(p),c,rumpuser-$(p)))
 $(foreach p,$(TEST_PLATFORMS),$(call group,platform-$(p),$(TOPDIR)/platform/$(p)/tests,$(p),c sh,rumpuser-$(p)))
+$(call group,appstack,$(TOPDIR)/appstack/tests,$(PLATFORM),c sh,$(KERNEL_PKGS) rumpuser-$(PLATFORM))
 $(call group,apps,$(TOPDIR)/apps/tests,$(PLATFORM),c sh,$(KERNEL_PKGS) rumpuser-$(PLATFORM))
 
 # Groups without any test get no Kyuafile (and no directory).
@@ -161,12 +164,13 @@ GROUPS := $(foreach g,$(GROUPS),$(if $($(g)_PROGRAMS),$(g)))
 
 # Kyua hands these to every test program of the suite "strata"; a shell
 # test reads them with `atf_config_get NAME`.
-KYUA_CONF_VARS := topdir builddir kernel_prefix platform_prefix platform \
+KYUA_CONF_VARS := topdir builddir kernel_prefix platform_prefix appstack_prefix platform \
 	make cc ar nm objcopy cross_compile cflags cppflags ldflags werror
 kyua_topdir := $(TOPDIR)
 kyua_builddir := $(O)
 kyua_kernel_prefix := $(KERNEL_PREFIX)
 kyua_platform_prefix := $(PLATFORM_PREFIX)
+kyua_appstack_prefix := $(APPSTACK_PREFIX)
 kyua_platform := $(PLATFORM)
 kyua_make := $(MAKE)
 kyua_cc := $(CC)

@@ -29,7 +29,7 @@ build_against_copied_kernel_body()
 	cp -R "$installed/include/rump" kprefix/include/
 	for f in "$installed"/lib/librump*.a "$installed"/lib/pkgconfig/rump*.pc; do
 		case ${f##*/} in
-		librumpuser*|rumpuser*) ;;
+		librumpuser*|rumpuser*|librumpclient*|rumpclient*) ;;
 		*) cp "$f" "kprefix/${f#"$installed"/}" ;;
 		esac
 	done
@@ -37,7 +37,8 @@ build_against_copied_kernel_body()
 	    atf_fail "no installed kernel in $installed"
 
 	mkdir src
-	cp -R "$topdir/Makefile" "$topdir/mk" "$topdir/platform" "$topdir/apps" src/
+	cp -R "$topdir/Makefile" "$topdir/mk" "$topdir/platform" "$topdir/appstack" \
+	    "$topdir/apps" src/
 	[ ! -e src/kernel ] && [ ! -e src/include ] || atf_fail "kernel sources copied"
 
 	# Run make as a user would, not as a child of `make check`: the outer
@@ -61,11 +62,12 @@ build_against_copied_kernel_body()
 	if grep -E -- '(^| )[^ ]*kernel/[^ ]*\.c( |$)' log; then
 		atf_fail "a kernel file was compiled"
 	fi
-	# Every compile is of a platform or application source.  (Being
+	# Every compile is of a platform, application stack or application
+	# source (or of one the application stack generates).  (Being
 	# compiled -ffreestanding is no sign of a kernel file: the fiber and
 	# kvm platforms compile platform/common that way.)
 	if grep -E -- ' -c ' log |
-	    grep -v -E -- ' -c [^ ]*/src/(platform|apps)/[^ ]*\.[cS]( |$)'; then
+	    grep -v -E -- ' -c [^ ]*/(src/(platform|appstack|apps)/|out/appstack/obj/)[^ ]*\.[cS]( |$)'; then
 		atf_fail "a file other than a platform or application source was compiled"
 	fi
 	if grep -F -- "$topdir/" log; then

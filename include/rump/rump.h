@@ -55,6 +55,21 @@ void	rump_lwproc_releaselwp(void);
 /* The lwp bound to the calling host thread, or NULL. */
 struct lwp *rump_lwproc_curlwp(void);
 
+/*
+ * Serves this kernel to remote clients (sysproxy, doc/sysproxy.md) at
+ * url: "unix://PATH" (a unix socket, created; its file permissions decide
+ * who may connect) or "tcp://ADDR:PORT" (ADDR an IPv4 address, e.g.
+ * 127.0.0.1; give 0.0.0.0 only on purpose).  Each client becomes its own
+ * rump process (own descriptors, cwd, credentials, copied from proc1 like
+ * any rfork), released with everything it held when the client
+ * disconnects or dies.  Serving happens on the platform's threads; the
+ * call returns once the server listens.  Call after rump_init().
+ * Returns 0 or an errno: ENXIO before rump_init(), EOPNOTSUPP when the
+ * platform has no sysproxy module (posix has one, fiber has not), EINVAL
+ * for a bad url, EADDRINUSE, EACCES, ... from the host.
+ */
+int	rump_init_server(const char *url);
+
 /* Microseconds rump_init() took (0 before boot). */
 unsigned long rump_boot_usec(void);
 

@@ -7,6 +7,7 @@
 
 #include <kern/types.h>
 #include <kern/proc.h>
+#include <kern/hyp.h>
 
 /* Largest number of virtual CPUs (RUMP_NCPU is clamped to 1..MAXCPUS). */
 #define MAXCPUS		64
@@ -61,5 +62,26 @@ int	lwproc_hyp_newlwp(pid_t pid);
 pid_t	lwproc_hyp_getpid(void);
 void	lwproc_hyp_lwpexit(void);
 void	lwproc_hyp_execnotify(const char *comm);
+
+/* The system call ABI the kernel implements, not the host's system
+ * (uname, and the sysproxy handshake). */
+#define UTS_SYSNAME	"Linux"
+#define UTS_RELEASE	"6.1.0-strata"
+
+/*
+ * The sysproxy hypercalls (rumpuser.h) are an optional module: a platform
+ * without a server (fiber, bare metal) does not define them, and the
+ * kernel must still link there.  So they are referenced weakly; their
+ * address is NULL when absent, rump_init_server() then fails with
+ * EOPNOTSUPP, and no process is ever remote (copy.c never calls them).
+ */
+#pragma weak rumpuser_sp_init
+#pragma weak rumpuser_sp_copyin
+#pragma weak rumpuser_sp_copyinstr
+#pragma weak rumpuser_sp_copyout
+#pragma weak rumpuser_sp_copyoutstr
+#pragma weak rumpuser_sp_anonmmap
+#pragma weak rumpuser_sp_raise
+#pragma weak rumpuser_sp_fini
 
 #endif /* KERN_KERN_PRIVATE_H */

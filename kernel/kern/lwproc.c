@@ -288,7 +288,7 @@ rfork_flags_valid(int flags)
 }
 
 static int
-lwproc_rfork(int flags, const char *comm)
+lwproc_rfork(int flags, const char *comm, void *spclient)
 {
 	struct lwp *l;
 	int error;
@@ -299,8 +299,11 @@ lwproc_rfork(int flags, const char *comm)
 	/* An unbound caller runs as an implicit lwp of proc1, so curproc
 	 * is the right parent either way. */
 	error = lwproc_fork(curproc, flags, comm, &l);
-	if (error == 0)
+	if (error == 0) {
+		/* Before anyone can run a system call in it. */
+		l->l_proc->p_spclient = spclient;
 		sched_switch(l);
+	}
 	rump_unschedule();
 	return error;
 }
@@ -309,7 +312,7 @@ int
 rump_lwproc_rfork(int flags)
 {
 
-	return lwproc_rfork(flags, NULL);
+	return lwproc_rfork(flags, NULL, NULL);
 }
 
 int
@@ -428,10 +431,8 @@ int
 lwproc_hyp_rfork(void *client, int flags, const char *comm)
 {
 
-	/* Remote clients are not distinguished yet: copyin/copyout treat
-	 * every address as local. */
-	(void)client;
-	return hyp_errno_to_netbsd(lwproc_rfork(flags, comm));
+	/* The new process's user addresses are the client's (copy.c). */
+	return hyp_errno_to_netbsd(lwproc_rfork(flags, comm, client));
 }
 
 int

@@ -27,9 +27,8 @@ struct utsname {
 	char	domainname[UTS_LEN];
 };
 
-/* The system call ABI the kernel implements, not the host's system. */
-#define UTS_SYSNAME	"Linux"
-#define UTS_RELEASE	"6.1.0-strata"
+/* UTS_SYSNAME and UTS_RELEASE are in kern_private.h (sysproxy.c tells
+ * remote clients too). */
 #define UTS_VERSION	"#1 strata rump kernel"
 #define UTS_DOMAINNAME	"(none)"
 

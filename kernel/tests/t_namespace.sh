@@ -42,7 +42,7 @@ kernel_archives()
 {
 	for a in "$1"/lib/librump*.a; do
 		case ${a##*/} in
-		librumpuser*) ;;	# platforms, not kernel
+		librumpuser*|librumpclient*) ;;	# platforms, appstack: not kernel
 		*) [ -f "$a" ] && echo "$a" ;;
 		esac
 	done

@@ -65,6 +65,11 @@ void rumpuser__timespec_norm(int64_t sec, int64_t nsec, int64_t *secp,
 #define RUMPUSER__TIME_MAX						\
 	(sizeof(time_t) >= sizeof(int64_t) ? INT64_MAX : (int64_t)INT32_MAX)
 
+/* Does nothing; rumpuser_init() calls it so that the sysproxy server
+ * (rumpuser_sp.c), which the kernel references only weakly, is linked
+ * into every program of this platform. */
+void rumpuser__sp_link(void) RUMPUSER__HIDDEN;
+
 /* Prints a diagnostic to stderr and aborts: for "void never fails". */
 void rumpuser__fatal(const char *what, int hosterror)
     RUMPUSER__HIDDEN __attribute__((__noreturn__));

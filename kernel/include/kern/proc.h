@@ -41,6 +41,10 @@ struct proc {
 	char		 p_comm[32];
 	struct proc	*p_next;	/* all-process list */
 	int		 p_stat;	/* PS_*, read atomically */
+	/* Sysproxy: the platform's cookie for the remote client whose
+	 * memory this process's user addresses name (copyin/copyout go
+	 * there), or NULL for a local process.  Set once at creation. */
+	void		*p_spclient;
 #define PS_NEW		1	/* being created: fork hooks running */
 #define PS_ACTIVE	2
 #define PS_EXITING	3	/* last lwp gone: exit hooks running */

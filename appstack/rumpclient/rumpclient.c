@@ -1,0 +1,779 @@
+/*
+ * rumpclient.c: the connection to a kernel server and the numeric entry
+ * (the protocol is doc/sysproxy.md, its structures rump/rumpsp.h).
+ *
+ * One connection per client process, one call at a time on it: a call
+ * sends SYSCALL, then answers the server's copy requests for that call
+ * until the SYSCALL response comes.  The server never dereferences our
+ * addresses; we read and write our own memory for it with
+ * process_vm_readv/writev on ourselves, so that a bad address the program
+ * handed to a call gives EFAULT instead of killing the program.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+#include <rump/rumpsp.h>
+#include <rump/rumpclient.h>
+
+#include "rumpclient_private.h"
+
+#if defined(__x86_64__)
+#define RC_MACHINE	"x86_64"
+#elif defined(__aarch64__)
+#define RC_MACHINE	"aarch64"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define RC_MACHINE	"riscv64"
+#else
+#error "librumpclient: unknown architecture (the handshake names it)"
+#endif
+
+#define RC_EXECENV	"RUMPCLIENT__EXEC"	/* "fd:pid" across exec */
+
+static pthread_mutex_t rc_lock = PTHREAD_MUTEX_INITIALIZER;
+static int rc_fd = -1;			/* rc_lock */
+static int rc_pid;			/* rc_lock: our rump pid */
+static int rc_everconnected;		/* rc_lock */
+static uint64_t rc_nextid = 1;		/* rc_lock */
+static int rc_retry = RUMPCLIENT_RETRYCONN_ONCE;	/* rc_lock */
+static void *rc_buf;			/* rc_lock: receive buffer */
+static size_t rc_bufsize;
+
+/* --- Own memory, fault-safe ---------------------------------------------- */
+
+/* 0 when process_vm_*v cannot be used (seccomp, old kernel): plain
+ * copies then, which trust the addresses like any libc call would. */
+static int rc_vm_ok = 1;
+
+static int
+mem_read(uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	if (addr == 0)
+		return EFAULT;
+	if (rc_vm_ok) {
+		n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0 || errno == EFAULT)
+			return EFAULT;
+		if (errno != ENOSYS && errno != EPERM)
+			return EFAULT;
+		rc_vm_ok = 0;
+	}
+	memcpy(buf, (const void *)(uintptr_t)addr, len);
+	return 0;
+}
+
+static int
+mem_write(uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)(uintptr_t)buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	if (addr == 0)
+		return EFAULT;
+	if (rc_vm_ok) {
+		n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0 || errno == EFAULT)
+			return EFAULT;
+		if (errno != ENOSYS && errno != EPERM)
+			return EFAULT;
+		rc_vm_ok = 0;
+	}
+	memcpy((void *)(uintptr_t)addr, buf, len);
+	return 0;
+}
+
+/* A NUL-terminated string of at most room bytes (NUL included) into buf:
+ * 0 with *lenp its length + 1, EFAULT, or ENAMETOOLONG.  Read a page at a
+ * time so that no byte past the string's page is touched. */
+static int
+mem_readstr(uint64_t addr, char *buf, size_t room, size_t *lenp)
+{
+	size_t got = 0, chunk;
+	char *nul;
+	int error;
+
+	while (got < room) {
+		chunk = 4096 - (size_t)((addr + got) & 4095);
+		if (chunk > room - got)
+			chunk = room - got;
+		if ((error = mem_read(addr + got, buf + got, chunk)) != 0)
+			return error;
+		if ((nul = memchr(buf + got, '\0', chunk)) != NULL) {
+			*lenp = (size_t)(nul - buf) + 1;
+			return 0;
+		}
+		got += chunk;
+	}
+	return ENAMETOOLONG;
+}
+
+/* --- Socket I/O ------------------------------------------------------------ */
+
+static int
+readn(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = recv(fd, p, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+sendmsg3(int fd, uint16_t type, uint16_t kind, uint64_t id,
+    const void *body, size_t bodylen, const void *data, size_t datalen)
+{
+	struct rumpsp_hdr h;
+	struct iovec iov[3];
+	struct msghdr mh;
+	size_t total = sizeof(h) + bodylen + datalen, sent = 0;
+	ssize_t n;
+
+	h.rsh_len = (uint32_t)total;
+	h.rsh_type = type;
+	h.rsh_kind = kind;
+	h.rsh_id = id;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)body;
+	iov[1].iov_len = bodylen;
+	iov[2].iov_base = (void *)(uintptr_t)data;
+	iov[2].iov_len = datalen;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 3;
+	while (sent < total) {
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		sent += (size_t)n;
+		while (mh.msg_iovlen > 0 && (size_t)n >= mh.msg_iov[0].iov_len) {
+			n -= (ssize_t)mh.msg_iov[0].iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen > 0) {
+			mh.msg_iov[0].iov_base = (char *)mh.msg_iov[0].iov_base + n;
+			mh.msg_iov[0].iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+/* Reads one message into rc_buf.  -1: connection lost (ENOTCONN) or a
+ * malformed header (EIO), in errno. */
+static int
+recvmsg1(struct rumpsp_hdr *h)
+{
+	size_t len;
+	void *nb;
+
+	if (readn(rc_fd, h, sizeof(*h)) != 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (h->rsh_len < sizeof(*h) || h->rsh_len > RUMPSP_MSG_MAX ||
+	    h->rsh_kind > RUMPSP_RESP || h->rsh_type == 0 ||
+	    h->rsh_type > RUMPSP_TYPE_MAX) {
+		errno = EIO;
+		return -1;
+	}
+	len = h->rsh_len - sizeof(*h);
+	/* Room for a string's NUL past the data, and never zero bytes. */
+	if (len + 1 > rc_bufsize) {
+		if ((nb = realloc(rc_buf, len + 1)) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		rc_buf = nb;
+		rc_bufsize = len + 1;
+	}
+	if (readn(rc_fd, rc_buf, len) != 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+disconnect(void)
+{
+
+	if (rc_fd >= 0)
+		close(rc_fd);
+	rc_fd = -1;
+	rc_pid = 0;
+}
+
+/* --- Connecting -------------------------------------------------------------- */
+
+static int
+open_socket(const char *url)
+{
+	struct sockaddr_un sun;
+	struct sockaddr_in sin;
+	const char *hp, *colon;
+	char host[64], *end;
+	unsigned long port;
+	int fd, one = 1;
+
+	if (url == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strncmp(url, "unix://", 7) == 0) {
+		hp = url + 7;
+		if (*hp == '\0' || strlen(hp) >= sizeof(sun.sun_path)) {
+			errno = EINVAL;
+			return -1;
+		}
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		strcpy(sun.sun_path, hp);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+			goto fail;
+		return fd;
+	}
+	if (strncmp(url, "tcp://", 6) == 0) {
+		hp = url + 6;
+		colon = strrchr(hp, ':');
+		if (colon == NULL || (size_t)(colon - hp) >= sizeof(host)) {
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(host, hp, (size_t)(colon - hp));
+		host[colon - hp] = '\0';
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (colon[1] == '\0' || *end != '\0' || errno != 0 ||
+		    port == 0 || port > 65535) {
+			errno = EINVAL;
+			return -1;
+		}
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		if (strcmp(host, "localhost") == 0 || host[0] == '\0')
+			sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+			errno = EINVAL;
+			return -1;
+		}
+		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return -1;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+			goto fail;
+		return fd;
+	}
+	errno = EINVAL;
+	return -1;
+ fail:
+	{
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return -1;
+}
+
+/* A NUL-padded name field of the wire (not necessarily terminated). */
+static void
+putname(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	memset(dst, 0, len);
+	memcpy(dst, src, n < len ? n : len);
+}
+
+/* The handshake on rc_fd: kind, cookie (HS_FORK), name.  0 or -1. */
+static int
+handshake(uint32_t kind, const uint8_t *cookie, const char *comm)
+{
+	struct rumpsp_handshake_req rq;
+	struct rumpsp_handshake_resp rs;
+	struct rumpsp_hdr h;
+	uint64_t id = rc_nextid++;
+
+	memset(&rq, 0, sizeof(rq));
+	memcpy(rq.rsp_magic, RUMPSP_MAGIC, 8);
+	rq.rsp_version = RUMPSP_VERSION;
+	rq.rsp_kind = kind;
+	putname(rq.rsp_machine, sizeof(rq.rsp_machine), RC_MACHINE);
+	putname(rq.rsp_comm, sizeof(rq.rsp_comm), comm != NULL ? comm :
+	    program_invocation_short_name);
+	if (cookie != NULL)
+		memcpy(rq.rsp_cookie, cookie, RUMPSP_COOKIE_LEN);
+	if (sendmsg3(rc_fd, RUMPSP_HANDSHAKE, RUMPSP_REQ, id, &rq, sizeof(rq),
+	    NULL, 0) != 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (recvmsg1(&h) != 0)
+		return -1;
+	if (h.rsh_type != RUMPSP_HANDSHAKE || h.rsh_kind != RUMPSP_RESP ||
+	    h.rsh_id != id || h.rsh_len != sizeof(h) + sizeof(rs)) {
+		errno = EIO;
+		return -1;
+	}
+	memcpy(&rs, rc_buf, sizeof(rs));
+	if (rs.rsp_error != 0) {
+		errno = rs.rsp_error > 0 && rs.rsp_error < 4096 ?
+		    rs.rsp_error : EIO;
+		return -1;
+	}
+	if (kind != RUMPSP_HS_EXEC)
+		rc_pid = rs.rsp_pid;
+	return 0;
+}
+
+/* Connects as a new process.  rc_lock held.  0 or -1 with errno. */
+static int
+connect_new(void)
+{
+	int e;
+
+	if ((rc_fd = open_socket(getenv("RUMP_SERVER"))) < 0)
+		return -1;
+	if (handshake(RUMPSP_HS_NEW, NULL, NULL) != 0) {
+		e = errno;
+		disconnect();
+		errno = e;
+		return -1;
+	}
+	rc_everconnected = 1;
+	return 0;
+}
+
+/* After rumpclient_exec(): the old program's connection, if it left one. */
+static int
+adopt_exec(void)
+{
+	const char *v = getenv(RC_EXECENV);
+	int fd, pid, type;
+	socklen_t sl = sizeof(type);
+
+	if (v == NULL || sscanf(v, "%d:%d", &fd, &pid) != 2)
+		return 0;
+	unsetenv(RC_EXECENV);
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) != 0 ||
+	    type != SOCK_STREAM)
+		return 0;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	rc_fd = fd;
+	rc_pid = pid;
+	rc_everconnected = 1;
+	return 1;
+}
+
+/* Makes sure there is a connection.  rc_lock held. */
+static int
+ensure_connected(void)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	int tries;
+
+	if (rc_fd >= 0)
+		return 0;
+	if (!rc_everconnected) {
+		if (adopt_exec())
+			return 0;
+		return connect_new();
+	}
+	/* Lost: reconnect as the policy says, as a new process. */
+	if (rc_retry == RUMPCLIENT_RETRYCONN_NONE) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	tries = rc_retry > 0 ? rc_retry * 10 : 1;
+	for (int i = 0; i < tries; i++) {
+		if (connect_new() == 0)
+			return 0;
+		if (i + 1 < tries)
+			nanosleep(&ts, NULL);
+	}
+	errno = ENOTCONN;
+	return -1;
+}
+
+int
+rumpclient_init(void)
+{
+	int error = 0;
+
+	pthread_mutex_lock(&rc_lock);
+	if (rc_fd < 0 && ensure_connected() != 0)
+		error = errno;
+	pthread_mutex_unlock(&rc_lock);
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+int
+rump_init(void)
+{
+
+	/* The in-process kernel's rump_init() returns an errno. */
+	return rumpclient_init() == 0 ? 0 : errno;
+}
+
+int
+rumpclient_setconnretry(int how)
+{
+
+	if (how < 0 && how != RUMPCLIENT_RETRYCONN_ONCE &&
+	    how != RUMPCLIENT_RETRYCONN_NONE) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&rc_lock);
+	rc_retry = how;
+	pthread_mutex_unlock(&rc_lock);
+	return 0;
+}
+
+int
+rumpclient_getpid(void)
+{
+	int pid;
+
+	pthread_mutex_lock(&rc_lock);
+	pid = rc_pid;
+	pthread_mutex_unlock(&rc_lock);
+	return pid;
+}
+
+/* --- Calls --------------------------------------------------------------- */
+
+/* Answers one request of the server during a call.  0, or -1 when the
+ * connection is unusable (errno set). */
+static int
+serve_request(const struct rumpsp_hdr *h)
+{
+	size_t blen = h->rsh_len - sizeof(*h);
+	struct rumpsp_copy_req rq;
+	struct rumpsp_copy_resp cr;
+	struct rumpsp_raise_req rr;
+	const void *data = NULL;
+	size_t slen;
+	void *p;
+
+	memset(&cr, 0, sizeof(cr));
+	switch (h->rsh_type) {
+	case RUMPSP_COPYIN:
+	case RUMPSP_COPYINSTR:
+	case RUMPSP_ANONMMAP:
+		if (blen != sizeof(rq) || h->rsh_kind != RUMPSP_REQ)
+			goto bad;
+		memcpy(&rq, rc_buf, sizeof(rq));
+		if (rq.rsp_len > RUMPSP_DATA_MAX)
+			goto bad;
+		if (h->rsh_type == RUMPSP_ANONMMAP) {
+			p = mmap(NULL, rq.rsp_len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				cr.rsp_error = errno;
+			else
+				cr.rsp_len = (uint64_t)(uintptr_t)p;
+			break;
+		}
+		/* The data goes into rc_buf after the request, which we no
+		 * longer need: make room. */
+		if (rq.rsp_len + 1 > rc_bufsize) {
+			if ((p = realloc(rc_buf, rq.rsp_len + 1)) == NULL) {
+				cr.rsp_error = ENOMEM;
+				break;
+			}
+			rc_buf = p;
+			rc_bufsize = rq.rsp_len + 1;
+		}
+		if (h->rsh_type == RUMPSP_COPYIN) {
+			cr.rsp_error = mem_read(rq.rsp_addr, rc_buf, rq.rsp_len);
+			slen = rq.rsp_len;
+		} else
+			cr.rsp_error = mem_readstr(rq.rsp_addr, rc_buf,
+			    rq.rsp_len, &slen);
+		if (cr.rsp_error == 0) {
+			cr.rsp_len = slen;
+			data = rc_buf;
+		}
+		break;
+	case RUMPSP_COPYOUT:
+		if (blen < sizeof(rq) || h->rsh_kind != RUMPSP_REQ)
+			goto bad;
+		memcpy(&rq, rc_buf, sizeof(rq));
+		if (rq.rsp_len != blen - sizeof(rq))
+			goto bad;
+		cr.rsp_error = mem_write(rq.rsp_addr, (char *)rc_buf + sizeof(rq),
+		    rq.rsp_len);
+		break;
+	case RUMPSP_RAISE:
+		if (blen != sizeof(rr) || h->rsh_kind != RUMPSP_REQ)
+			goto bad;
+		memcpy(&rr, rc_buf, sizeof(rr));
+		if (rr.rsp_signo <= 0 || rr.rsp_signo >= NSIG) {
+			cr.rsp_error = EINVAL;
+			break;
+		}
+		/* Answer first: the signal may well end us. */
+		if (sendmsg3(rc_fd, h->rsh_type, RUMPSP_RESP, h->rsh_id, &cr,
+		    sizeof(cr), NULL, 0) != 0) {
+			errno = ENOTCONN;
+			return -1;
+		}
+		raise(rr.rsp_signo);
+		return 0;
+	default:
+		goto bad;
+	}
+	if (sendmsg3(rc_fd, h->rsh_type, RUMPSP_RESP, h->rsh_id, &cr,
+	    sizeof(cr), data, data != NULL ? cr.rsp_len : 0) != 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return 0;
+ bad:
+	errno = EIO;
+	return -1;
+}
+
+/* One call, rc_lock held and connected: 0 or an errno (the connection is
+ * dropped if the errno is ENOTCONN or EIO from the protocol). */
+static int
+call_locked(int nr, const long *args, long *retval)
+{
+	struct rumpsp_syscall_req rq;
+	struct rumpsp_syscall_resp rs;
+	struct rumpsp_hdr h;
+	uint64_t id = rc_nextid++;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.rsp_nr = nr;
+	if (args != NULL)
+		for (int i = 0; i < RUMPSP_NARGS; i++)
+			rq.rsp_args[i] = args[i];
+	if (sendmsg3(rc_fd, RUMPSP_SYSCALL, RUMPSP_REQ, id, &rq, sizeof(rq),
+	    NULL, 0) != 0) {
+		disconnect();
+		return ENOTCONN;
+	}
+	for (;;) {
+		if (recvmsg1(&h) != 0)
+			goto lost;
+		if (h.rsh_kind == RUMPSP_REQ) {
+			if (serve_request(&h) != 0)
+				goto lost;
+			continue;
+		}
+		if (h.rsh_type != RUMPSP_SYSCALL || h.rsh_id != id ||
+		    h.rsh_len != sizeof(h) + sizeof(rs)) {
+			errno = EIO;
+			goto lost;
+		}
+		memcpy(&rs, rc_buf, sizeof(rs));
+		if (rs.rsp_error < 0 || rs.rsp_error >= 4096) {
+			errno = EIO;
+			goto lost;
+		}
+		if (retval != NULL) {
+			retval[0] = (long)rs.rsp_retval[0];
+			retval[1] = (long)rs.rsp_retval[1];
+		}
+		return rs.rsp_error;
+	}
+ lost:
+	{
+		int e = errno;
+		disconnect();
+		return e;
+	}
+}
+
+int
+rumpclient_syscall(int nr, const long *args, long *retval)
+{
+	int error;
+
+	pthread_mutex_lock(&rc_lock);
+	if (ensure_connected() != 0)
+		error = errno;
+	else
+		error = call_locked(nr, args, retval);
+	pthread_mutex_unlock(&rc_lock);
+	return error;
+}
+
+int
+rump_syscall(int nr, void *args, long *retval)
+{
+
+	return rumpclient_syscall(nr, args, retval);
+}
+
+long
+rumpclient__typed(int nr, long a0, long a1, long a2, long a3, long a4,
+    long a5)
+{
+	long args[6] = { a0, a1, a2, a3, a4, a5 };
+	long rv[2] = { 0, 0 };
+	int error;
+
+	error = rumpclient_syscall(nr, args, rv);
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return rv[0];
+}
+
+/* --- fork and exec -------------------------------------------------------- */
+
+pid_t
+rumpclient_fork(void)
+{
+	struct rumpsp_prefork_resp rs;
+	struct rumpsp_hdr h;
+	uint64_t id;
+	pid_t pid;
+	int e;
+
+	pthread_mutex_lock(&rc_lock);
+	if (ensure_connected() != 0)
+		goto fail;
+	id = rc_nextid++;
+	if (sendmsg3(rc_fd, RUMPSP_PREFORK, RUMPSP_REQ, id, NULL, 0, NULL,
+	    0) != 0 || recvmsg1(&h) != 0) {
+		e = errno == EIO ? EIO : ENOTCONN;
+		disconnect();
+		errno = e;
+		goto fail;
+	}
+	if (h.rsh_type != RUMPSP_PREFORK || h.rsh_kind != RUMPSP_RESP ||
+	    h.rsh_id != id || h.rsh_len != sizeof(h) + sizeof(rs)) {
+		disconnect();
+		errno = EIO;
+		goto fail;
+	}
+	memcpy(&rs, rc_buf, sizeof(rs));
+	if (rs.rsp_error != 0) {
+		errno = rs.rsp_error;
+		goto fail;
+	}
+	pid = fork();
+	if (pid != 0) {
+		/* Parent (or failed fork: the cookie expires with us). */
+		e = errno;
+		pthread_mutex_unlock(&rc_lock);
+		errno = e;
+		return pid;
+	}
+	/* Child: the parent's connection is the parent's. */
+	pthread_mutex_init(&rc_lock, NULL);
+	close(rc_fd);
+	rc_fd = open_socket(getenv("RUMP_SERVER"));
+	if (rc_fd < 0 || handshake(RUMPSP_HS_FORK, rs.rsp_cookie, NULL) != 0) {
+		fprintf(stderr, "rumpclient: fork: child cannot connect to "
+		    "%s: %s\n", getenv("RUMP_SERVER"), strerror(errno));
+		_exit(127);
+	}
+	return 0;
+ fail:
+	e = errno;
+	pthread_mutex_unlock(&rc_lock);
+	errno = e;
+	return -1;
+}
+
+int
+rumpclient_exec(const char *path, char *const argv[], char *const envp[])
+{
+	char comm[RUMPSP_NAME_LEN + 1], var[64], **nenv;
+	const char *base;
+	size_t n = 0, j = 0;
+	int e;
+
+	pthread_mutex_lock(&rc_lock);
+	if (ensure_connected() != 0)
+		goto fail;
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	snprintf(comm, sizeof(comm), "%s", base);
+	if (handshake(RUMPSP_HS_EXEC, NULL, comm) != 0) {
+		e = errno;
+		disconnect();
+		errno = e;
+		goto fail;
+	}
+	/* The new program finds its connection in the environment. */
+	snprintf(var, sizeof(var), RC_EXECENV "=%d:%d", rc_fd, rc_pid);
+	while (envp != NULL && envp[n] != NULL)
+		n++;
+	if ((nenv = calloc(n + 2, sizeof(*nenv))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], RC_EXECENV "=", sizeof(RC_EXECENV)) != 0)
+			nenv[j++] = envp[i];
+	nenv[j++] = var;
+	nenv[j] = NULL;
+	(void)fcntl(rc_fd, F_SETFD, 0);
+	execve(path, argv, nenv);
+	e = errno;
+	(void)fcntl(rc_fd, F_SETFD, FD_CLOEXEC);
+	free(nenv);
+	errno = e;
+ fail:
+	e = errno;
+	pthread_mutex_unlock(&rc_lock);
+	errno = e;
+	return -1;
+}

@@ -1,0 +1,93 @@
+/*
+ * rumpclient.h: librumpclient, the client side of remote system calls
+ * (sysproxy; the protocol is doc/sysproxy.md).
+ *
+ * A program linked with librumpclient instead of a kernel and a platform
+ * makes its rump_sys_*() calls (declared by the kernel's
+ * <rump/rump_syscalls.h>, same names, same types, same results) on a
+ * kernel served by another process (strata-server, or any program that
+ * called rump_init_server()).  Switching is relinking:
+ *
+ *     cc prog.c $(pkg-config --cflags --libs rumpfs_tmpfs rumpuser-posix)  # in-process
+ *     cc prog.c $(pkg-config --cflags --libs rumpclient)                   # remote
+ *
+ * rump_init() is provided too (it is rumpclient_init()), and the first
+ * system call connects if nothing did before, so an unchanged program
+ * runs remotely with RUMP_SERVER set.
+ *
+ * Each client process is its own rump process on the server: its own
+ * descriptor table, cwd, umask and credentials (those of a fresh child of
+ * the server's init: root).  It ends, closing everything it held, when the
+ * client exits or its connection is lost.
+ *
+ * Threads: the calls of one client process go over one connection, one
+ * call at a time; a thread blocked in a call that waits for another
+ * thread of the same process (a read of a pipe it writes itself) waits
+ * forever.
+ *
+ * Errors: like the in-process functions, -1 and errno (Linux values).
+ * ENOTCONN: no server, or the connection was lost during the call (the
+ * server died); EIO: the server broke the protocol (the connection is
+ * dropped).  Includes nothing: include <stdint.h> and <sys/types.h>.
+ */
+#ifndef RUMP_RUMPCLIENT_H
+#define RUMP_RUMPCLIENT_H
+
+/*
+ * Connects to the server named by the environment variable RUMP_SERVER:
+ * "unix://PATH" or "tcp://ADDR:PORT".  Does the handshake, which makes
+ * the rump process.  After rumpclient_exec(), adopts the connection that
+ * the program before the exec had instead (same rump process).  Returns 0
+ * (also when already connected) or -1 with errno: EINVAL (RUMP_SERVER
+ * missing or malformed), the host's connect() error (ENOENT, ECONNREFUSED,
+ * EACCES: the socket's permissions refused us), EPROTONOSUPPORT (another
+ * protocol version), ENOEXEC (a kernel of another architecture).
+ */
+int	rumpclient_init(void);
+
+/*
+ * The numeric entry, as rump_syscall() of the kernel (which librumpclient
+ * also provides): nr is the kernel ABI's system call number (the host's
+ * SYS_*), args six longs (NULL: all zero), retval[0] the result.
+ * Returns 0 or a positive errno; pointers in args are this process's
+ * addresses, which the server reads and writes through the connection
+ * (EFAULT for a bad one, never a crash).
+ */
+int	rumpclient_syscall(int nr, const long *args, long *retval);
+
+/*
+ * What happens when the connection is lost (the server died or
+ * restarted): RUMPCLIENT_RETRYCONN_ONCE (the default): the call that
+ * notices fails with ENOTCONN, and each later call tries once to connect
+ * again, as a NEW rump process (descriptors and cwd of the old one are
+ * gone); RUMPCLIENT_RETRYCONN_NONE: every later call fails with ENOTCONN;
+ * a positive number of seconds: like ONCE, but a later call keeps trying
+ * that long (every 100 ms) before it gives up.  Returns 0, or -1 with
+ * EINVAL for a negative value other than the two constants.
+ */
+#define RUMPCLIENT_RETRYCONN_ONCE	(-1)
+#define RUMPCLIENT_RETRYCONN_NONE	(-2)
+int	rumpclient_setconnretry(int how);
+
+/*
+ * fork() for a client: the child gets its own rump process, a child of
+ * the caller's, with a copy of its descriptor table (same open files,
+ * shared offsets), cwd and credentials, and its own connection.  Returns
+ * as fork() does.  If the child cannot set up its connection it prints why
+ * and exits with status 127 (it never runs without its rump process).
+ */
+pid_t	rumpclient_fork(void);
+
+/*
+ * execve() for a client: the new program keeps the rump process and its
+ * descriptors (the connection is inherited; rumpclient_init() in the new
+ * program adopts it) and the server learns its name.  Returns only on
+ * failure: -1 and errno.
+ */
+int	rumpclient_exec(const char *path, char *const argv[],
+	    char *const envp[]);
+
+/* The rump pid of this process on the server (0 when not connected). */
+int	rumpclient_getpid(void);
+
+#endif /* RUMP_RUMPCLIENT_H */

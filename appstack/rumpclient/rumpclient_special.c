@@ -1,0 +1,185 @@
+/*
+ * rumpclient_special.c: the typed calls that are more than "pass the
+ * arguments to SYS_<name>" (the others are generated: gen-syscalls.sh).
+ *
+ * They do exactly what the in-process kernel's typed calls do, so that a
+ * program behaves the same in-process and remotely: the calls that have
+ * only an *at form on some architectures (aarch64) always use that form,
+ * and the ones with variable arguments read them as the kernel's do.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <rump/rump_syscalls.h>
+
+#include "rumpclient_private.h"
+
+#define T(nr, a, b, c, d, e, f)	rumpclient__typed(nr, (long)(a), (long)(b), \
+	(long)(c), (long)(d), (long)(e), (long)(f))
+
+int
+rump_sys_open(const char *path, int flags, ...)
+{
+	unsigned int mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	return (int)T(SYS_openat, AT_FDCWD, path, flags, mode, 0, 0);
+}
+
+int
+rump_sys_openat(int dirfd, const char *path, int flags, ...)
+{
+	unsigned int mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	return (int)T(SYS_openat, dirfd, path, flags, mode, 0, 0);
+}
+
+int
+rump_sys_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg = 0;
+
+	/* Only the commands that take an argument have one to read. */
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_SETFD ||
+	    cmd == F_SETFL) {
+		va_start(ap, cmd);
+		arg = va_arg(ap, int);
+		va_end(ap);
+	}
+	return (int)T(SYS_fcntl, fd, cmd, arg, 0, 0, 0);
+}
+
+int
+rump_sys_dup2(int oldfd, int newfd)
+{
+
+	/* dup3 refuses equal descriptors; dup2 only checks oldfd. */
+	if (oldfd == newfd) {
+		if (T(SYS_fcntl, oldfd, F_GETFD, 0, 0, 0, 0) == -1)
+			return -1;
+		return newfd;
+	}
+	return (int)T(SYS_dup3, oldfd, newfd, 0, 0, 0, 0);
+}
+
+int
+rump_sys_stat(const char *path, struct stat *st)
+{
+
+	return (int)T(SYS_newfstatat, AT_FDCWD, path, st, 0, 0, 0);
+}
+
+int
+rump_sys_lstat(const char *path, struct stat *st)
+{
+
+	return (int)T(SYS_newfstatat, AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW,
+	    0, 0);
+}
+
+int
+rump_sys_access(const char *path, int mode)
+{
+
+	return (int)T(SYS_faccessat, AT_FDCWD, path, mode, 0, 0, 0);
+}
+
+int
+rump_sys_chmod(const char *path, uint32_t mode)
+{
+
+	return (int)T(SYS_fchmodat, AT_FDCWD, path, mode, 0, 0, 0);
+}
+
+int
+rump_sys_chown(const char *path, uint32_t uid, uint32_t gid)
+{
+
+	return (int)T(SYS_fchownat, AT_FDCWD, path, uid, gid, 0, 0);
+}
+
+int
+rump_sys_lchown(const char *path, uint32_t uid, uint32_t gid)
+{
+
+	return (int)T(SYS_fchownat, AT_FDCWD, path, uid, gid,
+	    AT_SYMLINK_NOFOLLOW, 0);
+}
+
+int
+rump_sys_mkdir(const char *path, uint32_t mode)
+{
+
+	return (int)T(SYS_mkdirat, AT_FDCWD, path, mode, 0, 0, 0);
+}
+
+int
+rump_sys_rmdir(const char *path)
+{
+
+	return (int)T(SYS_unlinkat, AT_FDCWD, path, AT_REMOVEDIR, 0, 0, 0);
+}
+
+int
+rump_sys_unlink(const char *path)
+{
+
+	return (int)T(SYS_unlinkat, AT_FDCWD, path, 0, 0, 0, 0);
+}
+
+int
+rump_sys_rename(const char *from, const char *to)
+{
+
+	return (int)T(SYS_renameat, AT_FDCWD, from, AT_FDCWD, to, 0, 0);
+}
+
+int
+rump_sys_link(const char *target, const char *path)
+{
+
+	return (int)T(SYS_linkat, AT_FDCWD, target, AT_FDCWD, path, 0, 0);
+}
+
+int
+rump_sys_symlink(const char *target, const char *path)
+{
+
+	return (int)T(SYS_symlinkat, target, AT_FDCWD, path, 0, 0, 0);
+}
+
+ssize_t
+rump_sys_readlink(const char *path, char *buf, size_t len)
+{
+
+	return (ssize_t)T(SYS_readlinkat, AT_FDCWD, path, buf, len, 0, 0);
+}
+
+int
+rump_sys_clock_nanosleep(int clk, int flags, const struct timespec *req,
+    struct timespec *rem)
+{
+	int saved = errno, error = 0;
+
+	/* Like the libc function: the error number itself, errno kept. */
+	if (T(SYS_clock_nanosleep, clk, flags, req, rem, 0, 0) == -1)
+		error = errno;
+	errno = saved;
+	return error;
+}

@@ -1,0 +1,304 @@
+/*
+ * h_spclient.c: a sysproxy client for the tests (t_sysproxy), linked with
+ * librumpclient only: every rump_sys_*() below runs on the server named by
+ * RUMP_SERVER.  One command per run; prints results on stdout, exits 0 on
+ * success, 1 with a message on stderr otherwise.
+ *
+ *   write PATH TEXT     create PATH with TEXT
+ *   cat PATH            print PATH's contents
+ *   work ID N           mkdir /wID, N files written and read back, renamed
+ *   hold PATH SIZE      a SIZE-byte file, unlinked but open; "ready", then
+ *                       writes it over and over until killed
+ *   loop                "ready", then getpid until a call fails; prints
+ *                       the errno's name (the server went away)
+ *   efault              bad pointers give EFAULT, never a crash
+ *   isolate             a descriptor table of our own (fd 0 is not open)
+ *   fork PATH           parent and child share an open file (offsets too)
+ *   exec PATH           the program after rumpclient_exec keeps the
+ *                       process and its descriptors ("execed FD PID")
+ *   getpid              print the rump pid
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rump/rump_syscalls.h>
+#include <rump/rumpclient.h>
+
+static const char *cmd;
+
+static void __attribute__((noreturn))
+die(const char *what)
+{
+
+	fprintf(stderr, "h_spclient %s: %s: %s (errno %d)\n", cmd, what,
+	    strerror(errno), errno);
+	exit(1);
+}
+
+static void
+write_all(int fd, const void *buf, size_t len)
+{
+
+	if (rump_sys_write(fd, buf, len) != (ssize_t)len)
+		die("write");
+}
+
+static int
+do_write(const char *path, const char *text)
+{
+	int fd;
+
+	if ((fd = rump_sys_open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644)) < 0)
+		die("open");
+	write_all(fd, text, strlen(text));
+	if (rump_sys_close(fd) != 0)
+		die("close");
+	return 0;
+}
+
+static int
+do_cat(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	if ((fd = rump_sys_open(path, O_RDONLY)) < 0)
+		die("open");
+	while ((n = rump_sys_read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	if (n < 0)
+		die("read");
+	rump_sys_close(fd);
+	return 0;
+}
+
+static int
+do_work(const char *id, int n)
+{
+	char dir[64], path[128], path2[128], buf[256], back[256];
+	struct stat st;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/w%s", id);
+	if (rump_sys_mkdir(dir, 0755) != 0)
+		die("mkdir");
+	if (rump_sys_chdir(dir) != 0)
+		die("chdir");
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "f%d", i);
+		snprintf(buf, sizeof(buf), "client %s file %d\n", id, i);
+		if ((fd = rump_sys_open(path, O_CREAT | O_RDWR, 0600)) < 0)
+			die("open");
+		write_all(fd, buf, strlen(buf));
+		memset(back, 0, sizeof(back));
+		if (rump_sys_pread64(fd, back, sizeof(back) - 1, 0) !=
+		    (ssize_t)strlen(buf) || strcmp(back, buf) != 0)
+			die("read back");
+		if (rump_sys_fstat(fd, &st) != 0 ||
+		    st.st_size != (off_t)strlen(buf))
+			die("fstat");
+		rump_sys_close(fd);
+		snprintf(path2, sizeof(path2), "g%d", i);
+		if (rump_sys_rename(path, path2) != 0)
+			die("rename");
+	}
+	printf("ok %s\n", id);
+	return 0;
+}
+
+static int
+do_hold(const char *path, long size)
+{
+	static char buf[1 << 20];
+	int fd;
+
+	memset(buf, 'h', sizeof(buf));
+	if ((fd = rump_sys_open(path, O_CREAT | O_RDWR, 0600)) < 0)
+		die("open");
+	for (long done = 0; done < size; done += (long)sizeof(buf))
+		write_all(fd, buf, sizeof(buf));
+	if (rump_sys_unlink(path) != 0)
+		die("unlink");
+	printf("ready %d\n", rumpclient_getpid());
+	fflush(stdout);
+	/* Killed somewhere in here, most likely in the middle of a call
+	 * (the copy of a megabyte takes far longer than the loop). */
+	for (;;)
+		if (rump_sys_pwrite64(fd, buf, sizeof(buf), 0) < 0)
+			die("pwrite");
+}
+
+static int
+do_loop(void)
+{
+
+	if (rump_sys_getpid() <= 0)
+		die("getpid");
+	rumpclient_setconnretry(RUMPCLIENT_RETRYCONN_NONE);
+	printf("ready\n");
+	fflush(stdout);
+	for (long i = 0; i < 100000000L; i++) {
+		if (rump_sys_getpid() < 0) {
+			printf("%s\n", errno == ENOTCONN ? "ENOTCONN" :
+			    strerror(errno));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+do_efault(void)
+{
+	char *bad = (char *)0xdeadc0de;
+	struct stat st;
+	int fd;
+
+	errno = 0;
+	if (rump_sys_chmod(bad, 0644) != -1 || errno != EFAULT)
+		die("chmod(bad) did not give EFAULT");
+	if ((fd = rump_sys_open("/efault", O_CREAT | O_RDWR, 0644)) < 0)
+		die("open");
+	errno = 0;
+	if (rump_sys_write(fd, bad, 100) != -1 || errno != EFAULT)
+		die("write(bad) did not give EFAULT");
+	write_all(fd, "x", 1);
+	errno = 0;
+	if (rump_sys_pread64(fd, bad, 1, 0) != -1 || errno != EFAULT)
+		die("pread(bad) did not give EFAULT");
+	errno = 0;
+	if (rump_sys_fstat(fd, (struct stat *)bad) != -1 || errno != EFAULT)
+		die("fstat(bad) did not give EFAULT");
+	/* And the connection is still fine. */
+	if (rump_sys_fstat(fd, &st) != 0 || st.st_size != 1)
+		die("fstat after EFAULTs");
+	printf("efault ok\n");
+	return 0;
+}
+
+static int
+do_isolate(void)
+{
+	char c;
+	int fd;
+
+	/* A fresh process: nothing open, whatever other clients hold. */
+	errno = 0;
+	if (rump_sys_read(0, &c, 1) != -1 || errno != EBADF)
+		die("fd 0 is open in a new process");
+	if ((fd = rump_sys_open("/", O_RDONLY | O_DIRECTORY)) != 0)
+		die("first descriptor is not 0");
+	printf("isolate ok\n");
+	return 0;
+}
+
+static int
+do_fork(const char *path)
+{
+	char buf[64];
+	int fd, status, ppid;
+	pid_t pid;
+	ssize_t n;
+
+	if ((fd = rump_sys_open(path, O_CREAT | O_RDWR | O_TRUNC, 0644)) < 0)
+		die("open");
+	write_all(fd, "parent ", 7);
+	ppid = rump_sys_getpid();
+	if ((pid = rumpclient_fork()) < 0)
+		die("rumpclient_fork");
+	if (pid == 0) {
+		/* Same open file, same offset; a process of our own. */
+		if (rump_sys_getpid() == ppid || rump_sys_getppid() != ppid)
+			die("child's pids");
+		write_all(fd, "child", 5);
+		rump_sys_close(fd);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		die("child failed");
+	memset(buf, 0, sizeof(buf));
+	if ((n = rump_sys_pread64(fd, buf, sizeof(buf) - 1, 0)) < 0)
+		die("pread");
+	printf("%s\n", buf);
+	return 0;
+}
+
+static int
+do_exec(const char *self, const char *path)
+{
+	char fdstr[16], pidstr[16];
+	char *argv[] = { (char *)self, "execed", fdstr, pidstr, NULL };
+	extern char **environ;
+	int fd;
+
+	if ((fd = rump_sys_open(path, O_CREAT | O_RDWR, 0644)) < 0)
+		die("open");
+	write_all(fd, "before exec\n", 12);
+	snprintf(fdstr, sizeof(fdstr), "%d", fd);
+	snprintf(pidstr, sizeof(pidstr), "%d", rump_sys_getpid());
+	rumpclient_exec(self, argv, environ);
+	die("rumpclient_exec");
+}
+
+static int
+do_execed(int fd, int pid)
+{
+
+	/* rumpclient_init adopts the connection: same process, same fd. */
+	if (rumpclient_init() != 0)
+		die("rumpclient_init");
+	if (rump_sys_getpid() != pid)
+		die("another process after exec");
+	write_all(fd, "after exec\n", 11);
+	printf("execed %d %d\n", fd, pid);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: h_spclient command [args]\n");
+		return 2;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "execed") == 0 && argc == 4)
+		return do_execed(atoi(argv[2]), atoi(argv[3]));
+	if (rumpclient_init() != 0)
+		die("rumpclient_init");
+	if (strcmp(cmd, "write") == 0 && argc == 4)
+		return do_write(argv[2], argv[3]);
+	if (strcmp(cmd, "cat") == 0 && argc == 3)
+		return do_cat(argv[2]);
+	if (strcmp(cmd, "work") == 0 && argc == 4)
+		return do_work(argv[2], atoi(argv[3]));
+	if (strcmp(cmd, "hold") == 0 && argc == 4)
+		return do_hold(argv[2], atol(argv[3]));
+	if (strcmp(cmd, "loop") == 0)
+		return do_loop();
+	if (strcmp(cmd, "efault") == 0)
+		return do_efault();
+	if (strcmp(cmd, "isolate") == 0)
+		return do_isolate();
+	if (strcmp(cmd, "fork") == 0 && argc == 3)
+		return do_fork(argv[2]);
+	if (strcmp(cmd, "exec") == 0 && argc == 3)
+		return do_exec(argv[0], argv[2]);
+	if (strcmp(cmd, "getpid") == 0) {
+		printf("%d\n", rump_sys_getpid());
+		return 0;
+	}
+	fprintf(stderr, "h_spclient: bad command %s\n", cmd);
+	return 2;
+}

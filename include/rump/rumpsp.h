@@ -1,0 +1,119 @@
+/*
+ * rumpsp.h: the sysproxy wire protocol, version 1: remote system calls
+ * between a client process (librumpclient, layer 2) and a kernel server
+ * (the rumpuser_sp_* hypercalls of a platform, layer 3).
+ *
+ * doc/sysproxy.md is the specification (framing, handshake, each
+ * message, limits, what happens on malformed input); this header is its
+ * rendering in C, shared by both ends so that they cannot disagree.
+ * Everything on the wire is little-endian, fields are naturally aligned,
+ * and the structures below have no implicit padding.
+ *
+ * Includes nothing: include <stdint.h> first.
+ */
+#ifndef RUMP_RUMPSP_H
+#define RUMP_RUMPSP_H
+
+#define RUMPSP_VERSION		1
+#define RUMPSP_MAGIC		"STRATASP"	/* 8 bytes, no NUL on the wire */
+
+/* Limits.  A message longer than RUMPSP_MSG_MAX (header included) is
+ * malformed; copies of more than RUMPSP_DATA_MAX bytes are split. */
+#define RUMPSP_MSG_MAX		(1024 * 1024 + 64)
+#define RUMPSP_DATA_MAX		(1024 * 1024)
+#define RUMPSP_STR_MAX		65536		/* copyinstr limit */
+#define RUMPSP_NARGS		6
+
+/* Message types (rsh_type). */
+#define RUMPSP_HANDSHAKE	1	/* client -> server, first message */
+#define RUMPSP_SYSCALL		2	/* client -> server */
+#define RUMPSP_COPYIN		3	/* server -> client, during a syscall */
+#define RUMPSP_COPYINSTR	4	/* server -> client, during a syscall */
+#define RUMPSP_COPYOUT		5	/* server -> client, during a syscall */
+#define RUMPSP_ANONMMAP		6	/* server -> client, during a syscall */
+#define RUMPSP_RAISE		7	/* server -> client, during a syscall */
+#define RUMPSP_PREFORK		8	/* client -> server */
+#define RUMPSP_TYPE_MAX		8
+
+/* rsh_kind: every message is a request or the response to one. */
+#define RUMPSP_REQ		0
+#define RUMPSP_RESP		1
+
+/* Every message starts with this header; rsh_len counts it. */
+struct rumpsp_hdr {
+	uint32_t rsh_len;	/* whole message, 16..RUMPSP_MSG_MAX */
+	uint16_t rsh_type;	/* RUMPSP_* */
+	uint16_t rsh_kind;	/* RUMPSP_REQ or RUMPSP_RESP */
+	uint64_t rsh_id;	/* a response carries its request's id */
+};
+
+/* HANDSHAKE kinds (rsp_kind). */
+#define RUMPSP_HS_NEW		0	/* a new process */
+#define RUMPSP_HS_FORK		1	/* child of the process that got
+					   rsp_cookie from PREFORK */
+#define RUMPSP_HS_EXEC		2	/* same process, new program */
+
+#define RUMPSP_COOKIE_LEN	16
+#define RUMPSP_NAME_LEN		32
+
+struct rumpsp_handshake_req {
+	char	 rsp_magic[8];			/* RUMPSP_MAGIC */
+	uint32_t rsp_version;			/* RUMPSP_VERSION */
+	uint32_t rsp_kind;			/* RUMPSP_HS_* */
+	char	 rsp_machine[16];		/* client's "x86_64", NUL-padded */
+	char	 rsp_comm[RUMPSP_NAME_LEN];	/* program name, NUL-padded */
+	uint8_t	 rsp_cookie[RUMPSP_COOKIE_LEN];	/* HS_FORK only, else zero */
+};
+
+struct rumpsp_handshake_resp {
+	int32_t	 rsp_error;			/* 0 or a Linux errno */
+	uint32_t rsp_version;			/* the server's version */
+	char	 rsp_ostype[16];		/* e.g. "Linux" */
+	char	 rsp_osrelease[32];
+	char	 rsp_machine[16];		/* the kernel's ABI */
+	int32_t	 rsp_pid;			/* the client's rump pid */
+	uint32_t rsp_pad;
+};
+
+struct rumpsp_syscall_req {
+	int32_t	 rsp_nr;			/* the kernel ABI's number */
+	uint32_t rsp_pad;
+	int64_t	 rsp_args[RUMPSP_NARGS];
+};
+
+struct rumpsp_syscall_resp {
+	int32_t	 rsp_error;			/* 0 or a Linux errno */
+	uint32_t rsp_pad;
+	int64_t	 rsp_retval[2];
+};
+
+/* COPYIN, COPYINSTR, ANONMMAP requests: rsp_addr is unused by ANONMMAP. */
+struct rumpsp_copy_req {
+	uint64_t rsp_addr;			/* client address */
+	uint64_t rsp_len;			/* bytes, at most RUMPSP_DATA_MAX */
+};
+
+/* COPYOUT request: followed by rsp_len bytes of data. */
+/* COPYIN/COPYINSTR responses: followed by the data (COPYINSTR: up to and
+ * including the NUL). */
+struct rumpsp_copy_resp {
+	int32_t	 rsp_error;			/* 0, EFAULT, ENAMETOOLONG, ... */
+	uint32_t rsp_pad;
+	uint64_t rsp_len;			/* data bytes following; ANONMMAP:
+						   the address */
+};
+
+struct rumpsp_raise_req {
+	int32_t	 rsp_signo;
+	uint32_t rsp_pad;
+};
+
+/* PREFORK response (after a copy_resp-style error word): the cookie a
+ * child presents in its HS_FORK handshake. */
+struct rumpsp_prefork_resp {
+	int32_t	 rsp_error;
+	uint32_t rsp_pad;
+	uint8_t	 rsp_cookie[RUMPSP_COOKIE_LEN];
+};
+
+#endif /* RUMP_RUMPSP_H */

@@ -1,0 +1,796 @@
+/*
+ * rumpuser_sp.c: the sysproxy server, rumpuser_sp_*() of rumpuser(3).
+ *
+ * The wire protocol is doc/sysproxy.md (rump/rumpsp.h).  One host thread
+ * accepts connections; each connection gets a host thread of its own that
+ * reads its client's requests and runs them.  That thread is bound to one
+ * lwp of one rump process for the connection's whole life: the process is
+ * made at the handshake (hyp_lwproc_rfork with the connection as the
+ * client cookie, which marks it remote for the kernel's copyin/copyout)
+ * and released, with everything it held, when the connection ends for any
+ * reason: orderly close, the client's death, or a malformed message.
+ *
+ * A system call runs on the connection's thread; when the kernel copies
+ * from or to the client it calls rumpuser_sp_copy*() on that same thread,
+ * which sends a request to the client and waits for its response on the
+ * same socket.  So a connection never needs to tell apart several calls
+ * in flight: the client has at most one, and while it waits for it, it
+ * answers only the copy requests of that call.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rump/rumpuser.h>
+#include <rump/rumpsp.h>
+
+#include "rumpuser_posix.h"
+#include "rumpuser_sp.h"
+
+/* RUMP_RFCFDG / RUMP_RFFDG of rump.h (rfork flags of the upcall). */
+#define SP_RFFDG	0x04
+#define SP_RFCFDG	0x1000
+/* More clients than this are turned away (the connection is closed). */
+#define SP_MAX_CLIENTS	4096
+
+struct sp_conn {
+	int		 fd;
+	int		 broken;	/* I/O failed or malformed input */
+	uint64_t	 next_id;	/* of our requests to the client */
+	int32_t		 pid;		/* its rump process, once made */
+	void		*buf;		/* receive buffer */
+	size_t		 bufsize;
+	struct sp_conn	*next;		/* sp_conns */
+};
+
+/* A PREFORK's cookie, valid until used by a child or until its process
+ * goes. */
+struct sp_fork {
+	uint8_t		 cookie[RUMPSP_COOKIE_LEN];
+	int32_t		 pid;
+	struct sp_fork	*next;
+};
+
+static pthread_mutex_t sp_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sp_conn *sp_conns;	/* sp_lock */
+static int sp_nconns;			/* sp_lock */
+static struct sp_fork *sp_forks;	/* sp_lock */
+static int sp_listenfd = -1;
+static char sp_unixpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static pthread_t sp_acceptor;
+static int sp_running;
+static char sp_ostype[16], sp_osrelease[32], sp_machine[16];
+
+/* The connection whose request this host thread is running: the copy
+ * hypercalls find their client through it. */
+static __thread struct sp_conn *sp_curconn;
+
+/* Called by rumpuser_init(): this file is linked into every program of
+ * the platform, so that the kernel's weak references to rumpuser_sp_*
+ * (which platforms without sysproxy leave undefined) find it. */
+void
+rumpuser__sp_link(void)
+{
+}
+
+/* --- Socket I/O -------------------------------------------------------- */
+
+static int
+sp_readn(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = recv(fd, p, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Sends header + body (+ data) as one message. */
+static int
+sp_send(struct sp_conn *c, uint16_t type, uint16_t kind, uint64_t id,
+    const void *body, size_t bodylen, const void *data, size_t datalen)
+{
+	struct rumpsp_hdr h;
+	struct iovec iov[3];
+	struct msghdr mh;
+	size_t total, sent = 0;
+	ssize_t n;
+
+	if (c->broken)
+		return -1;
+	total = sizeof(h) + bodylen + datalen;
+	h.rsh_len = (uint32_t)total;
+	h.rsh_type = type;
+	h.rsh_kind = kind;
+	h.rsh_id = id;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)body;
+	iov[1].iov_len = bodylen;
+	iov[2].iov_base = (void *)(uintptr_t)data;
+	iov[2].iov_len = datalen;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 3;
+	while (sent < total) {
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			c->broken = 1;
+			return -1;
+		}
+		sent += (size_t)n;
+		/* Advance the vector past what went. */
+		while (mh.msg_iovlen > 0 && (size_t)n >= mh.msg_iov[0].iov_len) {
+			n -= (ssize_t)mh.msg_iov[0].iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen > 0) {
+			mh.msg_iov[0].iov_base = (char *)mh.msg_iov[0].iov_base + n;
+			mh.msg_iov[0].iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+/* Reads the next message, which must be what want allows; its body is
+ * then in c->buf.  On any failure the connection is broken. */
+static int
+sp_recv(struct sp_conn *c, const struct rumpuser__sp_expect *want,
+    struct rumpsp_hdr *h)
+{
+	size_t len;
+	void *nb;
+
+	if (c->broken)
+		return -1;
+	if (sp_readn(c->fd, h, sizeof(*h)) != 0 ||
+	    rumpuser__sp_check_hdr(h, want) != 0)
+		goto bad;
+	len = h->rsh_len - sizeof(*h);
+	if (len > c->bufsize) {
+		if ((nb = realloc(c->buf, len)) == NULL)
+			goto bad;
+		c->buf = nb;
+		c->bufsize = len;
+	}
+	if (sp_readn(c->fd, c->buf, len) != 0 ||
+	    rumpuser__sp_check_body(h, c->buf, want) != 0)
+		goto bad;
+	return 0;
+ bad:
+	c->broken = 1;
+	return -1;
+}
+
+/* --- Requests to the client, during a system call ---------------------- */
+
+/*
+ * One request and its response; returns 0 with the response's fixed part
+ * in *cr and data in c->buf after it, or EFAULT when the connection
+ * failed (the system call then fails and the connection ends after it).
+ * Runs without the virtual CPU: the client may take its time.
+ */
+static int
+sp_roundtrip(struct sp_conn *c, uint16_t type, const void *body,
+    size_t bodylen, const void *data, size_t datalen, uint64_t wantlen,
+    struct rumpsp_copy_resp *cr)
+{
+	struct rumpuser__sp_expect want;
+	struct rumpsp_hdr h;
+	int nlocks, error = 0;
+
+	rumpuser__unschedule(&nlocks, NULL);
+	want.state = RUMPUSER__SP_WANT_RESPONSE;
+	want.type = type;
+	want.id = c->next_id++;
+	want.len = wantlen;
+	if (sp_send(c, type, RUMPSP_REQ, want.id, body, bodylen, data,
+	    datalen) != 0 || sp_recv(c, &want, &h) != 0)
+		error = RUMPUSER__NB_EFAULT;
+	else
+		memcpy(cr, c->buf, sizeof(*cr));
+	rumpuser__schedule(nlocks, NULL);
+	return error;
+}
+
+/* The connection the calling thread serves, if client is it. */
+static struct sp_conn *
+sp_conn_of(void *client)
+{
+	struct sp_conn *c = sp_curconn;
+
+	/* A local thread working in a remote process has no client to ask:
+	 * its addresses are not ours to read. */
+	if (c == NULL || c != client || c->broken)
+		return NULL;
+	return c;
+}
+
+int
+rumpuser_sp_copyin(void *client, const void *raddr, void *laddr, size_t len)
+{
+	struct sp_conn *c = sp_conn_of(client);
+	struct rumpsp_copy_req rq;
+	struct rumpsp_copy_resp cr;
+	size_t chunk;
+	int error;
+
+	if (c == NULL)
+		return RUMPUSER__NB_EFAULT;
+	while (len > 0) {
+		chunk = len < RUMPSP_DATA_MAX ? len : RUMPSP_DATA_MAX;
+		rq.rsp_addr = (uint64_t)(uintptr_t)raddr;
+		rq.rsp_len = chunk;
+		error = sp_roundtrip(c, RUMPSP_COPYIN, &rq, sizeof(rq), NULL, 0,
+		    chunk, &cr);
+		if (error != 0)
+			return error;
+		if (cr.rsp_error != 0)
+			return rumpuser__posixhost_errno_to_netbsd(cr.rsp_error);
+		memcpy(laddr, (char *)c->buf + sizeof(cr), chunk);
+		raddr = (const char *)raddr + chunk;
+		laddr = (char *)laddr + chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int
+rumpuser_sp_copyinstr(void *client, const void *raddr, void *laddr,
+    size_t *lenp)
+{
+	struct sp_conn *c = sp_conn_of(client);
+	struct rumpsp_copy_req rq;
+	struct rumpsp_copy_resp cr;
+	size_t room = *lenp;
+	int error;
+
+	*lenp = 0;
+	if (c == NULL)
+		return RUMPUSER__NB_EFAULT;
+	if (room > RUMPSP_STR_MAX)
+		room = RUMPSP_STR_MAX;
+	rq.rsp_addr = (uint64_t)(uintptr_t)raddr;
+	rq.rsp_len = room;
+	error = sp_roundtrip(c, RUMPSP_COPYINSTR, &rq, sizeof(rq), NULL, 0,
+	    room, &cr);
+	if (error != 0)
+		return error;
+	if (cr.rsp_error != 0)
+		return rumpuser__posixhost_errno_to_netbsd(cr.rsp_error);
+	/* Checked: cr.rsp_len bytes, the last the only NUL, within room. */
+	memcpy(laddr, (char *)c->buf + sizeof(cr), cr.rsp_len);
+	*lenp = cr.rsp_len;
+	return 0;
+}
+
+int
+rumpuser_sp_copyout(void *client, const void *laddr, void *raddr, size_t len)
+{
+	struct sp_conn *c = sp_conn_of(client);
+	struct rumpsp_copy_req rq;
+	struct rumpsp_copy_resp cr;
+	size_t chunk;
+	int error;
+
+	if (c == NULL)
+		return RUMPUSER__NB_EFAULT;
+	while (len > 0) {
+		chunk = len < RUMPSP_DATA_MAX ? len : RUMPSP_DATA_MAX;
+		rq.rsp_addr = (uint64_t)(uintptr_t)raddr;
+		rq.rsp_len = chunk;
+		error = sp_roundtrip(c, RUMPSP_COPYOUT, &rq, sizeof(rq), laddr,
+		    chunk, 0, &cr);
+		if (error != 0)
+			return error;
+		if (cr.rsp_error != 0)
+			return rumpuser__posixhost_errno_to_netbsd(cr.rsp_error);
+		raddr = (char *)raddr + chunk;
+		laddr = (const char *)laddr + chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int
+rumpuser_sp_copyoutstr(void *client, const void *laddr, void *raddr,
+    size_t *lenp)
+{
+	size_t len = strnlen(laddr, *lenp);
+	int error;
+
+	/* The string and its NUL, if it fits. */
+	if (len < *lenp)
+		len++;
+	error = rumpuser_sp_copyout(client, laddr, raddr, len);
+	*lenp = error == 0 ? len : 0;
+	return error;
+}
+
+int
+rumpuser_sp_anonmmap(void *client, size_t len, void **addrp)
+{
+	struct sp_conn *c = sp_conn_of(client);
+	struct rumpsp_copy_req rq;
+	struct rumpsp_copy_resp cr;
+	int error;
+
+	if (c == NULL)
+		return RUMPUSER__NB_EFAULT;
+	rq.rsp_addr = 0;
+	rq.rsp_len = len;
+	error = sp_roundtrip(c, RUMPSP_ANONMMAP, &rq, sizeof(rq), NULL, 0, 0,
+	    &cr);
+	if (error != 0)
+		return error;
+	if (cr.rsp_error != 0)
+		return rumpuser__posixhost_errno_to_netbsd(cr.rsp_error);
+	*addrp = (void *)(uintptr_t)cr.rsp_len;
+	return 0;
+}
+
+int
+rumpuser_sp_raise(void *client, int signo)
+{
+	struct sp_conn *c = sp_conn_of(client);
+	struct rumpsp_raise_req rq;
+	struct rumpsp_copy_resp cr;
+	int sig, error;
+
+	if (c == NULL)
+		return RUMPUSER__NB_EFAULT;
+	/* The hypercall numbers signals as NetBSD does, the wire as the
+	 * kernel's ABI (Linux, the host's). */
+	sig = rumpuser__posixhost_signal_from_netbsd(signo);
+	if (sig < 0)
+		return RUMPUSER__NB_EINVAL;
+	memset(&rq, 0, sizeof(rq));
+	rq.rsp_signo = sig;
+	error = sp_roundtrip(c, RUMPSP_RAISE, &rq, sizeof(rq), NULL, 0, 0, &cr);
+	if (error != 0)
+		return error;
+	return rumpuser__posixhost_errno_to_netbsd(cr.rsp_error);
+}
+
+/* --- Serving one connection --------------------------------------------- */
+
+static void
+sp_forks_drop(int32_t pid)
+{
+	struct sp_fork **fp, *f;
+
+	pthread_mutex_lock(&sp_lock);
+	for (fp = &sp_forks; (f = *fp) != NULL;) {
+		if (f->pid == pid) {
+			*fp = f->next;
+			free(f);
+		} else
+			fp = &f->next;
+	}
+	pthread_mutex_unlock(&sp_lock);
+}
+
+/* The parent pid of a cookie, which is used up; 0 if none matches. */
+static int32_t
+sp_forks_take(const uint8_t *cookie)
+{
+	struct sp_fork **fp, *f;
+	int32_t pid = 0;
+
+	pthread_mutex_lock(&sp_lock);
+	for (fp = &sp_forks; (f = *fp) != NULL; fp = &f->next) {
+		if (memcmp(f->cookie, cookie, RUMPSP_COOKIE_LEN) == 0) {
+			pid = f->pid;
+			*fp = f->next;
+			free(f);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&sp_lock);
+	return pid;
+}
+
+/* Makes the connection's process; 0 or a Linux errno for the client. */
+static int
+sp_newproc(struct sp_conn *c, const struct rumpsp_handshake_req *hs)
+{
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+	char comm[RUMPSP_NAME_LEN + 1];
+	struct lwp *parent, *child;
+	int32_t ppid;
+	int error;
+
+	memcpy(comm, hs->rsp_comm, RUMPSP_NAME_LEN);
+	comm[RUMPSP_NAME_LEN] = '\0';
+	if (comm[0] == '\0')
+		strcpy(comm, "rumpclient");
+	if (hs->rsp_kind == RUMPSP_HS_NEW) {
+		/* A fresh process: a child of init with no descriptors. */
+		error = hyp->hyp_lwproc_rfork(c, SP_RFCFDG, comm);
+		return rumpuser__posixhost_errno_from_netbsd(error);
+	}
+	/* HS_FORK: a child of the process that asked for the cookie, with
+	 * a copy of its descriptors.  Entering the parent takes an lwp of
+	 * its own, given back once the child exists. */
+	if ((ppid = sp_forks_take(hs->rsp_cookie)) == 0)
+		return EPERM;
+	error = hyp->hyp_lwproc_newlwp(ppid);
+	if (error != 0)
+		return rumpuser__posixhost_errno_from_netbsd(error);
+	parent = hyp->hyp_lwproc_curlwp();
+	error = hyp->hyp_lwproc_rfork(c, SP_RFFDG, comm);
+	child = error == 0 ? hyp->hyp_lwproc_curlwp() : NULL;
+	hyp->hyp_lwproc_switch(parent);
+	hyp->hyp_lwproc_release();
+	hyp->hyp_lwproc_switch(child);
+	return rumpuser__posixhost_errno_from_netbsd(error);
+}
+
+static void
+sp_handshake_reply(struct sp_conn *c, uint64_t id, int error)
+{
+	struct rumpsp_handshake_resp r;
+
+	memset(&r, 0, sizeof(r));
+	r.rsp_error = error;
+	r.rsp_version = RUMPSP_VERSION;
+	/* NUL-padded fields; the sources are shorter (rumpuser_sp_init). */
+	memcpy(r.rsp_ostype, sp_ostype, sizeof(r.rsp_ostype));
+	memcpy(r.rsp_osrelease, sp_osrelease, sizeof(r.rsp_osrelease));
+	memcpy(r.rsp_machine, sp_machine, sizeof(r.rsp_machine));
+	r.rsp_pid = c->pid;
+	(void)sp_send(c, RUMPSP_HANDSHAKE, RUMPSP_RESP, id, &r, sizeof(r),
+	    NULL, 0);
+}
+
+static void
+sp_do_syscall(struct sp_conn *c, uint64_t id)
+{
+	struct rumpsp_syscall_req rq;
+	struct rumpsp_syscall_resp rs;
+	long args[RUMPSP_NARGS], rv[2] = { 0, 0 };
+	int error;
+
+	memcpy(&rq, c->buf, sizeof(rq));
+	for (int i = 0; i < RUMPSP_NARGS; i++)
+		args[i] = (long)rq.rsp_args[i];
+	/* The kernel's numeric entry returns a Linux errno. */
+	error = rumpuser__hyp.hyp_syscall(rq.rsp_nr, args, rv);
+	memset(&rs, 0, sizeof(rs));
+	rs.rsp_error = error;
+	rs.rsp_retval[0] = rv[0];
+	rs.rsp_retval[1] = rv[1];
+	(void)sp_send(c, RUMPSP_SYSCALL, RUMPSP_RESP, id, &rs, sizeof(rs),
+	    NULL, 0);
+}
+
+static void
+sp_do_prefork(struct sp_conn *c, uint64_t id)
+{
+	struct rumpsp_prefork_resp r;
+	struct sp_fork *f;
+	size_t got;
+
+	memset(&r, 0, sizeof(r));
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		r.rsp_error = ENOMEM;
+	else if (rumpuser__posixhost_random(f->cookie, sizeof(f->cookie), 0,
+	    &got) != 0 || got != sizeof(f->cookie)) {
+		free(f);
+		r.rsp_error = EAGAIN;
+	} else {
+		f->pid = c->pid;
+		memcpy(r.rsp_cookie, f->cookie, sizeof(r.rsp_cookie));
+		pthread_mutex_lock(&sp_lock);
+		f->next = sp_forks;
+		sp_forks = f;
+		pthread_mutex_unlock(&sp_lock);
+	}
+	(void)sp_send(c, RUMPSP_PREFORK, RUMPSP_RESP, id, &r, sizeof(r),
+	    NULL, 0);
+}
+
+static void
+sp_serve(struct sp_conn *c)
+{
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+	struct rumpuser__sp_expect want = { .state = RUMPUSER__SP_WANT_HANDSHAKE };
+	struct rumpsp_handshake_req hs;
+	struct rumpsp_hdr h;
+	char comm[RUMPSP_NAME_LEN + 1];
+	int error;
+
+	if (sp_recv(c, &want, &h) != 0)
+		return;
+	memcpy(&hs, c->buf, sizeof(hs));
+	if (hs.rsp_version != RUMPSP_VERSION)
+		error = EPROTONOSUPPORT;
+	else if (strncmp(hs.rsp_machine, sp_machine,
+	    sizeof(hs.rsp_machine)) != 0)
+		error = ENOEXEC;	/* another system call ABI */
+	else
+		error = sp_newproc(c, &hs);
+	if (error == 0)
+		c->pid = hyp->hyp_getpid();
+	sp_handshake_reply(c, h.rsh_id, error);
+	if (error != 0)
+		return;
+
+	want.state = RUMPUSER__SP_WANT_REQUEST;
+	while (sp_recv(c, &want, &h) == 0) {
+		switch (h.rsh_type) {
+		case RUMPSP_SYSCALL:
+			sp_do_syscall(c, h.rsh_id);
+			break;
+		case RUMPSP_PREFORK:
+			sp_do_prefork(c, h.rsh_id);
+			break;
+		case RUMPSP_HANDSHAKE:	/* HS_EXEC, checked */
+			memcpy(&hs, c->buf, sizeof(hs));
+			memcpy(comm, hs.rsp_comm, RUMPSP_NAME_LEN);
+			comm[RUMPSP_NAME_LEN] = '\0';
+			hyp->hyp_execnotify(comm);
+			sp_handshake_reply(c, h.rsh_id, 0);
+			break;
+		}
+	}
+}
+
+static void *
+sp_conn_thread(void *arg)
+{
+	struct sp_conn *c = arg, **cp;
+
+	sp_curconn = c;
+	sp_serve(c);
+	/* Whatever ended it, the process goes with everything it held:
+	 * its only lwp is this thread's. */
+	if (c->pid != 0) {
+		rumpuser__hyp.hyp_lwproc_release();
+		sp_forks_drop(c->pid);
+	}
+	sp_curconn = NULL;
+	pthread_mutex_lock(&sp_lock);
+	for (cp = &sp_conns; *cp != NULL; cp = &(*cp)->next) {
+		if (*cp == c) {
+			*cp = c->next;
+			break;
+		}
+	}
+	sp_nconns--;
+	pthread_mutex_unlock(&sp_lock);
+	close(c->fd);
+	free(c->buf);
+	free(c);
+	return NULL;
+}
+
+static void *
+sp_accept_thread(void *arg)
+{
+	struct sp_conn *c;
+	pthread_attr_t attr;
+	pthread_t t;
+	int fd, one = 1, full;
+
+	(void)arg;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (;;) {
+		fd = accept4(sp_listenfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				if (errno != EINTR && errno != ECONNABORTED)
+					usleep(10000);
+				if (__atomic_load_n(&sp_running, __ATOMIC_ACQUIRE))
+					continue;
+			}
+			break;	/* shut down (rumpuser_sp_fini) */
+		}
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+		c = calloc(1, sizeof(*c));
+		pthread_mutex_lock(&sp_lock);
+		full = sp_nconns >= SP_MAX_CLIENTS;
+		if (c != NULL && !full) {
+			c->fd = fd;
+			c->next = sp_conns;
+			sp_conns = c;
+			sp_nconns++;
+		}
+		pthread_mutex_unlock(&sp_lock);
+		if (c == NULL || full) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		if (pthread_create(&t, &attr, sp_conn_thread, c) != 0) {
+			pthread_mutex_lock(&sp_lock);
+			for (struct sp_conn **cp = &sp_conns; *cp != NULL;
+			    cp = &(*cp)->next) {
+				if (*cp == c) {
+					*cp = c->next;
+					break;
+				}
+			}
+			sp_nconns--;
+			pthread_mutex_unlock(&sp_lock);
+			close(fd);
+			free(c);
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+/* --- Listening ------------------------------------------------------------ */
+
+/* A unix socket path left by a server that is gone may be reused; one a
+ * live server listens on, or any other file, may not. */
+static int
+sp_unix_stale(const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, stale;
+
+	if (lstat(sun->sun_path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	stale = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) != 0 &&
+	    errno == ECONNREFUSED;
+	close(fd);
+	return stale;
+}
+
+static int
+sp_listen(const char *url)
+{
+	struct sockaddr_un sun;
+	struct sockaddr_in sin;
+	const char *hp, *colon;
+	char host[64], *end;
+	unsigned long port;
+	int fd, one = 1, error;
+
+	if (strncmp(url, "unix://", 7) == 0) {
+		hp = url + 7;
+		if (*hp == '\0' || strlen(hp) >= sizeof(sun.sun_path))
+			return EINVAL;
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		strcpy(sun.sun_path, hp);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return errno;
+		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 &&
+		    (errno != EADDRINUSE || !sp_unix_stale(&sun) ||
+		     unlink(hp) != 0 ||
+		     bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0))
+			goto fail;
+		strcpy(sp_unixpath, hp);
+	} else if (strncmp(url, "tcp://", 6) == 0) {
+		hp = url + 6;
+		colon = strrchr(hp, ':');
+		if (colon == NULL || (size_t)(colon - hp) >= sizeof(host) ||
+		    colon[1] == '\0')
+			return EINVAL;
+		memcpy(host, hp, (size_t)(colon - hp));
+		host[colon - hp] = '\0';
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (*end != '\0' || errno != 0 || port == 0 || port > 65535)
+			return EINVAL;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		if (strcmp(host, "localhost") == 0 || host[0] == '\0')
+			sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+			return EINVAL;
+		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return errno;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+			goto fail;
+	} else
+		return EINVAL;
+	if (listen(fd, 128) != 0)
+		goto fail;
+	sp_listenfd = fd;
+	return 0;
+ fail:
+	error = errno;
+	close(fd);
+	return error;
+}
+
+int
+rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
+    const char *machine)
+{
+	sigset_t all, old;
+	int error;
+
+	if (url == NULL || rumpuser__hyp.hyp_syscall == NULL)
+		return RUMPUSER__NB_EINVAL;
+	if (__atomic_load_n(&sp_running, __ATOMIC_ACQUIRE))
+		return RUMPUSER__NB_EBUSY;	/* one server per kernel */
+	snprintf(sp_ostype, sizeof(sp_ostype), "%s", ostype ? ostype : "");
+	snprintf(sp_osrelease, sizeof(sp_osrelease), "%s",
+	    osrelease ? osrelease : "");
+	snprintf(sp_machine, sizeof(sp_machine), "%s", machine ? machine : "");
+	if ((error = sp_listen(url)) != 0)
+		return rumpuser__posixhost_errno_to_netbsd(error);
+	__atomic_store_n(&sp_running, 1, __ATOMIC_RELEASE);
+	/* Serving threads take no signals: those are the host program's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	error = pthread_create(&sp_acceptor, NULL, sp_accept_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (error != 0) {
+		__atomic_store_n(&sp_running, 0, __ATOMIC_RELEASE);
+		close(sp_listenfd);
+		sp_listenfd = -1;
+		if (sp_unixpath[0] != '\0')
+			unlink(sp_unixpath);
+		sp_unixpath[0] = '\0';
+		return rumpuser__posixhost_errno_to_netbsd(error);
+	}
+	return 0;
+}
+
+/*
+ * Stops accepting, removes the unix socket's file and cuts every client
+ * off (each connection's thread then releases its process).  Returns once
+ * no new client can connect; the connections wind down on their own.
+ */
+void
+rumpuser_sp_fini(void *arg)
+{
+	struct sp_conn *c;
+
+	(void)arg;
+	if (!__atomic_exchange_n(&sp_running, 0, __ATOMIC_ACQ_REL))
+		return;
+	shutdown(sp_listenfd, SHUT_RDWR);
+	pthread_join(sp_acceptor, NULL);
+	close(sp_listenfd);
+	sp_listenfd = -1;
+	if (sp_unixpath[0] != '\0')
+		unlink(sp_unixpath);
+	sp_unixpath[0] = '\0';
+	pthread_mutex_lock(&sp_lock);
+	for (c = sp_conns; c != NULL; c = c->next)
+		shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&sp_lock);
+}

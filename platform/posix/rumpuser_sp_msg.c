@@ -1,0 +1,140 @@
+/*
+ * rumpuser_sp_msg.c: checking sysproxy messages from a client (the wire
+ * format is rump/rumpsp.h, specified in doc/sysproxy.md).
+ *
+ * Pure functions over bytes, so that the decisions the server makes on
+ * untrusted input are in one place and can be fuzzed on their own
+ * (platform/posix/tests/fuzz_sp_msg.c): a message is accepted only if it
+ * is well formed AND is what the connection's state allows next.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rump/rumpsp.h>
+
+#include "rumpuser_sp.h"
+
+/* Size of the fixed part of a message body, by type and kind; -1: such a
+ * message never comes from a client. */
+static long
+fixed_body(unsigned type, unsigned kind)
+{
+
+	if (kind == RUMPSP_REQ) {
+		switch (type) {
+		case RUMPSP_HANDSHAKE:
+			return sizeof(struct rumpsp_handshake_req);
+		case RUMPSP_SYSCALL:
+			return sizeof(struct rumpsp_syscall_req);
+		case RUMPSP_PREFORK:
+			return 0;
+		}
+		return -1;
+	}
+	switch (type) {
+	case RUMPSP_COPYIN:
+	case RUMPSP_COPYINSTR:
+	case RUMPSP_COPYOUT:
+	case RUMPSP_ANONMMAP:
+	case RUMPSP_RAISE:
+		return sizeof(struct rumpsp_copy_resp);
+	}
+	return -1;
+}
+
+int
+rumpuser__sp_check_hdr(const struct rumpsp_hdr *h,
+    const struct rumpuser__sp_expect *want)
+{
+	long fixed;
+
+	if (h->rsh_len < sizeof(*h) || h->rsh_len > RUMPSP_MSG_MAX)
+		return RUMPUSER__SP_BADLEN;
+	if (h->rsh_type == 0 || h->rsh_type > RUMPSP_TYPE_MAX ||
+	    h->rsh_kind > RUMPSP_RESP)
+		return RUMPUSER__SP_BADTYPE;
+	fixed = fixed_body(h->rsh_type, h->rsh_kind);
+	if (fixed < 0)
+		return RUMPUSER__SP_BADTYPE;
+	/* Only copy responses carry data after the fixed part. */
+	if (h->rsh_len - sizeof(*h) < (size_t)fixed)
+		return RUMPUSER__SP_BADLEN;
+	if (h->rsh_kind == RUMPSP_REQ && h->rsh_len - sizeof(*h) !=
+	    (size_t)fixed)
+		return RUMPUSER__SP_BADLEN;
+
+	switch (want->state) {
+	case RUMPUSER__SP_WANT_HANDSHAKE:
+		if (h->rsh_kind != RUMPSP_REQ ||
+		    h->rsh_type != RUMPSP_HANDSHAKE)
+			return RUMPUSER__SP_ORDER;
+		return 0;
+	case RUMPUSER__SP_WANT_REQUEST:
+		if (h->rsh_kind != RUMPSP_REQ)
+			return RUMPUSER__SP_ORDER;
+		return 0;
+	case RUMPUSER__SP_WANT_RESPONSE:
+		if (h->rsh_kind != RUMPSP_RESP ||
+		    h->rsh_type != want->type || h->rsh_id != want->id)
+			return RUMPUSER__SP_ORDER;
+		return 0;
+	}
+	return RUMPUSER__SP_ORDER;
+}
+
+int
+rumpuser__sp_check_body(const struct rumpsp_hdr *h, const void *body,
+    const struct rumpuser__sp_expect *want)
+{
+	size_t len = h->rsh_len - sizeof(*h);
+	struct rumpsp_handshake_req hs;
+	struct rumpsp_copy_resp cr;
+	size_t data;
+	const char *s;
+
+	if (h->rsh_kind == RUMPSP_REQ) {
+		if (h->rsh_type != RUMPSP_HANDSHAKE)
+			return 0;
+		memcpy(&hs, body, sizeof(hs));
+		if (memcmp(hs.rsp_magic, RUMPSP_MAGIC, 8) != 0)
+			return RUMPUSER__SP_BADMAGIC;
+		if (hs.rsp_kind > RUMPSP_HS_EXEC)
+			return RUMPUSER__SP_BADVALUE;
+		/* A new process or a fork child first; exec only later. */
+		if ((want->state == RUMPUSER__SP_WANT_HANDSHAKE) !=
+		    (hs.rsp_kind != RUMPSP_HS_EXEC))
+			return RUMPUSER__SP_ORDER;
+		return 0;
+	}
+
+	memcpy(&cr, body, sizeof(cr));
+	data = len - sizeof(cr);
+	switch (h->rsh_type) {
+	case RUMPSP_COPYIN:
+		/* All or nothing: the data or an error. */
+		if (cr.rsp_error != 0)
+			return data == 0 && cr.rsp_len == 0 ? 0 :
+			    RUMPUSER__SP_BADLEN;
+		if (cr.rsp_len != data || data != want->len)
+			return RUMPUSER__SP_BADLEN;
+		return 0;
+	case RUMPSP_COPYINSTR:
+		if (cr.rsp_error != 0)
+			return data == 0 && cr.rsp_len == 0 ? 0 :
+			    RUMPUSER__SP_BADLEN;
+		/* A string of data - 1 bytes and its NUL, within the room
+		 * asked for. */
+		if (cr.rsp_len != data || data == 0 || data > want->len)
+			return RUMPUSER__SP_BADLEN;
+		s = (const char *)body + sizeof(cr);
+		if (memchr(s, '\0', data) != s + data - 1)
+			return RUMPUSER__SP_BADVALUE;
+		return 0;
+	case RUMPSP_ANONMMAP:
+		/* rsp_len is the address; no data follows. */
+		return data == 0 ? 0 : RUMPUSER__SP_BADLEN;
+	default:	/* COPYOUT, RAISE: a status only. */
+		return data == 0 && cr.rsp_len == 0 ? 0 : RUMPUSER__SP_BADLEN;
+	}
+}
