@@ -15,6 +15,17 @@
 
 #include "rumpuser_sp.h"
 
+/* The wire layout of doc/sysproxy.md, which has no implicit padding. */
+_Static_assert(sizeof(struct rumpsp_hdr) == 16, "header");
+_Static_assert(sizeof(struct rumpsp_handshake_req) == 80, "handshake_req");
+_Static_assert(sizeof(struct rumpsp_handshake_resp) == 80, "handshake_resp");
+_Static_assert(sizeof(struct rumpsp_syscall_req) == 56, "syscall_req");
+_Static_assert(sizeof(struct rumpsp_syscall_resp) == 24, "syscall_resp");
+_Static_assert(sizeof(struct rumpsp_copy_req) == 16, "copy_req");
+_Static_assert(sizeof(struct rumpsp_copy_resp) == 16, "copy_resp");
+_Static_assert(sizeof(struct rumpsp_raise_req) == 8, "raise_req");
+_Static_assert(sizeof(struct rumpsp_prefork_resp) == 24, "prefork_resp");
+
 /* Size of the fixed part of a message body, by type and kind; -1: such a
  * message never comes from a client. */
 static long
