@@ -29,6 +29,11 @@ struct iovec;
 struct timespec;
 struct timeval;
 struct utsname;
+struct sockaddr;
+struct msghdr;
+struct mmsghdr;
+struct pollfd;
+struct epoll_event;
 
 int	rump_syscall(int nr, void *args, long *retval);
 
@@ -167,5 +172,43 @@ ssize_t	rump_sys_getrandom(void *buf, size_t len, unsigned int flags);
  * bytes (EINVAL). */
 int	rump_sys_uname(struct utsname *u);
 int	rump_sys_sethostname(const char *name, size_t len);
+
+/*
+ * Sockets (librumpnet), Linux semantics and errors.  Local sockets
+ * (AF_UNIX: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET) bound to paths in
+ * the kernel's file system or to abstract names; SCM_RIGHTS passes
+ * descriptors between rump processes, SCM_CREDENTIALS and SO_PEERCRED
+ * carry pid/uid/gid.  There are no signals: EPIPE never raises SIGPIPE
+ * (MSG_NOSIGNAL is accepted and changes nothing) and sleeps are never
+ * interrupted.  rump_sys_send/recv are sendto/recvfrom without an
+ * address, as in libc.
+ */
+int	rump_sys_socket(int family, int type, int proto);
+int	rump_sys_socketpair(int family, int type, int proto, int sv[2]);
+int	rump_sys_bind(int fd, const struct sockaddr *addr, uint32_t len);
+int	rump_sys_listen(int fd, int backlog);
+int	rump_sys_accept(int fd, struct sockaddr *addr, uint32_t *lenp);
+int	rump_sys_accept4(int fd, struct sockaddr *addr, uint32_t *lenp,
+	    int flags);
+int	rump_sys_connect(int fd, const struct sockaddr *addr, uint32_t len);
+ssize_t	rump_sys_send(int fd, const void *buf, size_t len, int flags);
+ssize_t	rump_sys_sendto(int fd, const void *buf, size_t len, int flags,
+	    const struct sockaddr *addr, uint32_t addrlen);
+ssize_t	rump_sys_sendmsg(int fd, const struct msghdr *msg, int flags);
+int	rump_sys_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
+	    int flags);
+ssize_t	rump_sys_recv(int fd, void *buf, size_t len, int flags);
+ssize_t	rump_sys_recvfrom(int fd, void *buf, size_t len, int flags,
+	    struct sockaddr *addr, uint32_t *addrlen);
+ssize_t	rump_sys_recvmsg(int fd, struct msghdr *msg, int flags);
+int	rump_sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
+	    int flags, struct timespec *timeout);
+int	rump_sys_shutdown(int fd, int how);
+int	rump_sys_getsockname(int fd, struct sockaddr *addr, uint32_t *lenp);
+int	rump_sys_getpeername(int fd, struct sockaddr *addr, uint32_t *lenp);
+int	rump_sys_setsockopt(int fd, int level, int name, const void *val,
+	    uint32_t len);
+int	rump_sys_getsockopt(int fd, int level, int name, void *val,
+	    uint32_t *lenp);
 
 #endif /* RUMP_RUMP_SYSCALLS_H */

@@ -103,6 +103,44 @@ domkdirat(int dirfd, const char *upath, mode_t mode)
 	return error;
 }
 
+/*
+ * Creates the file of a socket bound to a path (AF_UNIX bind): kpath is
+ * a kernel string, relative to the cwd; the mode is mode & ~umask.
+ * EEXIST when the name exists (bind says EADDRINUSE).  *vpp is the new
+ * vnode, referenced.
+ */
+int
+vfs_mksock(const char *kpath, mode_t mode, struct vnode **vpp)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct nameidata nd;
+	struct vattr dva, va;
+	struct vnode *vp = NULL;
+	int error;
+
+	namei_init(&nd, AT_FDCWD, kpath, NI_PARENT | NI_KPATH);
+	error = namei(&nd);
+	if (error != 0)
+		return error;
+	if (nd.ni_lasttype != LAST_NORM) {
+		namei_done(&nd);
+		return EEXIST;
+	}
+	mount_lock(nd.ni_dvp->v_mount);
+	error = create_check_locked(&nd, false, &dva);
+	if (error == 0) {
+		vattr_newfile(&dva, VSOCK, mode & S_IALLUGO &
+		    ~cwd_umask(0, false), cred, &va);
+		error = VOP_OPTIONAL(nd.ni_dvp, vop_create, EPERM, nd.ni_dvp,
+		    nd.ni_name, nd.ni_namelen, &va, &vp);
+	}
+	mount_unlock(nd.ni_dvp->v_mount);
+	namei_done(&nd);
+	if (error == 0)
+		*vpp = vp;
+	return error;
+}
+
 SYSCALL_LEGACY(SYS_mkdir, mkdir)
 {
 

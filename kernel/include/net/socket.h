@@ -198,7 +198,8 @@ struct protosw {
 	 * calls soisconnected() before returning; one that needs time
 	 * calls soisconnecting() and later soisconnected() or
 	 * soseterror() + soisdisconnected(): the generic layer then waits
-	 * (or answers EINPROGRESS). */
+	 * (or answers EINPROGRESS).  While SS_NBIO is set the caller has
+	 * O_NONBLOCK: a protocol that would sleep fails with EAGAIN. */
 	int	(*pr_connect)(struct socket *so, const struct sockaddr *nam,
 		    socklen_t namlen);
 	/* socketpair(2): connects two fresh sockets of this protocol
@@ -206,14 +207,21 @@ struct protosw {
 	int	(*pr_connect2)(struct socket *so1, struct socket *so2);
 	/* so was taken off its listener's queue by accept(2). */
 	int	(*pr_accept)(struct socket *so);
-	/* shutdown(2) of the sending side (SHUT_WR/SHUT_RDWR) after the
-	 * generic layer set SB_CANTMORE on so_snd: send FIN / tell the
-	 * peer EOF.  (SHUT_RD is handled generically.) */
-	int	(*pr_shutdown)(struct socket *so);
+	/* shutdown(2) after the generic layer marked the socket
+	 * (socantrcvmore for SHUT_RD/RDWR, socantsendmore for
+	 * SHUT_WR/RDWR): tell the peer (FIN, EOF).  The error is returned
+	 * but the marks stay, as on Linux (TCP: ENOTCONN when not
+	 * connected). */
+	int	(*pr_shutdown)(struct socket *so, int how);
 	/*
-	 * Sends rec (consumed, success or not), len bytes of the caller's
+	 * Sends rec (consumed on success; on error the caller frees it,
+	 * after dropping so_lock, since its control data may hold files),
+	 * len bytes of the caller's
 	 * data, to nam (NULL: the connected peer).  The generic layer has
-	 * checked the state (EPIPE, ENOTCONN, EDESTADDRREQ), waited for
+	 * checked the state (EPIPE; ENOTCONN or pr_sndnotconn for a
+	 * PR_CONNREQUIRED socket that is not connected, but only when nam
+	 * is NULL: with an address pr_send decides, e.g. AF_UNIX stream
+	 * says EISCONN/EOPNOTSUPP and TCP ignores it), waited for
 	 * pr_sendspace() to allow rec (a whole record for PR_ATOMIC, which
 	 * fails with EMSGSIZE past so_snd.sb_hiwat), and turned control
 	 * messages into rec->sr_control.  flags: MSG_* of the call.
@@ -234,7 +242,9 @@ struct protosw {
 	int	(*pr_peeraddr)(struct socket *so,
 		    struct sockaddr_storage *nam, socklen_t *namlen);
 	/* setsockopt/getsockopt for levels other than SOL_SOCKET (and for
-	 * SOL_SOCKET options the generic layer does not know).  op is
+	 * SOL_SOCKET options the generic layer does not know, such as
+	 * SO_PEERCRED).  NULL: EOPNOTSUPP for other levels, as Linux's
+	 * sock_no_setsockopt.  op is
 	 * PRCO_SETOPT (val: kernel copy, *len bytes) or PRCO_GETOPT (val:
 	 * a kernel buffer of *len bytes; set *len to what was written).
 	 * ENOPROTOOPT for unknown options. */
@@ -245,6 +255,11 @@ struct protosw {
 	/* ioctls other than FIONREAD/FIONBIO (SIOCGIFADDR, ...); data is
 	 * the client address.  NULL: ENOTTY. */
 	int	(*pr_ioctl)(struct socket *so, unsigned long cmd, void *data);
+	/* The errno for receiving on a connection-oriented socket that
+	 * was never connected (0: ENOTCONN; Linux's AF_UNIX stream says
+	 * EINVAL), and for sending on one (0: ENOTCONN; TCP says EPIPE). */
+	int	pr_rcvnotconn;
+	int	pr_sndnotconn;
 	/* Extra poll bits beyond the generic ones (rarely needed). */
 	int	(*pr_poll)(struct socket *so, int events);
 };
@@ -302,6 +317,8 @@ struct socket {
 #define SS_NOFDREF	0x0040	/* closed: no descriptor refers to it */
 #define SS_CANTRCVMORE	0x0080	/* shutdown(SHUT_RD) or peer EOF */
 #define SS_CANTSENDMORE	0x0100	/* shutdown(SHUT_WR) or peer gone */
+#define SS_NBIO		0x0200	/* during pr_connect: the caller must
+				 * not sleep (EAGAIN instead) */
 	int		 so_options;	/* (l) SO_* booleans, as bits */
 #define SOOPT_REUSEADDR	0x0001
 #define SOOPT_REUSEPORT	0x0002
@@ -321,6 +338,8 @@ struct socket {
 	struct pollhead	 so_ph;		/* pollers of this socket */
 	struct ucred	 so_cred;	/* creator's pid/euid/egid (SO_PEERCRED
 					 * of the other end reads it) */
+	uint64_t	 so_ino;	/* fstat st_ino */
+	struct timespec	 so_ctime;	/* fstat times */
 
 	/* Accept queues of a listening socket (l, the shared lock). */
 	struct socket	*so_head;	/* listener we are queued on */

@@ -142,6 +142,9 @@ int	 vn_dirempty_locked(struct vnode *vp, bool *emptyp);
 /* Symlink text into a kernel buffer (NUL-terminated, len incl. NUL). */
 int	 vn_readlink_kernel(struct vnode *vp, char *buf, size_t buflen,
 	    size_t *lenp);
+/* Creates the file of an AF_UNIX socket at kernel path kpath (EEXIST
+ * when the name exists); *vpp referenced.  Used by the net faction. */
+int	 vfs_mksock(const char *kpath, mode_t mode, struct vnode **vpp);
 /* Copies a path argument in: EFAULT for NULL, ENAMETOOLONG, ENOENT for
  * "" unless emptyok; buf has PATH_MAX bytes. */
 int	 vfs_copyinpath(const char *upath, char *buf, bool emptyok);
