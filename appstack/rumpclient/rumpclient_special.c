@@ -183,3 +183,18 @@ rump_sys_clock_nanosleep(int clk, int flags, const struct timespec *req,
 	errno = saved;
 	return error;
 }
+
+/* send/recv are libc's: sendto/recvfrom without an address. */
+ssize_t
+rump_sys_send(int fd, const void *buf, size_t len, int flags)
+{
+
+	return (ssize_t)T(SYS_sendto, fd, buf, len, flags, 0, 0);
+}
+
+ssize_t
+rump_sys_recv(int fd, void *buf, size_t len, int flags)
+{
+
+	return (ssize_t)T(SYS_recvfrom, fd, buf, len, flags, 0, 0);
+}
