@@ -1,0 +1,641 @@
+/*
+ * vfs_bio.c: the buffer cache (contract in <vfs/buf.h>).
+ *
+ * One lock (bcache_lock) protects the hash of buffers, the LRU list of
+ * buffers nobody owns, every device's dirty list and the flags of
+ * buffers; one condition variable (bcache_cv) wakes everyone who waits
+ * for a buffer or a transfer.  I/O is started with the lock dropped
+ * (rumpuser_bio may wait for room in the platform's queue, and its
+ * completions take the lock), and a buffer in flight is marked
+ * B_INFLIGHT so that nobody touches its data meanwhile.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/hyp.h>
+#include <kern/kmem.h>
+#include <kern/libkern.h>
+#include <kern/lock.h>
+#include <vfs/buf.h>
+
+#include "blk_private.h"
+
+kmutex_t bcache_lock;
+kcondvar_t bcache_cv;
+
+#define BHASH_SIZE	4096
+#define BCACHE_DEFAULT	((uint64_t)32 << 20)
+#define BSYNC_BATCH	64	/* writes started per round of bsync */
+
+static struct buf *bhash[BHASH_SIZE];
+static struct buf *lru_head, *lru_tail;	/* unowned buffers, oldest first */
+static uint64_t bcache_bytes, bcache_max;
+static uint64_t dirtyseq;
+
+void
+bcache_init(void)
+{
+
+	mutex_init(&bcache_lock, MUTEX_DEFAULT);
+	cv_init(&bcache_cv);
+	bcache_setmax(0);
+}
+
+void
+bcache_setmax(uint64_t bytes)
+{
+
+	if (bytes == 0) {
+		bytes = BCACHE_DEFAULT;
+		if (kmem_limit() != 0 && kmem_limit() / 4 < bytes)
+			bytes = MAX(kmem_limit() / 4, (uint64_t)BMAXSIZE * 4);
+	}
+	bcache_max = bytes;
+}
+
+static unsigned
+bhash_index(const struct blkdev *bd, uint64_t blkno, size_t size)
+{
+	uint64_t h;
+
+	h = (uint64_t)(uintptr_t)bd * 0x9e3779b97f4a7c15ULL;
+	h ^= (blkno + (size >> 9)) * 0xc2b2ae3d27d4eb4fULL;
+	return (unsigned)(h >> 40) % BHASH_SIZE;
+}
+
+static struct buf *
+bhash_find(struct blkdev *bd, uint64_t blkno, size_t size)
+{
+	struct buf *bp;
+
+	for (bp = bhash[bhash_index(bd, blkno, size)]; bp != NULL;
+	    bp = bp->b_hnext)
+		if (bp->b_dev == bd && bp->b_blkno == blkno &&
+		    bp->b_size == size)
+			return bp;
+	return NULL;
+}
+
+static void
+bhash_remove(struct buf *bp)
+{
+	struct buf **bpp;
+
+	for (bpp = &bhash[bhash_index(bp->b_dev, bp->b_blkno, bp->b_size)];
+	    *bpp != NULL; bpp = &(*bpp)->b_hnext) {
+		if (*bpp == bp) {
+			*bpp = bp->b_hnext;
+			return;
+		}
+	}
+	panic("bcache: buffer not in hash");
+}
+
+/* LRU: buffers nobody owns (busy ones are off the list). */
+static bool
+lru_on(struct buf *bp)
+{
+
+	return bp->b_lprev != NULL || lru_head == bp;
+}
+
+static void
+lru_remove(struct buf *bp)
+{
+
+	if (!lru_on(bp))
+		return;
+	if (bp->b_lprev != NULL)
+		bp->b_lprev->b_lnext = bp->b_lnext;
+	else
+		lru_head = bp->b_lnext;
+	if (bp->b_lnext != NULL)
+		bp->b_lnext->b_lprev = bp->b_lprev;
+	else
+		lru_tail = bp->b_lprev;
+	bp->b_lnext = bp->b_lprev = NULL;
+}
+
+static void
+lru_append(struct buf *bp)
+{
+
+	bp->b_lnext = NULL;
+	bp->b_lprev = lru_tail;
+	if (lru_tail != NULL)
+		lru_tail->b_lnext = bp;
+	else
+		lru_head = bp;
+	lru_tail = bp;
+}
+
+static bool
+dirty_on(struct buf *bp)
+{
+
+	return bp->b_dprev != NULL || bp->b_dev->bd_dirty == bp;
+}
+
+static void
+dirty_remove(struct buf *bp)
+{
+	struct blkdev *bd = bp->b_dev;
+
+	if (!dirty_on(bp))
+		return;
+	if (bp->b_dprev != NULL)
+		bp->b_dprev->b_dnext = bp->b_dnext;
+	else
+		bd->bd_dirty = bp->b_dnext;
+	if (bp->b_dnext != NULL)
+		bp->b_dnext->b_dprev = bp->b_dprev;
+	else
+		bd->bd_dirtytail = bp->b_dprev;
+	bp->b_dnext = bp->b_dprev = NULL;
+}
+
+static void
+dirty_append(struct buf *bp)
+{
+	struct blkdev *bd = bp->b_dev;
+
+	if (dirty_on(bp))
+		return;
+	bp->b_dnext = NULL;
+	bp->b_dprev = bd->bd_dirtytail;
+	if (bd->bd_dirtytail != NULL)
+		bd->bd_dirtytail->b_dnext = bp;
+	else
+		bd->bd_dirty = bp;
+	bd->bd_dirtytail = bp;
+	bp->b_dirtyseq = ++dirtyseq;
+}
+
+static void
+buf_free(struct buf *bp)
+{
+
+	KASSERT((bp->b_flags & (B_INFLIGHT | B_DIRTY)) == 0);
+	lru_remove(bp);
+	dirty_remove(bp);
+	bhash_remove(bp);
+	bp->b_dev->bd_nbufs--;
+	bcache_bytes -= bp->b_size;
+	kmem_free(bp->b_data, bp->b_size);
+	kmem_free(bp, sizeof(*bp));
+}
+
+/* --- Transfers ---------------------------------------------------------- */
+
+static void
+buf_iodone(void *arg, size_t transferred, int error)
+{
+	struct buf *bp = arg;
+	struct blkdev *bd = bp->b_dev;
+
+	mutex_enter(&bcache_lock);
+	if (error != 0)
+		error = hyp_errno(error);
+	else if (transferred != bp->b_size)
+		error = EIO;
+	if (bp->b_flags & B_VALID) {
+		/* A write. */
+		if (error != 0) {
+			/* Keep the data: a later sync tries again and
+			 * reports the error. */
+			bp->b_flags |= B_DIRTY;
+			dirty_append(bp);
+			if (bd->bd_werror == 0)
+				bd->bd_werror = error;
+		}
+	} else if (error == 0) {
+		bp->b_flags |= B_VALID;
+	}
+	bp->b_error = error;
+	bp->b_flags &= ~B_INFLIGHT;
+	bd->bd_inflight--;
+	cv_broadcast(&bcache_cv);
+	mutex_exit(&bcache_lock);
+}
+
+/*
+ * Starts a transfer of bp (B_VALID set: write; clear: read).  Called and
+ * returns with bcache_lock held; drops it around the hypercall.
+ */
+static void
+buf_start(struct buf *bp, int extra)
+{
+	struct blkdev *bd = bp->b_dev;
+	bool write = (bp->b_flags & B_VALID) != 0;
+	int op;
+
+	bp->b_flags |= B_INFLIGHT;
+	bp->b_error = 0;
+	if (write) {
+		bp->b_flags &= ~B_DIRTY;
+		dirty_remove(bp);
+		bd->bd_stats.bs_writes++;
+	} else {
+		bd->bd_stats.bs_reads++;
+	}
+	bd->bd_inflight++;
+	if (bd->bd_inflight > bd->bd_stats.bs_maxinflight)
+		bd->bd_stats.bs_maxinflight = bd->bd_inflight;
+	op = (write ? RUMPUSER_BIO_WRITE : RUMPUSER_BIO_READ) | extra;
+	mutex_exit(&bcache_lock);
+	rumpuser_bio(bd->bd_fd, op, bp->b_data, bp->b_size,
+	    (int64_t)(bd->bd_begin + bp->b_blkno * bp->b_size),
+	    buf_iodone, bp);
+	mutex_enter(&bcache_lock);
+}
+
+static void
+buf_waitio(struct buf *bp)
+{
+
+	while (bp->b_flags & B_INFLIGHT)
+		cv_wait(&bcache_cv, &bcache_lock);
+}
+
+/*
+ * Makes room for size more bytes: evicts the least recently used clean
+ * buffer, or writes back the oldest dirty one (file data first, as it
+ * is ordered before metadata anyway).  Returns false after sleeping
+ * (the caller must look its buffer up again), true when there is room
+ * or nothing more can be done (the cache then goes over its limit
+ * rather than fail).
+ */
+static bool
+bcache_makeroom(size_t size)
+{
+	struct buf *bp, *victim;
+
+	while (bcache_bytes + size > bcache_max) {
+		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
+			if ((bp->b_flags & (B_INFLIGHT | B_DIRTY)) == 0)
+				break;
+		if (bp != NULL) {
+			buf_free(bp);
+			continue;
+		}
+		victim = NULL;
+		for (bp = lru_head; bp != NULL; bp = bp->b_lnext) {
+			if ((bp->b_flags & B_DIRTY) == 0 ||
+			    (bp->b_flags & B_INFLIGHT))
+				continue;
+			if (victim == NULL || bp->b_order < victim->b_order)
+				victim = bp;
+			if (victim->b_order == B_ORD_DATA)
+				break;
+		}
+		if (victim != NULL) {
+			buf_start(victim, 0);
+			return false;
+		}
+		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
+			if (bp->b_flags & B_INFLIGHT)
+				break;
+		if (bp == NULL)
+			return true;
+		cv_wait(&bcache_cv, &bcache_lock);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Finds or makes the buffer and makes it busy.  *foundp says whether it
+ * was cached (its contents may still be invalid after a failed read).
+ */
+static int
+getblk_locked(struct blkdev *bd, uint64_t blkno, size_t size,
+    struct buf **bpp, bool *foundp)
+{
+	struct buf *bp;
+
+	if (size == 0 || size % DEV_BSIZE != 0 || size > BMAXSIZE)
+		return EINVAL;
+	if (blkno >= bd->bd_size / size)
+		return EIO;
+	for (;;) {
+		bp = bhash_find(bd, blkno, size);
+		if (bp != NULL) {
+			if (bp->b_flags & (B_BUSY | B_INFLIGHT)) {
+				/* It may be freed meanwhile: look again. */
+				cv_wait(&bcache_cv, &bcache_lock);
+				continue;
+			}
+			lru_remove(bp);
+			bp->b_flags |= B_BUSY;
+			*foundp = true;
+			*bpp = bp;
+			return 0;
+		}
+		if (!bcache_makeroom(size))
+			continue;
+		break;
+	}
+	bp = kmem_zalloc(sizeof(*bp), KM_SLEEP);
+	if (bp == NULL)
+		return ENOMEM;
+	bp->b_data = kmem_alloc(size, KM_SLEEP);
+	if (bp->b_data == NULL) {
+		kmem_free(bp, sizeof(*bp));
+		return ENOMEM;
+	}
+	bp->b_dev = bd;
+	bp->b_blkno = blkno;
+	bp->b_size = size;
+	bp->b_flags = B_BUSY;
+	bp->b_hnext = bhash[bhash_index(bd, blkno, size)];
+	bhash[bhash_index(bd, blkno, size)] = bp;
+	bd->bd_nbufs++;
+	bcache_bytes += size;
+	*foundp = false;
+	*bpp = bp;
+	return 0;
+}
+
+/* Gives up a busy buffer; invalid ones are dropped. */
+static void
+brelse_locked(struct buf *bp)
+{
+
+	KASSERT(bp->b_flags & B_BUSY);
+	bp->b_flags &= ~(B_BUSY | B_READAHEAD);
+	if ((bp->b_flags & B_VALID) == 0) {
+		buf_free(bp);
+	} else {
+		lru_append(bp);
+	}
+	cv_broadcast(&bcache_cv);
+}
+
+/* Starts a read-ahead of one block unless it is cached or out of range. */
+static void
+breadahead_locked(struct blkdev *bd, uint64_t blkno, size_t size)
+{
+	struct buf *bp;
+	bool found;
+
+	if (blkno >= bd->bd_size / size || bhash_find(bd, blkno, size) != NULL)
+		return;
+	/* No waiting for room on behalf of a guess: skip when full. */
+	if (bcache_bytes + size > bcache_max) {
+		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
+			if ((bp->b_flags & (B_INFLIGHT | B_DIRTY | B_BUSY)) == 0)
+				break;
+		if (bp == NULL)
+			return;
+		buf_free(bp);
+	}
+	if (getblk_locked(bd, blkno, size, &bp, &found) != 0 || found) {
+		if (found)
+			brelse_locked(bp);
+		return;
+	}
+	/* Unowned while in flight: whoever wants it waits for the read. */
+	bp->b_flags = B_READAHEAD;
+	lru_append(bp);
+	bd->bd_stats.bs_readahead++;
+	buf_start(bp, 0);
+}
+
+int
+breadn(struct blkdev *bd, uint64_t blkno, size_t size,
+    const uint64_t *rablks, int nra, struct buf **bpp)
+{
+	struct buf *bp;
+	bool found;
+	int error, i;
+
+	mutex_enter(&bcache_lock);
+	for (;;) {
+		error = getblk_locked(bd, blkno, size, &bp, &found);
+		if (error != 0)
+			goto out;
+		if (bp->b_flags & B_VALID) {
+			bd->bd_stats.bs_hits++;
+			break;
+		}
+		bd->bd_stats.bs_misses++;
+		buf_start(bp, 0);
+		/* Read-ahead goes out while this read is in flight. */
+		for (i = 0; i < nra; i++)
+			breadahead_locked(bd, rablks[i], size);
+		nra = 0;
+		buf_waitio(bp);
+		if (bp->b_error != 0) {
+			error = bp->b_error;
+			brelse_locked(bp);
+			goto out;
+		}
+		break;
+	}
+	for (i = 0; i < nra; i++)
+		breadahead_locked(bd, rablks[i], size);
+	*bpp = bp;
+ out:
+	mutex_exit(&bcache_lock);
+	return error;
+}
+
+int
+bread(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
+{
+
+	return breadn(bd, blkno, size, NULL, 0, bpp);
+}
+
+int
+bget(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
+{
+	struct buf *bp;
+	bool found;
+	int error;
+
+	mutex_enter(&bcache_lock);
+	error = getblk_locked(bd, blkno, size, &bp, &found);
+	if (error == 0 && (bp->b_flags & B_VALID) == 0) {
+		memset(bp->b_data, 0, size);
+		bp->b_flags |= B_VALID;
+	}
+	mutex_exit(&bcache_lock);
+	if (error == 0)
+		*bpp = bp;
+	return error;
+}
+
+void
+brelse(struct buf *bp)
+{
+
+	mutex_enter(&bcache_lock);
+	brelse_locked(bp);
+	mutex_exit(&bcache_lock);
+}
+
+void
+bdwrite(struct buf *bp, int order)
+{
+
+	mutex_enter(&bcache_lock);
+	KASSERT(bp->b_flags & B_VALID);
+	bp->b_flags |= B_DIRTY;
+	if (!dirty_on(bp) || order > bp->b_order)
+		bp->b_order = order;
+	dirty_append(bp);
+	brelse_locked(bp);
+	mutex_exit(&bcache_lock);
+}
+
+int
+bwrite(struct buf *bp, int order)
+{
+	int error;
+
+	mutex_enter(&bcache_lock);
+	KASSERT(bp->b_flags & B_VALID);
+	bp->b_order = order;
+	buf_start(bp, 0);
+	buf_waitio(bp);
+	error = bp->b_error;
+	if (error == 0 && bp->b_dev->bd_werror == error)
+		bp->b_dev->bd_werror = 0;
+	brelse_locked(bp);
+	mutex_exit(&bcache_lock);
+	return error;
+}
+
+void
+bforget(struct buf *bp)
+{
+
+	mutex_enter(&bcache_lock);
+	bp->b_flags &= ~B_DIRTY;
+	dirty_remove(bp);
+	bp->b_flags &= ~B_VALID;
+	brelse_locked(bp);
+	mutex_exit(&bcache_lock);
+}
+
+/* Sorts a batch by block number, so that the host sees ascending
+ * offsets (insertion sort: batches are small). */
+static void
+batch_sort(struct buf **v, int n)
+{
+	struct buf *t;
+	int i, j;
+
+	for (i = 1; i < n; i++) {
+		t = v[i];
+		for (j = i; j > 0 && v[j - 1]->b_blkno > t->b_blkno; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
+}
+
+int
+bsync(struct blkdev *bd, int flags)
+{
+	struct buf *batch[BSYNC_BATCH], *bp;
+	bool wrote;
+	int order, n, i, error, herr;
+
+	mutex_enter(&bcache_lock);
+	for (order = B_ORD_DATA; order <= B_ORD_SUPER; order++) {
+		wrote = false;
+		for (;;) {
+			n = 0;
+			for (bp = bd->bd_dirty; bp != NULL && n < BSYNC_BATCH;
+			    bp = bp->b_dnext)
+				if (bp->b_order == order &&
+				    (bp->b_flags & (B_BUSY | B_INFLIGHT)) == 0)
+					batch[n++] = bp;
+			if (n == 0)
+				break;
+			batch_sort(batch, n);
+			/* Mark them all first: the lock is dropped around
+			 * each start. */
+			for (i = 0; i < n; i++) {
+				lru_remove(batch[i]);
+				batch[i]->b_flags |= B_BUSY;
+			}
+			for (i = 0; i < n; i++)
+				buf_start(batch[i], (order == B_ORD_SUPER &&
+				    (flags & BSYNC_DURABLE)) ?
+				    RUMPUSER_BIO_SYNC : 0);
+			for (i = 0; i < n; i++) {
+				buf_waitio(batch[i]);
+				brelse_locked(batch[i]);
+			}
+			wrote = true;
+			/* Failed writes are dirty again: stop rather than
+			 * retry forever. */
+			if (bd->bd_werror != 0)
+				break;
+		}
+		/* Every transfer of this class has completed before the
+		 * next class starts: wait for write-backs started
+		 * elsewhere too. */
+		while (bd->bd_inflight > 0)
+			cv_wait(&bcache_cv, &bcache_lock);
+		if (bd->bd_werror != 0)
+			break;
+		if (wrote && (flags & BSYNC_DURABLE) && order < B_ORD_SUPER) {
+			mutex_exit(&bcache_lock);
+			herr = rumpuser_syncfd(bd->bd_fd,
+			    RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER,
+			    0, 0);
+			mutex_enter(&bcache_lock);
+			if (herr != 0 && bd->bd_werror == 0)
+				bd->bd_werror = hyp_errno(herr);
+		}
+	}
+	error = bd->bd_werror;
+	bd->bd_werror = 0;
+	mutex_exit(&bcache_lock);
+	if (error == 0 && (flags & BSYNC_DURABLE) && bd->bd_hostrw) {
+		herr = rumpuser_syncfd(bd->bd_fd, RUMPUSER_SYNCFD_WRITE |
+		    RUMPUSER_SYNCFD_SYNC, 0, 0);
+		if (herr != 0)
+			error = hyp_errno(herr);
+	}
+	return error;
+}
+
+void
+binval(struct blkdev *bd)
+{
+	struct buf *bp, *next;
+
+	mutex_enter(&bcache_lock);
+	for (bp = lru_head; bp != NULL; bp = next) {
+		next = bp->b_lnext;
+		if (bp->b_dev == bd &&
+		    (bp->b_flags & (B_DIRTY | B_INFLIGHT | B_BUSY)) == 0)
+			buf_free(bp);
+	}
+	mutex_exit(&bcache_lock);
+}
+
+void
+bcache_purge(struct blkdev *bd)
+{
+	struct buf *bp, *next;
+
+	mutex_enter(&bcache_lock);
+	while (bd->bd_inflight > 0)
+		cv_wait(&bcache_cv, &bcache_lock);
+	for (bp = lru_head; bp != NULL; bp = next) {
+		next = bp->b_lnext;
+		if (bp->b_dev != bd)
+			continue;
+		/* A write that failed for good: give up its data. */
+		bp->b_flags &= ~B_DIRTY;
+		dirty_remove(bp);
+		buf_free(bp);
+	}
+	KASSERTMSG(bd->bd_nbufs == 0, "bcache: %u busy buffers of %s at close",
+	    bd->bd_nbufs, bd->bd_key);
+	mutex_exit(&bcache_lock);
+}
