@@ -1,0 +1,437 @@
+/*
+ * t_blk.c: the block layer (kernel/include/vfs/buf.h, rump/rump_etfs.h):
+ * etfs registration, block devices on rumpuser_bio, the buffer cache
+ * (bytes written through it reach the host file, read-back, read-ahead,
+ * several requests in flight, sync), and MBR/GPT partitions of images
+ * that sfdisk makes.
+ *
+ * Kernel internals are called through their renamed symbols between
+ * rump_schedule() and rump_unschedule(), as t_kern_internals.c does; the
+ * leading fields of struct buf and struct blkstats are mirrored here.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+
+#include <rump/rump.h>
+#include <rump/rump_etfs.h>
+
+#include "h_rumptest.h"
+
+struct buf {
+	void		*b_dev;
+	uint64_t	 b_blkno;
+	size_t		 b_size;
+	void		*b_data;
+};
+struct blkstats {
+	uint64_t	bs_reads, bs_writes, bs_readahead, bs_hits, bs_misses,
+			bs_maxinflight;
+};
+int	rumpns_blkdev_open(const char *key, int flags, void **bdp);
+int	rumpns_blkdev_close(void *bd);
+uint64_t rumpns_blkdev_size(const void *bd);
+int	rumpns_blkdev_rw(void *bd, bool write, void *data, size_t len,
+	    uint64_t off);
+int	rumpns_bread(void *bd, uint64_t blkno, size_t size, struct buf **bpp);
+int	rumpns_breadn(void *bd, uint64_t blkno, size_t size,
+	    const uint64_t *ra, int nra, struct buf **bpp);
+int	rumpns_bget(void *bd, uint64_t blkno, size_t size, struct buf **bpp);
+void	rumpns_brelse(struct buf *bp);
+void	rumpns_bdwrite(struct buf *bp, int order);
+int	rumpns_bwrite(struct buf *bp, int order);
+int	rumpns_bsync(void *bd, int flags);
+void	rumpns_blkdev_stats(const void *bd, struct blkstats *st);
+void	rumpns_bcache_setmax(uint64_t bytes);
+#define BLK_READ	1
+#define BLK_WRITE	2
+#define BSYNC_DURABLE	1
+
+#define IMG	"disk.img"
+#define BS	4096
+
+static void
+mkimage(const char *path, off_t size)
+{
+	int fd;
+
+	RL(fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644));
+	RL(ftruncate(fd, size));
+	RL(close(fd));
+}
+
+static void
+fill(void *p, size_t n, unsigned seed)
+{
+	unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		c[i] = (unsigned char)((i * 131 + seed * 7919 + (i >> 9)) & 0xff);
+}
+
+static void *
+devopen(const char *key, int flags)
+{
+	void *bd = NULL;
+	int error;
+
+	rump_schedule();
+	error = rumpns_blkdev_open(key, flags, &bd);
+	rump_unschedule();
+	ATF_REQUIRE_MSG(error == 0, "blkdev_open %s: %s", key,
+	    strerror(error));
+	return bd;
+}
+
+ATF_TC(etfs_register);
+ATF_TC_HEAD(etfs_register, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "rump_etfs_register* check keys, "
+	    "types, ranges; remove refuses a device in use");
+}
+ATF_TC_BODY(etfs_register, tc)
+{
+	void *bd;
+	int error;
+
+	mkimage(IMG, 1 << 20);
+	boot();
+	ATF_CHECK_EQ(rump_etfs_register("/dev/d0", "nonexistent",
+	    RUMP_ETFS_BLK), ENOENT);
+	ATF_CHECK_EQ(rump_etfs_register("rel", IMG, RUMP_ETFS_BLK), EINVAL);
+	ATF_CHECK_EQ(rump_etfs_register("/dev/d0", IMG, RUMP_ETFS_DIR),
+	    EINVAL);
+	ATF_CHECK_EQ(rump_etfs_register("/dev/d0", ".", RUMP_ETFS_BLK),
+	    EISDIR);
+	ATF_REQUIRE_EQ(rump_etfs_register("/dev/d0", IMG, RUMP_ETFS_BLK), 0);
+	ATF_CHECK_EQ(rump_etfs_register("/dev/d0", IMG, RUMP_ETFS_BLK),
+	    EEXIST);
+	ATF_CHECK_EQ(rump_etfs_register_withsize("/dev/d1", IMG,
+	    RUMP_ETFS_BLK, 512 * 1024, 600 * 1024), EINVAL);
+	ATF_CHECK_EQ(rump_etfs_register_withsize("/dev/d1", IMG,
+	    RUMP_ETFS_BLK, 100, 512), EINVAL);
+	ATF_REQUIRE_EQ(rump_etfs_register_withsize("/dev/d1", IMG,
+	    RUMP_ETFS_BLK, 512 * 1024, RUMP_ETFS_SIZE_ENDOFF), 0);
+
+	bd = devopen("/dev/d1", BLK_WRITE);
+	rump_schedule();
+	ATF_CHECK_EQ(rumpns_blkdev_size(bd), 512 * 1024);
+	error = rumpns_blkdev_open("/dev/d1", BLK_READ, &bd);
+	rump_unschedule();
+	ATF_CHECK_EQ(error, EBUSY);
+	ATF_CHECK_EQ(rump_etfs_remove("/dev/d1"), EBUSY);
+	rump_schedule();
+	ATF_CHECK_EQ(rumpns_blkdev_close(bd), 0);
+	error = rumpns_blkdev_open("/dev/nothing", BLK_READ, &bd);
+	rump_unschedule();
+	ATF_CHECK_EQ(error, ENXIO);
+	ATF_CHECK_EQ(rump_etfs_remove("/dev/d1"), 0);
+	ATF_CHECK_EQ(rump_etfs_remove("/dev/d1"), ENOENT);
+}
+
+ATF_TC(cache_writeback);
+ATF_TC_HEAD(cache_writeback, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "Blocks written through the cache "
+	    "reach the host file after bsync, with several requests in "
+	    "flight, and read back; nothing past the end is reachable");
+}
+ATF_TC_BODY(cache_writeback, tc)
+{
+	enum { NBLK = 200 };
+	static unsigned char want[BS], got[BS];
+	struct blkstats st;
+	struct buf *bp;
+	void *bd;
+	int fd, i, error;
+
+	mkimage(IMG, (off_t)NBLK * BS + 1024);	/* odd tail: unreachable */
+	boot();
+	ATF_REQUIRE_EQ(rump_etfs_register_withsize("/dev/d0", IMG,
+	    RUMP_ETFS_REG, BS, RUMP_ETFS_SIZE_ENDOFF), 0);
+	bd = devopen("/dev/d0", BLK_WRITE);
+	rump_schedule();
+	for (i = 0; i < NBLK - 1; i++) {
+		error = rumpns_bget(bd, (uint64_t)i, BS, &bp);
+		if (error != 0)
+			break;
+		fill(bp->b_data, BS, (unsigned)i);
+		rumpns_bdwrite(bp, i % 3);
+	}
+	rump_unschedule();
+	ATF_REQUIRE_EQ(error, 0);
+
+	/* Nothing has been written yet: write-back is delayed. */
+	RL(fd = open(IMG, O_RDONLY));
+	RL(pread(fd, got, BS, BS));
+	memset(want, 0, BS);
+	ATF_CHECK(memcmp(got, want, BS) == 0);
+
+	rump_schedule();
+	error = rumpns_bsync(bd, BSYNC_DURABLE);
+	rumpns_blkdev_stats(bd, &st);
+	rump_unschedule();
+	ATF_REQUIRE_EQ(error, 0);
+	ATF_CHECK_EQ(st.bs_writes, NBLK - 1);
+	ATF_CHECK_MSG(st.bs_maxinflight >= 2, "at most %ju in flight",
+	    (uintmax_t)st.bs_maxinflight);
+	for (i = 0; i < NBLK - 1; i++) {
+		fill(want, BS, (unsigned)i);
+		RL(pread(fd, got, BS, (off_t)(i + 1) * BS));
+		ATF_REQUIRE_MSG(memcmp(got, want, BS) == 0, "block %d", i);
+	}
+
+	/* Past the end (the device ends after NBLK - 1 blocks). */
+	rump_schedule();
+	ATF_CHECK_EQ(rumpns_bread(bd, NBLK - 1, BS, &bp), EIO);
+	ATF_CHECK_EQ(rumpns_bread(bd, UINT64_MAX / BS, BS, &bp), EIO);
+	ATF_CHECK_EQ(rumpns_blkdev_rw(bd, false, got, BS,
+	    (uint64_t)(NBLK - 1) * BS), EIO);
+	ATF_CHECK_EQ(rumpns_blkdev_close(bd), 0);
+	rump_unschedule();
+
+	/* A fresh open reads what the host file holds. */
+	bd = devopen("/dev/d0", BLK_READ);
+	rump_schedule();
+	error = rumpns_bread(bd, 17, BS, &bp);
+	if (error == 0) {
+		memcpy(got, bp->b_data, BS);
+		rumpns_brelse(bp);
+	}
+	(void)rumpns_blkdev_close(bd);
+	rump_unschedule();
+	ATF_REQUIRE_EQ(error, 0);
+	fill(want, BS, 17);
+	ATF_CHECK(memcmp(got, want, BS) == 0);
+	RL(close(fd));
+}
+
+ATF_TC(cache_readahead);
+ATF_TC_HEAD(cache_readahead, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "breadn reads ahead: later reads of "
+	    "those blocks are cache hits with the host file's contents");
+}
+ATF_TC_BODY(cache_readahead, tc)
+{
+	enum { NBLK = 64 };
+	static unsigned char want[BS];
+	uint64_t ra[8];
+	struct blkstats st;
+	struct buf *bp;
+	void *bd;
+	int fd, i, j, error = 0, bad = -1;
+
+	RL(fd = open(IMG, O_RDWR | O_CREAT | O_TRUNC, 0644));
+	for (i = 0; i < NBLK; i++) {
+		fill(want, BS, (unsigned)i + 1000);
+		ATF_REQUIRE_EQ(pwrite(fd, want, BS, (off_t)i * BS), BS);
+	}
+	RL(close(fd));
+	boot();
+	ATF_REQUIRE_EQ(rump_etfs_register("/dev/d0", IMG, RUMP_ETFS_BLK), 0);
+	bd = devopen("/dev/d0", BLK_READ);
+	rump_schedule();
+	for (i = 0; i < NBLK && error == 0; i++) {
+		for (j = 0; j < 8; j++)
+			ra[j] = (uint64_t)(i + 1 + j);	/* past the end too */
+		error = rumpns_breadn(bd, (uint64_t)i, BS, ra, 8, &bp);
+		if (error != 0)
+			break;
+		fill(want, BS, (unsigned)i + 1000);
+		if (memcmp(bp->b_data, want, BS) != 0 && bad < 0)
+			bad = i;
+		rumpns_brelse(bp);
+	}
+	rumpns_blkdev_stats(bd, &st);
+	(void)rumpns_blkdev_close(bd);
+	rump_unschedule();
+	ATF_REQUIRE_EQ(error, 0);
+	ATF_CHECK_EQ_MSG(bad, -1, "block %d differs", bad);
+	ATF_CHECK_MSG(st.bs_readahead >= NBLK - 2, "%ju read ahead",
+	    (uintmax_t)st.bs_readahead);
+	ATF_CHECK_MSG(st.bs_hits >= NBLK - 2, "%ju hits",
+	    (uintmax_t)st.bs_hits);
+	ATF_CHECK_EQ(st.bs_reads, NBLK);
+}
+
+ATF_TC(cache_pressure);
+ATF_TC_HEAD(cache_pressure, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "A cache smaller than the data "
+	    "written writes dirty blocks back to make room and loses "
+	    "nothing");
+}
+ATF_TC_BODY(cache_pressure, tc)
+{
+	enum { NBLK = 256 };
+	static unsigned char want[BS];
+	struct buf *bp;
+	void *bd;
+	int i, error = 0, bad = -1;
+
+	mkimage(IMG, (off_t)NBLK * BS);
+	boot();
+	ATF_REQUIRE_EQ(rump_etfs_register("/dev/d0", IMG, RUMP_ETFS_BLK), 0);
+	bd = devopen("/dev/d0", BLK_WRITE);
+	rump_schedule();
+	rumpns_bcache_setmax(16 * BS);
+	for (i = 0; i < NBLK && error == 0; i++) {
+		error = rumpns_bget(bd, (uint64_t)i, BS, &bp);
+		if (error == 0) {
+			fill(bp->b_data, BS, (unsigned)i + 7);
+			rumpns_bdwrite(bp, 0);
+		}
+	}
+	for (i = 0; i < NBLK && error == 0; i++) {
+		error = rumpns_bread(bd, (uint64_t)i, BS, &bp);
+		if (error == 0) {
+			fill(want, BS, (unsigned)i + 7);
+			if (memcmp(bp->b_data, want, BS) != 0 && bad < 0)
+				bad = i;
+			rumpns_brelse(bp);
+		}
+	}
+	if (error == 0)
+		error = rumpns_blkdev_close(bd);
+	rumpns_bcache_setmax(0);
+	rump_unschedule();
+	ATF_REQUIRE_EQ(error, 0);
+	ATF_CHECK_EQ_MSG(bad, -1, "block %d differs", bad);
+}
+
+/* Writes a marker at the start of each of the given byte ranges, then
+ * checks that partition i reads marker i through the kernel. */
+static void
+check_partitions(const char *kind, const int *partnos, int n,
+    const uint64_t *starts)
+{
+	char key[32], want[512], got[512];
+	void *bd;
+	int fd, i, error;
+
+	RL(fd = open(IMG, O_RDWR));
+	for (i = 0; i < n; i++) {
+		memset(want, 0, sizeof(want));
+		snprintf(want, sizeof(want), "%s partition %d", kind,
+		    partnos[i]);
+		ATF_REQUIRE_EQ(pwrite(fd, want, 512, (off_t)starts[i] * 512),
+		    512);
+	}
+	RL(close(fd));
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "/dev/%s%d", kind, partnos[i]);
+		error = rump_etfs_register_partition(key, IMG, RUMP_ETFS_BLK,
+		    partnos[i]);
+		ATF_REQUIRE_MSG(error == 0, "%s partition %d: %s", kind,
+		    partnos[i], strerror(error));
+		bd = devopen(key, BLK_READ);
+		rump_schedule();
+		error = rumpns_blkdev_rw(bd, false, got, 512, 0);
+		(void)rumpns_blkdev_close(bd);
+		rump_unschedule();
+		ATF_REQUIRE_EQ(error, 0);
+		memset(want, 0, sizeof(want));
+		snprintf(want, sizeof(want), "%s partition %d", kind,
+		    partnos[i]);
+		ATF_CHECK_MSG(memcmp(got, want, 512) == 0,
+		    "%s partition %d reads \"%.40s\"", kind, partnos[i], got);
+	}
+}
+
+static void
+sfdisk(const char *script)
+{
+	char cmd[1024];
+
+	if (system("command -v sfdisk >/dev/null 2>&1") != 0)
+		atf_tc_skip("sfdisk (package fdisk) is not installed");
+	snprintf(cmd, sizeof(cmd), "printf '%s' | sfdisk -q " IMG
+	    " >sfdisk.out 2>&1", script);
+	ATF_REQUIRE_MSG(system(cmd) == 0, "sfdisk failed: %s", script);
+}
+
+ATF_TC(partitions_mbr);
+ATF_TC_HEAD(partitions_mbr, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "Primary and logical partitions of "
+	    "an MBR made by sfdisk are found; absent ones give ENXIO");
+}
+ATF_TC_BODY(partitions_mbr, tc)
+{
+	static const int parts[] = { 1, 2, 5, 6 };
+	static const uint64_t starts[] = { 2048, 6144, 10240 + 2048,
+	    10240 + 2048 + 4096 + 2048 };
+
+	mkimage(IMG, 32 << 20);
+	sfdisk("label: dos\\n"
+	    "start=2048, size=4096, type=83\\n"
+	    "start=6144, size=4096, type=83\\n"
+	    "start=10240, size=40960, type=5\\n"
+	    "start=12288, size=4096, type=83\\n"
+	    "start=18432, size=4096, type=83\\n");
+	boot();
+	check_partitions("mbr", parts, 4, starts);
+	ATF_CHECK_EQ(rump_etfs_register_partition("/dev/x", IMG,
+	    RUMP_ETFS_BLK, 4), ENXIO);
+	ATF_CHECK_EQ(rump_etfs_register_partition("/dev/x", IMG,
+	    RUMP_ETFS_BLK, 7), ENXIO);
+	ATF_CHECK_EQ(rump_etfs_register_partition("/dev/x", IMG,
+	    RUMP_ETFS_BLK, 0), ENXIO);
+}
+
+ATF_TC(partitions_gpt);
+ATF_TC_HEAD(partitions_gpt, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "Partitions of a GPT made by sfdisk "
+	    "are found; a damaged header gives EINVAL");
+}
+ATF_TC_BODY(partitions_gpt, tc)
+{
+	static const int parts[] = { 1, 2, 3 };
+	static const uint64_t starts[] = { 2048, 8192, 20480 };
+	int fd;
+
+	mkimage(IMG, 32 << 20);
+	sfdisk("label: gpt\\n"
+	    "start=2048, size=4096\\n"
+	    "start=8192, size=8192\\n"
+	    "start=20480, size=2048\\n");
+	boot();
+	check_partitions("gpt", parts, 3, starts);
+	ATF_CHECK_EQ(rump_etfs_register_partition("/dev/x", IMG,
+	    RUMP_ETFS_BLK, 4), ENXIO);
+	ATF_CHECK_EQ(rump_etfs_register_partition("/dev/x", IMG,
+	    RUMP_ETFS_BLK, 100000), ENXIO);
+	/* Damage the GPT header's signature. */
+	RL(fd = open(IMG, O_RDWR));
+	ATF_REQUIRE_EQ(pwrite(fd, "XXX", 3, 512), 3);
+	RL(close(fd));
+	ATF_CHECK_EQ(rump_etfs_register_partition("/dev/x", IMG,
+	    RUMP_ETFS_BLK, 1), EINVAL);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, etfs_register);
+	ATF_TP_ADD_TC(tp, cache_writeback);
+	ATF_TP_ADD_TC(tp, cache_readahead);
+	ATF_TP_ADD_TC(tp, cache_pressure);
+	ATF_TP_ADD_TC(tp, partitions_mbr);
+	ATF_TP_ADD_TC(tp, partitions_gpt);
+	return atf_no_error();
+}
