@@ -1,0 +1,777 @@
+/*
+ * ext2fs_vnops.c: the vnode operations of ext2.
+ *
+ * The VFS has done permission, name and type checks (vfs/vnode.h).  Each
+ * operation that changes an inode writes it into the buffer cache before
+ * returning (ext2_node_write), so nothing but the cache holds unwritten
+ * state, and sync is a write-back of the cache.  Access times are not
+ * updated on reads (as with Linux's noatime).
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/libkern.h>
+#include <kern/kmem.h>
+#include <kern/clock.h>
+#include <vfs/vnode.h>
+#include <vfs/mount.h>
+#include <vfs/buf.h>
+
+#include "ext2fs.h"
+
+#define EXT2_READAHEAD	8	/* blocks read ahead of a sequential read */
+
+static int
+ext2_vget(struct ext2_mount *em, uint32_t ino, struct vnode **vpp)
+{
+
+	if (ino < 1 || ino > em->em_inodes) {
+		ext2_error(em, "directory entry with bad inode %u", ino);
+		return EIO;
+	}
+	return vcache_get(em->em_mp, ino, vpp);
+}
+
+static int
+ext2_lookup(struct vnode *dvp, const char *name, size_t namelen,
+    struct vnode **vpp)
+{
+	struct ext2_node *dn = VTOE(dvp);
+	uint32_t ino;
+	int error;
+
+	if (dvp->v_type != VDIR)
+		return ENOTDIR;
+	error = ext2_dir_lookup(dn, name, namelen, &ino, NULL);
+	if (error != 0)
+		return error;
+	return ext2_vget(dn->n_mnt, ino, vpp);
+}
+
+static int
+ext2_parent(struct vnode *dvp, struct vnode **vpp)
+{
+	struct ext2_node *dn = VTOE(dvp);
+	uint32_t ino;
+	int error;
+
+	if (dvp->v_type != VDIR)
+		return ENOTDIR;
+	if (dn->n_nlink == 0)
+		return ENOENT;	/* removed */
+	error = ext2_dir_parent(dn, &ino);
+	if (error != 0)
+		return error;
+	return ext2_vget(dn->n_mnt, ino, vpp);
+}
+
+static uint16_t
+vtype_to_ifmt(enum vtype type)
+{
+
+	switch (type) {
+	case VREG:	return EXT2_S_IFREG;
+	case VDIR:	return EXT2_S_IFDIR;
+	case VLNK:	return EXT2_S_IFLNK;
+	case VCHR:	return EXT2_S_IFCHR;
+	case VBLK:	return EXT2_S_IFBLK;
+	case VFIFO:	return EXT2_S_IFIFO;
+	case VSOCK:	return EXT2_S_IFSOCK;
+	default:	return 0;
+	}
+}
+
+/* Device numbers in i_block, as Linux stores them: the old 8:8 encoding
+ * in i_block[0] when it fits, else the new one in i_block[1]. */
+static void
+rdev_encode(struct ext2_node *n, dev_t rdev)
+{
+	uint32_t major = (uint32_t)(((rdev >> 8) & 0xfff) |
+	    ((rdev >> 32) & ~0xfffULL));
+	uint32_t minor = (uint32_t)((rdev & 0xff) | ((rdev >> 12) & ~0xffULL));
+
+	if (major < 256 && minor < 256) {
+		n->n_iblock[0] = major << 8 | minor;
+		n->n_iblock[1] = 0;
+	} else {
+		n->n_iblock[0] = 0;
+		n->n_iblock[1] = (minor & 0xff) | (major << 8) |
+		    ((minor & ~0xffu) << 12);
+	}
+}
+
+static dev_t
+rdev_decode(const struct ext2_node *n)
+{
+	uint32_t major, minor, v;
+
+	if (n->n_iblock[0] != 0) {
+		major = (n->n_iblock[0] >> 8) & 0xff;
+		minor = n->n_iblock[0] & 0xff;
+	} else {
+		v = n->n_iblock[1];
+		major = (v & 0xfff00) >> 8;
+		minor = (v & 0xff) | ((v >> 12) & 0xfff00);
+	}
+	return ((dev_t)(major & 0xfff) << 8) | ((dev_t)(major & ~0xfffu) << 32) |
+	    (minor & 0xff) | ((dev_t)(minor & ~0xffu) << 12);
+}
+
+static void
+large_file_note(struct ext2_mount *em, uint64_t size)
+{
+	uint32_t ro;
+
+	if (size < ((uint64_t)1 << 31))
+		return;
+	ro = le32get(em->em_sb, SB_FEATURE_RO_COMPAT);
+	if ((ro & RO_COMPAT_LARGE_FILE) == 0 && em->em_rev >= 1) {
+		le32put(em->em_sb, SB_FEATURE_RO_COMPAT,
+		    ro | RO_COMPAT_LARGE_FILE);
+		em->em_ro_compat |= RO_COMPAT_LARGE_FILE;
+		em->em_sbdirty = true;
+	}
+}
+
+/* Writes the symlink target of a new node n. */
+static int
+symlink_write(struct ext2_node *n, const char *target, size_t len)
+{
+	struct ext2_mount *em = n->n_mnt;
+	struct buf *bp;
+	uint64_t pbn;
+	int error;
+
+	if (len < EXT2_FAST_SYMLINK_MAX) {
+		/* In the inode itself (i_block is little endian bytes). */
+		memset(n->n_iblock, 0, sizeof(n->n_iblock));
+		memcpy(n->n_iblock, target, len);
+		n->n_size = len;
+		return 0;
+	}
+	if (len >= em->em_bsize)
+		return ENAMETOOLONG;
+	error = ext2_bmap(n, 0, true, true, &pbn);
+	if (error != 0)
+		return error;
+	error = bread(em->em_dev, pbn, em->em_bsize, &bp);
+	if (error != 0)
+		return error;
+	memcpy(bp->b_data, target, len);
+	bdwrite(bp, B_ORD_DATA);
+	n->n_size = len;
+	return 0;
+}
+
+/* Undoes a new inode that could not be entered in its directory. */
+static void
+newnode_undo(struct ext2_node *n, bool isdir)
+{
+
+	(void)ext2_truncate(n, 0);
+	n->n_nlink = 0;
+	n->n_dtime = (uint32_t)n->n_ctime.tv_sec;
+	(void)ext2_node_write(n);
+	(void)ext2_inofree(n->n_mnt, n->n_ino, isdir);
+}
+
+static int
+ext2_alloc_file(struct vnode *dvp, const char *name, size_t namelen,
+    const struct vattr *va, enum vtype type, const char *target,
+    struct vnode **vpp)
+{
+	struct ext2_node *dn = VTOE(dvp), *n;
+	struct ext2_mount *em = dn->n_mnt;
+	bool isdir = type == VDIR;
+	uint16_t mode;
+	uint32_t ino;
+	size_t len = 0;
+	int error;
+
+	if (em->em_ronly)
+		return EROFS;
+	if (dvp->v_type != VDIR)
+		return ENOTDIR;
+	if (dn->n_nlink == 0)
+		return ENOENT;
+	if (isdir && dn->n_nlink >= EXT2_LINK_MAX)
+		return EMLINK;
+	if (namelen == 0 || namelen > NAME_MAX)
+		return namelen == 0 ? ENOENT : ENAMETOOLONG;
+	if (ext2_dir_lookup(dn, name, namelen, &ino, NULL) == 0)
+		return EEXIST;
+	if (type == VLNK) {
+		len = strnlen(target, PATH_MAX);
+		if (len == 0)
+			return ENOENT;
+		if (len >= PATH_MAX || len >= em->em_bsize)
+			return ENAMETOOLONG;
+	}
+	mode = vtype_to_ifmt(type);
+	if (mode == 0)
+		return EINVAL;
+	mode |= (uint16_t)(va->va_mode & 07777);
+
+	n = kmem_alloc(sizeof(*n), KM_SLEEP);
+	if (n == NULL)
+		return ENOMEM;
+	error = ext2_inoalloc(em, dn->n_ino, isdir, &ino);
+	if (error != 0)
+		goto out;
+	ext2_node_init_new(em, n, ino, mode, va->va_uid, va->va_gid);
+	if (type == VCHR || type == VBLK)
+		rdev_encode(n, va->va_rdev);
+	if (isdir) {
+		n->n_nlink = 2;
+		error = ext2_dir_init(n, dn->n_ino);
+	} else if (type == VLNK) {
+		error = symlink_write(n, target, len);
+	}
+	if (error == 0)
+		error = ext2_node_write(n);
+	if (error == 0)
+		error = ext2_dir_add(dn, name, namelen, ino, mode);
+	if (error != 0) {
+		newnode_undo(n, isdir);
+		goto out;
+	}
+	if (isdir) {
+		dn->n_nlink++;
+		error = ext2_node_write(dn);
+		if (error != 0)
+			goto out;
+	}
+	error = ext2_vget(em, ino, vpp);
+ out:
+	kmem_free(n, sizeof(*n));
+	return error;
+}
+
+static int
+ext2_create(struct vnode *dvp, const char *name, size_t namelen,
+    const struct vattr *va, struct vnode **vpp)
+{
+
+	return ext2_alloc_file(dvp, name, namelen, va, va->va_type, NULL, vpp);
+}
+
+static int
+ext2_mkdir(struct vnode *dvp, const char *name, size_t namelen,
+    const struct vattr *va, struct vnode **vpp)
+{
+
+	return ext2_alloc_file(dvp, name, namelen, va, VDIR, NULL, vpp);
+}
+
+static int
+ext2_symlink(struct vnode *dvp, const char *name, size_t namelen,
+    const struct vattr *va, const char *target, struct vnode **vpp)
+{
+
+	return ext2_alloc_file(dvp, name, namelen, va, VLNK, target, vpp);
+}
+
+static int
+ext2_link(struct vnode *dvp, struct vnode *vp, const char *name,
+    size_t namelen)
+{
+	struct ext2_node *dn = VTOE(dvp), *n = VTOE(vp);
+	uint32_t ino;
+	int error;
+
+	if (n->n_mnt->em_ronly)
+		return EROFS;
+	if (dvp->v_type != VDIR)
+		return ENOTDIR;
+	if (vp->v_type == VDIR)
+		return EPERM;
+	if (dn->n_nlink == 0 || n->n_nlink == 0)
+		return ENOENT;
+	if (n->n_nlink >= EXT2_LINK_MAX)
+		return EMLINK;
+	if (ext2_dir_lookup(dn, name, namelen, &ino, NULL) == 0)
+		return EEXIST;
+	error = ext2_dir_add(dn, name, namelen, n->n_ino, n->n_mode);
+	if (error != 0)
+		return error;
+	n->n_nlink++;
+	ext2_node_touch(n, false, true);
+	return ext2_node_write(n);
+}
+
+/* The entry name in dn must name n (the VFS's view may be stale). */
+static int
+entry_check(struct ext2_node *dn, const char *name, size_t namelen,
+    struct ext2_node *n)
+{
+	uint32_t ino;
+	int error;
+
+	error = ext2_dir_lookup(dn, name, namelen, &ino, NULL);
+	if (error == 0 && ino != n->n_ino)
+		error = ENOENT;
+	return error;
+}
+
+static int
+ext2_remove(struct vnode *dvp, struct vnode *vp, const char *name,
+    size_t namelen)
+{
+	struct ext2_node *dn = VTOE(dvp), *n = VTOE(vp);
+	int error;
+
+	if (n->n_mnt->em_ronly)
+		return EROFS;
+	if (vp->v_type == VDIR)
+		return EISDIR;
+	error = entry_check(dn, name, namelen, n);
+	if (error == 0)
+		error = ext2_dir_remove(dn, name, namelen);
+	if (error != 0)
+		return error;
+	if (n->n_nlink > 0)
+		n->n_nlink--;
+	ext2_node_touch(n, false, true);
+	return ext2_node_write(n);
+}
+
+static int
+ext2_rmdir(struct vnode *dvp, struct vnode *vp, const char *name,
+    size_t namelen)
+{
+	struct ext2_node *dn = VTOE(dvp), *n = VTOE(vp);
+	bool empty;
+	int error;
+
+	if (n->n_mnt->em_ronly)
+		return EROFS;
+	if (vp->v_type != VDIR)
+		return ENOTDIR;
+	error = entry_check(dn, name, namelen, n);
+	if (error == 0)
+		error = ext2_dir_isempty(n, &empty);
+	if (error == 0 && !empty)
+		error = ENOTEMPTY;
+	if (error == 0)
+		error = ext2_dir_remove(dn, name, namelen);
+	if (error != 0)
+		return error;
+	n->n_nlink = 0;
+	ext2_node_touch(n, false, true);
+	error = ext2_node_write(n);
+	if (dn->n_nlink > 2)
+		dn->n_nlink--;
+	ext2_node_touch(dn, true, true);
+	if (error == 0)
+		error = ext2_node_write(dn);
+	return error;
+}
+
+static int
+ext2_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname,
+    size_t fnamelen, struct vnode *tdvp, struct vnode *tvp,
+    const char *tname, size_t tnamelen)
+{
+	struct ext2_node *fdn = VTOE(fdvp), *fn = VTOE(fvp);
+	struct ext2_node *tdn = VTOE(tdvp);
+	struct ext2_node *tn = tvp != NULL ? VTOE(tvp) : NULL;
+	bool isdir = fvp->v_type == VDIR, empty;
+	uint32_t ino;
+	int error;
+
+	if (fn->n_mnt->em_ronly)
+		return EROFS;
+	if (fdvp->v_type != VDIR || tdvp->v_type != VDIR)
+		return ENOTDIR;
+	error = entry_check(fdn, fname, fnamelen, fn);
+	if (error != 0)
+		return error;
+	if (tdn->n_nlink == 0)
+		return ENOENT;
+	if (tn == fn)
+		return 0;
+	if (tn != NULL) {
+		error = entry_check(tdn, tname, tnamelen, tn);
+		if (error != 0)
+			return error;
+		if (isdir && tvp->v_type != VDIR)
+			return ENOTDIR;
+		if (!isdir && tvp->v_type == VDIR)
+			return EISDIR;
+		if (tvp->v_type == VDIR) {
+			error = ext2_dir_isempty(tn, &empty);
+			if (error != 0)
+				return error;
+			if (!empty)
+				return ENOTEMPTY;
+		}
+	} else {
+		if (ext2_dir_lookup(tdn, tname, tnamelen, &ino, NULL) == 0)
+			return EEXIST;
+		if (isdir && fdn != tdn && tdn->n_nlink >= EXT2_LINK_MAX)
+			return EMLINK;
+	}
+
+	/* The new name first: a crash in between leaves two names, which
+	 * e2fsck repairs, rather than none. */
+	if (tn != NULL)
+		error = ext2_dir_rewrite(tdn, tname, tnamelen, fn->n_ino,
+		    fn->n_mode);
+	else
+		error = ext2_dir_add(tdn, tname, tnamelen, fn->n_ino,
+		    fn->n_mode);
+	if (error != 0)
+		return error;
+	error = ext2_dir_remove(fdn, fname, fnamelen);
+	if (error != 0)
+		return error;
+	if (tn != NULL) {
+		if (tvp->v_type == VDIR) {
+			tn->n_nlink = 0;
+			if (tdn->n_nlink > 2)
+				tdn->n_nlink--;	/* tn's ".." */
+		} else if (tn->n_nlink > 0) {
+			tn->n_nlink--;
+		}
+		ext2_node_touch(tn, false, true);
+		error = ext2_node_write(tn);
+		if (error != 0)
+			return error;
+	}
+	if (isdir && fdn != tdn) {
+		error = ext2_dir_setparent(fn, tdn->n_ino);
+		if (error != 0)
+			return error;
+		if (fdn->n_nlink > 2)
+			fdn->n_nlink--;
+		tdn->n_nlink++;
+	}
+	ext2_node_touch(fn, false, true);
+	error = ext2_node_write(fn);
+	if (error == 0)
+		error = ext2_node_write(fdn);
+	if (error == 0 && tdn != fdn)
+		error = ext2_node_write(tdn);
+	return error;
+}
+
+static int
+ext2_getattr(struct vnode *vp, struct vattr *va)
+{
+	struct ext2_node *n = VTOE(vp);
+
+	memset(va, 0, sizeof(*va));
+	va->va_mask = VA_ALL;
+	va->va_type = vp->v_type;
+	va->va_mode = n->n_mode & 07777;
+	va->va_uid = n->n_uid;
+	va->va_gid = n->n_gid;
+	va->va_size = n->n_size;
+	va->va_nlink = n->n_nlink;
+	va->va_ino = n->n_ino;
+	if (vp->v_type == VCHR || vp->v_type == VBLK)
+		va->va_rdev = rdev_decode(n);
+	va->va_blocks = n->n_blocks;
+	va->va_blksize = n->n_mnt->em_bsize;
+	va->va_atime = n->n_atime;
+	va->va_mtime = n->n_mtime;
+	va->va_ctime = n->n_ctime;
+	return 0;
+}
+
+static int
+ext2_setattr(struct vnode *vp, const struct vattr *va)
+{
+	struct ext2_node *n = VTOE(vp);
+	struct ext2_mount *em = n->n_mnt;
+	unsigned mask = va->va_mask;
+	int error;
+
+	if (em->em_ronly)
+		return EROFS;
+	if (mask & VA_SIZE) {
+		if (vp->v_type == VDIR)
+			return EISDIR;
+		if (vp->v_type != VREG)
+			return EINVAL;
+		if (va->va_size > ext2_maxfilesize(em))
+			return EFBIG;
+		if (n->n_flags & EXT2_EXTENTS_FL)
+			return EROFS;
+	}
+	if (mask & VA_SIZE) {
+		if (va->va_size < n->n_size) {
+			error = ext2_truncate(n, va->va_size);
+			if (error != 0)
+				return error;
+		}
+		n->n_size = va->va_size;
+		large_file_note(em, n->n_size);
+		if (!(mask & VA_MTIME))
+			ext2_node_touch(n, true, false);
+	}
+	if (mask & VA_MODE)
+		n->n_mode = (uint16_t)((n->n_mode & EXT2_S_IFMT) |
+		    (va->va_mode & 07777));
+	if (mask & VA_UID)
+		n->n_uid = va->va_uid;
+	if (mask & VA_GID)
+		n->n_gid = va->va_gid;
+	if (mask & VA_ATIME)
+		n->n_atime = va->va_atime;
+	if (mask & VA_MTIME)
+		n->n_mtime = va->va_mtime;
+	if (mask & VA_CTIME)
+		n->n_ctime = va->va_ctime;
+	else
+		ext2_node_touch(n, false, true);
+	return ext2_node_write(n);
+}
+
+static int
+ext2_read(struct vnode *vp, struct uio *uio)
+{
+	struct ext2_node *n = VTOE(vp);
+	struct ext2_mount *em = n->n_mnt;
+	uint64_t ra[EXT2_READAHEAD], lbn, pbn, off;
+	size_t boff, len;
+	struct buf *bp;
+	int error = 0, nra, i;
+
+	if (vp->v_type == VDIR)
+		return EISDIR;
+	if (vp->v_type != VREG)
+		return EINVAL;
+	if (uio->uio_offset < 0)
+		return EINVAL;
+	while (uio->uio_resid > 0 && (uint64_t)uio->uio_offset < n->n_size) {
+		off = (uint64_t)uio->uio_offset;
+		lbn = off >> em->em_bshift;
+		boff = (size_t)(off & (em->em_bsize - 1));
+		len = MIN(em->em_bsize - boff, uio->uio_resid);
+		len = (size_t)MIN((uint64_t)len, n->n_size - off);
+		error = ext2_bmap(n, lbn, false, false, &pbn);
+		if (error != 0)
+			break;
+		if (pbn == 0) {
+			error = uiomove_zero(len, uio);
+			if (error != 0)
+				break;
+			n->n_lastlbn = lbn + 1;
+			continue;
+		}
+		/* Sequential: read the next blocks ahead. */
+		nra = 0;
+		if (lbn == n->n_lastlbn || lbn == 0) {
+			for (i = 1; i <= EXT2_READAHEAD; i++) {
+				uint64_t rpbn;
+
+				if (((lbn + (uint64_t)i) << em->em_bshift) >=
+				    n->n_size)
+					break;
+				if (ext2_bmap(n, lbn + (uint64_t)i, false,
+				    false, &rpbn) != 0 || rpbn == 0)
+					break;
+				ra[nra++] = rpbn;
+			}
+		}
+		error = breadn(em->em_dev, pbn, em->em_bsize, ra, nra, &bp);
+		if (error != 0)
+			break;
+		error = uiomove((uint8_t *)bp->b_data + boff, len, uio);
+		brelse(bp);
+		if (error != 0)
+			break;
+		n->n_lastlbn = lbn + 1;
+	}
+	return error;
+}
+
+static int
+ext2_write(struct vnode *vp, struct uio *uio)
+{
+	struct ext2_node *n = VTOE(vp);
+	struct ext2_mount *em = n->n_mnt;
+	uint64_t lbn, pbn, off, max = ext2_maxfilesize(em);
+	size_t boff, len, resid0 = uio->uio_resid;
+	struct buf *bp;
+	bool full;
+	int error = 0, error2;
+
+	if (em->em_ronly)
+		return EROFS;
+	if (vp->v_type != VREG)
+		return EINVAL;
+	if (n->n_flags & EXT2_EXTENTS_FL)
+		return EROFS;
+	if (uio->uio_offset < 0)
+		return EINVAL;
+	if ((uint64_t)uio->uio_offset >= max && uio->uio_resid > 0)
+		return EFBIG;
+	while (uio->uio_resid > 0) {
+		off = (uint64_t)uio->uio_offset;
+		if (off >= max)
+			break;
+		lbn = off >> em->em_bshift;
+		boff = (size_t)(off & (em->em_bsize - 1));
+		len = MIN(em->em_bsize - boff, uio->uio_resid);
+		len = (size_t)MIN((uint64_t)len, max - off);
+		full = boff == 0 && len == em->em_bsize;
+		/* A block past the old end is zero where not written. */
+		error = ext2_bmap(n, lbn, true, !full, &pbn);
+		if (error != 0)
+			break;
+		if (full)
+			error = bget(em->em_dev, pbn, em->em_bsize, &bp);
+		else
+			error = bread(em->em_dev, pbn, em->em_bsize, &bp);
+		if (error != 0)
+			break;
+		error = uiomove((uint8_t *)bp->b_data + boff, len, uio);
+		bdwrite(bp, B_ORD_DATA);
+		if (error != 0)
+			break;
+		if (off + len > n->n_size)
+			n->n_size = off + len;
+	}
+	if (uio->uio_resid != resid0) {
+		/* Something was written: a partial write succeeds. */
+		error = 0;
+		large_file_note(em, n->n_size);
+		ext2_node_touch(n, true, true);
+	}
+	error2 = ext2_node_write(n);
+	return error != 0 ? error : error2;
+}
+
+static int
+ext2_readdir(struct vnode *vp, off_t off, filldir_fn fill, void *ctx)
+{
+
+	if (vp->v_type != VDIR)
+		return ENOTDIR;
+	return ext2_dir_readdir(VTOE(vp), off, fill, ctx);
+}
+
+static int
+ext2_readlink(struct vnode *vp, struct uio *uio)
+{
+	struct ext2_node *n = VTOE(vp);
+	struct ext2_mount *em = n->n_mnt;
+	uint64_t acl = n->n_file_acl != 0 ? em->em_bsize / 512 : 0, pbn;
+	struct buf *bp;
+	int error;
+
+	if (vp->v_type != VLNK)
+		return EINVAL;
+	if (n->n_blocks <= acl && (n->n_flags & EXT2_EXTENTS_FL) == 0) {
+		/* Fast symlink: the target is in i_block. */
+		if (n->n_size >= EXT2_FAST_SYMLINK_MAX) {
+			ext2_error(em, "inode %u: bad fast symlink size",
+			    n->n_ino);
+			return EIO;
+		}
+		return uiomove(n->n_iblock, MIN((size_t)n->n_size,
+		    uio->uio_resid), uio);
+	}
+	if (n->n_size >= em->em_bsize || n->n_size >= PATH_MAX) {
+		ext2_error(em, "inode %u: bad symlink size", n->n_ino);
+		return EIO;
+	}
+	error = ext2_bmap(n, 0, false, false, &pbn);
+	if (error != 0)
+		return error;
+	if (pbn == 0)
+		return EIO;
+	error = bread(em->em_dev, pbn, em->em_bsize, &bp);
+	if (error != 0)
+		return error;
+	error = uiomove(bp->b_data, MIN((size_t)n->n_size, uio->uio_resid),
+	    uio);
+	brelse(bp);
+	return error;
+}
+
+static int
+ext2_fsync(struct vnode *vp, bool dataonly __unused)
+{
+	struct ext2_node *n = VTOE(vp);
+	int error = 0;
+
+	if (n->n_mnt->em_ronly)
+		return 0;
+	if (n->n_dirty)
+		error = ext2_node_write(n);
+	/* The whole cache of the device, in order, then a barrier: the
+	 * file's data, its inode and the directories naming it. */
+	if (error == 0)
+		error = ext2_sbupdate(n->n_mnt, true);
+	return error;
+}
+
+static bool
+ext2_inactive(struct vnode *vp)
+{
+	struct ext2_node *n = VTOE(vp);
+	struct ext2_mount *em;
+	struct timespec now;
+	bool isdir;
+
+	if (n == NULL)
+		return true;
+	em = n->n_mnt;
+	if (em->em_ronly)
+		return false;
+	if (n->n_nlink == 0) {
+		isdir = vp->v_type == VDIR;
+		/* Fast symlinks keep their target in i_block: no blocks. */
+		if (!(vp->v_type == VLNK && n->n_blocks == 0)) {
+			(void)ext2_truncate(n, 0);
+		} else {
+			memset(n->n_iblock, 0, sizeof(n->n_iblock));
+		}
+		(void)ext2_xattr_release(n);
+		n->n_size = 0;
+		getnanotime(&now);
+		n->n_dtime = (uint32_t)now.tv_sec;
+		(void)ext2_node_write(n);
+		(void)ext2_inofree(em, n->n_ino, isdir);
+		return true;
+	}
+	if (n->n_dirty)
+		(void)ext2_node_write(n);
+	return false;
+}
+
+static void
+ext2_reclaim(struct vnode *vp)
+{
+	struct ext2_node *n = VTOE(vp);
+
+	if (n == NULL)
+		return;
+	if (n->n_dirty && !n->n_mnt->em_ronly)
+		(void)ext2_node_write(n);
+	vp->v_data = NULL;
+	kmem_free(n, sizeof(*n));
+}
+
+const struct vnodeops ext2fs_vnodeops = {
+	.vop_lookup	= ext2_lookup,
+	.vop_parent	= ext2_parent,
+	.vop_create	= ext2_create,
+	.vop_mkdir	= ext2_mkdir,
+	.vop_symlink	= ext2_symlink,
+	.vop_link	= ext2_link,
+	.vop_remove	= ext2_remove,
+	.vop_rmdir	= ext2_rmdir,
+	.vop_rename	= ext2_rename,
+	.vop_getattr	= ext2_getattr,
+	.vop_setattr	= ext2_setattr,
+	.vop_read	= ext2_read,
+	.vop_write	= ext2_write,
+	.vop_readdir	= ext2_readdir,
+	.vop_readlink	= ext2_readlink,
+	.vop_fsync	= ext2_fsync,
+	.vop_inactive	= ext2_inactive,
+	.vop_reclaim	= ext2_reclaim,
+};
