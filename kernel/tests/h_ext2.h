@@ -98,7 +98,7 @@ umount_ext2(void)
 }
 
 /* Whole file through the kernel into a malloc'd buffer. */
-static char * __attribute__((unused))
+static __attribute__((unused)) char *
 rump_slurp(const char *path, size_t *lenp)
 {
 	struct stat st;
@@ -122,7 +122,7 @@ rump_slurp(const char *path, size_t *lenp)
 	return buf;
 }
 
-static char * __attribute__((unused))
+static __attribute__((unused)) char *
 host_slurp(const char *path, size_t *lenp)
 {
 	struct stat st;

@@ -223,8 +223,189 @@ ROUNDTRIP(fill_small_inodes, "-t ext2 -I 128 -b 4096 -O ^dir_index",
 ROUNDTRIP(fill_ext3, "-t ext3 -b 1024", "An ext3 image (clean journal) "
     "is written as ext2: e2fsck -fn clean")
 
+ATF_TC(debugfs_fill);
+ATF_TC_HEAD(debugfs_fill, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "An image filled by debugfs (write, "
+	    "mkdir, symlink) reads back byte-exact through strata");
+}
+ATF_TC_BODY(debugfs_fill, tc)
+{
+	static const size_t sizes[] = { 0, 1, 1023, 1024, 1025, 65536,
+	    300000, 5 << 20 };
+	char name[64], *want, *got, buf[512];
+	size_t i, wlen, glen;
+	FILE *f;
+	int fd;
+
+	mkfs(IMG, "-t ext2 -b 1024", "32M");
+	ATF_REQUIRE((f = fopen("script", "w")) != NULL);
+	fprintf(f, "mkdir /dir\nmkdir /dir/sub\n");
+	for (i = 0; i < __arraycount(sizes); i++) {
+		snprintf(name, sizeof(name), "host%zu", i);
+		want = malloc(sizes[i] + 1);
+		pattern(want, sizes[i], (unsigned)i + 7);
+		RL(fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+		ATF_REQUIRE_EQ(write(fd, want, sizes[i]), (ssize_t)sizes[i]);
+		close(fd);
+		free(want);
+		fprintf(f, "write %s /dir/sub/f%zu\n", name, i);
+	}
+	fprintf(f, "symlink /fast dir/sub/f1\n");
+	fprintf(f, "symlink /slow /%0150d\n", 0);
+	fclose(f);
+	ATF_REQUIRE_EQ(sh("debugfs -w -f script " IMG " >dbg.out 2>&1"), 0);
+	fsck_clean(IMG);
+
+	boot();
+	mount_ext2(IMG, true);
+	for (i = 0; i < __arraycount(sizes); i++) {
+		snprintf(name, sizeof(name), "host%zu", i);
+		want = host_slurp(name, &wlen);
+		snprintf(name, sizeof(name), EXT2_MNT "/dir/sub/f%zu", i);
+		got = rump_slurp(name, &glen);
+		ATF_CHECK_EQ_MSG(glen, wlen, "%s: %zu bytes, want %zu", name,
+		    glen, wlen);
+		ATF_CHECK_MSG(glen != wlen || memcmp(want, got, wlen) == 0,
+		    "%s differs", name);
+		free(want);
+		free(got);
+	}
+	memset(buf, 0, sizeof(buf));
+	ATF_CHECK_EQ(rump_sys_readlink(EXT2_MNT "/fast", buf, sizeof(buf)),
+	    10);
+	ATF_CHECK_STREQ(buf, "dir/sub/f1");
+	ATF_CHECK_EQ(rump_sys_readlink(EXT2_MNT "/slow", buf, sizeof(buf)),
+	    151);
+	got = rump_slurp(EXT2_MNT "/fast", &glen);
+	ATF_CHECK_EQ(glen, 1);
+	free(got);
+	umount_ext2();
+}
+
+ATF_TC(large_file);
+ATF_TC_HEAD(large_file, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "A sparse file past 4 GiB (triple "
+	    "indirect blocks at 1 KiB) is written, read back, truncated; "
+	    "e2fsck -fn clean, debugfs sees its size");
+}
+ATF_TC_BODY(large_file, tc)
+{
+	static const int64_t offs[] = { 0, ((int64_t)4 << 30) - 3,
+	    ((int64_t)5 << 30) + 12345, ((int64_t)16 << 30) - 100000 };
+	char want[64], got[64];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	mkfs(IMG, "-t ext2 -b 1024", "32M");
+	boot();
+	mount_ext2(IMG, false);
+	RL(fd = rump_sys_open(EXT2_MNT "/big", O_RDWR | O_CREAT, 0600));
+	for (i = 0; i < __arraycount(offs); i++) {
+		pattern(want, sizeof(want), (unsigned)i);
+		ATF_REQUIRE_EQ(rump_sys_pwrite64(fd, want, sizeof(want),
+		    offs[i]), (ssize_t)sizeof(want));
+	}
+	RL(rump_sys_fsync(fd));
+	RL(rump_sys_close(fd));
+	umount_ext2();
+	fsck_clean(IMG);
+	ATF_CHECK_EQ(sh("debugfs -R 'stat /big' " IMG " 2>/dev/null | "
+	    "grep -q 'Size: %jd'", (intmax_t)(offs[3] + 64)), 0);
+
+	mount_ext2(IMG, false);
+	RL(fd = rump_sys_open(EXT2_MNT "/big", O_RDWR));
+	for (i = 0; i < __arraycount(offs); i++) {
+		pattern(want, sizeof(want), (unsigned)i);
+		ATF_REQUIRE_EQ(rump_sys_pread64(fd, got, sizeof(got),
+		    offs[i]), (ssize_t)sizeof(got));
+		ATF_CHECK_MSG(memcmp(want, got, sizeof(got)) == 0,
+		    "data at %jd", (intmax_t)offs[i]);
+	}
+	/* A hole reads as zeros. */
+	ATF_REQUIRE_EQ(rump_sys_pread64(fd, got, sizeof(got),
+	    (int64_t)3 << 30), (ssize_t)sizeof(got));
+	memset(want, 0, sizeof(want));
+	ATF_CHECK(memcmp(want, got, sizeof(got)) == 0);
+	RL(rump_sys_ftruncate(fd, offs[2] + 10));
+	RL(rump_sys_fstat(fd, &st));
+	ATF_CHECK_EQ(st.st_size, offs[2] + 10);
+	RL(rump_sys_close(fd));
+	umount_ext2();
+	fsck_clean(IMG);
+}
+
+/* Sets superblock (offset 1024) bytes of an image. */
+static void
+patch(const char *img, off_t off, const void *val, size_t len)
+{
+	int fd;
+
+	RL(fd = open(img, O_RDWR));
+	ATF_REQUIRE_EQ(pwrite(fd, val, len, off), (ssize_t)len);
+	close(fd);
+}
+
+ATF_TC(ext4_readonly);
+ATF_TC_HEAD(ext4_readonly, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "An ext4 image (extents, flex_bg, "
+	    "64bit, metadata_csum) filled by debugfs mounts read-only and "
+	    "reads back; read-write is refused with EROFS naming the "
+	    "feature; unsupported incompat features refuse the mount");
+}
+ATF_TC_BODY(ext4_readonly, tc)
+{
+	char *want, *got;
+	size_t wlen, glen;
+	uint32_t v;
+	int fd;
+
+	mkfs(IMG, "-t ext4 -O 64bit,metadata_csum", "64M");
+	want = malloc(9 << 20);
+	pattern(want, 9 << 20, 99);
+	RL(fd = open("host.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	ATF_REQUIRE_EQ(write(fd, want, 9 << 20), 9 << 20);
+	close(fd);
+	free(want);
+	ATF_REQUIRE_EQ(sh("debugfs -w -R 'write host.bin /file' " IMG
+	    " >/dev/null 2>&1"), 0);
+	ATF_REQUIRE_EQ(sh("debugfs -w -R 'mkdir /d' " IMG
+	    " >/dev/null 2>&1"), 0);
+
+	boot();
+	RL(rump_sys_mkdir(EXT2_MNT, 0755));
+	ATF_REQUIRE_EQ(rump_etfs_register(EXT2_KEY, IMG, RUMP_ETFS_BLK), 0);
+	ERR(EROFS, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 0, NULL));
+	RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	want = host_slurp("host.bin", &wlen);
+	got = rump_slurp(EXT2_MNT "/file", &glen);
+	ATF_CHECK_EQ(glen, wlen);
+	ATF_CHECK(glen == wlen && memcmp(want, got, wlen) == 0);
+	free(want);
+	free(got);
+	RL(rump_sys_access(EXT2_MNT "/d", 0));
+	RL(rump_sys_umount2(EXT2_MNT, 0));
+
+	/* inline_data, then needs_recovery: refused even read-only. */
+	RL(fd = open(IMG, O_RDONLY));
+	ATF_REQUIRE_EQ(pread(fd, &v, 4, 1024 + 96), 4);
+	close(fd);
+	v |= 0x8000;
+	patch(IMG, 1024 + 96, &v, 4);
+	ERR(EINVAL, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	v = (v & ~0x8000u) | 0x4;
+	patch(IMG, 1024 + 96, &v, 4);
+	ERR(EINVAL, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, debugfs_fill);
+	ATF_TP_ADD_TC(tp, large_file);
+	ATF_TP_ADD_TC(tp, ext4_readonly);
 	ATF_TP_ADD_TC(tp, fill_1k);
 	ATF_TP_ADD_TC(tp, fill_2k);
 	ATF_TP_ADD_TC(tp, fill_4k);

@@ -290,16 +290,26 @@ SYSCALL(SYS_unlinkat, unlinkat)
  * Is dvp vp itself or inside it?  Walks up from dvp to the root of the
  * file system; mount locked, so the tree cannot change meanwhile.
  */
+/* Directory levels walked up at most (deeper trees: ELOOP). */
+#define RENAME_MAXDEPTH	65536
+
 static int
 rename_isancestor_locked(struct vnode *vp, struct vnode *dvp, bool *resultp)
 {
 	struct vnode *cur, *pvp;
+	unsigned steps;
 	int error = 0;
 
 	*resultp = false;
 	vref(dvp);
 	cur = dvp;
-	for (;;) {
+	for (steps = 0;; steps++) {
+		/* A damaged disk file system may have ".." loops that
+		 * never reach its root: give up rather than spin. */
+		if (steps > RENAME_MAXDEPTH) {
+			error = ELOOP;
+			break;
+		}
 		if (cur == vp) {
 			*resultp = true;
 			break;
