@@ -109,7 +109,7 @@ endif
 # $(call pkgconf,--cflags|--libs,PACKAGES).  The given prefixes come first,
 # so they win over anything of the same name installed on the system.
 PKG_CONFIG_ENV = PKG_CONFIG_PATH=$(KERNEL_PREFIX)/lib/pkgconfig:$(PLATFORM_PREFIX)/lib/pkgconfig$(if $(filter-out $(KERNEL_PREFIX) $(PLATFORM_PREFIX),$(APPSTACK_PREFIX)),:$(APPSTACK_PREFIX)/lib/pkgconfig)$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
-pkgconf = $(if $(2),$(shell $(PKG_CONFIG_ENV) $(PKG_CONFIG) $(1) $(2)))
+pkgconf = $(if $(strip $(2)),$(shell $(PKG_CONFIG_ENV) $(PKG_CONFIG) $(1) $(2)))
 
 # --- Link commands shared by the layers and the tests ---------------------
 

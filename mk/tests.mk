@@ -164,13 +164,14 @@ GROUPS := $(foreach g,$(GROUPS),$(if $($(g)_PROGRAMS),$(g)))
 
 # Kyua hands these to every test program of the suite "strata"; a shell
 # test reads them with `atf_config_get NAME`.
-KYUA_CONF_VARS := topdir builddir kernel_prefix platform_prefix appstack_prefix platform \
+KYUA_CONF_VARS := topdir builddir kernel_prefix platform_prefix appstack_prefix bindir platform \
 	make cc ar nm objcopy cross_compile cflags cppflags ldflags werror
 kyua_topdir := $(TOPDIR)
 kyua_builddir := $(O)
 kyua_kernel_prefix := $(KERNEL_PREFIX)
 kyua_platform_prefix := $(PLATFORM_PREFIX)
 kyua_appstack_prefix := $(APPSTACK_PREFIX)
+kyua_bindir := $(INSTDIR)/bin
 kyua_platform := $(PLATFORM)
 kyua_make := $(MAKE)
 kyua_cc := $(CC)

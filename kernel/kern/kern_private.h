@@ -63,6 +63,10 @@ pid_t	lwproc_hyp_getpid(void);
 void	lwproc_hyp_lwpexit(void);
 void	lwproc_hyp_execnotify(const char *comm);
 
+/* Link sets of shared objects (linkset.c) reach these. */
+void	syscall_add_range(const void *const *start, const void *const *stop);
+void	proc_hooks_add_range(const void *const *start, const void *const *stop);
+
 /* The system call ABI the kernel implements, not the host's system
  * (uname, and the sysproxy handshake). */
 #define UTS_SYSNAME	"Linux"

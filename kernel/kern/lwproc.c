@@ -60,6 +60,9 @@ lwproc_init(void)
 	proc_setup(&proc1, 1, "init", &proc0);
 	proc0.p_next = &proc1;
 	allproc = &proc0;
+	/* The bounds are weak: both NULL when no hook is linked in. */
+	proc_hooks_add_range((const void *const *)__start_link_set_proc_hooks,
+	    (const void *const *)__stop_link_set_proc_hooks);
 	return 0;
 }
 
@@ -141,6 +144,34 @@ proc_free(struct proc *p)
 	kmem_free(p, sizeof(*p));
 }
 
+/* Every proc hook, in registration order: the kernel's own link set,
+ * then those of shared objects (linkset.c).  Filled while booting. */
+#define PROC_HOOKS_MAX	64
+static const struct proc_hook *proc_hook_tab[PROC_HOOKS_MAX];
+static size_t nproc_hooks;
+
+void
+proc_hooks_add_range(const void *const *start, const void *const *stop)
+{
+	const struct proc_hook *hook;
+	size_t i;
+
+	for (const void *const *p = start; p < stop; p++) {
+		hook = *p;
+		for (i = 0; i < nproc_hooks; i++)
+			if (proc_hook_tab[i] == hook)
+				break;
+		if (i < nproc_hooks)
+			continue;
+		if (nproc_hooks == PROC_HOOKS_MAX) {
+			printf("rump: too many process hooks, %s dropped\n",
+			    hook->ph_name);
+			continue;
+		}
+		proc_hook_tab[nproc_hooks++] = hook;
+	}
+}
+
 /* Runs the exit hooks of the first n proc hooks, last first. */
 static void
 proc_hooks_exit(struct proc *p, size_t n)
@@ -148,7 +179,7 @@ proc_hooks_exit(struct proc *p, size_t n)
 	const struct proc_hook *hook;
 
 	while (n-- > 0) {
-		hook = __start_link_set_proc_hooks[n];
+		hook = proc_hook_tab[n];
 		if (hook->ph_exit != NULL)
 			hook->ph_exit(p);
 	}
@@ -159,16 +190,14 @@ proc_hooks_exit(struct proc *p, size_t n)
 static int
 proc_hooks_fork(struct proc *parent, struct proc *child, int flags)
 {
-	const struct proc_hook *const *hp;
 	int error;
 
-	__link_set_foreach(hp, proc_hooks) {
-		if ((*hp)->ph_fork == NULL)
+	for (size_t i = 0; i < nproc_hooks; i++) {
+		if (proc_hook_tab[i]->ph_fork == NULL)
 			continue;
-		error = (*hp)->ph_fork(parent, child, flags);
+		error = proc_hook_tab[i]->ph_fork(parent, child, flags);
 		if (error != 0) {
-			proc_hooks_exit(child,
-			    (size_t)(hp - __start_link_set_proc_hooks));
+			proc_hooks_exit(child, i);
 			return error;
 		}
 	}
@@ -179,11 +208,7 @@ static size_t
 proc_hooks_count(void)
 {
 
-	/* The bounds are weak: both NULL when no hook is linked in. */
-	if (__start_link_set_proc_hooks == NULL)
-		return 0;
-	return (size_t)(__stop_link_set_proc_hooks -
-	    __start_link_set_proc_hooks);
+	return nproc_hooks;
 }
 
 struct lwp *

@@ -16,14 +16,18 @@ __link_set_decl(syscalls, const struct syscall_entry *);
 /* Filled once at boot, read-only afterwards. */
 static syscall_fn systab[SYS_MAXSYSCALL];
 
+/* Adds the entries of one range of the link set "syscalls": the kernel's
+ * own at boot, and those of each shared object (linkset.c). */
 void
-syscall_init(void)
+syscall_add_range(const void *const *start, const void *const *stop)
 {
-	const struct syscall_entry *const *sep;
 	const struct syscall_entry *se;
 
-	__link_set_foreach(sep, syscalls) {
-		se = *sep;
+	for (const void *const *p = start; p < stop; p++) {
+		se = *p;
+		if (se->se_nr >= 0 && se->se_nr < SYS_MAXSYSCALL &&
+		    systab[se->se_nr] == se->se_fn)
+			continue;	/* the same range seen twice */
 		if (se->se_nr < 0 || se->se_nr >= SYS_MAXSYSCALL) {
 			printf("rump: system call %s: number %d out of range\n",
 			    se->se_name, se->se_nr);
@@ -36,6 +40,14 @@ syscall_init(void)
 		}
 		systab[se->se_nr] = se->se_fn;
 	}
+}
+
+void
+syscall_init(void)
+{
+
+	syscall_add_range((const void *const *)__start_link_set_syscalls,
+	    (const void *const *)__stop_link_set_syscalls);
 }
 
 int

@@ -72,10 +72,21 @@ const struct vfsops *
 vfs_getopsbyname(const char *name)
 {
 	const struct vfsops *const *opp;
+	const void *const *start, *const *stop;
+	const struct vfsops *ops;
+	int cursor = 0;
 
 	__link_set_foreach(opp, vfsops) {
 		if (*opp != NULL && strcmp((*opp)->vfs_name, name) == 0)
 			return *opp;
+	}
+	/* File systems in shared objects loaded at run time. */
+	while (linkset_range("vfsops", &cursor, &start, &stop)) {
+		for (const void *const *p = start; p < stop; p++) {
+			ops = *p;
+			if (ops != NULL && strcmp(ops->vfs_name, name) == 0)
+				return ops;
+		}
 	}
 	return NULL;
 }

@@ -60,6 +60,18 @@ struct rump_component {
 	__link_set_add(rump_components, rumpcomp_##name, name);		\
 	static void rumpcomp_init_##name(void)
 
+/*
+ * Link sets of kernel shared objects (kern/linkset.c): each object loaded
+ * at run time hands over its own ranges of the sets "syscalls",
+ * "proc_hooks" and "vfsops" at boot; code that walks a set walks its
+ * static range, then every range linkset_range() yields (cursor starts
+ * at 0; false when there are no more).
+ */
+void	linkset_add(const char *name, const void *const *start,
+	    const void *const *stop);
+bool	linkset_range(const char *name, int *cursor,
+	    const void *const **startp, const void *const **stopp);
+
 /* Registers a struct proc_hook (kern/proc.h). */
 #define PROC_HOOK(hook)	__link_set_add(proc_hooks, hook, hook)
 
