@@ -1,0 +1,59 @@
+#!/bin/sh
+# bench/sysproxy.sh: remote system calls (sysproxy) against in-process
+# calls and the host's own, in one run:
+#
+#   sh bench/sysproxy.sh BENCHDIR BINDIR [REPEAT]
+#
+# starts BINDIR/strata-server on a unix socket, runs
+# BENCHDIR/sysproxy/bench_sysproxy_remote against it and
+# bench_sysproxy_local (the same program linked with the kernel), REPEAT
+# times each (default 5), and prints medians and the ratios remote/host
+# and remote/in-process.
+set -eu
+case ${1:-} in
+-h|--help)
+	echo "usage: sh bench/sysproxy.sh BENCHDIR BINDIR [REPEAT]"
+	echo "Remote getpid and 4 KiB pread through strata-server vs in-process and host."
+	exit 0 ;;
+esac
+dir=${1:?usage: sysproxy.sh BENCHDIR BINDIR [REPEAT]}
+bindir=${2:?usage: sysproxy.sh BENCHDIR BINDIR [REPEAT]}
+repeat=${3:-5}
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -z "$pid" ] || kill "$pid" 2>/dev/null || :
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+"$bindir/strata-server" -d -p "$tmp/pid" "unix://$tmp/sock"
+pid=$(cat "$tmp/pid")
+raw=$tmp/raw
+for i in $(seq "$repeat"); do
+	for b in getpid pread4k; do
+		RUMP_SERVER="unix://$tmp/sock" "$dir/sysproxy/bench_sysproxy_remote" $b |
+		    awk '$1 == "RESULT" && $2 !~ /^host-/ { print "remote|" $2 "|" $3 }' >>"$raw"
+		"$dir/sysproxy/bench_sysproxy_local" $b |
+		    awk '$1 == "RESULT" { k = $2; c = "local"; if (k ~ /^host-/) { c = "host"; sub(/^host-/, "", k) } print c "|" k "|" $3 }' >>"$raw"
+	done
+	printf '.' >&2
+done
+echo >&2
+awk -F'|' '
+function median(key,    n, i, j, t, v) {
+	n = cnt[key]
+	for (i = 1; i <= n; i++) v[i] = val[key, i]
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+{ key = $1 SUBSEP $2; cnt[key]++; val[key, cnt[key]] = $3; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+END {
+	printf "%-22s %12s %12s %12s %12s %14s\n", "sysproxy (ns/call)", "remote", "in-process", "host", "remote/host", "remote/in-proc"
+	for (k = 1; k <= n; k++) {
+		b = order[k]; r = median("remote" SUBSEP b); l = median("local" SUBSEP b); h = median("host" SUBSEP b)
+		printf "%-22s %12.1f %12.1f %12.1f %12.1f %14.1f\n", b, r, l, h, r / h, r / l
+	}
+}' "$raw"
+echo "(medians of $repeat runs; remote: strata-server on a unix socket, this machine; goal for remote getpid: < 15000 ns)"
