@@ -208,15 +208,43 @@ sowait(struct socket *so, uint64_t timeout_ns)
 
 /* --- Lifetime ------------------------------------------------------- */
 
+/*
+ * The domains: the link set's own range, then those of kernel shared
+ * objects loaded at run time (kern/linkset.c).  *cursor starts at -1.
+ */
+static const struct domain *
+domain_next(int *cursor, const void *const **pos, const void *const **end)
+{
+	const void *const *start, *const *stop;
+
+	for (;;) {
+		if (*cursor >= 0 && *pos < *end)
+			return *(*pos)++;
+		if (*cursor < 0) {
+			*cursor = 0;
+			*pos = (const void *const *)__start_link_set_domains;
+			*end = (const void *const *)__stop_link_set_domains;
+			if (*pos == NULL)
+				*pos = *end = NULL;
+			continue;
+		}
+		if (!linkset_range("domains", cursor, &start, &stop))
+			return NULL;
+		*pos = start;
+		*end = stop;
+	}
+}
+
 static const struct domain *
 domain_find(int family)
 {
-	const struct domain *const *dp;
+	const void *const *pos = NULL, *const *end = NULL;
+	const struct domain *dom;
+	int cursor = -1;
 
-	__link_set_foreach(dp, domains) {
-		if ((*dp)->dom_family == family)
-			return *dp;
-	}
+	while ((dom = domain_next(&cursor, &pos, &end)) != NULL)
+		if (dom->dom_family == family)
+			return dom;
 	return NULL;
 }
 
@@ -224,12 +252,13 @@ domain_find(int family)
 void
 domains_init(void)
 {
-	const struct domain *const *dp;
+	const void *const *pos = NULL, *const *end = NULL;
+	const struct domain *dom;
+	int cursor = -1;
 
-	__link_set_foreach(dp, domains) {
-		if ((*dp)->dom_init != NULL)
-			(*dp)->dom_init();
-	}
+	while ((dom = domain_next(&cursor, &pos, &end)) != NULL)
+		if (dom->dom_init != NULL)
+			dom->dom_init();
 }
 
 static struct socket *

@@ -26,6 +26,7 @@
 SHLIB_SET(syscalls);
 SHLIB_SET(proc_hooks);
 SHLIB_SET(vfsops);
+SHLIB_SET(domains);
 
 RUMP_COMPONENT(RUMP_COMPONENT_KERN, shlib_linksets)
 {
@@ -36,4 +37,6 @@ RUMP_COMPONENT(RUMP_COMPONENT_KERN, shlib_linksets)
 	    __stop_link_set_proc_hooks);
 	linkset_add("vfsops", __start_link_set_vfsops,
 	    __stop_link_set_vfsops);
+	linkset_add("domains", __start_link_set_domains,
+	    __stop_link_set_domains);
 }
