@@ -12,7 +12,10 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/types.h>
+#include <poll.h>
+#include <time.h>
 
 #include <rump/rump_syscalls.h>
 
@@ -197,4 +200,50 @@ rump_sys_recv(int fd, void *buf, size_t len, int flags)
 {
 
 	return (ssize_t)T(SYS_recvfrom, fd, buf, len, flags, 0, 0);
+}
+
+/* poll, select and epoll_wait through the forms every architecture has,
+ * as the kernel's own typed calls do. */
+int
+rump_sys_poll(struct pollfd *fds, unsigned long nfds, int timeout)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (timeout >= 0) {
+		ts.tv_sec = timeout / 1000;
+		ts.tv_nsec = (timeout % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	return (int)T(SYS_ppoll, fds, nfds, tsp, 0, 0, 0);
+}
+
+int
+rump_sys_select(int nfds, void *rd, void *wr, void *ex, struct timeval *tv)
+{
+	struct timespec ts, *tsp = NULL;
+	int r;
+
+	if (tv != NULL) {
+		if (tv->tv_sec < 0 || tv->tv_usec < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		ts.tv_sec = tv->tv_sec + tv->tv_usec / 1000000;
+		ts.tv_nsec = (tv->tv_usec % 1000000) * 1000;
+		tsp = &ts;
+	}
+	r = (int)T(SYS_pselect6, nfds, rd, wr, ex, tsp, 0);
+	if (tv != NULL) {
+		tv->tv_sec = ts.tv_sec;
+		tv->tv_usec = ts.tv_nsec / 1000;
+	}
+	return r;
+}
+
+int
+rump_sys_epoll_wait(int epfd, struct epoll_event *evs, int maxevents,
+    int timeout)
+{
+
+	return (int)T(SYS_epoll_pwait, epfd, evs, maxevents, timeout, 0, 0);
 }

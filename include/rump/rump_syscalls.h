@@ -211,4 +211,30 @@ int	rump_sys_setsockopt(int fd, int level, int name, const void *val,
 int	rump_sys_getsockopt(int fd, int level, int name, void *val,
 	    uint32_t *lenp);
 
+/*
+ * Readiness of any descriptor (files, pipes, sockets, eventfd, epoll).
+ * Files of file systems are always ready (and refused by epoll_ctl with
+ * EPERM), as on Linux.  Timeouts run on the kernel's clock; signal masks
+ * must have the kernel's size (8) and are otherwise ignored (there are
+ * no signals).  rump_sys_poll, rump_sys_select and rump_sys_epoll_wait
+ * go through ppoll, pselect6 and epoll_pwait (the only forms aarch64
+ * has).  struct epoll_event is the host's (packed on x86_64).
+ */
+int	rump_sys_poll(struct pollfd *fds, unsigned long nfds, int timeout);
+int	rump_sys_ppoll(struct pollfd *fds, unsigned long nfds,
+	    struct timespec *timeout, const void *sigmask, size_t sigsetsize);
+int	rump_sys_select(int nfds, void *rd, void *wr, void *ex,
+	    struct timeval *timeout);
+int	rump_sys_pselect6(int nfds, void *rd, void *wr, void *ex,
+	    struct timespec *timeout, const void *sigdata);
+int	rump_sys_epoll_create1(int flags);
+int	rump_sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int	rump_sys_epoll_wait(int epfd, struct epoll_event *evs, int maxevents,
+	    int timeout);
+int	rump_sys_epoll_pwait(int epfd, struct epoll_event *evs,
+	    int maxevents, int timeout, const void *sigmask,
+	    size_t sigsetsize);
+/* flags: EFD_SEMAPHORE (1), EFD_NONBLOCK, EFD_CLOEXEC. */
+int	rump_sys_eventfd2(unsigned int initval, int flags);
+
 #endif /* RUMP_RUMP_SYSCALLS_H */

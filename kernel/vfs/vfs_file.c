@@ -42,6 +42,10 @@ file_release(struct file *fp)
 
 	if (__atomic_sub_fetch(&fp->f_count, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	/* Linux drops epoll registrations when the file itself goes, not
+	 * when one of its descriptors is closed. */
+	if (__atomic_load_n(&fp->f_epitems, __ATOMIC_ACQUIRE) != NULL)
+		epoll_file_closed(fp);
 	/* f_ops is NULL when the file never got an object (failed open). */
 	if (fp->f_ops != NULL)
 		fp->f_ops->fo_close(fp);
@@ -194,16 +198,6 @@ vn_fo_ioctl(struct file *fp, unsigned long cmd, void *data)
 	return copyout(&n, data, sizeof(n));
 }
 
-/* Files in a file system never block: always ready (as on Linux). */
-static int
-vn_fo_poll(struct file *fp, int events, struct polltable *pt)
-{
-
-	(void)fp;
-	(void)pt;
-	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
-}
-
 static void
 vn_fo_close(struct file *fp)
 {
@@ -218,6 +212,8 @@ const struct fileops vnode_fileops = {
 	.fo_write = vn_fo_write,
 	.fo_ioctl = vn_fo_ioctl,
 	.fo_stat = vn_fo_stat,
-	.fo_poll = vn_fo_poll,
+	/* No fo_poll: poll and select see Linux's default (always ready),
+	 * epoll refuses the file (EPERM), as Linux does for files of disk
+	 * file systems. */
 	.fo_close = vn_fo_close,
 };

@@ -26,6 +26,7 @@ struct uio;
 struct stat;
 struct polltable;
 struct file;
+struct epitem;
 
 /*
  * Operations of one kind of open file (vnode, pipe, socket, eventfd,
@@ -63,10 +64,12 @@ struct fileops {
 	 * which are always reported.  With pt != NULL it first registers
 	 * the caller on every pollhead whose wakeups may change the answer
 	 * (poll_wait(pt, ph)), so that no event between the check and the
-	 * caller's sleep is lost.  Never blocks.
+	 * caller's sleep is lost.  Never blocks.  NULL: always ready for
+	 * reading and writing, and epoll refuses the file (EPERM).
 	 */
 	int	(*fo_poll)(struct file *fp, int events, struct polltable *pt);
-	/* The last reference is gone: release the object.  Called once. */
+	/* The last reference is gone: release the object.  Called once,
+	 * after the epoll registrations of fp have been removed. */
 	void	(*fo_close)(struct file *fp);
 };
 
@@ -77,6 +80,7 @@ struct file {
 	int		 f_flag;	/* F* access bits | O_APPEND | O_NONBLOCK */
 	kmutex_t	 f_offlock;	/* serialises I/O that uses f_offset */
 	off_t		 f_offset;	/* byte offset, or directory cookie */
+	struct epitem	*f_epitems;	/* epoll registrations (epoll_lock) */
 };
 
 /* The file kinds of the VFS faction. */

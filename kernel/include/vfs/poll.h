@@ -19,7 +19,8 @@
  * the poller's own lock (taken inside the callback).  So an object may
  * call pollwakeup() with its own lock held, and a callback must not take
  * an object lock or sleep.  Objects are freed only after every entry has
- * left their pollhead: poll holds file references while registered.
+ * left their pollhead: poll holds file references while registered, and
+ * epoll removes its registrations before a file's fo_close() runs.
  */
 #ifndef VFS_POLL_H
 #define VFS_POLL_H
@@ -82,5 +83,14 @@ void	pollhead_remove(struct pollentry *pe);
 /* Runs every entry's callback.  events: the POLL* bits that may have
  * become true (a hint for edge-triggered epoll; 0 means "anything"). */
 void	pollwakeup(struct pollhead *ph, int events);
+
+/* fo_poll of fp, or for a file without one (files in file systems)
+ * Linux's default: ready for reading and writing. */
+struct file;
+int	file_poll(struct file *fp, int events, struct polltable *pt);
+
+/* epoll: removes every registration of fp (its last reference is gone);
+ * file_release() calls it before fo_close(). */
+void	epoll_file_closed(struct file *fp);
 
 #endif /* VFS_POLL_H */

@@ -42,4 +42,13 @@ _Static_assert(sizeof(struct stat) == 128, "struct stat layout");
 #define O_DIRECT	0200000
 #define O_LARGEFILE	0400000
 
+
+/* epoll_wait(2) events: naturally aligned on aarch64 (16 bytes); only
+ * x86_64 packs them. */
+struct epoll_event {
+	uint32_t	events;
+	uint64_t	data;
+};
+_Static_assert(sizeof(struct epoll_event) == 16, "epoll_event layout");
+
 #endif /* MACHINE_ABI_H */

@@ -42,4 +42,13 @@ _Static_assert(sizeof(struct stat) == 144, "struct stat layout");
 #define O_DIRECTORY	00200000
 #define O_NOFOLLOW	00400000
 
+
+/* epoll_wait(2) events: packed on x86_64 (12 bytes), for compatibility
+ * with its 32-bit ABI; naturally aligned (16 bytes) everywhere else. */
+struct epoll_event {
+	uint32_t	events;
+	uint64_t	data;
+} __attribute__((__packed__));
+_Static_assert(sizeof(struct epoll_event) == 12, "epoll_event layout");
+
 #endif /* MACHINE_ABI_H */
