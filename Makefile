@@ -23,7 +23,10 @@ include $(dir $(lastword $(MAKEFILE_LIST)))mk/config.mk
 # Kernel tests are linked and run once per platform named here (the whole
 # suite on both: ISSUE 3); platform tests and platform/common's tests run
 # for each of these and for PLATFORM.
-KERNEL_TEST_PLATFORMS ?= posix fiber
+# Sanitized builds (SANITIZE=...) test the posix platform only: the
+# sanitizers' runtimes know host threads, not the fiber platform's own
+# stacks and context switches.
+KERNEL_TEST_PLATFORMS ?= posix $(if $(SANITIZE),,fiber)
 TEST_PLATFORMS := $(sort $(PLATFORM) $(KERNEL_TEST_PLATFORMS))
 # make bench compares these platforms (bench/Makefile).
 BENCH_PLATFORMS ?= posix fiber

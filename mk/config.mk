@@ -18,6 +18,7 @@ STRATA_VERSION := 0.1
 
 # Recipes and the helper scripts in mk/ are plain POSIX sh.
 SHELL := /bin/sh
+comma := ,
 
 # --- Where things go -------------------------------------------------------
 #
@@ -26,7 +27,13 @@ SHELL := /bin/sh
 # plain `make` never writes outside it.  Both are made absolute once here:
 # layer Makefiles run in other directories, and the top level passes the
 # absolute values down explicitly.
+# A sanitized build (SANITIZE=..., below) gets a build root of its own, so
+# that its objects never mix with an ordinary build's.
+ifneq ($(SANITIZE),)
+O      ?= $(TOPDIR)/build/sanitize-$(subst $(comma),-,$(SANITIZE))
+else
 O      ?= $(TOPDIR)/build
+endif
 override O := $(abspath $(O))
 PREFIX ?= $(O)/prefix
 override PREFIX := $(abspath $(PREFIX))
@@ -89,8 +96,22 @@ WARNFLAGS := -Wall -Wextra $(if $(filter 1 yes true,$(WERROR)),-Werror)
 # come last so that they override ours (e.g. CFLAGS=-O0).  _GNU_SOURCE is
 # defined empty, exactly as a source file's own "#define _GNU_SOURCE" would
 # define it, so a file that also defines it gets no redefinition warning.
-HOST_CFLAGS = -std=c11 -D_GNU_SOURCE= -fPIC -O2 -g $(WARNFLAGS) $(CPPFLAGS) $(CFLAGS)
+HOST_CFLAGS = $(SANITIZE_FLAGS) -std=c11 -D_GNU_SOURCE= -fPIC -O2 -g $(WARNFLAGS) $(CPPFLAGS) $(CFLAGS)
 DEPFLAGS    = -MMD -MP
+
+# --- Sanitizers ----------------------------------------------------------------
+#
+# SANITIZE=address,undefined (or thread, ...) is handed to -fsanitize= for
+# every object of every layer, the freestanding kernel included (its
+# instrumentation calls into the sanitizer runtime, which the final program
+# links), and for every link.  UBSan stops at the first error instead of
+# printing and going on, so that a test with undefined behaviour fails.
+# Spelled out here rather than added to CFLAGS so that a user's CFLAGS,
+# passed down to sub-makes, never carries it twice.
+ifneq ($(SANITIZE),)
+SANITIZE_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	$(if $(filter undefined,$(subst $(comma), ,$(SANITIZE))),-fno-sanitize-recover=undefined)
+endif
 
 # --- Output ----------------------------------------------------------------
 #
@@ -119,7 +140,7 @@ ARCHIVE = $(call say,AR,$@)mkdir -p $(@D) && rm -f $@ && $(AR) rcs $@ $(filter %
 
 # A shared library from the .o prerequisites: $(call SHLIB_LINK,libs)
 SHLIB_LINK = $(call say,LD,$@)mkdir -p $(@D) && \
-	$(CC) -shared -Wl,-soname,$(@F) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(1)
+	$(CC) -shared -Wl,-soname,$(@F) $(SANITIZE_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(1)
 
 # $(call listfile,FILE,WORDS) names FILE, which holds WORDS and is rewritten
 # (at parse time) only when they change.  A library depending on the list

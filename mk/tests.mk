@@ -54,7 +54,10 @@
 
 include $(dir $(lastword $(MAKEFILE_LIST)))config.mk
 
-KERNEL_TEST_PLATFORMS ?= posix fiber
+# Sanitized builds (SANITIZE=...) test the posix platform only: the
+# sanitizers' runtimes know host threads, not the fiber platform's own
+# stacks and context switches.
+KERNEL_TEST_PLATFORMS ?= posix $(if $(SANITIZE),,fiber)
 TEST_PLATFORMS := $(sort $(PLATFORM) $(KERNEL_TEST_PLATFORMS))
 # platform/common/tests hold the contract of the rumpuser implementation
 # (scheduling, sleeping, threads): every platform the tests run on must
@@ -80,7 +83,6 @@ include $(sort $(wildcard $(addsuffix /t_*.mk,$(TEST_SRCDIRS))))
 # nor are helper programs.
 HELPER_SRCS := $(notdir $(foreach v,$(filter %_SRCS,$(.VARIABLES)),$($(v)))) \
 	$(addsuffix .c,$(foreach v,$(filter %_HELPERS,$(.VARIABLES)),$($(v))))
-comma := ,
 
 # Values seen by a test's recipes, per target (T_* are target-specific).
 T_PKGS   = $(if $(filter undefined,$(origin $(T_NAME)_PKGS)),$(T_DEFAULT_PKGS),$($(T_NAME)_PKGS))
@@ -101,7 +103,7 @@ $(TESTDIR)/$(1)/$(3): T_OUTDIR := $(TESTDIR)/$(1)
 $(TESTDIR)/$(1)/$(3): $(patsubst %.c,$(TESTDIR)/$(1)/.obj/$(3)/%.o,$(3).c $($(3)_SRCS)) \
 		$(addprefix $(TESTDIR)/$(1)/,$(addsuffix .so,$($(3)_SHLIBS))) \
 		$(addprefix $(TESTDIR)/$(1)/,$($(3)_HELPERS)) $(LOWER_LIBS)
-	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
+	$$(call say,LD,$$@)$$(CC) $$(SANITIZE_FLAGS) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
 		$(if $($(3)_SHLIBS),-L$$(T_OUTDIR) -Wl$$(comma)-rpath$$(comma)$$(T_OUTDIR)) \
 		$$(call pkgconf,--libs,$$(T_PKGS)) $$($$(T_NAME)_LDLIBS) $$(ATF_C_LIBS)
 $(TESTDIR)/$(1)/.obj/$(3)/%.o: $(2)/%.c
@@ -165,7 +167,8 @@ GROUPS := $(foreach g,$(GROUPS),$(if $($(g)_PROGRAMS),$(g)))
 # Kyua hands these to every test program of the suite "strata"; a shell
 # test reads them with `atf_config_get NAME`.
 KYUA_CONF_VARS := topdir builddir kernel_prefix platform_prefix appstack_prefix bindir platform \
-	make cc ar nm objcopy cross_compile cflags cppflags ldflags werror
+	make cc ar nm objcopy cross_compile cflags cppflags ldflags werror \
+	sanitize
 kyua_topdir := $(TOPDIR)
 kyua_builddir := $(O)
 kyua_kernel_prefix := $(KERNEL_PREFIX)
@@ -183,6 +186,7 @@ kyua_cflags := $(CFLAGS)
 kyua_cppflags := $(CPPFLAGS)
 kyua_ldflags := $(LDFLAGS)
 kyua_werror := $(WERROR)
+kyua_sanitize := $(SANITIZE)
 
 define newline
 
@@ -216,9 +220,18 @@ all: kyuafiles $(foreach g,$(GROUPS),$(addprefix $(TESTDIR)/$(g)/,$($(g)_PROGRAM
 # decides (and it also fails when Kyua could not run at all).
 # The kernel and platform/common tests form a matrix (the same tests on
 # each platform): their results must agree, which kyua-matrix.sh checks.
+# The sanitizers' run-time settings (used only by sanitized programs):
+# report with stacks, stop at the first error, and leave out leaks in
+# libraries that are not ours (mk/sanitizers/lsan.supp says which and why).
+SANITIZER_ENV := \
+	ASAN_OPTIONS=detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(MKDIR)/sanitizers/lsan.supp:print_suppressions=0 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
 run: all
 	@cd $(TESTDIR) && rm -f results.db && \
-	{ kyua --config=kyua.conf --logfile=kyua.log test --kyuafile=Kyuafile \
+	{ $(SANITIZER_ENV) kyua --config=kyua.conf --logfile=kyua.log test --kyuafile=Kyuafile \
 		--results-file=results.db || :; } && \
 	{ $(SHELL) $(MKDIR)/kyua-matrix.sh $(TESTDIR) '$(KERNEL_TEST_PLATFORMS)' kernel; \
 	  m1=$$?; $(SHELL) $(MKDIR)/kyua-matrix.sh $(TESTDIR) '$(COMMON_TEST_PLATFORMS)' common; \

@@ -14,7 +14,8 @@ build_with()
 	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 	make=$(atf_config_get make make)
 	if ! $make -C "$topdir" -j2 O="$(pwd)/out-$cc" CC="$cc" WERROR=1 \
-	    KERNEL_TEST_PLATFORMS="posix fiber" all >log 2>&1; then
+	    KERNEL_TEST_PLATFORMS="posix fiber" APP_PLATFORMS="posix fiber" \
+	    all >log 2>&1; then
 		cat log
 		atf_fail "the build with CC=$cc failed"
 	fi

@@ -56,15 +56,27 @@ boot_modinit(const struct modinfo *const *mi, size_t nmi)
 	(void)nmi;
 }
 
+/*
+ * The kernel's symbol table as the platform hands it over.  The table
+ * becomes the kernel's (rumpuser(3): the platform does not free it); no
+ * part of this kernel reads it yet (there is no debugger), but it is kept
+ * so that it stays owned rather than leaked.
+ */
+static struct {
+	void		*symtab;
+	uint64_t	 symsize;
+	char		*strtab;
+	uint64_t	 strsize;
+} boot_ksyms __used;
+
 static int
 boot_symload(void *addr, uint64_t symsize, char *strtab, uint64_t strsize)
 {
 
-	/* Symbol tables serve the kernel debugger, which there is none of. */
-	(void)addr;
-	(void)symsize;
-	(void)strtab;
-	(void)strsize;
+	boot_ksyms.symtab = addr;
+	boot_ksyms.symsize = symsize;
+	boot_ksyms.strtab = strtab;
+	boot_ksyms.strsize = strsize;
 	return 0;
 }
 

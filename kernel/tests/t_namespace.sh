@@ -14,6 +14,9 @@
 # Hypercall modules beyond rumpuser(3) add their prefixes here.
 HYPERCALL_RE='^rumpuser_'
 LINKER_RE='^(__start_link_set_|__stop_link_set_|_GLOBAL_OFFSET_TABLE_$)'
+# In a sanitized build (make SANITIZE=...), instrumented code also calls
+# the sanitizer runtime, which the final program links; nowhere else.
+SANITIZER_RE='^__(asan|ubsan|tsan|sanitizer)_'
 
 # Prints "archive[member]: symbol (why)" for every symbol of the archives
 # "$@" outside the namespace.  Uses $nm.
@@ -22,7 +25,9 @@ namespace_violations()
 	$nm -A -P -g "$@" >syms || atf_fail "$nm failed on $*"
 	# -A -P lines: "lib.a[obj.o]: name type [value size]".  Undefined
 	# symbols have type U, or w/v when weak.
-	awk -v hyp="$HYPERCALL_RE" -v lnk="$LINKER_RE" '
+	san=
+	[ -n "$(atf_config_get sanitize '')" ] && san=$SANITIZER_RE
+	awk -v hyp="$HYPERCALL_RE" -v lnk="$LINKER_RE" -v san="$san" '
 		{ file = $1; name = $2; type = $3 }
 		type ~ /^[Uwv]$/ { undef[file " " name] = 1; next }
 		{ defined[name] = 1
@@ -31,7 +36,8 @@ namespace_violations()
 		END {
 			for (k in undef) {
 				split(k, f, " "); name = f[2]
-				if (name ~ hyp || name ~ lnk || (name in defined))
+				if (name ~ hyp || name ~ lnk || (name in defined) ||
+				    (san != "" && name ~ san))
 					continue
 				print k " (undefined, not a hypercall nor defined by any kernel archive)"
 			}

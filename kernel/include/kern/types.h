@@ -55,6 +55,7 @@ typedef __builtin_va_list va_list;
 #define va_copy(d, s)		__builtin_va_copy(d, s)
 
 #define __unused	__attribute__((__unused__))
+#define __used		__attribute__((__used__))
 #define __noreturn	__attribute__((__noreturn__))
 #define __printflike(f, a) __attribute__((__format__(__printf__, f, a)))
 #define __predict_false(x)	__builtin_expect(!!(x), 0)
