@@ -161,6 +161,14 @@ $(call group,apps,$(TOPDIR)/apps/tests,$(PLATFORM),c sh,$(KERNEL_PKGS) rumpuser-
 
 # Groups without any test get no Kyuafile (and no directory).
 GROUPS := $(foreach g,$(GROUPS),$(if $($(g)_PROGRAMS),$(g)))
+# Under ThreadSanitizer (SANITIZE=thread) only what runs on the posix
+# platform's host threads: the kernel, platform/common and platform/posix
+# tests linked for posix.  The build checks (kernel/*.sh, apps/) would only
+# rebuild the tree, and ThreadSanitizer cannot follow the fiber platform's
+# own context switches.
+ifneq ($(filter thread,$(subst $(comma), ,$(SANITIZE))),)
+GROUPS := $(filter %-posix,$(GROUPS))
+endif
 
 # --- Kyuafiles and configuration --------------------------------------------
 

@@ -68,24 +68,27 @@ vcpu_of(struct cpu_info *ci)
 	return container_of(ci, struct vcpu, vc_ci);
 }
 
+/* Tries to take vc.  The first read is done with memory order
+ * loadorder: relaxed on the fast path, seq_cst where the caller pairs it
+ * with cpu_release() (cpu_acquire's wait). */
 static inline bool
-cpu_trytake(struct vcpu *vc)
+cpu_trytake(struct vcpu *vc, int loadorder)
 {
 	int expect = 0;
 
 	/* Read first: a CAS on a busy CPU's line only adds traffic. */
-	return __atomic_load_n(&vc->vc_busy, __ATOMIC_RELAXED) == 0 &&
+	return __atomic_load_n(&vc->vc_busy, loadorder) == 0 &&
 	    __atomic_compare_exchange_n(&vc->vc_busy, &expect, 1, false,
 	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static struct vcpu *
-cpu_scan(int hint)
+cpu_scan(int hint, int loadorder)
 {
 	int idx = hint;
 
 	for (int i = 0; i < ncpu; i++) {
-		if (cpu_trytake(&vcpus[idx]))
+		if (cpu_trytake(&vcpus[idx], loadorder))
 			return &vcpus[idx];
 		if (++idx == ncpu)
 			idx = 0;
@@ -104,16 +107,17 @@ cpu_acquire(int hint)
 		panic("rump kernel entered before rump_init()");
 	if (hint < 0 || hint >= ncpu)
 		hint = 0;
-	if ((vc = cpu_scan(hint)) != NULL)
+	if ((vc = cpu_scan(hint, __ATOMIC_RELAXED)) != NULL)
 		return vc;
 
 	rumpuser_mutex_enter_nowrap(sched_mtx);
 	__atomic_add_fetch(&sched_waiters, 1, __ATOMIC_SEQ_CST);
-	/* Against cpu_release()'s seq_cst exchange and load: either we see
-	 * the CPU it freed, or it sees us waiting and signals under the
-	 * mutex, which we hold until cv_wait releases it. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	while ((vc = cpu_scan(hint)) == NULL)
+	/* Against cpu_release()'s seq_cst exchange and load, our seq_cst
+	 * increment and seq_cst reads (no fence: ThreadSanitizer does not
+	 * model fences, and on x86 a seq_cst load is a plain load): either
+	 * we see the CPU it freed, or it sees us waiting and signals under
+	 * the mutex, which we hold until cv_wait releases it. */
+	while ((vc = cpu_scan(hint, __ATOMIC_SEQ_CST)) == NULL)
 		rumpuser_cv_wait_nowrap(sched_cv, sched_mtx);
 	__atomic_sub_fetch(&sched_waiters, 1, __ATOMIC_RELAXED);
 	rumpuser_mutex_exit(sched_mtx);

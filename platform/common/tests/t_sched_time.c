@@ -407,12 +407,22 @@ ATF_TC_BODY(sleep_releases_cpu, tc)
  */
 #define NSLEEPERS	500
 static int64_t slept[NSLEEPERS];
+/* The sleepers start together, when the main thread opens the gate after
+ * creating all of them: how long creating host threads takes (much
+ * longer under ThreadSanitizer) is not what is measured. */
+static bool sleepers_go;
 
 static void *
 sleeper_fn(void *arg)
 {
 	int id = (int)(intptr_t)arg;
-	int64_t t0 = stub_mono_ns();
+	int64_t t0;
+
+	rumpuser_mutex_enter(g_mtx);
+	while (!sleepers_go)
+		rumpuser_cv_wait(g_cv, g_mtx);
+	rumpuser_mutex_exit(g_mtx);
+	t0 = stub_mono_ns();
 
 	STUB_CHECK(stub_sleep_ns(100 * MS) == 0, "sleeper %d", id);
 	slept[id] = stub_mono_ns() - t0;
@@ -433,10 +443,15 @@ ATF_TC_BODY(sleep_many, tc)
 	int64_t t0, t;
 
 	ATF_REQUIRE_EQ(0, stub_init(1));
-	t0 = stub_mono_ns();
+	sync_init(RUMPUSER_MTX_KMUTEX);
 	for (int i = 0; i < NSLEEPERS; i++)
 		ATF_REQUIRE_EQ(0, stub_thread_create(sleeper_fn,
 		    (void *)(intptr_t)i, i, "sleeper", 1, &cookie[i]));
+	rumpuser_mutex_enter(g_mtx);
+	sleepers_go = true;
+	t0 = stub_mono_ns();
+	rumpuser_cv_broadcast(g_cv);
+	rumpuser_mutex_exit(g_mtx);
 	for (int i = 0; i < NSLEEPERS; i++)
 		ATF_REQUIRE_EQ(0, rumpuser_thread_join(cookie[i]));
 	t = stub_mono_ns() - t0;
