@@ -96,7 +96,7 @@ WARNFLAGS := -Wall -Wextra $(if $(filter 1 yes true,$(WERROR)),-Werror)
 # come last so that they override ours (e.g. CFLAGS=-O0).  _GNU_SOURCE is
 # defined empty, exactly as a source file's own "#define _GNU_SOURCE" would
 # define it, so a file that also defines it gets no redefinition warning.
-HOST_CFLAGS = $(SANITIZE_FLAGS) -std=c11 -D_GNU_SOURCE= -fPIC -O2 -g $(WARNFLAGS) $(CPPFLAGS) $(CFLAGS)
+HOST_CFLAGS = -std=c11 -D_GNU_SOURCE= -fPIC -O2 -g $(WARNFLAGS) $(CPPFLAGS) $(CFLAGS)
 DEPFLAGS    = -MMD -MP
 
 # --- Sanitizers ----------------------------------------------------------------
@@ -104,13 +104,17 @@ DEPFLAGS    = -MMD -MP
 # SANITIZE=address,undefined (or thread, ...) is handed to -fsanitize= for
 # every object of every layer, the freestanding kernel included (its
 # instrumentation calls into the sanitizer runtime, which the final program
-# links), and for every link.  UBSan stops at the first error instead of
+# links), and for every link: it goes into CFLAGS, which every compile and
+# link command of the tree uses.  UBSan stops at the first error instead of
 # printing and going on, so that a test with undefined behaviour fails.
-# Spelled out here rather than added to CFLAGS so that a user's CFLAGS,
-# passed down to sub-makes, never carries it twice.
+# CFLAGS reaches sub-makes through the environment when the user set it
+# there, so the flags are added only where they are not already.
 ifneq ($(SANITIZE),)
 SANITIZE_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	$(if $(filter undefined,$(subst $(comma), ,$(SANITIZE))),-fno-sanitize-recover=undefined)
+ifeq ($(filter -fsanitize=%,$(CFLAGS)),)
+override CFLAGS := $(SANITIZE_FLAGS) $(CFLAGS)
+endif
 endif
 
 # --- Output ----------------------------------------------------------------
@@ -140,7 +144,7 @@ ARCHIVE = $(call say,AR,$@)mkdir -p $(@D) && rm -f $@ && $(AR) rcs $@ $(filter %
 
 # A shared library from the .o prerequisites: $(call SHLIB_LINK,libs)
 SHLIB_LINK = $(call say,LD,$@)mkdir -p $(@D) && \
-	$(CC) -shared -Wl,-soname,$(@F) $(SANITIZE_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(1)
+	$(CC) -shared -Wl,-soname,$(@F) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(1)
 
 # $(call listfile,FILE,WORDS) names FILE, which holds WORDS and is rewritten
 # (at parse time) only when they change.  A library depending on the list

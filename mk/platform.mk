@@ -51,7 +51,7 @@ LAYER_CFLAGS = $(addprefix -I,$(SRCDIRS)) -I$(KERNEL_PREFIX)/include \
 # that their dependency files list every header read (none from the host).
 FREESTANDING_DIRS := $(abspath $(addprefix $(PLATFORM_DIR)/,$(PLATFORM_FREESTANDING)))
 FREESTANDING_OBJS := $(call objs_of,$(call srcs_in,$(FREESTANDING_DIRS)))
-FREESTANDING_CFLAGS = $(SANITIZE_FLAGS) -std=c11 -ffreestanding -nostdinc -fno-stack-protector \
+FREESTANDING_CFLAGS = -std=c11 -ffreestanding -nostdinc -fno-stack-protector \
 	-fno-common -fPIC -O2 -g $(WARNFLAGS) \
 	$(foreach d,$(FREESTANDING_DIRS),-I$(d) $(addprefix -I,$(wildcard $(d)/include))) \
 	-I$(KERNEL_PREFIX)/include $(PLATFORM_FREESTANDING_CFLAGS) $(CPPFLAGS) $(CFLAGS)

@@ -103,7 +103,7 @@ $(TESTDIR)/$(1)/$(3): T_OUTDIR := $(TESTDIR)/$(1)
 $(TESTDIR)/$(1)/$(3): $(patsubst %.c,$(TESTDIR)/$(1)/.obj/$(3)/%.o,$(3).c $($(3)_SRCS)) \
 		$(addprefix $(TESTDIR)/$(1)/,$(addsuffix .so,$($(3)_SHLIBS))) \
 		$(addprefix $(TESTDIR)/$(1)/,$($(3)_HELPERS)) $(LOWER_LIBS)
-	$$(call say,LD,$$@)$$(CC) $$(SANITIZE_FLAGS) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
+	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
 		$(if $($(3)_SHLIBS),-L$$(T_OUTDIR) -Wl$$(comma)-rpath$$(comma)$$(T_OUTDIR)) \
 		$$(call pkgconf,--libs,$$(T_PKGS)) $$($$(T_NAME)_LDLIBS) $$(ATF_C_LIBS)
 $(TESTDIR)/$(1)/.obj/$(3)/%.o: $(2)/%.c
