@@ -1,0 +1,108 @@
+/*
+ * run.h: strata-run, private interfaces between its files.
+ *
+ * strata-run loads an unmodified Linux program (its ELF image and, for a
+ * dynamic one, its interpreter) into its own process, next to a rump
+ * kernel, and serves the program's system calls: Syscall User Dispatch
+ * makes every system call instruction outside strata-run's own image
+ * raise SIGSYS, and the handler (run_sud.c) decides per call, by the
+ * policy of run_sys.c, whether the rump kernel or the host does it.
+ *
+ *   run_main.c   options, kernel boot, host trees copied in, start
+ *   run_elf.c    loading the program and building its initial stack
+ *   run_sud.c    the SIGSYS entry: per-thread state, FS base switching
+ *   run_sys.c    the policy: which call goes where, descriptors, paths
+ *
+ * x86_64 only (the register conventions of the signal frame and the FS
+ * base switch are that architecture's).
+ */
+#ifndef STRATA_RUN_H
+#define STRATA_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <ucontext.h>
+
+/* Options that shape the policy (run_main.c fills them in). */
+struct run_options {
+	int trace;			/* --trace: every call, strace-style */
+	const char *cwd;		/* --cwd: the program's kernel cwd */
+	/* Path prefixes served by the host: read-only (--host-ro, and the
+	 * system directories by default) or read-write (--host). */
+	const char **host_ro;
+	size_t nhost_ro;
+	const char **host_rw;
+	size_t nhost_rw;
+};
+extern struct run_options run_opt;
+
+/*
+ * Per-thread state, reached through the GS base (x86_64 user space
+ * leaves GS unused: glibc and musl keep their thread pointer in FS).
+ * Offset 0 holds the block's own address, so that `mov %gs:0` finds it
+ * whatever FS the program has loaded.
+ */
+struct run_thread {
+	struct run_thread *self;
+	/* Syscall User Dispatch selector: ALLOW while strata-run's own code
+	 * runs (so that its host calls outside its image, e.g. in the vDSO,
+	 * go through), BLOCK while the program runs. */
+	volatile char selector;
+	unsigned long host_fs;		/* strata-run's thread pointer */
+	unsigned long guest_fs;		/* the program's */
+	pid_t tid;			/* the host thread it belongs to */
+};
+
+/* Sets up the calling (main) thread's block and the SIGSYS and fault
+ * handlers; 0 or an errno. */
+int run_sud_init(void);
+/* Turns interception on for the calling thread: from now on its system
+ * calls outside strata-run's image raise SIGSYS.  0 or an errno. */
+int run_sud_enable(void);
+/* Jumps to entry with the stack pointer at sp (the System V process
+ * entry: %rdx 0, no atexit function).  The program's FS is fs. */
+__attribute__((__noreturn__)) void run_sud_start(unsigned long entry,
+    unsigned long sp);
+/* The calling thread's block. */
+struct run_thread *run_self(void);
+/* A system call on the host, whatever interception says: -errno or the
+ * result. */
+long run_host_syscall(long nr, long a0, long a1, long a2, long a3,
+    long a4, long a5);
+/* Leaves the SIGSYS frame for the program's rt_sigreturn: restores the
+ * program's FS and returns from the program's signal frame at sp. */
+__attribute__((__noreturn__)) void run_sud_sigreturn(unsigned long sp,
+    unsigned long guest_fs);
+
+/*
+ * The program image (run_elf.c).
+ */
+struct run_image {
+	unsigned long entry;		/* where to jump: interpreter's or own */
+	unsigned long sp;		/* initial stack pointer */
+	unsigned long brk_start;	/* end of the executable's data */
+	unsigned long brk_limit;	/* end of the room for its break */
+	const char *path;		/* the program's host path */
+};
+/* Loads the host file path with interpreter (if it names one), builds
+ * the stack with argv and envp.  0 or an errno; *why says what failed. */
+int run_elf_load(const char *path, char *const argv[], char *const envp[],
+    struct run_image *img, const char **why);
+
+/*
+ * The policy (run_sys.c).
+ */
+/* Sets up the descriptor table (0, 1, 2: the host's) and the program's
+ * break.  0 or an errno. */
+int run_sys_init(const struct run_image *img);
+/* Serves system call nr with args; returns the result or -errno.  gregs
+ * is the program's register file (rt_sigreturn, clone need it). */
+long run_sys_dispatch(long nr, long args[6], greg_t *gregs);
+/* What --list-at-exit asked for, done when the program exits. */
+void run_at_exit(void);
+/* Looks a path up in the host for --copy-in: copies host tree src into
+ * the kernel at dst.  0 or an errno; *why says which file failed. */
+int run_copy_in(const char *src, const char *dst, const char **why);
+
+#endif /* STRATA_RUN_H */

@@ -1,0 +1,426 @@
+/*
+ * run_main.c: strata-run's command line, the kernel's boot and the
+ * program's start.
+ *
+ *   strata-run [options] -- PROGRAM [ARGS...]
+ *
+ * See strata-run.1 for the options and the policy.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#include "run.h"
+
+struct run_options run_opt;
+
+static const char *default_host_ro[] = {
+	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc",
+};
+static const char *default_host_rw[] = { "/dev", "/proc", "/sys" };
+
+static const char *list_at_exit;
+
+static void
+usage(FILE *f)
+{
+
+	fprintf(f,
+"usage: strata-run [options] -- PROGRAM [ARGS...]\n"
+"Runs an unmodified Linux program with its system calls served by a rump\n"
+"kernel loaded in the same process (files, directories, pipes live in\n"
+"the kernel; memory, threads, signals and time stay with the host).\n"
+"\n"
+"  --trace              print every system call (strace-style) and, once\n"
+"                       per number, the calls the kernel lacks (ENOSYS)\n"
+"  --cwd DIR            the program's working directory in the kernel\n"
+"                       (created if missing; default /)\n"
+"  --copy-in HOST[:DIR] copy the host tree HOST into the kernel at DIR\n"
+"                       (default: the same path) before the program starts\n"
+"  --host PREFIX        paths under PREFIX are the host's, read-write\n"
+"  --host-ro PREFIX     paths under PREFIX are the host's for reading\n"
+"  --no-default-host    drop the default host prefixes (read-only: /usr\n"
+"                       /lib /lib64 /lib32 /libx32 /bin /sbin /etc;\n"
+"                       read-write: /dev /proc /sys)\n"
+"  --list-at-exit DIR   when the program exits, print the kernel's tree\n"
+"                       under DIR (type, mode, size, checksum, path) on\n"
+"                       standard error\n"
+"  -h, --help           this text\n"
+"\n"
+"The program is found in the host's PATH when it has no slash.  Its\n"
+"executable and shared libraries are read from the host.  See\n"
+"strata-run(1).\n");
+}
+
+static void
+die(const char *fmt, const char *arg, int error)
+{
+
+	fprintf(stderr, "strata-run: ");
+	fprintf(stderr, fmt, arg);
+	if (error != 0)
+		fprintf(stderr, ": %s", strerror(error));
+	fputc('\n', stderr);
+	exit(127);
+}
+
+static void
+add(const char ***list, size_t *n, const char *s)
+{
+	const char **l = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (l == NULL)
+		die("out of memory%s", "", 0);
+	l[(*n)++] = s;
+	*list = l;
+}
+
+/* The program's host path: as given when it has a slash, else from PATH. */
+static char *
+find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+	const char *p, *e;
+
+	if (strchr(name, '/') != NULL)
+		return strdup(name);
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p != '\0'; p = *e ? e + 1 : e) {
+		e = strchrnul(p, ':');
+		if ((size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)(e - p),
+		    e == p ? "." : p, name) >= sizeof(buf))
+			continue;
+		if (access(buf, X_OK) == 0)
+			return strdup(buf);
+	}
+	return NULL;
+}
+
+/* mkdir -p in the kernel. */
+static int
+kmkdirs(const char *dir, mode_t mode)
+{
+	char buf[PATH_MAX], *p;
+
+	if (strlen(dir) >= sizeof(buf))
+		return ENAMETOOLONG;
+	strcpy(buf, dir);
+	for (p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (rump_sys_mkdir(buf, mode) != 0 && errno != EEXIST)
+				return errno;
+			if (c == '\0')
+				break;
+			*p = c;
+		}
+	}
+	return 0;
+}
+
+/* Copies the host file, directory or link src to dst in the kernel. */
+static int
+copy_tree(const char *src, const char *dst, const char **why)
+{
+	struct stat st;
+	char a[PATH_MAX], b[PATH_MAX];
+	int error = 0;
+
+	*why = src;
+	if (lstat(src, &st) != 0)
+		return errno;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d;
+		struct dirent *de;
+
+		if (rump_sys_mkdir(dst, st.st_mode & 07777) != 0 &&
+		    errno != EEXIST)
+			return errno;
+		if ((d = opendir(src)) == NULL)
+			return errno;
+		while (error == 0 && (de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if ((size_t)snprintf(a, sizeof(a), "%s/%s", src,
+			    de->d_name) >= sizeof(a) ||
+			    (size_t)snprintf(b, sizeof(b), "%s/%s",
+			    strcmp(dst, "/") == 0 ? "" : dst, de->d_name) >=
+			    sizeof(b))
+				error = ENAMETOOLONG;
+			else
+				error = copy_tree(a, b, why);
+		}
+		closedir(d);
+		if (error == 0)
+			rump_sys_chmod(dst, st.st_mode & 07777);
+		return error;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlink(src, a, sizeof(a) - 1);
+
+		if (n < 0)
+			return errno;
+		a[n] = '\0';
+		return rump_sys_symlink(a, dst) == 0 ? 0 : errno;
+	}
+	if (S_ISREG(st.st_mode)) {
+		char buf[65536];
+		ssize_t n;
+		int in, out;
+
+		if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+			return errno;
+		out = rump_sys_open(dst, O_WRONLY | O_CREAT | O_TRUNC,
+		    st.st_mode & 07777);
+		if (out < 0) {
+			error = errno;
+			close(in);
+			return error;
+		}
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (rump_sys_write(out, buf, (size_t)n) != n) {
+				error = errno ? errno : EIO;
+				break;
+			}
+		if (n < 0)
+			error = errno;
+		close(in);
+		rump_sys_close(out);
+		return error;
+	}
+	return 0;	/* devices, sockets, fifos: not copied */
+}
+
+int
+run_copy_in(const char *src, const char *dst, const char **why)
+{
+	char parent[PATH_MAX], *slash;
+	int error;
+
+	if (strlen(dst) >= sizeof(parent))
+		return ENAMETOOLONG;
+	strcpy(parent, dst);
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+		*slash = '\0';
+		if ((error = kmkdirs(parent, 0755)) != 0) {
+			*why = dst;
+			return error;
+		}
+	}
+	return copy_tree(src, dst, why);
+}
+
+/* FNV-1a of a kernel file's bytes. */
+static uint64_t
+ksum(const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	char buf[8192];
+	ssize_t n, i;
+	int fd = rump_sys_open(path, O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	while ((n = rump_sys_read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ull;
+	rump_sys_close(fd);
+	return h;
+}
+
+/* Prints the kernel's tree at path, one line per entry, sorted by the
+ * directory order (tests sort the output themselves). */
+static void
+list_tree(const char *path, int depth)
+{
+	struct stat st;
+	char buf[32768];
+	long n, off;
+	int fd;
+
+	if (depth > 64 || rump_sys_lstat(path, &st) != 0)
+		return;
+	fprintf(stderr, "strata-run: tree %c %04o %lld %016llx %s\n",
+	    S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' :
+	    S_ISREG(st.st_mode) ? 'f' : '?', (unsigned)(st.st_mode & 07777),
+	    (long long)(S_ISREG(st.st_mode) ? st.st_size : 0),
+	    (unsigned long long)(S_ISREG(st.st_mode) ? ksum(path) : 0), path);
+	if (!S_ISDIR(st.st_mode))
+		return;
+	if ((fd = rump_sys_open(path, O_RDONLY | O_DIRECTORY)) < 0)
+		return;
+	while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; ) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *de = (void *)(buf + off);
+			char child[PATH_MAX];
+
+			off += de->reclen;
+			if (strcmp(de->name, ".") == 0 ||
+			    strcmp(de->name, "..") == 0)
+				continue;
+			if ((size_t)snprintf(child, sizeof(child), "%s/%s",
+			    strcmp(path, "/") == 0 ? "" : path, de->name) <
+			    sizeof(child))
+				list_tree(child, depth + 1);
+		}
+	}
+	rump_sys_close(fd);
+}
+
+/* Called on the program's exit_group, before the host ends the process. */
+void
+run_at_exit(void)
+{
+
+	if (list_at_exit != NULL)
+		list_tree(list_at_exit, 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "trace", no_argument, NULL, 't' },
+		{ "cwd", required_argument, NULL, 'C' },
+		{ "copy-in", required_argument, NULL, 'i' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "host-ro", required_argument, NULL, 'R' },
+		{ "no-default-host", no_argument, NULL, 'N' },
+		{ "list-at-exit", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char **copies = NULL;
+	size_t ncopies = 0, i;
+	int c, error, nodefault = 0;
+	struct run_image img;
+	const char *why = "";
+	char *prog;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			run_opt.trace = 1;
+			break;
+		case 'C':
+			if (optarg[0] != '/')
+				die("--cwd %s: not an absolute path", optarg, 0);
+			run_opt.cwd = optarg;
+			break;
+		case 'i':
+			add(&copies, &ncopies, optarg);
+			break;
+		case 'H':
+		case 'R':
+			if (optarg[0] != '/')
+				die("%s: host prefixes are absolute paths",
+				    optarg, 0);
+			if (c == 'H')
+				add(&run_opt.host_rw, &run_opt.nhost_rw, optarg);
+			else
+				add(&run_opt.host_ro, &run_opt.nhost_ro, optarg);
+			break;
+		case 'N':
+			nodefault = 1;
+			break;
+		case 'L':
+			list_at_exit = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 127;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "strata-run: no program given\n");
+		usage(stderr);
+		return 127;
+	}
+	if (!nodefault) {
+		for (i = 0; i < sizeof(default_host_ro) / sizeof(char *); i++)
+			add(&run_opt.host_ro, &run_opt.nhost_ro,
+			    default_host_ro[i]);
+		for (i = 0; i < sizeof(default_host_rw) / sizeof(char *); i++)
+			add(&run_opt.host_rw, &run_opt.nhost_rw,
+			    default_host_rw[i]);
+	}
+	if ((prog = find_program(argv[optind])) == NULL)
+		die("%s: not found in PATH", argv[optind], 0);
+
+	if ((error = rump_init()) != 0)
+		die("cannot boot the kernel%s", "", error);
+	/* The program is a process of its own in the kernel, with an empty
+	 * descriptor table (0, 1, 2 are the host's). */
+	if ((error = rump_lwproc_rfork(RUMP_RFCFDG)) != 0)
+		die("cannot make the program's kernel process%s", "", error);
+	if (kmkdirs("/tmp", 01777) != 0 || rump_sys_chmod("/tmp", 01777) != 0)
+		die("cannot make /tmp in the kernel%s", "", errno);
+	for (i = 0; i < ncopies; i++) {
+		char *src = strdup(copies[i]), *dst = strchr(src, ':');
+
+		if (dst != NULL)
+			*dst++ = '\0';
+		else
+			dst = src;
+		if (src[0] != '/' || dst[0] != '/')
+			die("--copy-in %s: paths must be absolute", copies[i], 0);
+		if ((error = run_copy_in(src, dst, &why)) != 0)
+			die("--copy-in: %s", why, error);
+		free(src);
+	}
+	if (run_opt.cwd != NULL) {
+		if ((error = kmkdirs(run_opt.cwd, 0755)) != 0)
+			die("--cwd %s", run_opt.cwd, error);
+		if (rump_sys_chdir(run_opt.cwd) != 0)
+			die("--cwd %s", run_opt.cwd, errno);
+	}
+
+	if ((error = run_sud_init()) != 0)
+		die("cannot set up system call interception%s", "", error);
+	if ((error = run_elf_load(prog, argv + optind, environ, &img,
+	    &why)) != 0) {
+		fprintf(stderr, "strata-run: %s: %s: %s\n", prog, why,
+		    strerror(error));
+		return 127;
+	}
+	if ((error = run_sys_init(&img)) != 0)
+		die("cannot set up descriptors%s", "", error);
+	if ((error = run_sud_enable()) != 0) {
+		if (error == EINVAL)
+			die("this Linux has no Syscall User Dispatch (needs "
+			    "5.11 or later)%s", "", 0);
+		die("PR_SET_SYSCALL_USER_DISPATCH%s", "", error);
+	}
+	fflush(NULL);
+	run_sud_start(img.entry, img.sp);
+}

@@ -1,0 +1,1195 @@
+/*
+ * run_sys.c: the policy of strata-run: which of the program's system calls
+ * the rump kernel serves and which the host does, and the one descriptor
+ * space the program sees.
+ *
+ * Policy (README.md and strata-run(1) say the same to users):
+ *  - Files, directories, pipes and sockets live in the rump kernel; so do
+ *    the program's cwd, umask, credentials (getuid and friends) and its
+ *    host name (uname).
+ *  - Paths under the host prefixes are the host's: read-only access under
+ *    --host-ro prefixes (by default the system directories /usr, /lib*,
+ *    /bin, /sbin, /etc, where the program's executable, its shared
+ *    libraries and their configuration are), any access under --host
+ *    prefixes (by default /dev, /proc, /sys).  Relative paths start at
+ *    the kernel's cwd; a path relative to a directory descriptor goes
+ *    where that descriptor is.
+ *  - Memory, threads, signals, time, process identity (getpid) and exit
+ *    stay with the host.
+ *  - Descriptors: one table, strata-run's, maps the program's numbers to
+ *    a host or a kernel descriptor; 0, 1 and 2 start as the host's.
+ *    Numbers are allocated lowest-first across both, as Linux does.
+ *  - A call the kernel lacks returns what the kernel says, ENOSYS,
+ *    reported once per number under --trace.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <asm/prctl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/stat.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <stdint.h>
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+#include <rump/rumpuser_fcopy.h>
+
+#include "run.h"
+
+#define NFD		1024
+#define FD_HOST		1
+#define FD_RUMP		2
+#define NB_EFAULT	14
+
+struct gfd {
+	unsigned char kind;
+	int real;
+};
+
+static struct gfd fdtab[NFD];
+static const struct run_image *image;
+static unsigned long brk_start, brk_cur, brk_limit;
+/* Numbers whose ENOSYS was reported (--trace). */
+static unsigned char enosys_told[1024];
+
+/* The program's SIGSYS disposition: never given to the host, whose
+ * SIGSYS is strata-run's. */
+static unsigned char sigsys_act[32];
+
+const char *run_sysname(long nr);
+
+/* --- Copies from and to the program's memory --------------------------- */
+
+static int
+get_path(long uaddr, char *buf)
+{
+	size_t done;
+	int e;
+
+	if (uaddr == 0)
+		return EFAULT;
+	e = rumpuser_fcopyinstr((const void *)uaddr, buf, PATH_MAX, &done);
+	if (e == NB_EFAULT)
+		return EFAULT;
+	if (e != 0)
+		return ENAMETOOLONG;
+	return 0;
+}
+
+static int
+get_mem(long uaddr, void *buf, size_t len)
+{
+
+	return rumpuser_fcopyin((const void *)uaddr, buf, len) ? EFAULT : 0;
+}
+
+static int
+put_mem(long uaddr, const void *buf, size_t len)
+{
+
+	return rumpuser_fcopyout(buf, (void *)uaddr, len) ? EFAULT : 0;
+}
+
+/* --- Calls into the kernel and the host -------------------------------- */
+
+static long
+rsys(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	long args[6] = { a0, a1, a2, a3, a4, a5 };
+	long rv[2] = { 0, 0 };
+	int error;
+
+	error = rump_syscall((int)nr, args, rv);
+	return error != 0 ? -error : rv[0];
+}
+
+#define HSYS(nr, a0, a1, a2, a3, a4, a5) \
+	run_host_syscall((nr), (long)(a0), (long)(a1), (long)(a2), \
+	    (long)(a3), (long)(a4), (long)(a5))
+
+/* --- The descriptor table ---------------------------------------------- */
+
+static int
+fd_alloc(int min, int kind, int real)
+{
+	int i;
+
+	for (i = min < 0 ? 0 : min; i < NFD; i++) {
+		if (fdtab[i].kind == 0) {
+			fdtab[i].kind = (unsigned char)kind;
+			fdtab[i].real = real;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static struct gfd *
+fd_get(long g)
+{
+
+	if (g < 0 || g >= NFD || fdtab[g].kind == 0)
+		return NULL;
+	return &fdtab[g];
+}
+
+/* Closes the real descriptor behind a table entry. */
+static long
+fd_close_real(struct gfd *f)
+{
+
+	if (f->kind == FD_HOST)
+		return HSYS(SYS_close, f->real, 0, 0, 0, 0, 0);
+	return rsys(SYS_close, f->real, 0, 0, 0, 0, 0);
+}
+
+/* Enters a freshly made real descriptor; closes it when the table is
+ * full. */
+static long
+fd_enter(int min, int kind, long real)
+{
+	int g;
+
+	if (real < 0)
+		return real;
+	g = fd_alloc(min, kind, (int)real);
+	if (g < 0) {
+		struct gfd tmp = { (unsigned char)kind, (int)real };
+
+		fd_close_real(&tmp);
+		return -EMFILE;
+	}
+	return g;
+}
+
+/* --- Paths ------------------------------------------------------------- */
+
+/* Whether absolute path p is under prefix (component-wise). */
+static int
+under(const char *p, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (n == 1 && prefix[0] == '/')
+		return 1;
+	return strncmp(p, prefix, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/* Removes ".", "..", and repeated slashes from absolute path p, in
+ * place, so that "/usr/../tmp" is not taken for a /usr path. */
+static void
+normalize(char *p)
+{
+	char *out = p, *in = p;
+
+	while (*in != '\0') {
+		while (*in == '/')
+			in++;
+		if (*in == '\0')
+			break;
+		if (in[0] == '.' && (in[1] == '/' || in[1] == '\0')) {
+			in++;
+			continue;
+		}
+		if (in[0] == '.' && in[1] == '.' &&
+		    (in[2] == '/' || in[2] == '\0')) {
+			in += 2;
+			while (out > p && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		while (*in != '\0' && *in != '/')
+			*out++ = *in++;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+/* Whether an absolute path is served by the host, for a call that
+ * writes (modifies or creates) or only reads. */
+static int
+host_path(const char *path, int writing)
+{
+	char norm[PATH_MAX];
+	size_t i;
+
+	if (strlen(path) >= sizeof(norm))
+		return 0;
+	strcpy(norm, path);
+	normalize(norm);
+	for (i = 0; i < run_opt.nhost_rw; i++)
+		if (under(norm, run_opt.host_rw[i]))
+			return 1;
+	if (writing)
+		return 0;
+	for (i = 0; i < run_opt.nhost_ro; i++)
+		if (under(norm, run_opt.host_ro[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Where a (dirfd, path) pair goes: sets *kind and *realdir (the real
+ * directory descriptor, or AT_FDCWD).  Absolute paths by prefix, relative
+ * ones by their directory (the cwd is the kernel's).
+ */
+/* Set by route() when the path named a kernel descriptor itself
+ * (/proc/self/fd/N): the call must then act on the descriptor. */
+static int route_selfref;
+
+/*
+ * /proc/self/fd/N (also /proc/thread-self/fd/N, /proc/<pid>/fd/N,
+ * /dev/fd/N) names the program's descriptor N, which the host knows by
+ * another number or not at all: rewritten in place to the host's number,
+ * or to a path relative to the kernel's descriptor.  Returns 0 when path
+ * is not such a name, 1 when rewritten (*kind, *realdir set), or -errno.
+ */
+static int
+route_procfd(char *path, int *kind, long *realdir)
+{
+	static const char *const pfx[] = { "/proc/self/fd/",
+	    "/proc/thread-self/fd/", "/dev/fd/", NULL };
+	char own[48], *p = NULL, *end;
+	struct gfd *f;
+	long n;
+	int i;
+
+	for (i = 0; pfx[i] != NULL && p == NULL; i++)
+		if (strncmp(path, pfx[i], strlen(pfx[i])) == 0)
+			p = path + strlen(pfx[i]);
+	if (p == NULL) {
+		snprintf(own, sizeof(own), "/proc/%ld/fd/",
+		    HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0));
+		if (strncmp(path, own, strlen(own)) != 0)
+			return 0;
+		p = path + strlen(own);
+	}
+	if (*p < '0' || *p > '9')
+		return 0;
+	n = strtol(p, &end, 10);
+	if (*end != '\0' && *end != '/')
+		return 0;
+	if ((f = fd_get(n)) == NULL)
+		return -ENOENT;
+	*kind = f->kind;
+	if (f->kind == FD_HOST) {
+		char head[48];
+		size_t hl, rl = strlen(end);
+
+		hl = (size_t)snprintf(head, sizeof(head), "/proc/self/fd/%d",
+		    f->real);
+		if (hl + rl >= PATH_MAX)
+			return -ENAMETOOLONG;
+		memmove(path + hl, end, rl + 1);
+		memcpy(path, head, hl);
+		*realdir = AT_FDCWD;
+		return 1;
+	}
+	*realdir = f->real;
+	while (*end == '/')
+		end++;
+	memmove(path, end, strlen(end) + 1);
+	route_selfref = path[0] == '\0';
+	return 1;
+}
+
+static int
+route(long dirfd, char *path, int writing, int *kind, long *realdir)
+{
+	struct gfd *f;
+	int r;
+
+	route_selfref = 0;
+	if ((r = route_procfd(path, kind, realdir)) != 0)
+		return r < 0 ? -r : 0;
+	if (path[0] == '/') {
+		*kind = host_path(path, writing) ? FD_HOST : FD_RUMP;
+		*realdir = AT_FDCWD;
+		return 0;
+	}
+	if ((int)dirfd == AT_FDCWD) {
+		*kind = FD_RUMP;
+		*realdir = AT_FDCWD;
+		return 0;
+	}
+	if ((f = fd_get(dirfd)) == NULL)
+		return EBADF;
+	*kind = f->kind;
+	*realdir = f->real;
+	return 0;
+}
+
+/* A path call (dirfd, path, then up to three more arguments): routed and
+ * made with the real directory and strata-run's copy of the path. */
+static long
+path_call(long nr, long dirfd, long upath, int writing, long a2, long a3,
+    long a4)
+{
+	char path[PATH_MAX];
+	long realdir;
+	int kind, e;
+
+	if ((e = get_path(upath, path)) != 0)
+		return -e;
+	if ((e = route(dirfd, path, writing, &kind, &realdir)) != 0)
+		return -e;
+	if (kind == FD_HOST)
+		return HSYS(nr, realdir, path, a2, a3, a4, 0);
+	if (route_selfref) {
+		/* The descriptor itself: the same call with AT_EMPTY_PATH. */
+		switch (nr) {
+		case SYS_newfstatat: case 452 /* fchmodat2 */:
+		case SYS_faccessat2:
+			a3 |= AT_EMPTY_PATH;
+			break;
+		case SYS_fchmodat:
+			nr = 452;
+			a3 = AT_EMPTY_PATH;
+			break;
+		case SYS_faccessat:
+			nr = SYS_faccessat2;
+			a3 = AT_EMPTY_PATH;
+			break;
+		case SYS_fchownat:
+			a4 |= AT_EMPTY_PATH;
+			break;
+		case SYS_utimensat:
+			return rsys(nr, realdir, 0, a2, a3, 0, 0);
+		}
+	}
+	return rsys(nr, realdir, (long)path, a2, a3, a4, 0);
+}
+
+/* Two-path calls (renameat2, linkat): both ends in one place. */
+static long
+path2_call(long nr, long d1, long up1, long d2, long up2, long a4)
+{
+	char p1[PATH_MAX], p2[PATH_MAX];
+	long r1, r2;
+	int k1, k2, e;
+
+	if ((e = get_path(up1, p1)) != 0 || (e = get_path(up2, p2)) != 0)
+		return -e;
+	if ((e = route(d1, p1, 1, &k1, &r1)) != 0 ||
+	    (e = route(d2, p2, 1, &k2, &r2)) != 0)
+		return -e;
+	if (k1 != k2)
+		return -EXDEV;
+	if (k1 == FD_HOST)
+		return HSYS(nr, r1, p1, r2, p2, a4, 0);
+	return rsys(nr, r1, (long)p1, r2, (long)p2, a4, 0);
+}
+
+static long
+do_openat(long dirfd, long upath, long flags, long mode)
+{
+	char path[PATH_MAX];
+	long realdir, r;
+	int kind, e, writing;
+
+	if ((e = get_path(upath, path)) != 0)
+		return -e;
+	writing = (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
+	if ((e = route(dirfd, path, writing, &kind, &realdir)) != 0)
+		return -e;
+	if (kind == FD_HOST)
+		r = HSYS(SYS_openat, realdir, path, flags, mode, 0, 0);
+	else if (route_selfref)
+		/* Reopening a kernel descriptor: a duplicate (sharing the
+		 * offset, unlike Linux's reopen). */
+		r = rsys(SYS_fcntl, realdir, (flags & O_CLOEXEC) ?
+		    F_DUPFD_CLOEXEC : F_DUPFD, 0, 0, 0, 0);
+	else
+		r = rsys(SYS_openat, realdir, (long)path, flags, mode, 0, 0);
+	return fd_enter(0, kind, r);
+}
+
+/* The target is only a string: the link's place decides. */
+static long
+do_symlinkat(long utarget, long dirfd, long upath)
+{
+	char target[PATH_MAX], path[PATH_MAX];
+	long realdir;
+	int kind, e;
+
+	if ((e = get_path(utarget, target)) != 0 ||
+	    (e = get_path(upath, path)) != 0)
+		return -e;
+	if ((e = route(dirfd, path, 1, &kind, &realdir)) != 0)
+		return -e;
+	if (kind == FD_HOST)
+		return HSYS(SYS_symlinkat, target, realdir, path, 0, 0, 0);
+	return rsys(SYS_symlinkat, (long)target, realdir, (long)path, 0, 0, 0);
+}
+
+/* readlink of /proc/self/exe names the program, not strata-run. */
+static long
+readlink_exe(const char *path, long ubuf, long len)
+{
+	char self[64];
+	size_t n;
+
+	snprintf(self, sizeof(self), "/proc/%ld/exe",
+	    HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0));
+	if (strcmp(path, "/proc/self/exe") != 0 &&
+	    strcmp(path, "/proc/thread-self/exe") != 0 &&
+	    strcmp(path, self) != 0)
+		return 1;
+	n = strlen(image->path);
+	if ((size_t)len < n)
+		n = (size_t)len;
+	return put_mem(ubuf, image->path, n) ? -EFAULT : (long)n;
+}
+
+static long
+do_readlinkat(long dirfd, long upath, long ubuf, long len)
+{
+	char path[PATH_MAX];
+	long r;
+	int e;
+
+	if ((e = get_path(upath, path)) != 0)
+		return -e;
+	if (path[0] == '/' && (r = readlink_exe(path, ubuf, len)) != 1)
+		return r;
+	return path_call(SYS_readlinkat, dirfd, upath, 0, ubuf, len, 0);
+}
+
+/* statx from the kernel's stat (the kernel has no statx). */
+static long
+do_statx(long dirfd, long upath, long flags, long mask, long ubuf)
+{
+	char path[PATH_MAX];
+	struct statx sx;
+	struct stat st;
+	long realdir, r;
+	int kind, e;
+
+	(void)mask;
+	if ((e = get_path(upath, path)) != 0)
+		return -e;
+	if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+		struct gfd *f = fd_get(dirfd);
+
+		route_selfref = 0;
+		if (f == NULL)
+			return -EBADF;
+		kind = f->kind;
+		realdir = f->real;
+	} else if ((e = route(dirfd, path, 0, &kind, &realdir)) != 0)
+		return -e;
+	if (kind == FD_HOST)
+		return HSYS(SYS_statx, realdir, path, flags, mask, ubuf, 0);
+	r = rsys(SYS_newfstatat, realdir, (long)path, (long)&st,
+	    (flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) |
+	    (route_selfref ? AT_EMPTY_PATH : 0), 0, 0);
+	if (r < 0)
+		return r;
+	memset(&sx, 0, sizeof(sx));
+	sx.stx_mask = STATX_BASIC_STATS;
+	sx.stx_blksize = (__u32)st.st_blksize;
+	sx.stx_nlink = (__u32)st.st_nlink;
+	sx.stx_uid = st.st_uid;
+	sx.stx_gid = st.st_gid;
+	sx.stx_mode = (__u16)st.st_mode;
+	sx.stx_ino = st.st_ino;
+	sx.stx_size = (__u64)st.st_size;
+	sx.stx_blocks = (__u64)st.st_blocks;
+	sx.stx_atime.tv_sec = st.st_atim.tv_sec;
+	sx.stx_atime.tv_nsec = (__u32)st.st_atim.tv_nsec;
+	sx.stx_mtime.tv_sec = st.st_mtim.tv_sec;
+	sx.stx_mtime.tv_nsec = (__u32)st.st_mtim.tv_nsec;
+	sx.stx_ctime.tv_sec = st.st_ctim.tv_sec;
+	sx.stx_ctime.tv_nsec = (__u32)st.st_ctim.tv_nsec;
+	sx.stx_rdev_major = major(st.st_rdev);
+	sx.stx_rdev_minor = minor(st.st_rdev);
+	sx.stx_dev_major = major(st.st_dev);
+	sx.stx_dev_minor = minor(st.st_dev);
+	return put_mem(ubuf, &sx, sizeof(sx)) ? -EFAULT : 0;
+}
+
+/* --- Descriptors --------------------------------------------------------- */
+
+/* A call whose first argument is a descriptor, made where it lives. */
+static long
+fd_call(long nr, long args[6])
+{
+	struct gfd *f = fd_get(args[0]);
+
+	if (f == NULL)
+		return -EBADF;
+	if (f->kind == FD_HOST)
+		return HSYS(nr, f->real, args[1], args[2], args[3], args[4],
+		    args[5]);
+	return rsys(nr, f->real, args[1], args[2], args[3], args[4], args[5]);
+}
+
+/* A duplicate of old's real descriptor, FD_CLOEXEC when cloexec. */
+static long
+dup_real(struct gfd *old, int cloexec)
+{
+	long cmd = cloexec ? F_DUPFD_CLOEXEC : F_DUPFD;
+
+	if (old->kind == FD_HOST)
+		return HSYS(SYS_fcntl, old->real, cmd, 0, 0, 0, 0);
+	return rsys(SYS_fcntl, old->real, cmd, 0, 0, 0, 0);
+}
+
+static long
+do_dup3(long oldfd, long newfd, long flags, int isdup2)
+{
+	struct gfd *old = fd_get(oldfd), *cur;
+	long real;
+
+	if (old == NULL)
+		return -EBADF;
+	if (newfd < 0 || newfd >= NFD)
+		return -EBADF;
+	if (oldfd == newfd)
+		return isdup2 ? newfd : -EINVAL;
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	real = dup_real(old, (flags & O_CLOEXEC) != 0);
+	if (real < 0)
+		return real;
+	if ((cur = fd_get(newfd)) != NULL)
+		fd_close_real(cur);
+	fdtab[newfd].kind = old->kind;
+	fdtab[newfd].real = (int)real;
+	return newfd;
+}
+
+static long
+do_fcntl(long args[6])
+{
+	struct gfd *f = fd_get(args[0]);
+	long real;
+
+	if (f == NULL)
+		return -EBADF;
+	if (args[1] == F_DUPFD || args[1] == F_DUPFD_CLOEXEC) {
+		if (args[2] < 0 || args[2] >= NFD)
+			return -EINVAL;
+		real = dup_real(f, args[1] == F_DUPFD_CLOEXEC);
+		return fd_enter((int)args[2], f->kind, real);
+	}
+	return fd_call(SYS_fcntl, args);
+}
+
+static long
+do_close(long g)
+{
+	struct gfd *f = fd_get(g);
+	long r;
+
+	if (f == NULL)
+		return -EBADF;
+	r = fd_close_real(f);
+	f->kind = 0;
+	/* As on Linux, the descriptor is gone whatever close said. */
+	return r == -EINTR ? 0 : r;
+}
+
+static long
+do_pipe2(long ufds, long flags)
+{
+	int real[2], g[2];
+	long r;
+
+	r = rsys(SYS_pipe2, (long)real, flags, 0, 0, 0, 0);
+	if (r < 0)
+		return r;
+	g[0] = (int)fd_enter(0, FD_RUMP, real[0]);
+	if (g[0] < 0) {
+		rsys(SYS_close, real[1], 0, 0, 0, 0, 0);
+		return g[0];
+	}
+	g[1] = (int)fd_enter(0, FD_RUMP, real[1]);
+	if (g[1] < 0) {
+		do_close(g[0]);
+		return g[1];
+	}
+	if (put_mem(ufds, g, sizeof(g)) != 0) {
+		do_close(g[0]);
+		do_close(g[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long
+do_ioctl(long args[6])
+{
+	struct gfd *f = fd_get(args[0]);
+	long r;
+
+	if (f == NULL)
+		return -EBADF;
+	if (f->kind == FD_HOST)
+		return HSYS(SYS_ioctl, f->real, args[1], args[2], 0, 0, 0);
+	r = rsys(SYS_ioctl, f->real, args[1], args[2], 0, 0, 0);
+	/* A kernel without ioctl has no terminals either: what Linux says
+	 * of a file that is not one. */
+	return r == -ENOSYS ? -ENOTTY : r;
+}
+
+/* Polling: the kernel's descriptors (files, and pipes with data or
+ * space) count as ready, the host's are polled by the host. */
+static long
+do_poll(long ufds, long nfds, long timeout_ms)
+{
+	struct pollfd *p;
+	long r, i, ready = 0, nhost = 0;
+
+	if (nfds < 0 || nfds > NFD)
+		return -EINVAL;
+	p = calloc((size_t)nfds + 1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	if (get_mem(ufds, p, (size_t)nfds * sizeof(*p)) != 0) {
+		free(p);
+		return -EFAULT;
+	}
+	struct pollfd *h = calloc((size_t)nfds + 1, sizeof(*h));
+	long *hidx = calloc((size_t)nfds + 1, sizeof(*hidx));
+	if (h == NULL || hidx == NULL) {
+		free(p);
+		free(h);
+		free(hidx);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nfds; i++) {
+		struct gfd *f;
+
+		p[i].revents = 0;
+		if (p[i].fd < 0)
+			continue;
+		if ((f = fd_get(p[i].fd)) == NULL) {
+			p[i].revents = POLLNVAL;
+			ready++;
+		} else if (f->kind == FD_RUMP) {
+			p[i].revents = p[i].events & (POLLIN | POLLOUT |
+			    POLLRDNORM | POLLWRNORM);
+			if (p[i].revents)
+				ready++;
+		} else {
+			h[nhost].fd = f->real;
+			h[nhost].events = p[i].events;
+			hidx[nhost++] = i;
+		}
+	}
+	r = 0;
+	if (nhost > 0) {
+		struct timespec ts, *tsp = NULL;
+
+		if (ready > 0 || timeout_ms >= 0) {
+			long ms = ready > 0 ? 0 : timeout_ms;
+
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (ms % 1000) * 1000000;
+			tsp = &ts;
+		}
+		r = HSYS(SYS_ppoll, h, nhost, tsp, 0, 8, 0);
+		if (r > 0)
+			for (i = 0; i < nhost; i++)
+				if ((p[hidx[i]].revents = h[i].revents) != 0)
+					ready++;
+	}
+	if (r >= 0) {
+		r = ready;
+		if (put_mem(ufds, p, (size_t)nfds * sizeof(*p)) != 0)
+			r = -EFAULT;
+	}
+	free(p);
+	free(h);
+	free(hidx);
+	return r;
+}
+
+/* mmap of a kernel file: a private copy of its bytes (the kernel's pages
+ * cannot be mapped); a shared writable mapping cannot be had. */
+static long
+do_mmap(long args[6])
+{
+	long addr = args[0], len = args[1], prot = args[2], flags = args[3];
+	struct gfd *f;
+	long r, got;
+
+	if ((flags & MAP_ANONYMOUS) || (int)args[4] == -1)
+		return HSYS(SYS_mmap, addr, len, prot, flags, args[4], args[5]);
+	if ((f = fd_get(args[4])) == NULL)
+		return -EBADF;
+	if (f->kind == FD_HOST)
+		return HSYS(SYS_mmap, addr, len, prot, flags, f->real,
+		    args[5]);
+	if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
+		return -ENODEV;
+	r = HSYS(SYS_mmap, addr, len, PROT_READ | PROT_WRITE,
+	    (flags & ~(MAP_TYPE | MAP_DENYWRITE | MAP_EXECUTABLE)) |
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r < 0)
+		return r;
+	got = rsys(SYS_pread64, f->real, r, len, args[5], 0, 0);
+	if (got < 0) {
+		HSYS(SYS_munmap, r, len, 0, 0, 0, 0);
+		return got;
+	}
+	if (prot != (PROT_READ | PROT_WRITE))
+		HSYS(SYS_mprotect, r, len, prot, 0, 0, 0);
+	return r;
+}
+
+/* The program's break, in memory of its own (the host's break belongs
+ * to strata-run's allocator). */
+static long
+do_brk(long want)
+{
+	unsigned long pg = (unsigned long)getpagesize();
+	unsigned long w = (unsigned long)want;
+	unsigned long cur_end = (brk_cur + pg - 1) & ~(pg - 1);
+	unsigned long new_end = (w + pg - 1) & ~(pg - 1);
+	long r;
+
+	if (w < brk_start || new_end > brk_limit)
+		return (long)brk_cur;
+	/* The room after the program is ours (reserved at load): growing
+	 * maps over it, shrinking gives the pages back to the reservation. */
+	if (new_end > cur_end) {
+		r = HSYS(SYS_mmap, cur_end, new_end - cur_end,
+		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		    MAP_FIXED, -1, 0);
+		if (r < 0)
+			return (long)brk_cur;
+	} else if (new_end < cur_end)
+		HSYS(SYS_mmap, new_end, cur_end - new_end, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		    -1, 0);
+	brk_cur = w;
+	return (long)brk_cur;
+}
+
+/* --- Signals --------------------------------------------------------- */
+
+/* The kernel's struct sigaction on x86_64. */
+struct ksigaction {
+	unsigned long handler, flags, restorer, mask;
+};
+#define SIGBIT(s)	(1ul << ((s) - 1))
+
+static long
+do_rt_sigaction(long sig, long uact, long uoact, long sz)
+{
+	struct ksigaction ka;
+
+	if (sz != 8)
+		return -EINVAL;
+	if (sig == SIGSYS) {
+		if (uoact != 0 && put_mem(uoact, sigsys_act, sizeof(ka)))
+			return -EFAULT;
+		if (uact != 0 && get_mem(uact, sigsys_act, sizeof(ka)))
+			return -EFAULT;
+		return 0;
+	}
+	if (uact == 0)
+		return HSYS(SYS_rt_sigaction, sig, 0, uoact, sz, 0, 0);
+	if (get_mem(uact, &ka, sizeof(ka)) != 0)
+		return -EFAULT;
+	/* SIGSYS must never be blocked: it is how calls reach us. */
+	ka.mask &= ~SIGBIT(SIGSYS);
+	return HSYS(SYS_rt_sigaction, sig, &ka, uoact, sz, 0, 0);
+}
+
+static long
+do_sigmask_call(long nr, long args[6], int maskarg)
+{
+	unsigned long set;
+	long a[6];
+
+	memcpy(a, args, sizeof(a));
+	if (a[maskarg] != 0) {
+		if (get_mem(a[maskarg], &set, sizeof(set)) != 0)
+			return -EFAULT;
+		set &= ~SIGBIT(SIGSYS);
+		a[maskarg] = (long)&set;
+	}
+	return HSYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* --- Processes ----------------------------------------------------------- */
+
+static long
+do_arch_prctl(long code, long addr)
+{
+	struct run_thread *t = run_self();
+
+	switch (code) {
+	case ARCH_SET_FS:
+		t->guest_fs = (unsigned long)addr;
+		return 0;
+	case ARCH_GET_FS:
+		return put_mem(addr, &t->guest_fs, sizeof(t->guest_fs)) ?
+		    -EFAULT : 0;
+	case ARCH_SET_GS:
+	case ARCH_GET_GS:
+		/* GS holds strata-run's per-thread block. */
+		return -EPERM;
+	default:
+		return HSYS(SYS_arch_prctl, code, addr, 0, 0, 0, 0);
+	}
+}
+
+/* --- Tracing ------------------------------------------------------------- */
+
+static void
+trace_call(long nr, const long a[6], long ret)
+{
+	const char *name = run_sysname(nr);
+	char line[256];
+	int n;
+
+	if (name != NULL)
+		n = snprintf(line, sizeof(line), "strata-run: %s(", name);
+	else
+		n = snprintf(line, sizeof(line), "strata-run: syscall_%ld(",
+		    nr);
+	n += snprintf(line + n, sizeof(line) - (size_t)n,
+	    "%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld", a[0], a[1], a[2],
+	    a[3], a[4], a[5], ret);
+	if (ret < 0 && ret > -4096)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " (%s)",
+		    strerror((int)-ret));
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	HSYS(SYS_write, 2, line, n, 0, 0, 0);
+	if (ret == -ENOSYS && nr >= 0 && nr < (long)sizeof(enosys_told) &&
+	    !enosys_told[nr]) {
+		enosys_told[nr] = 1;
+		n = snprintf(line, sizeof(line), "strata-run: %s (%ld): not "
+		    "implemented by the kernel, ENOSYS\n",
+		    name != NULL ? name : "?", nr);
+		HSYS(SYS_write, 2, line, n, 0, 0, 0);
+	}
+}
+
+/* --- The table --------------------------------------------------------- */
+
+int
+run_sys_init(const struct run_image *img)
+{
+	int i;
+
+	image = img;
+	/* The program's 0, 1, 2 are copies of strata-run's: when it closes
+	 * them (coreutils close stdout and stderr at exit), strata-run can
+	 * still report on its own standard error. */
+	for (i = 0; i < 3; i++) {
+		long real = HSYS(SYS_fcntl, i, F_DUPFD_CLOEXEC, 3, 0, 0, 0);
+
+		if (real < 0)
+			continue;	/* closed when we started: stays so */
+		fdtab[i].kind = FD_HOST;
+		fdtab[i].real = (int)real;
+	}
+	brk_start = brk_cur = img->brk_start;
+	brk_limit = img->brk_limit;
+	return 0;
+}
+
+static long
+dispatch(long nr, long *a, greg_t *gregs)
+{
+
+	(void)gregs;
+	switch (nr) {
+	/* Descriptors: where they live. */
+	case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
+	case SYS_readv: case SYS_writev: case SYS_preadv: case SYS_pwritev:
+	case SYS_preadv2: case SYS_pwritev2:
+	case SYS_lseek: case SYS_fstat: case SYS_fstatfs: case SYS_fsync:
+	case SYS_fdatasync: case SYS_ftruncate: case SYS_getdents64:
+	case SYS_getdents: case SYS_fchmod: case SYS_fchown:
+	case SYS_fallocate: case SYS_flock: case SYS_fgetxattr:
+	case SYS_flistxattr: case SYS_fsetxattr: case SYS_fremovexattr:
+	case SYS_sync_file_range: case SYS_fchdir: case SYS_syncfs:
+	case SYS_sendmsg: case SYS_recvmsg: case SYS_sendto:
+	case SYS_recvfrom: case SYS_shutdown: case SYS_bind:
+	case SYS_connect: case SYS_listen: case SYS_getsockname:
+	case SYS_getpeername: case SYS_setsockopt: case SYS_getsockopt:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_timerfd_settime:
+	case SYS_timerfd_gettime:
+		return fd_call(nr, a);
+	case SYS_epoll_ctl: {
+		struct gfd *ep = fd_get(a[0]), *f = fd_get(a[2]);
+
+		if (ep == NULL || f == NULL || ep->kind != FD_HOST)
+			return -EBADF;
+		if (f->kind != FD_HOST)
+			return -EPERM;	/* the host cannot watch the kernel's */
+		return HSYS(nr, ep->real, a[1], f->real, a[3], 0, 0);
+	}
+	case SYS_fadvise64: {
+		struct gfd *f = fd_get(a[0]);
+
+		if (f == NULL)
+			return -EBADF;
+		if (f->kind == FD_HOST)
+			return fd_call(nr, a);
+		/* Advice only: the kernel keeps its pages in memory anyway. */
+		return 0;
+	}
+	case SYS_close:
+		return do_close(a[0]);
+	case SYS_dup: {
+		struct gfd *f = fd_get(a[0]);
+
+		if (f == NULL)
+			return -EBADF;
+		return fd_enter(0, f->kind, dup_real(f, 0));
+	}
+	case SYS_dup2:
+		return do_dup3(a[0], a[1], 0, 1);
+	case SYS_dup3:
+		return do_dup3(a[0], a[1], a[2], 0);
+	case SYS_fcntl:
+		return do_fcntl(a);
+	case SYS_ioctl:
+		return do_ioctl(a);
+	case SYS_pipe:
+		return do_pipe2(a[0], 0);
+	case SYS_pipe2:
+		return do_pipe2(a[0], a[1]);
+	case SYS_poll:
+		return do_poll(a[0], a[1], a[2]);
+	case SYS_socket:
+		return fd_enter(0, FD_RUMP, rsys(nr, a[0], a[1], a[2], 0, 0,
+		    0));
+	case SYS_accept: case SYS_accept4: {
+		struct gfd *f = fd_get(a[0]);
+
+		if (f == NULL)
+			return -EBADF;
+		if (f->kind == FD_HOST)
+			return fd_enter(0, FD_HOST, fd_call(nr, a));
+		return fd_enter(0, FD_RUMP, fd_call(nr, a));
+	}
+	case SYS_mmap:
+		return do_mmap(a);
+
+	/* Paths: where they are. */
+	case SYS_open:
+		return do_openat(AT_FDCWD, a[0], a[1], a[2]);
+	case SYS_creat:
+		return do_openat(AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC,
+		    a[1]);
+	case SYS_openat:
+		return do_openat(a[0], a[1], a[2], a[3]);
+	case SYS_stat:
+		return path_call(SYS_newfstatat, AT_FDCWD, a[0], 0, a[1], 0, 0);
+	case SYS_lstat:
+		return path_call(SYS_newfstatat, AT_FDCWD, a[0], 0, a[1],
+		    AT_SYMLINK_NOFOLLOW, 0);
+	case SYS_newfstatat:
+		if ((a[3] & AT_EMPTY_PATH) && a[1] != 0) {
+			char c = 1;
+
+			if (get_mem(a[1], &c, 1) == 0 && c == '\0') {
+				long b[6] = { a[0], a[2], 0, 0, 0, 0 };
+
+				return fd_call(SYS_fstat, b);
+			}
+		}
+		return path_call(nr, a[0], a[1], 0, a[2], a[3], 0);
+	case SYS_statx:
+		return do_statx(a[0], a[1], a[2], a[3], a[4]);
+	case SYS_access:
+		return path_call(SYS_faccessat, AT_FDCWD, a[0], 0, a[1], 0, 0);
+	case SYS_faccessat: case SYS_faccessat2:
+		return path_call(nr, a[0], a[1], 0, a[2], a[3], 0);
+	case SYS_mkdir:
+		return path_call(SYS_mkdirat, AT_FDCWD, a[0], 1, a[1], 0, 0);
+	case SYS_mkdirat:
+		return path_call(nr, a[0], a[1], 1, a[2], 0, 0);
+	case SYS_mknod:
+		return path_call(SYS_mknodat, AT_FDCWD, a[0], 1, a[1], a[2], 0);
+	case SYS_mknodat:
+		return path_call(nr, a[0], a[1], 1, a[2], a[3], 0);
+	case SYS_rmdir:
+		return path_call(SYS_unlinkat, AT_FDCWD, a[0], 1, AT_REMOVEDIR,
+		    0, 0);
+	case SYS_unlink:
+		return path_call(SYS_unlinkat, AT_FDCWD, a[0], 1, 0, 0, 0);
+	case SYS_unlinkat:
+		return path_call(nr, a[0], a[1], 1, a[2], 0, 0);
+	case SYS_rename:
+		return path2_call(SYS_renameat2, AT_FDCWD, a[0], AT_FDCWD, a[1],
+		    0);
+	case SYS_renameat:
+		return path2_call(SYS_renameat2, a[0], a[1], a[2], a[3], 0);
+	case SYS_renameat2:
+		return path2_call(nr, a[0], a[1], a[2], a[3], a[4]);
+	case SYS_link:
+		return path2_call(SYS_linkat, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+	case SYS_linkat:
+		return path2_call(nr, a[0], a[1], a[2], a[3], a[4]);
+	case SYS_symlink:
+		return do_symlinkat(a[0], AT_FDCWD, a[1]);
+	case SYS_symlinkat:
+		return do_symlinkat(a[0], a[1], a[2]);
+	case SYS_readlink:
+		return do_readlinkat(AT_FDCWD, a[0], a[1], a[2]);
+	case SYS_readlinkat:
+		return do_readlinkat(a[0], a[1], a[2], a[3]);
+	case SYS_chmod:
+		return path_call(SYS_fchmodat, AT_FDCWD, a[0], 1, a[1], 0, 0);
+	case SYS_fchmodat: case 452 /* fchmodat2 */:
+		return path_call(nr, a[0], a[1], 1, a[2], a[3], 0);
+	case SYS_chown:
+		return path_call(SYS_fchownat, AT_FDCWD, a[0], 1, a[1], a[2], 0);
+	case SYS_lchown:
+		return path_call(SYS_fchownat, AT_FDCWD, a[0], 1, a[1], a[2],
+		    AT_SYMLINK_NOFOLLOW);
+	case SYS_fchownat:
+		return path_call(nr, a[0], a[1], 1, a[2], a[3], a[4]);
+	case SYS_utimensat:
+		if (a[1] == 0) {
+			/* futimens(): the descriptor itself. */
+			struct gfd *f = fd_get(a[0]);
+
+			if (f == NULL)
+				return -EBADF;
+			if (f->kind == FD_HOST)
+				return HSYS(nr, f->real, 0, a[2], a[3], 0, 0);
+			return rsys(nr, f->real, 0, a[2], a[3], 0, 0);
+		}
+		return path_call(nr, a[0], a[1], 1, a[2], a[3], 0);
+	case SYS_truncate:
+	case SYS_statfs:
+	case SYS_chdir:
+	case SYS_getxattr: case SYS_lgetxattr: case SYS_listxattr:
+	case SYS_llistxattr: case SYS_setxattr: case SYS_lsetxattr:
+	case SYS_removexattr: case SYS_lremovexattr: {
+		char path[PATH_MAX];
+		int e;
+
+		if ((e = get_path(a[0], path)) != 0)
+			return -e;
+		if (path[0] == '/' && host_path(path, nr == SYS_truncate ||
+		    nr == SYS_setxattr || nr == SYS_lsetxattr ||
+		    nr == SYS_removexattr || nr == SYS_lremovexattr)) {
+			if (nr == SYS_chdir)
+				return -EACCES;	/* the cwd is the kernel's */
+			return HSYS(nr, path, a[1], a[2], a[3], a[4], 0);
+		}
+		return rsys(nr, (long)path, a[1], a[2], a[3], a[4], 0);
+	}
+
+	/* Kernel state that is not a file. */
+	case SYS_getcwd: case SYS_umask: case SYS_getuid: case SYS_geteuid:
+	case SYS_getgid: case SYS_getegid: case SYS_setuid: case SYS_setgid:
+	case SYS_getgroups: case SYS_setgroups: case SYS_uname:
+	case SYS_sethostname: case SYS_sync:
+		return rsys(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+
+	/* Memory, threads, signals, time, identity, exit: the host. */
+	case SYS_munmap: case SYS_mprotect: case SYS_madvise:
+	case SYS_mremap: case SYS_msync: case SYS_mincore: case SYS_mlock:
+	case SYS_munlock: case SYS_membarrier: case SYS_futex:
+	case SYS_set_tid_address: case SYS_set_robust_list:
+	case SYS_get_robust_list: case SYS_rseq: case SYS_gettid:
+	case SYS_getpid: case SYS_getppid: case SYS_tgkill: case SYS_tkill:
+	case SYS_kill: case SYS_sched_yield: case SYS_sched_getaffinity:
+	case SYS_sched_setaffinity: case SYS_prlimit64: case SYS_getrlimit:
+	case SYS_setrlimit: case SYS_getrusage: case SYS_times:
+	case SYS_sysinfo: case SYS_sigaltstack: case SYS_rt_sigpending:
+	case SYS_pause: case SYS_alarm: case SYS_setitimer:
+	case SYS_getitimer: case SYS_clock_gettime: case SYS_clock_getres:
+	case SYS_gettimeofday: case SYS_time: case SYS_nanosleep:
+	case SYS_clock_nanosleep: case SYS_getrandom: case SYS_wait4:
+	case SYS_waitid: case SYS_exit:
+	case SYS_getpgrp: case SYS_getpgid: case SYS_setpgid:
+	case SYS_getsid: case SYS_setsid: case SYS_getpriority:
+	case SYS_setpriority: case SYS_sched_getparam:
+	case SYS_sched_getscheduler: case SYS_capget:
+	case SYS_getresuid: case SYS_getresgid: case SYS_personality:
+	case SYS_timer_create: case SYS_timer_settime: case SYS_timer_gettime:
+	case SYS_timer_delete: case SYS_timer_getoverrun:
+		return HSYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case SYS_exit_group:
+		run_at_exit();
+		return HSYS(nr, a[0], 0, 0, 0, 0, 0);
+	case SYS_brk:
+		return do_brk(a[0]);
+	case SYS_arch_prctl:
+		return do_arch_prctl(a[0], a[1]);
+	case SYS_prctl:
+		if (a[0] == 59 /* PR_SET_SYSCALL_USER_DISPATCH */)
+			return -EINVAL;	/* strata-run's own */
+		return HSYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case SYS_rt_sigaction:
+		return do_rt_sigaction(a[0], a[1], a[2], a[3]);
+	case SYS_rt_sigprocmask:
+		return do_sigmask_call(nr, a, 1);
+	case SYS_rt_sigsuspend:
+		return do_sigmask_call(nr, a, 0);
+	case SYS_rt_sigtimedwait:
+		return do_sigmask_call(nr, a, 0);
+	case SYS_eventfd: case SYS_eventfd2: case SYS_epoll_create:
+	case SYS_epoll_create1: case SYS_timerfd_create:
+	case SYS_memfd_create: case SYS_inotify_init:
+	case SYS_inotify_init1:
+		/* Host-only descriptors. */
+		return fd_enter(0, FD_HOST, HSYS(nr, a[0], a[1], a[2], a[3],
+		    a[4], a[5]));
+	default:
+		/* Everything else is the kernel's to serve or refuse. */
+		return rsys(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
+}
+
+/* Extended attributes: a kernel without them answers as Linux does for
+ * a file system without them. */
+static int
+is_xattr(long nr)
+{
+
+	switch (nr) {
+	case SYS_getxattr: case SYS_lgetxattr: case SYS_fgetxattr:
+	case SYS_listxattr: case SYS_llistxattr: case SYS_flistxattr:
+	case SYS_setxattr: case SYS_lsetxattr: case SYS_fsetxattr:
+	case SYS_removexattr: case SYS_lremovexattr: case SYS_fremovexattr:
+		return 1;
+	}
+	return 0;
+}
+
+long
+run_sys_dispatch(long nr, long args[6], greg_t *gregs)
+{
+	long ret = dispatch(nr, args, gregs);
+
+	if (ret == -ENOSYS && is_xattr(nr))
+		ret = -EOPNOTSUPP;
+
+	if (run_opt.trace)
+		trace_call(nr, args, ret);
+	return ret;
+}
