@@ -209,8 +209,12 @@ run_sud_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sigsys_handler;
 	/* Every signal waits while a call is served: a program's handler
-	 * must not run on strata-run's thread pointer. */
+	 * must not run on strata-run's thread pointer.  Except faults: the
+	 * fault-catching copies of a call take them, and a blocked fault
+	 * would kill the process instead. */
 	sigfillset(&sa.sa_mask);
+	sigdelset(&sa.sa_mask, SIGSEGV);
+	sigdelset(&sa.sa_mask, SIGBUS);
 	sa.sa_flags = SA_SIGINFO;
 	if (sigaction(SIGSYS, &sa, NULL) != 0)
 		return errno;

@@ -1,0 +1,350 @@
+#! /usr/bin/env atf-sh
+#
+# t_run: unmodified Debian binaries (coreutils, tar, python3, busybox from
+# busybox-static, programs built with musl-gcc) run under strata-run with
+# their files in the in-process rump kernel.  What they did is checked
+# from the embedding program (strata-run --list-at-exit prints the
+# kernel's tree: type, mode, size, checksum of the contents) and on the
+# host, which must not have been touched.
+
+# Sets $run to the strata-run to test, or skips.
+need_run()
+{
+	prefix=$(atf_config_get appstack_prefix)
+	run=$prefix/bin/strata-run
+	[ "$(uname -m)" = x86_64 ] || atf_skip "strata-run is x86_64 only"
+	[ -x "$run" ] || atf_skip "no $run (not built: sanitized build?)"
+	if ! "$run" -- /bin/true 2>err; then
+		grep -q "Syscall User Dispatch" err &&
+		    atf_skip "this Linux has no Syscall User Dispatch (5.11+)"
+		cat err
+		atf_fail "strata-run -- /bin/true failed"
+	fi
+}
+
+need_cmd()
+{
+	command -v "$1" >/dev/null 2>&1 || atf_skip "$1 is not installed${2:+ ($2)}"
+}
+
+# A small tree on the host to copy into the kernel.
+make_tree()
+{
+	mkdir -p src/sub/deep
+	echo hello >src/f
+	printf 'abc\ndef\n' >src/sub/g
+	head -c 100000 /dev/urandom >src/sub/deep/big
+	ln -s f src/l
+	chmod 640 src/sub/g
+	chmod 700 src/sub/deep
+}
+
+# The "tree" lines of strata-run's stderr for the tree at $1, the root
+# shown as "@", sorted; the checksums make two trees comparable.
+tree_of()
+{
+	awk -v root="$1" '$1 == "strata-run:" && $2 == "tree" {
+		p = $7
+		if (p == root)
+			p = "@"
+		else if (root == "/")
+			p = "@" p
+		else if (index(p, root "/") == 1)
+			p = "@" substr(p, length(root) + 1)
+		else
+			next
+		print $3, $4, $5, $6, p
+	}' | sort
+}
+
+atf_test_case coreutils_files
+coreutils_files_head()
+{
+	atf_set "descr" "mkdir -p, cp -a, mv, rm -r work in the kernel, not on the host"
+}
+coreutils_files_body()
+{
+	need_run
+	make_tree
+	d=/strata-run-test-$$
+	atf_check -e ignore "$run" --list-at-exit $d -- /bin/mkdir -p $d/a/b/c
+	atf_check test ! -e $d
+	"$run" --list-at-exit $d -- /bin/mkdir -p $d/a/b/c 2>err
+	tree_of $d <err >tree.out
+	atf_check -o inline:"d 0755 0 0000000000000000 @\nd 0755 0 0000000000000000 @/a\nd 0755 0 0000000000000000 @/a/b\nd 0755 0 0000000000000000 @/a/b/c\n" cat tree.out
+
+	# cp -a keeps contents, modes and links: the copy's tree is the
+	# original's.
+	atf_check -e save:err "$run" --copy-in "$PWD/src:/s" --list-at-exit / \
+	    -- /bin/cp -a /s /t
+	tree_of /s <err >s.tree
+	tree_of /t <err >t.tree
+	atf_check -o match:"f 0640 8 " cat t.tree
+	atf_check -o match:"d 0700 " cat t.tree
+	atf_check -o match:"l 0777 " cat t.tree
+	atf_check cmp s.tree t.tree
+	atf_check test ! -e /t/sub
+
+	# mv renames inside the kernel.
+	atf_check -e save:err "$run" --copy-in "$PWD/src:/s" --list-at-exit /s \
+	    -- /bin/mv /s/sub /s/moved
+	tree_of /s <err >tree.out
+	atf_check -o match:"^f 0640 8 .* @/moved/g$" cat tree.out
+	atf_check -s exit:1 grep -q "@/sub" err
+
+	# rm -r removes a tree.
+	atf_check -e save:err "$run" --copy-in "$PWD/src:/s" --list-at-exit /s \
+	    -- /bin/rm -r /s/sub
+	tree_of /s <err >tree.out
+	atf_check -o inline:"d 0755 0 0000000000000000 @\nf 0644 6 a9bc80cca21f28b3 @/f\nl 0777 0 0000000000000000 @/l\n" cat tree.out
+	# The host's copy is untouched.
+	atf_check test -f src/sub/deep/big
+}
+
+atf_test_case coreutils_read
+coreutils_read_head()
+{
+	atf_set "descr" "cat, stat, find, du, ls -l see the kernel's files"
+}
+coreutils_read_body()
+{
+	need_run
+	make_tree
+	r="$run --copy-in $PWD/src:/s --"
+	atf_check -o inline:"abc\ndef\n" $r /bin/cat /s/sub/g
+	atf_check -o inline:"8 640 regular file\n1 777 symbolic link\n" \
+	    $r /usr/bin/stat -c '%s %a %F' /s/sub/g /s/l
+	atf_check -o inline:"/s\n/s/f\n/s/l\n/s/sub\n/s/sub/deep\n/s/sub/deep/big\n/s/sub/g\n" \
+	    -x "$r /usr/bin/find /s | sort"
+	atf_check -o inline:"100000\t/s/sub/deep/big\n" \
+	    -x "$r /usr/bin/du -ab /s | grep big"
+	atf_check -o match:"^-rw-r----- 1 root root +8 .* g$" $r /bin/ls -l /s/sub
+	atf_check -o match:"^drwx------ .* deep$" $r /bin/ls -l /s/sub
+	# A file only the kernel has is not on the host, and the reverse.
+	atf_check -s exit:1 -e match:"No such file" $r /bin/cat "$PWD/src/f"
+	# Standard input is the host's.
+	atf_check -o inline:"from the host\n" -x "echo from the host | $run -- /bin/cat"
+}
+
+atf_test_case tar_tree
+tar_tree_head()
+{
+	atf_set "descr" "tar creates an archive of a kernel tree and extracts one into the kernel"
+}
+tar_tree_body()
+{
+	need_run
+	make_tree
+	# Create: the archive goes to the host's standard output and holds
+	# the kernel's files.
+	atf_check -o save:out.tar "$run" --copy-in "$PWD/src:/s" -- \
+	    /bin/tar -C /s -cf - .
+	atf_check -o inline:"./\n./f\n./l\n./sub/\n./sub/deep/\n./sub/deep/big\n./sub/g\n" \
+	    -x "tar -tf out.tar | sort"
+	mkdir back && tar -C back -xf out.tar
+	atf_check cmp src/sub/deep/big back/sub/deep/big
+	# Extract into the kernel: the same tree as copying it in.
+	tar -C src -cf in.tar .
+	atf_check -e save:err "$run" --copy-in "$PWD/in.tar:/in.tar" --cwd /x \
+	    --list-at-exit / -- /bin/tar -xf /in.tar
+	tree_of /x <err >x.tree
+	"$run" --copy-in "$PWD/src:/s" --list-at-exit /s -- /bin/true 2>err2
+	tree_of /s <err2 >s.tree
+	atf_check cmp s.tree x.tree
+}
+
+atf_test_case python3_files
+python3_files_head()
+{
+	atf_set "descr" "python3 writes and reads files in the kernel"
+}
+python3_files_body()
+{
+	need_run
+	need_cmd python3
+	atf_check -o inline:"written 1000 lines\n999\n" -e save:err \
+	    "$run" --list-at-exit /data -- /usr/bin/python3 -c '
+import os
+os.makedirs("/data/py", exist_ok=True)
+with open("/data/py/lines", "w") as f:
+    for i in range(1000):
+        f.write("%d\n" % i)
+print("written", len(open("/data/py/lines").read().splitlines()), "lines")
+print(open("/data/py/lines").read().split()[-1])
+'
+	tree_of /data <err >tree.out
+	atf_check -o match:"^f 0644 3890 " cat tree.out
+	atf_check test ! -e /data/py/lines
+}
+
+atf_test_case busybox_static
+busybox_static_head()
+{
+	atf_set "descr" "busybox (busybox-static, a static glibc binary) works on the kernel"
+}
+busybox_static_body()
+{
+	need_run
+	need_cmd busybox "package busybox-static"
+	bb=$(command -v busybox)
+	file -L "$bb" 2>/dev/null | grep -q static ||
+	    atf_skip "$bb is not the static busybox (busybox-static)"
+	make_tree
+	atf_check -e save:err "$run" --copy-in "$PWD/src:/s" --list-at-exit /n \
+	    -- "$bb" mkdir -p /n/a/b
+	tree_of /n <err >tree.out
+	atf_check -o match:"@/a/b$" cat tree.out
+	atf_check -o inline:"abc\ndef\n" "$run" --copy-in "$PWD/src:/s" -- \
+	    "$bb" cat /s/sub/g
+	atf_check -o match:"big" "$run" --copy-in "$PWD/src:/s" -- \
+	    "$bb" ls -lR /s
+	atf_check -e save:err "$run" --copy-in "$PWD/src:/s" --list-at-exit /s \
+	    -- "$bb" cp -a /s/sub /s/copy
+	tree_of /s/sub <err >a
+	tree_of /s/copy <err >b
+	atf_check cmp a b
+}
+
+atf_test_case musl_programs
+musl_programs_head()
+{
+	atf_set "descr" "static and dynamic musl programs run on the kernel"
+}
+musl_programs_body()
+{
+	need_run
+	need_cmd musl-gcc "package musl-tools"
+	cat >m.c <<'EOF'
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(void)
+{
+	char buf[16] = "";
+	int fd;
+
+	if (mkdir("/m", 0750) != 0) { perror("mkdir"); return 1; }
+	fd = open("/m/f", O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || write(fd, "musl", 4) != 4) { perror("write"); return 1; }
+	if (pread(fd, buf, sizeof(buf), 0) != 4) { perror("pread"); return 1; }
+	printf("%s\n", buf);
+	return 7;
+}
+EOF
+	atf_check musl-gcc -static -o m_static m.c
+	atf_check musl-gcc -o m_dynamic m.c
+	for m in m_static m_dynamic; do
+		atf_check -s exit:7 -o inline:"musl\n" -e save:err \
+		    "$run" --list-at-exit /m -- ./$m
+		tree_of /m <err >tree.out
+		atf_check -o inline:"d 0750 0 0000000000000000 @\nf 0600 4 b66c54a292e2bee0 @/f\n" cat tree.out
+	done
+	atf_check test ! -e /m/f
+}
+
+atf_test_case bad_pointers
+bad_pointers_head()
+{
+	atf_set "descr" "bad pointers in a program's calls give EFAULT, faults of its own still kill it"
+}
+bad_pointers_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >e.c <<'EOF'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#define BAD ((void *)0xdeadc0de)
+int main(int argc, char **argv)
+{
+	long r;
+
+	(void)argv;
+	r = syscall(SYS_chmod, BAD, 0644);
+	printf("chmod %ld %s\n", r, strerror(errno));
+	r = syscall(SYS_write, 1, BAD, 10);
+	printf("write %ld %s\n", r, strerror(errno));
+	r = syscall(SYS_open, BAD, O_RDONLY);
+	printf("open %ld %s\n", r, strerror(errno));
+	r = syscall(SYS_stat, "/", BAD);
+	printf("stat %ld %s\n", r, strerror(errno));
+	fflush(stdout);
+	if (argc > 1)
+		*(volatile char *)BAD = 1;
+	return 0;
+}
+EOF
+	atf_check $cc -o e e.c
+	atf_check -o inline:"chmod -1 Bad address\nwrite -1 Bad address\nopen -1 Bad address\nstat -1 Bad address\n" \
+	    "$run" -- ./e
+	atf_check -s signal:segv -o ignore "$run" -- ./e crash
+}
+
+atf_test_case trace_enosys
+trace_enosys_head()
+{
+	atf_set "descr" "--trace prints the calls, and a call the kernel lacks once as ENOSYS"
+}
+trace_enosys_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >n.c <<'EOF'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void)
+{
+	/* acct(2): process accounting, which no rump kernel does. */
+	long a = syscall(SYS_acct, "/x"), b = syscall(SYS_acct, "/x");
+
+	printf("%ld %ld %s\n", a, b, strerror(errno));
+	return 0;
+}
+EOF
+	atf_check $cc -o n n.c
+	atf_check -o inline:"-1 -1 Function not implemented\n" -e save:err \
+	    "$run" --trace -- ./n
+	atf_check -o inline:"1\n" -x "grep -c 'acct (163): not implemented by the kernel, ENOSYS' err"
+	atf_check -o inline:"2\n" -x "grep -c '^strata-run: acct(.*= -38' err"
+	atf_check -o match:"^strata-run: write\(0x1, " cat err
+	atf_check -o match:"^strata-run: brk\(" cat err
+}
+
+atf_test_case usage_errors
+usage_errors_head()
+{
+	atf_set "descr" "--help, and clear errors for a missing program or a bad option"
+}
+usage_errors_body()
+{
+	need_run
+	atf_check -o match:"usage: strata-run" "$run" --help
+	atf_check -s exit:127 -e match:"no program given" "$run"
+	atf_check -s exit:127 -e match:"not found in PATH" "$run" -- no-such-program-$$
+	atf_check -s exit:127 -e match:"not an x86-64 ELF" "$run" -- /etc/passwd
+	atf_check -s exit:127 -e match:"usage" "$run" --no-such-option -- /bin/true
+	atf_check -s exit:127 -e match:"copy-in" "$run" --copy-in /no/such/dir -- /bin/true
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case coreutils_files
+	atf_add_test_case coreutils_read
+	atf_add_test_case tar_tree
+	atf_add_test_case python3_files
+	atf_add_test_case busybox_static
+	atf_add_test_case musl_programs
+	atf_add_test_case bad_pointers
+	atf_add_test_case trace_enosys
+	atf_add_test_case usage_errors
+}
