@@ -54,6 +54,16 @@ struct run_thread {
 	pid_t tid;			/* the host thread it belongs to */
 };
 
+/* The kernel's struct sigaction on x86_64 (rt_sigaction's argument). */
+struct run_ksigaction {
+	unsigned long handler, flags, restorer, mask;
+};
+/* The program's SIGSEGV or SIGBUS disposition: set from act (if not
+ * NULL), the previous one returned in old (if not NULL).  Kept by
+ * strata-run, whose own fault handler calls the program's for faults of
+ * the program.  Returns 0. */
+int run_sud_fault_action(int sig, const struct run_ksigaction *act,
+    struct run_ksigaction *old);
 /* Sets up the calling (main) thread's block and the SIGSYS and fault
  * handlers; 0 or an errno. */
 int run_sud_init(void);
@@ -96,6 +106,10 @@ int run_elf_load(const char *path, char *const argv[], char *const envp[],
 /* Sets up the descriptor table (0, 1, 2: the host's) and the program's
  * break.  0 or an errno. */
 int run_sys_init(const struct run_image *img);
+/* Non-zero for the numbers the host serves exactly as the program made
+ * them (no descriptor, path or signal translation): run_sud.c makes
+ * those without entering strata-run's C environment. */
+extern const unsigned char run_passthrough[512];
 /* Serves system call nr with args; returns the result or -errno.  gregs
  * is the program's register file (rt_sigreturn, clone need it). */
 long run_sys_dispatch(long nr, long args[6], greg_t *gregs);

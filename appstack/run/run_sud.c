@@ -49,8 +49,23 @@ extern char _end[];
 static struct run_thread main_thread;
 
 /* The fault handlers that were there before strata-run's (the
- * platform's fault-catching copies), and what the program asked for. */
+ * platform's fault-catching copies), and what the program asked for
+ * (kept here, never installed: they would replace ours). */
 static struct sigaction prev_segv, prev_bus;
+static struct run_ksigaction guest_segv, guest_bus;
+
+int
+run_sud_fault_action(int sig, const struct run_ksigaction *act,
+    struct run_ksigaction *old)
+{
+	struct run_ksigaction *g = sig == SIGBUS ? &guest_bus : &guest_segv;
+
+	if (old != NULL)
+		*old = *g;
+	if (act != NULL)
+		*g = *act;
+	return 0;
+}
 
 static inline long
 raw6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -108,9 +123,18 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 
 	(void)sig;
 	t->selector = SEL_ALLOW;
-	set_fs(t->host_fs);
-	/* After the rollback %rax holds the number again. */
 	nr = si->si_syscall;
+	/* Calls the host serves as they are need none of strata-run's
+	 * thread-local state: made without switching thread pointers (two
+	 * system calls fewer) unless they are to be traced. */
+	if (!run_opt.trace && nr >= 0 && nr < (long)sizeof(run_passthrough) &&
+	    run_passthrough[nr]) {
+		g[REG_RAX] = raw6(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX],
+		    g[REG_R10], g[REG_R8], g[REG_R9]);
+		t->selector = SEL_BLOCK;
+		return;
+	}
+	set_fs(t->host_fs);
 	if (nr == SYS_rt_sigreturn) {
 		/* The program returns from one of its own signal handlers:
 		 * do the return it asked for, from the program's frame,
@@ -174,6 +198,23 @@ fault_handler(int sig, siginfo_t *si, void *uc)
 		else
 			goto deflt;
 		return;
+	}
+	/* The program's own fault: its handler if it set one, called as
+	 * the host would have (its thread pointer is still loaded). */
+	{
+		struct run_ksigaction *g = sig == SIGBUS ? &guest_bus :
+		    &guest_segv;
+
+		if (g->handler > 1) {	/* neither SIG_DFL nor SIG_IGN */
+			if (g->flags & SA_SIGINFO)
+				((void (*)(int, siginfo_t *, void *))
+				    g->handler)(sig, si, uc);
+			else
+				((void (*)(int))g->handler)(sig);
+			if (g->flags & SA_RESETHAND)
+				g->handler = 0;
+			return;
+		}
 	}
 deflt:
 	/* Re-executing the faulting instruction with the default action

@@ -788,10 +788,7 @@ do_brk(long want)
 
 /* --- Signals --------------------------------------------------------- */
 
-/* The kernel's struct sigaction on x86_64. */
-struct ksigaction {
-	unsigned long handler, flags, restorer, mask;
-};
+#define ksigaction run_ksigaction
 #define SIGBIT(s)	(1ul << ((s) - 1))
 
 static long
@@ -806,6 +803,18 @@ do_rt_sigaction(long sig, long uact, long uoact, long sz)
 			return -EFAULT;
 		if (uact != 0 && get_mem(uact, sigsys_act, sizeof(ka)))
 			return -EFAULT;
+		return 0;
+	}
+	if (sig == SIGSEGV || sig == SIGBUS) {
+		struct ksigaction old;
+
+		if (uact != 0 && get_mem(uact, &ka, sizeof(ka)) != 0)
+			return -EFAULT;
+		run_sud_fault_action((int)sig, NULL, &old);
+		if (uoact != 0 && put_mem(uoact, &old, sizeof(old)) != 0)
+			return -EFAULT;
+		if (uact != 0)
+			run_sud_fault_action((int)sig, &ka, NULL);
 		return 0;
 	}
 	if (uact == 0)
@@ -891,6 +900,19 @@ trace_call(long nr, const long a[6], long ret)
 }
 
 /* --- The table --------------------------------------------------------- */
+
+const unsigned char run_passthrough[512] = {
+	[SYS_getpid] = 1, [SYS_gettid] = 1, [SYS_getppid] = 1,
+	[SYS_futex] = 1, [SYS_munmap] = 1, [SYS_mprotect] = 1,
+	[SYS_madvise] = 1, [SYS_mremap] = 1, [SYS_sched_yield] = 1,
+	[SYS_clock_gettime] = 1, [SYS_clock_getres] = 1,
+	[SYS_gettimeofday] = 1, [SYS_time] = 1, [SYS_nanosleep] = 1,
+	[SYS_clock_nanosleep] = 1, [SYS_set_robust_list] = 1,
+	[SYS_get_robust_list] = 1, [SYS_rseq] = 1, [SYS_tgkill] = 1,
+	[SYS_tkill] = 1, [SYS_kill] = 1, [SYS_set_tid_address] = 1,
+	[SYS_getrandom] = 1, [SYS_sched_getaffinity] = 1,
+	[SYS_prlimit64] = 1, [SYS_getrusage] = 1, [SYS_membarrier] = 1,
+};
 
 int
 run_sys_init(const struct run_image *img)
@@ -1138,6 +1160,15 @@ dispatch(long nr, long *a, greg_t *gregs)
 		return HSYS(nr, a[0], 0, 0, 0, 0, 0);
 	case SYS_brk:
 		return do_brk(a[0]);
+	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
+	case SYS_execve: case SYS_execveat:
+		/* Not in this version: say so once, whatever --trace says. */
+		if (!enosys_told[nr]) {
+			enosys_told[nr] = 1;
+			fprintf(stderr, "strata-run: %s: %s is not supported "
+			    "(ENOSYS)\n", image->path, run_sysname(nr));
+		}
+		return -ENOSYS;
 	case SYS_arch_prctl:
 		return do_arch_prctl(a[0], a[1]);
 	case SYS_prctl:

@@ -1,0 +1,107 @@
+#!/bin/sh
+# bench/bench_run.sh: strata-run against its peers (make bench runs it
+# when strata-run is installed).
+#
+#   sh bench/bench_run.sh STRATA-RUN GUEST DIRECT [REPEAT]
+#
+# GUEST is bench_run_guest (an ordinary host program), DIRECT is
+# bench_run_direct (the same calls with rump_sys_*() on a kernel linked
+# in).  Figures, each the median of REPEAT runs (default 5):
+#   getpid   a system call the host serves: the cost of the trap alone
+#   getuid   a null call the kernel serves
+#   pread4k  a 4 KiB pread of a kernel file (under strata-run; a
+#            /dev/shm file natively)
+# for the program run natively (host), under strata-run (runner), and
+# as direct rump_sys_*() calls (direct), with the ratios runner/host and
+# runner/direct; then tar extracting a 5,000-file tree under strata-run
+# into the kernel against tar extracting it onto /dev/shm.
+set -eu
+
+case ${1:-} in
+-h|--help)
+	sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	exit 0 ;;
+esac
+run=${1:?usage: bench_run.sh STRATA-RUN GUEST DIRECT [REPEAT]}
+guest=${2:?usage: bench_run.sh STRATA-RUN GUEST DIRECT [REPEAT]}
+direct=${3:?usage: bench_run.sh STRATA-RUN GUEST DIRECT [REPEAT]}
+repeat=${4:-5}
+n=20000
+work=/dev/shm/strata-bench-run-$$
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT INT TERM
+
+if ! "$run" -- /bin/true 2>"$work/err"; then
+	echo "bench_run.sh: strata-run does not work here:" >&2
+	cat "$work/err" >&2
+	exit 1
+fi
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# result: the value of the RESULT line of a command's output
+result() { "$@" | awk '$1 == "RESULT" { print $3 }'; }
+# seconds a command takes (wall clock)
+seconds() {
+	t0=$(date +%s.%N)
+	"$@" >/dev/null
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+# calc EXPR: floating point arithmetic
+calc() { awk "BEGIN { printf \"%.6f\\n\", $1 }"; }
+
+printf '%-10s %12s %12s %12s %12s %14s\n' benchmark "host ns" "runner ns" \
+    "direct ns" runner/host runner/direct
+for b in getpid getuid pread4k; do
+	h=; r=; d=
+	for i in $(seq "$repeat"); do
+		case $b in
+		pread4k)
+			h="$h $(result "$guest" pread "$work/f" $n)"
+			r="$r $(result "$run" -- "$guest" pread /f $n)"
+			d="$d $(result "$direct" pread $n)" ;;
+		*)
+			h="$h $(result "$guest" $b $n)"
+			r="$r $(result "$run" -- "$guest" $b $n)"
+			d="$d $(result "$direct" $b $n)" ;;
+		esac
+	done
+	h=$(echo $h | tr ' ' '\n' | median)
+	r=$(echo $r | tr ' ' '\n' | median)
+	d=$(echo $d | tr ' ' '\n' | median)
+	printf '%-10s %12.1f %12.1f %12.1f %12.2f %14.2f\n' $b "$h" "$r" "$d" \
+	    "$(calc "$r / $h")" "$(calc "$r / $d")"
+done
+
+# tar: 5,000 files of 1 KiB in 50 directories.
+mkdir -p "$work/tree"
+i=0
+while [ $i -lt 50 ]; do
+	mkdir "$work/tree/d$i"
+	j=0
+	while [ $j -lt 100 ]; do
+		head -c 1024 /dev/zero >"$work/tree/d$i/f$j"
+		j=$((j + 1))
+	done
+	i=$((i + 1))
+done
+tar -C "$work/tree" -cf "$work/t.tar" .
+rm -rf "$work/tree"
+h=; r=; s=
+for i in $(seq "$repeat"); do
+	rm -rf "$work/x" && mkdir "$work/x"
+	h="$h $(seconds tar -C "$work/x" -xf "$work/t.tar")"
+	r="$r $(seconds "$run" --copy-in "$work/t.tar:/t.tar" --cwd /x -- /bin/tar -xf /t.tar)"
+	s="$s $(seconds "$run" --copy-in "$work/t.tar:/t.tar" --cwd /x -- /bin/true)"
+done
+h=$(echo $h | tr ' ' '\n' | median)
+r=$(echo $r | tr ' ' '\n' | median)
+s=$(echo $s | tr ' ' '\n' | median)
+printf '\n%-34s %10s\n' "tar -xf, 5,000 files of 1 KiB" seconds
+printf '%-34s %10.3f\n' "host, onto /dev/shm" "$h"
+printf '%-34s %10.3f\n' "strata-run, into the kernel" "$r"
+printf '%-34s %10.3f\n' "  of which start and copy-in" "$s"
+printf '%-34s %10.2f\n' "ratio runner/host (start excluded)" \
+    "$(calc "($r - $s) / $h")"
+echo "(medians of $repeat runs; ns per call; lower is better)"

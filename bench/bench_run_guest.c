@@ -1,0 +1,82 @@
+/*
+ * bench_run_guest.c: the program bench_run.sh times, once natively (the
+ * host peer) and once under strata-run (every system call it makes then
+ * traps with SIGSYS and is served by the in-process kernel, or by the
+ * host for getpid).  An ordinary host program: it knows nothing of rump.
+ *
+ *   bench_run_guest getpid N      N getpid system calls (served by the
+ *                                 host under strata-run: the cost of the
+ *                                 trap and dispatch)
+ *   bench_run_guest getuid N      N getuid calls (served by the kernel
+ *                                 under strata-run: a null kernel call)
+ *   bench_run_guest pread FILE N  N 4 KiB preads of FILE (created)
+ *
+ * Prints "RESULT <name> <ns per call> ns".  Times come from
+ * clock_gettime, which the vDSO answers without a system call.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static char buf[4096];
+	volatile long sink = 0;
+	double t0, t;
+	long i, n;
+	int fd;
+
+	if (argc < 3 || strcmp(argv[1], "-h") == 0) {
+		fprintf(stderr, "usage: bench_run_guest getpid|getuid N | "
+		    "pread FILE N\n");
+		return argc < 3 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "pread") == 0) {
+		if (argc < 4)
+			return 2;
+		n = atol(argv[3]);
+		fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf)) {
+			perror(argv[2]);
+			return 1;
+		}
+		t0 = now();
+		for (i = 0; i < n; i++)
+			sink += pread(fd, buf, sizeof(buf), 0);
+		t = now() - t0;
+		close(fd);
+		unlink(argv[2]);
+		printf("RESULT pread4k %.1f ns\n", t / n * 1e9);
+		return sink == n * 4096 ? 0 : 1;
+	}
+	n = atol(argv[2]);
+	if (strcmp(argv[1], "getpid") == 0) {
+		t0 = now();
+		for (i = 0; i < n; i++)
+			sink += syscall(SYS_getpid);
+	} else if (strcmp(argv[1], "getuid") == 0) {
+		t0 = now();
+		for (i = 0; i < n; i++)
+			sink += syscall(SYS_getuid);
+	} else {
+		fprintf(stderr, "bench_run_guest: unknown %s\n", argv[1]);
+		return 2;
+	}
+	t = now() - t0;
+	printf("RESULT %s %.1f ns\n", argv[1], t / n * 1e9);
+	return 0;
+}
