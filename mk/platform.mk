@@ -80,6 +80,10 @@ $(STAGE)/lib/lib$(LIB).so: $(OBJS) $(OBJLIST)
 $(STAGE)/lib/pkgconfig/$(LIB).pc: PC_DESC := strata rumpuser(3) v17 hypercalls for the $(PLATFORM) platform
 $(STAGE)/lib/pkgconfig/$(LIB).pc: PC_LIBS := @libdir@/lib$(LIB).a $(PLATFORM_LIBS)
 
+# The platform's manual page(s): platform/<name>/*.[1-9], e.g.
+# rumpuser-<name>.7 with its parameters.
+MANPAGES := $(wildcard $(PLATFORM_DIR)/*.[1-9])
+
 INSTALLED := lib/lib$(LIB).a lib/pkgconfig/$(LIB).pc \
 	$(if $(filter yes,$(PLATFORM_SHARED)),lib/lib$(LIB).so)
 

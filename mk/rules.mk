@@ -9,6 +9,8 @@
 #   SRCROOT      the source directory whose layout OBJDIR mirrors
 #   LAYER_CFLAGS the layer's complete compile flags
 #   INSTALLED    the files to install, as paths relative to STAGE
+#   MANPAGES     (optional) manual page sources, name.N, installed as
+#                share/man/manN/name.N (added to INSTALLED here)
 #
 # and optionally COMPILE_OBJ, the command that makes $@ from $< (the kernel
 # replaces it to rename symbols after compiling).
@@ -30,6 +32,15 @@ $(STAGE)/lib/pkgconfig/%.pc: $(MAKEFILE_LIST) $(MKDIR)/gen-pc.sh
 	$(call say,GEN,$@)mkdir -p $(@D) && \
 	$(SHELL) $(MKDIR)/gen-pc.sh '$*' '$(PC_DESC)' '$(PC_REQUIRES)' '$(PC_LIBS)' '$(STRATA_VERSION)' >$@.tmp && \
 	mv $@.tmp $@
+
+# Manual pages: name.N -> share/man/manN/name.N.
+man_dest = share/man/man$(patsubst .%,%,$(suffix $(1)))/$(notdir $(1))
+define man_rule
+$(STAGE)/$(call man_dest,$(1)): $(1)
+	$$(Q)mkdir -p $$(@D) && cp -p $$< $$@
+endef
+$(foreach m,$(sort $(MANPAGES)),$(eval $(call man_rule,$(m))))
+INSTALLED += $(foreach m,$(sort $(MANPAGES)),$(call man_dest,$(m)))
 
 # Installing is copying the staged tree.  -p keeps timestamps, so that
 # reinstalling unchanged headers does not make higher layers recompile.
