@@ -2,9 +2,12 @@
  * rumpclient.c: the connection to a kernel server and the numeric entry
  * (the protocol is doc/sysproxy.md, its structures rump/rumpsp.h).
  *
- * One connection per client process, one call at a time on it: a call
- * sends SYSCALL, then answers the server's copy requests for that call
- * until the SYSCALL response comes.  The server never dereferences our
+ * One connection per client thread: the first one made makes the rump
+ * process (handshake NEW), each further thread's joins it as another lwp
+ * (handshake LWP with the process's cookie), so that threads make calls
+ * side by side and a thread blocked in the kernel blocks no other.  On a
+ * connection, one call at a time: a call sends SYSCALL, then answers the
+ * server's copy requests for that call until the SYSCALL response comes.  The server never dereferences our
  * addresses; we read and write our own memory for it with
  * process_vm_readv/writev on ourselves, so that a bad address the program
  * handed to a call gives EFAULT instead of killing the program.
@@ -48,16 +51,32 @@
 #error "librumpclient: unknown architecture (the handshake names it)"
 #endif
 
-#define RC_EXECENV	"RUMPCLIENT__EXEC"	/* "fd:pid" across exec */
+#define RC_EXECENV	"RUMPCLIENT__EXEC"	/* "fd:pid:cookie" across exec */
 
+/* One connection, used by one thread at a time (its owner). */
+struct rc_conn {
+	int		 fd;
+	unsigned	 gen;		/* rc_gen when made */
+	uint64_t	 nextid;
+	void		*buf;		/* receive buffer */
+	size_t		 bufsize;
+	struct rc_conn	*next;		/* rc_conns */
+};
+
+/* The process: rc_lock protects all of these. */
 static pthread_mutex_t rc_lock = PTHREAD_MUTEX_INITIALIZER;
-static int rc_fd = -1;			/* rc_lock */
-static int rc_pid;			/* rc_lock: our rump pid */
-static int rc_everconnected;		/* rc_lock */
-static uint64_t rc_nextid = 1;		/* rc_lock */
-static int rc_retry = RUMPCLIENT_RETRYCONN_ONCE;	/* rc_lock */
-static void *rc_buf;			/* rc_lock: receive buffer */
-static size_t rc_bufsize;
+static struct rc_conn *rc_conns;	/* every live connection */
+static int rc_haveproc;			/* a rump process exists */
+static unsigned rc_gen;			/* bumped when the process is lost */
+static int rc_pid;			/* its pid */
+static uint8_t rc_cookie[RUMPSP_COOKIE_LEN];	/* for HS_LWP */
+static int rc_everconnected;
+static int rc_retry = RUMPCLIENT_RETRYCONN_ONCE;
+
+/* The calling thread's connection; closed when the thread exits. */
+static __thread struct rc_conn *rc_self;
+static pthread_key_t rc_key;
+static pthread_once_t rc_once = PTHREAD_ONCE_INIT;
 
 /* --- Own memory, fault-safe ---------------------------------------------- */
 
@@ -203,15 +222,15 @@ sendmsg3(int fd, uint16_t type, uint16_t kind, uint64_t id,
 	return 0;
 }
 
-/* Reads one message into rc_buf.  -1: connection lost (ENOTCONN) or a
+/* Reads one message into c->buf.  -1: connection lost (ENOTCONN) or a
  * malformed header (EIO), in errno. */
 static int
-recvmsg1(struct rumpsp_hdr *h)
+recvmsg1(struct rc_conn *c, struct rumpsp_hdr *h)
 {
 	size_t len;
 	void *nb;
 
-	if (readn(rc_fd, h, sizeof(*h)) != 0) {
+	if (readn(c->fd, h, sizeof(*h)) != 0) {
 		errno = ENOTCONN;
 		return -1;
 	}
@@ -223,29 +242,104 @@ recvmsg1(struct rumpsp_hdr *h)
 	}
 	len = h->rsh_len - sizeof(*h);
 	/* Room for a string's NUL past the data, and never zero bytes. */
-	if (len + 1 > rc_bufsize) {
-		if ((nb = realloc(rc_buf, len + 1)) == NULL) {
+	if (len + 1 > c->bufsize) {
+		if ((nb = realloc(c->buf, len + 1)) == NULL) {
 			errno = ENOMEM;
 			return -1;
 		}
-		rc_buf = nb;
-		rc_bufsize = len + 1;
+		c->buf = nb;
+		c->bufsize = len + 1;
 	}
-	if (readn(rc_fd, rc_buf, len) != 0) {
+	if (readn(c->fd, c->buf, len) != 0) {
 		errno = ENOTCONN;
 		return -1;
 	}
 	return 0;
 }
 
+/* A new connection on fd, listed.  rc_lock held. */
+static struct rc_conn *
+conn_new(int fd)
+{
+	struct rc_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->fd = fd;
+	c->gen = rc_gen;
+	c->nextid = 1;
+	c->next = rc_conns;
+	rc_conns = c;
+	return c;
+}
+
+/* Closes and forgets a connection.  rc_lock held. */
 static void
-disconnect(void)
+conn_free(struct rc_conn *c)
+{
+	struct rc_conn **cp;
+
+	for (cp = &rc_conns; *cp != NULL; cp = &(*cp)->next) {
+		if (*cp == c) {
+			*cp = c->next;
+			break;
+		}
+	}
+	close(c->fd);
+	free(c->buf);
+	free(c);
+	/* The last lwp gone: so is the process on the server. */
+	if (rc_conns == NULL && rc_haveproc) {
+		rc_haveproc = 0;
+		rc_pid = 0;
+		rc_gen++;
+	}
+}
+
+/* A thread that made calls exits: its lwp on the server goes. */
+static void
+conn_thread_exit(void *arg)
 {
 
-	if (rc_fd >= 0)
-		close(rc_fd);
-	rc_fd = -1;
-	rc_pid = 0;
+	pthread_mutex_lock(&rc_lock);
+	conn_free(arg);
+	pthread_mutex_unlock(&rc_lock);
+}
+
+static void
+rc_key_init(void)
+{
+
+	(void)pthread_key_create(&rc_key, conn_thread_exit);
+}
+
+static void
+set_self(struct rc_conn *c)
+{
+
+	rc_self = c;
+	pthread_once(&rc_once, rc_key_init);
+	(void)pthread_setspecific(rc_key, c);
+}
+
+/* The connection failed: the process is taken as lost (the server died,
+ * or broke the protocol), and every other connection of it with it. */
+static void
+conn_lost(struct rc_conn *c)
+{
+
+	pthread_mutex_lock(&rc_lock);
+	if (c->gen == rc_gen && rc_haveproc) {
+		rc_haveproc = 0;
+		rc_pid = 0;
+		rc_gen++;
+	}
+	conn_free(c);
+	pthread_mutex_unlock(&rc_lock);
+	set_self(NULL);
 }
 
 /* --- Connecting -------------------------------------------------------------- */
@@ -333,14 +427,16 @@ putname(char *dst, size_t len, const char *src)
 	memcpy(dst, src, n < len ? n : len);
 }
 
-/* The handshake on rc_fd: kind, cookie (HS_FORK), name.  0 or -1. */
+/* The handshake on c: kind, cookie (HS_FORK, HS_LWP), name.  0 or -1.
+ * A new process's pid and cookie are recorded (rc_lock held). */
 static int
-handshake(uint32_t kind, const uint8_t *cookie, const char *comm)
+handshake(struct rc_conn *c, uint32_t kind, const uint8_t *cookie,
+    const char *comm)
 {
 	struct rumpsp_handshake_req rq;
 	struct rumpsp_handshake_resp rs;
 	struct rumpsp_hdr h;
-	uint64_t id = rc_nextid++;
+	uint64_t id = c->nextid++;
 
 	memset(&rq, 0, sizeof(rq));
 	memcpy(rq.rsp_magic, RUMPSP_MAGIC, 8);
@@ -351,112 +447,153 @@ handshake(uint32_t kind, const uint8_t *cookie, const char *comm)
 	    program_invocation_short_name);
 	if (cookie != NULL)
 		memcpy(rq.rsp_cookie, cookie, RUMPSP_COOKIE_LEN);
-	if (sendmsg3(rc_fd, RUMPSP_HANDSHAKE, RUMPSP_REQ, id, &rq, sizeof(rq),
+	if (sendmsg3(c->fd, RUMPSP_HANDSHAKE, RUMPSP_REQ, id, &rq, sizeof(rq),
 	    NULL, 0) != 0) {
 		errno = ENOTCONN;
 		return -1;
 	}
-	if (recvmsg1(&h) != 0)
+	if (recvmsg1(c, &h) != 0)
 		return -1;
 	if (h.rsh_type != RUMPSP_HANDSHAKE || h.rsh_kind != RUMPSP_RESP ||
 	    h.rsh_id != id || h.rsh_len != sizeof(h) + sizeof(rs)) {
 		errno = EIO;
 		return -1;
 	}
-	memcpy(&rs, rc_buf, sizeof(rs));
+	memcpy(&rs, c->buf, sizeof(rs));
 	if (rs.rsp_error != 0) {
 		errno = rs.rsp_error > 0 && rs.rsp_error < 4096 ?
 		    rs.rsp_error : EIO;
 		return -1;
 	}
-	if (kind != RUMPSP_HS_EXEC)
-		rc_pid = rs.rsp_pid;
-	return 0;
-}
-
-/* Connects as a new process.  rc_lock held.  0 or -1 with errno. */
-static int
-connect_new(void)
-{
-	int e;
-
-	if ((rc_fd = open_socket(getenv("RUMP_SERVER"))) < 0)
-		return -1;
-	if (handshake(RUMPSP_HS_NEW, NULL, NULL) != 0) {
-		e = errno;
-		disconnect();
-		errno = e;
+	if (rs.rsp_version != RUMPSP_VERSION) {
+		errno = EPROTONOSUPPORT;
 		return -1;
 	}
-	rc_everconnected = 1;
+	if (kind == RUMPSP_HS_NEW || kind == RUMPSP_HS_FORK) {
+		rc_pid = rs.rsp_pid;
+		memcpy(rc_cookie, rs.rsp_cookie, sizeof(rc_cookie));
+		rc_haveproc = 1;
+	}
 	return 0;
 }
 
-/* After rumpclient_exec(): the old program's connection, if it left one. */
-static int
+/* A new connection that makes (NEW, FORK) or joins (LWP) the process.
+ * rc_lock held.  The connection, or NULL with errno. */
+static struct rc_conn *
+connect_kind(uint32_t kind, const uint8_t *cookie)
+{
+	struct rc_conn *c;
+	int fd, e;
+
+	if ((fd = open_socket(getenv("RUMP_SERVER"))) < 0)
+		return NULL;
+	if ((c = conn_new(fd)) == NULL)
+		return NULL;
+	if (handshake(c, kind, cookie, NULL) != 0) {
+		e = errno;
+		conn_free(c);
+		errno = e;
+		return NULL;
+	}
+	rc_everconnected = 1;
+	return c;
+}
+
+/* After rumpclient_exec(): the old program's connection, if it left one
+ * (rc_lock held). */
+static struct rc_conn *
 adopt_exec(void)
 {
 	const char *v = getenv(RC_EXECENV);
-	int fd, pid, type;
+	int fd, pid, type, n = 0;
 	socklen_t sl = sizeof(type);
+	unsigned int b;
+	struct rc_conn *c;
 
-	if (v == NULL || sscanf(v, "%d:%d", &fd, &pid) != 2)
-		return 0;
+	if (v == NULL || sscanf(v, "%d:%d:%n", &fd, &pid, &n) != 2 || n == 0 ||
+	    strlen(v + n) != 2 * RUMPSP_COOKIE_LEN)
+		return NULL;
+	for (int i = 0; i < RUMPSP_COOKIE_LEN; i++) {
+		if (sscanf(v + n + 2 * i, "%2x", &b) != 1)
+			return NULL;
+		rc_cookie[i] = (uint8_t)b;
+	}
 	unsetenv(RC_EXECENV);
 	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) != 0 ||
 	    type != SOCK_STREAM)
-		return 0;
+		return NULL;
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	rc_fd = fd;
+	if ((c = conn_new(fd)) == NULL)
+		return NULL;
+	/* The ids of the old program's requests are behind us: any will do,
+	 * the server only echoes them. */
 	rc_pid = pid;
+	rc_haveproc = 1;
 	rc_everconnected = 1;
-	return 1;
+	return c;
 }
 
-/* Makes sure there is a connection.  rc_lock held. */
-static int
-ensure_connected(void)
+/* A connection for a thread that has none, making the process if there
+ * is none.  rc_lock held.  NULL with errno on failure. */
+static struct rc_conn *
+connect_thread(void)
 {
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	struct rc_conn *c;
 	int tries;
 
-	if (rc_fd >= 0)
-		return 0;
+	if (rc_haveproc)
+		return connect_kind(RUMPSP_HS_LWP, rc_cookie);
 	if (!rc_everconnected) {
-		if (adopt_exec())
-			return 0;
-		return connect_new();
+		if ((c = adopt_exec()) != NULL)
+			return c;
+		return connect_kind(RUMPSP_HS_NEW, NULL);
 	}
 	/* Lost: reconnect as the policy says, as a new process. */
 	if (rc_retry == RUMPCLIENT_RETRYCONN_NONE) {
 		errno = ENOTCONN;
-		return -1;
+		return NULL;
 	}
 	tries = rc_retry > 0 ? rc_retry * 10 : 1;
 	for (int i = 0; i < tries; i++) {
-		if (connect_new() == 0)
-			return 0;
+		if ((c = connect_kind(RUMPSP_HS_NEW, NULL)) != NULL)
+			return c;
 		if (i + 1 < tries)
 			nanosleep(&ts, NULL);
 	}
 	errno = ENOTCONN;
-	return -1;
+	return NULL;
+}
+
+/* The calling thread's connection to the current process, made if
+ * needed; NULL with errno. */
+static struct rc_conn *
+self_conn(void)
+{
+	struct rc_conn *c = rc_self;
+	int e = 0;
+
+	pthread_mutex_lock(&rc_lock);
+	if (c != NULL && c->gen != rc_gen) {
+		/* Of a process that was lost. */
+		conn_free(c);
+		c = NULL;
+	}
+	if (c == NULL && (c = connect_thread()) == NULL)
+		e = errno;
+	pthread_mutex_unlock(&rc_lock);
+	if (c != rc_self)
+		set_self(c);
+	if (c == NULL)
+		errno = e;
+	return c;
 }
 
 int
 rumpclient_init(void)
 {
-	int error = 0;
 
-	pthread_mutex_lock(&rc_lock);
-	if (rc_fd < 0 && ensure_connected() != 0)
-		error = errno;
-	pthread_mutex_unlock(&rc_lock);
-	if (error != 0) {
-		errno = error;
-		return -1;
-	}
-	return 0;
+	return self_conn() != NULL ? 0 : -1;
 }
 
 int
@@ -488,7 +625,7 @@ rumpclient_getpid(void)
 	int pid;
 
 	pthread_mutex_lock(&rc_lock);
-	pid = rc_pid;
+	pid = rc_haveproc ? rc_pid : 0;
 	pthread_mutex_unlock(&rc_lock);
 	return pid;
 }
@@ -498,7 +635,7 @@ rumpclient_getpid(void)
 /* Answers one request of the server during a call.  0, or -1 when the
  * connection is unusable (errno set). */
 static int
-serve_request(const struct rumpsp_hdr *h)
+serve_request(struct rc_conn *c, const struct rumpsp_hdr *h)
 {
 	size_t blen = h->rsh_len - sizeof(*h);
 	struct rumpsp_copy_req rq;
@@ -515,7 +652,7 @@ serve_request(const struct rumpsp_hdr *h)
 	case RUMPSP_ANONMMAP:
 		if (blen != sizeof(rq) || h->rsh_kind != RUMPSP_REQ)
 			goto bad;
-		memcpy(&rq, rc_buf, sizeof(rq));
+		memcpy(&rq, c->buf, sizeof(rq));
 		if (rq.rsp_len > RUMPSP_DATA_MAX)
 			goto bad;
 		if (h->rsh_type == RUMPSP_ANONMMAP) {
@@ -527,46 +664,46 @@ serve_request(const struct rumpsp_hdr *h)
 				cr.rsp_len = (uint64_t)(uintptr_t)p;
 			break;
 		}
-		/* The data goes into rc_buf after the request, which we no
+		/* The data goes into c->buf after the request, which we no
 		 * longer need: make room. */
-		if (rq.rsp_len + 1 > rc_bufsize) {
-			if ((p = realloc(rc_buf, rq.rsp_len + 1)) == NULL) {
+		if (rq.rsp_len + 1 > c->bufsize) {
+			if ((p = realloc(c->buf, rq.rsp_len + 1)) == NULL) {
 				cr.rsp_error = ENOMEM;
 				break;
 			}
-			rc_buf = p;
-			rc_bufsize = rq.rsp_len + 1;
+			c->buf = p;
+			c->bufsize = rq.rsp_len + 1;
 		}
 		if (h->rsh_type == RUMPSP_COPYIN) {
-			cr.rsp_error = mem_read(rq.rsp_addr, rc_buf, rq.rsp_len);
+			cr.rsp_error = mem_read(rq.rsp_addr, c->buf, rq.rsp_len);
 			slen = rq.rsp_len;
 		} else
-			cr.rsp_error = mem_readstr(rq.rsp_addr, rc_buf,
+			cr.rsp_error = mem_readstr(rq.rsp_addr, c->buf,
 			    rq.rsp_len, &slen);
 		if (cr.rsp_error == 0) {
 			cr.rsp_len = slen;
-			data = rc_buf;
+			data = c->buf;
 		}
 		break;
 	case RUMPSP_COPYOUT:
 		if (blen < sizeof(rq) || h->rsh_kind != RUMPSP_REQ)
 			goto bad;
-		memcpy(&rq, rc_buf, sizeof(rq));
+		memcpy(&rq, c->buf, sizeof(rq));
 		if (rq.rsp_len != blen - sizeof(rq))
 			goto bad;
-		cr.rsp_error = mem_write(rq.rsp_addr, (char *)rc_buf + sizeof(rq),
+		cr.rsp_error = mem_write(rq.rsp_addr, (char *)c->buf + sizeof(rq),
 		    rq.rsp_len);
 		break;
 	case RUMPSP_RAISE:
 		if (blen != sizeof(rr) || h->rsh_kind != RUMPSP_REQ)
 			goto bad;
-		memcpy(&rr, rc_buf, sizeof(rr));
+		memcpy(&rr, c->buf, sizeof(rr));
 		if (rr.rsp_signo <= 0 || rr.rsp_signo >= NSIG) {
 			cr.rsp_error = EINVAL;
 			break;
 		}
 		/* Answer first: the signal may well end us. */
-		if (sendmsg3(rc_fd, h->rsh_type, RUMPSP_RESP, h->rsh_id, &cr,
+		if (sendmsg3(c->fd, h->rsh_type, RUMPSP_RESP, h->rsh_id, &cr,
 		    sizeof(cr), NULL, 0) != 0) {
 			errno = ENOTCONN;
 			return -1;
@@ -576,7 +713,7 @@ serve_request(const struct rumpsp_hdr *h)
 	default:
 		goto bad;
 	}
-	if (sendmsg3(rc_fd, h->rsh_type, RUMPSP_RESP, h->rsh_id, &cr,
+	if (sendmsg3(c->fd, h->rsh_type, RUMPSP_RESP, h->rsh_id, &cr,
 	    sizeof(cr), data, data != NULL ? cr.rsp_len : 0) != 0) {
 		errno = ENOTCONN;
 		return -1;
@@ -587,31 +724,32 @@ serve_request(const struct rumpsp_hdr *h)
 	return -1;
 }
 
-/* One call, rc_lock held and connected: 0 or an errno (the connection is
- * dropped if the errno is ENOTCONN or EIO from the protocol). */
+/* One call on the thread's own connection: 0 or an errno (the connection
+ * is dropped, and the process taken as lost, on ENOTCONN or on EIO from
+ * the protocol). */
 static int
-call_locked(int nr, const long *args, long *retval)
+call_on(struct rc_conn *c, int nr, const long *args, long *retval)
 {
 	struct rumpsp_syscall_req rq;
 	struct rumpsp_syscall_resp rs;
 	struct rumpsp_hdr h;
-	uint64_t id = rc_nextid++;
+	uint64_t id = c->nextid++;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.rsp_nr = nr;
 	if (args != NULL)
 		for (int i = 0; i < RUMPSP_NARGS; i++)
 			rq.rsp_args[i] = args[i];
-	if (sendmsg3(rc_fd, RUMPSP_SYSCALL, RUMPSP_REQ, id, &rq, sizeof(rq),
+	if (sendmsg3(c->fd, RUMPSP_SYSCALL, RUMPSP_REQ, id, &rq, sizeof(rq),
 	    NULL, 0) != 0) {
-		disconnect();
+		conn_lost(c);
 		return ENOTCONN;
 	}
 	for (;;) {
-		if (recvmsg1(&h) != 0)
+		if (recvmsg1(c, &h) != 0)
 			goto lost;
 		if (h.rsh_kind == RUMPSP_REQ) {
-			if (serve_request(&h) != 0)
+			if (serve_request(c, &h) != 0)
 				goto lost;
 			continue;
 		}
@@ -620,7 +758,7 @@ call_locked(int nr, const long *args, long *retval)
 			errno = EIO;
 			goto lost;
 		}
-		memcpy(&rs, rc_buf, sizeof(rs));
+		memcpy(&rs, c->buf, sizeof(rs));
 		if (rs.rsp_error < 0 || rs.rsp_error >= 4096) {
 			errno = EIO;
 			goto lost;
@@ -634,7 +772,7 @@ call_locked(int nr, const long *args, long *retval)
  lost:
 	{
 		int e = errno;
-		disconnect();
+		conn_lost(c);
 		return e;
 	}
 }
@@ -642,15 +780,11 @@ call_locked(int nr, const long *args, long *retval)
 int
 rumpclient_syscall(int nr, const long *args, long *retval)
 {
-	int error;
+	struct rc_conn *c;
 
-	pthread_mutex_lock(&rc_lock);
-	if (ensure_connected() != 0)
-		error = errno;
-	else
-		error = call_locked(nr, args, retval);
-	pthread_mutex_unlock(&rc_lock);
-	return error;
+	if ((c = self_conn()) == NULL)
+		return errno;
+	return call_on(c, nr, args, retval);
 }
 
 int
@@ -683,32 +817,34 @@ rumpclient_fork(void)
 {
 	struct rumpsp_prefork_resp rs;
 	struct rumpsp_hdr h;
+	struct rc_conn *c;
 	uint64_t id;
 	pid_t pid;
 	int e;
 
-	pthread_mutex_lock(&rc_lock);
-	if (ensure_connected() != 0)
-		goto fail;
-	id = rc_nextid++;
-	if (sendmsg3(rc_fd, RUMPSP_PREFORK, RUMPSP_REQ, id, NULL, 0, NULL,
-	    0) != 0 || recvmsg1(&h) != 0) {
+	if ((c = self_conn()) == NULL)
+		return -1;
+	id = c->nextid++;
+	if (sendmsg3(c->fd, RUMPSP_PREFORK, RUMPSP_REQ, id, NULL, 0, NULL,
+	    0) != 0 || recvmsg1(c, &h) != 0) {
 		e = errno == EIO ? EIO : ENOTCONN;
-		disconnect();
+		conn_lost(c);
 		errno = e;
-		goto fail;
+		return -1;
 	}
 	if (h.rsh_type != RUMPSP_PREFORK || h.rsh_kind != RUMPSP_RESP ||
 	    h.rsh_id != id || h.rsh_len != sizeof(h) + sizeof(rs)) {
-		disconnect();
+		conn_lost(c);
 		errno = EIO;
-		goto fail;
+		return -1;
 	}
-	memcpy(&rs, rc_buf, sizeof(rs));
+	memcpy(&rs, c->buf, sizeof(rs));
 	if (rs.rsp_error != 0) {
 		errno = rs.rsp_error;
-		goto fail;
+		return -1;
 	}
+	/* No other thread changes the connections while we fork. */
+	pthread_mutex_lock(&rc_lock);
 	pid = fork();
 	if (pid != 0) {
 		/* Parent (or failed fork: the cookie expires with us). */
@@ -717,45 +853,53 @@ rumpclient_fork(void)
 		errno = e;
 		return pid;
 	}
-	/* Child: the parent's connection is the parent's. */
+	/* Child: every connection is the parent's; a process of our own,
+	 * on a connection of our own. */
 	pthread_mutex_init(&rc_lock, NULL);
-	close(rc_fd);
-	rc_fd = open_socket(getenv("RUMP_SERVER"));
-	if (rc_fd < 0 || handshake(RUMPSP_HS_FORK, rs.rsp_cookie, NULL) != 0) {
+	while (rc_conns != NULL)
+		conn_free(rc_conns);
+	rc_haveproc = 0;
+	rc_gen++;
+	set_self(NULL);
+	c = connect_kind(RUMPSP_HS_FORK, rs.rsp_cookie);
+	if (c == NULL) {
 		fprintf(stderr, "rumpclient: fork: child cannot connect to "
 		    "%s: %s\n", getenv("RUMP_SERVER"), strerror(errno));
 		_exit(127);
 	}
+	set_self(c);
 	return 0;
- fail:
-	e = errno;
-	pthread_mutex_unlock(&rc_lock);
-	errno = e;
-	return -1;
 }
 
 int
 rumpclient_exec(const char *path, char *const argv[], char *const envp[])
 {
-	char comm[RUMPSP_NAME_LEN + 1], var[64], **nenv;
+	char comm[RUMPSP_NAME_LEN + 1], var[128], **nenv;
 	const char *base;
-	size_t n = 0, j = 0;
+	struct rc_conn *c;
+	size_t n = 0, j = 0, len;
 	int e;
 
-	pthread_mutex_lock(&rc_lock);
-	if (ensure_connected() != 0)
-		goto fail;
+	if ((c = self_conn()) == NULL)
+		return -1;
 	base = strrchr(path, '/');
 	base = base != NULL ? base + 1 : path;
 	snprintf(comm, sizeof(comm), "%s", base);
-	if (handshake(RUMPSP_HS_EXEC, NULL, comm) != 0) {
+	pthread_mutex_lock(&rc_lock);
+	if (handshake(c, RUMPSP_HS_EXEC, NULL, comm) != 0) {
 		e = errno;
-		disconnect();
+		pthread_mutex_unlock(&rc_lock);
+		conn_lost(c);
 		errno = e;
-		goto fail;
+		return -1;
 	}
-	/* The new program finds its connection in the environment. */
-	snprintf(var, sizeof(var), RC_EXECENV "=%d:%d", rc_fd, rc_pid);
+	/* The new program finds its connection in the environment; the
+	 * other threads' connections close with the exec (CLOEXEC). */
+	len = (size_t)snprintf(var, sizeof(var), RC_EXECENV "=%d:%d:", c->fd,
+	    rc_pid);
+	for (int i = 0; i < RUMPSP_COOKIE_LEN; i++)
+		len += (size_t)snprintf(var + len, sizeof(var) - len, "%02x",
+		    rc_cookie[i]);
 	while (envp != NULL && envp[n] != NULL)
 		n++;
 	if ((nenv = calloc(n + 2, sizeof(*nenv))) == NULL)
@@ -765,10 +909,10 @@ rumpclient_exec(const char *path, char *const argv[], char *const envp[])
 			nenv[j++] = envp[i];
 	nenv[j++] = var;
 	nenv[j] = NULL;
-	(void)fcntl(rc_fd, F_SETFD, 0);
+	(void)fcntl(c->fd, F_SETFD, 0);
 	execve(path, argv, nenv);
 	e = errno;
-	(void)fcntl(rc_fd, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(c->fd, F_SETFD, FD_CLOEXEC);
 	free(nenv);
 	errno = e;
  fail:

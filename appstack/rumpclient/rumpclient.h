@@ -20,10 +20,11 @@
  * the server's init: root).  It ends, closing everything it held, when the
  * client exits or its connection is lost.
  *
- * Threads: the calls of one client process go over one connection, one
- * call at a time; a thread blocked in a call that waits for another
- * thread of the same process (a read of a pipe it writes itself) waits
- * forever.
+ * Threads: each thread that makes calls gets a connection of its own, an
+ * lwp of the same rump process on the server (same descriptors, cwd,
+ * credentials), so threads make calls side by side and one blocked in the
+ * kernel (a read of an empty pipe) holds up no other.  A thread's lwp goes
+ * when the thread exits.
  *
  * Errors: like the in-process functions, -1 and errno (Linux values).
  * ENOTCONN: no server, or the connection was lost during the call (the

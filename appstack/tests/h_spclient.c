@@ -16,9 +16,12 @@
  *   fork PATH           parent and child share an open file (offsets too)
  *   exec PATH           the program after rumpclient_exec keeps the
  *                       process and its descriptors ("execed FD PID")
+ *   threads             threads call side by side in one process: one
+ *                       blocked in a pipe read while others do file work
  *   getpid              print the rump pid
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -250,6 +253,94 @@ do_exec(const char *self, const char *path)
 	die("rumpclient_exec");
 }
 
+struct thr_arg {
+	int	 fd;
+	int	 id;
+	char	 got[16];
+	int	 pid;
+	int	 err;
+};
+
+static void *
+thr_read(void *arg)
+{
+	struct thr_arg *a = arg;
+
+	/* Blocks in the kernel until the main thread writes. */
+	if (rump_sys_read(a->fd, a->got, 1) != 1)
+		a->err = errno ? errno : EIO;
+	a->pid = rump_sys_getpid();
+	return NULL;
+}
+
+static void *
+thr_work(void *arg)
+{
+	struct thr_arg *a = arg;
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/thr%d", a->id);
+	for (int i = 0; i < 50; i++) {
+		if ((fd = rump_sys_open(path, O_CREAT | O_RDWR | O_TRUNC,
+		    0644)) < 0 || rump_sys_write(fd, path, strlen(path)) < 0) {
+			a->err = errno;
+			return NULL;
+		}
+		/* The descriptor of the last round stays open: the main
+		 * thread reads it, one table for the process. */
+		if (i < 49)
+			rump_sys_close(fd);
+	}
+	a->fd = fd;
+	a->pid = rump_sys_getpid();
+	return NULL;
+}
+
+static int
+do_threads(void)
+{
+	struct thr_arg r, w[4];
+	pthread_t rt, wt[4];
+	char buf[64];
+	int p[2], pid;
+
+	pid = rump_sys_getpid();
+	if (rump_sys_pipe2(p, 0) != 0)
+		die("pipe2");
+	memset(&r, 0, sizeof(r));
+	r.fd = p[0];
+	if (pthread_create(&rt, NULL, thr_read, &r) != 0)
+		die("pthread_create");
+	for (int i = 0; i < 4; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].id = i;
+		if (pthread_create(&wt[i], NULL, thr_work, &w[i]) != 0)
+			die("pthread_create");
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(wt[i], NULL);
+		if (w[i].err != 0 || w[i].pid != pid) {
+			errno = w[i].err;
+			die("worker thread");
+		}
+		memset(buf, 0, sizeof(buf));
+		if (rump_sys_pread64(w[i].fd, buf, sizeof(buf) - 1, 0) <= 0)
+			die("reading a worker's descriptor");
+	}
+	/* The reader has been blocked all along; the others went on. */
+	usleep(100000);
+	if (rump_sys_write(p[1], "x", 1) != 1)
+		die("write pipe");
+	pthread_join(rt, NULL);
+	if (r.err != 0 || r.got[0] != 'x' || r.pid != pid) {
+		errno = r.err;
+		die("reader thread");
+	}
+	printf("threads ok\n");
+	return 0;
+}
+
 static int
 do_execed(int fd, int pid)
 {
@@ -295,6 +386,8 @@ main(int argc, char **argv)
 		return do_fork(argv[2]);
 	if (strcmp(cmd, "exec") == 0 && argc == 3)
 		return do_exec(argv[0], argv[2]);
+	if (strcmp(cmd, "threads") == 0)
+		return do_threads();
 	if (strcmp(cmd, "getpid") == 0) {
 		printf("%d\n", rump_sys_getpid());
 		return 0;

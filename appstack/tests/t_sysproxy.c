@@ -403,6 +403,25 @@ ATF_TC_BODY(isolation, tc)
 	ATF_CHECK_STREQ(out, "isolate ok\n");
 }
 
+ATF_TC(threads);
+ATF_TC_HEAD(threads, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "A client's threads are lwps of one "
+	    "process: shared descriptors, and one blocked in the kernel "
+	    "blocks no other");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(threads, tc)
+{
+	char out[256], buf[64];
+
+	setup(tc, 1);
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "threads", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "threads ok\n");
+	server_read("/thr3", buf, sizeof(buf));
+	ATF_CHECK_STREQ(buf, "/thr3");
+}
+
 ATF_TC_WITHOUT_HEAD(fork_exec);
 ATF_TC_BODY(fork_exec, tc)
 {
@@ -517,6 +536,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, socket_permissions);
 	ATF_TP_ADD_TC(tp, efault);
 	ATF_TP_ADD_TC(tp, isolation);
+	ATF_TP_ADD_TC(tp, threads);
 	ATF_TP_ADD_TC(tp, fork_exec);
 	ATF_TP_ADD_TC(tp, malformed);
 	return atf_no_error();

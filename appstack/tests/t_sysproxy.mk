@@ -2,3 +2,4 @@
 # h_spclient, linked with librumpclient alone.
 t_sysproxy_HELPERS := h_spclient
 h_spclient_PKGS := rumpclient
+h_spclient_LDLIBS := -lpthread

@@ -52,6 +52,8 @@ struct rumpsp_hdr {
 #define RUMPSP_HS_FORK		1	/* child of the process that got
 					   rsp_cookie from PREFORK */
 #define RUMPSP_HS_EXEC		2	/* same process, new program */
+#define RUMPSP_HS_LWP		3	/* another thread of the process whose
+					   handshake returned rsp_cookie */
 
 #define RUMPSP_COOKIE_LEN	16
 #define RUMPSP_NAME_LEN		32
@@ -62,7 +64,8 @@ struct rumpsp_handshake_req {
 	uint32_t rsp_kind;			/* RUMPSP_HS_* */
 	char	 rsp_machine[16];		/* client's "x86_64", NUL-padded */
 	char	 rsp_comm[RUMPSP_NAME_LEN];	/* program name, NUL-padded */
-	uint8_t	 rsp_cookie[RUMPSP_COOKIE_LEN];	/* HS_FORK only, else zero */
+	uint8_t	 rsp_cookie[RUMPSP_COOKIE_LEN];	/* HS_FORK: PREFORK's;
+						   HS_LWP: the process's */
 };
 
 struct rumpsp_handshake_resp {
@@ -73,6 +76,7 @@ struct rumpsp_handshake_resp {
 	char	 rsp_machine[16];		/* the kernel's ABI */
 	int32_t	 rsp_pid;			/* the client's rump pid */
 	uint32_t rsp_pad;
+	uint8_t	 rsp_cookie[RUMPSP_COOKIE_LEN];	/* the process's, for HS_LWP */
 };
 
 struct rumpsp_syscall_req {

@@ -48,8 +48,19 @@
 /* More clients than this are turned away (the connection is closed). */
 #define SP_MAX_CLIENTS	4096
 
+/* A client process: its connections (one per client thread) share it. */
+struct sp_proc {
+	int32_t		 pid;
+	void		*spclient;	/* the kernel's p_spclient: the first
+					   connection, compared, never used */
+	uint8_t		 cookie[RUMPSP_COOKIE_LEN];	/* for HS_LWP */
+	int		 nconns;	/* sp_lock */
+	struct sp_proc	*next;		/* sp_procs */
+};
+
 struct sp_conn {
 	int		 fd;
+	struct sp_proc	*proc;		/* once the handshake made or joined it */
 	int		 broken;	/* I/O failed or malformed input */
 	uint64_t	 next_id;	/* of our requests to the client */
 	int32_t		 pid;		/* its rump process, once made */
@@ -70,6 +81,7 @@ static pthread_mutex_t sp_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sp_conn *sp_conns;	/* sp_lock */
 static int sp_nconns;			/* sp_lock */
 static struct sp_fork *sp_forks;	/* sp_lock */
+static struct sp_proc *sp_procs;	/* sp_lock */
 static int sp_listenfd = -1;
 static char sp_unixpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pthread_t sp_acceptor;
@@ -226,8 +238,10 @@ sp_conn_of(void *client)
 	struct sp_conn *c = sp_curconn;
 
 	/* A local thread working in a remote process has no client to ask:
-	 * its addresses are not ours to read. */
-	if (c == NULL || c != client || c->broken)
+	 * its addresses are not ours to read.  A connection serves only its
+	 * own process. */
+	if (c == NULL || c->broken || c->proc == NULL ||
+	    c->proc->spclient != client)
 		return NULL;
 	return c;
 }
@@ -416,6 +430,58 @@ sp_forks_take(const uint8_t *cookie)
 	return pid;
 }
 
+/* Records the process the connection just made (c->proc); 0 or ENOMEM. */
+static int
+sp_proc_new(struct sp_conn *c, int32_t pid)
+{
+	struct sp_proc *p;
+	size_t got;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return ENOMEM;
+	p->pid = pid;
+	p->spclient = c;
+	p->nconns = 1;
+	if (rumpuser__posixhost_random(p->cookie, sizeof(p->cookie), 0,
+	    &got) != 0 || got != sizeof(p->cookie)) {
+		free(p);
+		return EAGAIN;
+	}
+	pthread_mutex_lock(&sp_lock);
+	p->next = sp_procs;
+	sp_procs = p;
+	pthread_mutex_unlock(&sp_lock);
+	c->proc = p;
+	return 0;
+}
+
+/* The connection leaves its process; the last one forgets it. */
+static void
+sp_proc_put(struct sp_conn *c)
+{
+	struct sp_proc **pp, *p = c->proc;
+	int last;
+
+	if (p == NULL)
+		return;
+	c->proc = NULL;
+	pthread_mutex_lock(&sp_lock);
+	last = --p->nconns == 0;
+	if (last) {
+		for (pp = &sp_procs; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&sp_lock);
+	if (last) {
+		sp_forks_drop(p->pid);
+		free(p);
+	}
+}
+
 /* Makes the connection's process; 0 or a Linux errno for the client. */
 static int
 sp_newproc(struct sp_conn *c, const struct rumpsp_handshake_req *hs)
@@ -434,6 +500,31 @@ sp_newproc(struct sp_conn *c, const struct rumpsp_handshake_req *hs)
 		/* A fresh process: a child of init with no descriptors. */
 		error = hyp->hyp_lwproc_rfork(c, SP_RFCFDG, comm);
 		return rumpuser__posixhost_errno_from_netbsd(error);
+	}
+	if (hs->rsp_kind == RUMPSP_HS_LWP) {
+		/* Another lwp of a process, for another client thread. */
+		struct sp_proc *p;
+		int32_t pid = 0;
+
+		pthread_mutex_lock(&sp_lock);
+		for (p = sp_procs; p != NULL; p = p->next) {
+			if (memcmp(p->cookie, hs->rsp_cookie,
+			    RUMPSP_COOKIE_LEN) == 0) {
+				pid = p->pid;
+				p->nconns++;
+				c->proc = p;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&sp_lock);
+		if (pid == 0)
+			return EPERM;
+		error = hyp->hyp_lwproc_newlwp(pid);
+		if (error != 0) {
+			sp_proc_put(c);
+			return rumpuser__posixhost_errno_from_netbsd(error);
+		}
+		return 0;
 	}
 	/* HS_FORK: a child of the process that asked for the cookie, with
 	 * a copy of its descriptors.  Entering the parent takes an lwp of
@@ -465,6 +556,8 @@ sp_handshake_reply(struct sp_conn *c, uint64_t id, int error)
 	memcpy(r.rsp_osrelease, sp_osrelease, sizeof(r.rsp_osrelease));
 	memcpy(r.rsp_machine, sp_machine, sizeof(r.rsp_machine));
 	r.rsp_pid = c->pid;
+	if (c->proc != NULL)
+		memcpy(r.rsp_cookie, c->proc->cookie, sizeof(r.rsp_cookie));
 	(void)sp_send(c, RUMPSP_HANDSHAKE, RUMPSP_RESP, id, &r, sizeof(r),
 	    NULL, 0);
 }
@@ -537,8 +630,13 @@ sp_serve(struct sp_conn *c)
 		error = ENOEXEC;	/* another system call ABI */
 	else
 		error = sp_newproc(c, &hs);
-	if (error == 0)
+	if (error == 0) {
 		c->pid = hyp->hyp_getpid();
+		if (c->proc == NULL && (error = sp_proc_new(c, c->pid)) != 0) {
+			hyp->hyp_lwproc_release();
+			c->pid = 0;
+		}
+	}
 	sp_handshake_reply(c, h.rsh_id, error);
 	if (error != 0)
 		return;
@@ -572,10 +670,10 @@ sp_conn_thread(void *arg)
 	sp_serve(c);
 	/* Whatever ended it, the process goes with everything it held:
 	 * its only lwp is this thread's. */
-	if (c->pid != 0) {
+	/* Its lwp goes; with the last lwp the kernel ends the process. */
+	if (c->pid != 0)
 		rumpuser__hyp.hyp_lwproc_release();
-		sp_forks_drop(c->pid);
-	}
+	sp_proc_put(c);
 	sp_curconn = NULL;
 	pthread_mutex_lock(&sp_lock);
 	for (cp = &sp_conns; *cp != NULL; cp = &(*cp)->next) {

@@ -18,7 +18,7 @@
 /* The wire layout of doc/sysproxy.md, which has no implicit padding. */
 _Static_assert(sizeof(struct rumpsp_hdr) == 16, "header");
 _Static_assert(sizeof(struct rumpsp_handshake_req) == 80, "handshake_req");
-_Static_assert(sizeof(struct rumpsp_handshake_resp) == 80, "handshake_resp");
+_Static_assert(sizeof(struct rumpsp_handshake_resp) == 96, "handshake_resp");
 _Static_assert(sizeof(struct rumpsp_syscall_req) == 56, "syscall_req");
 _Static_assert(sizeof(struct rumpsp_syscall_resp) == 24, "syscall_resp");
 _Static_assert(sizeof(struct rumpsp_copy_req) == 16, "copy_req");
@@ -110,9 +110,10 @@ rumpuser__sp_check_body(const struct rumpsp_hdr *h, const void *body,
 		memcpy(&hs, body, sizeof(hs));
 		if (memcmp(hs.rsp_magic, RUMPSP_MAGIC, 8) != 0)
 			return RUMPUSER__SP_BADMAGIC;
-		if (hs.rsp_kind > RUMPSP_HS_EXEC)
+		if (hs.rsp_kind > RUMPSP_HS_LWP)
 			return RUMPUSER__SP_BADVALUE;
-		/* A new process or a fork child first; exec only later. */
+		/* A new process, a fork child or another thread first;
+		 * exec only later. */
 		if ((want->state == RUMPUSER__SP_WANT_HANDSHAKE) !=
 		    (hs.rsp_kind != RUMPSP_HS_EXEC))
 			return RUMPUSER__SP_ORDER;
