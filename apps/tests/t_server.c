@@ -201,9 +201,51 @@ ATF_TC_BODY(address_in_use, tc)
 	stop_daemon(daemon_pid());
 }
 
+ATF_TC(reconnect);
+ATF_TC_HEAD(reconnect, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "A client whose server went away gets "
+	    "ENOTCONN, then reconnects to a new server as a new process");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(reconnect, tc)
+{
+	char err[4096];
+	int fd;
+
+	setup(tc);
+	ATF_REQUIRE_EQ_MSG(run_server(err, sizeof(err), 0, "-d", "-p", pidfile,
+	    NULL), 0, "%s", err);
+	ATF_REQUIRE_EQ(rumpclient_init(), 0);
+	fd = rump_sys_open("/", O_RDONLY | O_DIRECTORY);
+	ATF_REQUIRE(fd >= 0);
+	ATF_REQUIRE(rumpclient_getpid() > 1);
+	stop_daemon(daemon_pid());
+	/* The default policy: the call that finds the server gone fails... */
+	errno = 0;
+	ATF_CHECK_EQ(rump_sys_getpid(), -1);
+	ATF_CHECK_EQ(errno, ENOTCONN);
+	ATF_CHECK_EQ(rumpclient_getpid(), 0);
+	/* ...no server: still ENOTCONN... */
+	errno = 0;
+	ATF_CHECK_EQ(rump_sys_getpid(), -1);
+	ATF_CHECK_EQ(errno, ENOTCONN);
+	/* ...and once one serves again, a later call connects, as a new
+	 * process: the old descriptors are gone. */
+	ATF_REQUIRE_EQ_MSG(run_server(err, sizeof(err), 0, "-d", "-p", pidfile,
+	    NULL), 0, "%s", err);
+	ATF_CHECK(rump_sys_getpid() > 1);
+	ATF_CHECK(rumpclient_getpid() > 1);
+	errno = 0;
+	ATF_CHECK_EQ(rump_sys_close(fd), -1);
+	ATF_CHECK_EQ(errno, EBADF);
+	stop_daemon(daemon_pid());
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
+	ATF_TP_ADD_TC(tp, reconnect);
 	ATF_TP_ADD_TC(tp, usage);
 	ATF_TP_ADD_TC(tp, serve_and_stop);
 	ATF_TP_ADD_TC(tp, components);
