@@ -19,7 +19,20 @@ run_PKGS := $(sort $(filter-out rumpuser-% rumpclient,$(patsubst %.pc,%,$(notdir
 # The SIGSYS entry runs before strata-run's thread pointer is loaded: no
 # stack protector (its canary is read through the thread pointer).
 run_CFLAGS := -fno-stack-protector
-run_LDLIBS := -static-pie
+# Remote mode is librumpclient's (this layer's).  That library also
+# defines rump_init() and rump_syscall(), for programs that use it instead
+# of a kernel; strata-run links a kernel too, so it takes a copy of the
+# library with those two renamed away.
+RUN_CLIENT := $(OBJDIR)/run/librumpclient-run.a
+run_LDLIBS := -static-pie $(RUN_CLIENT) -lpthread
+$(RUN_CLIENT): $(STAGE)/lib/librumpclient.a
+	$(call say,OBJCOPY,$@)mkdir -p $(@D) && $(OBJCOPY) \
+		--redefine-sym rump_init=rumpclient__run_unused_init \
+		--redefine-sym rump_syscall=rumpclient__run_unused_syscall $< $@
+$(STAGE)/bin/strata-run: $(RUN_CLIENT)
+# rumpclient.h is this layer's header: the objects need it staged first.
+$(patsubst $(SRCROOT)/%.c,$(OBJDIR)/%.o,$(wildcard $(SRCROOT)/run/*.c)): \
+	$(OBJDIR)/include/rump/rumpclient.h
 run_GENSRCS := $(OBJDIR)/run/run_names.c
 
 # System call names for --trace, from the host's own numbering.

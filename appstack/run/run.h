@@ -27,6 +27,7 @@
 /* Options that shape the policy (run_main.c fills them in). */
 struct run_options {
 	int trace;			/* --trace: every call, strace-style */
+	const char *server;		/* --server: remote kernel URL, or NULL */
 	const char *cwd;		/* --cwd: the program's kernel cwd */
 	/* Path prefixes served by the host: read-only (--host-ro, and the
 	 * system directories by default) or read-write (--host). */
@@ -110,9 +111,16 @@ int run_sys_init(const struct run_image *img);
  * them (no descriptor, path or signal translation): run_sud.c makes
  * those without entering strata-run's C environment. */
 extern const unsigned char run_passthrough[512];
-/* Serves system call nr with args; returns the result or -errno.  gregs
- * is the program's register file (rt_sigreturn, clone need it). */
-long run_sys_dispatch(long nr, long args[6], greg_t *gregs);
+/* Serves system call nr with args; returns the result or -errno.  uc is
+ * the program's context at the call (fork and exec need its registers
+ * and signal mask). */
+long run_sys_dispatch(long nr, long args[6], ucontext_t *uc);
+/* A system call of the kernel (in-process, or the server's in remote
+ * mode): the result or -errno. */
+long run_ksys(long nr, long a0, long a1, long a2, long a3, long a4,
+    long a5);
+/* The descriptor table handed over by an exec (--fd-map); 0 or EINVAL. */
+int run_sys_fdmap(const char *map);
 /* What --list-at-exit asked for, done when the program exits. */
 void run_at_exit(void);
 /* Looks a path up in the host for --copy-in: copies host tree src into

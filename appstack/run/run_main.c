@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,10 +26,37 @@
 
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
+#include <rump/rumpclient.h>
 
 #include "run.h"
 
 struct run_options run_opt;
+
+/* The kernel's calls for strata-run's own work (copy-in, listings), in
+ * whichever kernel the program uses: -1 and errno, like libc. */
+static long
+kcall(long nr, long a0, long a1, long a2, long a3)
+{
+	long r = run_ksys(nr, a0, a1, a2, a3, 0, 0);
+
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+#define P(x)			((long)(uintptr_t)(x))
+#define k_mkdir(p, m)		kcall(SYS_mkdirat, AT_FDCWD, P(p), (m), 0)
+#define k_chmod(p, m)		kcall(SYS_fchmodat, AT_FDCWD, P(p), (m), 0)
+#define k_symlink(t, p)		kcall(SYS_symlinkat, P(t), AT_FDCWD, P(p), 0)
+#define k_open(p, f, m)		kcall(SYS_openat, AT_FDCWD, P(p), (f), (m))
+#define k_read(fd, b, n)	kcall(SYS_read, (fd), P(b), (long)(n), 0)
+#define k_write(fd, b, n)	kcall(SYS_write, (fd), P(b), (long)(n), 0)
+#define k_close(fd)		kcall(SYS_close, (fd), 0, 0, 0)
+#define k_lstat(p, st)		kcall(SYS_newfstatat, AT_FDCWD, P(p), P(st), \
+				    AT_SYMLINK_NOFOLLOW)
+#define k_getdents64(fd, b, n)	kcall(SYS_getdents64, (fd), P(b), (long)(n), 0)
+#define k_chdir(p)		kcall(SYS_chdir, P(p), 0, 0, 0)
 
 static const char *default_host_ro[] = {
 	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc",
@@ -61,11 +89,16 @@ usage(FILE *f)
 "  --list-at-exit DIR   when the program exits, print the kernel's tree\n"
 "                       under DIR (type, mode, size, checksum, path) on\n"
 "                       standard error\n"
+"  --server URL         the kernel is a server's (strata-server; unix://PATH\n"
+"                       or tcp://ADDR:PORT; default: $RUMP_SERVER): the\n"
+"                       program may then fork and exec, its children\n"
+"                       sharing the kernel\n"
 "  -h, --help           this text\n"
 "\n"
 "The program is found in the host's PATH when it has no slash.  Its\n"
 "executable and shared libraries are read from the host.  See\n"
-"strata-run(1).\n");
+"strata-run(1).  (--fd-map and --argv0 are how strata-run hands a\n"
+"program over to the next one at execve.)\n");
 }
 
 static void
@@ -114,6 +147,66 @@ find_program(const char *name)
 	return NULL;
 }
 
+/*
+ * The argument vector for the program at *prog: args with args[0]
+ * replaced by argv0 when given; for a "#!interp [arg]" script, *prog
+ * becomes interp and the vector "interp [arg] script args[1...]", as
+ * Linux's execve() makes it.
+ */
+static char **
+script_argv(char **prog, char **args, const char *argv0)
+{
+	char line[256], *p, *interp, *arg = NULL, **v;
+	size_t n, j = 0, i;
+	ssize_t got;
+	int fd;
+
+	for (n = 0; args[n] != NULL; n++)
+		;
+	if ((v = calloc(n + 4, sizeof(*v))) == NULL)
+		die("out of memory%s", "", 0);
+	fd = open(*prog, O_RDONLY | O_CLOEXEC);
+	got = fd < 0 ? -1 : read(fd, line, sizeof(line) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (got > 2 && line[0] == '#' && line[1] == '!') {
+		line[got] = '\0';
+		if ((p = strchr(line, '\n')) != NULL)
+			*p = '\0';
+		for (p = line + 2; *p == ' ' || *p == '\t'; p++)
+			;
+		interp = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		if (*p != '\0') {
+			*p++ = '\0';
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p != '\0') {
+				arg = p;
+				/* Linux passes the rest as one argument. */
+				for (p = arg + strlen(arg); p > arg &&
+				    (p[-1] == ' ' || p[-1] == '\t'); p--)
+					p[-1] = '\0';
+			}
+		}
+		if (*interp == '\0')
+			die("%s: empty #! line", *prog, 0);
+		v[j++] = strdup(interp);
+		if (arg != NULL)
+			v[j++] = strdup(arg);
+		v[j++] = *prog;
+		*prog = strdup(interp);
+		for (i = 1; i < n; i++)
+			v[j++] = args[i];
+		return v;
+	}
+	v[j++] = argv0 != NULL ? (char *)argv0 : args[0];
+	for (i = 1; i < n; i++)
+		v[j++] = args[i];
+	return v;
+}
+
 /* mkdir -p in the kernel. */
 static int
 kmkdirs(const char *dir, mode_t mode)
@@ -128,7 +221,7 @@ kmkdirs(const char *dir, mode_t mode)
 			char c = *p;
 
 			*p = '\0';
-			if (rump_sys_mkdir(buf, mode) != 0 && errno != EEXIST)
+			if (k_mkdir(buf, mode) != 0 && errno != EEXIST)
 				return errno;
 			if (c == '\0')
 				break;
@@ -153,7 +246,7 @@ copy_tree(const char *src, const char *dst, const char **why)
 		DIR *d;
 		struct dirent *de;
 
-		if (rump_sys_mkdir(dst, st.st_mode & 07777) != 0 &&
+		if (k_mkdir(dst, st.st_mode & 07777) != 0 &&
 		    errno != EEXIST)
 			return errno;
 		if ((d = opendir(src)) == NULL)
@@ -173,7 +266,7 @@ copy_tree(const char *src, const char *dst, const char **why)
 		}
 		closedir(d);
 		if (error == 0)
-			rump_sys_chmod(dst, st.st_mode & 07777);
+			k_chmod(dst, st.st_mode & 07777);
 		return error;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -182,7 +275,7 @@ copy_tree(const char *src, const char *dst, const char **why)
 		if (n < 0)
 			return errno;
 		a[n] = '\0';
-		return rump_sys_symlink(a, dst) == 0 ? 0 : errno;
+		return k_symlink(a, dst) == 0 ? 0 : errno;
 	}
 	if (S_ISREG(st.st_mode)) {
 		char buf[65536];
@@ -191,7 +284,7 @@ copy_tree(const char *src, const char *dst, const char **why)
 
 		if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 			return errno;
-		out = rump_sys_open(dst, O_WRONLY | O_CREAT | O_TRUNC,
+		out = k_open(dst, O_WRONLY | O_CREAT | O_TRUNC,
 		    st.st_mode & 07777);
 		if (out < 0) {
 			error = errno;
@@ -199,14 +292,14 @@ copy_tree(const char *src, const char *dst, const char **why)
 			return error;
 		}
 		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (rump_sys_write(out, buf, (size_t)n) != n) {
+			if (k_write(out, buf, (size_t)n) != (long)n) {
 				error = errno ? errno : EIO;
 				break;
 			}
 		if (n < 0)
 			error = errno;
 		close(in);
-		rump_sys_close(out);
+		k_close(out);
 		return error;
 	}
 	return 0;	/* devices, sockets, fifos: not copied */
@@ -238,14 +331,14 @@ ksum(const char *path)
 	uint64_t h = 0xcbf29ce484222325ull;
 	char buf[8192];
 	ssize_t n, i;
-	int fd = rump_sys_open(path, O_RDONLY);
+	int fd = (int)k_open(path, O_RDONLY, 0);
 
 	if (fd < 0)
 		return 0;
-	while ((n = rump_sys_read(fd, buf, sizeof(buf))) > 0)
+	while ((n = k_read(fd, buf, sizeof(buf))) > 0)
 		for (i = 0; i < n; i++)
 			h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ull;
-	rump_sys_close(fd);
+	k_close(fd);
 	return h;
 }
 
@@ -259,7 +352,7 @@ list_tree(const char *path, int depth)
 	long n, off;
 	int fd;
 
-	if (depth > 64 || rump_sys_lstat(path, &st) != 0)
+	if (depth > 64 || k_lstat(path, &st) != 0)
 		return;
 	fprintf(stderr, "strata-run: tree %c %04o %lld %016llx %s\n",
 	    S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' :
@@ -268,9 +361,9 @@ list_tree(const char *path, int depth)
 	    (unsigned long long)(S_ISREG(st.st_mode) ? ksum(path) : 0), path);
 	if (!S_ISDIR(st.st_mode))
 		return;
-	if ((fd = rump_sys_open(path, O_RDONLY | O_DIRECTORY)) < 0)
+	if ((fd = (int)k_open(path, O_RDONLY | O_DIRECTORY, 0)) < 0)
 		return;
-	while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+	while ((n = k_getdents64(fd, buf, sizeof(buf))) > 0) {
 		for (off = 0; off < n; ) {
 			struct {
 				uint64_t ino;
@@ -291,7 +384,7 @@ list_tree(const char *path, int depth)
 				list_tree(child, depth + 1);
 		}
 	}
-	rump_sys_close(fd);
+	k_close(fd);
 }
 
 /* Called on the program's exit_group, before the host ends the process. */
@@ -314,6 +407,9 @@ main(int argc, char *argv[])
 		{ "host-ro", required_argument, NULL, 'R' },
 		{ "no-default-host", no_argument, NULL, 'N' },
 		{ "list-at-exit", required_argument, NULL, 'L' },
+		{ "server", required_argument, NULL, 's' },
+		{ "fd-map", required_argument, NULL, 'F' },
+		{ "argv0", required_argument, NULL, '0' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -321,8 +417,8 @@ main(int argc, char *argv[])
 	size_t ncopies = 0, i;
 	int c, error, nodefault = 0;
 	struct run_image img;
-	const char *why = "";
-	char *prog;
+	const char *why = "", *fdmap = NULL, *argv0 = NULL;
+	char *prog, **pargv;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -353,6 +449,15 @@ main(int argc, char *argv[])
 		case 'L':
 			list_at_exit = optarg;
 			break;
+		case 's':
+			run_opt.server = optarg;
+			break;
+		case 'F':
+			fdmap = optarg;
+			break;
+		case '0':
+			argv0 = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -377,14 +482,37 @@ main(int argc, char *argv[])
 	if ((prog = find_program(argv[optind])) == NULL)
 		die("%s: not found in PATH", argv[optind], 0);
 
-	if ((error = rump_init()) != 0)
-		die("cannot boot the kernel%s", "", error);
-	/* The program is a process of its own in the kernel, with an empty
-	 * descriptor table (0, 1, 2 are the host's). */
-	if ((error = rump_lwproc_rfork(RUMP_RFCFDG)) != 0)
-		die("cannot make the program's kernel process%s", "", error);
-	if (kmkdirs("/tmp", 01777) != 0 || rump_sys_chmod("/tmp", 01777) != 0)
-		die("cannot make /tmp in the kernel%s", "", errno);
+	/* SIGSYS is how the program's calls reach us: never blocked. */
+	{
+		sigset_t m;
+
+		sigemptyset(&m);
+		sigaddset(&m, SIGSYS);
+		sigprocmask(SIG_UNBLOCK, &m, NULL);
+	}
+	if (run_opt.server == NULL)
+		run_opt.server = getenv("RUMP_SERVER");
+	if (run_opt.server != NULL && run_opt.server[0] == '\0')
+		run_opt.server = NULL;
+	if (run_opt.server != NULL) {
+		/* Remote: the kernel is a server's; this process is one of its
+		 * clients (after an exec, the same rump process as before). */
+		if (setenv("RUMP_SERVER", run_opt.server, 1) != 0 ||
+		    rumpclient_init() != 0)
+			die("cannot connect to %s", run_opt.server, errno);
+	} else {
+		if ((error = rump_init()) != 0)
+			die("cannot boot the kernel%s", "", error);
+		/* The program is a process of its own in the kernel, with an
+		 * empty descriptor table (0, 1, 2 are the host's). */
+		if ((error = rump_lwproc_rfork(RUMP_RFCFDG)) != 0)
+			die("cannot make the program's kernel process%s", "",
+			    error);
+		if (kmkdirs("/tmp", 01777) != 0 || k_chmod("/tmp", 01777) != 0)
+			die("cannot make /tmp in the kernel%s", "", errno);
+	}
+	if (fdmap != NULL && run_sys_fdmap(fdmap) != 0)
+		die("--fd-map %s: malformed", fdmap, 0);
 	for (i = 0; i < ncopies; i++) {
 		char *src = strdup(copies[i]), *dst = strchr(src, ':');
 
@@ -401,13 +529,19 @@ main(int argc, char *argv[])
 	if (run_opt.cwd != NULL) {
 		if ((error = kmkdirs(run_opt.cwd, 0755)) != 0)
 			die("--cwd %s", run_opt.cwd, error);
-		if (rump_sys_chdir(run_opt.cwd) != 0)
+		if (k_chdir(run_opt.cwd) != 0)
 			die("--cwd %s", run_opt.cwd, errno);
 	}
 
 	if ((error = run_sud_init()) != 0)
 		die("cannot set up system call interception%s", "", error);
-	if ((error = run_elf_load(prog, argv + optind, environ, &img,
+	/* The program's arguments: argv[0] as its caller gave it, and an
+	 * interpreter for a "#!" script. */
+	pargv = script_argv(&prog, argv + optind, argv0);
+	/* The program's environment: ours, without rumpclient's note of
+	 * the connection an exec hands over (ours, not the program's). */
+	unsetenv("RUMPCLIENT__EXEC");
+	if ((error = run_elf_load(prog, pargv, environ, &img,
 	    &why)) != 0) {
 		fprintf(stderr, "strata-run: %s: %s: %s\n", prog, why,
 		    strerror(error));

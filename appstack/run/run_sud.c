@@ -148,7 +148,7 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	args[3] = g[REG_R10];
 	args[4] = g[REG_R8];
 	args[5] = g[REG_R9];
-	ret = run_sys_dispatch(nr, args, g);
+	ret = run_sys_dispatch(nr, args, uc);
 	g[REG_RAX] = ret;
 	set_fs(t->guest_fs);
 	t->selector = SEL_BLOCK;

@@ -31,6 +31,7 @@
 #include <limits.h>
 #include <linux/stat.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 #include <rump/rumpuser_fcopy.h>
+#include <rump/rumpclient.h>
 
 #include "run.h"
 
@@ -62,6 +64,7 @@ struct gfd {
 
 static struct gfd fdtab[NFD];
 static const struct run_image *image;
+static int fdmap_given;
 static unsigned long brk_start, brk_cur, brk_limit;
 /* Numbers whose ENOSYS was reported (--trace). */
 static unsigned char enosys_told[1024];
@@ -106,16 +109,20 @@ put_mem(long uaddr, const void *buf, size_t len)
 
 /* --- Calls into the kernel and the host -------------------------------- */
 
-static long
-rsys(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+long
+run_ksys(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	long args[6] = { a0, a1, a2, a3, a4, a5 };
 	long rv[2] = { 0, 0 };
 	int error;
 
-	error = rump_syscall((int)nr, args, rv);
+	if (run_opt.server != NULL)
+		error = rumpclient_syscall((int)nr, args, rv);
+	else
+		error = rump_syscall((int)nr, args, rv);
 	return error != 0 ? -error : rv[0];
 }
+#define rsys run_ksys
 
 #define HSYS(nr, a0, a1, a2, a3, a4, a5) \
 	run_host_syscall((nr), (long)(a0), (long)(a1), (long)(a2), \
@@ -865,6 +872,250 @@ do_arch_prctl(long code, long addr)
 	}
 }
 
+/*
+ * fork() of the program, with the kernel in a server (remote mode): the
+ * child gets a rump process of its own, a copy of the parent's
+ * (rumpclient_fork), and continues from the same call with 0.  The flags
+ * of clone() that concern a new process are honoured; a new stack
+ * (posix_spawn's clone(CLONE_VM | CLONE_VFORK) child) is switched to,
+ * but the memory is copied, not shared.
+ */
+static long
+do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
+{
+	struct run_thread *t = run_self();
+	pid_t pid;
+	int tid;
+
+	int sync[2];
+	char c = 0;
+
+	/* The server copies the parent's descriptor table when the child
+	 * connects: the parent waits for that before it goes on (it could
+	 * close a descriptor the child is to inherit, e.g. a pipe's end). */
+	if (pipe2(sync, O_CLOEXEC) != 0)
+		return -errno;
+	pid = rumpclient_fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(sync[0]);
+		close(sync[1]);
+		return -e;
+	}
+	if (pid > 0) {
+		close(sync[1]);
+		while (read(sync[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(sync[0]);
+		if ((flags & CLONE_PARENT_SETTID) && ptid != 0)
+			put_mem(ptid, &pid, sizeof(pid));
+		return pid;
+	}
+	(void)!write(sync[1], &c, 1);
+	close(sync[0]);
+	close(sync[1]);
+	/* Syscall User Dispatch is not inherited by a forked child. */
+	if (run_sud_enable() != 0) {
+		fprintf(stderr, "strata-run: fork: cannot intercept the "
+		    "child's system calls\n");
+		HSYS(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+	}
+	tid = (int)HSYS(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	t->tid = tid;
+	if ((flags & CLONE_CHILD_SETTID) && ctid != 0)
+		put_mem(ctid, &tid, sizeof(tid));
+	if ((flags & CLONE_CHILD_CLEARTID) && ctid != 0)
+		HSYS(SYS_set_tid_address, ctid, 0, 0, 0, 0, 0);
+	if (flags & CLONE_SETTLS)
+		t->guest_fs = (unsigned long)tls;
+	if (newsp != 0)
+		g[REG_RSP] = newsp;
+	return 0;
+}
+
+/* Copies a NULL-terminated array of strings from the program. */
+static char **
+get_strv(long uaddr, int *error)
+{
+	char **v = NULL, *str;
+	size_t n = 0, cap = 0;
+	long p;
+
+	*error = 0;
+	for (;;) {
+		if (uaddr == 0)
+			break;
+		if (get_mem(uaddr + (long)(n * sizeof(long)), &p, sizeof(p))) {
+			*error = EFAULT;
+			break;
+		}
+		if (n + 1 >= cap) {
+			char **nv = realloc(v, (cap = cap * 2 + 16) *
+			    sizeof(char *));
+
+			if (nv == NULL) {
+				*error = ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (p == 0)
+			break;
+		if ((str = malloc(PATH_MAX * 4)) == NULL) {
+			*error = ENOMEM;
+			break;
+		}
+		if (rumpuser_fcopyinstr((void *)p, str, PATH_MAX * 4, NULL)) {
+			free(str);
+			*error = E2BIG;
+			break;
+		}
+		v[n++] = str;
+		if (n > 65536) {
+			*error = E2BIG;
+			break;
+		}
+	}
+	if (v == NULL && *error == 0)
+		v = calloc(1, sizeof(char *));
+	if (v != NULL)
+		v[n] = NULL;
+	if (*error != 0) {
+		while (n > 0)
+			free(v[--n]);
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * execve() of the program, remote mode: the new program runs under a new
+ * strata-run (this executable again), which keeps the rump process and
+ * its descriptors (rumpclient_exec) and gets the descriptor table in
+ * --fd-map.  Programs are host files (policy): the path is the host's.
+ */
+static long
+do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
+{
+	sigset_t m, all;
+	char path[PATH_MAX], self[PATH_MAX], *map, **argv, **envp, **nargv;
+	size_t n, i, j, len = 0;
+	int error, g;
+	long r;
+
+	if ((error = get_path(upath, path)) != 0)
+		return -error;
+	if (access(path, X_OK) != 0)
+		return -errno;
+	if ((r = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
+		return -errno;
+	self[r] = '\0';
+	if ((argv = get_strv(uargv, &error)) == NULL)
+		return -error;
+	if ((envp = get_strv(uenvp, &error)) == NULL)
+		return -error;
+	/* The descriptors that survive: "g:k:real,..." (k: h or k). */
+	map = malloc(NFD * 24 + 1);
+	if (map == NULL)
+		return -ENOMEM;
+	map[0] = '\0';
+	for (g = 0; g < NFD; g++) {
+		struct gfd *f = &fdtab[g];
+		long fl;
+
+		if (f->kind == 0)
+			continue;
+		fl = f->kind == FD_HOST ?
+		    HSYS(SYS_fcntl, f->real, F_GETFD, 0, 0, 0, 0) :
+		    rsys(SYS_fcntl, f->real, F_GETFD, 0, 0, 0, 0);
+		if (fl < 0 || (fl & FD_CLOEXEC))
+			continue;	/* the host closes its own at exec */
+		len += (size_t)sprintf(map + len, "%s%d:%c:%d", len ? "," : "",
+		    g, f->kind == FD_HOST ? 'h' : 'k', f->real);
+	}
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	nargv = calloc(n + 16 + 2 * (run_opt.nhost_ro + run_opt.nhost_rw),
+	    sizeof(char *));
+	if (nargv == NULL)
+		return -ENOMEM;
+	j = 0;
+	nargv[j++] = self;
+	nargv[j++] = "--server";
+	nargv[j++] = (char *)run_opt.server;
+	nargv[j++] = "--fd-map";
+	nargv[j++] = map;
+	nargv[j++] = "--no-default-host";
+	for (i = 0; i < run_opt.nhost_ro; i++) {
+		nargv[j++] = "--host-ro";
+		nargv[j++] = (char *)run_opt.host_ro[i];
+	}
+	for (i = 0; i < run_opt.nhost_rw; i++) {
+		nargv[j++] = "--host";
+		nargv[j++] = (char *)run_opt.host_rw[i];
+	}
+	if (run_opt.trace)
+		nargv[j++] = "--trace";
+	if (argv[0] != NULL) {
+		nargv[j++] = "--argv0";
+		nargv[j++] = argv[0];
+	}
+	nargv[j++] = "--";
+	nargv[j++] = path;
+	for (i = 1; i < n; i++)
+		nargv[j++] = argv[i];
+	nargv[j] = NULL;
+	/* The kernel's close-on-exec descriptors go now: the rump process
+	 * outlives the exec. */
+	for (g = 0; g < NFD; g++) {
+		long fl;
+
+		if (fdtab[g].kind != FD_RUMP)
+			continue;
+		fl = rsys(SYS_fcntl, fdtab[g].real, F_GETFD, 0, 0, 0, 0);
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			rsys(SYS_close, fdtab[g].real, 0, 0, 0, 0, 0);
+	}
+	/* The new program starts with the mask the program had (every
+	 * signal is blocked while a call is served), SIGSYS unblocked. */
+	m = *mask;
+	sigdelset(&m, SIGSYS);
+	sigprocmask(SIG_SETMASK, &m, &all);
+	rumpclient_exec(self, nargv, envp);
+	/* Only on failure: the program goes on (its cloexec descriptors are
+	 * gone: nothing better can be done this late). */
+	error = errno;
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	free(nargv);
+	free(map);
+	return -error;
+}
+
+/* Restores a descriptor table from --fd-map ("g:k:real,..."). */
+int
+run_sys_fdmap(const char *map)
+{
+	const char *p = map;
+	int g, real, n;
+	char k;
+
+	memset(fdtab, 0, sizeof(fdtab));
+	while (*p != '\0') {
+		if (sscanf(p, "%d:%c:%d%n", &g, &k, &real, &n) != 3 || g < 0 ||
+		    g >= NFD || (k != 'h' && k != 'k'))
+			return EINVAL;
+		fdtab[g].kind = k == 'h' ? FD_HOST : FD_RUMP;
+		fdtab[g].real = real;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	fdmap_given = 1;
+	return 0;
+}
+
 /* --- Tracing ------------------------------------------------------------- */
 
 static void
@@ -920,27 +1171,31 @@ run_sys_init(const struct run_image *img)
 	int i;
 
 	image = img;
+	if (fdmap_given)
+		goto brk;
 	/* The program's 0, 1, 2 are copies of strata-run's: when it closes
 	 * them (coreutils close stdout and stderr at exit), strata-run can
-	 * still report on its own standard error. */
+	 * still report on its own standard error.  Not close-on-exec, as
+	 * the program's own 0, 1, 2 are not. */
 	for (i = 0; i < 3; i++) {
-		long real = HSYS(SYS_fcntl, i, F_DUPFD_CLOEXEC, 3, 0, 0, 0);
+		long real = HSYS(SYS_fcntl, i, F_DUPFD, 3, 0, 0, 0);
 
 		if (real < 0)
 			continue;	/* closed when we started: stays so */
 		fdtab[i].kind = FD_HOST;
 		fdtab[i].real = (int)real;
 	}
+brk:
 	brk_start = brk_cur = img->brk_start;
 	brk_limit = img->brk_limit;
 	return 0;
 }
 
 static long
-dispatch(long nr, long *a, greg_t *gregs)
+dispatch(long nr, long *a, ucontext_t *uc)
 {
+	greg_t *gregs = uc->uc_mcontext.gregs;
 
-	(void)gregs;
 	switch (nr) {
 	/* Descriptors: where they live. */
 	case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
@@ -1160,9 +1415,28 @@ dispatch(long nr, long *a, greg_t *gregs)
 		return HSYS(nr, a[0], 0, 0, 0, 0, 0);
 	case SYS_brk:
 		return do_brk(a[0]);
-	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
-	case SYS_execve: case SYS_execveat:
-		/* Not in this version: say so once, whatever --trace says. */
+	case SYS_clone:
+		if (run_opt.server != NULL && !(a[0] & CLONE_THREAD))
+			return do_fork(a[0], a[1], a[2], a[3], a[4], gregs);
+		goto refuse;
+	case SYS_fork:
+		if (run_opt.server != NULL)
+			return do_fork(SIGCHLD, 0, 0, 0, 0, gregs);
+		goto refuse;
+	case SYS_vfork:
+		if (run_opt.server != NULL)
+			return do_fork(CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, gregs);
+		goto refuse;
+	case SYS_clone3:
+		/* Its callers (glibc) fall back to clone. */
+		return -ENOSYS;
+	case SYS_execve:
+		if (run_opt.server != NULL)
+			return do_execve(a[0], a[1], a[2], &uc->uc_sigmask);
+		goto refuse;
+	case SYS_execveat:
+	refuse:
+		/* Not here: say so once, whatever --trace says. */
 		if (!enosys_told[nr]) {
 			enosys_told[nr] = 1;
 			fprintf(stderr, "strata-run: %s: %s is not supported "
@@ -1213,9 +1487,9 @@ is_xattr(long nr)
 }
 
 long
-run_sys_dispatch(long nr, long args[6], greg_t *gregs)
+run_sys_dispatch(long nr, long args[6], ucontext_t *uc)
 {
-	long ret = dispatch(nr, args, gregs);
+	long ret = dispatch(nr, args, uc);
 
 	if (ret == -ENOSYS && is_xattr(nr))
 		ret = -EOPNOTSUPP;

@@ -336,8 +336,101 @@ usage_errors_body()
 	atf_check -s exit:127 -e match:"copy-in" "$run" --copy-in /no/such/dir -- /bin/true
 }
 
+# Starts a strata-server (with /tmp) at unix://$PWD/k; sets $server
+# (the URL) and $srv (the program), or skips.
+start_server()
+{
+	srv=$(atf_config_get appstack_prefix)/bin/strata-server
+	[ -x "$srv" ] || atf_skip "no $srv"
+	server=unix://$PWD/k
+	atf_check "$srv" -d -p "$PWD/server.pid" -m tmpfs:/tmp "$server"
+}
+
+stop_server()
+{
+	[ -f server.pid ] && kill "$(cat server.pid)" 2>/dev/null
+	return 0
+}
+
+atf_test_case remote_shell cleanup
+remote_shell_head()
+{
+	atf_set "descr" "against a server: sh -c with pipes, redirections, fork and exec; another client sees the files"
+}
+remote_shell_body()
+{
+	need_run
+	start_server
+	r="$run --server $server --"
+	atf_check -o inline:"f g \n" $r /bin/sh -c '
+		mkdir -p /w/d && echo hello >/w/d/f &&
+		cat /w/d/f | tr a-z A-Z >/w/d/g &&
+		ls /w/d | sort | tr "\n" " "; echo'
+	# A second client (another strata-run, RUMP_SERVER this time).
+	atf_check -o inline:"HELLO\n" env RUMP_SERVER=$server "$run" -- /bin/cat /w/d/g
+	atf_check -o inline:"2\n" -x "$r /bin/sh -c 'ls /w/d | wc -l'"
+	# exec stays inside strata: the program exec'd sees the kernel.
+	atf_check -o inline:"hello\n" $r /bin/sh -c 'exec /bin/cat /w/d/f'
+	# Descriptors survive exec: a redirection set up before it.
+	atf_check $r /bin/sh -c 'exec >/w/d/out; echo via-exec; /bin/echo child'
+	atf_check -o inline:"via-exec\nchild\n" $r /bin/cat /w/d/out
+	# Pipes (the kernel's), tar through a pipe, a here-document.
+	atf_check -o inline:"3\n" $r /bin/sh -c 'printf "a\nb\nc\n" | /usr/bin/wc -l'
+	atf_check -o inline:"./f\n./g\n./out\n" $r /bin/sh -c \
+	    'cd /w/d && tar -cf - . | (mkdir -p /w/copy && cd /w/copy && tar -xf -) && cd /w/copy && find . -type f | sort'
+	atf_check -o inline:"here\n" $r /bin/sh -c 'cat <<END >/w/h
+here
+END
+cat /w/h'
+	atf_check test ! -e /w/d/f
+}
+remote_shell_cleanup()
+{
+	stop_server
+}
+
+atf_test_case remote_programs cleanup
+remote_programs_head()
+{
+	atf_set "descr" "against a server: coreutils, tar, python3, busybox; files checked from another client"
+}
+remote_programs_body()
+{
+	need_run
+	start_server
+	make_tree
+	r="$run --server $server --"
+	tar -C src -cf in.tar .
+	atf_check "$run" --server "$server" --copy-in "$PWD/in.tar:/in.tar" \
+	    --cwd /x -- /bin/tar -xf /in.tar
+	atf_check $r /bin/cp -a /x /y
+	atf_check $r /bin/mv /y/sub /y/moved
+	atf_check $r /bin/rm -r /y/moved/deep
+	atf_check -o inline:"/y\n/y/f\n/y/l\n/y/moved\n/y/moved/g\n" -x "$r /usr/bin/find /y | sort"
+	atf_check -o inline:"8 640\n" $r /usr/bin/stat -c '%s %a' /y/moved/g
+	atf_check -o match:"^100000.*/x/sub/deep/big$" $r /usr/bin/du -ab /x/sub/deep/big
+	# What strata-run's own listing of the server's tree says.
+	atf_check -e save:err "$run" --server "$server" --list-at-exit /y -- /bin/true
+	tree_of /y <err >tree.out
+	atf_check -o inline:"d 0755 0 0000000000000000 @\nd 0755 0 0000000000000000 @/moved\nf 0640 8 74b9164b835162d8 @/moved/g\nf 0644 6 a9bc80cca21f28b3 @/f\nl 0777 0 0000000000000000 @/l\n" cat tree.out
+	if command -v python3 >/dev/null; then
+		atf_check $r /usr/bin/python3 -c 'open("/y/py", "w").write("from python\n")'
+		atf_check -o inline:"from python\n" $r /bin/cat /y/py
+	fi
+	if command -v busybox >/dev/null; then
+		atf_check -o inline:"from python\n" $r "$(command -v busybox)" cat /y/py
+	fi
+	atf_check test ! -e /y
+}
+remote_programs_cleanup()
+{
+	stop_server
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case remote_shell
+	atf_add_test_case remote_programs
 	atf_add_test_case coreutils_files
 	atf_add_test_case coreutils_read
 	atf_add_test_case tar_tree
