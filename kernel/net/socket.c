@@ -89,6 +89,13 @@ sbrec_free(struct sbrec *rec, const struct domain *dom)
 {
 
 	sockctl_free(rec->sr_control, dom);
+	if (rec->sr_sender != NULL) {
+		/* Room again for the sender (Linux frees its buffer
+		 * memory here).  The last reference of a closed sender
+		 * frees nothing that needs a lock (see soclose()). */
+		sowwakeup(rec->sr_sender);
+		sorele(rec->sr_sender);
+	}
 	kmem_free(rec, sizeof(*rec) + rec->sr_len);
 }
 
@@ -396,8 +403,10 @@ soclose(struct socket *so)
 	solock(so);
 	/* Connections no one will accept are reset, as Linux does. */
 	while ((q = so->so_q0) != NULL || (q = so->so_q) != NULL) {
-		soqremque(q);
+		/* Aborted while still queued: the protocol sees so_head
+		 * (AF_UNIX then resets the client). */
 		soabort(q);
+		soqremque(q);
 		sbtakeall(&q->so_rcv, &recs);
 		sbtakeall(&q->so_snd, &recs);
 		q->so_qnext = aborted;
@@ -459,6 +468,7 @@ void
 soisconnected(struct socket *so)
 {
 	struct socket *head = so->so_head;
+	bool async = (so->so_state & SS_ISCONNECTING) != 0;
 
 	so->so_state &= ~(SS_ISCONNECTING | SS_ISDISCONNECTING |
 	    SS_ISDISCONNECTED);
@@ -466,9 +476,16 @@ soisconnected(struct socket *so)
 	if (head != NULL && so->so_onq0) {
 		soqremque(so);
 		soqinsque(head, so, false);
-		sowakeupall(head);
+		/* The listener became readable (accept). */
+		cv_broadcast(&head->so_cv);
+		pollwakeup(&head->so_ph, POLLIN | POLLRDNORM);
 	}
-	sowakeupall(so);
+	/* Pollers learn of a connection that completed later (TCP); one
+	 * made within connect() changes nothing they were told, as on
+	 * Linux. */
+	cv_broadcast(&so->so_cv);
+	if (async)
+		sowakeupall(so);
 }
 
 void
@@ -643,8 +660,9 @@ so_fo_ioctl(struct file *fp, unsigned long cmd, void *data)
 			error = EINVAL;
 		else
 			error = 0;
-		/* Stream: every byte queued; datagrams: the next one. */
-		if ((so->so_proto->pr_flags & PR_ATOMIC) == 0)
+		/* Datagrams: the next one; streams and seqpacket: every
+		 * byte queued (as Linux counts). */
+		if (so->so_type != SOCK_DGRAM)
 			n = (int)MIN(so->so_rcv.sb_cc, INT32_MAX);
 		else
 			n = so->so_rcv.sb_first != NULL ?
@@ -706,7 +724,8 @@ sopoll_locked(struct socket *so, int events)
 	    (so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING |
 	    SS_ISLISTENING)) == 0)
 		revents |= POLLHUP;
-	if ((so->so_state & SS_ISCONNECTING) == 0 &&
+	/* A listener is never writable (Linux). */
+	if ((so->so_state & (SS_ISCONNECTING | SS_ISLISTENING)) == 0 &&
 	    ((so->so_state & SS_CANTSENDMORE) != 0 || sowritable(so)))
 		revents |= POLLOUT | POLLWRNORM | POLLWRBAND;
 	if (pr->pr_poll != NULL)

@@ -27,25 +27,52 @@ sosend(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 	int error = 0;
 
 	solock(so);
+	/* Linux's order of checks: an address where none may be, no
+	 * peer, a message too large, then shutdown and errors. */
+	if ((pr->pr_flags & (PR_CONNREQUIRED | PR_NOADDR)) ==
+	    (PR_CONNREQUIRED | PR_NOADDR) && nam != NULL) {
+		error = (so->so_state & SS_ISCONNECTED) ? EISCONN : EOPNOTSUPP;
+		goto out;
+	}
+	if (nam != NULL && (pr->pr_flags & PR_CONNREQUIRED) == 0 &&
+	    pr->pr_validaddr != NULL &&
+	    (error = pr->pr_validaddr(nam, namlen)) != 0)
+		goto out;
+	if ((so->so_state & SS_ISCONNECTED) == 0 &&
+	    (pr->pr_flags & PR_CONNREQUIRED) != 0) {
+		error = pr->pr_sndnotconn != 0 ? pr->pr_sndnotconn : ENOTCONN;
+		goto out;
+	}
+	/* A connected socket's peer is the only destination. */
+	if (pr->pr_flags & PR_CONNREQUIRED) {
+		nam = NULL;
+		namlen = 0;
+	}
 	if (atomic && uio->uio_resid > so->so_snd.sb_hiwat) {
 		error = EMSGSIZE;
 		goto out;
 	}
+	/* A connectionless socket without a destination: after the
+	 * shutdown check, as Linux's AF_UNIX datagrams. */
+	if ((so->so_state & (SS_ISCONNECTED | SS_CANTSENDMORE)) == 0 &&
+	    nam == NULL) {
+		error = pr->pr_sndnotconn != 0 ? pr->pr_sndnotconn : ENOTCONN;
+		goto out;
+	}
 	for (;;) {
-		if (so->so_state & SS_CANTSENDMORE) {
-			error = EPIPE;
-			break;
-		}
+		/* A pending error first (Linux's buffer allocation asks
+		 * for it before the shutdown state). */
 		if (so->so_error != 0) {
 			error = sotakeerror(so);
 			break;
 		}
-		if ((pr->pr_flags & PR_CONNREQUIRED) != 0 && nam == NULL &&
-		    (so->so_state & SS_ISCONNECTED) == 0) {
-			error = pr->pr_sndnotconn != 0 ? pr->pr_sndnotconn :
-			    ENOTCONN;
+		if (so->so_state & SS_CANTSENDMORE) {
+			error = EPIPE;
 			break;
 		}
+		/* Nothing to send on a stream: nothing to queue either. */
+		if (!atomic && uio->uio_resid == 0)
+			break;
 		space = sosendspace(so);
 		if (atomic ? space < uio->uio_resid : space == 0) {
 			if (nonblock) {
@@ -131,6 +158,20 @@ soctl_deliver(struct socket *so, struct sockctl *list, struct sorcvctl *ctl,
 	}
 }
 
+static void
+sorecvaddr(struct socket *so, const struct sbrec *rec,
+    struct sockaddr_storage *from, socklen_t *fromlen)
+{
+
+	if (so->so_proto->pr_recvaddr != NULL) {
+		so->so_proto->pr_recvaddr(so, rec, from, fromlen);
+		return;
+	}
+	*fromlen = rec->sr_addrlen;
+	if (rec->sr_addrlen > 0)
+		memcpy(from, &rec->sr_addr, rec->sr_addrlen);
+}
+
 /* Waits for something to receive.  Returns 0 when there is a record,
  * -1 when the caller should return what it has (EOF or enough), or an
  * errno. */
@@ -140,6 +181,12 @@ sorcv_wait(struct socket *so, size_t copied, bool nonblock)
 	const struct protosw *pr = so->so_proto;
 
 	for (;;) {
+		if ((pr->pr_flags & (PR_CONNREQUIRED | PR_RCVCONNFIRST)) ==
+		    (PR_CONNREQUIRED | PR_RCVCONNFIRST) &&
+		    (so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING |
+		    SS_ISDISCONNECTED)) == 0)
+			return pr->pr_rcvnotconn != 0 ? pr->pr_rcvnotconn :
+			    ENOTCONN;
 		if (so->so_rcv.sb_first != NULL)
 			return 0;
 		if (copied > 0 && so->so_error == 0 &&
@@ -147,7 +194,11 @@ sorcv_wait(struct socket *so, size_t copied, bool nonblock)
 			return -1;
 		if (so->so_error != 0)
 			return copied > 0 ? -1 : sotakeerror(so);
-		if (so->so_state & SS_CANTRCVMORE)
+		/* EOF, except that Linux tells a non-blocking datagram
+		 * reader EAGAIN even after shutdown (only a sleeper sees
+		 * the shutdown). */
+		if ((so->so_state & SS_CANTRCVMORE) &&
+		    !(nonblock && so->so_type == SOCK_DGRAM))
 			return -1;
 		if ((pr->pr_flags & PR_CONNREQUIRED) != 0 &&
 		    (so->so_state & (SS_ISCONNECTED | SS_ISCONNECTING |
@@ -202,11 +253,8 @@ soreceive(struct socket *so, struct uio *uio, struct sockaddr_storage *from,
 			*flagsp |= (so->so_type == SOCK_SEQPACKET) ? MSG_EOR : 0;
 		if (reclenp != NULL)
 			*reclenp = rec->sr_len;
-		if (from != NULL && fromlen != NULL) {
-			*fromlen = rec->sr_addrlen;
-			if (rec->sr_addrlen > 0)
-				memcpy(from, &rec->sr_addr, rec->sr_addrlen);
-		}
+		if (from != NULL && fromlen != NULL)
+			sorecvaddr(so, rec, from, fromlen);
 		if (!peek) {
 			takectl = rec->sr_control;
 			rec->sr_control = NULL;
@@ -278,11 +326,8 @@ soreceive(struct socket *so, struct uio *uio, struct sockaddr_storage *from,
 			takectl = rec->sr_control;
 			rec->sr_control = NULL;
 		}
-		if (from != NULL && fromlen != NULL && copied == n) {
-			*fromlen = rec->sr_addrlen;
-			if (rec->sr_addrlen > 0)
-				memcpy(from, &rec->sr_addr, rec->sr_addrlen);
-		}
+		if (from != NULL && fromlen != NULL && copied == n)
+			sorecvaddr(so, rec, from, fromlen);
 		if (rec->sr_off == rec->sr_len) {
 			rec->sr_off = 0;
 			so->so_rcv.sb_cc += rec->sr_len;

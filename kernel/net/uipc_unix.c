@@ -36,6 +36,12 @@ struct unpcb {
 	struct unpcb	*unp_conn;	/* STREAM/SEQPACKET peer */
 	struct socket	*unp_dgconn;	/* DGRAM: associated peer, held; its
 					 * so_pcb is NULL once it closed */
+	/* The peer's name once it is gone (getpeername still answers
+	 * with it, as on Linux): DGRAM caches it on association, STREAM
+	 * and SEQPACKET when the peer closes. */
+	struct sockaddr_un unp_dgaddr;
+	socklen_t	 unp_dgaddrlen;
+	bool		 unp_peergone;
 	struct unpcb	*unp_next;	/* bound sockets (unp_lock) */
 	struct sockaddr_un unp_addr;	/* our name, unp_addrlen bytes */
 	socklen_t	 unp_addrlen;	/* 0: unbound */
@@ -118,6 +124,12 @@ unp_disconnect_stream(struct unpcb *unp)
 	so2 = peer->unp_socket;
 	peer->unp_conn = NULL;
 	unp->unp_conn = NULL;
+	/* The survivor keeps our name for getpeername. */
+	memcpy(&peer->unp_dgaddr, &unp->unp_addr, sizeof(unp->unp_addr));
+	peer->unp_dgaddrlen = unp->unp_addrlen != 0 ? unp->unp_addrlen :
+	    sizeof(sa_family_t);
+	peer->unp_dgaddr.sun_family = AF_UNIX;
+	peer->unp_peergone = true;
 	/* Linux: unread data or a connection never accepted reset the
 	 * peer; either way it can neither read nor write any more. */
 	if (so->so_rcv.sb_first != NULL || so->so_head != NULL)
@@ -126,6 +138,10 @@ unp_disconnect_stream(struct unpcb *unp)
 	socantrcvmore(so2);
 	socantsendmore(so2);
 }
+
+static int unp_sockaddr(struct socket *, struct sockaddr_storage *,
+    socklen_t *);
+static int unp_validaddr(const struct sockaddr *, socklen_t);
 
 static void
 unp_detach(struct socket *so)
@@ -181,13 +197,18 @@ unp_abstract(const struct sockaddr_un *sun, socklen_t namlen)
 	    sun->sun_path[0] == '\0';
 }
 
+/* Linux keeps one abstract name space per socket type: a stream and a
+ * datagram socket may hold the same name, and looking a name up with the
+ * other type finds nothing (ECONNREFUSED, where a path says
+ * EPROTOTYPE). */
 static struct unpcb *
-unp_find_abstract(const struct sockaddr_un *sun, socklen_t namlen)
+unp_find_abstract(const struct sockaddr_un *sun, socklen_t namlen, int type)
 {
 	struct unpcb *unp;
 
 	for (unp = unp_bound; unp != NULL; unp = unp->unp_next) {
 		if (unp->unp_vnode == NULL && unp->unp_addrlen == namlen &&
+		    unp->unp_socket->so_type == type &&
 		    memcmp(&unp->unp_addr, sun, namlen) == 0)
 			return unp;
 	}
@@ -222,7 +243,7 @@ unp_autobind(struct unpcb *unp)
 		for (i = 0; i < 5; i++)
 			sun.sun_path[1 + i] = hex[(n >> (4 * (4 - i))) & 0xf];
 		if (unp_find_abstract(&sun, offsetof(struct sockaddr_un,
-		    sun_path) + 6) == NULL) {
+		    sun_path) + 6, unp->unp_socket->so_type) == NULL) {
 			unp->unp_addr = sun;
 			unp->unp_addrlen = offsetof(struct sockaddr_un,
 			    sun_path) + 6;
@@ -249,12 +270,13 @@ unp_bind(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 		return EINVAL;
 	if (namlen > sizeof(struct sockaddr_un))
 		return EINVAL;
-	if (unp->unp_addrlen != 0)
-		return EINVAL;
+	/* Autobinding a bound socket does nothing, as on Linux. */
 	if (namlen == offsetof(struct sockaddr_un, sun_path))
-		return unp_autobind(unp);
+		return unp->unp_addrlen != 0 ? 0 : unp_autobind(unp);
+	if (unp->unp_addrlen != 0 && unp_abstract(sun, namlen))
+		return EINVAL;
 	if (unp_abstract(sun, namlen)) {
-		if (unp_find_abstract(sun, namlen) != NULL)
+		if (unp_find_abstract(sun, namlen, so->so_type) != NULL)
 			return EADDRINUSE;
 		memcpy(&unp->unp_addr, sun, namlen);
 		unp->unp_addrlen = namlen;
@@ -271,7 +293,16 @@ unp_bind(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 	/* The VFS runs without unp_lock (it may sleep); the socket is
 	 * ours (the caller holds its file), but check again after. */
 	sounlock(so);
-	error = vfs_mksock(path, 0777, &vp);
+	if (unp->unp_addrlen != 0) {
+		/* Linux creates the file first: a name that exists is
+		 * EADDRINUSE even for a bound socket, a new one EINVAL. */
+		error = namei_vnode(AT_FDCWD, path, NI_KPATH, &vp);
+		if (error == 0)
+			vrele(vp);
+		error = error == 0 ? EEXIST : EINVAL;
+	} else {
+		error = vfs_mksock(path, 0777, &vp);
+	}
 	solock(so);
 	kmem_free(path, len + 1);
 	if (error == EEXIST)
@@ -324,7 +355,7 @@ unp_lookup(struct socket *so, const struct sockaddr *nam, socklen_t namlen,
 	if (sun->sun_family != AF_UNIX)
 		return EINVAL;
 	if (unp_abstract(sun, namlen)) {
-		unp2 = unp_find_abstract(sun, namlen);
+		unp2 = unp_find_abstract(sun, namlen, so->so_type);
 		if (unp2 == NULL)
 			return ECONNREFUSED;
 	} else {
@@ -381,6 +412,21 @@ unp_listen(struct socket *so)
 	return 0;
 }
 
+/* Remembers the name of a datagram socket's peer (a socket's name can
+ * only change from none to one, by bind or autobind, which refresh). */
+static void
+unp_cachepeer(struct unpcb *unp)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (unp->unp_dgconn == NULL || unp->unp_dgconn->so_pcb == NULL)
+		return;
+	(void)unp_sockaddr(unp->unp_dgconn, &ss, &len);
+	memcpy(&unp->unp_dgaddr, &ss, MIN(len, sizeof(unp->unp_dgaddr)));
+	unp->unp_dgaddrlen = MIN(len, (socklen_t)sizeof(unp->unp_dgaddr));
+}
+
 static void
 unp_connect_pair(struct unpcb *unp, struct unpcb *unp2)
 {
@@ -406,6 +452,11 @@ unp_connect_dgram(struct socket *so, const struct sockaddr *nam,
 		so->so_state &= ~SS_ISCONNECTED;
 		return 0;
 	}
+	/* Linux names a SO_PASSCRED socket before it looks. */
+	if ((so->so_options & SOOPT_PASSCRED) && unp->unp_addrlen == 0 &&
+	    namlen > offsetof(struct sockaddr_un, sun_path) &&
+	    nam->sa_family == AF_UNIX && (error = unp_autobind(unp)) != 0)
+		return error;
 	error = unp_lookup(so, nam, namlen, &so2);
 	if (error != 0)
 		return error;
@@ -413,10 +464,18 @@ unp_connect_dgram(struct socket *so, const struct sockaddr *nam,
 		sorele(so2);
 		return EBADF;
 	}
+	/* A socket associated with another takes nothing from us. */
+	if (so2->so_pcb == NULL || (sotounpcb(so2)->unp_dgconn != NULL &&
+	    sotounpcb(so2)->unp_dgconn != so)) {
+		error = so2->so_pcb == NULL ? ECONNREFUSED : EPERM;
+		sorele(so2);
+		return error;
+	}
 	if (unp->unp_dgconn != NULL)
 		sorele(unp->unp_dgconn);
 	/* The reference from unp_lookup stays with the association. */
 	unp->unp_dgconn = so2;
+	unp_cachepeer(unp);
 	so->so_state |= SS_ISCONNECTED;
 	return 0;
 }
@@ -430,22 +489,19 @@ unp_connect(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 
 	if (so->so_type == SOCK_DGRAM)
 		return unp_connect_dgram(so, nam, namlen);
-	if (namlen < sizeof(sa_family_t) || nam->sa_family != AF_UNIX)
-		return EINVAL;
-	if (so->so_state & SS_ISCONNECTED)
-		return EISCONN;
-	if (so->so_state & SS_ISLISTENING)
-		return EINVAL;
+	/* Linux's order: the address, the listener, then our state; a
+	 * SO_PASSCRED socket is named once the address looks valid. */
+	if (unp_validaddr(nam, namlen) == 0 &&
+	    (so->so_options & SOOPT_PASSCRED) && unp->unp_addrlen == 0 &&
+	    (error = unp_autobind(unp)) != 0)
+		return error;
 	error = unp_lookup(so, nam, namlen, &so2);
 	if (error != 0)
 		return error;
 	for (;;) {
-		if (so->so_pcb == NULL || (so->so_state & SS_ISCONNECTED)) {
-			error = EISCONN;
-			break;
-		}
 		if (so2->so_pcb == NULL ||
-		    (so2->so_state & SS_ISLISTENING) == 0) {
+		    (so2->so_state & SS_ISLISTENING) == 0 ||
+		    (so2->so_state & SS_CANTRCVMORE) != 0) {
 			error = ECONNREFUSED;
 			break;
 		}
@@ -460,6 +516,14 @@ unp_connect(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 				break;
 			}
 			continue;
+		}
+		if (so->so_pcb == NULL || (so->so_state & SS_ISCONNECTED)) {
+			error = EISCONN;
+			break;
+		}
+		if (so->so_state & SS_ISLISTENING) {
+			error = EINVAL;
+			break;
 		}
 		so3 = sonewconn(so2, false);
 		if (so3 == NULL) {
@@ -500,6 +564,8 @@ unp_connect2(struct socket *so1, struct socket *so2)
 		soref(so2);
 		unp1->unp_dgconn = so2;
 		unp2->unp_dgconn = so1;
+		unp_cachepeer(unp1);
+		unp_cachepeer(unp2);
 		so1->so_state |= SS_ISCONNECTED;
 		so2->so_state |= SS_ISCONNECTED;
 		return 0;
@@ -535,6 +601,8 @@ static void
 unp_setsender(struct unpcb *unp, struct sbrec *rec)
 {
 
+	soref(unp->unp_socket);
+	rec->sr_sender = unp->unp_socket;
 	if (unp->unp_addrlen > 0) {
 		memcpy(&rec->sr_addr, &unp->unp_addr, unp->unp_addrlen);
 		rec->sr_addrlen = unp->unp_addrlen;
@@ -575,6 +643,10 @@ unp_send_dgram(struct socket *so, struct sbrec *rec,
 	struct socket *so2 = NULL;
 	int error;
 
+	/* Linux names a SO_PASSCRED sender first. */
+	if ((so->so_options & SOOPT_PASSCRED) && unp->unp_addrlen == 0 &&
+	    (error = unp_autobind(unp)) != 0)
+		return error;
 	for (;;) {
 		if (nam != NULL) {
 			error = unp_lookup(so, nam, namlen, &so2);
@@ -609,9 +681,12 @@ unp_send_dgram(struct socket *so, struct sbrec *rec,
 		}
 		if (so2->so_state & SS_CANTRCVMORE) {
 			sorele(so2);
-			return nam == NULL ? ECONNREFUSED : EPERM;
+			return EPIPE;
 		}
-		if (so2->so_rcv.sb_nrecs < UNIX_DGRAM_QLEN &&
+		/* Linux limits the queue only for senders the receiver is
+		 * not associated with (max_dgram_qlen). */
+		if ((unp2->unp_dgconn == so ||
+		    so2->so_rcv.sb_nrecs < UNIX_DGRAM_QLEN) &&
 		    so2->so_rcv.sb_cc + rec->sr_len <= so2->so_rcv.sb_hiwat)
 			break;
 		sorele(so2);
@@ -642,13 +717,17 @@ unp_send(struct socket *so, struct sbrec *rec, const struct sockaddr *nam,
 	struct socket *so2;
 	int error;
 
+	(void)namlen;
 	if (so->so_type == SOCK_DGRAM)
 		return unp_send_dgram(so, rec, nam, namlen, flags);
-	/* Connection-oriented: no addresses, as Linux answers. */
-	if (nam != NULL)
-		return (so->so_state & SS_ISCONNECTED) ? EISCONN : EOPNOTSUPP;
 	if (unp->unp_conn == NULL)
 		return EPIPE;
+	/* SEQPACKET sends take Linux's datagram path, which names a
+	 * SO_PASSCRED sender. */
+	if (so->so_type == SOCK_SEQPACKET &&
+	    (so->so_options & SOOPT_PASSCRED) && unp->unp_addrlen == 0 &&
+	    (error = unp_autobind(unp)) != 0)
+		return error;
 	so2 = unp->unp_conn->unp_socket;
 	error = unp_addcreds(so, so2, rec);
 	if (error != 0)
@@ -689,6 +768,37 @@ unp_rcvd(struct socket *so)
 }
 
 static int
+unp_validaddr(const struct sockaddr *nam, socklen_t namlen)
+{
+
+	if (namlen <= offsetof(struct sockaddr_un, sun_path) ||
+	    namlen > sizeof(struct sockaddr_un) || nam->sa_family != AF_UNIX)
+		return EINVAL;
+	return 0;
+}
+
+/* Linux reports the sender's name as it is now (it may have bound
+ * since), nothing for an unbound one, and a closed one's last name. */
+static void
+unp_recvaddr(struct socket *so, const struct sbrec *rec,
+    struct sockaddr_storage *ss, socklen_t *lenp)
+{
+	struct socket *sender = rec->sr_sender;
+	struct unpcb *unp;
+
+	(void)so;
+	if (sender != NULL && (unp = sotounpcb(sender)) != NULL) {
+		*lenp = unp->unp_addrlen;
+		if (unp->unp_addrlen > 0)
+			memcpy(ss, &unp->unp_addr, unp->unp_addrlen);
+		return;
+	}
+	*lenp = rec->sr_addrlen;
+	if (rec->sr_addrlen > 0)
+		memcpy(ss, &rec->sr_addr, rec->sr_addrlen);
+}
+
+static int
 unp_sockaddr(struct socket *so, struct sockaddr_storage *ss, socklen_t *lenp)
 {
 	struct unpcb *unp = sotounpcb(so);
@@ -709,8 +819,22 @@ unp_peeraddr(struct socket *so, struct sockaddr_storage *ss, socklen_t *lenp)
 {
 	struct unpcb *unp = sotounpcb(so);
 
-	if (unp != NULL && unp->unp_dgconn != NULL)
+	if (unp != NULL && unp->unp_dgconn != NULL) {
+		/* A closed peer keeps its name for us, as on Linux. */
+		if (unp->unp_dgconn->so_pcb == NULL) {
+			memset(ss, 0, sizeof(*ss));
+			memcpy(ss, &unp->unp_dgaddr, unp->unp_dgaddrlen);
+			*lenp = unp->unp_dgaddrlen;
+			return 0;
+		}
 		return unp_sockaddr(unp->unp_dgconn, ss, lenp);
+	}
+	if (unp != NULL && unp->unp_conn == NULL && unp->unp_peergone) {
+		memset(ss, 0, sizeof(*ss));
+		memcpy(ss, &unp->unp_dgaddr, unp->unp_dgaddrlen);
+		*lenp = unp->unp_dgaddrlen;
+		return 0;
+	}
 	if (unp == NULL || unp->unp_conn == NULL)
 		return ENOTCONN;
 	return unp_sockaddr(unp->unp_conn->unp_socket, ss, lenp);
@@ -886,7 +1010,8 @@ unp_externalize(struct sockctl *c, char **cpos, size_t *cspace, int *flags)
 static const struct protosw unixsw[] = {
 	{
 		.pr_type = SOCK_STREAM,
-		.pr_flags = PR_CONNREQUIRED | PR_LISTEN | PR_RIGHTS | PR_ADDR,
+		.pr_flags = PR_CONNREQUIRED | PR_LISTEN | PR_RIGHTS | PR_ADDR |
+		    PR_NOADDR | PR_RCVCONNFIRST,
 		.pr_attach = unp_attach,
 		.pr_detach = unp_detach,
 		.pr_bind = unp_bind,
@@ -897,6 +1022,8 @@ static const struct protosw unixsw[] = {
 		.pr_send = unp_send,
 		.pr_sendspace = unp_sendspace,
 		.pr_rcvd = unp_rcvd,
+		.pr_validaddr = unp_validaddr,
+		.pr_recvaddr = unp_recvaddr,
 		.pr_sockaddr = unp_sockaddr,
 		.pr_peeraddr = unp_peeraddr,
 		.pr_ctloutput = unp_ctloutput,
@@ -914,6 +1041,8 @@ static const struct protosw unixsw[] = {
 		.pr_send = unp_send,
 		.pr_sendspace = unp_sendspace,
 		.pr_rcvd = unp_rcvd,
+		.pr_validaddr = unp_validaddr,
+		.pr_recvaddr = unp_recvaddr,
 		.pr_sockaddr = unp_sockaddr,
 		.pr_peeraddr = unp_peeraddr,
 		.pr_ctloutput = unp_ctloutput,
@@ -921,7 +1050,7 @@ static const struct protosw unixsw[] = {
 	{
 		.pr_type = SOCK_SEQPACKET,
 		.pr_flags = PR_ATOMIC | PR_CONNREQUIRED | PR_LISTEN |
-		    PR_RIGHTS | PR_ADDR,
+		    PR_RIGHTS | PR_ADDR | PR_RCVCONNFIRST,
 		.pr_attach = unp_attach,
 		.pr_detach = unp_detach,
 		.pr_bind = unp_bind,
@@ -932,6 +1061,8 @@ static const struct protosw unixsw[] = {
 		.pr_send = unp_send,
 		.pr_sendspace = unp_sendspace,
 		.pr_rcvd = unp_rcvd,
+		.pr_validaddr = unp_validaddr,
+		.pr_recvaddr = unp_recvaddr,
 		.pr_sockaddr = unp_sockaddr,
 		.pr_peeraddr = unp_peeraddr,
 		.pr_ctloutput = unp_ctloutput,

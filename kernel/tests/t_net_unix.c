@@ -142,10 +142,14 @@ ATF_TC_BODY(bind_path, tc)
 	ATF_REQUIRE_EQ(0755, st.st_mode & 07777);
 	/* Opening it is ENXIO, as on Linux. */
 	ERR(ENXIO, rump_sys_open("/sock", O_RDWR));
-	/* The name is taken: EADDRINUSE; a bound socket: EINVAL. */
+	/* The name is taken: EADDRINUSE, even for a bound socket (Linux
+	 * creates the file first); a bound socket and a new name: EINVAL. */
 	c = RL(rump_sys_socket(AF_UNIX, SOCK_STREAM, 0));
 	ERR(EADDRINUSE, rump_sys_bind(c, (struct sockaddr *)&sun, len));
-	ERR(EINVAL, rump_sys_bind(l, (struct sockaddr *)&sun, len));
+	ERR(EADDRINUSE, rump_sys_bind(l, (struct sockaddr *)&sun, len));
+	mkaddr(&got, "/other");
+	ERR(EINVAL, rump_sys_bind(l, (struct sockaddr *)&got, len + 1));
+	ERR(ENOENT, rump_sys_stat("/other", &st));
 	/* Not listening yet: ECONNREFUSED. */
 	ERR(ECONNREFUSED, rump_sys_connect(c, (struct sockaddr *)&sun, len));
 	RL(rump_sys_listen(l, 5));
@@ -175,6 +179,11 @@ ATF_TC_BODY(bind_path, tc)
 	    0666))));
 	len = mkaddr(&sun, "/plain");
 	ERR(ECONNREFUSED, rump_sys_connect(c2, (struct sockaddr *)&sun, len));
+	/* A path names one socket whatever the type: EPROTOTYPE. */
+	len = mkaddr(&sun, "/sock");
+	c2 = RL(rump_sys_socket(AF_UNIX, SOCK_SEQPACKET, 0));
+	ERR(EPROTOTYPE, rump_sys_connect(c2, (struct sockaddr *)&sun, len));
+	c2 = RL(rump_sys_socket(AF_UNIX, SOCK_STREAM, 0));
 	/* Listener gone: the file stays, connecting is refused. */
 	RL(rump_sys_close(l));
 	len = mkaddr(&sun, "/sock");
@@ -234,9 +243,11 @@ ATF_TC_BODY(abstract, tc)
 	RL(rump_sys_getsockname(l, (struct sockaddr *)&got, &glen));
 	ATF_REQUIRE_EQ(len, glen);
 	ATF_REQUIRE(memcmp(&got, &sun, len) == 0);
-	/* A stream socket cannot reach a seqpacket listener. */
+	/* Abstract names are per socket type on Linux: a stream socket
+	 * finds no seqpacket listener (ECONNREFUSED), and may take the
+	 * same name itself. */
 	c = RL(rump_sys_socket(AF_UNIX, SOCK_STREAM, 0));
-	ERR(EPROTOTYPE, rump_sys_connect(c, (struct sockaddr *)&sun, len));
+	ERR(ECONNREFUSED, rump_sys_connect(c, (struct sockaddr *)&sun, len));
 	RL(rump_sys_connect(d, (struct sockaddr *)&sun, len));
 	a = RL(rump_sys_accept4(l, NULL, NULL, SOCK_NONBLOCK));
 	ATF_REQUIRE((rump_sys_fcntl(a, F_GETFL) & O_NONBLOCK) != 0);

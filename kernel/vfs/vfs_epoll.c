@@ -224,11 +224,24 @@ ep_fo_poll(struct file *fp, int events, struct polltable *pt)
 	struct eventpoll *ep = fp->f_data;
 	int revents = 0;
 
+	struct epitem *epi;
+	uint32_t want;
+
 	poll_wait(pt, &ep->ep_ph);
-	mutex_enter(&ep->ep_rdlock);
-	if (ep->ep_rdfirst != NULL)
-		revents = POLLIN | POLLRDNORM;
-	mutex_exit(&ep->ep_rdlock);
+	/* Readable when a ready item really is ready now, as Linux asks
+	 * them (a level-triggered item stays queued until looked at). */
+	mutex_enter(&ep->ep_mtx);
+	for (epi = ep->ep_items; epi != NULL && revents == 0;
+	    epi = epi->epi_next) {
+		if (!__atomic_load_n(&epi->epi_ready, __ATOMIC_RELAXED))
+			continue;
+		want = __atomic_load_n(&epi->epi_events, __ATOMIC_RELAXED);
+		if ((want & ~EP_PRIVATE) != 0 &&
+		    (epi->epi_fp->f_ops->fo_poll(epi->epi_fp, (int)want,
+		    NULL) & (int)want) != 0)
+			revents = POLLIN | POLLRDNORM;
+	}
+	mutex_exit(&ep->ep_mtx);
 	return revents & events;
 }
 
@@ -255,6 +268,18 @@ ep_fo_rw(struct file *fp, struct uio *uio, int flags)
 	return EINVAL;
 }
 
+/* Linux's epoll knows only its own ioctls (EPIOCSPARAMS, ...), none
+ * of which we have: EINVAL for every command. */
+static int
+ep_fo_ioctl(struct file *fp, unsigned long cmd, void *data)
+{
+
+	(void)fp;
+	(void)cmd;
+	(void)data;
+	return EINVAL;
+}
+
 static void
 ep_fo_close(struct file *fp)
 {
@@ -278,6 +303,7 @@ const struct fileops epoll_fileops = {
 	.fo_fsmagic = ANON_INODE_FS_MAGIC,
 	.fo_read = ep_fo_rw,
 	.fo_write = ep_fo_rw,
+	.fo_ioctl = ep_fo_ioctl,
 	.fo_stat = ep_fo_stat,
 	.fo_poll = ep_fo_poll,
 	.fo_close = ep_fo_close,

@@ -112,6 +112,10 @@ struct sbrec {
 	socklen_t	 sr_addrlen;	/* 0: no address */
 	struct sockaddr_storage sr_addr;
 	struct sockctl	*sr_control;	/* NULL or a list */
+	struct socket	*sr_sender;	/* NULL, or the sending socket, held
+					 * (soref): woken (sowwakeup) when the
+					 * record is freed, and asked for its
+					 * name by pr_recvaddr (AF_UNIX) */
 	int		 sr_flags;
 #define SR_EOR		0x01		/* ends a message (SEQPACKET) */
 	char		*sr_data;	/* sr_len bytes (inline after it) */
@@ -171,6 +175,15 @@ struct protosw {
 				 * SEQPACKET): ENOTCONN / EPIPE otherwise */
 #define PR_LISTEN	0x08	/* listen/accept make sense */
 #define PR_RIGHTS	0x10	/* passes SCM_RIGHTS */
+#define PR_RCVCONNFIRST	0x40	/* receiving on a never-connected socket
+				 * fails (pr_rcvnotconn) before EOF or a
+				 * pending error count (AF_UNIX; TCP checks
+				 * them first) */
+#define PR_NOADDR	0x20	/* with PR_CONNREQUIRED: a send with an
+				 * address fails (EISCONN when connected,
+				 * else EOPNOTSUPP: AF_UNIX stream); without
+				 * it the address is ignored (TCP,
+				 * SEQPACKET) */
 
 	/* A new socket: set up so_pcb, choose so_lock (default: the
 	 * socket's own lock, already set), and the buffer sizes if the
@@ -214,6 +227,11 @@ struct protosw {
 	 * connected). */
 	int	(*pr_shutdown)(struct socket *so, int how);
 	/*
+	 * Checks done before pr_send, in Linux's order: PR_NOADDR;
+	 * pr_validaddr; no peer on a PR_CONNREQUIRED socket
+	 * (pr_sndnotconn; such a protocol always gets nam NULL);
+	 * EMSGSIZE; no destination on another socket (pr_sndnotconn)
+	 * unless it is shut down; so_error; EPIPE after shutdown.
 	 * Sends rec (consumed on success; on error the caller frees it,
 	 * after dropping so_lock, since its control data may hold files),
 	 * len bytes of the caller's
@@ -228,12 +246,19 @@ struct protosw {
 	 */
 	int	(*pr_send)(struct socket *so, struct sbrec *rec,
 		    const struct sockaddr *nam, socklen_t namlen, int flags);
+	/* Checks the form of a destination address given to a send
+	 * (NULL: none), before anything else: AF_UNIX's EINVAL. */
+	int	(*pr_validaddr)(const struct sockaddr *nam, socklen_t namlen);
 	/* How many bytes a send could queue now (NULL: sbspace(&so_snd)).
 	 * AF_UNIX answers with its peer's receive buffer room. */
 	size_t	(*pr_sendspace)(struct socket *so);
 	/* The reader consumed data from so_rcv (TCP: window update;
 	 * AF_UNIX: wake the peer's writers). */
 	void	(*pr_rcvd)(struct socket *so);
+	/* The address recvfrom/recvmsg report for rec (NULL: sr_addr,
+	 * sr_addrlen).  AF_UNIX answers with the sender's current name. */
+	void	(*pr_recvaddr)(struct socket *so, const struct sbrec *rec,
+		    struct sockaddr_storage *nam, socklen_t *namlen);
 	/* Local / peer address into nam (at most *namlen bytes, which is
 	 * set to the full length).  pr_peeraddr: ENOTCONN when there is no
 	 * peer. */
@@ -257,7 +282,8 @@ struct protosw {
 	int	(*pr_ioctl)(struct socket *so, unsigned long cmd, void *data);
 	/* The errno for receiving on a connection-oriented socket that
 	 * was never connected (0: ENOTCONN; Linux's AF_UNIX stream says
-	 * EINVAL), and for sending on one (0: ENOTCONN; TCP says EPIPE). */
+	 * EINVAL), and for sending without a peer (0: ENOTCONN; TCP says
+	 * EPIPE, UDP without an address EDESTADDRREQ). */
 	int	pr_rcvnotconn;
 	int	pr_sndnotconn;
 	/* Extra poll bits beyond the generic ones (rarely needed). */
