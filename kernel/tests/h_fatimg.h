@@ -137,7 +137,7 @@ k_writefile(const char *path, const void *buf, size_t n)
 }
 
 /* Reads path in the kernel; *np is its length.  Caller frees. */
-static void * __attribute__((unused))
+static __attribute__((unused)) void *
 k_readfile(const char *path, size_t *np)
 {
 	struct stat st;
@@ -163,7 +163,7 @@ k_readfile(const char *path, size_t *np)
 }
 
 /* Reads a host file; NULL if absent. */
-static void * __attribute__((unused))
+static __attribute__((unused)) void *
 h_readfile(const char *path, size_t *np)
 {
 	FILE *f = fopen(path, "rb");

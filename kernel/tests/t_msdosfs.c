@@ -307,8 +307,183 @@ ATF_TC_BODY(mtools_writes_fat32, tc)
 	mtools_writes(32, 40960, "-s 1");
 }
 
+
+ATF_TC(options_attrs);
+ATF_TC_HEAD(options_attrs, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "uid=, gid=, umask=, dmask=, fmask=, "
+	    "quiet, ro; chmod and chown as Linux vfat allows them; what FAT "
+	    "refuses (links, symlinks, special files)");
+}
+ATF_TC_BODY(options_attrs, tc)
+{
+	struct stat st;
+	struct statfs sf;
+	int fd;
+
+	require_tools("mkfs.fat", NULL);
+	fat_mkfs(IMG, 16, 16384, "-s 2");
+	boot();
+	fat_mount(IMG, 0, "uid=1234,gid=567,dmask=022,fmask=133");
+	RL(rump_sys_mkdir(FAT_MNT "/d", 0777));
+	k_writefile(FAT_MNT "/f", "x", 1);
+	RL(rump_sys_stat(FAT_MNT "/d", &st));
+	ATF_CHECK_EQ(S_IFDIR | 0755, st.st_mode);
+	ATF_CHECK_EQ(1234, st.st_uid);
+	ATF_CHECK_EQ(567, st.st_gid);
+	ATF_CHECK_EQ(2, st.st_nlink);
+	RL(rump_sys_stat(FAT_MNT "/f", &st));
+	ATF_CHECK_EQ(S_IFREG | 0644, st.st_mode);
+	ATF_CHECK_EQ(1, st.st_nlink);
+	RL(rump_sys_stat(FAT_MNT, &st));
+	ATF_CHECK_EQ(3, st.st_nlink);		/* "/d" */
+	ATF_CHECK_EQ(1, st.st_ino);
+
+	/* Write permission off and on is the read-only attribute; anything
+	 * else cannot be stored. */
+	RL(rump_sys_chmod(FAT_MNT "/f", 0444));
+	RL(rump_sys_stat(FAT_MNT "/f", &st));
+	ATF_CHECK_EQ(S_IFREG | 0444, st.st_mode);
+	RL(rump_sys_chmod(FAT_MNT "/f", 0644));
+	/* As Linux: bits the mask takes away are dropped, not refused. */
+	RL(rump_sys_chmod(FAT_MNT "/f", 0755));
+	RL(rump_sys_stat(FAT_MNT "/f", &st));
+	ATF_CHECK_EQ(S_IFREG | 0644, st.st_mode);
+	ERR(EPERM, rump_sys_chmod(FAT_MNT "/f", 0600));
+	ERR(EPERM, rump_sys_chmod(FAT_MNT "/f", 04644));
+	ERR(EPERM, rump_sys_chown(FAT_MNT "/f", 1, 1));
+	RL(rump_sys_chown(FAT_MNT "/f", 1234, 567));
+	ERR(EPERM, rump_sys_link(FAT_MNT "/f", FAT_MNT "/g"));
+	ERR(EPERM, rump_sys_symlink("f", FAT_MNT "/s"));
+
+	/* Names are case-insensitive and case-preserving. */
+	RL(fd = rump_sys_open(FAT_MNT "/F", O_RDONLY));
+	RL(rump_sys_close(fd));
+	ERR(EEXIST, rump_sys_open(FAT_MNT "/F", O_RDWR | O_CREAT | O_EXCL,
+	    0644));
+	ERR(EINVAL, rump_sys_open(FAT_MNT "/a:b", O_RDWR | O_CREAT, 0644));
+	ERR(EINVAL, rump_sys_mkdir(FAT_MNT "/d/x?", 0755));
+
+	RL(rump_sys_statfs(FAT_MNT, &sf));
+	ATF_CHECK_EQ(0x4d44, sf.f_type);
+	ATF_CHECK(sf.f_bfree > 0 && sf.f_bfree < sf.f_blocks);
+	fat_umount();
+
+	/* quiet: what cannot be stored is silently dropped. */
+	fat_mount(IMG, 0, "quiet,umask=077");
+	RL(rump_sys_stat(FAT_MNT "/d", &st));
+	ATF_CHECK_EQ(S_IFDIR | 0700, st.st_mode);
+	RL(rump_sys_chown(FAT_MNT "/f", 1, 1));
+	RL(rump_sys_chmod(FAT_MNT "/f", 0400));
+	RL(rump_sys_stat(FAT_MNT "/f", &st));
+	ATF_CHECK_EQ_MSG(S_IFREG | 0700, st.st_mode, "mode %o", st.st_mode);
+	fat_umount();
+
+	/* ro, as an option and as a mount flag. */
+	fat_mount(IMG, 0, "ro");
+	ERR(EROFS, rump_sys_open(FAT_MNT "/n", O_RDWR | O_CREAT, 0644));
+	ERR(EROFS, rump_sys_mkdir(FAT_MNT "/n", 0755));
+	ERR(EROFS, rump_sys_unlink(FAT_MNT "/f"));
+	fat_umount();
+	fat_mount(IMG, MS_RDONLY, NULL);
+	ERR(EROFS, rump_sys_open(FAT_MNT "/f", O_RDWR));
+	fat_umount();
+	ERR(EINVAL, rump_sys_mount(FAT_KEY, FAT_MNT, "vfat", 0, "bogus=1"));
+	ERR(EINVAL, rump_sys_mount(FAT_KEY, FAT_MNT, "vfat", 0, "umask=999"));
+}
+
+ATF_TC(times);
+ATF_TC_HEAD(times, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "modification times (2 s), access "
+	    "dates, set with utimensat and kept across remounts; mtools "
+	    "sees the same time");
+}
+ATF_TC_BODY(times, tc)
+{
+	struct timespec ts[2];
+	struct stat st;
+	time_t now = time(NULL);
+
+	require_tools("mkfs.fat", "mdir", NULL);
+	mtools_env();
+	setenv("TZ", "UTC", 1);
+	fat_mkfs(IMG, 12, 2048, NULL);
+	boot();
+	fat_mount(IMG, 0, NULL);
+	k_writefile(FAT_MNT "/f", "x", 1);
+	RL(rump_sys_stat(FAT_MNT "/f", &st));
+	ATF_CHECK_MSG(st.st_mtime >= now - 3 && st.st_mtime <= now + 3,
+	    "mtime %lld, now %lld", (long long)st.st_mtime, (long long)now);
+	ATF_CHECK_EQ(0, st.st_mtime % 2);
+	ATF_CHECK_EQ(0, st.st_atime % 86400);	/* a date only */
+	ts[0].tv_sec = 1000000000;		/* 2001-09-09 01:46:40 UTC */
+	ts[0].tv_nsec = 0;
+	ts[1].tv_sec = 1234567891;		/* 2009-02-13 23:31:31 UTC */
+	ts[1].tv_nsec = 0;
+	RL(rump_sys_utimensat(AT_FDCWD, FAT_MNT "/f", ts, 0));
+	fat_umount();
+	fat_mount(IMG, 0, NULL);
+	RL(rump_sys_stat(FAT_MNT "/f", &st));
+	ATF_CHECK_EQ(1234567890, st.st_mtime);	/* 2-second units */
+	ATF_CHECK_EQ(999993600, st.st_atime);	/* 2001-09-09 */
+	fat_umount();
+	RUN("mdir -i %s ::/F | grep -q '2009-02-13  23:31'", IMG);
+}
+
+ATF_TC(unlinked_open);
+ATF_TC_HEAD(unlinked_open, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a removed file stays readable while "
+	    "open; its clusters are freed at the last close; a removed "
+	    "directory is empty and refuses new entries");
+}
+ATF_TC_BODY(unlinked_open, tc)
+{
+	struct statfs sf0, sf1, sf2;
+	char buf[65536], got[65536];
+	struct stat st;
+	int fd;
+
+	require_tools("mkfs.fat", "fsck.fat", NULL);
+	fat_mkfs(IMG, 32, 40960, "-s 1");
+	boot();
+	fat_mount(IMG, 0, NULL);
+	RL(rump_sys_statfs(FAT_MNT, &sf0));
+	pattern(buf, sizeof(buf), 7);
+	k_writefile(FAT_MNT "/f", buf, sizeof(buf));
+	RL(rump_sys_statfs(FAT_MNT, &sf1));
+	ATF_CHECK_EQ(sf0.f_bfree - sizeof(buf) / 512, sf1.f_bfree);
+	RL(fd = rump_sys_open(FAT_MNT "/f", O_RDONLY));
+	RL(rump_sys_unlink(FAT_MNT "/f"));
+	ERR(ENOENT, rump_sys_stat(FAT_MNT "/f", &st));
+	RL(rump_sys_fstat(fd, &st));
+	ATF_CHECK_EQ(0, st.st_nlink);
+	ATF_CHECK_EQ((ssize_t)sizeof(got), rump_sys_read(fd, got, sizeof(got)));
+	ATF_CHECK(memcmp(buf, got, sizeof(buf)) == 0);
+	RL(rump_sys_statfs(FAT_MNT, &sf2));
+	ATF_CHECK_EQ(sf1.f_bfree, sf2.f_bfree);
+	RL(rump_sys_close(fd));
+	RL(rump_sys_statfs(FAT_MNT, &sf2));
+	ATF_CHECK_EQ(sf0.f_bfree, sf2.f_bfree);
+
+	RL(rump_sys_mkdir(FAT_MNT "/d", 0755));
+	RL(rump_sys_mkdir(FAT_MNT "/d/e", 0755));
+	ERR(ENOTEMPTY, rump_sys_rmdir(FAT_MNT "/d"));
+	ERR(EINVAL, rump_sys_rename(FAT_MNT "/d", FAT_MNT "/d/e/f"));
+	RL(rump_sys_chdir(FAT_MNT "/d/e"));
+	RL(rump_sys_rmdir(FAT_MNT "/d/e"));
+	ERR(ENOENT, rump_sys_open("x", O_RDWR | O_CREAT, 0644));
+	RL(rump_sys_chdir("/"));
+	fat_umount();
+	fat_fsck_clean(IMG);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, options_attrs);
+	ATF_TP_ADD_TC(tp, times);
+	ATF_TP_ADD_TC(tp, unlinked_open);
 	ATF_TP_ADD_TC(tp, strata_writes_fat12);
 	ATF_TP_ADD_TC(tp, strata_writes_fat16);
 	ATF_TP_ADD_TC(tp, strata_writes_fat32);

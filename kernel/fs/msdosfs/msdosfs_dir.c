@@ -362,8 +362,6 @@ dir_addscan(struct msdosfs_node *dp, struct addscan *s)
 				atend = true;
 		}
 		if (atend || e[0] == SLOT_DELETED) {
-			if (s->runlen == 0)
-				s->runstart = off;
 			s->runlen++;
 			if (s->runlen >= s->need && !s->found) {
 				s->found = true;
