@@ -1,0 +1,186 @@
+#! /usr/bin/env atf-sh
+#
+# t_fuse: strata-fuse mounts images on a host directory: host tools
+# (cp, mkdir, mv, rm, truncate) change the tree, fusermount3 -u unmounts,
+# everything is written back (the image's checker finds it clean and the
+# reference tools read the same bytes back).  Needs /dev/fuse and
+# fusermount3 (Debian: fuse3); skips without them.
+
+fuse_bin()
+{
+	echo "$(atf_config_get builddir)/apps/stage/bin/strata-fuse"
+}
+
+require_fuse()
+{
+	bin=$(fuse_bin)
+	[ -x "$bin" ] || atf_skip "strata-fuse was not built (Debian: libfuse3-dev)"
+	[ -c /dev/fuse ] || atf_skip "no /dev/fuse"
+	command -v fusermount3 >/dev/null 2>&1 || atf_skip "no fusermount3 (Debian: fuse3)"
+}
+
+require_tool()
+{
+	PATH=$PATH:/sbin:/usr/sbin command -v "$1" >/dev/null 2>&1 ||
+	    atf_skip "$1 is not installed (Debian: $2)"
+}
+
+# Starts the server in the foreground (so that its exit can be waited
+# for) and waits until the mount is there.
+fuse_start()
+{
+	"$(fuse_bin)" -f "$@" 2>server.err &
+	echo $! > server.pid
+	mnt=$(eval echo "\${$#}")
+	i=0
+	while [ $i -lt 100 ]; do
+		if grep -q " $(cd "$mnt" && pwd) fuse.strata " /proc/mounts; then
+			return 0
+		fi
+		kill -0 "$(cat server.pid)" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	# A container may have the device but not the right to mount.
+	if grep -q "cannot mount with FUSE" server.err; then
+		atf_skip "FUSE mounts are not allowed here: $(cat server.err)"
+	fi
+	cat server.err >&2
+	atf_fail "strata-fuse did not mount $mnt"
+}
+
+# Unmounts and waits for the server to write back and exit.
+fuse_stop()
+{
+	fusermount3 -u "$1" || atf_fail "fusermount3 -u $1 failed"
+	wait "$(cat server.pid)" || { cat server.err >&2; atf_fail "strata-fuse exited with $?"; }
+	rm -f server.pid
+}
+
+fuse_cleanup()
+{
+	for d in mnt; do
+		[ -d "$d" ] && fusermount3 -u "$d" 2>/dev/null
+	done
+	[ -f server.pid ] && kill "$(cat server.pid)" 2>/dev/null
+	return 0
+}
+
+# A tree of files with long names, sizes from 0 to a few MiB.
+make_tree()
+{
+	mkdir -p "$1/sub dir/deeper" "$1/empty"
+	printf '' > "$1/empty file"
+	printf 'hello\n' > "$1/hello.txt"
+	head -c 70000 /dev/urandom > "$1/sub dir/A long file name.bin"
+	head -c 3000000 /dev/urandom > "$1/sub dir/deeper/big.dat"
+	i=0
+	while [ $i -lt 60 ]; do
+		printf 'file %d\n' $i > "$1/sub dir/file number $i.txt"
+		i=$((i + 1))
+	done
+}
+
+atf_test_case usage
+usage_head()
+{
+	atf_set "descr" "--help, usage errors and unmountable images give clear messages"
+}
+usage_body()
+{
+	bin=$(fuse_bin)
+	[ -x "$bin" ] || atf_skip "strata-fuse was not built (Debian: libfuse3-dev)"
+	atf_check -s exit:0 -o match:"usage: strata-fuse" "$bin" --help
+	atf_check -s exit:2 -e match:"need IMAGE" "$bin"
+	atf_check -s exit:2 -e match:"unknown file system type" "$bin" -t xfs a b
+	mkdir m
+	atf_check -s exit:1 -e match:"nothere.img: No such file" "$bin" nothere.img m
+	head -c 1048576 /dev/zero > zero.img
+	atf_check -s exit:1 -e match:"zero.img: no ext2 or FAT file system found" "$bin" zero.img m
+	atf_check -s exit:1 -e match:"zero.img: cannot mount as vfat" "$bin" -t vfat zero.img m
+}
+
+atf_test_case fat_host_tools cleanup
+fat_host_tools_head()
+{
+	atf_set "descr" "FAT32 image: cp -r, mkdir, mv, rm, truncate through the mount; fusermount3 -u writes back; fsck.fat clean; mtools reads the tree back"
+	atf_set "timeout" "300"
+}
+fat_host_tools_body()
+{
+	require_fuse
+	require_tool mkfs.fat dosfstools
+	require_tool mcopy mtools
+	export PATH=$PATH:/sbin:/usr/sbin MTOOLS_SKIP_CHECK=1 LC_ALL=C.UTF-8
+	mkfs.fat -F 32 -s 1 -C fat.img 65536 >/dev/null || atf_fail "mkfs.fat"
+	make_tree tree
+	mkdir mnt
+	fuse_start fat.img mnt
+	cp -r tree mnt/ || atf_fail "cp -r"
+	diff -r tree mnt/tree || atf_fail "tree differs through the mount"
+	mkdir mnt/new || atf_fail "mkdir"
+	mv "mnt/tree/sub dir/file number 3.txt" mnt/new/moved.txt || atf_fail "mv"
+	mv "tree/sub dir/file number 3.txt" moved.txt
+	rm "mnt/tree/sub dir/file number 4.txt" || atf_fail "rm"
+	rm "tree/sub dir/file number 4.txt"
+	truncate -s 1000 "mnt/tree/sub dir/A long file name.bin" || atf_fail "truncate"
+	truncate -s 1000 "tree/sub dir/A long file name.bin"
+	rm -r mnt/tree/empty && rm -r tree/empty
+	df mnt | grep -q mnt || atf_fail "df"
+	fuse_stop mnt
+
+	atf_check -s exit:0 -o ignore -e ignore fsck.fat -n fat.img
+	fsck.fat -n fat.img | grep -v -e '^fsck.fat' -e 'files, .* clusters$' && atf_fail "fsck.fat complains"
+	mkdir back
+	mcopy -s -n -i fat.img ::/tree back/ || atf_fail "mcopy -s"
+	diff -r tree back/tree || atf_fail "mtools reads back something else"
+	mcopy -n -i fat.img ::/new/moved.txt back/moved.txt
+	cmp moved.txt back/moved.txt || atf_fail "moved file differs"
+
+	# Mounted again: the same tree, read-only this time.
+	fuse_start -o ro fat.img mnt
+	diff -r tree mnt/tree || atf_fail "tree differs after remount"
+	touch mnt/x 2>/dev/null && atf_fail "ro mount accepted a new file"
+	fuse_stop mnt
+}
+fat_host_tools_cleanup()
+{
+	fuse_cleanup
+}
+
+atf_test_case ext2_host_tools cleanup
+ext2_host_tools_head()
+{
+	atf_set "descr" "ext2 image: the same host tools through the mount; e2fsck -fn clean afterwards"
+	atf_set "timeout" "300"
+}
+ext2_host_tools_body()
+{
+	require_fuse
+	require_tool mke2fs e2fsprogs
+	nm "$(fuse_bin)" 2>/dev/null | grep -q 'rumpns_ext2' ||
+	    atf_skip "strata-fuse has no ext2 (librumpfs_ext2fs not installed)"
+	export PATH=$PATH:/sbin:/usr/sbin
+	mke2fs -q -t ext2 -F e2.img 64M || atf_fail "mke2fs"
+	make_tree tree
+	ln -s "sub dir/deeper/big.dat" tree/link
+	mkdir mnt
+	fuse_start e2.img mnt
+	cp -a tree mnt/ || atf_fail "cp -a"
+	diff -r tree mnt/tree || atf_fail "tree differs through the mount"
+	mv "mnt/tree/sub dir" mnt/moved || atf_fail "mv"
+	rm -r mnt/moved/deeper || atf_fail "rm -r"
+	fuse_stop mnt
+	atf_check -s exit:0 -o ignore -e ignore e2fsck -fn e2.img
+}
+ext2_host_tools_cleanup()
+{
+	fuse_cleanup
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case usage
+	atf_add_test_case fat_host_tools
+	atf_add_test_case ext2_host_tools
+}
