@@ -34,6 +34,7 @@ struct msghdr;
 struct mmsghdr;
 struct pollfd;
 struct epoll_event;
+struct statx;
 
 int	rump_syscall(int nr, void *args, long *retval);
 
@@ -61,8 +62,16 @@ int	rump_sys_fdatasync(int fd);
 int	rump_sys_truncate(const char *path, int64_t len);
 int	rump_sys_ftruncate(int fd, int64_t len);
 ssize_t	rump_sys_getdents64(int fd, void *buf, size_t len);
+/* mode 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE|KEEP_SIZE (tmpfs). */
+int	rump_sys_fallocate(int fd, int mode, int64_t off, int64_t len);
+int	rump_sys_sync_file_range(int fd, int64_t off, int64_t nbytes,
+	    unsigned int flags);
+ssize_t	rump_sys_copy_file_range(int fdin, int64_t *offin, int fdout,
+	    int64_t *offout, size_t len, unsigned int flags);
 
 /* Attributes */
+int	rump_sys_statx(int dirfd, const char *path, int flags,
+	    unsigned int mask, struct statx *stx);
 int	rump_sys_stat(const char *path, struct stat *st);
 int	rump_sys_lstat(const char *path, struct stat *st);
 int	rump_sys_fstat(int fd, struct stat *st);
@@ -88,6 +97,11 @@ uint32_t rump_sys_umask(uint32_t mask);
 /* Names */
 int	rump_sys_mkdir(const char *path, uint32_t mode);
 int	rump_sys_mkdirat(int dirfd, const char *path, uint32_t mode);
+/* Regular files, FIFOs, sockets; device nodes (root only) open with
+ * ENXIO: the kernel has no devices behind them. */
+int	rump_sys_mknod(const char *path, uint32_t mode, uint64_t dev);
+int	rump_sys_mknodat(int dirfd, const char *path, uint32_t mode,
+	    uint64_t dev);
 int	rump_sys_rmdir(const char *path);
 int	rump_sys_unlink(const char *path);
 int	rump_sys_unlinkat(int dirfd, const char *path, int flags);

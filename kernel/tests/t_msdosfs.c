@@ -474,7 +474,20 @@ ATF_TC_BODY(unlinked_open, tc)
 	RL(rump_sys_chdir(FAT_MNT "/d/e"));
 	RL(rump_sys_rmdir(FAT_MNT "/d/e"));
 	ERR(ENOENT, rump_sys_open("x", O_RDWR | O_CREAT, 0644));
+	/* As Linux: ".." of the removed directory is where it was. */
+	{
+		struct stat d, dd;
+
+		RL(rump_sys_stat(FAT_MNT "/d", &d));
+		RL(rump_sys_stat("..", &dd));
+		ATF_CHECK_EQ(d.st_ino, dd.st_ino);
+	}
 	RL(rump_sys_chdir("/"));
+	/* FAT has no preallocation here: EOPNOTSUPP, as without
+	 * FALLOC_FL_KEEP_SIZE on Linux. */
+	RL(fd = rump_sys_open(FAT_MNT "/d/g", O_RDWR | O_CREAT, 0644));
+	ERR(EOPNOTSUPP, rump_sys_fallocate(fd, 0, 0, 4096));
+	RL(rump_sys_close(fd));
 	fat_umount();
 	fat_fsck_clean(IMG);
 }

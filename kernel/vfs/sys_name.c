@@ -155,6 +155,82 @@ SYSCALL(SYS_mkdirat, mkdirat)
 	return domkdirat((int)args[0], (const char *)args[1], (mode_t)args[2]);
 }
 
+/*
+ * mknod: regular files, FIFOs, sockets, and (root only, as Linux without
+ * CAP_MKNOD says EPERM) character and block device nodes, which this
+ * kernel has no drivers behind: opening one gives ENXIO.
+ */
+static int
+domknodat(int dirfd, const char *upath, mode_t mode, unsigned dev)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct nameidata nd;
+	struct vattr dva, va;
+	struct vnode *vp = NULL;
+	enum vtype type;
+	int error;
+
+	switch (mode & S_IFMT) {
+	case 0:
+	case S_IFREG:
+		type = VREG;
+		break;
+	case S_IFCHR:
+		type = VCHR;
+		break;
+	case S_IFBLK:
+		type = VBLK;
+		break;
+	case S_IFIFO:
+		type = VFIFO;
+		break;
+	case S_IFSOCK:
+		type = VSOCK;
+		break;
+	case S_IFDIR:
+		return EPERM;
+	default:
+		return EINVAL;
+	}
+	error = create_namei(&nd, dirfd, upath);
+	if (error != 0)
+		return error;
+	mount_lock(nd.ni_dvp->v_mount);
+	error = create_check_locked(&nd, false, &dva);
+	if (error == 0 && (type == VCHR || type == VBLK) &&
+	    !cred_is_superuser(cred))
+		error = EPERM;
+	if (error == 0) {
+		vattr_newfile(&dva, type, mode & S_IALLUGO &
+		    ~cwd_umask(0, false), cred, &va);
+		va.va_rdev = (type == VCHR || type == VBLK) ? dev : 0;
+		va.va_mask |= VA_RDEV;
+		error = VOP_OPTIONAL(nd.ni_dvp, vop_create, EPERM, nd.ni_dvp,
+		    nd.ni_name, nd.ni_namelen, &va, &vp);
+	}
+	mount_unlock(nd.ni_dvp->v_mount);
+	if (vp != NULL)
+		vrele(vp);
+	namei_done(&nd);
+	return error;
+}
+
+SYSCALL_LEGACY(SYS_mknod, mknod)
+{
+
+	(void)retval;
+	return domknodat(AT_FDCWD, (const char *)args[0], (mode_t)args[1],
+	    (unsigned)args[2]);
+}
+
+SYSCALL(SYS_mknodat, mknodat)
+{
+
+	(void)retval;
+	return domknodat((int)args[0], (const char *)args[1], (mode_t)args[2],
+	    (unsigned)args[3]);
+}
+
 /* Checks common to removing vp (named in dvp) and renaming it away. */
 static int
 remove_check_locked(struct vnode *dvp, struct vnode *vp)
@@ -556,12 +632,40 @@ SYSCALL(SYS_renameat2, renameat2)
 	    (const char *)args[3], (unsigned)args[4]);
 }
 
+/*
+ * Linux's fs.protected_hardlinks=1, its default: unless the caller owns
+ * the file (or is root), it may only link a regular file that is neither
+ * set-user-ID nor executable set-group-ID and that it may both read and
+ * write.  EPERM otherwise.  vp's mount locked.
+ */
+static int
+may_linkat_locked(struct vnode *vp)
+{
+	const struct kauth_cred *cred = kauth_cred_get();
+	struct vattr va;
+	int error;
+
+	if (cred_is_superuser(cred))
+		return 0;
+	error = VOP_GETATTR(vp, &va);
+	if (error != 0)
+		return error;
+	if (va.va_uid == cred->cr_euid)
+		return 0;
+	if (va.va_type != VREG || (va.va_mode & S_ISUID) != 0 ||
+	    (va.va_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		return EPERM;
+	if (vaccess(&va, VREAD | VWRITE, cred) != 0)
+		return EPERM;
+	return 0;
+}
+
 static int
 dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
     int flags)
 {
 	struct nameidata tnd;
-	struct vnode *vp, *tdvp;
+	struct vnode *vp, *tdvp, *evp;
 	struct vattr dva;
 	struct file *fp;
 	int error;
@@ -585,9 +689,23 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 	}
 	tdvp = tnd.ni_dvp;
 	mount_lock(tdvp->v_mount);
-	error = create_check_locked(&tnd, false, &dva);
+	/* Linux's order: the new name must be free, on the same mount, and
+	 * the file one the caller may link (protected_hardlinks) before the
+	 * directory's own checks. */
+	error = vn_lookup_locked(tdvp, tnd.ni_name, tnd.ni_namelen, &evp);
+	if (error == 0) {
+		vrele(evp);
+		error = EEXIST;
+	} else if (error == ENOENT) {
+		/* "new/" names a directory to be: never a link. */
+		error = tnd.ni_trailslash ? ENOENT : 0;
+	}
 	if (error == 0 && (vp == NULL || vp->v_mount != tdvp->v_mount))
 		error = EXDEV;
+	if (error == 0)
+		error = may_linkat_locked(vp);
+	if (error == 0)
+		error = create_check_locked(&tnd, false, &dva);
 	/* Like Linux, a directory is refused only after the new name has
 	 * been looked up and checked. */
 	if (error == 0 && vp->v_type == VDIR)
@@ -738,6 +856,22 @@ rump_sys_mkdir(const char *path, uint32_t mode)
 
 	return (int)syscall_typed(SYS_mkdirat, AT_FDCWD, (long)path, mode, 0,
 	    0, 0);
+}
+
+int
+rump_sys_mknod(const char *path, uint32_t mode, uint64_t dev)
+{
+
+	return (int)syscall_typed(SYS_mknodat, AT_FDCWD, (long)path, mode,
+	    (long)(unsigned)dev, 0, 0);
+}
+
+int
+rump_sys_mknodat(int dirfd, const char *path, uint32_t mode, uint64_t dev)
+{
+
+	return (int)syscall_typed(SYS_mknodat, dirfd, (long)path, mode,
+	    (long)(unsigned)dev, 0, 0);
 }
 
 int

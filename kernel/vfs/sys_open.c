@@ -136,11 +136,9 @@ vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
 		error = EISDIR;
 		goto out;
 	}
-	if (vp->v_type != VREG && vp->v_type != VDIR) {
-		/* No devices, FIFOs or sockets to open here. */
-		error = ENXIO;
-		goto out;
-	}
+	/* Linux ignores O_TRUNC on anything but a regular file. */
+	if (vp->v_type != VREG)
+		flags &= ~O_TRUNC;
 	acc = 0;
 	if (fmode & FREAD)
 		acc |= VREAD;
@@ -164,6 +162,14 @@ vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
 		va.va_size = 0;
 		error = vn_setattr_locked(vp, &va);
 	}
+	/* After the permission checks, as Linux: device nodes of a nodev
+	 * mount are EACCES; this kernel has no character or block devices
+	 * behind device nodes (ENXIO), and a socket file is not opened
+	 * (ENXIO).  FIFOs are opened by the caller (fifo_open). */
+	if (error == 0 && (vp->v_type == VCHR || vp->v_type == VBLK))
+		error = (vp->v_mount->mnt_flags & MS_NODEV) ? EACCES : ENXIO;
+	if (error == 0 && vp->v_type == VSOCK)
+		error = ENXIO;
 	mount_unlock(vp->v_mount);
  out:
 	if (error != 0) {
@@ -221,11 +227,22 @@ doopen(int dirfd, const char *upath, int flags, mode_t mode, long *retval)
 		fd_abort(fd);
 		return error;
 	}
-	fp->f_ops = &vnode_fileops;
-	fp->f_data = vp;
 	fp->f_flag = fmode;
 	if ((fmode & FPATH) == 0)
 		fp->f_flag |= flags & FSETFL_MASK;
+	if (vp->v_type == VFIFO && (fmode & FPATH) == 0) {
+		/* A FIFO is a pipe; opening may wait for the other end. */
+		error = fifo_open(fp, vp, fp->f_flag);
+		if (error != 0) {
+			vrele(vp);
+			file_release(fp);
+			fd_abort(fd);
+			return error;
+		}
+	} else {
+		fp->f_ops = &vnode_fileops;
+		fp->f_data = vp;
+	}
 	fd_install(fd, fp, (flags & O_CLOEXEC) != 0);
 	file_release(fp);
 	*retval = fd;

@@ -3,6 +3,12 @@
  * write end.  Readers block while it is empty and writers while it is
  * full; EOF once the writers are gone, EPIPE once the readers are (there
  * are no signals).  Writes of at most PIPE_BUF bytes are atomic.
+ *
+ * FIFOs (named pipes, made by mknod) are the same pipe, found through the
+ * FIFO's vnode while anyone has it open (fifo_list); each open file
+ * counts as a reader, a writer or both (O_RDWR), and opening follows
+ * POSIX: a reader waits for a writer and a writer for a reader, unless
+ * O_NONBLOCK (a reader then goes on at once, a writer fails with ENXIO).
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -16,6 +22,8 @@
 #include <vfs/file.h>
 #include <vfs/poll.h>
 #include <kern/syscall.h>
+#include <kern/component.h>
+#include <vfs/vfs.h>
 
 #define PIPE_SIZE	65536
 #define PIPE_BUF	4096
@@ -34,6 +42,11 @@ struct pipe {
 	uid_t		 pipe_uid;
 	gid_t		 pipe_gid;
 	struct timespec	 pipe_atime, pipe_mtime, pipe_ctime;
+	/* FIFOs only (fifo_lock for the list; pipe_lock for the rest). */
+	struct vnode	*pipe_vnode;	/* NULL for an anonymous pipe */
+	struct pipe	*pipe_fifonext;
+	unsigned	 pipe_opens;	/* open files */
+	unsigned	 pipe_rgen, pipe_wgen;	/* readers/writers ever */
 };
 
 static uint64_t pipe_nextino = 1;
@@ -256,6 +269,178 @@ pipe_poll(struct file *fp, int events, struct polltable *pt)
 	}
 	mutex_exit(&pp->pipe_lock);
 	return revents & (events | POLL_ALWAYS);
+}
+
+/* --- FIFOs --------------------------------------------------------------- */
+
+static kmutex_t fifo_lock;
+static struct pipe *fifo_list;
+
+RUMP_COMPONENT(RUMP_COMPONENT_VFS, fifo_init)
+{
+
+	mutex_init(&fifo_lock, MUTEX_DEFAULT);
+}
+
+static void
+fifo_close(struct file *fp)
+{
+	struct pipe *pp = fp->f_data, **ppp;
+	struct vnode *vp = pp->pipe_vnode;
+	bool last;
+
+	mutex_enter(&fifo_lock);
+	mutex_enter(&pp->pipe_lock);
+	if (fp->f_flag & FREAD)
+		pp->pipe_readers--;
+	if (fp->f_flag & FWRITE)
+		pp->pipe_writers--;
+	cv_broadcast(&pp->pipe_rcv);
+	cv_broadcast(&pp->pipe_wcv);
+	pollwakeup(&pp->pipe_ph, POLLHUP | POLLERR);
+	last = --pp->pipe_opens == 0;
+	mutex_exit(&pp->pipe_lock);
+	if (last) {
+		/* Whatever was left unread goes with the last opener. */
+		for (ppp = &fifo_list; *ppp != NULL;
+		    ppp = &(*ppp)->pipe_fifonext) {
+			if (*ppp == pp) {
+				*ppp = pp->pipe_fifonext;
+				break;
+			}
+		}
+	}
+	mutex_exit(&fifo_lock);
+	if (last) {
+		if (pp->pipe_buf != NULL)
+			kmem_free(pp->pipe_buf, PIPE_SIZE);
+		cv_destroy(&pp->pipe_rcv);
+		cv_destroy(&pp->pipe_wcv);
+		pollhead_destroy(&pp->pipe_ph);
+		mutex_destroy(&pp->pipe_lock);
+		kmem_free(pp, sizeof(*pp));
+	}
+	vrele(vp);
+}
+
+/* fstat of an open FIFO describes the FIFO's own file. */
+static int
+fifo_stat(struct file *fp, struct stat *st)
+{
+	struct pipe *pp = fp->f_data;
+
+	return vn_stat(pp->pipe_vnode, st);
+}
+
+static const struct fileops fifo_fileops = {
+	.fo_name = "fifo",
+	.fo_fsmagic = PIPEFS_MAGIC,
+	.fo_read = pipe_read,
+	.fo_write = pipe_write,
+	.fo_ioctl = pipe_ioctl,
+	.fo_stat = fifo_stat,
+	.fo_poll = pipe_poll,
+	.fo_close = fifo_close,
+};
+
+int
+fifo_open(struct file *fp, struct vnode *vp, int fflag)
+{
+	struct pipe *pp, *npp = NULL;
+	unsigned gen;
+	int error = 0;
+
+	if ((fflag & (FREAD | FWRITE)) == 0)
+		return EINVAL;
+	/* The pipe of this FIFO, made by the first opener. */
+	mutex_enter(&fifo_lock);
+	for (pp = fifo_list; pp != NULL; pp = pp->pipe_fifonext)
+		if (pp->pipe_vnode == vp)
+			break;
+	if (pp == NULL) {
+		mutex_exit(&fifo_lock);
+		npp = kmem_zalloc(sizeof(*npp), KM_SLEEP);
+		if (npp == NULL)
+			return ENOMEM;
+		mutex_enter(&fifo_lock);
+		for (pp = fifo_list; pp != NULL; pp = pp->pipe_fifonext)
+			if (pp->pipe_vnode == vp)
+				break;
+		if (pp == NULL) {
+			pp = npp;
+			npp = NULL;
+			mutex_init(&pp->pipe_lock, MUTEX_DEFAULT);
+			cv_init(&pp->pipe_rcv);
+			cv_init(&pp->pipe_wcv);
+			pollhead_init(&pp->pipe_ph);
+			pp->pipe_vnode = vp;
+			pp->pipe_fifonext = fifo_list;
+			fifo_list = pp;
+		}
+	}
+	mutex_enter(&pp->pipe_lock);
+	mutex_exit(&fifo_lock);
+	if (npp != NULL)
+		kmem_free(npp, sizeof(*npp));
+
+	if ((fflag & (FREAD | FWRITE)) == FWRITE &&
+	    (fflag & O_NONBLOCK) != 0 && pp->pipe_readers == 0) {
+		error = ENXIO;
+		goto out;
+	}
+	pp->pipe_opens++;
+	if (fflag & FREAD) {
+		pp->pipe_readers++;
+		pp->pipe_rgen++;
+	}
+	if (fflag & FWRITE) {
+		pp->pipe_writers++;
+		pp->pipe_wgen++;
+	}
+	cv_broadcast(&pp->pipe_rcv);
+	cv_broadcast(&pp->pipe_wcv);
+	/* A reader waits for a writer (any that opens from now on), a
+	 * writer for a reader; O_RDWR is both and waits for nothing. */
+	if ((fflag & (FREAD | FWRITE)) == FREAD && (fflag & O_NONBLOCK) == 0) {
+		gen = pp->pipe_wgen;
+		while (pp->pipe_writers == 0 && pp->pipe_wgen == gen)
+			cv_wait(&pp->pipe_rcv, &pp->pipe_lock);
+	} else if ((fflag & (FREAD | FWRITE)) == FWRITE) {
+		gen = pp->pipe_rgen;
+		while (pp->pipe_readers == 0 && pp->pipe_rgen == gen)
+			cv_wait(&pp->pipe_wcv, &pp->pipe_lock);
+	}
+	fp->f_ops = &fifo_fileops;
+	fp->f_data = pp;
+ out:
+	mutex_exit(&pp->pipe_lock);
+	if (error != 0) {
+		/* Nobody else may have it: undo a pipe made for us. */
+		mutex_enter(&fifo_lock);
+		mutex_enter(&pp->pipe_lock);
+		if (pp->pipe_opens == 0) {
+			struct pipe **ppp;
+
+			for (ppp = &fifo_list; *ppp != NULL;
+			    ppp = &(*ppp)->pipe_fifonext) {
+				if (*ppp == pp) {
+					*ppp = pp->pipe_fifonext;
+					break;
+				}
+			}
+			mutex_exit(&pp->pipe_lock);
+			mutex_exit(&fifo_lock);
+			cv_destroy(&pp->pipe_rcv);
+			cv_destroy(&pp->pipe_wcv);
+			pollhead_destroy(&pp->pipe_ph);
+			mutex_destroy(&pp->pipe_lock);
+			kmem_free(pp, sizeof(*pp));
+		} else {
+			mutex_exit(&pp->pipe_lock);
+			mutex_exit(&fifo_lock);
+		}
+	}
+	return error;
 }
 
 const struct fileops pipe_fileops = {

@@ -56,7 +56,9 @@ msdosfs_parent(struct vnode *dvp, struct vnode **vpp)
 		return ENOTDIR;
 	if (dp == dp->de_pmp->pm_root)
 		return msdosfs_node_vget(dp, vpp);
-	if (dp->de_removed || dp->de_parent == NULL)
+	/* A removed directory's ".." is where it was (its node holds the
+	 * parent's), as on Linux. */
+	if (dp->de_parent == NULL)
 		return ENOENT;
 	return msdosfs_node_vget(dp->de_parent, vpp);
 }
@@ -774,6 +776,9 @@ msdosfs_readdir(struct vnode *vp, off_t off, filldir_fn fill, void *ctx)
 		return ENOTDIR;
 	if (off < 0)
 		return EINVAL;
+	/* Like Linux, a removed directory lists nothing at all. */
+	if (dp->de_removed)
+		return ENOENT;
 	if (off == 0) {
 		if (fill(ctx, ".", 1, dp->de_ino, DT_DIR, 1) != 0)
 			return 0;

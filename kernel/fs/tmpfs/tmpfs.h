@@ -61,7 +61,7 @@ struct tmpfs_dirent {
 };
 
 struct tmpfs_dir {
-	struct tmpfs_node	*td_parent;	/* NULL once removed */
+	struct tmpfs_node	*td_parent;	/* held (tn_holds) once removed */
 	struct tmpfs_dirent	*td_first, *td_last;
 	struct tmpfs_dirent	**td_hashtab;
 	uint32_t		 td_hashsize;	/* buckets, power of 2 or 0 */
@@ -92,6 +92,9 @@ struct tmpfs_node {
 	uid_t			 tn_uid;
 	gid_t			 tn_gid;
 	nlink_t			 tn_nlink;
+	/* Removed directories whose td_parent this is (their ".." still
+	 * leads here, as on Linux): the node stays while any exist. */
+	unsigned		 tn_holds;
 	dev_t			 tn_rdev;
 	ino_t			 tn_ino;
 	uint64_t		 tn_size;
@@ -160,7 +163,8 @@ int	tmpfs_inode_check(struct tmpfs_mount *tm);
 int	tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,
 	    uid_t uid, gid_t gid, dev_t rdev, struct tmpfs_node **tnp);
 void	tmpfs_node_free(struct tmpfs_node *tn);
-/* Frees the node if nothing refers to it any more (no name, no vnode). */
+/* Frees the node if nothing refers to it any more (no name, no vnode,
+ * no removed directory below it), and then perhaps its parent. */
 void	tmpfs_node_release(struct tmpfs_node *tn);
 #define TMPFS_UPD_ATIME	0x1
 #define TMPFS_UPD_MTIME	0x2
@@ -204,6 +208,9 @@ int	tmpfs_data_write(struct tmpfs_node *tn, struct uio *uio);
 /* Sets the size: frees pages past it and zeroes the tail of the last
  * page, or extends sparsely.  Never fails for sizes <= the maximum. */
 void	tmpfs_data_truncate(struct tmpfs_node *tn, uint64_t size);
+/* fallocate: allocate (mode 0, FALLOC_FL_KEEP_SIZE) or punch a hole. */
+int	tmpfs_data_fallocate(struct tmpfs_node *tn, int mode, uint64_t off,
+	    uint64_t len);
 void	tmpfs_data_destroy(struct tmpfs_node *tn);
 
 extern const struct vnodeops tmpfs_vnodeops;

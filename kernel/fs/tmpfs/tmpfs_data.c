@@ -8,9 +8,11 @@
  * highest page needs (height 0: the root is page 0 itself), and six
  * levels cover every offset below 2^63.
  *
- * Invariant: bytes past the end of file in allocated pages are zero and
- * there are no pages wholly past the end of file, so extending a file
- * (by truncate or by writing beyond the end) needs no zeroing.
+ * Invariant: bytes past the end of file in allocated pages are zero, so
+ * extending a file (by truncate or by writing beyond the end) needs no
+ * zeroing.  Pages wholly past the end of file exist only when
+ * fallocate(FALLOC_FL_KEEP_SIZE) made them (zeroed, as Linux keeps them);
+ * truncating frees them.
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -275,6 +277,68 @@ tmpfs_data_truncate(struct tmpfs_node *tn, uint64_t size)
 		}
 	}
 	tn->tn_size = size;
+}
+
+int
+tmpfs_data_fallocate(struct tmpfs_node *tn, int mode, uint64_t off,
+    uint64_t len)
+{
+	struct tmpfs_mount *tm = tn->tn_tmp;
+	uint64_t first, last, idx, missing = 0, end = off + len, a, b;
+	char *pg;
+	int error;
+
+	KASSERT(tn->tn_type == VREG);
+	if (end > TMPFS_MAXFILESIZE)
+		return EFBIG;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		/* Whole pages go; the partial ones at the edges are zeroed
+		 * where they exist.  Nothing past the end of file changes. */
+		end = MIN(end, tn->tn_size);
+		if (off >= end)
+			return 0;
+		first = howmany(off, TMPFS_PAGE_SIZE);
+		last = end >> TMPFS_PAGE_SHIFT;		/* exclusive */
+		if (first < last)
+			tmpfs_data_free_pages(tn, first, last - 1);
+		for (idx = off >> TMPFS_PAGE_SHIFT;
+		    idx <= (end - 1) >> TMPFS_PAGE_SHIFT; idx++) {
+			if (idx >= first && idx < last)
+				continue;
+			pg = tmpfs_page_lookup(&tn->tn_reg, idx);
+			if (pg == NULL)
+				continue;
+			a = MAX(off, idx << TMPFS_PAGE_SHIFT);
+			b = MIN(end, (idx + 1) << TMPFS_PAGE_SHIFT);
+			memset(pg + (a & TMPFS_PAGE_MASK), 0, b - a);
+		}
+		tmpfs_node_touch(tn, TMPFS_UPD_MTIME | TMPFS_UPD_CTIME);
+		return 0;
+	}
+
+	/* Allocation: all or nothing against size=, as Linux. */
+	first = off >> TMPFS_PAGE_SHIFT;
+	last = (end - 1) >> TMPFS_PAGE_SHIFT;
+	for (idx = first; idx <= last; idx++)
+		if (tmpfs_page_lookup(&tn->tn_reg, idx) == NULL)
+			missing++;
+	if (tm->tm_maxpages != 0 &&
+	    missing > tm->tm_maxpages - MIN(tm->tm_pages, tm->tm_maxpages))
+		return ENOSPC;
+	for (idx = first; idx <= last; idx++) {
+		error = tmpfs_page_get(tn, idx, &pg);
+		if (error != 0) {
+			/* Out of memory: give back what lies past the end
+			 * of file, keeping the invariant. */
+			tmpfs_data_free_pages(tn,
+			    howmany(tn->tn_size, TMPFS_PAGE_SIZE), UINT64_MAX);
+			return error;
+		}
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > tn->tn_size)
+		tn->tn_size = end;
+	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
+	return 0;
 }
 
 void

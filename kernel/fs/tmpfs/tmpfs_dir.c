@@ -257,7 +257,7 @@ tmpfs_dir_readdir(struct tmpfs_node *dn, off_t off, filldir_fn fill,
 		return EINVAL;
 	/* Like Linux, a removed directory lists nothing, not even "."
 	 * and "..". */
-	if (d->td_parent == NULL)
+	if (dn->tn_nlink == 0)
 		return ENOENT;
 	pos = (uint64_t)off;
 	if (pos == 0) {

@@ -144,8 +144,22 @@ tmpfs_node_free(struct tmpfs_node *tn)
 void
 tmpfs_node_release(struct tmpfs_node *tn)
 {
-	if (tn->tn_nlink == 0 && tn->tn_vnode == NULL)
+	struct tmpfs_node *parent;
+
+	/* Iterative: a removed directory going may let its (removed)
+	 * parent go, and so on up. */
+	while (tn != NULL && tn->tn_nlink == 0 && tn->tn_vnode == NULL &&
+	    tn->tn_holds == 0) {
+		parent = NULL;
+		if (tn->tn_type == VDIR && tn->tn_dir.td_parent != NULL &&
+		    tn->tn_dir.td_parent != tn) {
+			parent = tn->tn_dir.td_parent;
+			KASSERT(parent->tn_holds > 0);
+			parent->tn_holds--;
+		}
 		tmpfs_node_free(tn);
+		tn = parent;
+	}
 }
 
 int

@@ -36,7 +36,7 @@ tmpfs_parent(struct vnode *dvp, struct vnode **vpp)
 
 	if (dn->tn_type != VDIR)
 		return ENOTDIR;
-	/* A removed directory is no longer anywhere in the tree. */
+	/* A removed directory's ".." is where it was (held), as Linux. */
 	if (dn->tn_dir.td_parent == NULL)
 		return ENOENT;
 	return tmpfs_node_vget(dn->tn_tmp, dn->tn_dir.td_parent, vpp);
@@ -220,13 +220,15 @@ tmpfs_remove(struct vnode *dvp, struct vnode *vp, const char *name,
 }
 
 /* Takes the removed directory tn out of the tree (its parent's nlink is
- * the caller's business). */
+ * the caller's business; td_parent stays, held). */
 static void
 tmpfs_dir_orphan(struct tmpfs_node *tn)
 {
 	KASSERT(tn->tn_dir.td_nentries == 0);
 	tn->tn_nlink = 0;
-	tn->tn_dir.td_parent = NULL;
+	/* As Linux: ".." of a removed directory still leads to where it
+	 * was, so the parent is held until this node goes. */
+	tn->tn_dir.td_parent->tn_holds++;
 	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
 }
 
@@ -449,6 +451,16 @@ tmpfs_write(struct vnode *vp, struct uio *uio)
 }
 
 static int
+tmpfs_fallocate(struct vnode *vp, int mode, uint64_t off, uint64_t len)
+{
+	struct tmpfs_node *tn = VP_TO_TMPFS(vp);
+
+	if (tn->tn_type != VREG)
+		return ENODEV;
+	return tmpfs_data_fallocate(tn, mode, off, len);
+}
+
+static int
 tmpfs_readdir(struct vnode *vp, off_t off, filldir_fn fill, void *ctx)
 {
 	struct tmpfs_node *dn = VP_TO_TMPFS(vp);
@@ -521,6 +533,7 @@ const struct vnodeops tmpfs_vnodeops = {
 	.vop_write	= tmpfs_write,
 	.vop_readdir	= tmpfs_readdir,
 	.vop_readlink	= tmpfs_readlink,
+	.vop_fallocate	= tmpfs_fallocate,
 	.vop_fsync	= tmpfs_fsync,
 	.vop_inactive	= tmpfs_inactive,
 	.vop_reclaim	= tmpfs_reclaim,

@@ -153,6 +153,11 @@ mode_t	 cwd_umask(mode_t mask, bool set);
 
 /* Pipes: a connected pair of files, fps[0] the read end. */
 int	 pipe_create(struct file *fps[2], int flags);
+/* Opens the FIFO vp into fp (f_flag already set: FREAD/FWRITE and
+ * O_NONBLOCK), waiting for the other side as POSIX says; ENXIO for a
+ * non-blocking writer without readers.  On success fp owns the caller's
+ * reference to vp; on failure the caller still does. */
+int	 fifo_open(struct file *fp, struct vnode *vp, int fflag);
 
 /*
  * Files whose object lives elsewhere (sockets, eventfd, epoll): allocates

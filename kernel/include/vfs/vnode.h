@@ -131,6 +131,17 @@ struct vnodeops {
 	int	(*vop_readdir)(struct vnode *vp, off_t off, filldir_fn fill,
 		    void *ctx);
 	int	(*vop_readlink)(struct vnode *vp, struct uio *uio);
+	/* fallocate(2) on regular file vp (optional; NULL: EOPNOTSUPP).
+	 * mode 0 allocates [off, off + len) and extends the size to cover
+	 * it; FALLOC_FL_KEEP_SIZE allocates without changing the size;
+	 * FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE deallocates (reads give
+	 * zeroes).  The VFS has checked the arguments, the access mode and
+	 * the file type; EOPNOTSUPP for modes the file system lacks,
+	 * ENOSPC (nothing allocated), EFBIG. */
+	int	(*vop_fallocate)(struct vnode *vp, int mode, uint64_t off,
+		    uint64_t len);
+#define FALLOC_FL_KEEP_SIZE	0x01
+#define FALLOC_FL_PUNCH_HOLE	0x02
 	/* Writes dirty state of vp to stable storage (tmpfs: nothing). */
 	int	(*vop_fsync)(struct vnode *vp, bool dataonly);
 	/* The last reference went away: the fs may free the file's
