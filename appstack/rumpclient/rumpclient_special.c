@@ -133,6 +133,13 @@ rump_sys_mkdir(const char *path, uint32_t mode)
 }
 
 int
+rump_sys_mknod(const char *path, uint32_t mode, uint64_t dev)
+{
+
+	return (int)T(SYS_mknodat, AT_FDCWD, path, mode, (unsigned)dev, 0, 0);
+}
+
+int
 rump_sys_rmdir(const char *path)
 {
 
