@@ -43,11 +43,11 @@ run_result() {
 	    "$raw.out" >>"$raw"
 }
 
-# run_kernel PLATFORM BENCH: bench_kernel's lines
+# run_kernel PLATFORM BENCH [PROGRAM]: bench_kernel's (or PROGRAM's) lines
 #   "<label> rump <v> <unit> peer <v> <unit> ratio <r>"
 run_kernel() {
-	if ! "$dir/$1/bench_kernel" "$2" >"$raw.out" 2>&1; then
-		echo "run.sh: bench_kernel $2 on $1 failed:" >&2
+	if ! "$dir/$1/${3:-bench_kernel}" "$2" >"$raw.out" 2>&1; then
+		echo "run.sh: ${3:-bench_kernel} $2 on $1 failed:" >&2
 		cat "$raw.out" >&2; return 1
 	fi
 	awk -v p="$1" -v peerp="$peerp" '
@@ -72,6 +72,10 @@ for i in $(seq "$repeat"); do
 		for b in init getpid tmpfs-small tmpfs-large; do
 			run_kernel "$p" "$b" || status=1
 		done
+		# FAT vs mtools, when FAT was built (bench_fat).
+		if test -x "$dir/$p/bench_fat"; then
+			run_kernel "$p" copy bench_fat || status=1
+		fi
 	done
 	for b in peer-create peer-pingpong peer-mutex; do
 		run_result host "$dir/$peerp/bench_sched" "$b" || status=1

@@ -158,6 +158,7 @@ struct msdosfs_mount {
 	uint32_t		 pm_freecount;	/* computed at mount */
 	uint32_t		 pm_nextfree;	/* allocation hint */
 	bool			 pm_fsinfodirty;
+	uint64_t		 pm_dirtydata;	/* written since last bsync */
 
 	/* Mount options. */
 	uid_t			 pm_uid;

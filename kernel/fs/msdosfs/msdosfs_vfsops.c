@@ -390,6 +390,7 @@ msdosfs_syncfs(struct msdosfs_mount *pmp, bool durable)
 	/* Data and directories first, then the FAT that points at them,
 	 * then a barrier. */
 	error = bsync(pmp->pm_dev, 0);
+	pmp->pm_dirtydata = 0;
 	error2 = msdosfs_fat_flush(pmp);
 	if (error == 0)
 		error = error2;

@@ -543,6 +543,7 @@ data_blk(struct msdosfs_node *dep, uint64_t off, uint64_t *blkp)
 }
 
 #define MSDOSFS_READAHEAD	8
+#define MSDOSFS_WRITEBEHIND	(4u * 1024 * 1024)
 
 static int
 msdosfs_read(struct vnode *vp, struct uio *uio)
@@ -653,6 +654,7 @@ data_write(struct msdosfs_node *dep, uint64_t off, uint64_t len,
 			memset((uint8_t *)bp->b_data + boff, 0, n);
 		}
 		bdwrite(bp, B_ORD_DATA);
+		pmp->pm_dirtydata += n;
 		cur += n;
 	}
 out:
@@ -732,6 +734,13 @@ msdosfs_write(struct vnode *vp, struct uio *uio)
 	if (done > 0 || error == 0) {
 		msdosfs_node_touch(dep, DE_UPD_MTIME);
 		(void)msdosfs_node_update(dep);
+	}
+	/* Write-behind: start writing once a few MiB are dirty, many
+	 * requests at once, rather than leave the buffer cache to evict
+	 * dirty buffers one by one when it fills up. */
+	if (pmp->pm_dirtydata >= MSDOSFS_WRITEBEHIND) {
+		pmp->pm_dirtydata = 0;
+		(void)bsync(pmp->pm_dev, 0);
 	}
 	return error;
 }
