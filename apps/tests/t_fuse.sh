@@ -96,8 +96,8 @@ usage_body()
 	mkdir m
 	atf_check -s exit:1 -e match:"nothere.img: No such file" "$bin" nothere.img m
 	head -c 1048576 /dev/zero > zero.img
-	atf_check -s exit:1 -e match:"zero.img: no ext2 or FAT file system found" "$bin" zero.img m
-	atf_check -s exit:1 -e match:"zero.img: cannot mount as vfat" "$bin" -t vfat zero.img m
+	atf_check -s exit:1 -o ignore -e match:"zero.img: no ext2 or FAT file system found" "$bin" zero.img m
+	atf_check -s exit:1 -o ignore -e match:"zero.img: cannot mount as vfat" "$bin" -t vfat zero.img m
 }
 
 atf_test_case fat_host_tools cleanup
