@@ -658,8 +658,9 @@ do_ioctl(long args[6])
 	return r == -ENOSYS ? -ENOTTY : r;
 }
 
-/* Polling: the kernel's descriptors (files, and pipes with data or
- * space) count as ready, the host's are polled by the host. */
+/* Polling: when every descriptor is the kernel's, the kernel polls them;
+ * in a mix, the kernel's count as ready (right for files) and the host's
+ * are polled by the host. */
 static long
 do_poll(long ufds, long nfds, long timeout_ms)
 {
@@ -674,6 +675,37 @@ do_poll(long ufds, long nfds, long timeout_ms)
 	if (get_mem(ufds, p, (size_t)nfds * sizeof(*p)) != 0) {
 		free(p);
 		return -EFAULT;
+	}
+	/* Only the kernel's descriptors: the kernel polls them, waiting as
+	 * Linux would (a pipe with no data is not ready). */
+	for (i = 0; i < nfds; i++) {
+		struct gfd *f = p[i].fd < 0 ? NULL : fd_get(p[i].fd);
+
+		if (p[i].fd >= 0 && (f == NULL || f->kind != FD_RUMP))
+			break;
+	}
+	if (i == nfds) {
+		struct pollfd *k = calloc((size_t)nfds + 1, sizeof(*k));
+
+		if (k == NULL) {
+			free(p);
+			return -ENOMEM;
+		}
+		for (i = 0; i < nfds; i++) {
+			k[i] = p[i];
+			if (p[i].fd >= 0)
+				k[i].fd = fd_get(p[i].fd)->real;
+		}
+		r = rsys(SYS_poll, (long)k, nfds, timeout_ms, 0, 0, 0);
+		if (r >= 0) {
+			for (i = 0; i < nfds; i++)
+				p[i].revents = k[i].revents;
+			if (put_mem(ufds, p, (size_t)nfds * sizeof(*p)) != 0)
+				r = -EFAULT;
+		}
+		free(k);
+		free(p);
+		return r;
 	}
 	struct pollfd *h = calloc((size_t)nfds + 1, sizeof(*h));
 	long *hidx = calloc((size_t)nfds + 1, sizeof(*hidx));

@@ -427,8 +427,54 @@ remote_programs_cleanup()
 	stop_server
 }
 
+atf_test_case kernel_poll
+kernel_poll_head()
+{
+	atf_set "descr" "poll of the kernel's pipes waits and reports as Linux does"
+}
+kernel_poll_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >pl.c <<'EOF'
+#include <poll.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	struct pollfd p;
+	int fds[2], n;
+	char c;
+
+	if (pipe(fds) != 0)
+		return 1;
+	p.fd = fds[0];
+	p.events = POLLIN;
+	n = poll(&p, 1, 50);
+	printf("empty %d\n", n);
+	if (write(fds[1], "x", 1) != 1)
+		return 1;
+	n = poll(&p, 1, 50);
+	printf("data %d %s\n", n, (p.revents & POLLIN) ? "POLLIN" : "-");
+	close(fds[1]);
+	if (read(fds[0], &c, 1) != 1)
+		return 1;
+	n = poll(&p, 1, 50);
+	printf("eof %d %s\n", n, (p.revents & POLLHUP) ? "POLLHUP" : "-");
+	return 0;
+}
+EOF
+	atf_check $cc -o pl pl.c
+	# The host's answers, and the same from the kernel's pipes.
+	atf_check -o inline:"empty 0\ndata 1 POLLIN\neof 1 POLLHUP\n" ./pl
+	atf_check -o inline:"empty 0\ndata 1 POLLIN\neof 1 POLLHUP\n" -e save:err \
+	    "$run" --trace -- ./pl
+	atf_check -o match:"^strata-run: pipe2?\(.* = 0$" cat err
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case kernel_poll
 	atf_add_test_case remote_shell
 	atf_add_test_case remote_programs
 	atf_add_test_case coreutils_files
