@@ -295,10 +295,9 @@ sb_check(struct ext2_mount *em, bool ronly)
 	uint32_t logbs, unsupp;
 	uint64_t devblocks, ngroups;
 
-	if (le16get(sb, SB_MAGIC) != EXT2_MAGIC) {
-		ext2_error(em, "no ext2 superblock (bad magic)");
+	/* Silently: trying file system types in turn is normal. */
+	if (le16get(sb, SB_MAGIC) != EXT2_MAGIC)
 		return EINVAL;
-	}
 	em->em_rev = le32get(sb, SB_REV_LEVEL);
 	if (em->em_rev > 1) {
 		ext2_error(em, "revision %u not supported", em->em_rev);
@@ -378,8 +377,7 @@ sb_check(struct ext2_mount *em, bool ronly)
 	    em->em_blocks <= em->em_first_data_block ||
 	    em->em_bpg < 8 || em->em_bpg > 8 * em->em_bsize ||
 	    em->em_bpg % 8 != 0 ||
-	    em->em_ipg == 0 || em->em_ipg > 8 * em->em_bsize ||
-	    em->em_ipg % (em->em_bsize / em->em_inode_size) != 0) {
+	    em->em_ipg == 0 || em->em_ipg > 8 * em->em_bsize) {
 		ext2_error(em, "bad geometry (blocks %llu, per group %u, "
 		    "inodes per group %u)", (unsigned long long)em->em_blocks,
 		    em->em_bpg, em->em_ipg);
@@ -404,8 +402,10 @@ sb_check(struct ext2_mount *em, bool ronly)
 		ext2_error(em, "bad first inode %u", em->em_first_ino);
 		return EINVAL;
 	}
-	em->em_itable_blocks = em->em_ipg / (em->em_bsize /
-	    em->em_inode_size);
+	/* mke2fs keeps inodes per group a multiple of 8, which need not
+	 * fill the last inode table block. */
+	em->em_itable_blocks = (uint32_t)howmany((uint64_t)em->em_ipg *
+	    em->em_inode_size, (uint64_t)em->em_bsize);
 	em->em_gdblocks = howmany(em->em_ngroups,
 	    em->em_bsize / em->em_desc_size);
 	if ((em->em_incompat & INCOMPAT_META_BG) == 0 &&
