@@ -31,6 +31,7 @@ struct blkdev {
 	unsigned	 bd_inflight;	/* transfers not yet completed */
 	unsigned	 bd_nbufs;	/* buffers of this device cached */
 	int		 bd_werror;	/* first write-back error not yet reported */
+	uint64_t	 bd_seqnext;	/* block after the last one bread */
 	struct blkstats	 bd_stats;
 };
 

@@ -24,7 +24,7 @@ kcondvar_t bcache_cv;
 
 #define BHASH_SIZE	4096
 #define BCACHE_DEFAULT	((uint64_t)32 << 20)
-#define BSYNC_BATCH	64	/* writes started per round of bsync */
+#define BSYNC_BATCH	256	/* writes started per round of bsync */
 
 static struct buf *bhash[BHASH_SIZE];
 static struct buf *lru_head, *lru_tail;	/* unowned buffers, oldest first */
@@ -186,17 +186,12 @@ buf_free(struct buf *bp)
 
 /* --- Transfers ---------------------------------------------------------- */
 
+/* Finishes the transfer of one buffer; bcache_lock held. */
 static void
-buf_iodone(void *arg, size_t transferred, int error)
+buf_done_locked(struct buf *bp, int error)
 {
-	struct buf *bp = arg;
 	struct blkdev *bd = bp->b_dev;
 
-	mutex_enter(&bcache_lock);
-	if (error != 0)
-		error = hyp_errno(error);
-	else if (transferred != bp->b_size)
-		error = EIO;
 	if (bp->b_flags & B_VALID) {
 		/* A write. */
 		if (error != 0) {
@@ -213,24 +208,77 @@ buf_iodone(void *arg, size_t transferred, int error)
 	bp->b_error = error;
 	bp->b_flags &= ~B_INFLIGHT;
 	bd->bd_inflight--;
+}
+
+static void
+buf_iodone(void *arg, size_t transferred, int error)
+{
+	struct buf *bp = arg;
+
+	mutex_enter(&bcache_lock);
+	if (error != 0)
+		error = hyp_errno(error);
+	else if (transferred != bp->b_size)
+		error = EIO;
+	buf_done_locked(bp, error);
 	cv_broadcast(&bcache_cv);
 	mutex_exit(&bcache_lock);
+}
+
+/*
+ * Clusters: consecutive blocks of one device moved by one request
+ * through a bounce buffer (a copy is far cheaper than a request per
+ * block: read-ahead and write-back of big files).
+ */
+#define BCLUSTER_MAX	32
+#define BDEV_READAHEAD	16	/* blocks, when a device is read in order */
+
+struct bcluster {
+	int		 bc_n;
+	bool		 bc_write;
+	size_t		 bc_len;
+	uint8_t		*bc_data;
+	struct buf	*bc_bufs[BCLUSTER_MAX];
+};
+
+static void
+cluster_iodone(void *arg, size_t transferred, int error)
+{
+	struct bcluster *c = arg;
+	struct buf *bp;
+	int i;
+
+	mutex_enter(&bcache_lock);
+	if (error != 0)
+		error = hyp_errno(error);
+	else if (transferred != c->bc_len)
+		error = EIO;
+	for (i = 0; i < c->bc_n; i++) {
+		bp = c->bc_bufs[i];
+		if (!c->bc_write && error == 0)
+			memcpy(bp->b_data, c->bc_data + (size_t)i * bp->b_size,
+			    bp->b_size);
+		buf_done_locked(bp, error);
+	}
+	cv_broadcast(&bcache_cv);
+	mutex_exit(&bcache_lock);
+	kmem_free(c->bc_data, c->bc_len);
+	kmem_free(c, sizeof(*c));
 }
 
 /*
  * Starts a transfer of bp (B_VALID set: write; clear: read).  Called and
  * returns with bcache_lock held; drops it around the hypercall.
  */
+/* Marks bp in flight and counts it; bcache_lock held. */
 static void
-buf_start(struct buf *bp, int extra)
+buf_mark_inflight(struct buf *bp)
 {
 	struct blkdev *bd = bp->b_dev;
-	bool write = (bp->b_flags & B_VALID) != 0;
-	int op;
 
 	bp->b_flags |= B_INFLIGHT;
 	bp->b_error = 0;
-	if (write) {
+	if (bp->b_flags & B_VALID) {
 		bp->b_flags &= ~B_DIRTY;
 		dirty_remove(bp);
 		bd->bd_stats.bs_writes++;
@@ -240,11 +288,65 @@ buf_start(struct buf *bp, int extra)
 	bd->bd_inflight++;
 	if (bd->bd_inflight > bd->bd_stats.bs_maxinflight)
 		bd->bd_stats.bs_maxinflight = bd->bd_inflight;
+}
+
+static void
+buf_start(struct buf *bp, int extra)
+{
+	struct blkdev *bd = bp->b_dev;
+	bool write = (bp->b_flags & B_VALID) != 0;
+	int op;
+
+	buf_mark_inflight(bp);
 	op = (write ? RUMPUSER_BIO_WRITE : RUMPUSER_BIO_READ) | extra;
 	mutex_exit(&bcache_lock);
 	rumpuser_bio(bd->bd_fd, op, bp->b_data, bp->b_size,
 	    (int64_t)(bd->bd_begin + bp->b_blkno * bp->b_size),
 	    buf_iodone, bp);
+	mutex_enter(&bcache_lock);
+}
+
+/*
+ * Starts one transfer of the n buffers v[] (consecutive blocks of one
+ * device and size, all reads or all writes, none in flight).  Falls back
+ * to one request per buffer when no bounce buffer can be had.  Called
+ * and returns with bcache_lock held.
+ */
+static void
+buf_start_cluster(struct buf **v, int n, int extra)
+{
+	struct blkdev *bd = v[0]->b_dev;
+	struct bcluster *c = NULL;
+	bool write = (v[0]->b_flags & B_VALID) != 0;
+	size_t size = v[0]->b_size;
+	int i;
+
+	if (n > 1 && (c = kmem_alloc(sizeof(*c), KM_NOSLEEP)) != NULL) {
+		c->bc_len = size * (size_t)n;
+		c->bc_data = kmem_alloc(c->bc_len, KM_NOSLEEP);
+		if (c->bc_data == NULL) {
+			kmem_free(c, sizeof(*c));
+			c = NULL;
+		}
+	}
+	if (c == NULL) {
+		for (i = 0; i < n; i++)
+			buf_start(v[i], extra);
+		return;
+	}
+	c->bc_n = n;
+	c->bc_write = write;
+	for (i = 0; i < n; i++) {
+		c->bc_bufs[i] = v[i];
+		buf_mark_inflight(v[i]);
+		if (write)
+			memcpy(c->bc_data + (size_t)i * size, v[i]->b_data,
+			    size);
+	}
+	mutex_exit(&bcache_lock);
+	rumpuser_bio(bd->bd_fd, (write ? RUMPUSER_BIO_WRITE :
+	    RUMPUSER_BIO_READ) | extra, c->bc_data, c->bc_len,
+	    (int64_t)(bd->bd_begin + v[0]->b_blkno * size), cluster_iodone, c);
 	mutex_enter(&bcache_lock);
 }
 
@@ -288,7 +390,19 @@ bcache_makeroom(size_t size)
 				break;
 		}
 		if (victim != NULL) {
-			buf_start(victim, 0);
+			struct buf *run[BCLUSTER_MAX];
+			int n = 0;
+
+			/* With the dirty blocks that follow it on disk. */
+			for (bp = victim; bp != NULL && n < BCLUSTER_MAX;
+			    bp = bhash_find(victim->b_dev, victim->b_blkno +
+			    (uint64_t)n, victim->b_size)) {
+				if ((bp->b_flags & (B_DIRTY | B_BUSY |
+				    B_INFLIGHT)) != B_DIRTY)
+					break;
+				run[n++] = bp;
+			}
+			buf_start_cluster(run, n, 0);
 			return false;
 		}
 		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
@@ -370,40 +484,70 @@ brelse_locked(struct buf *bp)
 	cv_broadcast(&bcache_cv);
 }
 
-/* Starts a read-ahead of one block unless it is cached or out of range. */
-static void
-breadahead_locked(struct blkdev *bd, uint64_t blkno, size_t size)
+/* A buffer for a read-ahead of blkno, unless it is cached, out of
+ * range or the cache is full (no waiting for room on behalf of a
+ * guess); NULL then. */
+static struct buf *
+breadahead_buf(struct blkdev *bd, uint64_t blkno, size_t size)
 {
 	struct buf *bp;
 	bool found;
 
 	if (blkno >= bd->bd_size / size || bhash_find(bd, blkno, size) != NULL)
-		return;
-	/* No waiting for room on behalf of a guess: skip when full. */
+		return NULL;
 	if (bcache_bytes + size > bcache_max) {
 		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
 			if ((bp->b_flags & (B_INFLIGHT | B_DIRTY | B_BUSY)) == 0)
 				break;
 		if (bp == NULL)
-			return;
+			return NULL;
 		buf_free(bp);
 	}
-	if (getblk_locked(bd, blkno, size, &bp, &found) != 0 || found) {
-		if (found)
-			brelse_locked(bp);
-		return;
+	if (getblk_locked(bd, blkno, size, &bp, &found) != 0)
+		return NULL;
+	if (found) {
+		brelse_locked(bp);
+		return NULL;
 	}
 	/* Unowned while in flight: whoever wants it waits for the read. */
 	bp->b_flags = B_READAHEAD;
 	lru_append(bp);
 	bd->bd_stats.bs_readahead++;
-	buf_start(bp, 0);
+	return bp;
+}
+
+/* Starts read-ahead of rablks[], consecutive ones as one transfer. */
+static void
+breadahead_locked(struct blkdev *bd, const uint64_t *rablks, int nra,
+    size_t size)
+{
+	struct buf *run[BCLUSTER_MAX], *bp;
+	int i, n = 0;
+
+	for (i = 0; i < nra; i++) {
+		if (n > 0 && (rablks[i] != run[n - 1]->b_blkno + 1 ||
+		    n == BCLUSTER_MAX)) {
+			buf_start_cluster(run, n, 0);
+			n = 0;
+		}
+		bp = breadahead_buf(bd, rablks[i], size);
+		if (bp == NULL) {
+			if (n > 0)
+				buf_start_cluster(run, n, 0);
+			n = 0;
+			continue;
+		}
+		run[n++] = bp;
+	}
+	if (n > 0)
+		buf_start_cluster(run, n, 0);
 }
 
 int
 breadn(struct blkdev *bd, uint64_t blkno, size_t size,
     const uint64_t *rablks, int nra, struct buf **bpp)
 {
+	uint64_t devra[BDEV_READAHEAD];
 	struct buf *bp;
 	bool found;
 	int error, i;
@@ -415,13 +559,35 @@ breadn(struct blkdev *bd, uint64_t blkno, size_t size,
 			goto out;
 		if (bp->b_flags & B_VALID) {
 			bd->bd_stats.bs_hits++;
+			/* A block read ahead is used: go on reading ahead
+			 * before the window runs out. */
+			if ((bp->b_flags & B_READAHEAD) && nra == 0) {
+				bd->bd_seqnext = blkno + 1;
+				if (blkno + 1 < bd->bd_size / size &&
+				    bhash_find(bd, blkno + 1, size) == NULL) {
+					for (i = 0; i < BDEV_READAHEAD; i++)
+						devra[i] = blkno + 1 +
+						    (uint64_t)i;
+					rablks = devra;
+					nra = BDEV_READAHEAD;
+				}
+			}
 			break;
 		}
 		bd->bd_stats.bs_misses++;
+		/* The caller gave no read-ahead, but the device is read
+		 * sequentially (small files one after the other, inode
+		 * tables): read ahead at the device's level. */
+		if (nra == 0 && blkno != 0 && blkno == bd->bd_seqnext) {
+			for (i = 0; i < BDEV_READAHEAD; i++)
+				devra[i] = blkno + 1 + (uint64_t)i;
+			rablks = devra;
+			nra = BDEV_READAHEAD;
+		}
+		bd->bd_seqnext = blkno + 1;
 		buf_start(bp, 0);
 		/* Read-ahead goes out while this read is in flight. */
-		for (i = 0; i < nra; i++)
-			breadahead_locked(bd, rablks[i], size);
+		breadahead_locked(bd, rablks, nra, size);
 		nra = 0;
 		buf_waitio(bp);
 		if (bp->b_error != 0) {
@@ -431,8 +597,7 @@ breadn(struct blkdev *bd, uint64_t blkno, size_t size,
 		}
 		break;
 	}
-	for (i = 0; i < nra; i++)
-		breadahead_locked(bd, rablks[i], size);
+	breadahead_locked(bd, rablks, nra, size);
 	*bpp = bp;
  out:
 	mutex_exit(&bcache_lock);
@@ -539,7 +704,7 @@ bsync(struct blkdev *bd, int flags)
 {
 	struct buf *batch[BSYNC_BATCH], *bp;
 	bool wrote;
-	int order, n, i, error, herr;
+	int order, n, i, j, error, herr;
 
 	mutex_enter(&bcache_lock);
 	for (order = B_ORD_DATA; order <= B_ORD_SUPER; order++) {
@@ -560,10 +725,17 @@ bsync(struct blkdev *bd, int flags)
 				lru_remove(batch[i]);
 				batch[i]->b_flags |= B_BUSY;
 			}
-			for (i = 0; i < n; i++)
-				buf_start(batch[i], (order == B_ORD_SUPER &&
+			/* Runs of consecutive blocks go as one transfer. */
+			for (i = 0; i < n; i = j) {
+				for (j = i + 1; j < n && j - i < BCLUSTER_MAX &&
+				    batch[j]->b_blkno == batch[j - 1]->b_blkno + 1 &&
+				    batch[j]->b_size == batch[i]->b_size; j++)
+					;
+				buf_start_cluster(batch + i, j - i,
+				    (order == B_ORD_SUPER &&
 				    (flags & BSYNC_DURABLE)) ?
 				    RUMPUSER_BIO_SYNC : 0);
+			}
 			for (i = 0; i < n; i++) {
 				buf_waitio(batch[i]);
 				brelse_locked(batch[i]);

@@ -329,6 +329,7 @@ struct ext2_node {
 	uint32_t	 n_iblock[EXT2_N_BLOCKS];
 	uint64_t	 n_lastlbn;	/* read-ahead: last block read + 1 */
 	uint64_t	 n_goal;	/* allocation: block after the last one */
+	uint64_t	 n_ranext;	/* read-ahead: first block not yet asked for */
 	uint8_t		 n_raw[EXT2_MAX_INODE_SIZE];	/* on-disk inode */
 };
 

@@ -18,7 +18,7 @@
 
 #include "ext2fs.h"
 
-#define EXT2_READAHEAD	8	/* blocks read ahead of a sequential read */
+#define EXT2_READAHEAD	32	/* blocks read ahead of a sequential read */
 
 static int
 ext2_vget(struct ext2_mount *em, uint32_t ino, struct vnode **vpp)
@@ -535,7 +535,7 @@ ext2_read(struct vnode *vp, struct uio *uio)
 	uint64_t ra[EXT2_READAHEAD], lbn, pbn, off;
 	size_t boff, len;
 	struct buf *bp;
-	int error = 0, nra, i;
+	int error = 0, nra;
 
 	if (vp->v_type == VDIR)
 		return EISDIR;
@@ -559,19 +559,27 @@ ext2_read(struct vnode *vp, struct uio *uio)
 			n->n_lastlbn = lbn + 1;
 			continue;
 		}
-		/* Sequential: read the next blocks ahead. */
+		/* Sequential: keep a window of blocks asked for ahead,
+		 * topped up when half of it has been read, so that the
+		 * requests are big. */
 		nra = 0;
 		if (lbn == n->n_lastlbn || lbn == 0) {
-			for (i = 1; i <= EXT2_READAHEAD; i++) {
-				uint64_t rpbn;
+			uint64_t k;
 
-				if (((lbn + (uint64_t)i) << em->em_bshift) >=
-				    n->n_size)
-					break;
-				if (ext2_bmap(n, lbn + (uint64_t)i, false,
-				    false, &rpbn) != 0 || rpbn == 0)
-					break;
-				ra[nra++] = rpbn;
+			if (n->n_ranext <= lbn)
+				n->n_ranext = lbn + 1;
+			if (n->n_ranext <= lbn + EXT2_READAHEAD / 2) {
+				for (k = n->n_ranext; k < lbn + 1 +
+				    EXT2_READAHEAD; k++) {
+					uint64_t rpbn;
+
+					if ((k << em->em_bshift) >= n->n_size ||
+					    ext2_bmap(n, k, false, false,
+					    &rpbn) != 0 || rpbn == 0)
+						break;
+					ra[nra++] = rpbn;
+				}
+				n->n_ranext = k;
 			}
 		}
 		error = breadn(em->em_dev, pbn, em->em_bsize, ra, nra, &bp);
