@@ -379,6 +379,10 @@ op_rmdir(void)
 	e->used = false;
 }
 
+/* The block layer's cache limit (kernel/include/vfs/buf.h). */
+void	rumpns_bcache_setmax(uint64_t bytes);
+static uint64_t cachemax;
+
 static void
 run(const char *mkfsopts, int steps)
 {
@@ -393,6 +397,11 @@ run(const char *mkfsopts, int steps)
 	    (unsigned long long)rstate);
 	mkfs(IMG, mkfsopts, "24M");
 	boot();
+	if (cachemax != 0) {
+		rump_schedule();
+		rumpns_bcache_setmax(cachemax);
+		rump_unschedule();
+	}
 	mount_ext2(IMG, false);
 	/* mke2fs made it. */
 	ents[0].used = true;
@@ -443,8 +452,21 @@ ATF_TC_BODY(random_ops_4k, tc)
 	run("-t ext2 -b 4096", 400);
 }
 
+ATF_TC(random_ops_smallcache);
+ATF_TC_HEAD(random_ops_smallcache, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "The same with a 256 KiB buffer "
+	    "cache: eviction write-back and read-ahead clusters all the time");
+}
+ATF_TC_BODY(random_ops_smallcache, tc)
+{
+	cachemax = 256 * 1024;
+	run("-t ext2 -b 1024", 300);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, random_ops_smallcache);
 	ATF_TP_ADD_TC(tp, random_ops_1k);
 	ATF_TP_ADD_TC(tp, random_ops_4k);
 	return atf_no_error();

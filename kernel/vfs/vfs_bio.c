@@ -509,11 +509,26 @@ breadahead_buf(struct blkdev *bd, uint64_t blkno, size_t size)
 		brelse_locked(bp);
 		return NULL;
 	}
-	/* Unowned while in flight: whoever wants it waits for the read. */
-	bp->b_flags = B_READAHEAD;
-	lru_append(bp);
+	/* Busy until its read has started (ra_release): nothing may free
+	 * it while a cluster is being gathered. */
+	bp->b_flags = B_BUSY | B_READAHEAD;
 	bd->bd_stats.bs_readahead++;
 	return bp;
+}
+
+/* Starts the read of a gathered run and gives its buffers up: unowned
+ * while in flight, whoever wants one waits for the read. */
+static void
+ra_start(struct buf **run, int n)
+{
+	int i;
+
+	buf_start_cluster(run, n, 0);
+	for (i = 0; i < n; i++) {
+		run[i]->b_flags &= ~B_BUSY;
+		lru_append(run[i]);
+	}
+	cv_broadcast(&bcache_cv);
 }
 
 /* Starts read-ahead of rablks[], consecutive ones as one transfer. */
@@ -527,20 +542,20 @@ breadahead_locked(struct blkdev *bd, const uint64_t *rablks, int nra,
 	for (i = 0; i < nra; i++) {
 		if (n > 0 && (rablks[i] != run[n - 1]->b_blkno + 1 ||
 		    n == BCLUSTER_MAX)) {
-			buf_start_cluster(run, n, 0);
+			ra_start(run, n);
 			n = 0;
 		}
 		bp = breadahead_buf(bd, rablks[i], size);
 		if (bp == NULL) {
 			if (n > 0)
-				buf_start_cluster(run, n, 0);
+				ra_start(run, n);
 			n = 0;
 			continue;
 		}
 		run[n++] = bp;
 	}
 	if (n > 0)
-		buf_start_cluster(run, n, 0);
+		ra_start(run, n);
 }
 
 int
