@@ -62,6 +62,11 @@ sosend(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 	for (;;) {
 		/* A pending error first (Linux's buffer allocation asks
 		 * for it before the shutdown state). */
+		if ((so->so_state & SS_CANTSENDMORE) &&
+		    (pr->pr_flags & PR_EPIPEFIRST)) {
+			error = EPIPE;
+			break;
+		}
 		if (so->so_error != 0) {
 			error = sotakeerror(so);
 			break;

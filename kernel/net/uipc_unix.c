@@ -1011,7 +1011,7 @@ static const struct protosw unixsw[] = {
 	{
 		.pr_type = SOCK_STREAM,
 		.pr_flags = PR_CONNREQUIRED | PR_LISTEN | PR_RIGHTS | PR_ADDR |
-		    PR_NOADDR | PR_RCVCONNFIRST,
+		    PR_NOADDR | PR_RCVCONNFIRST | PR_EPIPEFIRST,
 		.pr_attach = unp_attach,
 		.pr_detach = unp_detach,
 		.pr_bind = unp_bind,

@@ -179,6 +179,10 @@ struct protosw {
 				 * fails (pr_rcvnotconn) before EOF or a
 				 * pending error count (AF_UNIX; TCP checks
 				 * them first) */
+#define PR_EPIPEFIRST	0x80	/* a shut down socket says EPIPE before
+				 * a pending error (AF_UNIX stream; TCP,
+				 * datagrams and SEQPACKET report the
+				 * error first) */
 #define PR_NOADDR	0x20	/* with PR_CONNREQUIRED: a send with an
 				 * address fails (EISCONN when connected,
 				 * else EOPNOTSUPP: AF_UNIX stream); without
