@@ -96,8 +96,29 @@ WARNFLAGS := -Wall -Wextra $(if $(filter 1 yes true,$(WERROR)),-Werror)
 # come last so that they override ours (e.g. CFLAGS=-O0).  _GNU_SOURCE is
 # defined empty, exactly as a source file's own "#define _GNU_SOURCE" would
 # define it, so a file that also defines it gets no redefinition warning.
-HOST_CFLAGS = -std=c11 -D_GNU_SOURCE= -fPIC -O2 -g $(WARNFLAGS) $(CPPFLAGS) $(CFLAGS)
+HOST_CFLAGS = -std=c11 -D_GNU_SOURCE= -fPIC -O2 -g $(WARNFLAGS) $(REPRO_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 DEPFLAGS    = -MMD -MP
+
+# --- Reproducible builds -----------------------------------------------------
+#
+# The same tree built in two directories, at two times, gives bit-identical
+# archives, shared objects and programs (apps/tests/t_reproducible.sh).
+# Only the directories can differ, so no object may name them: debug
+# information and __FILE__ (assertions) see the source tree as "." and the
+# build root as "build" (-ffile-prefix-map implies the debug and macro
+# maps; the last option that matches wins, so the build root, usually
+# inside the tree, comes last), and a DESTDIR staging root as nothing, so
+# headers of a staged lower layer are named where they will be installed.
+# Archives are made deterministic (ar D: no dates, uids or modes), the
+# build-id is a hash of the contents, and SOURCE_DATE_EPOCH (the date of
+# the last commit unless set) stands for "now" where a tool records a date
+# (__DATE__, dpkg-deb).
+REPRO_CFLAGS = -ffile-prefix-map=$(TOPDIR)=. -ffile-prefix-map=$(O)=build \
+	$(if $(DESTDIR),-ffile-prefix-map=$(DESTDIR)/=/)
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(or $(shell git -C $(TOPDIR) log -1 --format=%ct 2>/dev/null),0)
+endif
+export SOURCE_DATE_EPOCH
 
 # --- Sanitizers ----------------------------------------------------------------
 #
@@ -139,8 +160,8 @@ pkgconf = $(if $(strip $(2)),$(shell $(PKG_CONFIG_ENV) $(PKG_CONFIG) $(1) $(2)))
 # --- Link commands shared by the layers and the tests ---------------------
 
 # An archive is recreated from scratch so that objects of deleted sources
-# never linger in it.
-ARCHIVE = $(call say,AR,$@)mkdir -p $(@D) && rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
+# never linger in it; D: deterministic (no dates, uids, modes).
+ARCHIVE = $(call say,AR,$@)mkdir -p $(@D) && rm -f $@ && $(AR) rcsD $@ $(filter %.o,$^)
 
 # A shared library from the .o prerequisites: $(call SHLIB_LINK,libs)
 SHLIB_LINK = $(call say,LD,$@)mkdir -p $(@D) && \

@@ -52,7 +52,7 @@ LAYER_CFLAGS = $(addprefix -I,$(SRCDIRS)) -I$(KERNEL_PREFIX)/include \
 FREESTANDING_DIRS := $(abspath $(addprefix $(PLATFORM_DIR)/,$(PLATFORM_FREESTANDING)))
 FREESTANDING_OBJS := $(call objs_of,$(call srcs_in,$(FREESTANDING_DIRS)))
 FREESTANDING_CFLAGS = -std=c11 -ffreestanding -nostdinc -fno-stack-protector \
-	-fno-common -fPIC -O2 -g $(WARNFLAGS) \
+	-fno-common -fPIC -O2 -g $(WARNFLAGS) $(REPRO_CFLAGS) \
 	$(foreach d,$(FREESTANDING_DIRS),-I$(d) $(addprefix -I,$(wildcard $(d)/include))) \
 	-I$(KERNEL_PREFIX)/include $(PLATFORM_FREESTANDING_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 $(FREESTANDING_OBJS): LAYER_CFLAGS = $(FREESTANDING_CFLAGS)
