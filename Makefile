@@ -46,16 +46,21 @@ PATHS := O=$(O) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
 layer_make = $(MAKE) -C $(TOPDIR)/$(1) $(PATHS)
 tests_make = $(MAKE) -f $(MKDIR)/tests.mk $(PATHS)
 
-# What each target needs installed on the machine.  Only pkg-config may be
-# missing on a fresh Debian 12 (gcc, make and binutils come together);
-# make check also needs Kyua and ATF.
-BUILD_DEPS := cmd:$(firstword $(PKG_CONFIG)):pkgconf
+# What each target needs installed on the machine: the compiler, binutils
+# and the C library's headers (a minimal Debian root has none of them:
+# build-essential; a cross compiler's package is gcc-<triplet>, clang's
+# clang) and pkg-config; make check also needs Kyua and ATF.
+CC_PACKAGE := $(if $(filter clang%,$(notdir $(firstword $(CC)))),clang,$(if $(CROSS_COMPILE),gcc-$(patsubst %-,%,$(notdir $(CROSS_COMPILE))),build-essential))
+BUILD_DEPS := cmd:$(firstword $(CC)):$(CC_PACKAGE) \
+	cmd:$(firstword $(AR)):$(if $(CROSS_COMPILE),binutils-$(patsubst %-,%,$(notdir $(CROSS_COMPILE))),binutils) \
+	$(if $(CROSS_COMPILE),,file:/usr/include/stdio.h:build-essential) \
+	cmd:$(firstword $(PKG_CONFIG)):pkgconf
 # What building platforms $(1) needs beyond that (fiber: io_uring).
 PLATFORM_DEPS = $(if $(filter fiber,$(1)),file:/usr/include/liburing.h:liburing-dev)
 CHECK_DEPS := $(BUILD_DEPS) cmd:kyua:kyua cmd:atf-sh:atf-sh \
 	file:/usr/include/atf-c.h:libatf-dev $(call PLATFORM_DEPS,$(TEST_PLATFORMS))
 
-.PHONY: all install kernel platform appstack apps demo tests check bench clean help \
+.PHONY: all install kernel platform appstack apps demo tests check bench deb clean help \
 	need-build $(addprefix platform-,$(ALL_PLATFORMS))
 .DEFAULT_GOAL := all
 
@@ -106,6 +111,19 @@ check:
 bench: apps $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(BENCH_PLATFORMS)))
 	+$(Q)$(call layer_make,bench) BENCH_PLATFORMS='$(BENCH_PLATFORMS)' run
 
+# Debian packages of every layer, from an install of each into a root of
+# its own with PREFIX=/usr (mk/deb.sh says which package holds what).
+DEB_ARCH = $(or $(DEB_ARCH.$(ARCH)),$(ARCH))
+DEB_ARCH.x86_64 := amd64
+DEB_ARCH.aarch64 := arm64
+DEB_LAYERS = kernel $(addprefix platform/,$(sort $(PLATFORM) $(APP_PLATFORMS))) appstack apps
+deb: apps
+	@$(SHELL) $(MKDIR)/need.sh cmd:dpkg-deb:dpkg cmd:dpkg-shlibdeps:dpkg-dev
+	rm -rf $(O)/deb/root
+	+$(Q)$(foreach l,$(DEB_LAYERS),$(call layer_make,$(l)) PREFIX=/usr \
+		DESTDIR=$(O)/deb/root/$(subst /,-,$(l)) install &&) :
+	$(Q)STRIP='$(CROSS_COMPILE)strip' $(SHELL) $(MKDIR)/deb.sh $(O)/deb $(STRATA_VERSION) $(DEB_ARCH) '$(CC)' $(O)/deb/root
+
 clean:
 	rm -rf $(O)
 
@@ -125,6 +143,8 @@ help:
 #   check          install test dependencies if root, build, run Kyua;
 #                  prints "N passed, N failed", fails if any test failed
 #                  or a test of the platform matrix gives different results
+#   deb            all, then Debian packages of every layer into O/deb/
+#                  (README: Debian packages)
 #   bench          build the benchmarks for BENCH_PLATFORMS, run them,
 #                  print a table of figures and ratios (under a minute)
 #   clean          remove O

@@ -1,0 +1,157 @@
+#! /usr/bin/env atf-sh
+#
+# t_deb: the Debian packages of `make deb` install into a clean Debian
+# root, an outside program builds against them with pkg-config alone and
+# runs, and they remove cleanly.
+#
+# The clean root is a copy-on-write view (overlayfs) of a Debian root
+# without strata: by default the host's own root file system (which CI's
+# .ci/run gives build-essential, pkgconf and liburing-dev, what the
+# packages' Depends name); or, when O/deb-chroot/bookworm-minbase.tar
+# exists, a minimal Debian made by debootstrap:
+#
+#   debootstrap --variant=minbase --include=build-essential,pkgconf,liburing-dev \
+#       bookworm root http://deb.debian.org/debian &&
+#   tar -C root -cf build/deb-chroot/bookworm-minbase.tar .
+#
+# (that takes about 10 minutes here, too long for every CI run).  Every
+# change made inside lands in the overlay's upper directory, so after the
+# packages are removed that directory shows exactly what they left behind.
+# Everything runs in a private mount namespace (unshare -m): the mounts go
+# away with the test, whatever happens.  Root only; skipped otherwise.
+
+atf_test_case install_build_remove
+install_build_remove_head()
+{
+	atf_set "descr" "make deb's packages install in a debootstrap root, build an outside program, remove cleanly"
+	atf_set "require.progs" "make dpkg-deb unshare chroot tar"
+	atf_set "timeout" "1800"
+}
+
+# Runs a command in the clean root: overlay of $lower with upper/, /dev
+# and /proc, in a private mount namespace.
+in_root()
+{
+	unshare -m --propagation private sh -c '
+		lower=$1 work=$2; shift 2
+		mount -t overlay overlay \
+		    -o "lowerdir=$lower,upperdir=$work/upper,workdir=$work/ovwork" \
+		    "$work/merged" &&
+		mount --rbind /dev "$work/merged/dev" &&
+		mount -t proc proc "$work/merged/proc" &&
+		exec chroot "$work/merged" "$@"' \
+	    sh "$lower" "$work" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	    TMPDIR=/var/tmp/strata-t_deb "$@"
+}
+
+install_build_remove_body()
+{
+	[ "$(id -u)" = 0 ] || atf_skip "needs root (chroot, mounts); CI runs it"
+	case " $(atf_config_get cflags "") " in
+	*" -fsanitize="*)
+		atf_skip "sanitizer build: the packages are tested in the plain build" ;;
+	esac
+	[ -z "$(atf_config_get cross_compile "")" ] ||
+	    atf_skip "cross build: the packages cannot run here"
+	topdir=$(atf_config_get topdir)
+	builddir=$(atf_config_get builddir)
+	work=$(pwd)
+
+	# --- the packages
+	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
+	set -- O="$builddir"
+	for v in CC:cc AR:ar CFLAGS:cflags CPPFLAGS:cppflags LDFLAGS:ldflags WERROR:werror; do
+		val=$(atf_config_get "${v#*:}" "")
+		[ -z "$val" ] || set -- "$@" "${v%%:*}=$val"
+	done
+	make=$(atf_config_get make make)
+	if ! $make -C "$topdir" "$@" deb >deb.log 2>&1; then
+		cat deb.log
+		atf_fail "make deb failed"
+	fi
+	ls "$builddir"/deb/*.deb >debs || atf_fail "make deb made no package"
+	cat debs
+
+	# --- the clean root
+	cache=$builddir/deb-chroot/bookworm-minbase.tar
+	if [ -f "$cache" ]; then
+		mkdir lower && tar -C lower -xf "$cache" || atf_fail "unpacking $cache failed"
+		lower=$work/lower
+	else
+		lower=/
+	fi
+	mkdir upper ovwork merged
+	in_root sh -c '! pkg-config --exists rump && ! ls /usr/lib/librump* 2>/dev/null' ||
+	    atf_skip "the root ($lower) already has strata installed: not clean"
+	in_root mkdir -p /var/tmp/strata-t_deb/debs || atf_fail "cannot use the overlay root"
+
+	# --- install
+	t=/var/tmp/strata-t_deb
+	cp $(cat debs) upper$t/debs/
+	in_root sh -c "dpkg -i $t/debs/*.deb" >install.log 2>&1 || {
+		cat install.log; atf_fail "dpkg -i of the packages failed"; }
+	in_root dpkg-query -W -f '${Package} ${Status}\n' 'libstrata-*' 'strata-*' >status
+	cat status
+	[ "$(grep -c ' install ok installed$' status)" = "$(wc -l <debs)" ] ||
+	    atf_fail "not every package is installed"
+
+	# --- an outside program, built with pkg-config alone
+	cat >upper$t/outside.c <<'EOF'
+#include <sys/types.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+int
+main(void)
+{
+	char buf[16];
+	int fd;
+
+	if (rump_init() != 0)
+		return 1;
+	fd = rump_sys_open("/hello", O_CREAT | O_RDWR, 0644);
+	if (fd == -1 || rump_sys_write(fd, "packaged", 8) != 8 ||
+	    rump_sys_pread64(fd, buf, sizeof(buf), 0) != 8 ||
+	    memcmp(buf, "packaged", 8) != 0)
+		return 2;
+	printf("outside program: ok\n");
+	return 0;
+}
+EOF
+	for p in $(sed -n 's|.*/libstrata-rumpuser-\(.*\)-dev_.*|\1|p' debs); do
+		in_root sh -c "cc -o $t/outside-$p $t/outside.c \$(pkg-config --cflags --libs rumpfs_tmpfs rumpuser-$p) && $t/outside-$p" \
+		    >run-$p.log 2>&1 || { cat run-$p.log; atf_fail "outside program on $p failed"; }
+		grep -q 'outside program: ok' run-$p.log || atf_fail "no output on $p"
+	done
+	in_root strata-demo -q >demo.log 2>&1 || { cat demo.log; atf_fail "installed strata-demo failed"; }
+	[ -f upper/usr/share/man/man3/rump.3.gz ] || atf_fail "rump(3) not installed"
+
+	# --- remove: nothing of the packages is left
+	rm -rf "upper$t"
+	pkgs=$(sed 's|.*/||; s|_.*||' debs)
+	in_root dpkg -P $pkgs >remove.log 2>&1 || { cat remove.log; atf_fail "dpkg -P failed"; }
+	# What is left in the upper directory is what the packages left in
+	# the root, besides dpkg's own bookkeeping and logs and the
+	# directories the test itself made.
+	# (Directories of the lower root are copied up when written to, so a
+	# directory counts only when the lower root does not have it.)
+	(cd upper && find . ! -type d && find . -type d | while read -r d; do
+		[ -d "$lower/$d" ] || echo "$d"; done) |
+	    grep -v -e '^\./var/lib/dpkg/' -e '^\./var/log/' -e '^\./var/cache/' \
+	    -e '^\./etc/ld\.so\.cache$' |
+	    sort >leftover || true
+	if [ -s leftover ]; then
+		cat leftover
+		atf_fail "the removed packages left files behind"
+	fi
+	echo "$(wc -l <debs) packages installed, used and removed cleanly"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case install_build_remove
+}
