@@ -233,11 +233,15 @@ all: kyuafiles $(foreach g,$(GROUPS),$(addprefix $(TESTDIR)/$(g)/,$($(g)_PROGRAM
 # The sanitizers' run-time settings (used only by sanitized programs):
 # report with stacks, stop at the first error, and leave out leaks in
 # libraries that are not ours (mk/sanitizers/lsan.supp says which and why).
+# ThreadSanitizer's own SIGSEGV handler (handle_segv) would end the process
+# before the posix platform's handler, which turns a fault in the kernel's
+# copies into EFAULT (rumpuser_fcopy.h), could run: without it faults go
+# to the program's handlers as they do without TSan.
 SANITIZER_ENV := \
 	ASAN_OPTIONS=detect_stack_use_after_return=1:check_initialization_order=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(MKDIR)/sanitizers/lsan.supp:print_suppressions=0 \
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:handle_segv=0
 
 run: all
 	@cd $(TESTDIR) && rm -f results.db && \
