@@ -56,6 +56,23 @@ PLATFORM ?= posix
 
 # --- Toolchain -------------------------------------------------------------
 #
+# clang is a cross compiler by itself: CC="clang --target=aarch64-linux-gnu"
+# needs no CROSS_COMPILE (clang takes the C library from Debian's
+# /usr/<triple> and crt files and libgcc from the cross gcc,
+# gcc-<triple>, which it finds on its own).  The binutils that handle the
+# target's objects are then the triple's GNU ones (which that cross gcc
+# brings along) when installed, else LLVM's, which read every target.
+ifeq ($(origin CROSS_COMPILE),undefined)
+CC_TARGET := $(if $(filter-out default,$(origin CC)),$(patsubst --target=%,%,$(filter --target=%,$(CC))))
+ifneq ($(CC_TARGET),)
+ifneq ($(shell command -v $(CC_TARGET)-objcopy 2>/dev/null),)
+CROSS_COMPILE := $(CC_TARGET)-
+else
+LLVM_BINUTILS := 1
+endif
+endif
+endif
+
 # make's built-in defaults for CC and AR ("cc", "ar") would silently ignore
 # CROSS_COMPILE, so they are replaced only when still at their defaults;
 # anything the user set (command line or environment) wins.
@@ -63,20 +80,20 @@ ifeq ($(origin CC),default)
 CC := $(CROSS_COMPILE)gcc
 endif
 ifeq ($(origin AR),default)
-AR := $(CROSS_COMPILE)ar
+AR := $(if $(LLVM_BINUTILS),llvm-ar,$(CROSS_COMPILE)ar)
 endif
 # Everything links through $(CC) today; LD is for layers that will call
 # the linker directly (bare-metal images).
 ifeq ($(origin LD),default)
-LD := $(CROSS_COMPILE)ld
+LD := $(if $(LLVM_BINUTILS),ld.lld,$(CROSS_COMPILE)ld)
 endif
 # The target architecture as the compiler names it (x86_64, aarch64, ...):
 # platforms choose per-architecture source directories by it.
 ifeq ($(origin ARCH),undefined)
 ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
 endif
-NM         ?= $(CROSS_COMPILE)nm
-OBJCOPY    ?= $(CROSS_COMPILE)objcopy
+NM         ?= $(if $(LLVM_BINUTILS),llvm-nm,$(CROSS_COMPILE)nm)
+OBJCOPY    ?= $(if $(LLVM_BINUTILS),llvm-objcopy,$(CROSS_COMPILE)objcopy)
 PKG_CONFIG ?= pkg-config
 INSTALL    ?= install
 

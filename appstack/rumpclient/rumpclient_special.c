@@ -4,7 +4,8 @@
  *
  * They do exactly what the in-process kernel's typed calls do, so that a
  * program behaves the same in-process and remotely: the calls that have
- * only an *at form on some architectures (aarch64) always use that form,
+ * only an *at form on some architectures (aarch64, riscv64) always use
+ * that form (renameat: renameat2, which riscv64 has alone),
  * and the ones with variable arguments read them as the kernel's do.
  */
 #include <errno.h>
@@ -157,7 +158,15 @@ int
 rump_sys_rename(const char *from, const char *to)
 {
 
-	return (int)T(SYS_renameat, AT_FDCWD, from, AT_FDCWD, to, 0, 0);
+	return (int)T(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 0, 0);
+}
+
+/* renameat2, which every target has: riscv64 has no renameat. */
+int
+rump_sys_renameat(int fromfd, const char *from, int tofd, const char *to)
+{
+
+	return (int)T(SYS_renameat2, fromfd, from, tofd, to, 0, 0);
 }
 
 int

@@ -2,7 +2,7 @@
  * rump_syscalls.h: system calls of a strata rump kernel.
  *
  * The kernel implements the Linux system call ABI of the architecture it
- * was built for (x86_64, aarch64): numbers, flag values (O_*, AT_*, ...),
+ * was built for (x86_64, aarch64, riscv64): numbers, flag values (O_*, AT_*, ...),
  * errno values and structure layouts (struct stat, statfs, iovec,
  * timespec, linux_dirent64) are those of Linux there, i.e. the same as the
  * host's <sys/stat.h>, <fcntl.h>, <sys/syscall.h> on a Linux host of that
@@ -181,7 +181,7 @@ ssize_t	rump_sys_getrandom(void *buf, size_t len, unsigned int flags);
 /* System identity.  uname(): sysname "Linux" (the ABI implemented),
  * nodename the kernel's host name (parameter RUMP_HOSTNAME on POSIX
  * hosts, else the platform's default), release "6.1.0-strata", machine
- * the target ("x86_64", "aarch64"), domainname "(none)".  sethostname()
+ * the target ("x86_64", "aarch64", "riscv64"), domainname "(none)".  sethostname()
  * changes the name for the whole kernel: root only (EPERM), at most 64
  * bytes (EINVAL). */
 int	rump_sys_uname(struct utsname *u);

@@ -616,7 +616,12 @@ SYSCALL_LEGACY(SYS_rename, rename)
 	    (const char *)args[1], 0);
 }
 
+/* riscv64's generic table has only renameat2 (no __ARCH_WANT_RENAMEAT). */
+#ifdef SYS_renameat
 SYSCALL(SYS_renameat, renameat)
+#else
+SYSCALL_UNREGISTERED(renameat)
+#endif
 {
 
 	(void)retval;
@@ -918,7 +923,7 @@ int
 rump_sys_renameat(int fromfd, const char *from, int tofd, const char *to)
 {
 
-	return (int)syscall_typed(SYS_renameat, fromfd, (long)from, tofd,
+	return (int)syscall_typed(SYS_renameat2, fromfd, (long)from, tofd,
 	    (long)to, 0, 0);
 }
 
