@@ -215,7 +215,15 @@ int rumpuser_thread_join(void *cookie);
 /* Binds (SET) or unbinds (CLEAR) l as the calling thread's lwp; CREATE
  * and DESTROY announce an lwp's life. */
 void rumpuser_curlwpop(int op, struct lwp *l);
-/* The calling thread's lwp or NULL.  Hot path: must be fast. */
+/* The calling thread's lwp or NULL.  Hot path: must be fast.
+ *
+ * A kernel that keeps curlwp itself in host thread-local storage (NetBSD's
+ * built with RUMP_CURLWP=__thread) works on platforms of host threads
+ * (posix) only: the fiber platform runs all its threads on one host
+ * thread, which has one TLS.  There the kernel must ask this function (as
+ * strata's does, and NetBSD's built with RUMP_CURLWP=hypercall); one that
+ * binds lwps but has never asked by the time a second thread binds one is
+ * stopped with a message saying so (platform/fiber/README). */
 struct lwp *rumpuser_curlwp(void);
 
 /*

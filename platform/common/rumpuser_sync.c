@@ -325,7 +325,7 @@ rumpuser_rw_held(int op, struct rumpuser_rw *rw, int *heldp)
 
 	if (op == RUMPUSER_RW_WRITER)
 		*heldp = rw->rw_writer != NULL &&
-		    rw->rw_writerlwp == rumpuser_curlwp();
+		    rw->rw_writerlwp == rumpuser__curthread->t_lwp;
 	else
 		*heldp = rw->rw_readers != 0;
 }
