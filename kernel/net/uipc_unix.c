@@ -427,6 +427,36 @@ unp_cachepeer(struct unpcb *unp)
 	unp->unp_dgaddrlen = MIN(len, (socklen_t)sizeof(unp->unp_dgaddr));
 }
 
+/*
+ * A datagram socket lost its association with old (reconnected,
+ * AF_UNSPEC, or old closed): as Linux, the messages it holds are
+ * dropped, and old, if it is alive and associated with us, learns
+ * ECONNRESET.  Drops unp_lock while freeing (control data may hold
+ * files).
+ */
+static void
+unp_dgram_disconnected(struct socket *so, struct socket *old)
+{
+	struct sbrec *recs = NULL, *rec;
+
+	if (so->so_rcv.sb_first == NULL)
+		return;
+	while ((rec = sbunlink_first(&so->so_rcv)) != NULL) {
+		rec->sr_next = recs;
+		recs = rec;
+	}
+	if (old != NULL && old->so_pcb != NULL &&
+	    sotounpcb(old)->unp_dgconn == so)
+		soseterror(old, ECONNRESET);
+	cv_broadcast(&unp_dgram_cv);
+	sounlock(so);
+	while ((rec = recs) != NULL) {
+		recs = rec->sr_next;
+		sbrec_free(rec, so->so_dom);
+	}
+	solock(so);
+}
+
 static void
 unp_connect_pair(struct unpcb *unp, struct unpcb *unp2)
 {
@@ -440,14 +470,15 @@ unp_connect_dgram(struct socket *so, const struct sockaddr *nam,
     socklen_t namlen)
 {
 	struct unpcb *unp = sotounpcb(so);
-	struct socket *so2;
+	struct socket *so2, *old;
 	int error;
 
 	/* AF_UNSPEC dissolves the association. */
 	if (namlen >= sizeof(sa_family_t) && nam->sa_family == AF_UNSPEC) {
-		if (unp->unp_dgconn != NULL) {
-			sorele(unp->unp_dgconn);
+		if ((so2 = unp->unp_dgconn) != NULL) {
 			unp->unp_dgconn = NULL;
+			unp_dgram_disconnected(so, so2);
+			sorele(so2);
 		}
 		so->so_state &= ~SS_ISCONNECTED;
 		return 0;
@@ -471,10 +502,14 @@ unp_connect_dgram(struct socket *so, const struct sockaddr *nam,
 		sorele(so2);
 		return error;
 	}
-	if (unp->unp_dgconn != NULL)
-		sorele(unp->unp_dgconn);
+	old = unp->unp_dgconn;
 	/* The reference from unp_lookup stays with the association. */
 	unp->unp_dgconn = so2;
+	if (old != NULL) {
+		if (old != so2)
+			unp_dgram_disconnected(so, old);
+		sorele(old);
+	}
 	unp_cachepeer(unp);
 	so->so_state |= SS_ISCONNECTED;
 	return 0;
@@ -669,6 +704,7 @@ unp_send_dgram(struct socket *so, struct sbrec *rec,
 			if (unp->unp_dgconn == so2) {
 				unp->unp_dgconn = NULL;
 				so->so_state &= ~SS_ISCONNECTED;
+				unp_dgram_disconnected(so, so2);
 				sorele(so2);
 			}
 			sorele(so2);

@@ -24,8 +24,7 @@
  * data whose sender bound a name and then closed before it was read
  * reports no sender name (Linux: the name it had at close); a stream
  * read stops at every message carrying credentials (SO_PASSCRED),
- * where Linux goes on while they are equal (sequence 1004); and one
- * MSG_WAITALL|MSG_DONTWAIT stream read not yet understood (2106).
+ * where Linux goes on while they are equal (sequence 1004).
  * (seed: first sequence; each sequence's seed is printed on failure,
  * and -v iters=1 -v seed=S -v trace=1 replays that one, printing every
  * step's outcome).

@@ -343,6 +343,26 @@ ATF_TC_BODY(dgram, tc)
 	    l1));
 }
 
+/* A datagram socket that loses its peer drops what it holds, as Linux
+ * (found by t_net_diff). */
+ATF_TC_WITHOUT_HEAD(dgram_disconnect);
+ATF_TC_BODY(dgram_disconnect, tc)
+{
+	int sv[2];
+	char buf[8];
+
+	boot();
+	RL(rump_sys_socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	RL(rump_sys_send(sv[0], "abc", 3, 0));
+	RL(rump_sys_close(sv[0]));
+	/* Still readable until the loss is noticed... */
+	ATF_REQUIRE_EQ(3, rump_sys_recv(sv[1], buf, sizeof(buf), MSG_PEEK));
+	/* ...by a send to the dead peer, which also empties the queue. */
+	ERR(ECONNREFUSED, rump_sys_send(sv[1], "x", 1, 0));
+	ERR(EAGAIN, rump_sys_recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT));
+	ERR(ENOTCONN, rump_sys_send(sv[1], "x", 1, 0));
+}
+
 /* Descriptors pass between two rump processes and stay usable. */
 ATF_TC_WITHOUT_HEAD(scm_rights);
 ATF_TC_BODY(scm_rights, tc)
@@ -608,6 +628,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, abstract);
 	ATF_TP_ADD_TC(tp, seqpacket_records);
 	ATF_TP_ADD_TC(tp, dgram);
+	ATF_TP_ADD_TC(tp, dgram_disconnect);
 	ATF_TP_ADD_TC(tp, scm_rights);
 	ATF_TP_ADD_TC(tp, peercred);
 	ATF_TP_ADD_TC(tp, options);
