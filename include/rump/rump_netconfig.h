@@ -1,0 +1,73 @@
+/*
+ * rump_netconfig.h: network configuration for programs that embed a
+ * strata kernel with networking (librumpnet, librumpnet_netinet and
+ * interface drivers such as librumpnet_shmif).
+ *
+ * Like rump.h this header includes nothing: include <stdint.h> and
+ * <stddef.h> first.  Every function takes a virtual CPU for the call and
+ * returns 0 or a positive errno value (Linux numbering).  Addresses are
+ * dotted-quad strings ("10.0.0.1").  The loopback interface "lo" exists
+ * from boot with 127.0.0.1/8 and is up.
+ */
+#ifndef RUMP_RUMP_NETCONFIG_H
+#define RUMP_RUMP_NETCONFIG_H
+
+/*
+ * Creates an interface of a type provided by a linked-in driver:
+ *   "shmif"  arg: path of the bus file (created if missing) shared by
+ *            every kernel on the same Ethernet segment;
+ *   "virtif" arg: name of the host TAP device.
+ * The new interface's name ("shmif0", ...) goes to ifname (ifnamelen
+ * bytes, 16 are enough).  The interface starts down.
+ * ENXIO: no such type linked in; other errors come from the driver.
+ */
+int	rump_netconfig_ifcreate(const char *type, const char *arg,
+	    char *ifname, size_t ifnamelen);
+/* Brings an interface up or down (ENXIO: no such interface). */
+int	rump_netconfig_ifup(const char *ifname);
+int	rump_netconfig_ifdown(const char *ifname);
+/* Sets the MTU (EINVAL outside 68..65535, or above what the link
+ * carries). */
+int	rump_netconfig_ifsetmtu(const char *ifname, int mtu);
+/* Copies the interface's hardware address (6 bytes). */
+int	rump_netconfig_ifhwaddr(const char *ifname, uint8_t *hw);
+
+/* Adds (removes) an IPv4 address with its prefix length; adding also
+ * adds the route to the connected prefix.  EEXIST: already assigned. */
+int	rump_netconfig_ipv4_addr_add(const char *ifname, const char *addr,
+	    int prefixlen);
+int	rump_netconfig_ipv4_addr_del(const char *ifname, const char *addr);
+/*
+ * Adds a route to dst/prefixlen through gateway (NULL: directly on the
+ * link of ifname); ifname NULL: the interface whose prefix holds the
+ * gateway.  rump_netconfig_ipv4_gw() is the default route
+ * (0.0.0.0/0).  ENETUNREACH: the gateway is on no attached prefix.
+ */
+int	rump_netconfig_ipv4_route_add(const char *dst, int prefixlen,
+	    const char *gateway, const char *ifname);
+int	rump_netconfig_ipv4_route_del(const char *dst, int prefixlen);
+int	rump_netconfig_ipv4_gw(const char *gateway);
+/* Forwarding between interfaces (off at boot), like Linux's
+ * net.ipv4.ip_forward. */
+int	rump_netconfig_ipv4_forwarding(int on);
+
+/*
+ * Sends one ICMP echo request of datalen data bytes with sequence number
+ * seq to addr and waits up to timeout_ms for the reply; *rtt_ns (may be
+ * NULL) gets the round trip time.  ETIMEDOUT without a reply,
+ * ENETUNREACH/EHOSTUNREACH when there is no route.
+ */
+int	rump_netconfig_ping4(const char *addr, int seq, size_t datalen,
+	    int timeout_ms, uint64_t *rtt_ns);
+
+/* Interface counters. */
+struct rump_ifstats {
+	uint64_t	ipackets, ierrors, ibytes, iqdrops;
+	uint64_t	opackets, oerrors, obytes;
+	int		flags;		/* IFF_* (Linux values) */
+	int		mtu;
+	int		index;
+};
+int	rump_netconfig_ifstats(const char *ifname, struct rump_ifstats *st);
+
+#endif /* RUMP_RUMP_NETCONFIG_H */

@@ -1,0 +1,168 @@
+/*
+ * if.h: network interfaces.
+ *
+ * An interface is a struct ifnet that a driver (loopback, shmif, virtif)
+ * fills in and attaches with if_attach().  Its life:
+ *
+ *   driver --if_input(ifp, m)--> link layer (ether_input, or the
+ *          loopback's direct delivery) --netisr_dispatch(af, m)--> the
+ *          protocol registered for af (ip_input, arp_input)
+ *   protocol --if_output(ifp, m, af, nexthop)--> link layer (ether_output
+ *          resolves nexthop to a hardware address) --if_transmit(ifp, m)
+ *          --> driver
+ *
+ * Every function taking an mbuf consumes it.  Interfaces are created at
+ * run time by name through cloners (if_clone_create("shmif", arg)) and
+ * live until the kernel ends: nothing frees an ifnet, so a pointer to one
+ * stays valid (if_detach only takes it out of service).
+ *
+ * Locking: the interface list is protected by ifnet_lock (a reader/writer
+ * lock, taken by the functions below); the fields an attached interface
+ * changes (if_flags, if_mtu, counters) are read and written atomically.
+ */
+#ifndef NET_IF_H
+#define NET_IF_H
+
+#include <kern/types.h>
+#include <kern/component.h>
+#include <net/mbuf.h>
+
+#define IFNAMSIZ	16	/* Linux: including the NUL */
+#define ETHER_ADDR_LEN	6
+
+/* Address families, Linux numbers. */
+#define AF_UNSPEC	0
+#define AF_INET		2
+#define AF_INET6	10
+#define AF_PACKET	17
+/* Link-level families netisr dispatches besides the AFs above. */
+#define AF_ARP		0x0806	/* ARP frames (the Ethernet type) */
+
+/* Interface flags, Linux values (SIOCGIFFLAGS). */
+#define IFF_UP		0x1
+#define IFF_BROADCAST	0x2
+#define IFF_LOOPBACK	0x8
+#define IFF_RUNNING	0x40
+#define IFF_PROMISC	0x100
+#define IFF_MULTICAST	0x1000
+
+/* Interface types (ARPHRD_*, Linux values). */
+#define IFT_ETHER	1
+#define IFT_LOOP	772
+
+struct ifnet {
+	char		 if_xname[IFNAMSIZ];	/* "lo", "shmif0", ... */
+	int		 if_index;		/* 1, 2, ... (lo is 1) */
+	int		 if_type;		/* IFT_* */
+	int		 if_flags;		/* IFF_* */
+	int		 if_mtu;		/* largest L3 packet */
+	int		 if_hdrlen;		/* link header bytes */
+	uint8_t		 if_hwaddr[ETHER_ADDR_LEN];
+	/* Checksums the hardware computes on output (M_CSUM_IPv4...). */
+	int		 if_csum;
+
+	/* Link layer: set by ether_ifattach or the driver. */
+	int		(*if_output)(struct ifnet *, struct mbuf *, int af,
+			    const void *nexthop);
+	void		(*if_input)(struct ifnet *, struct mbuf *);
+	/* Driver: sends one complete frame. */
+	int		(*if_transmit)(struct ifnet *, struct mbuf *);
+	/* Driver: IFF_UP changed (may be NULL). */
+	void		(*if_updown)(struct ifnet *, bool up);
+	void		*if_softc;		/* driver's */
+	void		*if_afdata[2];		/* per-protocol: [0] inet */
+#define IFAFDATA_INET	0
+
+	/* Counters, updated atomically. */
+	uint64_t	 if_ipackets, if_ierrors, if_ibytes;
+	uint64_t	 if_opackets, if_oerrors, if_obytes, if_iqdrops;
+
+	struct ifnet	*if_next;
+	bool		 if_detached;
+};
+
+/* Adds ifp to the list and gives it an index; 0 or EEXIST (name). */
+int		 if_attach(struct ifnet *ifp);
+/* Brings the interface down and takes it out of service. */
+void		 if_detach(struct ifnet *ifp);
+/* Finds an interface; NULL if none. */
+struct ifnet	*if_find_byname(const char *name);
+struct ifnet	*if_find_byindex(int index);
+/* Calls fn for each attached interface until it returns non-zero. */
+int		 if_foreach(int (*fn)(struct ifnet *, void *), void *arg);
+/* Sets or clears IFF_UP (tells the driver). */
+void		 if_setup(struct ifnet *ifp, bool up);
+/* The loopback interface ("lo", always attached). */
+extern struct ifnet *lo_ifp;
+
+static inline void
+if_stat_add(uint64_t *ctr, uint64_t n)
+{
+	__atomic_add_fetch(ctr, n, __ATOMIC_RELAXED);
+}
+
+/*
+ * Cloners: interface types created at run time by name.  create makes
+ * one interface of the type from arg (a driver-specific string: the bus
+ * file for shmif, the TAP name for virtif) and writes its name.
+ * Registered with IF_CLONER().
+ */
+struct if_cloner {
+	const char	*ifc_name;	/* "shmif" */
+	int		(*ifc_create)(const char *arg, char *ifname,
+			    size_t ifnamelen);
+};
+#define IF_CLONER(c)	__link_set_add(if_cloners, c, c)
+int		 if_clone_create(const char *type, const char *arg,
+		    char *ifname, size_t ifnamelen);
+
+/*
+ * Protocol input by address family (netisr): the protocol modules
+ * register their input function; link layers dispatch to it.  Input runs
+ * in the calling (driver or netisr) thread.  af is AF_INET, AF_ARP, ...
+ */
+typedef void (*netisr_fn)(struct ifnet *, struct mbuf *);
+void		 netisr_register(int af, netisr_fn fn);
+void		 netisr_dispatch(int af, struct ifnet *ifp, struct mbuf *m);
+/* Queues (af, m) for dispatch by the netisr thread: for loopback
+ * output, which must not re-enter input under the sender's locks.
+ * Frees m and returns ENOBUFS when the queue is full. */
+int		 netisr_queue(int af, struct ifnet *ifp, struct mbuf *m);
+
+/*
+ * Ethernet (if_ether.c).
+ */
+#define ETHER_HDR_LEN	14
+#define ETHERMTU	1500
+#define ETHERTYPE_IP	0x0800
+#define ETHERTYPE_ARP	0x0806
+#define ETHERTYPE_IPV6	0x86dd
+
+struct ether_header {
+	uint8_t		ether_dhost[ETHER_ADDR_LEN];
+	uint8_t		ether_shost[ETHER_ADDR_LEN];
+	uint16_t	ether_type;	/* network order */
+} __attribute__((__packed__));
+
+extern const uint8_t etherbroadcastaddr[ETHER_ADDR_LEN];
+
+/* Sets up ifp as an Ethernet interface (if_output, if_input, type, MTU,
+ * header length) with hardware address hw, and attaches it. */
+int		 ether_ifattach(struct ifnet *ifp, const uint8_t *hw);
+/* Sends a complete frame payload m of type ethertype to hw dst. */
+int		 ether_output_frame(struct ifnet *ifp, struct mbuf *m,
+		    const uint8_t *dst, uint16_t ethertype);
+/*
+ * Address resolution for ether_output: the protocol of af registers a
+ * function that finds the hardware address of nexthop on ifp.  It returns
+ * 0 with *hw filled, or EINPROGRESS when it kept m to send once resolved
+ * (then m is no longer the caller's), or an errno (m freed).
+ */
+typedef int (*ether_resolve_fn)(struct ifnet *ifp, struct mbuf *m,
+    const void *nexthop, uint8_t *hw);
+void		 ether_resolver_register(int af, ether_resolve_fn fn);
+
+/* Hardware address as "aa:bb:cc:dd:ee:ff" into buf (18 bytes). */
+void		 ether_sprintf(char *buf, const uint8_t *hw);
+
+#endif /* NET_IF_H */
