@@ -170,4 +170,26 @@ int rumpuser__posixhost_random(void *buf, size_t len, int flags,
  * which would not pull them out of a static archive. */
 void rumpuser__posixhost_fcopy_init(void) RUMPUSER__HIDDEN;
 
+/*
+ * The shared-memory bus (rump/rumpuser_shmif.h), host half: the mapping of
+ * the bus file and its change notification, an inotify descriptor that
+ * polls readable after a wakeup (posixhost_shmif.c).
+ */
+struct rumpuser__posixhost_shmif {
+	int	 sh_fd;		/* the bus file */
+	int	 sh_ifd;	/* inotify, non-blocking */
+	void	*sh_mem;
+	size_t	 sh_size;
+};
+int rumpuser__posixhost_shmif_map(const char *path, size_t size,
+    struct rumpuser__posixhost_shmif *sh) RUMPUSER__HIDDEN;
+/* Consumes the notifications that have arrived (never blocks). */
+void rumpuser__posixhost_shmif_drain(struct rumpuser__posixhost_shmif *sh)
+    RUMPUSER__HIDDEN;
+/* Notifies every watcher of the file, this process's included. */
+void rumpuser__posixhost_shmif_ring(struct rumpuser__posixhost_shmif *sh)
+    RUMPUSER__HIDDEN;
+void rumpuser__posixhost_shmif_unmap(struct rumpuser__posixhost_shmif *sh)
+    RUMPUSER__HIDDEN;
+
 #endif /* RUMPUSER_POSIXHOST_H */

@@ -1,0 +1,324 @@
+/*
+ * if_shmif.c: shmif, an Ethernet interface on a bus in a shared file
+ * (layout: shmif_bus.h; host side: rump/rumpuser_shmif.h).
+ *
+ * Created with rump_netconfig_ifcreate("shmif", "/path/to/bus", ...).
+ * Each interface has a receive thread that copies new frames out of the
+ * ring and hands them to the Ethernet input; sending appends to the ring
+ * from the sender's thread.
+ *
+ * Test hook: parameters RUMP_SHMIF_DROP, RUMP_SHMIF_DUP and
+ * RUMP_SHMIF_REORDER (percent, 0..100, read when the interface is
+ * created) make the interface drop, duplicate, or hold back and send
+ * after the next one, that share of the frames it sends: a lossy,
+ * misordering wire for testing the protocols above.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/hyp.h>
+#include <kern/kmem.h>
+#include <kern/libkern.h>
+#include <kern/lock.h>
+#include <kern/proc.h>
+#include <kern/clock.h>
+#include <net/if.h>
+#include <rump/rumpuser_shmif.h>
+
+#include "shmif_bus.h"
+
+#define SHMIF_RXBATCH	64
+#define SHMIF_IDLE_NS	(100ULL * 1000000)	/* wait slice */
+
+struct shmif_sc {
+	struct ifnet		 sc_if;
+	struct rumpuser_shmif	*sc_bus;
+	struct shmif_bus_hdr	*sc_hdr;
+	uint8_t			*sc_ring;
+	uint32_t		 sc_id;		/* our station id on the bus */
+	uint64_t		 sc_rpos;	/* receive thread only */
+
+	/* Test hook (percentages) and the frame held back for
+	 * reordering, under sc_hooklock. */
+	int			 sc_drop, sc_dup, sc_reorder;
+	kmutex_t		 sc_hooklock;
+	struct mbuf		*sc_held;
+};
+
+static kmutex_t shmif_unit_lock;
+static int shmif_nextunit;
+
+static void
+bus_lock(struct shmif_bus_hdr *h)
+{
+	unsigned int spins = 0;
+
+	/* Holders only copy a frame, so the wait is short; past a few
+	 * tries the holder is probably another process that the host
+	 * descheduled: give the CPU away rather than burn it. */
+	while (__atomic_exchange_n(&h->sb_lock, 1, __ATOMIC_ACQUIRE) != 0) {
+		if (++spins > 100)
+			kpause_ns(1000);
+	}
+}
+
+static void
+bus_unlock(struct shmif_bus_hdr *h)
+{
+
+	__atomic_store_n(&h->sb_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void
+ring_put(struct shmif_sc *sc, uint64_t pos, const void *src, size_t len)
+{
+	uint32_t size = sc->sc_hdr->sb_ringsize;
+	size_t off = (size_t)(pos % size), first = MIN(len, size - off);
+
+	memcpy(sc->sc_ring + off, src, first);
+	if (first < len)
+		memcpy(sc->sc_ring, (const uint8_t *)src + first, len - first);
+}
+
+static void
+ring_get(struct shmif_sc *sc, uint64_t pos, void *dst, size_t len)
+{
+	uint32_t size = sc->sc_hdr->sb_ringsize;
+	size_t off = (size_t)(pos % size), first = MIN(len, size - off);
+
+	memcpy(dst, sc->sc_ring + off, first);
+	if (first < len)
+		memcpy((uint8_t *)dst + first, sc->sc_ring, len - first);
+}
+
+/* Appends one frame to the bus. */
+static void
+shmif_put(struct shmif_sc *sc, struct mbuf *m)
+{
+	struct shmif_bus_hdr *h = sc->sc_hdr;
+	struct shmif_frame sf;
+	bool ring;
+
+	sf.sf_len = (uint32_t)m->m_len;
+	sf.sf_sender = sc->sc_id;
+	bus_lock(h);
+	ring_put(sc, h->sb_wpos, &sf, sizeof(sf));
+	ring_put(sc, h->sb_wpos + sizeof(sf), m->m_data, m->m_len);
+	h->sb_wpos += sizeof(sf) + roundup(m->m_len, 8);
+	/* Paired with the reader's sleepers increment: one of the two
+	 * sees the other's write (sequentially consistent). */
+	__atomic_add_fetch(&h->sb_gen, 1, __ATOMIC_SEQ_CST);
+	ring = __atomic_load_n(&h->sb_sleepers, __ATOMIC_SEQ_CST) != 0;
+	bus_unlock(h);
+	if (ring)
+		rumpuser_shmif_wakeup(sc->sc_bus);
+}
+
+static int
+shmif_transmit(struct ifnet *ifp, struct mbuf *m)
+{
+	struct shmif_sc *sc = ifp->if_softc;
+	struct mbuf *dup = NULL, *held = NULL;
+
+	if (m->m_len > SHMIF_MAXFRAME) {
+		m_free(m);
+		if_stat_add(&ifp->if_oerrors, 1);
+		return EMSGSIZE;
+	}
+	if (sc->sc_drop | sc->sc_dup | sc->sc_reorder) {
+		if ((int)(cprng32() % 100) < sc->sc_drop) {
+			m_free(m);
+			return 0;
+		}
+		if ((int)(cprng32() % 100) < sc->sc_dup)
+			dup = m_dup(m);
+		mutex_enter(&sc->sc_hooklock);
+		if (sc->sc_held == NULL &&
+		    (int)(cprng32() % 100) < sc->sc_reorder) {
+			sc->sc_held = m;
+			m = NULL;
+		} else {
+			held = sc->sc_held;
+			sc->sc_held = NULL;
+		}
+		mutex_exit(&sc->sc_hooklock);
+	}
+	if (m != NULL) {
+		shmif_put(sc, m);
+		m_free(m);
+	}
+	if (dup != NULL) {
+		shmif_put(sc, dup);
+		m_free(dup);
+	}
+	if (held != NULL) {
+		shmif_put(sc, held);
+		m_free(held);
+	}
+	return 0;
+}
+
+/* Sends the frame held back for reordering when no other came. */
+static void
+shmif_flush_held(struct shmif_sc *sc)
+{
+	struct mbuf *held;
+
+	mutex_enter(&sc->sc_hooklock);
+	held = sc->sc_held;
+	sc->sc_held = NULL;
+	mutex_exit(&sc->sc_hooklock);
+	if (held != NULL) {
+		shmif_put(sc, held);
+		m_free(held);
+	}
+}
+
+static void
+shmif_rx_thread(void *arg)
+{
+	struct shmif_sc *sc = arg;
+	struct shmif_bus_hdr *h = sc->sc_hdr;
+	struct ifnet *ifp = &sc->sc_if;
+	struct mbuf *q, **tail, *m;
+	struct shmif_frame sf;
+	uint32_t gen;
+	int n;
+
+	for (;;) {
+		q = NULL;
+		tail = &q;
+		n = 0;
+		bus_lock(h);
+		if (h->sb_wpos - sc->sc_rpos > h->sb_ringsize) {
+			/* Lapped: what we missed was overwritten. */
+			if_stat_add(&ifp->if_iqdrops, 1);
+			sc->sc_rpos = h->sb_wpos;
+		}
+		while (sc->sc_rpos < h->sb_wpos && n < SHMIF_RXBATCH) {
+			ring_get(sc, sc->sc_rpos, &sf, sizeof(sf));
+			if (sf.sf_len > SHMIF_MAXFRAME || sizeof(sf) +
+			    roundup(sf.sf_len, 8) > h->sb_wpos - sc->sc_rpos) {
+				/* A corrupt bus: resynchronise. */
+				if_stat_add(&ifp->if_ierrors, 1);
+				sc->sc_rpos = h->sb_wpos;
+				break;
+			}
+			if (sf.sf_sender != sc->sc_id &&
+			    (m = m_get(sf.sf_len)) != NULL) {
+				ring_get(sc, sc->sc_rpos + sizeof(sf),
+				    m->m_data, sf.sf_len);
+				*tail = m;
+				tail = &m->m_nextpkt;
+				n++;
+			}
+			sc->sc_rpos += sizeof(sf) + roundup(sf.sf_len, 8);
+		}
+		gen = h->sb_gen;
+		bus_unlock(h);
+
+		while ((m = q) != NULL) {
+			q = m->m_nextpkt;
+			m->m_nextpkt = NULL;
+			ifp->if_input(ifp, m);
+		}
+		if (n > 0)
+			continue;
+		shmif_flush_held(sc);
+		__atomic_add_fetch(&h->sb_sleepers, 1, __ATOMIC_SEQ_CST);
+		(void)rumpuser_shmif_wait(sc->sc_bus, &h->sb_gen, gen,
+		    SHMIF_IDLE_NS);
+		__atomic_sub_fetch(&h->sb_sleepers, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+static int
+shmif_param_pct(const char *name)
+{
+	char buf[16];
+	int v = 0;
+
+	if (hyp_getparam(name, buf, sizeof(buf)) != 0)
+		return 0;
+	for (const char *p = buf; *p >= '0' && *p <= '9' && v <= 100; p++)
+		v = v * 10 + (*p - '0');
+	return v > 100 ? 100 : v;
+}
+
+static int
+shmif_create(const char *path, char *ifname, size_t ifnamelen)
+{
+	struct shmif_sc *sc;
+	struct shmif_bus_hdr *h;
+	uint8_t hw[ETHER_ADDR_LEN];
+	void *mem;
+	int error, unit;
+
+	if (path == NULL || path[0] == '\0')
+		return EINVAL;
+	sc = kmem_zalloc(sizeof(*sc), KM_SLEEP);
+	if (sc == NULL)
+		return ENOMEM;
+	error = rumpuser_shmif_map(path, SHMIF_BUSSIZE, &mem, &sc->sc_bus);
+	if (error != 0) {
+		kmem_free(sc, sizeof(*sc));
+		return hyp_errno(error);
+	}
+	sc->sc_hdr = h = mem;
+	sc->sc_ring = (uint8_t *)mem + SHMIF_DATAOFF;
+	bus_lock(h);
+	if (h->sb_magic != SHMIF_MAGIC) {
+		h->sb_version = SHMIF_VERSION;
+		h->sb_ringsize = SHMIF_RINGSIZE;
+		h->sb_wpos = 0;
+		h->sb_magic = SHMIF_MAGIC;
+	}
+	if (h->sb_version != SHMIF_VERSION ||
+	    h->sb_ringsize != SHMIF_RINGSIZE) {
+		bus_unlock(h);
+		rumpuser_shmif_unmap(sc->sc_bus);
+		kmem_free(sc, sizeof(*sc));
+		return EINVAL;
+	}
+	sc->sc_id = (uint32_t)++h->sb_nextid;
+	sc->sc_rpos = h->sb_wpos;
+	bus_unlock(h);
+
+	sc->sc_drop = shmif_param_pct("RUMP_SHMIF_DROP");
+	sc->sc_dup = shmif_param_pct("RUMP_SHMIF_DUP");
+	sc->sc_reorder = shmif_param_pct("RUMP_SHMIF_REORDER");
+	mutex_init(&sc->sc_hooklock, MUTEX_DEFAULT);
+
+	/* A random, locally administered unicast address. */
+	cprng_fill(hw, sizeof(hw));
+	hw[0] = (uint8_t)((hw[0] & 0xfc) | 0x02);
+
+	mutex_enter(&shmif_unit_lock);
+	unit = shmif_nextunit++;
+	mutex_exit(&shmif_unit_lock);
+	snprintf(sc->sc_if.if_xname, sizeof(sc->sc_if.if_xname), "shmif%d",
+	    unit);
+	sc->sc_if.if_softc = sc;
+	sc->sc_if.if_transmit = shmif_transmit;
+	sc->sc_if.if_mtu = ETHERMTU;
+	if ((error = ether_ifattach(&sc->sc_if, hw)) != 0)
+		return error;	/* a unique name cannot clash; never */
+	error = kthread_create(shmif_rx_thread, sc, "shmif", false, NULL);
+	if (error != 0) {
+		if_detach(&sc->sc_if);
+		return error;
+	}
+	strlcpy(ifname, sc->sc_if.if_xname, ifnamelen);
+	return 0;
+}
+
+static const struct if_cloner shmif_cloner = {
+	.ifc_name = "shmif",
+	.ifc_create = shmif_create,
+};
+IF_CLONER(shmif_cloner);
+
+RUMP_COMPONENT(RUMP_COMPONENT_NET, shmif)
+{
+
+	mutex_init(&shmif_unit_lock, MUTEX_DEFAULT);
+}
