@@ -1,0 +1,402 @@
+/*
+ * tcp_output.c: deciding what to send and building TCP segments.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/libkern.h>
+
+#include "in_var.h"
+#include "tcp_var.h"
+
+/* Flags each state sends with (RFC 793). */
+static const uint8_t tcp_outflags[] = {
+	[TCPS_CLOSED] = TH_RST | TH_ACK,
+	[TCPS_LISTEN] = 0,
+	[TCPS_SYN_SENT] = TH_SYN,
+	[TCPS_SYN_RECEIVED] = TH_SYN | TH_ACK,
+	[TCPS_ESTABLISHED] = TH_ACK,
+	[TCPS_CLOSE_WAIT] = TH_ACK,
+	[TCPS_FIN_WAIT_1] = TH_FIN | TH_ACK,
+	[TCPS_CLOSING] = TH_FIN | TH_ACK,
+	[TCPS_LAST_ACK] = TH_FIN | TH_ACK,
+	[TCPS_FIN_WAIT_2] = TH_ACK,
+	[TCPS_TIME_WAIT] = TH_ACK,
+};
+
+void
+tcp_setpersist(struct tcpcb *tp)
+{
+	uint64_t t = tcp_rto_ns(tp);
+
+	if (t < 200000000ULL)
+		t = 200000000ULL;
+	if (t > 60000000000ULL)
+		t = 60000000000ULL;
+	tcp_timer_set(tp, TCPT_PERSIST, t);
+}
+
+/* The receive window to advertise, in bytes (not yet scaled). */
+uint32_t
+tcp_rcvwin(struct tcpcb *tp)
+{
+	struct socket *so = tp->t_so;
+	size_t space = sbspace(&so->so_rcv);
+	uint32_t maxwin = (uint32_t)65535 << tp->rcv_scale, win;
+
+	/* Out-of-order data held here will land in so_rcv too. */
+	space = space > tp->t_segqlen ? space - tp->t_segqlen : 0;
+	win = space > maxwin ? maxwin : (uint32_t)space;
+	/* Receiver silly window avoidance (RFC 1122 4.2.3.3): no
+	 * window smaller than a segment or a quarter of the buffer,
+	 * unless that is what was promised already. */
+	if (win < so->so_rcv.sb_hiwat / 4 && win < (uint32_t)tp->t_maxseg)
+		win = 0;
+	/* Never shrink what was offered. */
+	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) &&
+	    win < tp->rcv_adv - tp->rcv_nxt)
+		win = tp->rcv_adv - tp->rcv_nxt;
+	return win;
+}
+
+/* SACK blocks describing the out-of-order queue, the most recent block
+ * first (RFC 2018); returns how many were written (at most max). */
+static int
+tcp_sack_blocks(struct tcpcb *tp, uint32_t *blk, int max)
+{
+	struct tcpseg *s;
+	int n = 0;
+	uint32_t start, end;
+
+	if (tp->t_segq == NULL)
+		return 0;
+	if (SEQ_LT(tp->t_lastsack_start, tp->t_lastsack_end) &&
+	    SEQ_GT(tp->t_lastsack_start, tp->rcv_nxt)) {
+		blk[0] = tp->t_lastsack_start;
+		blk[1] = tp->t_lastsack_end;
+		n = 1;
+	}
+	for (s = tp->t_segq; s != NULL && n < max;) {
+		start = s->ts_seq;
+		end = s->ts_seq + s->ts_len;
+		for (s = s->ts_next; s != NULL && s->ts_seq == end;
+		    s = s->ts_next)
+			end += s->ts_len;
+		if (n > 0 && blk[0] == start && blk[1] == end)
+			continue;
+		blk[2 * n] = start;
+		blk[2 * n + 1] = end;
+		n++;
+	}
+	return n;
+}
+
+/* Builds the options of a segment into opt (TCP_MAXOLEN bytes);
+ * returns their length (a multiple of 4). */
+static int
+tcp_options(struct tcpcb *tp, int flags, uint8_t *opt)
+{
+	int optlen = 0;
+	uint32_t v;
+
+	if (flags & TH_SYN) {
+		int mss = tcp_mss_for(tp->t_inp->inp_faddr);
+
+		opt[0] = TCPOPT_MAXSEG;
+		opt[1] = 4;
+		opt[2] = (uint8_t)(mss >> 8);
+		opt[3] = (uint8_t)mss;
+		optlen = 4;
+		if ((tp->t_flags & TF_REQ_SCALE) &&
+		    (!(flags & TH_ACK) || (tp->t_flags & TF_RCVD_SCALE))) {
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_WINDOW;
+			opt[optlen++] = 3;
+			opt[optlen++] = tp->rcv_scale;
+		}
+		if ((tp->t_flags & TF_REQ_SACK) &&
+		    (!(flags & TH_ACK) || (tp->t_flags & TF_SACK))) {
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_SACK_PERMITTED;
+			opt[optlen++] = 2;
+		}
+	}
+	if ((tp->t_flags & TF_REQ_TSTMP) && !(flags & TH_RST) &&
+	    ((flags & TH_SYN && !(flags & TH_ACK)) ||
+	    (tp->t_flags & TF_RCVD_TSTMP))) {
+		opt[optlen++] = TCPOPT_NOP;
+		opt[optlen++] = TCPOPT_NOP;
+		opt[optlen++] = TCPOPT_TIMESTAMP;
+		opt[optlen++] = 10;
+		v = htonl(tcp_now_ms());
+		memcpy(opt + optlen, &v, 4);
+		v = htonl(tp->ts_recent);
+		memcpy(opt + optlen + 4, &v, 4);
+		optlen += 8;
+	}
+	if ((tp->t_flags & TF_SACK) && !(flags & TH_SYN) && tp->t_segq) {
+		uint32_t blk[8];
+		int n, max = (TCP_MAXOLEN - optlen - 4) / 8;
+
+		n = tcp_sack_blocks(tp, blk, MIN(max, 4));
+		if (n > 0) {
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_SACK;
+			opt[optlen++] = (uint8_t)(2 + 8 * n);
+			for (int i = 0; i < 2 * n; i++) {
+				v = htonl(blk[i]);
+				memcpy(opt + optlen, &v, 4);
+				optlen += 4;
+			}
+		}
+	}
+	return optlen;
+}
+
+/* Sends one segment: len bytes of so_snd from offset off (relative to
+ * snd_una), with flags, at sequence seq. */
+static int
+tcp_send_segment(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
+    int flags, uint32_t win)
+{
+	struct inpcb *inp = tp->t_inp;
+	struct socket *so = tp->t_so;
+	uint8_t opt[TCP_MAXOLEN];
+	struct tcphdr *th;
+	struct mbuf *m;
+	int optlen, error;
+
+	optlen = tcp_options(tp, flags, opt);
+	m = m_get(sizeof(*th) + (size_t)optlen + len);
+	if (m == NULL)
+		return ENOBUFS;
+	th = (struct tcphdr *)(void *)m->m_data;
+	th->th_sport = inp->inp_lport;
+	th->th_dport = inp->inp_fport;
+	th->th_seq = htonl(seq);
+	th->th_ack = (flags & TH_ACK) ? htonl(tp->rcv_nxt) : 0;
+	th->th_x2off = (uint8_t)(((sizeof(*th) + (size_t)optlen) / 4) << 4);
+	th->th_flags = (uint8_t)flags;
+	/* The window field of a SYN is never scaled (RFC 7323 2.2). */
+	th->th_win = htons((uint16_t)((flags & TH_SYN) ? MIN(win, 65535) :
+	    MIN(win >> tp->rcv_scale, 65535)));
+	th->th_sum = 0;
+	th->th_urp = 0;
+	memcpy(m->m_data + sizeof(*th), opt, (size_t)optlen);
+	if (len > 0)
+		(void)sbcopy(&so->so_snd, off, len,
+		    m->m_data + sizeof(*th) + optlen);
+	m->m_csum = M_CSUM_TCPv4;
+	error = ip_output(m, inp->inp_laddr, inp->inp_faddr, IPPROTO_TCP,
+	    inp->inp_ttl, inp->inp_tos, 0);
+	if (flags & TH_ACK) {
+		tp->last_ack_sent = tp->rcv_nxt;
+		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
+		tp->t_segs_unacked = 0;
+		tcp_timer_stop(tp, TCPT_DELACK);
+	}
+	return error;
+}
+
+/* The first byte of the next hole the peer has not SACKed, at or after
+ * from and below snd_max; 0 length when none. */
+static uint32_t
+tcp_sack_nexthole(struct tcpcb *tp, uint32_t from, uint32_t *lenp)
+{
+	uint32_t end = tp->snd_max;
+
+	for (int i = 0; i < tp->t_nsacked; i++) {
+		if (SEQ_LEQ(tp->t_sacked[i].start, from) &&
+		    SEQ_GT(tp->t_sacked[i].end, from))
+			from = tp->t_sacked[i].end;
+		else if (SEQ_GT(tp->t_sacked[i].start, from)) {
+			end = tp->t_sacked[i].start;
+			break;
+		}
+	}
+	/* Nothing above the last SACKed block is a hole yet. */
+	if (tp->t_nsacked == 0 ||
+	    SEQ_GEQ(from, tp->t_sacked[tp->t_nsacked - 1].end))
+		end = from;
+	*lenp = SEQ_GT(end, from) ? end - from : 0;
+	return from;
+}
+
+/*
+ * In SACK recovery: resends the next hole the peer reported missing.
+ * Returns true when it sent something.
+ */
+static bool
+tcp_sack_output(struct tcpcb *tp, uint32_t win)
+{
+	uint32_t seq, len;
+
+	if (!(tp->t_flags & TF_SACK) || !(tp->t_flags & TF_FASTRECOVERY) ||
+	    tp->t_nsacked == 0)
+		return false;
+	if (SEQ_LT(tp->t_sack_rxt, tp->snd_una))
+		tp->t_sack_rxt = tp->snd_una;
+	seq = tcp_sack_nexthole(tp, tp->t_sack_rxt, &len);
+	if (len == 0)
+		return false;
+	len = MIN(len, (uint32_t)tp->t_maxseg);
+	if (tcp_send_segment(tp, seq, seq - tp->snd_una, len, TH_ACK,
+	    win) != 0)
+		return false;
+	tp->t_sack_rxt = seq + len;
+	if (!tcp_timer_pending(tp, TCPT_REXMT))
+		tcp_timer_set(tp, TCPT_REXMT, tcp_rto_ns(tp));
+	return true;
+}
+
+int
+tcp_output(struct tcpcb *tp)
+{
+	struct socket *so = tp->t_so;
+	uint32_t sndwin, rcvwin, off, len, adv;
+	size_t cc;
+	int flags, error = 0;
+	bool idle, sendalot;
+	int loops = 0;
+
+	if (tp->t_flags & TF_DEAD || tp->t_inp == NULL)
+		return 0;
+	idle = tp->snd_max == tp->snd_una;
+again:
+	if (++loops > 64)	/* the rest goes on the next ACK or timer */
+		return error;
+	sendalot = false;
+	cc = so->so_snd.sb_cc;
+	off = tp->snd_nxt - tp->snd_una;
+	sndwin = MIN(tp->snd_wnd, tp->snd_cwnd);
+	flags = tcp_outflags[tp->t_state];
+	/* Until the peer's SYN is ACKed, the SYN itself takes sequence
+	 * space ahead of the data. */
+	if (tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_SYN_RECEIVED)
+		off = 0;
+	if (tp->t_flags & TF_FORCE && sndwin == 0)
+		sndwin = 1;
+	/* Data of ours beyond what has been sent, within the window. */
+	if (cc > off && sndwin > off)
+		len = (uint32_t)MIN(cc - off, (size_t)(sndwin - off));
+	else
+		len = 0;
+	if (tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_SYN_RECEIVED)
+		len = 0;	/* no data on SYNs */
+	if (len > (uint32_t)tp->t_maxseg) {
+		len = (uint32_t)tp->t_maxseg;
+		sendalot = true;
+	}
+	/* FIN only with the last byte of data, and only once. */
+	if (flags & TH_FIN) {
+		if (!(tp->t_flags & TF_NEEDFIN) ||
+		    off + len < cc ||
+		    ((tp->t_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max))
+			flags &= ~TH_FIN;
+	}
+	rcvwin = tcp_rcvwin(tp);
+
+	if (tcp_sack_output(tp, rcvwin))
+		goto again;
+
+	/* Should a segment go now? */
+	if (len > 0) {
+		if (len == (uint32_t)tp->t_maxseg)
+			goto send;
+		/* All that is left, and Nagle allows it. */
+		if (off + len >= cc &&
+		    (idle || (tp->t_flags & TF_NODELAY) ||
+		    tp->snd_nxt == tp->snd_una))
+			goto send;
+		if (tp->t_flags & TF_FORCE)
+			goto send;
+		if (len >= tp->max_sndwnd / 2 && tp->max_sndwnd > 0)
+			goto send;
+		/* Retransmitting. */
+		if (SEQ_LT(tp->snd_nxt, tp->snd_max))
+			goto send;
+	}
+	/* A window update worth telling: two segments or half the
+	 * buffer more than advertised. */
+	if (TCPS_HAVEESTABLISHED(tp->t_state) || tp->t_state ==
+	    TCPS_SYN_RECEIVED) {
+		adv = rcvwin - (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ?
+		    tp->rcv_adv - tp->rcv_nxt : 0);
+		if (rcvwin > 0 && !TCPS_HAVERCVDFIN(tp->t_state) &&
+		    (adv >= 2 * (uint32_t)tp->t_maxseg ||
+		    adv >= so->so_rcv.sb_hiwat / 2))
+			goto send;
+	}
+	if (tp->t_flags & TF_ACKNOW)
+		goto send;
+	if (flags & (TH_SYN | TH_RST))
+		goto send;
+	if ((flags & TH_FIN) &&
+	    (!(tp->t_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
+		goto send;
+	/* Data waits for a window that is zero: probe it. */
+	if (cc > off && tp->snd_wnd == 0 &&
+	    !tcp_timer_pending(tp, TCPT_REXMT) &&
+	    !tcp_timer_pending(tp, TCPT_PERSIST)) {
+		tp->t_rxtshift = 0;
+		tcp_setpersist(tp);
+	}
+	return 0;
+
+send:
+	{
+		uint32_t seq = tp->snd_nxt;
+
+		/* A retransmitted SYN or FIN goes at its own number. */
+		if ((flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) &&
+		    len == 0 && tp->snd_nxt == tp->snd_max)
+			seq = tp->snd_max - 1;
+		if (flags & TH_SYN)
+			seq = tp->iss;
+		error = tcp_send_segment(tp, seq, off, len, flags, rcvwin);
+		if (error != 0 && error != ENOBUFS) {
+			/* Not reachable now: the timer will try again. */
+			if (!tcp_timer_pending(tp, TCPT_REXMT) &&
+			    tp->snd_max != tp->snd_una)
+				tcp_timer_set(tp, TCPT_REXMT, tcp_rto_ns(tp));
+			if (error == EHOSTUNREACH || error == ENETUNREACH)
+				so->so_error = 0;
+			return error;
+		}
+		if (rcvwin > 0 && SEQ_GT(tp->rcv_nxt + rcvwin, tp->rcv_adv))
+			tp->rcv_adv = tp->rcv_nxt + rcvwin;
+		if (seq == tp->snd_nxt || (flags & TH_SYN)) {
+			uint32_t adv_seq = seq + len;
+
+			if (flags & TH_SYN)
+				adv_seq++;
+			if (flags & TH_FIN) {
+				adv_seq++;
+				tp->t_flags |= TF_SENTFIN;
+			}
+			if (SEQ_GT(adv_seq, tp->snd_nxt))
+				tp->snd_nxt = adv_seq;
+			if (SEQ_GT(tp->snd_nxt, tp->snd_max)) {
+				/* New data: time it, if nothing is timed. */
+				if (!tp->t_rtt_active) {
+					tp->t_rtt_active = true;
+					tp->t_rtseq = seq;
+					tp->t_rtstart = getmonotonic_ns();
+				}
+				tp->snd_max = tp->snd_nxt;
+			}
+		}
+		if (tp->snd_nxt != tp->snd_una || (flags & (TH_SYN | TH_FIN)))
+			if (!tcp_timer_pending(tp, TCPT_REXMT) &&
+			    !(tp->t_flags & TF_FORCE)) {
+				tcp_timer_stop(tp, TCPT_PERSIST);
+				tcp_timer_set(tp, TCPT_REXMT, tcp_rto_ns(tp));
+			}
+		if (tp->t_flags & TF_FORCE)
+			return 0;
+	}
+	if (sendalot)
+		goto again;
+	return 0;
+}

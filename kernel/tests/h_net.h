@@ -1,0 +1,245 @@
+/*
+ * h_net.h: what the network tests share: addresses, whole-buffer
+ * transfers over rump sockets, a reproducible byte pattern, and peer
+ * kernels in child processes.  Header-only, like h_rumptest.h.
+ */
+#ifndef H_NET_H
+#define H_NET_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+#include <rump/rump_netconfig.h>
+
+#include "h_rumptest.h"
+
+#define PEER_MAX_MS	120000
+
+static __attribute__((unused)) struct sockaddr_in
+sin_of(const char *addr, int port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	ATF_REQUIRE(inet_pton(AF_INET, addr, &sin.sin_addr) == 1);
+	return sin;
+}
+
+/* A TCP socket listening on addr:port with backlog. */
+static __attribute__((unused)) int
+tcp_listener(const char *addr, int port, int backlog)
+{
+	struct sockaddr_in sin = sin_of(addr, port);
+	int fd, one = 1;
+
+	fd = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
+	RL(rump_sys_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)));
+	RL(rump_sys_bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	RL(rump_sys_listen(fd, backlog));
+	return fd;
+}
+
+/* A TCP connection to addr:port, or -1 with errno. */
+static __attribute__((unused)) int
+tcp_connect(const char *addr, int port)
+{
+	struct sockaddr_in sin = sin_of(addr, port);
+	int fd, error;
+
+	fd = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
+	if (rump_sys_connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		error = errno;
+		rump_sys_close(fd);
+		errno = error;
+		return -1;
+	}
+	return fd;
+}
+
+/* The byte at offset off of stream seed: cheap, position dependent, so
+ * a lost, repeated or misplaced byte is caught. */
+static inline uint8_t
+pattern_byte(uint32_t seed, uint64_t off)
+{
+	uint64_t x = (off >> 3) * 0x9e3779b97f4a7c15ULL + seed;
+
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 32;
+	return (uint8_t)(x >> ((off & 7) * 8));
+}
+
+static __attribute__((unused)) void
+pattern_fill(uint32_t seed, uint64_t off, uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = pattern_byte(seed, off + i);
+}
+
+/* Sends total bytes of pattern seed; 0 or an errno. */
+static __attribute__((unused)) int
+send_pattern(int fd, uint32_t seed, uint64_t total)
+{
+	uint8_t *buf = malloc(65536);
+	uint64_t off = 0;
+	ssize_t n;
+	int error = 0;
+
+	ATF_REQUIRE(buf != NULL);
+	while (off < total) {
+		size_t len = total - off < 65536 ? (size_t)(total - off) :
+		    65536;
+
+		pattern_fill(seed, off, buf, len);
+		n = rump_sys_send(fd, buf, len, 0);
+		if (n <= 0) {
+			error = n == 0 ? EIO : errno;
+			break;
+		}
+		off += (uint64_t)n;
+	}
+	free(buf);
+	return error;
+}
+
+/*
+ * Receives until EOF, checking every byte against pattern seed; 0 when
+ * exactly total bytes came, else an errno (EBADMSG: wrong data, EMSGSIZE:
+ * wrong length).
+ */
+static __attribute__((unused)) int
+recv_pattern(int fd, uint32_t seed, uint64_t total)
+{
+	uint8_t *buf = malloc(65536);
+	uint64_t off = 0;
+	ssize_t n;
+	int error = 0;
+
+	ATF_REQUIRE(buf != NULL);
+	for (;;) {
+		n = rump_sys_recv(fd, buf, 65536, 0);
+		if (n < 0) {
+			error = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t i = 0; i < n && error == 0; i++)
+			if (buf[i] != pattern_byte(seed, off + (uint64_t)i)) {
+				fprintf(stderr, "byte %llu differs\n",
+				    (unsigned long long)(off + (uint64_t)i));
+				error = EBADMSG;
+			}
+		if (error != 0)
+			break;
+		off += (uint64_t)n;
+	}
+	free(buf);
+	if (error == 0 && off != total)
+		error = EMSGSIZE;
+	return error;
+}
+
+/* Creates a shmif on bus with addr/24 and brings it up. */
+static __attribute__((unused)) int
+shmif_setup(const char *bus, const char *addr, char *ifname)
+{
+	int error;
+
+	if ((error = rump_netconfig_ifcreate("shmif", bus, ifname, 16)) != 0)
+		return error;
+	if ((error = rump_netconfig_ipv4_addr_add(ifname, addr, 24)) != 0)
+		return error;
+	return rump_netconfig_ifup(ifname);
+}
+
+/* Pings addr until it answers (ARP, the peer booting). */
+static __attribute__((unused)) int
+ping_retry(const char *addr, int tries, size_t len)
+{
+	int error = ETIMEDOUT;
+
+	for (int i = 0; i < tries; i++) {
+		error = rump_netconfig_ping4(addr, i + 1, len, 500, NULL);
+		if (error == 0)
+			return 0;
+		if (error != ETIMEDOUT)
+			rt_sleep_ms(200);
+	}
+	return error;
+}
+
+static __attribute__((unused)) void
+peer_wait_done(void)
+{
+
+	for (int ms = 0; ms < PEER_MAX_MS; ms += 20) {
+		if (access("done", F_OK) == 0)
+			return;
+		rt_sleep_ms(20);
+	}
+}
+
+/*
+ * Forks a peer kernel that runs fn(arg) and exits with its result (0 or
+ * an errno).  With wait_done, a peer whose fn succeeded stays up until
+ * the file "done" appears, so that its kernel keeps answering.
+ */
+static __attribute__((unused)) pid_t
+peer_start(int (*fn)(void *), void *arg, bool wait_done)
+{
+	pid_t pid;
+
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0) {
+		int error;
+
+		if (rump_init() != 0)
+			_exit(100);
+		error = fn(arg);
+		if (error == 0 && wait_done)
+			peer_wait_done();
+		_exit(error > 255 ? 255 : error);
+	}
+	return pid;
+}
+
+/* Tells the peers to finish and checks that each exited with 0. */
+static __attribute__((unused)) void
+peers_finish(const pid_t *pids, int n)
+{
+	FILE *f;
+	int status;
+
+	f = fopen("done", "w");
+	ATF_REQUIRE(f != NULL);
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		ATF_REQUIRE(waitpid(pids[i], &status, 0) == pids[i]);
+		ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "peer %d: status %#x (exit %d: %s)", i, status,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		    WIFEXITED(status) ? strerror(WEXITSTATUS(status)) : "");
+	}
+}
+
+#endif /* H_NET_H */

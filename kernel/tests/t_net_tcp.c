@@ -1,0 +1,291 @@
+/*
+ * t_net_tcp.c: UDP and TCP through the socket calls inside one kernel,
+ * over the loopback interface: the socket semantics and errors Linux
+ * gives (connection refused, address in use, half-close, SO_LINGER
+ * reset, backlog), and a bulk transfer checked byte by byte.
+ */
+#include "h_net.h"
+
+ATF_TC_WITHOUT_HEAD(udp_loopback);
+ATF_TC_BODY(udp_loopback, tc)
+{
+	struct sockaddr_in srv = sin_of("127.0.0.1", 5000), from, name;
+	socklen_t len;
+	char buf[64];
+	int s, c;
+
+	boot();
+	s = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
+	RL(rump_sys_bind(s, (struct sockaddr *)&srv, sizeof(srv)));
+	c = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
+	ATF_REQUIRE_EQ(5, RL(rump_sys_sendto(c, "hello", 5, 0,
+	    (struct sockaddr *)&srv, sizeof(srv))));
+	len = sizeof(from);
+	ATF_REQUIRE_EQ(5, RL(rump_sys_recvfrom(s, buf, sizeof(buf), 0,
+	    (struct sockaddr *)&from, &len)));
+	ATF_CHECK(memcmp(buf, "hello", 5) == 0);
+	ATF_CHECK_EQ(sizeof(from), len);
+	ATF_CHECK_EQ(htonl(INADDR_LOOPBACK), from.sin_addr.s_addr);
+	/* The sender was bound to an ephemeral port on send. */
+	len = sizeof(name);
+	RL(rump_sys_getsockname(c, (struct sockaddr *)&name, &len));
+	ATF_CHECK_EQ(name.sin_port, from.sin_port);
+	ATF_CHECK(ntohs(name.sin_port) >= 32768);
+	/* Reply to the sender's address. */
+	RL(rump_sys_sendto(s, "world!", 6, 0, (struct sockaddr *)&from, len));
+	ATF_CHECK_EQ(6, RL(rump_sys_recv(c, buf, sizeof(buf), 0)));
+	/* Datagram boundaries and truncation. */
+	RL(rump_sys_sendto(c, "0123456789", 10, 0, (struct sockaddr *)&srv,
+	    sizeof(srv)));
+	ATF_CHECK_EQ(4, RL(rump_sys_recv(s, buf, 4, 0)));
+	/* Address in use. */
+	c = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
+	ERR(EADDRINUSE, rump_sys_bind(c, (struct sockaddr *)&srv,
+	    sizeof(srv)));
+	/* A connected socket hears ICMP port unreachable. */
+	srv.sin_port = htons(5001);
+	RL(rump_sys_connect(c, (struct sockaddr *)&srv, sizeof(srv)));
+	RL(rump_sys_send(c, "x", 1, 0));
+	rt_sleep_ms(100);
+	ERR(ECONNREFUSED, rump_sys_recv(c, buf, sizeof(buf), MSG_DONTWAIT));
+	/* Without a destination. */
+	s = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
+	ERR(EDESTADDRREQ, rump_sys_send(s, "x", 1, 0));
+}
+
+ATF_TC_WITHOUT_HEAD(tcp_basic);
+ATF_TC_BODY(tcp_basic, tc)
+{
+	struct sockaddr_in peer, name;
+	socklen_t len;
+	char buf[128];
+	int l, c, a, one = 1, v;
+
+	boot();
+	l = tcp_listener("127.0.0.1", 7000, 5);
+	c = tcp_connect("127.0.0.1", 7000);
+	ATF_REQUIRE(c != -1);
+	len = sizeof(peer);
+	a = (int)RL(rump_sys_accept(l, (struct sockaddr *)&peer, &len));
+	ATF_CHECK_EQ(htonl(INADDR_LOOPBACK), peer.sin_addr.s_addr);
+	len = sizeof(name);
+	RL(rump_sys_getsockname(c, (struct sockaddr *)&name, &len));
+	ATF_CHECK_EQ(name.sin_port, peer.sin_port);
+	len = sizeof(name);
+	RL(rump_sys_getpeername(c, (struct sockaddr *)&name, &len));
+	ATF_CHECK_EQ(htons(7000), name.sin_port);
+
+	ATF_REQUIRE_EQ(5, RL(rump_sys_send(c, "hello", 5, 0)));
+	ATF_REQUIRE_EQ(5, RL(rump_sys_recv(a, buf, sizeof(buf), MSG_WAITALL
+	    & 0)));
+	ATF_CHECK(memcmp(buf, "hello", 5) == 0);
+	ATF_REQUIRE_EQ(3, RL(rump_sys_send(a, "abc", 3, 0)));
+	ATF_REQUIRE_EQ(3, RL(rump_sys_recv(c, buf, sizeof(buf), 0)));
+
+	RL(rump_sys_setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)));
+	len = sizeof(v);
+	RL(rump_sys_getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &len));
+	ATF_CHECK(v != 0);
+	len = sizeof(v);
+	RL(rump_sys_getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &v, &len));
+	ATF_CHECK_MSG(v > 1000, "MSS %d", v);
+
+	/* Orderly close: EOF, then writes fail with EPIPE. */
+	RL(rump_sys_close(c));
+	ATF_CHECK_EQ(0, RL(rump_sys_recv(a, buf, sizeof(buf), 0)));
+	RL(rump_sys_close(a));
+	/* Address in use while the listener is there. */
+	c = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
+	peer = sin_of("127.0.0.1", 7000);
+	ERR(EADDRINUSE, rump_sys_bind(c, (struct sockaddr *)&peer,
+	    sizeof(peer)));
+	/* Unconnected. */
+	ERR(EPIPE, rump_sys_send(c, "x", 1, MSG_NOSIGNAL));
+	ERR(ENOTCONN, rump_sys_recv(c, buf, 1, 0));
+	ERR(ENOTCONN, rump_sys_shutdown(c, SHUT_WR));
+}
+
+ATF_TC_WITHOUT_HEAD(tcp_refused);
+ATF_TC_BODY(tcp_refused, tc)
+{
+	struct sockaddr_in sin = sin_of("127.0.0.1", 7001);
+	socklen_t len;
+	int c, err;
+
+	boot();
+	ATF_CHECK_EQ(-1, tcp_connect("127.0.0.1", 7001));
+	ATF_CHECK_EQ(ECONNREFUSED, errno);
+	/* Non-blocking: EINPROGRESS, then the error by SO_ERROR. */
+	c = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+	ERR(EINPROGRESS, rump_sys_connect(c, (struct sockaddr *)&sin,
+	    sizeof(sin)));
+	rt_sleep_ms(200);
+	len = sizeof(err);
+	RL(rump_sys_getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+	ATF_CHECK_EQ(ECONNREFUSED, err);
+	/* No route. */
+	ATF_CHECK_EQ(-1, tcp_connect("192.0.2.1", 80));
+	ATF_CHECK_EQ(ENETUNREACH, errno);
+}
+
+ATF_TC_WITHOUT_HEAD(tcp_halfclose);
+ATF_TC_BODY(tcp_halfclose, tc)
+{
+	char buf[64];
+	int l, c, a;
+
+	boot();
+	l = tcp_listener("127.0.0.1", 7002, 5);
+	c = tcp_connect("127.0.0.1", 7002);
+	ATF_REQUIRE(c != -1);
+	a = (int)RL(rump_sys_accept(l, NULL, NULL));
+	RL(rump_sys_send(c, "request", 7, 0));
+	RL(rump_sys_shutdown(c, SHUT_WR));
+	ERR(EPIPE, rump_sys_send(c, "x", 1, MSG_NOSIGNAL));
+	ATF_CHECK_EQ(7, RL(rump_sys_recv(a, buf, sizeof(buf), MSG_WAITALL)));
+	ATF_CHECK_EQ(0, RL(rump_sys_recv(a, buf, sizeof(buf), 0)));
+	/* The other direction still works after the peer's FIN. */
+	ATF_CHECK_EQ(8, RL(rump_sys_send(a, "response", 8, 0)));
+	RL(rump_sys_close(a));
+	ATF_CHECK_EQ(8, RL(rump_sys_recv(c, buf, sizeof(buf), MSG_WAITALL)));
+	ATF_CHECK(memcmp(buf, "response", 8) == 0);
+	ATF_CHECK_EQ(0, RL(rump_sys_recv(c, buf, sizeof(buf), 0)));
+}
+
+ATF_TC_WITHOUT_HEAD(tcp_linger_reset);
+ATF_TC_BODY(tcp_linger_reset, tc)
+{
+	struct linger lg = { 1, 0 };
+	char buf[64];
+	int l, c, a;
+
+	boot();
+	l = tcp_listener("127.0.0.1", 7003, 5);
+	c = tcp_connect("127.0.0.1", 7003);
+	ATF_REQUIRE(c != -1);
+	a = (int)RL(rump_sys_accept(l, NULL, NULL));
+	RL(rump_sys_setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	RL(rump_sys_close(c));
+	ERR(ECONNRESET, rump_sys_recv(a, buf, sizeof(buf), 0));
+	/* After the reset the connection is gone. */
+	ATF_CHECK_EQ(0, RL(rump_sys_recv(a, buf, sizeof(buf), 0)));
+	ERR(EPIPE, rump_sys_send(a, "x", 1, MSG_NOSIGNAL));
+}
+
+/* Connections of c[] that have completed (getpeername succeeds). */
+static int
+count_connected(const int *c, int n)
+{
+	struct sockaddr_in sin;
+	socklen_t len;
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		len = sizeof(sin);
+		if (rump_sys_getpeername(c[i], (struct sockaddr *)&sin,
+		    &len) == 0)
+			k++;
+	}
+	return k;
+}
+
+ATF_TC_WITHOUT_HEAD(tcp_backlog);
+ATF_TC_BODY(tcp_backlog, tc)
+{
+	struct sockaddr_in sin = sin_of("127.0.0.1", 7004);
+	int l, c[8], connected;
+
+	boot();
+	l = tcp_listener("127.0.0.1", 7004, 1);
+	/* Linux queues backlog + 1 connections; later SYNs are dropped
+	 * and their connections stay in progress. */
+	for (int i = 0; i < 8; i++) {
+		c[i] = (int)RL(rump_sys_socket(AF_INET,
+		    SOCK_STREAM | SOCK_NONBLOCK, 0));
+		ERR(EINPROGRESS, rump_sys_connect(c[i], (struct sockaddr *)&sin,
+		    sizeof(sin)));
+		rt_sleep_ms(20);
+	}
+	rt_sleep_ms(300);
+	connected = count_connected(c, 8);
+	ATF_CHECK_EQ_MSG(2, connected, "%d connected", connected);
+	/* Accepting makes room: retried SYNs (after one second) get in. */
+	RL(rump_sys_close((int)RL(rump_sys_accept(l, NULL, NULL))));
+	RL(rump_sys_close((int)RL(rump_sys_accept(l, NULL, NULL))));
+	rt_sleep_ms(1500);
+	connected = count_connected(c, 8);
+	ATF_CHECK_MSG(connected >= 4, "%d connected", connected);
+}
+
+struct xfer {
+	int		 fd;
+	uint32_t	 seed;
+	uint64_t	 total;
+	int		 error;
+};
+
+/* Sends the pattern, then shuts the sending side down. */
+static void *
+sender_thread(void *arg)
+{
+	struct xfer *x = arg;
+
+	x->error = send_pattern(x->fd, x->seed, x->total);
+	if (x->error == 0 && rump_sys_shutdown(x->fd, SHUT_WR) == -1)
+		x->error = errno;
+	return NULL;
+}
+
+static void *
+receiver_thread(void *arg)
+{
+	struct xfer *x = arg;
+
+	x->error = recv_pattern(x->fd, x->seed, x->total);
+	return NULL;
+}
+
+ATF_TC(tcp_bulk_loopback);
+ATF_TC_HEAD(tcp_bulk_loopback, tc)
+{
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(tcp_bulk_loopback, tc)
+{
+	struct xfer s1, s2, r2;
+	void *t1, *t2, *t3;
+	int l, c, a;
+
+	boot();
+	l = tcp_listener("127.0.0.1", 7005, 5);
+	c = tcp_connect("127.0.0.1", 7005);
+	ATF_REQUIRE(c != -1);
+	a = (int)RL(rump_sys_accept(l, NULL, NULL));
+	/* Both directions at once, each checked byte by byte. */
+	s1 = (struct xfer){ c, 1, 16u << 20, -1 };
+	s2 = (struct xfer){ a, 2, 8u << 20, -1 };
+	r2 = (struct xfer){ c, 2, 8u << 20, -1 };
+	t1 = rt_thread_start(sender_thread, &s1, "send1");
+	t2 = rt_thread_start(sender_thread, &s2, "send2");
+	t3 = rt_thread_start(receiver_thread, &r2, "recv2");
+	ATF_CHECK_EQ(0, recv_pattern(a, 1, 16u << 20));
+	rt_thread_join(t1);
+	rt_thread_join(t2);
+	rt_thread_join(t3);
+	ATF_CHECK_EQ(0, s1.error);
+	ATF_CHECK_EQ(0, s2.error);
+	ATF_CHECK_EQ(0, r2.error);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, udp_loopback);
+	ATF_TP_ADD_TC(tp, tcp_basic);
+	ATF_TP_ADD_TC(tp, tcp_refused);
+	ATF_TP_ADD_TC(tp, tcp_halfclose);
+	ATF_TP_ADD_TC(tp, tcp_linger_reset);
+	ATF_TP_ADD_TC(tp, tcp_backlog);
+	ATF_TP_ADD_TC(tp, tcp_bulk_loopback);
+	return atf_no_error();
+}
