@@ -4,113 +4,9 @@
  * timing, and forwarding through a third kernel acting as a router.
  *
  * Each peer is a child process with its own kernel, forked before any
- * kernel boots.  A peer runs until the file "done" appears in the test's
- * directory (bounded: it gives up after PEER_MAX_MS), waiting with the
- * platform's sleep so that its kernel keeps running on the fiber
- * platform too.
+ * kernel boots (h_net.h).
  */
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#include <errno.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <atf-c.h>
-
-#include <rump/rump.h>
-#include <rump/rump_netconfig.h>
-
-#include "h_rumptest.h"
-
-#define PEER_MAX_MS	60000
-
-/* Creates a shmif on bus with addr/24 and brings it up; returns its
- * name in ifname (16 bytes). */
-static int
-shmif_setup(const char *bus, const char *addr, char *ifname)
-{
-	int error;
-
-	if ((error = rump_netconfig_ifcreate("shmif", bus, ifname, 16)) != 0)
-		return error;
-	if ((error = rump_netconfig_ipv4_addr_add(ifname, addr, 24)) != 0)
-		return error;
-	return rump_netconfig_ifup(ifname);
-}
-
-/* Pings addr until it answers or tries run out (the peer may still be
- * booting): 0 or the last error. */
-static int
-ping_retry(const char *addr, int tries, size_t len)
-{
-	int error = ETIMEDOUT;
-
-	for (int i = 0; i < tries; i++) {
-		error = rump_netconfig_ping4(addr, i + 1, len, 500, NULL);
-		if (error == 0)
-			return 0;
-		if (error != ETIMEDOUT)
-			rt_sleep_ms(200);
-	}
-	return error;
-}
-
-static void
-peer_wait_done(void)
-{
-
-	for (int ms = 0; ms < PEER_MAX_MS; ms += 20) {
-		if (access("done", F_OK) == 0)
-			return;
-		rt_sleep_ms(20);
-	}
-}
-
-/*
- * Forks a peer kernel that runs setup(arg) (its exit status: 0 or an
- * errno), then, when setup succeeded, stays up until "done" appears.
- */
-static pid_t
-peer_start(int (*setup)(void *), void *arg)
-{
-	pid_t pid;
-
-	pid = fork();
-	ATF_REQUIRE(pid != -1);
-	if (pid == 0) {
-		int error;
-
-		if (rump_init() != 0)
-			_exit(100);
-		error = setup(arg);
-		if (error == 0)
-			peer_wait_done();
-		_exit(error > 255 ? 255 : error);
-	}
-	return pid;
-}
-
-static void
-peers_finish(const pid_t *pids, int n)
-{
-	FILE *f;
-	int status;
-
-	f = fopen("done", "w");
-	ATF_REQUIRE(f != NULL);
-	fclose(f);
-	for (int i = 0; i < n; i++) {
-		ATF_REQUIRE(waitpid(pids[i], &status, 0) == pids[i]);
-		ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		    "peer %d: status %#x (exit %d)", i, status,
-		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	}
-}
+#include "h_net.h"
 
 /* --- A peer at 10.0.0.2 that pings 10.0.0.1 back ----------------------- */
 
@@ -134,7 +30,7 @@ ATF_TC_BODY(ping_both_ways, tc)
 	uint8_t hw[6];
 	pid_t pid;
 
-	pid = peer_start(peer_pingback, NULL);
+	pid = peer_start(peer_pingback, NULL, true);
 	boot();
 	ATF_REQUIRE_EQ(0, shmif_setup("bus", "10.0.0.1", ifname));
 	ATF_CHECK_STREQ("shmif0", ifname);
@@ -216,8 +112,8 @@ ATF_TC_BODY(forwarding, tc)
 	char ifname[16];
 	pid_t pids[2];
 
-	pids[0] = peer_start(peer_router, NULL);
-	pids[1] = peer_start(peer_far, NULL);
+	pids[0] = peer_start(peer_router, NULL, true);
+	pids[1] = peer_start(peer_far, NULL, true);
 	boot();
 	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("shmif", "bus1", ifname,
 	    16));

@@ -130,10 +130,12 @@ tcp_rcvscale(struct socket *so)
 	return s;
 }
 
-/* Records the SACK blocks of an ACK (scoreboard: sorted, merged). */
-static void
+/* Records the SACK blocks of an ACK (scoreboard: sorted, merged);
+ * true when they told something new (RFC 6675's duplicate ACK). */
+static bool
 tcp_sack_update(struct tcpcb *tp, const struct tcpopts *to)
 {
+	uint32_t before = 0, after = 0;
 	int i, j;
 
 	/* Forget what is acknowledged now. */
@@ -146,7 +148,9 @@ tcp_sack_update(struct tcpcb *tp, const struct tcpopts *to)
 	}
 	tp->t_nsacked = j;
 	if (!(to->to_flags & TOF_SACK))
-		return;
+		return false;
+	for (i = 0; i < tp->t_nsacked; i++)
+		before += tp->t_sacked[i].end - tp->t_sacked[i].start;
 	for (int b = 0; b < to->to_nsacks; b++) {
 		uint32_t s = to->to_sacks[2 * b], e = to->to_sacks[2 * b + 1];
 
@@ -183,6 +187,9 @@ tcp_sack_update(struct tcpcb *tp, const struct tcpopts *to)
 				i++;
 		}
 	}
+	for (i = 0; i < tp->t_nsacked; i++)
+		after += tp->t_sacked[i].end - tp->t_sacked[i].start;
+	return after > before;
 }
 
 /* Appends in-order data to the socket; returns false when it did not
@@ -328,14 +335,16 @@ tcp_ack(struct tcpcb *tp, const struct tcphdr *th, const struct tcpopts *to,
 {
 	struct socket *so = tp->t_so;
 	uint32_t ack = ntohl(th->th_ack), acked, flight;
-	bool finacked;
+	bool finacked, sacknew = false, partial = false;
 
 	if (tp->t_flags & TF_SACK)
-		tcp_sack_update(tp, to);
+		sacknew = tcp_sack_update(tp, to);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/* A duplicate ACK: nothing new, no data, same window,
-		 * and data outstanding (RFC 5681 section 2). */
-		if (tlen == 0 && tiwin == tp->snd_wnd &&
+		 * and data outstanding (RFC 5681 section 2); or, with
+		 * SACK, one that reports more data held beyond a hole
+		 * (RFC 6675), which also works while data flows back. */
+		if (((tlen == 0 && tiwin == tp->snd_wnd) || sacknew) &&
 		    tp->snd_max != tp->snd_una && ack == tp->snd_una) {
 			if (++tp->t_dupacks == 3 &&
 			    !(tp->t_flags & TF_FASTRECOVERY) &&
@@ -400,18 +409,11 @@ tcp_ack(struct tcpcb *tp, const struct tcphdr *th, const struct tcpopts *to,
 			tp->t_flags &= ~TF_FASTRECOVERY;
 			tp->t_dupacks = 0;
 		} else {
-			/* Partial ACK: the next hole is lost too. */
-			uint32_t onxt = tp->snd_nxt;
-
-			tcp_timer_stop(tp, TCPT_REXMT);
-			if (!(tp->t_flags & TF_SACK) || tp->t_nsacked == 0) {
-				tp->snd_nxt = ack;
-				tp->snd_cwnd = (uint32_t)tp->t_maxseg;
-				tp->snd_una = ack;
-				(void)tcp_output(tp);
-				if (SEQ_GT(onxt, tp->snd_nxt))
-					tp->snd_nxt = onxt;
-			}
+			/* Partial ACK: the next hole is lost too; it is
+			 * resent below, once the acknowledged data is
+			 * out of the send buffer. */
+			partial = !(tp->t_flags & TF_SACK) ||
+			    tp->t_nsacked == 0;
 			tp->snd_cwnd = tp->snd_cwnd > acked ?
 			    tp->snd_cwnd - acked : 0;
 			tp->snd_cwnd += (uint32_t)tp->t_maxseg;
@@ -458,6 +460,16 @@ tcp_ack(struct tcpcb *tp, const struct tcphdr *th, const struct tcpopts *to,
 		tcp_timer_stop(tp, TCPT_REXMT);
 	else
 		tcp_timer_set(tp, TCPT_REXMT, tcp_rto_ns(tp));
+	if (partial) {
+		uint32_t onxt = tp->snd_nxt, ocwnd = tp->snd_cwnd;
+
+		tp->snd_nxt = tp->snd_una;
+		tp->snd_cwnd = (uint32_t)tp->t_maxseg;
+		(void)tcp_output(tp);
+		tp->snd_cwnd = ocwnd;
+		if (SEQ_GT(onxt, tp->snd_nxt))
+			tp->snd_nxt = onxt;
+	}
 
 	if (!finacked)
 		return tp;
@@ -494,8 +506,10 @@ tcp_listen_input(struct socket *head, const struct ip *ip,
 	struct inpcb *inp;
 	struct tcpcb *tp;
 
-	/* Half-open connections are bounded too (SYN floods). */
-	if (head->so_q0len >= head->so_qlimit + 64)
+	/* Half-open connections count against the backlog too: what is
+	 * admitted is what the queue can hold once the handshakes end
+	 * (and a SYN flood is bounded). */
+	if (head->so_qlen + head->so_q0len > head->so_qlimit)
 		return;
 	so = sonewconn(head, false);
 	if (so == NULL)
@@ -749,10 +763,18 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct ip *ip,
 	/* Data. */
 	fin = (thflags & TH_FIN) != 0;
 	if ((tlen > 0 || fin) && !TCPS_HAVERCVDFIN(tp->t_state)) {
-		if (seq == tp->rcv_nxt && tp->t_segq == NULL) {
+		if (seq == tp->rcv_nxt) {
+			/* In order: straight to the socket, even when the
+			 * queue is full (this may be what fills its
+			 * gap), then whatever it made contiguous. */
 			if (!tcp_deliver(tp, data, tlen)) {
 				fin = false;
 				tp->t_flags |= TF_ACKNOW;
+			} else if (tp->t_segq != NULL) {
+				if (tcp_reass_pull(tp))
+					fin = true;
+				tp->t_flags |= TF_ACKNOW;
+				sorwakeup(so);
 			} else if (tlen > 0) {
 				sorwakeup(so);
 				/* Every second full segment is ACKed at
@@ -769,12 +791,8 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct ip *ip,
 		} else {
 			/* Out of order: keep it, and say where the gap
 			 * is with an immediate duplicate ACK. */
-			if (tcp_reass_insert(tp, seq, data, tlen, fin) &&
-			    seq == tp->rcv_nxt) {
-				fin = tcp_reass_pull(tp);
-				sorwakeup(so);
-			} else
-				fin = false;
+			(void)tcp_reass_insert(tp, seq, data, tlen, fin);
+			fin = false;
 			tp->t_flags |= TF_ACKNOW;
 		}
 		if (fin)

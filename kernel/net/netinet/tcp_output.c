@@ -342,6 +342,13 @@ again:
 		tp->t_rxtshift = 0;
 		tcp_setpersist(tp);
 	}
+	/* Whatever happened above (recovery held data back, the
+	 * congestion window is full), data in flight always has a
+	 * retransmission timer: nothing else would recover its loss. */
+	if (tp->snd_una != tp->snd_max && TCPS_HAVERCVDSYN(tp->t_state) &&
+	    !tcp_timer_pending(tp, TCPT_REXMT) &&
+	    !tcp_timer_pending(tp, TCPT_PERSIST))
+		tcp_timer_set(tp, TCPT_REXMT, tcp_rto_ns(tp));
 	return 0;
 
 send:
