@@ -232,7 +232,7 @@ lo_output(struct ifnet *ifp, struct mbuf *m, int af, const void *nexthop)
 {
 
 	(void)nexthop;
-	if (!(ifp->if_flags & IFF_UP)) {
+	if (!(if_flags_get(ifp) & IFF_UP)) {
 		m_free(m);
 		return ENETDOWN;
 	}

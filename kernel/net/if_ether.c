@@ -37,7 +37,7 @@ ether_output_frame(struct ifnet *ifp, struct mbuf *m, const uint8_t *dst,
 	struct ether_header *eh;
 	size_t len;
 
-	if ((ifp->if_flags & (IFF_UP | IFF_RUNNING)) !=
+	if ((if_flags_get(ifp) & (IFF_UP | IFF_RUNNING)) !=
 	    (IFF_UP | IFF_RUNNING)) {
 		m_free(m);
 		if_stat_add(&ifp->if_oerrors, 1);
@@ -87,7 +87,7 @@ ether_input(struct ifnet *ifp, struct mbuf *m)
 	struct ether_header *eh;
 	uint16_t type;
 
-	if (!(ifp->if_flags & IFF_UP) || m->m_len < ETHER_HDR_LEN) {
+	if (!(if_flags_get(ifp) & IFF_UP) || m->m_len < ETHER_HDR_LEN) {
 		if_stat_add(&ifp->if_ierrors, 1);
 		m_free(m);
 		return;
@@ -102,7 +102,7 @@ ether_input(struct ifnet *ifp, struct mbuf *m)
 		else
 			m->m_flags |= M_MCAST;
 	} else if (memcmp(eh->ether_dhost, ifp->if_hwaddr,
-	    ETHER_ADDR_LEN) != 0 && !(ifp->if_flags & IFF_PROMISC)) {
+	    ETHER_ADDR_LEN) != 0 && !(if_flags_get(ifp) & IFF_PROMISC)) {
 		/* For another station on a shared medium. */
 		m_free(m);
 		return;

@@ -89,15 +89,15 @@ rump_netconfig_ifstats(const char *ifname, struct rump_ifstats *st)
 	rump_schedule();
 	ifp = if_find_byname(ifname);
 	if (ifp != NULL) {
-		st->ipackets = ifp->if_ipackets;
-		st->ierrors = ifp->if_ierrors;
-		st->ibytes = ifp->if_ibytes;
-		st->iqdrops = ifp->if_iqdrops;
-		st->opackets = ifp->if_opackets;
-		st->oerrors = ifp->if_oerrors;
-		st->obytes = ifp->if_obytes;
-		st->flags = ifp->if_flags;
-		st->mtu = ifp->if_mtu;
+		st->ipackets = if_stat_get(&ifp->if_ipackets);
+		st->ierrors = if_stat_get(&ifp->if_ierrors);
+		st->ibytes = if_stat_get(&ifp->if_ibytes);
+		st->iqdrops = if_stat_get(&ifp->if_iqdrops);
+		st->opackets = if_stat_get(&ifp->if_opackets);
+		st->oerrors = if_stat_get(&ifp->if_oerrors);
+		st->obytes = if_stat_get(&ifp->if_obytes);
+		st->flags = if_flags_get(ifp);
+		st->mtu = if_mtu_get(ifp);
 		st->index = ifp->if_index;
 	}
 	rump_unschedule();

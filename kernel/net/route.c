@@ -147,7 +147,7 @@ rt_lookup4(uint32_t dst, struct rtresult *res)
 			continue;
 		/* A route through a downed interface is skipped, so a
 		 * backup route of a shorter prefix can take over. */
-		if (!(rt->rt_ifp->if_flags & IFF_UP)) {
+		if (!(if_flags_get(rt->rt_ifp) & IFF_UP)) {
 			error = EHOSTUNREACH;
 			continue;
 		}

@@ -2,8 +2,7 @@
  * t_net_shmif_tcp.c: TCP and UDP between two kernels in two processes on
  * a shared-memory bus: bulk transfers checked byte by byte both ways,
  * 100 concurrent connections, UDP, connection refused, half-close,
- * SO_LINGER reset, listen backlog overflow, and a bus that drops,
- * duplicates and reorders 10% of the frames.
+ * SO_LINGER reset and listen backlog overflow.
  *
  * The server is a child process with its own kernel at 10.0.0.2 (see
  * h_net.h); its exit status is its verdict (0 or an errno).
@@ -239,27 +238,6 @@ ATF_TC_BODY(tcp_100mib_both_ways, tc)
 	bulk_case(BULK_BYTES);
 }
 
-ATF_TC(tcp_lossy_bus);
-ATF_TC_HEAD(tcp_lossy_bus, tc)
-{
-	atf_tc_set_md_var(tc, "descr", "a bus that drops, duplicates and "
-	    "reorders 10% of the frames: 1 MiB each way stays byte-exact");
-	atf_tc_set_md_var(tc, "timeout", "300");
-}
-ATF_TC_BODY(tcp_lossy_bus, tc)
-{
-	uint64_t start = now_ns();
-
-	/* Read by both kernels' shmif when the interface is made. */
-	setenv("RUMP_SHMIF_DROP", "10", 1);
-	setenv("RUMP_SHMIF_DUP", "10", 1);
-	setenv("RUMP_SHMIF_REORDER", "10", 1);
-	bulk_case(1u << 20);
-	/* The bound: loss costs retransmissions, not stalls. */
-	ATF_CHECK_MSG(now_ns() - start < 200ULL * 1000000000,
-	    "took %.1f s", (double)(now_ns() - start) / 1e9);
-}
-
 ATF_TC(tcp_100_connections);
 ATF_TC_HEAD(tcp_100_connections, tc)
 {
@@ -436,7 +414,6 @@ ATF_TC_BODY(udp_echo, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, tcp_100mib_both_ways);
-	ATF_TP_ADD_TC(tp, tcp_lossy_bus);
 	ATF_TP_ADD_TC(tp, tcp_100_connections);
 	ATF_TP_ADD_TC(tp, tcp_halfclose);
 	ATF_TP_ADD_TC(tp, tcp_linger_reset);

@@ -95,6 +95,26 @@ void		 if_setup(struct ifnet *ifp, bool up);
 /* The loopback interface ("lo", always attached). */
 extern struct ifnet *lo_ifp;
 
+/* if_flags and if_mtu of an attached interface change while others read
+ * them: always through these. */
+static inline int
+if_flags_get(const struct ifnet *ifp)
+{
+	return __atomic_load_n(&ifp->if_flags, __ATOMIC_RELAXED);
+}
+
+static inline int
+if_mtu_get(const struct ifnet *ifp)
+{
+	return __atomic_load_n(&ifp->if_mtu, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+if_stat_get(const uint64_t *ctr)
+{
+	return __atomic_load_n(ctr, __ATOMIC_RELAXED);
+}
+
 static inline void
 if_stat_add(uint64_t *ctr, uint64_t n)
 {

@@ -83,7 +83,7 @@ in_addr_add(struct ifnet *ifp, uint32_t addr, int plen)
 		(void)in_addr_del(ifp, addr);
 		return error;
 	}
-	if (ifp->if_type == IFT_ETHER && (ifp->if_flags & IFF_UP))
+	if (ifp->if_type == IFT_ETHER && (if_flags_get(ifp) & IFF_UP))
 		arp_announce(ifp, addr);
 	return 0;
 }

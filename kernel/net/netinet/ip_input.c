@@ -119,7 +119,8 @@ ip_input(struct ifnet *ifp, struct mbuf *m)
 	ours = in_is_local(ip->ip_dst) || in_is_broadcast(ip->ip_dst, ifp) ||
 	    (ifp == lo_ifp && ntohl(ip->ip_dst) >> 24 == IN_LOOPBACKNET);
 	if (!ours) {
-		if (ip_forwarding && ifp != lo_ifp &&
+		if (__atomic_load_n(&ip_forwarding, __ATOMIC_RELAXED) &&
+		    ifp != lo_ifp &&
 		    !(m->m_flags & (M_BCAST | M_MCAST)) &&
 		    !IN_MULTICAST(ntohl(ip->ip_dst)))
 			ip_forward(m);

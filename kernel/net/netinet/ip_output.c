@@ -18,7 +18,7 @@ ip_path_mtu(uint32_t dst)
 
 	if (rt_lookup4(dst, &rt) != 0)
 		return 0;
-	return rt.rt_ifp->if_mtu;
+	return if_mtu_get(rt.rt_ifp);
 }
 
 /* Sends one packet (fits the MTU) through the route. */
@@ -146,7 +146,7 @@ ip_route_and_send(struct mbuf *m, int flags)
 	}
 	if (in_is_broadcast(ip->ip_dst, rt.rt_ifp))
 		rt.rt_nexthop = INADDR_BROADCAST;
-	mtu = in_is_local(ip->ip_dst) ? lo_ifp->if_mtu : rt.rt_ifp->if_mtu;
+	mtu = if_mtu_get(in_is_local(ip->ip_dst) ? lo_ifp : rt.rt_ifp);
 	if (m->m_len <= (size_t)mtu)
 		return ip_send_one(m, &rt);
 	if (ntohs(ip->ip_off) & IP_DF) {

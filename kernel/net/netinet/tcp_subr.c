@@ -25,7 +25,7 @@ tcp_mss_for(uint32_t dst)
 	int mtu = ip_path_mtu(dst);
 
 	if (in_is_local(dst) || ntohl(dst) >> 24 == IN_LOOPBACKNET)
-		mtu = lo_ifp->if_mtu;
+		mtu = if_mtu_get(lo_ifp);
 	if (mtu <= 40 + 8)
 		return TCP_MSS_DEFAULT;
 	return MIN(mtu - 40, 65495);
@@ -98,7 +98,6 @@ tcp_close(struct tcpcb *tp)
 	tp->t_state = TCPS_CLOSED;
 	tp->t_flags |= TF_DEAD;
 	if (tp->t_inp != NULL) {
-		tp->t_inp->inp_dead = true;
 		in_pcbfree(tp->t_inp);
 		tp->t_inp = NULL;
 	}

@@ -31,7 +31,6 @@ udp_detach(struct socket *so)
 
 	if (inp == NULL)
 		return;
-	inp->inp_dead = true;
 	in_pcbfree(inp);
 }
 
