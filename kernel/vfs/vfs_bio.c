@@ -358,6 +358,52 @@ buf_waitio(struct buf *bp)
 		cv_wait(&bcache_cv, &bcache_lock);
 }
 
+static void batch_sort(struct buf **v, int n);
+
+/*
+ * Writes back a batch of bd's oldest dirty buffers of class order (up to
+ * EVICT_BATCH, consecutive blocks as one transfer) without waiting, to
+ * make room: one batch frees many buffers, so the scans of the LRU that
+ * find no clean buffer are rare.
+ */
+#define EVICT_BATCH	1024
+static void
+bcache_flush_some(struct blkdev *bd, int order)
+{
+	struct buf *stackv[64], **v, *bp;
+	int max = EVICT_BATCH, n = 0, i, j;
+
+	v = kmem_alloc(sizeof(*v) * EVICT_BATCH, KM_NOSLEEP);
+	if (v == NULL) {
+		v = stackv;
+		max = (int)__arraycount(stackv);
+	}
+	for (bp = bd->bd_dirty; bp != NULL && n < max; bp = bp->b_dnext) {
+		if (bp->b_order != order ||
+		    (bp->b_flags & (B_BUSY | B_INFLIGHT)) != 0)
+			continue;
+		/* Busy while the batch starts (the lock is dropped). */
+		lru_remove(bp);
+		bp->b_flags |= B_BUSY;
+		v[n++] = bp;
+	}
+	batch_sort(v, n);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && j - i < BCLUSTER_MAX &&
+		    v[j]->b_blkno == v[j - 1]->b_blkno + 1 &&
+		    v[j]->b_size == v[i]->b_size; j++)
+			;
+		buf_start_cluster(v + i, j - i, 0);
+	}
+	for (i = 0; i < n; i++) {
+		v[i]->b_flags &= ~B_BUSY;
+		lru_append(v[i]);
+	}
+	cv_broadcast(&bcache_cv);
+	if (v != stackv)
+		kmem_free(v, sizeof(*v) * EVICT_BATCH);
+}
+
 /*
  * Makes room for size more bytes: evicts the least recently used clean
  * buffer, or writes back the oldest dirty one (file data first, as it
@@ -390,19 +436,7 @@ bcache_makeroom(size_t size)
 				break;
 		}
 		if (victim != NULL) {
-			struct buf *run[BCLUSTER_MAX];
-			int n = 0;
-
-			/* With the dirty blocks that follow it on disk. */
-			for (bp = victim; bp != NULL && n < BCLUSTER_MAX;
-			    bp = bhash_find(victim->b_dev, victim->b_blkno +
-			    (uint64_t)n, victim->b_size)) {
-				if ((bp->b_flags & (B_DIRTY | B_BUSY |
-				    B_INFLIGHT)) != B_DIRTY)
-					break;
-				run[n++] = bp;
-			}
-			buf_start_cluster(run, n, 0);
+			bcache_flush_some(victim->b_dev, victim->b_order);
 			return false;
 		}
 		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
