@@ -38,7 +38,9 @@ static int walked;
 static void
 walk(const char *dir, int depth)
 {
-	char buf[4096], path[512], lbuf[256];
+	/* File contents go to data, never to buf: buf still holds the
+	 * directory records being walked. */
+	char buf[4096], data[4096], path[512], lbuf[256];
 	struct stat st;
 	ssize_t r, n;
 	int fd, f;
@@ -74,7 +76,7 @@ walk(const char *dir, int depth)
 				if (f == -1)
 					continue;
 				for (int k = 0; k < 64; k++)
-					if (rump_sys_read(f, buf, sizeof(buf))
+					if (rump_sys_read(f, data, sizeof(data))
 					    <= 0)
 						break;
 				(void)rump_sys_pread64(f, lbuf, sizeof(lbuf),
