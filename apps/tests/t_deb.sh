@@ -47,6 +47,8 @@ in_root()
 install_build_remove_body()
 {
 	[ "$(id -u)" = 0 ] || atf_skip "needs root (chroot, mounts); CI runs it"
+	[ -z "$(atf_config_get sanitize '')" ] ||
+	    atf_skip "sanitizer build: the packages are tested in the plain build"
 	case " $(atf_config_get cflags "") " in
 	*" -fsanitize="*)
 		atf_skip "sanitizer build: the packages are tested in the plain build" ;;

@@ -22,6 +22,8 @@ two_directories_head()
 two_directories_body()
 {
 	topdir=$(atf_config_get topdir)
+	[ -z "$(atf_config_get sanitize '')" ] ||
+	    atf_skip "sanitizer build: reproducibility is checked by the plain build"
 	case " $(atf_config_get cflags "") " in
 	*" -fsanitize="*)
 		atf_skip "sanitizer build: reproducibility is checked by the plain build" ;;
