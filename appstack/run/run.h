@@ -53,6 +53,14 @@ struct run_thread {
 	unsigned long host_fs;		/* strata-run's thread pointer */
 	unsigned long guest_fs;		/* the program's */
 	pid_t tid;			/* the host thread it belongs to */
+	/* Threads the program made (clone of a thread): where strata-run's
+	 * own start function was left when the thread entered the program
+	 * (0 for the main thread), the program's CLONE_CHILD_CLEARTID word,
+	 * and a stack the thread unmapped on its way out (musl's detached
+	 * threads do that). */
+	unsigned long host_sp;
+	unsigned long clear_tid;
+	unsigned long unmap_addr, unmap_len;
 };
 
 /* The kernel's struct sigaction on x86_64 (rt_sigaction's argument). */
@@ -75,6 +83,18 @@ int run_sud_enable(void);
  * entry: %rdx 0, no atexit function).  The program's FS is fs. */
 __attribute__((__noreturn__)) void run_sud_start(unsigned long entry,
     unsigned long sp);
+/* clone() of a thread (CLONE_THREAD) for the program, from the SIGSYS
+ * handler: a host thread of strata-run's, with a block of its own and
+ * interception on, that continues the program in the new thread from
+ * the registers in uc (the program's at the call), with 0 in %rax and
+ * its stack at newsp.  Returns the new thread's id or -errno. */
+long run_sud_clone_thread(unsigned long flags, unsigned long newsp,
+    unsigned long ptid, unsigned long ctid, unsigned long tls,
+    const ucontext_t *uc);
+/* The program's thread t (made by run_sud_clone_thread) ends: back to
+ * strata-run's start function of the thread, off the program's stack,
+ * which ends the host thread. */
+__attribute__((__noreturn__)) void run_sud_thread_exit(struct run_thread *t);
 /* The calling thread's block. */
 struct run_thread *run_self(void);
 /* A system call on the host, whatever interception says: -errno or the
@@ -115,6 +135,11 @@ extern const unsigned char run_passthrough[512];
  * the program's context at the call (fork and exec need its registers
  * and signal mask). */
 long run_sys_dispatch(long nr, long args[6], ucontext_t *uc);
+/* Binds the calling (new) host thread to the program's kernel process
+ * (in-process: a new lwp of it; remote: librumpclient connects each
+ * thread on its first call) and undoes it.  0 or an errno. */
+int run_sys_thread_begin(void);
+void run_sys_thread_end(void);
 /* A system call of the kernel (in-process, or the server's in remote
  * mode): the result or -errno. */
 long run_ksys(long nr, long a0, long a1, long a2, long a3, long a4,

@@ -24,13 +24,18 @@
 #endif
 #include <asm/prctl.h>
 #include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
+
+#include <rump/rumpuser_fcopy.h>
 
 #include "run.h"
 
@@ -124,6 +129,21 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	(void)sig;
 	t->selector = SEL_ALLOW;
 	nr = si->si_syscall;
+	/* A thread of the program that unmaps the stack this handler runs
+	 * on (musl's detached threads, right before their exit) would
+	 * fault on the way back: it has ended, so end it, and unmap after. */
+	if (nr == SYS_munmap && t->host_sp != 0) {
+		unsigned long here = (unsigned long)&nr;
+		unsigned long a = (unsigned long)g[REG_RDI];
+		unsigned long n = (unsigned long)g[REG_RSI];
+
+		if (here >= a && here - a < n) {
+			set_fs(t->host_fs);
+			t->unmap_addr = a;
+			t->unmap_len = n;
+			run_sud_thread_exit(t);
+		}
+	}
 	/* Calls the host serves as they are need none of strata-run's
 	 * thread-local state: made without switching thread pointers (two
 	 * system calls fewer) unless they are to be traced. */
@@ -225,6 +245,226 @@ deflt:
 	if (si->si_code <= 0)
 		raw6(SYS_tgkill, raw6(SYS_getpid, 0, 0, 0, 0, 0, 0),
 		    raw6(SYS_gettid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0);
+}
+
+/*
+ * Threads of the program.
+ *
+ * clone(CLONE_THREAD) arrives here in the calling thread's SIGSYS
+ * handler.  The new thread is a host thread of strata-run's own C library
+ * (pthread_create), so that strata-run's thread-local state (errno, the
+ * platform's current lwp, librumpclient's connection) exists for it.  It
+ * sets up its block and interception, binds itself to the program's
+ * kernel process, and enters the program with rt_sigreturn on a frame
+ * made from the caller's registers: %rax 0, the stack the program gave,
+ * the signal mask the program had at the call, all in one step.  Its own
+ * stack pointer is kept in the block; when the program's thread exits
+ * (SYS_exit), its SIGSYS handler jumps back there, off the program's
+ * stack, and the host thread does what the Linux kernel does at a
+ * thread's death (CLONE_CHILD_CLEARTID: clear the word, wake a joiner)
+ * and ends.
+ */
+
+/* Saves the callee-saved registers and the stack pointer in *host_sp,
+ * then makes rt_sigreturn with the stack at frame (a ucontext). */
+void run_sud_thread_enter(unsigned long *host_sp, void *frame);
+/* Returns from run_sud_thread_enter() with the state saved there. */
+__attribute__((__noreturn__)) void run_sud_thread_leave(unsigned long sp);
+__asm__(
+	".text\n"
+	".globl run_sud_thread_enter\n"
+	".hidden run_sud_thread_enter\n"
+	".type run_sud_thread_enter, @function\n"
+	"run_sud_thread_enter:\n"
+	"	push %rbp\n"
+	"	push %rbx\n"
+	"	push %r12\n"
+	"	push %r13\n"
+	"	push %r14\n"
+	"	push %r15\n"
+	"	mov %rsp, (%rdi)\n"
+	"	mov %rsi, %rsp\n"
+	"	mov $15, %eax\n"		/* SYS_rt_sigreturn */
+	"	syscall\n"
+	"	ud2\n"
+	".size run_sud_thread_enter, .-run_sud_thread_enter\n"
+	".globl run_sud_thread_leave\n"
+	".hidden run_sud_thread_leave\n"
+	".type run_sud_thread_leave, @function\n"
+	"run_sud_thread_leave:\n"
+	"	mov %rdi, %rsp\n"
+	"	pop %r15\n"
+	"	pop %r14\n"
+	"	pop %r13\n"
+	"	pop %r12\n"
+	"	pop %rbx\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	".size run_sud_thread_leave, .-run_sud_thread_leave\n");
+
+/* What the caller of clone hands the new host thread. */
+struct clone_req {
+	ucontext_t uc;			/* the program's registers at the call */
+	unsigned long flags, newsp, ptid, ctid, tls, guest_fs;
+	long result;			/* the new tid, or -errno */
+	int done;			/* futex: result is there */
+};
+
+static void
+futex_wake(int *addr)
+{
+
+	raw6(SYS_futex, (long)addr, FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+static void *
+thread_main(void *arg)
+{
+	struct clone_req *rq = arg;
+	struct run_thread *t;
+	ucontext_t frame __attribute__((aligned(64)));
+	unsigned long robust_head = 0, robust_len = 0;
+	long tid;
+	int error;
+
+	tid = raw6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		error = ENOMEM;
+		goto fail;
+	}
+	t->self = t;
+	t->selector = SEL_ALLOW;
+	t->tid = (pid_t)tid;
+	raw6(SYS_arch_prctl, ARCH_GET_FS, (long)&t->host_fs, 0, 0, 0, 0);
+	t->guest_fs = (rq->flags & CLONE_SETTLS) ? rq->tls : rq->guest_fs;
+	if (rq->flags & CLONE_CHILD_CLEARTID)
+		t->clear_tid = rq->ctid;
+	raw6(SYS_arch_prctl, ARCH_SET_GS, (long)t, 0, 0, 0, 0);
+	if ((error = run_sys_thread_begin()) != 0)
+		goto fail;
+	if ((error = run_sud_enable()) != 0) {
+		run_sys_thread_end();
+		goto fail;
+	}
+	/* The ids, before the program can look (as the kernel writes them
+	 * before either thread runs on). */
+	if (rq->flags & CLONE_PARENT_SETTID)
+		(void)rumpuser_fcopyout(&t->tid, (void *)rq->ptid,
+		    sizeof(t->tid));
+	if (rq->flags & CLONE_CHILD_SETTID)
+		(void)rumpuser_fcopyout(&t->tid, (void *)rq->ctid,
+		    sizeof(t->tid));
+	/* The frame rt_sigreturn loads: the caller's registers, the new
+	 * stack, 0 returned, no alternate signal stack, fresh FPU state. */
+	frame = rq->uc;
+	frame.uc_link = NULL;
+	frame.uc_stack.ss_sp = NULL;
+	frame.uc_stack.ss_size = 0;
+	frame.uc_stack.ss_flags = SS_DISABLE;
+	frame.uc_mcontext.fpregs = NULL;
+	frame.uc_mcontext.gregs[REG_RAX] = 0;
+	if (rq->newsp != 0)
+		frame.uc_mcontext.gregs[REG_RSP] = (greg_t)rq->newsp;
+	sigdelset(&frame.uc_sigmask, SIGSYS);
+	/* strata-run's robust mutex list (its C library's), which the
+	 * program's replaces while the thread runs the program. */
+	raw6(SYS_get_robust_list, 0, (long)&robust_head, (long)&robust_len,
+	    0, 0, 0);
+	/* Past this store rq may be gone. */
+	__atomic_store_n(&rq->result, tid, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->done, 1, __ATOMIC_RELEASE);
+	futex_wake(&rq->done);
+
+	t->selector = SEL_BLOCK;
+	set_fs(t->guest_fs);
+	run_sud_thread_enter(&t->host_sp, &frame);
+
+	/* The program's thread has exited (run_sud_thread_exit): strata-run's
+	 * thread pointer is loaded, every signal is blocked. */
+	t->selector = SEL_ALLOW;
+	if (robust_len != 0)
+		raw6(SYS_set_robust_list, (long)robust_head, (long)robust_len,
+		    0, 0, 0, 0);
+	if (t->unmap_len != 0)
+		raw6(SYS_munmap, (long)t->unmap_addr, (long)t->unmap_len, 0, 0,
+		    0, 0);
+	if (t->clear_tid != 0) {
+		int zero = 0;
+
+		if (rumpuser_fcopyout(&zero, (void *)t->clear_tid,
+		    sizeof(zero)) == 0)
+			futex_wake((int *)t->clear_tid);
+	}
+	run_sys_thread_end();
+	raw6(SYS_arch_prctl, ARCH_SET_GS, 0, 0, 0, 0, 0);
+	free(t);
+	return NULL;
+ fail:
+	if (t != NULL) {
+		raw6(SYS_arch_prctl, ARCH_SET_GS, 0, 0, 0, 0, 0);
+		free(t);
+	}
+	__atomic_store_n(&rq->result, -(long)error, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->done, 1, __ATOMIC_RELEASE);
+	futex_wake(&rq->done);
+	return NULL;
+}
+
+long
+run_sud_clone_thread(unsigned long flags, unsigned long newsp,
+    unsigned long ptid, unsigned long ctid, unsigned long tls,
+    const ucontext_t *uc)
+{
+	const unsigned long need = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
+	/* What a thread of this process shares anyway, and what is done
+	 * here; anything else (CLONE_PIDFD, CLONE_VFORK, namespaces...) is
+	 * not. */
+	const unsigned long known = need | CLONE_FS | CLONE_FILES |
+	    CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+	    CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED |
+	    0xff /* exit signal, ignored for threads */;
+	struct clone_req *rq;
+	pthread_attr_t attr;
+	pthread_t th;
+	long r;
+	int error;
+
+	if ((flags & need) != need || (flags & ~known) != 0)
+		return -EINVAL;
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return -ENOMEM;
+	rq->uc = *uc;
+	rq->flags = flags;
+	rq->newsp = newsp;
+	rq->ptid = ptid;
+	rq->ctid = ctid;
+	rq->tls = tls;
+	rq->guest_fs = run_self()->guest_fs;
+	/* The host thread's own stack only sets up and tears down: the
+	 * program's calls are served on the program's stack. */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	/* Made with every signal blocked (this handler's mask): the program's
+	 * mask is set as the thread enters the program. */
+	error = pthread_create(&th, &attr, thread_main, rq);
+	pthread_attr_destroy(&attr);
+	if (error != 0) {
+		free(rq);
+		return -EAGAIN;
+	}
+	while (!__atomic_load_n(&rq->done, __ATOMIC_ACQUIRE))
+		raw6(SYS_futex, (long)&rq->done, FUTEX_WAIT, 0, 0, 0, 0);
+	r = __atomic_load_n(&rq->result, __ATOMIC_RELAXED);
+	free(rq);
+	return r;
+}
+
+__attribute__((__noreturn__)) void
+run_sud_thread_exit(struct run_thread *t)
+{
+
+	run_sud_thread_leave(t->host_sp);
 }
 
 int

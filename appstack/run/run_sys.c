@@ -31,6 +31,7 @@
 #include <limits.h>
 #include <linux/stat.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,7 +63,17 @@ struct gfd {
 	int real;
 };
 
-static struct gfd fdtab[NFD];
+/*
+ * The table.  The program's threads use it side by side: an entry is one
+ * word (kind << 32 | real; 0 is free), read and written atomically, and
+ * every change is made under fd_lock, so that a lookup sees an entry
+ * whole and numbers are allocated lowest-first without two threads
+ * taking the same.  As on Linux, a call on a descriptor that another
+ * thread closes meanwhile may see it closed.
+ */
+static uint64_t fdtab[NFD];
+static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t brk_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct run_image *image;
 static int fdmap_given;
 static unsigned long brk_start, brk_cur, brk_limit;
@@ -124,34 +135,80 @@ run_ksys(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 }
 #define rsys run_ksys
 
+/* The program's process in the in-process kernel (run_sys_init). */
+static int kpid;
+
+int
+run_sys_thread_begin(void)
+{
+
+	/* Remote: librumpclient gives each thread that makes calls a
+	 * connection of its own, an lwp of the same process. */
+	if (run_opt.server != NULL)
+		return 0;
+	return rump_lwproc_newlwp(kpid);
+}
+
+void
+run_sys_thread_end(void)
+{
+
+	if (run_opt.server == NULL)
+		rump_lwproc_releaselwp();
+}
+
 #define HSYS(nr, a0, a1, a2, a3, a4, a5) \
 	run_host_syscall((nr), (long)(a0), (long)(a1), (long)(a2), \
 	    (long)(a3), (long)(a4), (long)(a5))
 
 /* --- The descriptor table ---------------------------------------------- */
 
+static uint64_t
+fd_word(int kind, int real)
+{
+
+	return (uint64_t)kind << 32 | (uint32_t)real;
+}
+
+/* Sets entry g (fd_lock held, or before any thread exists). */
+static void
+fd_store(int g, int kind, int real)
+{
+
+	__atomic_store_n(&fdtab[g], kind == 0 ? 0 : fd_word(kind, real),
+	    __ATOMIC_RELEASE);
+}
+
 static int
 fd_alloc(int min, int kind, int real)
 {
-	int i;
+	int i, g = -1;
 
+	pthread_mutex_lock(&fd_lock);
 	for (i = min < 0 ? 0 : min; i < NFD; i++) {
-		if (fdtab[i].kind == 0) {
-			fdtab[i].kind = (unsigned char)kind;
-			fdtab[i].real = real;
-			return i;
+		if (__atomic_load_n(&fdtab[i], __ATOMIC_ACQUIRE) == 0) {
+			fd_store(i, kind, real);
+			g = i;
+			break;
 		}
 	}
-	return -1;
+	pthread_mutex_unlock(&fd_lock);
+	return g;
 }
 
+/* Entry g, copied into *buf; NULL when g is not open. */
 static struct gfd *
-fd_get(long g)
+fd_get(long g, struct gfd *buf)
 {
+	uint64_t w;
 
-	if (g < 0 || g >= NFD || fdtab[g].kind == 0)
+	if (g < 0 || g >= NFD)
 		return NULL;
-	return &fdtab[g];
+	if ((w = __atomic_load_n(&fdtab[g], __ATOMIC_ACQUIRE)) == 0)
+		return NULL;
+	buf->kind = (unsigned char)(w >> 32);
+	buf->real = (int)(uint32_t)w;
+	return buf;
 }
 
 /* Closes the real descriptor behind a table entry. */
@@ -260,7 +317,7 @@ host_path(const char *path, int writing)
  */
 /* Set by route() when the path named a kernel descriptor itself
  * (/proc/self/fd/N): the call must then act on the descriptor. */
-static int route_selfref;
+static __thread int route_selfref;
 
 /*
  * /proc/self/fd/N (also /proc/thread-self/fd/N, /proc/<pid>/fd/N,
@@ -272,6 +329,7 @@ static int route_selfref;
 static int
 route_procfd(char *path, int *kind, long *realdir)
 {
+	struct gfd fb1;
 	static const char *const pfx[] = { "/proc/self/fd/",
 	    "/proc/thread-self/fd/", "/dev/fd/", NULL };
 	char own[48], *p = NULL, *end;
@@ -294,7 +352,7 @@ route_procfd(char *path, int *kind, long *realdir)
 	n = strtol(p, &end, 10);
 	if (*end != '\0' && *end != '/')
 		return 0;
-	if ((f = fd_get(n)) == NULL)
+	if ((f = fd_get(n, &fb1)) == NULL)
 		return -ENOENT;
 	*kind = f->kind;
 	if (f->kind == FD_HOST) {
@@ -321,6 +379,7 @@ route_procfd(char *path, int *kind, long *realdir)
 static int
 route(long dirfd, char *path, int writing, int *kind, long *realdir)
 {
+	struct gfd fb1;
 	struct gfd *f;
 	int r;
 
@@ -337,7 +396,7 @@ route(long dirfd, char *path, int writing, int *kind, long *realdir)
 		*realdir = AT_FDCWD;
 		return 0;
 	}
-	if ((f = fd_get(dirfd)) == NULL)
+	if ((f = fd_get(dirfd, &fb1)) == NULL)
 		return EBADF;
 	*kind = f->kind;
 	*realdir = f->real;
@@ -484,6 +543,7 @@ do_readlinkat(long dirfd, long upath, long ubuf, long len)
 static long
 do_statx(long dirfd, long upath, long flags, long mask, long ubuf)
 {
+	struct gfd fb1;
 	char path[PATH_MAX];
 	struct statx sx;
 	struct stat st;
@@ -494,7 +554,7 @@ do_statx(long dirfd, long upath, long flags, long mask, long ubuf)
 	if ((e = get_path(upath, path)) != 0)
 		return -e;
 	if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-		struct gfd *f = fd_get(dirfd);
+		struct gfd *f = fd_get(dirfd, &fb1);
 
 		route_selfref = 0;
 		if (f == NULL)
@@ -539,7 +599,8 @@ do_statx(long dirfd, long upath, long flags, long mask, long ubuf)
 static long
 fd_call(long nr, long args[6])
 {
-	struct gfd *f = fd_get(args[0]);
+	struct gfd fb1;
+	struct gfd *f = fd_get(args[0], &fb1);
 
 	if (f == NULL)
 		return -EBADF;
@@ -563,7 +624,9 @@ dup_real(struct gfd *old, int cloexec)
 static long
 do_dup3(long oldfd, long newfd, long flags, int isdup2)
 {
-	struct gfd *old = fd_get(oldfd), *cur;
+	struct gfd fb1, prev;
+	struct gfd *old = fd_get(oldfd, &fb1);
+	uint64_t w;
 	long real;
 
 	if (old == NULL)
@@ -577,17 +640,25 @@ do_dup3(long oldfd, long newfd, long flags, int isdup2)
 	real = dup_real(old, (flags & O_CLOEXEC) != 0);
 	if (real < 0)
 		return real;
-	if ((cur = fd_get(newfd)) != NULL)
-		fd_close_real(cur);
-	fdtab[newfd].kind = old->kind;
-	fdtab[newfd].real = (int)real;
+	/* The entry is replaced in one step (no thread sees newfd free in
+	 * between), then what it held is closed. */
+	pthread_mutex_lock(&fd_lock);
+	w = __atomic_load_n(&fdtab[newfd], __ATOMIC_ACQUIRE);
+	fd_store((int)newfd, old->kind, (int)real);
+	pthread_mutex_unlock(&fd_lock);
+	if (w != 0) {
+		prev.kind = (unsigned char)(w >> 32);
+		prev.real = (int)(uint32_t)w;
+		fd_close_real(&prev);
+	}
 	return newfd;
 }
 
 static long
 do_fcntl(long args[6])
 {
-	struct gfd *f = fd_get(args[0]);
+	struct gfd fb1;
+	struct gfd *f = fd_get(args[0], &fb1);
 	long real;
 
 	if (f == NULL)
@@ -604,13 +675,21 @@ do_fcntl(long args[6])
 static long
 do_close(long g)
 {
-	struct gfd *f = fd_get(g);
+	struct gfd f;
+	uint64_t w = 0;
 	long r;
 
-	if (f == NULL)
+	if (g < 0 || g >= NFD)
 		return -EBADF;
-	r = fd_close_real(f);
-	f->kind = 0;
+	pthread_mutex_lock(&fd_lock);
+	if ((w = __atomic_load_n(&fdtab[g], __ATOMIC_ACQUIRE)) != 0)
+		fd_store((int)g, 0, 0);
+	pthread_mutex_unlock(&fd_lock);
+	if (w == 0)
+		return -EBADF;
+	f.kind = (unsigned char)(w >> 32);
+	f.real = (int)(uint32_t)w;
+	r = fd_close_real(&f);
 	/* As on Linux, the descriptor is gone whatever close said. */
 	return r == -EINTR ? 0 : r;
 }
@@ -645,7 +724,8 @@ do_pipe2(long ufds, long flags)
 static long
 do_ioctl(long args[6])
 {
-	struct gfd *f = fd_get(args[0]);
+	struct gfd fb1;
+	struct gfd *f = fd_get(args[0], &fb1);
 	long r;
 
 	if (f == NULL)
@@ -664,6 +744,7 @@ do_ioctl(long args[6])
 static long
 do_poll(long ufds, long nfds, long timeout_ms)
 {
+	struct gfd fb1;
 	struct pollfd *p;
 	long r, i, ready = 0, nhost = 0;
 
@@ -679,7 +760,7 @@ do_poll(long ufds, long nfds, long timeout_ms)
 	/* Only the kernel's descriptors: the kernel polls them, waiting as
 	 * Linux would (a pipe with no data is not ready). */
 	for (i = 0; i < nfds; i++) {
-		struct gfd *f = p[i].fd < 0 ? NULL : fd_get(p[i].fd);
+		struct gfd *f = p[i].fd < 0 ? NULL : fd_get(p[i].fd, &fb1);
 
 		if (p[i].fd >= 0 && (f == NULL || f->kind != FD_RUMP))
 			break;
@@ -694,7 +775,7 @@ do_poll(long ufds, long nfds, long timeout_ms)
 		for (i = 0; i < nfds; i++) {
 			k[i] = p[i];
 			if (p[i].fd >= 0)
-				k[i].fd = fd_get(p[i].fd)->real;
+				k[i].fd = fd_get(p[i].fd, &fb1)->real;
 		}
 		r = rsys(SYS_poll, (long)k, nfds, timeout_ms, 0, 0, 0);
 		if (r >= 0) {
@@ -721,7 +802,7 @@ do_poll(long ufds, long nfds, long timeout_ms)
 		p[i].revents = 0;
 		if (p[i].fd < 0)
 			continue;
-		if ((f = fd_get(p[i].fd)) == NULL) {
+		if ((f = fd_get(p[i].fd, &fb1)) == NULL) {
 			p[i].revents = POLLNVAL;
 			ready++;
 		} else if (f->kind == FD_RUMP) {
@@ -768,13 +849,14 @@ do_poll(long ufds, long nfds, long timeout_ms)
 static long
 do_mmap(long args[6])
 {
+	struct gfd fb1;
 	long addr = args[0], len = args[1], prot = args[2], flags = args[3];
 	struct gfd *f;
 	long r, got;
 
 	if ((flags & MAP_ANONYMOUS) || (int)args[4] == -1)
 		return HSYS(SYS_mmap, addr, len, prot, flags, args[4], args[5]);
-	if ((f = fd_get(args[4])) == NULL)
+	if ((f = fd_get(args[4], &fb1)) == NULL)
 		return -EBADF;
 	if (f->kind == FD_HOST)
 		return HSYS(SYS_mmap, addr, len, prot, flags, f->real,
@@ -927,7 +1009,13 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 	 * close a descriptor the child is to inherit, e.g. a pipe's end). */
 	if (pipe2(sync, O_CLOEXEC) != 0)
 		return -errno;
+	/* The child has only this thread: no other may hold strata-run's
+	 * locks across the fork. */
+	pthread_mutex_lock(&fd_lock);
+	pthread_mutex_lock(&brk_lock);
 	pid = rumpclient_fork();
+	pthread_mutex_unlock(&brk_lock);
+	pthread_mutex_unlock(&fd_lock);
 	if (pid < 0) {
 		int e = errno;
 
@@ -1054,10 +1142,10 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 		return -ENOMEM;
 	map[0] = '\0';
 	for (g = 0; g < NFD; g++) {
-		struct gfd *f = &fdtab[g];
+		struct gfd fb, *f = fd_get(g, &fb);
 		long fl;
 
-		if (f->kind == 0)
+		if (f == NULL)
 			continue;
 		fl = f->kind == FD_HOST ?
 		    HSYS(SYS_fcntl, f->real, F_GETFD, 0, 0, 0, 0) :
@@ -1104,11 +1192,13 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 	for (g = 0; g < NFD; g++) {
 		long fl;
 
-		if (fdtab[g].kind != FD_RUMP)
+		struct gfd fb, *f = fd_get(g, &fb);
+
+		if (f == NULL || f->kind != FD_RUMP)
 			continue;
-		fl = rsys(SYS_fcntl, fdtab[g].real, F_GETFD, 0, 0, 0, 0);
+		fl = rsys(SYS_fcntl, f->real, F_GETFD, 0, 0, 0, 0);
 		if (fl >= 0 && (fl & FD_CLOEXEC))
-			rsys(SYS_close, fdtab[g].real, 0, 0, 0, 0, 0);
+			rsys(SYS_close, f->real, 0, 0, 0, 0, 0);
 	}
 	/* The new program starts with the mask the program had (every
 	 * signal is blocked while a call is served), SIGSYS unblocked. */
@@ -1138,8 +1228,7 @@ run_sys_fdmap(const char *map)
 		if (sscanf(p, "%d:%c:%d%n", &g, &k, &real, &n) != 3 || g < 0 ||
 		    g >= NFD || (k != 'h' && k != 'k'))
 			return EINVAL;
-		fdtab[g].kind = k == 'h' ? FD_HOST : FD_RUMP;
-		fdtab[g].real = real;
+		fd_store(g, k == 'h' ? FD_HOST : FD_RUMP, real);
 		p += n;
 		if (*p == ',')
 			p++;
@@ -1173,8 +1262,7 @@ trace_call(long nr, const long a[6], long ret)
 	line[n++] = '\n';
 	HSYS(SYS_write, 2, line, n, 0, 0, 0);
 	if (ret == -ENOSYS && nr >= 0 && nr < (long)sizeof(enosys_told) &&
-	    !enosys_told[nr]) {
-		enosys_told[nr] = 1;
+	    !__atomic_exchange_n(&enosys_told[nr], 1, __ATOMIC_RELAXED)) {
 		n = snprintf(line, sizeof(line), "strata-run: %s (%ld): not "
 		    "implemented by the kernel, ENOSYS\n",
 		    name != NULL ? name : "?", nr);
@@ -1203,6 +1291,9 @@ run_sys_init(const struct run_image *img)
 	int i;
 
 	image = img;
+	if (run_opt.server == NULL &&
+	    (kpid = (int)rsys(SYS_getpid, 0, 0, 0, 0, 0, 0)) < 0)
+		return -kpid;
 	if (fdmap_given)
 		goto brk;
 	/* The program's 0, 1, 2 are copies of strata-run's: when it closes
@@ -1214,8 +1305,7 @@ run_sys_init(const struct run_image *img)
 
 		if (real < 0)
 			continue;	/* closed when we started: stays so */
-		fdtab[i].kind = FD_HOST;
-		fdtab[i].real = (int)real;
+		fd_store(i, FD_HOST, (int)real);
 	}
 brk:
 	brk_start = brk_cur = img->brk_start;
@@ -1226,6 +1316,7 @@ brk:
 static long
 dispatch(long nr, long *a, ucontext_t *uc)
 {
+	struct gfd fb1, fb2;
 	greg_t *gregs = uc->uc_mcontext.gregs;
 
 	switch (nr) {
@@ -1247,7 +1338,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_timerfd_gettime:
 		return fd_call(nr, a);
 	case SYS_epoll_ctl: {
-		struct gfd *ep = fd_get(a[0]), *f = fd_get(a[2]);
+		struct gfd *ep = fd_get(a[0], &fb1), *f = fd_get(a[2], &fb2);
 
 		if (ep == NULL || f == NULL || ep->kind != FD_HOST)
 			return -EBADF;
@@ -1256,7 +1347,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		return HSYS(nr, ep->real, a[1], f->real, a[3], 0, 0);
 	}
 	case SYS_fadvise64: {
-		struct gfd *f = fd_get(a[0]);
+		struct gfd *f = fd_get(a[0], &fb1);
 
 		if (f == NULL)
 			return -EBADF;
@@ -1268,7 +1359,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_close:
 		return do_close(a[0]);
 	case SYS_dup: {
-		struct gfd *f = fd_get(a[0]);
+		struct gfd *f = fd_get(a[0], &fb1);
 
 		if (f == NULL)
 			return -EBADF;
@@ -1292,7 +1383,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		return fd_enter(0, FD_RUMP, rsys(nr, a[0], a[1], a[2], 0, 0,
 		    0));
 	case SYS_accept: case SYS_accept4: {
-		struct gfd *f = fd_get(a[0]);
+		struct gfd *f = fd_get(a[0], &fb1);
 
 		if (f == NULL)
 			return -EBADF;
@@ -1381,7 +1472,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_utimensat:
 		if (a[1] == 0) {
 			/* futimens(): the descriptor itself. */
-			struct gfd *f = fd_get(a[0]);
+			struct gfd *f = fd_get(a[0], &fb1);
 
 			if (f == NULL)
 				return -EBADF;
@@ -1433,7 +1524,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_getitimer: case SYS_clock_gettime: case SYS_clock_getres:
 	case SYS_gettimeofday: case SYS_time: case SYS_nanosleep:
 	case SYS_clock_nanosleep: case SYS_getrandom: case SYS_wait4:
-	case SYS_waitid: case SYS_exit:
+	case SYS_waitid:
 	case SYS_getpgrp: case SYS_getpgid: case SYS_setpgid:
 	case SYS_getsid: case SYS_setsid: case SYS_getpriority:
 	case SYS_setpriority: case SYS_sched_getparam:
@@ -1445,10 +1536,27 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_exit_group:
 		run_at_exit();
 		return HSYS(nr, a[0], 0, 0, 0, 0, 0);
-	case SYS_brk:
-		return do_brk(a[0]);
+	case SYS_brk: {
+		long r;
+
+		pthread_mutex_lock(&brk_lock);
+		r = do_brk(a[0]);
+		pthread_mutex_unlock(&brk_lock);
+		return r;
+	}
+	case SYS_exit:
+		/* A thread of the program's making ends where it began, in
+		 * strata-run (the host thread then ends); the main thread ends
+		 * as the host ends it. */
+		if (run_self()->host_sp != 0)
+			run_sud_thread_exit(run_self());
+		return HSYS(nr, a[0], 0, 0, 0, 0, 0);
 	case SYS_clone:
-		if (run_opt.server != NULL && !(a[0] & CLONE_THREAD))
+		if (a[0] & CLONE_THREAD)
+			return run_sud_clone_thread((unsigned long)a[0],
+			    (unsigned long)a[1], (unsigned long)a[2],
+			    (unsigned long)a[3], (unsigned long)a[4], uc);
+		if (run_opt.server != NULL)
 			return do_fork(a[0], a[1], a[2], a[3], a[4], gregs);
 		goto refuse;
 	case SYS_fork:
@@ -1469,8 +1577,8 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_execveat:
 	refuse:
 		/* Not here: say so once, whatever --trace says. */
-		if (!enosys_told[nr]) {
-			enosys_told[nr] = 1;
+		if (!__atomic_exchange_n(&enosys_told[nr], 1,
+		    __ATOMIC_RELAXED)) {
 			fprintf(stderr, "strata-run: %s: %s is not supported "
 			    "(ENOSYS)\n", image->path, run_sysname(nr));
 		}

@@ -472,8 +472,171 @@ EOF
 	atf_check -o match:"^strata-run: pipe2?\(.* = 0$" cat err
 }
 
+atf_test_case threads cleanup
+threads_head()
+{
+	atf_set "descr" "pthread programs (glibc, musl static and dynamic) do file I/O from several threads, in-process and against a server"
+}
+threads_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >thr.c <<'EOF'
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define NT 8
+#define NL 200
+
+static int pfd[2];
+
+/* Each thread: its own file, written and read back. */
+static void *
+worker(void *arg)
+{
+	long i = (long)arg, n = 0;
+	char path[64], line[64], buf[16384];
+	ssize_t got, k;
+	int fd, j;
+
+	snprintf(path, sizeof(path), "/t/f%ld", i);
+	if ((fd = open(path, O_CREAT | O_RDWR | O_EXCL, 0644)) < 0)
+		return (void *)-1L;
+	for (j = 0; j < NL; j++) {
+		int len = snprintf(line, sizeof(line), "thread %ld line %d\n", i, j);
+		if (write(fd, line, len) != len)
+			return (void *)-2L;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return (void *)-3L;
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		for (k = 0; k < got; k++)
+			n += buf[k] == '\n';
+	close(fd);
+	return (void *)n;
+}
+
+/* A detached thread: writes to a kernel pipe the main thread waits on. */
+static void *
+detached(void *arg)
+{
+	(void)arg;
+	usleep(20000);
+	if (write(pfd[1], "D", 1) != 1)
+		abort();
+	return NULL;
+}
+
+static void *
+opener(void *arg)
+{
+	(void)arg;
+	return (void *)(long)open("/t/f0", O_RDONLY);
+}
+
+static void *
+tid_of(void *arg)
+{
+	*(long *)arg = syscall(SYS_gettid);
+	return (void *)(long)getpid();
+}
+
+int
+main(void)
+{
+	pthread_t t[NT], d;
+	pthread_attr_t a;
+	long total = 0, tid = 0;
+	void *r;
+	int i, n = 0, fd;
+	char c, buf[32];
+	DIR *dir;
+	struct dirent *de;
+
+	if (mkdir("/t", 0755) != 0) { perror("mkdir"); return 1; }
+	for (i = 0; i < NT; i++)
+		if (pthread_create(&t[i], NULL, worker, (void *)(long)i) != 0)
+			return 2;
+	for (i = 0; i < NT; i++) {
+		pthread_join(t[i], &r);
+		total += (long)r;
+	}
+	printf("lines %ld\n", total);
+	/* A descriptor one thread opens is the process's. */
+	pthread_create(&d, NULL, opener, NULL);
+	pthread_join(d, &r);
+	fd = (int)(long)r;
+	if (fd < 0 || read(fd, buf, 14) != 14) { perror("shared fd"); return 3; }
+	buf[14] = '\0';
+	printf("shared [%s]\n", buf);
+	close(fd);
+	/* Blocked in the kernel on a pipe, woken by another thread. */
+	if (pipe(pfd) != 0) { perror("pipe"); return 4; }
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_create(&d, &a, detached, NULL);
+	if (read(pfd[0], &c, 1) != 1) { perror("read pipe"); return 5; }
+	printf("pipe %c\n", c);
+	/* Identity: one process, threads of their own. */
+	pthread_create(&d, NULL, tid_of, &tid);
+	pthread_join(d, &r);
+	printf("pid %s tid %s\n", (long)r == getpid() ? "same" : "differs",
+	    tid != syscall(SYS_gettid) && tid > 0 ? "differs" : "same");
+	/* Many short-lived threads, one after another. */
+	for (i = 0; i < 100; i++) {
+		if (pthread_create(&d, NULL, tid_of, &tid) != 0) return 6;
+		pthread_join(d, NULL);
+	}
+	if ((dir = opendir("/t")) == NULL) return 7;
+	while ((de = readdir(dir)) != NULL)
+		n += de->d_name[0] == 'f';
+	closedir(dir);
+	printf("files %d\n", n);
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -pthread -o thr_glibc thr.c
+	progs=thr_glibc
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -O2 -static -o thr_musl_static thr.c
+		atf_check musl-gcc -O2 -o thr_musl thr.c
+		progs="$progs thr_musl_static thr_musl"
+	fi
+	# Eight threads' files, each 200 lines written and read back; a
+	# descriptor opened by one thread read by another; a thread blocked
+	# in the kernel on a pipe woken by a detached thread; 100 threads
+	# made and joined one after another.
+	out="lines 1600\nshared [thread 0 line ]\npipe D\npid same tid differs\nfiles 8\n"
+	for p in $progs; do
+		atf_check -o inline:"$out" -e save:err "$run" --list-at-exit /t -- ./$p
+		tree_of /t <err >tree.out
+		atf_check -o inline:"9\n" -x "wc -l <tree.out"
+		atf_check -o inline:"8\n" -x "grep -c '^f 0644 3490 ' tree.out"
+	done
+	atf_check test ! -e /t/f0
+	# Against a server: each thread an lwp of the client's process.
+	start_server
+	for p in $progs; do
+		atf_check -o inline:"$out" "$run" --server "$server" -- ./$p
+		atf_check -o inline:"8\n" -x "$run --server $server -- /bin/sh -c 'ls /t | wc -l; rm -r /t'"
+	done
+}
+threads_cleanup()
+{
+	stop_server
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case threads
 	atf_add_test_case kernel_poll
 	atf_add_test_case remote_shell
 	atf_add_test_case remote_programs
