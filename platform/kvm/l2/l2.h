@@ -1,0 +1,187 @@
+/*
+ * l2.h: layer 2 in the guest -- an unmodified static x86_64 Linux program
+ * running as a unikernel on the kvm platform.  Private to platform/kvm/l2.
+ *
+ * The program runs in ring 3 of the guest's one address space: its pages
+ * are the lower half's, with the U bit; the kernel's are not.  Its
+ * `syscall` instruction enters l2_entry.S (LSTAR), which saves its
+ * registers and returns into l2_thread_run(), the loop each program
+ * thread's platform thread runs: enter the program, serve its call,
+ * enter again.  Serving follows strata-run's policy (appstack/run) with
+ * the platform in the host's place: memory, threads, futexes, time,
+ * signals and exit are the platform's (this directory); every other call
+ * goes to the kernel's rump_syscall() unchanged, descriptors included
+ * (standard input, output and error are kernel pipes whose other ends
+ * the platform drains to the console, l2_stdio.c).
+ *
+ *   l2_elf.c     the ELF loader and initial stack (also host-tested)
+ *   l2_vm.c      the program's address space: page tables, mmap, brk
+ *   l2_entry.S   SYSCALL entry and SYSRET into the program
+ *   l2_thread.c  program threads (clone), futexes, exit
+ *   l2_sys.c     the dispatcher: which call goes where
+ *   l2_stdio.c   standard descriptors as kernel pipes, drained
+ *   l2_plat.c    what l2 uses of the rest of platform/kvm
+ *   l2_main.c    main() of an image baked from a static program
+ *
+ * Everything runs on one CPU under platform/common's cooperative
+ * scheduler, with interrupts off outside the idle wait: the program too
+ * (RFLAGS.IF clear in ring 3), so that nothing preempts it and a
+ * futex's compare-and-block is atomic by construction.
+ */
+#ifndef L2_H
+#define L2_H
+
+#include <common/types.h>
+#include <common/string.h>
+
+#include "l2_elf.h"
+
+/* Linux errno values (the program's ABI) that l2 returns itself. */
+#define L2_EPERM	1
+#define L2_ENOENT	2
+#define L2_ESRCH	3
+#define L2_EINTR	4
+#define L2_EBADF	9
+#define L2_EAGAIN	11
+#define L2_EFAULT	14
+#define L2_EEXIST	17
+#define L2_ENODEV	19
+#define L2_ENOSYS	38
+#define L2_ETIMEDOUT	110
+
+/*
+ * The platform underneath (l2_plat.c in the guest; a host test supplies
+ * its own).
+ */
+/* A zeroed 4 KiB page for page tables or program memory: its kernel
+ * address (NULL when out of memory), and back. */
+void *l2_plat_page_alloc(void);
+void l2_plat_page_free(void *page);
+/* Physical address of a kernel address of such a page, and back. */
+uint64_t l2_plat_virt_to_phys(const void *p);
+void *l2_plat_phys_to_virt(uint64_t pa);
+/* The page map level 4 in use (kernel address) and whether EFER.NXE
+ * is on (then non-executable pages get the NX bit). */
+uint64_t *l2_plat_pml4(void);
+bool l2_plat_nx(void);
+/* Drops the TLB entry of va. */
+void l2_plat_invlpg(uint64_t va);
+/* The part of the address space the program may have: [*lo, *hi). */
+void l2_plat_user_range(uint64_t *lo, uint64_t *hi);
+
+/*
+ * The address space (l2_vm.c).  Addresses and lengths are whole pages
+ * unless said otherwise; prot is L2_PROT_*.  Results are 0 or a Linux
+ * errno.  The page tables are the only record of what is mapped: a
+ * software bit marks a mapped page whether or not it is present
+ * (PROT_NONE pages are mapped but not present, and get their memory
+ * only when they are made accessible).
+ */
+int l2_vm_init(void);
+/* Maps fresh zeroed memory at [va, va + len), which must be unmapped. */
+int l2_vm_map(uint64_t va, uint64_t len, int prot);
+int l2_vm_unmap(uint64_t va, uint64_t len);
+/* ENOMEM when part of the range is not mapped (nothing changed then). */
+int l2_vm_protect(uint64_t va, uint64_t len, int prot);
+/* Whether every page of [va, va + len) is unmapped / mapped. */
+bool l2_vm_free(uint64_t va, uint64_t len);
+bool l2_vm_mapped(uint64_t va, uint64_t len);
+/* The protection of mapped page va, or -1. */
+int l2_vm_prot(uint64_t va);
+/* Kernel address of the memory behind mapped page va (giving it memory
+ * if it has none yet), or NULL. */
+void *l2_vm_frame(uint64_t va);
+/* Pages of program memory in use, page-table pages included. */
+extern uint64_t l2_vm_pages;
+
+/* Where things go: the stack at the top, mmap below it growing down,
+ * the break after the program.  Set by l2_vm_layout() from the user range
+ * and the loaded program. */
+void l2_vm_layout(uint64_t prog_end, uint64_t stack_size,
+    uint64_t *stack_lo);
+/* A free range of len bytes for a mapping without an address. */
+uint64_t l2_vm_place(uint64_t len);
+
+/* The memory system calls, Linux semantics; results as the syscall
+ * returns them (>= 0, or -errno). */
+long l2_sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd,
+    uint64_t off);
+long l2_sys_munmap(uint64_t addr, uint64_t len);
+long l2_sys_mprotect(uint64_t addr, uint64_t len, int prot);
+long l2_sys_madvise(uint64_t addr, uint64_t len, int advice);
+long l2_sys_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen,
+    int flags, uint64_t newaddr);
+long l2_sys_brk(uint64_t addr);
+/* mmap of a file (MAP_PRIVATE): reads len bytes at off of descriptor fd
+ * into the program's buffer at va; returns bytes read or -errno.
+ * l2_sys.c's, through the kernel. */
+long l2_vm_file_read(int fd, uint64_t va, uint64_t len, uint64_t off);
+
+/*
+ * Threads (l2_thread.c, l2_entry.S).
+ */
+
+/* The program's registers, saved at its system call (the layout
+ * l2_entry.S pushes, lowest address first). */
+struct l2_uregs {
+	uint64_t r15, r14, r13, r12, rbp, rbx;
+	uint64_t r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
+	uint64_t rip, rflags, rsp;
+};
+
+struct l2_thread {
+	struct l2_uregs	 regs;
+	/* fxsave area: the program's x87/SSE state while it is not
+	 * running (the kernel's own code may use SSE). */
+	unsigned char	 fpu[512] __attribute__((__aligned__(16)));
+	uint64_t	 fsbase;
+	int		 tid;
+	uint64_t	 clear_child_tid;	/* set_tid_address */
+	uint64_t	 robust_list;		/* set_robust_list head */
+	uint64_t	 sigmask;
+	struct lwp	*lwp;			/* its kernel lwp */
+	struct l2_thread *next;			/* all threads */
+};
+
+/* Enters the program with t's registers; returns at its next system
+ * call with them updated (l2_entry.S). */
+void l2_user_run(struct l2_uregs *regs);
+/* Sets up SYSCALL (EFER.SCE, STAR, LSTAR, SFMASK). */
+void l2_entry_init(void);
+
+/* Runs thread t (the program's main thread on the calling platform
+ * thread) until the program ends; never returns. */
+void l2_thread_run(struct l2_thread *t) __attribute__((__noreturn__));
+/* The program's process and its first thread. */
+extern int l2_pid;
+struct l2_thread *l2_thread_main(uint64_t entry, uint64_t sp);
+
+/* Thread system calls. */
+long l2_sys_clone(struct l2_thread *t, uint64_t flags, uint64_t newsp,
+    uint64_t ptid, uint64_t ctid, uint64_t tls);
+long l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
+    uint64_t timeout, uint64_t uaddr2, uint32_t val3);
+void l2_sys_exit(struct l2_thread *t, int status) __attribute__((__noreturn__));
+void l2_exit_group(int status) __attribute__((__noreturn__));
+
+/*
+ * The dispatcher (l2_sys.c): serves t's system call in t->regs.
+ */
+void l2_syscall(struct l2_thread *t);
+/* A kernel system call for the program: result or -errno. */
+long l2_ksys(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/*
+ * Standard descriptors (l2_stdio.c).
+ */
+/* Gives the current (program's) kernel process descriptors 0, 1, 2:
+ * standard input empty, output and error drained to the console. */
+int l2_stdio_init(void);
+/* Writes out what is still in the pipes (at exit). */
+void l2_stdio_flush(void);
+
+/* Prints a message of l2 itself to the console ("strata: ..."). */
+void l2_printf(const char *fmt, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+
+#endif /* L2_H */
