@@ -144,6 +144,45 @@ void run_sys_thread_end(void);
  * mode): the result or -errno. */
 long run_ksys(long nr, long a0, long a1, long a2, long a3, long a4,
     long a5);
+/*
+ * The program's descriptor table (run_sys.c): program numbers 0..NFD-1,
+ * each the host's or the kernel's descriptor `real`.  An epoll instance
+ * is a host epoll descriptor (kind FD_HOST) with an epoll object (ep >=
+ * 0, run_poll.c) that holds the kernel's half.
+ */
+#define NFD		1024
+#define FD_HOST		1
+#define FD_RUMP		2
+struct gfd {
+	unsigned char kind;
+	int real;
+	int ep;				/* epoll object, or -1 */
+};
+/* Entry g copied into *buf; NULL when g is not open. */
+struct gfd *run_fd_get(long g, struct gfd *buf);
+/* Enters real (a result: < 0 is returned as it is) at the lowest free
+ * number >= min, holding ep's reference; closes it when the table is
+ * full (-EMFILE). */
+long run_fd_enter(int min, int kind, long real, int ep);
+
+/*
+ * Waiting (run_poll.c): poll, ppoll, select, pselect6 and epoll over
+ * host and kernel descriptors alike.  mask is the program's signal mask
+ * at the call (a wait on the host is made with it, or with the mask the
+ * call names).
+ */
+long run_poll_call(long nr, const long a[6], const sigset_t *mask);
+long run_epoll_create(long flags);
+long run_epoll_ctl(long epfd, long op, long fd, long uevent);
+void run_ep_ref(int ep);
+void run_ep_unref(int ep);
+/* A host system call made as the program would make it: with the
+ * program's thread pointer and interception on, so that a signal the
+ * call lets in runs the program's handler as usual (ppoll's or
+ * rt_sigsuspend's mask).  -errno or the result. */
+long run_host_syscall_guest(long nr, long a0, long a1, long a2, long a3,
+    long a4, long a5);
+
 /* The descriptor table handed over by an exec (--fd-map); 0 or EINVAL. */
 int run_sys_fdmap(const char *map);
 /* What --list-at-exit asked for, done when the program exits. */

@@ -95,6 +95,8 @@ run_host_syscall(long nr, long a0, long a1, long a2, long a3, long a4,
 	return raw6(nr, a0, a1, a2, a3, a4, a5);
 }
 
+static inline void set_fs(unsigned long fs);
+
 static inline struct run_thread *
 gs_self(void)
 {
@@ -172,6 +174,22 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	g[REG_RAX] = ret;
 	set_fs(t->guest_fs);
 	t->selector = SEL_BLOCK;
+}
+
+long
+run_host_syscall_guest(long nr, long a0, long a1, long a2, long a3,
+    long a4, long a5)
+{
+	struct run_thread *t = gs_self();
+	long r;
+
+	/* Nothing between the two switches uses thread-local storage. */
+	set_fs(t->guest_fs);
+	t->selector = SEL_BLOCK;
+	r = raw6(nr, a0, a1, a2, a3, a4, a5);
+	t->selector = SEL_ALLOW;
+	set_fs(t->host_fs);
+	return r;
 }
 
 /*

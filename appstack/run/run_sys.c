@@ -53,23 +53,15 @@
 
 #include "run.h"
 
-#define NFD		1024
-#define FD_HOST		1
-#define FD_RUMP		2
 #define NB_EFAULT	14
-
-struct gfd {
-	unsigned char kind;
-	int real;
-};
 
 /*
  * The table.  The program's threads use it side by side: an entry is one
- * word (kind << 32 | real; 0 is free), read and written atomically, and
- * every change is made under fd_lock, so that a lookup sees an entry
- * whole and numbers are allocated lowest-first without two threads
- * taking the same.  As on Linux, a call on a descriptor that another
- * thread closes meanwhile may see it closed.
+ * word (kind << 48 | (epoll object + 1) << 32 | real; 0 is free), read
+ * and written atomically, and every change is made under fd_lock, so
+ * that a lookup sees an entry whole and numbers are allocated
+ * lowest-first without two threads taking the same.  As on Linux, a call
+ * on a descriptor that another thread closes meanwhile may see it closed.
  */
 static uint64_t fdtab[NFD];
 static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -164,30 +156,41 @@ run_sys_thread_end(void)
 /* --- The descriptor table ---------------------------------------------- */
 
 static uint64_t
-fd_word(int kind, int real)
+fd_word(int kind, int real, int ep)
 {
 
-	return (uint64_t)kind << 32 | (uint32_t)real;
+	return (uint64_t)kind << 48 | (uint64_t)(uint16_t)(ep + 1) << 32 |
+	    (uint32_t)real;
 }
 
-/* Sets entry g (fd_lock held, or before any thread exists). */
 static void
-fd_store(int g, int kind, int real)
+fd_decode(uint64_t w, struct gfd *f)
 {
 
-	__atomic_store_n(&fdtab[g], kind == 0 ? 0 : fd_word(kind, real),
+	f->kind = (unsigned char)(w >> 48);
+	f->ep = (int)(uint16_t)(w >> 32) - 1;
+	f->real = (int)(uint32_t)w;
+}
+
+/* Sets entry g (fd_lock held, or before any thread exists); kind 0
+ * frees it. */
+static void
+fd_store(int g, int kind, int real, int ep)
+{
+
+	__atomic_store_n(&fdtab[g], kind == 0 ? 0 : fd_word(kind, real, ep),
 	    __ATOMIC_RELEASE);
 }
 
 static int
-fd_alloc(int min, int kind, int real)
+fd_alloc(int min, int kind, int real, int ep)
 {
 	int i, g = -1;
 
 	pthread_mutex_lock(&fd_lock);
 	for (i = min < 0 ? 0 : min; i < NFD; i++) {
 		if (__atomic_load_n(&fdtab[i], __ATOMIC_ACQUIRE) == 0) {
-			fd_store(i, kind, real);
+			fd_store(i, kind, real, ep);
 			g = i;
 			break;
 		}
@@ -196,9 +199,8 @@ fd_alloc(int min, int kind, int real)
 	return g;
 }
 
-/* Entry g, copied into *buf; NULL when g is not open. */
-static struct gfd *
-fd_get(long g, struct gfd *buf)
+struct gfd *
+run_fd_get(long g, struct gfd *buf)
 {
 	uint64_t w;
 
@@ -206,19 +208,45 @@ fd_get(long g, struct gfd *buf)
 		return NULL;
 	if ((w = __atomic_load_n(&fdtab[g], __ATOMIC_ACQUIRE)) == 0)
 		return NULL;
-	buf->kind = (unsigned char)(w >> 32);
-	buf->real = (int)(uint32_t)w;
+	fd_decode(w, buf);
 	return buf;
 }
+#define fd_get run_fd_get
 
-/* Closes the real descriptor behind a table entry. */
+/* Closes the real descriptor behind a table entry (and lets go of its
+ * epoll object). */
 static long
 fd_close_real(struct gfd *f)
 {
+	long r;
 
 	if (f->kind == FD_HOST)
-		return HSYS(SYS_close, f->real, 0, 0, 0, 0, 0);
-	return rsys(SYS_close, f->real, 0, 0, 0, 0, 0);
+		r = HSYS(SYS_close, f->real, 0, 0, 0, 0, 0);
+	else
+		r = rsys(SYS_close, f->real, 0, 0, 0, 0, 0);
+	if (f->ep >= 0)
+		run_ep_unref(f->ep);
+	return r;
+}
+
+long
+run_fd_enter(int min, int kind, long real, int ep)
+{
+	int g;
+
+	if (real < 0) {
+		if (ep >= 0)
+			run_ep_unref(ep);
+		return real;
+	}
+	g = fd_alloc(min, kind, (int)real, ep);
+	if (g < 0) {
+		struct gfd tmp = { (unsigned char)kind, (int)real, ep };
+
+		fd_close_real(&tmp);
+		return -EMFILE;
+	}
+	return g;
 }
 
 /* Enters a freshly made real descriptor; closes it when the table is
@@ -226,18 +254,8 @@ fd_close_real(struct gfd *f)
 static long
 fd_enter(int min, int kind, long real)
 {
-	int g;
 
-	if (real < 0)
-		return real;
-	g = fd_alloc(min, kind, (int)real);
-	if (g < 0) {
-		struct gfd tmp = { (unsigned char)kind, (int)real };
-
-		fd_close_real(&tmp);
-		return -EMFILE;
-	}
-	return g;
+	return run_fd_enter(min, kind, real, -1);
 }
 
 /* --- Paths ------------------------------------------------------------- */
@@ -610,12 +628,15 @@ fd_call(long nr, long args[6])
 	return rsys(nr, f->real, args[1], args[2], args[3], args[4], args[5]);
 }
 
-/* A duplicate of old's real descriptor, FD_CLOEXEC when cloexec. */
+/* A duplicate of old's real descriptor, FD_CLOEXEC when cloexec; an
+ * epoll object gains a reference, which the new entry holds. */
 static long
 dup_real(struct gfd *old, int cloexec)
 {
 	long cmd = cloexec ? F_DUPFD_CLOEXEC : F_DUPFD;
 
+	if (old->ep >= 0)
+		run_ep_ref(old->ep);
 	if (old->kind == FD_HOST)
 		return HSYS(SYS_fcntl, old->real, cmd, 0, 0, 0, 0);
 	return rsys(SYS_fcntl, old->real, cmd, 0, 0, 0, 0);
@@ -638,17 +659,19 @@ do_dup3(long oldfd, long newfd, long flags, int isdup2)
 	if (flags & ~O_CLOEXEC)
 		return -EINVAL;
 	real = dup_real(old, (flags & O_CLOEXEC) != 0);
-	if (real < 0)
+	if (real < 0) {
+		if (old->ep >= 0)
+			run_ep_unref(old->ep);
 		return real;
+	}
 	/* The entry is replaced in one step (no thread sees newfd free in
 	 * between), then what it held is closed. */
 	pthread_mutex_lock(&fd_lock);
 	w = __atomic_load_n(&fdtab[newfd], __ATOMIC_ACQUIRE);
-	fd_store((int)newfd, old->kind, (int)real);
+	fd_store((int)newfd, old->kind, (int)real, old->ep);
 	pthread_mutex_unlock(&fd_lock);
 	if (w != 0) {
-		prev.kind = (unsigned char)(w >> 32);
-		prev.real = (int)(uint32_t)w;
+		fd_decode(w, &prev);
 		fd_close_real(&prev);
 	}
 	return newfd;
@@ -667,7 +690,7 @@ do_fcntl(long args[6])
 		if (args[2] < 0 || args[2] >= NFD)
 			return -EINVAL;
 		real = dup_real(f, args[1] == F_DUPFD_CLOEXEC);
-		return fd_enter((int)args[2], f->kind, real);
+		return run_fd_enter((int)args[2], f->kind, real, f->ep);
 	}
 	return fd_call(SYS_fcntl, args);
 }
@@ -683,12 +706,11 @@ do_close(long g)
 		return -EBADF;
 	pthread_mutex_lock(&fd_lock);
 	if ((w = __atomic_load_n(&fdtab[g], __ATOMIC_ACQUIRE)) != 0)
-		fd_store((int)g, 0, 0);
+		fd_store((int)g, 0, 0, -1);
 	pthread_mutex_unlock(&fd_lock);
 	if (w == 0)
 		return -EBADF;
-	f.kind = (unsigned char)(w >> 32);
-	f.real = (int)(uint32_t)w;
+	fd_decode(w, &f);
 	r = fd_close_real(&f);
 	/* As on Linux, the descriptor is gone whatever close said. */
 	return r == -EINTR ? 0 : r;
@@ -736,112 +758,6 @@ do_ioctl(long args[6])
 	/* A kernel without ioctl has no terminals either: what Linux says
 	 * of a file that is not one. */
 	return r == -ENOSYS ? -ENOTTY : r;
-}
-
-/* Polling: when every descriptor is the kernel's, the kernel polls them;
- * in a mix, the kernel's count as ready (right for files) and the host's
- * are polled by the host. */
-static long
-do_poll(long ufds, long nfds, long timeout_ms)
-{
-	struct gfd fb1;
-	struct pollfd *p;
-	long r, i, ready = 0, nhost = 0;
-
-	if (nfds < 0 || nfds > NFD)
-		return -EINVAL;
-	p = calloc((size_t)nfds + 1, sizeof(*p));
-	if (p == NULL)
-		return -ENOMEM;
-	if (get_mem(ufds, p, (size_t)nfds * sizeof(*p)) != 0) {
-		free(p);
-		return -EFAULT;
-	}
-	/* Only the kernel's descriptors: the kernel polls them, waiting as
-	 * Linux would (a pipe with no data is not ready). */
-	for (i = 0; i < nfds; i++) {
-		struct gfd *f = p[i].fd < 0 ? NULL : fd_get(p[i].fd, &fb1);
-
-		if (p[i].fd >= 0 && (f == NULL || f->kind != FD_RUMP))
-			break;
-	}
-	if (i == nfds) {
-		struct pollfd *k = calloc((size_t)nfds + 1, sizeof(*k));
-
-		if (k == NULL) {
-			free(p);
-			return -ENOMEM;
-		}
-		for (i = 0; i < nfds; i++) {
-			k[i] = p[i];
-			if (p[i].fd >= 0)
-				k[i].fd = fd_get(p[i].fd, &fb1)->real;
-		}
-		r = rsys(SYS_poll, (long)k, nfds, timeout_ms, 0, 0, 0);
-		if (r >= 0) {
-			for (i = 0; i < nfds; i++)
-				p[i].revents = k[i].revents;
-			if (put_mem(ufds, p, (size_t)nfds * sizeof(*p)) != 0)
-				r = -EFAULT;
-		}
-		free(k);
-		free(p);
-		return r;
-	}
-	struct pollfd *h = calloc((size_t)nfds + 1, sizeof(*h));
-	long *hidx = calloc((size_t)nfds + 1, sizeof(*hidx));
-	if (h == NULL || hidx == NULL) {
-		free(p);
-		free(h);
-		free(hidx);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nfds; i++) {
-		struct gfd *f;
-
-		p[i].revents = 0;
-		if (p[i].fd < 0)
-			continue;
-		if ((f = fd_get(p[i].fd, &fb1)) == NULL) {
-			p[i].revents = POLLNVAL;
-			ready++;
-		} else if (f->kind == FD_RUMP) {
-			p[i].revents = p[i].events & (POLLIN | POLLOUT |
-			    POLLRDNORM | POLLWRNORM);
-			if (p[i].revents)
-				ready++;
-		} else {
-			h[nhost].fd = f->real;
-			h[nhost].events = p[i].events;
-			hidx[nhost++] = i;
-		}
-	}
-	r = 0;
-	if (nhost > 0) {
-		struct timespec ts, *tsp = NULL;
-
-		if (ready > 0 || timeout_ms >= 0) {
-			long ms = ready > 0 ? 0 : timeout_ms;
-
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (ms % 1000) * 1000000;
-			tsp = &ts;
-		}
-		r = HSYS(SYS_ppoll, h, nhost, tsp, 0, 8, 0);
-		if (r > 0)
-			for (i = 0; i < nhost; i++)
-				if ((p[hidx[i]].revents = h[i].revents) != 0)
-					ready++;
-	}
-	if (r >= 0) {
-		r = ready;
-		if (put_mem(ufds, p, (size_t)nfds * sizeof(*p)) != 0)
-			r = -EFAULT;
-	}
-	free(p);
-	free(h);
-	free(hidx);
-	return r;
 }
 
 /* mmap of a kernel file: a private copy of its bytes (the kernel's pages
@@ -961,6 +877,42 @@ do_sigmask_call(long nr, long args[6], int maskarg)
 		a[maskarg] = (long)&set;
 	}
 	return HSYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/*
+ * The program's signal mask is the one in its SIGSYS frame (*mask),
+ * which the return from the handler puts back: changed there, never in
+ * the handler's own (which blocks everything while a call is served).
+ */
+static long
+do_sigprocmask(long how, long uset, long uoset, long size, sigset_t *mask)
+{
+	uint64_t cur, set;
+
+	if (size != 8)
+		return -EINVAL;
+	memcpy(&cur, mask, sizeof(cur));
+	if (uset != 0) {
+		if (get_mem(uset, &set, sizeof(set)) != 0)
+			return -EFAULT;
+		if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
+			return -EINVAL;
+	}
+	if (uoset != 0 && put_mem(uoset, &cur, sizeof(cur)) != 0)
+		return -EFAULT;
+	if (uset == 0)
+		return 0;
+	if (how == SIG_BLOCK)
+		cur |= set;
+	else if (how == SIG_UNBLOCK)
+		cur &= ~set;
+	else
+		cur = set;
+	/* SIGSYS is how calls reach us; SIGKILL and SIGSTOP cannot be
+	 * blocked anyway. */
+	cur &= ~(SIGBIT(SIGSYS) | SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+	memcpy(mask, &cur, sizeof(cur));
+	return 0;
 }
 
 /* --- Processes ----------------------------------------------------------- */
@@ -1145,7 +1097,8 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 		struct gfd fb, *f = fd_get(g, &fb);
 		long fl;
 
-		if (f == NULL)
+		/* epoll instances do not survive exec here (strata-run(1)). */
+		if (f == NULL || f->ep >= 0)
 			continue;
 		fl = f->kind == FD_HOST ?
 		    HSYS(SYS_fcntl, f->real, F_GETFD, 0, 0, 0, 0) :
@@ -1228,7 +1181,7 @@ run_sys_fdmap(const char *map)
 		if (sscanf(p, "%d:%c:%d%n", &g, &k, &real, &n) != 3 || g < 0 ||
 		    g >= NFD || (k != 'h' && k != 'k'))
 			return EINVAL;
-		fd_store(g, k == 'h' ? FD_HOST : FD_RUMP, real);
+		fd_store(g, k == 'h' ? FD_HOST : FD_RUMP, real, -1);
 		p += n;
 		if (*p == ',')
 			p++;
@@ -1305,7 +1258,7 @@ run_sys_init(const struct run_image *img)
 
 		if (real < 0)
 			continue;	/* closed when we started: stays so */
-		fd_store(i, FD_HOST, (int)real);
+		fd_store(i, FD_HOST, (int)real, -1);
 	}
 brk:
 	brk_start = brk_cur = img->brk_start;
@@ -1316,7 +1269,7 @@ brk:
 static long
 dispatch(long nr, long *a, ucontext_t *uc)
 {
-	struct gfd fb1, fb2;
+	struct gfd fb1;
 	greg_t *gregs = uc->uc_mcontext.gregs;
 
 	switch (nr) {
@@ -1334,18 +1287,23 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_recvfrom: case SYS_shutdown: case SYS_bind:
 	case SYS_connect: case SYS_listen: case SYS_getsockname:
 	case SYS_getpeername: case SYS_setsockopt: case SYS_getsockopt:
-	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_timerfd_settime:
-	case SYS_timerfd_gettime:
+	case SYS_timerfd_settime: case SYS_timerfd_gettime:
 		return fd_call(nr, a);
-	case SYS_epoll_ctl: {
-		struct gfd *ep = fd_get(a[0], &fb1), *f = fd_get(a[2], &fb2);
-
-		if (ep == NULL || f == NULL || ep->kind != FD_HOST)
-			return -EBADF;
-		if (f->kind != FD_HOST)
-			return -EPERM;	/* the host cannot watch the kernel's */
-		return HSYS(nr, ep->real, a[1], f->real, a[3], 0, 0);
-	}
+	/* Waiting: over both kinds of descriptors (run_poll.c). */
+	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
+		return run_poll_call(nr, a, &uc->uc_sigmask);
+	case SYS_epoll_create:
+		return a[0] <= 0 ? -EINVAL : run_epoll_create(0);
+	case SYS_epoll_create1:
+		return run_epoll_create(a[0]);
+	case SYS_epoll_ctl:
+		return run_epoll_ctl(a[0], a[1], a[2], a[3]);
+	case SYS_eventfd: case SYS_eventfd2:
+		/* The kernel's: with its pipes and sockets in one epoll, a
+		 * wait stays on one side. */
+		return fd_enter(0, FD_RUMP, rsys(SYS_eventfd2, a[0],
+		    nr == SYS_eventfd ? 0 : a[1], 0, 0, 0, 0));
 	case SYS_fadvise64: {
 		struct gfd *f = fd_get(a[0], &fb1);
 
@@ -1363,7 +1321,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 
 		if (f == NULL)
 			return -EBADF;
-		return fd_enter(0, f->kind, dup_real(f, 0));
+		return run_fd_enter(0, f->kind, dup_real(f, 0), f->ep);
 	}
 	case SYS_dup2:
 		return do_dup3(a[0], a[1], 0, 1);
@@ -1377,8 +1335,6 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		return do_pipe2(a[0], 0);
 	case SYS_pipe2:
 		return do_pipe2(a[0], a[1]);
-	case SYS_poll:
-		return do_poll(a[0], a[1], a[2]);
 	case SYS_socket:
 		return fd_enter(0, FD_RUMP, rsys(nr, a[0], a[1], a[2], 0, 0,
 		    0));
@@ -1592,13 +1548,22 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_rt_sigaction:
 		return do_rt_sigaction(a[0], a[1], a[2], a[3]);
 	case SYS_rt_sigprocmask:
-		return do_sigmask_call(nr, a, 1);
-	case SYS_rt_sigsuspend:
-		return do_sigmask_call(nr, a, 0);
+		return do_sigprocmask(a[0], a[1], a[2], a[3], &uc->uc_sigmask);
+	case SYS_rt_sigsuspend: {
+		/* Waits with the program's thread pointer, for the handler
+		 * that ends it. */
+		uint64_t set;
+
+		if (a[1] != 8)
+			return -EINVAL;
+		if (get_mem(a[0], &set, sizeof(set)) != 0)
+			return -EFAULT;
+		set &= ~SIGBIT(SIGSYS);
+		return run_host_syscall_guest(nr, (long)&set, 8, 0, 0, 0, 0);
+	}
 	case SYS_rt_sigtimedwait:
 		return do_sigmask_call(nr, a, 0);
-	case SYS_eventfd: case SYS_eventfd2: case SYS_epoll_create:
-	case SYS_epoll_create1: case SYS_timerfd_create:
+	case SYS_timerfd_create:
 	case SYS_memfd_create: case SYS_inotify_init:
 	case SYS_inotify_init1:
 		/* Host-only descriptors. */

@@ -634,8 +634,191 @@ threads_cleanup()
 	stop_server
 }
 
+atf_test_case wait_mixed cleanup
+wait_mixed_head()
+{
+	atf_set "descr" "poll, select, epoll and signal masks over host and kernel descriptors mixed, as on the host"
+}
+wait_mixed_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >pw.c <<'EOF'
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/select.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+static int p[2];
+
+static void *
+later(void *arg)
+{
+	(void)arg;
+	usleep(100000);
+	if (write(p[1], "k", 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+static int
+timer(long ms)
+{
+	struct itimerspec its;
+	int t = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (ms % 1000) * 1000000;
+	if (ms > 0 && timerfd_settime(t, 0, &its, NULL) != 0)
+		return -1;
+	return t;
+}
+
+static void onalrm(int s) { (void)s; }
+
+int
+main(void)
+{
+	struct pollfd f[3];
+	struct epoll_event ev, out[4];
+	struct timeval tv;
+	fd_set rs;
+	pthread_t th;
+	uint64_t v = 1;
+	int t, t2, e, ep, n, i;
+	char c;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (pipe(p) != 0)
+		return 1;
+	/* A host timer wakes a wait that also holds an empty kernel pipe. */
+	t = timer(100);
+	f[0].fd = p[0]; f[0].events = POLLIN;
+	f[1].fd = t; f[1].events = POLLIN;
+	n = poll(f, 2, 5000);
+	printf("poll timer: %d pipe=%x timer=%x\n", n, f[0].revents, f[1].revents);
+	/* A kernel pipe written by another thread wakes a wait that also
+	 * holds an idle host timer. */
+	t2 = timer(0);
+	pthread_create(&th, NULL, later, NULL);
+	f[1].fd = t2;
+	n = poll(f, 2, 5000);
+	printf("poll pipe: %d pipe=%x timer=%x\n", n, f[0].revents, f[1].revents);
+	pthread_join(th, NULL);
+	/* select: both ready, then nothing at the timeout. */
+	FD_ZERO(&rs); FD_SET(p[0], &rs); FD_SET(t, &rs);
+	tv.tv_sec = 1; tv.tv_usec = 0;
+	n = select((p[0] > t ? p[0] : t) + 1, &rs, NULL, NULL, &tv);
+	printf("select both: %d %d %d\n", n, FD_ISSET(p[0], &rs), FD_ISSET(t, &rs));
+	if (read(p[0], &c, 1) != 1 || read(t, &v, 8) != 8)
+		return 2;
+	FD_ZERO(&rs); FD_SET(p[0], &rs); FD_SET(t2, &rs);
+	tv.tv_sec = 0; tv.tv_usec = 50000;
+	n = select((p[0] > t2 ? p[0] : t2) + 1, &rs, NULL, NULL, &tv);
+	printf("select timeout: %d %d %d left %ld\n", n, FD_ISSET(p[0], &rs),
+	    FD_ISSET(t2, &rs), (long)(tv.tv_sec * 1000000 + tv.tv_usec) / 100000);
+	/* A writable kernel pipe and a bad descriptor. */
+	f[0].fd = p[1]; f[0].events = POLLOUT;
+	f[1].fd = 999; f[1].events = POLLIN;
+	n = poll(f, 2, 0);
+	printf("poll out/nval: %d %x %x\n", n, f[0].revents, f[1].revents);
+	FD_ZERO(&rs); FD_SET(40, &rs);
+	n = select(41, &rs, NULL, NULL, NULL);
+	printf("select badf: %d %s\n", n, strerror(errno));
+	/* epoll over a kernel pipe, a kernel eventfd and a host timer. */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	e = eventfd(0, EFD_CLOEXEC);
+	ev.events = EPOLLIN; ev.data.u64 = 11;
+	epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+	ev.data.u64 = 22;
+	epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev);
+	ev.data.u64 = 33;
+	epoll_ctl(ep, EPOLL_CTL_ADD, t, &ev);
+	n = epoll_wait(ep, out, 4, 50);
+	printf("epoll idle: %d\n", n);
+	timerfd_settime(t, 0, &(struct itimerspec){ .it_value = { 0, 50000000 } }, NULL);
+	n = epoll_wait(ep, out, 4, 5000);
+	printf("epoll timer: %d %lu\n", n, n > 0 ? (unsigned long)out[0].data.u64 : 0);
+	if (read(t, &v, 8) != 8) return 3;
+	pthread_create(&th, NULL, later, NULL);
+	n = epoll_wait(ep, out, 4, 5000);
+	printf("epoll pipe: %d %lu\n", n, n > 0 ? (unsigned long)out[0].data.u64 : 0);
+	if (read(p[0], &c, 1) != 1) return 7;
+	if (write(p[1], "k", 1) != 1) return 8;
+	pthread_join(th, NULL);
+	v = 1;
+	if (write(e, &v, 8) != 8) return 4;
+	timerfd_settime(t, 0, &(struct itimerspec){ .it_value = { 0, 1000000 } }, NULL);
+	usleep(20000);
+	n = epoll_wait(ep, out, 4, 5000);
+	{
+		unsigned long sum = 0;
+		for (i = 0; i < n; i++) sum += out[i].data.u64;
+		printf("epoll three: %d %lu\n", n, sum);
+	}
+	n = epoll_wait(ep, out, 1, 0);
+	printf("epoll max1: %d\n", n);
+	if (epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL) != 0) return 5;
+	if (read(e, &v, 8) != 8 || read(t, &v, 8) != 8 || read(p[0], &c, 1) != 1) return 6;
+	n = epoll_wait(ep, out, 4, 0);
+	printf("epoll drained: %d\n", n);
+	/* A signal ends a wait, mixed or on the host alone. */
+	signal(SIGALRM, onalrm);
+	f[0].fd = p[0]; f[0].events = POLLIN;
+	f[1].fd = t2; f[1].events = POLLIN;
+	ualarm(100000, 0);
+	n = poll(f, 2, 5000);
+	printf("poll signal: %d %s\n", n, strerror(errno));
+	ualarm(100000, 0);
+	n = poll(&f[1], 1, 5000);
+	printf("poll host signal: %d %s\n", n, strerror(errno));
+	/* Standard input (the host's) with a kernel pipe. */
+	f[1].fd = 0;
+	n = poll(f, 2, 5000);
+	printf("poll stdin: %d pipe=%x stdin=%x\n", n, f[0].revents, f[1].revents & POLLIN);
+	return 0;
+}
+EOF
+	cat >sm.c <<'EOF'
+#include <signal.h>
+#include <stdio.h>
+int main(void){ sigset_t s, o; sigemptyset(&s); sigaddset(&s, SIGUSR1);
+ sigprocmask(SIG_BLOCK, &s, &o); printf("old has USR2 %d\n", sigismember(&o, SIGUSR2));
+ sigprocmask(SIG_BLOCK, NULL, &o); printf("now USR1 %d USR2 %d\n", sigismember(&o, SIGUSR1), sigismember(&o, SIGUSR2)); return 0;}
+EOF
+	atf_check $cc -O2 -pthread -o pw pw.c
+	atf_check $cc -o sm sm.c
+	# Host timers (timerfd) and standard input are the host's, pipes and
+	# eventfds the kernel's: each wait below mixes them, and must say
+	# what the same program says natively (where all are the host's).
+	atf_check -o save:native.out -x "(sleep 0.5; echo x) | ./pw"
+	atf_check -o file:native.out -x "(sleep 0.5; echo x) | $run -- ./pw"
+	atf_check -o match:"^epoll three: 3 66$" cat native.out
+	atf_check -o match:"^poll signal: -1 Interrupted" cat native.out
+	# The signal mask a program sets is its own, not the handler's.
+	atf_check -o save:sm.out ./sm
+	atf_check -o file:sm.out "$run" -- ./sm
+	# Against a server: the kernel's side waits over its own connection.
+	start_server
+	atf_check -o file:native.out -x "(sleep 0.5; echo x) | $run --server $server -- ./pw"
+}
+wait_mixed_cleanup()
+{
+	stop_server
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case wait_mixed
 	atf_add_test_case threads
 	atf_add_test_case kernel_poll
 	atf_add_test_case remote_shell
