@@ -33,7 +33,12 @@ BENCH_PLATFORMS ?= posix fiber
 # The applications are linked for PLATFORM (strata-demo) and for each of
 # these (strata-demo-fiber), so that the tests can run them all.
 APP_PLATFORMS ?= $(TEST_PLATFORMS)
-ALL_PLATFORMS := $(sort $(TEST_PLATFORMS) $(BENCH_PLATFORMS) $(APP_PLATFORMS))
+# Platforms that make bootable images rather than host programs (kvm:
+# x86_64 virtual machines): built and installed with the apps, tested
+# through strata-bake and strata-boot.  Not in sanitized builds (a
+# bare-metal image cannot carry the sanitizer runtimes) nor cross builds.
+IMAGE_PLATFORMS ?= $(if $(and $(filter x86_64,$(ARCH)),$(if $(SANITIZE)$(CROSS_COMPILE),,y)),kvm)
+ALL_PLATFORMS := $(sort $(TEST_PLATFORMS) $(BENCH_PLATFORMS) $(APP_PLATFORMS) $(IMAGE_PLATFORMS))
 
 # Every layer gets the same absolute paths: the user's O=, PREFIX= may be
 # relative, and a sub-make runs in another directory.  (Toolchain and flag
@@ -89,7 +94,8 @@ APPSTACK_PLATFORMS := $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(sort $(PLA
 appstack: $(if $(KERNEL_GIVEN),,kernel) $(APPSTACK_PLATFORMS) | need-build
 	+$(Q)$(call layer_make,appstack)
 
-apps: $(if $(KERNEL_GIVEN),,kernel) $(APPSTACK_PLATFORMS) $(if $(APPSTACK_GIVEN),,appstack) | need-build
+apps: $(if $(KERNEL_GIVEN),,kernel) $(APPSTACK_PLATFORMS) $(if $(APPSTACK_GIVEN),,appstack) \
+		$(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(IMAGE_PLATFORMS))) | need-build
 	+$(Q)$(call layer_make,apps)
 
 demo: apps

@@ -19,6 +19,8 @@
 #                     for code that runs in a bare-metal kernel)
 #   PLATFORM_CPPFLAGS extra preprocessor flags (hosted sources)
 #   PLATFORM_SHARED   yes (default) to also build librumpuser-<name>.so
+#   PLATFORM_LIBFILES files of the platform directory installed into lib/
+#                     as they are (e.g. the kvm platform's linker script)
 #
 # It produces lib/librumpuser-<name>.a (+ .so) and
 # lib/pkgconfig/rumpuser-<name>.pc.  The kernel is used only through an
@@ -85,7 +87,10 @@ $(STAGE)/lib/pkgconfig/$(LIB).pc: PC_LIBS := @libdir@/lib$(LIB).a $(PLATFORM_LIB
 MANPAGES := $(wildcard $(PLATFORM_DIR)/*.[1-9])
 
 INSTALLED := lib/lib$(LIB).a lib/pkgconfig/$(LIB).pc \
-	$(if $(filter yes,$(PLATFORM_SHARED)),lib/lib$(LIB).so)
+	$(if $(filter yes,$(PLATFORM_SHARED)),lib/lib$(LIB).so) \
+	$(addprefix lib/,$(PLATFORM_LIBFILES))
+$(addprefix $(STAGE)/lib/,$(PLATFORM_LIBFILES)): $(STAGE)/lib/%: $(PLATFORM_DIR)/%
+	$(Q)mkdir -p $(@D) && cp -p $< $@
 
 ifeq ($(SRCS),)
 $(warning platform/$(PLATFORM): no sources found in $(SRCDIRS))

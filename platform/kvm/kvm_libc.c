@@ -1,0 +1,357 @@
+/*
+ * kvm_libc.c: the small C library a program baked into a kvm image gets
+ * (there is no host libc in the machine): string and memory functions,
+ * printf and friends writing to the console, malloc over the platform's
+ * allocator, getenv over the command line's environment, exit.  Programs
+ * are compiled against the host's C headers (for types and constants,
+ * which are the Linux ABI the kernel speaks) and may call only these.
+ * Names are the standard ones, so that programs and the compiler's own
+ * calls (memcpy, memset...) link.
+ */
+#include "kvm.h"
+#include "rumpuser_common.h"
+
+int errno;
+
+void *
+memcpy(void *d, const void *s, size_t n)
+{
+	char *dp = d;
+	const char *sp = s;
+
+	__asm__ volatile("rep movsb" : "+D"(dp), "+S"(sp), "+c"(n) : :
+	    "memory");
+	return d;
+}
+
+void *
+memmove(void *d, const void *s, size_t n)
+{
+	char *dp = d;
+	const char *sp = s;
+
+	if (dp <= sp || dp >= sp + n)
+		return memcpy(d, s, n);
+	while (n-- > 0)
+		dp[n] = sp[n];
+	return d;
+}
+
+void *
+memset(void *d, int c, size_t n)
+{
+	char *dp = d;
+
+	__asm__ volatile("rep stosb" : "+D"(dp), "+c"(n) : "a"(c) :
+	    "memory");
+	return d;
+}
+
+int
+memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] - y[i];
+	return 0;
+}
+
+size_t strlen(const char *);
+size_t
+strlen(const char *s)
+{
+
+	return str_len(s);
+}
+
+int strcmp(const char *, const char *);
+int
+strcmp(const char *a, const char *b)
+{
+
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int strncmp(const char *, const char *, size_t);
+int
+strncmp(const char *a, const char *b, size_t n)
+{
+
+	for (; n > 0; n--, a++, b++)
+		if (*a != *b || *a == '\0')
+			return (unsigned char)*a - (unsigned char)*b;
+	return 0;
+}
+
+char *strcpy(char *, const char *);
+char *
+strcpy(char *d, const char *s)
+{
+
+	memcpy(d, s, str_len(s) + 1);
+	return d;
+}
+
+char *strchr(const char *, int);
+char *
+strchr(const char *s, int c)
+{
+
+	for (;; s++) {
+		if (*s == (char)c)
+			return (char *)(uintptr_t)s;
+		if (*s == '\0')
+			return NULL;
+	}
+}
+
+int vsnprintf(char *, size_t, const char *, va_list);
+int
+vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+
+	return rumpuser__vformat(buf, size, fmt, ap);
+}
+
+int snprintf(char *, size_t, const char *, ...);
+int
+snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = rumpuser__vformat(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int vprintf(const char *, va_list);
+int
+vprintf(const char *fmt, va_list ap)
+{
+	char small[256], *big;
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = rumpuser__vformat(small, sizeof(small), fmt, ap);
+	if (n < 0) {
+		va_end(ap2);
+		return n;
+	}
+	if ((size_t)n < sizeof(small))
+		kvm_console_write(small, (size_t)n);
+	else if ((big = rumpuser__backend_malloc((size_t)n + 1, 0)) != NULL) {
+		rumpuser__vformat(big, (size_t)n + 1, fmt, ap2);
+		kvm_console_write(big, (size_t)n);
+		rumpuser__backend_free(big, (size_t)n + 1);
+	} else
+		kvm_console_write(small, sizeof(small) - 1);
+	va_end(ap2);
+	return n;
+}
+
+int printf(const char *, ...);
+int
+printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int puts(const char *);
+int
+puts(const char *s)
+{
+
+	kvm_console_write(s, str_len(s));
+	kvm_console_putc('\n');
+	return 0;
+}
+
+int putchar(int);
+int
+putchar(int c)
+{
+
+	kvm_console_putc((char)c);
+	return (unsigned char)c;
+}
+
+/* malloc keeps the size in a 16-byte header: free() is not told it. */
+void *malloc(size_t);
+void *
+malloc(size_t n)
+{
+	uint64_t *p;
+
+	if (n > SIZE_MAX - 16 ||
+	    (p = rumpuser__backend_malloc(n + 16, 16)) == NULL) {
+		errno = 12;	/* ENOMEM */
+		return NULL;
+	}
+	p[0] = n;
+	return p + 2;
+}
+
+void free(void *);
+void
+free(void *v)
+{
+	uint64_t *p = v;
+
+	if (p != NULL)
+		rumpuser__backend_free(p - 2, (size_t)p[-2] + 16);
+}
+
+void *calloc(size_t, size_t);
+void *
+calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	if ((p = malloc(n * size)) != NULL)
+		memset(p, 0, n * size);
+	return p;
+}
+
+void *realloc(void *, size_t);
+void *
+realloc(void *v, size_t n)
+{
+	uint64_t *old = v;
+	void *p;
+
+	if (v == NULL)
+		return malloc(n);
+	if ((p = malloc(n)) == NULL)
+		return NULL;
+	memcpy(p, v, old[-2] < n ? old[-2] : n);
+	free(v);
+	return p;
+}
+
+char *getenv(const char *);
+char *
+getenv(const char *name)
+{
+	size_t n = str_len(name);
+	char **e;
+
+	for (e = kvm_environ; e != NULL && *e != NULL; e++)
+		if (memcmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+void exit(int) __attribute__((__noreturn__));
+void
+exit(int status)
+{
+
+	kvm_poweroff(status, false);
+}
+
+void _exit(int) __attribute__((__noreturn__));
+void
+_exit(int status)
+{
+
+	kvm_poweroff(status, false);
+}
+
+void abort(void) __attribute__((__noreturn__));
+void
+abort(void)
+{
+
+	rumpuser__backend_abort();
+}
+
+void __stack_chk_fail(void) __attribute__((__noreturn__));
+void
+__stack_chk_fail(void)
+{
+
+	kvm_printf("kvm: stack smashing detected\n");
+	kvm_poweroff(134, true);
+}
+
+void __assert_fail(const char *, const char *, unsigned int, const char *)
+    __attribute__((__noreturn__));
+void
+__assert_fail(const char *expr, const char *file, unsigned int line,
+    const char *func)
+{
+
+	kvm_printf("%s:%u: %s: assertion \"%s\" failed\n", file, line, func,
+	    expr);
+	kvm_poweroff(134, true);
+}
+
+unsigned long strtoul(const char *, char **, int);
+unsigned long
+strtoul(const char *s, char **end, int base)
+{
+	unsigned long v = 0;
+	bool neg = false;
+	int d;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if ((base == 0 || base == 16) && s[0] == '0' &&
+	    (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+	} else if (base == 0)
+		base = s[0] == '0' ? 8 : 10;
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'z')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'Z')
+			d = *s - 'A' + 10;
+		else
+			break;
+		if (d >= base)
+			break;
+		v = v * (unsigned long)base + (unsigned long)d;
+	}
+	if (end != NULL)
+		*end = (char *)(uintptr_t)s;
+	return neg ? -v : v;
+}
+
+long strtol(const char *, char **, int);
+long
+strtol(const char *s, char **end, int base)
+{
+
+	return (long)strtoul(s, end, base);
+}
+
+int atoi(const char *);
+int
+atoi(const char *s)
+{
+
+	return (int)strtol(s, NULL, 10);
+}
