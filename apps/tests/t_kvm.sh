@@ -81,7 +81,7 @@ crash_body()
 	setup
 	atf_check -s exit:134 -o save:out "$boot" --timeout 120 prog.img crash
 	atf_check -o ignore grep '^about to crash$' out
-	atf_check -o ignore grep 'fatal exception 14 (page fault)' out
+	atf_check -o ignore grep 'fatal exception 14 (page fault) in kernel mode' out
 	atf_check -o ignore grep 'page fault reading address 0x0000000000000000 (not mapped' out
 	atf_check -o ignore grep '^RIP=[0-9a-f]\{16\} RSP=' out
 	atf_check -o ignore grep '^CR2=0000000000000000' out
@@ -103,7 +103,7 @@ overflow_body()
 {
 	setup
 	atf_check -s exit:134 -o save:out "$boot" --timeout 120 prog.img overflow
-	atf_check -o ignore grep 'fatal exception 14 (page fault)' out
+	atf_check -o ignore grep 'fatal exception 14 (page fault) in kernel mode' out
 	atf_check -o ignore grep 'page fault writing address' out
 }
 

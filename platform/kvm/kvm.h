@@ -71,6 +71,20 @@ void kvm_mem_init(void) KVM_HIDDEN;
  * at least a page), or NULL.  Never blocks. */
 void *kvm_pages_alloc(size_t npages, size_t align) KVM_HIDDEN;
 void kvm_pages_free(void *p, size_t npages) KVM_HIDDEN;
+/* Physical address of a kernel pointer, and the kernel pointer of a
+ * physical address (RAM and device memory), e.g. for DMA.  Identity
+ * today; the names are what code must use, so that the kernel can move
+ * to the higher half. */
+static inline uint64_t
+kvm_virt_to_phys(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+static inline void *
+kvm_phys_to_virt(uint64_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
 /* va is mapped (readable). */
 bool kvm_mapped(uintptr_t va) KVM_HIDDEN;
 /* Totals of the pool, in pages. */
@@ -91,6 +105,10 @@ struct kvm_trapframe {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the processor */
 };
+
+/* Optional (weak): called first when an exception comes from ring 3 (a
+ * program run by l2), before the register dump and power-off. */
+void kvm_user_fault(const struct kvm_trapframe *f) __attribute__((__weak__));
 
 /* A handler for device interrupt vector VEC_DEV0 + n: called with
  * interrupts disabled from the idle wait; may only record what happened

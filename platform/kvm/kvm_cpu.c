@@ -145,11 +145,14 @@ fatal_exception(const struct kvm_trapframe *f)
 		    (unsigned long)f->vector);
 		kvm_poweroff(134, true);
 	}
+	if ((f->cs & 3) == 3 && kvm_user_fault != NULL)
+		kvm_user_fault(f);
 	__asm__ volatile("mov %%cr2, %0; mov %%cr3, %1" : "=r"(cr2),
 	    "=r"(cr3));
-	kvm_printf("\nkvm: fatal exception %lu (%s), error code 0x%lx\n",
+	kvm_printf("\nkvm: fatal exception %lu (%s) in %s, error code 0x%lx\n",
 	    (unsigned long)f->vector, f->vector < 32 &&
 	    exc_names[f->vector] != NULL ? exc_names[f->vector] : "?",
+	    (f->cs & 3) == 3 ? "user mode" : "kernel mode",
 	    (unsigned long)f->error);
 	if (f->vector == 14)
 		kvm_printf("kvm: page fault %s address 0x%016lx (%s, %s)\n",
