@@ -76,6 +76,11 @@ for i in $(seq "$repeat"); do
 		if test -x "$dir/$p/bench_fat"; then
 			run_kernel "$p" copy bench_fat || status=1
 		fi
+		# Scaling with virtual CPUs (bench_scale, posix only).
+		if test -x "$dir/$p/bench_scale"; then
+			run_kernel "$p" tmpfs bench_scale || status=1
+			run_kernel "$p" ext2 bench_scale || status=1
+		fi
 	done
 	for b in peer-create peer-pingpong peer-mutex; do
 		run_result host "$dir/$peerp/bench_sched" "$b" || status=1

@@ -57,7 +57,7 @@ dochmod(struct vnode *vp, mode_t mode)
 	struct vattr va, setva;
 	int error;
 
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = VOP_GETATTR(vp, &va);
 	if (error == 0)
 		error = vn_writechk(vp);
@@ -69,7 +69,7 @@ dochmod(struct vnode *vp, mode_t mode)
 		setva.va_mode = mode;
 		error = vn_setattr_locked(vp, &setva);
 	}
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	return error;
 }
 
@@ -135,7 +135,7 @@ dochown(struct vnode *vp, uid_t uid, gid_t gid)
 	struct vattr va, setva;
 	int error;
 
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = VOP_GETATTR(vp, &va);
 	if (error == 0)
 		error = vn_writechk(vp);
@@ -143,7 +143,7 @@ dochown(struct vnode *vp, uid_t uid, gid_t gid)
 		error = vaccess_chown(&va, uid, gid, kauth_cred_get(), &setva);
 	if (error == 0 && setva.va_mask != 0)
 		error = vn_setattr_locked(vp, &setva);
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	return error;
 }
 
@@ -259,7 +259,7 @@ SYSCALL(SYS_utimensat, utimensat)
 		return EINVAL;
 	}
 
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = VOP_GETATTR(vp, &va);
 	if (error == 0)
 		error = vn_writechk(vp);
@@ -278,7 +278,7 @@ SYSCALL(SYS_utimensat, utimensat)
 		}
 		error = vn_setattr_locked(vp, &setva);
 	}
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	vrele(vp);
 	return error;
 }
@@ -289,7 +289,7 @@ dotruncate(struct vnode *vp, off_t len)
 	struct vattr va;
 	int error;
 
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	va.va_mask = VA_SIZE;
 	va.va_size = (uint64_t)len;
 	error = vn_writechk(vp);
@@ -297,7 +297,7 @@ dotruncate(struct vnode *vp, off_t len)
 		error = vn_killsuid_locked(vp);
 	if (error == 0)
 		error = vn_setattr_locked(vp, &va);
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	return error;
 }
 

@@ -123,29 +123,30 @@ getcwd_build(char *buf, size_t buflen, size_t *startp)
 			cur = cvp;
 			continue;
 		}
-		mount_lock(cur->v_mount);
+		/* The child, then (with the child unlocked) the parent:
+		 * never a parent after its child (vfs_vnlock.c). */
+		vn_lock(cur);
 		error = VOP_GETATTR(cur, &va);
 		if (error == 0 && va.va_nlink == 0)
 			error = ENOENT;	/* removed */
 		if (error == 0)
 			error = VOP_OPTIONAL(cur, vop_parent, ENOENT, cur, &pvp);
-		if (error == 0) {
-			ctx.ino = va.va_ino;
-			ctx.name = name;
-			ctx.found = false;
-			error = VOP_OPTIONAL(pvp, vop_readdir, ENOTDIR, pvp, 0,
-			    getcwd_fill, &ctx);
-			if (error == 0 && !ctx.found)
-				error = ENOENT;
-			if (error != 0) {
-				mount_unlock(cur->v_mount);
-				vrele(pvp);
-				break;
-			}
-		}
-		mount_unlock(cur->v_mount);
+		vn_unlock(cur);
 		if (error != 0)
 			break;
+		ctx.ino = va.va_ino;
+		ctx.name = name;
+		ctx.found = false;
+		vn_lock(pvp);
+		error = VOP_OPTIONAL(pvp, vop_readdir, ENOTDIR, pvp, 0,
+		    getcwd_fill, &ctx);
+		vn_unlock(pvp);
+		if (error == 0 && !ctx.found)
+			error = ENOENT;
+		if (error != 0) {
+			vrele(pvp);
+			break;
+		}
 		len = strlen(name);
 		if (len + 1 > pos) {
 			vrele(pvp);

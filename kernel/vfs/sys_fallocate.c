@@ -68,7 +68,7 @@ dofallocate(int fd, int mode, off_t off, off_t len)
 		error = EOPNOTSUPP;
 		goto out;
 	}
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = vn_writechk(vp);
 	if (error == 0 && vp->v_op->vop_fallocate == NULL)
 		error = EOPNOTSUPP;
@@ -77,7 +77,7 @@ dofallocate(int fd, int mode, off_t off, off_t len)
 	if (error == 0)
 		error = vp->v_op->vop_fallocate(vp, mode, (uint64_t)off,
 		    (uint64_t)len);
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
  out:
 	file_release(fp);
 	return error;
@@ -124,9 +124,9 @@ dosync_file_range(int fd, off_t off, off_t nbytes, unsigned flags)
 	    vp->v_type != VLNK && vp->v_type != VBLK)) {
 		error = ESPIPE;
 	} else if (flags & SYNC_FILE_RANGE_WRITE) {
-		mount_lock(vp->v_mount);
+		vn_lock(vp);
 		error = VOP_OPTIONAL(vp, vop_fsync, 0, vp, true);
-		mount_unlock(vp->v_mount);
+		vn_unlock(vp);
 	}
 	file_release(fp);
 	return error;

@@ -306,10 +306,10 @@ SYSCALL(SYS_getdents64, getdents64)
 		goto out;
 	}
 	mutex_enter(&fp->f_offlock);
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = VOP_OPTIONAL(vp, vop_readdir, ENOTDIR, vp, fp->f_offset,
 	    getdents_fill, &ctx);
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	if (error == 0 && ctx.used == 0 && ctx.toosmall)
 		error = EINVAL;
 	if (error == 0 && ctx.used > 0)
@@ -341,9 +341,9 @@ dofsync(int fd, bool dataonly)
 	if ((vp = file_vnode(fp)) == NULL) {
 		error = EINVAL;
 	} else {
-		mount_lock(vp->v_mount);
+		vn_lock(vp);
 		error = VOP_OPTIONAL(vp, vop_fsync, 0, vp, dataonly);
-		mount_unlock(vp->v_mount);
+		vn_unlock(vp);
 	}
 	file_release(fp);
 	return error;

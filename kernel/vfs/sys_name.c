@@ -43,8 +43,8 @@ create_namei(struct nameidata *nd, int dirfd, const char *upath)
 /*
  * Creating name in nd->ni_dvp: EEXIST if it exists, then the checks of
  * the directory; on success *dvap holds its attributes.  Only a
- * directory may be created under a name with a trailing slash.  Mount
- * locked.
+ * directory may be created under a name with a trailing slash.  The
+ * directory locked.
  */
 static int
 create_check_locked(struct nameidata *nd, bool isdir, struct vattr *dvap)
@@ -54,8 +54,8 @@ create_check_locked(struct nameidata *nd, bool isdir, struct vattr *dvap)
 
 	error = vn_lookup_locked(dvp, nd->ni_name, nd->ni_namelen, &vp);
 	if (error == 0) {
-		/* Dropping this reference cannot be the last one that
-		 * matters: the mount lock is recursive. */
+		/* vp is not locked: dropping what may be its last
+		 * reference is fine with its parent locked. */
 		vrele(vp);
 		return EEXIST;
 	}
@@ -88,7 +88,7 @@ domkdirat(int dirfd, const char *upath, mode_t mode)
 	error = create_namei(&nd, dirfd, upath);
 	if (error != 0)
 		return error;
-	mount_lock(nd.ni_dvp->v_mount);
+	vn_lock(nd.ni_dvp);
 	error = create_check_locked(&nd, true, &dva);
 	if (error == 0) {
 		vattr_newfile(&dva, VDIR, mode & (S_IRWXU | S_IRWXG |
@@ -96,7 +96,7 @@ domkdirat(int dirfd, const char *upath, mode_t mode)
 		error = VOP_OPTIONAL(nd.ni_dvp, vop_mkdir, EPERM, nd.ni_dvp,
 		    nd.ni_name, nd.ni_namelen, &va, &vp);
 	}
-	mount_unlock(nd.ni_dvp->v_mount);
+	vn_unlock(nd.ni_dvp);
 	if (vp != NULL)
 		vrele(vp);
 	namei_done(&nd);
@@ -126,7 +126,7 @@ vfs_mksock(const char *kpath, mode_t mode, struct vnode **vpp)
 		namei_done(&nd);
 		return EEXIST;
 	}
-	mount_lock(nd.ni_dvp->v_mount);
+	vn_lock(nd.ni_dvp);
 	error = create_check_locked(&nd, false, &dva);
 	if (error == 0) {
 		vattr_newfile(&dva, VSOCK, mode & S_IALLUGO &
@@ -134,7 +134,7 @@ vfs_mksock(const char *kpath, mode_t mode, struct vnode **vpp)
 		error = VOP_OPTIONAL(nd.ni_dvp, vop_create, EPERM, nd.ni_dvp,
 		    nd.ni_name, nd.ni_namelen, &va, &vp);
 	}
-	mount_unlock(nd.ni_dvp->v_mount);
+	vn_unlock(nd.ni_dvp);
 	namei_done(&nd);
 	if (error == 0)
 		*vpp = vp;
@@ -195,7 +195,7 @@ domknodat(int dirfd, const char *upath, mode_t mode, unsigned dev)
 	error = create_namei(&nd, dirfd, upath);
 	if (error != 0)
 		return error;
-	mount_lock(nd.ni_dvp->v_mount);
+	vn_lock(nd.ni_dvp);
 	error = create_check_locked(&nd, false, &dva);
 	if (error == 0 && (type == VCHR || type == VBLK) &&
 	    !cred_is_superuser(cred))
@@ -208,7 +208,7 @@ domknodat(int dirfd, const char *upath, mode_t mode, unsigned dev)
 		error = VOP_OPTIONAL(nd.ni_dvp, vop_create, EPERM, nd.ni_dvp,
 		    nd.ni_name, nd.ni_namelen, &va, &vp);
 	}
-	mount_unlock(nd.ni_dvp->v_mount);
+	vn_unlock(nd.ni_dvp);
 	if (vp != NULL)
 		vrele(vp);
 	namei_done(&nd);
@@ -280,8 +280,13 @@ dormdirat(int dirfd, const char *upath)
 		return error;
 	}
 	dvp = nd.ni_dvp;
-	mount_lock(dvp->v_mount);
+	vn_lock(dvp);
 	error = vn_lookup_locked(dvp, nd.ni_name, nd.ni_namelen, &vp);
+	/* A damaged file system may name a directory inside itself. */
+	if (error == 0 && vp == dvp)
+		error = EIO;
+	if (error == 0)
+		vn_lock(vp);
 	/* Permissions first, then the type (Linux's may_delete()). */
 	if (error == 0)
 		error = remove_check_locked(dvp, vp);
@@ -293,7 +298,9 @@ dormdirat(int dirfd, const char *upath)
 	if (error == 0)
 		error = VOP_OPTIONAL(dvp, vop_rmdir, EPERM, dvp, vp,
 		    nd.ni_name, nd.ni_namelen);
-	mount_unlock(dvp->v_mount);
+	if (vp != NULL && vp != dvp)
+		vn_unlock(vp);
+	vn_unlock(dvp);
 	if (vp != NULL)
 		vrele(vp);
 	namei_done(&nd);
@@ -316,8 +323,13 @@ dounlinkat(int dirfd, const char *upath)
 		return EISDIR;
 	}
 	dvp = nd.ni_dvp;
-	mount_lock(dvp->v_mount);
+	vn_lock(dvp);
 	error = vn_lookup_locked(dvp, nd.ni_name, nd.ni_namelen, &vp);
+	/* A damaged file system may name a directory inside itself. */
+	if (error == 0 && vp == dvp)
+		error = EIO;
+	if (error == 0)
+		vn_lock(vp);
 	/* As Linux: "name/" fails by its type alone; otherwise the
 	 * permissions come before the type. */
 	if (error == 0 && nd.ni_trailslash)
@@ -329,7 +341,9 @@ dounlinkat(int dirfd, const char *upath)
 	if (error == 0)
 		error = VOP_OPTIONAL(dvp, vop_remove, EPERM, dvp, vp,
 		    nd.ni_name, nd.ni_namelen);
-	mount_unlock(dvp->v_mount);
+	if (vp != NULL && vp != dvp)
+		vn_unlock(vp);
+	vn_unlock(dvp);
 	if (vp != NULL)
 		vrele(vp);
 	namei_done(&nd);
@@ -362,21 +376,28 @@ SYSCALL(SYS_unlinkat, unlinkat)
 	return dounlinkat((int)args[0], (const char *)args[1]);
 }
 
-/*
- * Is dvp vp itself or inside it?  Walks up from dvp to the root of the
- * file system; mount locked, so the tree cannot change meanwhile.
- */
 /* Directory levels walked up at most (deeper trees: ELOOP). */
 #define RENAME_MAXDEPTH	65536
 
+/*
+ * Ancestry for a rename between two directories: walks up from dvp to
+ * the root of its file system and says whether adir is on the way
+ * (*isancp: adir is dvp or one of its ancestors) and, when it is and is
+ * not dvp itself, which entry of adir leads down to dvp (*childp,
+ * referenced).  The caller holds the mount's rename lock, so no rename
+ * changes the answer meanwhile, and no vnode lock: the walk locks one
+ * directory at a time (vfs_vnlock.c).
+ */
 static int
-rename_isancestor_locked(struct vnode *vp, struct vnode *dvp, bool *resultp)
+rename_walkup(struct vnode *dvp, struct vnode *adir, bool *isancp,
+    struct vnode **childp)
 {
-	struct vnode *cur, *pvp;
+	struct vnode *cur, *prev = NULL, *pvp;
 	unsigned steps;
 	int error = 0;
 
-	*resultp = false;
+	*isancp = false;
+	*childp = NULL;
 	vref(dvp);
 	cur = dvp;
 	for (steps = 0;; steps++) {
@@ -386,29 +407,60 @@ rename_isancestor_locked(struct vnode *vp, struct vnode *dvp, bool *resultp)
 			error = ELOOP;
 			break;
 		}
-		if (cur == vp) {
-			*resultp = true;
+		if (cur == adir) {
+			*isancp = true;
+			*childp = prev;
+			prev = NULL;
 			break;
 		}
 		if (cur->v_flags & VV_ROOT)
 			break;
+		vn_lock(cur);
 		error = VOP_OPTIONAL(cur, vop_parent, ENOTDIR, cur, &pvp);
+		vn_unlock(cur);
 		if (error != 0)
 			break;
 		if (pvp == cur) {
 			vrele(pvp);
 			break;
 		}
-		vrele(cur);
+		if (prev != NULL)
+			vrele(prev);
+		prev = cur;
 		cur = pvp;
 	}
+	if (prev != NULL)
+		vrele(prev);
 	vrele(cur);
 	return error;
 }
 
+/* Locks the moving and the replaced vnode of a rename (b may be NULL):
+ * directories before non-directories, otherwise in address order. */
+static void
+rename_lock_children(struct vnode *a, struct vnode *b)
+{
+	struct vnode *t;
+
+	if (b == NULL || b == a) {
+		vn_lock(a);
+		return;
+	}
+	if (a->v_type == VDIR && b->v_type != VDIR) {
+		/* a first */
+	} else if (b->v_type == VDIR && a->v_type != VDIR) {
+		t = a; a = b; b = t;
+	} else if ((uintptr_t)b < (uintptr_t)a) {
+		t = a; a = b; b = t;
+	}
+	vn_lock(a);
+	vn_lock(b);
+}
+
 /*
  * RENAME_EXCHANGE out of three plain renames through a temporary name;
- * nobody sees the intermediate states because the mount stays locked.
+ * nobody sees the intermediate states because both directories and both
+ * files stay locked.
  */
 static int
 rename_exchange_locked(struct vnode *fdvp, struct vnode *fvp,
@@ -462,10 +514,13 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 	const struct kauth_cred *cred = kauth_cred_get();
 	struct nameidata fnd, tnd;
 	struct vnode *fdvp, *tdvp, *fvp = NULL, *tvp = NULL;
+	struct vnode *fchild = NULL, *tchild = NULL;
 	struct mount *mp;
 	bool exchange = (flags & RENAME_EXCHANGE) != 0, inside, empty;
+	bool renamelocked = false, childlocked = false;
+	bool tunderf = false, fundert = false;
 	struct vattr tva;
-	int error;
+	int error, walkerr = 0;
 
 	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE |
 	    RENAME_WHITEOUT)) != 0 ||
@@ -500,7 +555,28 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 	}
 	mp = fdvp->v_mount;
 
-	mount_lock(mp);
+	/* The two directories (lock order in vfs_vnlock.c). */
+	if (fdvp != tdvp) {
+		mutex_enter(&mp->mnt_renamelock);
+		renamelocked = true;
+		/* Is fdvp above tdvp (and through which entry), or tdvp
+		 * above fdvp?  An error (a damaged tree) counts only when
+		 * a directory moves, as it did when checked later. */
+		walkerr = rename_walkup(tdvp, fdvp, &tunderf, &fchild);
+		if (walkerr == 0)
+			walkerr = rename_walkup(fdvp, tdvp, &fundert,
+			    &tchild);
+		if (tunderf)
+			vn_lock2(fdvp, tdvp);
+		else if (fundert)
+			vn_lock2(tdvp, fdvp);
+		else if ((uintptr_t)fdvp < (uintptr_t)tdvp)
+			vn_lock2(fdvp, tdvp);
+		else
+			vn_lock2(tdvp, fdvp);
+	} else {
+		vn_lock(fdvp);
+	}
 	error = vn_lookup_locked(fdvp, fnd.ni_name, fnd.ni_namelen, &fvp);
 	if (error != 0)
 		goto unlock;
@@ -532,25 +608,38 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 	}
 	/* Moving a directory into itself, or over one of its own
 	 * ancestors: Linux checks this before anything about the two
-	 * files (the second case fails with ENOTEMPTY even over a file). */
+	 * files (the second case fails with ENOTEMPTY even over a file).
+	 * The walks above found the entries on the way; a vnode that is
+	 * one of the two directories (a damaged file system) counts as
+	 * inside too.  Either way it is refused before being locked. */
 	if (fvp->v_type == VDIR) {
-		error = rename_isancestor_locked(fvp, tdvp, &inside);
+		error = fdvp != tdvp ? walkerr : 0;
+		inside = fvp == fchild || fvp == tdvp || fvp == fdvp;
 		if (error == 0 && inside)
 			error = EINVAL;
 		if (error != 0)
 			goto unlock;
+	} else if (fvp == fdvp || fvp == tdvp) {
+		error = EIO;
+		goto unlock;
 	}
 	if (tvp != NULL && tvp->v_type == VDIR) {
-		error = rename_isancestor_locked(tvp, fdvp, &inside);
+		error = fdvp != tdvp ? walkerr : 0;
+		inside = tvp == tchild || tvp == fdvp || tvp == tdvp;
 		if (error == 0 && inside)
 			error = exchange ? EINVAL : ENOTEMPTY;
 		if (error != 0)
 			goto unlock;
+	} else if (tvp != NULL && (tvp == fdvp || tvp == tdvp)) {
+		error = EIO;
+		goto unlock;
 	}
 	if (fvp == tvp) {
 		/* Two names of the same file: POSIX says do nothing. */
 		goto unlock;
 	}
+	rename_lock_children(fvp, tvp);
+	childlocked = true;
 	error = remove_check_locked(fdvp, fvp);
 	if (error != 0)
 		goto unlock;
@@ -597,8 +686,22 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 		    fnd.ni_name, fnd.ni_namelen, tdvp, tvp, tnd.ni_name,
 		    tnd.ni_namelen);
  unlock:
-	mount_unlock(mp);
+	if (childlocked) {
+		if (tvp != NULL && tvp != fvp)
+			vn_unlock(tvp);
+		vn_unlock(fvp);
+	}
+	if (fdvp != tdvp)
+		vn_unlock2(fdvp, tdvp);
+	else
+		vn_unlock(fdvp);
+	if (renamelocked)
+		mutex_exit(&mp->mnt_renamelock);
  out:
+	if (fchild != NULL)
+		vrele(fchild);
+	if (tchild != NULL)
+		vrele(tchild);
 	if (fvp != NULL)
 		vrele(fvp);
 	if (tvp != NULL)
@@ -641,7 +744,7 @@ SYSCALL(SYS_renameat2, renameat2)
  * Linux's fs.protected_hardlinks=1, its default: unless the caller owns
  * the file (or is root), it may only link a regular file that is neither
  * set-user-ID nor executable set-group-ID and that it may both read and
- * write.  EPERM otherwise.  vp's mount locked.
+ * write.  EPERM otherwise.  vp locked.
  */
 static int
 may_linkat_locked(struct vnode *vp)
@@ -673,7 +776,7 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 	struct vnode *vp, *tdvp, *evp;
 	struct vattr dva;
 	struct file *fp;
-	int error;
+	int error, linkerr;
 
 	if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
 		return EINVAL;
@@ -693,7 +796,16 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 		return error;
 	}
 	tdvp = tnd.ni_dvp;
-	mount_lock(tdvp->v_mount);
+	/* The link rule looks at the file alone, so it is decided before
+	 * the directory is locked (a directory to link, refused below,
+	 * could be an ancestor of tdvp and must not be locked after it). */
+	linkerr = EXDEV;
+	if (vp != NULL && vp->v_mount == tdvp->v_mount) {
+		vn_lock(vp);
+		linkerr = may_linkat_locked(vp);
+		vn_unlock(vp);
+	}
+	vn_lock(tdvp);
 	/* Linux's order: the new name must be free, on the same mount, and
 	 * the file one the caller may link (protected_hardlinks) before the
 	 * directory's own checks. */
@@ -705,20 +817,22 @@ dolinkat(int fromfd, const char *ufrom, int tofd, const char *uto,
 		/* "new/" names a directory to be: never a link. */
 		error = tnd.ni_trailslash ? ENOENT : 0;
 	}
-	if (error == 0 && (vp == NULL || vp->v_mount != tdvp->v_mount))
-		error = EXDEV;
 	if (error == 0)
-		error = may_linkat_locked(vp);
+		error = linkerr;
 	if (error == 0)
 		error = create_check_locked(&tnd, false, &dva);
 	/* Like Linux, a directory is refused only after the new name has
 	 * been looked up and checked. */
 	if (error == 0 && vp->v_type == VDIR)
 		error = EPERM;
-	if (error == 0)
+	if (error == 0) {
+		/* The file is a leaf: locked after its new directory. */
+		vn_lock(vp);
 		error = VOP_OPTIONAL(tdvp, vop_link, EPERM, tdvp, vp,
 		    tnd.ni_name, tnd.ni_namelen);
-	mount_unlock(tdvp->v_mount);
+		vn_unlock(vp);
+	}
+	vn_unlock(tdvp);
 	namei_done(&tnd);
 	if (vp != NULL)
 		vrele(vp);
@@ -761,7 +875,7 @@ dosymlinkat(const char *utarget, int dirfd, const char *upath)
 	if (error != 0)
 		goto out;
 	dvp = nd.ni_dvp;
-	mount_lock(dvp->v_mount);
+	vn_lock(dvp);
 	error = create_check_locked(&nd, false, &dva);
 	if (error == 0) {
 		/* The mode of a symlink means nothing: always 0777. */
@@ -769,7 +883,7 @@ dosymlinkat(const char *utarget, int dirfd, const char *upath)
 		error = VOP_OPTIONAL(dvp, vop_symlink, EPERM, dvp, nd.ni_name,
 		    nd.ni_namelen, &va, target, &vp);
 	}
-	mount_unlock(dvp->v_mount);
+	vn_unlock(dvp);
 	if (vp != NULL)
 		vrele(vp);
 	namei_done(&nd);
@@ -829,9 +943,9 @@ doreadlinkat(int dirfd, const char *upath, char *ubuf, long len,
 	uio.uio_resid = (size_t)len;
 	uio.uio_rw = UIO_READ;
 	uio.uio_segflg = UIO_USERSPACE;
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = VOP_OPTIONAL(vp, vop_readlink, EINVAL, vp, &uio);
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	vrele(vp);
 	if (error == 0)
 		*retval = len - (long)uio.uio_resid;

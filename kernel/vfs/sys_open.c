@@ -28,7 +28,6 @@ open_create(struct nameidata *nd, int flags, mode_t mode, bool *createdp,
 	bool follow = (flags & (O_EXCL | O_NOFOLLOW)) == 0;
 	struct vattr dva, va;
 	struct vnode *dvp, *vp;
-	struct mount *mp;
 	int error;
 
 	for (;;) {
@@ -39,8 +38,7 @@ open_create(struct nameidata *nd, int flags, mode_t mode, bool *createdp,
 		if (nd->ni_trailslash)
 			return EISDIR;
 		dvp = nd->ni_dvp;
-		mp = dvp->v_mount;
-		mount_lock(mp);
+		vn_lock(dvp);
 		error = vn_lookup_locked(dvp, nd->ni_name, nd->ni_namelen, &vp);
 		if (error == ENOENT) {
 			error = VOP_GETATTR(dvp, &dva);
@@ -58,14 +56,14 @@ open_create(struct nameidata *nd, int flags, mode_t mode, bool *createdp,
 				error = VOP_OPTIONAL(dvp, vop_create, EROFS,
 				    dvp, nd->ni_name, nd->ni_namelen, &va, &vp);
 			}
-			mount_unlock(mp);
+			vn_unlock(dvp);
 			if (error != 0)
 				return error;
 			*createdp = true;
 			*vpp = vp;
 			return 0;
 		}
-		mount_unlock(mp);
+		vn_unlock(dvp);
 		if (error != 0)
 			return error;
 		if (flags & O_EXCL) {
@@ -144,7 +142,7 @@ vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
 		acc |= VREAD;
 	if ((fmode & FWRITE) != 0 || (flags & O_TRUNC) != 0)
 		acc |= VWRITE;
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	if (acc & VWRITE)
 		error = vn_writechk(vp);
 	if (error == 0)
@@ -170,7 +168,7 @@ vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
 		error = (vp->v_mount->mnt_flags & MS_NODEV) ? EACCES : ENXIO;
 	if (error == 0 && vp->v_type == VSOCK)
 		error = ENXIO;
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
  out:
 	if (error != 0) {
 		vrele(vp);

@@ -175,7 +175,7 @@ doaccess(int dirfd, const char *upath, int mode, int flags)
 		return error;
 	vp = nd.ni_vp;
 	if (mode != F_OK) {
-		mount_lock(vp->v_mount);
+		vn_lock(vp);
 		if ((mode & W_OK) != 0 && vp->v_type != VCHR &&
 		    vp->v_type != VBLK && vp->v_type != VFIFO &&
 		    vp->v_type != VSOCK)
@@ -184,7 +184,7 @@ doaccess(int dirfd, const char *upath, int mode, int flags)
 			error = VOP_GETATTR(vp, &va);
 		if (error == 0)
 			error = vaccess(&va, mode, &cred);
-		mount_unlock(vp->v_mount);
+		vn_unlock(vp);
 	}
 	namei_done(&nd);
 	return error;

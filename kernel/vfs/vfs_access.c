@@ -54,9 +54,9 @@ vn_access(struct vnode *vp, int acc, const struct kauth_cred *cred)
 {
 	int error;
 
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = vn_access_locked(vp, acc, cred);
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	return error;
 }
 

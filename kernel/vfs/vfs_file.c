@@ -100,9 +100,9 @@ vn_fo_read(struct file *fp, struct uio *uio, int flags)
 	} else if (vp->v_type == VDIR) {
 		error = EISDIR;
 	} else {
-		mount_lock(vp->v_mount);
+		vn_lock(vp);
 		error = VOP_OPTIONAL(vp, vop_read, EINVAL, vp, uio);
-		mount_unlock(vp->v_mount);
+		vn_unlock(vp);
 	}
 	if (useoff) {
 		fp->f_offset = uio->uio_offset;
@@ -131,7 +131,7 @@ vn_fo_write(struct file *fp, struct uio *uio, int flags)
 		mutex_enter(&fp->f_offlock);
 		uio->uio_offset = fp->f_offset;
 	}
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	if (file_rangebad(uio))
 		error = EINVAL;
 	/* Appending (even with pwrite, as Linux does) finds the end with
@@ -159,7 +159,7 @@ vn_fo_write(struct file *fp, struct uio *uio, int flags)
 		error = VOP_OPTIONAL(vp, vop_write, EINVAL, vp, uio);
 		uio->uio_resid += excess;
 	}
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	if (useoff) {
 		/* A write that failed outright leaves the offset alone, even
 		 * where O_APPEND had moved uio_offset to the end. */

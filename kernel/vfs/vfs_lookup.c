@@ -1,9 +1,10 @@
 /*
  * vfs_lookup.c: path name lookup (namei), see vfs/namei.h.
  *
- * The walk holds a reference on the current directory only, and takes
- * one mount lock at a time (per component), so a path may cross any
- * number of file systems without lock ordering problems.  A symlink is
+ * The walk holds a reference on the current directory only, and locks
+ * one vnode at a time (the directory, per component), so a path may
+ * cross any number of directories and file systems without lock
+ * ordering problems (vfs_vnlock.c).  A symlink is
  * followed by splicing its text in front of the rest of the path in the
  * same buffer.
  */
@@ -126,9 +127,9 @@ namei_dotdot(struct vnode *dvp, struct vnode *rdir, struct vnode **vpp)
 		vrele(cur);
 		cur = cvp;
 	}
-	mount_lock(cur->v_mount);
+	vn_lock(cur);
 	error = VOP_OPTIONAL(cur, vop_parent, ENOTDIR, cur, &vp);
-	mount_unlock(cur->v_mount);
+	vn_unlock(cur);
 	vrele(cur);
 	if (error != 0)
 		return error;
@@ -220,11 +221,18 @@ namei_walk(struct nameidata *nd, struct vnode *dvp, struct vnode *rdir)
 			error = ENOTDIR;
 			goto fail;
 		}
-		mount_lock(dvp->v_mount);
+		/* The search permission and the lookup under one lock
+		 * when there is a lookup. */
+		vn_lock(dvp);
 		error = vn_access_locked(dvp, VEXEC, cred);
-		mount_unlock(dvp->v_mount);
-		if (error != 0)
+		if (error != 0) {
+			vn_unlock(dvp);
 			goto fail;
+		}
+		if ((islast && (nd->ni_flags & NI_PARENT) != 0) ||
+		    (len == 1 && name[0] == '.') ||
+		    (len == 2 && name[0] == '.' && name[1] == '.'))
+			vn_unlock(dvp);
 
 		if (islast && (nd->ni_flags & NI_PARENT) != 0) {
 			nd->ni_trailslash = trail;
@@ -262,9 +270,8 @@ namei_walk(struct nameidata *nd, struct vnode *dvp, struct vnode *rdir)
 			if (error != 0)
 				goto fail;
 		} else {
-			mount_lock(dvp->v_mount);
 			error = vn_lookup_locked(dvp, name, len, &vp);
-			mount_unlock(dvp->v_mount);
+			vn_unlock(dvp);
 			if (error != 0)
 				goto fail;
 			vp = namei_crossmounts(vp);

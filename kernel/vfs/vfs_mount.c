@@ -1,5 +1,7 @@
 /*
- * vfs_mount.c: mounted file systems: the mount lock, file system types,
+ * vfs_mount.c: mounted file systems: the mount lock (which serialises
+ * mount, unmount, remount, statfs and sync, and every operation of a file
+ * system without VFS_MPSAFE; vnode locks are in vfs_vnlock.c), file system types,
  * mounting and unmounting, the root file system, statfs and sync.
  */
 #include <kern/types.h>
@@ -110,6 +112,7 @@ mount_free(struct mount *mp)
 {
 
 	mutex_destroy(&mp->mnt_lock);
+	mutex_destroy(&mp->mnt_renamelock);
 	kmem_free(VFS_MOUNT(mp), sizeof(struct vfs_mount));
 }
 
@@ -129,6 +132,7 @@ vfs_domount(const struct vfsops *ops, struct vnode *covered,
 	mp->mnt_op = ops;
 	mp->mnt_flags = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	mutex_init(&mp->mnt_lock, MUTEX_DEFAULT);
+	mutex_init(&mp->mnt_renamelock, MUTEX_DEFAULT);
 	mp->mnt_dev = mount_nextdev++;
 
 	mount_lock(mp);

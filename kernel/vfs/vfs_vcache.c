@@ -6,11 +6,15 @@
  * later lookup finds it cheaply; the list is bounded and its oldest
  * entries are reclaimed beyond the bound.
  *
- * One spin mutex (vcache_lock) protects reference counts, the hash and
- * the LRU.  A vnode moves between "referenced" and "unreferenced" only
- * with its mount locked (vcache_get and the last vrele take the mount
- * lock), so the file system's inactive/reclaim never race with a new
- * reference, and vnode operations always run under the mount lock.
+ * One mutex (vcache_lock) protects reference counts, the hash and the
+ * LRU; vcache_cv wakes those waiting for a vnode in transition.  A vnode
+ * is in transition (VI_CHANGING) while it is loaded (vfs_loadvnode),
+ * inactivated after its last reference went (vop_inactive), or reclaimed
+ * (vop_reclaim): a vcache_get() of its key then waits, so the file
+ * system's inactive/reclaim never race with a new reference.  Inactive
+ * and reclaim run with the vnode locked; for a file system without
+ * VFS_MPSAFE the mount lock is taken first, as around every operation
+ * (lock order in vfs_vnlock.c).
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -26,6 +30,7 @@
 #define VCACHE_LRUMAX	2048		/* unreferenced vnodes kept */
 
 kmutex_t vcache_lock;
+kcondvar_t vcache_cv;
 
 static struct vnode *vcache_hash[VCACHE_HASHSIZE];
 static struct vnode *lru_head, *lru_tail;
@@ -45,7 +50,8 @@ void
 vcache_init(void)
 {
 
-	mutex_init(&vcache_lock, MUTEX_SPIN);
+	mutex_init(&vcache_lock, MUTEX_DEFAULT);
+	cv_init(&vcache_cv);
 }
 
 static void
@@ -104,58 +110,93 @@ hash_find(struct mount *mp, uint64_t key)
 	return NULL;
 }
 
-/* Detaches a vnode from its file system and frees it; mount locked,
- * vnode already out of the hash and the LRU. */
+/* Detaches a vnode from its file system (vop_reclaim, with the vnode
+ * locked); it is VI_CHANGING or out of the hash, so no one else can
+ * reach it.  For a file system without VFS_MPSAFE the caller holds the
+ * mount lock. */
+static void
+vnode_reclaim(struct vnode *vp)
+{
+
+	if (vp->v_op != NULL && vp->v_op->vop_reclaim != NULL) {
+		rw_enter(&vp->v_lock, RW_WRITER);
+		vp->v_op->vop_reclaim(vp);
+		rw_exit(&vp->v_lock);
+	}
+}
+
+static void
+vnode_free(struct vnode *vp)
+{
+
+	rw_destroy(&vp->v_lock);
+	kmem_free(vp, sizeof(*vp));
+}
+
+/* Reclaims and frees a vnode already out of the hash and the LRU. */
 static void
 vnode_destroy(struct vnode *vp)
 {
 
-	if (vp->v_op != NULL && vp->v_op->vop_reclaim != NULL)
-		vp->v_op->vop_reclaim(vp);
-	kmem_free(vp, sizeof(*vp));
+	vnode_reclaim(vp);
+	vnode_free(vp);
 }
 
 int
 vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 {
 	struct vfs_mount *vm = VFS_MOUNT(mp);
-	struct vnode *vp;
+	bool mpsafe = mount_mpsafe(mp);
+	struct vnode *vp, *nvp = NULL;
 	int error;
 
-	mount_lock(mp);
+	/* Without VFS_MPSAFE the mount lock comes first: a vnode of that
+	 * mount changes state only with it held, so waiting for one below
+	 * never waits for ourselves. */
+	if (!mpsafe)
+		mount_lock(mp);
 	mutex_enter(&vcache_lock);
-	vp = hash_find(mp, key);
-	if (vp != NULL) {
-		if (vp->v_usecount == 0) {
-			lru_remove(vp);
-			vm->vm_nactive++;
+	for (;;) {
+		vp = hash_find(mp, key);
+		if (vp != NULL && (vp->v_iflag & VI_CHANGING) != 0) {
+			cv_wait(&vcache_cv, &vcache_lock);
+			continue;
 		}
-		vp->v_usecount++;
+		if (vp != NULL) {
+			if (vp->v_usecount == 0) {
+				lru_remove(vp);
+				vm->vm_nactive++;
+			}
+			vp->v_usecount++;
+			mutex_exit(&vcache_lock);
+			if (!mpsafe)
+				mount_unlock(mp);
+			if (nvp != NULL)
+				vnode_free(nvp);
+			*vpp = vp;
+			return 0;
+		}
+		if (nvp != NULL)
+			break;
+		/* Allocate with the lock dropped, then look again. */
 		mutex_exit(&vcache_lock);
-		mount_unlock(mp);
-		*vpp = vp;
-		return 0;
+		nvp = kmem_zalloc(sizeof(*nvp), KM_SLEEP);
+		if (nvp == NULL) {
+			if (!mpsafe)
+				mount_unlock(mp);
+			return ENOMEM;
+		}
+		rw_init(&nvp->v_lock);
+		mutex_enter(&vcache_lock);
 	}
-	mutex_exit(&vcache_lock);
 
-	vp = kmem_zalloc(sizeof(*vp), KM_SLEEP);
-	if (vp == NULL) {
-		mount_unlock(mp);
-		return ENOMEM;
-	}
+	/* Our placeholder goes in the hash; others wait until it is
+	 * loaded (or gone again). */
+	vp = nvp;
 	vp->v_mount = mp;
 	vp->v_key = key;
 	vp->v_usecount = 1;
-	error = mp->mnt_op->vfs_loadvnode(mp, vp, key);
-	if (error != 0) {
-		kmem_free(vp, sizeof(*vp));
-		mount_unlock(mp);
-		return error;
-	}
-	KASSERT(vp->v_op != NULL);
-
-	/* No one else can have loaded the key: that needs the mount lock. */
-	mutex_enter(&vcache_lock);
+	vp->v_iflag = VI_CHANGING;
 	{
 		size_t b = vcache_bucket(mp, key);
 		vp->v_hashnext = vcache_hash[b];
@@ -163,7 +204,25 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 	}
 	vm->vm_nactive++;
 	mutex_exit(&vcache_lock);
-	mount_unlock(mp);
+
+	error = mp->mnt_op->vfs_loadvnode(mp, vp, key);
+
+	mutex_enter(&vcache_lock);
+	if (error != 0) {
+		hash_remove(vp);
+		vm->vm_nactive--;
+	} else {
+		KASSERT(vp->v_op != NULL);
+		vp->v_iflag &= ~VI_CHANGING;
+	}
+	cv_broadcast(&vcache_cv);
+	mutex_exit(&vcache_lock);
+	if (!mpsafe)
+		mount_unlock(mp);
+	if (error != 0) {
+		vnode_free(vp);
+		return error;
+	}
 	*vpp = vp;
 	return 0;
 }
@@ -186,30 +245,41 @@ vref(struct vnode *vp)
 }
 
 /*
- * Reclaims the oldest unreferenced vnodes beyond the bound.  A vnode is
- * reclaimed only if its mount lock can be taken without waiting and is
- * not held by the caller (an operation in progress on that file system
- * must not see vnodes disappear); otherwise the next call retries.
+ * Reclaims the oldest unreferenced vnodes beyond the bound.  A vnode of a
+ * file system without VFS_MPSAFE is reclaimed only if its mount lock can
+ * be taken without waiting and is not held by the caller (an operation in
+ * progress on that file system must not see vnodes disappear); otherwise
+ * the next call retries.
  */
 static void
 vcache_trim(void)
 {
 	struct vnode *vp;
 	struct mount *mp;
+	bool mpsafe;
 
 	mutex_enter(&vcache_lock);
 	vp = lru_head;
 	while (lru_count > VCACHE_LRUMAX && vp != NULL) {
 		mp = vp->v_mount;
-		if (!mount_trylock_fresh(mp)) {
+		mpsafe = mount_mpsafe(mp);
+		if (!mpsafe && !mount_trylock_fresh(mp)) {
 			vp = vp->v_lrunext;
 			continue;
 		}
+		KASSERT(vp->v_usecount == 0 &&
+		    (vp->v_iflag & VI_CHANGING) == 0);
 		lru_remove(vp);
-		hash_remove(vp);
+		vp->v_iflag |= VI_CHANGING;
 		mutex_exit(&vcache_lock);
-		vnode_destroy(vp);
-		mount_unlock(mp);
+		vnode_reclaim(vp);
+		mutex_enter(&vcache_lock);
+		hash_remove(vp);
+		cv_broadcast(&vcache_cv);
+		mutex_exit(&vcache_lock);
+		vnode_free(vp);
+		if (!mpsafe)
+			mount_unlock(mp);
 		mutex_enter(&vcache_lock);
 		vp = lru_head;
 	}
@@ -221,7 +291,7 @@ vrele(struct vnode *vp)
 {
 	struct mount *mp = vp->v_mount;
 	struct vfs_mount *vm = VFS_MOUNT(mp);
-	bool reclaim, finalize;
+	bool reclaim, finalize, mpsafe = mount_mpsafe(mp);
 
 	mutex_enter(&vcache_lock);
 	KASSERT(vp->v_usecount > 0);
@@ -230,45 +300,61 @@ vrele(struct vnode *vp)
 		mutex_exit(&vcache_lock);
 		return;
 	}
-	mutex_exit(&vcache_lock);
-
-	/* Possibly the last reference: decide with the mount locked. */
-	mount_lock(mp);
-	mutex_enter(&vcache_lock);
+	if (!mpsafe) {
+		/* Possibly the last reference: decide with the mount
+		 * locked. */
+		mutex_exit(&vcache_lock);
+		mount_lock(mp);
+		mutex_enter(&vcache_lock);
+	}
 	if (--vp->v_usecount > 0) {
 		mutex_exit(&vcache_lock);
-		mount_unlock(mp);
+		if (!mpsafe)
+			mount_unlock(mp);
 		return;
 	}
+	/* The last one: nobody can reach the vnode until it is settled,
+	 * so its lock is free for vop_inactive. */
+	KASSERT((vp->v_iflag & VI_CHANGING) == 0);
+	vp->v_iflag |= VI_CHANGING;
 	mutex_exit(&vcache_lock);
 
 	reclaim = false;
-	if (vp->v_op->vop_inactive != NULL)
+	if (vp->v_op->vop_inactive != NULL) {
+		rw_enter(&vp->v_lock, RW_WRITER);
 		reclaim = vp->v_op->vop_inactive(vp);
+		rw_exit(&vp->v_lock);
+	}
 
 	finalize = false;
 	mutex_enter(&vcache_lock);
-	if (vp->v_usecount > 0) {
-		/* vop_inactive took a new reference itself. */
-		reclaim = false;
-	} else {
-		vm->vm_nactive--;
-		if (vm->vm_detached) {
-			reclaim = true;
-			if (vm->vm_nactive == 0 && !vm->vm_finalizing) {
-				vm->vm_finalizing = true;
-				finalize = true;
-			}
+	KASSERT(vp->v_usecount == 0);
+	vm->vm_nactive--;
+	if (vm->vm_detached) {
+		reclaim = true;
+		if (vm->vm_nactive == 0 && !vm->vm_finalizing) {
+			vm->vm_finalizing = true;
+			finalize = true;
 		}
-		if (reclaim)
-			hash_remove(vp);
-		else
-			lru_insert(vp);
+	}
+	if (!reclaim) {
+		vp->v_iflag &= ~VI_CHANGING;
+		lru_insert(vp);
+		cv_broadcast(&vcache_cv);
 	}
 	mutex_exit(&vcache_lock);
-	if (reclaim)
-		vnode_destroy(vp);
-	mount_unlock(mp);
+	if (reclaim) {
+		/* Out of the hash only once reclaimed: a vcache_get() of
+		 * the key meanwhile waits and then loads it afresh. */
+		vnode_reclaim(vp);
+		mutex_enter(&vcache_lock);
+		hash_remove(vp);
+		cv_broadcast(&vcache_cv);
+		mutex_exit(&vcache_lock);
+		vnode_free(vp);
+	}
+	if (!mpsafe)
+		mount_unlock(mp);
 
 	if (finalize) {
 		/* VFS code holding a mount lock always holds a vnode of
@@ -281,6 +367,26 @@ vrele(struct vnode *vp)
 	}
 	if (__atomic_load_n(&lru_count, __ATOMIC_RELAXED) > VCACHE_LRUMAX)
 		vcache_trim();
+}
+
+/* Waits until no unreferenced vnode of mp is being inactivated or
+ * reclaimed (by vcache_trim on another CPU); vcache_lock held. */
+static void
+vcache_settle_locked(struct mount *mp)
+{
+	struct vnode *vp;
+	size_t i;
+
+ again:
+	for (i = 0; i < VCACHE_HASHSIZE; i++) {
+		for (vp = vcache_hash[i]; vp != NULL; vp = vp->v_hashnext) {
+			if (vp->v_mount == mp &&
+			    (vp->v_iflag & VI_CHANGING) != 0) {
+				cv_wait(&vcache_cv, &vcache_lock);
+				goto again;
+			}
+		}
+	}
 }
 
 /* Takes every unreferenced vnode of mp out of the hash and the LRU and
@@ -306,7 +412,7 @@ vcache_unhash_unused_locked(struct mount *mp)
 }
 
 /* Destroys a chain from vcache_unhash_unused_locked(), with vcache_lock
- * (a spin lock) released: vop_reclaim is file system code. */
+ * released: vop_reclaim is file system code. */
 static void
 vnode_destroy_chain(struct vnode *dead)
 {
@@ -325,6 +431,7 @@ vcache_flush(struct mount *mp, unsigned rootrefs)
 	size_t i;
 
 	mutex_enter(&vcache_lock);
+	vcache_settle_locked(mp);
 	for (i = 0; i < VCACHE_HASHSIZE; i++) {
 		for (vp = vcache_hash[i]; vp != NULL; vp = vp->v_hashnext) {
 			if (vp->v_mount != mp || vp->v_usecount == 0)
@@ -352,8 +459,11 @@ vcache_reclaim_root(struct mount *mp)
 	VFS_MOUNT(mp)->vm_nactive--;
 	hash_remove(vp);
 	mutex_exit(&vcache_lock);
-	if (vp->v_op->vop_inactive != NULL)
+	if (vp->v_op->vop_inactive != NULL) {
+		rw_enter(&vp->v_lock, RW_WRITER);
 		(void)vp->v_op->vop_inactive(vp);
+		rw_exit(&vp->v_lock);
+	}
 	vnode_destroy(vp);
 	mp->mnt_root = NULL;
 }
@@ -366,6 +476,7 @@ vcache_purge(struct mount *mp)
 	mutex_enter(&vcache_lock);
 	/* No vnode of mp is referenced, so that is all of them. */
 	KASSERT(VFS_MOUNT(mp)->vm_nactive == 0);
+	vcache_settle_locked(mp);
 	dead = vcache_unhash_unused_locked(mp);
 	mutex_exit(&vcache_lock);
 	vnode_destroy_chain(dead);

@@ -19,9 +19,9 @@ vn_getattr(struct vnode *vp, struct vattr *va)
 {
 	int error;
 
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = VOP_GETATTR(vp, va);
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	return error;
 }
 
@@ -149,9 +149,9 @@ vn_readlink_kernel(struct vnode *vp, char *buf, size_t buflen,
 	uio.uio_resid = buflen - 1;
 	uio.uio_rw = UIO_READ;
 	uio.uio_segflg = UIO_SYSSPACE;
-	mount_lock(vp->v_mount);
+	vn_lock(vp);
 	error = VOP_OPTIONAL(vp, vop_readlink, EINVAL, vp, &uio);
-	mount_unlock(vp->v_mount);
+	vn_unlock(vp);
 	if (error != 0)
 		return error;
 	*lenp = buflen - 1 - uio.uio_resid;

@@ -16,8 +16,19 @@
  * meaning, "structure needs cleaning", reported as EIO to keep callers
  * simple) with a console message naming the device and the structure.
  *
- * Locking: the VFS holds the mount lock around every vnode operation,
- * vfs_sync and unmount, so this file system has no locks of its own.
+ * Locking (ext2 is VFS_MPSAFE, see vfs/vnode.h): an inode's in-memory
+ * node (struct ext2_node) and, for a directory, its entries belong to
+ * its vnode's lock, which the VFS holds around every operation.  What
+ * inodes share is under the mount's em_lock: the bitmaps (their buffers
+ * are read, changed and written back with it held), the group
+ * descriptors' counts, the superblock's free counts and its copy em_sb.
+ * An inode table block holds several inodes: each change to one is a
+ * single bread..bdwrite of that block, which the block cache serialises
+ * (busy buffers).  Order: vnode locks -> a file's own buffers (indirect
+ * blocks, directory blocks, its inode's table block) -> em_lock ->
+ * bitmap, descriptor and superblock buffers.  Nothing waits for em_lock
+ * while holding one of the latter, and em_lock is never held across a
+ * whole-device write-back (bsync).
  */
 #ifndef EXT2FS_H
 #define EXT2FS_H
@@ -285,6 +296,7 @@ struct ext2_group {
 
 struct ext2_mount {
 	struct mount	*em_mp;
+	kmutex_t	 em_lock;	/* see the top of this file */
 	struct blkdev	*em_dev;
 	bool		 em_ronly;
 	uint8_t		 em_sb[EXT2_SB_SIZE];	/* on-disk superblock */

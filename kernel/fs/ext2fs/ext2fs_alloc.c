@@ -9,10 +9,15 @@
  * with the most free blocks among those with at least the average number
  * of free inodes (spreading directories), a file to its directory's
  * group or the next one with a free inode.
+ *
+ * Each public function here takes the mount's em_lock for its whole
+ * work (scan, bitmap change, counts), so two CPUs never take the same
+ * block or inode; see ext2fs.h for the lock order.
  */
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
+#include <kern/lock.h>
 #include <vfs/buf.h>
 
 #include "ext2fs.h"
@@ -57,6 +62,7 @@ bitmap_find(const uint8_t *map, uint32_t n, uint32_t from)
 	return -1;
 }
 
+/* em_lock held. */
 static void
 sb_dirty(struct ext2_mount *em)
 {
@@ -64,8 +70,8 @@ sb_dirty(struct ext2_mount *em)
 	em->em_sbdirty = true;
 }
 
-int
-ext2_blkalloc(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
+static int
+ext2_blkalloc_locked(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
 {
 	struct ext2_group *gp;
 	struct buf *bp;
@@ -109,7 +115,18 @@ ext2_blkalloc(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
 }
 
 int
-ext2_blkfree(struct ext2_mount *em, uint64_t blkno)
+ext2_blkalloc(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
+{
+	int error;
+
+	mutex_enter(&em->em_lock);
+	error = ext2_blkalloc_locked(em, goal, bnp);
+	mutex_exit(&em->em_lock);
+	return error;
+}
+
+static int
+ext2_blkfree_locked(struct ext2_mount *em, uint64_t blkno)
 {
 	struct ext2_group *gp;
 	struct buf *bp;
@@ -144,6 +161,17 @@ ext2_blkfree(struct ext2_mount *em, uint64_t blkno)
 	return 0;
 }
 
+int
+ext2_blkfree(struct ext2_mount *em, uint64_t blkno)
+{
+	int error;
+
+	mutex_enter(&em->em_lock);
+	error = ext2_blkfree_locked(em, blkno);
+	mutex_exit(&em->em_lock);
+	return error;
+}
+
 static uint32_t
 inogroup_pick(struct ext2_mount *em, uint32_t pino, bool isdir)
 {
@@ -173,8 +201,8 @@ inogroup_pick(struct ext2_mount *em, uint32_t pino, bool isdir)
 	return UINT32_MAX;
 }
 
-int
-ext2_inoalloc(struct ext2_mount *em, uint32_t pino, bool isdir,
+static int
+ext2_inoalloc_locked(struct ext2_mount *em, uint32_t pino, bool isdir,
     uint32_t *inop)
 {
 	struct ext2_group *gp;
@@ -225,7 +253,19 @@ ext2_inoalloc(struct ext2_mount *em, uint32_t pino, bool isdir,
 }
 
 int
-ext2_inofree(struct ext2_mount *em, uint32_t ino, bool isdir)
+ext2_inoalloc(struct ext2_mount *em, uint32_t pino, bool isdir,
+    uint32_t *inop)
+{
+	int error;
+
+	mutex_enter(&em->em_lock);
+	error = ext2_inoalloc_locked(em, pino, isdir, inop);
+	mutex_exit(&em->em_lock);
+	return error;
+}
+
+static int
+ext2_inofree_locked(struct ext2_mount *em, uint32_t ino, bool isdir)
 {
 	struct ext2_group *gp;
 	struct buf *bp;
@@ -256,4 +296,15 @@ ext2_inofree(struct ext2_mount *em, uint32_t ino, bool isdir)
 	em->em_free_inodes++;
 	sb_dirty(em);
 	return 0;
+}
+
+int
+ext2_inofree(struct ext2_mount *em, uint32_t ino, bool isdir)
+{
+	int error;
+
+	mutex_enter(&em->em_lock);
+	error = ext2_inofree_locked(em, ino, isdir);
+	mutex_exit(&em->em_lock);
+	return error;
 }

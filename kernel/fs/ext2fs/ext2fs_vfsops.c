@@ -7,6 +7,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
+#include <kern/lock.h>
 #include <kern/kmem.h>
 #include <kern/clock.h>
 #include <vfs/vnode.h>
@@ -205,7 +206,7 @@ groups_read(struct ext2_mount *em)
 	return 0;
 }
 
-/* Writes group g's descriptor into its buffer (delayed). */
+/* Writes group g's descriptor into its buffer (delayed); em_lock held. */
 int
 ext2_group_write(struct ext2_mount *em, uint32_t g)
 {
@@ -242,11 +243,16 @@ ext2_sbupdate(struct ext2_mount *em, bool durable)
 
 	if (em->em_ronly)
 		return 0;
+	/* Descriptors and superblock as one consistent picture; the
+	 * write-back itself runs without the lock (see ext2fs.h). */
+	mutex_enter(&em->em_lock);
 	for (g = 0; g < em->em_ngroups; g++) {
 		if (em->em_groups[g].g_dirty) {
 			error = ext2_group_write(em, g);
-			if (error != 0)
+			if (error != 0) {
+				mutex_exit(&em->em_lock);
 				return error;
+			}
 		}
 	}
 	le32put(em->em_sb, SB_FREE_BLOCKS, (uint32_t)em->em_free_blocks);
@@ -254,11 +260,14 @@ ext2_sbupdate(struct ext2_mount *em, bool durable)
 	getnanotime(&now);
 	le32put(em->em_sb, SB_WTIME, (uint32_t)now.tv_sec);
 	error = bread(em->em_dev, sbblk, em->em_bsize, &bp);
-	if (error != 0)
+	if (error != 0) {
+		mutex_exit(&em->em_lock);
 		return error;
+	}
 	memcpy((uint8_t *)bp->b_data + sboff, em->em_sb, EXT2_SB_SIZE);
 	bdwrite(bp, B_ORD_SUPER);
 	em->em_sbdirty = false;
+	mutex_exit(&em->em_lock);
 	return bsync(em->em_dev, durable ? BSYNC_DURABLE : 0);
 }
 
@@ -435,6 +444,7 @@ ext2_mount_free(struct ext2_mount *em)
 	if (em->em_groups != NULL)
 		kmem_free(em->em_groups,
 		    sizeof(*em->em_groups) * em->em_ngroups);
+	mutex_destroy(&em->em_lock);
 	kmem_free(em, sizeof(*em));
 }
 
@@ -460,12 +470,14 @@ ext2_mount(struct mount *mp, const char *source, const char *data)
 	if (em == NULL)
 		return ENOMEM;
 	em->em_mp = mp;
+	mutex_init(&em->em_lock, MUTEX_DEFAULT);
 	em->em_ronly = ronly;
 	if (ronly)
 		mp->mnt_flags |= MS_RDONLY;	/* "ro" given as an option */
 	error = blkdev_open(source, ronly ? BLK_READ : BLK_READ | BLK_WRITE,
 	    &em->em_dev);
 	if (error != 0) {
+		mutex_destroy(&em->em_lock);
 		kmem_free(em, sizeof(*em));
 		return error == ENXIO ? ENOENT : error;
 	}
@@ -532,8 +544,10 @@ ext2_unmount(struct mount *mp, int flags __unused)
 		/* Everything else first, then the clean state. */
 		error = ext2_sbupdate(em, true);
 		if (error == 0) {
+			mutex_enter(&em->em_lock);
 			state = le16get(em->em_sb, SB_STATE);
 			le16put(em->em_sb, SB_STATE, state | EXT2_STATE_VALID);
+			mutex_exit(&em->em_lock);
 			error = ext2_sbupdate(em, true);
 		}
 	}
@@ -580,11 +594,13 @@ ext2_statfs(struct mount *mp, struct vfs_statfs *sf)
 	sf->f_type = EXT2_FS_MAGIC;
 	sf->f_bsize = em->em_bsize;
 	sf->f_blocks = em->em_blocks - em->em_first_data_block;
+	mutex_enter(&em->em_lock);
 	sf->f_bfree = em->em_free_blocks;
-	sf->f_bavail = em->em_free_blocks > em->em_rblocks ?
-	    em->em_free_blocks - em->em_rblocks : 0;
-	sf->f_files = em->em_inodes;
 	sf->f_ffree = em->em_free_inodes;
+	mutex_exit(&em->em_lock);
+	sf->f_bavail = sf->f_bfree > em->em_rblocks ?
+	    sf->f_bfree - em->em_rblocks : 0;
+	sf->f_files = em->em_inodes;
 	sf->f_namelen = NAME_MAX;
 	return 0;
 }
@@ -600,6 +616,7 @@ ext2_sync(struct mount *mp)
 #define EXT2_VFSOPS(var, name)						\
 const struct vfsops var = {						\
 	.vfs_name	= name,						\
+	.vfs_flags	= VFS_MPSAFE,					\
 	.vfs_mount	= ext2_mount,					\
 	.vfs_unmount	= ext2_unmount,					\
 	.vfs_rootkey	= ext2_rootkey,					\

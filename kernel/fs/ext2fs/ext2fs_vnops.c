@@ -10,6 +10,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
+#include <kern/lock.h>
 #include <kern/kmem.h>
 #include <kern/clock.h>
 #include <vfs/vnode.h>
@@ -123,13 +124,16 @@ large_file_note(struct ext2_mount *em, uint64_t size)
 
 	if (size < ((uint64_t)1 << 31))
 		return;
+	/* Only the superblock's copy changes: em_ro_compat is read
+	 * without a lock and nothing reads this bit from it after mount. */
+	mutex_enter(&em->em_lock);
 	ro = le32get(em->em_sb, SB_FEATURE_RO_COMPAT);
 	if ((ro & RO_COMPAT_LARGE_FILE) == 0 && em->em_rev >= 1) {
 		le32put(em->em_sb, SB_FEATURE_RO_COMPAT,
 		    ro | RO_COMPAT_LARGE_FILE);
-		em->em_ro_compat |= RO_COMPAT_LARGE_FILE;
 		em->em_sbdirty = true;
 	}
+	mutex_exit(&em->em_lock);
 }
 
 /* Writes the symlink target of a new node n. */

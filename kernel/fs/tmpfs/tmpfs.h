@@ -3,9 +3,19 @@
  *
  * A tmpfs keeps every file in kernel memory.  Each file is a struct
  * tmpfs_node; the VFS's cache key for a file is the node's address, and a
- * node points back to its vnode while one exists.  All functions here are
- * called with the mount lock held (see vfs/mount.h), which is the only
- * locking tmpfs needs.
+ * node points back to its vnode while one exists.
+ *
+ * Locking (tmpfs is VFS_MPSAFE, see vfs/vnode.h): a node's fields, a
+ * directory's entries and a file's pages belong to its vnode's lock,
+ * which the VFS holds around every operation.  What nodes share is under
+ * the mount's tm_lock, taken after vnode locks and held briefly: the
+ * counters (tm_nodes, tm_extralinks, tm_nextino), the list of all nodes,
+ * the limits, and a node's life (tn_vnode, tn_holds, and the decision to
+ * free it in tmpfs_node_release()).  tm_used and tm_pages are only used
+ * atomically.  A
+ * directory's td_parent changes only in a rename between directories,
+ * under the mount's rename lock and the vnode lock of the directory that
+ * moves.
  *
  * Limits, as Linux tmpfs: size= bounds the file data pages (statfs
  * blocks) and nr_inodes= the nodes (statfs files).  Without size= a mount
@@ -114,6 +124,7 @@ struct tmpfs_node {
 
 struct tmpfs_mount {
 	struct mount		*tm_mp;
+	kmutex_t		 tm_lock;	/* see the top of this file */
 	struct tmpfs_node	*tm_root;
 	uint64_t		 tm_maxpages;	/* size=, 0: only kmem's limit */
 	uint64_t		 tm_pages;	/* data pages of all files */
@@ -158,6 +169,15 @@ tmpfs_inodes_used(const struct tmpfs_mount *tm)
 	return tm->tm_nodes + tm->tm_extralinks;
 }
 int	tmpfs_inode_check(struct tmpfs_mount *tm);
+/* A further name of an existing non-directory: counted against
+ * nr_inodes= (ENOSPC when none is left) or given back. */
+int	tmpfs_extralink_add(struct tmpfs_mount *tm);
+void	tmpfs_extralink_drop(struct tmpfs_mount *tm);
+/* One data page more (ENOSPC past size=) or fewer. */
+int	tmpfs_page_reserve(struct tmpfs_mount *tm);
+void	tmpfs_page_unreserve(struct tmpfs_mount *tm);
+/* Pages in use, for checks that tolerate a concurrent change. */
+uint64_t tmpfs_pages_used(struct tmpfs_mount *tm);
 
 /* Nodes (tmpfs_node.c). */
 int	tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,

@@ -64,8 +64,8 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 	int lvl;
 
 	/* size= limits the data pages only; the tree is metadata. */
-	if (tm->tm_maxpages != 0 && tm->tm_pages >= tm->tm_maxpages &&
-	    tmpfs_page_lookup(r, idx) == NULL)
+	if (tm->tm_maxpages != 0 && tmpfs_page_lookup(r, idx) == NULL &&
+	    tmpfs_pages_used(tm) >= tm->tm_maxpages)
 		return ENOSPC;
 	while (!radix_fits(idx, r->tr_height)) {
 		KASSERT(r->tr_height < RADIX_MAXHEIGHT);
@@ -91,11 +91,14 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 		    RADIX_MASK];
 	}
 	if (*slotp == NULL) {
-		*slotp = tmpfs_mem_zalloc(tm, TMPFS_PAGE_SIZE);
-		if (*slotp == NULL)
+		if (tmpfs_page_reserve(tm) != 0)
 			return ENOSPC;
+		*slotp = tmpfs_mem_zalloc(tm, TMPFS_PAGE_SIZE);
+		if (*slotp == NULL) {
+			tmpfs_page_unreserve(tm);
+			return ENOSPC;
+		}
 		r->tr_npages++;
-		tm->tm_pages++;
 	}
 	*pagep = *slotp;
 	return 0;
@@ -121,7 +124,7 @@ tmpfs_free_range(struct tmpfs_node *tn, void **slotp, int lvl,
 		tmpfs_mem_free(tm, n, TMPFS_PAGE_SIZE);
 		*slotp = NULL;
 		tn->tn_reg.tr_npages--;
-		tm->tm_pages--;
+		tmpfs_page_unreserve(tm);
 		return;
 	}
 	shift = RADIX_SHIFT * (lvl - 1);
@@ -322,8 +325,10 @@ tmpfs_data_fallocate(struct tmpfs_node *tn, int mode, uint64_t off,
 	for (idx = first; idx <= last; idx++)
 		if (tmpfs_page_lookup(&tn->tn_reg, idx) == NULL)
 			missing++;
-	if (tm->tm_maxpages != 0 &&
-	    missing > tm->tm_maxpages - MIN(tm->tm_pages, tm->tm_maxpages))
+	/* Another file may take pages meanwhile; then the loop below
+	 * fails and gives back what it took. */
+	if (tm->tm_maxpages != 0 && missing > tm->tm_maxpages -
+	    MIN(tmpfs_pages_used(tm), tm->tm_maxpages))
 		return ENOSPC;
 	for (idx = first; idx <= last; idx++) {
 		error = tmpfs_page_get(tn, idx, &pg);

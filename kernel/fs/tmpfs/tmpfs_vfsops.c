@@ -39,16 +39,20 @@ tmpfs_remount(struct tmpfs_mount *tm, const struct tmpfs_args *ta)
 	 * root's mode and owner are only set at mount time. */
 	if (ta->ta_set & TMPFS_ARG_SIZE) {
 		maxpages = tmpfs_maxpages(ta);
-		if (maxpages != 0 && maxpages < tm->tm_pages)
+		if (maxpages != 0 && maxpages < tmpfs_pages_used(tm))
 			return EINVAL;
 	}
+	mutex_enter(&tm->tm_lock);
 	if (ta->ta_set & TMPFS_ARG_NR_INODES) {
 		maxnodes = ta->ta_nr_inodes;
-		if (maxnodes != 0 && maxnodes < tmpfs_inodes_used(tm))
+		if (maxnodes != 0 && maxnodes < tmpfs_inodes_used(tm)) {
+			mutex_exit(&tm->tm_lock);
 			return EINVAL;
+		}
 	}
 	tm->tm_maxpages = maxpages;
 	tm->tm_maxnodes = maxnodes;
+	mutex_exit(&tm->tm_lock);
 	return 0;
 }
 
@@ -75,6 +79,7 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
 	if (tm == NULL)
 		return ENOMEM;
 	tm->tm_mp = mp;
+	mutex_init(&tm->tm_lock, MUTEX_DEFAULT);
 	tm->tm_maxpages = tmpfs_maxpages(&ta);
 	tm->tm_maxnodes = ta.ta_nr_inodes;
 	tm->tm_nextino = TMPFS_ROOT_INO;
@@ -84,6 +89,7 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
 	gid = (ta.ta_set & TMPFS_ARG_GID) ? ta.ta_gid : cred->cr_egid;
 	error = tmpfs_node_alloc(tm, VDIR, ta.ta_mode, uid, gid, 0, &root);
 	if (error != 0) {
+		mutex_destroy(&tm->tm_lock);
 		kmem_free(tm, sizeof(*tm));
 		return ENOMEM;
 	}
@@ -116,6 +122,7 @@ tmpfs_unmount(struct mount *mp, int flags __unused)
 	    "tmpfs: %llu bytes, %llu pages left at unmount",
 	    (unsigned long long)tm->tm_used,
 	    (unsigned long long)tm->tm_pages);
+	mutex_destroy(&tm->tm_lock);
 	kmem_free(tm, sizeof(*tm));
 	mp->mnt_data = NULL;
 	return 0;
@@ -145,7 +152,9 @@ tmpfs_loadvnode(struct mount *mp, struct vnode *vp, uint64_t key)
 	vp->v_data = tn;
 	if (tn == tm->tm_root)
 		vp->v_flags |= VV_ROOT;
+	mutex_enter(&tm->tm_lock);
 	tn->tn_vnode = vp;
+	mutex_exit(&tm->tm_lock);
 	return 0;
 }
 
@@ -153,7 +162,7 @@ static int
 tmpfs_statfs(struct mount *mp, struct vfs_statfs *sf)
 {
 	struct tmpfs_mount *tm = mp->mnt_data;
-	uint64_t memfree, pernode;
+	uint64_t memfree, pernode, pages = tmpfs_pages_used(tm), inodes;
 
 	/* Memory the kernel has left, which bounds whatever size= and
 	 * nr_inodes= do not (shared with the rest of the kernel). */
@@ -161,33 +170,35 @@ tmpfs_statfs(struct mount *mp, struct vfs_statfs *sf)
 		memfree = kmem_limit() - MIN(kmem_inuse(), kmem_limit());
 	else
 		memfree = TMPFS_NOMINAL_FREE;
+	/* Counters change under other CPUs' feet: one consistent look. */
+	mutex_enter(&tm->tm_lock);
+	inodes = tmpfs_inodes_used(tm);
+	mutex_exit(&tm->tm_lock);
 	memset(sf, 0, sizeof(*sf));
 	sf->f_type = TMPFS_MAGIC;
 	sf->f_bsize = TMPFS_PAGE_SIZE;
 	if (tm->tm_maxpages != 0) {
 		/* Data pages only, as Linux: a file of size= bytes fits. */
 		sf->f_blocks = tm->tm_maxpages;
-		sf->f_bfree = tm->tm_maxpages - MIN(tm->tm_pages,
-		    tm->tm_maxpages);
+		sf->f_bfree = tm->tm_maxpages - MIN(pages, tm->tm_maxpages);
 	} else if (kmem_limit() != 0) {
 		sf->f_blocks = kmem_limit() / TMPFS_PAGE_SIZE;
 		sf->f_bfree = memfree / TMPFS_PAGE_SIZE;
 	} else {
 		sf->f_bfree = memfree / TMPFS_PAGE_SIZE;
-		sf->f_blocks = tm->tm_pages + sf->f_bfree;
+		sf->f_blocks = pages + sf->f_bfree;
 	}
 	sf->f_bavail = sf->f_bfree;
 	if (tm->tm_maxnodes != 0) {
 		sf->f_files = tm->tm_maxnodes;
-		sf->f_ffree = tm->tm_maxnodes - MIN(tmpfs_inodes_used(tm),
-		    tm->tm_maxnodes);
+		sf->f_ffree = tm->tm_maxnodes - MIN(inodes, tm->tm_maxnodes);
 	} else {
 		/* Without nr_inodes, memory is the limit: a new empty file
 		 * costs a node and a name. */
 		pernode = sizeof(struct tmpfs_node) +
 		    sizeof(struct tmpfs_dirent) + 16;
 		sf->f_ffree = memfree / pernode;
-		sf->f_files = tmpfs_inodes_used(tm) + sf->f_ffree;
+		sf->f_files = inodes + sf->f_ffree;
 	}
 	sf->f_namelen = NAME_MAX;
 	return 0;
@@ -201,6 +212,7 @@ tmpfs_sync(struct mount *mp __unused)
 
 const struct vfsops tmpfs_vfsops = {
 	.vfs_name	= "tmpfs",
+	.vfs_flags	= VFS_MPSAFE,
 	.vfs_mount	= tmpfs_mount,
 	.vfs_unmount	= tmpfs_unmount,
 	.vfs_rootkey	= tmpfs_rootkey,

@@ -114,8 +114,8 @@ tmpfs_alloc_file(struct vnode *dvp, const char *name, size_t namelen,
 	return 0;
 
 fail:
+	/* Never reachable by anyone else: no name, no vnode. */
 	tn->tn_nlink = 0;
-	tn->tn_vnode = NULL;
 	tmpfs_node_free(tn);
 	tmpfs_dirent_free(tm, de);
 	return error;
@@ -170,15 +170,16 @@ tmpfs_link(struct vnode *dvp, struct vnode *vp, const char *name,
 		return EMLINK;
 	if (tmpfs_dir_lookup(dn, name, namelen) != NULL)
 		return EEXIST;
-	error = tmpfs_inode_check(tn->tn_tmp);
+	error = tmpfs_extralink_add(tn->tn_tmp);
 	if (error != 0)
 		return error;
 	error = tmpfs_dirent_alloc(dn->tn_tmp, name, namelen, &de);
-	if (error != 0)
+	if (error != 0) {
+		tmpfs_extralink_drop(tn->tn_tmp);
 		return error;
+	}
 	tmpfs_dir_attach(dn, de, tn);
 	tn->tn_nlink++;
-	tn->tn_tmp->tm_extralinks++;
 	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
 	tmpfs_node_touch(dn, TMPFS_UPD_MTIME | TMPFS_UPD_CTIME);
 	return 0;
@@ -191,7 +192,7 @@ tmpfs_node_droplink(struct tmpfs_node *tn)
 {
 	KASSERT(tn->tn_type != VDIR && tn->tn_nlink > 0);
 	if (tn->tn_nlink > 1)
-		tn->tn_tmp->tm_extralinks--;
+		tmpfs_extralink_drop(tn->tn_tmp);
 	tn->tn_nlink--;
 	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
 }
@@ -228,7 +229,9 @@ tmpfs_dir_orphan(struct tmpfs_node *tn)
 	tn->tn_nlink = 0;
 	/* As Linux: ".." of a removed directory still leads to where it
 	 * was, so the parent is held until this node goes. */
+	mutex_enter(&tn->tn_tmp->tm_lock);
 	tn->tn_dir.td_parent->tn_holds++;
+	mutex_exit(&tn->tn_tmp->tm_lock);
 	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
 }
 
@@ -512,7 +515,9 @@ tmpfs_reclaim(struct vnode *vp)
 	if (tn == NULL)
 		return;
 	KASSERT(tn->tn_vnode == vp);
+	mutex_enter(&tn->tn_tmp->tm_lock);
 	tn->tn_vnode = NULL;
+	mutex_exit(&tn->tn_tmp->tm_lock);
 	vp->v_data = NULL;
 	tmpfs_node_release(tn);
 }

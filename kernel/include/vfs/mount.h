@@ -3,9 +3,12 @@
  *
  * A file system type is a struct vfsops registered with VFS_REGISTER();
  * mount(2) finds it by name.  Each mount has one lock (mount_lock) that
- * the VFS holds around every vnode operation on that mount: file systems
- * rely on it instead of locks of their own.  (Coarse but correct with any
- * number of virtual CPUs; finer locking can come per file system later.)
+ * the VFS holds around mount, unmount, remount, statfs and sync, and,
+ * for a file system without VFS_MPSAFE in vfs_flags, around every vnode
+ * operation as well (such a file system needs no locks of its own).  A
+ * VFS_MPSAFE file system gets only the per-vnode locks described in
+ * vnode.h: operations on different files run at the same time, and
+ * statfs and sync run concurrently with them.
  */
 #ifndef VFS_MOUNT_H
 #define VFS_MOUNT_H
@@ -53,6 +56,8 @@ struct vfsops {
 		    uint64_t key);
 	int	(*vfs_statfs)(struct mount *mp, struct vfs_statfs *sf);
 	int	(*vfs_sync)(struct mount *mp);
+	int	vfs_flags;
+#define VFS_MPSAFE	0x01	/* per-vnode locking is enough, see above */
 };
 
 #define VFS_REGISTER(ops)	__link_set_add(vfsops, ops, ops)
@@ -66,6 +71,8 @@ struct mount {
 	kmutex_t		 mnt_lock;
 	struct lwp		*mnt_lockowner;	/* recursion support */
 	int			 mnt_lockdepth;
+	/* Held by a rename between two directories (vfs_vnlock.c). */
+	kmutex_t		 mnt_renamelock;
 	uint64_t		 mnt_dev;	/* st_dev of its files */
 	struct mount		*mnt_next;
 };

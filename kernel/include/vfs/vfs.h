@@ -1,13 +1,16 @@
 /*
  * vfs.h: interfaces between the files of the VFS faction (kernel/vfs):
  * the private side of mounts and the vnode cache, permission checks,
- * and vnode helpers that take the mount lock around vnode operations.
+ * vnode locks, and vnode helpers that lock around vnode operations.
  * File systems use vnode.h and mount.h only.
  *
- * Lock order: mount_mutex (mount/umount) -> a file's f_offlock -> one
- * mount lock -> vcache_lock (spin).  Code never holds two mount locks at
- * once, and drops a vnode's last reference (vrele) only while holding no
- * mount lock or the lock of that vnode's own mount.
+ * Lock order (the full rules, with rename, are at the top of
+ * vfs_vnlock.c): mount_mutex (mount/umount) -> a file's f_offlock -> a
+ * mount's rename lock -> the mount lock (for a file system without
+ * VFS_MPSAFE, taken before its first vnode lock) -> vnode locks (parents
+ * before children) -> file system locks -> busy buffers -> bcache_lock,
+ * vcache_lock.  Code drops a vnode's last reference (vrele) only while
+ * holding no lock of another mount, and never holding that vnode's lock.
  */
 #ifndef VFS_VFS_H
 #define VFS_VFS_H
@@ -58,10 +61,33 @@ void	 vfs_syncall(void);
 void	 vfs_finalize_detached(struct mount *mp);
 
 /*
- * Vnode cache internals.  vcache_lock protects v_usecount, the hash,
- * the LRU of unreferenced vnodes, v_mountedhere and mnt_vnodecovered.
+ * Vnode locks (vfs_vnlock.c).  vn_lock() takes vp's lock (and, for a
+ * file system without VFS_MPSAFE, its mount's lock first); vn_lock2()
+ * takes two vnodes' locks, a before b (b may be NULL or equal to a): a
+ * parent directory before its child.  vn_islocked() is for assertions.
+ */
+void	 vn_lock(struct vnode *vp);
+void	 vn_unlock(struct vnode *vp);
+void	 vn_lock2(struct vnode *a, struct vnode *b);
+void	 vn_unlock2(struct vnode *a, struct vnode *b);
+bool	 vn_islocked(struct vnode *vp);
+/* True when mp's file system does its own locking (VFS_MPSAFE). */
+static inline bool
+mount_mpsafe(const struct mount *mp)
+{
+	return (mp->mnt_op->vfs_flags & VFS_MPSAFE) != 0;
+}
+
+/*
+ * Vnode cache internals.  vcache_lock protects v_usecount, v_iflag, the
+ * hash, the LRU of unreferenced vnodes, v_mountedhere and
+ * mnt_vnodecovered.  A vnode being loaded, inactivated or reclaimed has
+ * VI_CHANGING set; vcache_get() of its key waits on vcache_cv until it is
+ * done, so no file system sees a new reference to a vnode in transition.
  */
 extern kmutex_t vcache_lock;
+extern kcondvar_t vcache_cv;
+#define VI_CHANGING	0x01
 void	 vcache_init(void);
 /* vref() with vcache_lock held. */
 void	 vref_locked(struct vnode *vp);
@@ -90,7 +116,7 @@ struct vnode *vcache_coveredvnode(struct vnode *vp);
 #define VREAD	4
 int	 vaccess(const struct vattr *va, int acc,
 	    const struct kauth_cred *cred);
-/* vaccess on vp's attributes; mount lock held. */
+/* vaccess on vp's attributes; vp locked. */
 int	 vn_access_locked(struct vnode *vp, int acc,
 	    const struct kauth_cred *cred);
 int	 vn_access(struct vnode *vp, int acc, const struct kauth_cred *cred);
@@ -112,7 +138,7 @@ int	 vaccess_chown(const struct vattr *va, uid_t uid, gid_t gid,
 mode_t	 vaccess_killsuid(const struct vattr *va,
 	    const struct kauth_cred *cred);
 /* Drops set-id bits as vaccess_killsuid() says before vp is written to or
- * truncated by the current credentials; mount locked. */
+ * truncated by the current credentials; vp locked. */
 int	 vn_killsuid_locked(struct vnode *vp);
 /* utimensat: settimes is false for "now" (NULL times, UTIME_NOW). */
 int	 vaccess_utimes(const struct vattr *va, bool settimes,
@@ -125,15 +151,15 @@ void	 vattr_newfile(const struct vattr *dva, enum vtype type, mode_t mode,
 	    const struct kauth_cred *cred, struct vattr *va);
 
 /*
- * Vnode helpers (vfs_vnops.c): each takes and releases the mount lock
- * unless it says _locked.
+ * Vnode helpers (vfs_vnops.c): each takes and releases the vnode lock
+ * (vn_lock) unless it says _locked, when the caller holds it.
  */
 int	 vn_getattr(struct vnode *vp, struct vattr *va);
 int	 vn_setattr_locked(struct vnode *vp, const struct vattr *va);
 int	 vn_stat(struct vnode *vp, struct stat *st);
 void	 vn_vattr_to_stat(struct vnode *vp, const struct vattr *va,
 	    struct stat *st);
-/* Looks name up in dvp with dvp's mount locked: handles nothing but
+/* Looks name up in dvp with dvp locked: handles nothing but
  * plain names (no "." / ".."); does not cross mount points. */
 int	 vn_lookup_locked(struct vnode *dvp, const char *name, size_t len,
 	    struct vnode **vpp);

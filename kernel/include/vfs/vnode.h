@@ -7,9 +7,21 @@
  * ext2: the inode number) and gets vnodes only through vcache_get(),
  * which calls the file system's vfs_loadvnode() on a cache miss.
  *
- * Locking: every vnode operation below is called with the mount's lock
- * held (mount_lock(), see mount.h), so a file system needs no locks of its
- * own for its metadata.  The VFS does all permission checks, name-length
+ * Locking (the order is written out in kernel/vfs/vfs_vnlock.c): every
+ * vnode operation is called with the vnode(s) it names locked by the VFS
+ * (vn_lock): vop_lookup, vop_create, vop_mkdir, vop_symlink, vop_readdir
+ * and vop_parent with dvp locked; vop_link, vop_remove and vop_rmdir with
+ * dvp and vp locked; vop_rename with fdvp, tdvp, fvp and tvp locked (and,
+ * when fdvp != tdvp, the mount's rename lock held, so that no other
+ * rename changes the shape of the tree meanwhile); every other operation
+ * with vp locked.  vop_inactive and vop_reclaim run with vp locked and no
+ * reference left, so nothing else can reach that vnode.  A file system
+ * whose vfsops has VFS_MPSAFE relies on these locks and protects what its
+ * files share (allocation maps, counters, node tables) with locks of its
+ * own, taken after any vnode lock; without VFS_MPSAFE the VFS also holds
+ * the mount's lock (mount_lock(), see mount.h) around every operation, so
+ * the file system needs no locks of its own.  The VFS does all permission
+ * checks, name-length
  * checks, and the POSIX semantics that are the same for every file system
  * (rename into itself, sticky directories, O_APPEND offsets); operations
  * only do what is specific to the file system.
@@ -20,6 +32,7 @@
 #define VFS_VNODE_H
 
 #include <kern/types.h>
+#include <kern/lock.h>
 
 struct mount;
 struct vnode;
@@ -163,6 +176,8 @@ struct vnode {
 	unsigned		 v_usecount;	/* references (vcache lock) */
 	int			 v_flags;
 #define VV_ROOT		0x01	/* root of its file system */
+	unsigned		 v_iflag;	/* vcache private (vcache lock) */
+	krwlock_t		 v_lock;	/* vn_lock(), see above */
 	struct vnode		*v_hashnext;	/* vcache private */
 	struct vnode		*v_lrunext, *v_lruprev;	/* vcache private */
 };
@@ -171,7 +186,9 @@ struct vnode {
 int	vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp);
 void	vref(struct vnode *vp);
 /* Drops a reference; on the last one calls vop_inactive (and maybe
- * vop_reclaim) with the mount lock taken as needed. */
+ * vop_reclaim) with the vnode locked (and the mount lock for a file
+ * system without VFS_MPSAFE).  Never drop the last reference of a vnode
+ * the caller has locked. */
 void	vrele(struct vnode *vp);
 
 /*

@@ -1,0 +1,292 @@
+/*
+ * bench_scale: how file system work scales with virtual CPUs.  N threads
+ * (N = 1, 2, 4) each create, write and read back files of their own in a
+ * directory of their own of one mount, tmpfs or ext2, with RUMP_NCPU = N;
+ * the named peer is the same work on the host's /dev/shm with N host
+ * threads.  Every thread does the same amount of work, so perfect
+ * scaling keeps the time constant and multiplies the throughput by N.
+ *
+ *	bench_scale [tmpfs|ext2] [--help]
+ *	bench_scale --one FS N		(one measurement, in a fresh process)
+ *
+ * Each (file system, N) runs in a fresh process, because RUMP_NCPU is
+ * read when the kernel boots.  Prints the bench_kernel line format,
+ * "<label> rump <v> <unit> peer <v> <unit> ratio <r>": throughput in
+ * files per second (each file: create, write FSIZE bytes in 4 KiB
+ * writes, close; later open, read, close), and the speedups N/1 of
+ * strata and of the host.  ext2 needs mke2fs (e2fsprogs) and is skipped
+ * without it.  The goal is a speedup of at least 1.7 from 1 to 2
+ * threads on 2 idle cores; on a loaded machine every figure drops.
+ */
+#define _GNU_SOURCE
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rump/rump.h>
+#include <rump/rump_etfs.h>
+#include <rump/rump_syscalls.h>
+
+#define FILES	1500		/* per thread */
+#define FSIZE	(16 * 1024)
+#define MAXTHR	4
+#define IMGMB	256
+
+struct ops {
+	int	(*mkdir)(const char *, mode_t);
+	int	(*open)(const char *, int, mode_t);
+	ssize_t	(*read)(int, void *, size_t);
+	ssize_t	(*write)(int, const void *, size_t);
+	int	(*close)(int);
+};
+
+static int r_mkdir(const char *p, mode_t m) { return rump_sys_mkdir(p, m); }
+static int r_open(const char *p, int f, mode_t m) { return rump_sys_open(p, f, m); }
+static ssize_t r_read(int fd, void *b, size_t n) { return rump_sys_read(fd, b, n); }
+static ssize_t r_write(int fd, const void *b, size_t n) { return rump_sys_write(fd, b, n); }
+static int r_close(int fd) { return rump_sys_close(fd); }
+static int h_mkdir(const char *p, mode_t m) { return mkdir(p, m); }
+static int h_open(const char *p, int f, mode_t m) { return open(p, f, m); }
+
+static const struct ops rumpops = { r_mkdir, r_open, r_read, r_write, r_close };
+static const struct ops hostops = { h_mkdir, h_open, read, write, close };
+
+struct job {
+	const struct ops *ops;
+	char	dir[256];
+	int	error;
+	pthread_barrier_t *start;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *
+worker(void *arg)
+{
+	struct job *j = arg;
+	static const char zero[4096];
+	char buf[4096], path[300];
+	int fd, i;
+	size_t off;
+
+	pthread_barrier_wait(j->start);
+	for (i = 0; i < FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
+		fd = j->ops->open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			goto fail;
+		for (off = 0; off < FSIZE; off += sizeof(zero))
+			if (j->ops->write(fd, zero, sizeof(zero)) !=
+			    (ssize_t)sizeof(zero))
+				goto fail;
+		j->ops->close(fd);
+	}
+	for (i = 0; i < FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
+		fd = j->ops->open(path, O_RDONLY, 0);
+		if (fd < 0)
+			goto fail;
+		while (j->ops->read(fd, buf, sizeof(buf)) > 0)
+			continue;
+		j->ops->close(fd);
+	}
+	return NULL;
+ fail:
+	j->error = errno != 0 ? errno : EIO;
+	return NULL;
+}
+
+/* N threads under root; returns files per second (created and read). */
+static double
+run(const struct ops *ops, const char *root, int n)
+{
+	pthread_t t[MAXTHR];
+	struct job j[MAXTHR];
+	pthread_barrier_t start;
+	double t0;
+	int i;
+
+	pthread_barrier_init(&start, NULL, (unsigned)n + 1);
+	for (i = 0; i < n; i++) {
+		memset(&j[i], 0, sizeof(j[i]));
+		j[i].ops = ops;
+		j[i].start = &start;
+		snprintf(j[i].dir, sizeof(j[i].dir), "%s/t%d", root, i);
+		if (ops->mkdir(j[i].dir, 0755) != 0) {
+			fprintf(stderr, "bench_scale: mkdir %s: %s\n",
+			    j[i].dir, strerror(errno));
+			exit(1);
+		}
+		pthread_create(&t[i], NULL, worker, &j[i]);
+	}
+	pthread_barrier_wait(&start);
+	t0 = now();
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	t0 = now() - t0;
+	for (i = 0; i < n; i++) {
+		if (j[i].error != 0) {
+			fprintf(stderr, "bench_scale: %s: %s\n", j[i].dir,
+			    strerror(j[i].error));
+			exit(1);
+		}
+	}
+	pthread_barrier_destroy(&start);
+	return (double)n * FILES / t0;
+}
+
+/* One measurement of strata: boots with RUMP_NCPU already set. */
+static int
+one(const char *fs, int n)
+{
+	char img[256];
+	int error;
+
+	if ((error = rump_init()) != 0) {
+		fprintf(stderr, "bench_scale: rump_init: %s\n",
+		    strerror(error));
+		return 1;
+	}
+	rump_sys_mkdir("/mnt", 0755);
+	if (strcmp(fs, "tmpfs") == 0) {
+		if (rump_sys_mount("tmpfs", "/mnt", "tmpfs", 0, NULL) != 0) {
+			perror("bench_scale: mount tmpfs");
+			return 1;
+		}
+	} else {
+		if (getenv("BENCH_SCALE_IMG") == NULL)
+			return 1;
+		snprintf(img, sizeof(img), "%s", getenv("BENCH_SCALE_IMG"));
+		if (rump_etfs_register("/dev/disk0", img, RUMP_ETFS_BLK) != 0 ||
+		    rump_sys_mount("/dev/disk0", "/mnt", "ext2", 0, NULL) !=
+		    0) {
+			perror("bench_scale: mount ext2");
+			return 1;
+		}
+	}
+	printf("%.1f\n", run(&rumpops, "/mnt", n));
+	return 0;
+}
+
+/* Runs "bench_scale --one fs n" in a fresh process with RUMP_NCPU = n
+ * (and a fresh ext2 image); returns its figure. */
+static double
+child(const char *self, const char *fs, int n)
+{
+	char cmd[1024], out[64] = "", img[256];
+	double v;
+	FILE *p;
+	pid_t pid = getpid();
+
+	snprintf(img, sizeof(img), "/dev/shm/bench_scale.%d.img", (int)pid);
+	if (strcmp(fs, "ext2") == 0) {
+		snprintf(cmd, sizeof(cmd), "rm -f %s && mke2fs -q -F -t ext2 "
+		    "%s %dM >/dev/null 2>&1", img, img, IMGMB);
+		if (system(cmd) != 0) {
+			fprintf(stderr, "bench_scale: mke2fs failed\n");
+			exit(1);
+		}
+	}
+	snprintf(cmd, sizeof(cmd), "RUMP_NCPU=%d BENCH_SCALE_IMG=%s %s --one "
+	    "%s %d", n, img, self, fs, n);
+	p = popen(cmd, "r");
+	if (p == NULL || fgets(out, sizeof(out), p) == NULL ||
+	    pclose(p) != 0 || sscanf(out, "%lf", &v) != 1) {
+		fprintf(stderr, "bench_scale: '%s' failed\n", cmd);
+		exit(1);
+	}
+	unlink(img);
+	return v;
+}
+
+static double
+host(int n)
+{
+	char root[256], cmd[300];
+	double v;
+
+	snprintf(root, sizeof(root), "/dev/shm/bench_scale.%d.%d",
+	    (int)getpid(), n);
+	if (mkdir(root, 0755) != 0) {
+		perror("bench_scale: mkdir /dev/shm");
+		exit(1);
+	}
+	v = run(&hostops, root, n);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	(void)system(cmd);
+	return v;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: bench_scale [tmpfs|ext2] [--help]\n"
+	    "  1, 2 and 4 threads each creating, writing (%d files of %d "
+	    "KiB)\n  and reading back files in a directory of their own on "
+	    "one mount,\n  RUMP_NCPU = threads; peer: the host's /dev/shm "
+	    "with host threads.\n", FILES, FSIZE / 1024);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const int nthr[] = { 1, 2, 4 };
+	const char *fss[2] = { "tmpfs", "ext2" };
+	double r[3], h[3];
+	int nfs = 2, i, f;
+
+	if (argc == 4 && strcmp(argv[1], "--one") == 0)
+		return one(argv[2], atoi(argv[3]));
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		if (strcmp(argv[1], "tmpfs") != 0 &&
+		    strcmp(argv[1], "ext2") != 0) {
+			usage(stderr);
+			return 2;
+		}
+		fss[0] = argv[1];
+		nfs = 1;
+	}
+	for (f = 0; f < nfs; f++) {
+		if (strcmp(fss[f], "ext2") == 0 &&
+		    system("command -v mke2fs >/dev/null 2>&1") != 0) {
+			printf("(no mke2fs: ext2 scaling not measured)\n");
+			continue;
+		}
+		for (i = 0; i < 3; i++) {
+			r[i] = child(argv[0], fss[f], nthr[i]);
+			h[i] = host(nthr[i]);
+			printf("scale %s %d thr files/s rump %.0f files/s peer "
+			    "%.0f files/s ratio %.3f\n", fss[f], nthr[i], r[i],
+			    h[i], r[i] / h[i]);
+		}
+		for (i = 1; i < 3; i++)
+			printf("scale %s speedup 1->%d rump %.2f x peer %.2f x "
+			    "ratio %.3f\n", fss[f], nthr[i], r[i] / r[0],
+			    h[i] / h[0], (r[i] / r[0]) / (h[i] / h[0]));
+	}
+	fflush(stdout);
+	return 0;
+}
