@@ -68,6 +68,8 @@ bool l2_plat_nx(void);
 void l2_plat_invlpg(uint64_t va);
 /* The part of the address space the program may have: [*lo, *hi). */
 void l2_plat_user_range(uint64_t *lo, uint64_t *hi);
+/* The machine's memory, total and free, in bytes. */
+void l2_plat_mem(uint64_t *total, uint64_t *free);
 
 /*
  * The address space (l2_vm.c).  Addresses and lengths are whole pages
@@ -168,14 +170,18 @@ void l2_exit_group(int status) __attribute__((__noreturn__));
  * The dispatcher (l2_sys.c): serves t's system call in t->regs.
  */
 void l2_syscall(struct l2_thread *t);
+/* The kernel's numeric entry (<rump/rump_syscalls.h>, which needs host
+ * types this freestanding code does not have). */
+int rump_syscall(int nr, void *args, long *retval);
 /* A kernel system call for the program: result or -errno. */
 long l2_ksys(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
 /*
  * Standard descriptors (l2_stdio.c).
  */
-/* Gives the current (program's) kernel process descriptors 0, 1, 2:
- * standard input empty, output and error drained to the console. */
+/* Makes the program's kernel process, bound to the caller, with
+ * descriptors 0, 1, 2: standard input empty, output and error drained to
+ * the console by the platform's own kernel process. */
 int l2_stdio_init(void);
 /* Writes out what is still in the pipes (at exit). */
 void l2_stdio_flush(void);

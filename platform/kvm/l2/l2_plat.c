@@ -1,0 +1,84 @@
+/*
+ * l2_plat.c: what l2 uses of the rest of platform/kvm (l2.h: l2_plat_*),
+ * in one place: its page pool, the page map, the CPU's NX setting.
+ */
+#include "kvm.h"
+#include "l2.h"
+
+void *
+l2_plat_page_alloc(void)
+{
+
+	return kvm_pages_alloc(1, KVM_PAGE_SIZE);	/* zeroed */
+}
+
+void
+l2_plat_page_free(void *page)
+{
+
+	kvm_pages_free(page, 1);
+}
+
+uint64_t
+l2_plat_virt_to_phys(const void *p)
+{
+
+	return kvm_virt_to_phys(p);
+}
+
+void *
+l2_plat_phys_to_virt(uint64_t pa)
+{
+
+	return kvm_phys_to_virt(pa);
+}
+
+uint64_t *
+l2_plat_pml4(void)
+{
+	uint64_t cr3;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	return kvm_phys_to_virt(cr3 & 0x000ffffffffff000ull);
+}
+
+bool
+l2_plat_nx(void)
+{
+
+	return (kvm_rdmsr(MSR_EFER) & EFER_NXE) != 0;
+}
+
+void
+l2_plat_invlpg(uint64_t va)
+{
+
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+void
+l2_plat_user_range(uint64_t *lo, uint64_t *hi)
+{
+	uint64_t *pml4 = l2_plat_pml4();
+	unsigned int i;
+
+	/* The lower half, less the first 64 KiB (NULL and small offsets
+	 * from it fault), less the last page (a SYSRET to a non-canonical
+	 * address faults in ring 0 on Intel processors), and less any
+	 * first entries of the page map the kernel holds (no U bit). */
+	*lo = 0x10000;
+	for (i = 0; i < 256 && (pml4[i] & PTE_P) != 0 && !(pml4[i] & PTE_U);
+	    i++)
+		*lo = (uint64_t)(i + 1) << 39;
+	*hi = 0x00007ffffffff000ull;
+}
+
+void
+l2_plat_mem(uint64_t *total, uint64_t *free)
+{
+	size_t t, f;
+
+	kvm_mem_stats(&t, &f);
+	*total = (uint64_t)t * KVM_PAGE_SIZE;
+	*free = (uint64_t)f * KVM_PAGE_SIZE;
+}

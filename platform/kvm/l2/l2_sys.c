@@ -1,0 +1,527 @@
+/*
+ * l2_sys.c: which of the program's system calls the platform serves and
+ * which the kernel does (l2.h).
+ *
+ * The policy is strata-run's (appstack/run/run_sys.c, strata-run(1)) with
+ * the platform standing where the host stands there:
+ *  - the platform: memory (mmap, munmap, mprotect, madvise, mremap, brk,
+ *    msync, mincore, mlock), threads (clone, exit, futex, set_tid_address,
+ *    set_robust_list, gettid, arch_prctl), time (clock_gettime and
+ *    friends, nanosleep), scheduling (sched_yield, sched_getaffinity),
+ *    signals (a program's own dispositions and masks; a signal it sends
+ *    itself with its default action ends it), process identity (getpid),
+ *    resource limits, exit and exit_group;
+ *  - the kernel, unchanged through rump_syscall(): everything else --
+ *    files, directories, pipes, sockets, descriptors (0, 1, 2 included:
+ *    l2_stdio.c), cwd, umask, credentials, uname, getrandom.  A call the
+ *    kernel lacks returns its ENOSYS.
+ *  - fork, vfork and execve: ENOSYS (no second process in one guest),
+ *    said once on the console, as strata-run without a server says it.
+ * With the parameter STRATA_TRACE set, every call is printed with its
+ * result, strace-style.
+ */
+#include "l2.h"
+
+#include <rump/rumpuser.h>
+#include <rump/rump.h>
+
+#include "rumpuser_common.h"
+#include "scheduler.h"
+
+/* Linux x86_64 system call numbers the platform serves. */
+enum {
+	NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_brk = 12,
+	NR_rt_sigaction = 13, NR_rt_sigprocmask = 14, NR_rt_sigreturn = 15,
+	NR_sched_yield = 24, NR_mremap = 25, NR_msync = 26, NR_mincore = 27,
+	NR_madvise = 28, NR_nanosleep = 35, NR_getpid = 39, NR_clone = 56,
+	NR_fork = 57, NR_vfork = 58, NR_execve = 59, NR_exit = 60,
+	NR_kill = 62, NR_gettimeofday = 96, NR_getrlimit = 97,
+	NR_getrusage = 98, NR_sysinfo = 99, NR_times = 100,
+	NR_sigaltstack = 131, NR_personality = 135, NR_mlock = 149,
+	NR_munlock = 150, NR_mlockall = 151, NR_munlockall = 152,
+	NR_arch_prctl = 158, NR_setrlimit = 160, NR_gettid = 186,
+	NR_tkill = 200, NR_time = 201, NR_futex = 202,
+	NR_sched_getaffinity = 204, NR_set_tid_address = 218,
+	NR_clock_gettime = 228, NR_clock_getres = 229,
+	NR_clock_nanosleep = 230, NR_exit_group = 231, NR_tgkill = 234,
+	NR_set_robust_list = 273, NR_get_robust_list = 274,
+	NR_prlimit64 = 302, NR_getcpu = 309, NR_execveat = 322,
+	NR_mlock2 = 325, NR_rseq = 334, NR_clone3 = 435,
+};
+
+#define ARCH_SET_GS	0x1001
+#define ARCH_SET_FS	0x1002
+#define ARCH_GET_FS	0x1003
+#define ARCH_GET_GS	0x1004
+
+#define USER_CANONICAL_END	0x0000800000000000ull
+
+struct timespec64 {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+
+struct rlimit64 {
+	uint64_t cur, max;
+};
+#define RLIM_INFINITY	(~0ull)
+#define RLIMIT_STACK	3
+#define RLIMIT_NOFILE	7
+#define RLIM_NLIMITS	16
+
+/* Resource limits: kept as set (the kernel enforces its own descriptor
+ * limit; the stack's is what the program got). */
+static struct rlimit64 limits[RLIM_NLIMITS];
+static bool limits_set;
+uint64_t l2_stack_size;
+
+/* Signal dispositions (rt_sigaction's struct, x86_64). */
+struct ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+static struct ksigaction sigact[65];
+#define SIG_DFL		0
+#define SIG_IGN		1
+
+static bool trace;
+
+long
+l2_ksys(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	long args[6] = { a0, a1, a2, a3, a4, a5 };
+	long rv[2] = { 0, 0 };
+	int error;
+
+	error = rump_syscall((int)nr, args, rv);
+	return error != 0 ? -error : rv[0];
+}
+
+long
+l2_vm_file_read(int fd, uint64_t va, uint64_t len, uint64_t off)
+{
+	uint64_t done = 0;
+	long n;
+
+	while (done < len) {
+		n = l2_ksys(17 /* pread64 */, fd, (long)(va + done),
+		    (long)(len - done), (long)(off + done), 0, 0);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		done += (uint64_t)n;
+	}
+	return (long)done;
+}
+
+/* --- Time ----------------------------------------------------------------- */
+
+static void
+ns_to_ts(int64_t ns, struct timespec64 *ts)
+{
+
+	ts->tv_sec = ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+}
+
+static long
+clock_gettime(int clk, struct timespec64 *ts)
+{
+
+	switch (clk) {
+	case 0: case 5: case 8: case 11:	/* REALTIME, _COARSE, _ALARM, TAI */
+		ns_to_ts(rumpuser__sched_wall(), ts);
+		return 0;
+	case 1: case 4: case 6: case 7: case 9:	/* MONOTONIC, RAW, COARSE,
+						   BOOTTIME, BOOTTIME_ALARM */
+	case 2: case 3:		/* the CPU is the program's alone */
+		ns_to_ts((int64_t)rumpuser__sched_now(), ts);
+		return 0;
+	default:
+		return -L2_EINVAL;
+	}
+}
+
+/* Sleeps until the monotonic deadline (clock clk, absolute or not). */
+static long
+sleep_ts(int clk, int flags, const struct timespec64 *req,
+    struct timespec64 *rem)
+{
+	int64_t ns;
+	uint64_t deadline;
+
+	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000)
+		return -L2_EINVAL;
+	ns = rumpuser__timespec_ns(req->tv_sec, req->tv_nsec);
+	if (flags & 1) {	/* TIMER_ABSTIME */
+		if (clk == 0 || clk == 11)
+			ns -= rumpuser__sched_wall();
+		else
+			ns -= (int64_t)rumpuser__sched_now();
+	}
+	deadline = rumpuser__sched_deadline(ns);
+	rumpuser__sched_sleep_until(deadline);
+	if (rem != NULL && !(flags & 1))
+		ns_to_ts(0, rem);
+	return 0;
+}
+
+/* --- Signals -------------------------------------------------------------- */
+
+/* Signals whose default action is to be ignored. */
+static bool
+sig_default_ignored(int sig)
+{
+
+	return sig == 17 || sig == 18 || sig == 23 || sig == 28; /* CHLD
+	    CONT URG WINCH */
+}
+
+/* The program sends itself sig. */
+static long
+self_signal(struct l2_thread *t, int sig)
+{
+
+	if (sig == 0)
+		return 0;
+	if (sig < 1 || sig > 64)
+		return -L2_EINVAL;
+	if (sigact[sig].handler == SIG_IGN ||
+	    (sigact[sig].handler == SIG_DFL && sig_default_ignored(sig)))
+		return 0;
+	if (sigact[sig].handler == SIG_DFL) {
+		l2_printf("strata: the program was killed by signal %d\n", sig);
+		l2_exit_group(128 + sig);
+	}
+	/* Running a handler needs a signal frame, which this platform does
+	 * not build (yet): said, and refused. */
+	(void)t;
+	l2_printf("strata: signal %d has a handler; delivering it is not "
+	    "supported in a unikernel: ENOSYS\n", sig);
+	return -L2_ENOSYS;
+}
+
+/* --- The dispatcher ------------------------------------------------------- */
+
+static long
+dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
+{
+	static bool told_exec;
+
+	switch (nr) {
+	/* Memory */
+	case NR_mmap:
+		return l2_sys_mmap(a[0], a[1], (int)a[2], (int)a[3], (int)a[4],
+		    a[5]);
+	case NR_munmap:
+		return l2_sys_munmap(a[0], a[1]);
+	case NR_mprotect:
+		return l2_sys_mprotect(a[0], a[1], (int)a[2]);
+	case NR_madvise:
+		return l2_sys_madvise(a[0], a[1], (int)a[2]);
+	case NR_mremap:
+		return l2_sys_mremap(a[0], a[1], a[2], (int)a[3], a[4]);
+	case NR_brk:
+		return l2_sys_brk(a[0]);
+	case NR_msync:
+		/* Private memory has nothing behind it to write back. */
+		return l2_vm_mapped(a[0] & ~(L2_PAGE_SIZE - 1),
+		    ((a[0] & (L2_PAGE_SIZE - 1)) + a[1] + L2_PAGE_SIZE - 1) &
+		    ~(L2_PAGE_SIZE - 1)) || a[1] == 0 ? 0 : -L2_ENOMEM;
+	case NR_mincore: {
+		uint64_t p, n = (a[1] + L2_PAGE_SIZE - 1) / L2_PAGE_SIZE;
+
+		if (a[0] & (L2_PAGE_SIZE - 1))
+			return -L2_EINVAL;
+		for (p = 0; p < n; p++)
+			if (l2_vm_prot(a[0] + p * L2_PAGE_SIZE) < 0)
+				return -L2_ENOMEM;
+		for (p = 0; p < n; p++)	/* everything is resident */
+			((unsigned char *)a[2])[p] = 1;
+		return 0;
+	}
+	case NR_mlock: case NR_munlock: case NR_mlock2:
+	case NR_mlockall: case NR_munlockall:
+		return 0;	/* nothing is ever paged out */
+
+	/* Threads */
+	case NR_clone:
+		return l2_sys_clone(t, a[0], a[1], a[2], a[3], a[4]);
+	case NR_clone3:
+		/* libcs fall back to clone, which says what is possible. */
+		return -L2_ENOSYS;
+	case NR_fork: case NR_vfork:
+		return l2_sys_clone(t, 17 /* SIGCHLD */, 0, 0, 0, 0);
+	case NR_execve: case NR_execveat:
+		if (!told_exec)
+			l2_printf("strata: execve is not available in a "
+			    "unikernel: ENOSYS\n");
+		told_exec = true;
+		return -L2_ENOSYS;
+	case NR_exit:
+		l2_sys_exit(t, (int)a[0]);
+	case NR_exit_group:
+		l2_exit_group((int)a[0]);
+	case NR_futex:
+		return l2_sys_futex(t, a[0], (int)a[1], (uint32_t)a[2], a[3],
+		    a[4], (uint32_t)a[5]);
+	case NR_set_tid_address:
+		t->clear_child_tid = a[0];
+		return t->tid;
+	case NR_set_robust_list:
+		if (a[1] != 24)
+			return -L2_EINVAL;
+		t->robust_list = a[0];
+		return 0;
+	case NR_get_robust_list:
+		if (a[0] != 0 && (int)a[0] != t->tid)
+			return -L2_ESRCH;
+		*(uint64_t *)a[1] = t->robust_list;
+		*(uint64_t *)a[2] = 24;
+		return 0;
+	case NR_gettid:
+		return t->tid;
+	case NR_getpid:
+		return l2_pid;
+	case NR_arch_prctl:
+		switch (a[0]) {
+		case ARCH_SET_FS:
+			if (a[1] >= USER_CANONICAL_END)
+				return -L2_EPERM;
+			t->fsbase = a[1];
+			return 0;
+		case ARCH_GET_FS:
+			*(uint64_t *)a[1] = t->fsbase;
+			return 0;
+		default:
+			/* GS belongs to nobody here; libcs never ask. */
+			return -L2_EINVAL;
+		}
+	case NR_rseq:
+		return -L2_ENOSYS;	/* optional for every libc */
+
+	/* Time and scheduling */
+	case NR_clock_gettime:
+		return clock_gettime((int)a[0], (struct timespec64 *)a[1]);
+	case NR_clock_getres:
+		if (clock_gettime((int)a[0], &(struct timespec64){ 0, 0 }) != 0)
+			return -L2_EINVAL;
+		if (a[1] != 0)
+			*(struct timespec64 *)a[1] = (struct timespec64){ 0, 1 };
+		return 0;
+	case NR_gettimeofday:
+		if (a[0] != 0) {
+			int64_t ns = rumpuser__sched_wall();
+
+			((int64_t *)a[0])[0] = ns / 1000000000;
+			((int64_t *)a[0])[1] = ns % 1000000000 / 1000;
+		}
+		if (a[1] != 0)
+			((int32_t *)a[1])[0] = ((int32_t *)a[1])[1] = 0;
+		return 0;
+	case NR_time: {
+		int64_t s = rumpuser__sched_wall() / 1000000000;
+
+		if (a[0] != 0)
+			*(int64_t *)a[0] = s;
+		return s;
+	}
+	case NR_nanosleep:
+		return sleep_ts(1, 0, (const struct timespec64 *)a[0],
+		    (struct timespec64 *)a[1]);
+	case NR_clock_nanosleep: {
+		long r;
+
+		if (clock_gettime((int)a[0], &(struct timespec64){ 0, 0 }) != 0)
+			return -L2_EINVAL;
+		r = sleep_ts((int)a[0], (int)a[1],
+		    (const struct timespec64 *)a[2], (struct timespec64 *)a[3]);
+		return r;
+	}
+	case NR_sched_yield:
+		rumpuser__sched_yield();
+		return 0;
+	case NR_sched_getaffinity:
+		if (a[1] < 8 || (a[1] & 7) != 0)
+			return -L2_EINVAL;
+		memset((void *)a[2], 0, a[1]);
+		*(unsigned char *)a[2] = 1;	/* CPU 0 */
+		return 8;
+	case NR_getcpu:
+		if (a[0] != 0)
+			*(uint32_t *)a[0] = 0;
+		if (a[1] != 0)
+			*(uint32_t *)a[1] = 0;
+		return 0;
+
+	/* Signals */
+	case NR_rt_sigaction: {
+		int sig = (int)a[0];
+
+		if (sig < 1 || sig > 64 || a[3] != 8 ||
+		    ((sig == 9 || sig == 19) && a[1] != 0))
+			return -L2_EINVAL;
+		if (a[2] != 0)
+			*(struct ksigaction *)a[2] = sigact[sig];
+		if (a[1] != 0)
+			sigact[sig] = *(const struct ksigaction *)a[1];
+		return 0;
+	}
+	case NR_rt_sigprocmask: {
+		uint64_t set;
+
+		if (a[3] != 8)
+			return -L2_EINVAL;
+		if (a[2] != 0)
+			*(uint64_t *)a[2] = t->sigmask;
+		if (a[1] == 0)
+			return 0;
+		set = *(const uint64_t *)a[1] & ~((1ull << 8) | (1ull << 18));
+		switch (a[0]) {
+		case 0: t->sigmask |= set; return 0;	/* SIG_BLOCK */
+		case 1: t->sigmask &= ~set; return 0;	/* SIG_UNBLOCK */
+		case 2: t->sigmask = set; return 0;	/* SIG_SETMASK */
+		default: return -L2_EINVAL;
+		}
+	}
+	case NR_sigaltstack:
+		if (a[1] != 0) {	/* never on one: SS_DISABLE */
+			((uint64_t *)a[1])[0] = 0;
+			((int32_t *)a[1])[2] = 2;
+			((uint64_t *)a[1])[2] = 0;
+		}
+		return 0;
+	case NR_kill:
+		if ((int)a[0] != l2_pid && (int)a[0] != 0 && (int)a[0] != -1)
+			return -L2_ESRCH;
+		return self_signal(t, (int)a[1]);
+	case NR_tgkill:
+		if ((int)a[0] != l2_pid)
+			return -L2_ESRCH;
+		/* FALLTHROUGH */
+	case NR_tkill: {
+		int tid = (int)(nr == NR_tgkill ? a[1] : a[0]);
+		struct l2_thread *u = t;
+
+		(void)u;
+		if (tid <= 0)
+			return -L2_EINVAL;
+		return self_signal(t, (int)(nr == NR_tgkill ? a[2] : a[1]));
+	}
+	case NR_rt_sigreturn:
+		return -L2_ENOSYS;	/* no frame was ever built */
+
+	/* Limits and accounting */
+	case NR_prlimit64:
+	case NR_getrlimit:
+	case NR_setrlimit: {
+		int res = (int)(nr == NR_prlimit64 ? a[1] : a[0]);
+		uint64_t newp = nr == NR_prlimit64 ? a[2] :
+		    nr == NR_setrlimit ? a[1] : 0;
+		uint64_t oldp = nr == NR_prlimit64 ? a[3] :
+		    nr == NR_getrlimit ? a[1] : 0;
+
+		if (nr == NR_prlimit64 && a[0] != 0 && (int)a[0] != l2_pid)
+			return -L2_ESRCH;
+		if (res < 0 || res >= RLIM_NLIMITS)
+			return -L2_EINVAL;
+		if (!limits_set) {
+			int i;
+
+			for (i = 0; i < RLIM_NLIMITS; i++)
+				limits[i] = (struct rlimit64){ RLIM_INFINITY,
+				    RLIM_INFINITY };
+			limits[RLIMIT_STACK].cur = l2_stack_size;
+			limits[RLIMIT_NOFILE] = (struct rlimit64){ 1024, 1024 };
+			limits_set = true;
+		}
+		if (oldp != 0)
+			*(struct rlimit64 *)oldp = limits[res];
+		if (newp != 0) {
+			struct rlimit64 n = *(const struct rlimit64 *)newp;
+
+			if (n.cur > n.max || n.max > limits[res].max)
+				return -L2_EPERM;
+			limits[res] = n;
+		}
+		return 0;
+	}
+	case NR_getrusage:
+		memset((void *)a[1], 0, 144);
+		{
+			int64_t ns = (int64_t)rumpuser__sched_now();
+
+			((int64_t *)a[1])[0] = ns / 1000000000;	/* utime */
+			((int64_t *)a[1])[1] = ns % 1000000000 / 1000;
+		}
+		return 0;
+	case NR_times: {
+		int64_t ticks = (int64_t)(rumpuser__sched_now() / 10000000);
+
+		if (a[0] != 0) {
+			((int64_t *)a[0])[0] = ticks;
+			((int64_t *)a[0])[1] = 0;
+			((int64_t *)a[0])[2] = 0;
+			((int64_t *)a[0])[3] = 0;
+		}
+		return ticks;
+	}
+	case NR_sysinfo: {
+		uint64_t *s = (void *)a[0];
+
+		memset(s, 0, 112);
+		s[0] = rumpuser__sched_now() / 1000000000;	/* uptime */
+		l2_plat_mem(&s[4], &s[5]);			/* RAM */
+		((uint16_t *)s)[40] = 1;			/* procs */
+		((uint32_t *)s)[26] = 1;			/* mem_unit */
+		return 0;
+	}
+	case NR_personality:
+		if ((uint32_t)a[0] != 0xffffffff && a[0] != 0)
+			return -L2_EINVAL;
+		return 0;	/* PER_LINUX */
+	default:
+		return l2_ksys(nr, (long)a[0], (long)a[1], (long)a[2],
+		    (long)a[3], (long)a[4], (long)a[5]);
+	}
+}
+
+void
+l2_syscall(struct l2_thread *t)
+{
+	static int checked;
+	uint64_t a[6] = { t->regs.rdi, t->regs.rsi, t->regs.rdx,
+	    t->regs.r10, t->regs.r8, t->regs.r9 };
+	long nr = (long)t->regs.rax, r;
+
+	if (!checked) {
+		char buf[8];
+
+		trace = rumpuser_getparam("STRATA_TRACE", buf, sizeof(buf)) == 0;
+		checked = 1;
+	}
+	r = dispatch(t, nr, a);
+	if (trace)
+		l2_printf("[%d] syscall %ld(%#lx, %#lx, %#lx, %#lx, %#lx, "
+		    "%#lx) = %ld\n", t->tid, nr, (unsigned long)a[0],
+		    (unsigned long)a[1], (unsigned long)a[2],
+		    (unsigned long)a[3], (unsigned long)a[4],
+		    (unsigned long)a[5], r);
+	t->regs.rax = (uint64_t)r;
+}
+
+void
+l2_printf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = rumpuser__vformat(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = (int)sizeof(buf) - 1;
+	rumpuser__backend_console_write(RUMPUSER__CONSOLE_DIAG, buf,
+	    (size_t)n);
+}

@@ -1,0 +1,448 @@
+/*
+ * l2_thread.c: the program's threads (l2.h).
+ *
+ * A program thread is a thread of platform/common's scheduler running
+ * l2_thread_run(): enter the program, serve its system call, enter
+ * again.  Its kernel lwp belongs to the program's one kernel process, so
+ * descriptors, cwd and credentials are shared as Linux threads share
+ * them.  clone() makes threads only (the flags pthreads use); a new
+ * address space would be a second process, which one guest does not have.
+ *
+ * Futexes: waiters are records on their own kernel stacks, in one list
+ * (a program has few threads).  Everything runs on one CPU and nothing
+ * preempts a thread between reading the futex word and blocking, so
+ * FUTEX_WAIT's compare-and-block is atomic without a lock.
+ */
+#include "l2.h"
+
+#include <rump/rumpuser.h>
+#include <rump/rump.h>
+
+#include "rumpuser_common.h"
+#include "scheduler.h"
+
+/* clone flags (Linux). */
+#define CLONE_VM		0x00000100
+#define CLONE_FS		0x00000200
+#define CLONE_FILES		0x00000400
+#define CLONE_SIGHAND		0x00000800
+#define CLONE_PIDFD		0x00001000
+#define CLONE_VFORK		0x00004000
+#define CLONE_THREAD		0x00010000
+#define CLONE_SYSVSEM		0x00040000
+#define CLONE_SETTLS		0x00080000
+#define CLONE_PARENT_SETTID	0x00100000
+#define CLONE_CHILD_CLEARTID	0x00200000
+#define CLONE_DETACHED		0x00400000
+#define CLONE_CHILD_SETTID	0x01000000
+#define CLONE_THREAD_FLAGS	(CLONE_VM | CLONE_FS | CLONE_FILES | \
+				 CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_ALLOWED		(CLONE_THREAD_FLAGS | CLONE_SYSVSEM | \
+				 CLONE_SETTLS | CLONE_PARENT_SETTID | \
+				 CLONE_CHILD_CLEARTID | CLONE_DETACHED | \
+				 CLONE_CHILD_SETTID)
+
+/* futex operations (Linux). */
+#define FUTEX_WAIT		0
+#define FUTEX_WAKE		1
+#define FUTEX_REQUEUE		3
+#define FUTEX_CMP_REQUEUE	4
+#define FUTEX_WAKE_OP		5
+#define FUTEX_WAIT_BITSET	9
+#define FUTEX_WAKE_BITSET	10
+#define FUTEX_PRIVATE_FLAG	128
+#define FUTEX_CLOCK_REALTIME	256
+#define FUTEX_BITSET_ANY	0xffffffffu
+
+#define MSR_FS_BASE		0xc0000100
+#define USER_CANONICAL_END	0x0000800000000000ull
+
+int l2_pid;
+static struct l2_thread *threads;
+static int nthreads;
+static int last_tid;
+
+struct timespec64 {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+
+static void
+wrmsr(uint32_t msr, uint64_t v)
+{
+
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+	    "d"((uint32_t)(v >> 32)));
+}
+
+static struct l2_thread *
+thread_alloc(void)
+{
+	void *p;
+
+	if (rumpuser_malloc(sizeof(struct l2_thread), 64, &p) != 0)
+		return NULL;
+	memset(p, 0, sizeof(struct l2_thread));
+	return p;
+}
+
+void
+l2_thread_run(struct l2_thread *t)
+{
+	static uint64_t loaded_fs = ~0ull;
+
+	for (;;) {
+		__asm__ volatile("fxrstor64 %0" : : "m"(*t->fpu));
+		if (t->fsbase != loaded_fs) {
+			wrmsr(MSR_FS_BASE, t->fsbase);
+			loaded_fs = t->fsbase;
+		}
+		l2_user_run(&t->regs);
+		__asm__ volatile("fxsave64 %0" : "=m"(*t->fpu));
+		l2_syscall(t);
+	}
+}
+
+struct l2_thread *
+l2_thread_main(uint64_t entry, uint64_t sp)
+{
+	struct l2_thread *t = thread_alloc();
+
+	if (t == NULL)
+		return NULL;
+	t->regs.rip = entry;
+	t->regs.rsp = sp;
+	t->regs.rflags = 0x2;		/* IF clear: see l2.h */
+	/* The x87 and SSE state of a fresh process: FNINIT's, MXCSR
+	 * 0x1f80 (all exceptions masked, round to nearest). */
+	{
+		uint32_t mxcsr = 0x1f80, save;
+
+		__asm__ volatile("stmxcsr %0" : "=m"(save));
+		__asm__ volatile("fninit; ldmxcsr %1; fxsave64 %0; ldmxcsr %2"
+		    : "=m"(*t->fpu) : "m"(mxcsr), "m"(save));
+	}
+	t->tid = l2_pid;
+	last_tid = l2_pid;
+	t->lwp = rump_lwproc_curlwp();
+	t->next = threads;
+	threads = t;
+	nthreads = 1;
+	return t;
+}
+
+/* --- clone ---------------------------------------------------------------- */
+
+static void *
+thread_start(void *arg)
+{
+	struct l2_thread *t = arg;
+
+	rump_lwproc_switch(t->lwp);
+	l2_thread_run(t);
+}
+
+long
+l2_sys_clone(struct l2_thread *t, uint64_t flags, uint64_t newsp,
+    uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+	static bool told;
+	struct l2_thread *c;
+	struct lwp *self;
+	struct thread *st;
+	int error;
+
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS) {
+		/* fork, vfork, or a process sharing memory: each needs a
+		 * second process, which the guest has not (strata-run
+		 * without a server answers the same). */
+		if (!told)
+			l2_printf("strata: fork and exec are not available "
+			    "in a unikernel (clone flags %#lx): ENOSYS\n",
+			    (unsigned long)flags);
+		told = true;
+		return -L2_ENOSYS;
+	}
+	if ((flags & ~(uint64_t)(CLONE_ALLOWED | 0xff)) != 0 ||
+	    (flags & 0xff) != 0)
+		return -L2_EINVAL;
+	if ((flags & CLONE_SETTLS) && tls >= USER_CANONICAL_END)
+		return -L2_EPERM;
+
+	if ((c = thread_alloc()) == NULL)
+		return -L2_EAGAIN;
+	/* The child's lwp, in the program's process, made here so that
+	 * failing is the parent's error. */
+	self = rump_lwproc_curlwp();
+	if ((error = rump_lwproc_newlwp(l2_pid)) != 0) {
+		rump_lwproc_switch(self);
+		rumpuser_free(c, sizeof(*c));
+		return -error;
+	}
+	c->lwp = rump_lwproc_curlwp();
+	rump_lwproc_switch(self);
+
+	c->regs = t->regs;
+	c->regs.rax = 0;
+	if (newsp != 0)
+		c->regs.rsp = newsp;
+	memcpy(c->fpu, t->fpu, sizeof(c->fpu));
+	c->fsbase = (flags & CLONE_SETTLS) ? tls : t->fsbase;
+	c->sigmask = t->sigmask;
+	c->tid = ++last_tid;
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = ctid;
+	if (flags & CLONE_PARENT_SETTID)
+		*(volatile int *)ptid = c->tid;
+	if (flags & CLONE_CHILD_SETTID)
+		*(volatile int *)ctid = c->tid;
+
+	error = rumpuser__sched_create(thread_start, c, "program", false, &st);
+	if (error != 0) {
+		struct lwp *l = c->lwp;
+
+		rump_lwproc_switch(l);
+		rump_lwproc_releaselwp();
+		rump_lwproc_switch(self);
+		rumpuser_free(c, sizeof(*c));
+		return -L2_EAGAIN;
+	}
+	c->next = threads;
+	threads = c;
+	nthreads++;
+	return c->tid;
+}
+
+/* --- futex ---------------------------------------------------------------- */
+
+struct waiter {
+	struct waiter	*next;
+	uint64_t	 uaddr;
+	uint32_t	 bitset;
+	struct thread	*thread;
+	bool		 woken;
+};
+static struct waiter *waiters;
+
+/* Wakes up to n waiters of uaddr whose bitset meets bitset. */
+static int
+futex_wake(uint64_t uaddr, int n, uint32_t bitset)
+{
+	struct waiter **wp, *w;
+	int woken = 0;
+
+	for (wp = &waiters; (w = *wp) != NULL && woken < n;) {
+		if (w->uaddr == uaddr && (w->bitset & bitset) != 0) {
+			*wp = w->next;
+			w->woken = true;
+			rumpuser__sched_wake(w->thread);
+			woken++;
+		} else {
+			wp = &w->next;
+		}
+	}
+	return woken;
+}
+
+/* Moves up to n waiters of uaddr to uaddr2. */
+static int
+futex_requeue(uint64_t uaddr, uint64_t uaddr2, int n)
+{
+	struct waiter *w;
+	int moved = 0;
+
+	for (w = waiters; w != NULL && moved < n; w = w->next)
+		if (w->uaddr == uaddr) {
+			w->uaddr = uaddr2;
+			moved++;
+		}
+	return moved;
+}
+
+static long
+futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
+{
+	struct waiter w, **wp;
+
+	if (*(volatile uint32_t *)uaddr != val)
+		return -L2_EAGAIN;
+	w.uaddr = uaddr;
+	w.bitset = bitset;
+	w.thread = rumpuser__curthread;
+	w.woken = false;
+	/* At the tail: wakeups in the order of waiting. */
+	for (wp = &waiters; *wp != NULL; wp = &(*wp)->next)
+		;
+	w.next = NULL;
+	*wp = &w;
+	while (!w.woken) {
+		if (rumpuser__sched_block(NULL, WAIT_CV, (const void *)uaddr,
+		    deadline) != 0 && !w.woken) {
+			for (wp = &waiters; *wp != &w; wp = &(*wp)->next)
+				;
+			*wp = w.next;
+			return -L2_ETIMEDOUT;
+		}
+	}
+	return 0;
+}
+
+/* FUTEX_WAKE_OP's operation on *uaddr2; returns the comparison. */
+static bool
+futex_op(uint64_t uaddr2, uint32_t encoded)
+{
+	volatile int32_t *p = (volatile int32_t *)uaddr2;
+	int op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
+	int32_t oparg = (int32_t)(encoded << 8) >> 20;
+	int32_t cmparg = (int32_t)(encoded << 20) >> 20;
+	int32_t old = *p;
+
+	if ((encoded >> 28) & 8)	/* FUTEX_OP_OPARG_SHIFT */
+		oparg = (int32_t)(1u << (oparg & 31));
+	switch (op) {
+	case 0: *p = oparg; break;		/* SET */
+	case 1: *p = old + oparg; break;	/* ADD */
+	case 2: *p = old | oparg; break;	/* OR */
+	case 3: *p = old & ~oparg; break;	/* ANDN */
+	case 4: *p = old ^ oparg; break;	/* XOR */
+	}
+	switch (cmp) {
+	case 0: return old == cmparg;
+	case 1: return old != cmparg;
+	case 2: return old < cmparg;
+	case 3: return old <= cmparg;
+	case 4: return old > cmparg;
+	case 5: return old >= cmparg;
+	}
+	return false;
+}
+
+long
+l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
+    uint64_t timeout, uint64_t uaddr2, uint32_t val3)
+{
+	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	uint64_t deadline = RUMPUSER__FOREVER;
+	int n;
+
+	(void)t;
+	if ((uaddr & 3) != 0)
+		return -L2_EINVAL;
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_WAIT)
+		return -L2_ENOSYS;
+	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && timeout != 0) {
+		const struct timespec64 *ts = (const void *)timeout;
+		int64_t ns;
+
+		if (ts->tv_sec < 0 || ts->tv_nsec < 0 ||
+		    ts->tv_nsec >= 1000000000)
+			return -L2_EINVAL;
+		ns = rumpuser__timespec_ns(ts->tv_sec, ts->tv_nsec);
+		if (cmd == FUTEX_WAIT) {
+			/* Relative, on the monotonic clock. */
+			deadline = rumpuser__sched_deadline(ns);
+		} else if (op & FUTEX_CLOCK_REALTIME) {
+			deadline = rumpuser__sched_deadline(ns -
+			    rumpuser__sched_wall());
+		} else {
+			deadline = (uint64_t)ns;
+		}
+	}
+	switch (cmd) {
+	case FUTEX_WAIT:
+		return futex_wait(uaddr, val, deadline, FUTEX_BITSET_ANY);
+	case FUTEX_WAIT_BITSET:
+		if (val3 == 0)
+			return -L2_EINVAL;
+		return futex_wait(uaddr, val, deadline, val3);
+	case FUTEX_WAKE:
+		return futex_wake(uaddr, (int)val, FUTEX_BITSET_ANY);
+	case FUTEX_WAKE_BITSET:
+		if (val3 == 0)
+			return -L2_EINVAL;
+		return futex_wake(uaddr, (int)val, val3);
+	case FUTEX_CMP_REQUEUE:
+		if (*(volatile uint32_t *)uaddr != val3)
+			return -L2_EAGAIN;
+		/* FALLTHROUGH */
+	case FUTEX_REQUEUE:
+		/* The count to requeue travels in the timeout argument. */
+		n = futex_wake(uaddr, (int)val, FUTEX_BITSET_ANY);
+		return n + (cmd == FUTEX_CMP_REQUEUE ?
+		    futex_requeue(uaddr, uaddr2, (int)timeout) :
+		    (futex_requeue(uaddr, uaddr2, (int)timeout), 0));
+	case FUTEX_WAKE_OP:
+		if ((uaddr2 & 3) != 0)
+			return -L2_EINVAL;
+		n = futex_wake(uaddr, (int)val, FUTEX_BITSET_ANY);
+		if (futex_op(uaddr2, val3))
+			n += futex_wake(uaddr2, (int)timeout, FUTEX_BITSET_ANY);
+		return n;
+	default:
+		/* Priority-inheritance futexes need an owner protocol this
+		 * platform does not keep. */
+		return -L2_ENOSYS;
+	}
+}
+
+/* --- exit ----------------------------------------------------------------- */
+
+/* The robust futex list (set_robust_list): a dying thread marks the
+ * futexes it holds FUTEX_OWNER_DIED and wakes one waiter of each. */
+static void
+robust_release(struct l2_thread *t)
+{
+	struct robust_head {
+		uint64_t next;		/* struct robust_list * */
+		int64_t futex_offset;
+		uint64_t pending;
+	} *h = (void *)t->robust_list;
+	uint64_t e;
+	int limit = 2048;	/* Linux's ROBUST_LIST_LIMIT */
+
+	if (h == NULL)
+		return;
+	for (e = h->next; e != (uint64_t)h && e != 0 && limit-- > 0;
+	    e = *(uint64_t *)e) {
+		volatile uint32_t *f = (void *)(e + (uint64_t)h->futex_offset);
+
+		if ((*f & 0x3fffffff) == (uint32_t)t->tid) {
+			*f = (*f & 0x80000000) | 0x40000000;	/* OWNER_DIED */
+			futex_wake((uint64_t)f, 1, FUTEX_BITSET_ANY);
+		}
+	}
+}
+
+void
+l2_sys_exit(struct l2_thread *t, int status)
+{
+	struct l2_thread **tp;
+
+	(void)status;
+	if (nthreads == 1)
+		l2_exit_group(0);	/* the last thread: the process ends */
+	robust_release(t);
+	if (t->clear_child_tid != 0) {
+		*(volatile int *)t->clear_child_tid = 0;
+		futex_wake(t->clear_child_tid, 1, FUTEX_BITSET_ANY);
+	}
+	for (tp = &threads; *tp != t; tp = &(*tp)->next)
+		;
+	*tp = t->next;
+	nthreads--;
+	rump_lwproc_releaselwp();
+	rumpuser_free(t, sizeof(*t));
+	rumpuser__sched_exit();
+}
+
+void
+l2_exit_group(int status)
+{
+
+	/* Everything written reaches the disks and the console before the
+	 * machine goes off. */
+	l2_ksys(162 /* sync */, 0, 0, 0, 0, 0, 0);
+	l2_stdio_flush();
+	rumpuser_exit(status & 0xff);
+}
