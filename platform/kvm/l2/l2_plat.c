@@ -82,3 +82,18 @@ l2_plat_mem(uint64_t *total, uint64_t *free)
 	*total = (uint64_t)t * KVM_PAGE_SIZE;
 	*free = (uint64_t)f * KVM_PAGE_SIZE;
 }
+
+/*
+ * A fault of the program (ring 3), before the platform's register dump:
+ * what the program printed is still in its standard output pipe; it goes
+ * first, then the dump follows it.  The kernel is in a consistent state
+ * (the fault came from the program's own code), so the pipes can be read.
+ */
+void
+kvm_user_fault(const struct kvm_trapframe *f)
+{
+
+	(void)f;
+	l2_stdio_flush();
+	l2_printf("strata: the program crashed (a fault in ring 3):\n");
+}

@@ -190,8 +190,11 @@ self_signal(struct l2_thread *t, int sig)
 	    (sigact[sig].handler == SIG_DFL && sig_default_ignored(sig)))
 		return 0;
 	if (sigact[sig].handler == SIG_DFL) {
+		/* Ended as by the signal: its output first, then why. */
+		l2_ksys(162 /* sync */, 0, 0, 0, 0, 0, 0);
+		l2_stdio_flush();
 		l2_printf("strata: the program was killed by signal %d\n", sig);
-		l2_exit_group(128 + sig);
+		rumpuser_exit(128 + sig);
 	}
 	/* Running a handler needs a signal frame, which this platform does
 	 * not build (yet): said, and refused. */
