@@ -14,6 +14,7 @@
  *   h_kvm_l2_prog abort           abort()
  *   h_kvm_l2_prog crash           a null dereference
  *   h_kvm_l2_prog stdin           reads standard input to its end
+ *   h_kvm_l2_prog efault          bad pointers to system calls: EFAULT
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -270,6 +271,39 @@ readstdin(void)
 	return 0;
 }
 
+static void
+said(const char *what, long r)
+{
+
+	printf("%s: %s\n", what, r < 0 ? strerror(errno) : "ok");
+}
+
+static int
+efault(void)
+{
+	struct timespec ts;
+	char *ro;
+	int fd;
+
+	said("write from NULL+16", write(1, (void *)16, 10));
+	said("open of a bad path", open((char *)1, O_RDONLY));
+	said("clock_gettime into a bad address",
+	    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void *)8));
+	said("nanosleep from a bad address",
+	    syscall(SYS_nanosleep, (void *)8, NULL));
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fd = open("/tmp/efault", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	write(fd, "0123456789", 10);
+	said("read into a read-only page", pread(fd, ro, 10, 0));
+	said("fstat into a read-only page", syscall(SYS_fstat, fd, ro));
+	said("futex on a bad address", syscall(SYS_futex, (void *)64, 0, 1,
+	    NULL, NULL, 0));
+	said("a good one after", clock_gettime(CLOCK_MONOTONIC, &ts));
+	close(fd);
+	unlink("/tmp/efault");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -299,7 +333,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "stdin") == 0)
 		return readstdin();
+	if (strcmp(cmd, "efault") == 0)
+		return efault();
 	fprintf(stderr, "usage: %s hello|files|threads|time|mem|exit N|abort|"
-	    "crash|stdin\n", argv[0]);
+	    "crash|stdin|efault\n", argv[0]);
 	return 2;
 }

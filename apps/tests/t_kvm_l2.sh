@@ -179,6 +179,18 @@ crash_body()
 	atf_check -o ignore grep -q '^RIP=' out
 }
 
+atf_test_case efault
+efault_head()
+{
+	atf_set "descr" "bad pointers handed to the kernel's and the platform's system calls give EFAULT, as on Linux"
+	atf_set "timeout" "300"
+}
+efault_body()
+{
+	baked pie
+	same_as_host efault
+}
+
 atf_test_case not_static
 not_static_head()
 {
@@ -230,6 +242,7 @@ atf_init_test_cases()
 	atf_add_test_case mem
 	atf_add_test_case exit_status
 	atf_add_test_case crash
+	atf_add_test_case efault
 	atf_add_test_case not_static
 	atf_add_test_case busybox
 }

@@ -37,6 +37,8 @@ long l2_sys_madvise(uint64_t addr, uint64_t len, int advice);
 long l2_sys_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen,
     int flags, uint64_t newaddr);
 long l2_sys_brk(uint64_t addr);
+int l2_copyin(uint64_t uaddr, void *kaddr, size_t len);
+int l2_copyout(const void *kaddr, uint64_t uaddr, size_t len);
 
 #define PAGE		4096l
 #define NPAGES		8192		/* 32 MiB of "physical memory" */
@@ -436,8 +438,42 @@ ATF_TC_BODY(out_of_memory, tc)
 	ATF_CHECK_EQ(nused, base);
 }
 
+ATF_TC_WITHOUT_HEAD(copies);
+ATF_TC_BODY(copies, tc)
+{
+	char buf[3 * PAGE], back[3 * PAGE];
+	int i;
+
+	setup();
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = (char)(i * 13);
+	ATF_REQUIRE_EQ(l2_sys_mmap(0x30000000, 4 * PAGE, RW, ANON | MAP_FIXED,
+	    -1, 0), 0x30000000);
+	/* Across pages, unaligned, both ways. */
+	ATF_CHECK_EQ(l2_copyout(buf, 0x30000000 + 100, sizeof(buf)), 0);
+	ATF_CHECK_EQ(at(0x30000000 + 100 + PAGE)[0], (unsigned char)buf[PAGE]);
+	memset(back, 0, sizeof(back));
+	ATF_CHECK_EQ(l2_copyin(0x30000000 + 100, back, sizeof(back)), 0);
+	ATF_CHECK(memcmp(buf, back, sizeof(buf)) == 0);
+	/* Past the end, into a hole, read-only, PROT_NONE, outside user
+	 * space: EFAULT (14), nothing written. */
+	ATF_CHECK_EQ(l2_copyout(buf, 0x30000000 + 3 * PAGE, 2 * PAGE), 14);
+	ATF_CHECK_EQ(at(0x30000000 + 3 * PAGE)[100], 0);
+	ATF_CHECK_EQ(l2_copyin(0x30000000 + 4 * PAGE, back, 1), 14);
+	ATF_REQUIRE_EQ(l2_sys_mprotect(0x30000000, PAGE, L2_PROT_READ), 0);
+	ATF_CHECK_EQ(l2_copyout(buf, 0x30000000 + 10, 1), 14);
+	ATF_CHECK_EQ(l2_copyin(0x30000000 + 10, back, 1), 0);
+	ATF_REQUIRE_EQ(l2_sys_mprotect(0x30000000, PAGE, 0), 0);
+	ATF_CHECK_EQ(l2_copyin(0x30000000 + 10, back, 1), 14);
+	ATF_CHECK_EQ(l2_copyin(0x1000, back, 1), 14);
+	ATF_CHECK_EQ(l2_copyin(0xffff800000000000ull, back, 1), 14);
+	ATF_CHECK_EQ(l2_copyout(buf, 0, 0), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+
+	ATF_TP_ADD_TC(tp, copies);
 
 	ATF_TP_ADD_TC(tp, map_bits);
 	ATF_TP_ADD_TC(tp, prot_none_costs_nothing);

@@ -93,6 +93,13 @@ int l2_vm_prot(uint64_t va);
 /* Kernel address of the memory behind mapped page va (giving it memory
  * if it has none yet), or NULL. */
 void *l2_vm_frame(uint64_t va);
+/* Copies between the program's memory and the kernel's, page by page
+ * through the frames, checking the program's protections first (read
+ * for copyin, write for copyout): 0, or EFAULT with nothing copied. */
+int l2_copyin(uint64_t uaddr, void *kaddr, size_t len);
+int l2_copyout(const void *kaddr, uint64_t uaddr, size_t len);
+/* Whether va is in the program's part of the address space. */
+bool l2_vm_user(uint64_t va);
 /* Pages of program memory in use, page-table pages included. */
 extern uint64_t l2_vm_pages;
 
@@ -142,6 +149,8 @@ struct l2_thread {
 	uint64_t	 robust_list;		/* set_robust_list head */
 	uint64_t	 sigmask;
 	struct lwp	*lwp;			/* its kernel lwp */
+	struct thread	*sched;			/* its platform thread */
+	bool		 in_call;		/* serving its system call */
 	struct l2_thread *next;			/* all threads */
 };
 

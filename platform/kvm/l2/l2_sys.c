@@ -124,8 +124,9 @@ ns_to_ts(int64_t ns, struct timespec64 *ts)
 	ts->tv_nsec = ns % 1000000000;
 }
 
+/* The time of clock clk in *ts; 0 or -EINVAL. */
 static long
-clock_gettime(int clk, struct timespec64 *ts)
+clock_read(int clk, struct timespec64 *ts)
 {
 
 	switch (clk) {
@@ -142,17 +143,23 @@ clock_gettime(int clk, struct timespec64 *ts)
 	}
 }
 
+/* Copies out to the program: the result r, or -EFAULT. */
+#define PUT(uaddr, kvar, r) \
+	(l2_copyout(&(kvar), (uaddr), sizeof(kvar)) != 0 ? -L2_EFAULT : (r))
+
 /* Sleeps until the monotonic deadline (clock clk, absolute or not). */
 static long
-sleep_ts(int clk, int flags, const struct timespec64 *req,
-    struct timespec64 *rem)
+sleep_ts(int clk, int flags, uint64_t ureq, uint64_t urem)
 {
+	struct timespec64 req, rem = { 0, 0 };
 	int64_t ns;
 	uint64_t deadline;
 
-	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000)
+	if (l2_copyin(ureq, &req, sizeof(req)) != 0)
+		return -L2_EFAULT;
+	if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= 1000000000)
 		return -L2_EINVAL;
-	ns = rumpuser__timespec_ns(req->tv_sec, req->tv_nsec);
+	ns = rumpuser__timespec_ns(req.tv_sec, req.tv_nsec);
 	if (flags & 1) {	/* TIMER_ABSTIME */
 		if (clk == 0 || clk == 11)
 			ns -= rumpuser__sched_wall();
@@ -161,8 +168,9 @@ sleep_ts(int clk, int flags, const struct timespec64 *req,
 	}
 	deadline = rumpuser__sched_deadline(ns);
 	rumpuser__sched_sleep_until(deadline);
-	if (rem != NULL && !(flags & 1))
-		ns_to_ts(0, rem);
+	/* Never interrupted (no signal is delivered): nothing remains. */
+	if (urem != 0 && !(flags & 1))
+		return PUT(urem, rem, 0);
 	return 0;
 }
 
@@ -233,14 +241,16 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		    ~(L2_PAGE_SIZE - 1)) || a[1] == 0 ? 0 : -L2_ENOMEM;
 	case NR_mincore: {
 		uint64_t p, n = (a[1] + L2_PAGE_SIZE - 1) / L2_PAGE_SIZE;
+		unsigned char one = 1;	/* everything is resident */
 
 		if (a[0] & (L2_PAGE_SIZE - 1))
 			return -L2_EINVAL;
 		for (p = 0; p < n; p++)
 			if (l2_vm_prot(a[0] + p * L2_PAGE_SIZE) < 0)
 				return -L2_ENOMEM;
-		for (p = 0; p < n; p++)	/* everything is resident */
-			((unsigned char *)a[2])[p] = 1;
+		for (p = 0; p < n; p++)
+			if (l2_copyout(&one, a[2] + p, 1) != 0)
+				return -L2_EFAULT;
 		return 0;
 	}
 	case NR_mlock: case NR_munlock: case NR_mlock2:
@@ -279,9 +289,13 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 	case NR_get_robust_list:
 		if (a[0] != 0 && (int)a[0] != t->tid)
 			return -L2_ESRCH;
-		*(uint64_t *)a[1] = t->robust_list;
-		*(uint64_t *)a[2] = 24;
-		return 0;
+		{
+			uint64_t len = 24;
+
+			if (l2_copyout(&t->robust_list, a[1], 8) != 0)
+				return -L2_EFAULT;
+			return PUT(a[2], len, 0);
+		}
 	case NR_gettid:
 		return t->tid;
 	case NR_getpid:
@@ -294,8 +308,7 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 			t->fsbase = a[1];
 			return 0;
 		case ARCH_GET_FS:
-			*(uint64_t *)a[1] = t->fsbase;
-			return 0;
+			return PUT(a[1], t->fsbase, 0);
 		default:
 			/* GS belongs to nobody here; libcs never ask. */
 			return -L2_EINVAL;
@@ -304,70 +317,83 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		return -L2_ENOSYS;	/* optional for every libc */
 
 	/* Time and scheduling */
-	case NR_clock_gettime:
-		return clock_gettime((int)a[0], (struct timespec64 *)a[1]);
-	case NR_clock_getres:
-		if (clock_gettime((int)a[0], &(struct timespec64){ 0, 0 }) != 0)
+	case NR_clock_gettime: {
+		struct timespec64 ts;
+		long r = clock_read((int)a[0], &ts);
+
+		return r != 0 ? r : PUT(a[1], ts, 0);
+	}
+	case NR_clock_getres: {
+		struct timespec64 ts = { 0, 1 };
+
+		if (clock_read((int)a[0], &ts) != 0)
 			return -L2_EINVAL;
-		if (a[1] != 0)
-			*(struct timespec64 *)a[1] = (struct timespec64){ 0, 1 };
-		return 0;
+		ts = (struct timespec64){ 0, 1 };
+		return a[1] != 0 ? PUT(a[1], ts, 0) : 0;
+	}
 	case NR_gettimeofday:
 		if (a[0] != 0) {
 			int64_t ns = rumpuser__sched_wall();
+			int64_t tv[2] = { ns / 1000000000,
+			    ns % 1000000000 / 1000 };
 
-			((int64_t *)a[0])[0] = ns / 1000000000;
-			((int64_t *)a[0])[1] = ns % 1000000000 / 1000;
+			if (l2_copyout(tv, a[0], sizeof(tv)) != 0)
+				return -L2_EFAULT;
 		}
-		if (a[1] != 0)
-			((int32_t *)a[1])[0] = ((int32_t *)a[1])[1] = 0;
+		if (a[1] != 0) {
+			int32_t tz[2] = { 0, 0 };
+
+			return PUT(a[1], tz, 0);
+		}
 		return 0;
 	case NR_time: {
 		int64_t s = rumpuser__sched_wall() / 1000000000;
 
-		if (a[0] != 0)
-			*(int64_t *)a[0] = s;
-		return s;
+		return a[0] != 0 ? PUT(a[0], s, s) : s;
 	}
 	case NR_nanosleep:
-		return sleep_ts(1, 0, (const struct timespec64 *)a[0],
-		    (struct timespec64 *)a[1]);
+		return sleep_ts(1, 0, a[0], a[1]);
 	case NR_clock_nanosleep: {
-		long r;
+		struct timespec64 ts;
 
-		if (clock_gettime((int)a[0], &(struct timespec64){ 0, 0 }) != 0)
+		if (clock_read((int)a[0], &ts) != 0)
 			return -L2_EINVAL;
-		r = sleep_ts((int)a[0], (int)a[1],
-		    (const struct timespec64 *)a[2], (struct timespec64 *)a[3]);
-		return r;
+		return sleep_ts((int)a[0], (int)a[1], a[2], a[3]);
 	}
 	case NR_sched_yield:
 		rumpuser__sched_yield();
 		return 0;
-	case NR_sched_getaffinity:
+	case NR_sched_getaffinity: {
+		uint64_t mask = 1;	/* CPU 0 */
+
 		if (a[1] < 8 || (a[1] & 7) != 0)
 			return -L2_EINVAL;
-		memset((void *)a[2], 0, a[1]);
-		*(unsigned char *)a[2] = 1;	/* CPU 0 */
-		return 8;
-	case NR_getcpu:
-		if (a[0] != 0)
-			*(uint32_t *)a[0] = 0;
-		if (a[1] != 0)
-			*(uint32_t *)a[1] = 0;
-		return 0;
+		return PUT(a[2], mask, 8);
+	}
+	case NR_getcpu: {
+		uint32_t zero = 0;
+
+		if (a[0] != 0 && l2_copyout(&zero, a[0], 4) != 0)
+			return -L2_EFAULT;
+		return a[1] != 0 ? PUT(a[1], zero, 0) : 0;
+	}
 
 	/* Signals */
 	case NR_rt_sigaction: {
 		int sig = (int)a[0];
 
+		struct ksigaction act;
+
 		if (sig < 1 || sig > 64 || a[3] != 8 ||
 		    ((sig == 9 || sig == 19) && a[1] != 0))
 			return -L2_EINVAL;
-		if (a[2] != 0)
-			*(struct ksigaction *)a[2] = sigact[sig];
+		if (a[1] != 0 && l2_copyin(a[1], &act, sizeof(act)) != 0)
+			return -L2_EFAULT;
+		if (a[2] != 0 && l2_copyout(&sigact[sig], a[2],
+		    sizeof(sigact[sig])) != 0)
+			return -L2_EFAULT;
 		if (a[1] != 0)
-			sigact[sig] = *(const struct ksigaction *)a[1];
+			sigact[sig] = act;
 		return 0;
 	}
 	case NR_rt_sigprocmask: {
@@ -375,11 +401,14 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 
 		if (a[3] != 8)
 			return -L2_EINVAL;
-		if (a[2] != 0)
-			*(uint64_t *)a[2] = t->sigmask;
+		if (a[1] != 0 && l2_copyin(a[1], &set, sizeof(set)) != 0)
+			return -L2_EFAULT;
+		if (a[2] != 0 && l2_copyout(&t->sigmask, a[2], 8) != 0)
+			return -L2_EFAULT;
 		if (a[1] == 0)
 			return 0;
-		set = *(const uint64_t *)a[1] & ~((1ull << 8) | (1ull << 18));
+		/* SIGKILL and SIGSTOP cannot be blocked. */
+		set &= ~((1ull << 8) | (1ull << 18));
 		switch (a[0]) {
 		case 0: t->sigmask |= set; return 0;	/* SIG_BLOCK */
 		case 1: t->sigmask &= ~set; return 0;	/* SIG_UNBLOCK */
@@ -389,9 +418,10 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 	}
 	case NR_sigaltstack:
 		if (a[1] != 0) {	/* never on one: SS_DISABLE */
-			((uint64_t *)a[1])[0] = 0;
-			((int32_t *)a[1])[2] = 2;
-			((uint64_t *)a[1])[2] = 0;
+			struct { uint64_t sp; int32_t flags, pad;
+			    uint64_t size; } ss = { 0, 2, 0, 0 };
+
+			return PUT(a[1], ss, 0);
 		}
 		return 0;
 	case NR_kill:
@@ -438,46 +468,47 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 			limits[RLIMIT_NOFILE] = (struct rlimit64){ 1024, 1024 };
 			limits_set = true;
 		}
-		if (oldp != 0)
-			*(struct rlimit64 *)oldp = limits[res];
-		if (newp != 0) {
-			struct rlimit64 n = *(const struct rlimit64 *)newp;
+		{
+			struct rlimit64 n;
 
-			if (n.cur > n.max || n.max > limits[res].max)
-				return -L2_EPERM;
-			limits[res] = n;
+			if (newp != 0 && l2_copyin(newp, &n, sizeof(n)) != 0)
+				return -L2_EFAULT;
+			if (oldp != 0 && l2_copyout(&limits[res], oldp,
+			    sizeof(limits[res])) != 0)
+				return -L2_EFAULT;
+			if (newp != 0) {
+				if (n.cur > n.max || n.max > limits[res].max)
+					return -L2_EPERM;
+				limits[res] = n;
+			}
 		}
 		return 0;
 	}
-	case NR_getrusage:
-		memset((void *)a[1], 0, 144);
-		{
-			int64_t ns = (int64_t)rumpuser__sched_now();
+	case NR_getrusage: {
+		/* The CPU is the program's: its user time is the time since
+		 * boot (ru_utime), the rest zero. */
+		int64_t ru[18], ns = (int64_t)rumpuser__sched_now();
 
-			((int64_t *)a[1])[0] = ns / 1000000000;	/* utime */
-			((int64_t *)a[1])[1] = ns % 1000000000 / 1000;
-		}
-		return 0;
+		memset(ru, 0, sizeof(ru));
+		ru[0] = ns / 1000000000;
+		ru[1] = ns % 1000000000 / 1000;
+		return PUT(a[1], ru, 0);
+	}
 	case NR_times: {
 		int64_t ticks = (int64_t)(rumpuser__sched_now() / 10000000);
+		int64_t tms[4] = { ticks, 0, 0, 0 };
 
-		if (a[0] != 0) {
-			((int64_t *)a[0])[0] = ticks;
-			((int64_t *)a[0])[1] = 0;
-			((int64_t *)a[0])[2] = 0;
-			((int64_t *)a[0])[3] = 0;
-		}
-		return ticks;
+		return a[0] != 0 ? PUT(a[0], tms, ticks) : ticks;
 	}
 	case NR_sysinfo: {
-		uint64_t *s = (void *)a[0];
+		uint64_t si[14];
 
-		memset(s, 0, 112);
-		s[0] = rumpuser__sched_now() / 1000000000;	/* uptime */
-		l2_plat_mem(&s[4], &s[5]);			/* RAM */
-		((uint16_t *)s)[40] = 1;			/* procs */
-		((uint32_t *)s)[26] = 1;			/* mem_unit */
-		return 0;
+		memset(si, 0, sizeof(si));
+		si[0] = rumpuser__sched_now() / 1000000000;	/* uptime */
+		l2_plat_mem(&si[4], &si[5]);			/* RAM */
+		((uint16_t *)si)[40] = 1;			/* procs */
+		((uint32_t *)si)[26] = 1;			/* mem_unit */
+		return PUT(a[0], si, 0);
 	}
 	case NR_personality:
 		if ((uint32_t)a[0] != 0xffffffff && a[0] != 0)
@@ -503,7 +534,9 @@ l2_syscall(struct l2_thread *t)
 		trace = rumpuser_getparam("STRATA_TRACE", buf, sizeof(buf)) == 0;
 		checked = 1;
 	}
+	t->in_call = true;
 	r = dispatch(t, nr, a);
+	t->in_call = false;
 	if (trace)
 		l2_printf("[%d] syscall %ld(%#lx, %#lx, %#lx, %#lx, %#lx, "
 		    "%#lx) = %ld\n", t->tid, nr, (unsigned long)a[0],

@@ -18,6 +18,8 @@
 #include <rump/rumpuser.h>
 #include <rump/rump.h>
 
+#include <rump/rumpuser_fcopy.h>
+
 #include "rumpuser_common.h"
 #include "scheduler.h"
 
@@ -125,6 +127,7 @@ l2_thread_main(uint64_t entry, uint64_t sp)
 	t->tid = l2_pid;
 	last_tid = l2_pid;
 	t->lwp = rump_lwproc_curlwp();
+	t->sched = rumpuser__curthread;
 	t->next = threads;
 	threads = t;
 	nthreads = 1;
@@ -138,6 +141,7 @@ thread_start(void *arg)
 {
 	struct l2_thread *t = arg;
 
+	t->sched = rumpuser__curthread;
 	rump_lwproc_switch(t->lwp);
 	l2_thread_run(t);
 }
@@ -192,10 +196,16 @@ l2_sys_clone(struct l2_thread *t, uint64_t flags, uint64_t newsp,
 	c->tid = ++last_tid;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ctid;
-	if (flags & CLONE_PARENT_SETTID)
-		*(volatile int *)ptid = c->tid;
-	if (flags & CLONE_CHILD_SETTID)
-		*(volatile int *)ctid = c->tid;
+	if (((flags & CLONE_PARENT_SETTID) &&
+	    l2_copyout(&c->tid, ptid, sizeof(c->tid)) != 0) ||
+	    ((flags & CLONE_CHILD_SETTID) &&
+	    l2_copyout(&c->tid, ctid, sizeof(c->tid)) != 0)) {
+		rump_lwproc_switch(c->lwp);
+		rump_lwproc_releaselwp();
+		rump_lwproc_switch(self);
+		rumpuser_free(c, sizeof(*c));
+		return -L2_EFAULT;
+	}
 
 	error = rumpuser__sched_create(thread_start, c, "program", false, &st);
 	if (error != 0) {
@@ -263,8 +273,11 @@ static long
 futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
 	struct waiter w, **wp;
+	uint32_t cur;
 
-	if (*(volatile uint32_t *)uaddr != val)
+	if (l2_copyin(uaddr, &cur, sizeof(cur)) != 0)
+		return -L2_EFAULT;
+	if (cur != val)
 		return -L2_EAGAIN;
 	w.uaddr = uaddr;
 	w.bitset = bitset;
@@ -288,24 +301,28 @@ futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 }
 
 /* FUTEX_WAKE_OP's operation on *uaddr2; returns the comparison. */
-static bool
+static int
 futex_op(uint64_t uaddr2, uint32_t encoded)
 {
-	volatile int32_t *p = (volatile int32_t *)uaddr2;
 	int op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
 	int32_t oparg = (int32_t)(encoded << 8) >> 20;
 	int32_t cmparg = (int32_t)(encoded << 20) >> 20;
-	int32_t old = *p;
+	int32_t old, new;
 
+	if (l2_copyin(uaddr2, &old, sizeof(old)) != 0)
+		return -L2_EFAULT;
 	if ((encoded >> 28) & 8)	/* FUTEX_OP_OPARG_SHIFT */
 		oparg = (int32_t)(1u << (oparg & 31));
 	switch (op) {
-	case 0: *p = oparg; break;		/* SET */
-	case 1: *p = old + oparg; break;	/* ADD */
-	case 2: *p = old | oparg; break;	/* OR */
-	case 3: *p = old & ~oparg; break;	/* ANDN */
-	case 4: *p = old ^ oparg; break;	/* XOR */
+	case 0: new = oparg; break;		/* SET */
+	case 1: new = old + oparg; break;	/* ADD */
+	case 2: new = old | oparg; break;	/* OR */
+	case 3: new = old & ~oparg; break;	/* ANDN */
+	case 4: new = old ^ oparg; break;	/* XOR */
+	default: return -L2_ENOSYS;
 	}
+	if (l2_copyout(&new, uaddr2, sizeof(new)) != 0)
+		return -L2_EFAULT;
 	switch (cmp) {
 	case 0: return old == cmparg;
 	case 1: return old != cmparg;
@@ -314,7 +331,7 @@ futex_op(uint64_t uaddr2, uint32_t encoded)
 	case 4: return old > cmparg;
 	case 5: return old >= cmparg;
 	}
-	return false;
+	return -L2_ENOSYS;
 }
 
 long
@@ -332,13 +349,15 @@ l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
 	    cmd != FUTEX_WAIT)
 		return -L2_ENOSYS;
 	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && timeout != 0) {
-		const struct timespec64 *ts = (const void *)timeout;
+		struct timespec64 ts;
 		int64_t ns;
 
-		if (ts->tv_sec < 0 || ts->tv_nsec < 0 ||
-		    ts->tv_nsec >= 1000000000)
+		if (l2_copyin(timeout, &ts, sizeof(ts)) != 0)
+			return -L2_EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+		    ts.tv_nsec >= 1000000000)
 			return -L2_EINVAL;
-		ns = rumpuser__timespec_ns(ts->tv_sec, ts->tv_nsec);
+		ns = rumpuser__timespec_ns(ts.tv_sec, ts.tv_nsec);
 		if (cmd == FUTEX_WAIT) {
 			/* Relative, on the monotonic clock. */
 			deadline = rumpuser__sched_deadline(ns);
@@ -362,9 +381,14 @@ l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
 		if (val3 == 0)
 			return -L2_EINVAL;
 		return futex_wake(uaddr, (int)val, val3);
-	case FUTEX_CMP_REQUEUE:
-		if (*(volatile uint32_t *)uaddr != val3)
+	case FUTEX_CMP_REQUEUE: {
+		uint32_t cur;
+
+		if (l2_copyin(uaddr, &cur, sizeof(cur)) != 0)
+			return -L2_EFAULT;
+		if (cur != val3)
 			return -L2_EAGAIN;
+	}
 		/* FALLTHROUGH */
 	case FUTEX_REQUEUE:
 		/* The count to requeue travels in the timeout argument. */
@@ -375,10 +399,16 @@ l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
 	case FUTEX_WAKE_OP:
 		if ((uaddr2 & 3) != 0)
 			return -L2_EINVAL;
+	{
+		int cond = futex_op(uaddr2, val3);
+
+		if (cond < 0)
+			return cond;
 		n = futex_wake(uaddr, (int)val, FUTEX_BITSET_ANY);
-		if (futex_op(uaddr2, val3))
+		if (cond)
 			n += futex_wake(uaddr2, (int)timeout, FUTEX_BITSET_ANY);
 		return n;
+	}
 	default:
 		/* Priority-inheritance futexes need an owner protocol this
 		 * platform does not keep. */
@@ -393,24 +423,32 @@ l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
 static void
 robust_release(struct l2_thread *t)
 {
-	struct robust_head {
+	struct {
 		uint64_t next;		/* struct robust_list * */
 		int64_t futex_offset;
 		uint64_t pending;
-	} *h = (void *)t->robust_list;
+	} h;
 	uint64_t e;
+	uint32_t f;
 	int limit = 2048;	/* Linux's ROBUST_LIST_LIMIT */
 
-	if (h == NULL)
+	/* Faults end the walk, as on Linux. */
+	if (t->robust_list == 0 ||
+	    l2_copyin(t->robust_list, &h, sizeof(h)) != 0)
 		return;
-	for (e = h->next; e != (uint64_t)h && e != 0 && limit-- > 0;
-	    e = *(uint64_t *)e) {
-		volatile uint32_t *f = (void *)(e + (uint64_t)h->futex_offset);
+	for (e = h.next; e != t->robust_list && e != 0 && limit-- > 0;) {
+		uint64_t fa = e + (uint64_t)h.futex_offset;
 
-		if ((*f & 0x3fffffff) == (uint32_t)t->tid) {
-			*f = (*f & 0x80000000) | 0x40000000;	/* OWNER_DIED */
-			futex_wake((uint64_t)f, 1, FUTEX_BITSET_ANY);
+		if (l2_copyin(fa, &f, sizeof(f)) != 0)
+			return;
+		if ((f & 0x3fffffff) == (uint32_t)t->tid) {
+			f = (f & 0x80000000) | 0x40000000;	/* OWNER_DIED */
+			if (l2_copyout(&f, fa, sizeof(f)) != 0)
+				return;
+			futex_wake(fa, 1, FUTEX_BITSET_ANY);
 		}
+		if (l2_copyin(e, &e, sizeof(e)) != 0)
+			return;
 	}
 }
 
@@ -424,8 +462,10 @@ l2_sys_exit(struct l2_thread *t, int status)
 		l2_exit_group(0);	/* the last thread: the process ends */
 	robust_release(t);
 	if (t->clear_child_tid != 0) {
-		*(volatile int *)t->clear_child_tid = 0;
-		futex_wake(t->clear_child_tid, 1, FUTEX_BITSET_ANY);
+		int zero = 0;
+
+		if (l2_copyout(&zero, t->clear_child_tid, sizeof(zero)) == 0)
+			futex_wake(t->clear_child_tid, 1, FUTEX_BITSET_ANY);
 	}
 	for (tp = &threads; *tp != t; tp = &(*tp)->next)
 		;
@@ -445,4 +485,77 @@ l2_exit_group(int status)
 	l2_ksys(162 /* sync */, 0, 0, 0, 0, 0, 0);
 	l2_stdio_flush();
 	rumpuser_exit(status & 0xff);
+}
+
+/* --- Copies for the kernel (rumpuser_fcopy.h) ------------------------------ */
+
+/*
+ * The kernel copies to and from the caller's memory through these.  For
+ * the program's system calls the caller's memory is the program's:
+ * checked against its page tables, so that a bad pointer is EFAULT as on
+ * Linux (an address outside the program's part of the address space
+ * included) rather than a fault in the kernel.  Calls made by the
+ * platform's own threads (stdio, the kernel's threads) or as another lwp
+ * (the exit path's, stdio's) pass kernel memory: copied as it is.
+ */
+static struct l2_thread *
+program_call(void)
+{
+	struct l2_thread *t;
+
+	for (t = threads; t != NULL; t = t->next)
+		if (t->sched == rumpuser__curthread)
+			return t->in_call && rump_lwproc_curlwp() == t->lwp ?
+			    t : NULL;
+	return NULL;
+}
+
+int
+rumpuser_fcopyin(const void *uaddr, void *kaddr, size_t len)
+{
+
+	if (program_call() == NULL) {
+		memcpy(kaddr, uaddr, len);
+		return 0;
+	}
+	return l2_copyin((uint64_t)uaddr, kaddr, len);
+}
+
+int
+rumpuser_fcopyout(const void *kaddr, void *uaddr, size_t len)
+{
+
+	if (program_call() == NULL) {
+		memcpy(uaddr, kaddr, len);
+		return 0;
+	}
+	return l2_copyout(kaddr, (uint64_t)uaddr, len);
+}
+
+int
+rumpuser_fcopyinstr(const void *uaddr, char *kaddr, size_t len,
+    size_t *done)
+{
+	bool check = program_call() != NULL;
+	uint64_t u = (uint64_t)uaddr;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		/* One check per page of the string. */
+		if (check && (i == 0 || ((u + i) & (L2_PAGE_SIZE - 1)) == 0) &&
+		    l2_copyin(u + i, &kaddr[i], 1) != 0) {
+			if (done != NULL)
+				*done = i;
+			return L2_EFAULT;
+		}
+		kaddr[i] = ((const char *)uaddr)[i];
+		if (kaddr[i] == '\0') {
+			if (done != NULL)
+				*done = i + 1;
+			return 0;
+		}
+	}
+	if (done != NULL)
+		*done = len;
+	return 63;	/* ENAMETOOLONG, NetBSD's number */
 }

@@ -336,6 +336,71 @@ l2_vm_protect(uint64_t va, uint64_t len, int prot)
 	return 0;
 }
 
+/* --- Copies -------------------------------------------------------------- */
+
+bool
+l2_vm_user(uint64_t va)
+{
+
+	return va >= user_lo && va < user_hi;
+}
+
+/* Whether the program may read (write: write) all of [va, va + len). */
+static bool
+accessible(uint64_t va, uint64_t len, bool write)
+{
+	uint64_t p;
+	int prot;
+
+	if (len == 0)
+		return true;
+	if (!in_user(va, len))
+		return false;
+	for (p = pg_down(va); p < va + len; p += PAGE) {
+		/* x86 pages are readable whenever present. */
+		if ((prot = l2_vm_prot(p)) <= 0 ||
+		    (write && !(prot & L2_PROT_WRITE)))
+			return false;
+	}
+	return true;
+}
+
+int
+l2_copyin(uint64_t uaddr, void *kaddr, size_t len)
+{
+	size_t done, n;
+
+	if (!accessible(uaddr, len, false))
+		return L2_EFAULT;
+	for (done = 0; done < len; done += n) {
+		uint64_t va = uaddr + done;
+
+		n = PAGE - (va & (PAGE - 1));
+		if (n > len - done)
+			n = len - done;
+		memcpy((char *)kaddr + done, l2_vm_frame(va), n);
+	}
+	return 0;
+}
+
+int
+l2_copyout(const void *kaddr, uint64_t uaddr, size_t len)
+{
+	size_t done, n;
+
+	if (!accessible(uaddr, len, true))
+		return L2_EFAULT;
+	for (done = 0; done < len; done += n) {
+		uint64_t va = uaddr + done;
+
+		n = PAGE - (va & (PAGE - 1));
+		if (n > len - done)
+			n = len - done;
+		memcpy(l2_vm_frame(va), (const char *)kaddr + done, n);
+	}
+	return 0;
+}
+
 /* --- Placement ------------------------------------------------------------ */
 
 void
