@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bake_program.h"
+
 #define MAXARGS	1024
 
 static const char *prog = "strata-bake";
@@ -30,10 +32,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: %s [options] INPUT... IMAGE\n"
+"       %s [options] PROGRAM IMAGE\n"
 "Links INPUT (C sources, objects, archives of a program written against\n"
 "the installed strata layers: rump_init(), rump_sys_*(), the kvm\n"
 "platform's small C library) with the chosen kernel components and the\n"
-"kvm platform into IMAGE, which strata-boot starts.\n"
+"kvm platform into IMAGE, which strata-boot starts.  Or embeds PROGRAM,\n"
+"an unmodified static x86-64 Linux executable (musl-gcc -static or\n"
+"-static-pie, busybox-static), which the image runs in ring 3 with its\n"
+"system calls served by the kernel and the platform (strata-bake(1)).\n"
 "\n"
 "  -c, --components LIST  comma-separated components or sets (default\n"
 "                         tmpfs): fs (tmpfs ext2fs msdosfs), net (tmpfs\n"
@@ -49,7 +55,7 @@ usage(FILE *f)
 "The compiler is $CC (default cc); pkg-config is $PKG_CONFIG (default\n"
 "pkg-config).  Exit status 0 when IMAGE was made, 1 when a step failed,\n"
 "2 for usage errors.\n",
-	    prog);
+	    prog, prog);
 }
 
 static void __attribute__((__noreturn__, __format__(__printf__, 2, 3)))
@@ -303,6 +309,7 @@ main(int argc, char **argv)
 	const char *image;
 	int c, i, ninputs;
 	bool made_tmp = false;
+	const char *program = NULL;
 
 	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -334,9 +341,22 @@ main(int argc, char **argv)
 	image = argv[argc - 1];
 	for (i = 0; i < ninputs; i++) {
 		const char *in = argv[optind + i];
+		char why[256];
+
+		switch (bake_program_kind(in, why, sizeof(why))) {
+		case BAKE_PROGRAM:
+			if (ninputs != 1)
+				die(2, "%s: a program is baked alone, without "
+				    "other inputs", in);
+			program = in;
+			continue;
+		case BAKE_BAD_PROGRAM:
+			die(2, "%s: %s", in, why);
+		}
 		if (!ends_with(in, ".c") && !ends_with(in, ".o") &&
 		    !ends_with(in, ".a"))
-			die(2, "%s: not a .c, .o or .a file", in);
+			die(2, "%s: not a .c, .o or .a file, nor a static "
+			    "program", in);
 		if (access(in, R_OK) != 0)
 			die(2, "%s: %s", in, strerror(errno));
 	}
@@ -365,7 +385,7 @@ main(int argc, char **argv)
 		const char *in = argv[optind + i];
 		char *obj;
 
-		if (!ends_with(in, ".c")) {
+		if (!ends_with(in, ".c") && in != program) {
 			push(&link, in);
 			continue;
 		}
@@ -376,6 +396,29 @@ main(int argc, char **argv)
 			made_tmp = true;
 		}
 		obj = xasprintf("%s/%d.o", tmpdir, i);
+		if (in == program) {
+			/* The program's bytes, as an object of their own. */
+			char *src = xasprintf("%s/%d.S", tmpdir, i);
+			int e = bake_program_source(in, src);
+
+			if (e != 0)
+				die(1, "%s: %s", src, strerror(e));
+			memset(&a, 0, sizeof(a));
+			push_words(&a, cc);
+			push(&a, "-c");
+			push(&a, src);
+			push(&a, "-o");
+			push(&a, obj);
+			e = run(&a, NULL, 0);
+			unlink(src);
+			free(src);
+			if (e != 0) {
+				rmdir(tmpdir);
+				die(1, "embedding %s failed", in);
+			}
+			push(&link, obj);
+			continue;
+		}
 		memset(&a, 0, sizeof(a));
 		push_words(&a, cc);
 		push_words(&a, "-O2 -g -fno-pic -fno-pie -mno-red-zone "
