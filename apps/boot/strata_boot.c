@@ -41,7 +41,8 @@ usage(FILE *f)
 "\n"
 "  -m, --memory SIZE     guest memory, QEMU syntax (64M, 1G; default 64M)\n"
 "  -d, --disk FILE       attach FILE as the next virtio block device\n"
-"                        (/dev/vda, /dev/vdb, ... in the guest); repeatable\n"
+"                        (/dev/vda, /dev/vdb, ... in the guest, also named\n"
+"                        by FILE's last component); repeatable\n"
 "  -n, --net tap:NAME    attach the host TAP device NAME as a virtio\n"
 "                        network interface\n"
 "  -e, --env NAME=VALUE  set an environment variable of the program (and\n"
@@ -217,7 +218,7 @@ main(int argc, char **argv)
 	bool found, microvm;
 	long timeout = 0;
 	char *cmdline = NULL, *end, ctlpath[] = "/tmp/strata-boot.XXXXXX";
-	const char *base;
+	const char *base, *serial;
 	size_t cmdlen = 0;
 	struct stat st;
 	int fd;
@@ -348,9 +349,16 @@ main(int argc, char **argv)
 		qarg(xasprintf("file=%s,format=raw,if=none,id=disk%d,"
 		    "cache=writeback%s", disks[i], i,
 		    access(disks[i], W_OK) != 0 ? ",readonly=on" : ""));
+		/* The file's name as the device's serial: the guest finds
+		 * the disk by it too (QEMU keeps 20 bytes of it). */
+		serial = strrchr(disks[i], '/') != NULL ?
+		    strrchr(disks[i], '/') + 1 : disks[i];
 		qarg("-device");
-		qarg(xasprintf("%s,drive=disk%d", microvm ?
-		    "virtio-blk-device" : "virtio-blk-pci", i));
+		qarg(xasprintf("%s,drive=disk%d%s%s", microvm ?
+		    "virtio-blk-device" : "virtio-blk-pci", i,
+		    strlen(serial) <= 20 && strchr(serial, ',') == NULL ?
+		    ",serial=" : "", strlen(serial) <= 20 &&
+		    strchr(serial, ',') == NULL ? serial : ""));
 	}
 	for (i = 0; i < nnets; i++) {
 		qarg("-netdev");

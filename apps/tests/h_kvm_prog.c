@@ -9,6 +9,10 @@
  *   overflow         recurse until the stack's guard page faults
  *   sleep MS         sleep MS milliseconds in the kernel (nanosleep) and
  *                    print how long it took on the kernel's monotonic clock
+ *   ext2 DEV         mount the ext2 file system on block device DEV
+ *                    (virtio-blk), print /in.txt, write /out.txt, a 3 MiB
+ *                    file of a known pattern and 200 files in /many,
+ *                    remove /gone, unmount
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -19,6 +23,7 @@
 #include <time.h>
 
 #include <rump/rump.h>
+#include <rump/rump_etfs.h>
 #include <rump/rump_syscalls.h>
 
 static int
@@ -51,6 +56,74 @@ depth(volatile char *p)
 	return depth(big) + 1;
 }
 
+#define CHECK(x) do { if (!(x)) { printf("failed: %s (line %d)\n", #x, \
+	__LINE__); return 30; } } while (0)
+
+/* Byte i of the big file. */
+static unsigned char
+pattern(size_t i)
+{
+
+	return (unsigned char)((i * 7 + i / 4096) & 0xff);
+}
+
+static int
+ext2(const char *dev)
+{
+	static unsigned char buf[65536];
+	char name[64];
+	size_t off, i;
+	ssize_t n;
+	int fd, k;
+
+	CHECK(rump_etfs_register("/dev/disk0", dev, RUMP_ETFS_BLK) == 0);
+	CHECK(rump_sys_mkdir("/mnt", 0755) == 0);
+	CHECK(rump_sys_mount("/dev/disk0", "/mnt", "ext2", 0, NULL) == 0);
+	CHECK((fd = rump_sys_open("/mnt/in.txt", O_RDONLY, 0)) >= 0);
+	CHECK((n = rump_sys_read(fd, buf, sizeof(buf) - 1)) >= 0);
+	buf[n] = '\0';
+	printf("in.txt: %s", (char *)buf);
+	CHECK(rump_sys_close(fd) == 0);
+
+	CHECK((fd = rump_sys_open("/mnt/out.txt", O_CREAT | O_WRONLY, 0644))
+	    >= 0);
+	CHECK(rump_sys_write(fd, "written in the guest\n", 21) == 21);
+	CHECK(rump_sys_close(fd) == 0);
+
+	CHECK((fd = rump_sys_open("/mnt/big", O_CREAT | O_RDWR, 0600)) >= 0);
+	for (off = 0; off < 3 * 1024 * 1024; off += sizeof(buf)) {
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = pattern(off + i);
+		CHECK(rump_sys_write(fd, buf, sizeof(buf)) ==
+		    (ssize_t)sizeof(buf));
+	}
+	CHECK(rump_sys_fsync(fd) == 0);
+	CHECK(rump_sys_close(fd) == 0);
+
+	CHECK(rump_sys_mkdir("/mnt/many", 0755) == 0);
+	for (k = 0; k < 200; k++) {
+		snprintf(name, sizeof(name), "/mnt/many/f%03d", k);
+		CHECK((fd = rump_sys_open(name, O_CREAT | O_WRONLY, 0644)) >= 0);
+		n = snprintf((char *)buf, sizeof(buf), "file %d\n", k);
+		CHECK(rump_sys_write(fd, buf, (size_t)n) == n);
+		CHECK(rump_sys_close(fd) == 0);
+	}
+	CHECK(rump_sys_unlink("/mnt/gone") == 0);
+	CHECK(rump_sys_umount2("/mnt", 0) == 0);
+	/* Mounted again: what was written reads back from the device. */
+	CHECK(rump_sys_mount("/dev/disk0", "/mnt", "ext2", 0, NULL) == 0);
+	CHECK((fd = rump_sys_open("/mnt/big", O_RDONLY, 0)) >= 0);
+	for (off = 0; off < 3 * 1024 * 1024; off += (size_t)n) {
+		CHECK((n = rump_sys_read(fd, buf, sizeof(buf))) > 0);
+		for (i = 0; i < (size_t)n; i++)
+			CHECK(buf[i] == pattern(off + i));
+	}
+	CHECK(rump_sys_close(fd) == 0);
+	CHECK(rump_sys_umount2("/mnt", 0) == 0);
+	printf("ext2 done\n");
+	return 0;
+}
+
 static int64_t
 now_ns(void)
 {
@@ -79,6 +152,8 @@ main(int argc, char **argv)
 		printf("%s=<%s>\n", argv[2], v != NULL ? v : "(unset)");
 		return 0;
 	}
+	if (strcmp(argv[1], "ext2") == 0 && argc == 3)
+		return ext2(argv[2]);
 	if (strcmp(argv[1], "crash") == 0) {
 		volatile int *p = (volatile int *)(uintptr_t)(argc - 2);
 		printf("about to crash\n");

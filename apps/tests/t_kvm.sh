@@ -5,7 +5,8 @@
 # /dev/kvm is usable, TCG otherwise): output through the kernel and the
 # console, arguments and environment from the command line, the exit
 # status (all 8 bits), a null dereference and a stack overflow ending in a
-# register dump and status 134 rather than a hang, the idle timer.
+# register dump and status 134 rather than a hang, the idle timer, ext2
+# on a virtio-blk disk checked with e2fsck and debugfs on the host.
 # Skipped without qemu-system-x86_64 (Debian: qemu-system-x86) or where
 # the kvm platform is not built (sanitized, cross and non-x86_64 builds).
 
@@ -123,6 +124,46 @@ sleep_body()
 	[ "$ms" -lt 3000 ] || atf_fail "slept $ms ms, asked for 300"
 }
 
+atf_test_case ext2_virtio_blk
+ext2_virtio_blk_head()
+{
+	atf_set "descr" "ext2 on a virtio-blk disk: the guest reads what mke2fs -d put in, writes files, a 3 MiB pattern and 200 files, removes one; e2fsck -fn is clean and debugfs reads it all on the host"
+	atf_set "timeout" "300"
+}
+ext2_virtio_blk_body()
+{
+	for p in mke2fs e2fsck debugfs python3; do
+		command -v $p >/dev/null 2>&1 || atf_skip "$p is not installed (e2fsprogs, python3)"
+	done
+	prefix=$(atf_config_get platform_prefix)
+	[ -x "$prefix/bin/strata-bake" ] && [ -f "$prefix/lib/librumpuser-kvm.a" ] ||
+	    atf_skip "the kvm platform is not built here (x86_64 only, not in sanitized or cross builds)"
+	command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	    atf_skip "qemu-system-x86_64 is not installed (Debian: qemu-system-x86)"
+	atf_check "$prefix/bin/strata-bake" -c fs "$(atf_config_get topdir)/apps/tests/h_kvm_prog.c" prog.img
+	mkdir src
+	echo "made on the host" >src/in.txt
+	echo "to be removed" >src/gone
+	atf_check -o ignore -e ignore mke2fs -q -t ext2 -b 1024 -d src fs.img 16m
+	# The device by its serial (the file name), then by /dev/vda.
+	atf_check -o inline:'kvm: /dev/vda: virtio-blk at 00:02.0, 32768 sectors, serial fs.img, MSI-X\nin.txt: made on the host\next2 done\n' \
+	    "$prefix/bin/strata-boot" --timeout 120 -e KVM_VERBOSE=1 -d fs.img prog.img ext2 fs.img
+	atf_check -o ignore -e ignore e2fsck -fn fs.img
+	atf_check -o inline:'written in the guest\n' -e ignore debugfs -R 'cat /out.txt' fs.img
+	atf_check -o inline:'file 199\n' -e ignore debugfs -R 'cat /many/f199' fs.img
+	atf_check -o ignore -e match:'File not found' debugfs -R 'stat /gone' fs.img
+	atf_check -o ignore -e ignore debugfs -R 'dump /big big.out' fs.img
+	python3 -c '
+import sys
+data = bytes(((i * 7 + i // 4096) & 0xff) for i in range(3 * 1024 * 1024))
+sys.exit(0 if open("big.out", "rb").read() == data else 1)' ||
+	    atf_fail "/big does not hold the pattern the guest wrote"
+	# A second run on the same disk by its device name.
+	atf_check -s exit:30 -o match:'failed: rump_sys_mkdir\("/mnt/many"' \
+	    "$prefix/bin/strata-boot" --timeout 120 -d fs.img prog.img ext2 /dev/vda
+	atf_check -o ignore -e ignore e2fsck -fn fs.img
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -153,5 +194,6 @@ atf_init_test_cases()
 	atf_add_test_case crash
 	atf_add_test_case overflow
 	atf_add_test_case sleep
+	atf_add_test_case ext2_virtio_blk
 	atf_add_test_case usage
 }

@@ -200,14 +200,18 @@ void kvm_poweroff(int status, bool aborted) KVM_HIDDEN
     __attribute__((__noreturn__));
 
 /*
- * Devices (kvm_dev.c): block devices the backend's files are, by name
- * ("/dev/vda"...) and the I/O they complete inside rumpuser__backend_wait.
+ * Devices (kvm_dev.c): the virtio block devices the backend's files are,
+ * by name (/dev/vda... or the device's serial), and the I/O they complete
+ * inside rumpuser__backend_wait.
  */
-struct kvm_blkdev;
+/* Scans PCI and attaches the devices (once; also on first use). */
 void kvm_dev_init(void) KVM_HIDDEN;
 /* Delivers completions; returns how many. */
 int kvm_dev_poll(void) KVM_HIDDEN;
 /* Requests in flight on all devices. */
 int kvm_dev_busy(void) KVM_HIDDEN;
+/* deadline, or earlier when a device without interrupts must be
+ * polled. */
+uint64_t kvm_dev_deadline(uint64_t deadline) KVM_HIDDEN;
 
 #endif /* KVM_H */

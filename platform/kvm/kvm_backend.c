@@ -24,7 +24,7 @@ rumpuser__backend_wait(uint64_t deadline)
 		return 0;
 	if (deadline == RUMPUSER__FOREVER && kvm_dev_busy() == 0)
 		return RUMPUSER__WAIT_NOTHING;
-	kvm_idle(deadline);
+	kvm_idle(kvm_dev_deadline(deadline));
 	kvm_irq_pending = 0;
 	(void)kvm_dev_poll();
 	return 0;
