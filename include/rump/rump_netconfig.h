@@ -23,6 +23,13 @@
  */
 int	rump_netconfig_ifcreate(const char *type, const char *arg,
 	    char *ifname, size_t ifnamelen);
+/*
+ * Removes an interface made by rump_netconfig_ifcreate(): it goes down,
+ * its routes go, and its driver lets go of the host device (a TAP device
+ * virtif created disappears).  ENXIO: no such interface; EOPNOTSUPP: its
+ * type cannot be removed (lo, shmif).
+ */
+int	rump_netconfig_ifdestroy(const char *ifname);
 /* Brings an interface up or down (ENXIO: no such interface). */
 int	rump_netconfig_ifup(const char *ifname);
 int	rump_netconfig_ifdown(const char *ifname);

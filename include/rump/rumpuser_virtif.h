@@ -101,8 +101,9 @@ int	rumpuser_virtif_create(const char *devname,
  * virtual CPU.  The caller serializes sends on one handle (a send may run
  * at the same time as rumpuser_virtif_recv() on another thread).
  * Returns 0 (the frame is on its way: the host or device has it or a
- * copy of it), ENOBUFS (55: the device's queue is full, the frame was
- * dropped), EMSGSIZE (40: too long) or ENXIO (6: the device is gone, or
+ * copy of it), ENOBUFS (55: the device cannot take the frame now, its
+ * queue being full or its link down; the frame was dropped), EMSGSIZE
+ * (40: too long) or ENXIO (6: the device is gone, or
  * rumpuser_virtif_dying() was called).
  */
 int	rumpuser_virtif_send(struct rumpuser_virtif *vif,

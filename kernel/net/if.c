@@ -12,7 +12,8 @@
 #include <net/if.h>
 #include <net/route.h>
 
-/* Lock order: ifnet_lock, then rt_lock (route.c), then netisr_lock. */
+/* Lock order: if_clone_lock, ifnet_lock, then rt_lock (route.c), then
+ * netisr_lock. */
 static krwlock_t ifnet_lock;
 static struct ifnet *ifnet_list;	/* in index order */
 static int if_nextindex = 1;
@@ -124,6 +125,40 @@ if_clone_create(const char *type, const char *arg, char *ifname,
 			return (*cp)->ifc_create(arg, ifname, ifnamelen);
 	}
 	return ENXIO;
+}
+
+/* Serializes removals, so that an interface is destroyed once. */
+static kmutex_t if_clone_lock;
+
+int
+if_clone_destroy(const char *ifname)
+{
+	const struct if_cloner *const *cp;
+	struct ifnet *ifp;
+	size_t n;
+	const char *p;
+	int error = EOPNOTSUPP;
+
+	mutex_enter(&if_clone_lock);
+	if ((ifp = if_find_byname(ifname)) == NULL) {
+		mutex_exit(&if_clone_lock);
+		return ENXIO;
+	}
+	__link_set_foreach(cp, if_cloners) {
+		n = strlen((*cp)->ifc_name);
+		if (strncmp(ifp->if_xname, (*cp)->ifc_name, n) != 0 ||
+		    ifp->if_xname[n] == '\0')
+			continue;
+		for (p = ifp->if_xname + n; *p >= '0' && *p <= '9'; p++)
+			continue;
+		if (*p != '\0')
+			continue;
+		if ((*cp)->ifc_destroy != NULL)
+			error = (*cp)->ifc_destroy(ifp);
+		break;
+	}
+	mutex_exit(&if_clone_lock);
+	return error;
 }
 
 /* --- Protocol dispatch ------------------------------------------------- */
@@ -252,6 +287,7 @@ RUMP_COMPONENT(RUMP_COMPONENT_KERN, net)
 	int error;
 
 	rw_init(&ifnet_lock);
+	mutex_init(&if_clone_lock, MUTEX_DEFAULT);
 	mutex_init(&netisr_lock, MUTEX_DEFAULT);
 	cv_init(&netisr_cv);
 	rt_init();

@@ -22,6 +22,17 @@ rump_netconfig_ifcreate(const char *type, const char *arg, char *ifname,
 	return error;
 }
 
+int
+rump_netconfig_ifdestroy(const char *ifname)
+{
+	int error;
+
+	rump_schedule();
+	error = if_clone_destroy(ifname);
+	rump_unschedule();
+	return error;
+}
+
 static int
 netconfig_updown(const char *ifname, bool up)
 {

@@ -39,13 +39,16 @@
 /* NetBSD errno values the platforms return themselves. */
 #define RUMPUSER__NB_ENOENT	2
 #define RUMPUSER__NB_EIO	5
+#define RUMPUSER__NB_ENXIO	6
 #define RUMPUSER__NB_E2BIG	7
 #define RUMPUSER__NB_ENOMEM	12
 #define RUMPUSER__NB_EFAULT	14
 #define RUMPUSER__NB_EBUSY	16
 #define RUMPUSER__NB_EINVAL	22
+#define RUMPUSER__NB_EMSGSIZE	40
 #define RUMPUSER__NB_EAGAIN	35
 #define RUMPUSER__NB_EOPNOTSUPP	45
+#define RUMPUSER__NB_ENOBUFS	55
 #define RUMPUSER__NB_ETIMEDOUT	60
 
 /*
@@ -190,6 +193,33 @@ void rumpuser__posixhost_shmif_drain(struct rumpuser__posixhost_shmif *sh)
 void rumpuser__posixhost_shmif_ring(struct rumpuser__posixhost_shmif *sh)
     RUMPUSER__HIDDEN;
 void rumpuser__posixhost_shmif_unmap(struct rumpuser__posixhost_shmif *sh)
+    RUMPUSER__HIDDEN;
+
+/*
+ * TAP devices, the host half of the virtif module (rump/rumpuser_virtif.h)
+ * that platform/posix and platform/fiber share (posixhost_tap.c).  The
+ * descriptor is non-blocking: a platform waits for it to poll readable in
+ * its own way.
+ */
+#define RUMPUSER__TAP_BUFSIZE	(65536 + 256)	/* any frame a TAP passes */
+struct rumpuser__posixhost_tap {
+	int	 tp_fd;		/* /dev/net/tun, attached, non-blocking */
+	uint32_t tp_mtu;	/* the host interface's MTU */
+	uint8_t	*tp_buf;	/* RUMPUSER__TAP_BUFSIZE bytes for reads */
+};
+/* Attaches to (or, when allowed, creates) TAP device name as an Ethernet
+ * device without packet information; reads its MTU. */
+int rumpuser__posixhost_tap_open(const char *name,
+    struct rumpuser__posixhost_tap *tp) RUMPUSER__HIDDEN;
+/* Writes one frame; never blocks.  0, ENOBUFS (queue full or link down:
+ * dropped), EMSGSIZE, ENXIO (the device is gone). */
+int rumpuser__posixhost_tap_send(struct rumpuser__posixhost_tap *tp,
+    const struct rumpuser_iovec *iov, size_t iovcnt) RUMPUSER__HIDDEN;
+/* Reads one frame into tp_buf, never blocking: 0 with *lenp its length,
+ * EAGAIN when none is there, ENXIO when the device is gone. */
+int rumpuser__posixhost_tap_read(struct rumpuser__posixhost_tap *tp,
+    size_t *lenp) RUMPUSER__HIDDEN;
+void rumpuser__posixhost_tap_close(struct rumpuser__posixhost_tap *tp)
     RUMPUSER__HIDDEN;
 
 #endif /* RUMPUSER_POSIXHOST_H */

@@ -131,10 +131,16 @@ struct if_cloner {
 	const char	*ifc_name;	/* "shmif" */
 	int		(*ifc_create)(const char *arg, char *ifname,
 			    size_t ifnamelen);
+	/* Takes an interface of this type (named ifc_name + digits) out
+	 * of service and releases what its driver holds (may be NULL:
+	 * interfaces of the type cannot be removed). */
+	int		(*ifc_destroy)(struct ifnet *ifp);
 };
 #define IF_CLONER(c)	__link_set_add(if_cloners, c, c)
 int		 if_clone_create(const char *type, const char *arg,
 		    char *ifname, size_t ifnamelen);
+/* ENXIO: no such interface; EOPNOTSUPP: its type cannot be removed. */
+int		 if_clone_destroy(const char *ifname);
 
 /*
  * Protocol input by address family (netisr): the protocol modules

@@ -1,0 +1,376 @@
+/*
+ * t_net_virtif.c: the virtif interface on a TAP device, against the
+ * Linux stack of the same machine.
+ *
+ * Each case moves its process into a network namespace of its own
+ * (unshare(CLONE_NEWNET)), which disappears with the process: every frame
+ * stays inside it.  There it makes TAP device vt0 with 10.99.0.1/24 on
+ * the Linux side; the kernel attaches virtif to it with 10.99.0.2/24.
+ * The Linux side's work runs in a child process forked before the kernel
+ * boots (on the fiber platform a blocking host call in the kernel's
+ * process would stop the kernel).  Needs root and /dev/net/tun; skipped
+ * without them.
+ */
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+
+#include "h_net.h"
+
+#define TAPNAME		"vt0"
+#define LINUX_ADDR	"10.99.0.1"
+#define STRATA_ADDR	"10.99.0.2"
+#define XFER_BYTES	(8u << 20)
+
+/* Sets an IPv4 address/24 on a Linux interface and brings it up. */
+static void
+linux_ifconfig(const char *ifname, const char *addr)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int s;
+
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	ATF_REQUIRE(s != -1);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, ifname);
+	if (addr != NULL) {
+		sin->sin_family = AF_INET;
+		ATF_REQUIRE(inet_pton(AF_INET, addr, &sin->sin_addr) == 1);
+		ATF_REQUIRE(ioctl(s, SIOCSIFADDR, &ifr) == 0);
+		ATF_REQUIRE(inet_pton(AF_INET, "255.255.255.0",
+		    &sin->sin_addr) == 1);
+		ATF_REQUIRE(ioctl(s, SIOCSIFNETMASK, &ifr) == 0);
+	}
+	ATF_REQUIRE(ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
+	ifr.ifr_flags |= IFF_UP;
+	ATF_REQUIRE(ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
+	close(s);
+}
+
+/*
+ * Skips without the means; otherwise enters a fresh network namespace
+ * and, with mktap, makes the persistent TAP device vt0 there, configured
+ * on the Linux side.
+ */
+static void
+netns_setup(bool mktap)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (geteuid() != 0)
+		atf_tc_skip("needs root (a network namespace and a TAP device)");
+	if (access("/dev/net/tun", R_OK | W_OK) != 0)
+		atf_tc_skip("no /dev/net/tun: %s", strerror(errno));
+	if (unshare(CLONE_NEWNET) != 0)
+		atf_tc_skip("cannot make a network namespace: %s",
+		    strerror(errno));
+	linux_ifconfig("lo", NULL);
+	if (!mktap)
+		return;
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	ATF_REQUIRE(fd != -1);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, TAPNAME);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ATF_REQUIRE(ioctl(fd, TUNSETIFF, &ifr) == 0);
+	ATF_REQUIRE(ioctl(fd, TUNSETPERSIST, 1) == 0);
+	close(fd);
+	linux_ifconfig(TAPNAME, LINUX_ADDR);
+}
+
+static uint16_t
+icmp_cksum(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* Linux pings addr with a raw socket: 0 when an echo reply came. */
+static int
+linux_ping(const char *addr, int tries)
+{
+	struct sockaddr_in sin = sin_of(addr, 0);
+	uint8_t pkt[64], buf[1500];
+	struct icmphdr *ic = (struct icmphdr *)pkt;
+	struct pollfd pfd;
+	int s, i;
+
+	if ((s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) == -1)
+		return errno;
+	for (i = 0; i < tries; i++) {
+		memset(pkt, 0xa5, sizeof(pkt));
+		ic->type = ICMP_ECHO;
+		ic->code = 0;
+		ic->checksum = 0;
+		ic->un.echo.id = htons(0x5354);
+		ic->un.echo.sequence = htons((uint16_t)i);
+		ic->checksum = icmp_cksum(pkt, sizeof(pkt));
+		if (sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin,
+		    sizeof(sin)) != (ssize_t)sizeof(pkt))
+			return errno;
+		pfd = (struct pollfd){ s, POLLIN, 0 };
+		while (poll(&pfd, 1, 500) == 1) {
+			ssize_t n = recv(s, buf, sizeof(buf), 0);
+			struct ip *ip = (struct ip *)buf;
+			struct icmphdr *r;
+
+			if (n < (ssize_t)sizeof(*ip))
+				continue;
+			r = (struct icmphdr *)(buf + ip->ip_hl * 4);
+			if (n >= ip->ip_hl * 4 + (ssize_t)sizeof(*r) &&
+			    ip->ip_src.s_addr == sin.sin_addr.s_addr &&
+			    r->type == ICMP_ECHOREPLY &&
+			    r->un.echo.id == htons(0x5354)) {
+				close(s);
+				return 0;
+			}
+		}
+	}
+	close(s);
+	return ETIMEDOUT;
+}
+
+/* Waits for a child without blocking the host thread (which, on the
+ * fiber platform, runs the kernel that the child talks to). */
+static void
+child_wait(pid_t pid, const char *what)
+{
+	int status = 0, ms;
+	pid_t rv = 0;
+
+	for (ms = 0; ms < PEER_MAX_MS; ms += 10) {
+		if ((rv = waitpid(pid, &status, WNOHANG)) != 0)
+			break;
+		rt_sleep_ms(10);
+	}
+	if (rv == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		atf_tc_fail("%s: no end after %d ms", what, PEER_MAX_MS);
+	}
+	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s: status %#x (exit %d: %s)", what, status,
+	    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+	    WIFEXITED(status) ? strerror(WEXITSTATUS(status)) : "");
+}
+
+static void
+virtif_setup(char *ifname)
+{
+
+	boot();
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("virtif", TAPNAME, ifname,
+	    16));
+	ATF_CHECK_STREQ("virtif0", ifname);
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv4_addr_add(ifname, STRATA_ADDR,
+	    24));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifup(ifname));
+}
+
+/* --- ping both ways ------------------------------------------------------- */
+
+ATF_TC_WITHOUT_HEAD(ping_both_ways);
+ATF_TC_BODY(ping_both_ways, tc)
+{
+	struct rump_ifstats st;
+	char ifname[16];
+	pid_t pid;
+
+	netns_setup(true);
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(linux_ping(STRATA_ADDR, 20));
+	virtif_setup(ifname);
+	ATF_REQUIRE_EQ(0, ping_retry(LINUX_ADDR, 20, 56));
+	for (int i = 0; i < 10; i++)
+		ATF_CHECK_EQ(0, rump_netconfig_ping4(LINUX_ADDR, 100 + i, 56,
+		    2000, NULL));
+	/* Fragmented both ways: 4000 bytes over the TAP's 1500 MTU. */
+	ATF_CHECK_EQ(0, rump_netconfig_ping4(LINUX_ADDR, 200, 4000, 2000,
+	    NULL));
+	child_wait(pid, "Linux ping");
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &st));
+	ATF_CHECK_EQ(1500, st.mtu);
+	ATF_CHECK(st.opackets >= 12 && st.ipackets >= 12);
+	ATF_CHECK_EQ(0, st.ierrors);
+}
+
+/* --- TCP both ways, byte-exact ------------------------------------------- */
+
+/* Receives total bytes of pattern seed and the end of the stream on a
+ * host socket: 0 or an errno. */
+static int
+linux_recv_pattern(int fd, uint8_t *buf, uint32_t seed)
+{
+	uint64_t off = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, 65536)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != pattern_byte(seed, off + (uint64_t)i))
+				return EBADMSG;
+		off += (uint64_t)n;
+	}
+	if (n < 0)
+		return errno;
+	return off == XFER_BYTES ? 0 : EMSGSIZE;
+}
+
+static int
+linux_send_pattern(int fd, uint8_t *buf, uint32_t seed)
+{
+	uint64_t off;
+	ssize_t n;
+
+	for (off = 0; off < XFER_BYTES; off += (uint64_t)n) {
+		size_t len = XFER_BYTES - off < 65536 ?
+		    (size_t)(XFER_BYTES - off) : 65536;
+
+		pattern_fill(seed, off, buf, len);
+		if ((n = write(fd, buf, len)) <= 0)
+			return n == 0 ? EIO : errno;
+	}
+	return 0;
+}
+
+/* Linux side: as the server, receives pattern 1 and answers with
+ * pattern 2; then as a client of the strata server sends pattern 3 and
+ * receives pattern 4. */
+static int
+linux_tcp(int lfd)
+{
+	struct sockaddr_in sin = sin_of(STRATA_ADDR, 5002);
+	uint8_t *buf = malloc(65536);
+	int fd, error;
+
+	if (buf == NULL)
+		return ENOMEM;
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		return errno;
+	if ((error = linux_recv_pattern(fd, buf, 1)) != 0 ||
+	    (error = linux_send_pattern(fd, buf, 2)) != 0)
+		return error;
+	close(fd);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+		return errno;
+	if ((error = linux_send_pattern(fd, buf, 3)) != 0)
+		return error;
+	if (shutdown(fd, SHUT_WR) != 0)
+		return errno;
+	if ((error = linux_recv_pattern(fd, buf, 4)) != 0)
+		return error;
+	close(fd);
+	free(buf);
+	return 0;
+}
+
+ATF_TC_WITHOUT_HEAD(tcp_both_ways);
+ATF_TC_BODY(tcp_both_ways, tc)
+{
+	struct sockaddr_in sin;
+	char ifname[16];
+	int lfd, fd, one = 1;
+	pid_t pid;
+
+	netns_setup(true);
+	sin = sin_of(LINUX_ADDR, 5001);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ATF_REQUIRE(lfd != -1);
+	ATF_REQUIRE(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == 0);
+	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	ATF_REQUIRE(listen(lfd, 4) == 0);
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(linux_tcp(lfd));
+	close(lfd);
+
+	virtif_setup(ifname);
+	lfd = tcp_listener(STRATA_ADDR, 5002, 4);
+	/* strata client -> Linux server. */
+	fd = tcp_connect(LINUX_ADDR, 5001);
+	ATF_REQUIRE_MSG(fd != -1, "connect: %s", strerror(errno));
+	ATF_REQUIRE_EQ(0, send_pattern(fd, 1, XFER_BYTES));
+	RL(rump_sys_shutdown(fd, SHUT_WR));
+	ATF_REQUIRE_EQ(0, recv_pattern(fd, 2, XFER_BYTES));
+	RL(rump_sys_close(fd));
+	/* Linux client -> strata server. */
+	fd = (int)RL(rump_sys_accept(lfd, NULL, NULL));
+	ATF_REQUIRE_EQ(0, recv_pattern(fd, 3, XFER_BYTES));
+	ATF_REQUIRE_EQ(0, send_pattern(fd, 4, XFER_BYTES));
+	RL(rump_sys_close(fd));
+	RL(rump_sys_close(lfd));
+	child_wait(pid, "Linux TCP peer");
+}
+
+/* --- creation errors and removal ----------------------------------------- */
+
+ATF_TC_WITHOUT_HEAD(create_destroy);
+ATF_TC_BODY(create_destroy, tc)
+{
+	char ifname[16], other[16], bus[64];
+
+	netns_setup(false);
+	boot();
+	ATF_CHECK_EQ(EINVAL, rump_netconfig_ifcreate("virtif", "", ifname,
+	    16));
+	ATF_CHECK_EQ(EINVAL, rump_netconfig_ifcreate("virtif",
+	    "a-name-longer-than-ifnamsiz", ifname, 16));
+	/* As root in the namespace, attaching makes the device, which
+	 * lives as long as the interface. */
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("virtif", "vtnew", ifname,
+	    16));
+	ATF_CHECK(if_nametoindex("vtnew") != 0);
+	/* A TAP device has one user. */
+	ATF_CHECK_EQ(EBUSY, rump_netconfig_ifcreate("virtif", "vtnew", other,
+	    16));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv4_addr_add(ifname, STRATA_ADDR,
+	    24));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifup(ifname));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifdestroy(ifname));
+	ATF_CHECK_EQ(0, if_nametoindex("vtnew"));
+	ATF_CHECK_EQ(ENXIO, rump_netconfig_ifdestroy(ifname));
+	ATF_CHECK_EQ(ENXIO, rump_netconfig_ifup(ifname));
+	/* The route to the prefix went with it. */
+	ATF_CHECK_EQ(ENETUNREACH, rump_netconfig_ping4("10.99.0.3", 1, 8,
+	    100, NULL));
+	/* The device is free again. */
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("virtif", "vtnew", other,
+	    16));
+	ATF_CHECK_STREQ("virtif1", other);
+	ATF_CHECK_EQ(0, rump_netconfig_ifdestroy(other));
+	/* Interfaces of other types stay. */
+	ATF_CHECK_EQ(EOPNOTSUPP, rump_netconfig_ifdestroy("lo"));
+	snprintf(bus, sizeof(bus), "bus");
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("shmif", bus, other, 16));
+	ATF_CHECK_EQ(EOPNOTSUPP, rump_netconfig_ifdestroy(other));
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+
+	ATF_TP_ADD_TC(tp, ping_both_ways);
+	ATF_TP_ADD_TC(tp, tcp_both_ways);
+	ATF_TP_ADD_TC(tp, create_destroy);
+	return atf_no_error();
+}
