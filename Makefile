@@ -20,6 +20,14 @@ APPSTACK_GIVEN := $(filter-out undefined,$(origin APPSTACK_PREFIX))
 
 include $(dir $(lastword $(MAKEFILE_LIST)))mk/config.mk
 
+# Layers build with one job per CPU unless the command line says otherwise
+# (make -j1 builds serially).  The sub-makes get -j; this one only
+# sequences them.
+JOBS ?= $(or $(shell getconf _NPROCESSORS_ONLN 2>/dev/null),1)
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(JOBS)
+endif
+
 # Kernel tests are linked and run once per platform named here (the whole
 # suite on both: ISSUE 3); platform tests and platform/common's tests run
 # for each of these and for PLATFORM.
@@ -158,6 +166,8 @@ help:
 #   O=dir          build root (default: build)
 #   PREFIX=dir     install prefix (default: O/prefix); DESTDIR=dir stages
 #   V=1            show full command lines
+#   JOBS=n         parallel build jobs when no -j is given (default: CPUs)
+#   TEST_JOBS=n    test cases Kyua runs at once (default: CPUs)
 #   CC AR NM OBJCOPY LD CROSS_COMPILE   toolchain (CROSS_COMPILE prefixes
 #                  gcc, ar, nm, objcopy, ld)
 #   CFLAGS CPPFLAGS LDFLAGS             appended to the build's own flags

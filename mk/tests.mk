@@ -34,6 +34,15 @@
 #                  linked like a test of the group unless PROG_PKGS,
 #                  PROG_CFLAGS, PROG_LDLIBS say otherwise.  PROG is never
 #                  taken for a test program (name it h_*).
+#   t_NAME_EXCLUSIVE  yes: Kyua runs this program alone, never beside
+#                  other tests (for tests whose timing bounds a loaded
+#                  machine could break; the suite otherwise runs TEST_JOBS
+#                  test cases at once)
+#   t_NAME_PLAIN_ONLY yes: left out of sanitized runs (make check
+#                  SANITIZE=...), for tests that build and run a tree of
+#                  their own whose flags do not depend on SANITIZE (cross
+#                  builds, fuzzers, packages): a sanitized run would only
+#                  repeat the plain run
 #   t_NAME_SHLIBS  helper shared libraries built into the same directory
 #                  as the program: for each LIB listed, LIB_SRCS (and
 #                  optionally LIB_CFLAGS, LIB_LDLIBS, LIB_PKGS) make LIB.so.
@@ -48,6 +57,9 @@
 #
 # and may use T_PLATFORM (platform being linked), T_SRCDIR, T_OUTDIR,
 # KERNEL_PREFIX and PLATFORM_PREFIX.
+#
+# t_NAME.mk files are read for shell tests (t_NAME.sh) too; only the
+# _EXCLUSIVE and _PLAIN_ONLY settings apply to them.
 #
 # Shell tests get their paths from Kyua configuration variables (see
 # KYUA_CONF_VARS below), read with `atf_config_get NAME`.
@@ -64,6 +76,10 @@ TEST_PLATFORMS := $(sort $(PLATFORM) $(KERNEL_TEST_PLATFORMS))
 # pass them, the posix one included.
 COMMON_TEST_PLATFORMS ?= $(TEST_PLATFORMS)
 TESTDIR := $(O)/tests
+# How many test cases Kyua runs at once: one per CPU by default.  Tests
+# are independent (each runs in a directory of its own and boots its own
+# kernels); those with timing bounds are marked _EXCLUSIVE.
+TEST_JOBS ?= $(or $(shell getconf _NPROCESSORS_ONLN 2>/dev/null),1)
 
 # Every installed kernel library, found in the prefix rather than in the
 # kernel source tree (which may not be there).
@@ -159,6 +175,9 @@ $(foreach p,$(TEST_PLATFORMS),$(call group,platform-$(p),$(TOPDIR)/platform/$(p)
 $(call group,appstack,$(TOPDIR)/appstack/tests,$(PLATFORM),c sh,$(KERNEL_PKGS) rumpuser-$(PLATFORM))
 $(call group,apps,$(TOPDIR)/apps/tests,$(PLATFORM),c sh,$(KERNEL_PKGS) rumpuser-$(PLATFORM))
 
+ifneq ($(SANITIZE),)
+$(foreach g,$(GROUPS),$(eval $(g)_PROGRAMS := $(foreach t,$($(g)_PROGRAMS),$(if $(filter yes,$($(t)_PLAIN_ONLY)),,$(t)))))
+endif
 # Groups without any test get no Kyuafile (and no directory).
 GROUPS := $(foreach g,$(GROUPS),$(if $($(g)_PROGRAMS),$(g)))
 # Under ThreadSanitizer (SANITIZE=thread) only what runs on the posix
@@ -210,7 +229,7 @@ kyua_conf_line = test_suites.strata.$(1) = $(call lua_string,$(kyua_$(1)))
 KYUA_CONF = syntax(2)$(newline)$(call lines,$(foreach v,$(KYUA_CONF_VARS),$(call kyua_conf_line,$(v))$(newline)))
 KYUAFILE_HEAD = syntax(2)$(newline)test_suite("strata")$(newline)
 top_kyuafile = $(KYUAFILE_HEAD)$(call lines,$(foreach g,$(GROUPS),include("$(g)/Kyuafile")$(newline)))
-group_kyuafile = $(KYUAFILE_HEAD)$(call lines,$(foreach t,$($(1)_PROGRAMS),atf_test_program{name="$(t)"}$(newline)))
+group_kyuafile = $(KYUAFILE_HEAD)$(call lines,$(foreach t,$($(1)_PROGRAMS),atf_test_program{name="$(t)"$(if $(filter yes,$($(t)_EXCLUSIVE)),$(comma) is_exclusive=true)}$(newline)))
 
 # Nothing depends on these files' timestamps, so they are simply rewritten.
 write = $(shell mkdir -p $(dir $(1)))$(file >$(1),$(2))
@@ -245,7 +264,8 @@ SANITIZER_ENV := \
 
 run: all
 	@cd $(TESTDIR) && rm -f results.db && \
-	{ $(SANITIZER_ENV) kyua --config=kyua.conf --logfile=kyua.log test --kyuafile=Kyuafile \
+	{ $(SANITIZER_ENV) kyua --config=kyua.conf --logfile=kyua.log \
+		--variable=parallelism=$(TEST_JOBS) test --kyuafile=Kyuafile \
 		--results-file=results.db || :; } && \
 	{ $(SHELL) $(MKDIR)/kyua-matrix.sh $(TESTDIR) '$(KERNEL_TEST_PLATFORMS)' kernel; \
 	  m1=$$?; $(SHELL) $(MKDIR)/kyua-matrix.sh $(TESTDIR) '$(COMMON_TEST_PLATFORMS)' common; \

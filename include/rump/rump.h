@@ -7,7 +7,8 @@
  *
  * Every function here may be called from any host thread; each takes a
  * virtual CPU for the duration of the call.  Errors are positive errno
- * values in Linux numbering.
+ * values in Linux numbering.  (The errno that rump_sys_*() set depends on
+ * the platform: rump_syscalls.h says which numbering each one gives.)
  */
 #ifndef RUMP_RUMP_H
 #define RUMP_RUMP_H

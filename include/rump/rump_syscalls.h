@@ -12,11 +12,20 @@
  *
  * Two ways in:
  *  - rump_sys_<name>(): typed; returns -1 and sets errno in the calling
- *    host thread on error, like the libc wrapper of the same name.
+ *    host thread on error, like the libc wrapper of the same name.  The
+ *    number is stored by the platform's rumpuser_seterrno(), which
+ *    rumpuser(3) v17 hands NetBSD numbering, so which numbering the
+ *    caller sees depends on the platform:
+ *      strata's posix and fiber platforms: the host's (Linux) numbers,
+ *        the same as <errno.h> (ENOTEMPTY is 39);
+ *      another rumpuser v17 implementation, such as NetBSD's
+ *        librumpuser on Linux: NetBSD's numbers as they are (ENOTEMPTY
+ *        is 66); 1..34 agree in both except 11 (EAGAIN).
+ *    A caller that must not depend on the platform uses rump_syscall().
  *  - rump_syscall(nr, args, retval): the one numeric entry (used by the
  *    sysproxy server, the hijack library, the unikernel trap).  args
- *    points to six longs; returns 0 or a positive Linux errno; retval[0]
- *    holds the result.  Unknown numbers give ENOSYS.
+ *    points to six longs; returns 0 or a positive Linux errno on every
+ *    platform; retval[0] holds the result.  Unknown numbers give ENOSYS.
  *
  * Includes nothing: include <stdint.h> and <sys/types.h> first.
  */

@@ -173,8 +173,10 @@ int rumpuser_clock_sleep(int clk, int64_t sec, long nsec);
 #define RUMPUSER_PARAM_HOSTNAME	"_RUMPUSER_HOSTNAME"
 int rumpuser_getparam(const char *name, void *buf, size_t buflen);
 
-/* Sets errno (NetBSD numbering, translated for the host) in the calling
- * host thread, for local system call clients. */
+/* Sets errno in the calling host thread, for local system call clients.
+ * error is in NetBSD numbering; strata's platforms store the host's number
+ * for it, while v17 does not say (NetBSD's librumpuser stores it as is):
+ * rump_syscalls.h tells callers which numbering they see. */
 void rumpuser_seterrno(int error);
 
 #define RUMPUSER_PID_SELF	((int64_t)-1)

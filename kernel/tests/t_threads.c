@@ -98,7 +98,9 @@ static void
 barrier_init(int n)
 {
 
-	rumpuser_mutex_init(&barrier_mtx, 0);
+	/* SPIN: only the _nowrap calls use it (rumpuser(3) v17 wants a
+	 * mutex kind named; NetBSD's librumpuser asserts one). */
+	rumpuser_mutex_init(&barrier_mtx, RUMPUSER_MTX_SPIN);
 	rumpuser_cv_init(&barrier_cv);
 	barrier_count = 0;
 	barrier_want = n;

@@ -1,0 +1,3 @@
+# Cross builds are never sanitized (Debian has no sanitizer runtimes for
+# the cross targets): a sanitized run would repeat the plain run's builds.
+t_cross_aarch64_PLAIN_ONLY = yes
