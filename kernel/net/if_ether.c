@@ -87,7 +87,14 @@ ether_input(struct ifnet *ifp, struct mbuf *m)
 	struct ether_header *eh;
 	uint16_t type;
 
-	if (!(if_flags_get(ifp) & IFF_UP) || m->m_len < ETHER_HDR_LEN) {
+	/* A link that is attached but not yet up (or taken down) takes in
+	 * nothing, as on Linux: a drop, not an error of the frame. */
+	if (!(if_flags_get(ifp) & IFF_UP)) {
+		if_stat_add(&ifp->if_iqdrops, 1);
+		m_free(m);
+		return;
+	}
+	if (m->m_len < ETHER_HDR_LEN) {
 		if_stat_add(&ifp->if_ierrors, 1);
 		m_free(m);
 		return;
