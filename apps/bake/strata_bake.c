@@ -421,7 +421,7 @@ main(int argc, char **argv)
 		}
 		memset(&a, 0, sizeof(a));
 		push_words(&a, cc);
-		push_words(&a, "-O2 -g -fno-pic -fno-pie -mno-red-zone "
+		push_words(&a, "-O2 -g -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel "
 		    "-fno-stack-protector -fno-omit-frame-pointer "
 		    "-fno-asynchronous-unwind-tables");
 		{

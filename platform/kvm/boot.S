@@ -8,14 +8,21 @@
  *  - PVH (the XEN_ELFNOTE_PHYS32_ENTRY note; what the microvm machine
  *    and Firecracker-like loaders use): EBX = struct hvm_start_info.
  *
- * Both arrive with paging off and flat 32-bit segments.  We build the
- * boot page tables (identity map of the first 4 GiB: 2 MiB pages, except
- * the first 2 MiB in 4 KiB pages so that page 0 stays unmapped and a
- * null dereference faults; the top GiB, where the PCI hole, the IOAPIC
- * and the LAPIC are, uncached), enable PAE, long mode, SSE, and jump to
- * kvm_boot(magic, info) in C on the boot stack.
+ * Both arrive with paging off and flat 32-bit segments, running at the
+ * image's physical addresses (the image is linked at KERNBASE + those,
+ * so 32-bit code names every symbol PHYS(sym)).  We build the boot page
+ * tables -- the first 4 GiB of physical memory in 2 MiB pages, except the
+ * first 2 MiB in 4 KiB pages so that page 0 stays unmapped; the top GiB,
+ * where the PCI hole, the IOAPIC and the LAPIC are, uncached -- mapped
+ * three times: at DMAP (the direct map), at KERNBASE (the image's first
+ * 2 GiB) and, only until the jump to KERNBASE, at 0 (so that turning
+ * paging on does not pull the floor away).  Then PAE, long mode, SSE, the
+ * jump into the higher half, the identity map dropped (the lower half is
+ * the program's: l2), and kvm_boot(magic, info) in C on the boot stack.
  */
 #include "kvm_asm.h"
+
+#define PHYS(x)	((x) - KERNBASE)
 
 	.section .text.boot, "ax"
 	.code32
@@ -26,47 +33,58 @@ mb_header:
 	.long	MB_MAGIC
 	.long	MB_FLAGS
 	.long	-(MB_MAGIC + MB_FLAGS)
-	.long	mb_header		/* header_addr */
-	.long	__image_start		/* load_addr */
-	.long	__image_data_end	/* load_end_addr */
-	.long	__image_end		/* bss_end_addr */
-	.long	multiboot_entry		/* entry_addr */
+	.long	PHYS(mb_header)		/* header_addr */
+	.long	PHYS(__image_start)	/* load_addr */
+	.long	PHYS(__image_data_end)	/* load_end_addr */
+	.long	PHYS(__image_end)	/* bss_end_addr */
+	.long	PHYS(multiboot_entry)	/* entry_addr */
 
 	.globl	multiboot_entry
 multiboot_entry:
 	rdtsc
-	movl	%eax, kvm_boot_tsc
-	movl	%edx, kvm_boot_tsc + 4
-	movl	$MB_BOOT_MAGIC, kvm_boot_magic
-	movl	%ebx, kvm_boot_info
+	movl	%eax, PHYS(kvm_boot_tsc)
+	movl	%edx, PHYS(kvm_boot_tsc) + 4
+	movl	$MB_BOOT_MAGIC, PHYS(kvm_boot_magic)
+	movl	%ebx, PHYS(kvm_boot_info)
 	jmp	common32
 
 	.globl	pvh_entry
 pvh_entry:
 	/* EAX is clobbered by rdtsc: EBX has all we need. */
 	rdtsc
-	movl	%eax, kvm_boot_tsc
-	movl	%edx, kvm_boot_tsc + 4
-	movl	$PVH_BOOT_MAGIC, kvm_boot_magic
-	movl	%ebx, kvm_boot_info
+	movl	%eax, PHYS(kvm_boot_tsc)
+	movl	%edx, PHYS(kvm_boot_tsc) + 4
+	movl	$PVH_BOOT_MAGIC, PHYS(kvm_boot_magic)
+	movl	%ebx, PHYS(kvm_boot_info)
 
 common32:
 	cli
 	cld
 	/* Zero the bss (a PVH loader need not; the multiboot one does). */
-	movl	$__bss_start, %edi
-	movl	$__image_end, %ecx
+	movl	$PHYS(__bss_start), %edi
+	movl	$PHYS(__image_end), %ecx
 	subl	%edi, %ecx
 	xorl	%eax, %eax
 	rep stosb
 
-	/* PML4[0] -> PDPT; PDPT[0..3] -> the four page directories. */
-	movl	$kvm_pdpt, %eax
+	/* PML4[0] (for the jump) and PML4[DMAP] -> PDPT; PDPT[0..3] -> the
+	 * four page directories; PML4[KERN] -> PDPT_HI, whose last two
+	 * entries map the first 2 GiB at KERNBASE. */
+	movl	$PHYS(kvm_pdpt), %eax
 	orl	$(PTE_P | PTE_W), %eax
-	movl	%eax, kvm_pml4
-	movl	$kvm_pd, %eax
+	movl	%eax, PHYS(kvm_pml4)
+	movl	%eax, PHYS(kvm_pml4) + 8 * PML4_DMAP
+	movl	$PHYS(kvm_pdpt_hi), %eax
 	orl	$(PTE_P | PTE_W), %eax
-	movl	$kvm_pdpt, %edi
+	movl	%eax, PHYS(kvm_pml4) + 8 * PML4_KERN
+	movl	$PHYS(kvm_pd), %eax
+	orl	$(PTE_P | PTE_W), %eax
+	movl	%eax, PHYS(kvm_pdpt_hi) + 8 * 510
+	addl	$4096, %eax
+	movl	%eax, PHYS(kvm_pdpt_hi) + 8 * 511
+	movl	$PHYS(kvm_pd), %eax
+	orl	$(PTE_P | PTE_W), %eax
+	movl	$PHYS(kvm_pdpt), %edi
 	movl	$4, %ecx
 1:	movl	%eax, (%edi)
 	addl	$4096, %eax
@@ -75,7 +93,7 @@ common32:
 
 	/* 2048 directory entries of 2 MiB each: 4 GiB. */
 	xorl	%eax, %eax
-	movl	$kvm_pd, %edi
+	movl	$PHYS(kvm_pd), %edi
 	xorl	%ecx, %ecx
 2:	movl	%eax, %edx
 	orl	$(PTE_P | PTE_W | PTE_PS), %edx
@@ -90,10 +108,10 @@ common32:
 	jne	2b
 
 	/* The first 2 MiB in 4 KiB pages, page 0 left out. */
-	movl	$kvm_pt0, %eax
+	movl	$PHYS(kvm_pt0), %eax
 	orl	$(PTE_P | PTE_W), %eax
-	movl	%eax, kvm_pd
-	movl	$kvm_pt0 + 8, %edi
+	movl	%eax, PHYS(kvm_pd)
+	movl	$PHYS(kvm_pt0) + 8, %edi
 	movl	$(4096 | PTE_P | PTE_W), %eax
 	movl	$511, %ecx
 4:	movl	%eax, (%edi)
@@ -101,7 +119,7 @@ common32:
 	addl	$8, %edi
 	loop	4b
 
-	movl	$kvm_pml4, %eax
+	movl	$PHYS(kvm_pml4), %eax
 	movl	%eax, %cr3
 	movl	%cr4, %eax
 	orl	$(CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT), %eax
@@ -115,11 +133,20 @@ common32:
 	orl	$(CR0_PG | CR0_PE | CR0_MP | CR0_WP), %eax
 	movl	%eax, %cr0
 
-	lgdt	kvm_gdt_desc
-	ljmp	$GDT_KCODE, $long_mode
+	lgdt	PHYS(kvm_gdt_desc32)
+	ljmp	$GDT_KCODE, $PHYS(long_mode)
 
 	.code64
 long_mode:
+	/* Into the higher half; then the GDT at its own address there, and
+	 * the identity map gone. */
+	movabsq	$high, %rax
+	jmp	*%rax
+high:
+	lgdt	kvm_gdt_desc(%rip)
+	movq	$0, kvm_pml4(%rip)
+	movq	%cr3, %rax
+	movq	%rax, %cr3
 	movw	$GDT_KDATA, %ax
 	movw	%ax, %ds
 	movw	%ax, %es
@@ -145,7 +172,7 @@ long_mode:
 	.long	18			/* XEN_ELFNOTE_PHYS32_ENTRY */
 	.asciz	"Xen"
 	.p2align 2
-	.long	pvh_entry
+	.long	PHYS(pvh_entry)
 
 	.data
 	.p2align 3
@@ -172,12 +199,18 @@ kvm_gdt_end:
 kvm_gdt_desc:
 	.word	kvm_gdt_end - kvm_gdt - 1
 	.quad	kvm_gdt
+/* The same table for the first lgdt, in 32-bit mode at its physical
+ * address. */
+kvm_gdt_desc32:
+	.word	kvm_gdt_end - kvm_gdt - 1
+	.long	PHYS(kvm_gdt)
 
 	.bss
 	.p2align 12
-	.globl	kvm_pml4, kvm_pdpt, kvm_pd, kvm_pt0
+	.globl	kvm_pml4, kvm_pdpt, kvm_pdpt_hi, kvm_pd, kvm_pt0
 kvm_pml4:	.space	4096
 kvm_pdpt:	.space	4096
+kvm_pdpt_hi:	.space	4096
 kvm_pd:		.space	4 * 4096
 kvm_pt0:	.space	4096
 	.p2align 4

@@ -71,26 +71,28 @@ void kvm_mem_init(void) KVM_HIDDEN;
  * at least a page), or NULL.  Never blocks. */
 void *kvm_pages_alloc(size_t npages, size_t align) KVM_HIDDEN;
 void kvm_pages_free(void *p, size_t npages) KVM_HIDDEN;
-/* Physical address of a kernel pointer, and the kernel pointer of a
- * physical address (RAM and device memory), e.g. for DMA.  Identity
- * today; the names are what code must use, so that the kernel can move
- * to the higher half. */
+/* Physical address of a kernel pointer (the image's, at KERNBASE, or
+ * the direct map's, at DMAP), and the kernel pointer of a physical
+ * address below 4 GiB (RAM and device memory, through the direct map),
+ * e.g. for DMA. */
 static inline uint64_t
 kvm_virt_to_phys(const void *p)
 {
-	return (uint64_t)(uintptr_t)p;
+	uintptr_t va = (uintptr_t)p;
+
+	return va >= KERNBASE ? va - KERNBASE : va - DMAP;
 }
 static inline void *
 kvm_phys_to_virt(uint64_t pa)
 {
-	return (void *)(uintptr_t)pa;
+	return (void *)(uintptr_t)(pa + DMAP);
 }
 /* va is mapped (readable). */
 bool kvm_mapped(uintptr_t va) KVM_HIDDEN;
 /* Totals of the pool, in pages. */
 void kvm_mem_stats(size_t *total, size_t *free) KVM_HIDDEN;
-/* Maps [phys, phys + size) of device memory (uncached) at the same
- * virtual address; memory below 4 GiB is mapped from boot. */
+/* Maps [phys, phys + size) of device memory (uncached) at
+ * kvm_phys_to_virt(phys); memory below 4 GiB is mapped from boot. */
 int kvm_map_mmio(uint64_t phys, uint64_t size) KVM_HIDDEN;
 
 /*

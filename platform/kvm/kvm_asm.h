@@ -12,6 +12,19 @@
 /* Our own marker for a PVH start (hvm_start_info's magic is checked too). */
 #define PVH_BOOT_MAGIC	0x336ec578
 
+/*
+ * The address space (README: memory layout).  The kernel lives in the
+ * higher half: the image is linked at KERNBASE + its physical address
+ * (the top 2 GiB, -mcmodel=kernel), and all of the first 4 GiB of
+ * physical memory (RAM, then the devices above 3 GiB) is mapped at DMAP +
+ * its physical address.  The lower half belongs to the program l2 runs.
+ */
+#define KERNBASE	0xffffffff80000000
+#define DMAP		0xffff800000000000
+/* Page map level 4 slots: the direct map's and the image's. */
+#define PML4_DMAP	256
+#define PML4_KERN	511
+
 /* Page table entry bits. */
 #define PTE_P		0x001
 #define PTE_W		0x002

@@ -40,11 +40,12 @@ static uint64_t tcb[32] __attribute__((__aligned__(64)));
 static void
 copy_cmdline(uint64_t pa)
 {
-	const char *s = (const char *)(uintptr_t)pa;
+	const char *s;
 	size_t i;
 
 	if (pa == 0 || pa >= 0xC0000000ULL)
 		return;
+	s = kvm_phys_to_virt(pa);
 	for (i = 0; i + 1 < sizeof(cmdline) && s[i] != '\0'; i++)
 		cmdline[i] = s[i];
 	cmdline[i] = '\0';
@@ -53,7 +54,7 @@ copy_cmdline(uint64_t pa)
 static void
 read_multiboot(uint32_t info)
 {
-	const uint8_t *mbi = (const uint8_t *)(uintptr_t)info;
+	const uint8_t *mbi = kvm_phys_to_virt(info);
 	uint32_t flags = *(const uint32_t *)mbi, len, addr, off;
 	const uint8_t *e;
 
@@ -64,7 +65,7 @@ read_multiboot(uint32_t info)
 		addr = *(const uint32_t *)(mbi + 48);
 		for (off = 0; off + 24 <= len;
 		    off += *(const uint32_t *)e + 4) {
-			e = (const uint8_t *)(uintptr_t)(addr + off);
+			e = kvm_phys_to_virt((uint64_t)addr + off);
 			if (*(const uint32_t *)(e + 20) == 1)	/* RAM */
 				kvm_mem_add_ram(*(const uint64_t *)(e + 4),
 				    *(const uint64_t *)(e + 4) +
@@ -87,7 +88,7 @@ cmos(uint8_t reg)
 static void
 read_pvh(uint32_t info)
 {
-	const uint8_t *si = (const uint8_t *)(uintptr_t)info;
+	const uint8_t *si = kvm_phys_to_virt(info);
 	uint32_t version = *(const uint32_t *)(si + 4), n, i;
 	const uint8_t *e;
 	uint64_t kb, blocks;
@@ -98,7 +99,7 @@ read_pvh(uint32_t info)
 	}
 	copy_cmdline(*(const uint64_t *)(si + 24));
 	n = version >= 1 ? *(const uint32_t *)(si + 48) : 0;
-	e = (const uint8_t *)(uintptr_t)*(const uint64_t *)(si + 40);
+	e = kvm_phys_to_virt(*(const uint64_t *)(si + 40));
 	for (i = 0; i < n; i++, e += 24)
 		if (*(const uint32_t *)(e + 16) == 1)
 			kvm_mem_add_ram(*(const uint64_t *)e,

@@ -41,7 +41,7 @@ static uint64_t tsc0, tsc_mul;		/* ns = (tsc - tsc0) * tsc_mul >> 32 */
 static uint64_t ns2tsc;			/* ticks = ns * ns2tsc >> 24 */
 static uint64_t lapic_hz, ns2lapic;	/* ticks = ns * ns2lapic >> 24 */
 static int64_t wall_at_boot;		/* ns since 1970 at monotonic 0 */
-static volatile uint32_t *const lapic = (uint32_t *)0xFEE00000;
+static volatile uint32_t *const lapic = (uint32_t *)(DMAP + 0xFEE00000);
 
 static uint64_t
 kvmclock_ns(void)
@@ -187,7 +187,7 @@ kvm_clock_init(void)
 		kvm_cpuid(0x40000001, 0, r);
 		if (r[0] & KVM_FEATURE_CLOCKSOURCE2) {
 			kvm_wrmsr(MSR_KVM_SYSTEM_TIME_NEW,
-			    (uintptr_t)&pvclock | 1);
+			    kvm_virt_to_phys((const void *)&pvclock) | 1);
 			use_kvmclock = pvclock.tsc_to_system_mul != 0;
 		}
 	}

@@ -44,7 +44,7 @@ static struct {
 static int nirqs;
 
 volatile int kvm_irq_pending;
-static volatile uint32_t *lapic = (uint32_t *)0xFEE00000;
+static volatile uint32_t *lapic = (uint32_t *)(DMAP + 0xFEE00000);
 
 void
 kvm_cpu_init(void)
@@ -122,8 +122,7 @@ static bool
 readable(uint64_t a)
 {
 
-	return a < 0xC0000000ULL && (a & 7) == 0 && kvm_mapped(a) &&
-	    kvm_mapped(a + 8);
+	return (a & 7) == 0 && kvm_mapped(a) && kvm_mapped(a + 8);
 }
 
 static bool

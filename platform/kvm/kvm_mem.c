@@ -61,24 +61,45 @@ bits_set(size_t first, size_t n, bool v)
 	}
 }
 
+/* The physical address behind kernel address va, if va is one of the
+ * two windows onto the first 4 GiB (the direct map, the image's). */
+static bool
+kernel_pa(uintptr_t va, uint64_t *pa)
+{
+
+	if (va >= DMAP && va - DMAP < 0x100000000ULL)
+		*pa = va - DMAP;
+	else if (va >= KERNBASE)
+		*pa = va - KERNBASE;
+	else
+		return false;
+	return true;
+}
+
+/* The 4 KiB entry of kernel address va, or NULL (a 2 MiB page, or not
+ * a kernel address).  Both windows share the tables: one entry. */
 static uint64_t *
 pte_of(uintptr_t va)
 {
-	uint64_t pde = kvm_pd[va >> 21];
+	uint64_t pa, pde;
 
+	if (!kernel_pa(va, &pa))
+		return NULL;
+	pde = kvm_pd[pa >> 21];
 	if ((pde & PTE_P) == 0 || (pde & PTE_PS) != 0)
 		return NULL;
-	return (uint64_t *)(uintptr_t)(pde & ~0xfffULL) + ((va >> 12) & 511);
+	return (uint64_t *)kvm_phys_to_virt(pde & ~0xfffULL) +
+	    ((pa >> 12) & 511);
 }
 
 bool
 kvm_mapped(uintptr_t va)
 {
-	uint64_t *pte;
+	uint64_t *pte, pa;
 
-	if (va >= 0x100000000ULL)
+	if (!kernel_pa(va, &pa))
 		return false;
-	if ((kvm_pd[va >> 21] & PTE_P) == 0)
+	if ((kvm_pd[pa >> 21] & PTE_P) == 0)
 		return false;
 	if ((pte = pte_of(va)) == NULL)
 		return true;		/* a 2 MiB page */
@@ -96,7 +117,16 @@ page_protect(uintptr_t va, bool accessible)
 		*pte |= PTE_P;
 	else
 		*pte &= ~(uint64_t)PTE_P;
-	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+	/* The page in both windows. */
+	{
+		uint64_t pa = 0;
+
+		kernel_pa(va, &pa);
+		__asm__ volatile("invlpg (%0)" : : "r"(pa + DMAP) : "memory");
+		if (pa < 0x80000000ULL)
+			__asm__ volatile("invlpg (%0)" : : "r"(pa + KERNBASE) :
+			    "memory");
+	}
 }
 
 void
@@ -110,8 +140,8 @@ kvm_mem_init(void)
 	for (r = 0; r < nranges; r++) {
 		start = ranges[r].start;
 		end = ranges[r].end;
-		if (start < (uintptr_t)__image_end)
-			start = (uintptr_t)__image_end;
+		if (start < kvm_virt_to_phys(__image_end))
+			start = kvm_virt_to_phys(__image_end);
 		if (end > POOL_LIMIT)
 			end = POOL_LIMIT;
 		start = (start + 0x1fffff) & ~0x1fffffULL;	/* whole 2 MiB */
@@ -129,9 +159,9 @@ kvm_mem_init(void)
 	/* Page tables for the pool come first, then the bitmap and class
 	 * bytes, then the pages handed out. */
 	npt = (size_t)((best_end - best_start) >> 21);
-	pt = (uintptr_t)best_start;
+	pt = (uintptr_t)best_start;		/* physical */
 	for (i = 0; i < npt; i++) {
-		uint64_t *t = (uint64_t *)(pt + i * KVM_PAGE_SIZE);
+		uint64_t *t = kvm_phys_to_virt(pt + i * KVM_PAGE_SIZE);
 		a = best_start + ((uint64_t)i << 21);
 		for (j = 0; j < 512; j++)
 			t[j] = (a + j * KVM_PAGE_SIZE) | PTE_P | PTE_W;
@@ -144,15 +174,17 @@ kvm_mem_init(void)
 	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" : : : "rax",
 	    "memory");
 
-	meta = pt + npt * KVM_PAGE_SIZE;
-	pool_pages = (size_t)((best_end - meta) / KVM_PAGE_SIZE);
+	meta = (uintptr_t)kvm_phys_to_virt(pt + npt * KVM_PAGE_SIZE);
+	pool_pages = (size_t)((best_end - kvm_virt_to_phys((void *)meta)) /
+	    KVM_PAGE_SIZE);
 	metasize = (pool_pages + 63) / 64 * 8 + pool_pages;
 	metasize = (metasize + KVM_PAGE_SIZE - 1) & ~(size_t)(KVM_PAGE_SIZE - 1);
 	bitmap = (uint64_t *)meta;
 	pageclass = (uint8_t *)(meta + (pool_pages + 63) / 64 * 8);
 	memset((void *)meta, 0, metasize);
 	pool_base = meta + metasize;
-	pool_pages = (size_t)((best_end - pool_base) / KVM_PAGE_SIZE);
+	pool_pages = (size_t)((best_end - kvm_virt_to_phys((void *)pool_base)) /
+	    KVM_PAGE_SIZE);
 	pool_free = pool_pages;
 }
 
