@@ -355,3 +355,192 @@ atoi(const char *s)
 
 	return (int)strtol(s, NULL, 10);
 }
+
+/*
+ * stdio streams: stdout and stderr both write to the console (there is
+ * no buffering to flush); a FILE is only a name here.
+ */
+struct kvm_file {
+	int	fd;
+};
+static struct kvm_file kvm_stdout = { 1 }, kvm_stderr = { 2 };
+void *stdout = &kvm_stdout, *stderr = &kvm_stderr;
+
+int vfprintf(void *, const char *, va_list);
+int
+vfprintf(void *f, const char *fmt, va_list ap)
+{
+
+	(void)f;
+	return vprintf(fmt, ap);
+}
+
+int fprintf(void *, const char *, ...);
+int
+fprintf(void *f, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	(void)f;
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int fputs(const char *, void *);
+int
+fputs(const char *s, void *f)
+{
+
+	(void)f;
+	kvm_console_write(s, str_len(s));
+	return 0;
+}
+
+int fputc(int, void *);
+int
+fputc(int c, void *f)
+{
+
+	(void)f;
+	kvm_console_putc((char)c);
+	return (unsigned char)c;
+}
+
+int fflush(void *);
+int
+fflush(void *f)
+{
+
+	(void)f;
+	return 0;
+}
+
+char *strerror(int);
+char *
+strerror(int error)
+{
+	static char buf[32];
+
+	rumpuser__format(buf, sizeof(buf), "error %d", error);
+	return buf;
+}
+
+long sysconf(int);
+long
+sysconf(int name)
+{
+
+	switch (name) {
+	case 30:	/* _SC_PAGESIZE */
+		return KVM_PAGE_SIZE;
+	case 84:	/* _SC_NPROCESSORS_ONLN */
+		return 1;
+	default:
+		errno = 22;	/* EINVAL */
+		return -1;
+	}
+}
+
+/* The machine is one process. */
+int getpid(void);
+int
+getpid(void)
+{
+
+	return 1;
+}
+
+/*
+ * setenv and unsetenv: the environment moves to memory of its own on the
+ * first change; the platform's parameters are read from it too.
+ */
+static size_t env_max;
+
+static bool
+env_own(size_t need)
+{
+	char **n;
+	size_t count = 0, max;
+
+	while (kvm_environ != NULL && kvm_environ[count] != NULL)
+		count++;
+	if (env_max != 0 && need <= env_max)
+		return true;
+	max = need > 2 * count + 8 ? need : 2 * count + 8;
+	if ((n = rumpuser__backend_malloc(max * sizeof(*n), 0)) == NULL)
+		return false;
+	if (count > 0)
+		memcpy(n, kvm_environ, count * sizeof(*n));
+	n[count] = NULL;
+	if (env_max != 0)
+		rumpuser__backend_free(kvm_environ, env_max * sizeof(*n));
+	kvm_environ = n;
+	env_max = max;
+	return true;
+}
+
+int unsetenv(const char *);
+int
+unsetenv(const char *name)
+{
+	size_t n = str_len(name), i, j;
+
+	if (n == 0 || strchr(name, '=') != NULL) {
+		errno = 22;
+		return -1;
+	}
+	for (i = 0; kvm_environ != NULL && kvm_environ[i] != NULL;) {
+		if (memcmp(kvm_environ[i], name, n) == 0 &&
+		    kvm_environ[i][n] == '=') {
+			for (j = i; kvm_environ[j] != NULL; j++)
+				kvm_environ[j] = kvm_environ[j + 1];
+		} else
+			i++;
+	}
+	return 0;
+}
+
+int setenv(const char *, const char *, int);
+int
+setenv(const char *name, const char *value, int overwrite)
+{
+	size_t n = str_len(name), v = str_len(value), i;
+	char *e;
+
+	if (n == 0 || strchr(name, '=') != NULL) {
+		errno = 22;
+		return -1;
+	}
+	if (getenv(name) != NULL) {
+		if (!overwrite)
+			return 0;
+		unsetenv(name);
+	}
+	for (i = 0; kvm_environ != NULL && kvm_environ[i] != NULL; i++)
+		;
+	if (!env_own(i + 2) || (e = malloc(n + v + 2)) == NULL) {
+		errno = 12;
+		return -1;
+	}
+	memcpy(e, name, n);
+	e[n] = '=';
+	memcpy(e + n + 1, value, v + 1);
+	kvm_environ[i] = e;
+	kvm_environ[i + 1] = NULL;
+	return 0;
+}
+
+size_t fwrite(const void *, size_t, size_t, void *);
+size_t
+fwrite(const void *p, size_t size, size_t n, void *f)
+{
+
+	(void)f;
+	if (size != 0 && n > SIZE_MAX / size)
+		return 0;
+	kvm_console_write(p, size * n);
+	return n;
+}

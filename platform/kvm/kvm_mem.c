@@ -25,6 +25,10 @@ static unsigned int nranges;
 
 static uintptr_t pool_base;		/* first page of the pool */
 static size_t pool_pages, pool_free, next_fit;
+/* Pages from here on have never been handed out, and are still zero as
+ * the hypervisor gave them: allocating them needs no clearing (which
+ * would also make the host back every page of a big thread stack). */
+static size_t pool_clean;
 static uint64_t *bitmap;		/* 1: in use */
 static uint8_t *pageclass;		/* 0: whole pages, else size class */
 
@@ -186,6 +190,10 @@ kvm_mem_init(void)
 	pool_pages = (size_t)((best_end - kvm_virt_to_phys((void *)pool_base)) /
 	    KVM_PAGE_SIZE);
 	pool_free = pool_pages;
+	/* The loader may have left the boot information just past the
+	 * image: the first 2 MiB are cleared when used, the rest is RAM
+	 * nobody has written. */
+	pool_clean = pool_pages < 512 ? pool_pages : 512;
 }
 
 void
@@ -225,7 +233,12 @@ kvm_pages_alloc(size_t npages, size_t align)
 				memset(pageclass + i, 0, npages);
 				pool_free -= npages;
 				next_fit = i + npages;
-				memset(p, 0, npages * KVM_PAGE_SIZE);
+				if (i < pool_clean)
+					memset(p, 0, ((i + npages < pool_clean ?
+					    i + npages : pool_clean) - i) *
+					    KVM_PAGE_SIZE);
+				if (i + npages > pool_clean)
+					pool_clean = i + npages;
 				return p;
 			}
 			i += n + 1;
