@@ -246,6 +246,45 @@ busybox_body()
 	    "$boot" --timeout 120 bb.img sha256sum
 }
 
+atf_test_case busybox_disk
+busybox_disk_head()
+{
+	atf_set "descr" "busybox-static's ls, cp, tar and sha256sum on an ext2 disk (virtio-blk, mounted by STRATA_MOUNT), one boot each; the host checks the disk with e2fsck -fn and debugfs"
+	atf_set "timeout" "300"
+}
+busybox_disk_body()
+{
+	setup
+	for p in mke2fs e2fsck debugfs; do
+		command -v $p >/dev/null 2>&1 || atf_skip "$p is not installed (Debian: e2fsprogs)"
+	done
+	bb=
+	for f in /bin/busybox /usr/bin/busybox; do
+		[ -x $f ] && file -L $f 2>/dev/null | grep -q 'statically linked' && bb=$f && break
+	done
+	[ -n "$bb" ] || atf_skip "no static busybox (Debian: busybox-static)"
+	cp "$bb" busybox
+	atf_check "$bake" -c fs busybox bb.img
+	mkdir -p src/sub
+	echo "made on the host" >src/a.txt
+	seq 1 20000 >src/sub/nums
+	atf_check -o ignore -e ignore mke2fs -q -t ext2 -b 1024 -d src fs.img 16m
+	run="$boot --timeout 120 -e STRATA_MOUNT=/dev/vda:/mnt:ext2 -d fs.img bb.img"
+
+	atf_check -o match:'^-rw-r--r-- .* 108894 .* nums$' $run ls -lR /mnt
+	atf_check $run cp -r /mnt/sub /mnt/copy
+	atf_check $run tar -cf /mnt/t.tar -C /mnt a.txt sub
+	atf_check $run mkdir /mnt/x
+	atf_check $run tar -xf /mnt/t.tar -C /mnt/x
+	(cd src && sha256sum a.txt sub/nums) | sed 's|  |  /mnt/x/|' >expout
+	atf_check -o file:expout $run sha256sum /mnt/x/a.txt /mnt/x/sub/nums
+
+	atf_check -o ignore -e ignore e2fsck -fn fs.img
+	atf_check -o file:src/sub/nums -e ignore debugfs -R 'cat /copy/nums' fs.img
+	atf_check -o ignore -e ignore debugfs -R 'dump /t.tar t.tar' fs.img
+	atf_check -o inline:'a.txt\nsub/\nsub/nums\n' tar tf t.tar
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case hello
@@ -259,4 +298,5 @@ atf_init_test_cases()
 	atf_add_test_case not_static
 	atf_add_test_case static_exec
 	atf_add_test_case busybox
+	atf_add_test_case busybox_disk
 }

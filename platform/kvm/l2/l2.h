@@ -195,6 +195,15 @@ int l2_stdio_init(void);
 /* Writes out what is still in the pipes (at exit). */
 void l2_stdio_flush(void);
 
+/* File systems mounted for the program before it starts (l2_main.c,
+ * parameters STRATA_MOUNT...), unmounted cleanly at exit: closes the
+ * program's descriptors first. */
+int l2_mounts_init(void);
+void l2_mounts_fini(void);
+/* Set once the program is ending: the platform's own kernel calls from
+ * then on pass kernel memory, whatever thread makes them. */
+extern bool l2_exiting;
+
 /* Prints a message of l2 itself to the console ("strata: ..."). */
 void l2_printf(const char *fmt, ...)
     __attribute__((__format__(__printf__, 1, 2)));

@@ -10,10 +10,15 @@
  * image's arguments), envp (the image's environment) and auxv; then its
  * first instruction, in ring 3.
  *
- * Parameters (strata-boot hands them in like any RUMP_* parameter):
+ * Parameters (strata-boot -e hands them in like any RUMP_* parameter):
  *   STRATA_STACK   the main thread's stack, bytes with k/m/g (default 1m;
  *                  all of it is memory from the start)
  *   STRATA_TRACE   set: every system call on the console, with its result
+ *   STRATA_MOUNT, STRATA_MOUNT2 ... STRATA_MOUNT9
+ *                  DEV:DIR:TYPE[:OPTIONS]: the block device DEV (/dev/vda,
+ *                  or a disk's name) mounted on DIR (made if missing) as
+ *                  TYPE (ext2, vfat...) with OPTIONS (ro...) before the
+ *                  program starts; unmounted cleanly when it ends
  */
 #include "l2.h"
 
@@ -21,6 +26,9 @@
 #include <rump/rump.h>
 
 #include "rumpuser_common.h"
+
+/* <rump/rump_etfs.h> (it needs uint64_t first). */
+#include <rump/rump_etfs.h>
 
 /* The program, linked in by strata-bake. */
 extern const unsigned char strata_l2_program[];
@@ -59,6 +67,117 @@ mem_ptr(void *ctx, uint64_t va, uint64_t len)
 	return (void *)va;
 }
 
+/* --- Mounts ---------------------------------------------------------------- */
+
+#define NMOUNTS	9
+static char mounted[NMOUNTS][256];
+static int nmounted;
+
+static char *
+find(char *s, char c)
+{
+
+	for (; *s != '\0'; s++)
+		if (*s == c)
+			return s;
+	return NULL;
+}
+
+/* mkdir -p of an absolute path. */
+static int
+mkdirs(char *path)
+{
+	char *p;
+	long r;
+
+	for (p = path + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			r = l2_ksys(83 /* mkdir */, (long)path, 0755, 0, 0, 0, 0);
+			*p = c;
+			if (r < 0 && r != -L2_EEXIST)
+				return (int)-r;
+			if (c == '\0')
+				return 0;
+		}
+	}
+}
+
+int
+l2_mounts_init(void)
+{
+	char name[16], buf[512], *dev, *dir, *type, *opts, *colon;
+	int i, error;
+	long r;
+
+	for (i = 1; i <= NMOUNTS; i++) {
+		if (i == 1)
+			str_copy(name, "STRATA_MOUNT", sizeof(name));
+		else
+			rumpuser__format(name, sizeof(name), "STRATA_MOUNT%d",
+			    i);
+		if (rumpuser_getparam(name, buf, sizeof(buf)) != 0)
+			continue;
+		dev = buf;
+		opts = NULL;
+		if ((dir = (colon = find(dev, ':')) ? colon + 1 : NULL) ==
+		    NULL ||
+		    (type = (colon = find(dir, ':')) ? colon + 1 : NULL) ==
+		    NULL) {
+			l2_printf("strata: %s=%s: not DEV:DIR:TYPE[:OPTIONS]\n",
+			    name, buf);
+			return L2_EINVAL;
+		}
+		dir[-1] = type[-1] = '\0';
+		if ((colon = find(type, ':')) != NULL) {
+			*colon = '\0';
+			opts = colon + 1;
+		}
+		if (dir[0] != '/' || str_len(dir) >= sizeof(mounted[0])) {
+			l2_printf("strata: %s: %s is not an absolute path\n",
+			    name, dir);
+			return L2_EINVAL;
+		}
+		if ((error = rump_etfs_register(dev, dev, RUMP_ETFS_BLK)) != 0 ||
+		    (error = mkdirs(dir)) != 0 ||
+		    (r = l2_ksys(165 /* mount */, (long)dev, (long)dir,
+		    (long)type, 0, (long)opts, 0)) < 0) {
+			if (error == 0)
+				error = (int)-r;
+			l2_printf("strata: cannot mount %s on %s as %s "
+			    "(error %d)\n", dev, dir, type, error);
+			return error;
+		}
+		str_copy(mounted[nmounted++], dir, sizeof(mounted[0]));
+	}
+	return 0;
+}
+
+void
+l2_mounts_fini(void)
+{
+	long r;
+	int fd;
+
+	if (nmounted == 0)
+		return;
+	/* What the program still holds would keep them busy. */
+	for (fd = 0; fd < 1024; fd++)
+		l2_ksys(3 /* close */, fd, 0, 0, 0, 0, 0);
+	l2_ksys(80 /* chdir */, (long)"/", 0, 0, 0, 0, 0);
+	while (nmounted > 0) {
+		const char *dir = mounted[--nmounted];
+
+		if ((r = l2_ksys(166 /* umount2 */, (long)dir, 0, 0, 0, 0, 0))
+		    < 0 && (r = l2_ksys(166, (long)dir, 1 /* MNT_FORCE */, 0,
+		    0, 0, 0)) < 0)
+			l2_printf("strata: cannot unmount %s (error %ld)\n",
+			    dir, -r);
+	}
+}
+
 static void __attribute__((__noreturn__))
 fail(const char *what, const char *why, int error)
 {
@@ -91,6 +210,8 @@ main(int argc, char **argv, char **envp)
 	/* The kernel's root is an empty tmpfs; programs expect /tmp. */
 	l2_ksys(83 /* mkdir */, (long)"/tmp", 01777, 0, 0, 0, 0);
 	l2_ksys(90 /* chmod */, (long)"/tmp", 01777, 0, 0, 0, 0);
+	if ((error = l2_mounts_init()) != 0)
+		fail("cannot mount its file systems", NULL, error);
 
 	l2_stack_size = rumpuser__param_number("STRATA_STACK", 1 << 20);
 	if (l2_stack_size < 65536)

@@ -94,6 +94,9 @@ kvm_user_fault(const struct kvm_trapframe *f)
 {
 
 	(void)f;
+	l2_exiting = true;
+	l2_ksys(162 /* sync */, 0, 0, 0, 0, 0, 0);
+	l2_mounts_fini();
 	l2_stdio_flush();
 	l2_printf("strata: the program crashed (a fault in ring 3):\n");
 }

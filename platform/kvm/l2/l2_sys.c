@@ -199,7 +199,9 @@ self_signal(struct l2_thread *t, int sig)
 		return 0;
 	if (sigact[sig].handler == SIG_DFL) {
 		/* Ended as by the signal: its output first, then why. */
+		l2_exiting = true;
 		l2_ksys(162 /* sync */, 0, 0, 0, 0, 0, 0);
+		l2_mounts_fini();
 		l2_stdio_flush();
 		l2_printf("strata: the program was killed by signal %d\n", sig);
 		rumpuser_exit(128 + sig);

@@ -476,13 +476,17 @@ l2_sys_exit(struct l2_thread *t, int status)
 	rumpuser__sched_exit();
 }
 
+bool l2_exiting;
+
 void
 l2_exit_group(int status)
 {
 
 	/* Everything written reaches the disks and the console before the
 	 * machine goes off. */
+	l2_exiting = true;
 	l2_ksys(162 /* sync */, 0, 0, 0, 0, 0, 0);
+	l2_mounts_fini();
 	l2_stdio_flush();
 	rumpuser_exit(status & 0xff);
 }
@@ -503,6 +507,8 @@ program_call(void)
 {
 	struct l2_thread *t;
 
+	if (l2_exiting)
+		return NULL;
 	for (t = threads; t != NULL; t = t->next)
 		if (t->sched == rumpuser__curthread)
 			return t->in_call && rump_lwproc_curlwp() == t->lwp ?
