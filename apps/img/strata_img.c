@@ -369,6 +369,27 @@ x_link(const struct loc *from, const struct loc *l)
 	    link(from->path, l->path);
 }
 
+/*
+ * A file system without modes (FAT: its mount options decide them)
+ * refuses chmod with EPERM except for the write bits, which are its
+ * read-only attribute.  Keep what it can hold, as mtools does: read-only
+ * when the owner could not write.
+ */
+static int
+x_chmod_nomodes(const struct loc *l, const struct stat *st)
+{
+	struct stat cur;
+
+	if (rump_sys_stat(l->kpath, &cur) == -1)
+		return -1;
+	if (st->st_mode & S_IWUSR)
+		return 0;		/* writable, as it is */
+	if (rump_sys_chmod(l->kpath, cur.st_mode & 07777 & ~0222u) == -1 &&
+	    errno != EPERM)
+		return -1;
+	return 0;
+}
+
 /* Keeps owner, mode and times (cp -a); errors are reported. */
 static void
 x_preserve(const struct loc *l, const struct stat *st)
@@ -386,6 +407,8 @@ x_preserve(const struct loc *l, const struct stat *st)
 	if (!lnk) {
 		r = IS_IMG(l) ? rump_sys_chmod(l->kpath, st->st_mode & 07777) :
 		    chmod(l->path, st->st_mode & 07777);
+		if (r == -1 && errno == EPERM && IS_IMG(l))
+			r = x_chmod_nomodes(l, st);
 		if (r == -1)
 			warnmsg("%s: chmod: %s", l->arg, strerror(errno));
 	}
@@ -1183,11 +1206,14 @@ cmd_df(int argc, char **argv)
 			warnmsg("%s: statfs: %s", im->spec, strerror(errno));
 			continue;
 		}
-		uint64_t k = (uint64_t)sf.f_bsize / 1024;
+		/* In bytes first: blocks may be smaller than 1 KiB (FAT
+		 * clusters of 512 bytes). */
+		uint64_t bs = (uint64_t)sf.f_bsize;
 		uint64_t used = (uint64_t)(sf.f_blocks - sf.f_bfree);
 		fprintf(out, "%-24s %12ju %12ju %12ju %4ju%% %10ju %10ju\n",
-		    im->spec, (uintmax_t)(sf.f_blocks * k),
-		    (uintmax_t)(used * k), (uintmax_t)(sf.f_bavail * k),
+		    im->spec, (uintmax_t)((uint64_t)sf.f_blocks * bs / 1024),
+		    (uintmax_t)(used * bs / 1024),
+		    (uintmax_t)((uint64_t)sf.f_bavail * bs / 1024),
 		    (uintmax_t)(used + sf.f_bavail ? (used * 100 +
 		    used + sf.f_bavail - 1) / (used + sf.f_bavail) : 0),
 		    (uintmax_t)sf.f_files, (uintmax_t)sf.f_ffree);

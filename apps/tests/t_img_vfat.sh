@@ -45,7 +45,48 @@ sizes_body()
 	atf_check -s not-exit:0 -e match:"too small" "$bin" mkfs -t vfat -s 64k small.img
 }
 
+atf_test_case fill
+fill_head()
+{
+	atf_set "descr" "mkfs -t vfat -d fills an image from a tree with modes FAT cannot hold (kept as the read-only attribute, no errors); df counts 512-byte clusters"
+	atf_set "timeout" "300"
+}
+fill_body()
+{
+	bin=$(img_bin)
+	[ -x "$bin" ] || atf_skip "strata-img was not built"
+	PATH=$PATH:/sbin:/usr/sbin
+	command -v fsck.fat >/dev/null 2>&1 || atf_skip "fsck.fat is not installed (Debian: dosfstools)"
+	command -v mattrib >/dev/null 2>&1 || atf_skip "mattrib is not installed (Debian: mtools)"
+	export MTOOLS_SKIP_CHECK=1
+	mkdir -p tree/sub
+	echo hello >tree/rw.txt
+	echo fixed >tree/ro.txt
+	echo run >tree/sub/x.sh
+	chmod 0644 tree/rw.txt
+	chmod 0444 tree/ro.txt
+	chmod 0755 tree/sub/x.sh
+	chmod 0700 tree/sub
+	atf_check -o ignore -e empty "$bin" mkfs -t vfat -s 8M -d tree fill.img
+	fsck.fat -n fill.img >fsck.out 2>&1 ||
+	    { cat fsck.out; atf_fail "fsck.fat -n fill.img failed"; }
+	atf_check -o inline:"hello\n" mtype -i fill.img ::/rw.txt
+	atf_check -o inline:"run\n" mtype -i fill.img ::/sub/x.sh
+	atf_check -o match:" R +::/ro.txt" mattrib -i fill.img ::/ro.txt
+	atf_check -o not-match:" R +::/rw.txt" mattrib -i fill.img ::/rw.txt
+
+	# 512-byte clusters: df must not round them down to nothing.
+	rm -f small.img
+	mkfs.fat -F 12 -s 1 -S 512 -C small.img 2048 >/dev/null
+	atf_check -o save:df.out "$bin" df small.img
+	set -- $(tail -n 1 df.out)
+	[ "$2" -gt 1900 ] && [ "$2" -le 2048 ] ||
+	    atf_fail "df small.img: $2 1K-blocks (of a 2 MiB image)"
+	[ "$4" -gt 1900 ] || atf_fail "df small.img: $4 KiB available"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case sizes
+	atf_add_test_case fill
 }

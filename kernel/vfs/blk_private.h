@@ -33,11 +33,25 @@ struct blkdev {
 	int		 bd_werror;	/* first write-back error not yet reported */
 	uint64_t	 bd_seqnext;	/* block after the last one bread */
 	struct blkstats	 bd_stats;
+	/* Fault injection (blk_fault_set), bcache_lock. */
+	int		 bd_fmode;
+	uint64_t	 bd_fmaxw, bd_fmaxb;
+	struct blkfault	 bd_fault;
 };
+
+/*
+ * Fault injection: called before a write (barrier false) or a barrier
+ * is handed to the host, bcache_lock held.  0: go ahead; -1: drop it
+ * and report success; EIO: fail it.
+ */
+int	blk_fault_check(struct blkdev *bd, bool barrier);
 
 /* Synchronous transfer on a host descriptor through rumpuser_bio: 0 or
  * an errno (EIO for a short transfer). */
 int	blk_hostio(int fd, bool write, void *data, size_t len, uint64_t off);
+/* rumpuser_syncfd of bd's host file with flags, through the fault
+ * injection hook (a barrier); bcache_lock not held.  0 or an errno. */
+int	blk_hostsync(struct blkdev *bd, int flags);
 
 /* Finds partition partno of the table on host descriptor fd (hostsize
  * bytes): its byte offset and size.  ENXIO / EINVAL as rump_etfs.h says. */

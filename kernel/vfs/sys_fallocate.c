@@ -27,19 +27,22 @@ dofallocate(int fd, int mode, off_t off, off_t len)
 	struct vnode *vp;
 	int error;
 
-	/* Linux's checks, in Linux's order. */
-	if (off < 0 || len <= 0)
-		return EINVAL;
-	if ((mode & ~FALLOC_FL_SUPPORTED_MASK) != 0)
-		return EOPNOTSUPP;
-	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) ==
-	    (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
-		return EOPNOTSUPP;
-	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
-		return EOPNOTSUPP;
+	/* Linux's checks, in Linux's order: the descriptor first. */
 	error = fd_getfile_nopath(fd, &fp);
 	if (error != 0)
 		return error;
+	if (off < 0 || len <= 0)
+		error = EINVAL;
+	else if ((mode & ~FALLOC_FL_SUPPORTED_MASK) != 0)
+		error = EOPNOTSUPP;
+	else if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) ==
+	    (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		error = EOPNOTSUPP;
+	else if ((mode & FALLOC_FL_PUNCH_HOLE) &&
+	    !(mode & FALLOC_FL_KEEP_SIZE))
+		error = EOPNOTSUPP;
+	if (error != 0)
+		goto out;
 	if ((file_flags(fp) & FWRITE) == 0) {
 		error = EBADF;
 		goto out;

@@ -507,6 +507,27 @@ rename_exchange_locked(struct vnode *fdvp, struct vnode *fvp,
 	return error;
 }
 
+/*
+ * One file found under both names of a rename in one directory, names
+ * that differ, and no second link that could explain it: a file system
+ * that folds case (FAT) found "Foo" for "FOO".  That rename changes the
+ * spelling: the file system gets it with tvp == fvp.  (Hard links, the
+ * other way to get fvp == tvp, need a link count above one and are no
+ * directories.)
+ */
+static bool
+rename_respell(struct vnode *fdvp, const char *fname, size_t flen,
+    struct vnode *tdvp, const char *tname, size_t tlen, struct vnode *fvp)
+{
+	struct vattr va;
+
+	if (fdvp != tdvp || (flen == tlen && memcmp(fname, tname, flen) == 0))
+		return false;
+	if (fvp->v_type == VDIR)
+		return true;
+	return VOP_GETATTR(fvp, &va) == 0 && va.va_nlink == 1;
+}
+
 static int
 dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
     unsigned flags)
@@ -634,7 +655,8 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 		error = EIO;
 		goto unlock;
 	}
-	if (fvp == tvp) {
+	if (fvp == tvp && !rename_respell(fdvp, fnd.ni_name, fnd.ni_namelen,
+	    tdvp, tnd.ni_name, tnd.ni_namelen, fvp)) {
 		/* Two names of the same file: POSIX says do nothing. */
 		goto unlock;
 	}
@@ -671,7 +693,7 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 		error = EBUSY;
 		goto unlock;
 	}
-	if (!exchange && tvp != NULL && tvp->v_type == VDIR) {
+	if (!exchange && tvp != NULL && tvp != fvp && tvp->v_type == VDIR) {
 		error = vn_dirempty_locked(tvp, &empty);
 		if (error == 0 && !empty)
 			error = ENOTEMPTY;
@@ -918,18 +940,23 @@ doreadlinkat(int dirfd, const char *upath, char *ubuf, long len,
 	struct uio uio;
 	int error;
 
+	char first = 'x';
+
 	if (len <= 0)
 		return EINVAL;
 	error = namei_at(dirfd, upath, AT_EMPTY_PATH, false, &vp, &fp);
 	if (error != 0)
 		return error;
+	/* As Linux: an empty path naming something else than a symlink is
+	 * ENOENT, a non-empty one EINVAL. */
+	(void)copyin(upath, &first, 1);
 	if (fp != NULL) {
 		file_release(fp);
-		return EINVAL;
+		return first == '\0' ? ENOENT : EINVAL;
 	}
 	if (vp->v_type != VLNK) {
 		vrele(vp);
-		return EINVAL;
+		return first == '\0' ? ENOENT : EINVAL;
 	}
 	if (ubuf == NULL) {
 		vrele(vp);

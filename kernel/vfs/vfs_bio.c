@@ -297,12 +297,20 @@ buf_start(struct buf *bp, int extra)
 	bool write = (bp->b_flags & B_VALID) != 0;
 	int op;
 
+	int fault = 0;
+
 	buf_mark_inflight(bp);
+	if (write)
+		fault = blk_fault_check(bd, false);
 	op = (write ? RUMPUSER_BIO_WRITE : RUMPUSER_BIO_READ) | extra;
 	mutex_exit(&bcache_lock);
-	rumpuser_bio(bd->bd_fd, op, bp->b_data, bp->b_size,
-	    (int64_t)(bd->bd_begin + bp->b_blkno * bp->b_size),
-	    buf_iodone, bp);
+	if (fault != 0)
+		buf_iodone(bp, fault < 0 ? bp->b_size : 0,
+		    fault < 0 ? 0 : hyp_errno_to_netbsd(fault));
+	else
+		rumpuser_bio(bd->bd_fd, op, bp->b_data, bp->b_size,
+		    (int64_t)(bd->bd_begin + bp->b_blkno * bp->b_size),
+		    buf_iodone, bp);
 	mutex_enter(&bcache_lock);
 }
 
@@ -319,7 +327,7 @@ buf_start_cluster(struct buf **v, int n, int extra)
 	struct bcluster *c = NULL;
 	bool write = (v[0]->b_flags & B_VALID) != 0;
 	size_t size = v[0]->b_size;
-	int i;
+	int i, fault;
 
 	if (n > 1 && (c = kmem_alloc(sizeof(*c), KM_NOSLEEP)) != NULL) {
 		c->bc_len = size * (size_t)n;
@@ -343,10 +351,16 @@ buf_start_cluster(struct buf **v, int n, int extra)
 			memcpy(c->bc_data + (size_t)i * size, v[i]->b_data,
 			    size);
 	}
+	fault = write ? blk_fault_check(bd, false) : 0;
 	mutex_exit(&bcache_lock);
-	rumpuser_bio(bd->bd_fd, (write ? RUMPUSER_BIO_WRITE :
-	    RUMPUSER_BIO_READ) | extra, c->bc_data, c->bc_len,
-	    (int64_t)(bd->bd_begin + v[0]->b_blkno * size), cluster_iodone, c);
+	if (fault != 0)
+		cluster_iodone(c, fault < 0 ? c->bc_len : 0,
+		    fault < 0 ? 0 : hyp_errno_to_netbsd(fault));
+	else
+		rumpuser_bio(bd->bd_fd, (write ? RUMPUSER_BIO_WRITE :
+		    RUMPUSER_BIO_READ) | extra, c->bc_data, c->bc_len,
+		    (int64_t)(bd->bd_begin + v[0]->b_blkno * size),
+		    cluster_iodone, c);
 	mutex_enter(&bcache_lock);
 }
 
@@ -804,22 +818,19 @@ bsync(struct blkdev *bd, int flags)
 			break;
 		if (wrote && (flags & BSYNC_DURABLE) && order < B_ORD_SUPER) {
 			mutex_exit(&bcache_lock);
-			herr = rumpuser_syncfd(bd->bd_fd,
-			    RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER,
-			    0, 0);
+			herr = blk_hostsync(bd,
+			    RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER);
 			mutex_enter(&bcache_lock);
 			if (herr != 0 && bd->bd_werror == 0)
-				bd->bd_werror = hyp_errno(herr);
+				bd->bd_werror = herr;
 		}
 	}
 	error = bd->bd_werror;
 	bd->bd_werror = 0;
 	mutex_exit(&bcache_lock);
 	if (error == 0 && (flags & BSYNC_DURABLE) && bd->bd_hostrw) {
-		herr = rumpuser_syncfd(bd->bd_fd, RUMPUSER_SYNCFD_WRITE |
-		    RUMPUSER_SYNCFD_SYNC, 0, 0);
-		if (herr != 0)
-			error = hyp_errno(herr);
+		error = blk_hostsync(bd, RUMPUSER_SYNCFD_WRITE |
+		    RUMPUSER_SYNCFD_SYNC);
 	}
 	return error;
 }

@@ -19,6 +19,8 @@
 static kmutex_t etfs_lock;
 static struct blkdev *etfs_list;	/* etfs_lock */
 
+static struct blkdev *etfs_find(const char *key);
+
 /* --- Synchronous transfers ---------------------------------------------- */
 
 struct hostio_wait {
@@ -73,7 +75,91 @@ blkdev_rw(struct blkdev *bd, bool write, void *data, size_t len,
 		return EIO;
 	if (write && !bd->bd_writer)
 		return EROFS;
+	if (write) {
+		int f;
+
+		mutex_enter(&bcache_lock);
+		f = blk_fault_check(bd, false);
+		mutex_exit(&bcache_lock);
+		if (f != 0)
+			return f < 0 ? 0 : f;
+	}
 	return blk_hostio(bd->bd_fd, write, data, len, bd->bd_begin + off);
+}
+
+int
+blk_hostsync(struct blkdev *bd, int flags)
+{
+	int f;
+
+	mutex_enter(&bcache_lock);
+	f = blk_fault_check(bd, true);
+	mutex_exit(&bcache_lock);
+	if (f != 0)
+		return f < 0 ? 0 : f;
+	return hyp_errno(rumpuser_syncfd(bd->bd_fd, flags, 0, 0));
+}
+
+/* --- Fault injection ---------------------------------------------------- */
+
+int
+blk_fault_check(struct blkdev *bd, bool barrier)
+{
+	uint64_t *count = barrier ? &bd->bd_fault.bf_barriers :
+	    &bd->bd_fault.bf_writes;
+	uint64_t max = barrier ? bd->bd_fmaxb : bd->bd_fmaxw;
+
+	KASSERT(mutex_owned(&bcache_lock));
+	if (bd->bd_fmode == BLK_FAULT_NONE) {
+		(*count)++;
+		return 0;
+	}
+	if (!bd->bd_fault.bf_tripped && *count < max) {
+		(*count)++;
+		return 0;
+	}
+	bd->bd_fault.bf_tripped = true;
+	bd->bd_fault.bf_lost++;
+	return bd->bd_fmode == BLK_FAULT_FAIL ? EIO : -1;
+}
+
+int
+blk_fault_set(const char *key, int mode, uint64_t nwrites,
+    uint64_t nbarriers)
+{
+	struct blkdev *bd;
+
+	if (mode != BLK_FAULT_NONE && mode != BLK_FAULT_DROP &&
+	    mode != BLK_FAULT_FAIL)
+		return EINVAL;
+	mutex_enter(&etfs_lock);
+	bd = etfs_find(key);
+	if (bd != NULL) {
+		mutex_enter(&bcache_lock);
+		bd->bd_fmode = mode;
+		bd->bd_fmaxw = nwrites;
+		bd->bd_fmaxb = nbarriers;
+		memset(&bd->bd_fault, 0, sizeof(bd->bd_fault));
+		mutex_exit(&bcache_lock);
+	}
+	mutex_exit(&etfs_lock);
+	return bd != NULL ? 0 : ENXIO;
+}
+
+int
+blk_fault_get(const char *key, struct blkfault *bf)
+{
+	struct blkdev *bd;
+
+	mutex_enter(&etfs_lock);
+	bd = etfs_find(key);
+	if (bd != NULL) {
+		mutex_enter(&bcache_lock);
+		*bf = bd->bd_fault;
+		mutex_exit(&bcache_lock);
+	}
+	mutex_exit(&etfs_lock);
+	return bd != NULL ? 0 : ENXIO;
 }
 
 /* --- Devices ------------------------------------------------------------ */

@@ -256,8 +256,9 @@ vfs_dounmount(struct mount *mp, int flags)
 	vcache_reclaim_root(mp);
 
 	error = mp->mnt_op->vfs_unmount(mp, flags);
-	if (error != 0) {
-		/* Put it back as it was. */
+	if (error != 0 && (flags & MNT_FORCE) == 0) {
+		/* Put it back as it was (forced, the file system has let
+		 * go anyway: the error is only reported). */
 		if (vcache_get(mp, mp->mnt_op->vfs_rootkey(mp), &rvp) == 0) {
 			rvp->v_flags |= VV_ROOT;
 			mp->mnt_root = rvp;

@@ -378,6 +378,9 @@ int	ext2_bmap(struct ext2_node *n, uint64_t lbn, bool alloc, bool zero,
 	    uint64_t *pbnp);
 /* Frees the blocks past size bytes and zeroes the tail of the last. */
 int	ext2_truncate(struct ext2_node *n, uint64_t size);
+/* Frees the blocks of logical blocks [first, last) (a hole punched;
+ * indirect blocks left empty go too).  The size is not changed. */
+int	ext2_punch(struct ext2_node *n, uint64_t first, uint64_t last);
 /* Largest file size the block map can describe. */
 uint64_t ext2_maxfilesize(const struct ext2_mount *em);
 int	ext2_xattr_release(struct ext2_node *n);

@@ -640,6 +640,113 @@ ext2_truncate(struct ext2_node *n, uint64_t size)
 	return 0;
 }
 
+/* Frees the data blocks of logical blocks [first, last) under indirect
+ * block blk (level 1: its entries are data blocks; the subtree starts at
+ * logical block base), and blk itself once it points at nothing. */
+static int
+ind_punch(struct ext2_node *n, uint64_t blk, int level, uint64_t base,
+    uint64_t first, uint64_t last, bool *freedp)
+{
+	struct ext2_mount *em = n->n_mnt;
+	uint64_t span = 1, cbase;
+	uint32_t *ptrs, i;
+	struct buf *bp;
+	bool changed = false, cfreed, used = false;
+	int error, k;
+
+	*freedp = false;
+	if (!ext2_blkno_ok(em, blk)) {
+		ext2_error(em, "inode %u: indirect block %llu out of range",
+		    n->n_ino, (unsigned long long)blk);
+		return EIO;
+	}
+	for (k = 1; k < level; k++)
+		span *= em->em_nindir;
+	ptrs = kmem_alloc(em->em_bsize, KM_SLEEP);
+	if (ptrs == NULL)
+		return ENOMEM;
+	error = bread(em->em_dev, blk, em->em_bsize, &bp);
+	if (error != 0)
+		goto out;
+	memcpy(ptrs, bp->b_data, em->em_bsize);
+	brelse(bp);
+	for (i = 0; i < em->em_nindir; i++) {
+		cbase = base + (uint64_t)i * span;
+		if (ptrs[i] != 0 && cbase + span > first && cbase < last) {
+			if (level == 1) {
+				if (ext2_blkno_ok(em, ptrs[i]))
+					(void)ext2_blkfree(em, ptrs[i]);
+				n->n_blocks -= MIN(n->n_blocks,
+				    em->em_bsize / 512);
+				cfreed = true;
+			} else {
+				error = ind_punch(n, ptrs[i], level - 1, cbase,
+				    first, last, &cfreed);
+				if (error != 0)
+					break;
+			}
+			if (cfreed) {
+				ptrs[i] = 0;
+				changed = true;
+			}
+		}
+		if (ptrs[i] != 0)
+			used = true;
+	}
+	if (!used && error == 0) {
+		(void)ext2_blkfree(em, blk);
+		n->n_blocks -= MIN(n->n_blocks, em->em_bsize / 512);
+		*freedp = true;
+	} else if (changed) {
+		int error2 = bread(em->em_dev, blk, em->em_bsize, &bp);
+
+		if (error2 == 0) {
+			memcpy(bp->b_data, ptrs, em->em_bsize);
+			bdwrite(bp, B_ORD_META);
+		} else if (error == 0) {
+			error = error2;
+		}
+	}
+ out:
+	kmem_free(ptrs, em->em_bsize);
+	return error;
+}
+
+int
+ext2_punch(struct ext2_node *n, uint64_t first, uint64_t last)
+{
+	struct ext2_mount *em = n->n_mnt;
+	uint64_t nind = em->em_nindir, base, span, i;
+	bool freed;
+	int level, error;
+
+	if (n->n_flags & EXT2_EXTENTS_FL)
+		return EROFS;
+	for (i = first; i < last && i < EXT2_NDIR_BLOCKS; i++) {
+		if (n->n_iblock[i] == 0)
+			continue;
+		if (ext2_blkno_ok(em, n->n_iblock[i]))
+			(void)ext2_blkfree(em, n->n_iblock[i]);
+		n->n_blocks -= MIN(n->n_blocks, em->em_bsize / 512);
+		n->n_iblock[i] = 0;
+	}
+	n->n_dirty = true;
+	base = EXT2_NDIR_BLOCKS;
+	span = nind;
+	for (level = 1; level <= 3; level++, base += span, span *= nind) {
+		uint32_t *slot = &n->n_iblock[EXT2_IND_BLOCK + level - 1];
+
+		if (*slot == 0 || first >= base + span || last <= base)
+			continue;
+		error = ind_punch(n, *slot, level, base, first, last, &freed);
+		if (error != 0)
+			return error;
+		if (freed)
+			*slot = 0;
+	}
+	return 0;
+}
+
 /* Drops the inode's reference to its extended attribute block. */
 int
 ext2_xattr_release(struct ext2_node *n)

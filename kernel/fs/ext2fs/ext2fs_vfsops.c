@@ -12,6 +12,7 @@
 #include <kern/clock.h>
 #include <vfs/vnode.h>
 #include <vfs/mount.h>
+#include <vfs/abi.h>
 #include <vfs/buf.h>
 
 #include "ext2fs.h"
@@ -532,7 +533,7 @@ ext2_mount(struct mount *mp, const char *source, const char *data)
 }
 
 static int
-ext2_unmount(struct mount *mp, int flags __unused)
+ext2_unmount(struct mount *mp, int flags)
 {
 	struct ext2_mount *em = mp->mnt_data;
 	uint16_t state;
@@ -550,6 +551,10 @@ ext2_unmount(struct mount *mp, int flags __unused)
 			mutex_exit(&em->em_lock);
 			error = ext2_sbupdate(em, true);
 		}
+		/* The disk refused: stay mounted (the dirty buffers are
+		 * kept, a later unmount tries again) unless forced. */
+		if (error != 0 && (flags & MNT_FORCE) == 0)
+			return error;
 	}
 	error2 = blkdev_close(em->em_dev);
 	ext2_mount_free(em);

@@ -655,6 +655,99 @@ ext2_write(struct vnode *vp, struct uio *uio)
 	return error != 0 ? error : error2;
 }
 
+/* Zeroes bytes [from, to) of logical block lbn if it is allocated. */
+static int
+zero_in_block(struct ext2_node *n, uint64_t lbn, size_t from, size_t to)
+{
+	struct ext2_mount *em = n->n_mnt;
+	struct buf *bp;
+	uint64_t pbn;
+	int error;
+
+	if (from >= to)
+		return 0;
+	error = ext2_bmap(n, lbn, false, false, &pbn);
+	if (error != 0 || pbn == 0)
+		return error;
+	error = bread(em->em_dev, pbn, em->em_bsize, &bp);
+	if (error != 0)
+		return error;
+	memset((uint8_t *)bp->b_data + from, 0, to - from);
+	bdwrite(bp, B_ORD_DATA);
+	return 0;
+}
+
+/*
+ * fallocate: ext2 has no unwritten extents, so allocated blocks are
+ * zeroed.  With FALLOC_FL_KEEP_SIZE nothing is allocated past the end
+ * of the file: a block-mapped file with blocks past its size is damage
+ * to e2fsck.  A hole punched frees whole blocks and zeroes the partial
+ * ones at its edges.
+ */
+static int
+ext2_fallocate(struct vnode *vp, int mode, uint64_t off, uint64_t len)
+{
+	struct ext2_node *n = VTOE(vp);
+	struct ext2_mount *em = n->n_mnt;
+	uint64_t bs = em->em_bsize, end = off + len, lbn, first, last, pbn;
+	uint64_t need = 0;
+	int error = 0, error2;
+
+	if (em->em_ronly)
+		return EROFS;
+	if (n->n_flags & EXT2_EXTENTS_FL)
+		return EOPNOTSUPP;
+	if (end > ext2_maxfilesize(em))
+		return EFBIG;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		end = MIN(end, n->n_size);
+		if (off >= end)
+			return 0;
+		first = howmany(off, bs);
+		last = end / bs;
+		if (first > last) {
+			/* Inside one block. */
+			error = zero_in_block(n, off / bs, (size_t)(off % bs),
+			    (size_t)(end - (off / bs) * bs));
+		} else {
+			error = zero_in_block(n, off / bs, (size_t)(off % bs),
+			    off % bs != 0 ? (size_t)bs : 0);
+			if (error == 0)
+				error = zero_in_block(n, last, 0,
+				    (size_t)(end % bs));
+			if (error == 0)
+				error = ext2_punch(n, first, last);
+		}
+		ext2_node_touch(n, true, true);
+	} else {
+		first = off / bs;
+		last = howmany(end, bs);
+		if (mode & FALLOC_FL_KEEP_SIZE)
+			last = MIN(last, howmany(n->n_size, bs));
+		/* ENOSPC before anything is allocated, as far as the data
+		 * blocks go (indirect blocks may still run out). */
+		for (lbn = first; lbn < last && error == 0; lbn++) {
+			error = ext2_bmap(n, lbn, false, false, &pbn);
+			if (error == 0 && pbn == 0)
+				need++;
+			if (need > em->em_free_blocks)
+				error = ENOSPC;
+		}
+		for (lbn = first; lbn < last && error == 0; lbn++)
+			error = ext2_bmap(n, lbn, true, true, &pbn);
+		if (error == 0 && (mode & FALLOC_FL_KEEP_SIZE) == 0 &&
+		    end > n->n_size) {
+			n->n_size = end;
+			large_file_note(em, n->n_size);
+			ext2_node_touch(n, true, true);
+		} else {
+			ext2_node_touch(n, false, true);
+		}
+	}
+	error2 = ext2_node_write(n);
+	return error != 0 ? error : error2;
+}
+
 static int
 ext2_readdir(struct vnode *vp, off_t off, filldir_fn fill, void *ctx)
 {
@@ -783,6 +876,7 @@ const struct vnodeops ext2fs_vnodeops = {
 	.vop_write	= ext2_write,
 	.vop_readdir	= ext2_readdir,
 	.vop_readlink	= ext2_readlink,
+	.vop_fallocate	= ext2_fallocate,
 	.vop_fsync	= ext2_fsync,
 	.vop_inactive	= ext2_inactive,
 	.vop_reclaim	= ext2_reclaim,

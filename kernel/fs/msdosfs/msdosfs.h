@@ -44,6 +44,10 @@ struct blkdev;
 struct buf;
 
 #define MSDOS_SUPER_MAGIC	0x4d44	/* statfs f_type, as Linux */
+/* Boot sector: the volume state byte (bit 0: not cleanly unmounted). */
+#define FAT16_STATE_OFF		0x25
+#define FAT32_STATE_OFF		0x41
+#define FAT_STATE_DIRTY		0x01
 #define MSDOSFS_ROOT_INO	1	/* as Linux */
 
 /* Directory entry (32 bytes) field offsets. */
@@ -146,6 +150,8 @@ struct msdosfs_mount {
 	uint32_t		 pm_maxclust;	/* highest valid cluster */
 	uint32_t		 pm_rootclust;	/* FAT32 root directory */
 	uint32_t		 pm_fsinfosec;	/* FAT32 FSInfo, 0: none */
+	uint32_t		 pm_bkbootsec;	/* FAT32 backup boot sector, 0: none */
+	bool			 pm_wasdirty;	/* dirty flag set at mount */
 	uint32_t		 pm_eoc;	/* first end-of-chain value */
 	uint32_t		 pm_fatmask;	/* FAT entry width */
 

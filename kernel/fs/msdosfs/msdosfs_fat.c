@@ -149,6 +149,20 @@ fsinfo_write(struct msdosfs_mount *pmp)
 		put32(sec + 492, pmp->pm_nextfree);
 		error = blkdev_rw(pmp->pm_dev, true, sec, pmp->pm_secsize, off);
 	}
+	/* The copy after the backup boot sector (mkfs.fat writes one),
+	 * when it is one. */
+	off = (uint64_t)(pmp->pm_bkbootsec + pmp->pm_fsinfosec) *
+	    pmp->pm_secsize;
+	if (error == 0 && pmp->pm_bkbootsec != 0)
+		error = blkdev_rw(pmp->pm_dev, false, sec, pmp->pm_secsize,
+		    off);
+	if (error == 0 && pmp->pm_bkbootsec != 0 &&
+	    le32(sec) == FSI_LEADSIG && le32(sec + 484) == FSI_STRUCSIG &&
+	    le32(sec + 508) == FSI_TRAILSIG) {
+		put32(sec + 488, pmp->pm_freecount);
+		put32(sec + 492, pmp->pm_nextfree);
+		error = blkdev_rw(pmp->pm_dev, true, sec, pmp->pm_secsize, off);
+	}
 	kmem_free(sec, pmp->pm_secsize);
 	return error;
 }

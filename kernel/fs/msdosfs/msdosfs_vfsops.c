@@ -16,6 +16,7 @@
 #include <kern/proc.h>
 #include <vfs/vnode.h>
 #include <vfs/mount.h>
+#include <vfs/abi.h>
 #include <vfs/file.h>
 #include <vfs/buf.h>
 
@@ -193,6 +194,8 @@ msdosfs_readbpb(struct msdosfs_mount *pmp)
 	if (nclust < 1)
 		goto out;
 	pmp->pm_fattype = nclust < 4085 ? 12 : nclust < 65525 ? 16 : 32;
+	pmp->pm_wasdirty = (b[pmp->pm_fattype == 32 ? FAT32_STATE_OFF :
+	    FAT16_STATE_OFF] & FAT_STATE_DIRTY) != 0;
 
 	pmp->pm_secsize = bps;
 	pmp->pm_csize = (uint32_t)csize;
@@ -217,6 +220,10 @@ msdosfs_readbpb(struct msdosfs_mount *pmp)
 		pmp->pm_fsinfosec = le16(b + 48);
 		if (pmp->pm_fsinfosec == 0 || pmp->pm_fsinfosec >= rsvd)
 			pmp->pm_fsinfosec = 0;
+		pmp->pm_bkbootsec = le16(b + 50);
+		if (pmp->pm_bkbootsec == 0 || pmp->pm_fsinfosec == 0 ||
+		    pmp->pm_bkbootsec + pmp->pm_fsinfosec >= rsvd)
+			pmp->pm_bkbootsec = 0;
 		pmp->pm_eoc = 0x0ffffff8;
 		pmp->pm_fatmask = 0x0fffffff;
 		entries = pmp->pm_fatsize / 4;
@@ -262,6 +269,40 @@ msdosfs_readbpb(struct msdosfs_mount *pmp)
 	error = 0;
 out:
 	kmem_free(b, DEV_BSIZE);
+	return error;
+}
+
+/*
+ * The volume's dirty flag, kept as Linux keeps it: set on the disk while
+ * the file system is mounted read-write, cleared by a clean unmount, so
+ * that fsck.fat knows a volume that was not unmounted.  A volume already
+ * dirty at mount is left so (its checker clears it).  Each change is
+ * followed by a barrier: set before any other write reaches the disk,
+ * cleared after all of them.
+ */
+static int
+msdosfs_setstate(struct msdosfs_mount *pmp, bool dirty)
+{
+	size_t off = pmp->pm_fattype == 32 ? FAT32_STATE_OFF : FAT16_STATE_OFF;
+	uint8_t *b;
+	int error;
+
+	if (pmp->pm_ronly || pmp->pm_wasdirty)
+		return 0;
+	b = kmem_alloc(DEV_BSIZE, KM_SLEEP);
+	if (b == NULL)
+		return ENOMEM;
+	error = blkdev_rw(pmp->pm_dev, false, b, DEV_BSIZE, 0);
+	if (error == 0) {
+		if (dirty)
+			b[off] |= FAT_STATE_DIRTY;
+		else
+			b[off] &= (uint8_t)~FAT_STATE_DIRTY;
+		error = blkdev_rw(pmp->pm_dev, true, b, DEV_BSIZE, 0);
+	}
+	kmem_free(b, DEV_BSIZE);
+	if (error == 0)
+		error = bsync(pmp->pm_dev, BSYNC_DURABLE);
 	return error;
 }
 
@@ -373,6 +414,9 @@ msdosfs_mount(struct mount *mp, const char *source, const char *data)
 	error = msdosfs_node_root(pmp);
 	if (error != 0)
 		goto fail;
+	error = msdosfs_setstate(pmp, true);
+	if (error != 0)
+		goto fail;
 	mp->mnt_data = pmp;
 	return 0;
 fail:
@@ -403,7 +447,7 @@ msdosfs_syncfs(struct msdosfs_mount *pmp, bool durable)
 }
 
 static int
-msdosfs_unmount(struct mount *mp, int flags __unused)
+msdosfs_unmount(struct mount *mp, int flags)
 {
 	struct msdosfs_mount *pmp = mp->mnt_data;
 	int error;
@@ -411,6 +455,12 @@ msdosfs_unmount(struct mount *mp, int flags __unused)
 	if (pmp == NULL)
 		return 0;
 	error = msdosfs_syncfs(pmp, true);
+	if (error == 0)
+		error = msdosfs_setstate(pmp, false);
+	/* The disk refused: stay mounted (the dirty buffers are kept, a
+	 * later unmount tries again) unless forced. */
+	if (error != 0 && (flags & MNT_FORCE) == 0)
+		return error;
 	mp->mnt_data = NULL;
 	msdosfs_free(pmp);
 	return error;

@@ -338,8 +338,37 @@ msdosfs_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname
 		return ENOTDIR;
 	if (fdep->de_parent != fdp || fdep->de_removed || tdp->de_removed)
 		return ENOENT;
-	if (tdep == fdep)
-		return 0;
+	if (tdep == fdep) {
+		/* A new spelling of the same name ("foo" to "FOO"): the
+		 * old entry group goes first, or the new name would be
+		 * taken by it.  On failure it comes back. */
+		if (fdp != tdp)
+			return 0;
+		sg = kmem_alloc(sizeof(*sg), KM_SLEEP);
+		if (sg == NULL)
+			return ENOMEM;
+		sg->off = olfnoff;
+		sg->n = (ooff - olfnoff) / DE_SIZE + 1;
+		error = group_io(fdp, sg, false);
+		if (error == 0)
+			error = msdosfs_dir_remove(fdp, olfnoff, ooff);
+		if (error != 0)
+			goto out;
+		memset(e, 0, sizeof(e));
+		msdosfs_node_fill_entry(fdep, e);
+		error = msdosfs_dir_add(fdp, tname, tnamelen, e, &off, &lfnoff,
+		    &loc);
+		if (error != 0) {
+			(void)group_io(fdp, sg, true);
+			goto out;
+		}
+		fdep->de_diroff = off;
+		fdep->de_lfnoff = lfnoff;
+		msdosfs_node_rehash(fdep, loc);
+		msdosfs_node_touch(fdp, DE_UPD_MTIME);
+		(void)msdosfs_node_update(fdp);
+		goto out;
+	}
 	if (fdep->de_isdir && fdp != tdp && is_ancestor(fdep, tdp))
 		return EINVAL;
 	if (tdep != NULL) {

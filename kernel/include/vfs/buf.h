@@ -182,4 +182,37 @@ void	 blkdev_stats(const struct blkdev *bd, struct blkstats *st);
 /* Byte limit of the cache (all devices); 0 restores the default. */
 void	 bcache_setmax(uint64_t bytes);
 
+/*
+ * Fault injection, for crash-consistency tests: the block device
+ * registered under key stops writing after a given number of write
+ * requests or barriers, as a disk does when power is cut (or when it
+ * dies).  Counted are the requests the block layer hands to the host:
+ * every rumpuser_bio write (a cluster of consecutive blocks is one
+ * request; blkdev_rw counts too) and every barrier or cache flush it
+ * asks of the host (rumpuser_syncfd).  A request is let through while
+ * fewer than nwrites writes and fewer than nbarriers barriers were let
+ * through since blk_fault_set; the first one past either limit "trips"
+ * the device, and from then on, until the next blk_fault_set:
+ *   BLK_FAULT_DROP  writes and barriers are dropped and reported done
+ *                   (the host file keeps what the disk had at the cut;
+ *                   the file system carries on, unaware);
+ *   BLK_FAULT_FAIL  writes and barriers fail with EIO.
+ * Reads always work.  BLK_FAULT_NONE (or limits of UINT64_MAX) only
+ * counts, so that a test can measure how many requests a workload makes
+ * and then crash it at each point.  The state belongs to the key and
+ * outlives mounts; rump_etfs_remove forgets it.  ENXIO: no such key.
+ */
+#define BLK_FAULT_NONE	0
+#define BLK_FAULT_DROP	1
+#define BLK_FAULT_FAIL	2
+struct blkfault {
+	uint64_t	bf_writes;	/* write requests let through */
+	uint64_t	bf_barriers;	/* barriers let through */
+	uint64_t	bf_lost;	/* requests dropped or failed */
+	bool		bf_tripped;	/* the limit was reached */
+};
+int	 blk_fault_set(const char *key, int mode, uint64_t nwrites,
+	    uint64_t nbarriers);
+int	 blk_fault_get(const char *key, struct blkfault *bf);
+
 #endif /* VFS_BUF_H */

@@ -47,7 +47,11 @@ struct vfsops {
 	int	(*vfs_mount)(struct mount *mp, const char *source,
 		    const char *data);
 	/* The VFS has checked that no vnode other than the root is in
-	 * use (EBUSY otherwise) and has reclaimed cached vnodes. */
+	 * use (EBUSY otherwise) and has reclaimed cached vnodes.  On an
+	 * error (the disk refused the write-back) the file system must
+	 * still be whole, mnt_data included: the VFS puts the mount back.
+	 * With MNT_FORCE it gives everything up whatever happens, and an
+	 * error is only reported. */
 	int	(*vfs_unmount)(struct mount *mp, int flags);
 	/* Cache key of the root directory. */
 	uint64_t (*vfs_rootkey)(struct mount *mp);

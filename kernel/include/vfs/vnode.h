@@ -122,7 +122,10 @@ struct vnodeops {
 	/* Moves fvp (named fname in fdvp) to tname in tdvp, replacing tvp
 	 * (NULL when tname is free).  The VFS has checked: same mount,
 	 * types compatible, tvp an empty directory if a directory (the fs
-	 * re-checks emptiness), fvp not an ancestor of tdvp, fvp != tvp. */
+	 * re-checks emptiness), fvp not an ancestor of tdvp, fvp != tvp;
+	 * except for a file system that folds case, which may get
+	 * fvp == tvp in one directory under two spellings of its name: a
+	 * change of spelling (only such a file system can see it). */
 	int	(*vop_rename)(struct vnode *fdvp, struct vnode *fvp,
 		    const char *fname, size_t fnamelen,
 		    struct vnode *tdvp, struct vnode *tvp,
