@@ -5,10 +5,13 @@
 #   sh bench/sysproxy.sh BENCHDIR BINDIR [REPEAT]
 #
 # starts BINDIR/strata-server on a unix socket, runs
-# BENCHDIR/sysproxy/bench_sysproxy_remote against it and
-# bench_sysproxy_local (the same program linked with the kernel), REPEAT
-# times each (default 5), and prints medians and the ratios remote/host
-# and remote/in-process.
+# BENCHDIR/sysproxy/bench_sysproxy_remote against it over the socket
+# alone (RUMP_SP_SHM=0: every call two socket messages, the protocol
+# before the shared-memory channel) and over the shared-memory channel
+# (the default on a unix socket), and bench_sysproxy_local (the same
+# program linked with the kernel), REPEAT times each (default 5), and
+# prints medians and the ratios to the host's own call and between the
+# two remote paths.
 set -eu
 case ${1:-} in
 -h|--help)
@@ -32,6 +35,8 @@ pid=$(cat "$tmp/pid")
 raw=$tmp/raw
 for i in $(seq "$repeat"); do
 	for b in getpid pread4k; do
+		RUMP_SP_SHM=0 RUMP_SERVER="unix://$tmp/sock" "$dir/sysproxy/bench_sysproxy_remote" $b |
+		    awk '$1 == "RESULT" && $2 !~ /^host-/ { print "socket|" $2 "|" $3 }' >>"$raw"
 		RUMP_SERVER="unix://$tmp/sock" "$dir/sysproxy/bench_sysproxy_remote" $b |
 		    awk '$1 == "RESULT" && $2 !~ /^host-/ { print "remote|" $2 "|" $3 }' >>"$raw"
 		"$dir/sysproxy/bench_sysproxy_local" $b |
@@ -50,10 +55,11 @@ function median(key,    n, i, j, t, v) {
 }
 { key = $1 SUBSEP $2; cnt[key]++; val[key, cnt[key]] = $3; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
 END {
-	printf "%-22s %12s %12s %12s %12s %14s\n", "sysproxy (ns/call)", "remote", "in-process", "host", "remote/host", "remote/in-proc"
+	printf "%-18s %11s %11s %11s %9s %11s %9s %13s\n", "sysproxy (ns/call)", "socket", "shm", "in-process", "host", "socket/host", "shm/host", "socket/shm"
 	for (k = 1; k <= n; k++) {
-		b = order[k]; r = median("remote" SUBSEP b); l = median("local" SUBSEP b); h = median("host" SUBSEP b)
-		printf "%-22s %12.1f %12.1f %12.1f %12.1f %14.1f\n", b, r, l, h, r / h, r / l
+		b = order[k]; s = median("socket" SUBSEP b); r = median("remote" SUBSEP b); l = median("local" SUBSEP b); h = median("host" SUBSEP b)
+		printf "%-18s %11.1f %11.1f %11.1f %9.1f %11.1f %9.1f %13.2f\n", b, s, r, l, h, s / h, r / h, s / r
 	}
 }' "$raw"
-echo "(medians of $repeat runs; remote: strata-server on a unix socket, this machine; goal for remote getpid: < 15000 ns)"
+echo "(medians of $repeat runs; strata-server on a unix socket, this machine; socket: RUMP_SP_SHM=0, shm: the"
+echo " shared-memory channel, spinning up to RUMP_SP_SPIN=${RUMP_SP_SPIN:-50} us; goal for remote getpid: < 15000 ns)"

@@ -56,6 +56,11 @@
 /* One connection, used by one thread at a time (its owner). */
 struct rc_conn {
 	int		 fd;
+	struct rumpsp_shm *shm;		/* the shared-memory channel, or NULL */
+	int		 shmfd;		/* its memfd (kept for exec), or -1 */
+	int		 spin;		/* the server was awake at our post */
+	uint64_t	 spin_ns;	/* spin_limit()'s state */
+	unsigned	 spin_skip;
 	unsigned	 gen;		/* rc_gen when made */
 	uint64_t	 nextid;
 	void		*buf;		/* receive buffer */
@@ -269,6 +274,8 @@ conn_new(int fd)
 		return NULL;
 	}
 	c->fd = fd;
+	c->shmfd = -1;
+	c->spin_ns = UINT64_MAX;
 	c->gen = rc_gen;
 	c->nextid = 1;
 	c->next = rc_conns;
@@ -289,6 +296,10 @@ conn_free(struct rc_conn *c)
 		}
 	}
 	close(c->fd);
+	if (c->shm != NULL)
+		munmap(c->shm, RUMPSP_SHM_SIZE);
+	if (c->shmfd >= 0)
+		close(c->shmfd);
 	free(c->buf);
 	free(c);
 	/* The last lwp gone: so is the process on the server. */
@@ -477,6 +488,280 @@ handshake(struct rc_conn *c, uint32_t kind, const uint8_t *cookie,
 	return 0;
 }
 
+/* --- The shared-memory channel ------------------------------------------ */
+
+/* How long a side spins on the channel before it sleeps (RUMP_SP_SPIN,
+ * microseconds; 0: never spins). */
+static long
+spin_ns(void)
+{
+	static long ns = -1;
+	const char *v;
+	long us;
+
+	if (__atomic_load_n(&ns, __ATOMIC_RELAXED) < 0) {
+		us = (v = getenv("RUMP_SP_SPIN")) != NULL ? atol(v) : 50;
+		if (us < 0 || us > 1000000)
+			us = 50;
+		__atomic_store_n(&ns, us * 1000, __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&ns, __ATOMIC_RELAXED);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * How long to spin this time: spinning pays when the other side runs on
+ * another CPU at the same moment, and only wastes a CPU when the machine
+ * has more runnable threads than CPUs.  So the time halves after each
+ * spin that was in vain (down to none), is back at the maximum after one
+ * that paid, and while it is none every 32nd wait tries a short spin.
+ */
+static uint64_t
+spin_limit(uint64_t *cur, unsigned *skip, uint64_t max)
+{
+
+	if (*cur > max)
+		*cur = max;
+	if (*cur == 0 && max > 0 && (++*skip & 31) == 0)
+		return max / 4 > 1000 ? max / 4 : max;
+	return *cur;
+}
+
+/* Sets the state and rings the server if it sleeps.  The two sequentially
+ * consistent pairs (state then flag here, flag then state there) make
+ * sure one side sees the other. */
+static int
+shm_post(struct rc_conn *c, uint32_t state)
+{
+	char b = 'r';
+
+	__atomic_store_n(&c->shm->rss_state, state, __ATOMIC_SEQ_CST);
+	/* A sleeping server takes a wakeup (tens of microseconds) before it
+	 * answers: then waiting for it by spinning would only take a CPU it
+	 * may need.  A server that spins answers at once. */
+	c->spin = 1;
+	if (__atomic_load_n(&c->shm->rss_server_sleeps, __ATOMIC_SEQ_CST)) {
+		c->spin = 0;
+		if (send(c->fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+		    errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/* Waits for the server's turn to end (state COPYREQ or RESULT): spins,
+ * then sleeps on the socket.  The state, or -1 (ENOTCONN) when the
+ * server is gone. */
+static int
+shm_wait(struct rc_conn *c)
+{
+	uint64_t limit = c->spin ? spin_limit(&c->spin_ns, &c->spin_skip,
+	    spin_ns()) : 0, t0 = 0;
+	uint32_t s;
+	char b[64];
+	ssize_t n;
+	int i;
+
+	for (i = 0; limit > 0; i++) {
+		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_ACQUIRE);
+		if (s == RUMPSP_SHM_COPYREQ || s == RUMPSP_SHM_RESULT) {
+			c->spin_ns = spin_ns();		/* it paid */
+			return (int)s;
+		}
+		if ((i & 63) == 0) {
+			if (t0 == 0)
+				t0 = now_ns();
+			else if (now_ns() - t0 >= limit) {
+				c->spin_ns = limit / 2 < 1000 ? 0 : limit / 2;
+				break;
+			}
+		}
+		__builtin_ia32_pause();
+	}
+	for (;;) {
+		__atomic_store_n(&c->shm->rss_client_sleeps, 1,
+		    __ATOMIC_SEQ_CST);
+		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_SEQ_CST);
+		if (s == RUMPSP_SHM_COPYREQ || s == RUMPSP_SHM_RESULT)
+			break;
+		n = recv(c->fd, b, sizeof(b), 0);
+		if (n == 0 || (n < 0 && errno != EINTR)) {
+			errno = ENOTCONN;
+			return -1;
+		}
+	}
+	__atomic_store_n(&c->shm->rss_client_sleeps, 0, __ATOMIC_RELAXED);
+	return (int)s;
+}
+
+/* Answers the server's request in the channel (state COPYREQ). */
+static void
+shm_serve(struct rc_conn *c)
+{
+	struct rumpsp_shm *m = c->shm;
+	char *data = (char *)m + RUMPSP_SHM_DATA_OFF;
+	uint32_t type = m->rss_type;
+	uint64_t addr = m->rss_addr, len = m->rss_len;
+	size_t slen = 0;
+	int error = 0;
+	void *p;
+
+	if (len > RUMPSP_DATA_MAX) {
+		error = EINVAL;
+		len = 0;
+	}
+	switch (error == 0 ? type : 0) {
+	case RUMPSP_COPYIN:
+		error = mem_read(addr, data, (size_t)len);
+		slen = error == 0 ? (size_t)len : 0;
+		break;
+	case RUMPSP_COPYINSTR:
+		error = mem_readstr(addr, data, (size_t)len, &slen);
+		if (error != 0)
+			slen = 0;
+		break;
+	case RUMPSP_COPYOUT:
+		error = mem_write(addr, data, (size_t)len);
+		break;
+	case RUMPSP_ANONMMAP:
+		p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			error = errno;
+		else
+			slen = (size_t)(uintptr_t)p;
+		break;
+	case RUMPSP_RAISE:
+		if (len == 0 || len >= NSIG)
+			error = EINVAL;
+		break;
+	case 0:
+		break;
+	default:
+		error = EINVAL;
+		break;
+	}
+	m->rss_error = error;
+	m->rss_len = slen;
+	(void)shm_post(c, RUMPSP_SHM_COPYRESP);
+	/* Answered first: the signal may well end us. */
+	if (type == RUMPSP_RAISE && error == 0)
+		raise((int)len);
+}
+
+/* A request of type (SYSCALL, PREFORK, HANDSHAKE for exec) through the
+ * channel; the request's fields are already in place.  0, or -1 with
+ * errno (the connection is then unusable). */
+static int
+shm_call(struct rc_conn *c, uint32_t type)
+{
+	int s;
+
+	c->shm->rss_type = type;
+	if (shm_post(c, RUMPSP_SHM_CALL) != 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	while ((s = shm_wait(c)) == RUMPSP_SHM_COPYREQ)
+		shm_serve(c);
+	if (s < 0)
+		return -1;
+	__atomic_store_n(&c->shm->rss_state, RUMPSP_SHM_IDLE, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Asks the server to move the connection to a shared-memory channel
+ * (unix sockets; RUMP_SP_SHM=0 says no).  0 whether or not the server
+ * takes it; -1 with errno when the connection failed meanwhile.
+ */
+static int
+shm_setup(struct rc_conn *c)
+{
+	const char *url = getenv("RUMP_SERVER"), *v = getenv("RUMP_SP_SHM");
+	struct rumpsp_shm_req rq;
+	struct rumpsp_shm_resp rs;
+	struct rumpsp_hdr h;
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr mh;
+	struct iovec iov[2];
+	uint64_t id = c->nextid++;
+	void *p;
+	int fd;
+
+	if (url == NULL || strncmp(url, "unix://", 7) != 0 ||
+	    (v != NULL && strcmp(v, "0") == 0))
+		return 0;
+	fd = memfd_create("rumpsp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return 0;
+	/* Sealed: the server must not see the region shrink under it. */
+	if (ftruncate(fd, RUMPSP_SHM_SIZE) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) != 0 ||
+	    (p = mmap(NULL, RUMPSP_SHM_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return 0;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.rsp_size = RUMPSP_SHM_SIZE;
+	h.rsh_len = sizeof(h) + sizeof(rq);
+	h.rsh_type = RUMPSP_SHM;
+	h.rsh_kind = RUMPSP_REQ;
+	h.rsh_id = id;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = &rq;
+	iov[1].iov_len = sizeof(rq);
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	cm.hdr.cmsg_level = SOL_SOCKET;
+	cm.hdr.cmsg_type = SCM_RIGHTS;
+	cm.hdr.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cm.hdr), &fd, sizeof(int));
+	/* One message of 24 bytes: a unix stream socket takes it whole. */
+	if (sendmsg(c->fd, &mh, MSG_NOSIGNAL) != (ssize_t)(sizeof(h) +
+	    sizeof(rq)) || recvmsg1(c, &h) != 0) {
+		munmap(p, RUMPSP_SHM_SIZE);
+		close(fd);
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (h.rsh_type != RUMPSP_SHM || h.rsh_kind != RUMPSP_RESP ||
+	    h.rsh_id != id || h.rsh_len != sizeof(h) + sizeof(rs)) {
+		munmap(p, RUMPSP_SHM_SIZE);
+		close(fd);
+		errno = EIO;
+		return -1;
+	}
+	memcpy(&rs, c->buf, sizeof(rs));
+	if (rs.rsp_error != 0) {
+		/* Not taken: the socket it is. */
+		munmap(p, RUMPSP_SHM_SIZE);
+		close(fd);
+		return 0;
+	}
+	c->shm = p;
+	c->shmfd = fd;
+	return 0;
+}
+
 /* A new connection that makes (NEW, FORK) or joins (LWP) the process.
  * rc_lock held.  The connection, or NULL with errno. */
 static struct rc_conn *
@@ -496,6 +781,12 @@ connect_kind(uint32_t kind, const uint8_t *cookie)
 		return NULL;
 	}
 	rc_everconnected = 1;
+	if (shm_setup(c) != 0) {
+		e = errno;
+		conn_free(c);
+		errno = e;
+		return NULL;
+	}
 	return c;
 }
 
@@ -510,8 +801,16 @@ adopt_exec(void)
 	unsigned int b;
 	struct rc_conn *c;
 
+	int shmfd = -1;
+	void *shm = NULL;
+
 	if (v == NULL || sscanf(v, "%d:%d:%n", &fd, &pid, &n) != 2 || n == 0 ||
-	    strlen(v + n) != 2 * RUMPSP_COOKIE_LEN)
+	    strlen(v + n) < 2 * RUMPSP_COOKIE_LEN)
+		return NULL;
+	/* ":shmfd" after the cookie when the channel was in use. */
+	if (v[n + 2 * RUMPSP_COOKIE_LEN] != '\0' &&
+	    (v[n + 2 * RUMPSP_COOKIE_LEN] != ':' ||
+	    sscanf(v + n + 2 * RUMPSP_COOKIE_LEN + 1, "%d", &shmfd) != 1))
 		return NULL;
 	for (int i = 0; i < RUMPSP_COOKIE_LEN; i++) {
 		if (sscanf(v + n + 2 * i, "%2x", &b) != 1)
@@ -523,8 +822,19 @@ adopt_exec(void)
 	    type != SOCK_STREAM)
 		return NULL;
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (shmfd >= 0) {
+		(void)fcntl(shmfd, F_SETFD, FD_CLOEXEC);
+		shm = mmap(NULL, RUMPSP_SHM_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, shmfd, 0);
+		if (shm == MAP_FAILED) {
+			close(shmfd);
+			return NULL;
+		}
+	}
 	if ((c = conn_new(fd)) == NULL)
 		return NULL;
+	c->shm = shm;
+	c->shmfd = shmfd;
 	/* The ids of the old program's requests are behind us: any will do,
 	 * the server only echoes them. */
 	rc_pid = pid;
@@ -735,6 +1045,24 @@ call_on(struct rc_conn *c, int nr, const long *args, long *retval)
 	struct rumpsp_hdr h;
 	uint64_t id = c->nextid++;
 
+	if (c->shm != NULL) {
+		struct rumpsp_shm *m = c->shm;
+
+		m->rss_nr = nr;
+		for (int i = 0; i < RUMPSP_NARGS; i++)
+			m->rss_args[i] = args != NULL ? args[i] : 0;
+		if (shm_call(c, RUMPSP_SYSCALL) != 0)
+			goto lost;
+		if (m->rss_error < 0 || m->rss_error >= 4096) {
+			errno = EIO;
+			goto lost;
+		}
+		if (retval != NULL) {
+			retval[0] = (long)m->rss_retval[0];
+			retval[1] = (long)m->rss_retval[1];
+		}
+		return m->rss_error;
+	}
 	memset(&rq, 0, sizeof(rq));
 	rq.rsp_nr = nr;
 	if (args != NULL)
@@ -825,20 +1153,28 @@ rumpclient_fork(void)
 	if ((c = self_conn()) == NULL)
 		return -1;
 	id = c->nextid++;
-	if (sendmsg3(c->fd, RUMPSP_PREFORK, RUMPSP_REQ, id, NULL, 0, NULL,
-	    0) != 0 || recvmsg1(c, &h) != 0) {
+	if (c->shm != NULL) {
+		if (shm_call(c, RUMPSP_PREFORK) != 0) {
+			conn_lost(c);
+			errno = ENOTCONN;
+			return -1;
+		}
+		rs.rsp_error = c->shm->rss_error;
+		memcpy(rs.rsp_cookie, (char *)c->shm + RUMPSP_SHM_DATA_OFF,
+		    RUMPSP_COOKIE_LEN);
+	} else if (sendmsg3(c->fd, RUMPSP_PREFORK, RUMPSP_REQ, id, NULL, 0,
+	    NULL, 0) != 0 || recvmsg1(c, &h) != 0) {
 		e = errno == EIO ? EIO : ENOTCONN;
 		conn_lost(c);
 		errno = e;
 		return -1;
-	}
-	if (h.rsh_type != RUMPSP_PREFORK || h.rsh_kind != RUMPSP_RESP ||
+	} else if (h.rsh_type != RUMPSP_PREFORK || h.rsh_kind != RUMPSP_RESP ||
 	    h.rsh_id != id || h.rsh_len != sizeof(h) + sizeof(rs)) {
 		conn_lost(c);
 		errno = EIO;
 		return -1;
-	}
-	memcpy(&rs, c->buf, sizeof(rs));
+	} else
+		memcpy(&rs, c->buf, sizeof(rs));
 	if (rs.rsp_error != 0) {
 		errno = rs.rsp_error;
 		return -1;
@@ -886,7 +1222,19 @@ rumpclient_exec(const char *path, char *const argv[], char *const envp[])
 	base = base != NULL ? base + 1 : path;
 	snprintf(comm, sizeof(comm), "%s", base);
 	pthread_mutex_lock(&rc_lock);
-	if (handshake(c, RUMPSP_HS_EXEC, NULL, comm) != 0) {
+	if (c->shm != NULL) {
+		/* The program's name in the data area. */
+		putname((char *)c->shm + RUMPSP_SHM_DATA_OFF, RUMPSP_NAME_LEN,
+		    comm);
+		if (shm_call(c, RUMPSP_HANDSHAKE) != 0 ||
+		    (errno = c->shm->rss_error) != 0) {
+			e = errno;
+			pthread_mutex_unlock(&rc_lock);
+			conn_lost(c);
+			errno = e;
+			return -1;
+		}
+	} else if (handshake(c, RUMPSP_HS_EXEC, NULL, comm) != 0) {
 		e = errno;
 		pthread_mutex_unlock(&rc_lock);
 		conn_lost(c);
@@ -900,6 +1248,10 @@ rumpclient_exec(const char *path, char *const argv[], char *const envp[])
 	for (int i = 0; i < RUMPSP_COOKIE_LEN; i++)
 		len += (size_t)snprintf(var + len, sizeof(var) - len, "%02x",
 		    rc_cookie[i]);
+	/* The shared-memory channel's memfd too: the new program maps it. */
+	if (c->shmfd >= 0)
+		len += (size_t)snprintf(var + len, sizeof(var) - len, ":%d",
+		    c->shmfd);
 	while (envp != NULL && envp[n] != NULL)
 		n++;
 	if ((nenv = calloc(n + 2, sizeof(*nenv))) == NULL)
@@ -910,9 +1262,13 @@ rumpclient_exec(const char *path, char *const argv[], char *const envp[])
 	nenv[j++] = var;
 	nenv[j] = NULL;
 	(void)fcntl(c->fd, F_SETFD, 0);
+	if (c->shmfd >= 0)
+		(void)fcntl(c->shmfd, F_SETFD, 0);
 	execve(path, argv, nenv);
 	e = errno;
 	(void)fcntl(c->fd, F_SETFD, FD_CLOEXEC);
+	if (c->shmfd >= 0)
+		(void)fcntl(c->shmfd, F_SETFD, FD_CLOEXEC);
 	free(nenv);
 	errno = e;
  fail:

@@ -19,6 +19,9 @@
  *   threads             threads call side by side in one process: one
  *                       blocked in a pipe read while others do file work
  *   getpid              print the rump pid
+ *   channel             after a call: "shm" when librumpclient's
+ *                       connection uses a shared-memory channel (its
+ *                       memfd is mapped here), else "socket"
  */
 #include <errno.h>
 #include <pthread.h>
@@ -390,6 +393,21 @@ main(int argc, char **argv)
 		return do_threads();
 	if (strcmp(cmd, "getpid") == 0) {
 		printf("%d\n", rump_sys_getpid());
+		return 0;
+	}
+	if (strcmp(cmd, "channel") == 0) {
+		char line[512];
+		int shm = 0;
+		FILE *f;
+
+		if (rump_sys_getpid() <= 0)
+			die("getpid");
+		if ((f = fopen("/proc/self/maps", "r")) == NULL)
+			die("/proc/self/maps");
+		while (fgets(line, sizeof(line), f) != NULL)
+			shm |= strstr(line, "/memfd:rumpsp") != NULL;
+		fclose(f);
+		printf("%s\n", shm ? "shm" : "socket");
 		return 0;
 	}
 	fprintf(stderr, "h_spclient: bad command %s\n", cmd);

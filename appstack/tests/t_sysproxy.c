@@ -8,7 +8,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <errno.h>
@@ -526,8 +529,208 @@ ATF_TC_BODY(malformed, tc)
 	ATF_CHECK_STREQ(out, "fine");
 }
 
+/*
+ * The shared-memory channel (doc/sysproxy.md), driven by hand: a client
+ * that sends SHM without a descriptor or with an unsealed one is told
+ * no and goes on over the socket; with a sealed memfd its calls and the
+ * server's copies go through the region; a bogus state ends only that
+ * connection.  librumpclient uses the channel on its own (RUMP_SP_SHM=0
+ * turns it off).
+ */
+static void
+raw_send_fd(int fd, const void *msg, size_t len, int passfd)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { (void *)(uintptr_t)msg, len };
+	struct msghdr mh;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (passfd >= 0) {
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		cm.hdr.cmsg_level = SOL_SOCKET;
+		cm.hdr.cmsg_type = SCM_RIGHTS;
+		cm.hdr.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&cm.hdr), &passfd, sizeof(int));
+	}
+	ATF_REQUIRE(sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)len);
+}
+
+static void
+raw_recv(int fd, void *buf, size_t len)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		ATF_REQUIRE_MSG(poll(&pfd, 1, 10000) == 1, "no answer");
+		n = read(fd, (char *)buf + got, len - got);
+		ATF_REQUIRE_MSG(n > 0, "connection closed");
+		got += (size_t)n;
+	}
+}
+
+/* SHM with descriptor passfd (or none); the server's error. */
+static int
+raw_shm(int fd, int passfd)
+{
+	struct {
+		struct rumpsp_hdr h;
+		struct rumpsp_shm_req rq;
+	} m;
+	struct {
+		struct rumpsp_hdr h;
+		struct rumpsp_shm_resp rs;
+	} r;
+
+	memset(&m, 0, sizeof(m));
+	m.h.rsh_len = sizeof(m);
+	m.h.rsh_type = RUMPSP_SHM;
+	m.h.rsh_id = 7;
+	m.rq.rsp_size = RUMPSP_SHM_SIZE;
+	raw_send_fd(fd, &m, sizeof(m), passfd);
+	raw_recv(fd, &r, sizeof(r));
+	ATF_REQUIRE_EQ(r.h.rsh_type, RUMPSP_SHM);
+	ATF_REQUIRE_EQ(r.h.rsh_kind, RUMPSP_RESP);
+	return r.rs.rsp_error;
+}
+
+/* Waits (bounded) for the server to set the channel's state away from
+ * what the client left. */
+static uint32_t
+shm_await(volatile struct rumpsp_shm *m, uint32_t left)
+{
+	double t0 = now();
+	uint32_t s;
+
+	while ((s = __atomic_load_n(&m->rss_state, __ATOMIC_SEQ_CST)) == left)
+		ATF_REQUIRE_MSG(now() - t0 < 10, "no answer in the channel");
+	return s;
+}
+
+static void
+shm_ring(int fd, volatile struct rumpsp_shm *m, uint32_t state)
+{
+
+	__atomic_store_n(&m->rss_state, state, __ATOMIC_SEQ_CST);
+	/* Always rung: simpler than watching the server's flag, and a
+	 * spare byte only wakes it once more. */
+	ATF_REQUIRE(send(fd, "r", 1, MSG_NOSIGNAL) == 1);
+}
+
+ATF_TC_WITHOUT_HEAD(shm_channel);
+ATF_TC_BODY(shm_channel, tc)
+{
+	struct {
+		struct rumpsp_hdr h;
+		struct rumpsp_handshake_req hs;
+	} m;
+	struct {
+		struct rumpsp_hdr h;
+		struct rumpsp_handshake_resp rs;
+	} r;
+	volatile struct rumpsp_shm *ch;
+	struct utsname uts;
+	char out[256], *area;
+	int fd, mfd, pid;
+	void *p;
+
+	setup(tc, 1);
+	fd = raw_connect();
+	memset(&m, 0, sizeof(m));
+	m.h.rsh_len = sizeof(m);
+	m.h.rsh_type = RUMPSP_HANDSHAKE;
+	m.h.rsh_id = 1;
+	memcpy(m.hs.rsp_magic, RUMPSP_MAGIC, 8);
+	m.hs.rsp_version = RUMPSP_VERSION;
+	m.hs.rsp_kind = RUMPSP_HS_NEW;
+	ATF_REQUIRE_EQ(uname(&uts), 0);
+	memcpy(m.hs.rsp_machine, uts.machine, strlen(uts.machine) <
+	    sizeof(m.hs.rsp_machine) ? strlen(uts.machine) :
+	    sizeof(m.hs.rsp_machine));
+	raw_send_fd(fd, &m, sizeof(m), -1);
+	raw_recv(fd, &r, sizeof(r));
+	ATF_REQUIRE_EQ(r.rs.rsp_error, 0);
+	pid = r.rs.rsp_pid;
+
+	/* No descriptor; a memfd that could shrink under the server. */
+	ATF_CHECK_EQ(raw_shm(fd, -1), EOPNOTSUPP);
+	mfd = memfd_create("t_sysproxy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ATF_REQUIRE(mfd >= 0);
+	ATF_REQUIRE_EQ(ftruncate(mfd, RUMPSP_SHM_SIZE), 0);
+	ATF_CHECK_EQ(raw_shm(fd, mfd), EINVAL);
+	/* Sealed: taken. */
+	ATF_REQUIRE_EQ(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	p = mmap(NULL, RUMPSP_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    mfd, 0);
+	ATF_REQUIRE(p != MAP_FAILED);
+	ATF_REQUIRE_EQ(raw_shm(fd, mfd), 0);
+	ch = p;
+	area = (char *)p + RUMPSP_SHM_DATA_OFF;
+
+	/* getpid through the channel. */
+	ch->rss_type = RUMPSP_SYSCALL;
+	ch->rss_nr = SYS_getpid;
+	shm_ring(fd, ch, RUMPSP_SHM_CALL);
+	ATF_REQUIRE_EQ(shm_await(ch, RUMPSP_SHM_CALL), RUMPSP_SHM_RESULT);
+	ATF_CHECK_EQ(ch->rss_error, 0);
+	ATF_CHECK_EQ(ch->rss_retval[0], pid);
+
+	/* uname: the server copies the result out through the data area,
+	 * to the address we named. */
+	memset(&uts, 0, sizeof(uts));
+	ch->rss_state = RUMPSP_SHM_IDLE;
+	ch->rss_nr = SYS_uname;
+	ch->rss_args[0] = (int64_t)(uintptr_t)&uts;
+	shm_ring(fd, ch, RUMPSP_SHM_CALL);
+	ATF_REQUIRE_EQ(shm_await(ch, RUMPSP_SHM_CALL), RUMPSP_SHM_COPYREQ);
+	ATF_REQUIRE_EQ(ch->rss_type, RUMPSP_COPYOUT);
+	ATF_REQUIRE_EQ(ch->rss_addr, (uint64_t)(uintptr_t)&uts);
+	ATF_REQUIRE_EQ(ch->rss_len, sizeof(uts));
+	memcpy(&uts, area, sizeof(uts));
+	ch->rss_error = 0;
+	ch->rss_len = 0;
+	shm_ring(fd, ch, RUMPSP_SHM_COPYRESP);
+	ATF_REQUIRE_EQ(shm_await(ch, RUMPSP_SHM_COPYRESP), RUMPSP_SHM_RESULT);
+	ATF_CHECK_EQ(ch->rss_error, 0);
+	ATF_CHECK_STREQ(uts.sysname, "Linux");
+
+	/* A state out of turn: the server drops the connection. */
+	shm_ring(fd, ch, 77);
+	{
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		char b[64];
+		ssize_t n;
+
+		do {
+			ATF_REQUIRE_MSG(poll(&pfd, 1, 10000) == 1,
+			    "server kept the connection");
+			n = read(fd, b, sizeof(b));
+		} while (n > 0);	/* doorbell bytes, then EOF */
+	}
+	close(fd);
+	munmap(p, RUMPSP_SHM_SIZE);
+	close(mfd);
+
+	/* librumpclient: the channel by default, the socket when told. */
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "channel", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "shm\n");
+	setenv("RUMP_SP_SHM", "0", 1);
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "channel", NULL, NULL), 0);
+	unsetenv("RUMP_SP_SHM");
+	ATF_CHECK_STREQ(out, "socket\n");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, shm_channel);
 
 	ATF_TP_ADD_TC(tp, files_shared);
 	ATF_TP_ADD_TC(tp, many_clients);

@@ -14,7 +14,7 @@
 #ifndef RUMP_RUMPSP_H
 #define RUMP_RUMPSP_H
 
-#define RUMPSP_VERSION		1
+#define RUMPSP_VERSION		2
 #define RUMPSP_MAGIC		"STRATASP"	/* 8 bytes, no NUL on the wire */
 
 /* Limits.  A message longer than RUMPSP_MSG_MAX (header included) is
@@ -33,7 +33,9 @@
 #define RUMPSP_ANONMMAP		6	/* server -> client, during a syscall */
 #define RUMPSP_RAISE		7	/* server -> client, during a syscall */
 #define RUMPSP_PREFORK		8	/* client -> server */
-#define RUMPSP_TYPE_MAX		8
+#define RUMPSP_SHM		9	/* client -> server: a shared-memory
+					   channel (unix sockets only) */
+#define RUMPSP_TYPE_MAX		9
 
 /* rsh_kind: every message is a request or the response to one. */
 #define RUMPSP_REQ		0
@@ -118,6 +120,52 @@ struct rumpsp_prefork_resp {
 	int32_t	 rsp_error;
 	uint32_t rsp_pad;
 	uint8_t	 rsp_cookie[RUMPSP_COOKIE_LEN];
+};
+
+/* SHM request body; the message carries one descriptor (SCM_RIGHTS): a
+ * memfd of at least RUMPSP_SHM_SIZE bytes sealed against shrinking. */
+struct rumpsp_shm_req {
+	uint32_t rsp_size;			/* RUMPSP_SHM_SIZE */
+	uint32_t rsp_pad;
+};
+
+struct rumpsp_shm_resp {
+	int32_t	 rsp_error;			/* 0: the channel is in use */
+	uint32_t rsp_pad;
+};
+
+/*
+ * The shared-memory channel (doc/sysproxy.md, "Shared memory"): this
+ * structure at offset 0 of the region, the data area at
+ * RUMPSP_SHM_DATA_OFF.  rss_state says whose turn it is; each side spins
+ * briefly on it, then sleeps in a read of the socket, where the other
+ * side writes one byte when it changes the state and sees the sleeps
+ * flag set.
+ */
+#define RUMPSP_SHM_DATA_OFF	4096
+#define RUMPSP_SHM_SIZE		(RUMPSP_SHM_DATA_OFF + RUMPSP_DATA_MAX)
+
+#define RUMPSP_SHM_IDLE		0	/* the client's turn */
+#define RUMPSP_SHM_CALL		1	/* client -> server: rss_type request */
+#define RUMPSP_SHM_COPYREQ	2	/* server -> client: rss_type request */
+#define RUMPSP_SHM_COPYRESP	3	/* client -> server: its answer */
+#define RUMPSP_SHM_RESULT	4	/* server -> client: the call's result */
+
+struct rumpsp_shm {
+	uint32_t rss_state;		/* RUMPSP_SHM_* */
+	uint32_t rss_client_sleeps;	/* 1: ring the client's socket */
+	uint32_t rss_server_sleeps;	/* 1: ring the server's */
+	uint32_t rss_type;		/* CALL: SYSCALL, PREFORK, HANDSHAKE
+					   (exec); COPYREQ: COPYIN, COPYINSTR,
+					   COPYOUT, ANONMMAP, RAISE */
+	int32_t	 rss_error;		/* COPYRESP, RESULT: 0 or a Linux errno */
+	int32_t	 rss_nr;		/* CALL SYSCALL: the number */
+	int64_t	 rss_args[RUMPSP_NARGS];	/* CALL SYSCALL */
+	int64_t	 rss_retval[2];		/* RESULT SYSCALL */
+	uint64_t rss_addr;		/* COPYREQ: client address */
+	uint64_t rss_len;		/* COPYREQ: bytes, room or signal;
+					   COPYRESP: bytes in the data area or
+					   ANONMMAP's address */
 };
 
 #endif /* RUMP_RUMPSP_H */

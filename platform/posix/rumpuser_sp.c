@@ -30,8 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -60,6 +63,11 @@ struct sp_proc {
 
 struct sp_conn {
 	int		 fd;
+	int		 unixsock;	/* a unix socket: SHM may be offered */
+	int		 rxfd;		/* a descriptor the client sent, or -1 */
+	struct rumpsp_shm *shm;		/* the shared-memory channel, or NULL */
+	uint64_t	 spin_ns;	/* how long to spin now (sp_shm_wait) */
+	unsigned	 spin_skip;
 	struct sp_proc	*proc;		/* once the handshake made or joined it */
 	int		 broken;	/* I/O failed or malformed input */
 	uint64_t	 next_id;	/* of our requests to the client */
@@ -114,6 +122,59 @@ sp_readn(int fd, void *buf, size_t len)
 			continue;
 		if (n <= 0)
 			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads len bytes like sp_readn, keeping a descriptor that arrives with
+ * them (SCM_RIGHTS) in c->rxfd; any other descriptors are closed. */
+static int
+sp_readn_fds(struct sp_conn *c, void *buf, size_t len)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} cm;
+	struct cmsghdr *ch;
+	struct msghdr mh;
+	struct iovec iov;
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		iov.iov_base = p;
+		iov.iov_len = len;
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		for (ch = CMSG_FIRSTHDR(&mh); ch != NULL;
+		    ch = CMSG_NXTHDR(&mh, ch)) {
+			size_t i, nfd;
+
+			if (ch->cmsg_level != SOL_SOCKET ||
+			    ch->cmsg_type != SCM_RIGHTS)
+				continue;
+			nfd = (ch->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (i = 0; i < nfd; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(ch) + i * sizeof(int),
+				    sizeof(fd));
+				if (c->rxfd < 0)
+					c->rxfd = fd;
+				else
+					close(fd);
+			}
+		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -181,7 +242,7 @@ sp_recv(struct sp_conn *c, const struct rumpuser__sp_expect *want,
 
 	if (c->broken)
 		return -1;
-	if (sp_readn(c->fd, h, sizeof(*h)) != 0 ||
+	if (sp_readn_fds(c, h, sizeof(*h)) != 0 ||
 	    rumpuser__sp_check_hdr(h, want) != 0)
 		goto bad;
 	len = h->rsh_len - sizeof(*h);
@@ -202,22 +263,159 @@ sp_recv(struct sp_conn *c, const struct rumpuser__sp_expect *want,
 
 /* --- Requests to the client, during a system call ---------------------- */
 
+/* --- The shared-memory channel (doc/sysproxy.md) ----------------------- */
+
+/* How long to spin on the channel before sleeping (RUMP_SP_SPIN,
+ * microseconds, read when serving starts). */
+static uint64_t sp_spin_ns = 50000;
+
+static uint64_t
+sp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Sets the state and rings the client if it sleeps (see rumpclient.c:
+ * the same two sequentially consistent pairs). */
+static void
+sp_shm_post(struct sp_conn *c, uint32_t state)
+{
+	char b = 'r';
+
+	__atomic_store_n(&c->shm->rss_state, state, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->shm->rss_client_sleeps, __ATOMIC_SEQ_CST) &&
+	    send(c->fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+	    errno != EAGAIN && errno != EINTR)
+		c->broken = 1;
+}
+
+/* Waits for the state to become want while it is cur or cur2: spins,
+ * then sleeps on the socket.  Any other state the client sets is a
+ * protocol error.  0, or -1 with the connection broken (error, or the
+ * client went away). */
+static int
+sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
+{
+	uint64_t t0 = 0, limit;
+	uint32_t s;
+	char b[64];
+	ssize_t n;
+	int i;
+
+	/* Spin as long as it paid lately (see rumpclient.c's spin_limit:
+	 * halved after a spin in vain, back at the maximum after one that
+	 * paid, a short try every 32nd wait while none). */
+	if (c->spin_ns > sp_spin_ns)
+		c->spin_ns = sp_spin_ns;
+	limit = c->spin_ns;
+	if (limit == 0 && sp_spin_ns > 0 && (++c->spin_skip & 31) == 0)
+		limit = sp_spin_ns / 4 > 1000 ? sp_spin_ns / 4 : sp_spin_ns;
+	for (i = 0; limit > 0; i++) {
+		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_ACQUIRE);
+		if (s != cur && s != cur2) {
+			c->spin_ns = sp_spin_ns;
+			goto got;
+		}
+		if ((i & 63) == 0) {
+			if (t0 == 0)
+				t0 = sp_now_ns();
+			else if (sp_now_ns() - t0 >= limit) {
+				c->spin_ns = limit / 2 < 1000 ? 0 : limit / 2;
+				break;
+			}
+		}
+		__builtin_ia32_pause();
+	}
+	for (;;) {
+		__atomic_store_n(&c->shm->rss_server_sleeps, 1,
+		    __ATOMIC_SEQ_CST);
+		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_SEQ_CST);
+		if (s != cur && s != cur2)
+			break;
+		n = recv(c->fd, b, sizeof(b), 0);
+		if (n == 0 || (n < 0 && errno != EINTR)) {
+			c->broken = 1;
+			return -1;
+		}
+	}
+	__atomic_store_n(&c->shm->rss_server_sleeps, 0, __ATOMIC_RELAXED);
+ got:
+	if (s != want) {
+		c->broken = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* A copy request through the channel: like sp_roundtrip's. */
+static int
+sp_shm_roundtrip(struct sp_conn *c, uint16_t type, uint64_t addr,
+    uint64_t len, const void *data, struct rumpsp_copy_resp *cr,
+    const void **datap)
+{
+	struct rumpsp_shm *m = c->shm;
+	char *area = (char *)m + RUMPSP_SHM_DATA_OFF;
+
+	if (c->broken)
+		return RUMPUSER__NB_EFAULT;
+	m->rss_type = type;
+	m->rss_addr = addr;
+	m->rss_len = len;
+	if (data != NULL)
+		memcpy(area, data, (size_t)len);
+	sp_shm_post(c, RUMPSP_SHM_COPYREQ);
+	if (sp_shm_wait(c, RUMPSP_SHM_COPYRESP, RUMPSP_SHM_COPYREQ,
+	    RUMPSP_SHM_COPYREQ) != 0)
+		return RUMPUSER__NB_EFAULT;
+	/* The client's answer, read once and checked like a message's. */
+	cr->rsp_error = __atomic_load_n(&m->rss_error, __ATOMIC_RELAXED);
+	cr->rsp_len = __atomic_load_n(&m->rss_len, __ATOMIC_RELAXED);
+	if (cr->rsp_error < 0 || cr->rsp_error >= 4096 ||
+	    (type != RUMPSP_ANONMMAP && cr->rsp_len > len) ||
+	    (type == RUMPSP_COPYIN && cr->rsp_error == 0 &&
+	    cr->rsp_len != len)) {
+		c->broken = 1;
+		return RUMPUSER__NB_EFAULT;
+	}
+	*datap = area;
+	return 0;
+}
+
 /*
  * One request and its response; returns 0 with the response's fixed part
- * in *cr and data in c->buf after it, or EFAULT when the connection
- * failed (the system call then fails and the connection ends after it).
- * Runs without the virtual CPU: the client may take its time.
+ * in *cr and its data at *datap, or EFAULT when the connection failed
+ * (the system call then fails and the connection ends after it).  Runs
+ * without the virtual CPU: the client may take its time.  body is a
+ * copy_req or raise_req (addr, len or signal).
  */
 static int
 sp_roundtrip(struct sp_conn *c, uint16_t type, const void *body,
     size_t bodylen, const void *data, size_t datalen, uint64_t wantlen,
-    struct rumpsp_copy_resp *cr)
+    struct rumpsp_copy_resp *cr, const void **datap)
 {
 	struct rumpuser__sp_expect want;
 	struct rumpsp_hdr h;
 	int nlocks, error = 0;
 
 	rumpuser__unschedule(&nlocks, NULL);
+	if (c->shm != NULL) {
+		struct rumpsp_copy_req rq = { 0, 0 };
+		struct rumpsp_raise_req rr;
+
+		if (type == RUMPSP_RAISE) {
+			memcpy(&rr, body, sizeof(rr));
+			rq.rsp_len = (uint64_t)rr.rsp_signo;
+		} else
+			memcpy(&rq, body, sizeof(rq));
+		error = sp_shm_roundtrip(c, type, rq.rsp_addr, rq.rsp_len,
+		    data, cr, datap);
+		rumpuser__schedule(nlocks, NULL);
+		return error;
+	}
+	*datap = (char *)c->buf + sizeof(*cr);
 	want.state = RUMPUSER__SP_WANT_RESPONSE;
 	want.type = type;
 	want.id = c->next_id++;
@@ -249,6 +447,7 @@ sp_conn_of(void *client)
 int
 rumpuser_sp_copyin(void *client, const void *raddr, void *laddr, size_t len)
 {
+	const void *d;
 	struct sp_conn *c = sp_conn_of(client);
 	struct rumpsp_copy_req rq;
 	struct rumpsp_copy_resp cr;
@@ -262,12 +461,12 @@ rumpuser_sp_copyin(void *client, const void *raddr, void *laddr, size_t len)
 		rq.rsp_addr = (uint64_t)(uintptr_t)raddr;
 		rq.rsp_len = chunk;
 		error = sp_roundtrip(c, RUMPSP_COPYIN, &rq, sizeof(rq), NULL, 0,
-		    chunk, &cr);
+		    chunk, &cr, &d);
 		if (error != 0)
 			return error;
 		if (cr.rsp_error != 0)
 			return rumpuser__posixhost_errno_to_netbsd(cr.rsp_error);
-		memcpy(laddr, (char *)c->buf + sizeof(cr), chunk);
+		memcpy(laddr, d, chunk);
 		raddr = (const char *)raddr + chunk;
 		laddr = (char *)laddr + chunk;
 		len -= chunk;
@@ -279,6 +478,7 @@ int
 rumpuser_sp_copyinstr(void *client, const void *raddr, void *laddr,
     size_t *lenp)
 {
+	const void *d;
 	struct sp_conn *c = sp_conn_of(client);
 	struct rumpsp_copy_req rq;
 	struct rumpsp_copy_resp cr;
@@ -293,13 +493,23 @@ rumpuser_sp_copyinstr(void *client, const void *raddr, void *laddr,
 	rq.rsp_addr = (uint64_t)(uintptr_t)raddr;
 	rq.rsp_len = room;
 	error = sp_roundtrip(c, RUMPSP_COPYINSTR, &rq, sizeof(rq), NULL, 0,
-	    room, &cr);
+	    room, &cr, &d);
 	if (error != 0)
 		return error;
 	if (cr.rsp_error != 0)
 		return rumpuser__posixhost_errno_to_netbsd(cr.rsp_error);
-	/* Checked: cr.rsp_len bytes, the last the only NUL, within room. */
-	memcpy(laddr, (char *)c->buf + sizeof(cr), cr.rsp_len);
+	/* cr.rsp_len bytes (checked: at most room), the last the only NUL
+	 * (checked again on our copy: the shared channel's bytes can change
+	 * under us). */
+	if (cr.rsp_len == 0 || cr.rsp_len > room) {
+		c->broken = 1;
+		return RUMPUSER__NB_EFAULT;
+	}
+	memcpy(laddr, d, cr.rsp_len);
+	if (memchr(laddr, '\0', cr.rsp_len) != (char *)laddr + cr.rsp_len - 1) {
+		c->broken = 1;
+		return RUMPUSER__NB_EFAULT;
+	}
 	*lenp = cr.rsp_len;
 	return 0;
 }
@@ -307,6 +517,7 @@ rumpuser_sp_copyinstr(void *client, const void *raddr, void *laddr,
 int
 rumpuser_sp_copyout(void *client, const void *laddr, void *raddr, size_t len)
 {
+	const void *d;
 	struct sp_conn *c = sp_conn_of(client);
 	struct rumpsp_copy_req rq;
 	struct rumpsp_copy_resp cr;
@@ -320,7 +531,7 @@ rumpuser_sp_copyout(void *client, const void *laddr, void *raddr, size_t len)
 		rq.rsp_addr = (uint64_t)(uintptr_t)raddr;
 		rq.rsp_len = chunk;
 		error = sp_roundtrip(c, RUMPSP_COPYOUT, &rq, sizeof(rq), laddr,
-		    chunk, 0, &cr);
+		    chunk, 0, &cr, &d);
 		if (error != 0)
 			return error;
 		if (cr.rsp_error != 0)
@@ -350,6 +561,7 @@ rumpuser_sp_copyoutstr(void *client, const void *laddr, void *raddr,
 int
 rumpuser_sp_anonmmap(void *client, size_t len, void **addrp)
 {
+	const void *d;
 	struct sp_conn *c = sp_conn_of(client);
 	struct rumpsp_copy_req rq;
 	struct rumpsp_copy_resp cr;
@@ -360,7 +572,7 @@ rumpuser_sp_anonmmap(void *client, size_t len, void **addrp)
 	rq.rsp_addr = 0;
 	rq.rsp_len = len;
 	error = sp_roundtrip(c, RUMPSP_ANONMMAP, &rq, sizeof(rq), NULL, 0, 0,
-	    &cr);
+	    &cr, &d);
 	if (error != 0)
 		return error;
 	if (cr.rsp_error != 0)
@@ -372,6 +584,7 @@ rumpuser_sp_anonmmap(void *client, size_t len, void **addrp)
 int
 rumpuser_sp_raise(void *client, int signo)
 {
+	const void *d;
 	struct sp_conn *c = sp_conn_of(client);
 	struct rumpsp_raise_req rq;
 	struct rumpsp_copy_resp cr;
@@ -386,7 +599,8 @@ rumpuser_sp_raise(void *client, int signo)
 		return RUMPUSER__NB_EINVAL;
 	memset(&rq, 0, sizeof(rq));
 	rq.rsp_signo = sig;
-	error = sp_roundtrip(c, RUMPSP_RAISE, &rq, sizeof(rq), NULL, 0, 0, &cr);
+	error = sp_roundtrip(c, RUMPSP_RAISE, &rq, sizeof(rq), NULL, 0, 0, &cr,
+	    &d);
 	if (error != 0)
 		return error;
 	return rumpuser__posixhost_errno_to_netbsd(cr.rsp_error);
@@ -583,31 +797,123 @@ sp_do_syscall(struct sp_conn *c, uint64_t id)
 	    NULL, 0);
 }
 
+/* A fork cookie for the connection's process: 0 with it in cookie, or
+ * an errno. */
+static int
+sp_prefork(struct sp_conn *c, uint8_t *cookie)
+{
+	struct sp_fork *f;
+	size_t got;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return ENOMEM;
+	if (rumpuser__posixhost_random(f->cookie, sizeof(f->cookie), 0,
+	    &got) != 0 || got != sizeof(f->cookie)) {
+		free(f);
+		return EAGAIN;
+	}
+	f->pid = c->pid;
+	memcpy(cookie, f->cookie, sizeof(f->cookie));
+	pthread_mutex_lock(&sp_lock);
+	f->next = sp_forks;
+	sp_forks = f;
+	pthread_mutex_unlock(&sp_lock);
+	return 0;
+}
+
 static void
 sp_do_prefork(struct sp_conn *c, uint64_t id)
 {
 	struct rumpsp_prefork_resp r;
-	struct sp_fork *f;
-	size_t got;
 
 	memset(&r, 0, sizeof(r));
-	f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		r.rsp_error = ENOMEM;
-	else if (rumpuser__posixhost_random(f->cookie, sizeof(f->cookie), 0,
-	    &got) != 0 || got != sizeof(f->cookie)) {
-		free(f);
-		r.rsp_error = EAGAIN;
-	} else {
-		f->pid = c->pid;
-		memcpy(r.rsp_cookie, f->cookie, sizeof(r.rsp_cookie));
-		pthread_mutex_lock(&sp_lock);
-		f->next = sp_forks;
-		sp_forks = f;
-		pthread_mutex_unlock(&sp_lock);
-	}
+	r.rsp_error = sp_prefork(c, r.rsp_cookie);
 	(void)sp_send(c, RUMPSP_PREFORK, RUMPSP_RESP, id, &r, sizeof(r),
 	    NULL, 0);
+}
+
+/* SHM: maps the client's memfd as the connection's channel.  Only on a
+ * unix socket, and only a region sealed against shrinking (else the
+ * client could make our accesses fault).  0 when the channel is in use
+ * from now on. */
+static int
+sp_do_shm(struct sp_conn *c, uint64_t id)
+{
+	struct rumpsp_shm_req rq;
+	struct rumpsp_shm_resp r;
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd = c->rxfd, seals;
+
+	c->rxfd = -1;
+	memcpy(&rq, c->buf, sizeof(rq));
+	memset(&r, 0, sizeof(r));
+	if (!c->unixsock || fd < 0)
+		r.rsp_error = EOPNOTSUPP;
+	else if (rq.rsp_size != RUMPSP_SHM_SIZE || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size < RUMPSP_SHM_SIZE ||
+	    (seals = fcntl(fd, F_GET_SEALS)) < 0 || !(seals & F_SEAL_SHRINK))
+		r.rsp_error = EINVAL;
+	else if ((p = mmap(NULL, RUMPSP_SHM_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0)) == MAP_FAILED)
+		r.rsp_error = errno;
+	if (fd >= 0)
+		close(fd);
+	if (sp_send(c, RUMPSP_SHM, RUMPSP_RESP, id, &r, sizeof(r), NULL,
+	    0) != 0 || r.rsp_error != 0) {
+		if (p != MAP_FAILED)
+			munmap(p, RUMPSP_SHM_SIZE);
+		return -1;
+	}
+	c->shm = p;
+	return 0;
+}
+
+/* Serving through the channel: the client's calls as in the loop of
+ * sp_serve(), until the connection ends. */
+static void
+sp_serve_shm(struct sp_conn *c)
+{
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+	struct rumpsp_shm *m = c->shm;
+	char *area = (char *)m + RUMPSP_SHM_DATA_OFF;
+	char comm[RUMPSP_NAME_LEN + 1];
+	long args[RUMPSP_NARGS], rv[2];
+	uint32_t type;
+	int i, nr;
+
+	/* The client's turn: IDLE at first, RESULT after each call until
+	 * the client has read it (and sets IDLE), then CALL. */
+	while (sp_shm_wait(c, RUMPSP_SHM_CALL, RUMPSP_SHM_IDLE,
+	    RUMPSP_SHM_RESULT) == 0) {
+		type = __atomic_load_n(&m->rss_type, __ATOMIC_RELAXED);
+		switch (type) {
+		case RUMPSP_SYSCALL:
+			nr = m->rss_nr;
+			for (i = 0; i < RUMPSP_NARGS; i++)
+				args[i] = (long)m->rss_args[i];
+			rv[0] = rv[1] = 0;
+			m->rss_error = hyp->hyp_syscall(nr, args, rv);
+			m->rss_retval[0] = rv[0];
+			m->rss_retval[1] = rv[1];
+			break;
+		case RUMPSP_PREFORK:
+			m->rss_error = sp_prefork(c, (uint8_t *)area);
+			break;
+		case RUMPSP_HANDSHAKE:	/* exec: the name in the data area */
+			memcpy(comm, area, RUMPSP_NAME_LEN);
+			comm[RUMPSP_NAME_LEN] = '\0';
+			hyp->hyp_execnotify(comm);
+			m->rss_error = 0;
+			break;
+		default:
+			c->broken = 1;
+			return;
+		}
+		if (c->broken)
+			return;
+		sp_shm_post(c, RUMPSP_SHM_RESULT);
+	}
 }
 
 static void
@@ -650,6 +956,12 @@ sp_serve(struct sp_conn *c)
 		case RUMPSP_PREFORK:
 			sp_do_prefork(c, h.rsh_id);
 			break;
+		case RUMPSP_SHM:
+			if (sp_do_shm(c, h.rsh_id) == 0) {
+				sp_serve_shm(c);
+				return;
+			}
+			break;
 		case RUMPSP_HANDSHAKE:	/* HS_EXEC, checked */
 			memcpy(&hs, c->buf, sizeof(hs));
 			memcpy(comm, hs.rsp_comm, RUMPSP_NAME_LEN);
@@ -685,6 +997,10 @@ sp_conn_thread(void *arg)
 	sp_nconns--;
 	pthread_mutex_unlock(&sp_lock);
 	close(c->fd);
+	if (c->rxfd >= 0)
+		close(c->rxfd);
+	if (c->shm != NULL)
+		munmap(c->shm, RUMPSP_SHM_SIZE);
 	free(c->buf);
 	free(c);
 	return NULL;
@@ -721,6 +1037,9 @@ sp_accept_thread(void *arg)
 		full = sp_nconns >= SP_MAX_CLIENTS;
 		if (c != NULL && !full) {
 			c->fd = fd;
+			c->rxfd = -1;
+			c->spin_ns = UINT64_MAX;
+			c->unixsock = sp_unixpath[0] != '\0';
 			c->next = sp_conns;
 			sp_conns = c;
 			sp_nconns++;
@@ -847,6 +1166,13 @@ rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
 	snprintf(sp_osrelease, sizeof(sp_osrelease), "%s",
 	    osrelease ? osrelease : "");
 	snprintf(sp_machine, sizeof(sp_machine), "%s", machine ? machine : "");
+	{
+		const char *v = getenv("RUMP_SP_SPIN");
+		long us = v != NULL ? atol(v) : 50;
+
+		sp_spin_ns = us >= 0 && us <= 1000000 ? (uint64_t)us * 1000 :
+		    50000;
+	}
 	if ((error = sp_listen(url)) != 0)
 		return rumpuser__posixhost_errno_to_netbsd(error);
 	__atomic_store_n(&sp_running, 1, __ATOMIC_RELEASE);

@@ -25,6 +25,9 @@ _Static_assert(sizeof(struct rumpsp_copy_req) == 16, "copy_req");
 _Static_assert(sizeof(struct rumpsp_copy_resp) == 16, "copy_resp");
 _Static_assert(sizeof(struct rumpsp_raise_req) == 8, "raise_req");
 _Static_assert(sizeof(struct rumpsp_prefork_resp) == 24, "prefork_resp");
+_Static_assert(sizeof(struct rumpsp_shm_req) == 8, "shm_req");
+_Static_assert(sizeof(struct rumpsp_shm_resp) == 8, "shm_resp");
+_Static_assert(sizeof(struct rumpsp_shm) == 104, "shm channel");
 
 /* Size of the fixed part of a message body, by type and kind; -1: such a
  * message never comes from a client. */
@@ -40,6 +43,8 @@ fixed_body(unsigned type, unsigned kind)
 			return sizeof(struct rumpsp_syscall_req);
 		case RUMPSP_PREFORK:
 			return 0;
+		case RUMPSP_SHM:
+			return sizeof(struct rumpsp_shm_req);
 		}
 		return -1;
 	}
