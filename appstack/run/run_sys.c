@@ -953,14 +953,10 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 	pid_t pid;
 	int tid;
 
-	int sync[2];
-	char c = 0;
 
-	/* The server copies the parent's descriptor table when the child
-	 * connects: the parent waits for that before it goes on (it could
-	 * close a descriptor the child is to inherit, e.g. a pipe's end). */
-	if (pipe2(sync, O_CLOEXEC) != 0)
-		return -errno;
+	/* The server makes the child's rump process at rumpclient_fork's
+	 * PREFORK, from the table as it is then: the parent may go on at
+	 * once. */
 	/* The child has only this thread: no other may hold strata-run's
 	 * locks across the fork. */
 	pthread_mutex_lock(&fd_lock);
@@ -968,25 +964,13 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 	pid = rumpclient_fork();
 	pthread_mutex_unlock(&brk_lock);
 	pthread_mutex_unlock(&fd_lock);
-	if (pid < 0) {
-		int e = errno;
-
-		close(sync[0]);
-		close(sync[1]);
-		return -e;
-	}
+	if (pid < 0)
+		return -errno;
 	if (pid > 0) {
-		close(sync[1]);
-		while (read(sync[0], &c, 1) < 0 && errno == EINTR)
-			;
-		close(sync[0]);
 		if ((flags & CLONE_PARENT_SETTID) && ptid != 0)
 			put_mem(ptid, &pid, sizeof(pid));
 		return pid;
 	}
-	(void)!write(sync[1], &c, 1);
-	close(sync[0]);
-	close(sync[1]);
 	/* Syscall User Dispatch is not inherited by a forked child. */
 	if (run_sud_enable() != 0) {
 		fprintf(stderr, "strata-run: fork: cannot intercept the "

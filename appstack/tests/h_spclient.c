@@ -19,6 +19,9 @@
  *   threads             threads call side by side in one process: one
  *                       blocked in a pipe read while others do file work
  *   getpid              print the rump pid
+ *   forkrace A B        the parent closes A's descriptor and opens B
+ *                       (same number) and C right after fork; the child
+ *                       still reads A there and has no C: "child A ok"
  *   channel             after a call: "shm" when librumpclient's
  *                       connection uses a shared-memory channel (its
  *                       memfd is mapped here), else "socket"
@@ -358,6 +361,44 @@ do_execed(int fd, int pid)
 	return 0;
 }
 
+static int
+do_forkrace(const char *a, const char *b)
+{
+	char buf[64];
+	int fd, fd2, fd3, status;
+	pid_t pid;
+	ssize_t n;
+
+	if ((fd = rump_sys_open(a, O_CREAT | O_RDWR | O_TRUNC, 0644)) < 0)
+		die("open a");
+	write_all(fd, "A", 1);
+	if ((pid = rumpclient_fork()) < 0)
+		die("rumpclient_fork");
+	if (pid == 0) {
+		/* Whatever the parent did meanwhile: our table is its table
+		 * at the fork. */
+		memset(buf, 0, sizeof(buf));
+		if ((n = rump_sys_pread64(fd, buf, sizeof(buf) - 1, 0)) < 0)
+			die("child pread");
+		if (rump_sys_fcntl(fd + 1, F_GETFD) != -1 || errno != EBADF)
+			die("child has the parent's later descriptor");
+		printf("child %s ok\n", buf);
+		fflush(stdout);
+		_exit(0);
+	}
+	/* At once, long before the child can have connected. */
+	rump_sys_close(fd);
+	if ((fd2 = rump_sys_open(b, O_CREAT | O_RDWR | O_TRUNC, 0644)) != fd)
+		die("open b (not the same number)");
+	write_all(fd2, "B", 1);
+	if ((fd3 = rump_sys_open(b, O_RDONLY)) != fd + 1)
+		die("open c");
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		die("child failed");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -391,6 +432,8 @@ main(int argc, char **argv)
 		return do_exec(argv[0], argv[2]);
 	if (strcmp(cmd, "threads") == 0)
 		return do_threads();
+	if (strcmp(cmd, "forkrace") == 0 && argc == 4)
+		return do_forkrace(argv[2], argv[3]);
 	if (strcmp(cmd, "getpid") == 0) {
 		printf("%d\n", rump_sys_getpid());
 		return 0;

@@ -728,8 +728,25 @@ ATF_TC_BODY(shm_channel, tc)
 	ATF_CHECK_STREQ(out, "socket\n");
 }
 
+ATF_TC_WITHOUT_HEAD(fork_race);
+ATF_TC_BODY(fork_race, tc)
+{
+	char out[256];
+	int i;
+
+	setup(tc, 1);
+	/* The parent changes its descriptors right after fork; the child,
+	 * connecting later, has the table of the moment of the fork. */
+	for (i = 0; i < 5; i++) {
+		ATF_REQUIRE_EQ(run(out, sizeof(out), "forkrace", "/a", "/b"),
+		    0);
+		ATF_CHECK_STREQ(out, "child A ok\n");
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, fork_race);
 	ATF_TP_ADD_TC(tp, shm_channel);
 
 	ATF_TP_ADD_TC(tp, files_shared);

@@ -77,11 +77,14 @@ struct sp_conn {
 	struct sp_conn	*next;		/* sp_conns */
 };
 
-/* A PREFORK's cookie, valid until used by a child or until its process
- * goes. */
+/* A PREFORK's cookie and the child process made for it then (a copy of
+ * the parent at that moment, its lwp bound to no thread), until a child
+ * connection takes it or the parent process goes. */
 struct sp_fork {
 	uint8_t		 cookie[RUMPSP_COOKIE_LEN];
-	int32_t		 pid;
+	int32_t		 pid;		/* the parent's */
+	struct lwp	*child;		/* the child's lwp */
+	struct sp_proc	*proc;		/* the child's record */
 	struct sp_fork	*next;
 };
 
@@ -608,40 +611,50 @@ rumpuser_sp_raise(void *client, int signo)
 
 /* --- Serving one connection --------------------------------------------- */
 
+/* Forgets the parent pid's cookies; the children made for them go. */
 static void
 sp_forks_drop(int32_t pid)
 {
-	struct sp_fork **fp, *f;
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+	struct sp_fork **fp, *f, *gone = NULL;
+	struct lwp *cur;
 
 	pthread_mutex_lock(&sp_lock);
 	for (fp = &sp_forks; (f = *fp) != NULL;) {
 		if (f->pid == pid) {
 			*fp = f->next;
-			free(f);
+			f->next = gone;
+			gone = f;
 		} else
 			fp = &f->next;
 	}
 	pthread_mutex_unlock(&sp_lock);
+	while ((f = gone) != NULL) {
+		gone = f->next;
+		cur = hyp->hyp_lwproc_curlwp();
+		hyp->hyp_lwproc_switch(f->child);
+		hyp->hyp_lwproc_release();
+		hyp->hyp_lwproc_switch(cur);
+		free(f->proc);
+		free(f);
+	}
 }
 
-/* The parent pid of a cookie, which is used up; 0 if none matches. */
-static int32_t
+/* The record of a cookie, taken out of the list; NULL if none matches. */
+static struct sp_fork *
 sp_forks_take(const uint8_t *cookie)
 {
 	struct sp_fork **fp, *f;
-	int32_t pid = 0;
 
 	pthread_mutex_lock(&sp_lock);
 	for (fp = &sp_forks; (f = *fp) != NULL; fp = &f->next) {
 		if (memcmp(f->cookie, cookie, RUMPSP_COOKIE_LEN) == 0) {
-			pid = f->pid;
 			*fp = f->next;
-			free(f);
 			break;
 		}
 	}
 	pthread_mutex_unlock(&sp_lock);
-	return pid;
+	return f;
 }
 
 /* Records the process the connection just made (c->proc); 0 or ENOMEM. */
@@ -702,8 +715,7 @@ sp_newproc(struct sp_conn *c, const struct rumpsp_handshake_req *hs)
 {
 	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
 	char comm[RUMPSP_NAME_LEN + 1];
-	struct lwp *parent, *child;
-	int32_t ppid;
+	struct sp_fork *f;
 	int error;
 
 	memcpy(comm, hs->rsp_comm, RUMPSP_NAME_LEN);
@@ -740,21 +752,19 @@ sp_newproc(struct sp_conn *c, const struct rumpsp_handshake_req *hs)
 		}
 		return 0;
 	}
-	/* HS_FORK: a child of the process that asked for the cookie, with
-	 * a copy of its descriptors.  Entering the parent takes an lwp of
-	 * its own, given back once the child exists. */
-	if ((ppid = sp_forks_take(hs->rsp_cookie)) == 0)
+	/* HS_FORK: the child PREFORK made, a copy of the parent as it was
+	 * then; this connection becomes its (first) lwp's. */
+	if ((f = sp_forks_take(hs->rsp_cookie)) == NULL)
 		return EPERM;
-	error = hyp->hyp_lwproc_newlwp(ppid);
-	if (error != 0)
-		return rumpuser__posixhost_errno_from_netbsd(error);
-	parent = hyp->hyp_lwproc_curlwp();
-	error = hyp->hyp_lwproc_rfork(c, SP_RFFDG, comm);
-	child = error == 0 ? hyp->hyp_lwproc_curlwp() : NULL;
-	hyp->hyp_lwproc_switch(parent);
-	hyp->hyp_lwproc_release();
-	hyp->hyp_lwproc_switch(child);
-	return rumpuser__posixhost_errno_from_netbsd(error);
+	hyp->hyp_lwproc_switch(f->child);
+	f->proc->nconns = 1;
+	pthread_mutex_lock(&sp_lock);
+	f->proc->next = sp_procs;
+	sp_procs = f->proc;
+	pthread_mutex_unlock(&sp_lock);
+	c->proc = f->proc;
+	free(f);
+	return 0;
 }
 
 static void
@@ -797,22 +807,54 @@ sp_do_syscall(struct sp_conn *c, uint64_t id)
 	    NULL, 0);
 }
 
-/* A fork cookie for the connection's process: 0 with it in cookie, or
- * an errno. */
+/*
+ * PREFORK: the child process is made now, from the parent as it is at
+ * this request (rumpuser(3): the fork happens at prefork time), so that
+ * what the parent does to its descriptors after the host's fork cannot
+ * reach the child, whenever the child connects.  Its lwp stays bound to
+ * no thread until the child's HS_FORK connection takes it.  0 with the
+ * cookie in cookie, or an errno.
+ */
 static int
 sp_prefork(struct sp_conn *c, uint8_t *cookie)
 {
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+	struct lwp *parent;
 	struct sp_fork *f;
+	struct sp_proc *np;
 	size_t got;
+	int error;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return ENOMEM;
-	if (rumpuser__posixhost_random(f->cookie, sizeof(f->cookie), 0,
-	    &got) != 0 || got != sizeof(f->cookie)) {
+	f = calloc(1, sizeof(*f));
+	np = calloc(1, sizeof(*np));
+	if (f == NULL || np == NULL) {
 		free(f);
+		free(np);
+		return ENOMEM;
+	}
+	if (rumpuser__posixhost_random(f->cookie, sizeof(f->cookie), 0,
+	    &got) != 0 || got != sizeof(f->cookie) ||
+	    rumpuser__posixhost_random(np->cookie, sizeof(np->cookie), 0,
+	    &got) != 0 || got != sizeof(np->cookie)) {
+		free(f);
+		free(np);
 		return EAGAIN;
 	}
+	/* The record is the child's client cookie (p_spclient): unique,
+	 * compared only. */
+	np->spclient = np;
+	parent = hyp->hyp_lwproc_curlwp();
+	error = hyp->hyp_lwproc_rfork(np, SP_RFFDG, NULL);
+	if (error != 0) {
+		free(f);
+		free(np);
+		return rumpuser__posixhost_errno_from_netbsd(error);
+	}
+	np->pid = hyp->hyp_getpid();
+	f->child = hyp->hyp_lwproc_curlwp();
+	hyp->hyp_lwproc_switch(parent);
 	f->pid = c->pid;
+	f->proc = np;
 	memcpy(cookie, f->cookie, sizeof(f->cookie));
 	pthread_mutex_lock(&sp_lock);
 	f->next = sp_forks;
