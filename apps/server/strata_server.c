@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <rump/rump_etfs.h>
 #include <rump/rumpuser.h>
 
 #define MAXLIBS		64
@@ -35,8 +36,8 @@ usage(FILE *f)
 {
 
 	fprintf(f,
-"usage: %s [-d] [-v] [-L dir] [-l lib.so]... [-m fstype:target[:options]]...\n"
-"       %*s [-p pidfile] [-r size] URL\n"
+"usage: %s [-d] [-v] [-L dir] [-l lib.so]... [-b key=hostfile]...\n"
+"       %*s [-m fstype[@device]:target[:options]]... [-p pidfile] [-r size] URL\n"
 "\n"
 "Hosts a rump kernel and serves it to remote clients (librumpclient,\n"
 "RUMP_SERVER=URL) at URL: unix://PATH (a unix socket; its permissions\n"
@@ -47,9 +48,16 @@ usage(FILE *f)
 "                 is always loaded first.  Default: librumpvfs.so and\n"
 "                 librumpfs_tmpfs.so (tmpfs root)\n"
 "  -L dir         library directory (default: ../lib beside the program)\n"
-"  -m fstype:target[:options]\n"
+"  -b key=hostfile\n"
+"                 attach a host file (a disk image) or block device as the\n"
+"                 kernel's block device key, e.g. -b /dev/disk0=/tmp/ext2.img\n"
+"                 (read-write when the host allows, else read-only)\n"
+"  -m fstype[@device]:target[:options]\n"
 "                 mount a file system at target (made if missing) before\n"
-"                 serving, e.g. -m tmpfs:/tmp:size=64m\n"
+"                 serving, e.g. -m tmpfs:/tmp:size=64m, or from an attached\n"
+"                 device, e.g. -m ext2@/dev/disk0:/mnt (the file system's\n"
+"                 component loaded with -l); \"ro\" among the options mounts\n"
+"                 read-only\n"
 "  -p pidfile     write the server's pid there once it listens\n"
 "  -r size        kernel memory limit (RUMP_MEMLIMIT), e.g. 256m\n"
 "  -d             daemonize: return once the server listens (exit status 0),\n"
@@ -147,9 +155,11 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *libs[MAXLIBS], *mounts[MAXMOUNTS], *url, *pidfile = NULL;
+	const char *libs[MAXLIBS], *mounts[MAXMOUNTS], *disks[MAXMOUNTS];
+	const char *url, *pidfile = NULL;
 	char libdir[PATH_MAX];
-	int nlibs = 0, nmounts = 0, daemonize = 0, c, error, sig;
+	int nlibs = 0, nmounts = 0, ndisks = 0, daemonize = 0, c, error, sig;
+	int (*etfs)(const char *, const char *, int);
 	int (*init)(void), (*init_server)(const char *);
 	int (*kmount)(const char *, const char *, const char *, unsigned long,
 	    const void *);
@@ -159,9 +169,18 @@ main(int argc, char **argv)
 	sigset_t stop;
 
 	default_libdir(libdir, sizeof(libdir));
-	while ((c = getopt_long(argc, argv, "dhL:l:m:p:r:v", longopts,
+	while ((c = getopt_long(argc, argv, "b:dhL:l:m:p:r:v", longopts,
 	    NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			if (ndisks == MAXMOUNTS)
+				die("more than %d -b options", MAXMOUNTS);
+			if (optarg[0] != '/' || strchr(optarg, '=') == NULL ||
+			    strchr(optarg, '=')[1] == '\0')
+				die("-b %s: want key=hostfile (key an absolute "
+				    "name such as /dev/disk0)", optarg);
+			disks[ndisks++] = optarg;
+			break;
 		case 'd':
 			daemonize = 1;
 			break;
@@ -232,33 +251,69 @@ main(int argc, char **argv)
 	    unsigned long, const void *))dlsym(RTLD_DEFAULT, "rump_sys_mount");
 	kmkdir = (int (*)(const char *, uint32_t))dlsym(RTLD_DEFAULT,
 	    "rump_sys_mkdir");
+	etfs = (int (*)(const char *, const char *, int))dlsym(RTLD_DEFAULT,
+	    "rump_etfs_register");
 
 	if ((error = init()) != 0)
 		goto fail;
+	for (int i = 0; i < ndisks; i++) {
+		char spec[PATH_MAX], *host;
+
+		snprintf(spec, sizeof(spec), "%s", disks[i]);
+		host = strchr(spec, '=');
+		*host++ = '\0';
+		if (etfs == NULL) {
+			fprintf(stderr, "%s: -b: no VFS loaded\n", progname);
+			error = ENOTSUP;
+			goto fail;
+		}
+		/* A regular file is taken as a disk image. */
+		if ((error = etfs(spec, host, RUMP_ETFS_BLK)) != 0) {
+			fprintf(stderr, "%s: -b %s: %s\n", progname, disks[i],
+			    strerror(error));
+			goto fail;
+		}
+	}
 	for (int i = 0; i < nmounts; i++) {
-		char spec[PATH_MAX], *type, *target, *opts;
+		char spec[PATH_MAX], *type, *target, *opts, *dev, *o;
+		unsigned long flags = 0;
 
 		snprintf(spec, sizeof(spec), "%s", mounts[i]);
 		type = spec;
 		if ((target = strchr(type, ':')) == NULL || target[1] != '/') {
-			fprintf(stderr, "%s: -m %s: want fstype:/target[:options]\n",
-			    progname, mounts[i]);
+			fprintf(stderr, "%s: -m %s: want "
+			    "fstype[@device]:/target[:options]\n", progname,
+			    mounts[i]);
 			error = EINVAL;
 			goto fail;
 		}
 		*target++ = '\0';
 		if ((opts = strchr(target, ':')) != NULL)
 			*opts++ = '\0';
+		/* The source: an attached device, or (tmpfs...) the type. */
+		if ((dev = strchr(type, '@')) != NULL)
+			*dev++ = '\0';
+		else
+			dev = type;
+		/* "ro" is mount(8)'s generic flag (MS_RDONLY), whichever
+		 * file system. */
+		for (o = opts; o != NULL && *o != '\0'; ) {
+			size_t n = strcspn(o, ",");
+
+			if (n == 2 && strncmp(o, "ro", 2) == 0)
+				flags |= 1;	/* MS_RDONLY */
+			o += n + (o[n] == ',');
+		}
 		if (kmount == NULL || kmkdir == NULL) {
 			fprintf(stderr, "%s: -m: no VFS loaded\n", progname);
 			error = ENOTSUP;
 			goto fail;
 		}
 		if (kmkdirs(kmkdir, target) != 0 ||
-		    kmount(type, target, type, 0, opts) != 0) {
+		    kmount(dev, target, type, flags, opts) != 0) {
 			error = errno;
-			fprintf(stderr, "%s: mount %s on %s: %s\n", progname,
-			    type, target, strerror(error));
+			fprintf(stderr, "%s: mount %s %s on %s: %s\n", progname,
+			    type, dev, target, strerror(error));
 			goto fail;
 		}
 	}

@@ -816,8 +816,58 @@ wait_mixed_cleanup()
 	stop_server
 }
 
+atf_test_case server_disk cleanup
+server_disk_head()
+{
+	atf_set "descr" "strata-server -b attaches an ext2 image, -m mounts it; strata-run --server ls sees it, writes reach the image"
+}
+server_disk_body()
+{
+	need_run
+	need_cmd mke2fs "package e2fsprogs"
+	need_cmd debugfs "package e2fsprogs"
+	srv=$(atf_config_get appstack_prefix)/bin/strata-server
+	[ -x "$srv" ] || atf_skip "no $srv"
+	mkdir -p d/sub && echo hello-ext2 >d/f
+	atf_check -o ignore -e ignore mke2fs -q -t ext2 -d d img 4M
+	libs="-l librumpvfs.so -l librumpfs_tmpfs.so -l librumpfs_ext2fs.so"
+	# Usage errors and a missing image.
+	atf_check -s not-exit:0 -e match:"want key=hostfile" "$srv" -b disk0 unix://$PWD/k
+	atf_check -s not-exit:0 -e match:"No such file" "$srv" $libs \
+	    -b /dev/disk0=$PWD/nothere -m ext2@/dev/disk0:/mnt unix://$PWD/k
+	atf_check -s not-exit:0 -e match:"mount ext2 /dev/disk9 on /mnt" "$srv" $libs \
+	    -b /dev/disk0=$PWD/img -m ext2@/dev/disk9:/mnt unix://$PWD/k
+	# Read-only first: the image's files, and no writing.
+	atf_check "$srv" -d -p "$PWD/server.pid" $libs -b /dev/disk0=$PWD/img \
+	    -m ext2@/dev/disk0:/mnt:ro unix://$PWD/k
+	atf_check -o match:"^-rw-r--r-- 1 root root +11 .* f$" -o match:" sub$" \
+	    "$run" --server unix://$PWD/k -- /bin/ls -l /mnt
+	atf_check -s not-exit:0 -e match:"Read-only file system" \
+	    "$run" --server unix://$PWD/k -- /bin/sh -c 'echo x >/mnt/new'
+	stop_server
+	# Read-write: what a client writes is in the image once the server
+	# stops (SIGTERM syncs).
+	atf_check "$srv" -d -p "$PWD/server.pid" $libs -b /dev/disk0=$PWD/img \
+	    -m ext2@/dev/disk0:/mnt unix://$PWD/k
+	atf_check -o inline:"hello-ext2\n" "$run" --server unix://$PWD/k -- \
+	    /bin/sh -c 'cat /mnt/f; echo written >/mnt/new; mkdir /mnt/dir'
+	pid=$(cat server.pid)
+	kill "$pid"
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	atf_check -o inline:"written\n" -e ignore debugfs -R "cat /new" img
+	atf_check -o ignore -e ignore e2fsck -fn img
+}
+server_disk_cleanup()
+{
+	stop_server
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case server_disk
 	atf_add_test_case wait_mixed
 	atf_add_test_case threads
 	atf_add_test_case kernel_poll
