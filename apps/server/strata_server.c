@@ -312,8 +312,9 @@ main(int argc, char **argv)
 		if (kmkdirs(kmkdir, target) != 0 ||
 		    kmount(dev, target, type, flags, opts) != 0) {
 			error = errno;
-			fprintf(stderr, "%s: mount %s %s on %s: %s\n", progname,
-			    type, dev, target, strerror(error));
+			fprintf(stderr, "%s: mount %s%s%s on %s: %s\n",
+			    progname, type, dev != type ? " " : "",
+			    dev != type ? dev : "", target, strerror(error));
 			goto fail;
 		}
 	}
