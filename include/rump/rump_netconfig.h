@@ -1,7 +1,7 @@
 /*
  * rump_netconfig.h: network configuration for programs that embed a
- * strata kernel with networking (librumpnet, librumpnet_netinet and
- * interface drivers such as librumpnet_shmif).
+ * strata kernel with networking (librumpnet, librumpnet_netinet,
+ * librumpnet_netinet6 and interface drivers such as librumpnet_shmif).
  *
  * Like rump.h this header includes nothing: include <stdint.h> and
  * <stddef.h> first.  Every function takes a virtual CPU for the call and
@@ -65,6 +65,44 @@ int	rump_netconfig_ipv4_forwarding(int on);
  * ENETUNREACH/EHOSTUNREACH when there is no route.
  */
 int	rump_netconfig_ping4(const char *addr, int seq, size_t datalen,
+	    int timeout_ms, uint64_t *rtt_ns);
+
+/*
+ * IPv6 (librumpnet_netinet6).  Addresses are in RFC 4291 text form
+ * ("2001:db8::1", "fe80::1"); where a link-local address needs its link
+ * the form "fe80::1%shmif0" names it.  "lo" has ::1 from boot.  An
+ * Ethernet interface gets its link-local address (fe80::/64 with the
+ * modified EUI-64 of its hardware address) when it first comes up.  A
+ * new address is tentative for a second while duplicate address
+ * detection runs (RFC 4862): it cannot be bound or used as a source
+ * until then, and never if another station has it.
+ */
+int	rump_netconfig_ipv6_addr_add(const char *ifname, const char *addr,
+	    int prefixlen);
+int	rump_netconfig_ipv6_addr_del(const char *ifname, const char *addr);
+/* What addr is on ifname: one of RUMP_IPV6_ADDR_*, or a negated errno
+ * (-EINVAL: not an address, -ENXIO: no such interface). */
+#define RUMP_IPV6_ADDR_NONE		0
+#define RUMP_IPV6_ADDR_USABLE		1
+#define RUMP_IPV6_ADDR_TENTATIVE	2
+#define RUMP_IPV6_ADDR_DUPLICATED	3
+int	rump_netconfig_ipv6_addr_state(const char *ifname, const char *addr);
+/* The interface's link-local address as text (46 bytes are enough);
+ * EADDRNOTAVAIL before the interface first came up. */
+int	rump_netconfig_ipv6_linklocal(const char *ifname, char *buf,
+	    size_t len);
+/* Routes, as for IPv4; a link-local gateway needs ifname.
+ * rump_netconfig_ipv6_gw() is the default route (::/0). */
+int	rump_netconfig_ipv6_route_add(const char *dst, int prefixlen,
+	    const char *gateway, const char *ifname);
+int	rump_netconfig_ipv6_route_del(const char *dst, int prefixlen);
+int	rump_netconfig_ipv6_gw(const char *gateway, const char *ifname);
+/*
+ * ICMPv6 echo, as rump_netconfig_ping4(); EHOSTUNREACH (or
+ * ENETUNREACH, ...) when an error message came back instead, e.g. when
+ * neighbour discovery found no one at addr (after about 3 seconds).
+ */
+int	rump_netconfig_ping6(const char *addr, int seq, size_t datalen,
 	    int timeout_ms, uint64_t *rtt_ns);
 
 /* Interface counters. */

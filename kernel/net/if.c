@@ -95,9 +95,25 @@ if_foreach(int (*fn)(struct ifnet *, void *), void *arg)
 	return rv;
 }
 
+static if_linkfn if_linkfns[4];
+
+void
+if_link_register(if_linkfn fn)
+{
+
+	for (size_t i = 0; i < __arraycount(if_linkfns); i++) {
+		if (__atomic_load_n(&if_linkfns[i], __ATOMIC_ACQUIRE) == NULL) {
+			__atomic_store_n(&if_linkfns[i], fn, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+	panic("if_link_register: table full");
+}
+
 void
 if_setup(struct ifnet *ifp, bool up)
 {
+	if_linkfn fn;
 	int old;
 
 	if (up)
@@ -106,8 +122,14 @@ if_setup(struct ifnet *ifp, bool up)
 	else
 		old = __atomic_fetch_and(&ifp->if_flags,
 		    ~(IFF_UP | IFF_RUNNING), __ATOMIC_RELAXED);
-	if (((old & IFF_UP) != 0) != up && ifp->if_updown != NULL)
+	if (((old & IFF_UP) != 0) == up)
+		return;
+	if (ifp->if_updown != NULL)
 		ifp->if_updown(ifp, up);
+	for (size_t i = 0; i < __arraycount(if_linkfns); i++)
+		if ((fn = __atomic_load_n(&if_linkfns[i],
+		    __ATOMIC_ACQUIRE)) != NULL)
+			fn(ifp, up);
 }
 
 /* --- Cloners ------------------------------------------------------------ */

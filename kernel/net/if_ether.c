@@ -13,15 +13,18 @@ const uint8_t etherbroadcastaddr[ETHER_ADDR_LEN] = {
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff
 };
 
-static ether_resolve_fn ether_resolve_inet;
+static ether_resolve_fn ether_resolve_inet, ether_resolve_inet6;
 
 void
 ether_resolver_register(int af, ether_resolve_fn fn)
 {
 
-	if (af != AF_INET)
+	if (af == AF_INET)
+		__atomic_store_n(&ether_resolve_inet, fn, __ATOMIC_RELEASE);
+	else if (af == AF_INET6)
+		__atomic_store_n(&ether_resolve_inet6, fn, __ATOMIC_RELEASE);
+	else
 		panic("ether_resolver_register: af %d", af);
-	__atomic_store_n(&ether_resolve_inet, fn, __ATOMIC_RELEASE);
 }
 
 static inline uint16_t
@@ -64,11 +67,12 @@ ether_output(struct ifnet *ifp, struct mbuf *m, int af, const void *nexthop)
 	uint8_t hw[ETHER_ADDR_LEN];
 	int error;
 
-	if (af != AF_INET) {
+	if (af != AF_INET && af != AF_INET6) {
 		m_free(m);
 		return EAFNOSUPPORT;
 	}
-	fn = __atomic_load_n(&ether_resolve_inet, __ATOMIC_ACQUIRE);
+	fn = __atomic_load_n(af == AF_INET ? &ether_resolve_inet :
+	    &ether_resolve_inet6, __ATOMIC_ACQUIRE);
 	if (fn == NULL) {
 		m_free(m);
 		return EAFNOSUPPORT;
@@ -78,7 +82,8 @@ ether_output(struct ifnet *ifp, struct mbuf *m, int af, const void *nexthop)
 		return 0;
 	if (error != 0)
 		return error;
-	return ether_output_frame(ifp, m, hw, ETHERTYPE_IP);
+	return ether_output_frame(ifp, m, hw, af == AF_INET ? ETHERTYPE_IP :
+	    ETHERTYPE_IPV6);
 }
 
 static void
@@ -127,6 +132,9 @@ ether_input(struct ifnet *ifp, struct mbuf *m)
 		break;
 	case ETHERTYPE_ARP:
 		netisr_dispatch(AF_ARP, ifp, m);
+		break;
+	case ETHERTYPE_IPV6:
+		netisr_dispatch(AF_INET6, ifp, m);
 		break;
 	default:
 		if_stat_add(&ifp->if_iqdrops, 1);

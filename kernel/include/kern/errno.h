@@ -48,6 +48,7 @@
 #define ELOOP		40
 #define EWOULDBLOCK	EAGAIN
 #define ENOMSG		42
+#define EPROTO		71
 #define EOVERFLOW	75
 #define EILSEQ		84
 #define ENOTSOCK	88

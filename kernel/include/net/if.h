@@ -72,6 +72,7 @@ struct ifnet {
 	void		*if_softc;		/* driver's */
 	void		*if_afdata[2];		/* per-protocol: [0] inet */
 #define IFAFDATA_INET	0
+#define IFAFDATA_INET6	1
 
 	/* Counters, updated atomically. */
 	uint64_t	 if_ipackets, if_ierrors, if_ibytes;
@@ -92,6 +93,11 @@ struct ifnet	*if_find_byindex(int index);
 int		 if_foreach(int (*fn)(struct ifnet *, void *), void *arg);
 /* Sets or clears IFF_UP (tells the driver). */
 void		 if_setup(struct ifnet *ifp, bool up);
+/* Protocols that act when an interface goes up or down (IPv6 gives it
+ * its link-local address): fn runs after the driver heard of it, in the
+ * thread that changed the flag, with no lock held. */
+typedef void (*if_linkfn)(struct ifnet *, bool up);
+void		 if_link_register(if_linkfn fn);
 /* The loopback interface ("lo", always attached). */
 extern struct ifnet *lo_ifp;
 

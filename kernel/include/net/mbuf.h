@@ -48,7 +48,9 @@ struct mbuf {
 #define M_CSUM_TCPv4_OK	0x20
 #define M_CSUM_UDPv4_OK	0x40
 	uint16_t	 m_csum_off;	/* offset of the L4 header (output) */
-	uint8_t		 m_buf[];	/* storage */
+	/* Storage, aligned so that headers built from m_get()'s start
+	 * (IPv6's, which has 32-bit fields) are naturally aligned. */
+	uint8_t		 m_buf[] __attribute__((__aligned__(8)));
 };
 
 /*

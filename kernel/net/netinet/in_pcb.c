@@ -31,6 +31,10 @@ in_pcballoc(struct socket *so, struct inpcbtable *t)
 		return ENOBUFS;
 	inp->inp_table = t;
 	inp->inp_socket = so;
+	inp->inp_af = so->so_dom->dom_family;
+	/* An AF_INET6 socket takes both families until bound otherwise. */
+	inp->inp_vflag = inp->inp_af == AF_INET6 ? INP_IPV4 | INP_IPV6 :
+	    INP_IPV4;
 	mutex_enter(&t->ipt_lock);
 	inp->inp_next = t->ipt_list;
 	t->ipt_list = inp;
@@ -74,6 +78,110 @@ in_sockaddr(const struct sockaddr *nam, socklen_t namlen,
 }
 
 void
+in6_setsockaddr(struct sockaddr_storage *ss, socklen_t *lenp,
+    const struct in6_addr *addr, uint16_t port, uint32_t scope)
+{
+	struct sockaddr_in6 sin6;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = port;
+	sin6.sin6_addr = *addr;
+	sin6.sin6_scope_id = in6_needs_scope(addr) ? scope : 0;
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, &sin6, sizeof(sin6));
+	*lenp = sizeof(sin6);
+}
+
+void
+in_setsockaddr_af(int af, struct sockaddr_storage *ss, socklen_t *lenp,
+    uint32_t addr, uint16_t port)
+{
+	struct in6_addr a6;
+
+	if (af != AF_INET6) {
+		in_setsockaddr(ss, lenp, addr, port);
+		return;
+	}
+	/* A dual-stack socket's IPv4 addresses; the wildcard stays ::. */
+	if (addr == INADDR_ANY)
+		memset(&a6, 0, sizeof(a6));
+	else
+		in6_v4mapped(&a6, addr);
+	in6_setsockaddr(ss, lenp, &a6, port, 0);
+}
+
+void
+in_pcbsockaddr(const struct inpcb *inp, bool peer,
+    struct sockaddr_storage *ss, socklen_t *lenp)
+{
+
+	if (inp->inp_af == AF_INET6 && (inp->inp_vflag & INP_IPV6))
+		in6_setsockaddr(ss, lenp, peer ? &inp->inp_faddr6 :
+		    &inp->inp_laddr6, peer ? inp->inp_fport : inp->inp_lport,
+		    inp->inp_scope6);
+	else
+		in_setsockaddr_af(inp->inp_af, ss, lenp,
+		    peer ? inp->inp_faddr : inp->inp_laddr,
+		    peer ? inp->inp_fport : inp->inp_lport);
+}
+
+const struct in6_pcbops *in6_pcbops;
+
+int
+in_pcboutput(struct inpcb *inp, struct mbuf *m, int proto)
+{
+	const struct in6_pcbops *ops;
+
+	if (in_pcb_isv6(inp)) {
+		ops = __atomic_load_n(&in6_pcbops, __ATOMIC_ACQUIRE);
+		if (ops == NULL) {
+			m_free(m);
+			return EAFNOSUPPORT;
+		}
+		return ops->output(&inp->inp_laddr6, &inp->inp_faddr6,
+		    inp->inp_scope6, m, proto, inp->inp_hlim, inp->inp_tos);
+	}
+	/* Left to the interface, or computed by ip_output once the
+	 * source address is known. */
+	m->m_csum = proto == IPPROTO_TCP ? M_CSUM_TCPv4 : M_CSUM_UDPv4;
+	return ip_output(m, inp->inp_laddr, inp->inp_faddr, proto,
+	    inp->inp_ttl, inp->inp_tos, 0);
+}
+
+struct inpcb *
+in_pcblookup_ic(struct inpcbtable *t, const struct in_conninfo *ic,
+    uint16_t fport, uint16_t lport)
+{
+	const struct in6_pcbops *ops;
+
+	if (ic->ic_af == AF_INET)
+		return in_pcblookup(t, ic->ic_src4, fport, ic->ic_dst4, lport);
+	ops = __atomic_load_n(&in6_pcbops, __ATOMIC_ACQUIRE);
+	return ops != NULL ? ops->lookup(t, ic, fport, lport) : NULL;
+}
+
+void
+in_pcbset_ic(struct inpcb *inp, const struct in_conninfo *ic,
+    uint16_t lport, uint16_t fport)
+{
+
+	inp->inp_lport = lport;
+	inp->inp_fport = fport;
+	if (ic->ic_af == AF_INET) {
+		inp->inp_laddr = ic->ic_dst4;
+		inp->inp_faddr = ic->ic_src4;
+		inp->inp_vflag = INP_IPV4;
+	} else {
+		inp->inp_laddr6 = ic->ic_dst6;
+		inp->inp_faddr6 = ic->ic_src6;
+		inp->inp_scope6 = in6_needs_scope(&ic->ic_src6) ?
+		    ic->ic_ifindex : 0;
+		inp->inp_vflag = INP_IPV6;
+	}
+}
+
+void
 in_setsockaddr(struct sockaddr_storage *ss, socklen_t *lenp, uint32_t addr,
     uint16_t port)
 {
@@ -94,25 +202,33 @@ in_setsockaddr(struct sockaddr_storage *ss, socklen_t *lenp, uint32_t addr,
  * differ and neither is the wildcard, when both set SO_REUSEPORT, or
  * when both set SO_REUSEADDR and the other is not listening.
  */
+bool
+in_pcbreuse_ok(const struct inpcb *inp, const struct socket *so)
+{
+	const struct socket *o = inp->inp_socket;
+
+	if (o == NULL)
+		return false;
+	if ((so->so_options & o->so_options & SOOPT_REUSEPORT) != 0)
+		return true;
+	if ((so->so_options & o->so_options & SOOPT_REUSEADDR) != 0 &&
+	    !inp->inp_listening)
+		return true;
+	return false;
+}
+
 static bool
 in_pcbclash(const struct inpcb *inp, const struct socket *so,
     uint32_t laddr, uint16_t lport)
 {
-	const struct socket *o = inp->inp_socket;
 
-	if (inp->inp_lport != lport || inp->inp_dead)
+	if (inp->inp_lport != lport || inp->inp_dead ||
+	    !(inp->inp_vflag & INP_IPV4))
 		return false;
 	if (inp->inp_laddr != laddr && inp->inp_laddr != INADDR_ANY &&
 	    laddr != INADDR_ANY)
 		return false;
-	if (o == NULL)
-		return true;
-	if ((so->so_options & o->so_options & SOOPT_REUSEPORT) != 0)
-		return false;
-	if ((so->so_options & o->so_options & SOOPT_REUSEADDR) != 0 &&
-	    !inp->inp_listening)
-		return false;
-	return true;
+	return !in_pcbreuse_ok(inp, so);
 }
 
 /* Called with ipt_lock held. */
@@ -216,7 +332,7 @@ in_pcbconnect(struct inpcb *inp, const struct sockaddr_in *sin)
 	}
 	for (o = t->ipt_list; o != NULL; o = o->inp_next) {
 		if (o != inp && !o->inp_dead && o->inp_lport == inp->inp_lport &&
-		    o->inp_laddr == laddr && o->inp_faddr == faddr &&
+		    (o->inp_vflag & INP_IPV4) && o->inp_laddr == laddr && o->inp_faddr == faddr &&
 		    o->inp_fport == sin->sin_port) {
 			mutex_exit(&t->ipt_lock);
 			return EADDRINUSE;
@@ -248,7 +364,7 @@ in_pcblookup(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
 	mutex_enter(&t->ipt_lock);
 	for (inp = t->ipt_list; inp != NULL; inp = inp->inp_next) {
 		if (inp->inp_dead || inp->inp_lport != lport ||
-		    inp->inp_socket == NULL)
+		    inp->inp_socket == NULL || !(inp->inp_vflag & INP_IPV4))
 			continue;
 		if (inp->inp_fport != 0) {
 			if (inp->inp_faddr == faddr && inp->inp_fport == fport &&
@@ -280,7 +396,7 @@ in_pcbnotify(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
 	mutex_enter(&t->ipt_lock);
 	for (inp = t->ipt_list; inp != NULL; inp = inp->inp_next) {
 		if (!inp->inp_dead && inp->inp_socket != NULL &&
-		    inp->inp_faddr == faddr && inp->inp_fport == fport &&
+		    (inp->inp_vflag & INP_IPV4) && inp->inp_faddr == faddr && inp->inp_fport == fport &&
 		    inp->inp_laddr == laddr && inp->inp_lport == lport)
 			break;
 	}

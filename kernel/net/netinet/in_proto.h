@@ -18,4 +18,17 @@ struct udpstat {
 };
 extern struct udpstat udpstat;
 
+/* What IPv6 (netinet6) shares with UDP and TCP: the pcb tables, and
+ * what their input does once a packet is found to be for a pcb. */
+struct inpcb;
+struct inpcbtable;
+extern struct inpcbtable udbtable, tcbtable;
+/* Queues a datagram of len bytes from `from` on inp's socket (whose
+ * reference from the lookup it drops), or drops it when full. */
+void	udp_append(struct inpcb *inp, const uint8_t *data, size_t len,
+	    const struct sockaddr_storage *from, socklen_t fromlen);
+/* ICMP errors for a pcb (socket referenced, not locked). */
+void	udp_notify(struct inpcb *inp, int error);
+void	tcp_notify(struct inpcb *inp, int error);
+
 #endif /* NETINET_IN_PROTO_H */

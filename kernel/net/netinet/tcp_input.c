@@ -111,7 +111,7 @@ tcp_syn_options(struct tcpcb *tp, const struct tcpopts *to)
 	}
 	if ((tp->t_flags & TF_REQ_SACK) && (to->to_flags & TOF_SACKPERM))
 		tp->t_flags |= TF_SACK;
-	mss = MIN(tp->t_peermss, tcp_mss_for(tp->t_inp->inp_faddr));
+	mss = MIN(tp->t_peermss, tcp_mss_pcb(tp->t_inp));
 	if (tp->t_flags & TF_RCVD_TSTMP)
 		mss -= 12;
 	tp->t_maxseg = MAX(mss, 64);
@@ -499,7 +499,7 @@ tcp_ack(struct tcpcb *tp, const struct tcphdr *th, const struct tcpopts *to,
 
 /* A SYN for listener `head`: a new connection in SYN_RECEIVED. */
 static void
-tcp_listen_input(struct socket *head, const struct ip *ip,
+tcp_listen_input(struct socket *head, const struct in_conninfo *ic,
     const struct tcphdr *th, const struct tcpopts *to, uint32_t tiwin)
 {
 	struct socket *so;
@@ -517,10 +517,7 @@ tcp_listen_input(struct socket *head, const struct ip *ip,
 	inp = so->so_pcb;
 	tp = inp->inp_ppcb;
 	mutex_enter(&tcbtable.ipt_lock);
-	inp->inp_laddr = ip->ip_dst;
-	inp->inp_lport = th->th_dport;
-	inp->inp_faddr = ip->ip_src;
-	inp->inp_fport = th->th_sport;
+	in_pcbset_ic(inp, ic, th->th_dport, th->th_sport);
 	mutex_exit(&tcbtable.ipt_lock);
 	tp->t_flags |= TF_PASSIVE;
 	if (head->so_pcb != NULL && sototcpcb(head) != NULL) {
@@ -551,7 +548,7 @@ tcp_listen_input(struct socket *head, const struct ip *ip,
 
 /* A segment for an existing connection (socket locked). */
 static void
-tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct ip *ip,
+tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct in_conninfo *ic,
     struct tcphdr *th, const struct tcpopts *to, const uint8_t *data,
     uint32_t tlen)
 {
@@ -573,8 +570,7 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct ip *ip,
 		if ((thflags & TH_ACK) &&
 		    (SEQ_LEQ(ack, tp->iss) || SEQ_GT(ack, tp->snd_max))) {
 			if (!(thflags & TH_RST))
-				tcp_respond(ip->ip_dst, ip->ip_src,
-				    th->th_dport, th->th_sport, ack, 0,
+				tcp_respond_ic(ic, th->th_dport, th->th_sport, ack, 0,
 				    TH_RST);
 			return;
 		}
@@ -717,8 +713,8 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct ip *ip,
 
 	if (tp->t_state == TCPS_SYN_RECEIVED) {
 		if (SEQ_LEQ(ack, tp->snd_una) || SEQ_GT(ack, tp->snd_max)) {
-			tcp_respond(ip->ip_dst, ip->ip_src, th->th_dport,
-			    th->th_sport, ack, 0, TH_RST);
+			tcp_respond_ic(ic, th->th_dport, th->th_sport, ack,
+			    0, TH_RST);
 			return;
 		}
 		tp->t_state = TCPS_ESTABLISHED;
@@ -809,14 +805,9 @@ void
 tcp_input(struct mbuf *m, int hlen)
 {
 	struct ip *ip = (struct ip *)(void *)m->m_data;
+	struct in_conninfo ic;
 	struct tcphdr *th;
-	struct tcpopts to;
-	struct inpcb *inp;
-	struct socket *so;
-	struct tcpcb *tp;
 	uint32_t tlen, sum;
-	int off, thflags;
-	bool again = true;
 
 	tlen = (uint32_t)(m->m_len - (size_t)hlen);
 	if (tlen < sizeof(*th))
@@ -828,22 +819,43 @@ tcp_input(struct mbuf *m, int hlen)
 		if (in_cksum_fold(in_cksum_add(sum, th, tlen)) != 0)
 			goto drop;
 	}
-	off = TH_OFF(th);
-	if (off < (int)sizeof(*th) || (uint32_t)off > tlen)
-		goto drop;
 	/* TCP is unicast only. */
 	if (m->m_flags & (M_BCAST | M_MCAST) ||
 	    in_is_broadcast(ip->ip_dst, m->m_rcvif) ||
 	    IN_MULTICAST(ntohl(ip->ip_dst)))
 		goto drop;
+	memset(&ic, 0, sizeof(ic));
+	ic.ic_af = AF_INET;
+	ic.ic_src4 = ip->ip_src;
+	ic.ic_dst4 = ip->ip_dst;
+	ic.ic_ifindex = m->m_rcvif != NULL ? (uint32_t)m->m_rcvif->if_index : 0;
+	tcp_input_ic(m, th, tlen, &ic);
+	return;
+drop:
+	m_free(m);
+}
+
+void
+tcp_input_ic(struct mbuf *m, struct tcphdr *th, uint32_t tlen,
+    const struct in_conninfo *ic)
+{
+	struct tcpopts to;
+	struct inpcb *inp;
+	struct socket *so;
+	struct tcpcb *tp;
+	int off, thflags;
+	bool again = true;
+
 	thflags = th->th_flags;
+	off = TH_OFF(th);
+	if (off < (int)sizeof(*th) || (uint32_t)off > tlen)
+		goto drop;
 	tcp_dooptions((const uint8_t *)th + sizeof(*th),
 	    off - (int)sizeof(*th), (thflags & TH_SYN) != 0, &to);
 	tlen -= (uint32_t)off;
 
 findpcb:
-	inp = in_pcblookup(&tcbtable, ip->ip_src, th->th_sport, ip->ip_dst,
-	    th->th_dport);
+	inp = in_pcblookup_ic(&tcbtable, ic, th->th_sport, th->th_dport);
 	if (inp == NULL)
 		goto dropwithreset;
 	so = inp->inp_socket;
@@ -862,7 +874,7 @@ findpcb:
 			sorele(so);
 			goto dropwithreset;
 		} else if (thflags & TH_SYN) {
-			tcp_listen_input(so, ip, th, &to,
+			tcp_listen_input(so, ic, th, &to,
 			    ntohs(th->th_win));
 		}
 		sounlock(so);
@@ -880,7 +892,7 @@ findpcb:
 		again = false;
 		goto findpcb;
 	}
-	tcp_segment(tp, m, ip, th, &to, (const uint8_t *)th + off, tlen);
+	tcp_segment(tp, m, ic, th, &to, (const uint8_t *)th + off, tlen);
 	sounlock(so);
 	sorele(so);
 	m_free(m);
@@ -889,11 +901,10 @@ findpcb:
 dropwithreset:
 	if (!(thflags & TH_RST)) {
 		if (thflags & TH_ACK)
-			tcp_respond(ip->ip_dst, ip->ip_src, th->th_dport,
-			    th->th_sport, ntohl(th->th_ack), 0, TH_RST);
+			tcp_respond_ic(ic, th->th_dport, th->th_sport,
+			    ntohl(th->th_ack), 0, TH_RST);
 		else
-			tcp_respond(ip->ip_dst, ip->ip_src, th->th_dport,
-			    th->th_sport, 0, ntohl(th->th_seq) + tlen +
+			tcp_respond_ic(ic, th->th_dport, th->th_sport, 0, ntohl(th->th_seq) + tlen +
 			    ((thflags & TH_SYN) ? 1 : 0) +
 			    ((thflags & TH_FIN) ? 1 : 0), TH_RST | TH_ACK);
 	}
@@ -901,7 +912,7 @@ drop:
 	m_free(m);
 }
 
-static void
+void
 tcp_notify(struct inpcb *inp, int error)
 {
 	struct socket *so = inp->inp_socket;
@@ -910,9 +921,11 @@ tcp_notify(struct inpcb *inp, int error)
 	solock(so);
 	if (so->so_pcb == inp && (tp = inp->inp_ppcb) != NULL &&
 	    !(tp->t_flags & TF_DEAD)) {
-		/* A refused connection attempt ends it; on an established
+		/* A refused or unreachable connection attempt ends it (as
+		 * Linux: hard errors in SYN_SENT); on an established
 		 * connection ICMP errors are soft (RFC 1122 4.2.3.9). */
-		if (tp->t_state == TCPS_SYN_SENT && error == ECONNREFUSED)
+		if (tp->t_state == TCPS_SYN_SENT && (error == ECONNREFUSED ||
+		    error == EHOSTUNREACH || error == ENETUNREACH))
 			(void)tcp_drop(tp, error);
 	}
 	sounlock(so);

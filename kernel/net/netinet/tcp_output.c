@@ -99,7 +99,7 @@ tcp_options(struct tcpcb *tp, int flags, uint8_t *opt)
 	uint32_t v;
 
 	if (flags & TH_SYN) {
-		int mss = tcp_mss_for(tp->t_inp->inp_faddr);
+		int mss = tcp_mss_pcb(tp->t_inp);
 
 		opt[0] = TCPOPT_MAXSEG;
 		opt[1] = 4;
@@ -187,9 +187,7 @@ tcp_send_segment(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
 	if (len > 0)
 		(void)sbcopy(&so->so_snd, off, len,
 		    m->m_data + sizeof(*th) + optlen);
-	m->m_csum = M_CSUM_TCPv4;
-	error = ip_output(m, inp->inp_laddr, inp->inp_faddr, IPPROTO_TCP,
-	    inp->inp_ttl, inp->inp_tos, 0);
+	error = in_pcboutput(inp, m, IPPROTO_TCP);
 	if (flags & TH_ACK) {
 		tp->last_ack_sent = tp->rcv_nxt;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);

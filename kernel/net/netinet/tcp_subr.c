@@ -31,6 +31,19 @@ tcp_mss_for(uint32_t dst)
 	return MIN(mtu - 40, 65495);
 }
 
+int
+tcp_mss_pcb(struct inpcb *inp)
+{
+	const struct in6_pcbops *ops;
+
+	if (in_pcb_isv6(inp)) {
+		ops = __atomic_load_n(&in6_pcbops, __ATOMIC_ACQUIRE);
+		return ops != NULL ? ops->mss(&inp->inp_faddr6,
+		    inp->inp_scope6) : TCP_MSS_DEFAULT;
+	}
+	return tcp_mss_for(inp->inp_faddr);
+}
+
 static void tcp_timer_fire(void *arg);
 
 static void
@@ -113,8 +126,8 @@ tcp_drop(struct tcpcb *tp, int error)
 	struct inpcb *inp = tp->t_inp;
 
 	if (TCPS_HAVERCVDSYN(tp->t_state) && inp != NULL)
-		tcp_respond(inp->inp_laddr, inp->inp_faddr, inp->inp_lport,
-		    inp->inp_fport, tp->snd_nxt, tp->rcv_nxt, TH_RST | TH_ACK);
+		tcp_respond_pcb(inp, tp->snd_nxt, tp->rcv_nxt,
+		    TH_RST | TH_ACK);
 	if (error != 0)
 		so->so_error = error;
 	return tcp_close(tp);
@@ -181,16 +194,17 @@ tcp_rtt_update(struct tcpcb *tp, int64_t rtt)
 	tp->t_rxtshift = 0;
 }
 
-void
-tcp_respond(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
-    uint32_t seq, uint32_t ack, int flags)
+/* A bare header (no options, no data) for tcp_respond*(). */
+static struct mbuf *
+tcp_bare(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+    int flags)
 {
 	struct tcphdr *th;
 	struct mbuf *m;
 
 	m = m_get(sizeof(*th));
 	if (m == NULL)
-		return;
+		return NULL;
 	th = (struct tcphdr *)(void *)m->m_data;
 	memset(th, 0, sizeof(*th));
 	th->th_sport = sport;
@@ -199,8 +213,50 @@ tcp_respond(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 	th->th_ack = (flags & TH_ACK) ? htonl(ack) : 0;
 	th->th_x2off = (sizeof(*th) / 4) << 4;
 	th->th_flags = (uint8_t)flags;
+	return m;
+}
+
+void
+tcp_respond(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+    uint32_t seq, uint32_t ack, int flags)
+{
+	struct mbuf *m;
+
+	if ((m = tcp_bare(sport, dport, seq, ack, flags)) == NULL)
+		return;
 	m->m_csum = M_CSUM_TCPv4;
 	(void)ip_output(m, src, dst, IPPROTO_TCP, 0, 0, 0);
+}
+
+void
+tcp_respond_pcb(struct inpcb *inp, uint32_t seq, uint32_t ack, int flags)
+{
+	struct mbuf *m;
+
+	if ((m = tcp_bare(inp->inp_lport, inp->inp_fport, seq, ack,
+	    flags)) == NULL)
+		return;
+	(void)in_pcboutput(inp, m, IPPROTO_TCP);
+}
+
+void
+tcp_respond_ic(const struct in_conninfo *ic, uint16_t sport, uint16_t dport,
+    uint32_t seq, uint32_t ack, int flags)
+{
+	const struct in6_pcbops *ops;
+	struct mbuf *m;
+
+	if (ic->ic_af == AF_INET) {
+		tcp_respond(ic->ic_dst4, ic->ic_src4, sport, dport, seq, ack,
+		    flags);
+		return;
+	}
+	ops = __atomic_load_n(&in6_pcbops, __ATOMIC_ACQUIRE);
+	if (ops == NULL || (m = tcp_bare(sport, dport, seq, ack,
+	    flags)) == NULL)
+		return;
+	(void)ops->output(&ic->ic_dst6, &ic->ic_src6, ic->ic_ifindex, m,
+	    IPPROTO_TCP, 0, 0);
 }
 
 /* --- Timers ------------------------------------------------------------- */
@@ -276,8 +332,7 @@ tcp_timer_keep(struct tcpcb *tp)
 	}
 	/* A probe: an old sequence number the peer must ACK. */
 	tp->t_keepsent++;
-	tcp_respond(inp->inp_laddr, inp->inp_faddr, inp->inp_lport,
-	    inp->inp_fport, tp->snd_una - 1, tp->rcv_nxt, TH_ACK);
+	tcp_respond_pcb(inp, tp->snd_una - 1, tp->rcv_nxt, TH_ACK);
 	tcp_timer_set(tp, TCPT_KEEP, (uint64_t)tp->t_keepintvl * 1000000000);
 }
 

@@ -132,15 +132,32 @@ tcp_connect(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 		return EINVAL;
 	if ((error = in_sockaddr(nam, namlen, &sin)) != 0)
 		return error;
-	if (tp->t_state == TCPS_LISTEN)
-		return EISCONN;
-	if (tp->t_state != TCPS_CLOSED)
-		return TCPS_HAVEESTABLISHED(tp->t_state) ? EISCONN : EALREADY;
+	if ((error = tcp_connect_check(tp)) != 0)
+		return error;
 	if (IN_MULTICAST(ntohl(sin.sin_addr.s_addr)) ||
 	    sin.sin_addr.s_addr == INADDR_BROADCAST)
 		return ENETUNREACH;
 	if ((error = in_pcbconnect(inp, &sin)) != 0)
 		return error;
+	return tcp_connect_start(so, tp);
+}
+
+int
+tcp_connect_check(struct tcpcb *tp)
+{
+
+	if (tp->t_state == TCPS_LISTEN)
+		return EISCONN;
+	if (tp->t_state != TCPS_CLOSED)
+		return TCPS_HAVEESTABLISHED(tp->t_state) ? EISCONN : EALREADY;
+	return 0;
+}
+
+int
+tcp_connect_start(struct socket *so, struct tcpcb *tp)
+{
+	int error;
+
 	tp->rcv_scale = 0;
 	while (tp->rcv_scale < TCP_MAXWINSHIFT &&
 	    ((size_t)65535 << tp->rcv_scale) < so->so_rcv.sb_hiwat)
@@ -220,9 +237,10 @@ tcp_sockaddr(struct socket *so, struct sockaddr_storage *nam,
 	struct inpcb *inp = so->so_pcb;
 
 	if (inp == NULL)
-		in_setsockaddr(nam, namlen, INADDR_ANY, 0);
+		in_setsockaddr_af(so->so_dom->dom_family, nam, namlen,
+		    INADDR_ANY, 0);
 	else
-		in_setsockaddr(nam, namlen, inp->inp_laddr, inp->inp_lport);
+		in_pcbsockaddr(inp, false, nam, namlen);
 	return 0;
 }
 
@@ -234,7 +252,7 @@ tcp_peeraddr(struct socket *so, struct sockaddr_storage *nam,
 
 	if (inp == NULL || !(so->so_state & SS_ISCONNECTED))
 		return ENOTCONN;
-	in_setsockaddr(nam, namlen, inp->inp_faddr, inp->inp_fport);
+	in_pcbsockaddr(inp, true, nam, namlen);
 	return 0;
 }
 

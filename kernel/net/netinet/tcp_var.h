@@ -207,6 +207,15 @@ void	 tcp_respond(uint32_t src, uint32_t dst, uint16_t sport,
 	    uint16_t dport, uint32_t seq, uint32_t ack, int flags);
 /* The MSS to announce and to use toward dst. */
 int	 tcp_mss_for(uint32_t dst);
+/* ... toward the pcb's foreign address, in its family. */
+int	 tcp_mss_pcb(struct inpcb *inp);
+/* Sends a bare segment from the pcb's local to its foreign address. */
+void	 tcp_respond_pcb(struct inpcb *inp, uint32_t seq, uint32_t ack,
+	    int flags);
+/* Sends a bare segment answering one received with addresses ic (to its
+ * source, from its destination). */
+void	 tcp_respond_ic(const struct in_conninfo *ic, uint16_t sport,
+	    uint16_t dport, uint32_t seq, uint32_t ack, int flags);
 
 /* tcp_output.c */
 int	 tcp_output(struct tcpcb *tp);
@@ -216,10 +225,21 @@ uint32_t tcp_rcvwin(struct tcpcb *tp);
 
 /* tcp_input.c */
 void	 tcp_input(struct mbuf *m, int hlen);
+/* The input shared by both families: th is the TCP header in m, tlen
+ * the segment's bytes from th on (checksum verified, addressed to us,
+ * unicast); consumes m. */
+void	 tcp_input_ic(struct mbuf *m, struct tcphdr *th, uint32_t tlen,
+	    const struct in_conninfo *ic);
+/* ICMP(v6) error for a connection (socket referenced, not locked). */
+void	 tcp_notify(struct inpcb *inp, int error);
 void	 tcp_ctlinput(int error, const struct ip *inner, size_t len);
 
 /* tcp_usrreq.c */
 /* The user closed the sending side: move to the FIN-sending state. */
 struct tcpcb *tcp_usrclosed(struct tcpcb *tp);
+/* connect(2) on a socket in state tp: 0, EISCONN or EALREADY. */
+int	 tcp_connect_check(struct tcpcb *tp);
+/* Starts the handshake once the pcb has its addresses. */
+int	 tcp_connect_start(struct socket *so, struct tcpcb *tp);
 
 #endif /* NETINET_TCP_VAR_H */

@@ -12,7 +12,7 @@
 
 #define UDP_MAXPAYLOAD	(IP_MAXPACKET - 20 - 8)
 
-static struct inpcbtable udbtable;
+struct inpcbtable udbtable;
 
 struct udpstat udpstat;
 
@@ -158,7 +158,7 @@ udp_sockaddr(struct socket *so, struct sockaddr_storage *nam,
 {
 	struct inpcb *inp = so->so_pcb;
 
-	in_setsockaddr(nam, namlen, inp->inp_laddr, inp->inp_lport);
+	in_pcbsockaddr(inp, false, nam, namlen);
 	return 0;
 }
 
@@ -170,7 +170,7 @@ udp_peeraddr(struct socket *so, struct sockaddr_storage *nam,
 
 	if (inp->inp_fport == 0)
 		return ENOTCONN;
-	in_setsockaddr(nam, namlen, inp->inp_faddr, inp->inp_fport);
+	in_pcbsockaddr(inp, true, nam, namlen);
 	return 0;
 }
 
@@ -184,6 +184,35 @@ udp_ctloutput(struct socket *so, int op, int level, int name, void *val,
 	return ENOPROTOOPT;
 }
 
+void
+udp_append(struct inpcb *inp, const uint8_t *data, size_t len,
+    const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	struct socket *so = inp->inp_socket;
+	struct sbrec *rec;
+
+	rec = sbrec_alloc(len);
+	solock(so);
+	if (rec == NULL || so->so_pcb != inp ||
+	    so->so_rcv.sb_cc + len > so->so_rcv.sb_hiwat ||
+	    (so->so_state & SS_CANTRCVMORE)) {
+		/* Full: dropped, as a datagram service may. */
+		__atomic_add_fetch(&udpstat.udps_fullsock, 1, __ATOMIC_RELAXED);
+		sounlock(so);
+		if (rec != NULL)
+			sbrec_free(rec, so->so_dom);
+	} else {
+		memcpy(rec->sr_data, data, len);
+		memcpy(&rec->sr_addr, from, sizeof(*from));
+		rec->sr_addrlen = fromlen;
+		rec->sr_flags |= SR_EOR;
+		sbappend(&so->so_rcv, rec);
+		sorwakeup(so);
+		sounlock(so);
+	}
+	sorele(so);
+}
+
 static void
 udp_input(struct mbuf *m, int hlen)
 {
@@ -191,7 +220,8 @@ udp_input(struct mbuf *m, int hlen)
 	struct udphdr *uh;
 	struct inpcb *inp;
 	struct socket *so;
-	struct sbrec *rec;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
 	size_t len, ulen;
 	uint32_t sum;
 
@@ -225,27 +255,10 @@ udp_input(struct mbuf *m, int hlen)
 		return;
 	}
 	so = inp->inp_socket;
-	len -= sizeof(*uh);
-	rec = sbrec_alloc(len);
-	solock(so);
-	if (rec == NULL || so->so_pcb != inp ||
-	    so->so_rcv.sb_cc + len > so->so_rcv.sb_hiwat ||
-	    (so->so_state & SS_CANTRCVMORE)) {
-		/* Full: dropped, as a datagram service may. */
-		__atomic_add_fetch(&udpstat.udps_fullsock, 1, __ATOMIC_RELAXED);
-		sounlock(so);
-		if (rec != NULL)
-			sbrec_free(rec, so->so_dom);
-	} else {
-		memcpy(rec->sr_data, m->m_data + hlen + sizeof(*uh), len);
-		in_setsockaddr(&rec->sr_addr, &rec->sr_addrlen, ip->ip_src,
-		    uh->uh_sport);
-		rec->sr_flags |= SR_EOR;
-		sbappend(&so->so_rcv, rec);
-		sorwakeup(so);
-		sounlock(so);
-	}
-	sorele(so);
+	in_setsockaddr_af(so->so_dom->dom_family, &from, &fromlen, ip->ip_src,
+	    uh->uh_sport);
+	udp_append(inp, m->m_data + hlen + sizeof(*uh), len - sizeof(*uh),
+	    &from, fromlen);
 	m_free(m);
 	return;
 bad:
@@ -253,7 +266,7 @@ bad:
 	m_free(m);
 }
 
-static void
+void
 udp_notify(struct inpcb *inp, int error)
 {
 	struct socket *so = inp->inp_socket;

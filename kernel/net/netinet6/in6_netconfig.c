@@ -1,0 +1,184 @@
+/*
+ * in6_netconfig.c: the IPv6 part of the public configuration API
+ * (rump/rump_netconfig.h), and netinet6's boot.
+ */
+#include <kern/types.h>
+#include <kern/errno.h>
+#include <kern/libkern.h>
+#include <kern/component.h>
+#include <net/route.h>
+#include <rump/rump.h>
+#include <rump/rump_netconfig.h>
+
+#include "in6_var.h"
+
+int
+rump_netconfig_ipv6_addr_add(const char *ifname, const char *addr, int plen)
+{
+	struct in6_addr a;
+	struct ifnet *ifp;
+	int error;
+
+	if ((error = in6_pton(addr, &a)) != 0)
+		return error;
+	rump_schedule();
+	ifp = if_find_byname(ifname);
+	error = ifp == NULL ? ENXIO : in6_addr_add(ifp, &a, plen, 0);
+	rump_unschedule();
+	return error;
+}
+
+int
+rump_netconfig_ipv6_addr_del(const char *ifname, const char *addr)
+{
+	struct in6_addr a;
+	struct ifnet *ifp;
+	int error;
+
+	if ((error = in6_pton(addr, &a)) != 0)
+		return error;
+	rump_schedule();
+	ifp = if_find_byname(ifname);
+	error = ifp == NULL ? ENXIO : in6_addr_del(ifp, &a);
+	rump_unschedule();
+	return error;
+}
+
+int
+rump_netconfig_ipv6_addr_state(const char *ifname, const char *addr)
+{
+	struct in6_addr a;
+	struct ifnet *ifp;
+	int error;
+
+	if ((error = in6_pton(addr, &a)) != 0)
+		return -error;
+	rump_schedule();
+	ifp = if_find_byname(ifname);
+	if (ifp == NULL)
+		error = -ENXIO;
+	else if (in6_addr_ifp(&a) != ifp && !in6_is_linklocal(&a))
+		error = RUMP_IPV6_ADDR_NONE;
+	else
+		error = in6_addr_state(&a, ifp);
+	rump_unschedule();
+	return error;
+}
+
+int
+rump_netconfig_ipv6_linklocal(const char *ifname, char *buf, size_t len)
+{
+	struct in6_addr a;
+	struct ifnet *ifp;
+	int error;
+
+	rump_schedule();
+	ifp = if_find_byname(ifname);
+	if (ifp == NULL)
+		error = ENXIO;
+	else
+		error = in6_linklocal_of(ifp, &a, false);
+	rump_unschedule();
+	if (error == 0) {
+		char tmp[48];
+
+		in6_ntop(&a, tmp, sizeof(tmp));
+		if (strlcpy(buf, tmp, len) >= len)
+			error = ENAMETOOLONG;
+	}
+	return error;
+}
+
+int
+rump_netconfig_ipv6_route_add(const char *dst, int plen, const char *gw,
+    const char *ifname)
+{
+	struct in6_addr d, g;
+	struct ifnet *ifp = NULL;
+	struct rt6result rt;
+	uint32_t scope = 0;
+	int error;
+
+	if ((error = in6_pton(dst, &d)) != 0 ||
+	    (gw != NULL && (error = in6_pton(gw, &g)) != 0))
+		return error;
+	if (gw == NULL && ifname == NULL)
+		return EINVAL;
+	rump_schedule();
+	if (ifname != NULL && (ifp = if_find_byname(ifname)) == NULL)
+		error = ENXIO;
+	else if (gw != NULL) {
+		/* A link-local gateway is on the named link; another one
+		 * must be on a prefix we have. */
+		if (ifp != NULL)
+			scope = (uint32_t)ifp->if_index;
+		error = rt6_lookup(&g, scope, &rt);
+		if (error == EINVAL || error == ENETDOWN)
+			error = ENETUNREACH;
+		if (error == 0 && (rt.rt_flags & RTF_GATEWAY))
+			error = ENETUNREACH;
+		if (error == 0 && ifp != NULL && rt.rt_ifp != ifp)
+			error = ENETUNREACH;
+		if (error == 0)
+			ifp = rt.rt_ifp;
+	}
+	if (error == 0)
+		error = rt6_add(&d, plen, gw != NULL ? &g : NULL, ifp, 0);
+	rump_unschedule();
+	return error;
+}
+
+int
+rump_netconfig_ipv6_route_del(const char *dst, int plen)
+{
+	struct in6_addr d;
+	int error;
+
+	if ((error = in6_pton(dst, &d)) != 0)
+		return error;
+	rump_schedule();
+	error = rt6_del(&d, plen, NULL);
+	rump_unschedule();
+	return error;
+}
+
+int
+rump_netconfig_ipv6_gw(const char *gateway, const char *ifname)
+{
+
+	return rump_netconfig_ipv6_route_add("::", 0, gateway, ifname);
+}
+
+int
+rump_netconfig_ping6(const char *addr, int seq, size_t datalen,
+    int timeout_ms, uint64_t *rtt_ns)
+{
+	struct in6_addr a;
+	uint32_t scope;
+	int error;
+
+	if (timeout_ms < 0 || seq < 0 || seq > 65535)
+		return EINVAL;
+	rump_schedule();
+	error = in6_pton_scope(addr, &a, &scope);
+	if (error == 0)
+		error = icmp6_ping(&a, scope, (uint16_t)seq, datalen,
+		    (uint64_t)timeout_ms * 1000000, rtt_ns);
+	rump_unschedule();
+	return error;
+}
+
+RUMP_COMPONENT(RUMP_COMPONENT_NET, netinet6)
+{
+
+	in6_addr_init();
+	rt6_init();
+	ip6_output_init();
+	nd6_init();
+	ip6_init();
+	icmp6_init();
+	in6_proto_init();
+	in6_if_init();
+	if (in6_addr_add(lo_ifp, &in6addr_loopback, 128, 0) != 0)
+		panic("netinet6: cannot configure lo");
+}
