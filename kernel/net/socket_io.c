@@ -27,6 +27,8 @@ sosend(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 	int error = 0;
 
 	solock(so);
+	if (pr->pr_sendprep != NULL)
+		pr->pr_sendprep(so);
 	/* Linux's order of checks: an address where none may be, no
 	 * peer, a message too large, then shutdown and errors. */
 	if ((pr->pr_flags & (PR_CONNREQUIRED | PR_NOADDR)) ==

@@ -250,6 +250,10 @@ struct protosw {
 	 */
 	int	(*pr_send)(struct socket *so, struct sbrec *rec,
 		    const struct sockaddr *nam, socklen_t namlen, int flags);
+	/* Called first on every send, before any check (may be NULL):
+	 * Linux's inet_send_prepare, which gives an unbound UDP socket
+	 * its port even when the send then fails. */
+	void	(*pr_sendprep)(struct socket *so);
 	/* Checks the form of a destination address given to a send
 	 * (NULL: none), before anything else: AF_UNIX's EINVAL. */
 	int	(*pr_validaddr)(const struct sockaddr *nam, socklen_t namlen);

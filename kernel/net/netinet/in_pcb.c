@@ -267,8 +267,8 @@ in_pcbbind(struct inpcb *inp, const struct sockaddr_in *sin)
 	struct inpcb *o;
 	int error;
 
-	if (inp->inp_lport != 0)
-		return EINVAL;		/* already bound, as Linux says */
+	/* Linux's order: the address, the privilege, then whether the
+	 * socket is bound already. */
 	if (laddr != INADDR_ANY && !in_is_local(laddr) &&
 	    ntohl(laddr) >> 24 != IN_LOOPBACKNET &&
 	    !IN_MULTICAST(ntohl(laddr)) && laddr != INADDR_BROADCAST)
@@ -276,6 +276,8 @@ in_pcbbind(struct inpcb *inp, const struct sockaddr_in *sin)
 	if (lport != 0 && ntohs(lport) < IPPORT_RESERVED &&
 	    !cred_is_superuser(kauth_cred_get()))
 		return EACCES;
+	if (inp->inp_lport != 0)
+		return EINVAL;		/* already bound, as Linux says */
 	mutex_enter(&t->ipt_lock);
 	if (lport == 0) {
 		error = in_pcbsetport(inp, laddr);

@@ -130,9 +130,10 @@ tcp_connect(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 
 	if (tp == NULL)
 		return EINVAL;
-	if ((error = in_sockaddr(nam, namlen, &sin)) != 0)
-		return error;
+	/* The state first, as Linux's inet_stream_connect. */
 	if ((error = tcp_connect_check(tp)) != 0)
+		return error;
+	if ((error = in_sockaddr(nam, namlen, &sin)) != 0)
 		return error;
 	if (IN_MULTICAST(ntohl(sin.sin_addr.s_addr)) ||
 	    sin.sin_addr.s_addr == INADDR_BROADCAST)
@@ -191,8 +192,8 @@ tcp_shutdown(struct socket *so, int how)
 	struct tcpcb *tp = sototcpcb(so);
 
 	if (tp == NULL || !TCPS_HAVEESTABLISHED(tp->t_state)) {
-		if (tp != NULL && tp->t_state == TCPS_LISTEN &&
-		    how != SHUT_WR)
+		/* Linux: a listener says 0 to every shutdown. */
+		if (tp != NULL && tp->t_state == TCPS_LISTEN)
 			return 0;
 		return ENOTCONN;
 	}
@@ -267,8 +268,9 @@ tcp_ctloutput(struct socket *so, int op, int level, int name, void *val,
 		return ECONNRESET;
 	if (level == SOL_IP)
 		return in_ctloutput(so->so_pcb, op, name, val, len);
+	/* An unknown level: Linux's IPv4 answers differ by direction. */
 	if (level != SOL_TCP)
-		return ENOPROTOOPT;
+		return op == PRCO_SETOPT ? ENOPROTOOPT : EOPNOTSUPP;
 	if (op == PRCO_SETOPT) {
 		if (*len < sizeof(int))
 			return EINVAL;

@@ -144,6 +144,16 @@ out:
 	return error;
 }
 
+static void
+udp_sendprep(struct socket *so)
+{
+	struct inpcb *inp = so->so_pcb;
+
+	/* Autobind, as Linux does before looking at the destination. */
+	if (inp != NULL && inp->inp_lport == 0)
+		(void)in_pcbbind(inp, NULL);
+}
+
 static size_t
 udp_sendspace(struct socket *so)
 {
@@ -181,7 +191,11 @@ udp_ctloutput(struct socket *so, int op, int level, int name, void *val,
 
 	if (level == SOL_IP)
 		return in_ctloutput(so->so_pcb, op, name, val, len);
-	return ENOPROTOOPT;
+	/* No UDP options here.  An unknown level: Linux's IPv4 answers
+	 * differ by direction. */
+	if (level == SOL_UDP || op == PRCO_SETOPT)
+		return ENOPROTOOPT;
+	return EOPNOTSUPP;
 }
 
 void
@@ -311,8 +325,11 @@ const struct protosw udp_protosw = {
 	.pr_connect = udp_connect,
 	.pr_shutdown = udp_shutdown,
 	.pr_send = udp_send,
+	.pr_sendprep = udp_sendprep,
 	.pr_sendspace = udp_sendspace,
 	.pr_sockaddr = udp_sockaddr,
 	.pr_peeraddr = udp_peeraddr,
 	.pr_ctloutput = udp_ctloutput,
+	/* send() with neither a peer nor an address, as Linux. */
+	.pr_sndnotconn = EDESTADDRREQ,
 };

@@ -89,6 +89,16 @@ in6_scope_of(const struct inpcb *inp, const struct sockaddr_in6 *sin6,
 
 /* --- PCBs ---------------------------------------------------------------- */
 
+/* inp_vflag and inp_v6only are read by lookups under ipt_lock. */
+static void
+in6_pcbsetvflag(struct inpcb *inp, int vflag)
+{
+
+	mutex_enter(&inp->inp_table->ipt_lock);
+	inp->inp_vflag = vflag;
+	mutex_exit(&inp->inp_table->ipt_lock);
+}
+
 /* Whether binding addr (plen: is it :: and dual?) for so clashes with o. */
 static bool
 in6_pcbclash(const struct inpcb *o, const struct socket *so,
@@ -127,9 +137,9 @@ in6_pcbbind(struct inpcb *inp, const struct sockaddr_in6 *sin6)
 		if (inp->inp_v6only)
 			return EINVAL;
 		in6_tosin(sin6, &sin);
-		inp->inp_vflag = INP_IPV4;
+		in6_pcbsetvflag(inp, INP_IPV4);
 		if ((error = in_pcbbind(inp, &sin)) != 0)
-			inp->inp_vflag = INP_IPV4 | INP_IPV6;
+			in6_pcbsetvflag(inp, INP_IPV4 | INP_IPV6);
 		return error;
 	}
 	if (!in6_is_unspecified(a)) {
@@ -365,8 +375,10 @@ in6_ctloutput(struct inpcb *inp, int op, int name, void *val,
 			/* Only before binding, as Linux. */
 			if (inp->inp_lport != 0)
 				return EINVAL;
+			mutex_enter(&inp->inp_table->ipt_lock);
 			inp->inp_v6only = v != 0;
 			inp->inp_vflag = v ? INP_IPV6 : INP_IPV4 | INP_IPV6;
+			mutex_exit(&inp->inp_table->ipt_lock);
 			return 0;
 		case IPV6_UNICAST_HOPS:
 			if (v < -1 || v > 255)
@@ -436,7 +448,7 @@ udp6_connect(struct socket *so, const struct sockaddr *nam,
 		if ((error = in6_pcb_v4ok(inp)) != 0)
 			return error;
 		in6_tosin(&sin6, &sin);
-		inp->inp_vflag = INP_IPV4;
+		in6_pcbsetvflag(inp, INP_IPV4);
 		if ((error = udp_protosw.pr_connect(so,
 		    (const struct sockaddr *)&sin, sizeof(sin))) != 0)
 			in6_pcbdisconnect(inp);
@@ -463,6 +475,13 @@ udp6_send(struct socket *so, struct sbrec *rec, const struct sockaddr *nam,
 	size_t len = rec->sr_len;
 	int error;
 
+	/* Linux's udpv6_sendmsg: AF_UNSPEC means no address, another
+	 * family is EINVAL. */
+	if (nam != NULL && namlen >= 2 && nam->sa_family == AF_UNSPEC)
+		nam = NULL;
+	if (nam != NULL && (namlen < 2 || (nam->sa_family != AF_INET &&
+	    nam->sa_family != AF_INET6)))
+		return EINVAL;
 	if (nam != NULL) {
 		if ((error = in6_sockaddr(nam, namlen, &sin6, true)) != 0)
 			return error;
@@ -475,6 +494,10 @@ udp6_send(struct socket *so, struct sbrec *rec, const struct sockaddr *nam,
 			return udp_protosw.pr_send(so, rec,
 			    (const struct sockaddr *)&sin, sizeof(sin), flags);
 		}
+		/* Working as IPv4 (bound or connected v4-mapped): no
+		 * IPv6 destinations, as Linux. */
+		if (!(inp->inp_vflag & INP_IPV6))
+			return EAFNOSUPPORT;
 		if ((error = in6_scope_of(inp, &sin6, &scope)) != 0)
 			return error;
 		faddr = sin6.sin6_addr;
@@ -521,6 +544,9 @@ udp6_ctloutput(struct socket *so, int op, int level, int name, void *val,
 
 	if (level == SOL_IPV6)
 		return in6_ctloutput(so->so_pcb, op, name, val, len);
+	/* Linux's IPv6 sockets say ENOPROTOOPT for unknown levels. */
+	if (level != SOL_IP && level != SOL_UDP)
+		return ENOPROTOOPT;
 	return udp_protosw.pr_ctloutput(so, op, level, name, val, len);
 }
 
@@ -620,20 +646,21 @@ tcp6_connect(struct socket *so, const struct sockaddr *nam,
 
 	if (tp == NULL)
 		return EINVAL;
-	if ((error = in6_sockaddr(nam, namlen, &sin6, false)) != 0)
-		return error;
+	/* The state first, as Linux's inet_stream_connect. */
 	if ((error = tcp_connect_check(tp)) != 0)
+		return error;
+	if ((error = in6_sockaddr(nam, namlen, &sin6, false)) != 0)
 		return error;
 	if (in6_is_v4mapped(&sin6.sin6_addr)) {
 		if ((error = in6_pcb_v4ok(inp)) != 0)
 			return error;
 		in6_tosin(&sin6, &sin);
 		oflag = inp->inp_vflag;
-		inp->inp_vflag = INP_IPV4;
+		in6_pcbsetvflag(inp, INP_IPV4);
 		if ((error = tcp_protosw.pr_connect(so,
 		    (const struct sockaddr *)&sin, sizeof(sin))) != 0 &&
 		    so->so_pcb == inp)
-			inp->inp_vflag = oflag;
+			in6_pcbsetvflag(inp, oflag);
 		return error;
 	}
 	if (in6_is_multicast(&sin6.sin6_addr))
@@ -653,6 +680,8 @@ tcp6_ctloutput(struct socket *so, int op, int level, int name, void *val,
 			return ECONNRESET;
 		return in6_ctloutput(so->so_pcb, op, name, val, len);
 	}
+	if (level != SOL_IP && level != SOL_TCP)
+		return ENOPROTOOPT;
 	return tcp_protosw.pr_ctloutput(so, op, level, name, val, len);
 }
 
