@@ -792,7 +792,7 @@ static void
 settle(void)
 {
 
-	usleep(2000);
+	rt_sleep_ms(2);
 }
 
 /* The kernel side waits until fd is as the host found it: readable with
