@@ -15,17 +15,23 @@
  *   h_kvm_l2_prog crash           a null dereference
  *   h_kvm_l2_prog stdin           reads standard input to its end
  *   h_kvm_l2_prog efault          bad pointers to system calls: EFAULT
+ *   h_kvm_l2_prog net             TCP over the loopback between two threads,
+ *                                 UDP, poll
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -304,6 +310,78 @@ efault(void)
 	return 0;
 }
 
+static struct sockaddr_in srv;
+
+static void *
+client(void *arg)
+{
+	char buf[64];
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	ssize_t n;
+
+	(void)arg;
+	if (connect(s, (struct sockaddr *)&srv, sizeof(srv)) != 0)
+		return (void *)(intptr_t)printf("connect: %s\n", strerror(errno));
+	send(s, "ping over tcp", 13, 0);
+	n = recv(s, buf, 13, MSG_WAITALL);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("client got: %s\n", buf);
+	close(s);
+	return NULL;
+}
+
+static int
+net(void)
+{
+	struct sockaddr_in from;
+	socklen_t len = sizeof(srv);
+	struct pollfd pfd;
+	pthread_t t;
+	char buf[64];
+	int l, c, u1, u2, i;
+	ssize_t n;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&srv, 0, sizeof(srv));
+	srv.sin_family = AF_INET;
+	srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(l, (struct sockaddr *)&srv, sizeof(srv)) != 0 ||
+	    listen(l, 1) != 0 ||
+	    getsockname(l, (struct sockaddr *)&srv, &len) != 0)
+		return printf("listen: %s\n", strerror(errno)), 1;
+	printf("listening on an ephemeral port: %s\n",
+	    ntohs(srv.sin_port) != 0 ? "yes" : "no");
+	pthread_create(&t, NULL, client, NULL);
+	c = accept(l, NULL, NULL);
+	n = recv(c, buf, 13, MSG_WAITALL);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("server got: %s\n", buf);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] >= 'a' && buf[i] <= 'z')
+			buf[i] = (char)(buf[i] - 'a' + 'A');
+	send(c, buf, (size_t)n, 0);
+	pthread_join(t, NULL);
+	close(c);
+	close(l);
+
+	u1 = socket(AF_INET, SOCK_DGRAM, 0);
+	u2 = socket(AF_INET, SOCK_DGRAM, 0);
+	srv.sin_port = 0;
+	bind(u1, (struct sockaddr *)&srv, sizeof(srv));
+	len = sizeof(srv);
+	getsockname(u1, (struct sockaddr *)&srv, &len);
+	sendto(u2, "datagram", 8, 0, (struct sockaddr *)&srv, sizeof(srv));
+	pfd.fd = u1;
+	pfd.events = POLLIN;
+	printf("poll: %d\n", poll(&pfd, 1, 5000));
+	len = sizeof(from);
+	n = recvfrom(u1, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &len);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("udp got: %s from 127.0.0.1: %s\n", buf,
+	    from.sin_addr.s_addr == htonl(INADDR_LOOPBACK) ? "yes" : "no");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -335,7 +413,9 @@ main(int argc, char **argv)
 		return readstdin();
 	if (strcmp(cmd, "efault") == 0)
 		return efault();
+	if (strcmp(cmd, "net") == 0)
+		return net();
 	fprintf(stderr, "usage: %s hello|files|threads|time|mem|exit N|abort|"
-	    "crash|stdin|efault\n", argv[0]);
+	    "crash|stdin|efault|net\n", argv[0]);
 	return 2;
 }

@@ -191,6 +191,20 @@ efault_body()
 	same_as_host efault
 }
 
+atf_test_case net
+net_head()
+{
+	atf_set "descr" "sockets go to the kernel unchanged: TCP between two threads and UDP over the loopback, poll"
+	atf_set "timeout" "300"
+}
+net_body()
+{
+	setup
+	musl_prog static prog
+	atf_check "$bake" -c netinet prog prog.img
+	same_as_host net
+}
+
 atf_test_case not_static
 not_static_head()
 {
@@ -295,6 +309,7 @@ atf_init_test_cases()
 	atf_add_test_case exit_status
 	atf_add_test_case crash
 	atf_add_test_case efault
+	atf_add_test_case net
 	atf_add_test_case not_static
 	atf_add_test_case static_exec
 	atf_add_test_case busybox
