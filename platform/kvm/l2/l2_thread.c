@@ -457,9 +457,8 @@ l2_sys_exit(struct l2_thread *t, int status)
 {
 	struct l2_thread **tp;
 
-	(void)status;
 	if (nthreads == 1)
-		l2_exit_group(0);	/* the last thread: the process ends */
+		l2_exit_group(status);	/* the last thread: the process ends */
 	robust_release(t);
 	if (t->clear_child_tid != 0) {
 		int zero = 0;
