@@ -13,7 +13,12 @@
  *                    (virtio-blk), print /in.txt, write /out.txt, a 3 MiB
  *                    file of a known pattern and 200 files in /many,
  *                    remove /gone, unmount
+ *   ping ADDR PEER   a virtif interface on virtio0 with ADDR/24, three
+ *                    pings of PEER (the host's end of the TAP device)
+ *   tcp ADDR PEER PORT  the same interface; connects to PEER:PORT, sends
+ *                    a line, prints the line that comes back
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +29,9 @@
 
 #include <rump/rump.h>
 #include <rump/rump_etfs.h>
+#include <rump/rump_netconfig.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <rump/rump_syscalls.h>
 
 static int
@@ -124,6 +132,78 @@ ext2(const char *dev)
 	return 0;
 }
 
+static int
+net_up(const char *addr)
+{
+	char ifname[16];
+
+	CHECK(rump_netconfig_ifcreate("virtif", "virtio0", ifname,
+	    sizeof(ifname)) == 0);
+	CHECK(rump_netconfig_ipv4_addr_add(ifname, addr, 24) == 0);
+	CHECK(rump_netconfig_ifup(ifname) == 0);
+	printf("%s up\n", ifname);
+	return 0;
+}
+
+static int
+ping(const char *addr, const char *peer)
+{
+	uint64_t rtt;
+	int seq, error;
+
+	if (net_up(addr) != 0)
+		return 30;
+	for (seq = 1; seq <= 3; seq++) {
+		error = rump_netconfig_ping4(peer, seq, 56, 5000, &rtt);
+		if (error != 0) {
+			printf("ping %s seq %d: error %d\n", peer, seq, error);
+			return 31;
+		}
+		printf("reply from %s seq %d\n", peer, seq);
+	}
+	return 0;
+}
+
+static int
+tcp(const char *addr, const char *peer, int port)
+{
+	struct sockaddr_in sin;
+	char buf[128];
+	ssize_t n;
+	int s;
+
+	if (net_up(addr) != 0)
+		return 30;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = (uint16_t)((port >> 8) | ((port & 0xff) << 8));
+	{
+		unsigned int a[4];
+		const char *p = peer;
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			a[k] = (unsigned int)strtol(p, (char **)&p, 10);
+			CHECK(a[k] < 256 && (k == 3 ? *p == '\0' : *p++ == '.'));
+		}
+		/* Network byte order in memory. */
+		memcpy(&sin.sin_addr, (unsigned char[4]){ (unsigned char)a[0],
+		    (unsigned char)a[1], (unsigned char)a[2],
+		    (unsigned char)a[3] }, 4);
+	}
+	CHECK((s = rump_sys_socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	if (rump_sys_connect(s, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		printf("connect: errno %d\n", errno);
+		return 32;
+	}
+	CHECK(rump_sys_write(s, "hello over virtio-net\n", 22) == 22);
+	CHECK((n = rump_sys_read(s, buf, sizeof(buf) - 1)) > 0);
+	buf[n] = '\0';
+	printf("got: %s", buf);
+	CHECK(rump_sys_close(s) == 0);
+	return 0;
+}
+
 static int64_t
 now_ns(void)
 {
@@ -152,6 +232,10 @@ main(int argc, char **argv)
 		printf("%s=<%s>\n", argv[2], v != NULL ? v : "(unset)");
 		return 0;
 	}
+	if (strcmp(argv[1], "ping") == 0 && argc == 4)
+		return ping(argv[2], argv[3]);
+	if (strcmp(argv[1], "tcp") == 0 && argc == 5)
+		return tcp(argv[2], argv[3], atoi(argv[4]));
 	if (strcmp(argv[1], "ext2") == 0 && argc == 3)
 		return ext2(argv[2]);
 	if (strcmp(argv[1], "crash") == 0) {

@@ -6,7 +6,9 @@
 # console, arguments and environment from the command line, the exit
 # status (all 8 bits), a null dereference and a stack overflow ending in a
 # register dump and status 134 rather than a hang, the idle timer, ext2
-# on a virtio-blk disk checked with e2fsck and debugfs on the host.
+# on a virtio-blk disk checked with e2fsck and debugfs on the host, and
+# virtio-net: ping and TCP to the host over a TAP device in a network
+# namespace the test makes (root only).
 # Skipped without qemu-system-x86_64 (Debian: qemu-system-x86) or where
 # the kvm platform is not built (sanitized, cross and non-x86_64 builds).
 
@@ -20,7 +22,7 @@ setup()
 	command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 	    atf_skip "qemu-system-x86_64 is not installed (Debian: qemu-system-x86)"
 	src=$(atf_config_get topdir)/apps/tests/h_kvm_prog.c
-	atf_check "$bake" "$src" prog.img
+	atf_check "$bake" -c fs,net "$src" prog.img
 }
 
 atf_test_case hello
@@ -140,7 +142,7 @@ ext2_virtio_blk_body()
 	    atf_skip "the kvm platform is not built here (x86_64 only, not in sanitized or cross builds)"
 	command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 	    atf_skip "qemu-system-x86_64 is not installed (Debian: qemu-system-x86)"
-	atf_check "$prefix/bin/strata-bake" -c fs "$(atf_config_get topdir)/apps/tests/h_kvm_prog.c" prog.img
+	atf_check "$prefix/bin/strata-bake" -c fs,net "$(atf_config_get topdir)/apps/tests/h_kvm_prog.c" prog.img
 	mkdir src
 	echo "made on the host" >src/in.txt
 	echo "to be removed" >src/gone
@@ -162,6 +164,53 @@ sys.exit(0 if open("big.out", "rb").read() == data else 1)' ||
 	atf_check -s exit:30 -o match:'failed: rump_sys_mkdir\("/mnt/many"' \
 	    "$prefix/bin/strata-boot" --timeout 120 -d fs.img prog.img ext2 /dev/vda
 	atf_check -o ignore -e ignore e2fsck -fn fs.img
+}
+
+atf_test_case virtio_net cleanup
+virtio_net_head()
+{
+	atf_set "descr" "virtif on virtio-net over a TAP device in a network namespace the test makes: the guest pings the host and talks TCP to a host server"
+	atf_set "timeout" "300"
+}
+virtio_net_body()
+{
+	setup
+	[ "$(id -u)" = 0 ] || atf_skip "needs root (a network namespace and a TAP device)"
+	[ -c /dev/net/tun ] || atf_skip "no /dev/net/tun"
+	for p in ip python3; do
+		command -v $p >/dev/null 2>&1 || atf_skip "$p is not installed (iproute2, python3)"
+	done
+	ns=strata-kvm-$$
+	echo $ns >netns
+	atf_check ip netns add $ns
+	atf_check ip netns exec $ns ip link set lo up
+	atf_check ip netns exec $ns ip tuntap add dev tapk0 mode tap
+	atf_check ip netns exec $ns ip addr add 10.99.0.1/24 dev tapk0
+	atf_check ip netns exec $ns ip link set tapk0 up
+	atf_check -o inline:'kvm: virtio0: virtio-net at 00:02.0, 52:54:00:12:34:56, mtu 1500, MSI-X\nvirtif0 up\nreply from 10.99.0.1 seq 1\nreply from 10.99.0.1 seq 2\nreply from 10.99.0.1 seq 3\n' \
+	    ip netns exec $ns "$boot" --timeout 120 -e KVM_VERBOSE=1 -n tap:tapk0 prog.img ping 10.99.0.2 10.99.0.1
+	# A host server that echoes one line back, ready before the guest.
+	ip netns exec $ns timeout 120 python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.99.0.1", 7777))
+s.listen(1)
+open("ready", "w").close()
+c, _ = s.accept()
+c.sendall(b"echo: " + c.recv(100))
+c.close()' &
+	i=0
+	while [ ! -e ready ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -e ready ] || atf_fail "the host server did not start"
+	atf_check -o inline:'virtif0 up\ngot: echo: hello over virtio-net\n' \
+	    ip netns exec $ns "$boot" --timeout 120 -n tap:tapk0 prog.img tcp 10.99.0.2 10.99.0.1 7777
+	wait
+}
+virtio_net_cleanup()
+{
+	[ -f netns ] && ip netns del "$(cat netns)" 2>/dev/null
+	:
 }
 
 atf_test_case usage
@@ -195,5 +244,6 @@ atf_init_test_cases()
 	atf_add_test_case overflow
 	atf_add_test_case sleep
 	atf_add_test_case ext2_virtio_blk
+	atf_add_test_case virtio_net
 	atf_add_test_case usage
 }

@@ -96,6 +96,11 @@ attach(const struct kvm_pci_dev *d)
 	struct blkdev *b;
 	uint64_t got;
 
+	if (d->vendor == 0x1af4 && (d->device == 0x1041 ||
+	    d->device == 0x1000)) {
+		kvm_net_attach(d, verbose);
+		return;
+	}
 	if (d->vendor != 0x1af4 || (d->device != 0x1042 && d->device != 0x1001))
 		return;
 	if (ndevs == MAXDEVS)
@@ -313,7 +318,7 @@ kvm_dev_poll(void)
 {
 	struct blkdev *b;
 	struct blkreq *r;
-	int i, n = 0;
+	int i, n = kvm_net_poll();
 
 	for (i = 0; i < ndevs; i++) {
 		b = &devs[i];
@@ -338,7 +343,7 @@ kvm_dev_busy(void)
 
 	for (i = 0; i < ndevs; i++)
 		n += devs[i].inflight + (devs[i].wait_head != NULL);
-	return n;
+	return n + kvm_net_busy();
 }
 
 uint64_t
@@ -347,6 +352,10 @@ kvm_dev_deadline(uint64_t deadline)
 	uint64_t poll;
 	int i;
 
+	if (kvm_net_polled()) {
+		poll = kvm_clock_ns() + POLL_NS;
+		return poll < deadline ? poll : deadline;
+	}
 	for (i = 0; i < ndevs; i++) {
 		if (devs[i].v.vector < 0 && devs[i].inflight > 0) {
 			poll = kvm_clock_ns() + POLL_NS;

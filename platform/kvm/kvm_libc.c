@@ -544,3 +544,13 @@ fwrite(const void *p, size_t size, size_t n, void *f)
 	kvm_console_write(p, size * n);
 	return n;
 }
+
+/* errno as the host's <errno.h> spells it (glibc: a function returning
+ * the thread's variable; one variable here). */
+int *__errno_location(void);
+int *
+__errno_location(void)
+{
+
+	return &errno;
+}

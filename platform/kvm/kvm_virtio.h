@@ -71,4 +71,10 @@ void kvm_vq_kick(struct kvm_vq *q) KVM_HIDDEN;
  * wrote), freeing its descriptors; NULL when none. */
 void *kvm_vq_get(struct kvm_vq *q, uint32_t *len) KVM_HIDDEN;
 
+/* virtio-net (kvm_virtif.c), for the device scan and the idle wait. */
+void kvm_net_attach(const struct kvm_pci_dev *d, bool verbose) KVM_HIDDEN;
+int kvm_net_poll(void) KVM_HIDDEN;
+int kvm_net_busy(void) KVM_HIDDEN;
+bool kvm_net_polled(void) KVM_HIDDEN;
+
 #endif /* KVM_VIRTIO_H */
