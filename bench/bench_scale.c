@@ -13,8 +13,8 @@
  * read when the kernel boots.  Prints the bench_kernel line format,
  * "<label> rump <v> <unit> peer <v> <unit> ratio <r>": throughput in
  * files per second (each file: create, write FSIZE bytes in 4 KiB
- * writes, close; later open, read, close), and the speedups N/1 of
- * strata and of the host.  ext2 needs mke2fs (e2fsprogs) and is skipped
+ * writes, close; later open, read, close; then unlink), and the
+ * speedups N/1 of strata and of the host.  ext2 needs mke2fs (e2fsprogs) and is skipped
  * without it.  The goal is a speedup of at least 1.7 from 1 to 2
  * threads on 2 idle cores; on a loaded machine every figure drops.
  */
@@ -38,8 +38,13 @@
 #include <rump/rump_etfs.h>
 #include <rump/rump_syscalls.h>
 
-#define FILES	1500		/* per thread */
-#define FSIZE	(16 * 1024)
+/* Per thread: ROUNDS times FILES files of FSIZE bytes created, written,
+ * read back and removed.  What is alive at once (4 threads: 16 MiB)
+ * stays well inside the block cache (32 MiB), so more threads do not
+ * mean more cache pressure. */
+#define ROUNDS	4
+#define FILES	500
+#define FSIZE	(8 * 1024)
 #define MAXTHR	4
 #define IMGMB	256
 
@@ -49,6 +54,7 @@ struct ops {
 	ssize_t	(*read)(int, void *, size_t);
 	ssize_t	(*write)(int, const void *, size_t);
 	int	(*close)(int);
+	int	(*unlink)(const char *);
 };
 
 static int r_mkdir(const char *p, mode_t m) { return rump_sys_mkdir(p, m); }
@@ -56,11 +62,14 @@ static int r_open(const char *p, int f, mode_t m) { return rump_sys_open(p, f, m
 static ssize_t r_read(int fd, void *b, size_t n) { return rump_sys_read(fd, b, n); }
 static ssize_t r_write(int fd, const void *b, size_t n) { return rump_sys_write(fd, b, n); }
 static int r_close(int fd) { return rump_sys_close(fd); }
+static int r_unlink(const char *p) { return rump_sys_unlink(p); }
 static int h_mkdir(const char *p, mode_t m) { return mkdir(p, m); }
 static int h_open(const char *p, int f, mode_t m) { return open(p, f, m); }
 
-static const struct ops rumpops = { r_mkdir, r_open, r_read, r_write, r_close };
-static const struct ops hostops = { h_mkdir, h_open, read, write, close };
+static const struct ops rumpops = { r_mkdir, r_open, r_read, r_write,
+    r_close, r_unlink };
+static const struct ops hostops = { h_mkdir, h_open, read, write, close,
+    unlink };
 
 struct job {
 	const struct ops *ops;
@@ -84,10 +93,11 @@ worker(void *arg)
 	struct job *j = arg;
 	static const char zero[4096];
 	char buf[4096], path[300];
-	int fd, i;
+	int fd, i, r;
 	size_t off;
 
 	pthread_barrier_wait(j->start);
+	for (r = 0; r < ROUNDS; r++) {
 	for (i = 0; i < FILES; i++) {
 		snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
 		fd = j->ops->open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -107,6 +117,12 @@ worker(void *arg)
 		while (j->ops->read(fd, buf, sizeof(buf)) > 0)
 			continue;
 		j->ops->close(fd);
+	}
+	for (i = 0; i < FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
+		if (j->ops->unlink(path) != 0)
+			goto fail;
+	}
 	}
 	return NULL;
  fail:
@@ -150,7 +166,7 @@ run(const struct ops *ops, const char *root, int n)
 		}
 	}
 	pthread_barrier_destroy(&start);
-	return (double)n * FILES / t0;
+	return (double)n * ROUNDS * FILES / t0;
 }
 
 /* One measurement of strata: boots with RUMP_NCPU already set. */
@@ -239,10 +255,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: bench_scale [tmpfs|ext2] [--help]\n"
-	    "  1, 2 and 4 threads each creating, writing (%d files of %d "
-	    "KiB)\n  and reading back files in a directory of their own on "
-	    "one mount,\n  RUMP_NCPU = threads; peer: the host's /dev/shm "
-	    "with host threads.\n", FILES, FSIZE / 1024);
+	    "  1, 2 and 4 threads each creating, writing, reading back and "
+	    "removing\n  %d x %d files of %d KiB in a directory of their own "
+	    "on one mount,\n  RUMP_NCPU = threads; peer: the host's /dev/shm "
+	    "with host threads.\n", ROUNDS, FILES, FSIZE / 1024);
 }
 
 int

@@ -1,6 +1,6 @@
 /*
  * t_fs_concurrent.c: several threads on several virtual CPUs working on
- * one mount at once (tmpfs, ext2, FAT): creating, writing, renaming and
+ * one mount at once (tmpfs, ext2, FAT32, FAT16): creating, writing, renaming and
  * unlinking in directories of their own and in a shared one; renaming
  * files and directories between two directories in opposite directions
  * (the lock order of a rename between directories, vfs_vnlock.c); two
@@ -484,14 +484,8 @@ ATF_TC_BODY(ext2, tc)
 	ATF_CHECK_EQ_MSG(st, 0, "e2fsck -fn: exit %d (see stderr)", st);
 }
 
-ATF_TC(vfat);
-ATF_TC_HEAD(vfat, tc)
-{
-	atf_tc_set_md_var(tc, "descr", "4 threads on one FAT32 mount; "
-	    "fsck.fat -n clean afterwards");
-	atf_tc_set_md_var(tc, "timeout", "300");
-}
-ATF_TC_BODY(vfat, tc)
+static void
+fat_case(int fattype)
 {
 	int st;
 
@@ -499,8 +493,8 @@ ATF_TC_BODY(vfat, tc)
 	    "command -v fsck.fat >/dev/null 2>&1") != 0)
 		atf_tc_skip("dosfstools (mkfs.fat, fsck.fat) is not "
 		    "installed");
-	ATF_REQUIRE_EQ(shell("rm -f %s && mkfs.fat -F 32 -C %s 65536 "
-	    ">mkfs.out 2>&1", IMG, IMG), 0);
+	ATF_REQUIRE_EQ(shell("rm -f %s && mkfs.fat -F %d -C %s 65536 "
+	    ">mkfs.out 2>&1", IMG, fattype, IMG), 0);
 	boot_ncpu();
 	RL(rump_sys_mkdir(MNT, 0755));
 	ATF_REQUIRE_EQ(rump_etfs_register(KEY, IMG, RUMP_ETFS_BLK), 0);
@@ -516,10 +510,35 @@ ATF_TC_BODY(vfat, tc)
 	ATF_CHECK_EQ_MSG(st, 0, "fsck.fat -n: exit %d (see stderr)", st);
 }
 
+ATF_TC(vfat);
+ATF_TC_HEAD(vfat, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "4 threads on one FAT32 mount; "
+	    "fsck.fat -n clean afterwards");
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(vfat, tc)
+{
+	fat_case(32);
+}
+
+ATF_TC(vfat16);
+ATF_TC_HEAD(vfat16, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "4 threads on one FAT16 mount (the "
+	    "root directory is a region of its own); fsck.fat -n clean");
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(vfat16, tc)
+{
+	fat_case(16);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, tmpfs);
 	ATF_TP_ADD_TC(tp, ext2);
 	ATF_TP_ADD_TC(tp, vfat);
+	ATF_TP_ADD_TC(tp, vfat16);
 	return 0;
 }

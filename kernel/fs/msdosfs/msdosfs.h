@@ -31,7 +31,23 @@
  *    the volume has clusters), sizes, name lengths.  A damaged image gives
  *    EIO (or EINVAL at mount), never a crash or a hang.
  *
- * Locking: every function is called with the mount lock held (vfs/mount.h).
+ * Locking (FAT is VFS_MPSAFE, see vfs/vnode.h): a node's fields and a
+ * directory's entries belong to its vnode's lock, which the VFS holds
+ * around every operation.  What nodes share is under the mount's pm_lock,
+ * a leaf lock held briefly (taken after vnode locks and busy buffers,
+ * never held while waiting for either): the in-memory FAT and its dirty
+ * bits, the free count, the next-free hint, the FSInfo flag, the node
+ * hash and list, a node's de_vnode and de_holds and the decision to free
+ * it, and a node's chain state (de_startclust, de_nclust, de_lastlc,
+ * de_lastpc), which its owner changes with both locks held and a child
+ * reads with pm_lock alone when it writes its directory entry into the
+ * parent (msdosfs_node_update).  Each entry in a directory is written
+ * only by operations holding the lock of the file it names (or of the
+ * directory, for a new entry), with its block busy (a directory cursor
+ * holds one buffer); a cursor on the FAT12/16 root region in memory holds
+ * pm_rootlock instead, as if it were one busy buffer.  Order: vnode locks
+ * -> a cursor's buffer or pm_rootlock -> pm_lock.  Counters for
+ * write-behind and the root region's dirty flag are atomic.
  */
 #ifndef FS_MSDOSFS_MSDOSFS_H
 #define FS_MSDOSFS_MSDOSFS_H
@@ -133,6 +149,7 @@ struct msdosfs_node {
 
 struct msdosfs_mount {
 	struct mount		*pm_mp;
+	kmutex_t		 pm_lock;	/* see the top of this file */
 	struct blkdev		*pm_dev;
 	int			 pm_fattype;	/* 12, 16, 32 */
 	bool			 pm_ronly;	/* device opened read-only */
@@ -160,6 +177,7 @@ struct msdosfs_mount {
 	uint8_t			*pm_fatdirty;	/* bit per FAT sector */
 	size_t			 pm_fatdirtylen;
 	uint8_t			*pm_rootdir;	/* FAT12/16 root region */
+	kmutex_t		 pm_rootlock;	/* a cursor's hold on it */
 	bool			 pm_rootdirty;
 	uint32_t		 pm_freecount;	/* computed at mount */
 	uint32_t		 pm_nextfree;	/* allocation hint */
@@ -228,7 +246,8 @@ struct msdosfs_args {
 };
 int	msdosfs_parse_args(const char *data, struct msdosfs_args *ma);
 
-/* The FAT (msdosfs_fat.c). */
+/* The FAT (msdosfs_fat.c).  msdosfs_fat_get/_set: pm_lock held (or the
+ * mount not yet visible); the functions below take it themselves. */
 uint32_t msdosfs_fat_get(struct msdosfs_mount *pmp, uint32_t cn);
 void	msdosfs_fat_set(struct msdosfs_mount *pmp, uint32_t cn, uint32_t v);
 static inline bool
@@ -257,8 +276,9 @@ int	msdosfs_chainlen(struct msdosfs_mount *pmp, uint32_t cn, uint32_t max,
  * prev (0: none).  ENOSPC. */
 int	msdosfs_clust_alloc(struct msdosfs_mount *pmp, uint32_t prev,
 	    uint32_t *cnp);
-/* Frees the chain starting at cn. */
+/* Frees the chain starting at cn (_locked: pm_lock held). */
 void	msdosfs_chain_free(struct msdosfs_mount *pmp, uint32_t cn);
+void	msdosfs_chain_free_locked(struct msdosfs_mount *pmp, uint32_t cn);
 /* Shortens dep's chain to nclust clusters (0 frees it all). */
 int	msdosfs_chain_truncate(struct msdosfs_node *dep, uint32_t nclust);
 /* Appends one cluster to dep's chain (zero-filled if zero); *cnp is it. */
@@ -281,6 +301,7 @@ struct msdosfs_dircursor {
 	struct buf		*dc_bp;
 	uint64_t		 dc_boff;	/* dir offset of dc_bp's start */
 	bool			 dc_dirty;
+	bool			 dc_rootheld;	/* holds pm_rootlock */
 };
 void	msdosfs_dc_init(struct msdosfs_dircursor *dc, struct msdosfs_node *dp);
 /* Entry at directory offset off (a multiple of 32, < de_size); *locp is

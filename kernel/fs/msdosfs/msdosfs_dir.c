@@ -12,6 +12,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
+#include <kern/lock.h>
 #include <kern/kmem.h>
 #include <vfs/buf.h>
 
@@ -41,11 +42,16 @@ msdosfs_dc_init(struct msdosfs_dircursor *dc, struct msdosfs_node *dp)
 	dc->dc_bp = NULL;
 	dc->dc_boff = 0;
 	dc->dc_dirty = false;
+	dc->dc_rootheld = false;
 }
 
 static void
 dc_release(struct msdosfs_dircursor *dc)
 {
+	if (dc->dc_rootheld) {
+		mutex_exit(&dc->dc_dp->de_pmp->pm_rootlock);
+		dc->dc_rootheld = false;
+	}
 	if (dc->dc_bp == NULL)
 		return;
 	if (dc->dc_dirty)
@@ -62,12 +68,21 @@ msdosfs_dc_get(struct msdosfs_dircursor *dc, uint32_t off, uint8_t **epp,
 {
 	struct msdosfs_node *dp = dc->dc_dp;
 	struct msdosfs_mount *pmp = dp->de_pmp;
-	uint32_t boff, pc;
+	uint32_t boff, pc, size;
 	int error;
 
-	if (off % DE_SIZE != 0 || off >= msdosfs_dirsize(dp))
+	/* A child writing its entry reads its parent's chain state without
+	 * the parent's vnode lock: under pm_lock (see msdosfs.h). */
+	mutex_enter(&pmp->pm_lock);
+	size = msdosfs_dirsize(dp);
+	mutex_exit(&pmp->pm_lock);
+	if (off % DE_SIZE != 0 || off >= size)
 		return EIO;
 	if (dir_inroot(dp)) {
+		if (!dc->dc_rootheld) {
+			mutex_enter(&pmp->pm_rootlock);
+			dc->dc_rootheld = true;
+		}
 		*epp = pmp->pm_rootdir + off;
 		if (locp != NULL)
 			*locp = pmp->pm_rootoff + off;
@@ -98,7 +113,8 @@ void
 msdosfs_dc_dirty(struct msdosfs_dircursor *dc)
 {
 	if (dir_inroot(dc->dc_dp))
-		dc->dc_dp->de_pmp->pm_rootdirty = true;
+		__atomic_store_n(&dc->dc_dp->de_pmp->pm_rootdirty, true,
+		    __ATOMIC_RELAXED);
 	else
 		dc->dc_dirty = true;
 }

@@ -10,6 +10,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
+#include <kern/lock.h>
 #include <kern/kmem.h>
 #include <vfs/buf.h>
 
@@ -167,8 +168,8 @@ fsinfo_write(struct msdosfs_mount *pmp)
 	return error;
 }
 
-int
-msdosfs_fat_flush(struct msdosfs_mount *pmp)
+static int
+fat_flush_locked(struct msdosfs_mount *pmp)
 {
 	size_t nsec = pmp->pm_fatbytes / pmp->pm_secsize, s, e;
 	uint32_t i;
@@ -194,12 +195,14 @@ msdosfs_fat_flush(struct msdosfs_mount *pmp)
 				return error;
 		}
 	}
-	if (pmp->pm_rootdirty) {
+	if (__atomic_exchange_n(&pmp->pm_rootdirty, false, __ATOMIC_RELAXED)) {
 		error = blkdev_rw(pmp->pm_dev, true, pmp->pm_rootdir,
 		    pmp->pm_rootsize, pmp->pm_rootoff);
-		if (error != 0)
+		if (error != 0) {
+			__atomic_store_n(&pmp->pm_rootdirty, true,
+			    __ATOMIC_RELAXED);
 			return error;
-		pmp->pm_rootdirty = false;
+		}
 	}
 	if (pmp->pm_fsinfodirty && pmp->pm_fsinfosec != 0) {
 		error = fsinfo_write(pmp);
@@ -211,7 +214,22 @@ msdosfs_fat_flush(struct msdosfs_mount *pmp)
 }
 
 int
-msdosfs_bmap(struct msdosfs_node *dep, uint32_t lc, uint32_t *pcp)
+msdosfs_fat_flush(struct msdosfs_mount *pmp)
+{
+	int error;
+
+	/* The root region as a cursor would hold it, then the FAT. */
+	mutex_enter(&pmp->pm_rootlock);
+	mutex_enter(&pmp->pm_lock);
+	error = fat_flush_locked(pmp);
+	mutex_exit(&pmp->pm_lock);
+	mutex_exit(&pmp->pm_rootlock);
+	return error;
+}
+
+/* msdosfs_bmap with pm_lock held. */
+static int
+bmap_locked(struct msdosfs_node *dep, uint32_t lc, uint32_t *pcp)
 {
 	struct msdosfs_mount *pmp = dep->de_pmp;
 	uint32_t cn, i, v;
@@ -240,7 +258,19 @@ msdosfs_bmap(struct msdosfs_node *dep, uint32_t lc, uint32_t *pcp)
 }
 
 int
-msdosfs_chainlen(struct msdosfs_mount *pmp, uint32_t cn, uint32_t max,
+msdosfs_bmap(struct msdosfs_node *dep, uint32_t lc, uint32_t *pcp)
+{
+	struct msdosfs_mount *pmp = dep->de_pmp;
+	int error;
+
+	mutex_enter(&pmp->pm_lock);
+	error = bmap_locked(dep, lc, pcp);
+	mutex_exit(&pmp->pm_lock);
+	return error;
+}
+
+static int
+chainlen_locked(struct msdosfs_mount *pmp, uint32_t cn, uint32_t max,
     uint32_t *lenp)
 {
 	uint32_t n = 0, v;
@@ -263,7 +293,19 @@ msdosfs_chainlen(struct msdosfs_mount *pmp, uint32_t cn, uint32_t max,
 }
 
 int
-msdosfs_clust_alloc(struct msdosfs_mount *pmp, uint32_t prev, uint32_t *cnp)
+msdosfs_chainlen(struct msdosfs_mount *pmp, uint32_t cn, uint32_t max,
+    uint32_t *lenp)
+{
+	int error;
+
+	mutex_enter(&pmp->pm_lock);
+	error = chainlen_locked(pmp, cn, max, lenp);
+	mutex_exit(&pmp->pm_lock);
+	return error;
+}
+
+static int
+clust_alloc_locked(struct msdosfs_mount *pmp, uint32_t prev, uint32_t *cnp)
 {
 	uint32_t cn, start, n;
 
@@ -292,8 +334,19 @@ msdosfs_clust_alloc(struct msdosfs_mount *pmp, uint32_t prev, uint32_t *cnp)
 	return 0;
 }
 
+int
+msdosfs_clust_alloc(struct msdosfs_mount *pmp, uint32_t prev, uint32_t *cnp)
+{
+	int error;
+
+	mutex_enter(&pmp->pm_lock);
+	error = clust_alloc_locked(pmp, prev, cnp);
+	mutex_exit(&pmp->pm_lock);
+	return error;
+}
+
 void
-msdosfs_chain_free(struct msdosfs_mount *pmp, uint32_t cn)
+msdosfs_chain_free_locked(struct msdosfs_mount *pmp, uint32_t cn)
 {
 	uint32_t n, v;
 
@@ -312,6 +365,14 @@ msdosfs_chain_free(struct msdosfs_mount *pmp, uint32_t cn)
 	pmp->pm_fsinfodirty = true;
 }
 
+void
+msdosfs_chain_free(struct msdosfs_mount *pmp, uint32_t cn)
+{
+	mutex_enter(&pmp->pm_lock);
+	msdosfs_chain_free_locked(pmp, cn);
+	mutex_exit(&pmp->pm_lock);
+}
+
 int
 msdosfs_chain_truncate(struct msdosfs_node *dep, uint32_t nclust)
 {
@@ -321,22 +382,26 @@ msdosfs_chain_truncate(struct msdosfs_node *dep, uint32_t nclust)
 
 	if (nclust >= dep->de_nclust)
 		return 0;
+	mutex_enter(&pmp->pm_lock);
 	if (nclust == 0) {
 		if (dep->de_startclust != 0)
-			msdosfs_chain_free(pmp, dep->de_startclust);
+			msdosfs_chain_free_locked(pmp, dep->de_startclust);
 		dep->de_startclust = 0;
 	} else {
-		error = msdosfs_bmap(dep, nclust - 1, &pc);
-		if (error != 0)
+		error = bmap_locked(dep, nclust - 1, &pc);
+		if (error != 0) {
+			mutex_exit(&pmp->pm_lock);
 			return error;
+		}
 		v = msdosfs_fat_get(pmp, pc);
 		msdosfs_fat_set(pmp, pc, pmp->pm_fatmask);
 		if (msdosfs_clust_valid(pmp, v))
-			msdosfs_chain_free(pmp, v);
+			msdosfs_chain_free_locked(pmp, v);
 	}
 	dep->de_nclust = nclust;
 	if (dep->de_lastlc >= nclust)
 		dep->de_lastpc = 0;
+	mutex_exit(&pmp->pm_lock);
 	return 0;
 }
 
@@ -353,19 +418,25 @@ msdosfs_chain_extend(struct msdosfs_node *dep, bool zero, uint32_t *cnp)
 		return EIO;
 	if (dep->de_nclust >= 0xffffffffu / pmp->pm_csize + 1)
 		return EFBIG;
+	mutex_enter(&pmp->pm_lock);
 	if (dep->de_nclust > 0) {
-		error = msdosfs_bmap(dep, dep->de_nclust - 1, &last);
-		if (error != 0)
+		error = bmap_locked(dep, dep->de_nclust - 1, &last);
+		if (error != 0) {
+			mutex_exit(&pmp->pm_lock);
 			return error;
+		}
 	}
-	error = msdosfs_clust_alloc(pmp, last, &cn);
-	if (error != 0)
+	error = clust_alloc_locked(pmp, last, &cn);
+	if (error != 0) {
+		mutex_exit(&pmp->pm_lock);
 		return error;
+	}
 	if (dep->de_nclust == 0)
 		dep->de_startclust = cn;
 	dep->de_nclust++;
 	dep->de_lastlc = dep->de_nclust - 1;
 	dep->de_lastpc = cn;
+	mutex_exit(&pmp->pm_lock);
 	if (zero) {
 		blk = msdosfs_clust_blkno(pmp, cn);
 		for (i = 0; i < pmp->pm_csize / pmp->pm_bsize; i++) {

@@ -7,10 +7,14 @@
  * parent, or (the root) while the file system is mounted.  A file whose
  * last name was removed keeps its clusters until its node goes, so that
  * open files stay readable, as POSIX wants.
+ *
+ * The hash, the list, de_vnode, de_holds and freeing are under pm_lock
+ * (msdosfs.h); functions named _locked expect it held.
  */
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
+#include <kern/lock.h>
 #include <kern/kmem.h>
 #include <kern/clock.h>
 #include <vfs/buf.h>
@@ -25,6 +29,7 @@ loc_bucket(const struct msdosfs_mount *pmp, uint64_t loc)
 	return (uint32_t)(h >> 40) & (pmp->pm_hashsize - 1);
 }
 
+/* pm_lock held. */
 struct msdosfs_node *
 msdosfs_node_find(struct msdosfs_mount *pmp, uint64_t loc)
 {
@@ -68,10 +73,14 @@ hash_remove(struct msdosfs_node *dep)
 void
 msdosfs_node_rehash(struct msdosfs_node *dep, uint64_t loc)
 {
+	struct msdosfs_mount *pmp = dep->de_pmp;
+
+	mutex_enter(&pmp->pm_lock);
 	hash_remove(dep);
 	dep->de_loc = loc;
 	if (loc != DE_NOLOC)
 		hash_insert(dep);
+	mutex_exit(&pmp->pm_lock);
 }
 
 static struct msdosfs_node *
@@ -84,14 +93,17 @@ node_alloc(struct msdosfs_mount *pmp)
 		return NULL;
 	dep->de_magic = MSDOSFS_NODE_MAGIC;
 	dep->de_pmp = pmp;
+	mutex_enter(&pmp->pm_lock);
 	dep->de_allnext = pmp->pm_allnodes;
 	if (pmp->pm_allnodes != NULL)
 		pmp->pm_allnodes->de_allprev = dep;
 	pmp->pm_allnodes = dep;
 	pmp->pm_nnodes++;
+	mutex_exit(&pmp->pm_lock);
 	return dep;
 }
 
+/* pm_lock held (or the mount going away). */
 static void
 node_free(struct msdosfs_node *dep)
 {
@@ -108,24 +120,29 @@ node_free(struct msdosfs_node *dep)
 	kmem_free(dep, sizeof(*dep));
 }
 
+static void node_release_locked(struct msdosfs_node *dep);
+
 void
 msdosfs_node_setparent(struct msdosfs_node *dep, struct msdosfs_node *parent)
 {
+	struct msdosfs_mount *pmp = dep->de_pmp;
 	struct msdosfs_node *old = dep->de_parent;
 
 	if (old == parent)
 		return;
+	mutex_enter(&pmp->pm_lock);
 	if (parent != NULL)
 		parent->de_holds++;
 	dep->de_parent = parent;
 	if (old != NULL) {
 		old->de_holds--;
-		msdosfs_node_release(old);
+		node_release_locked(old);
 	}
+	mutex_exit(&pmp->pm_lock);
 }
 
-void
-msdosfs_node_release(struct msdosfs_node *dep)
+static void
+node_release_locked(struct msdosfs_node *dep)
 {
 	struct msdosfs_mount *pmp;
 	struct msdosfs_node *parent;
@@ -138,7 +155,7 @@ msdosfs_node_release(struct msdosfs_node *dep)
 			return;
 		if (dep->de_removed && dep->de_startclust != 0 &&
 		    !pmp->pm_ronly) {
-			msdosfs_chain_free(pmp, dep->de_startclust);
+			msdosfs_chain_free_locked(pmp, dep->de_startclust);
 			dep->de_startclust = 0;
 		}
 		hash_remove(dep);
@@ -148,6 +165,16 @@ msdosfs_node_release(struct msdosfs_node *dep)
 			parent->de_holds--;
 		dep = parent;
 	}
+}
+
+void
+msdosfs_node_release(struct msdosfs_node *dep)
+{
+	struct msdosfs_mount *pmp = dep->de_pmp;
+
+	mutex_enter(&pmp->pm_lock);
+	node_release_locked(dep);
+	mutex_exit(&pmp->pm_lock);
 }
 
 /* Fills a new node's fields from its short entry. */
@@ -202,9 +229,21 @@ msdosfs_node_get(struct msdosfs_node *dp, const struct msdosfs_dirent *d,
 	struct msdosfs_node *dep;
 	int error;
 
+	mutex_enter(&pmp->pm_lock);
 	dep = msdosfs_node_find(pmp, d->d_loc);
-	if (dep != NULL)
-		return msdosfs_node_vget(dep, vpp);
+	if (dep != NULL) {
+		/* Held across vcache_get: without a vnode or a child the
+		 * node could go meanwhile (a reclaim on another CPU). */
+		dep->de_holds++;
+		mutex_exit(&pmp->pm_lock);
+		error = msdosfs_node_vget(dep, vpp);
+		mutex_enter(&pmp->pm_lock);
+		dep->de_holds--;
+		node_release_locked(dep);
+		mutex_exit(&pmp->pm_lock);
+		return error;
+	}
+	mutex_exit(&pmp->pm_lock);
 	dep = node_alloc(pmp);
 	if (dep == NULL)
 		return ENOMEM;
@@ -212,9 +251,13 @@ msdosfs_node_get(struct msdosfs_node *dp, const struct msdosfs_dirent *d,
 	dep->de_diroff = d->d_off;
 	dep->de_lfnoff = d->d_lfnoff;
 	dep->de_ino = d->d_loc / DE_SIZE;
-	msdosfs_node_setparent(dep, dp);
-	hash_insert(dep);
+	/* Loaded before it can be found: its parent's lock keeps anyone
+	 * else from looking this entry up meanwhile. */
 	node_load(dep, d->d_ent);
+	msdosfs_node_setparent(dep, dp);
+	mutex_enter(&pmp->pm_lock);
+	hash_insert(dep);
+	mutex_exit(&pmp->pm_lock);
 	error = msdosfs_node_vget(dep, vpp);
 	if (error != 0)
 		msdosfs_node_release(dep);

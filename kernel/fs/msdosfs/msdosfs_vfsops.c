@@ -12,6 +12,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
+#include <kern/lock.h>
 #include <kern/kmem.h>
 #include <kern/proc.h>
 #include <vfs/vnode.h>
@@ -345,6 +346,8 @@ msdosfs_free(struct msdosfs_mount *pmp)
 		    pmp->pm_hashsize * sizeof(*pmp->pm_hash));
 	if (pmp->pm_dev != NULL)
 		(void)blkdev_close(pmp->pm_dev);
+	mutex_destroy(&pmp->pm_rootlock);
+	mutex_destroy(&pmp->pm_lock);
 	kmem_free(pmp, sizeof(*pmp));
 }
 
@@ -376,6 +379,8 @@ msdosfs_mount(struct mount *mp, const char *source, const char *data)
 	if (pmp == NULL)
 		return ENOMEM;
 	pmp->pm_mp = mp;
+	mutex_init(&pmp->pm_lock, MUTEX_DEFAULT);
+	mutex_init(&pmp->pm_rootlock, MUTEX_DEFAULT);
 	pmp->pm_ronly = (mp->mnt_flags & MS_RDONLY) != 0;
 	apply_args(pmp, &ma, true);
 	error = blkdev_open(source, pmp->pm_ronly ? BLK_READ :
@@ -434,7 +439,7 @@ msdosfs_syncfs(struct msdosfs_mount *pmp, bool durable)
 	/* Data and directories first, then the FAT that points at them,
 	 * then a barrier. */
 	error = bsync(pmp->pm_dev, 0);
-	pmp->pm_dirtydata = 0;
+	__atomic_store_n(&pmp->pm_dirtydata, 0, __ATOMIC_RELAXED);
 	error2 = msdosfs_fat_flush(pmp);
 	if (error == 0)
 		error = error2;
@@ -480,15 +485,19 @@ msdosfs_loadvnode(struct mount *mp, struct vnode *vp, uint64_t key)
 	struct msdosfs_mount *pmp = mp->mnt_data;
 	struct msdosfs_node *dep = (struct msdosfs_node *)(uintptr_t)key;
 
+	mutex_enter(&pmp->pm_lock);
 	if (dep == NULL || dep->de_magic != MSDOSFS_NODE_MAGIC ||
-	    dep->de_pmp != pmp || dep->de_vnode != NULL)
+	    dep->de_pmp != pmp || dep->de_vnode != NULL) {
+		mutex_exit(&pmp->pm_lock);
 		return ESTALE;
+	}
 	vp->v_type = dep->de_isdir ? VDIR : VREG;
 	vp->v_op = &msdosfs_vnodeops;
 	vp->v_data = dep;
 	if (dep == pmp->pm_root)
 		vp->v_flags |= VV_ROOT;
 	dep->de_vnode = vp;
+	mutex_exit(&pmp->pm_lock);
 	return 0;
 }
 
@@ -501,8 +510,10 @@ msdosfs_statfs(struct mount *mp, struct vfs_statfs *sf)
 	sf->f_type = MSDOS_SUPER_MAGIC;
 	sf->f_bsize = pmp->pm_csize;
 	sf->f_blocks = pmp->pm_maxclust - 1;
+	mutex_enter(&pmp->pm_lock);
 	sf->f_bfree = pmp->pm_freecount;
-	sf->f_bavail = pmp->pm_freecount;
+	mutex_exit(&pmp->pm_lock);
+	sf->f_bavail = sf->f_bfree;
 	sf->f_namelen = NAME_MAX;
 	return 0;
 }
@@ -515,6 +526,7 @@ msdosfs_sync(struct mount *mp)
 
 const struct vfsops msdosfs_vfsops = {
 	.vfs_name	= "msdosfs",
+	.vfs_flags	= VFS_MPSAFE,
 	.vfs_mount	= msdosfs_mount,
 	.vfs_unmount	= msdosfs_unmount,
 	.vfs_rootkey	= msdosfs_rootkey,
@@ -527,6 +539,7 @@ VFS_REGISTER(msdosfs_vfsops);
 /* The name Linux uses for FAT with long names. */
 const struct vfsops vfat_vfsops = {
 	.vfs_name	= "vfat",
+	.vfs_flags	= VFS_MPSAFE,
 	.vfs_mount	= msdosfs_mount,
 	.vfs_unmount	= msdosfs_unmount,
 	.vfs_rootkey	= msdosfs_rootkey,

@@ -10,6 +10,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
+#include <kern/lock.h>
 #include <kern/kmem.h>
 #include <kern/clock.h>
 #include <vfs/vnode.h>
@@ -683,7 +684,7 @@ data_write(struct msdosfs_node *dep, uint64_t off, uint64_t len,
 			memset((uint8_t *)bp->b_data + boff, 0, n);
 		}
 		bdwrite(bp, B_ORD_DATA);
-		pmp->pm_dirtydata += n;
+		__atomic_fetch_add(&pmp->pm_dirtydata, n, __ATOMIC_RELAXED);
 		cur += n;
 	}
 out:
@@ -767,8 +768,9 @@ msdosfs_write(struct vnode *vp, struct uio *uio)
 	/* Write-behind: start writing once a few MiB are dirty, many
 	 * requests at once, rather than leave the buffer cache to evict
 	 * dirty buffers one by one when it fills up. */
-	if (pmp->pm_dirtydata >= MSDOSFS_WRITEBEHIND) {
-		pmp->pm_dirtydata = 0;
+	if (__atomic_load_n(&pmp->pm_dirtydata, __ATOMIC_RELAXED) >=
+	    MSDOSFS_WRITEBEHIND) {
+		__atomic_store_n(&pmp->pm_dirtydata, 0, __ATOMIC_RELAXED);
 		(void)bsync(pmp->pm_dev, 0);
 	}
 	return error;
@@ -791,11 +793,14 @@ static int
 readdir_cb(void *arg, const struct msdosfs_dirent *d)
 {
 	struct readdir_ctx *rc = arg;
+	struct msdosfs_mount *pmp = rc->dp->de_pmp;
 	struct msdosfs_node *dep;
 	ino_t ino;
 
-	dep = msdosfs_node_find(rc->dp->de_pmp, d->d_loc);
+	mutex_enter(&pmp->pm_lock);
+	dep = msdosfs_node_find(pmp, d->d_loc);
 	ino = dep != NULL ? dep->de_ino : d->d_loc / DE_SIZE;
+	mutex_exit(&pmp->pm_lock);
 	if (rc->fill(rc->ctx, d->d_name, d->d_namelen, ino,
 	    (d->d_ent[DE_ATTR] & ATTR_DIRECTORY) ? DT_DIR : DT_REG,
 	    (off_t)d->d_off + DE_SIZE + 2) != 0)
@@ -854,7 +859,9 @@ msdosfs_reclaim(struct vnode *vp)
 
 	if (dep == NULL)
 		return;
+	mutex_enter(&dep->de_pmp->pm_lock);
 	dep->de_vnode = NULL;
+	mutex_exit(&dep->de_pmp->pm_lock);
 	vp->v_data = NULL;
 	msdosfs_node_release(dep);
 }
