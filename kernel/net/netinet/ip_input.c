@@ -207,7 +207,7 @@ ip_reass(struct mbuf *m)
 	struct ip *ip = (struct ip *)(void *)m->m_data;
 	size_t hlen = IP_HLEN(ip), len = m->m_len - hlen, off, first, last;
 	uint16_t ipoff = ntohs(ip->ip_off);
-	struct ipq *q = NULL, *free = NULL;
+	struct ipq *q = NULL, *free = NULL, *oldest = NULL;
 	struct mbuf *whole = NULL;
 	uint64_t now = getmonotonic_ns();
 
@@ -231,6 +231,8 @@ ip_reass(struct mbuf *m)
 				free = p;
 			continue;
 		}
+		if (oldest == NULL || p->q_expire < oldest->q_expire)
+			oldest = p;
 		if (p->q_src == ip->ip_src && p->q_dst == ip->ip_dst &&
 		    p->q_id == ip->ip_id && p->q_p == ip->ip_p) {
 			q = p;
@@ -238,8 +240,16 @@ ip_reass(struct mbuf *m)
 		}
 	}
 	if (q == NULL) {
-		if (free == NULL ||
-		    (free->q_data = kmem_alloc(65536, KM_NOSLEEP)) == NULL) {
+		/* Full: the oldest datagram goes (as Linux evicts under
+		 * memory pressure).  Refusing the new one instead would let
+		 * datagrams that lost a fragment block all reassembly for
+		 * IPQ_TIMEOUT_NS. */
+		if (free == NULL) {
+			IPSTAT_INC(ips_fragdropped);
+			ipq_release(oldest);
+			free = oldest;
+		}
+		if ((free->q_data = kmem_alloc(65536, KM_NOSLEEP)) == NULL) {
 			mutex_exit(&ipq_lock);
 			IPSTAT_INC(ips_fragdropped);
 			m_free(m);

@@ -90,6 +90,37 @@ tcp_sack_blocks(struct tcpcb *tp, uint32_t *blk, int max)
 	return n;
 }
 
+/* How many SACK blocks fit beside the other options of a segment that
+ * is not a SYN (timestamps take 12 of the 40 bytes). */
+static int
+tcp_sack_maxblocks(struct tcpcb *tp)
+{
+	int optlen = (tp->t_flags & TF_REQ_TSTMP) &&
+	    (tp->t_flags & TF_RCVD_TSTMP) ? 12 : 0;
+
+	return MIN((TCP_MAXOLEN - optlen - 4) / 8, 4);
+}
+
+/*
+ * Bytes of SACK option the next segment carries.  t_maxseg already has
+ * the timestamp option taken out; the SACK blocks come and go with the
+ * receive queue's holes, so each segment's payload is cut by them here
+ * (RFC 6691: the MSS counts data and options together).  Without that,
+ * every full segment sent while the other direction has a hole would
+ * exceed the MTU and leave as IP fragments.
+ */
+static uint32_t
+tcp_sack_optlen(struct tcpcb *tp)
+{
+	uint32_t blk[8];
+	int n;
+
+	if (!(tp->t_flags & TF_SACK) || tp->t_segq == NULL)
+		return 0;
+	n = tcp_sack_blocks(tp, blk, tcp_sack_maxblocks(tp));
+	return n > 0 ? 4 + 8 * (uint32_t)n : 0;
+}
+
 /* Builds the options of a segment into opt (TCP_MAXOLEN bytes);
  * returns their length (a multiple of 4). */
 static int
@@ -136,9 +167,9 @@ tcp_options(struct tcpcb *tp, int flags, uint8_t *opt)
 	}
 	if ((tp->t_flags & TF_SACK) && !(flags & TH_SYN) && tp->t_segq) {
 		uint32_t blk[8];
-		int n, max = (TCP_MAXOLEN - optlen - 4) / 8;
+		int n;
 
-		n = tcp_sack_blocks(tp, blk, MIN(max, 4));
+		n = tcp_sack_blocks(tp, blk, tcp_sack_maxblocks(tp));
 		if (n > 0) {
 			opt[optlen++] = TCPOPT_NOP;
 			opt[optlen++] = TCPOPT_NOP;
@@ -238,7 +269,7 @@ tcp_sack_output(struct tcpcb *tp, uint32_t win)
 	seq = tcp_sack_nexthole(tp, tp->t_sack_rxt, &len);
 	if (len == 0)
 		return false;
-	len = MIN(len, (uint32_t)tp->t_maxseg);
+	len = MIN(len, (uint32_t)tp->t_maxseg - tcp_sack_optlen(tp));
 	if (tcp_send_segment(tp, seq, seq - tp->snd_una, len, TH_ACK,
 	    win) != 0)
 		return false;
@@ -252,7 +283,7 @@ int
 tcp_output(struct tcpcb *tp)
 {
 	struct socket *so = tp->t_so;
-	uint32_t sndwin, rcvwin, off, len, adv;
+	uint32_t sndwin, rcvwin, off, len, adv, maxseg;
 	size_t cc;
 	int flags, error = 0;
 	bool idle, sendalot;
@@ -282,8 +313,9 @@ again:
 		len = 0;
 	if (tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_SYN_RECEIVED)
 		len = 0;	/* no data on SYNs */
-	if (len > (uint32_t)tp->t_maxseg) {
-		len = (uint32_t)tp->t_maxseg;
+	maxseg = (uint32_t)tp->t_maxseg - tcp_sack_optlen(tp);
+	if (len > maxseg) {
+		len = maxseg;
 		sendalot = true;
 	}
 	/* FIN only with the last byte of data, and only once. */
@@ -300,7 +332,7 @@ again:
 
 	/* Should a segment go now? */
 	if (len > 0) {
-		if (len == (uint32_t)tp->t_maxseg)
+		if (len == maxseg)
 			goto send;
 		/* All that is left, and Nagle allows it. */
 		if (off + len >= cc &&
