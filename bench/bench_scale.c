@@ -13,14 +13,19 @@
  * read when the kernel boots.  Prints the bench_kernel line format,
  * "<label> rump <v> <unit> peer <v> <unit> ratio <r>": throughput in
  * files per second (each file: create, write FSIZE bytes in 4 KiB
- * writes, close; later open, read, close; then unlink), and the
- * speedups N/1 of strata and of the host.  ext2 needs mke2fs (e2fsprogs) and is skipped
- * without it.  The goal is a speedup of at least 1.7 from 1 to 2
- * threads on 2 idle cores; on a loaded machine every figure drops.
+ * writes, close; later open, read, close; then unlink), CPU time over
+ * wall time during the run ("cpus": how many threads really ran at
+ * once; threads taking turns at a lock keep it near 1), and the speedups
+ * N/1 of strata and of the host.  ext2 needs mke2fs (e2fsprogs) and is
+ * skipped without it.  The goal is a speedup of at least 1.7 from 1 to
+ * 2 threads on 2 idle cores.  On a machine loaded by other work every
+ * figure says more about the load than about strata (the host's own
+ * speedup, printed beside, shows how much).
  */
 #define _GNU_SOURCE
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -77,6 +82,22 @@ struct job {
 	int	error;
 	pthread_barrier_t *start;
 };
+
+/* CPU seconds (user + system) this process has used. */
+static double
+cputime(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* CPU time over wall time of the last run(): how many threads really
+ * ran at once.  Unlike throughput it hardly depends on how loaded the
+ * machine is: threads that wait for a lock use no CPU. */
+static double lastpar;
 
 static double
 now(void)
@@ -137,7 +158,7 @@ run(const struct ops *ops, const char *root, int n)
 	pthread_t t[MAXTHR];
 	struct job j[MAXTHR];
 	pthread_barrier_t start;
-	double t0;
+	double t0, v;
 	int i;
 
 	pthread_barrier_init(&start, NULL, (unsigned)n + 1);
@@ -153,11 +174,15 @@ run(const struct ops *ops, const char *root, int n)
 		}
 		pthread_create(&t[i], NULL, worker, &j[i]);
 	}
+	double c0;
+
 	pthread_barrier_wait(&start);
 	t0 = now();
+	c0 = cputime();
 	for (i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	t0 = now() - t0;
+	lastpar = (cputime() - c0) / t0;
 	for (i = 0; i < n; i++) {
 		if (j[i].error != 0) {
 			fprintf(stderr, "bench_scale: %s: %s\n", j[i].dir,
@@ -166,7 +191,8 @@ run(const struct ops *ops, const char *root, int n)
 		}
 	}
 	pthread_barrier_destroy(&start);
-	return (double)n * ROUNDS * FILES / t0;
+	v = (double)n * ROUNDS * FILES / t0;
+	return v;
 }
 
 /* One measurement of strata: boots with RUMP_NCPU already set. */
@@ -198,14 +224,15 @@ one(const char *fs, int n)
 			return 1;
 		}
 	}
-	printf("%.1f\n", run(&rumpops, "/mnt", n));
+	printf("%.1f", run(&rumpops, "/mnt", n));
+	printf(" %.3f\n", lastpar);
 	return 0;
 }
 
 /* Runs "bench_scale --one fs n" in a fresh process with RUMP_NCPU = n
  * (and a fresh ext2 image); returns its figure. */
 static double
-child(const char *self, const char *fs, int n)
+child(const char *self, const char *fs, int n, double *parp)
 {
 	char cmd[1024], out[64] = "", img[256];
 	double v;
@@ -225,7 +252,7 @@ child(const char *self, const char *fs, int n)
 	    "%s %d", n, img, self, fs, n);
 	p = popen(cmd, "r");
 	if (p == NULL || fgets(out, sizeof(out), p) == NULL ||
-	    pclose(p) != 0 || sscanf(out, "%lf", &v) != 1) {
+	    pclose(p) != 0 || sscanf(out, "%lf %lf", &v, parp) != 2) {
 		fprintf(stderr, "bench_scale: '%s' failed\n", cmd);
 		exit(1);
 	}
@@ -266,7 +293,7 @@ main(int argc, char **argv)
 {
 	static const int nthr[] = { 1, 2, 4 };
 	const char *fss[2] = { "tmpfs", "ext2" };
-	double r[3], h[3];
+	double r[3], h[3], rp[3], hp[3];
 	int nfs = 2, i, f;
 
 	if (argc == 4 && strcmp(argv[1], "--one") == 0)
@@ -292,11 +319,15 @@ main(int argc, char **argv)
 			continue;
 		}
 		for (i = 0; i < 3; i++) {
-			r[i] = child(argv[0], fss[f], nthr[i]);
+			r[i] = child(argv[0], fss[f], nthr[i], &rp[i]);
 			h[i] = host(nthr[i]);
+			hp[i] = lastpar;
 			printf("scale %s %d thr files/s rump %.0f files/s peer "
 			    "%.0f files/s ratio %.3f\n", fss[f], nthr[i], r[i],
 			    h[i], r[i] / h[i]);
+			printf("scale %s %d thr cpu/wall rump %.2f cpus peer "
+			    "%.2f cpus ratio %.3f\n", fss[f], nthr[i], rp[i],
+			    hp[i], rp[i] / hp[i]);
 		}
 		for (i = 1; i < 3; i++)
 			printf("scale %s speedup 1->%d rump %.2f x peer %.2f x "
