@@ -166,6 +166,42 @@ finish() {
 	if ls "$t"/usr/lib/*.so >/dev/null 2>&1; then
 		echo "activate-noawait ldconfig" >"$t/DEBIAN/triggers"
 	fi
+	overrides "$1"
+}
+
+# overrides PACKAGE: lintian's findings that follow from strata's design,
+# each with its reason (lintian prints the comment with the override).
+overrides() {
+	o=$trees/$1/usr/share/lintian/overrides
+	{
+		if ls "$trees/$1"/usr/lib/*.so >/dev/null 2>&1; then
+			echo "# The shared objects are components that strata-server loads"
+			echo "# by file name (dl_bootstrap), beside the archives that"
+			echo "# programs link: no SONAME, no runtime library package yet."
+			echo "$1: shared-library-lacks-version"
+			echo "$1: package-name-doesnt-match-sonames"
+			echo "# Layers install .pc files to PREFIX/lib/pkgconfig; a multiarch"
+			echo "# libdir is not supported yet (README, Debian packages)."
+			echo "$1: pkg-config-unavailable-for-cross-compilation"
+		fi
+		case $1 in
+		libstrata-kernel*)
+			echo "# The kernel layer is freestanding by design: it never calls"
+			echo "# the C library (DESIGN.md, layer 1)."
+			echo "$1: library-not-linked-against-libc"
+			echo "$1: shared-library-lacks-prerequisites" ;;
+		libstrata-appstack-dev)
+			echo "# strata-run is a static PIE: it maps the program it runs,"
+			echo "# with that program's own C library, into its process."
+			echo "$1: shared-library-lacks-prerequisites" ;;
+		esac
+	} >"$trees/$1.overrides"
+	if [ -s "$trees/$1.overrides" ]; then
+		mkdir -p "$o"
+		mv "$trees/$1.overrides" "$o/$1"
+	else
+		rm -f "$trees/$1.overrides"
+	fi
 }
 
 # join: comma-separated list of stdin's words.

@@ -2,7 +2,8 @@
 #
 # t_deb: the Debian packages of `make deb` install into a clean Debian
 # root, an outside program builds against them with pkg-config alone and
-# runs, and they remove cleanly.
+# runs, they remove cleanly, and lintian finds nothing in them beyond the
+# overrides they carry with their reasons.
 #
 # The clean root is a copy-on-write view (overlayfs) of a Debian root
 # without strata: by default the host's own root file system (which CI's
@@ -145,6 +146,18 @@ EOF
 		atf_fail "the removed packages left files behind"
 	fi
 	echo "$(wc -l <debs) packages installed, used and removed cleanly"
+
+	# --- lintian: no error or warning, besides the overrides that the
+	# packages carry with their reasons (mk/deb.sh, overrides).  Last, so
+	# that without lintian everything above has still been checked.
+	command -v lintian >/dev/null 2>&1 ||
+	    atf_skip "lintian is not installed (apt-get install lintian); everything else passed"
+	if ! lintian --fail-on error,warning --tag-display-limit 0 \
+	    $(cat debs) >lintian.log 2>&1; then
+		cat lintian.log
+		atf_fail "lintian found errors or warnings in the packages"
+	fi
+	cat lintian.log
 }
 
 atf_init_test_cases()
