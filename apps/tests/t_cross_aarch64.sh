@@ -8,6 +8,7 @@
 
 TRIPLE=aarch64-linux-gnu
 MACHINE=aarch64
+DEBARCH=arm64
 LIBCPKG=libc6-dev-arm64-cross
 
 load() { . "$(atf_config_get topdir)/apps/tests/cross.subr"; }
@@ -44,8 +45,18 @@ switch_head()
 }
 switch_body() { load; cross_switch; }
 
+atf_test_case fiber
+fiber_head()
+{
+	atf_set "descr" "the fiber platform and its demo cross-build for $MACHINE with $TRIPLE-gcc warning-free (with the target's liburing) and the demo runs under qemu-$MACHINE"
+	atf_set "require.progs" "make pkg-config"
+	atf_set "timeout" "900"
+}
+fiber_body() { load; cross_fiber; }
+
 atf_init_test_cases()
 {
+	atf_add_test_case fiber
 	atf_add_test_case gcc
 	atf_add_test_case clang
 	atf_add_test_case numbers
