@@ -9,6 +9,7 @@
 TRIPLE=riscv64-linux-gnu
 MACHINE=riscv64
 DEBARCH=riscv64
+NO_LIBURING_WHY=": Debian 12 has no riscv64 packages (riscv64 is a release architecture from Debian 13 on)"
 LIBCPKG=libc6-dev-riscv64-cross
 
 load() { . "$(atf_config_get topdir)/apps/tests/cross.subr"; }
