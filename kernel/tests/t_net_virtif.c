@@ -11,7 +11,9 @@
  * process would stop the kernel).  Needs root and /dev/net/tun; skipped
  * without them.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/ip.h>

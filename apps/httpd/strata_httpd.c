@@ -1,0 +1,799 @@
+/*
+ * strata-httpd: a small HTTP/1.1 static-file server whose TCP/IP stack is
+ * a strata kernel in this process, on a TAP device (virtif) or a
+ * shared-memory bus (shmif).
+ *
+ *   strata-httpd --if tap:NAME|shmif:PATH --addr ADDR/PREFIX [--gw GW]
+ *       [--port N] DIR
+ *
+ * One thread runs an event loop over the kernel's poll(): the same
+ * program works on the posix and fiber platforms.  Files are read from
+ * the host directory DIR, opened one path component at a time with
+ * O_NOFOLLOW below DIR, and ".." is refused, so no request reaches a file
+ * outside DIR (symbolic links are not served).  GET and HEAD; keep-alive
+ * (HTTP/1.1 by default, HTTP/1.0 on request) with pipelining; errors 400,
+ * 404, 405, 501, 505.
+ *
+ * Built only from installed layers:
+ *   cc strata_httpd.c $(pkg-config --cflags --libs rumpnet_netinet \
+ *       rumpnet_virtif rumpnet_shmif rumpuser-posix)
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+#include <rump/rump_netconfig.h>
+
+#define MAXCONN		256
+#define REQMAX		8192		/* request line and headers */
+#define OUTMAX		65536		/* response buffer */
+#define IDLE_MS		30000		/* keep-alive connections idle longer close */
+
+struct conn {
+	int	 fd;			/* kernel socket, -1: free slot */
+	char	 in[REQMAX];
+	size_t	 inlen;
+	uint64_t discard;		/* request body bytes still to skip */
+	char	*out;
+	size_t	 outoff, outlen;	/* pending bytes out[outoff..outlen) */
+	int	 file;			/* host file being sent, or -1 */
+	uint64_t fileleft;
+	bool	 keepalive;		/* after this response */
+	bool	 closing;		/* close once out is sent */
+	uint64_t lastactive;		/* ms */
+};
+
+static const char *progname = "strata-httpd";
+static int rootfd;
+static bool verbose;
+static struct conn conns[MAXCONN];
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: %s --if tap:NAME|shmif:PATH --addr ADDR/PREFIX [--gw GATEWAY]\n"
+"           [--port N] [--verbose] DIR\n"
+"\n"
+"Serves the files below the host directory DIR over HTTP/1.1 (GET, HEAD,\n"
+"keep-alive) with a strata kernel's TCP/IP stack in this process.\n"
+"\n"
+"  --if tap:NAME     the host TAP device NAME (created if it does not exist\n"
+"                    and the process may create it)\n"
+"  --if shmif:PATH   the shared-memory bus in the file PATH\n"
+"  --addr A/P        the interface's IPv4 address and prefix length\n"
+"  --gw GATEWAY      a default route through GATEWAY\n"
+"  --port N          the TCP port (default 80)\n"
+"  --verbose         one line per request on standard output\n"
+"  --help            this text\n"
+"\n"
+"Once it serves, it prints \"serving DIR on http://ADDR:PORT/\" and runs until\n"
+"killed.\n", progname);
+}
+
+static void __attribute__((__noreturn__, __format__(__printf__, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* --- Files -------------------------------------------------------------- */
+
+/* Decodes %XX escapes in place; false for a bad escape or a NUL. */
+static bool
+pct_decode(char *s)
+{
+	char *d = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%') {
+			if (!isxdigit((unsigned char)s[1]) ||
+			    !isxdigit((unsigned char)s[2]))
+				return false;
+			char hex[3] = { s[1], s[2], '\0' };
+			*d = (char)strtol(hex, NULL, 16);
+			if (*d == '\0')
+				return false;
+			d++;
+			s += 2;
+		} else
+			*d++ = *s;
+	}
+	*d = '\0';
+	return true;
+}
+
+/*
+ * Opens the file path names below DIR: each component with O_NOFOLLOW
+ * from the directory before it, "." skipped, ".." refused, a directory
+ * served as its index.html.  Returns the descriptor or -1 (404).
+ */
+static int
+open_below_root(char *path, struct stat *st, bool *indexp)
+{
+	char *comp, *save = NULL;
+	int dfd, fd;
+
+	dfd = dup(rootfd);
+	if (dfd == -1)
+		return -1;
+	for (comp = strtok_r(path, "/", &save); comp != NULL;
+	    comp = strtok_r(NULL, "/", &save)) {
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			close(dfd);
+			return -1;
+		}
+		fd = openat(dfd, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NONBLOCK);
+		close(dfd);
+		if (fd == -1)
+			return -1;
+		dfd = fd;
+	}
+	if (fstat(dfd, st) == -1) {
+		close(dfd);
+		return -1;
+	}
+	*indexp = S_ISDIR(st->st_mode);
+	if (S_ISDIR(st->st_mode)) {
+		fd = openat(dfd, "index.html", O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC | O_NONBLOCK);
+		close(dfd);
+		if (fd == -1 || fstat(fd, st) == -1) {
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		dfd = fd;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(dfd);
+		return -1;
+	}
+	return dfd;
+}
+
+static const char *
+content_type(const char *path)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ "html", "text/html; charset=utf-8" },
+		{ "htm", "text/html; charset=utf-8" },
+		{ "txt", "text/plain; charset=utf-8" },
+		{ "css", "text/css" },
+		{ "js", "text/javascript" },
+		{ "json", "application/json" },
+		{ "png", "image/png" },
+		{ "jpg", "image/jpeg" },
+		{ "jpeg", "image/jpeg" },
+		{ "gif", "image/gif" },
+		{ "svg", "image/svg+xml" },
+		{ "pdf", "application/pdf" },
+	};
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+
+	if (dot != NULL && (slash == NULL || dot > slash))
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcasecmp(dot + 1, types[i].ext) == 0)
+				return types[i].type;
+	return "application/octet-stream";
+}
+
+/* --- Connections --------------------------------------------------------- */
+
+static void
+conn_close(struct conn *c)
+{
+
+	rump_sys_close(c->fd);
+	if (c->file != -1)
+		close(c->file);
+	c->fd = -1;
+	c->file = -1;
+}
+
+/* Appends formatted text to the response buffer (headers). */
+static void __attribute__((__format__(__printf__, 2, 3)))
+out_printf(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(c->out + c->outlen, OUTMAX - c->outlen, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		c->outlen += (size_t)n < OUTMAX - c->outlen ? (size_t)n :
+		    OUTMAX - c->outlen - 1;
+}
+
+static const char *
+status_text(int status)
+{
+
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 501: return "Not Implemented";
+	case 505: return "HTTP Version Not Supported";
+	default:  return "Error";
+	}
+}
+
+static void
+respond_error(struct conn *c, int status, bool head)
+{
+	char body[128];
+	int n;
+
+	n = snprintf(body, sizeof(body), "%d %s\n", status,
+	    status_text(status));
+	out_printf(c, "HTTP/1.1 %d %s\r\nServer: strata-httpd\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %d\r\n", status, status_text(status), n);
+	if (status == 405)
+		out_printf(c, "Allow: GET, HEAD\r\n");
+	out_printf(c, "Connection: %s\r\n\r\n",
+	    c->keepalive ? "keep-alive" : "close");
+	if (!head)
+		out_printf(c, "%s", body);
+}
+
+/* Finds header name (case-insensitive) among the lines at hdrs; its
+ * value, trimmed, into val.  False if absent. */
+static bool
+header_get(const char *hdrs, const char *name, char *val, size_t vallen)
+{
+	size_t nlen = strlen(name);
+	const char *p = hdrs, *e, *v;
+
+	while (*p != '\0') {
+		e = strstr(p, "\r\n");
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) > nlen && strncasecmp(p, name, nlen) == 0 &&
+		    p[nlen] == ':') {
+			for (v = p + nlen + 1; v < e && (*v == ' ' ||
+			    *v == '\t'); v++)
+				continue;
+			while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			snprintf(val, vallen, "%.*s", (int)(e - v), v);
+			return true;
+		}
+		p = *e != '\0' ? e + 2 : e;
+	}
+	return false;
+}
+
+static bool
+is_token(const char *s)
+{
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) &&
+		    strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * Handles the request whose head (request line and headers, without the
+ * empty line) is req: queues the response head, and the file to send.
+ */
+static void
+handle_request(struct conn *c, char *req)
+{
+	char *line_end, *method, *target, *version, *hdrs, *q, *sp;
+	char val[256], pathbuf[REQMAX];
+	bool head = false, http11, isindex = false;
+	struct stat st;
+	int fd;
+
+	line_end = strstr(req, "\r\n");
+	if (line_end != NULL) {
+		*line_end = '\0';
+		hdrs = line_end + 2;
+	} else
+		hdrs = req + strlen(req);
+	/* request-line = method SP request-target SP HTTP-version */
+	method = req;
+	if ((sp = strchr(method, ' ')) == NULL)
+		goto bad;
+	*sp = '\0';
+	target = sp + 1;
+	if ((sp = strchr(target, ' ')) == NULL)
+		goto bad;
+	*sp = '\0';
+	version = sp + 1;
+	if (!is_token(method) || *target == '\0' ||
+	    strncmp(version, "HTTP/", 5) != 0 ||
+	    !isdigit((unsigned char)version[5]) || version[6] != '.' ||
+	    !isdigit((unsigned char)version[7]) || version[8] != '\0')
+		goto bad;
+	if (version[5] != '1') {
+		c->keepalive = false;
+		respond_error(c, 505, false);
+		return;
+	}
+	http11 = version[7] != '0';
+	c->keepalive = http11;
+	if (header_get(hdrs, "Connection", val, sizeof(val))) {
+		if (strcasestr(val, "close") != NULL)
+			c->keepalive = false;
+		else if (strcasestr(val, "keep-alive") != NULL)
+			c->keepalive = true;
+	}
+	/* A body we do not read would be taken for the next request. */
+	if (header_get(hdrs, "Transfer-Encoding", val, sizeof(val))) {
+		c->keepalive = false;
+		respond_error(c, 501, false);
+		return;
+	}
+	if (header_get(hdrs, "Content-Length", val, sizeof(val))) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(val, &end, 10);
+		if (!isdigit((unsigned char)val[0]) || *end != '\0' ||
+		    errno != 0)
+			goto bad;
+		c->discard = n;
+	}
+	if (http11 && !header_get(hdrs, "Host", val, sizeof(val)))
+		goto bad;	/* RFC 9112, 3.2 */
+	head = strcmp(method, "HEAD") == 0;
+	if (!head && strcmp(method, "GET") != 0) {
+		respond_error(c, 405, false);
+		return;
+	}
+	/* origin-form "/path?query", or absolute-form "http://host/path". */
+	if (strncasecmp(target, "http://", 7) == 0) {
+		target = strchr(target + 7, '/');
+		if (target == NULL)
+			target = "/";
+	}
+	if (target[0] != '/')
+		goto bad;
+	snprintf(pathbuf, sizeof(pathbuf), "%s", target);
+	if ((q = strpbrk(pathbuf, "?#")) != NULL)
+		*q = '\0';
+	if (!pct_decode(pathbuf))
+		goto bad;
+	if (verbose)
+		printf("%s %s\n", method, pathbuf);
+	{
+		char copy[REQMAX];
+
+		snprintf(copy, sizeof(copy), "%s", pathbuf);
+		fd = open_below_root(copy, &st, &isindex);
+	}
+	if (fd == -1) {
+		respond_error(c, 404, head);
+		return;
+	}
+	out_printf(c, "HTTP/1.1 200 OK\r\nServer: strata-httpd\r\n"
+	    "Content-Type: %s\r\nContent-Length: %llu\r\n"
+	    "Connection: %s\r\n\r\n",
+	    content_type(isindex ? "index.html" : pathbuf),
+	    (unsigned long long)st.st_size,
+	    c->keepalive ? "keep-alive" : "close");
+	if (head || st.st_size == 0) {
+		close(fd);
+		return;
+	}
+	c->file = fd;
+	c->fileleft = (uint64_t)st.st_size;
+	return;
+
+bad:
+	c->keepalive = false;
+	respond_error(c, 400, head);
+}
+
+/* Parses what has arrived: starts a response when a whole request head
+ * is there.  Only one response is in flight per connection. */
+static void
+conn_parse(struct conn *c)
+{
+	char *end;
+	size_t used;
+
+	if (c->discard > 0) {
+		size_t n = c->inlen < c->discard ? c->inlen : (size_t)c->discard;
+
+		memmove(c->in, c->in + n, c->inlen - n);
+		c->inlen -= n;
+		c->discard -= n;
+		if (c->discard > 0)
+			return;
+	}
+	if (c->outlen > 0 || c->file != -1 || c->closing)
+		return;
+	/* Empty lines before a request are allowed (RFC 9112, 2.2). */
+	while (c->inlen >= 2 && c->in[0] == '\r' && c->in[1] == '\n') {
+		memmove(c->in, c->in + 2, c->inlen - 2);
+		c->inlen -= 2;
+	}
+	c->in[c->inlen] = '\0';
+	if (memchr(c->in, '\0', c->inlen) != NULL) {
+		c->keepalive = false;
+		respond_error(c, 400, false);
+		c->closing = true;
+		return;
+	}
+	end = strstr(c->in, "\r\n\r\n");
+	if (end == NULL) {
+		if (c->inlen >= REQMAX - 1) {
+			/* A head that does not fit. */
+			c->keepalive = false;
+			respond_error(c, 400, false);
+			c->closing = true;
+		}
+		return;
+	}
+	*end = '\0';
+	used = (size_t)(end - c->in) + 4;
+	c->keepalive = false;
+	handle_request(c, c->in);
+	if (!c->keepalive)
+		c->closing = true;
+	memmove(c->in, c->in + used, c->inlen - used);
+	c->inlen -= used;
+	if (c->discard > 0)
+		conn_parse(c);
+}
+
+/*
+ * Sends what is pending, refilling from the file; false when the
+ * connection is finished with (closed).
+ */
+static bool
+conn_send(struct conn *c)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (c->outoff == c->outlen && c->file != -1) {
+			size_t want = c->fileleft < OUTMAX ? (size_t)c->fileleft :
+			    OUTMAX;
+
+			n = read(c->file, c->out, want);
+			if (n <= 0) {
+				/* The file shrank or failed: the promised
+				 * length cannot be kept, so end the
+				 * connection. */
+				conn_close(c);
+				return false;
+			}
+			c->outoff = 0;
+			c->outlen = (size_t)n;
+			c->fileleft -= (uint64_t)n;
+			if (c->fileleft == 0) {
+				close(c->file);
+				c->file = -1;
+			}
+		}
+		if (c->outoff == c->outlen)
+			break;
+		n = rump_sys_send(c->fd, c->out + c->outoff,
+		    c->outlen - c->outoff, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return true;
+			conn_close(c);
+			return false;
+		}
+		c->outoff += (size_t)n;
+	}
+	c->outoff = c->outlen = 0;
+	if (c->closing) {
+		conn_close(c);
+		return false;
+	}
+	return true;
+}
+
+/* Answers the requests that have arrived, one after the other, until
+ * one waits for the peer to read or for more of its request. */
+static void
+conn_run(struct conn *c)
+{
+
+	for (;;) {
+		conn_parse(c);
+		if (c->outlen == 0 && c->file == -1)
+			return;
+		if (!conn_send(c))
+			return;
+		if (c->outlen > 0 || c->file != -1)
+			return;
+	}
+}
+
+static void
+conn_recv(struct conn *c)
+{
+	ssize_t n;
+
+	n = rump_sys_recv(c->fd, c->in + c->inlen, REQMAX - 1 - c->inlen, 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN)) {
+		conn_close(c);
+		return;
+	}
+	if (n > 0) {
+		c->inlen += (size_t)n;
+		c->lastactive = now_ms();
+	}
+}
+
+/* --- Setup -------------------------------------------------------------- */
+
+struct netspec {
+	const char	*type, *arg;		/* cloner and its argument */
+	char		 addr[INET_ADDRSTRLEN];
+	int		 prefix;
+	const char	*gw;
+};
+
+/* Checks the network options before anything is set up. */
+static void
+net_parse(const char *ifspec, const char *addrspec, const char *gw,
+    struct netspec *ns)
+{
+	const char *slash;
+	char *end;
+	long prefix;
+	struct in_addr ia;
+
+	if (strncmp(ifspec, "tap:", 4) == 0) {
+		ns->type = "virtif";
+		ns->arg = ifspec + 4;
+	} else if (strncmp(ifspec, "shmif:", 6) == 0) {
+		ns->type = "shmif";
+		ns->arg = ifspec + 6;
+	} else
+		die("--if %s: expected tap:NAME or shmif:PATH", ifspec);
+	if (*ns->arg == '\0')
+		die("--if %s: the name or path is missing", ifspec);
+	slash = strchr(addrspec, '/');
+	if (slash == NULL || (size_t)(slash - addrspec) >= INET_ADDRSTRLEN)
+		die("--addr %s: expected ADDR/PREFIX", addrspec);
+	memcpy(ns->addr, addrspec, (size_t)(slash - addrspec));
+	ns->addr[slash - addrspec] = '\0';
+	prefix = strtol(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, ns->addr, &ia) != 1 || slash[1] == '\0' ||
+	    *end != '\0' || prefix < 0 || prefix > 32)
+		die("--addr %s: expected an IPv4 address and a prefix length "
+		    "0..32", addrspec);
+	ns->prefix = (int)prefix;
+	if (gw != NULL && inet_pton(AF_INET, gw, &ia) != 1)
+		die("--gw %s: not an IPv4 address", gw);
+	ns->gw = gw;
+}
+
+static void
+net_setup(const struct netspec *ns, const char *ifspec, char *ifname)
+{
+	int error;
+
+	if ((error = rump_init()) != 0)
+		die("the kernel did not boot: %s", strerror(error));
+	if ((error = rump_netconfig_ifcreate(ns->type, ns->arg, ifname,
+	    16)) != 0)
+		die("--if %s: %s%s", ifspec, strerror(error),
+		    error == EPERM && *ns->type == 'v' ? " (a TAP device needs "
+		    "CAP_NET_ADMIN to be made, or to be made for this user "
+		    "with `ip tuntap add mode tap user USER`)" : "");
+	if ((error = rump_netconfig_ipv4_addr_add(ifname, ns->addr,
+	    ns->prefix)) != 0)
+		die("--addr %s/%d: %s", ns->addr, ns->prefix, strerror(error));
+	if ((error = rump_netconfig_ifup(ifname)) != 0)
+		die("%s: cannot bring it up: %s", ifname, strerror(error));
+	if (ns->gw != NULL && (error = rump_netconfig_ipv4_gw(ns->gw)) != 0)
+		die("--gw %s: %s", ns->gw, strerror(error));
+}
+
+static int
+listen_on(const char *addr, int port)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	if ((fd = rump_sys_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0))
+	    == -1)
+		die("socket: %s", strerror(errno));
+	rump_sys_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (rump_sys_bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		die("bind %s:%d: %s", addr, port, strerror(errno));
+	if (rump_sys_listen(fd, 128) == -1)
+		die("listen: %s", strerror(errno));
+	return fd;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct pollfd pfd[MAXCONN + 1];
+	static int pidx[MAXCONN + 1];
+	const char *ifspec = NULL, *addrspec = NULL, *gw = NULL, *dir = NULL;
+	struct netspec ns;
+	char ifname[16];
+	int i, n, lfd, port = 80;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
+			verbose = true;
+		else if (strcmp(a, "--if") == 0 || strcmp(a, "--addr") == 0 ||
+		    strcmp(a, "--gw") == 0 || strcmp(a, "--port") == 0) {
+			if (i + 1 >= argc)
+				die("%s needs a value (--help)", a);
+			const char *v = argv[++i];
+
+			if (a[2] == 'i')
+				ifspec = v;
+			else if (a[2] == 'a')
+				addrspec = v;
+			else if (a[2] == 'g')
+				gw = v;
+			else {
+				char *end;
+				long p = strtol(v, &end, 10);
+
+				if (*v == '\0' || *end != '\0' || p < 1 ||
+				    p > 65535)
+					die("--port %s: expected 1..65535", v);
+				port = (int)p;
+			}
+		} else if (a[0] == '-' && a[1] != '\0')
+			die("unknown option %s (--help)", a);
+		else if (dir == NULL)
+			dir = a;
+		else
+			die("one directory only: %s (--help)", a);
+	}
+	if (ifspec == NULL || addrspec == NULL || dir == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	net_parse(ifspec, addrspec, gw, &ns);
+	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd == -1)
+		die("%s: %s", dir, strerror(errno));
+
+	net_setup(&ns, ifspec, ifname);
+	lfd = listen_on(ns.addr, port);
+	for (i = 0; i < MAXCONN; i++) {
+		conns[i].fd = -1;
+		conns[i].file = -1;
+		if ((conns[i].out = malloc(OUTMAX)) == NULL)
+			die("out of memory");
+	}
+	printf("serving %s on http://%s:%d/ (%s)\n", dir, ns.addr, port,
+	    ifname);
+	fflush(stdout);
+
+	for (;;) {
+		uint64_t now;
+		int nfds = 0, nfree = 0;
+
+		for (i = 0; i < MAXCONN; i++) {
+			struct conn *c = &conns[i];
+
+			if (c->fd == -1) {
+				nfree++;
+				continue;
+			}
+			pfd[nfds].fd = c->fd;
+			pfd[nfds].events = (short)(c->outlen > 0 ||
+			    c->file != -1 ? POLLOUT : 0);
+			if (c->inlen < REQMAX - 1)
+				pfd[nfds].events |= POLLIN;
+			pfd[nfds].revents = 0;
+			pidx[nfds++] = i;
+		}
+		if (nfree > 0) {
+			pfd[nfds] = (struct pollfd){ lfd, POLLIN, 0 };
+			pidx[nfds++] = -1;
+		}
+		n = rump_sys_poll(pfd, (unsigned long)nfds, 1000);
+		if (n < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		now = now_ms();
+		for (i = 0; i < nfds && n > 0; i++) {
+			struct conn *c;
+
+			if (pfd[i].revents == 0)
+				continue;
+			if (pidx[i] == -1) {
+				int fd, one = 1;
+
+				fd = rump_sys_accept4(lfd, NULL, NULL,
+				    SOCK_NONBLOCK);
+				if (fd == -1)
+					continue;
+				rump_sys_setsockopt(fd, IPPROTO_TCP,
+				    TCP_NODELAY, &one, sizeof(one));
+				for (int j = 0; j < MAXCONN; j++) {
+					if (conns[j].fd == -1) {
+						c = &conns[j];
+						c->fd = fd;
+						c->inlen = 0;
+						c->discard = 0;
+						c->outoff = c->outlen = 0;
+						c->keepalive = true;
+						c->closing = false;
+						c->lastactive = now;
+						break;
+					}
+				}
+				continue;
+			}
+			c = &conns[pidx[i]];
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				conn_recv(c);
+			if (c->fd != -1)
+				conn_run(c);
+		}
+		for (i = 0; i < MAXCONN; i++)
+			if (conns[i].fd != -1 && conns[i].outlen == 0 &&
+			    conns[i].file == -1 &&
+			    now - conns[i].lastactive > IDLE_MS)
+				conn_close(&conns[i]);
+	}
+}
