@@ -7,6 +7,9 @@
  * ring and hands them to the Ethernet input; sending appends to the ring
  * from the sender's thread.
  *
+ * Parameter RUMP_SHMIF_MTU (68..65535, default 1500, read when the
+ * interface is created) sets the MTU.
+ *
  * Test hook: parameters RUMP_SHMIF_DROP, RUMP_SHMIF_DUP and
  * RUMP_SHMIF_REORDER (percent, 0..100, read when the interface is
  * created) make the interface drop, duplicate, or hold back and send
@@ -231,17 +234,25 @@ shmif_rx_thread(void *arg)
 	}
 }
 
+/* A decimal parameter, at most max; 0 when unset or not a number. */
 static int
-shmif_param_pct(const char *name)
+shmif_param_int(const char *name, int max)
 {
 	char buf[16];
 	int v = 0;
 
 	if (hyp_getparam(name, buf, sizeof(buf)) != 0)
 		return 0;
-	for (const char *p = buf; *p >= '0' && *p <= '9' && v <= 100; p++)
+	for (const char *p = buf; *p >= '0' && *p <= '9' && v <= max; p++)
 		v = v * 10 + (*p - '0');
-	return v > 100 ? 100 : v;
+	return v > max ? max : v;
+}
+
+static int
+shmif_param_pct(const char *name)
+{
+
+	return shmif_param_int(name, 100);
 }
 
 static int
@@ -251,7 +262,7 @@ shmif_create(const char *path, char *ifname, size_t ifnamelen)
 	struct shmif_bus_hdr *h;
 	uint8_t hw[ETHER_ADDR_LEN];
 	void *mem;
-	int error, unit;
+	int error, unit, mtu;
 
 	if (path == NULL || path[0] == '\0')
 		return EINVAL;
@@ -299,7 +310,11 @@ shmif_create(const char *path, char *ifname, size_t ifnamelen)
 	    unit);
 	sc->sc_if.if_softc = sc;
 	sc->sc_if.if_transmit = shmif_transmit;
-	sc->sc_if.if_mtu = ETHERMTU;
+	/* Every kernel on a bus must agree on the MTU: a parameter, so a
+	 * whole test or benchmark can run on jumbo frames (fewer, larger
+	 * TCP segments: the bus's cost is per frame). */
+	mtu = shmif_param_int("RUMP_SHMIF_MTU", SHMIF_MAXFRAME - ETHER_HDR_LEN);
+	sc->sc_if.if_mtu = mtu >= 68 ? mtu : ETHERMTU;
 	if ((error = ether_ifattach(&sc->sc_if, hw)) != 0)
 		return error;	/* a unique name cannot clash; never */
 	error = kthread_create(shmif_rx_thread, sc, "shmif", false, NULL);

@@ -1,0 +1,154 @@
+#!/bin/sh
+# bench/net.sh: network benchmarks (bench_net.c) on each platform, against
+# Linux-to-Linux over a veth pair, in one table with ratios.
+#
+#   sh bench/net.sh BENCHDIR "posix fiber"
+#
+# Rows: TCP bulk throughput (MB/s, 10^6 bytes), 1-byte TCP
+# request/response and 1-byte UDP round trip (microseconds):
+#   shmif     two strata kernels in two processes on a shared-memory bus
+#             (shmif-9000: with RUMP_SHMIF_MTU=9000, jumbo frames)
+#   tap-tx    strata sends to Linux over a TAP device
+#   tap-rx    Linux sends to strata over a TAP device
+#   veth      Linux to Linux over a veth pair between two namespaces (the
+#             peer; with iperf3 also iperf3's own bulk figure)
+# The TAP and veth rows need root and /dev/net/tun and run in network
+# namespaces made here and deleted on exit; without them they are left
+# out with the reason.  BENCH_NET_MB sets the bulk size (default 64).
+set -eu
+
+case ${1:-} in
+-h|--help)
+	echo "usage: sh bench/net.sh BENCHDIR PLATFORMS"
+	echo "Runs BENCHDIR/<platform>/bench_net over shmif and TAP and a Linux"
+	echo "veth peer, and prints the figures and their ratios to the peer."
+	exit 0 ;;
+esac
+
+dir=${1:?usage: net.sh BENCHDIR PLATFORMS}
+platforms=${2:?usage: net.sh BENCHDIR PLATFORMS}
+work=$(mktemp -d)
+ns1=strata-bench-a-$$
+ns2=strata-bench-b-$$
+nst=strata-bench-t-$$
+cleanup() {
+	for n in $ns1 $ns2 $nst; do
+		ip netns del "$n" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# results: lines "column|key|value|unit"
+raw=$work/raw
+: >"$raw"
+run() {	# COLUMN ROWPREFIX COMMAND...
+	col=$1 row=$2
+	shift 2
+	if ! "$@" >"$work/out" 2>&1; then
+		echo "net.sh: $col $row failed:" >&2
+		cat "$work/out" >&2
+		return 0
+	fi
+	awk -v c="$col" -v r="$row" '$1 == "RESULT" {
+		print c "|" r " " $2 "|" $3 "|" $4 }' "$work/out" >>"$raw"
+}
+
+for p in $platforms; do
+	(cd "$work" && run "$p" shmif "$dir/$p/bench_net" shmif)
+	(cd "$work" && run "$p" shmif-9000 env RUMP_SHMIF_MTU=9000 \
+	    "$dir/$p/bench_net" shmif)
+done
+
+why=
+if [ "$(id -u)" != 0 ]; then
+	why="not root"
+elif [ ! -c /dev/net/tun ]; then
+	why="no /dev/net/tun"
+elif ! command -v ip >/dev/null 2>&1; then
+	why="no ip (iproute2)"
+fi
+if [ -z "$why" ]; then
+	# TAP: strata and Linux in one namespace.
+	ip netns add "$nst"
+	ip -n "$nst" link set lo up
+	ip -n "$nst" tuntap add mode tap name tap0
+	ip -n "$nst" addr add 10.97.0.1/24 dev tap0
+	ip -n "$nst" link set tap0 up
+	for p in $platforms; do
+		for m in tap-tx tap-rx; do
+			run "$p" $m ip netns exec "$nst" "$dir/$p/bench_net" \
+			    $m tap0 10.97.0.2 10.97.0.1
+		done
+	done
+	# veth: Linux in two namespaces, the same program with host sockets.
+	ip netns add "$ns1"
+	ip netns add "$ns2"
+	ip link add vb0 netns "$ns1" type veth peer name vb1 netns "$ns2"
+	ip -n "$ns1" addr add 10.96.0.1/24 dev vb0
+	ip -n "$ns2" addr add 10.96.0.2/24 dev vb1
+	for n in $ns1 $ns2; do
+		ip -n "$n" link set lo up
+	done
+	ip -n "$ns1" link set vb0 up
+	ip -n "$ns2" link set vb1 up
+	p1=$(echo $platforms | awk '{print $1}')
+	ip netns exec "$ns1" "$dir/$p1/bench_net" host-server 10.96.0.1 &
+	spid=$!
+	run linux veth ip netns exec "$ns2" "$dir/$p1/bench_net" host-client 10.96.0.1
+	wait $spid || true
+	if command -v iperf3 >/dev/null 2>&1; then
+		ip netns exec "$ns1" iperf3 -s -1 -B 10.96.0.1 >/dev/null 2>&1 &
+		spid=$!
+		sleep 0.3
+		ip netns exec "$ns2" iperf3 -c 10.96.0.1 -t 3 -f m 2>/dev/null |
+		    awk '/receiver/ { for (i = 1; i <= NF; i++)
+			if ($i == "Mbits/sec") printf "linux|veth iperf3-bulk|%.1f|MB/s\n", $(i-1) / 8 }' \
+		    >>"$raw" || true
+		wait $spid || true
+	fi
+else
+	echo "net.sh: TAP and veth rows left out: $why"
+fi
+
+# The table: one column per platform, the Linux peer, and each platform's
+# ratio to the peer's same figure (veth; for a rate above 1.0 is faster,
+# for a time below 1.0 is faster).
+awk -F'|' -v plats="$platforms" '
+{
+	split($2, w, " "); kind = w[2]; row = $2
+	val[$1 "|" row] = $3; unit[row] = $4
+	if (!(row in seen)) { seen[row] = 1; order[n++] = row }
+	if ($1 == "linux") peer[kind] = $3
+}
+END {
+	np = split(plats, P, " ")
+	printf "%-24s %-5s", "network", "unit"
+	for (i = 1; i <= np; i++) printf " %10s", P[i]
+	printf " %10s", "linux-veth"
+	for (i = 1; i <= np; i++) printf " %12s", P[i] "/veth"
+	printf "\n"
+	for (k = 0; k < n; k++) {
+		row = order[k]
+		if (row ~ /^veth/) continue
+		split(row, w, " ")
+		printf "%-24s %-5s", row, unit[row]
+		for (i = 1; i <= np; i++) {
+			v = val[P[i] "|" row]
+			printf " %10s", v == "" ? "-" : v
+		}
+		pv = peer[w[2]]
+		printf " %10s", pv == "" ? "-" : pv
+		for (i = 1; i <= np; i++) {
+			v = val[P[i] "|" row]
+			if (v == "" || pv == "" || pv == 0) printf " %12s", "-"
+			else printf " %12.3f", v / pv
+		}
+		printf "\n"
+	}
+	for (k = 0; k < n; k++) {
+		row = order[k]
+		if (row !~ /^veth/) continue
+		printf "%-24s %-5s %10s\n", row, unit[row], val["linux|" row]
+	}
+}' "$raw"
