@@ -10,6 +10,7 @@
 #             (shmif-9000: with RUMP_SHMIF_MTU=9000, jumbo frames)
 #   tap-tx    strata sends to Linux over a TAP device
 #   tap-rx    Linux sends to strata over a TAP device
+#             (-9000: the TAP device, and so the kernel, at MTU 9000)
 #   veth      Linux to Linux over a veth pair between two namespaces (the
 #             peer; with iperf3 also iperf3's own bulk figure)
 # The TAP and veth rows need root and /dev/net/tun and run in network
@@ -75,10 +76,16 @@ if [ -z "$why" ]; then
 	ip -n "$nst" tuntap add mode tap name tap0
 	ip -n "$nst" addr add 10.97.0.1/24 dev tap0
 	ip -n "$nst" link set tap0 up
-	for p in $platforms; do
-		for m in tap-tx tap-rx; do
-			run "$p" $m ip netns exec "$nst" "$dir/$p/bench_net" \
-			    $m tap0 10.97.0.2 10.97.0.1
+	for mtu in 1500 9000; do
+		# The kernel's interface takes the TAP device's MTU.
+		ip -n "$nst" link set tap0 mtu $mtu
+		sfx=; [ $mtu = 1500 ] || sfx=-$mtu
+		for p in $platforms; do
+			for m in tap-tx tap-rx; do
+				run "$p" $m$sfx ip netns exec "$nst" \
+				    "$dir/$p/bench_net" $m tap0 10.97.0.2 \
+				    10.97.0.1
+			done
 		done
 	done
 	# veth: Linux in two namespaces, the same program with host sockets.
