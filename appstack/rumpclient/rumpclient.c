@@ -488,6 +488,19 @@ handshake(struct rc_conn *c, uint32_t kind, const uint8_t *cookie,
 	return 0;
 }
 
+/* A hint to the CPU that this is a spin-wait loop. */
+static inline void
+spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
 /* --- The shared-memory channel ------------------------------------------ */
 
 /* How long a side spins on the channel before it sleeps (RUMP_SP_SPIN,
@@ -584,7 +597,7 @@ shm_wait(struct rc_conn *c)
 				break;
 			}
 		}
-		__builtin_ia32_pause();
+		spin_pause();
 	}
 	for (;;) {
 		__atomic_store_n(&c->shm->rss_client_sleeps, 1,

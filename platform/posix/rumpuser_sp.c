@@ -266,6 +266,19 @@ sp_recv(struct sp_conn *c, const struct rumpuser__sp_expect *want,
 
 /* --- Requests to the client, during a system call ---------------------- */
 
+/* A hint to the CPU that this is a spin-wait loop. */
+static inline void
+spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
 /* --- The shared-memory channel (doc/sysproxy.md) ----------------------- */
 
 /* How long to spin on the channel before sleeping (RUMP_SP_SPIN,
@@ -330,7 +343,7 @@ sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
 				break;
 			}
 		}
-		__builtin_ia32_pause();
+		spin_pause();
 	}
 	for (;;) {
 		__atomic_store_n(&c->shm->rss_server_sleeps, 1,
