@@ -1,0 +1,319 @@
+/*
+ * t_net_virtif6.c: IPv6 between strata (virtif on a TAP device) and the
+ * Linux stack of the same machine: neighbour discovery both ways, ping6
+ * both ways (Linux's raw ICMPv6 socket; strata's rump_netconfig_ping6,
+ * also fragmented), and TCP both ways byte-exact.
+ *
+ * As t_net_virtif: the case moves its process into a network namespace
+ * of its own (unshare(CLONE_NEWNET)), which disappears with it, makes
+ * TAP device vt6 there with fd00:99::1/64 on the Linux side (DAD off
+ * there, so the address works at once), and the kernel attaches virtif
+ * to it with fd00:99::2/64.  The Linux side's work runs in a child forked
+ * before the kernel boots.  Needs root and /dev/net/tun; skipped without.
+ */
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <netinet/icmp6.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+
+#include "h_net.h"
+
+#define TAPNAME		"vt6"
+#define LINUX_ADDR	"fd00:99::1"
+#define STRATA_ADDR	"fd00:99::2"
+#define XFER_BYTES	(4u << 20)
+
+/* Linux's struct in6_ifreq (linux/ipv6.h clashes with netinet/in.h). */
+struct linux_in6_ifreq {
+	struct in6_addr	ifr6_addr;
+	uint32_t	ifr6_prefixlen;
+	int		ifr6_ifindex;
+};
+
+static struct sockaddr_in6
+sin6_of(const char *addr, int port)
+{
+	struct sockaddr_in6 sin6;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons((uint16_t)port);
+	ATF_REQUIRE(inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1);
+	return sin6;
+}
+
+static void
+linux_up(const char *ifname)
+{
+	struct ifreq ifr;
+	int s;
+
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	ATF_REQUIRE(s != -1);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, ifname);
+	ATF_REQUIRE(ioctl(s, SIOCGIFFLAGS, &ifr) == 0);
+	ifr.ifr_flags |= IFF_UP;
+	ATF_REQUIRE(ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
+	close(s);
+}
+
+static void
+put_sysctl(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	ATF_REQUIRE_MSG(f != NULL, "%s: %s", path, strerror(errno));
+	fputs(val, f);
+	fclose(f);
+}
+
+static void
+netns_setup(void)
+{
+	struct linux_in6_ifreq ifr6;
+	struct ifreq ifr;
+	char path[128];
+	int fd, s;
+
+	if (geteuid() != 0)
+		atf_tc_skip("needs root (a network namespace and a TAP device)");
+	if (access("/dev/net/tun", R_OK | W_OK) != 0)
+		atf_tc_skip("no /dev/net/tun: %s", strerror(errno));
+	if (access("/proc/sys/net/ipv6", F_OK) != 0)
+		atf_tc_skip("the host has no IPv6");
+	if (unshare(CLONE_NEWNET) != 0)
+		atf_tc_skip("cannot make a network namespace: %s",
+		    strerror(errno));
+	linux_up("lo");
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	ATF_REQUIRE(fd != -1);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, TAPNAME);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ATF_REQUIRE(ioctl(fd, TUNSETIFF, &ifr) == 0);
+	ATF_REQUIRE(ioctl(fd, TUNSETPERSIST, 1) == 0);
+	close(fd);
+	/* /proc/sys/net is the namespace's own. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad",
+	    TAPNAME);
+	put_sysctl(path, "0");
+	linux_up(TAPNAME);
+	s = socket(AF_INET6, SOCK_DGRAM, 0);
+	ATF_REQUIRE(s != -1);
+	memset(&ifr6, 0, sizeof(ifr6));
+	ATF_REQUIRE(inet_pton(AF_INET6, LINUX_ADDR, &ifr6.ifr6_addr) == 1);
+	ifr6.ifr6_prefixlen = 64;
+	ifr6.ifr6_ifindex = (int)if_nametoindex(TAPNAME);
+	ATF_REQUIRE(ifr6.ifr6_ifindex != 0);
+	ATF_REQUIRE_MSG(ioctl(s, SIOCSIFADDR, &ifr6) == 0, "SIOCSIFADDR: %s",
+	    strerror(errno));
+	close(s);
+}
+
+/* Linux pings addr with a raw ICMPv6 socket (the kernel computes its
+ * checksum): 0 when an echo reply came. */
+static int
+linux_ping6(const char *addr, int tries)
+{
+	struct sockaddr_in6 sin6, from;
+	uint8_t pkt[64], buf[1500];
+	struct icmp6_hdr *ic = (struct icmp6_hdr *)pkt;
+	struct pollfd pfd;
+	socklen_t flen;
+	int s, i;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) != 1)
+		return EINVAL;
+	if ((s = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)) == -1)
+		return errno;
+	for (i = 0; i < tries; i++) {
+		memset(pkt, 0xa5, sizeof(pkt));
+		ic->icmp6_type = ICMP6_ECHO_REQUEST;
+		ic->icmp6_code = 0;
+		ic->icmp6_cksum = 0;
+		ic->icmp6_id = htons(0x5336);
+		ic->icmp6_seq = htons((uint16_t)i);
+		if (sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin6,
+		    sizeof(sin6)) != (ssize_t)sizeof(pkt)) {
+			/* Resolution not done yet: try again. */
+			rt_sleep_ms(200);
+			continue;
+		}
+		pfd = (struct pollfd){ s, POLLIN, 0 };
+		while (poll(&pfd, 1, 500) == 1) {
+			struct icmp6_hdr *r = (struct icmp6_hdr *)buf;
+			ssize_t n;
+
+			flen = sizeof(from);
+			n = recvfrom(s, buf, sizeof(buf), 0,
+			    (struct sockaddr *)&from, &flen);
+			if (n >= (ssize_t)sizeof(*r) &&
+			    r->icmp6_type == ICMP6_ECHO_REPLY &&
+			    r->icmp6_id == htons(0x5336) &&
+			    memcmp(&from.sin6_addr, &sin6.sin6_addr, 16) == 0) {
+				close(s);
+				return 0;
+			}
+		}
+	}
+	close(s);
+	return ETIMEDOUT;
+}
+
+static void
+child_wait(pid_t pid, const char *what)
+{
+	int status = 0, ms;
+	pid_t rv = 0;
+
+	for (ms = 0; ms < PEER_MAX_MS; ms += 10) {
+		if ((rv = waitpid(pid, &status, WNOHANG)) != 0)
+			break;
+		rt_sleep_ms(10);
+	}
+	if (rv == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		atf_tc_fail("%s: no end after %d ms", what, PEER_MAX_MS);
+	}
+	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s: status %#x (exit %d: %s)", what, status,
+	    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+	    WIFEXITED(status) ? strerror(WEXITSTATUS(status)) : "");
+}
+
+static int
+linux_recv_pattern(int fd, uint8_t *buf, uint32_t seed)
+{
+	uint64_t off = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, 65536)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != pattern_byte(seed, off + (uint64_t)i))
+				return EBADMSG;
+		off += (uint64_t)n;
+	}
+	if (n < 0)
+		return errno;
+	return off == XFER_BYTES ? 0 : EMSGSIZE;
+}
+
+static int
+linux_send_pattern(int fd, uint8_t *buf, uint32_t seed)
+{
+	uint64_t off;
+	ssize_t n;
+
+	for (off = 0; off < XFER_BYTES; off += (uint64_t)n) {
+		size_t len = XFER_BYTES - off < 65536 ?
+		    (size_t)(XFER_BYTES - off) : 65536;
+
+		pattern_fill(seed, off, buf, len);
+		if ((n = write(fd, buf, len)) <= 0)
+			return n == 0 ? EIO : errno;
+	}
+	return 0;
+}
+
+/* The Linux side: pings strata, then serves a TCP exchange (receives
+ * pattern 1, answers with pattern 2). */
+static int
+linux_side(int lfd)
+{
+	uint8_t *buf = malloc(65536);
+	int fd, error;
+
+	if (buf == NULL)
+		return ENOMEM;
+	if ((error = linux_ping6(STRATA_ADDR, 40)) != 0)
+		return error;
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		return errno;
+	if ((error = linux_recv_pattern(fd, buf, 1)) != 0 ||
+	    (error = linux_send_pattern(fd, buf, 2)) != 0)
+		return error;
+	close(fd);
+	free(buf);
+	return 0;
+}
+
+ATF_TC_WITHOUT_HEAD(ping6_tcp6);
+ATF_TC_BODY(ping6_tcp6, tc)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char ifname[16], buf[64];
+	int lfd, fd, one = 1, error = ETIMEDOUT;
+	pid_t pid;
+
+	netns_setup();
+	sin6 = sin6_of(LINUX_ADDR, 5061);
+	lfd = socket(AF_INET6, SOCK_STREAM, 0);
+	ATF_REQUIRE(lfd != -1);
+	ATF_REQUIRE(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == 0);
+	/* The address is tentative until the TAP has a reader (carrier). */
+	ATF_REQUIRE(setsockopt(lfd, SOL_IP, IP_FREEBIND, &one,
+	    sizeof(one)) == 0);
+	ATF_REQUIRE_MSG(bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0,
+	    "bind: %s", strerror(errno));
+	ATF_REQUIRE(listen(lfd, 4) == 0);
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(linux_side(lfd));
+	close(lfd);
+
+	boot();
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("virtif", TAPNAME, ifname,
+	    16));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_addr_add(ifname, STRATA_ADDR,
+	    64));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifup(ifname));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_linklocal(ifname, buf,
+	    sizeof(buf)));
+	/* DAD (a second), then Linux answers our solicitation. */
+	for (int i = 0; i < 40 && error != 0; i++) {
+		error = rump_netconfig_ping6(LINUX_ADDR, i + 1, 56, 500, NULL);
+		if (error != 0)
+			rt_sleep_ms(200);
+	}
+	ATF_REQUIRE_EQ_MSG(0, error, "ping6: %s", strerror(error));
+	for (int i = 0; i < 5; i++)
+		ATF_CHECK_EQ(0, rump_netconfig_ping6(LINUX_ADDR, 100 + i, 56,
+		    2000, NULL));
+	/* Fragmented both ways: Linux reassembles ours and fragments its
+	 * reply. */
+	ATF_CHECK_EQ(0, rump_netconfig_ping6(LINUX_ADDR, 200, 4000, 2000,
+	    NULL));
+	/* strata client -> Linux server, 4 MiB each way. */
+	fd = (int)RL(rump_sys_socket(AF_INET6, SOCK_STREAM, 0));
+	RL(rump_sys_connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)));
+	len = sizeof(ss);
+	RL(rump_sys_getsockname(fd, (struct sockaddr *)&ss, &len));
+	inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf,
+	    sizeof(buf));
+	ATF_CHECK_STREQ(STRATA_ADDR, buf);
+	ATF_REQUIRE_EQ(0, send_pattern(fd, 1, XFER_BYTES));
+	RL(rump_sys_shutdown(fd, SHUT_WR));
+	ATF_REQUIRE_EQ(0, recv_pattern(fd, 2, XFER_BYTES));
+	RL(rump_sys_close(fd));
+	child_wait(pid, "Linux side");
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+
+	ATF_TP_ADD_TC(tp, ping6_tcp6);
+	return atf_no_error();
+}
