@@ -330,6 +330,11 @@ main(int argc, char **argv)
 	qarg(use_kvm ? "host" : "max");
 	qarg("-m");
 	qarg(memory);
+	if (microvm) {
+		/* virtio 1.x over MMIO (QEMU's default there is legacy). */
+		qarg("-global");
+		qarg("virtio-mmio.force-legacy=false");
+	}
 	qarg("-nodefaults");
 	qarg("-display");
 	qarg("none");

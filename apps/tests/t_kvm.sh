@@ -166,6 +166,28 @@ sys.exit(0 if open("big.out", "rb").read() == data else 1)' ||
 	atf_check -o ignore -e ignore e2fsck -fn fs.img
 }
 
+atf_test_case microvm
+microvm_head()
+{
+	atf_set "descr" "QEMU's microvm machine: the PVH entry boots the image, and ext2 runs on a virtio-mmio block device (e2fsck -fn clean afterwards)"
+	atf_set "timeout" "300"
+}
+microvm_body()
+{
+	setup
+	atf_check -s exit:7 -o match:'^argv\[2\]=<7>$' "$boot" --timeout 120 -M microvm prog.img hello 7
+	command -v mke2fs >/dev/null 2>&1 && command -v e2fsck >/dev/null 2>&1 ||
+	    atf_skip "e2fsprogs is not installed"
+	mkdir src
+	echo "made on the host" >src/in.txt
+	echo "to be removed" >src/gone
+	atf_check -o ignore -e ignore mke2fs -q -t ext2 -d src fs.img 16m
+	atf_check -o inline:'kvm: /dev/vda: virtio-blk at mmio 0xfeb02e00, 32768 sectors, serial fs.img, polled\nin.txt: made on the host\next2 done\n' \
+	    "$boot" --timeout 120 -M microvm -e KVM_VERBOSE=1 -d fs.img prog.img ext2 fs.img
+	atf_check -o ignore -e ignore e2fsck -fn fs.img
+	atf_check -o inline:'written in the guest\n' -e ignore debugfs -R 'cat /out.txt' fs.img
+}
+
 atf_test_case virtio_net cleanup
 virtio_net_head()
 {
@@ -245,5 +267,6 @@ atf_init_test_cases()
 	atf_add_test_case sleep
 	atf_add_test_case ext2_virtio_blk
 	atf_add_test_case virtio_net
+	atf_add_test_case microvm
 	atf_add_test_case usage
 }

@@ -90,27 +90,13 @@ blk_get_id(struct blkdev *b)
 		str_copy(b->serial, id, sizeof(b->serial));
 }
 
+/* A virtio-blk device whose transport is set up: its queue, size, name. */
 static void
-attach(const struct kvm_pci_dev *d)
+blk_setup(struct blkdev *b, uint64_t got, const char *where)
 {
-	struct blkdev *b;
-	uint64_t got;
 
-	if (d->vendor == 0x1af4 && (d->device == 0x1041 ||
-	    d->device == 0x1000)) {
-		kvm_net_attach(d, verbose);
-		return;
-	}
-	if (d->vendor != 0x1af4 || (d->device != 0x1042 && d->device != 0x1001))
-		return;
-	if (ndevs == MAXDEVS)
-		return;
-	b = &devs[ndevs];
-	if (kvm_virtio_init(&b->v, d, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH,
-	    &got, blk_irq, b) != 0 ||
-	    kvm_virtio_vq_init(&b->v, &b->q, 0, QUEUE_MAX) != 0) {
-		kvm_printf("kvm: virtio-blk at %02x:%02x.%x: not usable\n",
-		    d->bus, d->slot, d->func);
+	if (kvm_virtio_vq_init(&b->v, &b->q, 0, QUEUE_MAX) != 0) {
+		kvm_printf("kvm: virtio-blk at %s: not usable\n", where);
 		return;
 	}
 	b->ro = (got & VIRTIO_BLK_F_RO) != 0;
@@ -122,12 +108,67 @@ attach(const struct kvm_pci_dev *d)
 	    'a' + ndevs);
 	blk_get_id(b);
 	if (verbose)
-		kvm_printf("kvm: %s: virtio-blk at %02x:%02x.%x, %lu sectors%s"
-		    "%s%s, %s\n", b->name, d->bus, d->slot, d->func,
+		kvm_printf("kvm: %s: virtio-blk at %s, %lu sectors%s"
+		    "%s%s, %s\n", b->name, where,
 		    (unsigned long)b->sectors, b->ro ? ", read-only" : "",
 		    b->serial[0] != '\0' ? ", serial " : "", b->serial,
 		    b->v.vector >= 0 ? "MSI-X" : "polled");
 	ndevs++;
+}
+
+static int npci;
+
+static void
+attach(const struct kvm_pci_dev *d)
+{
+	struct blkdev *b;
+	uint64_t got;
+	char where[16];
+
+	npci++;
+	if (d->vendor == 0x1af4 && (d->device == 0x1041 ||
+	    d->device == 0x1000)) {
+		kvm_net_attach(d, verbose);
+		return;
+	}
+	if (d->vendor != 0x1af4 || (d->device != 0x1042 && d->device != 0x1001))
+		return;
+	if (ndevs == MAXDEVS)
+		return;
+	b = &devs[ndevs];
+	rumpuser__format(where, sizeof(where), "%02x:%02x.%x", d->bus,
+	    d->slot, d->func);
+	if (kvm_virtio_init(&b->v, d, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH,
+	    &got, blk_irq, b) != 0) {
+		kvm_printf("kvm: virtio-blk at %s: not usable\n", where);
+		return;
+	}
+	blk_setup(b, got, where);
+}
+
+/* microvm: virtio-mmio devices (1: network, 2: block), polled. */
+static void
+attach_mmio(volatile uint8_t *regs, uint32_t id)
+{
+	struct blkdev *b;
+	uint64_t got;
+	char where[24];
+
+	rumpuser__format(where, sizeof(where), "mmio %#lx",
+	    (unsigned long)kvm_virt_to_phys((const void *)regs));
+	if (id == 1) {
+		kvm_net_attach_mmio(regs, where, verbose);
+		return;
+	}
+	if (id != 2 || ndevs == MAXDEVS)
+		return;
+	b = &devs[ndevs];
+	if (kvm_virtio_mmio_init(&b->v, regs, VIRTIO_BLK_F_RO |
+	    VIRTIO_BLK_F_FLUSH, &got) != 0) {
+		kvm_printf("kvm: virtio-blk at %s: not usable\n", where);
+		return;
+	}
+	blk_setup(b, got, where);
 }
 
 void
@@ -142,6 +183,9 @@ kvm_dev_init(void)
 	verbose = rumpuser__backend_param("KVM_VERBOSE", v, sizeof(v)) == 0 &&
 	    v[0] == '1';
 	kvm_pci_scan(attach);
+	/* No PCI at all: the microvm machine's virtio-mmio slots. */
+	if (npci == 0)
+		kvm_virtio_mmio_scan(attach_mmio);
 }
 
 static struct blkdev *

@@ -64,26 +64,20 @@ rx_post(struct rumpuser_virtif *n, uint16_t i)
 	(void)kvm_vq_add(&n->rxq, &b, 1, (void *)(uintptr_t)(i + 1));
 }
 
-void
-kvm_net_attach(const struct kvm_pci_dev *d, bool verbose)
+/* A virtio-net device whose transport is set up: queues, buffers. */
+static void
+net_setup(struct rumpuser_virtif *n, uint64_t got, const char *where,
+    bool verbose)
 {
-	struct rumpuser_virtif *n;
-	uint64_t got;
 	uint16_t i;
 
-	if (nnets == MAXNETS)
-		return;
-	n = &nets[nnets];
-	if (kvm_virtio_init(&n->v, d, VIRTIO_NET_F_MAC | VIRTIO_NET_F_MTU,
-	    &got, net_irq, n) != 0 ||
-	    kvm_virtio_vq_init(&n->v, &n->rxq, 0, QSIZE) != 0 ||
+	if (kvm_virtio_vq_init(&n->v, &n->rxq, 0, QSIZE) != 0 ||
 	    kvm_virtio_vq_init(&n->v, &n->txq, 1, QSIZE) != 0 ||
 	    (n->rxbuf = kvm_pages_alloc(QSIZE * BUFSZ / KVM_PAGE_SIZE, 0)) ==
 	    NULL ||
 	    (n->txbuf = kvm_pages_alloc(QSIZE * BUFSZ / KVM_PAGE_SIZE, 0)) ==
 	    NULL) {
-		kvm_printf("kvm: virtio-net at %02x:%02x.%x: not usable\n",
-		    d->bus, d->slot, d->func);
+		kvm_printf("kvm: virtio-net at %s: not usable\n", where);
 		return;
 	}
 	if (got & VIRTIO_NET_F_MAC)
@@ -102,12 +96,49 @@ kvm_net_attach(const struct kvm_pci_dev *d, bool verbose)
 	rumpuser__format(n->name, sizeof(n->name), "virtio%d", nnets);
 	n->attached = true;
 	if (verbose)
-		kvm_printf("kvm: %s: virtio-net at %02x:%02x.%x, "
+		kvm_printf("kvm: %s: virtio-net at %s, "
 		    "%02x:%02x:%02x:%02x:%02x:%02x, mtu %u, %s\n", n->name,
-		    d->bus, d->slot, d->func, n->mac[0], n->mac[1], n->mac[2],
+		    where, n->mac[0], n->mac[1], n->mac[2],
 		    n->mac[3], n->mac[4], n->mac[5], n->mtu,
 		    n->v.vector >= 0 ? "MSI-X" : "polled");
 	nnets++;
+}
+
+void
+kvm_net_attach(const struct kvm_pci_dev *d, bool verbose)
+{
+	struct rumpuser_virtif *n;
+	uint64_t got;
+	char where[16];
+
+	if (nnets == MAXNETS)
+		return;
+	n = &nets[nnets];
+	rumpuser__format(where, sizeof(where), "%02x:%02x.%x", d->bus,
+	    d->slot, d->func);
+	if (kvm_virtio_init(&n->v, d, VIRTIO_NET_F_MAC | VIRTIO_NET_F_MTU,
+	    &got, net_irq, n) != 0) {
+		kvm_printf("kvm: virtio-net at %s: not usable\n", where);
+		return;
+	}
+	net_setup(n, got, where, verbose);
+}
+
+void
+kvm_net_attach_mmio(volatile uint8_t *regs, const char *where, bool verbose)
+{
+	struct rumpuser_virtif *n;
+	uint64_t got;
+
+	if (nnets == MAXNETS)
+		return;
+	n = &nets[nnets];
+	if (kvm_virtio_mmio_init(&n->v, regs, VIRTIO_NET_F_MAC |
+	    VIRTIO_NET_F_MTU, &got) != 0) {
+		kvm_printf("kvm: virtio-net at %s: not usable\n", where);
+		return;
+	}
+	net_setup(n, got, where, verbose);
 }
 
 /* From the idle wait: wakes receivers that have frames. */

@@ -124,6 +124,78 @@ kvm_virtio_init(struct kvm_virtio *v, const struct kvm_pci_dev *d,
 	return 0;
 }
 
+/* virtio-mmio registers (version 2, "modern"). */
+#define M_MAGIC		0x000
+#define M_VERSION	0x004
+#define M_DEVICE	0x008
+#define M_DF		0x010
+#define M_DFSEL		0x014
+#define M_GF		0x020
+#define M_GFSEL		0x024
+#define M_QSEL		0x030
+#define M_QMAX		0x034
+#define M_QNUM		0x038
+#define M_QREADY	0x044
+#define M_QNOTIFY	0x050
+#define M_STATUS	0x070
+#define M_QDESC		0x080
+#define M_QAVAIL	0x090
+#define M_QUSED		0x0a0
+#define M_CONFIG	0x100
+
+/* QEMU's microvm: 24 transports of 512 bytes from 0xfeb00000. */
+#define MMIO_BASE	0xfeb00000ULL
+#define MMIO_SLOTS	24
+#define MMIO_SIZE	512
+
+void
+kvm_virtio_mmio_scan(void (*fn)(volatile uint8_t *, uint32_t))
+{
+	volatile uint8_t *r;
+	int i;
+
+	for (i = 0; i < MMIO_SLOTS; i++) {
+		r = kvm_phys_to_virt(MMIO_BASE + (uint64_t)i * MMIO_SIZE);
+		if (R32(r, M_MAGIC) != 0x74726976 || R32(r, M_VERSION) != 2 ||
+		    R32(r, M_DEVICE) == 0)
+			continue;
+		fn(r, R32(r, M_DEVICE));
+	}
+}
+
+int
+kvm_virtio_mmio_init(struct kvm_virtio *v, volatile uint8_t *regs,
+    uint64_t want, uint64_t *got)
+{
+	uint64_t offered;
+
+	memset(v, 0, sizeof(*v));
+	v->mmio = regs;
+	v->devcfg = regs + M_CONFIG;
+	v->vector = -1;
+	R32(regs, M_STATUS) = 0;
+	R32(regs, M_STATUS) = S_ACK | S_DRIVER;
+	R32(regs, M_DFSEL) = 0;
+	offered = R32(regs, M_DF);
+	R32(regs, M_DFSEL) = 1;
+	offered |= (uint64_t)R32(regs, M_DF) << 32;
+	*got = offered & (want | VIRTIO_F_VERSION_1);
+	if ((*got & VIRTIO_F_VERSION_1) == 0) {
+		R32(regs, M_STATUS) = S_FAILED;
+		return NB_ENODEV;
+	}
+	R32(regs, M_GFSEL) = 0;
+	R32(regs, M_GF) = (uint32_t)*got;
+	R32(regs, M_GFSEL) = 1;
+	R32(regs, M_GF) = (uint32_t)(*got >> 32);
+	R32(regs, M_STATUS) = S_ACK | S_DRIVER | S_FEATURES_OK;
+	if ((R32(regs, M_STATUS) & S_FEATURES_OK) == 0) {
+		R32(regs, M_STATUS) = S_FAILED;
+		return NB_ENODEV;
+	}
+	return 0;
+}
+
 int
 kvm_virtio_vq_init(struct kvm_virtio *v, struct kvm_vq *q, uint16_t index,
     uint16_t maxsize)
@@ -132,13 +204,19 @@ kvm_virtio_vq_init(struct kvm_virtio *v, struct kvm_vq *q, uint16_t index,
 	uint16_t size, i;
 	uint8_t *mem;
 
-	R16(v->common, C_Q_SELECT) = index;
-	size = R16(v->common, C_Q_SIZE);
+	if (v->mmio != NULL) {
+		R32(v->mmio, M_QSEL) = index;
+		size = (uint16_t)R32(v->mmio, M_QMAX);
+	} else {
+		R16(v->common, C_Q_SELECT) = index;
+		size = R16(v->common, C_Q_SIZE);
+	}
 	if (size == 0)
 		return NB_ENODEV;
 	if (size > maxsize)
 		size = maxsize;
-	R16(v->common, C_Q_SIZE) = size;
+	if (v->mmio == NULL)
+		R16(v->common, C_Q_SIZE) = size;
 	descsz = 16u * size;
 	availsz = 6u + 2u * size;
 	usedsz = 6u + 8u * size;
@@ -164,6 +242,17 @@ kvm_virtio_vq_init(struct kvm_virtio *v, struct kvm_vq *q, uint16_t index,
 	q->nfree = size;
 	q->last_used = 0;
 	q->avail_idx = 0;
+	if (v->mmio != NULL) {
+		q->notify = NULL;
+		q->notify32 = (volatile uint32_t *)(v->mmio + M_QNOTIFY);
+		R32(v->mmio, M_QNUM) = size;
+		w64(v->mmio, M_QDESC, kvm_virt_to_phys((void *)q->desc));
+		w64(v->mmio, M_QAVAIL, kvm_virt_to_phys((void *)q->avail));
+		w64(v->mmio, M_QUSED, kvm_virt_to_phys((void *)q->used));
+		R32(v->mmio, M_QREADY) = 1;
+		return 0;
+	}
+	q->notify32 = NULL;
 	q->notify = (volatile uint16_t *)(v->notify_base +
 	    (uint32_t)R16(v->common, C_Q_NOFF) * v->notify_mul);
 
@@ -181,8 +270,12 @@ void
 kvm_virtio_ready(struct kvm_virtio *v)
 {
 
-	R8(v->common, C_STATUS) = S_ACK | S_DRIVER | S_FEATURES_OK |
-	    S_DRIVER_OK;
+	if (v->mmio != NULL)
+		R32(v->mmio, M_STATUS) = S_ACK | S_DRIVER | S_FEATURES_OK |
+		    S_DRIVER_OK;
+	else
+		R8(v->common, C_STATUS) = S_ACK | S_DRIVER | S_FEATURES_OK |
+		    S_DRIVER_OK;
 }
 
 int
@@ -221,7 +314,10 @@ kvm_vq_kick(struct kvm_vq *q)
 {
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	*q->notify = q->index;
+	if (q->notify32 != NULL)
+		*q->notify32 = q->index;
+	else
+		*q->notify = q->index;
 }
 
 void *

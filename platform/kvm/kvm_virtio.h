@@ -30,13 +30,15 @@ struct kvm_vq {
 	uint16_t		 nfree;
 	uint16_t		 last_used;
 	uint16_t		 avail_idx;
-	volatile uint16_t	*notify;
+	volatile uint16_t	*notify;	/* PCI */
+	volatile uint32_t	*notify32;	/* virtio-mmio */
 	void			**cookie;	/* per head descriptor */
 	uint16_t		*chainlen;
 };
 
 struct kvm_virtio {
 	struct kvm_pci_dev	 pci;
+	volatile uint8_t	*mmio;		/* virtio-mmio registers, or NULL */
 	volatile uint8_t	*common;
 	volatile uint8_t	*devcfg;
 	volatile uint8_t	*notify_base;
@@ -55,6 +57,14 @@ struct kvm_vq_buf {
  * irq: the handler of the device's interrupt (MSI-X entry 0). */
 int kvm_virtio_init(struct kvm_virtio *v, const struct kvm_pci_dev *d,
     uint64_t want, uint64_t *got, kvm_irq_fn irq, void *arg) KVM_HIDDEN;
+/* The same for a virtio-mmio (version 2) device at regs; no interrupt:
+ * it is polled. */
+int kvm_virtio_mmio_init(struct kvm_virtio *v, volatile uint8_t *regs,
+    uint64_t want, uint64_t *got) KVM_HIDDEN;
+/* Probes the microvm machine's virtio-mmio slots and calls fn with each
+ * device's registers and device id. */
+void kvm_virtio_mmio_scan(void (*fn)(volatile uint8_t *, uint32_t))
+    KVM_HIDDEN;
 /* Sets up queue index with at most maxsize entries. */
 int kvm_virtio_vq_init(struct kvm_virtio *v, struct kvm_vq *q,
     uint16_t index, uint16_t maxsize) KVM_HIDDEN;
@@ -73,6 +83,8 @@ void *kvm_vq_get(struct kvm_vq *q, uint32_t *len) KVM_HIDDEN;
 
 /* virtio-net (kvm_virtif.c), for the device scan and the idle wait. */
 void kvm_net_attach(const struct kvm_pci_dev *d, bool verbose) KVM_HIDDEN;
+void kvm_net_attach_mmio(volatile uint8_t *regs, const char *where,
+    bool verbose) KVM_HIDDEN;
 int kvm_net_poll(void) KVM_HIDDEN;
 int kvm_net_busy(void) KVM_HIDDEN;
 bool kvm_net_polled(void) KVM_HIDDEN;
