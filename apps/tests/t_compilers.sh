@@ -31,7 +31,7 @@ gcc_head()
 {
 	atf_set "descr" "kernel, posix and fiber platforms and apps build with gcc, warning-free, and the demos run"
 	atf_set "require.progs" "make gcc"
-	atf_set "timeout" "600"
+	atf_set "timeout" "1800"
 }
 gcc_body()
 {
@@ -43,7 +43,7 @@ clang_head()
 {
 	atf_set "descr" "kernel, posix and fiber platforms and apps build with clang, warning-free, and the demos run"
 	atf_set "require.progs" "make clang"
-	atf_set "timeout" "600"
+	atf_set "timeout" "1800"
 }
 clang_body()
 {

@@ -18,7 +18,7 @@ gcc_head()
 {
 	atf_set "descr" "kernel, posix platform and demo cross-build for $MACHINE with $TRIPLE-gcc warning-free; the demo and the ABI check (struct stat, epoll_event, O_*, numbers, uname) run under qemu-$MACHINE"
 	atf_set "require.progs" "make pkg-config"
-	atf_set "timeout" "900"
+	atf_set "timeout" "1800"
 }
 gcc_body() { load; cross_gcc; }
 
@@ -27,7 +27,7 @@ clang_head()
 {
 	atf_set "descr" "the same with CC=\"clang --target=$TRIPLE\" and no CROSS_COMPILE"
 	atf_set "require.progs" "make pkg-config"
-	atf_set "timeout" "900"
+	atf_set "timeout" "1800"
 }
 clang_body() { load; cross_clang; }
 
@@ -50,7 +50,7 @@ fiber_head()
 {
 	atf_set "descr" "the fiber platform and its demo cross-build for $MACHINE with $TRIPLE-gcc warning-free (with the target's liburing) and the demo runs under qemu-$MACHINE"
 	atf_set "require.progs" "make pkg-config"
-	atf_set "timeout" "900"
+	atf_set "timeout" "1800"
 }
 fiber_body() { load; cross_fiber; }
 

@@ -15,7 +15,7 @@ build_against_copied_kernel_head()
 {
 	atf_set "descr" "platform + apps build and run against a copied kernel prefix, with no kernel sources"
 	atf_set "require.progs" "make"
-	atf_set "timeout" "600"
+	atf_set "timeout" "1800"
 }
 build_against_copied_kernel_body()
 {
