@@ -27,7 +27,16 @@ kcondvar_t bcache_cv;
 #define BSYNC_BATCH	256	/* writes started per round of bsync */
 
 static struct buf *bhash[BHASH_SIZE];
-static struct buf *lru_head, *lru_tail;	/* unowned buffers, oldest first */
+/*
+ * Buffers nobody owns are on one of two LRU lists, oldest first: clean
+ * ones (evictable at once) and those dirty or in flight.  Two lists keep
+ * finding room O(1): with one list, a cache full of dirty buffers (a big
+ * copy in) was scanned end to end for every new block.
+ */
+struct buf_lru {
+	struct buf	*head, *tail;
+};
+static struct buf_lru lru_clean, lru_dirty;
 static uint64_t bcache_bytes, bcache_max;
 static uint64_t dirtyseq;
 
@@ -90,42 +99,59 @@ bhash_remove(struct buf *bp)
 	panic("bcache: buffer not in hash");
 }
 
-/* LRU: buffers nobody owns (busy ones are off the list). */
-static bool
-lru_on(struct buf *bp)
+/* LRU: buffers nobody owns (busy ones are off the lists). */
+static struct buf_lru *
+lru_of(const struct buf *bp)
 {
 
-	return bp->b_lprev != NULL || lru_head == bp;
+	return (bp->b_flags & (B_DIRTY | B_INFLIGHT)) ? &lru_dirty : &lru_clean;
 }
 
 static void
 lru_remove(struct buf *bp)
 {
+	struct buf_lru *l = bp->b_lru;
 
-	if (!lru_on(bp))
+	if (l == NULL)
 		return;
 	if (bp->b_lprev != NULL)
 		bp->b_lprev->b_lnext = bp->b_lnext;
 	else
-		lru_head = bp->b_lnext;
+		l->head = bp->b_lnext;
 	if (bp->b_lnext != NULL)
 		bp->b_lnext->b_lprev = bp->b_lprev;
 	else
-		lru_tail = bp->b_lprev;
+		l->tail = bp->b_lprev;
 	bp->b_lnext = bp->b_lprev = NULL;
+	bp->b_lru = NULL;
 }
 
 static void
 lru_append(struct buf *bp)
 {
+	struct buf_lru *l = lru_of(bp);
 
+	KASSERT(bp->b_lru == NULL);
 	bp->b_lnext = NULL;
-	bp->b_lprev = lru_tail;
-	if (lru_tail != NULL)
-		lru_tail->b_lnext = bp;
+	bp->b_lprev = l->tail;
+	if (l->tail != NULL)
+		l->tail->b_lnext = bp;
 	else
-		lru_head = bp;
-	lru_tail = bp;
+		l->head = bp;
+	l->tail = bp;
+	bp->b_lru = l;
+}
+
+/* After a change of B_DIRTY or B_INFLIGHT: an unowned buffer moves to
+ * the list it now belongs on. */
+static void
+lru_update(struct buf *bp)
+{
+
+	if (bp->b_lru != NULL && bp->b_lru != lru_of(bp)) {
+		lru_remove(bp);
+		lru_append(bp);
+	}
 }
 
 static bool
@@ -208,6 +234,7 @@ buf_done_locked(struct buf *bp, int error)
 	bp->b_error = error;
 	bp->b_flags &= ~B_INFLIGHT;
 	bd->bd_inflight--;
+	lru_update(bp);
 }
 
 static void
@@ -288,6 +315,7 @@ buf_mark_inflight(struct buf *bp)
 	bd->bd_inflight++;
 	if (bd->bd_inflight > bd->bd_stats.bs_maxinflight)
 		bd->bd_stats.bs_maxinflight = bd->bd_inflight;
+	lru_update(bp);
 }
 
 static void
@@ -430,20 +458,20 @@ static bool
 bcache_makeroom(size_t size)
 {
 	struct buf *bp, *victim;
+	bool inflight;
 
 	while (bcache_bytes + size > bcache_max) {
-		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
-			if ((bp->b_flags & (B_INFLIGHT | B_DIRTY)) == 0)
-				break;
-		if (bp != NULL) {
+		if ((bp = lru_clean.head) != NULL) {
 			buf_free(bp);
 			continue;
 		}
 		victim = NULL;
-		for (bp = lru_head; bp != NULL; bp = bp->b_lnext) {
-			if ((bp->b_flags & B_DIRTY) == 0 ||
-			    (bp->b_flags & B_INFLIGHT))
+		inflight = false;
+		for (bp = lru_dirty.head; bp != NULL; bp = bp->b_lnext) {
+			if (bp->b_flags & B_INFLIGHT) {
+				inflight = true;
 				continue;
+			}
 			if (victim == NULL || bp->b_order < victim->b_order)
 				victim = bp;
 			if (victim->b_order == B_ORD_DATA)
@@ -453,10 +481,7 @@ bcache_makeroom(size_t size)
 			bcache_flush_some(victim->b_dev, victim->b_order);
 			return false;
 		}
-		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
-			if (bp->b_flags & B_INFLIGHT)
-				break;
-		if (bp == NULL)
+		if (!inflight)
 			return true;
 		cv_wait(&bcache_cv, &bcache_lock);
 		return false;
@@ -544,10 +569,7 @@ breadahead_buf(struct blkdev *bd, uint64_t blkno, size_t size)
 	if (blkno >= bd->bd_size / size || bhash_find(bd, blkno, size) != NULL)
 		return NULL;
 	if (bcache_bytes + size > bcache_max) {
-		for (bp = lru_head; bp != NULL; bp = bp->b_lnext)
-			if ((bp->b_flags & (B_INFLIGHT | B_DIRTY | B_BUSY)) == 0)
-				break;
-		if (bp == NULL)
+		if ((bp = lru_clean.head) == NULL)
 			return NULL;
 		buf_free(bp);
 	}
@@ -841,10 +863,9 @@ binval(struct blkdev *bd)
 	struct buf *bp, *next;
 
 	mutex_enter(&bcache_lock);
-	for (bp = lru_head; bp != NULL; bp = next) {
+	for (bp = lru_clean.head; bp != NULL; bp = next) {
 		next = bp->b_lnext;
-		if (bp->b_dev == bd &&
-		    (bp->b_flags & (B_DIRTY | B_INFLIGHT | B_BUSY)) == 0)
+		if (bp->b_dev == bd)
 			buf_free(bp);
 	}
 	mutex_exit(&bcache_lock);
@@ -858,7 +879,7 @@ bcache_purge(struct blkdev *bd)
 	mutex_enter(&bcache_lock);
 	while (bd->bd_inflight > 0)
 		cv_wait(&bcache_cv, &bcache_lock);
-	for (bp = lru_head; bp != NULL; bp = next) {
+	for (bp = lru_dirty.head; bp != NULL; bp = next) {
 		next = bp->b_lnext;
 		if (bp->b_dev != bd)
 			continue;
@@ -866,6 +887,11 @@ bcache_purge(struct blkdev *bd)
 		bp->b_flags &= ~B_DIRTY;
 		dirty_remove(bp);
 		buf_free(bp);
+	}
+	for (bp = lru_clean.head; bp != NULL; bp = next) {
+		next = bp->b_lnext;
+		if (bp->b_dev == bd)
+			buf_free(bp);
 	}
 	KASSERTMSG(bd->bd_nbufs == 0, "bcache: %u busy buffers of %s at close",
 	    bd->bd_nbufs, bd->bd_key);

@@ -109,6 +109,7 @@ struct buf {
 	uint64_t	 b_dirtyseq;
 	struct buf	*b_hnext;
 	struct buf	*b_lnext, *b_lprev;
+	struct buf_lru	*b_lru;		/* the LRU list it is on, or NULL */
 	struct buf	*b_dnext, *b_dprev;
 };
 #define B_BUSY		0x0001	/* owned by a caller */
