@@ -159,7 +159,7 @@ printf '%-44s %10.2f %10.2f %12.2f\n' "copy in: vs mke2fs -d (s)" "$t_strata_in"
     "$t_strata_in" "$t_fuse2fs_in" "$(div "$t_fuse2fs_in" "$t_strata_in")"
 printf '%-44s %10.2f %10.2f %12.2f\n' "read back: vs debugfs rdump (s)" "$t_strata_out" "$t_debugfs_out" \
     "$(div "$t_debugfs_out" "$t_strata_out")"
-[ -z "$t_fuse2fs_out" ] || printf '%-44s %10.2f %10.2f %12.2f\n' "read back: vs cp -a out of a fuse2fs mount (s)" \
+[ -z "$t_fuse2fs_out" ] || printf '%-44s %10.2f %10.2f %12.2f\n' "read back: vs cp -a from a fuse2fs mount (s)" \
     "$t_strata_out" "$t_fuse2fs_out" "$(div "$t_fuse2fs_out" "$t_strata_out")"
 [ -z "$no_fuse2fs" ] || echo "(fuse2fs not measured: $no_fuse2fs)"
 echo "(one run each; images e2fsck -fn clean, read-backs identical to the tree)"
