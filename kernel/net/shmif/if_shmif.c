@@ -14,7 +14,10 @@
  * RUMP_SHMIF_REORDER (percent, 0..100, read when the interface is
  * created) make the interface drop, duplicate, or hold back and send
  * after the next one, that share of the frames it sends: a lossy,
- * misordering wire for testing the protocols above.
+ * misordering wire for testing the protocols above.  With
+ * RUMP_SHMIF_SEED (a number) the decisions come from a generator seeded
+ * with it and the interface's unit, so that the n-th frame an interface
+ * sends meets the same fate in every run; without it, from cprng.
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -45,6 +48,8 @@ struct shmif_sc {
 	int			 sc_drop, sc_dup, sc_reorder;
 	kmutex_t		 sc_hooklock;
 	struct mbuf		*sc_held;
+	bool			 sc_seeded;	/* RUMP_SHMIF_SEED given */
+	uint64_t		 sc_rng;	/* its generator's state */
 };
 
 static kmutex_t shmif_unit_lock;
@@ -116,6 +121,22 @@ shmif_put(struct shmif_sc *sc, struct mbuf *m)
 		rumpuser_shmif_wakeup(sc->sc_bus);
 }
 
+/* A roll of the test hook's dice: 0..99.  Called with sc_hooklock. */
+static int
+shmif_roll(struct shmif_sc *sc)
+{
+	uint64_t x;
+
+	if (!sc->sc_seeded)
+		return (int)(cprng32() % 100);
+	/* splitmix64: every seed, even 0, gives a good sequence. */
+	x = (sc->sc_rng += 0x9e3779b97f4a7c15ULL);
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return (int)(x % 100);
+}
+
 static int
 shmif_transmit(struct ifnet *ifp, struct mbuf *m)
 {
@@ -128,15 +149,23 @@ shmif_transmit(struct ifnet *ifp, struct mbuf *m)
 		return EMSGSIZE;
 	}
 	if (sc->sc_drop | sc->sc_dup | sc->sc_reorder) {
-		if ((int)(cprng32() % 100) < sc->sc_drop) {
+		bool drop, twice, hold;
+
+		/* Three rolls per frame, always, so that one frame's fate
+		 * does not shift the next one's. */
+		mutex_enter(&sc->sc_hooklock);
+		drop = shmif_roll(sc) < sc->sc_drop;
+		twice = shmif_roll(sc) < sc->sc_dup;
+		hold = shmif_roll(sc) < sc->sc_reorder;
+		mutex_exit(&sc->sc_hooklock);
+		if (drop) {
 			m_free(m);
 			return 0;
 		}
-		if ((int)(cprng32() % 100) < sc->sc_dup)
+		if (twice)
 			dup = m_dup(m);
 		mutex_enter(&sc->sc_hooklock);
-		if (sc->sc_held == NULL &&
-		    (int)(cprng32() % 100) < sc->sc_reorder) {
+		if (sc->sc_held == NULL && hold) {
 			sc->sc_held = m;
 			m = NULL;
 		} else {
@@ -255,6 +284,24 @@ shmif_param_pct(const char *name)
 	return shmif_param_int(name, 100);
 }
 
+/* A decimal parameter; false when it is not set or not a number. */
+static bool
+shmif_param_u64(const char *name, uint64_t *vp)
+{
+	char buf[24];
+	uint64_t v = 0;
+	const char *p;
+
+	if (hyp_getparam(name, buf, sizeof(buf)) != 0)
+		return false;
+	for (p = buf; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (p == buf || *p != '\0')
+		return false;
+	*vp = v;
+	return true;
+}
+
 static int
 shmif_create(const char *path, char *ifname, size_t ifnamelen)
 {
@@ -308,6 +355,10 @@ shmif_create(const char *path, char *ifname, size_t ifnamelen)
 	mutex_exit(&shmif_unit_lock);
 	snprintf(sc->sc_if.if_xname, sizeof(sc->sc_if.if_xname), "shmif%d",
 	    unit);
+	if (shmif_param_u64("RUMP_SHMIF_SEED", &sc->sc_rng)) {
+		sc->sc_seeded = true;
+		sc->sc_rng ^= (uint64_t)unit << 32;
+	}
 	sc->sc_if.if_softc = sc;
 	sc->sc_if.if_transmit = shmif_transmit;
 	/* Every kernel on a bus must agree on the MTU: a parameter, so a
