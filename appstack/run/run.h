@@ -12,6 +12,7 @@
  *   run_elf.c    loading the program and building its initial stack
  *   run_sud.c    the SIGSYS entry: per-thread state, FS base switching
  *   run_sys.c    the policy: which call goes where, descriptors, paths
+ *   run_rewrite.c  --rewrite: syscall sites turned into direct calls
  *
  * x86_64 only (the register conventions of the signal frame and the FS
  * base switch are that architecture's).
@@ -21,12 +22,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <ucontext.h>
 
 /* Options that shape the policy (run_main.c fills them in). */
 struct run_options {
 	int trace;			/* --trace: every call, strace-style */
+	int rewrite;			/* --rewrite: sites become calls */
 	const char *server;		/* --server: remote kernel URL, or NULL */
 	const char *cwd;		/* --cwd: the program's kernel cwd */
 	/* Path prefixes served by the host: read-only (--host-ro, and the
@@ -190,5 +193,23 @@ void run_at_exit(void);
 /* Looks a path up in the host for --copy-in: copies host tree src into
  * the kernel at dst.  0 or an errno; *why says which file failed. */
 int run_copy_in(const char *src, const char *dst, const char **why);
+
+/*
+ * --rewrite (run_rewrite.c).
+ */
+/* Non-zero once the trampoline page is mapped and rewriting is on. */
+extern int run_rw_active;
+/* Maps the trampoline at address 0 and sorts the numbers; leaves
+ * run_rw_active 0 (saying why with --trace) when it cannot. */
+void run_rw_init(void);
+/* Rewrites the syscall instruction at site (the SIGSYS's address less
+ * 2) into a call of the trampoline, when that is safe; once per site. */
+void run_rw_site(unsigned long site);
+/* Non-zero when a SIGSYS at rip is the trampoline's own trapped call
+ * (the program's site is then the return address on its stack). */
+int run_rw_trap_return(unsigned long rip);
+/* A fault of a rewritten site's call with a number the trampoline does
+ * not cover: made ENOSYS (1), or not such a fault (0). */
+int run_rw_fault(siginfo_t *si, ucontext_t *uc);
 
 #endif /* STRATA_RUN_H */

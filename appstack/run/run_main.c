@@ -77,6 +77,10 @@ usage(FILE *f)
 "\n"
 "  --trace              print every system call (strace-style) and, once\n"
 "                       per number, the calls the kernel lacks (ENOSYS)\n"
+"  --rewrite            turn each system call instruction of the program\n"
+"                       into a direct call on its first use (faster;\n"
+"                       needs address 0 mappable: root or\n"
+"                       vm.mmap_min_addr=0; else the same as without)\n"
 "  --cwd DIR            the program's working directory in the kernel\n"
 "                       (created if missing; default /)\n"
 "  --copy-in HOST[:DIR] copy the host tree HOST into the kernel at DIR\n"
@@ -401,6 +405,7 @@ main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "trace", no_argument, NULL, 't' },
+		{ "rewrite", no_argument, NULL, 'W' },
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "copy-in", required_argument, NULL, 'i' },
 		{ "host", required_argument, NULL, 'H' },
@@ -424,6 +429,9 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 't':
 			run_opt.trace = 1;
+			break;
+		case 'W':
+			run_opt.rewrite = 1;
 			break;
 		case 'C':
 			if (optarg[0] != '/')
@@ -535,6 +543,8 @@ main(int argc, char *argv[])
 
 	if ((error = run_sud_init()) != 0)
 		die("cannot set up system call interception%s", "", error);
+	if (run_opt.rewrite)
+		run_rw_init();
 	/* The program's arguments: argv[0] as its caller gave it, and an
 	 * interpreter for a "#!" script. */
 	pargv = script_argv(&prog, argv + optind, argv0);

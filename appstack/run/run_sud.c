@@ -24,6 +24,7 @@
 #endif
 #include <asm/prctl.h>
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -127,10 +128,22 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	long nr, args[6], ret;
+	unsigned long rw_site = 0;
 
 	(void)sig;
 	t->selector = SEL_ALLOW;
 	nr = si->si_syscall;
+	/* --rewrite: the trampoline's own trapped call stands for the
+	 * program's site, whose return address is on the stack: the frame
+	 * is made the site's.  A call from any other site is one to
+	 * rewrite (run_rw_site, with our thread pointer). */
+	if (run_rw_active) {
+		if (run_rw_trap_return((unsigned long)g[REG_RIP])) {
+			g[REG_RIP] = *(greg_t *)g[REG_RSP];
+			g[REG_RSP] += 8;
+		} else
+			rw_site = (unsigned long)g[REG_RIP] - 2;
+	}
 	/* A thread of the program that unmaps the stack this handler runs
 	 * on (musl's detached threads, right before their exit) would
 	 * fault on the way back: it has ended, so end it, and unmap after. */
@@ -149,14 +162,16 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	/* Calls the host serves as they are need none of strata-run's
 	 * thread-local state: made without switching thread pointers (two
 	 * system calls fewer) unless they are to be traced. */
-	if (!run_opt.trace && nr >= 0 && nr < (long)sizeof(run_passthrough) &&
-	    run_passthrough[nr]) {
+	if (!run_opt.trace && rw_site == 0 && nr >= 0 &&
+	    nr < (long)sizeof(run_passthrough) && run_passthrough[nr]) {
 		g[REG_RAX] = raw6(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX],
 		    g[REG_R10], g[REG_R8], g[REG_R9]);
 		t->selector = SEL_BLOCK;
 		return;
 	}
 	set_fs(t->host_fs);
+	if (rw_site != 0 && si->si_arch == AUDIT_ARCH_X86_64)
+		run_rw_site(rw_site);
 	if (nr == SYS_rt_sigreturn) {
 		/* The program returns from one of its own signal handlers:
 		 * do the return it asked for, from the program's frame,
@@ -237,6 +252,10 @@ fault_handler(int sig, siginfo_t *si, void *uc)
 			goto deflt;
 		return;
 	}
+	/* A rewritten site's call with a number beyond the trampoline: not
+	 * a fault but ENOSYS, as the host says to unknown numbers. */
+	if (run_rw_fault(si, uc))
+		return;
 	/* The program's own fault: its handler if it set one, called as
 	 * the host would have (its thread pointer is still loaded). */
 	{

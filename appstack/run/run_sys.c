@@ -1115,6 +1115,8 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 	}
 	if (run_opt.trace)
 		nargv[j++] = "--trace";
+	if (run_opt.rewrite)
+		nargv[j++] = "--rewrite";
 	if (argv[0] != NULL) {
 		nargv[j++] = "--argv0";
 		nargv[j++] = argv[0];

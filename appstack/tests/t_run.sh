@@ -20,6 +20,24 @@ need_run()
 		cat err
 		atf_fail "strata-run -- /bin/true failed"
 	fi
+	[ "${RUN_REWRITE:-0}" = 1 ] && need_rewrite
+	return 0
+}
+
+# For the rw_* cases: $run becomes strata-run --rewrite (a wrapper), or
+# the case skips when the trampoline at address 0 cannot be mapped.
+need_rewrite()
+{
+	"$run" --rewrite --trace -- /bin/true 2>err ||
+	    atf_fail "strata-run --rewrite -- /bin/true failed"
+	if grep -q "cannot map the trampoline" err; then
+		atf_skip "--rewrite cannot map address 0 here (needs root with CAP_SYS_RAWIO, or vm.mmap_min_addr=0): $(grep trampoline err)"
+	fi
+	grep -q "is now call \*%rax" err ||
+	    atf_fail "strata-run --rewrite rewrote no site of /bin/true"
+	printf '#!/bin/sh\nexec "%s" --rewrite "$@"\n' "$run" >strata-run-rw
+	chmod +x strata-run-rw
+	run=$PWD/strata-run-rw
 }
 
 need_cmd()
@@ -865,8 +883,126 @@ server_disk_cleanup()
 	stop_server
 }
 
+# rw_NAME [cleanup]: case NAME once more, with strata-run --rewrite.
+rw_case()
+{
+	eval "atf_test_case rw_$1 $2
+	rw_$1_head() { $1_head; atf_set descr \"--rewrite: \$(atf_get descr)\"; }
+	rw_$1_body() { RUN_REWRITE=1; $1_body; }"
+	[ "$2" = cleanup ] && eval "rw_$1_cleanup() { $1_cleanup; }"
+	atf_add_test_case rw_$1
+}
+
+atf_test_case rewrite_sites
+rewrite_sites_head()
+{
+	atf_set "descr" "--rewrite: sites become calls (glibc, musl static), numbers beyond the trampoline give ENOSYS, a NULL call still faults, threads race on one site"
+}
+rewrite_sites_body()
+{
+	RUN_REWRITE=1
+	need_run
+	real=$prefix/bin/strata-run
+	cc=$(atf_config_get cc cc)
+	cat >s.c <<'EOF'
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Every thread writes and reads its own file through the same sites
+ * (libc's pwrite, pread, syscall()), racing on their rewriting. */
+static void *
+worker(void *arg)
+{
+	long i = (long)arg, k;
+	char path[32], buf[8];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/w%ld", i);
+	if ((fd = open(path, O_CREAT | O_RDWR, 0644)) < 0)
+		return (void *)1;
+	for (k = 0; k < 200; k++) {
+		if (pwrite(fd, &k, sizeof(k), 0) != sizeof(k) ||
+		    pread(fd, buf, sizeof(k), 0) != sizeof(k) ||
+		    memcmp(buf, &k, sizeof(k)) != 0 ||
+		    syscall(SYS_getpid) != getpid())
+			return (void *)2;
+	}
+	close(fd);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	pthread_t th[8];
+	void *r;
+	long i, bad = 0;
+	char buf[4] = "";
+	int fd;
+
+	if (argc > 1 && strcmp(argv[1], "null") == 0) {
+		/* A NULL function pointer called with call *%rax. */
+		void (*volatile f)(void) = NULL;
+		register void (*g)(void) __asm__("rax") = f;
+		__asm__ volatile("call *%0" : : "r"(g) : "memory");
+		return 0;
+	}
+	/* Numbers no system call has, from one site (syscall()'s), once
+	 * it is rewritten (getpid first): beyond the trampoline's page,
+	 * on its hlt, and -1. */
+	syscall(SYS_getpid);
+	for (i = 0; i < 3; i++) {
+		long nr[3] = { 100000, 600, -1L }, ret;
+
+		errno = 0;
+		ret = syscall(nr[i]);
+		printf("%ld %s\n", ret, strerror(errno));
+	}
+	for (i = 0; i < 8; i++)
+		pthread_create(&th[i], NULL, worker, (void *)i);
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], &r);
+		bad += r != NULL;
+	}
+	/* The files are the kernel's. */
+	fd = open("/tmp/w3", O_RDONLY);
+	printf("%ld %d %zd\n", bad, fd >= 0, read(fd, buf, 4));
+	return 0;
+}
+EOF
+	atf_check $cc -pthread -o s s.c
+	out="-1 Function not implemented\n-1 Function not implemented\n-1 Function not implemented\n0 1 4\n"
+	atf_check -o inline:"$out" -e save:err "$real" --rewrite --trace -- ./s
+	# libc's sites (syscall()'s among them) were rewritten.
+	atf_check -o match:"syscall at .*libc.so.6.* is now call" cat err
+	# Without --trace the host's calls take the fastest path.
+	atf_check -o inline:"$out" "$run" -- ./s
+	# NULL is no system call: the program dies of SIGSEGV.
+	atf_check -s signal:segv "$run" -- ./s null
+	# A static musl program: its own sites.
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -o sm s.c
+		atf_check -o inline:"$out" -e save:err "$real" --rewrite --trace -- ./sm
+		atf_check -o match:"syscall at .*/sm\+.* is now call" cat err
+	fi
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case rewrite_sites
+	for c in coreutils_files coreutils_read tar_tree python3_files \
+	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll; do
+		rw_case $c
+	done
+	for c in threads wait_mixed remote_shell remote_programs; do
+		rw_case $c cleanup
+	done
 	atf_add_test_case server_disk
 	atf_add_test_case wait_mixed
 	atf_add_test_case threads
