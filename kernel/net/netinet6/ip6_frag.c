@@ -138,6 +138,11 @@ ip6_reass(struct mbuf *m, int off, int *nxtp, int *offp)
 		if (q->q_total != 0 && q->q_total != foff + flen)
 			goto discard;
 		q->q_total = foff + flen;
+		/* Fragments that came before it must end within it: the
+		 * reassembled packet is q_total bytes long. */
+		for (f = q->q_frags; f != NULL; f = f->f_next)
+			if (f->f_off + f->f_len > q->q_total)
+				goto discard;
 	}
 	if (q->q_total != 0 && foff + flen > q->q_total)
 		goto discard;
