@@ -383,6 +383,11 @@ rewrite_locked(unsigned long site, char *path, size_t pathlen,
 		return "not in a private file-backed text mapping";
 	prot = PROT_EXEC | (perms[0] == 'r' ? PROT_READ : 0);
 	page = site & ~(unsigned long)(RW_PAGE - 1);
+	/* Known as a site before any thread can call from it (the entry
+	 * looks it up).  Stays known if the rewrite fails below: the set
+	 * only matters to calls from it, which then never come. */
+	if (set_add(run_rw_done, site) != 0)
+		return "too many sites";
 	/* Two pages when the instruction's second byte is on the next
 	 * (impossible with the cache line check, but cheap to say). */
 	if (mprotect((void *)page, RW_PAGE, prot | PROT_WRITE) != 0)
@@ -413,17 +418,6 @@ run_rw_site(unsigned long site)
 		return;
 	}
 	why = rewrite_locked(site, path, sizeof(path), &base);
-	if (why == NULL && set_add(run_rw_done, site) != 0) {
-		/* Cannot remember it: a fault from it would not be known as
-		 * ours.  Undo. */
-		why = "too many sites";
-		(void)mprotect((void *)(site & ~(unsigned long)(RW_PAGE - 1)),
-		    RW_PAGE, PROT_READ | PROT_WRITE | PROT_EXEC);
-		__atomic_store_n((uint16_t *)site, (uint16_t)0x050f,
-		    __ATOMIC_SEQ_CST);
-		(void)mprotect((void *)(site & ~(unsigned long)(RW_PAGE - 1)),
-		    RW_PAGE, PROT_READ | PROT_EXEC);
-	}
 	if (why != NULL)
 		(void)set_add(rw_refused, site);
 	else

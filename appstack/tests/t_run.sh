@@ -887,7 +887,7 @@ server_disk_cleanup()
 rw_case()
 {
 	eval "atf_test_case rw_$1 $2
-	rw_$1_head() { $1_head; atf_set descr \"--rewrite: \$(atf_get descr)\"; }
+	rw_$1_head() { atf_set descr \"$1 again with strata-run --rewrite\"; }
 	rw_$1_body() { RUN_REWRITE=1; $1_body; }"
 	[ "$2" = cleanup ] && eval "rw_$1_cleanup() { $1_cleanup; }"
 	atf_add_test_case rw_$1
