@@ -31,6 +31,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -554,6 +556,7 @@ spin_limit(uint64_t *cur, unsigned *skip, uint64_t max)
 static int
 shm_post(struct rc_conn *c, uint32_t state)
 {
+	uint32_t sleeps;
 	char b = 'r';
 
 	__atomic_store_n(&c->shm->rss_state, state, __ATOMIC_SEQ_CST);
@@ -561,7 +564,12 @@ shm_post(struct rc_conn *c, uint32_t state)
 	 * answers: then waiting for it by spinning would only take a CPU it
 	 * may need.  A server that spins answers at once. */
 	c->spin = 1;
-	if (__atomic_load_n(&c->shm->rss_server_sleeps, __ATOMIC_SEQ_CST)) {
+	sleeps = __atomic_load_n(&c->shm->rss_server_sleeps, __ATOMIC_SEQ_CST);
+	if (sleeps == RUMPSP_SHM_SLEEP_FUTEX) {
+		c->spin = 0;
+		(void)syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAKE, 1,
+		    NULL, NULL, 0);
+	} else if (sleeps != 0) {
 		c->spin = 0;
 		if (send(c->fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
 		    errno != EAGAIN && errno != EINTR)
@@ -599,6 +607,21 @@ shm_wait(struct rc_conn *c)
 		}
 		spin_pause();
 	}
+	/* A short sleep on the state word (the server wakes it with
+	 * FUTEX_WAKE), then on the socket, whose end of stream also says
+	 * the server is gone. */
+	__atomic_store_n(&c->shm->rss_client_sleeps, RUMPSP_SHM_SLEEP_FUTEX,
+	    __ATOMIC_SEQ_CST);
+	for (;;) {
+		struct timespec ts = { 0, RUMPSP_SHM_FUTEX_NS };
+
+		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_SEQ_CST);
+		if (s == RUMPSP_SHM_COPYREQ || s == RUMPSP_SHM_RESULT)
+			goto woken;
+		if (syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAIT, s, &ts,
+		    NULL, 0) != 0 && errno == ETIMEDOUT)
+			break;
+	}
 	for (;;) {
 		__atomic_store_n(&c->shm->rss_client_sleeps, 1,
 		    __ATOMIC_SEQ_CST);
@@ -611,6 +634,7 @@ shm_wait(struct rc_conn *c)
 			return -1;
 		}
 	}
+ woken:
 	__atomic_store_n(&c->shm->rss_client_sleeps, 0, __ATOMIC_RELAXED);
 	return (int)s;
 }

@@ -138,10 +138,13 @@ struct rumpsp_shm_resp {
  * The shared-memory channel (doc/sysproxy.md, "Shared memory"): this
  * structure at offset 0 of the region, the data area at
  * RUMPSP_SHM_DATA_OFF.  rss_state says whose turn it is; each side spins
- * briefly on it, then sleeps in a read of the socket, where the other
- * side writes one byte when it changes the state and sees the sleeps
- * flag set.
+ * briefly on it, then sleeps: first on the word itself with FUTEX_WAIT
+ * (sleeps flag RUMPSP_SHM_SLEEP_FUTEX: the other side wakes it with
+ * FUTEX_WAKE after changing the state), at most RUMPSP_SHM_FUTEX_NS,
+ * then in a read of the socket (flag 1: the other side writes one byte).
  */
+#define RUMPSP_SHM_SLEEP_FUTEX	2
+#define RUMPSP_SHM_FUTEX_NS	20000000	/* 20 ms */
 #define RUMPSP_SHM_DATA_OFF	4096
 #define RUMPSP_SHM_SIZE		(RUMPSP_SHM_DATA_OFF + RUMPSP_DATA_MAX)
 
@@ -153,8 +156,9 @@ struct rumpsp_shm_resp {
 
 struct rumpsp_shm {
 	uint32_t rss_state;		/* RUMPSP_SHM_* */
-	uint32_t rss_client_sleeps;	/* 1: ring the client's socket */
-	uint32_t rss_server_sleeps;	/* 1: ring the server's */
+	uint32_t rss_client_sleeps;	/* 1: ring the client's socket,
+					   2: FUTEX_WAKE rss_state */
+	uint32_t rss_server_sleeps;	/* the same for the server */
 	uint32_t rss_type;		/* CALL: SYSCALL, PREFORK, HANDSHAKE
 					   (exec); COPYREQ: COPYIN, COPYINSTR,
 					   COPYOUT, ANONMMAP, RAISE */

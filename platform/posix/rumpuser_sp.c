@@ -34,6 +34,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -299,10 +301,15 @@ sp_now_ns(void)
 static void
 sp_shm_post(struct sp_conn *c, uint32_t state)
 {
+	uint32_t sleeps;
 	char b = 'r';
 
 	__atomic_store_n(&c->shm->rss_state, state, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&c->shm->rss_client_sleeps, __ATOMIC_SEQ_CST) &&
+	sleeps = __atomic_load_n(&c->shm->rss_client_sleeps, __ATOMIC_SEQ_CST);
+	if (sleeps == RUMPSP_SHM_SLEEP_FUTEX)
+		(void)syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAKE, 1,
+		    NULL, NULL, 0);
+	else if (sleeps != 0 &&
 	    send(c->fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
 	    errno != EAGAIN && errno != EINTR)
 		c->broken = 1;
@@ -345,6 +352,21 @@ sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
 		}
 		spin_pause();
 	}
+	/* A short sleep on the state word itself (the client wakes it with
+	 * FUTEX_WAKE), then, for a long wait, on the socket, whose end of
+	 * stream also says the client is gone. */
+	__atomic_store_n(&c->shm->rss_server_sleeps, RUMPSP_SHM_SLEEP_FUTEX,
+	    __ATOMIC_SEQ_CST);
+	for (;;) {
+		struct timespec ts = { 0, RUMPSP_SHM_FUTEX_NS };
+
+		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_SEQ_CST);
+		if (s != cur && s != cur2)
+			goto woken;
+		if (syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAIT, s, &ts,
+		    NULL, 0) != 0 && errno == ETIMEDOUT)
+			break;
+	}
 	for (;;) {
 		__atomic_store_n(&c->shm->rss_server_sleeps, 1,
 		    __ATOMIC_SEQ_CST);
@@ -357,6 +379,7 @@ sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
 			return -1;
 		}
 	}
+ woken:
 	__atomic_store_n(&c->shm->rss_server_sleeps, 0, __ATOMIC_RELAXED);
  got:
 	if (s != want) {
