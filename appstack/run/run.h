@@ -64,6 +64,11 @@ struct run_thread {
 	unsigned long host_sp;
 	unsigned long clear_tid;
 	unsigned long unmap_addr, unmap_len;
+	/* --rewrite's direct calls (run_rewrite.c): set while strata-run's
+	 * code runs one, so that a signal arriving then waits (deferred:
+	 * the signals put back pending and blocked meanwhile). */
+	volatile int in_direct;
+	volatile unsigned long deferred;
 };
 
 /* The kernel's struct sigaction on x86_64 (rt_sigaction's argument). */
@@ -211,5 +216,11 @@ int run_rw_trap_return(unsigned long rip);
 /* A fault of a rewritten site's call with a number the trampoline does
  * not cover: made ENOSYS (1), or not such a fault (0). */
 int run_rw_fault(siginfo_t *si, ucontext_t *uc);
+/* The program's rt_sigaction of sig (not SIGSYS, SIGSEGV, SIGBUS) while
+ * rewriting: a handler is installed as strata-run's wrapper, which
+ * defers the signal during a direct call; old gets the program's own.
+ * -errno or 0. */
+long run_rw_sigaction(long sig, const struct run_ksigaction *act,
+    struct run_ksigaction *old);
 
 #endif /* STRATA_RUN_H */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +65,8 @@ static const char *default_host_ro[] = {
 static const char *default_host_rw[] = { "/dev", "/proc", "/sys" };
 
 static const char *list_at_exit;
+/* The signal mask strata-run was started with: the program's. */
+static sigset_t start_mask;
 
 static void
 usage(FILE *f)
@@ -498,6 +501,20 @@ main(int argc, char *argv[])
 		sigaddset(&m, SIGSYS);
 		sigprocmask(SIG_UNBLOCK, &m, NULL);
 	}
+	/* The threads strata-run makes (the kernel's, the platform's,
+	 * librumpclient's) must never take the program's signals, whose
+	 * handlers expect the program's thread state: they are made with
+	 * every signal blocked but the faults and SIGSYS, and the program
+	 * starts with the mask strata-run was given. */
+	{
+		sigset_t all;
+
+		sigfillset(&all);
+		sigdelset(&all, SIGSEGV);
+		sigdelset(&all, SIGBUS);
+		sigdelset(&all, SIGSYS);
+		pthread_sigmask(SIG_BLOCK, &all, &start_mask);
+	}
 	if (run_opt.server == NULL)
 		run_opt.server = getenv("RUMP_SERVER");
 	if (run_opt.server != NULL && run_opt.server[0] == '\0')
@@ -566,5 +583,6 @@ main(int argc, char *argv[])
 		die("PR_SET_SYSCALL_USER_DISPATCH%s", "", error);
 	}
 	fflush(NULL);
+	pthread_sigmask(SIG_SETMASK, &start_mask, NULL);
 	run_sud_start(img.entry, img.sp);
 }

@@ -205,9 +205,6 @@ __asm__(
 	"	ret\n"
 	".size run_rw_entry, .-run_rw_entry\n");
 
-/* Every signal blocked but the faults (the SIGSYS handler's mask). */
-static unsigned long rw_blockset;
-
 static inline long
 raw6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -242,13 +239,18 @@ run_rw_call(struct rw_frame *f)
 	struct run_thread *t = gs_self();
 	ucontext_t uc;
 	greg_t *g = uc.uc_mcontext.gregs;
+	unsigned long deferred;
 	long args[6], ret;
 
 	/* Signals first: the program's handlers must find the selector and
-	 * the thread pointer as the program left them. */
+	 * the thread pointer as the program left them.  The program's
+	 * handlers are strata-run's wrapper (rw_sigwrap), which puts a
+	 * signal that arrives while in_direct is set back, pending and
+	 * blocked, until the end of the call: no system call here unless
+	 * one came. */
+	t->in_direct = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	memset(&uc.uc_sigmask, 0, sizeof(uc.uc_sigmask));
-	raw6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&rw_blockset,
-	    (long)&uc.uc_sigmask, 8, 0, 0);
 	t->selector = 0;			/* ALLOW */
 	raw6(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, (long)t->host_fs, 0, 0,
 	    0, 0);
@@ -272,9 +274,119 @@ run_rw_call(struct rw_frame *f)
 	ret = run_sys_dispatch(f->nr, args, &uc);
 	raw6(SYS_arch_prctl, 0x1002, (long)t->guest_fs, 0, 0, 0, 0);
 	t->selector = 1;			/* BLOCK */
-	raw6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&uc.uc_sigmask, 0, 8, 0,
-	    0);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->in_direct = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* Signals that came meanwhile: unblocked, they arrive now, in the
+	 * program's state. */
+	if ((deferred = t->deferred) != 0) {
+		t->deferred = 0;
+		raw6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&deferred, 0, 8, 0,
+		    0);
+	}
 	return ret;
+}
+
+/*
+ * The program's signal handlers, while rewriting.  The host delivers
+ * every handled signal to rw_sigwrap with the program's flags (forced to
+ * SA_SIGINFO), mask and restorer; rw_sigwrap calls the program's handler,
+ * unless the thread is in a direct call: then the signal goes back into
+ * the thread's queue with its siginfo and stays blocked in the context
+ * the wrapper returns to, until run_rw_call() unblocks it.  Runs on
+ * whatever thread pointer is loaded: no thread-local storage here.
+ */
+static struct run_ksigaction rw_acts[65];
+
+static void
+rw_sigwrap(int sig, siginfo_t *si, void *ucv)
+{
+	struct run_thread *t = NULL;
+	ucontext_t *uc = ucv;
+	struct run_ksigaction *a = &rw_acts[sig];
+	unsigned long handler;
+
+	/* The GS base with a system call (not %gs:0): strata-run's own
+	 * threads have no block. */
+	raw6(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, (long)&t, 0, 0, 0, 0);
+	if (t == NULL) {
+		/* One of strata-run's own threads (made while a direct call
+		 * ran with the program's mask): not for it.  Blocked here
+		 * from now on, and queued again for the process, where a
+		 * thread of the program takes it. */
+		unsigned long m;
+
+		memcpy(&m, &uc->uc_sigmask, sizeof(m));
+		m |= 1ul << (sig - 1);
+		memcpy(&uc->uc_sigmask, &m, sizeof(m));
+		raw6(SYS_rt_sigqueueinfo, raw6(SYS_getpid, 0, 0, 0, 0, 0, 0),
+		    sig, (long)si, 0, 0, 0);
+		return;
+	}
+	if (t->in_direct) {
+		unsigned long bit = 1ul << (sig - 1);
+
+		/* In the interrupted context's mask: blocked from the
+		 * wrapper's return on; then queued again (to ourselves, so
+		 * any si_code is accepted). */
+		memcpy(&handler, &uc->uc_sigmask, sizeof(handler));
+		handler |= bit;
+		memcpy(&uc->uc_sigmask, &handler, sizeof(handler));
+		t->deferred |= bit;
+		/* A one-shot handler was reset by this delivery: back, for
+		 * the delivery that counts. */
+		if (a->flags & SA_RESETHAND) {
+			struct run_ksigaction w = *a;
+
+			w.handler = (unsigned long)rw_sigwrap;
+			w.flags |= SA_SIGINFO;
+			raw6(SYS_rt_sigaction, sig, (long)&w, 0, 8, 0, 0);
+		}
+		raw6(SYS_rt_tgsigqueueinfo, raw6(SYS_getpid, 0, 0, 0, 0, 0, 0),
+		    t->tid, sig, (long)si, 0, 0);
+		return;
+	}
+	handler = __atomic_load_n(&a->handler, __ATOMIC_RELAXED);
+	if (handler <= 1)		/* changed meanwhile: nothing to call */
+		return;
+	if (a->flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))handler)(sig, si, ucv);
+	else
+		((void (*)(int))handler)(sig);
+}
+
+long
+run_rw_sigaction(long sig, const struct run_ksigaction *act,
+    struct run_ksigaction *old)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct run_ksigaction host, prev;
+	long r;
+
+	if (sig < 1 || sig > 64)
+		return -EINVAL;
+	pthread_mutex_lock(&lock);
+	prev = rw_acts[sig];
+	if (act == NULL) {
+		r = raw6(SYS_rt_sigaction, sig, 0, (long)&host, 8, 0, 0);
+	} else {
+		host = *act;
+		if (act->handler > 1) {	/* neither SIG_DFL nor SIG_IGN */
+			host.handler = (unsigned long)rw_sigwrap;
+			host.flags |= SA_SIGINFO;
+		}
+		r = raw6(SYS_rt_sigaction, sig, (long)&host, (long)&host, 8, 0,
+		    0);
+		if (r == 0)
+			rw_acts[sig] = *act;
+	}
+	pthread_mutex_unlock(&lock);
+	if (r != 0)
+		return r;
+	/* What the host had: the wrapper stands for the program's own. */
+	if (old != NULL)
+		*old = host.handler == (unsigned long)rw_sigwrap ? prev : host;
+	return 0;
 }
 
 /*
@@ -544,6 +656,5 @@ run_rw_init(void)
 	for (i = 0; i < sizeof(via_trap) / sizeof(via_trap[0]); i++)
 		run_rw_class[via_trap[i]] = RW_VIA_TRAP;
 	run_rw_class[SYS_rt_sigreturn] = RW_SIGRETURN;
-	rw_blockset = ~0ul & ~((1ul << (SIGSEGV - 1)) | (1ul << (SIGBUS - 1)));
 	run_rw_active = 1;
 }

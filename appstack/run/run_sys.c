@@ -854,6 +854,20 @@ do_rt_sigaction(long sig, long uact, long uoact, long sz)
 			run_sud_fault_action((int)sig, &ka, NULL);
 		return 0;
 	}
+	if (run_rw_active) {
+		/* --rewrite: handlers go through strata-run's wrapper. */
+		struct ksigaction old;
+		long r;
+
+		if (uact != 0 && get_mem(uact, &ka, sizeof(ka)) != 0)
+			return -EFAULT;
+		if (uact != 0)
+			ka.mask &= ~SIGBIT(SIGSYS);
+		r = run_rw_sigaction(sig, uact != 0 ? &ka : NULL, &old);
+		if (r == 0 && uoact != 0 && put_mem(uoact, &old, sizeof(old)))
+			return -EFAULT;
+		return r;
+	}
 	if (uact == 0)
 		return HSYS(SYS_rt_sigaction, sig, 0, uoact, sz, 0, 0);
 	if (get_mem(uact, &ka, sizeof(ka)) != 0)

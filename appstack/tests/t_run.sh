@@ -883,6 +883,84 @@ server_disk_cleanup()
 	stop_server
 }
 
+atf_test_case signals_in_calls
+signals_in_calls_head()
+{
+	atf_set "descr" "a timer's signal handler that makes kernel and host calls, arriving during kernel calls (glibc, static musl): runs in the program's state, never on strata-run's threads, keeps errno"
+}
+signals_in_calls_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >sig.c <<'EOF'
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t count;
+static int pfd[2];
+
+/* A handler that makes calls of its own: the kernel's (a pipe) and the
+ * host's, and keeps errno. */
+static void
+on_alarm(int sig)
+{
+	int e = errno;
+	char c = 'x';
+
+	(void)sig;
+	if (write(pfd[1], &c, 1) == 1 && read(pfd[0], &c, 1) == 1)
+		count++;
+	(void)getppid();
+	errno = e;
+}
+
+int
+main(void)
+{
+	struct sigaction sa;
+	struct itimerval it = { { 0, 300 }, { 0, 300 } };
+	char buf[4096], want[4096];
+	long i, bad = 0;
+	int fd;
+
+	memset(want, 'a', sizeof(want));
+	if (pipe(pfd) != 0 || (fd = open("/tmp/sigf", O_CREAT | O_RDWR | O_TRUNC, 0644)) < 0 ||
+	    write(fd, want, sizeof(want)) != sizeof(want))
+		return 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	/* The old action reads back as the program's own. */
+	sigaction(SIGALRM, NULL, &sa);
+	if (sa.sa_handler != on_alarm)
+		return 2;
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (i = 0; i < 20000 && count < 50; i++) {
+		errno = 0;
+		if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf) || errno != 0 ||
+		    memcmp(buf, want, sizeof(buf)) != 0)
+			bad++;
+	}
+	it.it_value.tv_usec = it.it_interval.tv_usec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	printf("bad %ld signals %s\n", bad, count > 0 ? "yes" : "no");
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o sig sig.c
+	atf_check -o inline:"bad 0 signals yes\n" "$run" -- ./sig
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o sigm sig.c
+		atf_check -o inline:"bad 0 signals yes\n" "$run" -- ./sigm
+	fi
+}
+
 # rw_NAME [cleanup]: case NAME once more, with strata-run --rewrite.
 rw_case()
 {
@@ -996,8 +1074,10 @@ EOF
 atf_init_test_cases()
 {
 	atf_add_test_case rewrite_sites
+	atf_add_test_case signals_in_calls
 	for c in coreutils_files coreutils_read tar_tree python3_files \
-	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll; do
+	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
+	    signals_in_calls; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs; do
