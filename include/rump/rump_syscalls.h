@@ -102,6 +102,27 @@ int	rump_sys_fchownat(int dirfd, const char *path, uint32_t uid,
 int	rump_sys_utimensat(int dirfd, const char *path,
 	    const struct timespec times[2], int flags);
 uint32_t rump_sys_umask(uint32_t mask);
+/* Extended attributes: "user." and "trusted." (root only) names on
+ * tmpfs and ext2; ENOTSUP (EOPNOTSUPP) for other namespaces and file
+ * systems without them. */
+int	rump_sys_setxattr(const char *path, const char *name,
+	    const void *value, size_t size, int flags);
+int	rump_sys_lsetxattr(const char *path, const char *name,
+	    const void *value, size_t size, int flags);
+int	rump_sys_fsetxattr(int fd, const char *name, const void *value,
+	    size_t size, int flags);
+ssize_t	rump_sys_getxattr(const char *path, const char *name, void *value,
+	    size_t size);
+ssize_t	rump_sys_lgetxattr(const char *path, const char *name, void *value,
+	    size_t size);
+ssize_t	rump_sys_fgetxattr(int fd, const char *name, void *value,
+	    size_t size);
+ssize_t	rump_sys_listxattr(const char *path, char *list, size_t size);
+ssize_t	rump_sys_llistxattr(const char *path, char *list, size_t size);
+ssize_t	rump_sys_flistxattr(int fd, char *list, size_t size);
+int	rump_sys_removexattr(const char *path, const char *name);
+int	rump_sys_lremovexattr(const char *path, const char *name);
+int	rump_sys_fremovexattr(int fd, const char *name);
 
 /* Names */
 int	rump_sys_mkdir(const char *path, uint32_t mode);

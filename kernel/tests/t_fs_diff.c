@@ -6,14 +6,18 @@
  * ftruncate, fallocate, copy_file_range, fsync, fdatasync, rename,
  * renameat2 (RENAME_NOREPLACE, RENAME_EXCHANGE), link, unlink, mkdir,
  * rmdir, mknod (FIFOs, regular files), symlink, readlink, chmod,
- * utimensat, access, lstat, fstat, statx and getdents64 run in a fresh
+ * utimensat, access, lstat, fstat, statx, getdents64 and the extended
+ * attribute calls (set/get/list/removexattr, path, l* and f* forms, on
+ * user. and trusted. names) run in a fresh
  * directory of the host and in a directory of a strata kernel's file
  * system, side by side; every return value, errno, byte read and the
  * stat fields that do not depend on the file system's layout (type,
  * permissions, owner, link count, size of everything but directories,
  * times set with utimensat) must be the same.  At the end of each
  * sequence the two trees are compared whole (names, types, sizes,
- * contents, link targets, link counts).
+ * contents, link targets, link counts, extended attributes).  Where the
+ * host's file system has no user extended attributes, those calls are
+ * left out.
  *
  * The kernel process takes the host's uid and gid, so permission checks
  * agree whoever runs the test.  The host directory is in the test's work
@@ -37,6 +41,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -105,6 +110,20 @@ struct side {
 	int	(*fstat)(int, struct stat *);
 	int	(*statx)(int, const char *, int, unsigned, struct statx *);
 	ssize_t	(*getdents)(int, void *, size_t);
+	int	(*setxattr)(const char *, const char *, const void *, size_t,
+		    int);
+	int	(*lsetxattr)(const char *, const char *, const void *, size_t,
+		    int);
+	int	(*fsetxattr)(int, const char *, const void *, size_t, int);
+	ssize_t	(*getxattr)(const char *, const char *, void *, size_t);
+	ssize_t	(*lgetxattr)(const char *, const char *, void *, size_t);
+	ssize_t	(*fgetxattr)(int, const char *, void *, size_t);
+	ssize_t	(*listxattr)(const char *, char *, size_t);
+	ssize_t	(*llistxattr)(const char *, char *, size_t);
+	ssize_t	(*flistxattr)(int, char *, size_t);
+	int	(*removexattr)(const char *, const char *);
+	int	(*lremovexattr)(const char *, const char *);
+	int	(*fremovexattr)(int, const char *);
 	int	slot[NSLOTS];
 };
 
@@ -152,6 +171,11 @@ static struct side host = {
 	.chmod = chmod, .utimensat = utimensat, .access = access,
 	.lstat = lstat, .fstat = fstat, .statx = h_statx,
 	.getdents = h_getdents,
+	.setxattr = setxattr, .lsetxattr = lsetxattr, .fsetxattr = fsetxattr,
+	.getxattr = getxattr, .lgetxattr = lgetxattr, .fgetxattr = fgetxattr,
+	.listxattr = listxattr, .llistxattr = llistxattr,
+	.flistxattr = flistxattr, .removexattr = removexattr,
+	.lremovexattr = lremovexattr, .fremovexattr = fremovexattr,
 };
 
 static struct side kern = {
@@ -169,6 +193,14 @@ static struct side kern = {
 	.utimensat = rump_sys_utimensat, .access = rump_sys_access,
 	.lstat = rump_sys_lstat, .fstat = rump_sys_fstat,
 	.statx = rump_sys_statx, .getdents = rump_sys_getdents64,
+	.setxattr = rump_sys_setxattr, .lsetxattr = rump_sys_lsetxattr,
+	.fsetxattr = rump_sys_fsetxattr, .getxattr = rump_sys_getxattr,
+	.lgetxattr = rump_sys_lgetxattr, .fgetxattr = rump_sys_fgetxattr,
+	.listxattr = rump_sys_listxattr, .llistxattr = rump_sys_llistxattr,
+	.flistxattr = rump_sys_flistxattr,
+	.removexattr = rump_sys_removexattr,
+	.lremovexattr = rump_sys_lremovexattr,
+	.fremovexattr = rump_sys_fremovexattr,
 };
 
 /* What one call gave, as text, so that two outcomes compare as strings. */
@@ -220,6 +252,13 @@ rnd(uint32_t n)
 }
 
 static bool coarse_times;	/* compare times to the second (ext2) */
+static bool host_xattrs;	/* the host's file system has user.* */
+
+/* Attribute names: both namespaces, an unknown one, a prefix alone. */
+static const char *const xnames[] = {
+	"user.a", "user.bb", "user.a-longer-name", "trusted.t", "other.x",
+	"user.",
+};
 
 static const char *const paths[] = {
 	"a", "b", "c", "d", "d/a", "d/b", "d/e", "d/e/f", "e", "e/a",
@@ -234,14 +273,16 @@ enum op {
 	OP_LSEEK, OP_TRUNCATE, OP_FTRUNCATE, OP_FALLOCATE, OP_COPYRANGE,
 	OP_FSYNC, OP_RENAME, OP_RENAME2, OP_LINK, OP_UNLINK, OP_MKDIR,
 	OP_RMDIR, OP_MKNOD, OP_SYMLINK, OP_READLINK, OP_CHMOD, OP_UTIMENS,
-	OP_ACCESS, OP_LSTAT, OP_FSTAT, OP_STATX, OP_GETDENTS, OP_NOPS
+	OP_ACCESS, OP_LSTAT, OP_FSTAT, OP_STATX, OP_GETDENTS, OP_SETXATTR,
+	OP_GETXATTR, OP_LISTXATTR, OP_REMOVEXATTR, OP_NOPS
 };
 static const char *const opnames[] = {
 	"open", "close", "dup", "read", "write", "pread", "pwrite", "lseek",
 	"truncate", "ftruncate", "fallocate", "copy_file_range", "fsync",
 	"rename", "renameat2", "link", "unlink", "mkdir", "rmdir", "mknod",
 	"symlink", "readlink", "chmod", "utimensat", "access", "lstat",
-	"fstat", "statx", "getdents64",
+	"fstat", "statx", "getdents64", "setxattr", "getxattr", "listxattr",
+	"removexattr",
 };
 /* Weights: more of what builds state. */
 static const int weights[OP_NOPS] = {
@@ -252,7 +293,8 @@ static const int weights[OP_NOPS] = {
 	[OP_LINK] = 3, [OP_UNLINK] = 3, [OP_MKDIR] = 5, [OP_RMDIR] = 2,
 	[OP_MKNOD] = 2, [OP_SYMLINK] = 3, [OP_READLINK] = 1, [OP_CHMOD] = 2,
 	[OP_UTIMENS] = 1, [OP_ACCESS] = 1, [OP_LSTAT] = 4, [OP_FSTAT] = 3,
-	[OP_STATX] = 3, [OP_GETDENTS] = 3,
+	[OP_STATX] = 3, [OP_GETDENTS] = 3, [OP_SETXATTR] = 4,
+	[OP_GETXATTR] = 3, [OP_LISTXATTR] = 2, [OP_REMOVEXATTR] = 2,
 };
 
 struct args {
@@ -404,6 +446,32 @@ list_dir(struct side *s, int fd, char *out, size_t outlen)
 		strncat(out, " ", outlen - strlen(out) - 1);
 	}
 	return n;
+}
+
+/* The names of a listxattr result (n bytes), sorted: file systems list
+ * in different orders. */
+static void
+put_xattrlist(struct outcome *o, char *list, ssize_t n)
+{
+	char *names[64], *p;
+	int k = 0, i, j;
+
+	for (p = list; p < list + n && k < 64; p += strlen(p) + 1)
+		names[k++] = p;
+	for (i = 1; i < k; i++)
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			p = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = p;
+		}
+	for (i = 0; i < k; i++) {
+		put(o, " %s", names[i]);
+		/* A name of a namespace the test never uses (a security
+		 * label of the host): not comparable. */
+		if (strncmp(names[i], "user.", 5) != 0 &&
+		    strncmp(names[i], "trusted.", 8) != 0)
+			o->skip = true;
+	}
 }
 
 static void
@@ -611,8 +679,87 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		}
 		break;
 	}
+	case OP_SETXATTR:
+	case OP_GETXATTR:
+	case OP_LISTXATTR:
+	case OP_REMOVEXATTR: {
+		/* seed: form (path, l*, f*), name, value size, flags, and
+		 * the buffer size of get and list (0, too small, enough). */
+		static const size_t bufsizes[] = { 0, 3, 512 };
+		const char *name = xnames[(a->seed >> 2) % __arraycount(xnames)];
+		unsigned form = a->seed % 3, vlen = (a->seed >> 5) % 41;
+		int xflags = (int)((a->seed >> 11) % 3);
+		size_t bsz = bufsizes[(a->seed >> 13) % 3];
+		char xbuf[512];
+
+		if (!host_xattrs) {
+			o->skip = true;
+			break;
+		}
+		errno = 0;
+		switch (a->op) {
+		case OP_SETXATTR:
+			fill(buf, vlen, a->seed);
+			r = form == 0 ? s->setxattr(p1, name, buf, vlen, xflags) :
+			    form == 1 ? s->lsetxattr(p1, name, buf, vlen,
+			    xflags) : s->fsetxattr(fd, name, buf, vlen, xflags);
+			put_ret(o, r, errno);
+			break;
+		case OP_GETXATTR:
+			r = form == 0 ? s->getxattr(p1, name, xbuf, bsz) :
+			    form == 1 ? s->lgetxattr(p1, name, xbuf, bsz) :
+			    s->fgetxattr(fd, name, xbuf, bsz);
+			put_ret(o, r, errno);
+			if (r > 0 && bsz > 0)
+				put(o, " value %08x", fnv(xbuf, (size_t)r));
+			break;
+		case OP_LISTXATTR:
+			r = form == 0 ? s->listxattr(p1, xbuf, bsz) :
+			    form == 1 ? s->llistxattr(p1, xbuf, bsz) :
+			    s->flistxattr(fd, xbuf, bsz);
+			put_ret(o, r, errno);
+			if (r > 0 && bsz > 0)
+				put_xattrlist(o, xbuf, r);
+			break;
+		default:
+			r = form == 0 ? s->removexattr(p1, name) :
+			    form == 1 ? s->lremovexattr(p1, name) :
+			    s->fremovexattr(fd, name);
+			put_ret(o, r, errno);
+			break;
+		}
+		break;
+	}
 	case OP_NOPS:
 		break;
+	}
+}
+
+/* The extended attributes of path as text: sorted names and values. */
+static void
+tree_xattrs(struct side *s, const char *path, char *out, size_t outlen)
+{
+	char list[1024], val[512], *names[64], *p;
+	ssize_t n, v;
+	int k = 0, i, j;
+
+	if (!host_xattrs)
+		return;
+	n = s->llistxattr(path, list, sizeof(list));
+	if (n <= 0)
+		return;
+	for (p = list; p < list + n && k < 64; p += strlen(p) + 1)
+		names[k++] = p;
+	for (i = 1; i < k; i++)
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			p = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = p;
+		}
+	for (i = 0; i < k; i++) {
+		v = s->lgetxattr(path, names[i], val, sizeof(val));
+		snprintf(out + strlen(out), outlen - strlen(out), " %s=%zd:%08x",
+		    names[i], v, v > 0 ? fnv(val, (size_t)v) : 0);
 	}
 }
 
@@ -669,6 +816,7 @@ tree(struct side *s, const char *dir, char *out, size_t outlen)
 			snprintf(out + strlen(out), outlen - strlen(out),
 			    " -> %.*s", (int)(n > 0 ? n : 0), t);
 		}
+		tree_xattrs(s, path, out, outlen);
 		snprintf(out + strlen(out), outlen - strlen(out), "\n");
 		if (S_ISDIR(st.st_mode))
 			tree(s, path, out, outlen);
@@ -733,6 +881,12 @@ run_diff(const atf_tc_t *tc, const char *kdir, const char *deflt)
 	seed = atol(atf_tc_get_config_var_wd(tc, "seed", "1"));
 	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
 	ATF_REQUIRE(mkdtemp(hdir) != NULL);
+	host_xattrs = setxattr(hdir, "user.probe", "x", 1, 0) == 0;
+	if (host_xattrs)
+		(void)removexattr(hdir, "user.probe");
+	else
+		fprintf(stderr, "%s: no user extended attributes on the host "
+		    "(%s): xattr calls not compared\n", hdir, strerror(errno));
 	RL(chdir(hdir));
 	umask(022);
 	(void)rump_sys_umask(022);

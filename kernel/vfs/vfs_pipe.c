@@ -343,6 +343,14 @@ static const struct fileops fifo_fileops = {
 	.fo_close = fifo_close,
 };
 
+struct vnode *
+fifo_vnode(struct file *fp)
+{
+
+	return fp->f_ops == &fifo_fileops ?
+	    ((struct pipe *)fp->f_data)->pipe_vnode : NULL;
+}
+
 int
 fifo_open(struct file *fp, struct vnode *vp, int fflag)
 {

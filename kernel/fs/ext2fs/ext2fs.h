@@ -347,6 +347,17 @@ struct ext2_node {
 
 #define VTOE(vp)	((struct ext2_node *)(vp)->v_data)
 
+/* A symlink whose target is in i_block: no blocks but, perhaps, its
+ * extended attribute block. */
+static inline bool
+ext2_is_fast_symlink(const struct ext2_node *n)
+{
+	uint64_t acl = n->n_file_acl != 0 ? n->n_mnt->em_bsize / 512 : 0;
+
+	return (n->n_mode & EXT2_S_IFMT) == EXT2_S_IFLNK &&
+	    (n->n_flags & EXT2_EXTENTS_FL) == 0 && n->n_blocks <= acl;
+}
+
 extern const struct vnodeops ext2fs_vnodeops;
 
 /* ext2fs_vfsops.c */
@@ -383,7 +394,16 @@ int	ext2_truncate(struct ext2_node *n, uint64_t size);
 int	ext2_punch(struct ext2_node *n, uint64_t first, uint64_t last);
 /* Largest file size the block map can describe. */
 uint64_t ext2_maxfilesize(const struct ext2_mount *em);
+
+/* ext2fs_xattr.c: extended attributes (vnode operations, see vnode.h)
+ * and dropping the inode's reference to its attribute block. */
 int	ext2_xattr_release(struct ext2_node *n);
+int	ext2_getxattr(struct vnode *vp, const char *name, void *buf,
+	    size_t *lenp);
+int	ext2_setxattr(struct vnode *vp, const char *name, const void *val,
+	    size_t len, int flags);
+int	ext2_listxattr(struct vnode *vp, char *buf, size_t *lenp);
+int	ext2_removexattr(struct vnode *vp, const char *name);
 
 /* ext2fs_dir.c: directories. */
 int	ext2_dir_lookup(struct ext2_node *dn, const char *name,

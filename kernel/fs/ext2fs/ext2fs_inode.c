@@ -589,7 +589,7 @@ ext2_truncate(struct ext2_node *n, uint64_t size)
 	if (n->n_flags & EXT2_EXTENTS_FL)
 		return EROFS;
 	/* Symlinks kept in the inode have no blocks. */
-	if ((n->n_mode & EXT2_S_IFMT) == EXT2_S_IFLNK && n->n_blocks == 0)
+	if (ext2_is_fast_symlink(n))
 		return 0;
 	off = (size_t)(size & (em->em_bsize - 1));
 	if (off != 0 && size < n->n_size) {
@@ -744,37 +744,5 @@ ext2_punch(struct ext2_node *n, uint64_t first, uint64_t last)
 		if (freed)
 			*slot = 0;
 	}
-	return 0;
-}
-
-/* Drops the inode's reference to its extended attribute block. */
-int
-ext2_xattr_release(struct ext2_node *n)
-{
-	struct ext2_mount *em = n->n_mnt;
-	struct buf *bp;
-	uint32_t refs;
-	int error;
-
-	if (n->n_file_acl == 0)
-		return 0;
-	if (!ext2_blkno_ok(em, n->n_file_acl)) {
-		n->n_file_acl = 0;
-		return 0;
-	}
-	error = bread(em->em_dev, n->n_file_acl, em->em_bsize, &bp);
-	if (error != 0)
-		return error;
-	refs = le32get(bp->b_data, 4);
-	if (le32get(bp->b_data, 0) == EXT2_XATTR_MAGIC && refs > 1) {
-		le32put(bp->b_data, 4, refs - 1);
-		bdwrite(bp, B_ORD_META);
-	} else {
-		brelse(bp);
-		(void)ext2_blkfree(em, n->n_file_acl);
-	}
-	n->n_blocks -= MIN(n->n_blocks, em->em_bsize / 512);
-	n->n_file_acl = 0;
-	n->n_dirty = true;
 	return 0;
 }

@@ -762,13 +762,13 @@ ext2_readlink(struct vnode *vp, struct uio *uio)
 {
 	struct ext2_node *n = VTOE(vp);
 	struct ext2_mount *em = n->n_mnt;
-	uint64_t acl = n->n_file_acl != 0 ? em->em_bsize / 512 : 0, pbn;
+	uint64_t pbn;
 	struct buf *bp;
 	int error;
 
 	if (vp->v_type != VLNK)
 		return EINVAL;
-	if (n->n_blocks <= acl && (n->n_flags & EXT2_EXTENTS_FL) == 0) {
+	if (ext2_is_fast_symlink(n)) {
 		/* Fast symlink: the target is in i_block. */
 		if (n->n_size >= EXT2_FAST_SYMLINK_MAX) {
 			ext2_error(em, "inode %u: bad fast symlink size",
@@ -829,7 +829,7 @@ ext2_inactive(struct vnode *vp)
 	if (n->n_nlink == 0) {
 		isdir = vp->v_type == VDIR;
 		/* Fast symlinks keep their target in i_block: no blocks. */
-		if (!(vp->v_type == VLNK && n->n_blocks == 0)) {
+		if (!ext2_is_fast_symlink(n)) {
 			(void)ext2_truncate(n, 0);
 		} else {
 			memset(n->n_iblock, 0, sizeof(n->n_iblock));
@@ -877,6 +877,10 @@ const struct vnodeops ext2fs_vnodeops = {
 	.vop_readdir	= ext2_readdir,
 	.vop_readlink	= ext2_readlink,
 	.vop_fallocate	= ext2_fallocate,
+	.vop_getxattr	= ext2_getxattr,
+	.vop_setxattr	= ext2_setxattr,
+	.vop_listxattr	= ext2_listxattr,
+	.vop_removexattr = ext2_removexattr,
 	.vop_fsync	= ext2_fsync,
 	.vop_inactive	= ext2_inactive,
 	.vop_reclaim	= ext2_reclaim,

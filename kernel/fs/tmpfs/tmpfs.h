@@ -95,6 +95,18 @@ struct tmpfs_lnk {
 	size_t			 tl_len;
 };
 
+/* One extended attribute; a node keeps them in a list sorted by name
+ * (the order listxattr gives). */
+struct tmpfs_xattr {
+	struct tmpfs_xattr	*tx_next;
+	size_t			 tx_namelen;	/* without the NUL */
+	size_t			 tx_vallen;
+	char			 tx_data[];	/* name, NUL, value */
+};
+/* Bytes of names and values one node may hold, as Linux tmpfs bounds
+ * user.* attributes (ENOSPC past it). */
+#define TMPFS_XATTR_MAX		(128 * 1024)
+
 struct tmpfs_node {
 	uint32_t		 tn_magic;
 	enum vtype		 tn_type;
@@ -112,6 +124,8 @@ struct tmpfs_node {
 	struct vnode		*tn_vnode;	/* NULL when none */
 	struct tmpfs_mount	*tn_tmp;
 	struct tmpfs_node	*tn_allnext, *tn_allprev;
+	struct tmpfs_xattr	*tn_xattrs;
+	size_t			 tn_xattrbytes;	/* names + values */
 	union {
 		struct tmpfs_dir dir;
 		struct tmpfs_reg reg;
@@ -178,6 +192,14 @@ int	tmpfs_page_reserve(struct tmpfs_mount *tm);
 void	tmpfs_page_unreserve(struct tmpfs_mount *tm);
 /* Pages in use, for checks that tolerate a concurrent change. */
 uint64_t tmpfs_pages_used(struct tmpfs_mount *tm);
+
+/* Extended attributes (tmpfs_xattr.c). */
+extern int tmpfs_getxattr(struct vnode *, const char *, void *, size_t *);
+extern int tmpfs_setxattr(struct vnode *, const char *, const void *,
+    size_t, int);
+extern int tmpfs_listxattr(struct vnode *, char *, size_t *);
+extern int tmpfs_removexattr(struct vnode *, const char *);
+void	tmpfs_xattr_destroy(struct tmpfs_node *tn);
 
 /* Nodes (tmpfs_node.c). */
 int	tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,

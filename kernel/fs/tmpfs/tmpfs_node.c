@@ -189,6 +189,7 @@ tmpfs_node_free(struct tmpfs_node *tn)
 	default:
 		break;
 	}
+	tmpfs_xattr_destroy(tn);
 
 	mutex_enter(&tm->tm_lock);
 	if (tn->tn_allprev != NULL)

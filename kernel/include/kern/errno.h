@@ -48,6 +48,7 @@
 #define ELOOP		40
 #define EWOULDBLOCK	EAGAIN
 #define ENOMSG		42
+#define ENODATA		61
 #define EPROTO		71
 #define EOVERFLOW	75
 #define EILSEQ		84

@@ -158,6 +158,9 @@ int	 pipe_create(struct file *fps[2], int flags);
  * non-blocking writer without readers.  On success fp owns the caller's
  * reference to vp; on failure the caller still does. */
 int	 fifo_open(struct file *fp, struct vnode *vp, int fflag);
+/* The FIFO's own vnode for a file fifo_open() made (not referenced:
+ * valid while the caller holds fp), NULL for any other file. */
+struct vnode *fifo_vnode(struct file *fp);
 
 /*
  * Files whose object lives elsewhere (sockets, eventfd, epoll): allocates

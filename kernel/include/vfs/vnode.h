@@ -158,6 +158,32 @@ struct vnodeops {
 		    uint64_t len);
 #define FALLOC_FL_KEEP_SIZE	0x01
 #define FALLOC_FL_PUNCH_HOLE	0x02
+	/*
+	 * Extended attributes (all four optional: NULL means the file
+	 * system has none; listing then gives nothing, the others
+	 * EOPNOTSUPP).  name is the full NUL-terminated name with its
+	 * namespace prefix ("user.x", "trusted.y"); the VFS has checked
+	 * its length (1..XATTR_NAME_MAX), the namespace, the caller's
+	 * permissions and the value size (<= XATTR_SIZE_MAX).
+	 * getxattr: buf NULL asks for the size (*lenp set); otherwise *lenp
+	 * is the room in buf on entry and the value's size on return,
+	 * ERANGE when it does not fit, ENODATA when absent.
+	 * listxattr: the names, each NUL-terminated, in the same way.
+	 * setxattr: flags XATTR_CREATE (EEXIST if present) or XATTR_REPLACE
+	 * (ENODATA if absent); ENOSPC when the file system has no room.
+	 * setxattr and removexattr update ctime.
+	 */
+	int	(*vop_getxattr)(struct vnode *vp, const char *name, void *buf,
+		    size_t *lenp);
+	int	(*vop_setxattr)(struct vnode *vp, const char *name,
+		    const void *val, size_t len, int flags);
+	int	(*vop_listxattr)(struct vnode *vp, char *buf, size_t *lenp);
+	int	(*vop_removexattr)(struct vnode *vp, const char *name);
+#define XATTR_CREATE	0x1
+#define XATTR_REPLACE	0x2
+#define XATTR_NAME_MAX	255
+#define XATTR_SIZE_MAX	65536
+#define XATTR_LIST_MAX	65536
 	/* Writes dirty state of vp to stable storage (tmpfs: nothing). */
 	int	(*vop_fsync)(struct vnode *vp, bool dataonly);
 	/* The last reference went away: the fs may free the file's
