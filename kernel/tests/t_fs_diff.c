@@ -28,7 +28,9 @@
  * nanoseconds).
  *
  * Cases: "tmpfs" (strata's tmpfs) and "ext2" (an image made by mke2fs,
- * e2fsck -fn clean afterwards).  make check runs a short run of each; a
+ * e2fsck -fn clean afterwards); and *_removed_dir (tmpfs, ext2, FAT): a
+ * fixed script in a working directory removed under the process, whose
+ * every outcome must be the host's.  make check runs a short run of each; a
  * long run:
  *	cd build/tests/kernel-posix &&
  *	./t_fs_diff -v iters=20000 -v seed=1 tmpfs
@@ -41,6 +43,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 
 #include <dirent.h>
@@ -124,6 +127,10 @@ struct side {
 	int	(*removexattr)(const char *, const char *);
 	int	(*lremovexattr)(const char *, const char *);
 	int	(*fremovexattr)(int, const char *);
+	int	(*chdir)(const char *);
+	int	(*fchdir)(int);
+	long	(*getcwd)(char *, size_t);
+	int	(*openat)(int, const char *, int, ...);
 	int	slot[NSLOTS];
 };
 
@@ -138,6 +145,9 @@ static int h_statx(int d, const char *p, int f, unsigned m, struct statx *x)
 static ssize_t h_getdents(int fd, void *b, size_t n)
 { return getdents64(fd, b, n); }
 static int h_mknod(const char *p, mode_t m, dev_t d) { return mknod(p, m, d); }
+/* The system call itself: glibc may answer getcwd() without it. */
+static long h_getcwd(char *b, size_t n) { return syscall(SYS_getcwd, b, n); }
+static long k_getcwd(char *b, size_t n) { return rump_sys_getcwd(b, n); }
 static int h_renameat2(int a, const char *f, int b, const char *t, unsigned fl)
 { return renameat2(a, f, b, t, fl); }
 
@@ -176,6 +186,7 @@ static struct side host = {
 	.listxattr = listxattr, .llistxattr = llistxattr,
 	.flistxattr = flistxattr, .removexattr = removexattr,
 	.lremovexattr = lremovexattr, .fremovexattr = fremovexattr,
+	.chdir = chdir, .fchdir = fchdir, .getcwd = h_getcwd, .openat = openat,
 };
 
 static struct side kern = {
@@ -201,6 +212,8 @@ static struct side kern = {
 	.removexattr = rump_sys_removexattr,
 	.lremovexattr = rump_sys_lremovexattr,
 	.fremovexattr = rump_sys_fremovexattr,
+	.chdir = rump_sys_chdir, .fchdir = rump_sys_fchdir,
+	.getcwd = k_getcwd, .openat = rump_sys_openat,
 };
 
 /* What one call gave, as text, so that two outcomes compare as strings. */
@@ -949,6 +962,206 @@ run_diff(const atf_tc_t *tc, const char *kdir, const char *deflt)
 	rump_lwproc_switch(parent);
 }
 
+/*
+ * A working directory removed under the process (through "..", or
+ * through another path): what Linux answers for "." and "..", names in
+ * it, new names in it, getdents64, getcwd, and getting out.  One line
+ * of outcome per call; base is the side's directory, which is the cwd.
+ */
+static void
+removed_dir_script(struct side *s, bool otherpath, char *out, size_t outlen)
+{
+	struct stat st, st2;
+	char buf[4096], cwd[1024];
+	long r;
+	int fd, fd2;
+
+#define LINE(what, r) snprintf(out + strlen(out), outlen - strlen(out),	\
+	"%s: %ld errno %d\n", what, (long)(r), (r) < 0 ? errno : 0)
+	ATF_REQUIRE_EQ(s->mkdir("a", 0755), 0);
+	ATF_REQUIRE_EQ(s->mkdir("a/sub0", 0755), 0);
+	ATF_REQUIRE_EQ(s->mkdir("b", 0755), 0);
+	fd = s->open("b/f", O_WRONLY | O_CREAT, 0644);
+	ATF_REQUIRE(fd >= 0);
+	(void)s->close(fd);
+	ATF_REQUIRE_EQ(s->chdir("a"), 0);
+	ATF_REQUIRE_EQ(s->rmdir("sub0"), 0);
+	errno = 0;
+	r = s->rmdir(otherpath ? "../b/../a" : "../a");
+	LINE("rmdir", r);
+
+	fd = s->open(".", O_RDONLY | O_DIRECTORY);
+	LINE("open .", fd < 0 ? -1 : 0);
+	errno = 0;
+	r = s->getdents(fd, buf, sizeof(buf));
+	LINE("getdents64", r);
+	r = s->fstat(fd, &st);
+	LINE("fstat", r < 0 ? r : (long)st.st_nlink);
+	r = s->lstat(".", &st);
+	LINE("stat .", r < 0 ? r : (long)st.st_nlink);
+	r = s->lstat("..", &st);
+	LINE("stat ..", r < 0 ? r : (long)S_ISDIR(st.st_mode));
+	r = s->lstat("../b/..", &st2);
+	LINE("stat .. is the parent", r < 0 ? r : (long)(st.st_ino ==
+	    st2.st_ino));
+	r = s->lstat("../b", &st);
+	LINE("stat ../b", r < 0 ? r : (long)st.st_nlink);
+	r = s->lstat("x", &st);
+	LINE("stat x", r);
+	r = s->lstat("./.", &st);
+	LINE("stat ./.", r);
+	r = s->open("f", O_WRONLY | O_CREAT, 0644);
+	LINE("open O_CREAT", r < 0 ? -1 : 0);
+	r = s->openat(fd, "f2", O_WRONLY | O_CREAT, 0644);
+	LINE("openat O_CREAT", r < 0 ? -1 : 0);
+	r = s->mkdir("g", 0755);
+	LINE("mkdir", r);
+	r = s->symlink("x", "sym");
+	LINE("symlink", r);
+	r = s->mknod("fifo", S_IFIFO | 0644, 0);
+	LINE("mknod", r);
+	r = s->link("../b/f", "l");
+	LINE("link", r);
+	r = s->rename("../b/f", "r");
+	LINE("rename into", r);
+	r = s->rmdir(".");
+	LINE("rmdir .", r);
+	r = s->rmdir("..");
+	LINE("rmdir ..", r);
+	r = s->getcwd(cwd, sizeof(cwd));
+	LINE("getcwd", r < 0 ? r : 0);
+	r = s->chdir("..");
+	LINE("chdir ..", r);
+	r = s->getcwd(cwd, sizeof(cwd));
+	LINE("getcwd after", r < 0 ? r : 0);
+	r = s->lstat("a", &st);
+	LINE("stat a", r);
+	/* Back into the removed directory through its descriptor. */
+	r = s->fchdir(fd);
+	LINE("fchdir", r);
+	r = s->getcwd(cwd, sizeof(cwd));
+	LINE("getcwd again", r < 0 ? r : 0);
+	fd2 = s->open("..", O_RDONLY | O_DIRECTORY);
+	LINE("open ..", fd2 < 0 ? -1 : 0);
+	if (fd2 >= 0)
+		(void)s->close(fd2);
+	r = s->chdir("..");
+	LINE("chdir .. again", r);
+	(void)s->close(fd);
+#undef LINE
+}
+
+static void
+removed_dir_diff(const char *kdir)
+{
+	char hdir[] = "hostdir-XXXXXX", cwd[1024];
+	static char th[8192], tk[8192];
+	struct lwp *parent;
+	int variant;
+
+	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	ATF_REQUIRE(mkdtemp(hdir) != NULL);
+	umask(022);
+	(void)rump_sys_umask(022);
+	RL(rump_sys_mkdir(kdir, 0755));
+	RL(rump_sys_chown(kdir, getuid(), getgid()));
+	parent = rump_lwproc_curlwp();
+	ATF_REQUIRE_EQ(rump_lwproc_rfork(RUMP_RFCFDG), 0);
+	RL(rump_sys_setgid(getgid()));
+	RL(rump_sys_setuid(getuid()));
+	for (variant = 0; variant < 2; variant++) {
+		th[0] = tk[0] = '\0';
+		RL(chdir(cwd));
+		RL(chdir(hdir));
+		RL(rump_sys_chdir(kdir));
+		removed_dir_script(&host, variant == 1, th, sizeof(th));
+		removed_dir_script(&kern, variant == 1, tk, sizeof(tk));
+		if (strcmp(th, tk) != 0) {
+			fprintf(stderr, "host:\n%s\nstrata:\n%s\n", th, tk);
+			RL(chdir(cwd));
+			atf_tc_fail("removed directory (%s): the outcomes differ "
+			    "(stderr)", variant ? "through another path" :
+			    "through ..");
+		}
+		RL(chdir(cwd));
+		RL(chdir(hdir));
+		RL(rump_sys_chdir(kdir));
+		cleanup(&host);
+		cleanup(&kern);
+	}
+	RL(chdir(cwd));
+	(void)rmdir(hdir);
+	rump_lwproc_releaselwp();
+	rump_lwproc_switch(parent);
+}
+
+ATF_TC(tmpfs_removed_dir);
+ATF_TC_HEAD(tmpfs_removed_dir, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "tmpfs: a working directory removed "
+	    "under the process gives the host's answers (\"..\" leads to "
+	    "where it was, new names ENOENT, getdents64 ENOENT, getcwd "
+	    "ENOENT)");
+}
+ATF_TC_BODY(tmpfs_removed_dir, tc)
+{
+	boot();
+	removed_dir_diff("/w");
+}
+
+ATF_TC(ext2_removed_dir);
+ATF_TC_HEAD(ext2_removed_dir, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "ext2: the same as tmpfs_removed_dir; "
+	    "e2fsck -fn clean after");
+}
+ATF_TC_BODY(ext2_removed_dir, tc)
+{
+	int error;
+
+	if (system("PATH=$PATH:/sbin:/usr/sbin; command -v mke2fs >/dev/null "
+	    "&& command -v e2fsck >/dev/null") != 0)
+		atf_tc_skip("e2fsprogs (mke2fs, e2fsck) is not installed");
+	ATF_REQUIRE(system("PATH=$PATH:/sbin:/usr/sbin; mke2fs -q -F -t ext2 "
+	    "-b 1024 ext2.img 8M >mkfs.out 2>&1") == 0);
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	error = rump_etfs_register("/dev/disk0", "ext2.img", RUMP_ETFS_BLK);
+	ATF_REQUIRE_EQ(error, 0);
+	RL(rump_sys_mount("/dev/disk0", "/mnt", "ext2", 0, NULL));
+	removed_dir_diff("/mnt/w");
+	RL(rump_sys_umount2("/mnt", 0));
+	if (system("PATH=$PATH:/sbin:/usr/sbin; e2fsck -fn ext2.img "
+	    ">fsck.out 2>&1") != 0) {
+		(void)system("cat fsck.out >&2");
+		atf_tc_fail("e2fsck -fn: not clean");
+	}
+}
+
+ATF_TC(fat_removed_dir);
+ATF_TC_HEAD(fat_removed_dir, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "FAT: the same as tmpfs_removed_dir "
+	    "(every call the script makes answers as on the host, since a "
+	    "removed directory refuses new names before the file system is "
+	    "asked)");
+}
+ATF_TC_BODY(fat_removed_dir, tc)
+{
+	int error;
+
+	if (system("PATH=$PATH:/sbin:/usr/sbin; rm -f fat.img; "
+	    "mkfs.fat -C fat.img 8192 >mkfs.out 2>&1") != 0)
+		atf_tc_skip("mkfs.fat (dosfstools) is not installed");
+	boot();
+	RL(rump_sys_mkdir("/mnt", 0755));
+	error = rump_etfs_register("/dev/fat0", "fat.img", RUMP_ETFS_BLK);
+	ATF_REQUIRE_EQ(error, 0);
+	RL(rump_sys_mount("/dev/fat0", "/mnt", "vfat", 0, NULL));
+	removed_dir_diff("/mnt/w");
+	RL(rump_sys_umount2("/mnt", 0));
+}
+
 ATF_TC(tmpfs);
 ATF_TC_HEAD(tmpfs, tc)
 {
@@ -995,5 +1208,8 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, tmpfs);
 	ATF_TP_ADD_TC(tp, ext2);
+	ATF_TP_ADD_TC(tp, tmpfs_removed_dir);
+	ATF_TP_ADD_TC(tp, ext2_removed_dir);
+	ATF_TP_ADD_TC(tp, fat_removed_dir);
 	return atf_no_error();
 }

@@ -613,8 +613,8 @@ ATF_TC_BODY(fat_none, tc)
 {
 	char buf[64];
 
-	if (sh("PATH=$PATH:/sbin:/usr/sbin mkfs.fat -C fat.img 4096 "
-	    ">/dev/null 2>&1") != 0)
+	if (sh("rm -f fat.img; PATH=$PATH:/sbin:/usr/sbin "
+	    "mkfs.fat -C fat.img 4096 >/dev/null 2>&1") != 0)
 		atf_tc_skip("mkfs.fat (dosfstools) is not installed");
 	boot();
 	RL(rump_sys_mkdir("/mnt", 0755));

@@ -274,6 +274,7 @@ SYSCALL(SYS_getdents64, getdents64)
 	void *ubuf = (void *)args[1];
 	size_t len = (size_t)args[2];
 	struct getdents_ctx ctx;
+	struct vattr va;
 	struct file *fp;
 	struct vnode *vp;
 	bool pathbuf = false;
@@ -307,8 +308,13 @@ SYSCALL(SYS_getdents64, getdents64)
 	}
 	mutex_enter(&fp->f_offlock);
 	vn_lock(vp);
-	error = VOP_OPTIONAL(vp, vop_readdir, ENOTDIR, vp, fp->f_offset,
-	    getdents_fill, &ctx);
+	/* A removed directory lists nothing, not even "." (Linux). */
+	error = VOP_GETATTR(vp, &va);
+	if (error == 0 && va.va_nlink == 0)
+		error = ENOENT;
+	if (error == 0)
+		error = VOP_OPTIONAL(vp, vop_readdir, ENOTDIR, vp,
+		    fp->f_offset, getdents_fill, &ctx);
 	vn_unlock(vp);
 	if (error == 0 && ctx.used == 0 && ctx.toosmall)
 		error = EINVAL;

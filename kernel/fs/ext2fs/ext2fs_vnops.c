@@ -53,12 +53,24 @@ ext2_parent(struct vnode *dvp, struct vnode **vpp)
 {
 	struct ext2_node *dn = VTOE(dvp);
 	uint32_t ino;
+	bool live;
 	int error;
 
 	if (dvp->v_type != VDIR)
 		return ENOTDIR;
-	if (dn->n_nlink == 0)
-		return ENOENT;	/* removed */
+	if (dn->n_nlink == 0) {
+		/* Removed: ".." is still the directory it was removed from
+		 * (Linux), unless that went too. */
+		if (dn->n_rmparent == 0)
+			return ENOENT;
+		error = ext2_node_islive_dir(dn->n_mnt, dn->n_rmparent,
+		    dn->n_rmparent_gen, &live);
+		if (error != 0)
+			return error;
+		if (!live)
+			return ENOENT;
+		return ext2_vget(dn->n_mnt, dn->n_rmparent, vpp);
+	}
 	error = ext2_dir_parent(dn, &ino);
 	if (error != 0)
 		return error;
@@ -360,6 +372,8 @@ ext2_rmdir(struct vnode *dvp, struct vnode *vp, const char *name,
 	if (error != 0)
 		return error;
 	n->n_nlink = 0;
+	n->n_rmparent = dn->n_ino;
+	n->n_rmparent_gen = le32get(dn->n_raw, DI_GENERATION);
 	ext2_node_touch(n, false, true);
 	error = ext2_node_write(n);
 	if (dn->n_nlink > 2)
@@ -431,6 +445,9 @@ ext2_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname,
 	if (tn != NULL) {
 		if (tvp->v_type == VDIR) {
 			tn->n_nlink = 0;
+			tn->n_rmparent = tdn->n_ino;
+			tn->n_rmparent_gen = le32get(tdn->n_raw,
+			    DI_GENERATION);
 			if (tdn->n_nlink > 2)
 				tdn->n_nlink--;	/* tn's ".." */
 		} else if (tn->n_nlink > 0) {
