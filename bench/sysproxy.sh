@@ -7,8 +7,10 @@
 # starts BINDIR/strata-server on a unix socket, runs
 # BENCHDIR/sysproxy/bench_sysproxy_remote against it over the socket
 # alone (RUMP_SP_SHM=0: every call two socket messages, the protocol
-# before the shared-memory channel) and over the shared-memory channel
-# (the default on a unix socket), and bench_sysproxy_local (the same
+# before the shared-memory channel), over the shared-memory channel
+# (the default on a unix socket: a side spins, then sleeps on a futex)
+# and over the channel with sleepers on the socket (RUMP_SP_FUTEX=0, a
+# second server), and bench_sysproxy_local (the same
 # program linked with the kernel), REPEAT times each (default 5), and
 # prints medians and the ratios to the host's own call and between the
 # two remote paths.
@@ -24,14 +26,20 @@ bindir=${2:?usage: sysproxy.sh BENCHDIR BINDIR [REPEAT]}
 repeat=${3:-5}
 tmp=$(mktemp -d)
 pid=
+pid2=
 cleanup() {
 	[ -z "$pid" ] || kill "$pid" 2>/dev/null || :
+	[ -z "$pid2" ] || kill "$pid2" 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
 "$bindir/strata-server" -d -p "$tmp/pid" "unix://$tmp/sock"
 pid=$(cat "$tmp/pid")
+# The channel's sleepers on the socket alone (RUMP_SP_FUTEX=0 on both
+# sides), the peer of its futex sleep.
+RUMP_SP_FUTEX=0 "$bindir/strata-server" -d -p "$tmp/pid2" "unix://$tmp/sock2"
+pid2=$(cat "$tmp/pid2")
 raw=$tmp/raw
 for i in $(seq "$repeat"); do
 	for b in getpid pread4k; do
@@ -39,6 +47,8 @@ for i in $(seq "$repeat"); do
 		    awk '$1 == "RESULT" && $2 !~ /^host-/ { print "socket|" $2 "|" $3 }' >>"$raw"
 		RUMP_SERVER="unix://$tmp/sock" "$dir/sysproxy/bench_sysproxy_remote" $b |
 		    awk '$1 == "RESULT" && $2 !~ /^host-/ { print "remote|" $2 "|" $3 }' >>"$raw"
+		RUMP_SP_FUTEX=0 RUMP_SERVER="unix://$tmp/sock2" "$dir/sysproxy/bench_sysproxy_remote" $b |
+		    awk '$1 == "RESULT" && $2 !~ /^host-/ { print "shmsock|" $2 "|" $3 }' >>"$raw"
 		"$dir/sysproxy/bench_sysproxy_local" $b |
 		    awk '$1 == "RESULT" { k = $2; c = "local"; if (k ~ /^host-/) { c = "host"; sub(/^host-/, "", k) } print c "|" k "|" $3 }' >>"$raw"
 	done
@@ -55,11 +65,12 @@ function median(key,    n, i, j, t, v) {
 }
 { key = $1 SUBSEP $2; cnt[key]++; val[key, cnt[key]] = $3; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
 END {
-	printf "%-18s %11s %11s %11s %9s %11s %9s %13s\n", "sysproxy (ns/call)", "socket", "shm", "in-process", "host", "socket/host", "shm/host", "socket/shm"
+	printf "%-18s %10s %10s %10s %10s %9s %11s %9s %11s %12s\n", "sysproxy (ns/call)", "socket", "shm-sock", "shm", "in-process", "host", "socket/host", "shm/host", "socket/shm", "shm-sock/shm"
 	for (k = 1; k <= n; k++) {
-		b = order[k]; s = median("socket" SUBSEP b); r = median("remote" SUBSEP b); l = median("local" SUBSEP b); h = median("host" SUBSEP b)
-		printf "%-18s %11.1f %11.1f %11.1f %9.1f %11.1f %9.1f %13.2f\n", b, s, r, l, h, s / h, r / h, s / r
+		b = order[k]; s = median("socket" SUBSEP b); r = median("remote" SUBSEP b); l = median("local" SUBSEP b); h = median("host" SUBSEP b); q = median("shmsock" SUBSEP b)
+		printf "%-18s %10.1f %10.1f %10.1f %10.1f %9.1f %11.1f %9.1f %11.2f %12.2f\n", b, s, q, r, l, h, s / h, r / h, s / r, q / r
 	}
 }' "$raw"
 echo "(medians of $repeat runs; strata-server on a unix socket, this machine; socket: RUMP_SP_SHM=0, shm: the"
-echo " shared-memory channel, spinning up to RUMP_SP_SPIN=${RUMP_SP_SPIN:-50} us; goal for remote getpid: < 15000 ns)"
+echo " shared-memory channel, spinning up to RUMP_SP_SPIN=${RUMP_SP_SPIN:-50} us, then sleeping on a futex;"
+echo " shm-sock: the same channel sleeping on the socket at once (RUMP_SP_FUTEX=0); goal for remote getpid: < 15000 ns)"

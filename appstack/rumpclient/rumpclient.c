@@ -523,6 +523,21 @@ spin_ns(void)
 	return __atomic_load_n(&ns, __ATOMIC_RELAXED);
 }
 
+/* Whether a side that stops spinning sleeps on the futex first
+ * (RUMP_SP_FUTEX=0: on the socket at once, as before futexes; for
+ * comparison in bench/sysproxy.sh). */
+static int
+use_futex(void)
+{
+	static int on = -1;
+	const char *v;
+
+	if (__atomic_load_n(&on, __ATOMIC_RELAXED) < 0)
+		__atomic_store_n(&on, (v = getenv("RUMP_SP_FUTEX")) == NULL ||
+		    atoi(v) != 0, __ATOMIC_RELAXED);
+	return __atomic_load_n(&on, __ATOMIC_RELAXED);
+}
+
 static uint64_t
 now_ns(void)
 {
@@ -610,9 +625,10 @@ shm_wait(struct rc_conn *c)
 	/* A short sleep on the state word (the server wakes it with
 	 * FUTEX_WAKE), then on the socket, whose end of stream also says
 	 * the server is gone. */
-	__atomic_store_n(&c->shm->rss_client_sleeps, RUMPSP_SHM_SLEEP_FUTEX,
-	    __ATOMIC_SEQ_CST);
-	for (;;) {
+	if (use_futex())
+		__atomic_store_n(&c->shm->rss_client_sleeps,
+		    RUMPSP_SHM_SLEEP_FUTEX, __ATOMIC_SEQ_CST);
+	for (; use_futex();) {
 		struct timespec ts = { 0, RUMPSP_SHM_FUTEX_NS };
 
 		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_SEQ_CST);

@@ -286,6 +286,10 @@ spin_pause(void)
 /* How long to spin on the channel before sleeping (RUMP_SP_SPIN,
  * microseconds, read when serving starts). */
 static uint64_t sp_spin_ns = 50000;
+/* Whether a side that stops spinning sleeps on the futex first
+ * (RUMP_SP_FUTEX=0: on the socket at once, the way before futexes, for
+ * comparison in bench/sysproxy.sh). */
+static int sp_futex = 1;
 
 static uint64_t
 sp_now_ns(void)
@@ -355,9 +359,10 @@ sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
 	/* A short sleep on the state word itself (the client wakes it with
 	 * FUTEX_WAKE), then, for a long wait, on the socket, whose end of
 	 * stream also says the client is gone. */
-	__atomic_store_n(&c->shm->rss_server_sleeps, RUMPSP_SHM_SLEEP_FUTEX,
-	    __ATOMIC_SEQ_CST);
-	for (;;) {
+	if (sp_futex)
+		__atomic_store_n(&c->shm->rss_server_sleeps,
+		    RUMPSP_SHM_SLEEP_FUTEX, __ATOMIC_SEQ_CST);
+	for (; sp_futex;) {
 		struct timespec ts = { 0, RUMPSP_SHM_FUTEX_NS };
 
 		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_SEQ_CST);
@@ -1250,6 +1255,8 @@ rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
 
 		sp_spin_ns = us >= 0 && us <= 1000000 ? (uint64_t)us * 1000 :
 		    50000;
+		v = getenv("RUMP_SP_FUTEX");
+		sp_futex = v == NULL || atoi(v) != 0;
 	}
 	if ((error = sp_listen(url)) != 0)
 		return rumpuser__posixhost_errno_to_netbsd(error);
