@@ -3,8 +3,8 @@
  * a strata kernel in this process, on a TAP device (virtif) or a
  * shared-memory bus (shmif).
  *
- *   strata-httpd --if tap:NAME|shmif:PATH --addr ADDR/PREFIX [--gw GW]
- *       [--port N] DIR
+ *   strata-httpd --if tap:NAME|virtif:NAME|shmif:PATH --addr ADDR/PREFIX
+ *       [--gw GW] [--port N] [--image FILE[:TYPE]] [--requests N] DIR
  *
  * One thread runs an event loop over the kernel's poll(): the same
  * program works on the posix and fiber platforms.  Files are read from
@@ -13,6 +13,14 @@
  * outside DIR (symbolic links are not served).  GET and HEAD; keep-alive
  * (HTTP/1.1 by default, HTTP/1.0 on request) with pipelining; errors 400,
  * 404, 405, 501, 505.
+ *
+ * With --image, the files come from a file system image (ext2, vfat)
+ * that the kernel mounts read-only, through the kernel's VFS: that is how
+ * the program serves files as a kvm unikernel (strata-bake it; there is
+ * no host there, the image is a virtio disk), and the same code path
+ * runs on the host platforms.  --requests N ends it cleanly (exit 0)
+ * after N responses, once their clients have closed the connections (or
+ * they idled out), which tests and benchmarks use.
  *
  * Built only from installed layers:
  *   cc strata_httpd.c $(pkg-config --cflags --libs rumpnet_netinet \
@@ -24,6 +32,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -46,6 +55,7 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 #include <rump/rump_netconfig.h>
+#include <rump/rump_etfs.h>
 
 #define MAXCONN		256
 #define REQMAX		8192		/* request line and headers */
@@ -63,6 +73,7 @@ struct conn {
 	uint64_t fileleft;
 	bool	 keepalive;		/* after this response */
 	bool	 closing;		/* close once out is sent */
+	bool	 shut;			/* sent all, FIN sent: wait for the peer's */
 	uint64_t lastactive;		/* ms */
 };
 
@@ -71,27 +82,61 @@ static int rootfd;
 static bool verbose;
 static struct conn conns[MAXCONN];
 
+/*
+ * Where the served files are: the host's file system, or the kernel's
+ * (--image).  The kernel speaks the host's (Linux) system call ABI, so
+ * both take the same flags and fill the same struct stat.
+ */
+struct fileops {
+	int	(*openat)(int, const char *, int, ...);
+	int	(*open)(const char *, int, ...);
+	int	(*fstat)(int, struct stat *);
+	ssize_t	(*read)(int, void *, size_t);
+	int	(*close)(int);
+	int	(*dup)(int);
+};
+static const struct fileops host_files = {
+	openat, open, fstat, read, close, dup,
+};
+static const struct fileops kernel_files = {
+	rump_sys_openat, rump_sys_open, rump_sys_fstat, rump_sys_read,
+	rump_sys_close, rump_sys_dup,
+};
+static const struct fileops *files = &host_files;
+static unsigned long responses;		/* begun so far */
+
+#define IMAGE_DIR	"/image"	/* --image's mount point in the kernel */
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: %s --if tap:NAME|shmif:PATH --addr ADDR/PREFIX [--gw GATEWAY]\n"
-"           [--port N] [--verbose] DIR\n"
+"usage: %s --if tap:NAME|virtif:NAME|shmif:PATH --addr ADDR/PREFIX\n"
+"           [--gw GATEWAY] [--port N] [--image FILE[:TYPE]] [--requests N]\n"
+"           [--verbose] DIR\n"
 "\n"
 "Serves the files below the host directory DIR over HTTP/1.1 (GET, HEAD,\n"
 "keep-alive) with a strata kernel's TCP/IP stack in this process.\n"
 "\n"
 "  --if tap:NAME     the host TAP device NAME (created if it does not exist\n"
 "                    and the process may create it)\n"
+"  --if virtif:NAME  the platform's network device NAME: a TAP device on\n"
+"                    the host platforms, virtio0... in a kvm image\n"
 "  --if shmif:PATH   the shared-memory bus in the file PATH\n"
 "  --addr A/P        the interface's IPv4 address and prefix length\n"
 "  --gw GATEWAY      a default route through GATEWAY\n"
 "  --port N          the TCP port (default 80)\n"
+"  --image FILE[:TYPE]  serve from the file system image FILE (TYPE ext2,\n"
+"                    the default, or vfat), mounted read-only in the\n"
+"                    kernel: DIR is then a directory inside it.  In a kvm\n"
+"                    image FILE is a disk (/dev/vda, or the name of the\n"
+"                    file strata-boot -d attached)\n"
+"  --requests N      after N responses, close and exit with status 0\n"
 "  --verbose         one line per request on standard output\n"
 "  --help            this text\n"
 "\n"
 "Once it serves, it prints \"serving DIR on http://ADDR:PORT/\" and runs until\n"
-"killed.\n", progname);
+"killed (or until --requests are answered).\n", progname);
 }
 
 static void __attribute__((__noreturn__, __format__(__printf__, 1, 2)))
@@ -153,7 +198,7 @@ open_below_root(char *path, struct stat *st, bool *indexp)
 	char *comp, *save = NULL;
 	int dfd, fd;
 
-	dfd = dup(rootfd);
+	dfd = files->dup(rootfd);
 	if (dfd == -1)
 		return -1;
 	for (comp = strtok_r(path, "/", &save); comp != NULL;
@@ -161,34 +206,34 @@ open_below_root(char *path, struct stat *st, bool *indexp)
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
-			close(dfd);
+			files->close(dfd);
 			return -1;
 		}
-		fd = openat(dfd, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-		    O_NONBLOCK);
-		close(dfd);
+		fd = files->openat(dfd, comp, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC | O_NONBLOCK);
+		files->close(dfd);
 		if (fd == -1)
 			return -1;
 		dfd = fd;
 	}
-	if (fstat(dfd, st) == -1) {
-		close(dfd);
+	if (files->fstat(dfd, st) == -1) {
+		files->close(dfd);
 		return -1;
 	}
 	*indexp = S_ISDIR(st->st_mode);
 	if (S_ISDIR(st->st_mode)) {
-		fd = openat(dfd, "index.html", O_RDONLY | O_NOFOLLOW |
+		fd = files->openat(dfd, "index.html", O_RDONLY | O_NOFOLLOW |
 		    O_CLOEXEC | O_NONBLOCK);
-		close(dfd);
-		if (fd == -1 || fstat(fd, st) == -1) {
+		files->close(dfd);
+		if (fd == -1 || files->fstat(fd, st) == -1) {
 			if (fd != -1)
-				close(fd);
+				files->close(fd);
 			return -1;
 		}
 		dfd = fd;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		close(dfd);
+		files->close(dfd);
 		return -1;
 	}
 	return dfd;
@@ -228,7 +273,7 @@ conn_close(struct conn *c)
 
 	rump_sys_close(c->fd);
 	if (c->file != -1)
-		close(c->file);
+		files->close(c->file);
 	c->fd = -1;
 	c->file = -1;
 }
@@ -269,6 +314,7 @@ respond_error(struct conn *c, int status, bool head)
 	char body[128];
 	int n;
 
+	responses++;
 	n = snprintf(body, sizeof(body), "%d %s\n", status,
 	    status_text(status));
 	out_printf(c, "HTTP/1.1 %d %s\r\nServer: strata-httpd\r\n"
@@ -418,6 +464,7 @@ handle_request(struct conn *c, char *req)
 		respond_error(c, 404, head);
 		return;
 	}
+	responses++;
 	out_printf(c, "HTTP/1.1 200 OK\r\nServer: strata-httpd\r\n"
 	    "Content-Type: %s\r\nContent-Length: %llu\r\n"
 	    "Connection: %s\r\n\r\n",
@@ -425,7 +472,7 @@ handle_request(struct conn *c, char *req)
 	    (unsigned long long)st.st_size,
 	    c->keepalive ? "keep-alive" : "close");
 	if (head || st.st_size == 0) {
-		close(fd);
+		files->close(fd);
 		return;
 	}
 	c->file = fd;
@@ -504,7 +551,7 @@ conn_send(struct conn *c)
 			size_t want = c->fileleft < OUTMAX ? (size_t)c->fileleft :
 			    OUTMAX;
 
-			n = read(c->file, c->out, want);
+			n = files->read(c->file, c->out, want);
 			if (n <= 0) {
 				/* The file shrank or failed: the promised
 				 * length cannot be kept, so end the
@@ -516,7 +563,7 @@ conn_send(struct conn *c)
 			c->outlen = (size_t)n;
 			c->fileleft -= (uint64_t)n;
 			if (c->fileleft == 0) {
-				close(c->file);
+				files->close(c->file);
 				c->file = -1;
 			}
 		}
@@ -534,7 +581,15 @@ conn_send(struct conn *c)
 	}
 	c->outoff = c->outlen = 0;
 	if (c->closing) {
-		conn_close(c);
+		/* Our FIN goes after the data; the connection is closed
+		 * when the peer's arrives, so that what the peer still
+		 * sends cannot make our kernel answer with a reset that
+		 * overtakes the response. */
+		if (rump_sys_shutdown(c->fd, SHUT_WR) == -1) {
+			conn_close(c);
+			return false;
+		}
+		c->shut = true;
 		return false;
 	}
 	return true;
@@ -568,7 +623,8 @@ conn_recv(struct conn *c)
 		return;
 	}
 	if (n > 0) {
-		c->inlen += (size_t)n;
+		if (!c->shut)
+			c->inlen += (size_t)n;
 		c->lastactive = now_ms();
 	}
 }
@@ -595,11 +651,15 @@ net_parse(const char *ifspec, const char *addrspec, const char *gw,
 	if (strncmp(ifspec, "tap:", 4) == 0) {
 		ns->type = "virtif";
 		ns->arg = ifspec + 4;
+	} else if (strncmp(ifspec, "virtif:", 7) == 0) {
+		ns->type = "virtif";
+		ns->arg = ifspec + 7;
 	} else if (strncmp(ifspec, "shmif:", 6) == 0) {
 		ns->type = "shmif";
 		ns->arg = ifspec + 6;
 	} else
-		die("--if %s: expected tap:NAME or shmif:PATH", ifspec);
+		die("--if %s: expected tap:NAME, virtif:NAME or shmif:PATH",
+		    ifspec);
 	if (*ns->arg == '\0')
 		die("--if %s: the name or path is missing", ifspec);
 	slash = strchr(addrspec, '/');
@@ -640,6 +700,40 @@ net_setup(const struct netspec *ns, const char *ifspec, char *ifname)
 		die("--gw %s: %s", ns->gw, strerror(error));
 }
 
+/*
+ * --image FILE[:TYPE]: the kernel reads FILE as a block device (a host
+ * file, or in a kvm image the disk by that name), mounts it read-only on
+ * IMAGE_DIR, and the files served are those below IMAGE_DIR/DIR.
+ */
+static void
+mount_image(const char *spec, const char *dir)
+{
+	char file[PATH_MAX], path[PATH_MAX + 16];
+	const char *type = "ext2", *colon = strrchr(spec, ':');
+	int error;
+
+	snprintf(file, sizeof(file), "%s", spec);
+	if (colon != NULL && (strcmp(colon + 1, "ext2") == 0 ||
+	    strcmp(colon + 1, "vfat") == 0 || strcmp(colon + 1, "msdos") == 0)) {
+		type = colon + 1;
+		file[colon - spec] = '\0';
+	}
+	if ((error = rump_etfs_register("/dev/image", file, RUMP_ETFS_BLK))
+	    != 0)
+		die("--image %s: %s", file, strerror(error));
+	if (rump_sys_mkdir(IMAGE_DIR, 0755) == -1 && errno != EEXIST)
+		die("mkdir %s: %s", IMAGE_DIR, strerror(errno));
+	if (rump_sys_mount("/dev/image", IMAGE_DIR, type, MS_RDONLY, NULL)
+	    == -1)
+		die("--image %s: cannot mount it as %s: %s", file, type,
+		    strerror(errno));
+	files = &kernel_files;
+	snprintf(path, sizeof(path), "%s/%s", IMAGE_DIR, dir);
+	if ((rootfd = rump_sys_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+	    == -1)
+		die("%s in %s: %s", dir, file, strerror(errno));
+}
+
 static int
 listen_on(const char *addr, int port)
 {
@@ -667,9 +761,11 @@ main(int argc, char **argv)
 	static struct pollfd pfd[MAXCONN + 1];
 	static int pidx[MAXCONN + 1];
 	const char *ifspec = NULL, *addrspec = NULL, *gw = NULL, *dir = NULL;
+	const char *image = NULL;
 	struct netspec ns;
 	char ifname[16];
 	int i, n, lfd, port = 80;
+	unsigned long maxresp = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -680,12 +776,24 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
 			verbose = true;
 		else if (strcmp(a, "--if") == 0 || strcmp(a, "--addr") == 0 ||
-		    strcmp(a, "--gw") == 0 || strcmp(a, "--port") == 0) {
+		    strcmp(a, "--gw") == 0 || strcmp(a, "--port") == 0 ||
+		    strcmp(a, "--image") == 0 || strcmp(a, "--requests") == 0) {
 			if (i + 1 >= argc)
 				die("%s needs a value (--help)", a);
 			const char *v = argv[++i];
 
-			if (a[2] == 'i')
+			if (strcmp(a, "--image") == 0)
+				image = v;
+			else if (strcmp(a, "--requests") == 0) {
+				char *end;
+
+				errno = 0;
+				maxresp = strtoul(v, &end, 10);
+				if (!isdigit((unsigned char)*v) ||
+				    *end != '\0' || maxresp == 0 || errno != 0)
+					die("--requests %s: expected a positive "
+					    "number", v);
+			} else if (a[2] == 'i')
 				ifspec = v;
 			else if (a[2] == 'a')
 				addrspec = v;
@@ -712,17 +820,19 @@ main(int argc, char **argv)
 		return 2;
 	}
 	net_parse(ifspec, addrspec, gw, &ns);
-	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd == -1)
-		die("%s: %s", dir, strerror(errno));
+	if (image == NULL) {
+		rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd == -1)
+			die("%s: %s", dir, strerror(errno));
+	}
 
 	net_setup(&ns, ifspec, ifname);
+	if (image != NULL)
+		mount_image(image, dir);
 	lfd = listen_on(ns.addr, port);
 	for (i = 0; i < MAXCONN; i++) {
 		conns[i].fd = -1;
 		conns[i].file = -1;
-		if ((conns[i].out = malloc(OUTMAX)) == NULL)
-			die("out of memory");
 	}
 	printf("serving %s on http://%s:%d/ (%s)\n", dir, ns.addr, port,
 	    ifname);
@@ -731,6 +841,16 @@ main(int argc, char **argv)
 	for (;;) {
 		uint64_t now;
 		int nfds = 0, nfree = 0;
+
+		/* --requests: once answered, and their connections gone
+		 * (closed by the clients, which have read everything), the
+		 * server ends. */
+		if (maxresp > 0 && responses >= maxresp) {
+			for (i = 0; i < MAXCONN && conns[i].fd == -1; i++)
+				continue;
+			if (i == MAXCONN)
+				break;
+		}
 
 		for (i = 0; i < MAXCONN; i++) {
 			struct conn *c = &conns[i];
@@ -772,12 +892,19 @@ main(int argc, char **argv)
 				for (int j = 0; j < MAXCONN; j++) {
 					if (conns[j].fd == -1) {
 						c = &conns[j];
+						if (c->out == NULL &&
+						    (c->out = malloc(OUTMAX)) ==
+						    NULL) {
+							rump_sys_close(fd);
+							break;
+						}
 						c->fd = fd;
 						c->inlen = 0;
 						c->discard = 0;
 						c->outoff = c->outlen = 0;
 						c->keepalive = true;
 						c->closing = false;
+						c->shut = false;
 						c->lastactive = now;
 						break;
 					}
@@ -787,7 +914,7 @@ main(int argc, char **argv)
 			c = &conns[pidx[i]];
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				conn_recv(c);
-			if (c->fd != -1)
+			if (c->fd != -1 && !c->shut)
 				conn_run(c);
 		}
 		for (i = 0; i < MAXCONN; i++)
@@ -796,4 +923,19 @@ main(int argc, char **argv)
 			    now - conns[i].lastactive > IDLE_MS)
 				conn_close(&conns[i]);
 	}
+
+	/* A clean end: connections and the listener closed, the image
+	 * unmounted. */
+	for (i = 0; i < MAXCONN; i++)
+		if (conns[i].fd != -1)
+			conn_close(&conns[i]);
+	rump_sys_close(lfd);
+	if (image != NULL) {
+		files->close(rootfd);
+		if (rump_sys_umount2(IMAGE_DIR, 0) == -1)
+			die("unmount %s: %s", IMAGE_DIR, strerror(errno));
+	}
+	printf("served %lu responses\n", responses);
+	fflush(stdout);
+	return 0;
 }

@@ -86,7 +86,7 @@ options_body()
 		atf_check -s exit:2 -e match:"usage: $p" "$(bin $p)"
 		atf_check -s exit:1 -e match:"unknown option --bogus" \
 		    "$(bin $p)" --bogus x
-		atf_check -s exit:1 -e match:"expected tap:NAME or shmif:PATH" \
+		atf_check -s exit:1 -e match:"eth0: expected tap:NAME" \
 		    "$(bin $p)" --if eth0 --addr 10.0.0.1/24 http://10.0.0.2/
 		atf_check -s exit:1 -e match:"expected an IPv4 address" \
 		    "$(bin $p)" --if shmif:bus --addr 10.0.0.300/24 \

@@ -554,3 +554,331 @@ __errno_location(void)
 
 	return &errno;
 }
+
+/* --- More of string.h, strings.h, stdlib.h ---------------------------------- */
+
+void *memchr(const void *, int, size_t);
+void *
+memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (; n > 0; n--, p++)
+		if (*p == (unsigned char)c)
+			return (void *)(uintptr_t)p;
+	return NULL;
+}
+
+char *strrchr(const char *, int);
+char *
+strrchr(const char *s, int c)
+{
+	const char *last = NULL;
+
+	for (;; s++) {
+		if (*s == (char)c)
+			last = s;
+		if (*s == '\0')
+			return (char *)(uintptr_t)last;
+	}
+}
+
+static int
+lower(int c)
+{
+
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+int tolower(int);
+int
+tolower(int c)
+{
+
+	return lower(c);
+}
+
+int toupper(int);
+int
+toupper(int c)
+{
+
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+int strncasecmp(const char *, const char *, size_t);
+int
+strncasecmp(const char *a, const char *b, size_t n)
+{
+	int d;
+
+	for (; n > 0; n--, a++, b++) {
+		d = lower((unsigned char)*a) - lower((unsigned char)*b);
+		if (d != 0 || *a == '\0')
+			return d;
+	}
+	return 0;
+}
+
+int strcasecmp(const char *, const char *);
+int
+strcasecmp(const char *a, const char *b)
+{
+
+	return strncasecmp(a, b, SIZE_MAX);
+}
+
+char *strstr(const char *, const char *);
+char *
+strstr(const char *h, const char *n)
+{
+	size_t len = str_len(n);
+
+	for (; *h != '\0' || len == 0; h++)
+		if (strncmp(h, n, len) == 0)
+			return (char *)(uintptr_t)h;
+	return NULL;
+}
+
+char *strcasestr(const char *, const char *);
+char *
+strcasestr(const char *h, const char *n)
+{
+	size_t len = str_len(n);
+
+	for (; *h != '\0' || len == 0; h++)
+		if (strncasecmp(h, n, len) == 0)
+			return (char *)(uintptr_t)h;
+	return NULL;
+}
+
+char *strpbrk(const char *, const char *);
+char *
+strpbrk(const char *s, const char *accept)
+{
+
+	for (; *s != '\0'; s++)
+		if (strchr(accept, *s) != NULL)
+			return (char *)(uintptr_t)s;
+	return NULL;
+}
+
+char *strtok_r(char *, const char *, char **);
+char *
+strtok_r(char *s, const char *delim, char **save)
+{
+	char *tok;
+
+	if (s == NULL)
+		s = *save;
+	while (*s != '\0' && strchr(delim, *s) != NULL)
+		s++;
+	if (*s == '\0') {
+		*save = s;
+		return NULL;
+	}
+	tok = s;
+	while (*s != '\0' && strchr(delim, *s) == NULL)
+		s++;
+	if (*s != '\0')
+		*s++ = '\0';
+	*save = s;
+	return tok;
+}
+
+unsigned long long strtoull(const char *, char **, int);
+unsigned long long
+strtoull(const char *s, char **end, int base)
+{
+
+	return strtoul(s, end, base);
+}
+
+/*
+ * <ctype.h>: glibc's macros index the table __ctype_b_loc() points to
+ * with any value from -128 to 255; its class bits are those of glibc's
+ * _ISbit() on a little-endian machine.  The "C" locale: ASCII only.
+ */
+enum {
+	CT_UPPER = 1 << 8, CT_LOWER = 1 << 9, CT_ALPHA = 1 << 10,
+	CT_DIGIT = 1 << 11, CT_XDIGIT = 1 << 12, CT_SPACE = 1 << 13,
+	CT_PRINT = 1 << 14, CT_GRAPH = 1 << 15, CT_BLANK = 1 << 0,
+	CT_CNTRL = 1 << 1, CT_PUNCT = 1 << 2, CT_ALNUM = 1 << 3,
+};
+static unsigned short ctype_table[384];
+static const unsigned short *ctype_ptr;
+
+const unsigned short **__ctype_b_loc(void);
+const unsigned short **
+__ctype_b_loc(void)
+{
+	unsigned short *t = ctype_table + 128, m;
+	int c;
+
+	if (ctype_ptr == NULL) {
+		for (c = 0; c < 128; c++) {
+			m = 0;
+			if (c >= 'A' && c <= 'Z')
+				m |= CT_UPPER | CT_ALPHA | CT_ALNUM;
+			if (c >= 'a' && c <= 'z')
+				m |= CT_LOWER | CT_ALPHA | CT_ALNUM;
+			if (c >= '0' && c <= '9')
+				m |= CT_DIGIT | CT_XDIGIT | CT_ALNUM;
+			if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+				m |= CT_XDIGIT;
+			if (c == ' ' || (c >= '\t' && c <= '\r'))
+				m |= CT_SPACE;
+			if (c == ' ' || c == '\t')
+				m |= CT_BLANK;
+			if (c < 32 || c == 127)
+				m |= CT_CNTRL;
+			if (c >= 32 && c < 127)
+				m |= CT_PRINT;
+			if (c > 32 && c < 127)
+				m |= CT_GRAPH;
+			if (c > 32 && c < 127 && !(m & CT_ALNUM))
+				m |= CT_PUNCT;
+			t[c] = m;
+		}
+		ctype_ptr = t;
+	}
+	return &ctype_ptr;
+}
+
+/* --- <arpa/inet.h> ------------------------------------------------------------ */
+
+/* inet_pton for AF_INET (dotted quad, as glibc: four decimal parts);
+ * other families are not supported here. */
+int inet_pton(int, const char *, void *);
+int
+inet_pton(int af, const char *src, void *dst)
+{
+	unsigned char a[4];
+	unsigned v;
+	int i, digits;
+
+	if (af != 2 /* AF_INET */) {
+		errno = 97;	/* EAFNOSUPPORT */
+		return -1;
+	}
+	for (i = 0; i < 4; i++) {
+		v = 0;
+		for (digits = 0; *src >= '0' && *src <= '9'; digits++, src++) {
+			if (digits > 0 && v == 0)
+				return 0;	/* leading zero */
+			v = v * 10 + (unsigned)(*src - '0');
+			if (v > 255)
+				return 0;
+		}
+		if (digits == 0 || (i < 3 && *src++ != '.'))
+			return 0;
+		a[i] = (unsigned char)v;
+	}
+	if (*src != '\0')
+		return 0;
+	memcpy(dst, a, 4);
+	return 1;
+}
+
+/* --- Time and files: the machine's clock and the kernel's files ---------------- */
+
+int clock_gettime(int, void *);
+int
+clock_gettime(int clk, void *tsp)
+{
+	struct { int64_t sec; long nsec; } *ts = tsp;
+	int error;
+
+	/* CLOCK_REALTIME 0; MONOTONIC 1, and its RAW (4) and COARSE (6)
+	 * and BOOTTIME (7) variants, all the platform's monotonic clock. */
+	if (clk != 0 && clk != 1 && clk != 4 && clk != 6 && clk != 7) {
+		errno = 22;
+		return -1;
+	}
+	error = rumpuser_clock_gettime(clk == 0 ? RUMPUSER_CLOCK_RELWALL :
+	    RUMPUSER_CLOCK_ABSMONO, &ts->sec, &ts->nsec);
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * There is no host in the machine: a program's files are the kernel's.
+ * open, read, close... are the kernel's system calls (the Linux ABI the
+ * host's headers describe), as rump_sys_open() and friends are.
+ */
+int rump_syscall(int, void *, long *);
+
+static long
+ksys(int nr, long a0, long a1, long a2, long a3)
+{
+	long args[6] = { a0, a1, a2, a3, 0, 0 }, rv[2] = { 0, 0 };
+	int error;
+
+	if ((error = rump_syscall(nr, args, rv)) != 0) {
+		errno = error;
+		return -1;
+	}
+	return rv[0];
+}
+
+int openat(int, const char *, int, ...);
+int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode;
+
+	va_start(ap, flags);
+	mode = va_arg(ap, int);
+	va_end(ap);
+	return (int)ksys(257 /* openat */, dirfd, (long)path, flags, mode);
+}
+
+int open(const char *, int, ...);
+int
+open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode;
+
+	va_start(ap, flags);
+	mode = va_arg(ap, int);
+	va_end(ap);
+	return (int)ksys(257 /* openat */, -100 /* AT_FDCWD */, (long)path,
+	    flags, mode);
+}
+
+long read(int, void *, size_t);
+long
+read(int fd, void *buf, size_t len)
+{
+
+	return ksys(0 /* read */, fd, (long)buf, (long)len, 0);
+}
+
+int close(int);
+int
+close(int fd)
+{
+
+	return (int)ksys(3 /* close */, fd, 0, 0, 0);
+}
+
+int dup(int);
+int
+dup(int fd)
+{
+
+	return (int)ksys(32 /* dup */, fd, 0, 0, 0);
+}
+
+int fstat(int, void *);
+int
+fstat(int fd, void *st)
+{
+
+	return (int)ksys(5 /* fstat */, fd, (long)st, 0, 0);
+}
