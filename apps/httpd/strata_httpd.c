@@ -917,10 +917,12 @@ main(int argc, char **argv)
 			if (c->fd != -1 && !c->shut)
 				conn_run(c);
 		}
+		/* (now was read before this round's receives, which may
+		 * have set lastactive a little later.) */
 		for (i = 0; i < MAXCONN; i++)
 			if (conns[i].fd != -1 && conns[i].outlen == 0 &&
 			    conns[i].file == -1 &&
-			    now - conns[i].lastactive > IDLE_MS)
+			    now > conns[i].lastactive + IDLE_MS)
 				conn_close(&conns[i]);
 	}
 
