@@ -102,11 +102,32 @@ rumpuser__backend_abort(void)
 /* The libc glue's errno (kvm_libc.c). */
 extern int errno;
 
+/*
+ * rumpuser_seterrno hands NetBSD numbers (the hypercall interface's);
+ * programs here read errno with the Linux numbering of the headers they
+ * were compiled with, as on the host platforms.  NetBSD errno n -> Linux
+ * errno for n = 0..98 (NetBSD's <sys/errno.h>; the same mapping as the
+ * kernel's hyp_errno.c, NetBSD-only errors to the nearest Linux one).
+ */
+static const unsigned char nb2linux[] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+	10, 35, 12, 13, 14, 15, 16, 17, 18, 19,
+	20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+	30, 31, 32, 33, 34, 11, 115, 114, 88, 89,
+	90, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+	100, 101, 102, 103, 104, 105, 106, 107, 108, 109,
+	110, 111, 40, 36, 112, 113, 39, 11, 87, 122,
+	116, 66, 5, 5, 5, 5, 5, 37, 38, 22,
+	13, 13, 43, 42, 75, 84, 95, 125, 74, 61,
+	63, 60, 62, 61, 72, 67, 71, 130, 131,
+};
+
 void
 rumpuser__backend_set_errno(int error)
 {
 
-	errno = error;
+	errno = error >= 0 && error < (int)(sizeof(nb2linux) /
+	    sizeof(nb2linux[0])) ? nb2linux[error] : 5 /* EIO */;
 }
 
 int
