@@ -299,6 +299,65 @@ busybox_disk_body()
 	atf_check -o inline:'a.txt\nsub/\nsub/nums\n' tar tf t.tar
 }
 
+atf_test_case busybox_net cleanup
+busybox_net_head()
+{
+	atf_set "descr" "the network configured on the command line (STRATA_NET=DEV:ADDR/PREFIX): busybox-static's wget in the guest fetches a file from a Linux HTTP server over a TAP device in a network namespace the test makes (bytes compared); bad settings and an image without network components are reported"
+	atf_set "timeout" "300"
+}
+busybox_net_body()
+{
+	setup
+	[ "$(id -u)" = 0 ] || atf_skip "needs root (a network namespace and a TAP device)"
+	[ -c /dev/net/tun ] || atf_skip "no /dev/net/tun"
+	for p in ip python3 curl; do
+		command -v $p >/dev/null 2>&1 || atf_skip "$p is not installed (iproute2, python3, curl)"
+	done
+	bb=
+	for f in /bin/busybox /usr/bin/busybox; do
+		[ -x $f ] && file -L $f 2>/dev/null | grep -q 'statically linked' && bb=$f && break
+	done
+	[ -n "$bb" ] || atf_skip "no static busybox (Debian: busybox-static)"
+	cp "$bb" busybox
+	atf_check "$bake" -c net busybox bb.img
+	ns=strata-kvml2-$$
+	echo $ns >netns
+	atf_check ip netns add $ns
+	atf_check ip -n $ns link set lo up
+	atf_check ip netns exec $ns ip tuntap add dev tapl0 mode tap
+	atf_check ip -n $ns addr add 10.95.0.1/24 dev tapl0
+	atf_check ip -n $ns link set tapl0 up
+	mkdir srv
+	head -c 200000 /dev/urandom >srv/data.bin
+	(cd srv && exec ip netns exec $ns timeout 200 python3 -m http.server \
+	    --bind 10.95.0.1 8000 >/dev/null 2>&1) &
+	echo $! >server.pid
+	i=0
+	until ip netns exec $ns curl -s -o /dev/null http://10.95.0.1:8000/; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || atf_fail "the host's HTTP server did not start"
+		sleep 0.1
+	done
+	atf_check -o save:got.bin ip netns exec $ns "$boot" --timeout 120 \
+	    -n tap:tapl0 -e STRATA_NET=virtio0:10.95.0.2/24:10.95.0.1 bb.img \
+	    wget -q -O - http://10.95.0.1:8000/data.bin
+	atf_check cmp got.bin srv/data.bin
+	atf_check -s exit:127 -o match:'STRATA_NET: prefix length 33 is not 0..32' \
+	    ip netns exec $ns "$boot" --timeout 120 -n tap:tapl0 \
+	    -e STRATA_NET=virtio0:10.95.0.2/33 bb.img true
+	atf_check -s exit:127 -o match:'STRATA_NET: no network device virtio0' \
+	    "$boot" --timeout 120 -e STRATA_NET=virtio0:10.95.0.2/24 bb.img true
+	atf_check "$bake" -c fs busybox fs.img
+	atf_check -s exit:127 -o match:'STRATA_NET: the image has no network components' \
+	    "$boot" --timeout 120 -e STRATA_NET=virtio0:10.95.0.2/24 fs.img true
+}
+busybox_net_cleanup()
+{
+	[ -f server.pid ] && kill "$(cat server.pid)" 2>/dev/null
+	[ -f netns ] && ip netns del "$(cat netns)" 2>/dev/null
+	:
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case hello
@@ -314,4 +373,5 @@ atf_init_test_cases()
 	atf_add_test_case static_exec
 	atf_add_test_case busybox
 	atf_add_test_case busybox_disk
+	atf_add_test_case busybox_net
 }

@@ -199,6 +199,8 @@ void l2_stdio_flush(void);
  * parameters STRATA_MOUNT...), unmounted cleanly at exit: closes the
  * program's descriptors first. */
 int l2_mounts_init(void);
+/* STRATA_NET...: the program's network interfaces (l2_main.c). */
+int l2_net_init(void);
 void l2_mounts_fini(void);
 /* Set once the program is ending: the platform's own kernel calls from
  * then on pass kernel memory, whatever thread makes them. */

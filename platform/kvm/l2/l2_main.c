@@ -19,6 +19,12 @@
  *                  or a disk's name) mounted on DIR (made if missing) as
  *                  TYPE (ext2, vfat...) with OPTIONS (ro...) before the
  *                  program starts; unmounted cleanly when it ends
+ *   STRATA_NET, STRATA_NET2 ... STRATA_NET9
+ *                  DEV:ADDR/PREFIX[:GATEWAY]: a virtif interface on the
+ *                  network device DEV (virtio0...) with the IPv4 address
+ *                  ADDR/PREFIX, up, and a default route through GATEWAY,
+ *                  before the program starts (the image needs the network
+ *                  components: strata-bake -c net)
  */
 #include "l2.h"
 
@@ -178,6 +184,73 @@ l2_mounts_fini(void)
 	}
 }
 
+/* --- Network interfaces ------------------------------------------------------ */
+
+/* <rump/rump_netconfig.h>'s calls, weak: an image baked without the
+ * network components has none of them, and STRATA_NET then says so. */
+int rump_netconfig_ifcreate(const char *, const char *, char *, size_t)
+    __attribute__((__weak__));
+int rump_netconfig_ifup(const char *) __attribute__((__weak__));
+int rump_netconfig_ipv4_addr_add(const char *, const char *, int)
+    __attribute__((__weak__));
+int rump_netconfig_ipv4_gw(const char *) __attribute__((__weak__));
+
+int
+l2_net_init(void)
+{
+	char name[16], buf[256], ifname[16], *dev, *addr, *slash, *gw, *end;
+	unsigned long prefix;
+	int i, error;
+
+	for (i = 1; i <= 9; i++) {
+		if (i == 1)
+			str_copy(name, "STRATA_NET", sizeof(name));
+		else
+			rumpuser__format(name, sizeof(name), "STRATA_NET%d", i);
+		if (rumpuser_getparam(name, buf, sizeof(buf)) != 0)
+			continue;
+		dev = buf;
+		if ((addr = find(dev, ':')) == NULL ||
+		    (slash = find(addr, '/')) == NULL) {
+			l2_printf("strata: %s=%s: not DEV:ADDR/PREFIX[:GATEWAY]\n",
+			    name, buf);
+			return L2_EINVAL;
+		}
+		*addr++ = '\0';
+		*slash = '\0';
+		if ((gw = find(slash + 1, ':')) != NULL)
+			*gw++ = '\0';
+		for (prefix = 0, end = slash + 1; *end >= '0' && *end <= '9' &&
+		    prefix <= 32; end++)
+			prefix = prefix * 10 + (unsigned long)(*end - '0');
+		if (slash[1] == '\0' || *end != '\0' || prefix > 32) {
+			l2_printf("strata: %s: prefix length %s is not 0..32\n",
+			    name, slash + 1);
+			return L2_EINVAL;
+		}
+		if (rump_netconfig_ifcreate == NULL) {
+			l2_printf("strata: %s: the image has no network "
+			    "components (strata-bake -c net)\n", name);
+			return L2_EINVAL;
+		}
+		if ((error = rump_netconfig_ifcreate("virtif", dev, ifname,
+		    sizeof(ifname))) != 0) {
+			l2_printf("strata: %s: no network device %s (error "
+			    "%d)\n", name, dev, error);
+			return error;
+		}
+		if ((error = rump_netconfig_ipv4_addr_add(ifname, addr,
+		    (int)prefix)) != 0 ||
+		    (error = rump_netconfig_ifup(ifname)) != 0 ||
+		    (gw != NULL && (error = rump_netconfig_ipv4_gw(gw)) != 0)) {
+			l2_printf("strata: %s: cannot configure %s (error "
+			    "%d)\n", name, ifname, error);
+			return error;
+		}
+	}
+	return 0;
+}
+
 static void __attribute__((__noreturn__))
 fail(const char *what, const char *why, int error)
 {
@@ -212,6 +285,8 @@ main(int argc, char **argv, char **envp)
 	l2_ksys(90 /* chmod */, (long)"/tmp", 01777, 0, 0, 0, 0);
 	if ((error = l2_mounts_init()) != 0)
 		fail("cannot mount its file systems", NULL, error);
+	if ((error = l2_net_init()) != 0)
+		fail("cannot configure its network", NULL, error);
 
 	l2_stack_size = rumpuser__param_number("STRATA_STACK", 1 << 20);
 	if (l2_stack_size < 65536)
