@@ -28,7 +28,8 @@
  *            run_sys_dispatch() is called, all in the same thread,
  *            without a signal;
  *   trap     calls that need a real signal frame (clone, fork, execve,
- *            exit, munmap of a thread's own stack, the calls that wait
+ *            exit, munmap of a thread's own stack (other munmaps are
+ *            host calls), the calls that wait
  *            with a signal mask, rt_sigprocmask): a jump to the trapped
  *            `syscall` at 0x220, whose SIGSYS the handler first rewinds
  *            to the program's site (rip from the return address, rsp
@@ -94,6 +95,9 @@
 #define RW_HOST		1
 #define RW_VIA_TRAP	2
 #define RW_SIGRETURN	3
+#define RW_MUNMAP	4	/* the host's, unless of the thread's stack */
+_Static_assert(offsetof(struct run_thread, host_sp) == 40,
+    "run_rw_entry reads host_sp at %gs:40");
 
 int run_rw_active;
 /* Per number below RW_SLED: how run_rw_entry serves it. */
@@ -144,7 +148,19 @@ __asm__(
 	"	popfq\n"			/* host: the call, here */
 	"	syscall\n"
 	"	ret\n"
-	"6:	cmp $3, %r11d\n"
+	"6:	cmp $4, %r11d\n"		/* munmap */
+	"	jne 4f\n"
+	"	mov %gs:40, %r11\n"		/* run_thread.host_sp */
+	"	test %r11, %r11\n"		/* the main thread: the host's */
+	"	jz 3f\n"
+	"	mov %rsp, %r11\n"		/* not its own stack: the host's */
+	"	sub %rdi, %r11\n"
+	"	cmp %rsi, %r11\n"
+	"	jb 7f\n"
+	"3:	popfq\n"
+	"	syscall\n"
+	"	ret\n"
+	"4:	cmp $3, %r11d\n"
 	"	jne 7f\n"
 	"	add $16, %rsp\n"		/* rt_sigreturn */
 	"	syscall\n"
@@ -593,7 +609,7 @@ run_rw_init(void)
 {
 	static const unsigned short via_trap[] = {
 		SYS_clone, SYS_clone3, SYS_fork, SYS_vfork, SYS_execve,
-		SYS_execveat, SYS_exit, SYS_munmap, SYS_rt_sigprocmask,
+		SYS_execveat, SYS_exit, SYS_rt_sigprocmask,
 		SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_poll, SYS_ppoll,
 		SYS_select, SYS_pselect6, SYS_epoll_wait, SYS_epoll_pwait,
 		SYS_epoll_pwait2,
@@ -656,5 +672,9 @@ run_rw_init(void)
 	for (i = 0; i < sizeof(via_trap) / sizeof(via_trap[0]); i++)
 		run_rw_class[via_trap[i]] = RW_VIA_TRAP;
 	run_rw_class[SYS_rt_sigreturn] = RW_SIGRETURN;
+	/* munmap of the stack a thread runs on (musl's detached threads
+	 * before their exit) needs the trap's handling; any other is the
+	 * host's. */
+	run_rw_class[SYS_munmap] = run_opt.trace ? RW_VIA_TRAP : RW_MUNMAP;
 	run_rw_active = 1;
 }
