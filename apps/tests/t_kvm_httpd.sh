@@ -109,6 +109,36 @@ curl_cleanup()
 	:
 }
 
+atf_test_case microvm cleanup
+microvm_head()
+{
+	atf_set "descr" "the same unikernel on QEMU's microvm machine (PVH entry, virtio-mmio disk and network device, polled): GET byte-exact, 404, exit 0"
+	atf_set "timeout" "300"
+}
+microvm_body()
+{
+	bake_httpd
+	mkdir www
+	head -c 262144 /dev/urandom >www/data.bin
+	atf_check -o ignore -e ignore mke2fs -q -t ext2 -d www www.img 8m
+	make_netns
+	ncurl="ip netns exec $ns curl -sS --max-time 60"
+	boot_httpd -M microvm -n tap:tapk0 -d www.img httpd.img -- \
+	    --if virtif:virtio0 --addr 10.97.0.2/24 --image www.img \
+	    --requests 2 /
+	atf_check $ncurl -o got.bin http://10.97.0.2/data.bin
+	atf_check cmp got.bin www/data.bin
+	atf_check -o inline:'404' $ncurl -o /dev/null -w '%{http_code}' \
+	    http://10.97.0.2/data.bin/x
+	wait_end
+	[ "$rc" = 0 ] || atf_fail "strata-boot exited $rc: $(cat boot.out)"
+	atf_check -o ignore grep '^served 2 responses$' boot.out
+}
+microvm_cleanup()
+{
+	curl_cleanup
+}
+
 atf_test_case setup_errors cleanup
 setup_errors_head()
 {
@@ -134,5 +164,6 @@ setup_errors_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case curl
+	atf_add_test_case microvm
 	atf_add_test_case setup_errors
 }
