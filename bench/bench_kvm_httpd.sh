@@ -38,6 +38,8 @@ NBIG=$((NKEEP / 5))
 for need in "$bindir/strata-bake" "$bindir/strata-boot" "$bindir/strata-httpd" "$client"; do
 	[ -x "$need" ] || { echo "(no $need: strata-httpd as a unikernel not measured)"; exit 0; }
 done
+[ -f "$bindir/../lib/librumpuser-kvm.a" ] ||
+	{ echo "(no kvm platform installed: strata-httpd as a unikernel not measured)"; exit 0; }
 for t in qemu-system-x86_64 ip mke2fs; do
 	command -v $t >/dev/null 2>&1 ||
 	    { echo "(no $t: strata-httpd as a unikernel not measured)"; exit 0; }
