@@ -19,7 +19,9 @@
  * lets system calls through), sorts the call by a table built at start:
  *
  *   host     calls the host serves as they are (getpid, futex, mmap's
- *            kin...): a `syscall` instruction right there and `ret`;
+ *            kin, munmap but of the thread's own stack, rt_sigprocmask
+ *            with SIGSYS unblocked after): a `syscall` instruction
+ *            right there and `ret`;
  *   direct   calls the kernel or the policy serves: the registers, the
  *            flags and the extended (FPU/SSE/AVX) state are saved, every
  *            signal but the faults is blocked (as in the SIGSYS handler:
@@ -28,9 +30,8 @@
  *            run_sys_dispatch() is called, all in the same thread,
  *            without a signal;
  *   trap     calls that need a real signal frame (clone, fork, execve,
- *            exit, munmap of a thread's own stack (other munmaps are
- *            host calls), the calls that wait
- *            with a signal mask, rt_sigprocmask): a jump to the trapped
+ *            exit, munmap of a thread's own stack, the calls that wait
+ *            with a signal mask): a jump to the trapped
  *            `syscall` at 0x220, whose SIGSYS the handler first rewinds
  *            to the program's site (rip from the return address, rsp
  *            above it), so that the rest of the handler sees exactly the
@@ -96,6 +97,7 @@
 #define RW_VIA_TRAP	2
 #define RW_SIGRETURN	3
 #define RW_MUNMAP	4	/* the host's, unless of the thread's stack */
+#define RW_SIGMASK	5	/* the host's, SIGSYS unblocked after */
 _Static_assert(offsetof(struct run_thread, host_sp) == 40,
     "run_rw_entry reads host_sp at %gs:40");
 
@@ -160,7 +162,35 @@ __asm__(
 	"3:	popfq\n"
 	"	syscall\n"
 	"	ret\n"
-	"4:	cmp $3, %r11d\n"
+	"4:	cmp $5, %r11d\n"		/* rt_sigprocmask */
+	"	jne 2f\n"
+	"	syscall\n"			/* the host's, as asked... */
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	test %rsi, %rsi\n"
+	"	jz 1f\n"
+	"	cmp $1, %rdi\n"		/* SIG_UNBLOCK */
+	"	je 1f\n"
+	"	push %rdi\n"			/* ...but SIGSYS never blocked */
+	"	push %rsi\n"
+	"	push %rdx\n"
+	"	push %r10\n"
+	"	push $0x40000000\n"		/* SIGSYS's bit */
+	"	mov $1, %edi\n"
+	"	mov %rsp, %rsi\n"
+	"	xor %edx, %edx\n"
+	"	mov $8, %r10d\n"
+	"	mov $14, %eax\n"
+	"	syscall\n"
+	"	add $8, %rsp\n"
+	"	pop %r10\n"
+	"	pop %rdx\n"
+	"	pop %rsi\n"
+	"	pop %rdi\n"
+	"	xor %eax, %eax\n"
+	"1:	popfq\n"
+	"	ret\n"
+	"2:	cmp $3, %r11d\n"
 	"	jne 7f\n"
 	"	add $16, %rsp\n"		/* rt_sigreturn */
 	"	syscall\n"
@@ -609,7 +639,7 @@ run_rw_init(void)
 {
 	static const unsigned short via_trap[] = {
 		SYS_clone, SYS_clone3, SYS_fork, SYS_vfork, SYS_execve,
-		SYS_execveat, SYS_exit, SYS_rt_sigprocmask,
+		SYS_execveat, SYS_exit,
 		SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_poll, SYS_ppoll,
 		SYS_select, SYS_pselect6, SYS_epoll_wait, SYS_epoll_pwait,
 		SYS_epoll_pwait2,
@@ -676,5 +706,12 @@ run_rw_init(void)
 	 * before their exit) needs the trap's handling; any other is the
 	 * host's. */
 	run_rw_class[SYS_munmap] = run_opt.trace ? RW_VIA_TRAP : RW_MUNMAP;
+	/* The thread's mask is the host's (direct calls block nothing):
+	 * set there, with the host's own checks (EFAULT, EINVAL), and
+	 * SIGSYS, through which the calls that trap arrive, unblocked
+	 * again at once (no SIGSYS can come between: the two calls are
+	 * made from strata-run's image). */
+	run_rw_class[SYS_rt_sigprocmask] = run_opt.trace ? RW_VIA_TRAP :
+	    RW_SIGMASK;
 	run_rw_active = 1;
 }
