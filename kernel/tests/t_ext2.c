@@ -401,6 +401,164 @@ ATF_TC_BODY(ext4_readonly, tc)
 	ERR(EINVAL, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
 }
 
+/* A number debugfs prints for cmd on IMG, found by sed expression re
+ * (0: none). */
+static unsigned long long
+debugfs_num(const char *cmd, const char *re)
+{
+	char line[512];
+	unsigned long long v = 0;
+	FILE *p;
+
+	snprintf(line, sizeof(line), "debugfs -R '%s' " IMG " 2>/dev/null | "
+	    "sed -n '%s' | head -1", cmd, re);
+	ATF_REQUIRE((p = popen(line, "r")) != NULL);
+	if (fscanf(p, "%lli", &v) != 1)
+		v = 0;
+	pclose(p);
+	return v;
+}
+
+/* Flips the bits of byte off of IMG. */
+static void
+flip(uint64_t off)
+{
+	uint8_t b;
+	int fd;
+
+	RL(fd = open(IMG, O_RDWR));
+	ATF_REQUIRE_EQ(pread(fd, &b, 1, (off_t)off), 1);
+	b ^= 0xff;
+	ATF_REQUIRE_EQ(pwrite(fd, &b, 1, (off_t)off), 1);
+	close(fd);
+}
+
+ATF_TC(ext4_csum);
+ATF_TC_HEAD(ext4_csum, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "metadata_csum, read-only: an ext4 "
+	    "image (1 KiB blocks) that debugfs filled reads back with every "
+	    "checksum verified (inodes, directory blocks, an extent block, an "
+	    "attribute block, group descriptors, superblock); one flipped "
+	    "byte in each makes the access fail (EIO, or EINVAL for the "
+	    "mount), never read wrong data");
+}
+ATF_TC_BODY(ext4_csum, tc)
+{
+	char buf[4096], name[64], *got;
+	uint64_t inoblk, inooff, etb, acl, dirblk;
+	size_t glen;
+	ssize_t n;
+	FILE *f;
+	int fd, i;
+
+	mkfs(IMG, "-t ext4 -O 64bit,metadata_csum -b 1024", "32M");
+	/* A file of 12 extents (holes between): its tree needs a block. */
+	RL(fd = open("frag", O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	for (i = 0; i < 12; i++) {
+		memset(buf, 'A' + i, 1024);
+		ATF_REQUIRE_EQ(pwrite(fd, buf, 1024, (off_t)i * 8192), 1024);
+	}
+	close(fd);
+	memset(buf, 'V', 600);
+	RL(fd = open("bigval", O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	ATF_REQUIRE_EQ(write(fd, buf, 600), 600);
+	close(fd);
+	ATF_REQUIRE((f = fopen("script", "w")) != NULL);
+	fprintf(f, "write frag /frag\nmkdir /d\n");
+	for (i = 0; i < 60; i++)
+		fprintf(f, "write /dev/null /d/a-rather-long-file-name-%02d\n",
+		    i);
+	fprintf(f, "ea_set -f bigval /frag user.big\n");
+	fclose(f);
+	ATF_REQUIRE_EQ(sh("debugfs -w -f script " IMG " >dbg.out 2>&1"), 0);
+	fsck_clean(IMG);
+	inoblk = debugfs_num("imap /frag",
+	    "s/.*located at block \\([0-9]*\\),.*/\\1/p");
+	inooff = debugfs_num("imap /frag",
+	    "s/.*offset \\(0x[0-9a-f]*\\).*/\\1/p");
+	etb = debugfs_num("stat /frag", "s/.*(ETB0):\\([0-9]*\\).*/\\1/p");
+	acl = debugfs_num("stat /frag",
+	    "s/.*File ACL: \\([0-9]*\\).*/\\1/p");
+	dirblk = debugfs_num("blocks /d", "s/^\\([0-9]*\\) .*/\\1/p");
+	ATF_REQUIRE(inoblk != 0 && etb != 0 && acl != 0 && dirblk != 0);
+
+	boot();
+	RL(rump_sys_mkdir(EXT2_MNT, 0755));
+	ATF_REQUIRE_EQ(rump_etfs_register(EXT2_KEY, IMG, RUMP_ETFS_BLK), 0);
+	RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	got = rump_slurp(EXT2_MNT "/frag", &glen);
+	ATF_CHECK_EQ(glen, 11 * 8192 + 1024);
+	for (i = 0; i < 12 && glen == 11 * 8192 + 1024; i++)
+		ATF_CHECK_EQ(got[i * 8192 + 5], 'A' + i);
+	free(got);
+	for (i = 0; i < 60; i++) {
+		snprintf(name, sizeof(name),
+		    EXT2_MNT "/d/a-rather-long-file-name-%02d", i);
+		RL(rump_sys_access(name, 0));
+	}
+	RL(n = rump_sys_getxattr(EXT2_MNT "/frag", "user.big", buf,
+	    sizeof(buf)));
+	ATF_CHECK_EQ(n, 600);
+	RL(rump_sys_umount2(EXT2_MNT, 0));
+
+	/* The inode: its mtime. */
+	flip(inoblk * 1024 + inooff + 16);
+	RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	ERR(EIO, rump_sys_access(EXT2_MNT "/frag", 0));
+	RL(rump_sys_access(EXT2_MNT "/d", 0));
+	RL(rump_sys_umount2(EXT2_MNT, 0));
+	flip(inoblk * 1024 + inooff + 16);
+
+	/* The extent block: the first extent's start block. */
+	flip(etb * 1024 + 12 + 8);
+	RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	RL(fd = rump_sys_open(EXT2_MNT "/frag", O_RDONLY));
+	ERR(EIO, rump_sys_read(fd, buf, 1024));
+	RL(rump_sys_close(fd));
+	RL(rump_sys_umount2(EXT2_MNT, 0));
+	flip(etb * 1024 + 12 + 8);
+
+	/* The attribute block: a byte of the value. */
+	flip(acl * 1024 + 1000);
+	RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	ERR(EIO, rump_sys_getxattr(EXT2_MNT "/frag", "user.big", buf,
+	    sizeof(buf)));
+	RL(rump_sys_umount2(EXT2_MNT, 0));
+	flip(acl * 1024 + 1000);
+
+	/* The first directory block of /d: a byte of "..". */
+	flip(dirblk * 1024 + 12 + 8 + 1);
+	RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	ERR(EIO, rump_sys_access(EXT2_MNT "/d/a-rather-long-file-name-00",
+	    0));
+	RL(rump_sys_umount2(EXT2_MNT, 0));
+	flip(dirblk * 1024 + 12 + 8 + 1);
+
+	/* Group 0's descriptor (block 2), bg_itable_unused; then the
+	 * superblock's volume name. */
+	flip(2 * 1024 + 28);
+	ERR(EINVAL, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	flip(2 * 1024 + 28);
+	flip(1024 + 120);
+	ERR(EINVAL, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	flip(1024 + 120);
+	fsck_clean(IMG);
+
+	/* Indexed by e2fsck -D: the index blocks carry no leaf tail. */
+	(void)sh("e2fsck -fyD " IMG " >/dev/null 2>&1");
+	fsck_clean(IMG);
+	ATF_REQUIRE_EQ(sh("debugfs -R 'stat /d' " IMG " 2>/dev/null | "
+	    "grep -q 'Flags: 0x.*1...$'"), 0);
+	RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	for (i = 0; i < 60; i++) {
+		snprintf(name, sizeof(name),
+		    EXT2_MNT "/d/a-rather-long-file-name-%02d", i);
+		RL(rump_sys_access(name, 0));
+	}
+	RL(rump_sys_umount2(EXT2_MNT, 0));
+}
+
 /* The buffer cache's size (vfs_bio.c), set from the test. */
 void	rumpns_bcache_setmax(uint64_t bytes);
 
@@ -481,6 +639,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, debugfs_fill);
 	ATF_TP_ADD_TC(tp, large_file);
 	ATF_TP_ADD_TC(tp, ext4_readonly);
+	ATF_TP_ADD_TC(tp, ext4_csum);
 	ATF_TP_ADD_TC(tp, fill_1k);
 	ATF_TP_ADD_TC(tp, fill_2k);
 	ATF_TP_ADD_TC(tp, fill_4k);

@@ -322,6 +322,7 @@ struct ext2_mount {
 	struct ext2_group *em_groups;
 	bool		 em_sbdirty;
 	uint32_t	 em_lastalloc_group;
+	uint32_t	 em_csum_seed;		/* metadata_csum */
 };
 
 struct ext2_node {
@@ -369,6 +370,21 @@ void	ext2_error(struct ext2_mount *em, const char *fmt, ...)
 	    __printflike(2, 3);
 int	ext2_group_write(struct ext2_mount *em, uint32_t g);
 int	ext2_sbupdate(struct ext2_mount *em, bool durable);
+
+/* ext2fs_csum.c: metadata_csum verification (0, or EIO/EINVAL after a
+ * console message naming the structure). */
+uint32_t ext2_crc32c(uint32_t crc, const void *p, size_t len);
+bool	ext2_csum_enabled(const struct ext2_mount *em);
+/* Checks the superblock and sets em_csum_seed. */
+int	ext2_csum_sb(struct ext2_mount *em);
+int	ext2_csum_gd(struct ext2_mount *em, uint32_t g, const uint8_t *d);
+int	ext2_csum_inode(struct ext2_mount *em, uint32_t ino,
+	    const uint8_t *raw);
+int	ext2_csum_dirblock(struct ext2_node *dn, uint64_t lbn,
+	    const uint8_t *blk);
+int	ext2_csum_extblock(struct ext2_node *n, const uint8_t *blk);
+int	ext2_csum_xattrblock(struct ext2_mount *em, uint64_t bn,
+	    const uint8_t *blk);
 
 /* ext2fs_alloc.c: bitmaps and counts. */
 bool	ext2_blkno_ok(const struct ext2_mount *em, uint64_t blkno);

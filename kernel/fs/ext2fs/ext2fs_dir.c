@@ -44,7 +44,13 @@ dir_bread(struct ext2_node *dn, uint64_t lbn, struct buf **bpp)
 		    dn->n_ino, (unsigned long long)lbn);
 		return EIO;
 	}
-	return bread(em->em_dev, pbn, em->em_bsize, bpp);
+	error = bread(em->em_dev, pbn, em->em_bsize, bpp);
+	if (error != 0)
+		return error;
+	error = ext2_csum_dirblock(dn, lbn, (*bpp)->b_data);
+	if (error != 0)
+		brelse(*bpp);
+	return error;
 }
 
 struct dirent_view {

@@ -184,6 +184,11 @@ ext2_node_load(struct ext2_mount *em, uint32_t ino, struct ext2_node **np)
 	}
 	memcpy(n->n_raw, (uint8_t *)bp->b_data + off, em->em_inode_size);
 	brelse(bp);
+	error = ext2_csum_inode(em, ino, n->n_raw);
+	if (error != 0) {
+		kmem_free(n, sizeof(*n));
+		return error;
+	}
 	n->n_mnt = em;
 	n->n_ino = ino;
 	node_decode(em, n);
@@ -415,6 +420,8 @@ extent_walk(struct ext2_node *n, uint64_t lbn, uint8_t *node, uint64_t *pbnp)
 		space = em->em_bsize;
 		depth--;
 		error = extent_check(em, n->n_ino, node, space, depth);
+		if (error == 0)
+			error = ext2_csum_extblock(n, node);
 		if (error != 0)
 			return error;
 	}

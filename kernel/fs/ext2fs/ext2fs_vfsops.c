@@ -148,6 +148,11 @@ groups_read(struct ext2_mount *em)
 		    g++) {
 			d = (const uint8_t *)bp->b_data +
 			    (g - i * per) * em->em_desc_size;
+			error = ext2_csum_gd(em, g, d);
+			if (error != 0) {
+				brelse(bp);
+				return error;
+			}
 			gp = &em->em_groups[g];
 			gp->g_block_bitmap = le32get(d, GD_BLOCK_BITMAP);
 			gp->g_inode_bitmap = le32get(d, GD_INODE_BITMAP);
@@ -304,6 +309,7 @@ sb_check(struct ext2_mount *em, bool ronly)
 	const uint8_t *sb = em->em_sb;
 	uint32_t logbs, unsupp;
 	uint64_t devblocks, ngroups;
+	int error;
 
 	/* Silently: trying file system types in turn is normal. */
 	if (le16get(sb, SB_MAGIC) != EXT2_MAGIC)
@@ -349,6 +355,9 @@ sb_check(struct ext2_mount *em, bool ronly)
 			return EROFS;
 		}
 	}
+	error = ext2_csum_sb(em);
+	if (error != 0)
+		return error;
 	if (em->em_ro_compat & RO_COMPAT_BIGALLOC) {
 		/* Clusters change every bitmap's meaning. */
 		feature_refuse(em, 1, RO_COMPAT_BIGALLOC, "cannot mount");

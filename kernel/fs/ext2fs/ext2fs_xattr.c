@@ -199,6 +199,11 @@ xa_walkall(struct ext2_node *n, xa_walkfn fn, void *ctx)
 		brelse(bp);
 		return EIO;
 	}
+	error = ext2_csum_xattrblock(em, n->n_file_acl, b);
+	if (error != 0) {
+		brelse(bp);
+		return error;
+	}
 	error = xa_walk(n, "block", b + XA_HDR_SIZE, b + em->em_bsize, b,
 	    em->em_bsize, fn, ctx);
 	brelse(bp);
