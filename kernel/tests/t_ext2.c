@@ -559,6 +559,74 @@ ATF_TC_BODY(ext4_csum, tc)
 	RL(rump_sys_umount2(EXT2_MNT, 0));
 }
 
+ATF_TC(htree);
+ATF_TC_HEAD(htree, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "dir_index: a directory of 3000 "
+	    "files that e2fsck -D indexed (two index levels at 1 KiB) reads "
+	    "whole through strata, every name found; a change clears the "
+	    "index flag, e2fsck -fn is clean and e2fsck -D indexes it again");
+}
+ATF_TC_BODY(htree, tc)
+{
+	char name[128], buf[8192];
+	ssize_t n, off;
+	int fd, i, found = 0;
+
+	mkfs(IMG, "-t ext2 -b 1024", "32M");
+	boot();
+	mount_ext2(IMG, false);
+	RL(rump_sys_mkdir(EXT2_MNT "/big", 0755));
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), EXT2_MNT "/big/"
+		    "a-file-with-a-long-name-so-that-the-index-grows-%04d", i);
+		RL(fd = rump_sys_open(name, O_WRONLY | O_CREAT, 0644));
+		RL(rump_sys_close(fd));
+	}
+	umount_ext2();
+	(void)sh("e2fsck -fyD " IMG " >/dev/null 2>&1");
+	fsck_clean(IMG);
+	ATF_REQUIRE_EQ_MSG(sh("debugfs -R 'htree /big' " IMG " 2>/dev/null "
+	    "| grep -q 'Indirect levels: 1'"), 0, "e2fsck -D made no "
+	    "two-level index");
+
+	mount_ext2(IMG, false);
+	for (i = 0; i < 3000; i += 7) {
+		snprintf(name, sizeof(name), EXT2_MNT "/big/"
+		    "a-file-with-a-long-name-so-that-the-index-grows-%04d", i);
+		RL(rump_sys_access(name, 0));
+	}
+	RL(fd = rump_sys_open(EXT2_MNT "/big", O_RDONLY | O_DIRECTORY));
+	while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; ) {
+			unsigned short reclen;
+
+			memcpy(&reclen, buf + off + 16, 2);
+			if (strncmp(buf + off + 19, "a-file-", 7) == 0)
+				found++;
+			off += reclen;
+		}
+	}
+	ATF_CHECK_EQ(n, 0);
+	ATF_CHECK_EQ(found, 3000);
+	RL(rump_sys_close(fd));
+	RL(rump_sys_unlink(EXT2_MNT "/big/"
+	    "a-file-with-a-long-name-so-that-the-index-grows-0100"));
+	RL(fd = rump_sys_open(EXT2_MNT "/big/new", O_WRONLY | O_CREAT, 0644));
+	RL(rump_sys_close(fd));
+	umount_ext2();
+	fsck_clean(IMG);
+	ATF_CHECK_EQ(sh("debugfs -R 'htree /big' " IMG " 2>&1 | "
+	    "grep -q 'Not a hash-indexed directory'"), 0);
+	(void)sh("e2fsck -fyD " IMG " >/dev/null 2>&1");
+	fsck_clean(IMG);
+	mount_ext2(IMG, true);
+	RL(rump_sys_access(EXT2_MNT "/big/new", 0));
+	ERR(ENOENT, rump_sys_access(EXT2_MNT "/big/"
+	    "a-file-with-a-long-name-so-that-the-index-grows-0100", 0));
+	umount_ext2();
+}
+
 /* The buffer cache's size (vfs_bio.c), set from the test. */
 void	rumpns_bcache_setmax(uint64_t bytes);
 
@@ -640,6 +708,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, large_file);
 	ATF_TP_ADD_TC(tp, ext4_readonly);
 	ATF_TP_ADD_TC(tp, ext4_csum);
+	ATF_TP_ADD_TC(tp, htree);
 	ATF_TP_ADD_TC(tp, fill_1k);
 	ATF_TP_ADD_TC(tp, fill_2k);
 	ATF_TP_ADD_TC(tp, fill_4k);
