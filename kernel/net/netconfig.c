@@ -70,11 +70,8 @@ rump_netconfig_ifsetmtu(const char *ifname, int mtu)
 	ifp = if_find_byname(ifname);
 	if (ifp == NULL)
 		error = ENXIO;
-	else if (mtu < 68 || mtu > 65535 ||
-	    (ifp->if_type == IFT_ETHER && mtu > ETHERMTU))
-		error = EINVAL;
 	else
-		__atomic_store_n(&ifp->if_mtu, mtu, __ATOMIC_RELAXED);
+		error = if_set_mtu(ifp, mtu);
 	rump_unschedule();
 	return error;
 }

@@ -16,6 +16,7 @@
 #include <vfs/abi.h>
 #include <vfs/file.h>
 #include <vfs/poll.h>
+#include <net/if.h>
 #include <net/socket.h>
 #include "socket_private.h"
 
@@ -672,6 +673,9 @@ so_fo_ioctl(struct file *fp, unsigned long cmd, void *data)
 			error = copyout(&n, data, sizeof(n));
 		return error;
 	default:
+		/* Interface ioctls (SIOCGIFFLAGS, ...), on any socket. */
+		if ((error = ifioctl(so, cmd, data)) >= 0)
+			return error;
 		if (so->so_proto->pr_ioctl == NULL)
 			return ENOTTY;
 		solock(so);

@@ -29,6 +29,9 @@
  * and -v iters=1 -v seed=S -v trace=1 replays that one, printing every
  * step's outcome).
  *
+ * Case "ifioctl" compares the interface ioctls (SIOCGIFFLAGS,
+ * SIOCGIFADDR, SIOCGIFCONF, ...) on lo and on unknown names.
+ *
  * Case "inet" does the same with AF_INET6 and AF_INET sockets over
  * loopback (UDP and TCP; ::, ::1, v4-mapped, foreign and link-local
  * addresses; IPV6_V6ONLY, SO_REUSEADDR; bind, listen, connect, accept,
@@ -54,6 +57,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -1074,10 +1079,229 @@ ATF_TC_BODY(inet, tc)
 	}
 }
 
+/*
+ * Case "ifioctl": the interface ioctls of ifconfig-style programs on
+ * "lo", on names that do not exist and on an alias label, through
+ * AF_INET, AF_INET6 and AF_UNIX sockets: every result, errno and
+ * returned struct ifreq must be the host's.  The sets are made only
+ * where they change nothing (bad family, multicast address, unknown
+ * name), and as an unprivileged user, whose EPERM comes first; the
+ * host's answers for those need root (CI is).
+ */
+struct ifcall {
+	unsigned long	 cmd;
+	const char	*name;
+	int		 family;	/* of ifr_addr, 0: none */
+	uint8_t		 addr[4];
+	int		 ivalue;	/* ifr_ifindex, ifr_mtu (no family) */
+};
+
+static const struct ifcall ifcalls[] = {
+	{ SIOCGIFFLAGS, "lo", 0, {0}, 0 },
+	{ SIOCGIFMTU, "lo", 0, {0}, 0 },
+	{ SIOCGIFHWADDR, "lo", 0, {0}, 0 },
+	{ SIOCGIFINDEX, "lo", 0, {0}, 0 },
+	{ SIOCGIFADDR, "lo", 0, {0}, 0 },
+	{ SIOCGIFNETMASK, "lo", 0, {0}, 0 },
+	{ SIOCGIFBRDADDR, "lo", 0, {0}, 0 },
+	{ SIOCGIFNAME, "", 0, {0}, 1 },
+	{ SIOCGIFNAME, "", 0, {0}, 4711 },
+	{ SIOCGIFFLAGS, "nosuch0", 0, {0}, 0 },
+	{ SIOCGIFMTU, "nosuch0", 0, {0}, 0 },
+	{ SIOCGIFHWADDR, "nosuch0", 0, {0}, 0 },
+	{ SIOCGIFINDEX, "nosuch0", 0, {0}, 0 },
+	{ SIOCGIFADDR, "nosuch0", 0, {0}, 0 },
+	{ SIOCGIFNETMASK, "nosuch0", 0, {0}, 0 },
+	{ SIOCGIFBRDADDR, "nosuch0", 0, {0}, 0 },
+	{ SIOCGIFFLAGS, "lo:1", 0, {0}, 0 },
+	{ SIOCGIFADDR, "lo:1", 0, {0}, 0 },
+	{ SIOCSIFADDR, "lo", AF_INET6, {0}, 0 },
+	{ SIOCSIFADDR, "lo", AF_INET, {224, 0, 0, 1}, 0 },
+	{ SIOCSIFADDR, "nosuch0", AF_INET, {10, 9, 9, 9}, 0 },
+	{ SIOCSIFNETMASK, "nosuch0", AF_INET, {255, 0, 255, 0}, 0 },
+	{ SIOCSIFNETMASK, "lo", AF_INET6, {255, 0, 0, 0}, 0 },
+	{ SIOCSIFFLAGS, "nosuch0", 0, {0}, IFF_UP },
+	{ SIOCSIFMTU, "nosuch0", 0, {0}, 1400 },
+};
+
+static void
+ifcall_req(const struct ifcall *c, struct ifreq *ifr)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr->ifr_addr;
+
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", c->name);
+	if (c->family != 0) {
+		sin->sin_family = (sa_family_t)c->family;
+		memcpy(&sin->sin_addr, c->addr, 4);
+	} else
+		ifr->ifr_ifindex = c->ivalue;
+}
+
+/* One call's outcome as text: the result and the returned ifreq. */
+static void
+ifcall_text(int rv, int err, const struct ifreq *ifr, char *buf, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)ifr;
+	size_t n, i;
+
+	if (rv == -1) {
+		snprintf(buf, len, "-1 errno %d", err);
+		return;
+	}
+	n = (size_t)snprintf(buf, len, "%d %.16s", rv, ifr->ifr_name);
+	for (i = 16; i < sizeof(*ifr) && n + 3 < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%02x", p[i]);
+}
+
+/* Runs the unprivileged calls as uid 65534 in a child of the host
+ * process: the child's exit status is the errno of each, in turn. */
+static int
+host_unprivileged(unsigned long cmd, const char *name)
+{
+	struct ifreq ifr;
+	int status, s;
+	pid_t pid;
+
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0) {
+		if (setuid(65534) == -1)
+			_exit(255);
+		s = socket(AF_INET, SOCK_DGRAM, 0);
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		ifr.ifr_addr.sa_family = AF_INET;
+		_exit(ioctl(s, cmd, &ifr) == -1 ? errno : 0);
+	}
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+ATF_TC(ifioctl);
+ATF_TC_HEAD(ifioctl, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr", "interface ioctls (SIOCGIFFLAGS, "
+	    "SIOCGIFADDR, SIOCGIFCONF, ...) on lo and unknown names give the "
+	    "host's results, errors and struct ifreq");
+}
+ATF_TC_BODY(ifioctl, tc)
+{
+	static const int fams[][2] = { { AF_INET, SOCK_DGRAM },
+	    { AF_INET6, SOCK_DGRAM }, { AF_UNIX, SOCK_STREAM } };
+	static const unsigned long unpriv[] = { SIOCSIFFLAGS, SIOCSIFMTU,
+	    SIOCSIFADDR, SIOCSIFNETMASK };
+	char th[128], tk[128];
+	struct ifreq rh, rk, ch[2], ck[2];
+	struct ifconf ifc;
+	size_t f, i;
+	int hs, ks, rvh, rvk, eh, ek;
+
+	if (geteuid() != 0)
+		atf_tc_skip("the host's answers to the set calls need root");
+	boot();
+	for (f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		hs = socket(fams[f][0], fams[f][1], 0);
+		if (hs == -1) {
+			ATF_CHECK_EQ(AF_INET6, fams[f][0]);
+			continue;
+		}
+		ks = (int)RL(rump_sys_socket(fams[f][0], fams[f][1], 0));
+		for (i = 0; i < sizeof(ifcalls) / sizeof(ifcalls[0]); i++) {
+			ifcall_req(&ifcalls[i], &rh);
+			ifcall_req(&ifcalls[i], &rk);
+			rvh = ioctl(hs, ifcalls[i].cmd, &rh);
+			eh = errno;
+			rvk = rump_sys_ioctl(ks, ifcalls[i].cmd, &rk);
+			ek = errno;
+			ifcall_text(rvh, eh, &rh, th, sizeof(th));
+			ifcall_text(rvk, ek, &rk, tk, sizeof(tk));
+			ATF_CHECK_MSG(strcmp(th, tk) == 0, "family %d, call "
+			    "%zu (%#lx %s): host %s, strata %s", fams[f][0], i,
+			    ifcalls[i].cmd, ifcalls[i].name, th, tk);
+		}
+		/* EFAULT. */
+		rvh = ioctl(hs, SIOCGIFFLAGS, (void *)(uintptr_t)0xdeadc0de);
+		eh = errno;
+		rvk = rump_sys_ioctl(ks, SIOCGIFFLAGS,
+		    (void *)(uintptr_t)0xdeadc0de);
+		ek = errno;
+		ATF_CHECK_MSG(rvh == rvk && eh == ek, "EFAULT: host %d %d, "
+		    "strata %d %d", rvh, eh, rvk, ek);
+		/* SIOCGIFCONF: lo comes first on both; only whole entries
+		 * are written. */
+		memset(ch, 0, sizeof(ch));
+		memset(ck, 0, sizeof(ck));
+		ifc.ifc_len = sizeof(ch[0]);
+		ifc.ifc_req = ch;
+		RL(ioctl(hs, SIOCGIFCONF, &ifc));
+		ATF_CHECK_EQ((int)sizeof(ch[0]), ifc.ifc_len);
+		ifc.ifc_req = ck;
+		ifc.ifc_len = sizeof(ck[0]);
+		RL(rump_sys_ioctl(ks, SIOCGIFCONF, &ifc));
+		ATF_CHECK_EQ((int)sizeof(ck[0]), ifc.ifc_len);
+		ATF_CHECK(memcmp(&ch[0], &ck[0], sizeof(ch[0])) == 0);
+		ifc.ifc_len = sizeof(ch[0]) - 1;
+		RL(rump_sys_ioctl(ks, SIOCGIFCONF, &ifc));
+		ATF_CHECK_EQ(0, ifc.ifc_len);
+		close(hs);
+		rump_sys_close(ks);
+	}
+	/* AF_INET6's SIOCSIFADDR/SIOCDIFADDR take a struct in6_ifreq
+	 * (address, prefix length, index): an unknown index, a prefix too
+	 * long, an address that is not there. */
+	hs = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (hs != -1) {
+		static const struct { unsigned long cmd; uint32_t plen;
+		    int index; } c6[] = { { SIOCSIFADDR, 64, 4711 },
+		    { SIOCSIFADDR, 200, 1 }, { SIOCDIFADDR, 64, 4711 },
+		    { SIOCDIFADDR, 64, 1 } };
+		struct { struct in6_addr a; uint32_t plen; int index; } r;
+
+		ks = (int)RL(rump_sys_socket(AF_INET6, SOCK_DGRAM, 0));
+		for (i = 0; i < sizeof(c6) / sizeof(c6[0]); i++) {
+			memset(&r, 0, sizeof(r));
+			inet_pton(AF_INET6, "2001:db8:77::1", &r.a);
+			r.plen = c6[i].plen;
+			r.index = c6[i].index;
+			rvh = ioctl(hs, c6[i].cmd, &r);
+			eh = errno;
+			rvk = rump_sys_ioctl(ks, c6[i].cmd, &r);
+			ek = errno;
+			ATF_CHECK_MSG(rvh == rvk && (rvh == 0 || eh == ek),
+			    "in6_ifreq call %zu: host %d errno %d, strata %d "
+			    "errno %d", i, rvh, eh, rvk, ek);
+		}
+		close(hs);
+		rump_sys_close(ks);
+	}
+	/* Unprivileged: EPERM before anything else. */
+	ATF_REQUIRE_EQ(0, rump_lwproc_rfork(RUMP_RFFDG));
+	RL(rump_sys_setuid(65534));
+	ks = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
+	for (i = 0; i < sizeof(unpriv) / sizeof(unpriv[0]); i++) {
+		const char *names[] = { "lo", "nosuch0" };
+
+		for (f = 0; f < 2; f++) {
+			memset(&rk, 0, sizeof(rk));
+			snprintf(rk.ifr_name, sizeof(rk.ifr_name), "%s",
+			    names[f]);
+			rk.ifr_addr.sa_family = AF_INET;
+			ek = rump_sys_ioctl(ks, unpriv[i], &rk) == -1 ? errno : 0;
+			eh = host_unprivileged(unpriv[i], names[f]);
+			ATF_CHECK_MSG(eh == ek, "unprivileged %#lx %s: host %d, "
+			    "strata %d", unpriv[i], names[f], eh, ek);
+		}
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
 	ATF_TP_ADD_TC(tp, random);
 	ATF_TP_ADD_TC(tp, inet);
+	ATF_TP_ADD_TC(tp, ifioctl);
 	return atf_no_error();
 }

@@ -175,4 +175,54 @@ struct ktimeval {
 #define SO_RCVTIMEO	SO_RCVTIMEO_OLD
 #define SO_SNDTIMEO	SO_SNDTIMEO_OLD
 
+/*
+ * Interface ioctls (Linux's sockios.h), on any socket, with struct ifreq
+ * and struct ifconf as Linux's if.h lays them out.  Every target strata
+ * builds for is LP64 (x86_64, aarch64, riscv64), where the two have the
+ * same layout: ifreq is 40 bytes (16 of name, a 24-byte union sized by
+ * struct ifmap), ifconf 16 (an int padded to the pointer).
+ */
+#define SIOCGIFNAME	0x8910	/* ifindex -> name */
+#define SIOCGIFCONF	0x8912	/* IPv4 addresses of every interface */
+#define SIOCGIFFLAGS	0x8913
+#define SIOCSIFFLAGS	0x8914
+#define SIOCGIFADDR	0x8915
+#define SIOCSIFADDR	0x8916
+#define SIOCGIFBRDADDR	0x8919
+#define SIOCGIFNETMASK	0x891b
+#define SIOCSIFNETMASK	0x891c
+#define SIOCGIFMTU	0x8921
+#define SIOCSIFMTU	0x8922
+#define SIOCGIFHWADDR	0x8927
+#define SIOCGIFINDEX	0x8933
+#define SIOCDIFADDR	0x8936	/* AF_INET6: struct in6_ifreq */
+
+#define IFREQ_NAMSIZ	16
+
+struct ifreq {
+	char	ifr_name[IFREQ_NAMSIZ];
+	union {
+		struct sockaddr	ifru_addr;	/* ADDR, NETMASK, BRDADDR,
+						 * HWADDR */
+		short		ifru_flags;
+		int		ifru_ivalue;	/* INDEX, MTU */
+		uint8_t		ifru_raw[24];	/* struct ifmap's size */
+		void		*ifru_data;
+	} ifr_ifru;
+};
+#define ifr_addr	ifr_ifru.ifru_addr
+#define ifr_flags	ifr_ifru.ifru_flags
+#define ifr_ifindex	ifr_ifru.ifru_ivalue
+#define ifr_mtu		ifr_ifru.ifru_ivalue
+
+struct ifconf {
+	int	ifc_len;		/* in: buffer size; out: bytes used */
+	union {
+		char		*ifcu_buf;	/* NULL: only the size */
+		struct ifreq	*ifcu_req;
+	} ifc_ifcu;
+};
+_Static_assert(sizeof(struct ifreq) == 40, "Linux struct ifreq (LP64)");
+_Static_assert(sizeof(struct ifconf) == 16, "Linux struct ifconf (LP64)");
+
 #endif /* NET_ABI_H */

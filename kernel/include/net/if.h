@@ -197,4 +197,42 @@ void		 ether_resolver_register(int af, ether_resolve_fn fn);
 /* Hardware address as "aa:bb:cc:dd:ee:ff" into buf (18 bytes). */
 void		 ether_sprintf(char *buf, const uint8_t *hw);
 
+/*
+ * Interface ioctls (if_ioctl.c): SIOCGIFFLAGS and the others of Linux's
+ * sockios.h, on any socket.  ifioctl() returns 0 or an errno, or -1 when
+ * cmd is not an interface ioctl; data is the client's address.
+ *
+ * A protocol family provides the address ioctls of its sockets and the
+ * entries of SIOCGIFCONF (AF_INET only, as on Linux) by registering, at
+ * boot, a struct if_afioctl:
+ *   afi_ioctl(cmd, ifp, ifr): SIOCGIFADDR, SIOCSIFADDR, SIOCGIFNETMASK,
+ *     SIOCSIFNETMASK, SIOCGIFBRDADDR on interface ifp; ifr is the
+ *     kernel's copy (privilege, the name and, for a set, the address
+ *     family were checked), written back for a get that returns 0;
+ *   afi_conf(ifp, fn, arg): calls fn(arg, ifr) with a filled struct
+ *     ifreq for each address of ifp until fn returns non-zero, which it
+ *     returns (0 otherwise);
+ *   afi_raw(cmd, data) (may be NULL): first look at every interface
+ *     ioctl on a socket of the family, with the client's data, for
+ *     those whose argument is not a struct ifreq (AF_INET6's
+ *     SIOCSIFADDR takes a struct in6_ifreq); -1 when not its own.
+ */
+struct ifreq;
+struct socket;
+struct if_afioctl {
+	int	afi_family;
+	int	(*afi_ioctl)(unsigned long cmd, struct ifnet *ifp,
+		    struct ifreq *ifr);
+	int	(*afi_conf)(struct ifnet *ifp,
+		    int (*fn)(void *, const struct ifreq *), void *arg);
+	int	(*afi_raw)(unsigned long cmd, void *data);
+};
+/* True when the calling process may change interfaces. */
+bool		 if_privileged(void);
+void		 if_afioctl_register(const struct if_afioctl *afi);
+int		 ifioctl(struct socket *so, unsigned long cmd, void *data);
+/* Sets the MTU: 0, or EINVAL outside 68..65535 or above what an
+ * Ethernet link carries (1500). */
+int		 if_set_mtu(struct ifnet *ifp, int mtu);
+
 #endif /* NET_IF_H */

@@ -6,6 +6,7 @@
 #include <kern/kmem.h>
 #include <kern/libkern.h>
 #include <kern/lock.h>
+#include <net/abi.h>
 
 #include "in_var.h"
 
@@ -189,3 +190,140 @@ in_select_src(uint32_t dst, const struct rtresult *rt, uint32_t *src)
 	rw_exit(&in_lock);
 	return best != NULL ? 0 : EADDRNOTAVAIL;
 }
+
+/*
+ * The AF_INET address ioctls (net/if.h, struct if_afioctl), as Linux's
+ * devinet_ioctl: an interface's first address is the one they get and
+ * set.  SIOCSIFADDR replaces it and gives it the prefix of its class
+ * (8, 16 or 24; 0.0.0.0 removes it), SIOCSIFNETMASK changes its prefix
+ * (contiguous masks only); without an address every call but
+ * SIOCSIFADDR is EADDRNOTAVAIL.  Changes go through in_addr_del() and
+ * in_addr_add(), so the connected route follows.
+ */
+static bool
+in_ifaddr_first(struct ifnet *ifp, struct in_ifaddr *copy)
+{
+	struct in_ifaddr *ia;
+
+	rw_enter(&in_lock, RW_READER);
+	for (ia = in_ifaddrs; ia != NULL; ia = ia->ia_next)
+		if (ia->ia_ifp == ifp) {
+			*copy = *ia;
+			break;
+		}
+	rw_exit(&in_lock);
+	return ia != NULL;
+}
+
+/* The prefix length of addr's class (Linux's inet_abc_len); -1 for
+ * multicast. */
+static int
+in_class_plen(uint32_t addr)
+{
+	uint32_t h = ntohl(addr);
+
+	if ((h >> 24) == 0 || h == 0xffffffff)
+		return 0;
+	if ((h & 0x80000000) == 0)
+		return 8;
+	if ((h & 0xc0000000) == 0x80000000)
+		return 16;
+	if ((h & 0xe0000000) == 0xc0000000)
+		return 24;
+	if ((h & 0xf0000000) == 0xf0000000)
+		return 32;
+	return -1;
+}
+
+static void
+in_sockaddr(struct ifreq *ifr, uint32_t addr)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ifr->ifr_addr;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = addr;
+}
+
+static int
+in_ioctl(unsigned long cmd, struct ifnet *ifp, struct ifreq *ifr)
+{
+	const struct sockaddr_in *sin =
+	    (const struct sockaddr_in *)(const void *)&ifr->ifr_addr;
+	uint32_t a = sin->sin_addr.s_addr, inv;
+	struct in_ifaddr ia;
+	bool have = in_ifaddr_first(ifp, &ia);
+	int plen, error;
+
+	if (!have && cmd != SIOCSIFADDR)
+		return EADDRNOTAVAIL;
+	switch (cmd) {
+	case SIOCGIFADDR:
+		in_sockaddr(ifr, ia.ia_addr);
+		return 0;
+	case SIOCGIFNETMASK:
+		in_sockaddr(ifr, ia.ia_mask);
+		return 0;
+	case SIOCGIFBRDADDR:
+		/* Linux keeps a broadcast address only on broadcast links
+		 * and for prefixes shorter than 31. */
+		in_sockaddr(ifr, (if_flags_get(ifp) & IFF_BROADCAST) &&
+		    ia.ia_plen < 31 ? ia.ia_bcast : 0);
+		return 0;
+	case SIOCSIFADDR:
+		if ((plen = in_class_plen(a)) < 0)
+			return EINVAL;
+		if (have) {
+			if (ia.ia_addr == a)
+				return 0;
+			(void)in_addr_del(ifp, ia.ia_addr);
+		}
+		if (a == INADDR_ANY)
+			return 0;
+		return in_addr_add(ifp, a, plen);
+	case SIOCSIFNETMASK:
+		/* Contiguous: the inverted mask is 2^n - 1. */
+		inv = ~ntohl(a);
+		if ((inv & (inv + 1)) != 0)
+			return EINVAL;
+		if (a == ia.ia_mask)
+			return 0;
+		for (plen = 0; plen < 32 && (ntohl(a) & (0x80000000u >> plen));
+		    plen++)
+			continue;
+		(void)in_addr_del(ifp, ia.ia_addr);
+		if ((error = in_addr_add(ifp, ia.ia_addr, plen)) != 0)
+			(void)in_addr_add(ifp, ia.ia_addr, ia.ia_plen);
+		return error;
+	}
+	return ENOTTY;
+}
+
+static int
+in_conf(struct ifnet *ifp, int (*fn)(void *, const struct ifreq *), void *arg)
+{
+	struct in_ifaddr *ia;
+	struct ifreq ifr;
+	uint32_t addrs[16];
+	int n = 0, i, rv = 0;
+
+	/* Copied out first: fn copies to the client, which may sleep. */
+	rw_enter(&in_lock, RW_READER);
+	for (ia = in_ifaddrs; ia != NULL && n < 16; ia = ia->ia_next)
+		if (ia->ia_ifp == ifp)
+			addrs[n++] = ia->ia_addr;
+	rw_exit(&in_lock);
+	for (i = 0; i < n && rv == 0; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		strlcpy(ifr.ifr_name, ifp->if_xname, sizeof(ifr.ifr_name));
+		in_sockaddr(&ifr, addrs[i]);
+		rv = fn(arg, &ifr);
+	}
+	return rv;
+}
+
+const struct if_afioctl in_afioctl = {
+	.afi_family = AF_INET,
+	.afi_ioctl = in_ioctl,
+	.afi_conf = in_conf,
+};

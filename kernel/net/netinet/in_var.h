@@ -42,6 +42,8 @@ bool	 in_is_broadcast(uint32_t dst, struct ifnet *ifp);
  * EADDRNOTAVAIL. */
 int	 in_select_src(uint32_t dst, const struct rtresult *rt,
 	    uint32_t *src);
+/* The AF_INET interface address ioctls (SIOCGIFADDR, ...). */
+extern const struct if_afioctl in_afioctl;
 /* Parses a dotted quad into network order; 0 or EINVAL. */
 int	 in_aton(const char *s, uint32_t *addr);
 

@@ -6,7 +6,9 @@
 #include <kern/errno.h>
 #include <kern/libkern.h>
 #include <kern/component.h>
+#include <net/abi.h>
 #include <net/route.h>
+#include <kern/syscall.h>
 #include <rump/rump.h>
 #include <rump/rump_netconfig.h>
 
@@ -168,6 +170,49 @@ rump_netconfig_ping6(const char *addr, int seq, size_t datalen,
 	return error;
 }
 
+/*
+ * AF_INET6 sockets' SIOCSIFADDR and SIOCDIFADDR (what "ifconfig eth0
+ * inet6 add" uses): Linux's struct in6_ifreq (address, prefix length,
+ * interface index; 24 bytes on every target), not a struct ifreq.
+ * Errors in Linux's order: EPERM, EFAULT, EINVAL (prefix), ENODEV;
+ * adding an address there is EEXIST, removing one not there
+ * EADDRNOTAVAIL.
+ */
+struct in6_ifreq {
+	struct in6_addr	ifr6_addr;
+	uint32_t	ifr6_prefixlen;
+	int32_t		ifr6_ifindex;
+};
+_Static_assert(sizeof(struct in6_ifreq) == 24, "Linux struct in6_ifreq");
+
+static int
+in6_raw_ioctl(unsigned long cmd, void *data)
+{
+	struct in6_ifreq r;
+	struct ifnet *ifp;
+	int error;
+
+	if (cmd != SIOCSIFADDR && cmd != SIOCDIFADDR)
+		return -1;
+	if (!if_privileged())
+		return EPERM;
+	if ((error = copyin(data, &r, sizeof(r))) != 0)
+		return error;
+	if (r.ifr6_prefixlen > 128)
+		return EINVAL;
+	if ((ifp = if_find_byindex(r.ifr6_ifindex)) == NULL)
+		return ENODEV;
+	if (cmd == SIOCSIFADDR)
+		return in6_addr_add(ifp, &r.ifr6_addr,
+		    (int)r.ifr6_prefixlen, 0);
+	return in6_addr_del(ifp, &r.ifr6_addr);
+}
+
+static const struct if_afioctl in6_afioctl = {
+	.afi_family = AF_INET6,
+	.afi_raw = in6_raw_ioctl,
+};
+
 RUMP_COMPONENT(RUMP_COMPONENT_NET, netinet6)
 {
 
@@ -179,6 +224,7 @@ RUMP_COMPONENT(RUMP_COMPONENT_NET, netinet6)
 	icmp6_init();
 	in6_proto_init();
 	in6_if_init();
+	if_afioctl_register(&in6_afioctl);
 	if (in6_addr_add(lo_ifp, &in6addr_loopback, 128, 0) != 0)
 		panic("netinet6: cannot configure lo");
 }
