@@ -59,6 +59,29 @@ int	rump_netconfig_ipv4_gw(const char *gateway);
 int	rump_netconfig_ipv4_forwarding(int on);
 
 /*
+ * DHCP (RFC 2131) on an Ethernet interface that is up: DISCOVER, OFFER,
+ * REQUEST, ACK, within timeout_ms; then the lease is applied: its
+ * address with the subnet mask offered (a /24 when none is), and the
+ * first router as the default route (replacing one there was).  lease
+ * (may be NULL) gets what was leased, addresses as dotted quads ("" for
+ * what the server did not give).  Renewal is the caller's: call again
+ * before lease_s seconds have passed.  ETIMEDOUT: no server answered;
+ * ENETDOWN: the interface is down; EOPNOTSUPP: not Ethernet; EBUSY:
+ * another DHCP exchange runs on it; ECONNREFUSED: the server refused
+ * (NAK) again and again; EPROTO: an unusable lease.
+ */
+struct rump_dhcp_lease {
+	char		addr[16];
+	int		prefixlen;
+	char		router[16];
+	char		server[16];
+	char		dns[16];	/* the first DNS server */
+	uint32_t	lease_s;	/* lease time, seconds */
+};
+int	rump_netconfig_dhcp(const char *ifname, int timeout_ms,
+	    struct rump_dhcp_lease *lease);
+
+/*
  * Sends one ICMP echo request of datalen data bytes with sequence number
  * seq to addr and waits up to timeout_ms for the reply; *rtt_ns (may be
  * NULL) gets the round trip time.  ETIMEDOUT without a reply,

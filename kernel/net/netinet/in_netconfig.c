@@ -134,6 +134,7 @@ RUMP_COMPONENT(RUMP_COMPONENT_NET, netinet)
 	ip_init();
 	icmp_init();
 	if_afioctl_register(&in_afioctl);
+	dhcp_init();
 	(void)in_aton("127.0.0.1", &lo);
 	if (in_addr_add(lo_ifp, lo, 8) != 0)
 		panic("netinet: cannot configure lo");

@@ -56,6 +56,12 @@ uint16_t in_cksum_fold(uint32_t sum);
 /* The pseudo-header sum for TCP/UDP. */
 uint32_t in_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
+/* dhcp.c: the DHCP client's state, and its receive path: udp_input()
+ * offers every datagram to port 68 (m_data at the IP header of hlen
+ * bytes, UDP checksum checked); true when taken (m freed). */
+void	 dhcp_init(void);
+bool	 dhcp_input(struct mbuf *m, int hlen);
+
 /* ip_output.c */
 void	 ip_output_init(void);
 #define IP_FORWARDING	0x01	/* m holds a whole datagram: keep its header */

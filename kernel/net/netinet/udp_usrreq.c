@@ -257,6 +257,9 @@ udp_input(struct mbuf *m, int hlen)
 		if (in_cksum_fold(in_cksum_add(sum, uh, len)) != 0)
 			goto bad;
 	}
+	/* A DHCP client's answer, before it has an address (dhcp.c). */
+	if (uh->uh_dport == htons(68) && dhcp_input(m, hlen))
+		return;
 	inp = in_pcblookup(&udbtable, ip->ip_src, uh->uh_sport, ip->ip_dst,
 	    uh->uh_dport);
 	if (inp == NULL) {
