@@ -3,7 +3,7 @@
  * a strata kernel in this process, on a TAP device (virtif) or a
  * shared-memory bus (shmif).
  *
- *   strata-httpd --if tap:NAME|virtif:NAME|shmif:PATH --addr ADDR/PREFIX
+ *   strata-httpd --if tap:NAME|virtif:NAME|shmif:PATH --addr ADDR/PREFIX|--dhcp
  *       [--gw GW] [--port N] [--image FILE[:TYPE]] [--requests N] DIR
  *
  * One thread runs an event loop over the kernel's poll(): the same
@@ -111,7 +111,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: %s --if tap:NAME|virtif:NAME|shmif:PATH --addr ADDR/PREFIX\n"
+"usage: %s --if tap:NAME|virtif:NAME|shmif:PATH --addr ADDR/PREFIX|--dhcp\n"
 "           [--gw GATEWAY] [--port N] [--image FILE[:TYPE]] [--requests N]\n"
 "           [--verbose] DIR\n"
 "\n"
@@ -124,6 +124,8 @@ usage(FILE *f)
 "                    the host platforms, virtio0... in a kvm image\n"
 "  --if shmif:PATH   the shared-memory bus in the file PATH\n"
 "  --addr A/P        the interface's IPv4 address and prefix length\n"
+"  --dhcp            ask a DHCP server for the address, its prefix and the\n"
+"                    default route instead (gives up after 30 s)\n"
 "  --gw GATEWAY      a default route through GATEWAY\n"
 "  --port N          the TCP port (default 80)\n"
 "  --image FILE[:TYPE]  serve from the file system image FILE (TYPE ext2,\n"
@@ -636,6 +638,7 @@ struct netspec {
 	char		 addr[INET_ADDRSTRLEN];
 	int		 prefix;
 	const char	*gw;
+	bool		 dhcp;		/* addr comes from a DHCP lease */
 };
 
 /* Checks the network options before anything is set up. */
@@ -662,6 +665,14 @@ net_parse(const char *ifspec, const char *addrspec, const char *gw,
 		    ifspec);
 	if (*ns->arg == '\0')
 		die("--if %s: the name or path is missing", ifspec);
+	ns->gw = gw;
+	if (gw != NULL && inet_pton(AF_INET, gw, &ia) != 1)
+		die("--gw %s: not an IPv4 address", gw);
+	if (addrspec == NULL) {
+		ns->dhcp = true;
+		return;
+	}
+	ns->dhcp = false;
 	slash = strchr(addrspec, '/');
 	if (slash == NULL || (size_t)(slash - addrspec) >= INET_ADDRSTRLEN)
 		die("--addr %s: expected ADDR/PREFIX", addrspec);
@@ -673,14 +684,12 @@ net_parse(const char *ifspec, const char *addrspec, const char *gw,
 		die("--addr %s: expected an IPv4 address and a prefix length "
 		    "0..32", addrspec);
 	ns->prefix = (int)prefix;
-	if (gw != NULL && inet_pton(AF_INET, gw, &ia) != 1)
-		die("--gw %s: not an IPv4 address", gw);
-	ns->gw = gw;
 }
 
 static void
-net_setup(const struct netspec *ns, const char *ifspec, char *ifname)
+net_setup(struct netspec *ns, const char *ifspec, char *ifname)
 {
+	struct rump_dhcp_lease lease;
 	int error;
 
 	if ((error = rump_init()) != 0)
@@ -691,11 +700,22 @@ net_setup(const struct netspec *ns, const char *ifspec, char *ifname)
 		    error == EPERM && *ns->type == 'v' ? " (a TAP device needs "
 		    "CAP_NET_ADMIN to be made, or to be made for this user "
 		    "with `ip tuntap add mode tap user USER`)" : "");
-	if ((error = rump_netconfig_ipv4_addr_add(ifname, ns->addr,
-	    ns->prefix)) != 0)
+	if (!ns->dhcp && (error = rump_netconfig_ipv4_addr_add(ifname,
+	    ns->addr, ns->prefix)) != 0)
 		die("--addr %s/%d: %s", ns->addr, ns->prefix, strerror(error));
 	if ((error = rump_netconfig_ifup(ifname)) != 0)
 		die("%s: cannot bring it up: %s", ifname, strerror(error));
+	if (ns->dhcp) {
+		if ((error = rump_netconfig_dhcp(ifname, 30000, &lease)) != 0)
+			die("--dhcp: no lease on %s: %s", ifname,
+			    strerror(error));
+		snprintf(ns->addr, sizeof(ns->addr), "%s", lease.addr);
+		ns->prefix = lease.prefixlen;
+		printf("leased %s/%d from %s (router %s, %u s)\n", lease.addr,
+		    lease.prefixlen, lease.server,
+		    lease.router[0] != '\0' ? lease.router : "none",
+		    (unsigned)lease.lease_s);
+	}
 	if (ns->gw != NULL && (error = rump_netconfig_ipv4_gw(ns->gw)) != 0)
 		die("--gw %s: %s", ns->gw, strerror(error));
 }
@@ -762,6 +782,7 @@ main(int argc, char **argv)
 	static int pidx[MAXCONN + 1];
 	const char *ifspec = NULL, *addrspec = NULL, *gw = NULL, *dir = NULL;
 	const char *image = NULL;
+	bool dhcp = false;
 	struct netspec ns;
 	char ifname[16];
 	int i, n, lfd, port = 80;
@@ -775,6 +796,8 @@ main(int argc, char **argv)
 			return 0;
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
 			verbose = true;
+		else if (strcmp(a, "--dhcp") == 0)
+			dhcp = true;
 		else if (strcmp(a, "--if") == 0 || strcmp(a, "--addr") == 0 ||
 		    strcmp(a, "--gw") == 0 || strcmp(a, "--port") == 0 ||
 		    strcmp(a, "--image") == 0 || strcmp(a, "--requests") == 0) {
@@ -815,7 +838,10 @@ main(int argc, char **argv)
 		else
 			die("one directory only: %s (--help)", a);
 	}
-	if (ifspec == NULL || addrspec == NULL || dir == NULL) {
+	if (ifspec == NULL || (addrspec == NULL) == !dhcp || dir == NULL) {
+		if (addrspec != NULL && dhcp)
+			fprintf(stderr, "%s: --addr or --dhcp, not both\n",
+			    progname);
 		usage(stderr);
 		return 2;
 	}

@@ -94,6 +94,8 @@ options_body()
 	done
 	atf_check -s exit:1 -e match:"--port 0: expected 1..65535" \
 	    "$(bin strata-httpd)" --if shmif:bus --addr 10.0.0.1/24 --port 0 .
+	atf_check -s exit:2 -e match:"--addr or --dhcp, not both" \
+	    "$(bin strata-httpd)" --if shmif:bus --addr 10.0.0.1/24 --dhcp .
 	atf_check -s exit:1 -e match:"nonexistent: No such file" \
 	    "$(bin strata-httpd)" --if shmif:bus --addr 10.0.0.1/24 nonexistent
 	atf_check -s exit:1 -e match:"expected http://IPv4" \
@@ -211,9 +213,44 @@ tap_cleanup()
 	true
 }
 
+atf_test_case tap_dhcp cleanup
+tap_dhcp_head()
+{
+	atf_set "descr" "strata-httpd --dhcp leases its address from busybox udhcpd in a namespace of its own (TAP), and curl fetches from it there"
+	atf_set "timeout" "120"
+}
+tap_dhcp_body()
+{
+	command -v busybox >/dev/null 2>&1 ||
+	    atf_skip "busybox is not installed (busybox-static)"
+	tap_setup
+	make_www
+	printf '%s\n' "start 10.98.0.50" "end 10.98.0.59" "interface tap0" \
+	    "lease_file $PWD/udhcpd.leases" "pidfile $PWD/udhcpd.pid" \
+	    "option subnet 255.255.255.0" "option router 10.98.0.1" >udhcpd.conf
+	: >udhcpd.leases
+	start dhcpd busybox udhcpd -f udhcpd.conf
+	start httpd "$(bin strata-httpd)" --if tap:tap0 --dhcp --port 80 www
+	wait_serving httpd
+	grep -q '^leased 10\.98\.0\.5[0-9]/24 from 10\.98\.0\.1 (router 10\.98\.0\.1' httpd.out ||
+	    atf_fail "no lease: $(cat httpd.out)"
+	addr=$(sed -n 's,^leased \([0-9.]*\)/.*,\1,p' httpd.out)
+	atf_check -o file:www/index.html ip netns exec "$NS" curl -sS --fail \
+	    http://$addr/
+	stop httpd
+	stop dhcpd
+}
+tap_dhcp_cleanup()
+{
+	kill_all
+	[ -f netns ] && ip netns del "$(cat netns)" 2>/dev/null
+	true
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case options
 	atf_add_test_case shmif
 	atf_add_test_case tap
+	atf_add_test_case tap_dhcp
 }
