@@ -112,7 +112,7 @@ send_pattern(int fd, uint32_t seed, uint64_t total)
 		pattern_fill(seed, off, buf, len);
 		n = rump_sys_send(fd, buf, len, 0);
 		if (n <= 0) {
-			error = n == 0 ? EIO : errno;
+			error = n == 0 ? EIO : rt_errno();
 			break;
 		}
 		off += (uint64_t)n;
@@ -138,7 +138,7 @@ recv_pattern(int fd, uint32_t seed, uint64_t total)
 	for (;;) {
 		n = rump_sys_recv(fd, buf, 65536, 0);
 		if (n < 0) {
-			error = errno;
+			error = rt_errno();
 			break;
 		}
 		if (n == 0)

@@ -16,9 +16,81 @@
 #include <rump/rump.h>
 #include <rump/rumpuser.h>
 
-/* RL(x): x must not return -1 (fails the test case with errno). */
+/*
+ * Which errno numbering rump_sys_*() give.  They report an error through
+ * the platform's rumpuser_seterrno(), which rumpuser(3) v17 hands
+ * NetBSD's number (the kernel converts its own, Linux, number first).
+ * What the caller then sees in errno depends on the platform: strata's
+ * posix and fiber platforms translate to the host's (Linux) numbering,
+ * the same as <errno.h>; another v17 implementation, such as NetBSD's
+ * librumpuser, stores NetBSD's number as it is (ENOTEMPTY is 66, not 39).
+ * The kernel tests keep to what rumpuser(3) guarantees, so they never
+ * compare errno after a rump_sys_*() call with an <errno.h> constant
+ * directly, but through one of:
+ *
+ *   rt_errno()         errno as the kernel's (Linux) number: compare it
+ *                      with <errno.h>'s constants, print it;
+ *   rt_seterrno(e)     sets errno to kernel (Linux) error e the way a
+ *                      failing rump_sys_*() call would, for helpers that
+ *                      act like one (return -1 with errno);
+ *   ERR(e, x)          x must return -1 with rt_errno() e.
+ *
+ * The numbering is learned once per process, the first time it is
+ * needed: the probe hands rumpuser_seterrno() NetBSD's EAGAIN (35, which
+ * is Linux's EDEADLK) and reads errno back: Linux's EAGAIN (11) means the
+ * platform translates, 35 that it stores as is; anything else fails the
+ * test.  NetBSD numbers are converted with the kernel's own table
+ * (kern/hyp.h, the same conversion rump_sys_*() made), so a test never
+ * carries a second copy of it.
+ */
+int	rumpns_hyp_errno(int netbsd_errno);		/* kern/hyp.h */
+int	rumpns_hyp_errno_to_netbsd(int kernel_errno);	/* kern/hyp.h */
+
+#define RT_NB_EAGAIN	35	/* NetBSD's <sys/errno.h> */
+
+/* 1: errno after rump_sys_*() is NetBSD's number; 0: the host's. */
+static int __attribute__((unused))
+rt_errno_netbsd(void)
+{
+	static int netbsd = -1;
+	int saved;
+
+	if (netbsd == -1) {
+		saved = errno;
+		rumpuser_seterrno(RT_NB_EAGAIN);
+		if (errno == EAGAIN)
+			netbsd = 0;
+		else if (errno == RT_NB_EAGAIN)
+			netbsd = 1;
+		else
+			atf_tc_fail("rumpuser_seterrno(NetBSD EAGAIN %d) set errno "
+			    "%d: neither the host's EAGAIN (%d) nor NetBSD's",
+			    RT_NB_EAGAIN, errno, EAGAIN);
+		errno = saved;
+	}
+	return netbsd;
+}
+
+static int __attribute__((unused))
+rt_errno(void)
+{
+	int e = errno;
+
+	return rt_errno_netbsd() ? rumpns_hyp_errno(e) : e;
+}
+
+static void __attribute__((unused))
+rt_seterrno(int kernel_errno)
+{
+	errno = rt_errno_netbsd() ?
+	    rumpns_hyp_errno_to_netbsd(kernel_errno) : kernel_errno;
+}
+
+/* RL(x): x must not return -1 (fails the test case with errno; x may
+ * also be a host call, so errno is printed as it is). */
 #define RL(x)		rl_((long)(x), #x, __FILE__, __LINE__)
-/* ERR(e, x): x must return -1 with errno e. */
+/* ERR(e, x): x must return -1 with errno e (e: <errno.h>'s constant;
+ * errno read with rt_errno()). */
 #define ERR(e, x)	err_((long)(x), (e), #x, __FILE__, __LINE__)
 
 static long __attribute__((unused))
@@ -33,7 +105,7 @@ rl_(long r, const char *expr, const char *file, int line)
 static void __attribute__((unused))
 err_(long r, int e, const char *expr, const char *file, int line)
 {
-	int got = errno;
+	int got = rt_errno();
 
 	if (r != -1)
 		atf_tc_fail_check(file, (size_t)line,

@@ -386,8 +386,8 @@ workload(enum fs fs, unsigned seed, int mode, uint64_t nw, uint64_t nb,
 		if (rump_sys_umount2(MNT, 0) == -1) {
 			/* Only a failing disk may refuse, and the file
 			 * system stays mounted. */
-			ATF_REQUIRE_MSG(mode == BLK_FAULT_FAIL && errno == EIO,
-			    "umount: %s", strerror(errno));
+			ATF_REQUIRE_MSG(mode == BLK_FAULT_FAIL && rt_errno() == EIO,
+			    "umount: %s", strerror(rt_errno()));
 			RL(rump_sys_stat(MNT "/.", &st));
 			/* Forced, it lets go, and says what was lost. */
 			(void)rump_sys_umount2(MNT, 1 /* MNT_FORCE */);

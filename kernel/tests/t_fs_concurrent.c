@@ -274,9 +274,9 @@ worker_main(void *arg)
 					    strerror(errno));
 					break;
 				}
-			} else if (errno != ENOENT && errno != EINVAL) {
+			} else if (rt_errno() != ENOENT && rt_errno() != EINVAL) {
 				werr(w, "rename %s %s: %s", from, to,
-				    strerror(errno));
+				    strerror(rt_errno()));
 				break;
 			}
 		}

@@ -82,6 +82,7 @@
 /* One side's calls: the host's, or the strata kernel's. */
 struct side {
 	const char *name;
+	int	(*err)(void);	/* errno of the last call, Linux numbering */
 	int	(*open)(const char *, int, ...);
 	int	(*close)(int);
 	int	(*dup)(int);
@@ -169,8 +170,10 @@ static int k_mknod(const char *p, mode_t m, dev_t d)
 { return rump_sys_mknod(p, m, d); }
 static int k_chmod(const char *p, mode_t m) { return rump_sys_chmod(p, m); }
 
+static int host_errno(void) { return errno; }
+
 static struct side host = {
-	.name = "host",
+	.name = "host", .err = host_errno,
 	.open = open, .close = close, .dup = dup, .read = read,
 	.write = write, .pread = pread, .pwrite = pwrite, .lseek = h_lseek,
 	.truncate = truncate, .ftruncate = ftruncate,
@@ -190,7 +193,7 @@ static struct side host = {
 };
 
 static struct side kern = {
-	.name = "strata",
+	.name = "strata", .err = rt_errno,	/* h_rumptest.h */
 	.open = rump_sys_open, .close = rump_sys_close, .dup = rump_sys_dup,
 	.read = rump_sys_read, .write = rump_sys_write, .pread = k_pread,
 	.pwrite = k_pwrite, .lseek = k_lseek, .truncate = k_truncate,
@@ -521,14 +524,14 @@ step(struct side *s, const struct args *a, struct outcome *o)
 			s->slot[a->slot] = -1;
 		}
 		r = s->open(p1, a->flags | O_NONBLOCK, a->mode);
-		e = errno;
+		e = s->err();
 		put_ret(o, r < 0 ? -1 : 0, e);
 		if (r >= 0)
 			s->slot[a->slot] = (int)r;
 		break;
 	case OP_CLOSE:
 		r = s->close(fd);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		s->slot[a->slot] = -1;
 		break;
 	case OP_DUP:
@@ -536,7 +539,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 			(void)s->close(s->slot[a->slot2]);
 		s->slot[a->slot2] = -1;
 		r = s->dup(fd);
-		put_ret(o, r < 0 ? -1 : 0, errno);
+		put_ret(o, r < 0 ? -1 : 0, s->err());
 		if (r >= 0)
 			s->slot[a->slot2] = (int)r;
 		break;
@@ -546,7 +549,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 			r = s->read(fd, buf, a->len);
 		else
 			r = s->pread(fd, buf, a->len, a->off);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		if (r > 0)
 			put(o, " data %08x", fnv(buf, (size_t)r));
 		break;
@@ -557,20 +560,20 @@ step(struct side *s, const struct args *a, struct outcome *o)
 			r = s->write(fd, buf, a->len);
 		else
 			r = s->pwrite(fd, buf, a->len, a->off);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_LSEEK:
 		r = s->lseek(fd, a->whence == SEEK_SET ? a->off :
 		    a->off - 35000, a->whence);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_TRUNCATE:
 		r = s->truncate(p1, a->off);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_FTRUNCATE:
 		r = s->ftruncate(fd, a->off);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_FALLOCATE: {
 		static const int modes[] = { 0, FALLOC_FL_KEEP_SIZE,
@@ -578,7 +581,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		int m = modes[a->seed % 3];
 
 		r = s->fallocate(fd, m, a->off, (off_t)a->len);
-		e = errno;
+		e = s->err();
 		if (r < 0 && e == EOPNOTSUPP && s == &host) {
 			o->skip = true;
 			break;
@@ -591,65 +594,65 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		o2 = a->off2;
 		r = s->copy_file_range(fd, a->nulloff ? NULL : &o1, fd2,
 		    a->nulloff ? NULL : &o2, a->len, 0);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		if (!a->nulloff)
 			put(o, " offs %lld %lld", (long long)o1, (long long)o2);
 		break;
 	case OP_FSYNC:
 		r = (a->seed & 1) ? s->fsync(fd) : s->fdatasync(fd);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_RENAME:
 		r = s->rename(p1, p2);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_RENAME2:
 		r = s->renameat2(AT_FDCWD, p1, AT_FDCWD, p2,
 		    (a->seed & 1) ? RENAME_NOREPLACE : RENAME_EXCHANGE);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_LINK:
 		r = s->link(p1, p2);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_UNLINK:
 		r = s->unlink(p1);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_MKDIR:
 		r = s->mkdir(p1, 0700 | (mode_t)(a->mode & 077));
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_RMDIR:
 		r = s->rmdir(p1);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_MKNOD:
 		r = s->mknod(p1, ((a->seed & 1) ? S_IFIFO : S_IFREG) |
 		    (mode_t)a->mode, 0);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_SYMLINK:
 		r = s->symlink(targets[a->seed % __arraycount(targets)], p1);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_READLINK: {
 		char t[64];
 
 		r = s->readlink(p1, t, sizeof(t));
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		if (r > 0)
 			put(o, " %.*s", (int)r, t);
 		break;
 	}
 	case OP_CHMOD:
 		r = s->chmod(p1, 0700 | (mode_t)(a->mode & 077));
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_UTIMENS:
 		r = s->utimensat(AT_FDCWD, p1, a->ts,
 		    (a->seed & 1) ? AT_SYMLINK_NOFOLLOW : 0);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		if (r == 0 && s->lstat(p1, &st) == 0 &&
 		    (!S_ISLNK(st.st_mode) || (a->seed & 1))) {
 			put_time(o, "atime", &st.st_atim);
@@ -658,17 +661,17 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		break;
 	case OP_ACCESS:
 		r = s->access(p1, (int)(a->seed % 8));
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		break;
 	case OP_LSTAT:
 		r = s->lstat(p1, &st);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		if (r == 0)
 			put_stat(o, &st);
 		break;
 	case OP_FSTAT:
 		r = s->fstat(fd, &st);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		if (r == 0)
 			put_stat(o, &st);
 		break;
@@ -676,7 +679,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		memset(&stx, 0, sizeof(stx));
 		r = s->statx(AT_FDCWD, p1, (a->seed & 1) ?
 		    AT_SYMLINK_NOFOLLOW : 0, STATX_BASIC_STATS, &stx);
-		put_ret(o, r, errno);
+		put_ret(o, r, s->err());
 		if (r == 0)
 			put_statx(o, &stx);
 		break;
@@ -684,7 +687,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		char list[2048];
 
 		r = s->open(p1, O_RDONLY | O_DIRECTORY);
-		put_ret(o, r < 0 ? -1 : 0, errno);
+		put_ret(o, r < 0 ? -1 : 0, s->err());
 		if (r >= 0) {
 			i = list_dir(s, (int)r, list, sizeof(list));
 			put(o, " %d: %s", i, list);

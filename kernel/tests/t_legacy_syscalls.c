@@ -23,7 +23,8 @@
 #include "h_rumptest.h"
 
 /* Calls number nr with up to three arguments; returns the result or -1
- * with errno set, like syscall(2). */
+ * with errno set, like syscall(2) (and like rump_sys_*(), in the
+ * platform's numbering: h_rumptest.h). */
 static long
 nsys(long nr, long a0, long a1, long a2)
 {
@@ -33,7 +34,7 @@ nsys(long nr, long a0, long a1, long a2)
 
 	error = rump_syscall((int)nr, args, rv);
 	if (error != 0) {
-		errno = error;
+		rt_seterrno(error);	/* as rump_sys_*() would: ERR() reads it */
 		return -1;
 	}
 	return rv[0];

@@ -60,7 +60,7 @@ fill(const char *path, long long cap, int *err)
 	*err = 0;
 	fd = rump_sys_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd == -1) {
-		*err = errno;
+		*err = rt_errno();
 		return 0;
 	}
 	while (total < cap) {
@@ -68,7 +68,7 @@ fill(const char *path, long long cap, int *err)
 			buf[i] = pat(total + i);
 		n = rump_sys_write(fd, buf, CHUNK);
 		if (n == -1) {
-			*err = errno;
+			*err = rt_errno();
 			break;
 		}
 		ATF_REQUIRE_MSG(n > 0 && n <= CHUNK, "write returned %zd", n);
@@ -145,9 +145,9 @@ ATF_TC_BODY(memlimit_fill_and_free, tc)
 			int fd = rump_sys_open("/another", O_RDWR | O_CREAT,
 			    0644);
 			if (fd == -1)
-				ATF_REQUIRE_MSG(errno == ENOSPC ||
-				    errno == ENOMEM, "create when full: %d",
-				    errno);
+				ATF_REQUIRE_MSG(rt_errno() == ENOSPC ||
+				    rt_errno() == ENOMEM, "create when full: %d",
+				    rt_errno());
 			else {
 				char c[4096];
 
@@ -155,8 +155,8 @@ ATF_TC_BODY(memlimit_fill_and_free, tc)
 				for (int i = 0; i < 16; i++)
 					if (rump_sys_write(fd, c,
 					    sizeof(c)) == -1) {
-						ATF_REQUIRE(errno == ENOSPC ||
-						    errno == ENOMEM);
+						ATF_REQUIRE(rt_errno() == ENOSPC ||
+						    rt_errno() == ENOMEM);
 						break;
 					}
 				RL(rump_sys_close(fd));

@@ -98,9 +98,9 @@ expect(long r, int e, const char *what, int step)
 		ATF_REQUIRE_MSG(r != -1, "step %d: %s: %s", step, what,
 		    strerror(errno));
 	else
-		ATF_REQUIRE_MSG(r == -1 && errno == e,
+		ATF_REQUIRE_MSG(r == -1 && rt_errno() == e,
 		    "step %d: %s: got %ld (errno %d), want errno %d", step,
-		    what, r, r == -1 ? errno : 0, e);
+		    what, r, r == -1 ? rt_errno() : 0, e);
 }
 
 static void

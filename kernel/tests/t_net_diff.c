@@ -90,6 +90,7 @@
 /* One side's calls: the host's libc, or the strata kernel's. */
 struct side {
 	const char *name;
+	int	(*err)(void);	/* errno of the last call, Linux numbering */
 	int	(*socket)(int, int, int);
 	int	(*socketpair)(int, int, int, int[2]);
 	int	(*bind)(int, const struct sockaddr *, socklen_t);
@@ -133,8 +134,10 @@ static ssize_t rump_recvfrom_(int fd, void *b, size_t n, int f,
     struct sockaddr *a, socklen_t *l)
 { return rump_sys_recvfrom(fd, b, n, f, a, l); }
 
+static int host_errno(void) { return errno; }
+
 static struct side host = {
-	.name = "host",
+	.name = "host", .err = host_errno,
 	.socket = socket, .socketpair = socketpair, .bind = bind,
 	.listen = listen, .accept4 = accept4, .connect = connect,
 	.sendto = sendto, .recvfrom = recvfrom, .shutdown = shutdown,
@@ -146,7 +149,7 @@ static struct side host = {
 };
 
 static struct side kern = {
-	.name = "strata",
+	.name = "strata", .err = rt_errno,	/* h_rumptest.h */
 	.socket = rump_sys_socket, .socketpair = rump_sys_socketpair,
 	.bind = rump_sys_bind, .listen = rump_sys_listen,
 	.accept4 = rump_accept4_, .connect = rump_sys_connect,
@@ -383,7 +386,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		if (k < 0)
 			return;
 		r = s->socket(AF_UNIX, a->type | SOCK_NONBLOCK, 0);
-		put_ret(o, r, errno, true);
+		put_ret(o, r, s->err(), true);
 		if (r >= 0)
 			s->slot[k] = r;
 		break;
@@ -397,7 +400,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		if (j < 0)
 			return;
 		r = s->socketpair(AF_UNIX, a->type | SOCK_NONBLOCK, 0, sv);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		if (r == 0) {
 			s->slot[k] = sv[0];
 			s->slot[j] = sv[1];
@@ -405,15 +408,15 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		break;
 	case OP_BIND:
 		r = s->bind(fd, (const struct sockaddr *)&a->sun, a->sunlen);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_LISTEN:
 		r = s->listen(fd, a->val);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_CONNECT:
 		r = s->connect(fd, (const struct sockaddr *)&a->sun, a->sunlen);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_ACCEPT:
 		k = free_slot(s);
@@ -423,7 +426,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		memset(&sun, 0, sizeof(sun));
 		r = s->accept4(fd, (struct sockaddr *)&sun, &len,
 		    SOCK_NONBLOCK);
-		err = errno;
+		err = s->err();
 		put_ret(o, r, err, true);
 		if (r >= 0) {
 			s->slot[k] = r;
@@ -433,13 +436,13 @@ step(struct side *s, const struct args *a, struct outcome *o)
 	case OP_SEND:
 		r = (int)s->sendto(fd, a->data, (size_t)a->len,
 		    a->flags | MSG_DONTWAIT, NULL, 0);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_SENDTO:
 		r = (int)s->sendto(fd, a->data, (size_t)a->len,
 		    a->flags | MSG_DONTWAIT,
 		    (const struct sockaddr *)&a->sun, a->sunlen);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_RECV:
 		len = sizeof(sun);
@@ -447,7 +450,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		memset(buf, 0, sizeof(buf));
 		r = (int)s->recvfrom(fd, buf, (size_t)a->len, a->flags,
 		    (struct sockaddr *)&sun, &len);
-		err = errno;
+		err = s->err();
 		put_ret(o, r, err, false);
 		if (r > 0)
 			put_bytes(o, buf, (size_t)(r < a->len ? r : a->len));
@@ -456,11 +459,11 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		break;
 	case OP_SHUTDOWN:
 		r = s->shutdown(fd, a->how);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_CLOSE:
 		r = s->close(fd);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		if (r == 0)
 			s->slot[a->slot] = -1;
 		break;
@@ -471,27 +474,27 @@ step(struct side *s, const struct args *a, struct outcome *o)
 			r = s->getpeername(fd, (struct sockaddr *)&sun, &len);
 		else
 			r = s->getsockname(fd, (struct sockaddr *)&sun, &len);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		if (r == 0)
 			put_addr(o, &sun, len);
 		break;
 	case OP_SETOPT:
 		v = a->val;
 		r = s->setsockopt(fd, SOL_SOCKET, a->opt, &v, sizeof(v));
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_GETOPT:
 		v = -7;
 		len = sizeof(v);
 		r = s->getsockopt(fd, SOL_SOCKET, a->opt, &v, &len);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		if (r == 0)
 			put(o, " val %d len %u", v, (unsigned)len);
 		break;
 	case OP_FIONREAD:
 		v = -7;
 		r = s->ioctl_int(fd, FIONREAD, &v);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		if (r == 0)
 			put(o, " %d", v);
 		break;
@@ -500,21 +503,21 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		pfd.events = (short)a->flags;
 		pfd.revents = 0;
 		r = s->poll(&pfd, 1, 0);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		put(o, " revents %#x", (unsigned)(unsigned short)pfd.revents);
 		break;
 	case OP_UNLINK:
 		if (a->sun.sun_family != AF_UNIX || a->sun.sun_path[0] == '\0')
 			return;
 		r = s->unlink(a->sun.sun_path);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_EPCREATE:
 		k = free_slot(s);
 		if (k < 0)
 			return;
 		r = s->epoll_create1(0);
-		put_ret(o, r, errno, true);
+		put_ret(o, r, s->err(), true);
 		if (r >= 0)
 			s->slot[k] = r;
 		break;
@@ -524,12 +527,12 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		ev.data.u64 = (uint64_t)a->slot2;
 		r = s->epoll_ctl(fd, a->how == 0 ? 9 : a->how,
 		    fd_of(s, a->slot2), &ev);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case OP_EPWAIT:
 		memset(out, 0, sizeof(out));
 		r = s->epoll_wait(fd, out, NSLOTS, 0);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		/* Order is not part of the contract: sort by slot. */
 		for (i = 0; i < r; i++)
 			for (j = i + 1; j < r; j++)
@@ -841,21 +844,21 @@ step_inet(struct side *s, const struct inargs *a, struct outcome *o)
 		if (k < 0)
 			return;
 		r = s->socket(a->family, a->type | SOCK_NONBLOCK, 0);
-		put_ret(o, r, errno, true);
+		put_ret(o, r, s->err(), true);
 		if (r >= 0)
 			s->slot[k] = r;
 		break;
 	case IOP_BIND:
 		r = s->bind(fd, (const struct sockaddr *)&a->na, a->nalen);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case IOP_LISTEN:
 		r = s->listen(fd, 8);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case IOP_CONNECT:
 		r = s->connect(fd, (const struct sockaddr *)&a->na, a->nalen);
-		err = errno;
+		err = s->err();
 		put_ret(o, r, err, false);
 		if (r == -1 && err == EINPROGRESS) {
 			/* Wait for the handshake to end either way. */
@@ -900,7 +903,7 @@ step_inet(struct side *s, const struct inargs *a, struct outcome *o)
 		len = sizeof(ss);
 		memset(&ss, 0, sizeof(ss));
 		r = s->accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK);
-		err = errno;
+		err = s->err();
 		if (!iskern)
 			host_r = r;
 		put_ret(o, r, err, true);
@@ -915,7 +918,7 @@ step_inet(struct side *s, const struct inargs *a, struct outcome *o)
 		    a->flags | MSG_DONTWAIT, a->op == IOP_SEND ? NULL :
 		    (const struct sockaddr *)&a->na, a->op == IOP_SEND ? 0 :
 		    a->nalen);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		settle();
 		break;
 	case IOP_RECV:
@@ -926,7 +929,7 @@ step_inet(struct side *s, const struct inargs *a, struct outcome *o)
 		memset(buf, 0, sizeof(buf));
 		r = (int)s->recvfrom(fd, buf, (size_t)a->len, a->flags,
 		    (struct sockaddr *)&ss, &len);
-		err = errno;
+		err = s->err();
 		if (!iskern)
 			host_r = r;
 		put_ret(o, r, err, false);
@@ -937,12 +940,12 @@ step_inet(struct side *s, const struct inargs *a, struct outcome *o)
 		break;
 	case IOP_SHUTDOWN:
 		r = s->shutdown(fd, a->how);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		settle();
 		break;
 	case IOP_CLOSE:
 		r = s->close(fd);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		if (r == 0)
 			s->slot[a->slot] = -1;
 		settle();
@@ -954,20 +957,20 @@ step_inet(struct side *s, const struct inargs *a, struct outcome *o)
 			r = s->getpeername(fd, (struct sockaddr *)&ss, &len);
 		else
 			r = s->getsockname(fd, (struct sockaddr *)&ss, &len);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		if (r == 0)
 			put_inet_addr(o, &ss, len);
 		break;
 	case IOP_SETOPT:
 		v = a->val;
 		r = s->setsockopt(fd, a->lvl, a->opt, &v, sizeof(v));
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		break;
 	case IOP_GETOPT:
 		v = -7;
 		len = sizeof(v);
 		r = s->getsockopt(fd, a->lvl, a->opt, &v, &len);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		if (r == 0)
 			put(o, " val %d len %u", v, (unsigned)len);
 		break;
@@ -976,7 +979,7 @@ step_inet(struct side *s, const struct inargs *a, struct outcome *o)
 		pfd.events = (short)a->flags;
 		pfd.revents = 0;
 		r = s->poll(&pfd, 1, 0);
-		put_ret(o, r, errno, false);
+		put_ret(o, r, s->err(), false);
 		put(o, " revents %#x", (unsigned)(unsigned short)pfd.revents);
 		break;
 	}

@@ -86,7 +86,7 @@ ATF_TC_BODY(udp6_loopback, tc)
 	ATF_REQUIRE_EQ(1, rump_sys_send(b, "x", 1, 0));
 	rt_sleep_ms(100);
 	ATF_CHECK_EQ(-1, rump_sys_recv(b, buf, 1, MSG_DONTWAIT));
-	ATF_CHECK_EQ(ECONNREFUSED, errno);
+	ATF_CHECK_EQ(ECONNREFUSED, rt_errno());
 	len = sizeof(ss);
 	RL(rump_sys_getpeername(b, (struct sockaddr *)&ss, &len));
 	check_sin6(&ss, len, "::1", 7999);
@@ -138,7 +138,7 @@ ATF_TC_BODY(tcp6_loopback, tc)
 	c = (int)RL(rump_sys_socket(AF_INET6, SOCK_STREAM, 0));
 	ATF_CHECK_EQ(-1, rump_sys_connect(c, (struct sockaddr *)&sin6,
 	    sizeof(sin6)));
-	ATF_CHECK_EQ(ECONNREFUSED, errno);
+	ATF_CHECK_EQ(ECONNREFUSED, rt_errno());
 	RL(rump_sys_close(c));
 	RL(rump_sys_close(l));
 }
@@ -165,12 +165,12 @@ ATF_TC_BODY(dualstack_tcp, tc)
 	v = 1;
 	ATF_CHECK_EQ(-1, rump_sys_setsockopt(l, SOL_IPV6, IPV6_V6ONLY, &v,
 	    sizeof(v)));
-	ATF_CHECK_EQ(EINVAL, errno);
+	ATF_CHECK_EQ(EINVAL, rt_errno());
 	/* The IPv4 wildcard on the same port is taken by it. */
 	c = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
 	ATF_CHECK_EQ(-1, rump_sys_bind(c, (struct sockaddr *)&sin,
 	    sizeof(sin)));
-	ATF_CHECK_EQ(EADDRINUSE, errno);
+	ATF_CHECK_EQ(EADDRINUSE, rt_errno());
 	RL(rump_sys_connect(c, (struct sockaddr *)&sin, sizeof(sin)));
 	len = sizeof(ss);
 	s = (int)RL(rump_sys_accept(l, (struct sockaddr *)&ss, &len));
@@ -210,14 +210,14 @@ ATF_TC_BODY(v6only, tc)
 	/* A V6ONLY socket has no IPv4 addresses. */
 	ATF_CHECK_EQ(-1, rump_sys_bind(l, (struct sockaddr *)&mapped,
 	    sizeof(mapped)));
-	ATF_CHECK_EQ(EINVAL, errno);
+	ATF_CHECK_EQ(EINVAL, rt_errno());
 	RL(rump_sys_bind(l, (struct sockaddr *)&any, sizeof(any)));
 	RL(rump_sys_listen(l, 5));
 	/* IPv4 is not its business: refused, and the port is free. */
 	c = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
 	ATF_CHECK_EQ(-1, rump_sys_connect(c, (struct sockaddr *)&sin,
 	    sizeof(sin)));
-	ATF_CHECK_EQ(ECONNREFUSED, errno);
+	ATF_CHECK_EQ(ECONNREFUSED, rt_errno());
 	RL(rump_sys_close(c));
 	l4 = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
 	RL(rump_sys_bind(l4, (struct sockaddr *)&sin, sizeof(sin)));
@@ -225,14 +225,14 @@ ATF_TC_BODY(v6only, tc)
 	c = (int)RL(rump_sys_socket(AF_INET6, SOCK_STREAM, 0));
 	ATF_CHECK_EQ(-1, rump_sys_bind(c, (struct sockaddr *)&any,
 	    sizeof(any)));
-	ATF_CHECK_EQ(EADDRINUSE, errno);
+	ATF_CHECK_EQ(EADDRINUSE, rt_errno());
 	RL(rump_sys_close(c));
 	/* Nor can it send to IPv4. */
 	u = (int)RL(rump_sys_socket(AF_INET6, SOCK_DGRAM, 0));
 	RL(rump_sys_setsockopt(u, SOL_IPV6, IPV6_V6ONLY, &v, sizeof(v)));
 	ATF_CHECK_EQ(-1, rump_sys_sendto(u, "x", 1, 0,
 	    (struct sockaddr *)&mapped, sizeof(mapped)));
-	ATF_CHECK_EQ(ENETUNREACH, errno);
+	ATF_CHECK_EQ(ENETUNREACH, rt_errno());
 	RL(rump_sys_close(u));
 	RL(rump_sys_close(l4));
 	RL(rump_sys_close(l));
@@ -287,22 +287,22 @@ ATF_TC_BODY(address_errors, tc)
 	fd = (int)RL(rump_sys_socket(AF_INET6, SOCK_STREAM, 0));
 	ATF_CHECK_EQ(-1, rump_sys_bind(fd, (struct sockaddr *)&sin6,
 	    sizeof(sin6)));
-	ATF_CHECK_EQ(EADDRNOTAVAIL, errno);
+	ATF_CHECK_EQ(EADDRNOTAVAIL, rt_errno());
 	ATF_CHECK_EQ(-1, rump_sys_bind(fd, (struct sockaddr *)&sin6, 20));
-	ATF_CHECK_EQ(EINVAL, errno);
+	ATF_CHECK_EQ(EINVAL, rt_errno());
 	ATF_CHECK_EQ(-1, rump_sys_bind(fd, (struct sockaddr *)&sin,
 	    sizeof(sin6)));
-	ATF_CHECK_EQ(EAFNOSUPPORT, errno);
+	ATF_CHECK_EQ(EAFNOSUPPORT, rt_errno());
 	/* Link-local destinations need their link. */
 	sin6 = sin6_of("fe80::1", 7006);
 	ATF_CHECK_EQ(-1, rump_sys_connect(fd, (struct sockaddr *)&sin6,
 	    sizeof(sin6)));
-	ATF_CHECK_EQ(EINVAL, errno);
+	ATF_CHECK_EQ(EINVAL, rt_errno());
 	/* No route. */
 	sin6 = sin6_of("2001:db8::1", 7006);
 	ATF_CHECK_EQ(-1, rump_sys_connect(fd, (struct sockaddr *)&sin6,
 	    sizeof(sin6)));
-	ATF_CHECK_EQ(ENETUNREACH, errno);
+	ATF_CHECK_EQ(ENETUNREACH, rt_errno());
 	RL(rump_sys_close(fd));
 	/* An address of lo can be added and bound at once (no DAD). */
 	ATF_CHECK_EQ(EINVAL, rump_netconfig_ipv6_addr_add("lo", "ff02::1",

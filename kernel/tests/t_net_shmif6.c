@@ -205,7 +205,7 @@ peer_serve(void *arg)
 	    rump_sys_bind(u, (struct sockaddr *)&sin6, sizeof(sin6)) != 0 ||
 	    rump_sys_bind(l, (struct sockaddr *)&sin6, sizeof(sin6)) != 0 ||
 	    rump_sys_listen(l, 5) != 0)
-		return errno;
+		return rt_errno();
 	if ((error = put_file("ready", "1")) != 0)
 		return error;
 	/* UDP: echo 10 datagrams. */
@@ -217,18 +217,18 @@ peer_serve(void *arg)
 		    (struct sockaddr *)&from, &flen);
 		if (n < 0 || rump_sys_sendto(u, buf, (size_t)n, 0,
 		    (struct sockaddr *)&from, flen) != n)
-			return errno;
+			return rt_errno();
 	}
 	/* TCP over the global address: receive, then send. */
 	if ((s = (int)rump_sys_accept(l, NULL, NULL)) < 0)
-		return errno;
+		return rt_errno();
 	if ((error = recv_pattern(s, 1, TCP6_BYTES)) != 0 ||
 	    (error = send_pattern(s, 2, TCP6_BYTES)) != 0)
 		return error;
 	rump_sys_close(s);
 	/* And once over the link-local address. */
 	if ((s = (int)rump_sys_accept(l, NULL, NULL)) < 0)
-		return errno;
+		return rt_errno();
 	if ((error = recv_pattern(s, 3, 1u << 20)) != 0)
 		return error;
 	rump_sys_close(s);
@@ -323,7 +323,7 @@ ATF_TC_BODY(nd_unreachable, tc)
 	c = (int)RL(rump_sys_socket(AF_INET6, SOCK_STREAM, 0));
 	ATF_CHECK_EQ(-1, rump_sys_connect(c, (struct sockaddr *)&sin6,
 	    sizeof(sin6)));
-	ATF_CHECK_EQ(EHOSTUNREACH, errno);
+	ATF_CHECK_EQ(EHOSTUNREACH, rt_errno());
 	t1 = (uint64_t)time(NULL);
 	ATF_CHECK_MSG(t1 - t0 >= 2 && t1 - t0 <= 6, "took %d s",
 	    (int)(t1 - t0));
@@ -335,7 +335,7 @@ ATF_TC_BODY(nd_unreachable, tc)
 	ATF_REQUIRE_EQ(1, rump_sys_send(u, "x", 1, 0));
 	rt_sleep_ms(4000);
 	ATF_CHECK_EQ(-1, rump_sys_recv(u, buf, sizeof(buf), MSG_DONTWAIT));
-	ATF_CHECK_EQ(EHOSTUNREACH, errno);
+	ATF_CHECK_EQ(EHOSTUNREACH, rt_errno());
 	RL(rump_sys_close(u));
 }
 
@@ -380,7 +380,7 @@ ATF_TC_BODY(dad_duplicate, tc)
 	fd = (int)RL(rump_sys_socket(AF_INET6, SOCK_DGRAM, 0));
 	ATF_CHECK_EQ(-1, rump_sys_bind(fd, (struct sockaddr *)&sin6,
 	    sizeof(sin6)));
-	ATF_CHECK_EQ(EADDRNOTAVAIL, errno);
+	ATF_CHECK_EQ(EADDRNOTAVAIL, rt_errno());
 	RL(rump_sys_close(fd));
 	/* And it still answers there, not us. */
 	ATF_CHECK_EQ(0, ping6_retry("2001:db8::7", 20, 8));

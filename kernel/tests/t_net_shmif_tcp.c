@@ -60,7 +60,7 @@ sender_thread(void *arg)
 
 	x->error = send_pattern(x->fd, x->seed, x->total);
 	if (x->error == 0 && rump_sys_shutdown(x->fd, SHUT_WR) == -1)
-		x->error = errno;
+		x->error = rt_errno();
 	return NULL;
 }
 
@@ -92,21 +92,21 @@ srv_udp(void)
 	if (s == -1 || rump_sys_bind(s, (struct sockaddr *)&sin,
 	    sizeof(sin)) == -1 || rump_sys_setsockopt(s, SOL_SOCKET,
 	    SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
-		return errno;
+		return rt_errno();
 	/* Echo until told to stop (bounded by PEER_MAX_MS). */
 	for (int i = 0; i < PEER_MAX_MS / 100 && access("done", F_OK) != 0;) {
 		len = sizeof(from);
 		n = rump_sys_recvfrom(s, buf, sizeof(buf), 0,
 		    (struct sockaddr *)&from, &len);
 		if (n == -1) {
-			if (errno != EAGAIN)
-				return errno;
+			if (rt_errno() != EAGAIN)
+				return rt_errno();
 			i++;
 			continue;
 		}
 		if (rump_sys_sendto(s, buf, (size_t)n, 0,
 		    (struct sockaddr *)&from, len) != n)
-			return errno;
+			return rt_errno();
 	}
 	return 0;
 }
@@ -139,19 +139,19 @@ srv_main(void *arg)
 	switch (sa->mode) {
 	case SRV_BULK:
 		if ((a = rump_sys_accept(l, NULL, NULL)) == -1)
-			return errno;
+			return rt_errno();
 		return bulk_duplex(a, 2, 1, sa->total);
 	case SRV_MANY:
 		/* Each connection says its number; the answer is the
 		 * number plus one.  All stay open until the end. */
 		for (int i = 0; i < NCONN; i++) {
 			if ((fds[i] = rump_sys_accept(l, NULL, NULL)) == -1)
-				return errno;
+				return rt_errno();
 			if (rump_sys_recv(fds[i], &id, 4, MSG_WAITALL) != 4)
 				return EPROTO;
 			id++;
 			if (rump_sys_send(fds[i], &id, 4, 0) != 4)
-				return errno;
+				return rt_errno();
 		}
 		for (int i = 0; i < NCONN; i++)
 			if (rump_sys_recv(fds[i], buf, 1, 0) != 0)
@@ -160,22 +160,22 @@ srv_main(void *arg)
 	case SRV_HALFCLOSE:
 		/* Reads to EOF, then answers with the count. */
 		if ((a = rump_sys_accept(l, NULL, NULL)) == -1)
-			return errno;
+			return rt_errno();
 		got = 0;
 		while ((n = rump_sys_recv(a, buf, sizeof(buf), 0)) > 0)
 			got += (uint64_t)n;
 		if (n < 0)
-			return errno;
+			return rt_errno();
 		n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)got);
 		if (rump_sys_send(a, buf, (size_t)n, 0) != n)
-			return errno;
-		return rump_sys_close(a) == 0 ? 0 : errno;
+			return rt_errno();
+		return rump_sys_close(a) == 0 ? 0 : rt_errno();
 	case SRV_LINGER:
 		/* The client resets: the read fails with ECONNRESET. */
 		if ((a = rump_sys_accept(l, NULL, NULL)) == -1)
-			return errno;
+			return rt_errno();
 		n = rump_sys_recv(a, buf, sizeof(buf), 0);
-		return n == -1 && errno == ECONNRESET ? 0 : EPROTO;
+		return n == -1 && rt_errno() == ECONNRESET ? 0 : EPROTO;
 	default:
 		return EINVAL;
 	}
@@ -200,7 +200,7 @@ connect_retry(void)
 
 	for (int i = 0; i < 100; i++) {
 		fd = tcp_connect(SRV, PORT);
-		if (fd != -1 || errno != ECONNREFUSED)
+		if (fd != -1 || rt_errno() != ECONNREFUSED)
 			break;
 		rt_sleep_ms(50);
 	}
@@ -365,7 +365,7 @@ ATF_TC_BODY(tcp_refused, tc)
 	pid = peer_start(srv_main, &sa, true);
 	client_setup();
 	ATF_CHECK_EQ(-1, tcp_connect(SRV, PORT));
-	ATF_CHECK_EQ(ECONNREFUSED, errno);
+	ATF_CHECK_EQ(ECONNREFUSED, rt_errno());
 	peers_finish(&pid, 1);
 }
 
@@ -428,7 +428,7 @@ ATF_TC_BODY(udp_echo, tc)
 		    (struct sockaddr *)&from, &len);
 		if (n == -1) {
 			/* The server may still be binding: try again. */
-			ATF_REQUIRE_EQ(EAGAIN, errno);
+			ATF_REQUIRE_EQ(EAGAIN, rt_errno());
 			continue;
 		}
 		ATF_REQUIRE_EQ((ssize_t)sz, n);

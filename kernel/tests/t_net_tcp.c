@@ -112,7 +112,7 @@ ATF_TC_BODY(tcp_refused, tc)
 
 	boot();
 	ATF_CHECK_EQ(-1, tcp_connect("127.0.0.1", 7001));
-	ATF_CHECK_EQ(ECONNREFUSED, errno);
+	ATF_CHECK_EQ(ECONNREFUSED, rt_errno());
 	/* Non-blocking: EINPROGRESS, then the error by SO_ERROR. */
 	c = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
 	ERR(EINPROGRESS, rump_sys_connect(c, (struct sockaddr *)&sin,
@@ -123,7 +123,7 @@ ATF_TC_BODY(tcp_refused, tc)
 	ATF_CHECK_EQ(ECONNREFUSED, err);
 	/* No route. */
 	ATF_CHECK_EQ(-1, tcp_connect("192.0.2.1", 80));
-	ATF_CHECK_EQ(ENETUNREACH, errno);
+	ATF_CHECK_EQ(ENETUNREACH, rt_errno());
 }
 
 ATF_TC_WITHOUT_HEAD(tcp_halfclose);
@@ -230,7 +230,7 @@ sender_thread(void *arg)
 
 	x->error = send_pattern(x->fd, x->seed, x->total);
 	if (x->error == 0 && rump_sys_shutdown(x->fd, SHUT_WR) == -1)
-		x->error = errno;
+		x->error = rt_errno();
 	return NULL;
 }
 

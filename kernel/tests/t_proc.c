@@ -643,6 +643,45 @@ ATF_TC_BODY(numeric_syscall_entry, tc)
 	ERR(ENOENT, rump_sys_open("/nonexistent", O_RDONLY));
 }
 
+ATF_TC(errno_numbering);
+ATF_TC_HEAD(errno_numbering, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "h_rumptest.h's rt_errno() gives "
+	    "errno after a failing rump_sys_*() call as the kernel's (Linux) "
+	    "number whichever numbering the platform stores (its probe "
+	    "agrees with what the call left; rt_seterrno() leaves the same), "
+	    "and every kernel error NetBSD also has comes back unchanged "
+	    "from NetBSD's numbering");
+}
+ATF_TC_BODY(errno_numbering, tc)
+{
+	int e, nb;
+
+	boot();
+	RL(rump_sys_mkdir("/d", 0755));
+	RL(rump_sys_mkdir("/d/e", 0755));
+	ATF_REQUIRE_EQ(-1, rump_sys_rmdir("/d"));
+	e = errno;
+	/* ENOTEMPTY: 39 in Linux's numbering, 66 in NetBSD's. */
+	ATF_REQUIRE_EQ_MSG(rt_errno_netbsd() ? 66 : ENOTEMPTY, e,
+	    "rmdir of a full directory left errno %d (probe: %s numbering)",
+	    e, rt_errno_netbsd() ? "NetBSD's" : "the host's");
+	ATF_REQUIRE_EQ(ENOTEMPTY, rt_errno());
+	errno = 0;
+	rt_seterrno(ENOTEMPTY);
+	ATF_REQUIRE_EQ(e, errno);
+	/* Linux errors without a NetBSD equivalent reach a NetBSD-numbered
+	 * errno as EIO (5); all others must convert back. */
+	for (e = 1; e <= 133; e++) {
+		nb = rumpns_hyp_errno_to_netbsd(e);
+		if (nb == 5 && e != EIO)
+			continue;
+		ATF_CHECK_EQ_MSG(e, rumpns_hyp_errno(nb),
+		    "Linux errno %d -> NetBSD %d -> Linux %d", e, nb,
+		    rumpns_hyp_errno(nb));
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, init_twice);
@@ -658,5 +697,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, curlwp_binding);
 	ATF_TP_ADD_TC(tp, ids_and_groups);
 	ATF_TP_ADD_TC(tp, numeric_syscall_entry);
+	ATF_TP_ADD_TC(tp, errno_numbering);
 	return atf_no_error();
 }

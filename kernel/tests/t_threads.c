@@ -155,7 +155,7 @@ static bool __attribute__((format(printf, 2, 3)))
 fail(struct worker *w, const char *fmt, ...)
 {
 	va_list ap;
-	int e = errno;
+	int e = rt_errno();
 	size_t n;
 
 	if (w->err[0] != '\0')
@@ -277,7 +277,7 @@ listdir(const char *path, char (*names)[64], int max)
 
 			if (d->d_reclen == 0 || cnt >= max) {
 				rump_sys_close(fd);
-				errno = EOVERFLOW;
+				rt_seterrno(EOVERFLOW);
 				return -1;
 			}
 			snprintf(names[cnt++], 64, "%s", d->d_name);
@@ -337,7 +337,7 @@ one_iteration(struct worker *w, int k)
 		return fail(w, "%s", msg);
 	if (rump_sys_rename(p1, p2) == -1)
 		return fail(w, "rename %s %s", p1, p2);
-	if (rump_sys_stat(p1, &st) != -1 || errno != ENOENT)
+	if (rump_sys_stat(p1, &st) != -1 || rt_errno() != ENOENT)
 		return fail(w, "%s still there after rename", p1);
 
 	/* A hard link in the shared directory, and away again. */
@@ -432,7 +432,7 @@ worker_main(void *arg)
 	case OWN_PROC:
 		error = rump_lwproc_rfork(RUMP_RFFDG);
 		if (error) {
-			errno = error;
+			rt_seterrno(error);
 			fail(w, "rump_lwproc_rfork");
 			goto out;
 		}
@@ -445,7 +445,7 @@ worker_main(void *arg)
 	case SHARED_PROC:
 		error = rump_lwproc_newlwp(w->shared_pid);
 		if (error) {
-			errno = error;
+			rt_seterrno(error);
 			fail(w, "rump_lwproc_newlwp(%d)", w->shared_pid);
 			goto out;
 		}

@@ -743,9 +743,9 @@ ATF_TC_BODY(pipe_nonblock, tc)
 			chunk[i] = (unsigned char)((total + i) * 7 + 3);
 		n = rump_sys_write(p[1], chunk, sizeof(chunk));
 		if (n == -1) {
-			ATF_REQUIRE_MSG(errno == EAGAIN,
-			    "write to a full pipe: errno %d (%s)", errno,
-			    strerror(errno));
+			ATF_REQUIRE_MSG(rt_errno() == EAGAIN,
+			    "write to a full pipe: rt_errno() %d (%s)", rt_errno(),
+			    strerror(rt_errno()));
 			break;
 		}
 		ATF_REQUIRE(n > 0);
@@ -761,8 +761,8 @@ ATF_TC_BODY(pipe_nonblock, tc)
 			    "pipe data corrupt at %zu", back + (size_t)i);
 		back += (size_t)n;
 	}
-	ATF_REQUIRE_MSG(n == -1 && errno == EAGAIN, "drained read: %zd/%d",
-	    n, errno);
+	ATF_REQUIRE_MSG(n == -1 && rt_errno() == EAGAIN, "drained read: %zd/%d",
+	    n, rt_errno());
 	ATF_REQUIRE_EQ(total, back);
 
 	/* O_NONBLOCK set later with F_SETFL. */
@@ -793,13 +793,13 @@ delayed_writer(void *arg)
 	while (off < w->len) {
 		n = rump_sys_write(w->fd, data + off, w->len - off);
 		if (n <= 0) {
-			w->error = n == 0 ? -1 : errno;
+			w->error = n == 0 ? -1 : rt_errno();
 			return NULL;
 		}
 		off += (size_t)n;
 	}
 	if (rump_sys_close(w->fd) == -1)
-		w->error = errno;
+		w->error = rt_errno();
 	return NULL;
 }
 
@@ -971,8 +971,8 @@ ATF_TC_BODY(emfile_limit, tc)
 		ATF_REQUIRE_MSG(opened <= FD_LIMIT, "more than %d opens",
 		    FD_LIMIT);
 	}
-	ATF_REQUIRE_EQ_MSG(EMFILE, errno, "open at limit: errno %d (%s)",
-	    errno, strerror(errno));
+	ATF_REQUIRE_EQ_MSG(EMFILE, rt_errno(), "open at limit: rt_errno() %d (%s)",
+	    rt_errno(), strerror(rt_errno()));
 	ATF_REQUIRE_EQ_MSG(FD_LIMIT, preexisting + opened,
 	    "preexisting %d + opened %d", preexisting, opened);
 	ATF_REQUIRE_EQ(FD_LIMIT - 1, last);

@@ -179,7 +179,7 @@ fifo_writer(void *arg)
 	/* Blocks until the reader has opened. */
 	fd = rump_sys_open("/bf", O_WRONLY);
 	if (fd == -1)
-		return (void *)(intptr_t)errno;
+		return (void *)(intptr_t)rt_errno();
 	if (rump_sys_write(fd, "through", 7) != 7)
 		return (void *)(intptr_t)EIO;
 	rump_sys_close(fd);
