@@ -211,6 +211,31 @@ proc_hooks_count(void)
 	return nproc_hooks;
 }
 
+/* Adds l to, or removes it from, its process's list; p_lock held. */
+static void
+proc_lwp_link(struct proc *p, struct lwp *l)
+{
+
+	l->l_pprev = NULL;
+	l->l_pnext = p->p_lwps;
+	if (p->p_lwps != NULL)
+		p->p_lwps->l_pprev = l;
+	p->p_lwps = l;
+}
+
+static void
+proc_lwp_unlink(struct proc *p, struct lwp *l)
+{
+
+	if (l->l_pprev != NULL)
+		l->l_pprev->l_pnext = l->l_pnext;
+	else
+		p->p_lwps = l->l_pnext;
+	if (l->l_pnext != NULL)
+		l->l_pnext->l_pprev = l->l_pprev;
+	l->l_pnext = l->l_pprev = NULL;
+}
+
 struct lwp *
 lwp_create(struct proc *p, int flags)
 {
@@ -224,6 +249,7 @@ lwp_create(struct proc *p, int flags)
 	l->l_flags = flags;
 	mutex_enter(&p->p_lock);
 	p->p_nlwps++;
+	proc_lwp_link(p, l);
 	mutex_exit(&p->p_lock);
 	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, l);
 	return l;
@@ -237,6 +263,7 @@ lwp_destroy(struct lwp *l)
 	mutex_enter(&p->p_lock);
 	KASSERT(p->p_nlwps > 1 || p == &proc0 || p == &proc1);
 	p->p_nlwps--;
+	proc_lwp_unlink(p, l);
 	mutex_exit(&p->p_lock);
 	rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, l);
 	kmem_free(l, sizeof(*l));
@@ -295,6 +322,9 @@ lwproc_fork(struct proc *parent, int flags, const char *comm,
 
 	l->l_lid = lwp_newlid();
 	l->l_proc = p;
+	mutex_enter(&p->p_lock);
+	proc_lwp_link(p, l);
+	mutex_exit(&p->p_lock);
 	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, l);
 	*lp = l;
 	return 0;
@@ -361,8 +391,11 @@ rump_lwproc_newlwp(int pid)
 		mutex_enter(&p->p_lock);
 		alive = __atomic_load_n(&p->p_stat, __ATOMIC_RELAXED) ==
 		    PS_ACTIVE;
-		if (alive)
+		if (alive) {
 			p->p_nlwps++;
+			l->l_proc = p;
+			proc_lwp_link(p, l);
+		}
 		mutex_exit(&p->p_lock);
 		if (!alive)
 			p = NULL;
@@ -413,6 +446,7 @@ lwproc_release_current(void)
 	p = l->l_proc;
 	mutex_enter(&p->p_lock);
 	last = --p->p_nlwps == 0 && p != &proc0 && p != &proc1;
+	proc_lwp_unlink(p, l);
 	if (last)
 		__atomic_store_n(&p->p_stat, PS_EXITING, __ATOMIC_RELAXED);
 	mutex_exit(&p->p_lock);

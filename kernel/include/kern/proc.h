@@ -33,9 +33,13 @@ struct cwdinfo;		/* owned by the VFS faction */
 struct proc {
 	pid_t		 p_pid;
 	struct proc	*p_pptr;	/* parent (proc1 for orphans) */
-	kmutex_t	 p_lock;	/* protects p_cred, p_nlwps */
+	kmutex_t	 p_lock;	/* protects p_cred, p_nlwps, p_lwps */
 	struct kauth_cred p_cred;
 	int		 p_nlwps;
+	/* Its lwps (not implicit ones): a process holds on to an lwp its
+	 * caller switched away from, as NetBSD's does, so that the lwp is
+	 * never reachable only through a pointer the caller may drop. */
+	struct lwp	*p_lwps;
 	struct filedesc	*p_fd;		/* descriptor table, VFS */
 	struct cwdinfo	*p_cwdi;	/* cwd, root, umask, VFS */
 	char		 p_comm[32];
@@ -58,6 +62,8 @@ struct lwp {
 #define LW_SYSTEM	0x02	/* kernel thread */
 	struct cpu_info	*l_cpu;		/* the virtual CPU while scheduled */
 	struct lwp	*l_next;	/* free list of implicit lwps */
+	struct lwp	*l_pnext;	/* p_lwps of l_proc, under p_lock */
+	struct lwp	*l_pprev;
 	/* Scheduler private. */
 	int		 l_schednest;	/* depth of nested rump_schedule() */
 	int		 l_cpuhint;	/* CPU index last run on */
