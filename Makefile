@@ -71,7 +71,8 @@ BUILD_DEPS := cmd:$(firstword $(CC)):$(CC_PACKAGE) \
 # What building platforms $(1) needs beyond that (fiber: io_uring).
 PLATFORM_DEPS = $(if $(filter fiber,$(1)),file:/usr/include/liburing.h:liburing-dev)
 CHECK_DEPS := $(BUILD_DEPS) cmd:kyua:kyua cmd:atf-sh:atf-sh \
-	file:/usr/include/atf-c.h:libatf-dev $(call PLATFORM_DEPS,$(TEST_PLATFORMS))
+	file:/usr/include/atf-c.h:libatf-dev $(call PLATFORM_DEPS,$(TEST_PLATFORMS)) \
+	$(if $(VALGRIND),cmd:valgrind:valgrind)
 
 .PHONY: all install kernel platform appstack apps demo tests check bench deb clean help \
 	need-build $(addprefix platform-,$(ALL_PLATFORMS))
@@ -177,6 +178,9 @@ help:
 #   PLATFORM_PREFIX=dir  use this installed platform, build none
 #   APPSTACK_PREFIX=dir  use this installed application stack, build none
 #   KERNEL_TEST_PLATFORMS="posix ..."  platforms the kernel tests run on
+#   VALGRIND=memcheck    make check runs the kernel tests of the fiber
+#                  platform under valgrind's memcheck instead of the suite
+#                  (README: Valgrind; VALGRIND_TESTS="t_a ..." for some)
 #   APP_PLATFORMS="posix fiber"        apps also linked for these, as
 #                  strata-<app>-<platform> (default: the test platforms)
 #   BENCH_PLATFORMS="posix fiber"      platforms make bench compares

@@ -189,6 +189,36 @@ ifneq ($(filter thread,$(subst $(comma), ,$(SANITIZE))),)
 GROUPS := $(filter %-posix,$(GROUPS))
 endif
 
+# --- Under valgrind -----------------------------------------------------------
+#
+# make check VALGRIND=memcheck runs, instead of the whole suite, the test
+# programs of VALGRIND_GROUPS (default: kernel-fiber, the kernel tests on
+# the fiber platform, whose one host thread valgrind follows best) under
+# valgrind's tool of that name.  The programs are those of the plain build
+# (valgrind needs no instrumented build); O/tests/valgrind-TOOL/GROUP/
+# holds one script per program that runs it through mk/valgrind-test.sh,
+# and a Kyuafile of those.  VALGRIND_TESTS="t_a t_b" keeps only the
+# programs named.  VG_OPTIONS: an error of the tool fails the test case
+# (exit status 99), and so does memory a test case leaves unreachable
+# ("definitely lost"); memory still pointed to at exit is fine (a kernel
+# is not torn down at exit).  VG_TIMEOUT_SCALE multiplies every
+# timeout.  The fiber platform tells valgrind about its threads' stacks
+# (platform/fiber/fiber_mem.c).
+ifneq ($(VALGRIND),)
+ifneq ($(SANITIZE),)
+$(error VALGRIND and SANITIZE do not mix: valgrind runs uninstrumented programs)
+endif
+VALGRIND_GROUPS ?= kernel-fiber
+VG_OPTIONS ?= --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	--show-leak-kinds=definite --num-callers=30
+VG_TIMEOUT_SCALE ?= 20
+VG_TESTDIR := $(TESTDIR)/valgrind-$(VALGRIND)
+$(foreach g,$(VALGRIND_GROUPS),$(if $(filter $(g),$(GROUPS)),,$(error VALGRIND: no test group $(g) (have: $(GROUPS)))))
+vg_programs = $(if $(VALGRIND_TESTS),$(filter $(VALGRIND_TESTS),$($(1)_PROGRAMS)),$($(1)_PROGRAMS))
+vg_wrapper = \#!/bin/sh$(newline)\# $(1)/$(2) under valgrind (mk/tests.mk, VALGRIND=)$(newline)VG_TOOL='$(VALGRIND)' VG_OPTIONS='$(VG_OPTIONS)' VG_TIMEOUT_SCALE='$(VG_TIMEOUT_SCALE)' exec /bin/sh '$(MKDIR)/valgrind-test.sh' '$(TESTDIR)/$(1)/$(2)' "$$@"$(newline)
+vg_group_kyuafile = $(KYUAFILE_HEAD)$(call lines,$(foreach t,$(call vg_programs,$(1)),atf_test_program{name="$(t)"$(if $(filter yes,$($(t)_EXCLUSIVE)),$(comma) is_exclusive=true)}$(newline)))
+endif
+
 # --- Kyuafiles and configuration --------------------------------------------
 
 # Kyua hands these to every test program of the suite "strata"; a shell
@@ -241,6 +271,12 @@ kyuafiles:
 	$(call write,$(TESTDIR)/kyua.conf,$(KYUA_CONF))
 	$(call write,$(TESTDIR)/Kyuafile,$(top_kyuafile))
 	$(foreach g,$(GROUPS),$(call write,$(TESTDIR)/$(g)/Kyuafile,$(call group_kyuafile,$(g))))
+ifneq ($(VALGRIND),)
+	$(shell rm -rf $(VG_TESTDIR))$(call write,$(VG_TESTDIR)/Kyuafile,$(KYUAFILE_HEAD)$(call lines,$(foreach g,$(VALGRIND_GROUPS),include("$(g)/Kyuafile")$(newline))))
+	$(foreach g,$(VALGRIND_GROUPS),$(call write,$(VG_TESTDIR)/$(g)/Kyuafile,$(call vg_group_kyuafile,$(g)))\
+		$(foreach t,$(call vg_programs,$(g)),$(call write,$(VG_TESTDIR)/$(g)/$(t),$(call vg_wrapper,$(g),$(t)))))
+	@chmod 755 $(foreach g,$(VALGRIND_GROUPS),$(addprefix $(VG_TESTDIR)/$(g)/,$(call vg_programs,$(g))))
+endif
 	@:
 
 all: kyuafiles $(foreach g,$(GROUPS),$(addprefix $(TESTDIR)/$(g)/,$($(g)_PROGRAMS)))
@@ -262,6 +298,16 @@ SANITIZER_ENV := \
 	LSAN_OPTIONS=suppressions=$(MKDIR)/sanitizers/lsan.supp:print_suppressions=0 \
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:handle_segv=0
 
+ifneq ($(VALGRIND),)
+# Only the programs under valgrind; one platform, so no matrix to check.
+run: all
+	@command -v valgrind >/dev/null 2>&1 || { echo "VALGRIND=$(VALGRIND): valgrind not found (Debian: apt-get install valgrind)" >&2; exit 1; }
+	@cd $(VG_TESTDIR) && rm -f results.db && \
+	{ kyua --config=$(TESTDIR)/kyua.conf --logfile=kyua.log \
+		--variable=parallelism=$(TEST_JOBS) test --kyuafile=Kyuafile \
+		--results-file=results.db || :; } && \
+	$(SHELL) $(MKDIR)/kyua-summary.sh $(VG_TESTDIR)
+else
 run: all
 	@cd $(TESTDIR) && rm -f results.db && \
 	{ $(SANITIZER_ENV) kyua --config=kyua.conf --logfile=kyua.log \
@@ -270,6 +316,7 @@ run: all
 	{ $(SHELL) $(MKDIR)/kyua-matrix.sh $(TESTDIR) '$(KERNEL_TEST_PLATFORMS)' kernel; \
 	  m1=$$?; $(SHELL) $(MKDIR)/kyua-matrix.sh $(TESTDIR) '$(COMMON_TEST_PLATFORMS)' common; \
 	  m2=$$?; $(SHELL) $(MKDIR)/kyua-summary.sh $(TESTDIR) && [ $$m1 = 0 ] && [ $$m2 = 0 ]; }
+endif
 
 -include $(shell find $(TESTDIR) -name '*.d' 2>/dev/null)
 .DELETE_ON_ERROR:

@@ -41,6 +41,22 @@
 #define SKIP_UNDER_TSAN()	do { } while (0)
 #endif
 
+/* The test's own deliberate write to a wild address (user_handler_chained)
+ * is not a bug: under valgrind (make check VALGRIND=memcheck) memcheck's
+ * report of it is switched off for that one access.  No-ops without
+ * valgrind's headers or outside valgrind. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define MEANT_FAULT_BEGIN()	VALGRIND_DISABLE_ERROR_REPORTING
+#define MEANT_FAULT_END()	VALGRIND_ENABLE_ERROR_REPORTING
+#endif
+#endif
+#ifndef MEANT_FAULT_BEGIN
+#define MEANT_FAULT_BEGIN()	do { } while (0)
+#define MEANT_FAULT_END()	do { } while (0)
+#endif
+
 /* Two pages, the second PROT_NONE; returns the first. */
 static char *
 page_then_hole(void)
@@ -227,9 +243,12 @@ ATF_TC_BODY(user_handler_chained, tc)
 	if (sigsetjmp(user_jb, 1) == 0) {
 		volatile char *bad = WILD;
 
+		MEANT_FAULT_BEGIN();
 		*bad = 1;
+		MEANT_FAULT_END();
 		atf_tc_fail("the write to a wild address did not fault");
 	}
+	MEANT_FAULT_END();
 	ATF_REQUIRE_EQ(1, user_faults);
 	/* And the kernel's copies still catch theirs afterwards. */
 	ERR(EFAULT, rump_sys_mkdir(WILD, 0755));

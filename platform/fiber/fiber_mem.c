@@ -11,6 +11,55 @@
 
 #include "fiber.h"
 
+/*
+ * Under valgrind the fiber threads' stacks are registered with it (see
+ * fiber.h): without that, memcheck takes a switch to another stack for a
+ * huge stack frame (and may report the other stack's accesses as
+ * invalid).  Only the scheduler's thread stacks are mapped with
+ * RUMPUSER__PAGES_GUARD, so those are what is registered.
+ */
+#ifdef FIBER_VALGRIND
+/* Registered stacks, by lowest usable address: the id is needed to
+ * deregister.  One host thread: no lock. */
+struct vgstack {
+	struct vgstack	*next;
+	uintptr_t	 base;
+	unsigned int	 id;
+};
+static struct vgstack *vgstacks;
+
+static void
+stack_register(uintptr_t base, size_t size)
+{
+	struct vgstack *s;
+
+	if (RUNNING_ON_VALGRIND == 0 || (s = malloc(sizeof(*s))) == NULL)
+		return;
+	s->base = base;
+	s->id = VALGRIND_STACK_REGISTER(base, base + size);
+	s->next = vgstacks;
+	vgstacks = s;
+}
+
+static void
+stack_deregister(uintptr_t base)
+{
+	struct vgstack **sp, *s;
+
+	for (sp = &vgstacks; (s = *sp) != NULL; sp = &s->next) {
+		if (s->base == base) {
+			VALGRIND_STACK_DEREGISTER(s->id);
+			*sp = s->next;
+			free(s);
+			return;
+		}
+	}
+}
+#else
+static void stack_register(uintptr_t base, size_t size) { (void)base; (void)size; }
+static void stack_deregister(uintptr_t base) { (void)base; }
+#endif
+
 static size_t pagesize;
 
 size_t
@@ -94,6 +143,8 @@ rumpuser__backend_pages_alloc(void *hint, size_t size, size_t align,
 		munmap((void *)(usable - guard), guard + size);
 		return rumpuser__posixhost_errno_to_netbsd(errno);
 	}
+	if (guard != 0)
+		stack_register(usable, size);
 	*pagesp = (void *)usable;
 	return 0;
 }
@@ -103,6 +154,9 @@ rumpuser__backend_pages_free(void *pages, size_t size, int flags)
 {
 	size_t guard = (flags & RUMPUSER__PAGES_GUARD) ?
 	    rumpuser__backend_pagesize() : 0;
+
+	if (guard != 0)
+		stack_deregister((uintptr_t)pages);
 
 	if (munmap((char *)pages - guard, round_pages(size) + guard) == -1) {
 		rumpuser__fiber_warn("munmap: error %d", errno);
