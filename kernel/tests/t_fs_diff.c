@@ -719,13 +719,13 @@ step(struct side *s, const struct args *a, struct outcome *o)
 			r = form == 0 ? s->setxattr(p1, name, buf, vlen, xflags) :
 			    form == 1 ? s->lsetxattr(p1, name, buf, vlen,
 			    xflags) : s->fsetxattr(fd, name, buf, vlen, xflags);
-			put_ret(o, r, errno);
+			put_ret(o, r, s->err());
 			break;
 		case OP_GETXATTR:
 			r = form == 0 ? s->getxattr(p1, name, xbuf, bsz) :
 			    form == 1 ? s->lgetxattr(p1, name, xbuf, bsz) :
 			    s->fgetxattr(fd, name, xbuf, bsz);
-			put_ret(o, r, errno);
+			put_ret(o, r, s->err());
 			if (r > 0 && bsz > 0)
 				put(o, " value %08x", fnv(xbuf, (size_t)r));
 			break;
@@ -733,7 +733,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 			r = form == 0 ? s->listxattr(p1, xbuf, bsz) :
 			    form == 1 ? s->llistxattr(p1, xbuf, bsz) :
 			    s->flistxattr(fd, xbuf, bsz);
-			put_ret(o, r, errno);
+			put_ret(o, r, s->err());
 			if (r > 0 && bsz > 0)
 				put_xattrlist(o, xbuf, r);
 			break;
@@ -741,7 +741,7 @@ step(struct side *s, const struct args *a, struct outcome *o)
 			r = form == 0 ? s->removexattr(p1, name) :
 			    form == 1 ? s->lremovexattr(p1, name) :
 			    s->fremovexattr(fd, name);
-			put_ret(o, r, errno);
+			put_ret(o, r, s->err());
 			break;
 		}
 		break;
@@ -980,7 +980,7 @@ removed_dir_script(struct side *s, bool otherpath, char *out, size_t outlen)
 	int fd, fd2;
 
 #define LINE(what, r) snprintf(out + strlen(out), outlen - strlen(out),	\
-	"%s: %ld errno %d\n", what, (long)(r), (r) < 0 ? errno : 0)
+	"%s: %ld errno %d\n", what, (long)(r), (r) < 0 ? s->err() : 0)
 	ATF_REQUIRE_EQ(s->mkdir("a", 0755), 0);
 	ATF_REQUIRE_EQ(s->mkdir("a/sub0", 0755), 0);
 	ATF_REQUIRE_EQ(s->mkdir("b", 0755), 0);

@@ -453,7 +453,7 @@ ATF_TC_BODY(ext2_blocks, tc)
 		error = rump_sys_setxattr(EXT2_MNT "/f", name, val, 64, 0);
 	}
 	ATF_CHECK_EQ(error, -1);
-	ATF_CHECK_EQ(errno, ENOSPC);
+	ATF_CHECK_EQ(rt_errno(), ENOSPC);
 	ATF_CHECK(i > 5 && i < 64);
 	/* Everything that was set is still there. */
 	RL(rump_sys_getxattr(EXT2_MNT "/f", "user.n00", NULL, 0));
