@@ -34,10 +34,10 @@
 #include <rump/rump_syscalls.h>
 
 #define NDIRS	10
-#define FILES	1000
+#define FILES	5000
 #define SMALL	8192
-#define LARGE	(48 * 1024 * 1024)
-#define IMGKIB	(300 * 1024)
+#define LARGE	(160 * 1024 * 1024)
+#define IMGKIB	(320 * 1024)
 
 static char base[256];
 

@@ -145,6 +145,8 @@ struct msdosfs_node {
 	/* Last chain position looked up (logical -> physical cluster),
 	 * so that sequential I/O does not walk the chain from the start. */
 	uint32_t		 de_lastlc, de_lastpc;
+	/* Read-ahead: the first block (of the file) not yet asked for. */
+	uint64_t		 de_ranext;
 };
 
 struct msdosfs_mount {

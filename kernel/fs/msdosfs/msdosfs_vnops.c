@@ -572,19 +572,62 @@ data_blk(struct msdosfs_node *dep, uint64_t off, uint64_t *blkp)
 	return 0;
 }
 
-#define MSDOSFS_READAHEAD	8
+/* Blocks read ahead of a sequential read, along the cluster chain: a
+ * window this wide keeps the device busy (with one block, every block
+ * of a large file waited for its own read). */
+#define MSDOSFS_READAHEAD	32
 #define MSDOSFS_WRITEBEHIND	(4u * 1024 * 1024)
+
+/*
+ * The blocks of dep after block lbn (in cluster pc) that no earlier call
+ * asked for, up to MSDOSFS_READAHEAD ahead, into ra (returns how many);
+ * once half the window is used up the next stretch goes out, so that
+ * each block is asked for once.
+ */
+static int
+msdosfs_readahead(struct msdosfs_node *dep, uint64_t lbn, uint32_t pc,
+    uint64_t *ra)
+{
+	struct msdosfs_mount *pmp = dep->de_pmp;
+	uint32_t bpc = pmp->pm_csize / pmp->pm_bsize, bi, npc;
+	uint64_t k, nblocks, last;
+	int nra = 0;
+
+	nblocks = ((uint64_t)dep->de_size + pmp->pm_bsize - 1) /
+	    pmp->pm_bsize;
+	if (dep->de_ranext <= lbn || dep->de_ranext > lbn + 1 +
+	    MSDOSFS_READAHEAD)
+		dep->de_ranext = lbn + 1;	/* a seek: start afresh */
+	if (dep->de_ranext > lbn + MSDOSFS_READAHEAD / 2)
+		return 0;
+	last = MIN(lbn + 1 + MSDOSFS_READAHEAD, nblocks);
+	bi = (uint32_t)(lbn % bpc);
+	mutex_enter(&pmp->pm_lock);
+	for (k = lbn + 1; k < last; k++) {
+		if (++bi == bpc) {
+			npc = msdosfs_fat_get(pmp, pc);
+			if (!msdosfs_clust_valid(pmp, npc))
+				break;
+			pc = npc;
+			bi = 0;
+		}
+		if (k >= dep->de_ranext)
+			ra[nra++] = msdosfs_clust_blkno(pmp, pc) + bi;
+	}
+	mutex_exit(&pmp->pm_lock);
+	dep->de_ranext = k;
+	return nra;
+}
 
 static int
 msdosfs_read(struct vnode *vp, struct uio *uio)
 {
 	struct msdosfs_node *dep = VTODE(vp);
 	struct msdosfs_mount *pmp = dep->de_pmp;
-	uint64_t off, blk, ra[MSDOSFS_READAHEAD], boff, nb, raoff;
-	uint32_t pc, npc, bpc = pmp->pm_csize / pmp->pm_bsize;
+	uint64_t off, blk, ra[MSDOSFS_READAHEAD], boff;
 	struct buf *bp;
 	size_t n;
-	int error = 0, nra, k;
+	int error = 0, nra;
 
 	if (dep->de_isdir)
 		return EISDIR;
@@ -598,29 +641,8 @@ msdosfs_read(struct vnode *vp, struct uio *uio)
 		error = data_blk(dep, off, &blk);
 		if (error != 0)
 			break;
-		/* Read ahead the rest of this cluster and the next one, as
-		 * far as the file goes. */
-		pc = dep->de_lastpc;
-		nra = 0;
-		for (k = 1; k <= MSDOSFS_READAHEAD; k++) {
-			raoff = off - boff + (uint64_t)k * pmp->pm_bsize;
-			if (raoff >= dep->de_size)
-				break;
-			nb = (raoff % pmp->pm_csize) / pmp->pm_bsize;
-			if (raoff / pmp->pm_csize == off / pmp->pm_csize) {
-				ra[nra++] = blk + (nb - (off % pmp->pm_csize) /
-				    pmp->pm_bsize);
-			} else if (raoff / pmp->pm_csize ==
-			    off / pmp->pm_csize + 1) {
-				npc = msdosfs_fat_get(pmp, pc);
-				if (!msdosfs_clust_valid(pmp, npc))
-					break;
-				ra[nra++] = msdosfs_clust_blkno(pmp, npc) + nb;
-			} else {
-				break;
-			}
-		}
-		(void)bpc;
+		nra = msdosfs_readahead(dep, off / pmp->pm_bsize,
+		    dep->de_lastpc, ra);
 		error = breadn(pmp->pm_dev, blk, pmp->pm_bsize, ra, nra, &bp);
 		if (error != 0)
 			break;
