@@ -49,9 +49,12 @@
  *     function pointer) faults in the entry, as it would have without
  *     the page (run_rw_entry looks the return address up in the set of
  *     rewritten sites);
- *   - a number too big for the sled (>= 4096, where nothing is mapped,
- *     or one landing on hlt) faults, and the fault handler turns it into
- *     ENOSYS as the host would (run_rw_fault); numbers 0x201-0x20c land
+ *   - a number too big for the sled (one landing on hlt, or >= 4096
+ *     where nothing is mapped) faults, and the fault handler turns it
+ *     into ENOSYS as the host would (run_rw_fault); one that is the
+ *     address of mapped executable memory does not fault, the call runs
+ *     that code (no system call has such a number; the host's ENOSYS
+ *     cannot be given there); numbers 0x201-0x20c land
  *     inside the jump's own bytes: no x86_64 system call has them (the
  *     last is below 500; x32's have bit 30 set);
  *   - strata-run's own calls never go through the page: they are made
