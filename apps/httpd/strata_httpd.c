@@ -805,9 +805,13 @@ main(int argc, char **argv)
 				die("%s needs a value (--help)", a);
 			const char *v = argv[++i];
 
-			if (strcmp(a, "--image") == 0)
+			if (strcmp(a, "--image") == 0) {
+				/* mount_image() copies it into PATH_MAX. */
+				if (strlen(v) >= PATH_MAX)
+					die("--image: the name is longer than "
+					    "%d bytes", PATH_MAX - 1);
 				image = v;
-			else if (strcmp(a, "--requests") == 0) {
+			} else if (strcmp(a, "--requests") == 0) {
 				char *end;
 
 				errno = 0;

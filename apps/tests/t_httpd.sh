@@ -98,6 +98,10 @@ options_body()
 	    "$(bin strata-httpd)" --if shmif:bus --addr 10.0.0.1/24 --dhcp .
 	atf_check -s exit:1 -e match:"nonexistent: No such file" \
 	    "$(bin strata-httpd)" --if shmif:bus --addr 10.0.0.1/24 nonexistent
+	# A name past PATH_MAX once overflowed mount_image()'s copy.
+	atf_check -s exit:1 -e match:"--image: the name is longer than" \
+	    "$(bin strata-httpd)" --if shmif:bus --addr 10.0.0.1/24 \
+	    --image "$(printf '%05000d' 0):ext2" .
 	atf_check -s exit:1 -e match:"expected http://IPv4" \
 	    "$(bin strata-fetch)" --if shmif:bus --addr 10.0.0.1/24 ftp://x/
 }
