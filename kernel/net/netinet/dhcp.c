@@ -162,7 +162,10 @@ dhcp_input(struct mbuf *m, int hlen)
 	size_t len = m->m_len - (size_t)hlen - sizeof(struct udphdr);
 	bool taken = false;
 
-	if (dhcp_waiting == NULL || len < DHCP_FIXED + 4)
+	/* An unlocked glance first, so that port 68's ordinary traffic
+	 * takes no lock (atomic: dhcp_run() sets it under the lock). */
+	if (__atomic_load_n(&dhcp_waiting, __ATOMIC_RELAXED) == NULL ||
+	    len < DHCP_FIXED + 4)
 		return false;
 	d = (const struct dhcp_msg *)(const void *)(m->m_data + hlen +
 	    sizeof(struct udphdr));
@@ -263,6 +266,7 @@ dhcp_exchange(struct dhcp_wait *w, int type, uint32_t reqaddr,
     uint32_t server, uint64_t start, uint64_t deadline)
 {
 	uint64_t wait_ns = 1000000000ULL, now, until;
+	bool got;
 	int error;
 
 	for (;;) {
@@ -279,8 +283,12 @@ dhcp_exchange(struct dhcp_wait *w, int type, uint32_t reqaddr,
 		while (!w->w_got && (now = getmonotonic_ns()) < until)
 			(void)cv_timedwait_ns(&dhcp_cv, &dhcp_lock,
 			    until - now);
+		/* Read under the lock: dhcp_input() may set it (and
+		 * w_reply) the moment the lock is free.  Once set, neither
+		 * changes until the caller resets w_got under the lock. */
+		got = w->w_got;
 		mutex_exit(&dhcp_lock);
-		if (w->w_got)
+		if (got)
 			return 0;
 		wait_ns = MIN(wait_ns * 2, 4000000000ULL);
 	}
@@ -294,7 +302,7 @@ dhcp_unwait(struct dhcp_wait *w)
 	mutex_enter(&dhcp_lock);
 	for (pp = &dhcp_waiting; *pp != NULL; pp = &(*pp)->w_next)
 		if (*pp == w) {
-			*pp = w->w_next;
+			__atomic_store_n(pp, w->w_next, __ATOMIC_RELAXED);
 			break;
 		}
 	mutex_exit(&dhcp_lock);
@@ -348,7 +356,7 @@ dhcp_run(struct ifnet *ifp, int timeout_ms, struct rump_dhcp_lease *lease)
 			return EBUSY;
 		}
 	w.w_next = dhcp_waiting;
-	dhcp_waiting = &w;
+	__atomic_store_n(&dhcp_waiting, &w, __ATOMIC_RELAXED);
 	mutex_exit(&dhcp_lock);
 
 again:
