@@ -625,18 +625,29 @@ shm_wait(struct rc_conn *c)
 	/* A short sleep on the state word (the server wakes it with
 	 * FUTEX_WAKE), then on the socket, whose end of stream also says
 	 * the server is gone. */
-	if (use_futex())
+	/* At most RUMPSP_SHM_FUTEX_NS in all, however often a signal
+	 * interrupts it (a dead server is only seen on the socket), and
+	 * not at all when the futex fails otherwise. */
+	if (use_futex()) {
+		uint64_t end = now_ns() + RUMPSP_SHM_FUTEX_NS, now;
+
 		__atomic_store_n(&c->shm->rss_client_sleeps,
 		    RUMPSP_SHM_SLEEP_FUTEX, __ATOMIC_SEQ_CST);
-	for (; use_futex();) {
-		struct timespec ts = { 0, RUMPSP_SHM_FUTEX_NS };
+		for (;;) {
+			struct timespec ts = { 0, 0 };
 
-		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_SEQ_CST);
-		if (s == RUMPSP_SHM_COPYREQ || s == RUMPSP_SHM_RESULT)
-			goto woken;
-		if (syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAIT, s, &ts,
-		    NULL, 0) != 0 && errno == ETIMEDOUT)
-			break;
+			s = __atomic_load_n(&c->shm->rss_state,
+			    __ATOMIC_SEQ_CST);
+			if (s == RUMPSP_SHM_COPYREQ || s == RUMPSP_SHM_RESULT)
+				goto woken;
+			if ((now = now_ns()) >= end)
+				break;
+			ts.tv_nsec = (long)(end - now);
+			if (syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAIT,
+			    s, &ts, NULL, 0) != 0 && errno != EAGAIN &&
+			    errno != EINTR && errno != ETIMEDOUT)
+				break;
+		}
 	}
 	for (;;) {
 		__atomic_store_n(&c->shm->rss_client_sleeps, 1,

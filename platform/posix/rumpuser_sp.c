@@ -359,18 +359,29 @@ sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
 	/* A short sleep on the state word itself (the client wakes it with
 	 * FUTEX_WAKE), then, for a long wait, on the socket, whose end of
 	 * stream also says the client is gone. */
-	if (sp_futex)
+	/* At most RUMPSP_SHM_FUTEX_NS in all, however often a signal
+	 * interrupts it (a dead client is only seen on the socket), and
+	 * not at all when the futex fails otherwise. */
+	if (sp_futex) {
+		uint64_t end = sp_now_ns() + RUMPSP_SHM_FUTEX_NS, now;
+
 		__atomic_store_n(&c->shm->rss_server_sleeps,
 		    RUMPSP_SHM_SLEEP_FUTEX, __ATOMIC_SEQ_CST);
-	for (; sp_futex;) {
-		struct timespec ts = { 0, RUMPSP_SHM_FUTEX_NS };
+		for (;;) {
+			struct timespec ts = { 0, 0 };
 
-		s = __atomic_load_n(&c->shm->rss_state, __ATOMIC_SEQ_CST);
-		if (s != cur && s != cur2)
-			goto woken;
-		if (syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAIT, s, &ts,
-		    NULL, 0) != 0 && errno == ETIMEDOUT)
-			break;
+			s = __atomic_load_n(&c->shm->rss_state,
+			    __ATOMIC_SEQ_CST);
+			if (s != cur && s != cur2)
+				goto woken;
+			if ((now = sp_now_ns()) >= end)
+				break;
+			ts.tv_nsec = (long)(end - now);
+			if (syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAIT,
+			    s, &ts, NULL, 0) != 0 && errno != EAGAIN &&
+			    errno != EINTR && errno != ETIMEDOUT)
+				break;
+		}
 	}
 	for (;;) {
 		__atomic_store_n(&c->shm->rss_server_sleeps, 1,
