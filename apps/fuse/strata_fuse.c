@@ -357,6 +357,45 @@ sf_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return NULL;
 }
 
+/* Extended attributes (user.* and, for root, trusted.*) on file systems
+ * that keep them; ENOTSUP elsewhere, which FUSE remembers. */
+static int
+sf_setxattr(const char *path, const char *name, const char *value,
+    size_t size, int flags)
+{
+	char kbuf[PATH_MAX + 8];
+
+	RET(rump_sys_lsetxattr(KP(path), name, value, size, flags));
+}
+
+static int
+sf_getxattr(const char *path, const char *name, char *value, size_t size)
+{
+	char kbuf[PATH_MAX + 8];
+	ssize_t n;
+
+	n = rump_sys_lgetxattr(KP(path), name, value, size);
+	return n == -1 ? -errno : (int)n;
+}
+
+static int
+sf_listxattr(const char *path, char *list, size_t size)
+{
+	char kbuf[PATH_MAX + 8];
+	ssize_t n;
+
+	n = rump_sys_llistxattr(KP(path), list, size);
+	return n == -1 ? -errno : (int)n;
+}
+
+static int
+sf_removexattr(const char *path, const char *name)
+{
+	char kbuf[PATH_MAX + 8];
+
+	RET(rump_sys_lremovexattr(KP(path), name));
+}
+
 static const struct fuse_operations sf_ops = {
 	.init		= sf_init,
 	.getattr	= sf_getattr,
@@ -382,6 +421,10 @@ static const struct fuse_operations sf_ops = {
 	.releasedir	= sf_releasedir,
 	.fsyncdir	= sf_fsyncdir,
 	.utimens	= sf_utimens,
+	.setxattr	= sf_setxattr,
+	.getxattr	= sf_getxattr,
+	.listxattr	= sf_listxattr,
+	.removexattr	= sf_removexattr,
 };
 
 /* Options the file system gets (the rest go to FUSE). */

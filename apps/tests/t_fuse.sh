@@ -151,7 +151,7 @@ fat_host_tools_cleanup()
 atf_test_case ext2_host_tools cleanup
 ext2_host_tools_head()
 {
-	atf_set "descr" "ext2 image: the same host tools through the mount; e2fsck -fn clean afterwards"
+	atf_set "descr" "ext2 image: the same host tools through the mount, and user xattrs (read back by debugfs); e2fsck -fn clean afterwards"
 	atf_set "timeout" "300"
 }
 ext2_host_tools_body()
@@ -170,8 +170,18 @@ ext2_host_tools_body()
 	diff -r tree mnt/tree || atf_fail "tree differs through the mount"
 	mv "mnt/tree/sub dir" mnt/moved || atf_fail "mv"
 	rm -r mnt/moved/deeper || atf_fail "rm -r"
+	# Extended attributes through the mount, read back by debugfs.
+	echo x > mnt/xf || atf_fail "create xf"
+	python3 -c 'import os, sys
+os.setxattr("mnt/xf", "user.color", b"blue")
+assert os.getxattr("mnt/xf", "user.color") == b"blue"
+assert os.listxattr("mnt/xf") == ["user.color"]
+os.setxattr("mnt/xf", "user.gone", b"x")
+os.removexattr("mnt/xf", "user.gone")' || atf_fail "xattrs through the mount"
 	fuse_stop mnt
 	atf_check -s exit:0 -o ignore -e ignore e2fsck -fn e2.img
+	atf_check -s exit:0 -o inline:"blue\n" -e ignore \
+	    debugfs -R "ea_get -V /xf user.color" e2.img
 }
 ext2_host_tools_cleanup()
 {
