@@ -209,7 +209,7 @@ unprivileged(const char *dir)
 {
 	char mine[256], other[256], sticky[256], buf[256], list[1024];
 	ssize_t n;
-	int error;
+	int error, p[2];
 
 	snprintf(mine, sizeof(mine), "%s/mine", dir);
 	snprintf(other, sizeof(other), "%s/other", dir);
@@ -246,6 +246,17 @@ unprivileged(const char *dir)
 	RL(rump_sys_chmod(mine, 0));
 	ERR(EACCES, rump_sys_getxattr(mine, "user.m", buf, sizeof(buf)));
 	RL(rump_sys_chmod(mine, 0644));
+	/* A pipe: the namespace rules before "no file system" (Linux's
+	 * xattr_permission() before pipefs's EOPNOTSUPP). */
+	RL(rump_sys_pipe2(p, 0));
+	ERR(ENODATA, rump_sys_fgetxattr(p[0], "trusted.t", buf, sizeof(buf)));
+	ERR(EPERM, rump_sys_fsetxattr(p[0], "trusted.t", "x", 1, 0));
+	ERR(EPERM, rump_sys_fremovexattr(p[1], "trusted.t"));
+	ERR(ENODATA, rump_sys_fgetxattr(p[0], "user.u", buf, sizeof(buf)));
+	ERR(EOPNOTSUPP, rump_sys_fgetxattr(p[0], "security.s", buf,
+	    sizeof(buf)));
+	RL(rump_sys_close(p[0]));
+	RL(rump_sys_close(p[1]));
 	rump_lwproc_releaselwp();
 }
 

@@ -98,6 +98,29 @@ xattr_access(struct vnode *vp, const char *name, bool write)
 	return 0;
 }
 
+/*
+ * The answer for a pipe, which has no file system (Linux's pipefs has no
+ * attribute handlers: EOPNOTSUPP), after xattr_permission()'s namespace
+ * rules, which come first: user.* is only for regular files and
+ * directories, trusted.* only for root.
+ */
+static int
+xattr_pipe_error(const char *name, bool write)
+{
+
+	switch (xattr_namespace(name)) {
+	case XNS_USER:
+		return write ? EPERM : ENODATA;
+	case XNS_TRUSTED:
+		if (!cred_is_superuser(kauth_cred_get()))
+			return write ? EPERM : ENODATA;
+		break;
+	default:
+		break;
+	}
+	return EOPNOTSUPP;
+}
+
 /* The vnode a call works on: a path (follow or not) or a descriptor.
  * A pipe's descriptor gives *vpp NULL. */
 static int
@@ -149,9 +172,7 @@ dosetxattr(const char *upath, int fd, bool follow, const char *uname,
 	if (error != 0)
 		goto out;
 	if (vp == NULL) {
-		/* A pipe: no regular file, no file system. */
-		error = xattr_namespace(kname) == XNS_USER ? EPERM :
-		    EOPNOTSUPP;
+		error = xattr_pipe_error(kname, true);
 		goto out;
 	}
 	vn_lock(vp);
@@ -193,8 +214,7 @@ dogetxattr(const char *upath, int fd, bool follow, const char *uname,
 	if (error != 0)
 		goto out;
 	if (vp == NULL) {
-		error = xattr_namespace(kname) == XNS_USER ? ENODATA :
-		    EOPNOTSUPP;
+		error = xattr_pipe_error(kname, false);
 		goto out;
 	}
 	len = size;
@@ -299,8 +319,7 @@ doremovexattr(const char *upath, int fd, bool follow, const char *uname)
 	if (error != 0)
 		return error;
 	if (vp == NULL)
-		return xattr_namespace(kname) == XNS_USER ? EPERM :
-		    EOPNOTSUPP;
+		return xattr_pipe_error(kname, true);
 	vn_lock(vp);
 	error = vn_writechk(vp);
 	if (error == 0)
