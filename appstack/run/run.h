@@ -109,6 +109,23 @@ struct run_thread *run_self(void);
  * result. */
 long run_host_syscall(long nr, long a0, long a1, long a2, long a3,
     long a4, long a5);
+/* The same inline: the syscall instruction itself, from strata-run's own
+ * image (which dispatch lets through), for the signal handlers and the
+ * rewrite trampoline's paths, which should not pay for a call. */
+static inline long
+raw6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+	long ret;
+
+	__asm__ volatile("syscall"
+	    : "=a"(ret)
+	    : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+	    : "rcx", "r11", "memory");
+	return ret;
+}
 /* Leaves the SIGSYS frame for the program's rt_sigreturn: restores the
  * program's FS and returns from the program's signal frame at sp. */
 __attribute__((__noreturn__)) void run_sud_sigreturn(unsigned long sp,
