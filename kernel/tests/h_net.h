@@ -159,6 +159,42 @@ recv_pattern(int fd, uint32_t seed, uint64_t total)
 	return error;
 }
 
+/* The same two on a host socket (the Linux side of the TAP tests), with
+ * the caller's 64 KiB buffer. */
+static __attribute__((unused)) int
+host_send_pattern(int fd, uint8_t *buf, uint32_t seed, uint64_t total)
+{
+	uint64_t off;
+	ssize_t n;
+
+	for (off = 0; off < total; off += (uint64_t)n) {
+		size_t len = total - off < 65536 ? (size_t)(total - off) :
+		    65536;
+
+		pattern_fill(seed, off, buf, len);
+		if ((n = write(fd, buf, len)) <= 0)
+			return n == 0 ? EIO : errno;
+	}
+	return 0;
+}
+
+static __attribute__((unused)) int
+host_recv_pattern(int fd, uint8_t *buf, uint32_t seed, uint64_t total)
+{
+	uint64_t off = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, 65536)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != pattern_byte(seed, off + (uint64_t)i))
+				return EBADMSG;
+		off += (uint64_t)n;
+	}
+	if (n < 0)
+		return errno;
+	return off == total ? 0 : EMSGSIZE;
+}
+
 /* Creates a shmif on bus with addr/24 and brings it up. */
 static __attribute__((unused)) int
 shmif_setup(const char *bus, const char *addr, char *ifname)

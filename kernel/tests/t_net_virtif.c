@@ -219,40 +219,6 @@ ATF_TC_BODY(ping_both_ways, tc)
 
 /* Receives total bytes of pattern seed and the end of the stream on a
  * host socket: 0 or an errno. */
-static int
-linux_recv_pattern(int fd, uint8_t *buf, uint32_t seed)
-{
-	uint64_t off = 0;
-	ssize_t n;
-
-	while ((n = read(fd, buf, 65536)) > 0) {
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != pattern_byte(seed, off + (uint64_t)i))
-				return EBADMSG;
-		off += (uint64_t)n;
-	}
-	if (n < 0)
-		return errno;
-	return off == XFER_BYTES ? 0 : EMSGSIZE;
-}
-
-static int
-linux_send_pattern(int fd, uint8_t *buf, uint32_t seed)
-{
-	uint64_t off;
-	ssize_t n;
-
-	for (off = 0; off < XFER_BYTES; off += (uint64_t)n) {
-		size_t len = XFER_BYTES - off < 65536 ?
-		    (size_t)(XFER_BYTES - off) : 65536;
-
-		pattern_fill(seed, off, buf, len);
-		if ((n = write(fd, buf, len)) <= 0)
-			return n == 0 ? EIO : errno;
-	}
-	return 0;
-}
-
 /* Linux side: as the server, receives pattern 1 and answers with
  * pattern 2; then as a client of the strata server sends pattern 3 and
  * receives pattern 4. */
@@ -267,18 +233,18 @@ linux_tcp(int lfd)
 		return ENOMEM;
 	if ((fd = accept(lfd, NULL, NULL)) == -1)
 		return errno;
-	if ((error = linux_recv_pattern(fd, buf, 1)) != 0 ||
-	    (error = linux_send_pattern(fd, buf, 2)) != 0)
+	if ((error = host_recv_pattern(fd, buf, 1, XFER_BYTES)) != 0 ||
+	    (error = host_send_pattern(fd, buf, 2, XFER_BYTES)) != 0)
 		return error;
 	close(fd);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
 		return errno;
-	if ((error = linux_send_pattern(fd, buf, 3)) != 0)
+	if ((error = host_send_pattern(fd, buf, 3, XFER_BYTES)) != 0)
 		return error;
 	if (shutdown(fd, SHUT_WR) != 0)
 		return errno;
-	if ((error = linux_recv_pattern(fd, buf, 4)) != 0)
+	if ((error = host_recv_pattern(fd, buf, 4, XFER_BYTES)) != 0)
 		return error;
 	close(fd);
 	free(buf);
