@@ -1,3 +1,3 @@
-# The fuzzer builds its own instrumented kernel (libFuzzer + ASan), the
-# same in every run: sanitized runs leave it to the plain one.
+# The fuzzer links against the instrumented kernel fuzz.subr builds once
+# per build root: sanitized runs leave it to the plain one.
 t_fuzz_ext2_PLAIN_ONLY = yes

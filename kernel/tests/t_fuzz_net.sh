@@ -4,8 +4,8 @@
 # (fuzz_net.c beside this file: Ethernet frames into a virtif interface of
 # a kernel with addresses, routes and listening and connected sockets)
 # against a kernel and posix platform compiled with clang
-# -fsanitize=fuzzer-no-link,address,undefined, so that the fuzzer sees the
-# kernel's coverage and ASan and UBSan its memory accesses and arithmetic.
+# -fsanitize=fuzzer-no-link,address,undefined (built once per build root
+# by fuzz.subr, shared with t_fuzz_ext2).
 # The seeds are written by the harness itself (FUZZ_NET_SEEDS=DIR); the
 # ones named regress_* reproduce bugs the fuzzer found and are also run
 # once each on their own.  Needs clang with libFuzzer (Debian: clang,
@@ -35,25 +35,11 @@ fuzz_frames_head()
 fuzz_frames_body()
 {
 	topdir=$(atf_config_get topdir)
-	make=$(atf_config_get make make)
-	command -v clang >/dev/null 2>&1 || atf_skip "clang is not installed"
-	printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >probe.c
-	clang -fsanitize=fuzzer,address,undefined probe.c -o probe >/dev/null 2>&1 ||
-	    atf_skip "clang cannot link libFuzzer, ASan and UBSan (Debian: libclang-rt-dev)"
-
-	# An instrumented kernel and platform, built from the tree as any
-	# user would build them (layers through an installed prefix); the
-	# outer make's O=, PREFIX= and jobserver must not leak in.
-	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
-	$make -C "$topdir" -j2 kernel platform-posix O="$(pwd)/b" \
-	    PREFIX="$(pwd)/p" CC=clang WERROR=0 \
-	    CFLAGS='-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined' \
-	    >build.log 2>&1 ||
-	    { tail -30 build.log; atf_fail "the instrumented build failed"; }
-	export PKG_CONFIG_PATH="$(pwd)/p/lib/pkgconfig"
-	atf_check clang -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined \
-	    "$topdir/kernel/tests/fuzz_net.c" \
+	. "$topdir/kernel/tests/fuzz.subr"
+	fuzz_require
+	fuzz_build
+	export PKG_CONFIG_PATH="$FUZZ_PREFIX/lib/pkgconfig"
+	atf_check clang $FUZZ_LINK "$topdir/kernel/tests/fuzz_net.c" \
 	    $(pkg-config --cflags --libs rumpnet_netinet6 rumpnet_virtif rumpuser-posix) \
 	    -lpthread -o fuzz_net
 
