@@ -35,6 +35,7 @@ static struct thread mainthread = {
 	.t_name = "main",
 };
 struct thread *rumpuser__curthread = &mainthread;
+void (*rumpuser__sched_switch_hook)(struct thread *);
 
 bool rumpuser__sched_deterministic;
 
@@ -442,6 +443,8 @@ run_next(void)
 	if (next == self)
 		return;
 	rumpuser__curthread = next;
+	if (rumpuser__sched_switch_hook != NULL)
+		rumpuser__sched_switch_hook(next);
 	rumpuser__arch_switch(&self->t_sp, next->t_sp);
 	/* Some thread switched back to us. */
 	reap();

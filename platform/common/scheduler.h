@@ -81,6 +81,10 @@ struct thread {
 	bool		 t_joinable;
 	struct thread	*t_joiner;
 
+	/* The backend's own data about the thread (platform/kvm's l2: the
+	 * program thread it runs), for rumpuser__sched_switch_hook. */
+	void		*t_backend;
+
 	struct thread	*t_allnext;	/* every thread not yet freed */
 	struct thread	*t_allprev;
 	char		 t_name[32];
@@ -89,6 +93,13 @@ struct thread {
 /* The running thread.  Never NULL: the host thread that first enters the
  * platform is "main" from the start. */
 extern struct thread *rumpuser__curthread RUMPUSER__HIDDEN;
+
+/* Called (when set) just before the CPU passes to thread next, on the
+ * stack of the thread giving it up: where a backend keeps per-thread
+ * machine state the switch of stacks does not carry (platform/kvm's l2
+ * loads the page tables of next's process).  NULL by default. */
+extern void (*rumpuser__sched_switch_hook)(struct thread *next)
+    RUMPUSER__HIDDEN;
 
 /* Reads the parameters and adopts the calling host thread; idempotent and
  * cheap, so every entry point that needs the scheduler may call it. */

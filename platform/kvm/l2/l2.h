@@ -2,22 +2,25 @@
  * l2.h: layer 2 in the guest -- an unmodified static x86_64 Linux program
  * running as a unikernel on the kvm platform.  Private to platform/kvm/l2.
  *
- * The program runs in ring 3 of the guest's one address space: its pages
- * are the lower half's, with the U bit; the kernel's are not.  Its
+ * The program runs in ring 3: its pages are the lower half's, with the U
+ * bit; the kernel's (the upper half, shared by every address space) are
+ * not.  Each process has its own lower half (l2_proc.c).  Its
  * `syscall` instruction enters l2_entry.S (LSTAR), which saves its
  * registers and returns into l2_thread_run(), the loop each program
  * thread's platform thread runs: enter the program, serve its call,
  * enter again.  Serving follows strata-run's policy (appstack/run) with
  * the platform in the host's place: memory, threads, futexes, time,
- * signals and exit are the platform's (this directory); every other call
- * goes to the kernel's rump_syscall() unchanged, descriptors included
+ * signals, processes and exit are the platform's (this directory); every
+ * other call goes to the kernel's rump_syscall() unchanged, descriptors
+ * included
  * (standard input, output and error are kernel pipes whose other ends
  * the platform drains to the console, l2_stdio.c).
  *
  *   l2_elf.c     the ELF loader and initial stack (also host-tested)
- *   l2_vm.c      the program's address space: page tables, mmap, brk
+ *   l2_vm.c      address spaces: page tables, mmap, brk, fork's copy
  *   l2_entry.S   SYSCALL entry and SYSRET into the program
  *   l2_thread.c  program threads (clone), futexes, exit
+ *   l2_proc.c    processes: fork, vfork, execve, wait, their end
  *   l2_sys.c     the dispatcher: which call goes where
  *   l2_stdio.c   standard descriptors as kernel pipes, drained
  *   l2_plat.c    what l2 uses of the rest of platform/kvm
@@ -79,7 +82,30 @@ void l2_plat_mem(uint64_t *total, uint64_t *free);
  * (PROT_NONE pages are mapped but not present, and get their memory
  * only when they are made accessible).
  */
+/* An address space: its page map (the kernel's half shared), where its
+ * mappings go, and how many processes use it (a vfork child borrows its
+ * parent's).  l2_vm_cur is the running program thread's; the l2_vm_*
+ * and l2_sys_* memory calls act on it. */
+struct l2_vm {
+	uint64_t	*pml4;
+	uint64_t	 mmap_cursor;	/* next placement ends here */
+	uint64_t	 brk_start, brk_cur;
+	uint64_t	 pages;		/* its memory, tables included */
+	int		 refs;
+};
+extern struct l2_vm *l2_vm_cur;
+
+/* The first address space is the page map in use (the kernel's, whose
+ * lower half is free); l2_vm_cur becomes it. */
 int l2_vm_init(void);
+/* A new empty address space (NULL when out of memory). */
+struct l2_vm *l2_vm_create(void);
+/* Copies every mapping of from into the empty to, memory included (fork:
+ * an eager copy); 0 or ENOMEM (then to holds part: destroy it). */
+int l2_vm_copy(struct l2_vm *from, struct l2_vm *to);
+/* Frees vm's memory and tables, and vm unless it is the first one.  It
+ * must not be the page map the CPU uses. */
+void l2_vm_destroy(struct l2_vm *vm);
 /* Maps fresh zeroed memory at [va, va + len), which must be unmapped. */
 int l2_vm_map(uint64_t va, uint64_t len, int prot);
 int l2_vm_unmap(uint64_t va, uint64_t len);
@@ -150,9 +176,41 @@ struct l2_thread {
 	uint64_t	 sigmask;
 	struct lwp	*lwp;			/* its kernel lwp */
 	struct thread	*sched;			/* its platform thread */
+	struct l2_proc	*proc;			/* its process */
 	bool		 in_call;		/* serving its system call */
 	struct l2_thread *next;			/* all threads */
+	struct l2_thread *pnext;		/* its process's threads */
 };
+
+/*
+ * A process (l2_proc.c): an address space, a kernel process (descriptors,
+ * cwd, credentials: the kernel's), signal dispositions, and what wait
+ * needs -- the kernel has no process table with exit statuses, so the
+ * platform keeps it.  The pid is the kernel process's.
+ */
+struct l2_image;
+struct l2_proc {
+	int		 pid;
+	struct l2_proc	*parent;	/* NULL: nobody waits for it */
+	struct l2_proc	*children;	/* live and zombie, by sibling */
+	struct l2_proc	*sibling;
+	struct l2_proc	*next;		/* all processes */
+	struct l2_vm	*vm;
+	struct l2_image	*exe;		/* what it runs (/proc/self/exe) */
+	struct l2_thread *threads;
+	int		 nthreads;
+	bool		 zombie;	/* ended, status kept for wait */
+	bool		 exiting;	/* its threads end at their next turn */
+	int		 wstatus;	/* wait status: code << 8, or signal */
+	struct vfork_wait *vfork_wait;	/* its parent's thread waiting for
+					   its exec or end (vfork) */
+	struct l2_waiter *waiters;	/* its threads in wait4/waitid */
+	struct l2_sigaction {
+		uint64_t handler, flags, restorer, mask;
+	} sigact[65];			/* rt_sigaction's struct, x86_64 */
+};
+/* The first program's process: its end is the machine's. */
+extern struct l2_proc *l2_init_proc;
 
 /* Enters the program with t's registers; returns at its next system
  * call with them updated (l2_entry.S). */
@@ -163,9 +221,20 @@ void l2_entry_init(void);
 /* Runs thread t (the program's main thread on the calling platform
  * thread) until the program ends; never returns. */
 void l2_thread_run(struct l2_thread *t) __attribute__((__noreturn__));
-/* The program's process and its first thread. */
-extern int l2_pid;
-struct l2_thread *l2_thread_main(uint64_t entry, uint64_t sp);
+/* The program's first thread, in process p. */
+struct l2_thread *l2_thread_main(struct l2_proc *p, uint64_t entry,
+    uint64_t sp);
+/* A thread for process p, registers copied from parent's (rax 0), on a
+ * new platform thread bound to lwp; NULL when out of memory. */
+struct l2_thread *l2_thread_spawn(struct l2_proc *p,
+    const struct l2_thread *parent, struct lwp *lwp, int tid);
+/* Unlinks and frees thread t (the caller) and ends its platform thread
+ * after releasing its kernel lwp. */
+void l2_thread_end(struct l2_thread *t) __attribute__((__noreturn__));
+/* The page map of p's address space goes to the CPU if not there. */
+void l2_space_load(struct l2_vm *vm);
+/* The page map at l2_vm_init (no program's lower half in it). */
+void l2_space_load_kernel(void);
 
 /* Thread system calls. */
 long l2_sys_clone(struct l2_thread *t, uint64_t flags, uint64_t newsp,
@@ -173,7 +242,43 @@ long l2_sys_clone(struct l2_thread *t, uint64_t flags, uint64_t newsp,
 long l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
     uint64_t timeout, uint64_t uaddr2, uint32_t val3);
 void l2_sys_exit(struct l2_thread *t, int status) __attribute__((__noreturn__));
+/* The process of t ends with wait status wstatus (code << 8, or the
+ * signal); the first program's end powers the machine off. */
+void l2_proc_exit(struct l2_thread *t, int wstatus)
+    __attribute__((__noreturn__));
+/* The machine goes off with the exit status (sync, unmount, flush). */
 void l2_exit_group(int status) __attribute__((__noreturn__));
+
+/* Processes (l2_proc.c). */
+int l2_proc_init(int pid, const unsigned char *image, size_t len,
+    const char *name);
+/* The last thread of p has ended: memory freed, parent told. */
+void l2_proc_release(struct l2_proc *p);
+/* Wakes p's threads waiting on futexes (l2_thread.c). */
+void l2_futex_wake_proc(struct l2_proc *p);
+/* Loads the static ELF program bytes[len] into the (empty) address space
+ * l2_vm_cur, which is the page map in use, with its stack, argv and envp
+ * (AT_EXECFN execfn): its entry and initial stack pointer, or an errno
+ * with *why saying what failed. */
+int l2_image_load(const unsigned char *bytes, size_t len, const char *execfn,
+    const char *const *argv, const char *const *envp, uint64_t *entry,
+    uint64_t *sp, const char **why);
+long l2_sys_fork(struct l2_thread *t, uint64_t flags, uint64_t newsp,
+    uint64_t ptid, uint64_t ctid, uint64_t tls);
+long l2_sys_execve(struct l2_thread *t, uint64_t path, uint64_t argv,
+    uint64_t envp);
+long l2_sys_wait4(struct l2_thread *t, int pid, uint64_t status,
+    int options, uint64_t rusage);
+long l2_sys_waitid(struct l2_thread *t, int idtype, int id, uint64_t info,
+    int options, uint64_t rusage);
+/* A kernel system call with kernel-memory arguments on behalf of the
+ * calling program thread (its copies are not checked against the
+ * program's memory). */
+long l2_ksys_k(struct l2_thread *t, long nr, long a0, long a1, long a2,
+    long a3, long a4, long a5);
+/* The thread serving the system call in progress on the calling platform
+ * thread, or NULL (l2_thread.c). */
+struct l2_thread *l2_curthread(void);
 
 /*
  * The dispatcher (l2_sys.c): serves t's system call in t->regs.

@@ -8,15 +8,15 @@
  *    msync, mincore, mlock), threads (clone, exit, futex, set_tid_address,
  *    set_robust_list, gettid, arch_prctl), time (clock_gettime and
  *    friends, nanosleep), scheduling (sched_yield, sched_getaffinity),
- *    signals (a program's own dispositions and masks; a signal it sends
+ *    signals (a process's own dispositions and masks; a signal it sends
  *    itself with its default action ends it), process identity (getpid),
  *    resource limits, exit and exit_group;
  *  - the kernel, unchanged through rump_syscall(): everything else --
  *    files, directories, pipes, sockets, descriptors (0, 1, 2 included:
  *    l2_stdio.c), cwd, umask, credentials, uname, getrandom.  A call the
  *    kernel lacks returns its ENOSYS.
- *  - fork, vfork and execve: ENOSYS (no second process in one guest),
- *    said once on the console, as strata-run without a server says it.
+ *  - processes: fork, vfork, clone without CLONE_THREAD, execve, wait4
+ *    and waitid (l2_proc.c); the kernel serves getppid.
  * With the parameter STRATA_TRACE set, every call is printed with its
  * result, strace-style.
  */
@@ -45,6 +45,7 @@ enum {
 	NR_clock_gettime = 228, NR_clock_getres = 229,
 	NR_clock_nanosleep = 230, NR_exit_group = 231, NR_tgkill = 234,
 	NR_set_robust_list = 273, NR_get_robust_list = 274,
+	NR_wait4 = 61, NR_waitid = 247,
 	NR_prlimit64 = 302, NR_getcpu = 309, NR_execveat = 322,
 	NR_mlock2 = 325, NR_rseq = 334, NR_clone3 = 435,
 };
@@ -75,11 +76,8 @@ static struct rlimit64 limits[RLIM_NLIMITS];
 static bool limits_set;
 uint64_t l2_stack_size;
 
-/* Signal dispositions (rt_sigaction's struct, x86_64). */
-struct ksigaction {
-	uint64_t handler, flags, restorer, mask;
-};
-static struct ksigaction sigact[65];
+/* Signal dispositions are per process (struct l2_proc). */
+#define sigact	(t->proc->sigact)
 #define SIG_DFL		0
 #define SIG_IGN		1
 
@@ -198,13 +196,9 @@ self_signal(struct l2_thread *t, int sig)
 	    (sigact[sig].handler == SIG_DFL && sig_default_ignored(sig)))
 		return 0;
 	if (sigact[sig].handler == SIG_DFL) {
-		/* Ended as by the signal: its output first, then why. */
-		l2_exiting = true;
-		l2_ksys(162 /* sync */, 0, 0, 0, 0, 0, 0);
-		l2_mounts_fini();
-		l2_stdio_flush();
-		l2_printf("strata: the program was killed by signal %d\n", sig);
-		rumpuser_exit(128 + sig);
+		/* Ended as by the signal (for the first program: its output
+		 * first, then why). */
+		l2_proc_exit(t, sig);
 	}
 	/* Running a handler needs a signal frame, which this platform does
 	 * not build (yet): said, and refused. */
@@ -219,8 +213,6 @@ self_signal(struct l2_thread *t, int sig)
 static long
 dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 {
-	static bool told_exec;
-
 	switch (nr) {
 	/* Memory */
 	case NR_mmap:
@@ -265,18 +257,27 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 	case NR_clone3:
 		/* libcs fall back to clone, which says what is possible. */
 		return -L2_ENOSYS;
-	case NR_fork: case NR_vfork:
-		return l2_sys_clone(t, 17 /* SIGCHLD */, 0, 0, 0, 0);
-	case NR_execve: case NR_execveat:
-		if (!told_exec)
-			l2_printf("strata: execve is not available in a "
-			    "unikernel: ENOSYS\n");
-		told_exec = true;
-		return -L2_ENOSYS;
+	case NR_fork:
+		return l2_sys_fork(t, 17 /* SIGCHLD */, 0, 0, 0, 0);
+	case NR_vfork:	/* a real one: l2_proc.c */
+		return l2_sys_fork(t, 0x4000 | 0x100 | 17 /* CLONE_VFORK |
+		    CLONE_VM | SIGCHLD */, 0, 0, 0, 0);
+	case NR_execve:
+		return l2_sys_execve(t, a[0], a[1], a[2]);
+	case NR_execveat:
+		/* Only what execve does: a path from the cwd, no flags. */
+		if ((int)a[0] != -100 /* AT_FDCWD */ || a[4] != 0)
+			return -L2_EINVAL;
+		return l2_sys_execve(t, a[1], a[2], a[3]);
+	case NR_wait4:
+		return l2_sys_wait4(t, (int)a[0], a[1], (int)a[2], a[3]);
+	case NR_waitid:
+		return l2_sys_waitid(t, (int)a[0], (int)a[1], a[2], (int)a[3],
+		    a[4]);
 	case NR_exit:
 		l2_sys_exit(t, (int)a[0]);
 	case NR_exit_group:
-		l2_exit_group((int)a[0]);
+		l2_proc_exit(t, ((int)a[0] & 0xff) << 8);
 	case NR_futex:
 		return l2_sys_futex(t, a[0], (int)a[1], (uint32_t)a[2], a[3],
 		    a[4], (uint32_t)a[5]);
@@ -301,7 +302,7 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 	case NR_gettid:
 		return t->tid;
 	case NR_getpid:
-		return l2_pid;
+		return t->proc->pid;
 	case NR_arch_prctl:
 		switch (a[0]) {
 		case ARCH_SET_FS:
@@ -384,7 +385,7 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 	case NR_rt_sigaction: {
 		int sig = (int)a[0];
 
-		struct ksigaction act;
+		struct l2_sigaction act;
 
 		if (sig < 1 || sig > 64 || a[3] != 8 ||
 		    ((sig == 9 || sig == 19) && a[1] != 0))
@@ -427,11 +428,12 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		}
 		return 0;
 	case NR_kill:
-		if ((int)a[0] != l2_pid && (int)a[0] != 0 && (int)a[0] != -1)
+		if ((int)a[0] != t->proc->pid && (int)a[0] != 0 &&
+		    (int)a[0] != -1)
 			return -L2_ESRCH;
 		return self_signal(t, (int)a[1]);
 	case NR_tgkill:
-		if ((int)a[0] != l2_pid)
+		if ((int)a[0] != t->proc->pid)
 			return -L2_ESRCH;
 		/* FALLTHROUGH */
 	case NR_tkill: {
@@ -456,7 +458,8 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		uint64_t oldp = nr == NR_prlimit64 ? a[3] :
 		    nr == NR_getrlimit ? a[1] : 0;
 
-		if (nr == NR_prlimit64 && a[0] != 0 && (int)a[0] != l2_pid)
+		if (nr == NR_prlimit64 && a[0] != 0 &&
+		    (int)a[0] != t->proc->pid)
 			return -L2_ESRCH;
 		if (res < 0 || res >= RLIM_NLIMITS)
 			return -L2_EINVAL;
@@ -540,8 +543,10 @@ l2_syscall(struct l2_thread *t)
 	r = dispatch(t, nr, a);
 	t->in_call = false;
 	if (trace)
-		l2_printf("[%d] syscall %ld(%#lx, %#lx, %#lx, %#lx, %#lx, "
-		    "%#lx) = %ld\n", t->tid, nr, (unsigned long)a[0],
+		l2_printf("[%d %luus] syscall %ld(%#lx, %#lx, %#lx, %#lx, "
+		    "%#lx, %#lx) = %ld\n", t->tid,
+		    (unsigned long)(rumpuser__sched_now() / 1000), nr,
+		    (unsigned long)a[0],
 		    (unsigned long)a[1], (unsigned long)a[2],
 		    (unsigned long)a[3], (unsigned long)a[4],
 		    (unsigned long)a[5], r);

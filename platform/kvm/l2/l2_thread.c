@@ -3,15 +3,23 @@
  *
  * A program thread is a thread of platform/common's scheduler running
  * l2_thread_run(): enter the program, serve its system call, enter
- * again.  Its kernel lwp belongs to the program's one kernel process, so
+ * again.  Its kernel lwp belongs to its process's kernel process, so
  * descriptors, cwd and credentials are shared as Linux threads share
- * them.  clone() makes threads only (the flags pthreads use); a new
- * address space would be a second process, which one guest does not have.
+ * them.  clone() with the flags pthreads use makes a thread here; without
+ * CLONE_THREAD it makes a process (l2_proc.c).
+ *
+ * Address spaces: each process has its own page map (l2_vm.c).  The
+ * scheduler's switch hook loads the page map of the process whose thread
+ * is about to run (and makes its space l2_vm_cur), so that a thread
+ * blocked in the kernel finds its own memory when it wakes and copies
+ * out; the platform's other threads (the kernel's, stdio's) run in
+ * whatever page map is loaded: they touch only kernel memory.
  *
  * Futexes: waiters are records on their own kernel stacks, in one list
- * (a program has few threads).  Everything runs on one CPU and nothing
- * preempts a thread between reading the futex word and blocking, so
- * FUTEX_WAIT's compare-and-block is atomic without a lock.
+ * keyed by address space and address (a program has few threads).
+ * Everything runs on one CPU and nothing preempts a thread between
+ * reading the futex word and blocking, so FUTEX_WAIT's compare-and-block
+ * is atomic without a lock.
  */
 #include "l2.h"
 
@@ -59,10 +67,12 @@
 #define MSR_FS_BASE		0xc0000100
 #define USER_CANONICAL_END	0x0000800000000000ull
 
-int l2_pid;
-static struct l2_thread *threads;
-static int nthreads;
-static int last_tid;
+/* Thread ids after the first thread's (its process's pid) come from
+ * above the kernel's pids (PID_MAX 32767), so that the two never meet. */
+#define FIRST_TID	32768
+static int last_tid = FIRST_TID - 1;
+static uint64_t loaded_pml4;		/* kernel address; 0: the kernel's */
+static uint64_t *kernel_pml4;
 
 struct timespec64 {
 	int64_t tv_sec;
@@ -89,11 +99,54 @@ thread_alloc(void)
 }
 
 void
+l2_space_load(struct l2_vm *vm)
+{
+
+	l2_vm_cur = vm;
+	if ((uint64_t)vm->pml4 != loaded_pml4) {
+		__asm__ volatile("mov %0, %%cr3" : : "r"(
+		    l2_plat_virt_to_phys(vm->pml4)) : "memory");
+		loaded_pml4 = (uint64_t)vm->pml4;
+	}
+}
+
+void
+l2_space_load_kernel(void)
+{
+
+	if (loaded_pml4 != (uint64_t)kernel_pml4) {
+		__asm__ volatile("mov %0, %%cr3" : : "r"(
+		    l2_plat_virt_to_phys(kernel_pml4)) : "memory");
+		loaded_pml4 = (uint64_t)kernel_pml4;
+	}
+}
+
+/* The scheduler's switch hook: a program thread runs in its space. */
+static void
+switch_hook(struct thread *next)
+{
+	struct l2_thread *t = next->t_backend;
+
+	if (t != NULL && t->proc->vm != NULL)
+		l2_space_load(t->proc->vm);
+}
+
+struct l2_thread *
+l2_curthread(void)
+{
+
+	return rumpuser__curthread->t_backend;
+}
+
+void
 l2_thread_run(struct l2_thread *t)
 {
 	static uint64_t loaded_fs = ~0ull;
 
 	for (;;) {
+		if (t->proc->exiting)
+			l2_thread_end(t);
+		l2_space_load(t->proc->vm);
 		__asm__ volatile("fxrstor64 %0" : : "m"(*t->fpu));
 		if (t->fsbase != loaded_fs) {
 			wrmsr(MSR_FS_BASE, t->fsbase);
@@ -106,12 +159,17 @@ l2_thread_run(struct l2_thread *t)
 }
 
 struct l2_thread *
-l2_thread_main(uint64_t entry, uint64_t sp)
+l2_thread_main(struct l2_proc *p, uint64_t entry, uint64_t sp)
 {
 	struct l2_thread *t = thread_alloc();
 
 	if (t == NULL)
 		return NULL;
+	if (kernel_pml4 == NULL) {
+		kernel_pml4 = l2_plat_pml4();
+		loaded_pml4 = (uint64_t)kernel_pml4;
+		rumpuser__sched_switch_hook = switch_hook;
+	}
 	t->regs.rip = entry;
 	t->regs.rsp = sp;
 	t->regs.rflags = 0x2;		/* IF clear: see l2.h */
@@ -124,13 +182,14 @@ l2_thread_main(uint64_t entry, uint64_t sp)
 		__asm__ volatile("fninit; ldmxcsr %1; fxsave64 %0; ldmxcsr %2"
 		    : "=m"(*t->fpu) : "m"(mxcsr), "m"(save));
 	}
-	t->tid = l2_pid;
-	last_tid = l2_pid;
+	t->tid = p->pid;
 	t->lwp = rump_lwproc_curlwp();
 	t->sched = rumpuser__curthread;
-	t->next = threads;
-	threads = t;
-	nthreads = 1;
+	t->sched->t_backend = t;
+	t->proc = p;
+	t->pnext = p->threads;
+	p->threads = t;
+	p->nthreads++;
 	return t;
 }
 
@@ -142,84 +201,93 @@ thread_start(void *arg)
 	struct l2_thread *t = arg;
 
 	t->sched = rumpuser__curthread;
+	rumpuser__curthread->t_backend = t;
 	rump_lwproc_switch(t->lwp);
 	l2_thread_run(t);
+}
+
+struct l2_thread *
+l2_thread_spawn(struct l2_proc *p, const struct l2_thread *parent,
+    struct lwp *lwp, int tid)
+{
+	struct l2_thread *c;
+	struct thread *st;
+
+	if ((c = thread_alloc()) == NULL)
+		return NULL;
+	c->regs = parent->regs;
+	c->regs.rax = 0;
+	memcpy(c->fpu, parent->fpu, sizeof(c->fpu));
+	c->fsbase = parent->fsbase;
+	c->sigmask = parent->sigmask;
+	c->tid = tid;
+	c->lwp = lwp;
+	c->proc = p;
+	if (rumpuser__sched_create(thread_start, c, "program", false, &st)
+	    != 0) {
+		rumpuser_free(c, sizeof(*c));
+		return NULL;
+	}
+	/* Not run yet (one CPU): the switch hook finds it on its first
+	 * turn. */
+	st->t_backend = c;
+	c->sched = st;
+	c->pnext = p->threads;
+	p->threads = c;
+	p->nthreads++;
+	return c;
 }
 
 long
 l2_sys_clone(struct l2_thread *t, uint64_t flags, uint64_t newsp,
     uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
-	static bool told;
 	struct l2_thread *c;
-	struct lwp *self;
-	struct thread *st;
+	int tid;
+	struct lwp *self, *lwp;
 	int error;
 
-	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS) {
-		/* fork, vfork, or a process sharing memory: each needs a
-		 * second process, which the guest has not (strata-run
-		 * without a server answers the same). */
-		if (!told)
-			l2_printf("strata: fork and exec are not available "
-			    "in a unikernel (clone flags %#lx): ENOSYS\n",
-			    (unsigned long)flags);
-		told = true;
-		return -L2_ENOSYS;
-	}
+	if (!(flags & CLONE_THREAD))
+		return l2_sys_fork(t, flags, newsp, ptid, ctid, tls);
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
+		return -L2_EINVAL;	/* Linux: a thread shares all these */
 	if ((flags & ~(uint64_t)(CLONE_ALLOWED | 0xff)) != 0 ||
 	    (flags & 0xff) != 0)
 		return -L2_EINVAL;
 	if ((flags & CLONE_SETTLS) && tls >= USER_CANONICAL_END)
 		return -L2_EPERM;
 
-	if ((c = thread_alloc()) == NULL)
-		return -L2_EAGAIN;
-	/* The child's lwp, in the program's process, made here so that
-	 * failing is the parent's error. */
+	/* The tids go out first, so that a fault changes nothing. */
+	tid = last_tid + 1;
+	if (tid > 0x3fffffff)	/* FUTEX_TID_MASK */
+		tid = FIRST_TID;
+	if (((flags & CLONE_PARENT_SETTID) &&
+	    l2_copyout(&tid, ptid, sizeof(tid)) != 0) ||
+	    ((flags & CLONE_CHILD_SETTID) &&
+	    l2_copyout(&tid, ctid, sizeof(tid)) != 0))
+		return -L2_EFAULT;
+	/* The child's lwp, in the process's kernel process, made here so
+	 * that failing is the parent's error. */
 	self = rump_lwproc_curlwp();
-	if ((error = rump_lwproc_newlwp(l2_pid)) != 0) {
+	if ((error = rump_lwproc_newlwp(t->proc->pid)) != 0) {
 		rump_lwproc_switch(self);
-		rumpuser_free(c, sizeof(*c));
 		return -error;
 	}
-	c->lwp = rump_lwproc_curlwp();
+	lwp = rump_lwproc_curlwp();
 	rump_lwproc_switch(self);
-
-	c->regs = t->regs;
-	c->regs.rax = 0;
-	if (newsp != 0)
-		c->regs.rsp = newsp;
-	memcpy(c->fpu, t->fpu, sizeof(c->fpu));
-	c->fsbase = (flags & CLONE_SETTLS) ? tls : t->fsbase;
-	c->sigmask = t->sigmask;
-	c->tid = ++last_tid;
-	if (flags & CLONE_CHILD_CLEARTID)
-		c->clear_child_tid = ctid;
-	if (((flags & CLONE_PARENT_SETTID) &&
-	    l2_copyout(&c->tid, ptid, sizeof(c->tid)) != 0) ||
-	    ((flags & CLONE_CHILD_SETTID) &&
-	    l2_copyout(&c->tid, ctid, sizeof(c->tid)) != 0)) {
-		rump_lwproc_switch(c->lwp);
+	if ((c = l2_thread_spawn(t->proc, t, lwp, tid)) == NULL) {
+		rump_lwproc_switch(lwp);
 		rump_lwproc_releaselwp();
 		rump_lwproc_switch(self);
-		rumpuser_free(c, sizeof(*c));
-		return -L2_EFAULT;
-	}
-
-	error = rumpuser__sched_create(thread_start, c, "program", false, &st);
-	if (error != 0) {
-		struct lwp *l = c->lwp;
-
-		rump_lwproc_switch(l);
-		rump_lwproc_releaselwp();
-		rump_lwproc_switch(self);
-		rumpuser_free(c, sizeof(*c));
 		return -L2_EAGAIN;
 	}
-	c->next = threads;
-	threads = c;
-	nthreads++;
+	last_tid = tid;
+	if (newsp != 0)
+		c->regs.rsp = newsp;
+	if (flags & CLONE_SETTLS)
+		c->fsbase = tls;
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = ctid;
 	return c->tid;
 }
 
@@ -227,6 +295,7 @@ l2_sys_clone(struct l2_thread *t, uint64_t flags, uint64_t newsp,
 
 struct waiter {
 	struct waiter	*next;
+	struct l2_vm	*vm;
 	uint64_t	 uaddr;
 	uint32_t	 bitset;
 	struct thread	*thread;
@@ -242,7 +311,8 @@ futex_wake(uint64_t uaddr, int n, uint32_t bitset)
 	int woken = 0;
 
 	for (wp = &waiters; (w = *wp) != NULL && woken < n;) {
-		if (w->uaddr == uaddr && (w->bitset & bitset) != 0) {
+		if (w->uaddr == uaddr && w->vm == l2_vm_cur &&
+		    (w->bitset & bitset) != 0) {
 			*wp = w->next;
 			w->woken = true;
 			rumpuser__sched_wake(w->thread);
@@ -262,7 +332,7 @@ futex_requeue(uint64_t uaddr, uint64_t uaddr2, int n)
 	int moved = 0;
 
 	for (w = waiters; w != NULL && moved < n; w = w->next)
-		if (w->uaddr == uaddr) {
+		if (w->uaddr == uaddr && w->vm == l2_vm_cur) {
 			w->uaddr = uaddr2;
 			moved++;
 		}
@@ -280,6 +350,7 @@ futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 	if (cur != val)
 		return -L2_EAGAIN;
 	w.uaddr = uaddr;
+	w.vm = l2_vm_cur;
 	w.bitset = bitset;
 	w.thread = rumpuser__curthread;
 	w.woken = false;
@@ -452,13 +523,32 @@ robust_release(struct l2_thread *t)
 	}
 }
 
+/* Threads of p waiting on a futex are woken (their process is ending:
+ * they end on their way back to the program). */
+void
+l2_futex_wake_proc(struct l2_proc *p)
+{
+	struct waiter **wp, *w;
+
+	for (wp = &waiters; (w = *wp) != NULL;) {
+		struct l2_thread *u = w->thread->t_backend;
+
+		if (u != NULL && u->proc == p) {
+			*wp = w->next;
+			w->woken = true;
+			rumpuser__sched_wake(w->thread);
+		} else {
+			wp = &w->next;
+		}
+	}
+}
+
 void
 l2_sys_exit(struct l2_thread *t, int status)
 {
-	struct l2_thread **tp;
 
-	if (nthreads == 1)
-		l2_exit_group(status);	/* the last thread: the process ends */
+	if (t->proc->nthreads == 1)	/* the last thread: the process ends */
+		l2_proc_exit(t, (status & 0xff) << 8);
 	robust_release(t);
 	if (t->clear_child_tid != 0) {
 		int zero = 0;
@@ -466,12 +556,26 @@ l2_sys_exit(struct l2_thread *t, int status)
 		if (l2_copyout(&zero, t->clear_child_tid, sizeof(zero)) == 0)
 			futex_wake(t->clear_child_tid, 1, FUTEX_BITSET_ANY);
 	}
-	for (tp = &threads; *tp != t; tp = &(*tp)->next)
+	l2_thread_end(t);
+}
+
+void
+l2_thread_end(struct l2_thread *t)
+{
+	struct l2_proc *p = t->proc;
+	struct l2_thread **tp;
+
+	for (tp = &p->threads; *tp != t; tp = &(*tp)->pnext)
 		;
-	*tp = t->next;
-	nthreads--;
+	*tp = t->pnext;
+	p->nthreads--;
+	rumpuser__curthread->t_backend = NULL;
+	rump_lwproc_switch(t->lwp);
 	rump_lwproc_releaselwp();
 	rumpuser_free(t, sizeof(*t));
+	/* The last thread of an ended process takes its memory along. */
+	if (p->nthreads == 0)
+		l2_proc_release(p);
 	rumpuser__sched_exit();
 }
 
@@ -506,13 +610,9 @@ program_call(void)
 {
 	struct l2_thread *t;
 
-	if (l2_exiting)
+	if (l2_exiting || (t = rumpuser__curthread->t_backend) == NULL)
 		return NULL;
-	for (t = threads; t != NULL; t = t->next)
-		if (t->sched == rumpuser__curthread)
-			return t->in_call && rump_lwproc_curlwp() == t->lwp ?
-			    t : NULL;
-	return NULL;
+	return t->in_call && rump_lwproc_curlwp() == t->lwp ? t : NULL;
 }
 
 int

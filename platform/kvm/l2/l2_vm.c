@@ -52,11 +52,12 @@
 #define MADV_FREE	8
 
 uint64_t l2_vm_pages;
+struct l2_vm *l2_vm_cur;
 
 static uint64_t user_lo, user_hi;	/* the user range */
-static uint64_t mmap_cursor;		/* next placement ends here */
-static uint64_t brk_start, brk_cur;	/* the break */
 static bool nx;
+static struct l2_vm vm0;		/* the first program's */
+static uint64_t *kernel_pml4;		/* the page map l2_vm_init found */
 
 static uint64_t
 pg_down(uint64_t x)
@@ -78,7 +79,12 @@ l2_vm_init(void)
 
 	l2_plat_user_range(&user_lo, &user_hi);
 	nx = l2_plat_nx();
-	mmap_cursor = user_hi;
+	kernel_pml4 = l2_plat_pml4();
+	memset(&vm0, 0, sizeof(vm0));
+	vm0.pml4 = kernel_pml4;
+	vm0.refs = 1;
+	l2_vm_cur = &vm0;
+	l2_vm_cur->mmap_cursor = user_hi;
 	return 0;
 }
 
@@ -104,9 +110,9 @@ table_of(uint64_t entry)
  * NULL when a table is missing (or could not be made), or when the way
  * crosses a large page (never ours). */
 static uint64_t *
-pte_of(uint64_t va, bool create)
+pte_in(uint64_t *pml4, uint64_t va, bool create)
 {
-	uint64_t *t = l2_plat_pml4();
+	uint64_t *t = pml4;
 	int shift;
 
 	for (shift = 39; shift > 12; shift -= 9) {
@@ -118,6 +124,7 @@ pte_of(uint64_t va, bool create)
 			if (!create || (page = l2_plat_page_alloc()) == NULL)
 				return NULL;
 			l2_vm_pages++;
+			l2_vm_cur->pages++;
 			*e = l2_plat_virt_to_phys(page) | PTE_P | PTE_W | PTE_U;
 		} else if ((*e & PTE_PS) != 0 || (*e & PTE_U) == 0) {
 			return NULL;	/* the kernel's */
@@ -125,6 +132,13 @@ pte_of(uint64_t va, bool create)
 		t = table_of(*e);
 	}
 	return &t[(va >> 12) & 511];
+}
+
+static uint64_t *
+pte_of(uint64_t va, bool create)
+{
+
+	return pte_in(l2_vm_cur->pml4, va, create);
 }
 
 static bool
@@ -143,7 +157,7 @@ table_empty(const uint64_t *t)
 static void
 prune(uint64_t va)
 {
-	uint64_t *path[4], *t = l2_plat_pml4();
+	uint64_t *path[4], *t = l2_vm_cur->pml4;
 	int level, shift;
 
 	for (level = 0, shift = 39; shift > 12; level++, shift -= 9) {
@@ -159,6 +173,7 @@ prune(uint64_t va)
 		*path[level] = 0;
 		l2_plat_page_free(t);
 		l2_vm_pages--;
+		l2_vm_cur->pages--;
 	}
 }
 
@@ -200,6 +215,7 @@ pte_give_frame(uint64_t *e)
 	if ((page = l2_plat_page_alloc()) == NULL)
 		return false;
 	l2_vm_pages++;
+	l2_vm_cur->pages++;
 	*e |= l2_plat_virt_to_phys(page) | PTE_FRAME;
 	pte_set_prot(e, (int)((*e & PTE_PROT_MASK) >> PTE_PROT_SHIFT));
 	return true;
@@ -212,6 +228,7 @@ pte_clear(uint64_t va, uint64_t *e)
 	if (*e & PTE_FRAME) {
 		l2_plat_page_free(table_of(*e));
 		l2_vm_pages--;
+		l2_vm_cur->pages--;
 	}
 	*e = 0;
 	l2_plat_invlpg(va);
@@ -336,6 +353,123 @@ l2_vm_protect(uint64_t va, uint64_t len, int prot)
 	return 0;
 }
 
+/* --- Address spaces ------------------------------------------------------ */
+
+struct l2_vm *
+l2_vm_create(void)
+{
+	struct l2_vm *vm;
+	int i;
+
+	if ((vm = l2_plat_page_alloc()) == NULL)
+		return NULL;
+	if ((vm->pml4 = l2_plat_page_alloc()) == NULL) {
+		l2_plat_page_free(vm);
+		return NULL;
+	}
+	/* The kernel's entries (no U bit) are shared: every table below
+	 * them is the kernel's one copy. */
+	for (i = 0; i < 512; i++)
+		if ((kernel_pml4[i] & PTE_P) && !(kernel_pml4[i] & PTE_U))
+			vm->pml4[i] = kernel_pml4[i];
+	vm->mmap_cursor = user_hi;
+	vm->refs = 1;
+	l2_vm_pages += 2;
+	return vm;
+}
+
+/*
+ * Walks the user tables below table t (level 3: a page map level 4),
+ * for each leaf of a mapped page calling fn, or with free set, freeing
+ * the frames and the tables as it goes.  Returns fn's first error.
+ */
+static int
+walk_user(struct l2_vm *vm, uint64_t *t, int level, uint64_t base,
+    int (*fn)(void *, uint64_t, uint64_t), void *arg, bool free)
+{
+	int i, n = level == 3 ? 256 : 512, error;
+
+	for (i = 0; i < n; i++) {
+		uint64_t e = t[i], va = base | ((uint64_t)i << (12 + 9 * level));
+
+		if (level == 0) {
+			if (!(e & PTE_MAPPED))
+				continue;
+			if (free) {
+				if (e & PTE_FRAME) {
+					l2_plat_page_free(table_of(e));
+					l2_vm_pages--;
+					vm->pages--;
+				}
+				t[i] = 0;
+			} else if ((error = fn(arg, va, e)) != 0) {
+				return error;
+			}
+			continue;
+		}
+		if (!(e & PTE_P) || !(e & PTE_U) || (e & PTE_PS))
+			continue;
+		if ((error = walk_user(vm, table_of(e), level - 1, va, fn, arg,
+		    free)) != 0)
+			return error;
+		if (free) {
+			l2_plat_page_free(table_of(e));
+			l2_vm_pages--;
+			vm->pages--;
+			t[i] = 0;
+		}
+	}
+	return 0;
+}
+
+/* l2_vm_copy's leaf: page va with entry e of the source, into vm. */
+static int
+copy_page(void *arg, uint64_t va, uint64_t e)
+{
+	struct l2_vm *to = arg, *save = l2_vm_cur;
+	uint64_t *ne;
+	void *page;
+
+	l2_vm_cur = to;		/* pte_in counts the new tables there */
+	ne = pte_in(to->pml4, va, true);
+	l2_vm_cur = save;
+	if (ne == NULL)
+		return L2_ENOMEM;
+	if (!(e & PTE_FRAME)) {
+		*ne = e;
+		return 0;
+	}
+	if ((page = l2_plat_page_alloc()) == NULL)
+		return L2_ENOMEM;
+	memcpy(page, table_of(e), PAGE);
+	l2_vm_pages++;
+	to->pages++;
+	*ne = (e & ~PTE_ADDR) | l2_plat_virt_to_phys(page);
+	return 0;
+}
+
+int
+l2_vm_copy(struct l2_vm *from, struct l2_vm *to)
+{
+
+	to->mmap_cursor = from->mmap_cursor;
+	to->brk_start = from->brk_start;
+	to->brk_cur = from->brk_cur;
+	return walk_user(from, from->pml4, 3, 0, copy_page, to, false);
+}
+
+void
+l2_vm_destroy(struct l2_vm *vm)
+{
+
+	walk_user(vm, vm->pml4, 3, 0, NULL, NULL, true);
+	if (vm == &vm0)
+		return;		/* the kernel's own page map stays */
+	l2_plat_page_free(vm->pml4);
+	l2_plat_page_free(vm);
+	l2_vm_pages -= 2;
+}
+
 /* --- Copies -------------------------------------------------------------- */
 
 bool
@@ -409,8 +543,8 @@ l2_vm_layout(uint64_t prog_end, uint64_t stack_size, uint64_t *stack_lo)
 
 	/* A gap of a page below the stack catches its overflow. */
 	*stack_lo = user_hi - pg_up(stack_size);
-	mmap_cursor = *stack_lo - PAGE;
-	brk_start = brk_cur = pg_up(prog_end);
+	l2_vm_cur->mmap_cursor = *stack_lo - PAGE;
+	l2_vm_cur->brk_start = l2_vm_cur->brk_cur = pg_up(prog_end);
 }
 
 /* The highest mapped page of [va, va + len), or 0. */
@@ -428,20 +562,21 @@ last_mapped(uint64_t va, uint64_t len)
 uint64_t
 l2_vm_place(uint64_t len)
 {
+	struct l2_vm *vm = l2_vm_cur;
 	uint64_t va, low, last;
 
 	len = pg_up(len);
-	low = pg_up(brk_cur) > user_lo ? pg_up(brk_cur) : user_lo;
-	if (len == 0 || mmap_cursor < low || len > mmap_cursor - low)
+	low = pg_up(vm->brk_cur) > user_lo ? pg_up(vm->brk_cur) : user_lo;
+	if (len == 0 || vm->mmap_cursor < low || len > vm->mmap_cursor - low)
 		return 0;
-	va = mmap_cursor - len;
+	va = vm->mmap_cursor - len;
 	/* Skip down past whatever was put here by address. */
 	while ((last = last_mapped(va, len)) != 0) {
 		if (last < low + len)
 			return 0;
 		va = last - len;
 	}
-	mmap_cursor = va;
+	vm->mmap_cursor = va;
 	return va;
 }
 
@@ -557,6 +692,7 @@ l2_sys_madvise(uint64_t addr, uint64_t len, int advice)
 			if (*e & PTE_FRAME) {
 				l2_plat_page_free(table_of(*e));
 				l2_vm_pages--;
+				l2_vm_cur->pages--;
 				*e &= ~(PTE_FRAME | PTE_ADDR | PTE_P);
 				l2_plat_invlpg(p);
 				if ((*e & PTE_PROT_MASK) != 0 &&
@@ -642,18 +778,19 @@ l2_sys_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags,
 long
 l2_sys_brk(uint64_t addr)
 {
-	uint64_t have = pg_up(brk_cur), want = pg_up(addr);
+	struct l2_vm *vm = l2_vm_cur;
+	uint64_t have = pg_up(vm->brk_cur), want = pg_up(addr);
 
-	if (addr < brk_start || addr >= mmap_cursor)
-		return (long)brk_cur;
+	if (addr < vm->brk_start || addr >= vm->mmap_cursor)
+		return (long)vm->brk_cur;
 	if (want > have) {
 		if (!l2_vm_free(have, want - have) ||
 		    l2_vm_map(have, want - have,
 		    L2_PROT_READ | L2_PROT_WRITE) != 0)
-			return (long)brk_cur;	/* Linux: unchanged */
+			return (long)vm->brk_cur;	/* Linux: unchanged */
 	} else if (want < have) {
 		l2_vm_unmap(want, have - want);
 	}
-	brk_cur = addr;
-	return (long)brk_cur;
+	vm->brk_cur = addr;
+	return (long)vm->brk_cur;
 }

@@ -1,0 +1,324 @@
+/*
+ * h_kvm_proc: an ordinary Linux program (built by t_kvm_proc.sh with
+ * Debian's musl-gcc -static) that uses processes: fork, exec, wait, pipes
+ * between processes.  The tests run it unmodified as a kvm unikernel and
+ * on the host, and compare what it prints.
+ *
+ *   h_kvm_proc forks N        N children, each with its own memory, exit
+ *                             statuses and signals seen by waitpid
+ *   h_kvm_proc exec DIR       in DIR: fork and execve ./prog hello ...
+ *                             (a second program), a #! script, errors
+ *   h_kvm_proc spawn DIR      vfork and posix_spawn (CLONE_VM|CLONE_VFORK)
+ *   h_kvm_proc pipeline N     a writer and a reader process, N KiB
+ *                             through a pipe
+ *   h_kvm_proc waitid         waitid: WNOHANG, WNOWAIT, P_PID, ECHILD
+ *   h_kvm_proc fdcheck FD     whether descriptor FD is open
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int shared_value = 100;
+
+static void
+status(const char *what, int st)
+{
+
+	if (WIFEXITED(st))
+		printf("%s: exited %d\n", what, WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		printf("%s: killed by signal %d\n", what, WTERMSIG(st));
+	else
+		printf("%s: status %#x\n", what, st);
+}
+
+static int
+forks(int n)
+{
+	pid_t pids[64];
+	int fds[2], i, st;
+	char line[64];
+	FILE *in;
+
+	if (n < 1 || n > 64)
+		return 2;
+	if (pipe(fds) != 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		shared_value = 100 + i;
+		if ((pids[i] = fork()) < 0) {
+			printf("fork %d: %s\n", i, strerror(errno));
+			return 1;
+		}
+		if (pids[i] == 0) {
+			/* The child's memory is its own from here. */
+			int mine = shared_value;
+
+			close(fds[0]);
+			shared_value = -1;
+			dprintf(fds[1], "child %d saw %d, pid %s\n", i, mine,
+			    getpid() != getppid() && getpid() > 0 ? "ok" :
+			    "bad");
+			if (i == n - 1 && n > 1)
+				kill(getpid(), SIGKILL);
+			if (i == n - 2 && n > 2)
+				abort();
+			_exit(i + 1);
+		}
+	}
+	close(fds[1]);
+	printf("parent's value after the forks: %d\n", shared_value);
+	/* Collected in reverse order of birth, by pid. */
+	for (i = n - 1; i >= 0; i--) {
+		char what[32];
+
+		if (waitpid(pids[i], &st, 0) != pids[i]) {
+			printf("waitpid %d: %s\n", i, strerror(errno));
+			return 1;
+		}
+		snprintf(what, sizeof(what), "child %d", i);
+		status(what, st);
+	}
+	printf("wait with none left: %s\n",
+	    wait(&st) < 0 ? strerror(errno) : "a child?");
+	/* What the children wrote, sorted by the reader. */
+	{
+		char *lines[64];
+		int m = 0, j, k;
+
+		in = fdopen(fds[0], "r");
+		while (m < 64 && fgets(line, sizeof(line), in) != NULL)
+			lines[m++] = strdup(line);
+		fclose(in);
+		for (j = 0; j < m; j++)
+			for (k = j + 1; k < m; k++)
+				if (strcmp(lines[k], lines[j]) < 0) {
+					char *t = lines[j];
+
+					lines[j] = lines[k];
+					lines[k] = t;
+				}
+		for (j = 0; j < m; j++) {
+			fputs(lines[j], stdout);
+			free(lines[j]);
+		}
+	}
+	return 0;
+}
+
+static int
+run(const char *what, char *const argv[])
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		execve(argv[0], argv, environ);
+		printf("%s: execve: %s\n", what, strerror(errno));
+		fflush(stdout);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	status(what, st);
+	return 0;
+}
+
+static int
+exec(const char *dir)
+{
+	char *prog[] = { "./prog", "hello", "from exec", "7", NULL };
+	char *script[] = { "./script.sh", "arg", NULL };
+	char *missing[] = { "./missing", NULL };
+	char *noexec[] = { "./noexec", NULL };
+	char *garbage[] = { "./garbage", NULL };
+	int fd;
+
+	if (chdir(dir) != 0) {
+		printf("chdir %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	/* A descriptor left open across exec and one closed by it. */
+	fd = open("prog", O_RDONLY | O_CLOEXEC);
+	printf("close-on-exec descriptor %s\n", fd > 2 ? "open" : "missing");
+	setenv("L2VAR", "through execve", 1);
+	run("prog", prog);
+	run("script", script);
+	run("missing", missing);
+	run("noexec", noexec);
+	run("garbage", garbage);
+	/* This process replaced by this program again (/proc/self/exe,
+	 * as busybox runs its applets), which finds the close-on-exec
+	 * descriptor closed. */
+	{
+		char num[16];
+		char *fdcheck[] = { "h_kvm_proc", "fdcheck", num, NULL };
+
+		snprintf(num, sizeof(num), "%d", fd);
+		fflush(stdout);
+		execve("/proc/self/exe", fdcheck, environ);
+		printf("execve: %s\n", strerror(errno));
+	}
+	return 1;
+}
+
+static int
+spawn(const char *dir)
+{
+	char *argv[] = { "./prog", "hello", "spawned", "9", NULL };
+	volatile int touched = 0;
+	pid_t pid;
+	int st, error;
+
+	if (chdir(dir) != 0) {
+		printf("chdir %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+	error = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+	if (error != 0) {
+		printf("posix_spawn: %s\n", strerror(error));
+		return 1;
+	}
+	waitpid(pid, &st, 0);
+	status("posix_spawn", st);
+	error = posix_spawn(&pid, "./missing", NULL, NULL, argv, environ);
+	printf("posix_spawn of a missing file: %s\n", strerror(error));
+	if (error == 0)
+		waitpid(pid, &st, 0);
+
+	/* vfork: the child runs in the parent's memory until it exits. */
+	if ((pid = vfork()) == 0) {
+		touched = 1;
+		_exit(4);
+	}
+	waitpid(pid, &st, 0);
+	status("vfork", st);
+	printf("vfork child's write seen: %s\n", touched ? "yes" : "no");
+	return 0;
+}
+
+static int
+pipeline(int kib)
+{
+	int fds[2], res[2], st, i;
+	char line[128];
+	ssize_t len;
+	pid_t w, r;
+
+	if (pipe(fds) != 0 || pipe(res) != 0)
+		return 1;
+	if ((w = fork()) == 0) {
+		char buf[1024];
+
+		close(fds[0]);
+		for (i = 0; i < kib; i++) {
+			memset(buf, 'a' + i % 26, sizeof(buf));
+			if (write(fds[1], buf, sizeof(buf)) != sizeof(buf))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	if ((r = fork()) == 0) {
+		char buf[4096];
+		long total = 0, sum = 0;
+		ssize_t n;
+
+		close(fds[1]);
+		while ((n = read(fds[0], buf, sizeof(buf))) > 0) {
+			total += n;
+			for (i = 0; i < n; i++)
+				sum += buf[i];
+		}
+		/* Told to the parent, which prints it in its order. */
+		dprintf(res[1], "reader: %ld bytes, sum %ld, end of file\n",
+		    total, sum);
+		_exit(total == kib * 1024L ? 0 : 1);
+	}
+	close(fds[0]);
+	close(fds[1]);
+	close(res[1]);
+	waitpid(w, &st, 0);
+	status("writer", st);
+	waitpid(r, &st, 0);
+	status("reader", st);
+	if ((len = read(res[0], line, sizeof(line) - 1)) > 0) {
+		line[len] = '\0';
+		fputs(line, stdout);
+	}
+	return 0;
+}
+
+static int
+waitidtest(void)
+{
+	int fds[2];
+	siginfo_t si;
+	pid_t pid;
+	char c;
+	int r;
+
+	if (pipe(fds) != 0)
+		return 1;
+	if ((pid = fork()) == 0) {
+		close(fds[1]);
+		read(fds[0], &c, 1);	/* until the parent says */
+		_exit(3);
+	}
+	close(fds[0]);
+	/* What WNOHANG leaves in si is unspecified: only the result. */
+	printf("WNOHANG while running: %d\n",
+	    waitid(P_PID, pid, &si, WEXITED | WNOHANG));
+	write(fds[1], "x", 1);
+	printf("WNOWAIT: %d\n", waitid(P_PID, pid, &si, WEXITED | WNOWAIT));
+	printf("  signo %d code %s status %d pid %s\n", si.si_signo,
+	    si.si_code == CLD_EXITED ? "CLD_EXITED" : "?", si.si_status,
+	    si.si_pid == pid ? "right" : "wrong");
+	memset(&si, 0, sizeof(si));
+	r = waitid(P_ALL, 0, &si, WEXITED);
+	printf("again: %d, status %d\n", r, si.si_status);
+	printf("none left: %s\n", waitid(P_ALL, 0, &si, WEXITED) < 0 ?
+	    strerror(errno) : "a child?");
+	printf("bad options: %s\n", waitid(P_ALL, 0, &si, 0) < 0 ?
+	    strerror(errno) : "accepted?");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (strcmp(cmd, "forks") == 0 && argc > 2)
+		return forks(atoi(argv[2]));
+	if (strcmp(cmd, "exec") == 0 && argc > 2)
+		return exec(argv[2]);
+	if (strcmp(cmd, "spawn") == 0 && argc > 2)
+		return spawn(argv[2]);
+	if (strcmp(cmd, "pipeline") == 0 && argc > 2)
+		return pipeline(atoi(argv[2]));
+	if (strcmp(cmd, "waitid") == 0)
+		return waitidtest();
+	if (strcmp(cmd, "fdcheck") == 0 && argc > 2) {
+		printf("%s: descriptor %s after exec: %s\n", argv[0], argv[2],
+		    fcntl(atoi(argv[2]), F_GETFD) < 0 ? strerror(errno) :
+		    "open");
+		return 0;
+	}
+	fprintf(stderr, "usage: %s forks N|exec DIR|spawn DIR|pipeline N|"
+	    "waitid\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,172 @@
+#! /usr/bin/env atf-sh
+#
+# t_kvm_proc: processes in the kvm guest (platform/kvm/l2/l2_proc.c):
+# fork, vfork, execve, wait4/waitid, exit statuses and pipes between
+# processes, as unmodified static programs use them.  h_kvm_proc.c (built
+# here with Debian's musl-gcc) prints what it sees; the same binary run on
+# the host prints the same lines.  Programs it execs come from an ext2
+# disk (virtio-blk) mounted in the guest and from /proc/self/exe.
+# busybox-static's shell runs pipelines, command substitutions and
+# external applets (busybox execs /proc/self/exe for them).  Skipped
+# without qemu-system-x86_64, musl-gcc, busybox-static, mke2fs, or where
+# the kvm platform is not built.
+
+setup()
+{
+	prefix=$(atf_config_get platform_prefix)
+	bake=$prefix/bin/strata-bake
+	boot=$prefix/bin/strata-boot
+	[ -x "$bake" ] && [ -x "$boot" ] &&
+	    [ -f "$prefix/lib/librumpuser-kvm.a" ] ||
+	    atf_skip "the kvm platform is not built here (x86_64 only, not in sanitized or cross builds)"
+	command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	    atf_skip "qemu-system-x86_64 is not installed (Debian: qemu-system-x86)"
+}
+
+# proc_image: proc.img from h_kvm_proc (musl-gcc -static), with the file
+# system components; d/ holds the programs it execs (also the host's).
+proc_image()
+{
+	setup
+	command -v musl-gcc >/dev/null 2>&1 ||
+	    atf_skip "musl-gcc is not installed (Debian: musl-tools)"
+	command -v mke2fs >/dev/null 2>&1 ||
+	    atf_skip "mke2fs is not installed (Debian: e2fsprogs)"
+	src=$(atf_config_get topdir)/apps/tests
+	atf_check musl-gcc -static -O1 -o h_kvm_proc "$src/h_kvm_proc.c"
+	mkdir d
+	atf_check musl-gcc -static -O1 -o d/prog "$src/h_kvm_l2_prog.c"
+	printf '#!./prog hello\n' >d/script.sh
+	echo "not a program" >d/garbage
+	cp d/prog d/noexec
+	chmod +x d/script.sh d/garbage
+	chmod -x d/noexec
+	atf_check -o ignore -e ignore mke2fs -q -t ext2 -b 1024 -d d fs.img 8m
+	atf_check "$bake" -c fs h_kvm_proc proc.img
+}
+
+# same_as_host ARGS...: the guest prints what h_kvm_proc prints on the
+# host (with d/ for /mnt), and exits as it does.
+same_as_host()
+{
+	(cd d && ../h_kvm_proc "$@") >expout </dev/null 2>&1
+	status=$?
+	atf_check -s exit:$status -o file:expout "$boot" --timeout 120 \
+	    -e STRATA_MOUNT=/dev/vda:/mnt:ext2 -d fs.img proc.img "$@"
+}
+
+atf_test_case forks
+forks_head()
+{
+	atf_set "descr" "8 forked children: each its own copy of memory and pid, exit statuses and deaths by signal (SIGKILL, abort) collected by waitpid in any order, ECHILD after the last, their output through a shared pipe"
+	atf_set "timeout" "300"
+}
+forks_body()
+{
+	proc_image
+	same_as_host forks 8
+}
+
+atf_test_case exec
+exec_head()
+{
+	atf_set "descr" "fork and execve of a second program from the kernel's file system (an ext2 disk): argv, environment, exit status; a #! script; ENOENT, EACCES, ENOEXEC; execve of /proc/self/exe closes close-on-exec descriptors"
+	atf_set "timeout" "300"
+}
+exec_body()
+{
+	proc_image
+	(cd d && ../h_kvm_proc exec .) >expout </dev/null 2>&1
+	atf_check -o file:expout "$boot" --timeout 120 \
+	    -e STRATA_MOUNT=/dev/vda:/mnt:ext2 -d fs.img proc.img exec /mnt
+}
+
+atf_test_case spawn
+spawn_head()
+{
+	atf_set "descr" "posix_spawn (musl: clone with CLONE_VM|CLONE_VFORK) of a program on disk and of a missing one; vfork whose child writes the parent's memory"
+	atf_set "timeout" "300"
+}
+spawn_body()
+{
+	proc_image
+	(cd d && ../h_kvm_proc spawn .) >expout </dev/null 2>&1
+	atf_check -o file:expout "$boot" --timeout 120 \
+	    -e STRATA_MOUNT=/dev/vda:/mnt:ext2 -d fs.img proc.img spawn /mnt
+}
+
+atf_test_case pipeline
+pipeline_head()
+{
+	atf_set "descr" "a writer and a reader process joined by a pipe: 512 KiB through it, end of file when the writer has gone"
+	atf_set "timeout" "300"
+}
+pipeline_body()
+{
+	proc_image
+	same_as_host pipeline 512
+}
+
+atf_test_case waitid
+waitid_head()
+{
+	atf_set "descr" "waitid: WNOHANG on a running child, WNOWAIT leaves the child to be waited for again, siginfo's fields, ECHILD, EINVAL"
+	atf_set "timeout" "300"
+}
+waitid_body()
+{
+	proc_image
+	same_as_host waitid
+}
+
+# busybox_image: bb.img from Debian's busybox-static.
+busybox_image()
+{
+	setup
+	bb=
+	for f in /bin/busybox /usr/bin/busybox; do
+		[ -x $f ] && file -L $f 2>/dev/null | grep -q 'statically linked' && bb=$f && break
+	done
+	[ -n "$bb" ] || atf_skip "no static busybox (Debian: busybox-static)"
+	cp "$bb" busybox
+	atf_check "$bake" busybox bb.img
+}
+
+atf_test_case busybox_sh
+busybox_sh_head()
+{
+	atf_set "descr" "busybox-static's sh -c: pipelines of external applets (tr, wc, sort, head, cat), command substitution, subshells, redirections, exit statuses of children, a child killed by a signal; compared with the same busybox on the host"
+	atf_set "timeout" "300"
+}
+busybox_sh_body()
+{
+	busybox_image
+	# Files in ./w: the test's directory on the host, / in the guest.
+	script='
+		mkdir w && cd w || exit 1
+		echo a | tr a b
+		x=$(echo hi; echo there | tr t T); echo "$x"
+		seq 1 100 | sort -rn | head -3 | wc -l
+		echo "to a file" >f; cat <f | tr a-z A-Z >>g; cat f g
+		false; echo "false: $?"
+		sh -c "exit 5"; echo "sh -c exit 5: $?"
+		(exit 7); echo "subshell: $?"
+		{ sh -c "kill -9 \$\$"; } 2>err; echo "killed: $?"
+		n=0; for i in $(seq 1 5); do n=$((n + $(echo $i | wc -c))); done; echo "n=$n"
+		echo end | cat | cat | cat
+		exit 3'
+	# PATH empty: the host's busybox runs its applets, as in the guest.
+	env -i PATH=/nonexistent ./busybox sh -c "$script" >expout 2>/dev/null
+	atf_check -s exit:3 -o file:expout -e ignore "$boot" --timeout 120 \
+	    -e PATH=/nonexistent bb.img sh -c "$script"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case forks
+	atf_add_test_case exec
+	atf_add_test_case spawn
+	atf_add_test_case pipeline
+	atf_add_test_case waitid
+	atf_add_test_case busybox_sh
+}
