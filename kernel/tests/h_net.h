@@ -224,6 +224,31 @@ ping_retry(const char *addr, int tries, size_t len)
 	return error;
 }
 
+/*
+ * Waits, at most PEER_MAX_MS, until IPv6 address addr of ifname is out
+ * of duplicate address detection, and returns its state
+ * (RUMP_IPV6_ADDR_USABLE when all went well).  A test that needs its
+ * global address as source waits for it: an interface's link-local
+ * address may finish DAD first, and until the global one does, source
+ * selection picks the link-local one (a tentative address is no
+ * candidate), so that a ping succeeds while a connect() made then gets
+ * the link-local source, and the peer's replies to it come from the
+ * peer's link-local address too.
+ */
+static __attribute__((unused)) int
+wait_addr6_usable(const char *ifname, const char *addr)
+{
+	int st = RUMP_IPV6_ADDR_TENTATIVE;
+
+	for (int ms = 0; ms < PEER_MAX_MS; ms += 20) {
+		st = rump_netconfig_ipv6_addr_state(ifname, addr);
+		if (st != RUMP_IPV6_ADDR_TENTATIVE)
+			break;
+		rt_sleep_ms(20);
+	}
+	return st;
+}
+
 static __attribute__((unused)) void
 peer_wait_done(void)
 {

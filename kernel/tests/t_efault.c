@@ -37,20 +37,8 @@
 	"signal interception (known gap)"); } while (0)
 
 /* The test's own deliberate write to a wild address (user_handler_chained)
- * is not a bug: under valgrind (make check VALGRIND=memcheck) memcheck's
- * report of it is switched off for that one access.  No-ops without
- * valgrind's headers or outside valgrind. */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define MEANT_FAULT_BEGIN()	VALGRIND_DISABLE_ERROR_REPORTING
-#define MEANT_FAULT_END()	VALGRIND_ENABLE_ERROR_REPORTING
-#endif
-#endif
-#ifndef MEANT_FAULT_BEGIN
-#define MEANT_FAULT_BEGIN()	do { } while (0)
-#define MEANT_FAULT_END()	do { } while (0)
-#endif
+ * is not a bug: under valgrind memcheck's report of it is switched off
+ * for that one access (MEANT_FAULT_BEGIN, h_rumptest.h). */
 
 /* Two pages, the second PROT_NONE; returns the first. */
 static char *

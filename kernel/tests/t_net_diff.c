@@ -1227,9 +1227,11 @@ ATF_TC_BODY(ifioctl, tc)
 		}
 		/* EFAULT (not under ThreadSanitizer: RT_EFAULT_CAUGHT). */
 		if (RT_EFAULT_CAUGHT) {
+			MEANT_FAULT_BEGIN();
 			rvh = ioctl(hs, SIOCGIFFLAGS,
 			    (void *)(uintptr_t)0xdeadc0de);
 			eh = errno;
+			MEANT_FAULT_END();
 			rvk = rump_sys_ioctl(ks, SIOCGIFFLAGS,
 			    (void *)(uintptr_t)0xdeadc0de);
 			ek = errno;
@@ -1264,17 +1266,24 @@ ATF_TC_BODY(ifioctl, tc)
 		    int index; } c6[] = { { SIOCSIFADDR, 64, 4711 },
 		    { SIOCSIFADDR, 200, 1 }, { SIOCDIFADDR, 64, 4711 },
 		    { SIOCDIFADDR, 64, 1 } };
-		struct { struct in6_addr a; uint32_t plen; int index; } r;
+		/* In a zeroed struct ifreq's room: valgrind checks the
+		 * argument of SIOCSIFADDR as a struct ifreq, whose ifr_addr
+		 * reaches 8 bytes past the 24 of in6_ifreq. */
+		union {
+			struct { struct in6_addr a; uint32_t plen;
+			    int index; } r;
+			struct ifreq room;
+		} u;
 
 		ks = (int)RL(rump_sys_socket(AF_INET6, SOCK_DGRAM, 0));
 		for (i = 0; i < sizeof(c6) / sizeof(c6[0]); i++) {
-			memset(&r, 0, sizeof(r));
-			inet_pton(AF_INET6, "2001:db8:77::1", &r.a);
-			r.plen = c6[i].plen;
-			r.index = c6[i].index;
-			rvh = ioctl(hs, c6[i].cmd, &r);
+			memset(&u, 0, sizeof(u));
+			inet_pton(AF_INET6, "2001:db8:77::1", &u.r.a);
+			u.r.plen = c6[i].plen;
+			u.r.index = c6[i].index;
+			rvh = ioctl(hs, c6[i].cmd, &u);
 			eh = errno;
-			rvk = rump_sys_ioctl(ks, c6[i].cmd, &r);
+			rvk = rump_sys_ioctl(ks, c6[i].cmd, &u);
 			ek = errno;
 			ATF_CHECK_MSG(rvh == rvk && (rvh == 0 || eh == ek),
 			    "in6_ifreq call %zu: host %d errno %d, strata %d "

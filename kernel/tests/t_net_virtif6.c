@@ -28,11 +28,17 @@
 #define STRATA_ADDR	"fd00:99::2"
 #define XFER_BYTES	(4u << 20)
 
-/* Linux's struct in6_ifreq (linux/ipv6.h clashes with netinet/in.h). */
-struct linux_in6_ifreq {
-	struct in6_addr	ifr6_addr;
-	uint32_t	ifr6_prefixlen;
-	int		ifr6_ifindex;
+/* Linux's struct in6_ifreq (linux/ipv6.h clashes with netinet/in.h),
+ * in a zeroed struct ifreq's room: valgrind checks SIOCSIFADDR's
+ * argument as a struct ifreq, whose ifr_addr reaches 8 bytes past the
+ * 24 of in6_ifreq. */
+union linux_in6_ifreq {
+	struct {
+		struct in6_addr	ifr6_addr;
+		uint32_t	ifr6_prefixlen;
+		int		ifr6_ifindex;
+	} r;
+	struct ifreq	room;
 };
 
 static struct sockaddr_in6
@@ -76,7 +82,7 @@ put_sysctl(const char *path, const char *val)
 static void
 netns_setup(void)
 {
-	struct linux_in6_ifreq ifr6;
+	union linux_in6_ifreq ifr6;
 	struct ifreq ifr;
 	char path[128];
 	int fd, s;
@@ -107,10 +113,10 @@ netns_setup(void)
 	s = socket(AF_INET6, SOCK_DGRAM, 0);
 	ATF_REQUIRE(s != -1);
 	memset(&ifr6, 0, sizeof(ifr6));
-	ATF_REQUIRE(inet_pton(AF_INET6, LINUX_ADDR, &ifr6.ifr6_addr) == 1);
-	ifr6.ifr6_prefixlen = 64;
-	ifr6.ifr6_ifindex = (int)if_nametoindex(TAPNAME);
-	ATF_REQUIRE(ifr6.ifr6_ifindex != 0);
+	ATF_REQUIRE(inet_pton(AF_INET6, LINUX_ADDR, &ifr6.r.ifr6_addr) == 1);
+	ifr6.r.ifr6_prefixlen = 64;
+	ifr6.r.ifr6_ifindex = (int)if_nametoindex(TAPNAME);
+	ATF_REQUIRE(ifr6.r.ifr6_ifindex != 0);
 	ATF_REQUIRE_MSG(ioctl(s, SIOCSIFADDR, &ifr6) == 0, "SIOCSIFADDR: %s",
 	    strerror(errno));
 	close(s);
@@ -255,6 +261,10 @@ ATF_TC_BODY(ping6_tcp6, tc)
 			rt_sleep_ms(200);
 	}
 	ATF_REQUIRE_EQ_MSG(0, error, "ping6: %s", strerror(error));
+	/* The connection below must come from STRATA_ADDR, whose DAD may
+	 * end after the link-local address's (wait_addr6_usable()). */
+	ATF_REQUIRE_EQ(RUMP_IPV6_ADDR_USABLE, wait_addr6_usable(ifname,
+	    STRATA_ADDR));
 	for (int i = 0; i < 5; i++)
 		ATF_CHECK_EQ(0, rump_netconfig_ping6(LINUX_ADDR, 100 + i, 56,
 		    2000, NULL));
