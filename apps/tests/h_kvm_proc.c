@@ -13,6 +13,11 @@
  *                             through a pipe
  *   h_kvm_proc waitid         waitid: WNOHANG, WNOWAIT, P_PID, ECHILD
  *   h_kvm_proc fdcheck FD     whether descriptor FD is open
+ *   h_kvm_proc signals        handlers (SA_SIGINFO, SIGCHLD's siginfo),
+ *                             sigsuspend, blocked and pending signals,
+ *                             kill of children (default action, a
+ *                             handler that exits, SIGKILL), an
+ *                             interrupted nanosleep, SIGCHLD ignored
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -296,6 +302,161 @@ waitidtest(void)
 	return 0;
 }
 
+static volatile sig_atomic_t got_usr1, chld_pid, chld_status, chld_code;
+
+static void
+on_usr1(int sig)
+{
+
+	(void)sig;
+	got_usr1++;
+}
+
+static void
+on_chld(int sig, siginfo_t *si, void *uc)
+{
+
+	(void)sig;
+	(void)uc;
+	chld_pid = si->si_pid;
+	chld_status = si->si_status;
+	chld_code = si->si_code;
+}
+
+static void
+on_term_exit(int sig)
+{
+
+	_exit(100 + sig);
+}
+
+/* A child that says it is ready (one byte on fd) and then runs fn. */
+static pid_t
+child(int fd, void (*fn)(void))
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fn();
+		write(fd, "r", 1);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void
+nothing(void)
+{
+}
+
+static void
+term_handler(void)
+{
+
+	signal(SIGTERM, on_term_exit);
+}
+
+static int
+signals(void)
+{
+	struct sigaction sa;
+	sigset_t set, old, pend;
+	struct timespec ts = { 30, 0 }, rem = { 0, 0 };
+	volatile long v = 12345;
+	int fds[2], st, r;
+	pid_t pid;
+	char c;
+
+	/* A handler on the program's own signal; registers survive it. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	printf("SIGUSR1 handled %d time(s), value kept: %ld\n",
+	    (int)got_usr1, v * 2);
+
+	/* Blocked: pending, seen by sigpending, taken when unblocked. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	kill(getpid(), SIGUSR1);
+	sigpending(&pend);
+	printf("blocked: handled %d, pending %d\n", (int)got_usr1,
+	    sigismember(&pend, SIGUSR1));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	printf("unblocked: handled %d\n", (int)got_usr1);
+
+	/* SIGCHLD with its siginfo, waited for with sigsuspend. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if ((pid = fork()) == 0)
+		_exit(5);
+	while (chld_pid == 0)
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	printf("SIGCHLD: from the child %s, status %d, %s\n",
+	    chld_pid == pid ? "yes" : "no", (int)chld_status,
+	    chld_code == CLD_EXITED ? "CLD_EXITED" : "?");
+	waitpid(pid, &st, 0);
+	status("child", st);
+	signal(SIGCHLD, SIG_DFL);
+
+	/* kill of children: the default action, a handler, SIGKILL. */
+	if (pipe(fds) != 0)
+		return 1;
+	pid = child(fds[1], nothing);
+	read(fds[0], &c, 1);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	status("SIGTERM, default action", st);
+	pid = child(fds[1], term_handler);
+	read(fds[0], &c, 1);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	status("SIGTERM, handler exits", st);
+	pid = child(fds[1], term_handler);
+	read(fds[0], &c, 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	status("SIGKILL", st);
+
+	/* An interrupted sleep: EINTR and what was left of it.  The parent
+	 * signals until the child has gone: one lands during the sleep. */
+	if ((pid = fork()) == 0) {
+		signal(SIGUSR1, on_usr1);
+		write(fds[1], "r", 1);
+		r = nanosleep(&ts, &rem);
+		_exit(r < 0 && errno == EINTR && rem.tv_sec > 0 &&
+		    rem.tv_sec <= 30 ? 0 : 1);
+	}
+	read(fds[0], &c, 1);
+	for (r = 0; r < 600; r++) {
+		struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+		kill(pid, SIGUSR1);
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	status("nanosleep interrupted (0: EINTR with time left)", st);
+
+	/* SIGCHLD ignored: children are not kept for wait. */
+	signal(SIGCHLD, SIG_IGN);
+	if ((pid = fork()) == 0)
+		_exit(0);
+	printf("waitpid with SIGCHLD ignored: %s\n",
+	    waitpid(pid, &st, 0) < 0 ? strerror(errno) : "a status");
+	printf("kill of no process: %s\n", kill(99999, SIGTERM) < 0 ?
+	    strerror(errno) : "sent?");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -312,6 +473,8 @@ main(int argc, char **argv)
 		return pipeline(atoi(argv[2]));
 	if (strcmp(cmd, "waitid") == 0)
 		return waitidtest();
+	if (strcmp(cmd, "signals") == 0)
+		return signals();
 	if (strcmp(cmd, "fdcheck") == 0 && argc > 2) {
 		printf("%s: descriptor %s after exec: %s\n", argv[0], argv[2],
 		    fcntl(atoi(argv[2]), F_GETFD) < 0 ? strerror(errno) :
@@ -319,6 +482,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: %s forks N|exec DIR|spawn DIR|pipeline N|"
-	    "waitid\n", argv[0]);
+	    "waitid|signals|fdcheck FD\n", argv[0]);
 	return 2;
 }

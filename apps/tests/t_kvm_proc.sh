@@ -107,6 +107,18 @@ pipeline_body()
 	same_as_host pipeline 512
 }
 
+atf_test_case signals
+signals_head()
+{
+	atf_set "descr" "signals between processes: handlers with SA_SIGINFO, SIGCHLD's siginfo, sigsuspend, blocked and pending signals, kill of children (default action, a handler that exits, SIGKILL), an interrupted nanosleep (EINTR, time left), SIGCHLD ignored"
+	atf_set "timeout" "300"
+}
+signals_body()
+{
+	proc_image
+	same_as_host signals
+}
+
 atf_test_case waitid
 waitid_head()
 {
@@ -135,7 +147,7 @@ busybox_image()
 atf_test_case busybox_sh
 busybox_sh_head()
 {
-	atf_set "descr" "busybox-static's sh -c: pipelines of external applets (tr, wc, sort, head, cat), command substitution, subshells, redirections, exit statuses of children, a child killed by a signal; compared with the same busybox on the host"
+	atf_set "descr" "busybox-static's sh -c: pipelines of external applets (tr, wc, sort, head, cat), command substitution, subshells, redirections, exit statuses of children, children killed by signals, traps; compared with the same busybox on the host"
 	atf_set "timeout" "300"
 }
 busybox_sh_body()
@@ -154,6 +166,9 @@ busybox_sh_body()
 		{ sh -c "kill -9 \$\$"; } 2>err; echo "killed: $?"
 		n=0; for i in $(seq 1 5); do n=$((n + $(echo $i | wc -c))); done; echo "n=$n"
 		echo end | cat | cat | cat
+		trap "echo got USR1" USR1; kill -USR1 $$; echo after the trap
+		{ sh -c "kill -TERM \$\$"; } 2>err; echo "SIGTERM: $?"
+		sh -c "trap \"echo child TERM; exit 9\" TERM; kill -TERM \$\$; echo not here"; echo "trapped: $?"
 		exit 3'
 	# PATH empty: the host's busybox runs its applets, as in the guest.
 	env -i PATH=/nonexistent ./busybox sh -c "$script" >expout 2>/dev/null
@@ -167,6 +182,7 @@ atf_init_test_cases()
 	atf_add_test_case exec
 	atf_add_test_case spawn
 	atf_add_test_case pipeline
+	atf_add_test_case signals
 	atf_add_test_case waitid
 	atf_add_test_case busybox_sh
 }

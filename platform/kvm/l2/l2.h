@@ -21,6 +21,7 @@
  *   l2_entry.S   SYSCALL entry and SYSRET into the program
  *   l2_thread.c  program threads (clone), futexes, exit
  *   l2_proc.c    processes: fork, vfork, execve, wait, their end
+ *   l2_signal.c  signals: kill, handlers' frames, sigreturn, sigsuspend
  *   l2_sys.c     the dispatcher: which call goes where
  *   l2_stdio.c   standard descriptors as kernel pipes, drained
  *   l2_plat.c    what l2 uses of the rest of platform/kvm
@@ -51,6 +52,9 @@
 #define L2_ENODEV	19
 #define L2_ENOSYS	38
 #define L2_ETIMEDOUT	110
+/* Internal: an interrupted platform wait that starts again after a
+ * handler with SA_RESTART, else is EINTR (l2_signal.c). */
+#define L2_ERESTARTSYS	512
 
 /*
  * The platform underneath (l2_plat.c in the guest; a host test supplies
@@ -174,6 +178,10 @@ struct l2_thread {
 	uint64_t	 clear_child_tid;	/* set_tid_address */
 	uint64_t	 robust_list;		/* set_robust_list head */
 	uint64_t	 sigmask;
+	uint64_t	 saved_mask;		/* rt_sigsuspend's caller's */
+	bool		 restart_mask;		/* saved_mask to go back */
+	bool		 intr;			/* in an interruptible wait */
+	uint64_t	 orig_rax;		/* the call's number */
 	struct lwp	*lwp;			/* its kernel lwp */
 	struct thread	*sched;			/* its platform thread */
 	struct l2_proc	*proc;			/* its process */
@@ -208,7 +216,31 @@ struct l2_proc {
 	struct l2_sigaction {
 		uint64_t handler, flags, restorer, mask;
 	} sigact[65];			/* rt_sigaction's struct, x86_64 */
+	uint64_t	 pending;	/* signals sent, not yet taken */
+	struct {
+		int code, pid, status;
+	} siginfo[65];			/* of each pending one */
 };
+/* Every process, zombies included. */
+extern struct l2_proc *l2_procs;
+
+/*
+ * Signals (l2_signal.c).
+ */
+/* Sends sig to p (siginfo's code, sender's pid, SIGCHLD's status). */
+void l2_signal_send(struct l2_proc *p, int sig, int code, int pid,
+    int status);
+/* Whether t has a signal to take now. */
+bool l2_signal_pending(const struct l2_thread *t);
+/* On t's way back to the program: takes a signal (a handler's frame, or
+ * the end of the process), finishes an interrupted call. */
+void l2_signal_deliver(struct l2_thread *t);
+long l2_sys_kill(struct l2_thread *t, int pid, int sig);
+long l2_sys_tgkill(struct l2_thread *t, int tgid, int tid, int sig);
+long l2_sys_rt_sigreturn(struct l2_thread *t);
+long l2_sys_sigsuspend(struct l2_thread *t, uint64_t umask, uint64_t size);
+/* The x87/SSE state of a new program into fpu (512 bytes). */
+void l2_fpu_init(unsigned char *fpu);
 /* The first program's process: its end is the machine's. */
 extern struct l2_proc *l2_init_proc;
 

@@ -127,7 +127,8 @@ enum {
 extern uint64_t l2_stack_size;
 
 struct l2_proc *l2_init_proc;
-static struct l2_proc *procs;
+struct l2_proc *l2_procs;
+#define procs l2_procs
 
 long
 l2_ksys_k(struct l2_thread *t, long nr, long a0, long a1, long a2, long a3,
@@ -695,13 +696,7 @@ l2_sys_execve(struct l2_thread *t, uint64_t upath, uint64_t uargv,
 	t->regs.rip = entry;
 	t->regs.rsp = sp;
 	t->regs.rflags = 0x2;
-	{
-		uint32_t mxcsr = 0x1f80, save;
-
-		__asm__ volatile("stmxcsr %0" : "=m"(save));
-		__asm__ volatile("fninit; ldmxcsr %1; fxsave64 %0; ldmxcsr %2"
-		    : "=m"(*t->fpu) : "m"(mxcsr), "m"(save));
-	}
+	l2_fpu_init(t->fpu);
 	t->fsbase = 0;
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
@@ -813,6 +808,9 @@ l2_proc_release(struct l2_proc *p)
 		proc_free(p);
 		return;
 	}
+	l2_signal_send(parent, SIGCHLD, (p->wstatus & 0x7f) ? CLD_KILLED :
+	    CLD_EXITED, p->pid, (p->wstatus & 0x7f) ? (p->wstatus & 0x7f) :
+	    (p->wstatus >> 8) & 0xff);
 	/* SIGCHLD ignored, or SA_NOCLDWAIT: nobody keeps the status. */
 	if (parent->sigact[SIGCHLD].handler == SIG_IGN ||
 	    (parent->sigact[SIGCHLD].flags & SA_NOCLDWAIT))
@@ -849,14 +847,16 @@ wait_child(struct l2_thread *t, int pid, bool nohang, int *error)
 		*error = any ? 0 : L2_ECHILD;
 		if (!any || nohang)
 			return NULL;
-		if (p->exiting) {
-			*error = L2_EINTR;
+		if (p->exiting || l2_signal_pending(t)) {
+			*error = L2_ERESTARTSYS;
 			return NULL;
 		}
 		w.thread = rumpuser__curthread;
 		w.next = p->waiters;
 		p->waiters = &w;
+		t->intr = true;
 		rumpuser__sched_block(NULL, WAIT_JOIN, p, RUMPUSER__FOREVER);
+		t->intr = false;
 		/* Woken: off the list already (wake_waiters), or still on
 		 * it if woken otherwise. */
 		{

@@ -8,8 +8,8 @@
  *    msync, mincore, mlock), threads (clone, exit, futex, set_tid_address,
  *    set_robust_list, gettid, arch_prctl), time (clock_gettime and
  *    friends, nanosleep), scheduling (sched_yield, sched_getaffinity),
- *    signals (a process's own dispositions and masks; a signal it sends
- *    itself with its default action ends it), process identity (getpid),
+ *    signals (dispositions, masks, kill, handlers: l2_signal.c), process
+ *    identity (getpid),
  *    resource limits, exit and exit_group;
  *  - the kernel, unchanged through rump_syscall(): everything else --
  *    files, directories, pipes, sockets, descriptors (0, 1, 2 included:
@@ -45,7 +45,8 @@ enum {
 	NR_clock_gettime = 228, NR_clock_getres = 229,
 	NR_clock_nanosleep = 230, NR_exit_group = 231, NR_tgkill = 234,
 	NR_set_robust_list = 273, NR_get_robust_list = 274,
-	NR_wait4 = 61, NR_waitid = 247,
+	NR_wait4 = 61, NR_waitid = 247, NR_pause = 34,
+	NR_rt_sigpending = 127, NR_rt_sigsuspend = 130,
 	NR_prlimit64 = 302, NR_getcpu = 309, NR_execveat = 322,
 	NR_mlock2 = 325, NR_rseq = 334, NR_clone3 = 435,
 };
@@ -145,9 +146,11 @@ clock_read(int clk, struct timespec64 *ts)
 #define PUT(uaddr, kvar, r) \
 	(l2_copyout(&(kvar), (uaddr), sizeof(kvar)) != 0 ? -L2_EFAULT : (r))
 
-/* Sleeps until the monotonic deadline (clock clk, absolute or not). */
+/* Sleeps until the monotonic deadline (clock clk, absolute or not), or
+ * a signal for t (EINTR, with what remains of a relative sleep). */
 static long
-sleep_ts(int clk, int flags, uint64_t ureq, uint64_t urem)
+sleep_ts(struct l2_thread *t, int clk, int flags, uint64_t ureq,
+    uint64_t urem)
 {
 	struct timespec64 req, rem = { 0, 0 };
 	int64_t ns;
@@ -165,47 +168,25 @@ sleep_ts(int clk, int flags, uint64_t ureq, uint64_t urem)
 			ns -= (int64_t)rumpuser__sched_now();
 	}
 	deadline = rumpuser__sched_deadline(ns);
-	rumpuser__sched_sleep_until(deadline);
-	/* Never interrupted (no signal is delivered): nothing remains. */
+	if (deadline <= rumpuser__sched_now())
+		rumpuser__sched_yield();
+	while (rumpuser__sched_now() < deadline) {
+		if (l2_signal_pending(t) || t->proc->exiting) {
+			if (urem != 0 && !(flags & 1)) {
+				ns_to_ts((int64_t)(deadline -
+				    rumpuser__sched_now()), &rem);
+				if (l2_copyout(&rem, urem, sizeof(rem)) != 0)
+					return -L2_EFAULT;
+			}
+			return -L2_EINTR;
+		}
+		t->intr = true;
+		rumpuser__sched_block(NULL, WAIT_SLEEP, t, deadline);
+		t->intr = false;
+	}
 	if (urem != 0 && !(flags & 1))
 		return PUT(urem, rem, 0);
 	return 0;
-}
-
-/* --- Signals -------------------------------------------------------------- */
-
-/* Signals whose default action is to be ignored. */
-static bool
-sig_default_ignored(int sig)
-{
-
-	return sig == 17 || sig == 18 || sig == 23 || sig == 28; /* CHLD
-	    CONT URG WINCH */
-}
-
-/* The program sends itself sig. */
-static long
-self_signal(struct l2_thread *t, int sig)
-{
-
-	if (sig == 0)
-		return 0;
-	if (sig < 1 || sig > 64)
-		return -L2_EINVAL;
-	if (sigact[sig].handler == SIG_IGN ||
-	    (sigact[sig].handler == SIG_DFL && sig_default_ignored(sig)))
-		return 0;
-	if (sigact[sig].handler == SIG_DFL) {
-		/* Ended as by the signal (for the first program: its output
-		 * first, then why). */
-		l2_proc_exit(t, sig);
-	}
-	/* Running a handler needs a signal frame, which this platform does
-	 * not build (yet): said, and refused. */
-	(void)t;
-	l2_printf("strata: signal %d has a handler; delivering it is not "
-	    "supported in a unikernel: ENOSYS\n", sig);
-	return -L2_ENOSYS;
 }
 
 /* --- The dispatcher ------------------------------------------------------- */
@@ -355,13 +336,13 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		return a[0] != 0 ? PUT(a[0], s, s) : s;
 	}
 	case NR_nanosleep:
-		return sleep_ts(1, 0, a[0], a[1]);
+		return sleep_ts(t, 1, 0, a[0], a[1]);
 	case NR_clock_nanosleep: {
 		struct timespec64 ts;
 
 		if (clock_read((int)a[0], &ts) != 0)
 			return -L2_EINVAL;
-		return sleep_ts((int)a[0], (int)a[1], a[2], a[3]);
+		return sleep_ts(t, (int)a[0], (int)a[1], a[2], a[3]);
 	}
 	case NR_sched_yield:
 		rumpuser__sched_yield();
@@ -395,8 +376,12 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		if (a[2] != 0 && l2_copyout(&sigact[sig], a[2],
 		    sizeof(sigact[sig])) != 0)
 			return -L2_EFAULT;
-		if (a[1] != 0)
+		if (a[1] != 0) {
 			sigact[sig] = act;
+			/* Ignoring a pending signal discards it (POSIX). */
+			if (act.handler == SIG_IGN)
+				t->proc->pending &= ~(1ull << (sig - 1));
+		}
 		return 0;
 	}
 	case NR_rt_sigprocmask: {
@@ -428,25 +413,26 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		}
 		return 0;
 	case NR_kill:
-		if ((int)a[0] != t->proc->pid && (int)a[0] != 0 &&
-		    (int)a[0] != -1)
-			return -L2_ESRCH;
-		return self_signal(t, (int)a[1]);
+		return l2_sys_kill(t, (int)a[0], (int)a[1]);
 	case NR_tgkill:
-		if ((int)a[0] != t->proc->pid)
-			return -L2_ESRCH;
-		/* FALLTHROUGH */
-	case NR_tkill: {
-		int tid = (int)(nr == NR_tgkill ? a[1] : a[0]);
-		struct l2_thread *u = t;
-
-		(void)u;
-		if (tid <= 0)
+		if ((int)a[0] <= 0)
 			return -L2_EINVAL;
-		return self_signal(t, (int)(nr == NR_tgkill ? a[2] : a[1]));
-	}
+		return l2_sys_tgkill(t, (int)a[0], (int)a[1], (int)a[2]);
+	case NR_tkill:
+		return l2_sys_tgkill(t, -1, (int)a[0], (int)a[1]);
 	case NR_rt_sigreturn:
-		return -L2_ENOSYS;	/* no frame was ever built */
+		return l2_sys_rt_sigreturn(t);
+	case NR_rt_sigsuspend:
+		return l2_sys_sigsuspend(t, a[0], a[1]);
+	case NR_pause:
+		return l2_sys_sigsuspend(t, 0, 0);
+	case NR_rt_sigpending: {
+		uint64_t set = t->proc->pending & t->sigmask;
+
+		if (a[1] > 8)
+			return -L2_EINVAL;
+		return l2_copyout(&set, a[0], a[1]) != 0 ? -L2_EFAULT : 0;
+	}
 
 	/* Limits and accounting */
 	case NR_prlimit64:
@@ -540,6 +526,7 @@ l2_syscall(struct l2_thread *t)
 		checked = 1;
 	}
 	t->in_call = true;
+	t->orig_rax = (uint64_t)nr;
 	r = dispatch(t, nr, a);
 	t->in_call = false;
 	if (trace)

@@ -147,6 +147,7 @@ l2_thread_run(struct l2_thread *t)
 		if (t->proc->exiting)
 			l2_thread_end(t);
 		l2_space_load(t->proc->vm);
+		l2_signal_deliver(t);
 		__asm__ volatile("fxrstor64 %0" : : "m"(*t->fpu));
 		if (t->fsbase != loaded_fs) {
 			wrmsr(MSR_FS_BASE, t->fsbase);
@@ -175,13 +176,7 @@ l2_thread_main(struct l2_proc *p, uint64_t entry, uint64_t sp)
 	t->regs.rflags = 0x2;		/* IF clear: see l2.h */
 	/* The x87 and SSE state of a fresh process: FNINIT's, MXCSR
 	 * 0x1f80 (all exceptions masked, round to nearest). */
-	{
-		uint32_t mxcsr = 0x1f80, save;
-
-		__asm__ volatile("stmxcsr %0" : "=m"(save));
-		__asm__ volatile("fninit; ldmxcsr %1; fxsave64 %0; ldmxcsr %2"
-		    : "=m"(*t->fpu) : "m"(mxcsr), "m"(save));
-	}
+	l2_fpu_init(t->fpu);
 	t->tid = p->pid;
 	t->lwp = rump_lwproc_curlwp();
 	t->sched = rumpuser__curthread;
@@ -340,10 +335,12 @@ futex_requeue(uint64_t uaddr, uint64_t uaddr2, int n)
 }
 
 static long
-futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
+futex_wait(struct l2_thread *t, uint64_t uaddr, uint32_t val,
+    uint64_t deadline, uint32_t bitset)
 {
 	struct waiter w, **wp;
 	uint32_t cur;
+	long r;
 
 	if (l2_copyin(uaddr, &cur, sizeof(cur)) != 0)
 		return -L2_EFAULT;
@@ -360,15 +357,25 @@ futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 	w.next = NULL;
 	*wp = &w;
 	while (!w.woken) {
-		if (rumpuser__sched_block(NULL, WAIT_CV, (const void *)uaddr,
-		    deadline) != 0 && !w.woken) {
-			for (wp = &waiters; *wp != &w; wp = &(*wp)->next)
-				;
-			*wp = w.next;
-			return -L2_ETIMEDOUT;
+		if (l2_signal_pending(t) || t->proc->exiting) {
+			r = -L2_ERESTARTSYS;
+			goto off;
+		}
+		t->intr = true;
+		r = rumpuser__sched_block(NULL, WAIT_CV, (const void *)uaddr,
+		    deadline);
+		t->intr = false;
+		if (r != 0 && !w.woken) {
+			r = -L2_ETIMEDOUT;
+			goto off;
 		}
 	}
 	return 0;
+off:
+	for (wp = &waiters; *wp != &w; wp = &(*wp)->next)
+		;
+	*wp = w.next;
+	return r;
 }
 
 /* FUTEX_WAKE_OP's operation on *uaddr2; returns the comparison. */
@@ -413,7 +420,6 @@ l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
 	uint64_t deadline = RUMPUSER__FOREVER;
 	int n;
 
-	(void)t;
 	if ((uaddr & 3) != 0)
 		return -L2_EINVAL;
 	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET &&
@@ -441,11 +447,11 @@ l2_sys_futex(struct l2_thread *t, uint64_t uaddr, int op, uint32_t val,
 	}
 	switch (cmd) {
 	case FUTEX_WAIT:
-		return futex_wait(uaddr, val, deadline, FUTEX_BITSET_ANY);
+		return futex_wait(t, uaddr, val, deadline, FUTEX_BITSET_ANY);
 	case FUTEX_WAIT_BITSET:
 		if (val3 == 0)
 			return -L2_EINVAL;
-		return futex_wait(uaddr, val, deadline, val3);
+		return futex_wait(t, uaddr, val, deadline, val3);
 	case FUTEX_WAKE:
 		return futex_wake(uaddr, (int)val, FUTEX_BITSET_ANY);
 	case FUTEX_WAKE_BITSET:
