@@ -559,13 +559,103 @@ ATF_TC_BODY(ext4_csum, tc)
 	RL(rump_sys_umount2(EXT2_MNT, 0));
 }
 
+/* Directory blocks ext2 has read since boot (ext2fs_dir.c). */
+uint64_t rumpns_ext2_dirblk_reads(void);
+
+static uint64_t
+dirblk_reads(void)
+{
+	uint64_t n;
+
+	rump_schedule();
+	n = rumpns_ext2_dirblk_reads();
+	rump_unschedule();
+	return n;
+}
+
+#define HNAME	"a-file-with-a-long-name-so-that-the-index-grows-"
+
+/* Whether debugfs sees an index on dir. */
+static bool
+indexed(const char *dir)
+{
+	return sh("debugfs -R 'htree %s' " IMG " 2>&1 | "
+	    "grep -q 'Not a hash-indexed directory'", dir) != 0;
+}
+
+/*
+ * Looks up each of n names made by namefn (i present when present(i))
+ * and names that are missing, and checks that the directory blocks read
+ * stay within what an index allows: the mount's root (one block), then
+ * the index's levels and the leaf, plus one for a hash collision.  A
+ * linear search reads half the directory per name on average.
+ */
+static void
+lookup_all(const char *dir, int n, void (*namefn)(char *, size_t, int),
+    bool (*present)(int), unsigned levels)
+{
+	char name[300], path[400];
+	uint64_t before, reads;
+	int i, looked = 0;
+
+	before = dirblk_reads();
+	for (i = 0; i < n; i++) {
+		namefn(name, sizeof(name), i);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (present(i))
+			RL(rump_sys_access(path, 0));
+		else
+			ERR(ENOENT, rump_sys_access(path, 0));
+		looked++;
+		snprintf(path, sizeof(path), "%s/%s-missing", dir, name);
+		ERR(ENOENT, rump_sys_access(path, 0));
+		looked++;
+	}
+	reads = dirblk_reads() - before;
+	fprintf(stderr, "%s: %d lookups read %llu directory blocks (%.2f "
+	    "per lookup)\n", dir, looked, (unsigned long long)reads,
+	    (double)reads / looked);
+	ATF_CHECK_MSG(reads <= (uint64_t)looked * (levels + 3), "%d lookups "
+	    "read %llu directory blocks: not through the index", looked,
+	    (unsigned long long)reads);
+}
+
+static void
+hname(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, HNAME "%04d", i);
+}
+
+static bool
+all_present(int i)
+{
+	(void)i;
+	return true;
+}
+
+static bool
+odd_present(int i)
+{
+	return i % 2 == 1;
+}
+
+/* New names, added into the leaves of an index. */
+static void
+hname_new(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, "new-%d", i);
+}
+
 ATF_TC(htree);
 ATF_TC_HEAD(htree, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "dir_index: a directory of 3000 "
-	    "files that e2fsck -D indexed (two index levels at 1 KiB) reads "
-	    "whole through strata, every name found; a change clears the "
-	    "index flag, e2fsck -fn is clean and e2fsck -D indexes it again");
+	    "files that e2fsck -D indexed (two index levels at 1 KiB): "
+	    "every name found through the index (few directory blocks "
+	    "read per lookup), missing names ENOENT; removals and new "
+	    "names that fit their leaf keep the index (e2fsck -fn checks "
+	    "its hash order); a full leaf clears the index flag");
+	atf_tc_set_md_var(tc, "timeout", "600");
 }
 ATF_TC_BODY(htree, tc)
 {
@@ -578,8 +668,7 @@ ATF_TC_BODY(htree, tc)
 	mount_ext2(IMG, false);
 	RL(rump_sys_mkdir(EXT2_MNT "/big", 0755));
 	for (i = 0; i < 3000; i++) {
-		snprintf(name, sizeof(name), EXT2_MNT "/big/"
-		    "a-file-with-a-long-name-so-that-the-index-grows-%04d", i);
+		snprintf(name, sizeof(name), EXT2_MNT "/big/" HNAME "%04d", i);
 		RL(fd = rump_sys_open(name, O_WRONLY | O_CREAT, 0644));
 		RL(rump_sys_close(fd));
 	}
@@ -591,11 +680,7 @@ ATF_TC_BODY(htree, tc)
 	    "two-level index");
 
 	mount_ext2(IMG, false);
-	for (i = 0; i < 3000; i += 7) {
-		snprintf(name, sizeof(name), EXT2_MNT "/big/"
-		    "a-file-with-a-long-name-so-that-the-index-grows-%04d", i);
-		RL(rump_sys_access(name, 0));
-	}
+	lookup_all(EXT2_MNT "/big", 3000, hname, all_present, 2);
 	RL(fd = rump_sys_open(EXT2_MNT "/big", O_RDONLY | O_DIRECTORY));
 	while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0) {
 		for (off = 0; off < n; ) {
@@ -610,21 +695,126 @@ ATF_TC_BODY(htree, tc)
 	ATF_CHECK_EQ(n, 0);
 	ATF_CHECK_EQ(found, 3000);
 	RL(rump_sys_close(fd));
-	RL(rump_sys_unlink(EXT2_MNT "/big/"
-	    "a-file-with-a-long-name-so-that-the-index-grows-0100"));
-	RL(fd = rump_sys_open(EXT2_MNT "/big/new", O_WRONLY | O_CREAT, 0644));
-	RL(rump_sys_close(fd));
+
+	/* Every other name goes: each leaf has room again, for new names
+	 * that the index sends there. */
+	for (i = 0; i < 3000; i += 2) {
+		char path[200];
+
+		hname(name, sizeof(name), i);
+		snprintf(path, sizeof(path), EXT2_MNT "/big/%s", name);
+		RL(rump_sys_unlink(path));
+	}
+	for (i = 0; i < 300; i++) {
+		char path[200];
+
+		hname_new(name, sizeof(name), i);
+		snprintf(path, sizeof(path), EXT2_MNT "/big/%s", name);
+		RL(fd = rump_sys_open(path, O_WRONLY | O_CREAT, 0644));
+		RL(rump_sys_close(fd));
+	}
 	umount_ext2();
 	fsck_clean(IMG);
-	ATF_CHECK_EQ(sh("debugfs -R 'htree /big' " IMG " 2>&1 | "
-	    "grep -q 'Not a hash-indexed directory'"), 0);
+	ATF_CHECK_MSG(indexed("/big"), "the index was dropped although "
+	    "every leaf had room");
+	mount_ext2(IMG, true);
+	lookup_all(EXT2_MNT "/big", 3000, hname, odd_present, 2);
+	lookup_all(EXT2_MNT "/big", 300, hname_new, all_present, 2);
+	umount_ext2();
+
+	/* A leaf without room: the index goes, the name is still found. */
+	mount_ext2(IMG, false);
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), EXT2_MNT "/big/more-%d", i);
+		RL(fd = rump_sys_open(name, O_WRONLY | O_CREAT, 0644));
+		RL(rump_sys_close(fd));
+	}
+	umount_ext2();
+	fsck_clean(IMG);
+	ATF_CHECK(!indexed("/big"));
 	(void)sh("e2fsck -fyD " IMG " >/dev/null 2>&1");
 	fsck_clean(IMG);
+	ATF_CHECK(indexed("/big"));
 	mount_ext2(IMG, true);
-	RL(rump_sys_access(EXT2_MNT "/big/new", 0));
-	ERR(ENOENT, rump_sys_access(EXT2_MNT "/big/"
-	    "a-file-with-a-long-name-so-that-the-index-grows-0100", 0));
+	RL(rump_sys_access(EXT2_MNT "/big/more-2999", 0));
+	RL(rump_sys_access(EXT2_MNT "/big/new-299", 0));
+	ERR(ENOENT, rump_sys_access(EXT2_MNT "/big/" HNAME "0100", 0));
 	umount_ext2();
+}
+
+/* Names with bytes >= 0x80, where signed and unsigned hashes differ. */
+static void
+hname_8bit(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, "\xc3\xa9t\xc3\xa9-%d-\xe2\x82\xac-%s", i,
+	    i % 3 == 0 ? "a-long-tail-past-thirty-two-bytes-for-md4" : "x");
+}
+
+ATF_TC(htree_hashes);
+ATF_TC_HEAD(htree_hashes, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "dir_index: directories that e2fsck "
+	    "-D indexed with each hash (legacy, half_md4, tea; signed and "
+	    "unsigned; the file system's seed and the default one), names "
+	    "with 8-bit bytes: every name found through the index, missing "
+	    "names ENOENT, and names strata adds keep e2fsck -fn clean");
+	atf_tc_set_md_var(tc, "timeout", "600");
+}
+ATF_TC_BODY(htree_hashes, tc)
+{
+	static const struct {
+		const char	*hash;
+		int		 flags;		/* s_flags: 1 signed, 2 unsigned */
+		bool		 zeroseed;
+	} v[] = {
+		{ "legacy", 1, false }, { "legacy", 2, false },
+		{ "half_md4", 1, false }, { "half_md4", 2, true },
+		{ "tea", 1, true }, { "tea", 2, false },
+	};
+	char name[300], path[400];
+	size_t k;
+	int fd, i;
+
+	need_e2fsprogs();
+	boot();
+	for (k = 0; k < __arraycount(v); k++) {
+		fprintf(stderr, "hash %s, s_flags %d%s\n", v[k].hash,
+		    v[k].flags, v[k].zeroseed ? ", default seed" : "");
+		mkfs(IMG, "-t ext2 -b 1024", "8M");
+		ATF_REQUIRE_EQ(sh("debugfs -w -R 'ssv def_hash_version %s' "
+		    IMG " >/dev/null 2>&1 && debugfs -w -R 'ssv flags %d' "
+		    IMG " >/dev/null 2>&1", v[k].hash, v[k].flags), 0);
+		if (v[k].zeroseed)
+			ATF_REQUIRE_EQ(sh("debugfs -w -R 'ssv hash_seed null' "
+			    IMG " >/dev/null 2>&1"), 0);
+		mount_ext2(IMG, false);
+		RL(rump_sys_mkdir(EXT2_MNT "/h", 0755));
+		for (i = 0; i < 600; i++) {
+			hname_8bit(name, sizeof(name), i);
+			snprintf(path, sizeof(path), EXT2_MNT "/h/%s", name);
+			RL(fd = rump_sys_open(path, O_WRONLY | O_CREAT, 0644));
+			RL(rump_sys_close(fd));
+		}
+		umount_ext2();
+		(void)sh("e2fsck -fyD " IMG " >/dev/null 2>&1");
+		fsck_clean(IMG);
+		ATF_REQUIRE_MSG(sh("debugfs -R 'htree /h' " IMG " 2>/dev/null "
+		    "| grep -q 'Hash Version: %d'", (v[k].hash[0] == 'l' ? 0 :
+		    v[k].hash[0] == 'h' ? 1 : 2)) == 0, "no %s index",
+		    v[k].hash);
+		mount_ext2(IMG, false);
+		lookup_all(EXT2_MNT "/h", 600, hname_8bit, all_present, 1);
+		/* A few more, into the leaves their hashes pick. */
+		for (i = 0; i < 20; i++) {
+			snprintf(path, sizeof(path), EXT2_MNT "/h/\xc3\xbc-%d",
+			    i);
+			RL(fd = rump_sys_open(path, O_WRONLY | O_CREAT, 0644));
+			RL(rump_sys_close(fd));
+		}
+		umount_ext2();
+		fsck_clean(IMG);
+		ATF_REQUIRE_EQ(rump_etfs_remove(EXT2_KEY), 0);
+	}
 }
 
 /* The buffer cache's size (vfs_bio.c), set from the test. */
@@ -709,6 +899,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ext4_readonly);
 	ATF_TP_ADD_TC(tp, ext4_csum);
 	ATF_TP_ADD_TC(tp, htree);
+	ATF_TP_ADD_TC(tp, htree_hashes);
 	ATF_TP_ADD_TC(tp, fill_1k);
 	ATF_TP_ADD_TC(tp, fill_2k);
 	ATF_TP_ADD_TC(tp, fill_4k);

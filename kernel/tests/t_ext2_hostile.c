@@ -327,10 +327,115 @@ ATF_TC_BODY(crafted, tc)
 	}
 }
 
+/*
+ * Damaged hash indexes (dir_index): debugfs's zap_block changes bytes
+ * of /h's dx_root (block 0 of the directory: dx_root_info at 24, then
+ * limit 32, count 34, the first block 36, entries from 40) or of its
+ * leaves.  fallback: an index the lookup must refuse, after which it
+ * reads the directory linearly and finds every name.
+ */
+static const struct {
+	const char	*zap;
+	bool		 fallback;
+} crafted_dx[] = {
+	{ "-o 32 -l 2 -p 0xff 0", true },	/* limit */
+	{ "-o 32 -l 2 -p 0 0", true },		/* limit 0 */
+	{ "-o 34 -l 2 -p 0 0", true },		/* count 0 */
+	{ "-o 35 -l 1 -p 0x7f 0", true },	/* count > limit */
+	{ "-o 30 -l 1 -p 1 0", true },		/* a level that is not there */
+	{ "-o 30 -l 1 -p 2 0", true },		/* 3 levels, no largedir */
+	{ "-o 30 -l 1 -p 0xff 0", true },	/* 256 levels */
+	{ "-o 28 -l 1 -p 9 0", true },		/* unknown hash */
+	{ "-o 28 -l 1 -p 6 0", true },		/* siphash: casefold only */
+	{ "-o 29 -l 1 -p 0 0", true },		/* info_length */
+	{ "-o 24 -l 1 -p 1 0", true },		/* reserved_zero */
+	{ "-o 31 -l 1 -p 1 0", true },		/* unused_flags */
+	{ "-o 36 -l 4 -p 0x7f 0", true },	/* block past the directory */
+	{ "-o 36 -l 4 -p 0 0", true },		/* block 0: the root */
+	{ "-o 44 -l 4 -p 0x40 0", true },	/* entry 1 past the end */
+	{ "-o 40 -l 64 -p 0xff 0", false },	/* hashes out of order */
+	{ "-o 40 -l 64 -p 0x01 0", false },	/* collision bits everywhere */
+	{ "-o 44 -l 64 -p 0x00 0", false },	/* every leaf block 0 */
+	{ "-o 16 -l 2 -p 0x10 0", false },	/* ".." rec_len */
+	{ "-o 0 -l 1024 -p 0xff 1", false },	/* a leaf of 0xff */
+	{ "-o 0 -l 8 -p 0 1", false },		/* a leaf's first record */
+};
+
+#define DX_NAMES	100
+
+ATF_TC(crafted_htree);
+ATF_TC_HEAD(crafted_htree, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "Damaged hash indexes (bad limits "
+	    "and counts, too many levels, unknown hashes, block numbers "
+	    "past the directory or at its root, leaves of garbage): "
+	    "lookups fall back to reading the directory linearly or fail "
+	    "with an error, never a crash, a hang or an out-of-bounds "
+	    "access; writes work or fail cleanly");
+	atf_tc_set_md_var(tc, "timeout", "600");
+}
+ATF_TC_BODY(crafted_htree, tc)
+{
+	char path[300];
+	size_t i;
+	FILE *f;
+	int j, found, fd;
+
+	make_base();
+	ATF_REQUIRE((f = fopen("hscript", "w")) != NULL);
+	fprintf(f, "mkdir /h\n");
+	for (j = 0; j < DX_NAMES; j++)
+		fprintf(f, "write script /h/an-indexed-name-%d\n", j);
+	fclose(f);
+	ATF_REQUIRE_EQ(sh("debugfs -w -f hscript " BASE " >dbg.out 2>&1"),
+	    0);
+	(void)sh("e2fsck -fyD " BASE " >/dev/null 2>&1");
+	ATF_REQUIRE_EQ_MSG(sh("debugfs -R 'htree /h' " BASE " 2>/dev/null | "
+	    "grep -q 'Indirect levels: 0'"), 0, "e2fsck -D made no index");
+	start();
+	for (i = 0; i < __arraycount(crafted_dx); i++) {
+		fprintf(stderr, "crafted index: zap_block -f /h %s\n",
+		    crafted_dx[i].zap);
+		ATF_REQUIRE_EQ(sh("cp " BASE " " IMG " && debugfs -w -R "
+		    "'zap_block -f /h %s' " IMG " >dbg.out 2>&1",
+		    crafted_dx[i].zap), 0);
+		RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext2", 1, NULL));
+		found = 0;
+		for (j = 0; j < DX_NAMES; j++) {
+			snprintf(path, sizeof(path),
+			    EXT2_MNT "/h/an-indexed-name-%d", j);
+			if (rump_sys_access(path, 0) == 0)
+				found++;
+		}
+		(void)rump_sys_access(EXT2_MNT "/h/missing", 0);
+		walked = 0;
+		walk(EXT2_MNT "/h", 0);
+		if (crafted_dx[i].fallback)
+			ATF_CHECK_EQ_MSG(found, DX_NAMES, "%s: %d names of %d "
+			    "found", crafted_dx[i].zap, found, DX_NAMES);
+		RL(rump_sys_umount2(EXT2_MNT, 0));
+		/* Read-write: new names, removals. */
+		RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext2", 0, NULL));
+		for (j = 0; j < 40; j++) {
+			snprintf(path, sizeof(path), EXT2_MNT "/h/new-%d", j);
+			fd = rump_sys_open(path, O_WRONLY | O_CREAT, 0644);
+			if (fd != -1)
+				rump_sys_close(fd);
+			snprintf(path, sizeof(path),
+			    EXT2_MNT "/h/an-indexed-name-%d", j * 7);
+			(void)rump_sys_unlink(path);
+		}
+		(void)rump_sys_sync();
+		RL(rump_sys_umount2(EXT2_MNT, 0));
+		try_image();
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, bitflips);
 	ATF_TP_ADD_TC(tp, truncated);
 	ATF_TP_ADD_TC(tp, crafted);
+	ATF_TP_ADD_TC(tp, crafted_htree);
 	return atf_no_error();
 }

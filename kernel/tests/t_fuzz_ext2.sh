@@ -46,6 +46,12 @@ fuzz_mount_walk_body()
 	    "$(printf '%0080d' 0)" >script
 	debugfs -w -f script corpus/seed1 >/dev/null 2>&1
 	mke2fs -q -F -t ext2 -b 2048 -N 16 corpus/seed2 128k >/dev/null 2>&1
+	# An indexed directory (dir_index: dx_root and leaves by hash).
+	mke2fs -q -F -t ext2 -b 1024 -N 64 corpus/seed3 128k >/dev/null 2>&1
+	{ echo 'mkdir /h'; i=0; while [ $i -lt 40 ]; do
+	    echo "write h /h/name-in-an-index-$i"; i=$((i + 1)); done; } >hscript
+	debugfs -w -f hscript corpus/seed3 >/dev/null 2>&1
+	e2fsck -fyD corpus/seed3 >/dev/null 2>&1 || true
 
 	# Leaks of the kernel's boot at exit are not findings.
 	ASAN_OPTIONS=detect_leaks=0 ./fuzz_ext2 -max_total_time=10 -timeout=10 \

@@ -110,6 +110,18 @@ struct buf;
 #define SB_CHECKSUM_SEED	624
 #define SB_CHECKSUM		1020
 
+/* s_flags */
+#define EXT2_FLAGS_SIGNED_HASH	0x0001
+#define EXT2_FLAGS_UNSIGNED_HASH 0x0002
+
+/* Directory index (dx_root_info hash_version). */
+#define EXT2_HASH_LEGACY		0
+#define EXT2_HASH_HALF_MD4		1
+#define EXT2_HASH_TEA			2
+#define EXT2_HASH_LEGACY_UNSIGNED	3
+#define EXT2_HASH_HALF_MD4_UNSIGNED	4
+#define EXT2_HASH_TEA_UNSIGNED		5
+
 #define EXT2_STATE_VALID	0x0001	/* cleanly unmounted */
 #define EXT2_STATE_ERROR	0x0002
 
@@ -429,7 +441,16 @@ int	ext2_setxattr(struct vnode *vp, const char *name, const void *val,
 int	ext2_listxattr(struct vnode *vp, char *buf, size_t *lenp);
 int	ext2_removexattr(struct vnode *vp, const char *name);
 
+/* ext2fs_hash.c: the hash of a name in an indexed directory
+ * (EXT2_HASH_*; seed NULL or all zero: the default seed); EINVAL for an
+ * unknown version. */
+int	ext2_dirhash(unsigned version, const uint32_t seed[4], const char *name,
+	    size_t len, uint32_t *hashp);
+
 /* ext2fs_dir.c: directories. */
+/* Directory blocks read since boot (all mounts): tests and benchmarks
+ * see from it whether lookups use the index. */
+uint64_t ext2_dirblk_reads(void);
 int	ext2_dir_lookup(struct ext2_node *dn, const char *name,
 	    size_t namelen, uint32_t *inop, uint64_t *offp);
 int	ext2_dir_add(struct ext2_node *dn, const char *name, size_t namelen,

@@ -1,13 +1,34 @@
 /*
- * ext2fs_dir.c: directories, linear.
+ * ext2fs_dir.c: directories, linear and indexed.
  *
  * A directory is a sequence of blocks, each covered exactly by records
- * (inode, rec_len, name_len, file_type, name).  Indexed directories
- * (dir_index, "htree") are read linearly: the format is designed so that
- * the index blocks look like one empty record to a linear reader.  A
- * directory that this code changes loses its index flag (EXT2_INDEX_FL),
- * which the format allows: e2fsck accepts it, Linux reads it linearly
- * and e2fsck -D can rebuild the index.
+ * (inode, rec_len, name_len, file_type, name).
+ *
+ * Indexed directories (feature dir_index, inode flag EXT2_INDEX_FL, the
+ * "htree"): block 0 is the dx_root: "." (rec_len 12), ".." (rec_len the
+ * rest of the block), then at byte 24 dx_root_info (reserved_zero 4,
+ * hash_version 1, info_length 1 = 8, indirect_levels 1, unused_flags
+ * 1) and the index entries: the first is (limit 2, count 2, block 4),
+ * the others (hash 4, block 4), sorted by hash; entry i covers the
+ * hashes from its own (the first: from 0) up to the next one's.
+ * With indirect_levels > 0 the entries lead to dx_node blocks: one
+ * empty record (inode 0, rec_len the block) then the same table from
+ * byte 8.  The last level leads to leaf blocks, ordinary directory
+ * blocks holding the names of that hash range.  A hash's lowest bit in
+ * the index marks a leaf that continues the previous one's last hash
+ * (names whose hashes collide).  With metadata_csum an 8-byte dx_tail
+ * follows the table (limit is one entry less).  The format makes the
+ * index blocks look like empty records to a linear reader.
+ *
+ * Lookups go through the index when it is sound; an index that fails
+ * any check (limits, counts, levels, block numbers past the directory,
+ * an unknown hash) is reported on the console and the directory is read
+ * linearly instead, as Linux does.  Changes keep the index valid where
+ * that is cheap: a removal or a rewrite changes a leaf only, and a new
+ * name goes into the leaf its hash selects when that leaf has room.
+ * When it has none the directory loses its index flag, which the format
+ * allows: e2fsck accepts it, Linux reads it linearly and e2fsck -D can
+ * rebuild the index.
  *
  * Every record is checked against its block before use; a bad one makes
  * the operation fail with EIO (and a console message).
@@ -29,6 +50,15 @@ dir_nblocks(const struct ext2_node *dn)
 	return dn->n_size >> dn->n_mnt->em_bshift;
 }
 
+static uint64_t dirblk_reads;
+
+uint64_t
+ext2_dirblk_reads(void)
+{
+
+	return __atomic_load_n(&dirblk_reads, __ATOMIC_RELAXED);
+}
+
 static int
 dir_bread(struct ext2_node *dn, uint64_t lbn, struct buf **bpp)
 {
@@ -36,6 +66,7 @@ dir_bread(struct ext2_node *dn, uint64_t lbn, struct buf **bpp)
 	uint64_t pbn;
 	int error;
 
+	__atomic_fetch_add(&dirblk_reads, 1, __ATOMIC_RELAXED);
 	error = ext2_bmap(dn, lbn, false, false, &pbn);
 	if (error != 0)
 		return error;
@@ -116,6 +147,323 @@ dirent_put(struct ext2_mount *em, uint8_t *blk, size_t off, uint32_t ino,
 }
 
 /*
+ * Searches block lbn for name: its offset and the offset of the record
+ * before it (SIZE_MAX when it is the first).  ENOENT when not there.
+ */
+static int
+dir_search_block(struct ext2_node *dn, uint64_t lbn, const char *name,
+    size_t namelen, size_t *offp, size_t *prevp, uint32_t *inop)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	struct dirent_view d;
+	struct buf *bp;
+	size_t off, prev = SIZE_MAX;
+	int error;
+
+	error = dir_bread(dn, lbn, &bp);
+	if (error != 0)
+		return error;
+	for (off = 0; off < em->em_bsize; off += d.d_reclen) {
+		error = dirent_get(dn, bp->b_data, off, &d);
+		if (error != 0) {
+			brelse(bp);
+			return error;
+		}
+		if (d.d_ino != 0 && d.d_namelen == namelen &&
+		    memcmp(d.d_name, name, namelen) == 0) {
+			brelse(bp);
+			*offp = off;
+			*prevp = prev;
+			*inop = d.d_ino;
+			return 0;
+		}
+		prev = off;
+	}
+	brelse(bp);
+	return ENOENT;
+}
+
+/* --- The hashed index ------------------------------------------------ */
+
+#define DX_ROOT_INFO		24	/* dx_root_info in block 0 */
+#define DX_ROOT_INFO_LEN	8
+#define DX_NODE_ENTRIES		8	/* after the empty record */
+#define DX_ENTRY		8
+#define DX_TAIL			8	/* with metadata_csum */
+#define DX_MAXLEVELS		3	/* with largedir; 2 without */
+#define DX_BLOCK_MASK		0x0fffffffu
+
+/* Where a lookup went at each level of the index. */
+struct dx_frame {
+	uint64_t	lbn;		/* the index block */
+	uint32_t	off;		/* of its entry table */
+	uint32_t	at, count;	/* entry taken, entries */
+};
+
+struct dx_path {
+	uint32_t	hash;
+	unsigned	levels;		/* index blocks on the way: 1..3 */
+	struct dx_frame	f[DX_MAXLEVELS];
+};
+
+/* Reports a damaged index once per lookup; the caller reads linearly. */
+static int
+dx_bad(struct ext2_node *dn, const char *what, uint64_t lbn)
+{
+
+	ext2_error(dn->n_mnt, "directory inode %u: bad hash index (%s, "
+	    "block %llu), reading it linearly", dn->n_ino, what,
+	    (unsigned long long)lbn);
+	return EAGAIN;
+}
+
+/* Whether dn's index is there to be used. */
+static bool
+dx_indexed(const struct ext2_node *dn)
+{
+
+	return (dn->n_mnt->em_compat & COMPAT_DIR_INDEX) != 0 &&
+	    (dn->n_flags & EXT2_INDEX_FL) != 0;
+}
+
+/* The entry table of index block blk at off: checks limit and count and
+ * fills the frame's off and count. */
+static int
+dx_table(struct ext2_node *dn, const uint8_t *blk, uint64_t lbn,
+    uint32_t off, struct dx_frame *f)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	uint32_t limit, count, want;
+
+	want = (em->em_bsize - off -
+	    (ext2_csum_enabled(em) ? DX_TAIL : 0)) / DX_ENTRY;
+	limit = le16get(blk, off);
+	count = le16get(blk, off + 2);
+	if (limit != want)
+		return dx_bad(dn, "limit", lbn);
+	if (count == 0 || count > limit)
+		return dx_bad(dn, "count", lbn);
+	f->lbn = lbn;
+	f->off = off;
+	f->count = count;
+	return 0;
+}
+
+static uint32_t
+dx_hash_at(const uint8_t *blk, const struct dx_frame *f, uint32_t i)
+{
+
+	return i == 0 ? 0 : le32get(blk, f->off + i * DX_ENTRY);
+}
+
+/* The block entry f->at leads to, checked against the directory. */
+static int
+dx_child(struct ext2_node *dn, const uint8_t *blk, const struct dx_frame *f,
+    uint64_t *lbnp)
+{
+	uint64_t lbn;
+
+	lbn = le32get(blk, f->off + f->at * DX_ENTRY + 4) & DX_BLOCK_MASK;
+	if (lbn == 0 || lbn >= dir_nblocks(dn))
+		return dx_bad(dn, "block number past the directory", f->lbn);
+	*lbnp = lbn;
+	return 0;
+}
+
+/* Reads the dx_node at lbn into frame f. */
+static int
+dx_node(struct ext2_node *dn, uint64_t lbn, struct dx_frame *f,
+    struct buf **bpp)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	const uint8_t *blk;
+	int error;
+
+	error = dir_bread(dn, lbn, bpp);
+	if (error != 0)
+		return error;
+	blk = (*bpp)->b_data;
+	if (le32get(blk, 0) != 0 || le16get(blk, 4) != em->em_bsize) {
+		brelse(*bpp);
+		return dx_bad(dn, "index node header", lbn);
+	}
+	error = dx_table(dn, blk, lbn, DX_NODE_ENTRIES, f);
+	if (error != 0)
+		brelse(*bpp);
+	return error;
+}
+
+/*
+ * Walks the index from the root to the leaf that holds the hash of
+ * name.  0 with *leafp; EAGAIN when the index cannot be used (the
+ * caller reads linearly); another errno for an I/O error.
+ */
+static int
+dx_probe(struct ext2_node *dn, const char *name, size_t namelen,
+    struct dx_path *p, uint64_t *leafp)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	const uint8_t *blk;
+	struct dx_frame *f;
+	struct buf *bp;
+	uint32_t seed[4], version, lo, hi, mid;
+	unsigned levels, maxlevels, i;
+	uint64_t child;
+	int error;
+
+	if (dir_nblocks(dn) < 2)
+		return dx_bad(dn, "too small", 0);
+	error = dir_bread(dn, 0, &bp);
+	if (error != 0)
+		return error;
+	blk = bp->b_data;
+	version = blk[DX_ROOT_INFO + 4];
+	levels = blk[DX_ROOT_INFO + 6] + 1u;
+	maxlevels = (em->em_incompat & INCOMPAT_LARGEDIR) ? 3 : 2;
+	if (le16get(blk, 4) != 12 ||
+	    blk[6] != 1 || le16get(blk, 12 + 4) != em->em_bsize - 12 ||
+	    blk[12 + 6] != 2) {
+		error = dx_bad(dn, "root's \".\" and \"..\"", 0);
+		goto out;
+	}
+	if (le32get(blk, DX_ROOT_INFO) != 0 ||
+	    blk[DX_ROOT_INFO + 5] != DX_ROOT_INFO_LEN ||
+	    (blk[DX_ROOT_INFO + 7] & 1) != 0) {
+		error = dx_bad(dn, "root info", 0);
+		goto out;
+	}
+	if (levels > maxlevels) {
+		error = dx_bad(dn, "too many levels", 0);
+		goto out;
+	}
+	if (version <= EXT2_HASH_TEA &&
+	    (le32get(em->em_sb, SB_FLAGS) & EXT2_FLAGS_UNSIGNED_HASH))
+		version += EXT2_HASH_LEGACY_UNSIGNED;
+	for (i = 0; i < 4; i++)
+		seed[i] = le32get(em->em_sb, SB_HASH_SEED + 4 * i);
+	if (ext2_dirhash(version, seed, name, namelen, &p->hash) != 0) {
+		error = dx_bad(dn, "unknown hash version", 0);
+		goto out;
+	}
+	error = dx_table(dn, blk, 0, DX_ROOT_INFO + DX_ROOT_INFO_LEN, &p->f[0]);
+	if (error != 0)
+		goto out;
+	p->levels = levels;
+	for (i = 0;; i++) {
+		f = &p->f[i];
+		/* The last entry whose hash is at most ours. */
+		lo = 1;
+		hi = f->count;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (dx_hash_at(blk, f, mid) > p->hash)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		f->at = lo - 1;
+		error = dx_child(dn, blk, f, &child);
+		brelse(bp);
+		if (error != 0)
+			return error;
+		if (i + 1 == levels)
+			break;
+		error = dx_node(dn, child, &p->f[i + 1], &bp);
+		if (error != 0)
+			return error;
+		blk = bp->b_data;
+	}
+	*leafp = child;
+	return 0;
+ out:
+	brelse(bp);
+	return error;
+}
+
+/*
+ * The leaf after the current one when it continues the same hash (the
+ * collision bit): 0 with *leafp, ENOENT when there is none, EAGAIN for a
+ * damaged index.
+ */
+static int
+dx_next_leaf(struct ext2_node *dn, struct dx_path *p, uint64_t *leafp)
+{
+	struct dx_frame *f;
+	struct buf *bp;
+	uint32_t hash;
+	uint64_t child;
+	int i, error;
+
+	/* Up to the first level that has an entry after the one taken. */
+	for (i = (int)p->levels - 1; i >= 0; i--)
+		if (p->f[i].at + 1 < p->f[i].count)
+			break;
+	if (i < 0)
+		return ENOENT;
+	f = &p->f[i];
+	error = dir_bread(dn, f->lbn, &bp);
+	if (error != 0)
+		return error;
+	f->at++;
+	hash = dx_hash_at(bp->b_data, f, f->at);
+	if ((hash & ~1u) != p->hash) {
+		brelse(bp);
+		return ENOENT;
+	}
+	/* Down the first entries to the leaf. */
+	for (;;) {
+		error = dx_child(dn, bp->b_data, f, &child);
+		brelse(bp);
+		if (error != 0)
+			return error;
+		if (++i == (int)p->levels)
+			break;
+		f = &p->f[i];
+		error = dx_node(dn, child, f, &bp);
+		if (error != 0)
+			return error;
+		f->at = 0;
+	}
+	*leafp = child;
+	return 0;
+}
+
+/* Looks name up through the index: as dir_find, or EAGAIN when the
+ * index cannot be used. */
+static int
+dx_find(struct ext2_node *dn, const char *name, size_t namelen,
+    uint64_t *lbnp, size_t *offp, size_t *prevp, uint32_t *inop)
+{
+	struct dx_path p;
+	uint64_t leaf, n, nblocks = dir_nblocks(dn);
+	int error;
+
+	error = dx_probe(dn, name, namelen, &p, &leaf);
+	/* Every leaf at most once: a bound even for a hostile index. */
+	for (n = 0; error == 0 && n < nblocks; n++) {
+		error = dir_search_block(dn, leaf, name, namelen, offp, prevp,
+		    inop);
+		if (error == 0) {
+			*lbnp = leaf;
+			return 0;
+		}
+		if (error != ENOENT)
+			return error;
+		error = dx_next_leaf(dn, &p, &leaf);
+	}
+	return error == 0 ? dx_bad(dn, "leaf chain", leaf) : error;
+}
+
+/* Whether name is "." or "..", which live in block 0, not in a leaf. */
+static bool
+dir_isdots(const char *name, size_t namelen)
+{
+
+	return (namelen == 1 && name[0] == '.') ||
+	    (namelen == 2 && name[0] == '.' && name[1] == '.');
+}
+
+/*
  * Finds name: its block, offset, and the offset of the record before it
  * in the same block (SIZE_MAX when it is the first).
  */
@@ -123,36 +471,22 @@ static int
 dir_find(struct ext2_node *dn, const char *name, size_t namelen,
     uint64_t *lbnp, size_t *offp, size_t *prevp, uint32_t *inop)
 {
-	struct ext2_mount *em = dn->n_mnt;
-	struct dirent_view d;
-	struct buf *bp;
 	uint64_t lbn, nblocks = dir_nblocks(dn);
-	size_t off, prev;
 	int error;
 
-	for (lbn = 0; lbn < nblocks; lbn++) {
-		error = dir_bread(dn, lbn, &bp);
-		if (error != 0)
+	if (dx_indexed(dn) && !dir_isdots(name, namelen)) {
+		error = dx_find(dn, name, namelen, lbnp, offp, prevp, inop);
+		if (error != EAGAIN)
 			return error;
-		prev = SIZE_MAX;
-		for (off = 0; off < em->em_bsize; off += d.d_reclen) {
-			error = dirent_get(dn, bp->b_data, off, &d);
-			if (error != 0) {
-				brelse(bp);
-				return error;
-			}
-			if (d.d_ino != 0 && d.d_namelen == namelen &&
-			    memcmp(d.d_name, name, namelen) == 0) {
-				brelse(bp);
+	}
+	for (lbn = 0; lbn < nblocks; lbn++) {
+		error = dir_search_block(dn, lbn, name, namelen, offp, prevp,
+		    inop);
+		if (error != ENOENT) {
+			if (error == 0)
 				*lbnp = lbn;
-				*offp = off;
-				*prevp = prev;
-				*inop = d.d_ino;
-				return 0;
-			}
-			prev = off;
+			return error;
 		}
-		brelse(bp);
 	}
 	return ENOENT;
 }
@@ -171,13 +505,53 @@ ext2_dir_lookup(struct ext2_node *dn, const char *name, size_t namelen,
 	return error;
 }
 
-/* The directory changed: its index (if any) is no longer maintained. */
+/* The directory changed. */
 static void
 dir_changed(struct ext2_node *dn)
 {
 
-	dn->n_flags &= ~EXT2_INDEX_FL;
 	ext2_node_touch(dn, true, true);
+}
+
+/* Puts the new record in block lbn if it has room: 0, ENOSPC (no
+ * room), or an error. */
+static int
+dir_add_block(struct ext2_node *dn, uint64_t lbn, const char *name,
+    size_t namelen, uint32_t ino, uint16_t mode)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	struct dirent_view d;
+	struct buf *bp;
+	uint32_t need = DIRENT_LEN(namelen), used;
+	size_t off;
+	int error;
+
+	error = dir_bread(dn, lbn, &bp);
+	if (error != 0)
+		return error;
+	for (off = 0; off < em->em_bsize; off += d.d_reclen) {
+		error = dirent_get(dn, bp->b_data, off, &d);
+		if (error != 0) {
+			brelse(bp);
+			return error;
+		}
+		if (d.d_ino == 0 && d.d_reclen >= need) {
+			dirent_put(em, bp->b_data, off, ino, d.d_reclen,
+			    name, namelen, mode);
+			bdwrite(bp, B_ORD_META);
+			return 0;
+		}
+		used = d.d_ino == 0 ? 0 : DIRENT_LEN(d.d_namelen);
+		if (d.d_ino != 0 && d.d_reclen >= used + need) {
+			le16put(bp->b_data, off + 4, (uint16_t)used);
+			dirent_put(em, bp->b_data, off + used, ino,
+			    d.d_reclen - used, name, namelen, mode);
+			bdwrite(bp, B_ORD_META);
+			return 0;
+		}
+	}
+	brelse(bp);
+	return ENOSPC;
 }
 
 int
@@ -185,39 +559,34 @@ ext2_dir_add(struct ext2_node *dn, const char *name, size_t namelen,
     uint32_t ino, uint16_t mode)
 {
 	struct ext2_mount *em = dn->n_mnt;
-	struct dirent_view d;
+	struct dx_path p;
 	struct buf *bp;
 	uint64_t lbn, nblocks = dir_nblocks(dn), pbn;
-	uint32_t need = DIRENT_LEN(namelen), used;
-	size_t off;
 	int error;
 
 	if (namelen == 0 || namelen > NAME_MAX)
 		return EINVAL;
-	for (lbn = 0; lbn < nblocks; lbn++) {
-		error = dir_bread(dn, lbn, &bp);
-		if (error != 0)
+	if (dx_indexed(dn)) {
+		/* Into the leaf of its hash, which keeps the index valid. */
+		error = dx_probe(dn, name, namelen, &p, &lbn);
+		if (error == 0)
+			error = dir_add_block(dn, lbn, name, namelen, ino,
+			    mode);
+		if (error == 0)
+			goto done;
+		if (error != ENOSPC && error != EAGAIN)
 			return error;
-		for (off = 0; off < em->em_bsize; off += d.d_reclen) {
-			error = dirent_get(dn, bp->b_data, off, &d);
-			if (error != 0) {
-				brelse(bp);
-				return error;
-			}
-			if (d.d_ino == 0 && d.d_reclen >= need) {
-				dirent_put(em, bp->b_data, off, ino, d.d_reclen,
-				    name, namelen, mode);
-				goto done;
-			}
-			used = d.d_ino == 0 ? 0 : DIRENT_LEN(d.d_namelen);
-			if (d.d_ino != 0 && d.d_reclen >= used + need) {
-				le16put(bp->b_data, off + 4, (uint16_t)used);
-				dirent_put(em, bp->b_data, off + used, ino,
-				    d.d_reclen - used, name, namelen, mode);
-				goto done;
-			}
-		}
-		brelse(bp);
+	}
+	/* Otherwise (no room in the leaf, a damaged index, or an index
+	 * without the dir_index feature) the directory is no longer
+	 * indexed and any block will do. */
+	dn->n_flags &= ~EXT2_INDEX_FL;
+	for (lbn = 0; lbn < nblocks; lbn++) {
+		error = dir_add_block(dn, lbn, name, namelen, ino, mode);
+		if (error == 0)
+			goto done;
+		if (error != ENOSPC)
+			return error;
 	}
 	/* No room: a new block at the end. */
 	if (dn->n_size + em->em_bsize > 0xffffffffULL &&
@@ -231,8 +600,8 @@ ext2_dir_add(struct ext2_node *dn, const char *name, size_t namelen,
 		return error;
 	dirent_put(em, bp->b_data, 0, ino, em->em_bsize, name, namelen, mode);
 	dn->n_size += em->em_bsize;
- done:
 	bdwrite(bp, B_ORD_META);
+ done:
 	dir_changed(dn);
 	return ext2_node_write(dn);
 }
