@@ -29,8 +29,8 @@
  *
  * Cases: "tmpfs" (strata's tmpfs) and "ext2" (an image made by mke2fs,
  * e2fsck -fn clean afterwards); and *_removed_dir (tmpfs, ext2, FAT): a
- * fixed script in a working directory removed under the process, whose
- * every outcome must be the host's.  make check runs a short run of each; a
+ * fixed script in a working directory removed under the process (and
+ * one removed with its parent), whose every outcome must be the host's.  make check runs a short run of each; a
  * long run:
  *	cd build/tests/kernel-posix &&
  *	./t_fs_diff -v iters=20000 -v seed=1 tmpfs
@@ -1054,6 +1054,72 @@ removed_dir_script(struct side *s, bool otherpath, char *out, size_t outlen)
 #undef LINE
 }
 
+/*
+ * A working directory removed with its parent (p/a: a, then p): ".."
+ * still leads to the removed parent (link count 0) and "../.." to
+ * base, as Linux's dentries keep them; names in either are ENOENT and
+ * getting out through ".." twice works.
+ */
+static void
+removed_parent_script(struct side *s, char *out, size_t outlen)
+{
+	struct stat st, base;
+	char buf[4096], cwd[1024];
+	long r;
+	int fd0, fd;
+
+#define LINE(what, r) snprintf(out + strlen(out), outlen - strlen(out),	\
+	"%s: %ld errno %d\n", what, (long)(r), (r) < 0 ? s->err() : 0)
+	fd0 = s->open(".", O_RDONLY | O_DIRECTORY);
+	ATF_REQUIRE(fd0 >= 0);
+	ATF_REQUIRE_EQ(s->fstat(fd0, &base), 0);
+	ATF_REQUIRE_EQ(s->mkdir("p", 0755), 0);
+	ATF_REQUIRE_EQ(s->mkdir("p/a", 0755), 0);
+	ATF_REQUIRE_EQ(s->chdir("p/a"), 0);
+	r = s->rmdir("../a");
+	LINE("rmdir a", r);
+	r = s->rmdir("../../p");
+	LINE("rmdir p", r);
+	r = s->lstat(".", &st);
+	LINE("stat . removed", r < 0 ? r : (long)(st.st_nlink == 0));
+	r = s->lstat("..", &st);
+	LINE("stat .. removed", r < 0 ? r : (long)(st.st_nlink == 0));
+	r = s->lstat("../..", &st);
+	LINE("stat ../.. is base", r < 0 ? r : (long)(st.st_ino ==
+	    base.st_ino));
+	r = s->lstat("../x", &st);
+	LINE("stat ../x", r);
+	r = s->mkdir("../g", 0755);
+	LINE("mkdir ../g", r);
+	r = s->open("../f", O_WRONLY | O_CREAT, 0644);
+	LINE("open ../f O_CREAT", r < 0 ? -1 : 0);
+	fd = s->open("..", O_RDONLY | O_DIRECTORY);
+	LINE("open ..", fd < 0 ? -1 : 0);
+	if (fd >= 0) {
+		errno = 0;
+		r = s->getdents(fd, buf, sizeof(buf));
+		LINE("getdents64 ..", r);
+		(void)s->close(fd);
+	}
+	r = s->chdir("..");
+	LINE("chdir ..", r);
+	r = s->getcwd(cwd, sizeof(cwd));
+	LINE("getcwd in p", r < 0 ? r : 0);
+	r = s->lstat(".", &st);
+	LINE("stat . in p", r < 0 ? r : (long)(st.st_nlink == 0));
+	r = s->chdir("..");
+	LINE("chdir .. again", r);
+	r = s->lstat(".", &st);
+	LINE("stat . is base", r < 0 ? r : (long)(st.st_ino == base.st_ino));
+	r = s->getcwd(cwd, sizeof(cwd));
+	LINE("getcwd in base", r < 0 ? r : 0);
+	r = s->lstat("p", &st);
+	LINE("stat p", r);
+	(void)s->fchdir(fd0);
+	(void)s->close(fd0);
+#undef LINE
+}
+
 static void
 removed_dir_diff(const char *kdir)
 {
@@ -1091,6 +1157,19 @@ removed_dir_diff(const char *kdir)
 		RL(rump_sys_chdir(kdir));
 		cleanup(&host);
 		cleanup(&kern);
+	}
+	/* The parent removed as well. */
+	th[0] = tk[0] = '\0';
+	RL(chdir(cwd));
+	RL(chdir(hdir));
+	RL(rump_sys_chdir(kdir));
+	removed_parent_script(&host, th, sizeof(th));
+	removed_parent_script(&kern, tk, sizeof(tk));
+	if (strcmp(th, tk) != 0) {
+		fprintf(stderr, "host:\n%s\nstrata:\n%s\n", th, tk);
+		RL(chdir(cwd));
+		atf_tc_fail("removed directory and parent: the outcomes "
+		    "differ (stderr)");
 	}
 	RL(chdir(cwd));
 	(void)rmdir(hdir);

@@ -371,8 +371,9 @@ ATF_TC_HEAD(ext2_from_debugfs, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "Attributes debugfs ea_set wrote, "
 	    "small ones in the 256-byte inode and large ones in a block, read "
-	    "back through strata; changing them moves all into one block, "
-	    "e2fsck -fn clean, debugfs reads the result");
+	    "back through strata; a new small one joins them in the inode, "
+	    "the block's last one goes with the block; e2fsck -fn clean, "
+	    "debugfs reads the result");
 }
 ATF_TC_BODY(ext2_from_debugfs, tc)
 {
@@ -410,7 +411,7 @@ ATF_TC_BODY(ext2_from_debugfs, tc)
 	ATF_CHECK_EQ(n, (ssize_t)sizeof(big));
 	ATF_CHECK_EQ(rump_sys_listxattr(EXT2_MNT "/f", NULL, 0),
 	    11 + 15 + 9);
-	/* A change rewrites everything as one block. */
+	/* A small new one goes into the inode beside the others. */
 	RL(rump_sys_setxattr(EXT2_MNT "/f", "user.new", "fresh", 5, 0));
 	RL(rump_sys_removexattr(EXT2_MNT "/g", "user.onlyblock"));
 	ATF_CHECK_EQ(rump_sys_listxattr(EXT2_MNT "/g", NULL, 0), 0);
@@ -426,6 +427,137 @@ ATF_TC_BODY(ext2_from_debugfs, tc)
 	    " >/dev/null 2>&1 && cmp -s out bigval"), 0);
 	ATF_CHECK_EQ(sh("debugfs -R 'stat /g' " IMG " 2>/dev/null | "
 	    "grep -q 'File ACL: 0'"), 0);
+}
+
+/* The File ACL (attribute block) debugfs gives for path. */
+static long
+debugfs_acl(const char *path)
+{
+	char cmd[256];
+	long acl = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'stat %s' " IMG " 2>/dev/null"
+	    " | sed -n 's/^File ACL: \\([0-9]*\\).*/\\1/p'", path);
+	ATF_REQUIRE((p = popen(cmd, "r")) != NULL);
+	if (fscanf(p, "%ld", &acl) != 1)
+		acl = -1;
+	pclose(p);
+	return acl;
+}
+
+/* debugfs ea_list and strata's listxattr (a read-only mount) name the
+ * same attributes. */
+static void
+lists_agree(const char *path)
+{
+	char kpath[128], klist[4096], *p;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(kpath, sizeof(kpath), EXT2_MNT "%s", path);
+	mount_ext2(IMG, true);
+	RL(n = rump_sys_listxattr(kpath, klist, sizeof(klist)));
+	umount_ext2();
+	ATF_REQUIRE((f = fopen("klist", "w")) != NULL);
+	for (p = klist; p < klist + n; p += strlen(p) + 1)
+		fprintf(f, "%s\n", p);
+	fclose(f);
+	ATF_CHECK_EQ_MSG(sh("debugfs -R 'ea_list %s' " IMG " 2>/dev/null | "
+	    "sed -n 's/^ *\\([a-z]*\\.[^ ]*\\) (.*/\\1/p' | sort >dlist && "
+	    "sort klist | cmp -s - dlist", path), 0, "%s: debugfs ea_list "
+	    "and listxattr differ", path);
+}
+
+ATF_TC(ext2_in_inode);
+ATF_TC_HEAD(ext2_in_inode, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "ext2 with 256-byte inodes: small "
+	    "attributes go into the inode (no attribute block) while they "
+	    "fit, then into a block; a value grown past the inode's room "
+	    "moves to the block, removals from either place work, the "
+	    "block goes with its last attribute; debugfs ea_get/ea_list "
+	    "agree and e2fsck -fn is clean after each step");
+}
+ATF_TC_BODY(ext2_in_inode, tc)
+{
+	char big[300], buf[512], name[32];
+	ssize_t n;
+	int i;
+
+	memset(big, 'G', sizeof(big));
+	mkfs(IMG, "-t ext2 -b 1024 -I 256", "8M");
+	boot();
+	mount_ext2(IMG, false);
+	k_mkfile(EXT2_MNT "/f", 0644);
+	RL(rump_sys_mkdir(EXT2_MNT "/d", 0755));
+	RL(rump_sys_setxattr(EXT2_MNT "/f", "user.a", "A", 1, 0));
+	RL(rump_sys_setxattr(EXT2_MNT "/f", "trusted.t", "tv", 2, 0));
+	RL(rump_sys_setxattr(EXT2_MNT "/d", "user.d", "dir", 3, 0));
+	umount_ext2();
+	fsck_clean(IMG);
+	ATF_CHECK_EQ(debugfs_acl("/f"), 0);
+	ATF_CHECK_EQ(debugfs_acl("/d"), 0);
+	ATF_CHECK_EQ(sh("debugfs -R 'ea_get -V /f user.a' " IMG
+	    " 2>/dev/null | grep -qx A"), 0);
+	ATF_CHECK_EQ(sh("debugfs -R 'ea_get -V /f trusted.t' " IMG
+	    " 2>/dev/null | grep -qx tv"), 0);
+	ATF_CHECK_EQ(sh("debugfs -R 'ea_get -V /d user.d' " IMG
+	    " 2>/dev/null | grep -qx dir"), 0);
+	lists_agree("/f");
+
+	/* More until the inode is full (92 bytes after i_extra_isize 32
+	 * and the magic): the rest go to a block. */
+	mount_ext2(IMG, false);
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "user.more%d", i);
+		RL(rump_sys_setxattr(EXT2_MNT "/f", name, "value-x", 7, 0));
+	}
+	umount_ext2();
+	fsck_clean(IMG);
+	ATF_CHECK(debugfs_acl("/f") > 0);
+	ATF_CHECK_EQ(sh("debugfs -R 'ea_get -V /f user.more7' " IMG
+	    " 2>/dev/null | grep -qx value-x"), 0);
+	ATF_CHECK_EQ(sh("debugfs -R 'ea_get -V /f user.a' " IMG
+	    " 2>/dev/null | grep -qx A"), 0);
+	lists_agree("/f");
+
+	/* An in-inode value grown past the room: to the block. */
+	mount_ext2(IMG, false);
+	RL(rump_sys_setxattr(EXT2_MNT "/f", "user.a", big, sizeof(big),
+	    X_REPLACE));
+	RL(n = rump_sys_getxattr(EXT2_MNT "/f", "user.a", buf, sizeof(buf)));
+	ATF_CHECK_EQ(n, (ssize_t)sizeof(big));
+	ATF_CHECK(memcmp(buf, big, sizeof(big)) == 0);
+	/* Removals from the inode. */
+	RL(rump_sys_removexattr(EXT2_MNT "/f", "trusted.t"));
+	RL(rump_sys_removexattr(EXT2_MNT "/d", "user.d"));
+	umount_ext2();
+	fsck_clean(IMG);
+	ATF_CHECK_EQ(sh("debugfs -R 'ea_get -f out /f user.a' " IMG
+	    " >/dev/null 2>&1 && test $(wc -c <out) -eq 300 && "
+	    "! grep -q '[^G]' out"), 0);
+	ATF_CHECK(sh("debugfs -R 'ea_get /f trusted.t' " IMG
+	    " 2>/dev/null | grep -q tv") != 0);
+	lists_agree("/f");
+	lists_agree("/d");
+
+	/* Everything goes: no block left, e2fsck clean. */
+	mount_ext2(IMG, false);
+	RL(n = rump_sys_listxattr(EXT2_MNT "/f", buf, sizeof(buf)));
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "user.more%d", i);
+		RL(rump_sys_removexattr(EXT2_MNT "/f", name));
+	}
+	RL(rump_sys_removexattr(EXT2_MNT "/f", "user.a"));
+	ATF_CHECK_EQ(rump_sys_listxattr(EXT2_MNT "/f", NULL, 0), 0);
+	umount_ext2();
+	fsck_clean(IMG);
+	ATF_CHECK_EQ(debugfs_acl("/f"), 0);
+	lists_agree("/f");
+	mount_ext2(IMG, true);
+	ATF_CHECK_EQ(rump_sys_listxattr(EXT2_MNT "/f", NULL, 0), 0);
+	umount_ext2();
 }
 
 ATF_TC(ext2_blocks);
@@ -649,6 +781,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ext2_unprivileged);
 	ATF_TP_ADD_TC(tp, ext2_from_debugfs);
 	ATF_TP_ADD_TC(tp, ext2_blocks);
+	ATF_TP_ADD_TC(tp, ext2_in_inode);
 	ATF_TP_ADD_TC(tp, ext2_shared_block);
 	ATF_TP_ADD_TC(tp, ext2_hostile);
 	ATF_TP_ADD_TC(tp, fat_none);

@@ -356,9 +356,11 @@ struct ext2_node {
 	uint64_t	 n_goal;	/* allocation: block after the last one */
 	uint64_t	 n_ranext;	/* read-ahead: first block not yet asked for */
 	/* A removed directory's ".." (as on Linux, where it leads to the
-	 * directory it was removed from): that directory's inode and
-	 * generation, 0 when unknown. */
-	uint32_t	 n_rmparent, n_rmparent_gen;
+	 * directory it was removed from even when that was removed too):
+	 * that directory's vnode, referenced until this node goes (which
+	 * keeps a removed parent's inode until then, as Linux's dentry
+	 * does); NULL when unknown. */
+	struct vnode	*n_rmparent;
 	uint8_t		 n_raw[EXT2_MAX_INODE_SIZE];	/* on-disk inode */
 };
 
@@ -412,10 +414,6 @@ int	ext2_node_load(struct ext2_mount *em, uint32_t ino,
 void	ext2_node_init_new(struct ext2_mount *em, struct ext2_node *n,
 	    uint32_t ino, uint16_t mode, uint32_t uid, uint32_t gid);
 int	ext2_node_write(struct ext2_node *n);
-/* True when inode ino is a directory in use with generation gen: what
- * a removed directory's ".." may still lead to. */
-int	ext2_node_islive_dir(struct ext2_mount *em, uint32_t ino, uint32_t gen,
-	    bool *livep);
 void	ext2_node_touch(struct ext2_node *n, bool mtime, bool ctime);
 enum vtype ext2_vtype(uint16_t mode);
 /* Physical block of logical block lbn (0: a hole).  With alloc, holes

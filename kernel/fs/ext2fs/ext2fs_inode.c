@@ -209,31 +209,6 @@ ext2_node_load(struct ext2_mount *em, uint32_t ino, struct ext2_node **np)
 	return 0;
 }
 
-int
-ext2_node_islive_dir(struct ext2_mount *em, uint32_t ino, uint32_t gen,
-    bool *livep)
-{
-	const uint8_t *raw;
-	struct buf *bp;
-	uint64_t blk;
-	size_t off;
-	int error;
-
-	*livep = false;
-	error = inode_location(em, ino, &blk, &off);
-	if (error != 0)
-		return 0;
-	error = bread(em->em_dev, blk, em->em_bsize, &bp);
-	if (error != 0)
-		return error;
-	raw = (const uint8_t *)bp->b_data + off;
-	*livep = le16get(raw, DI_LINKS) != 0 &&
-	    le32get(raw, DI_GENERATION) == gen &&
-	    (le16get(raw, DI_MODE) & EXT2_S_IFMT) == EXT2_S_IFDIR;
-	brelse(bp);
-	return 0;
-}
-
 void
 ext2_node_init_new(struct ext2_mount *em, struct ext2_node *n, uint32_t ino,
     uint16_t mode, uint32_t uid, uint32_t gid)

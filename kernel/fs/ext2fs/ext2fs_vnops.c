@@ -53,23 +53,18 @@ ext2_parent(struct vnode *dvp, struct vnode **vpp)
 {
 	struct ext2_node *dn = VTOE(dvp);
 	uint32_t ino;
-	bool live;
 	int error;
 
 	if (dvp->v_type != VDIR)
 		return ENOTDIR;
 	if (dn->n_nlink == 0) {
 		/* Removed: ".." is still the directory it was removed from
-		 * (Linux), unless that went too. */
-		if (dn->n_rmparent == 0)
+		 * (Linux), removed or not. */
+		if (dn->n_rmparent == NULL)
 			return ENOENT;
-		error = ext2_node_islive_dir(dn->n_mnt, dn->n_rmparent,
-		    dn->n_rmparent_gen, &live);
-		if (error != 0)
-			return error;
-		if (!live)
-			return ENOENT;
-		return ext2_vget(dn->n_mnt, dn->n_rmparent, vpp);
+		vref(dn->n_rmparent);
+		*vpp = dn->n_rmparent;
+		return 0;
 	}
 	error = ext2_dir_parent(dn, &ino);
 	if (error != 0)
@@ -350,6 +345,32 @@ ext2_remove(struct vnode *dvp, struct vnode *vp, const char *name,
 	return ext2_node_write(n);
 }
 
+/* A directory was removed from dvp: its ".." leads there until it goes
+ * (rmparent_drop). */
+static void
+rmparent_hold(struct ext2_node *n, struct vnode *dvp)
+{
+
+	if (n->n_rmparent != NULL)
+		return;
+	vref(dvp);
+	n->n_rmparent = dvp;
+}
+
+/* Lets the parent go; with the last reference a removed parent is
+ * freed in turn (vrele: its inactive runs, this vnode being beyond
+ * anyone's reach). */
+static void
+rmparent_drop(struct ext2_node *n)
+{
+	struct vnode *pvp = n->n_rmparent;
+
+	if (pvp != NULL) {
+		n->n_rmparent = NULL;
+		vrele(pvp);
+	}
+}
+
 static int
 ext2_rmdir(struct vnode *dvp, struct vnode *vp, const char *name,
     size_t namelen)
@@ -372,8 +393,7 @@ ext2_rmdir(struct vnode *dvp, struct vnode *vp, const char *name,
 	if (error != 0)
 		return error;
 	n->n_nlink = 0;
-	n->n_rmparent = dn->n_ino;
-	n->n_rmparent_gen = le32get(dn->n_raw, DI_GENERATION);
+	rmparent_hold(n, dvp);
 	ext2_node_touch(n, false, true);
 	error = ext2_node_write(n);
 	if (dn->n_nlink > 2)
@@ -445,9 +465,7 @@ ext2_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname,
 	if (tn != NULL) {
 		if (tvp->v_type == VDIR) {
 			tn->n_nlink = 0;
-			tn->n_rmparent = tdn->n_ino;
-			tn->n_rmparent_gen = le32get(tdn->n_raw,
-			    DI_GENERATION);
+			rmparent_hold(tn, tdvp);
 			if (tdn->n_nlink > 2)
 				tdn->n_nlink--;	/* tn's ".." */
 		} else if (tn->n_nlink > 0) {
@@ -841,6 +859,8 @@ ext2_inactive(struct vnode *vp)
 	if (n == NULL)
 		return true;
 	em = n->n_mnt;
+	if (n->n_nlink == 0)
+		rmparent_drop(n);
 	if (em->em_ronly)
 		return false;
 	if (n->n_nlink == 0) {
@@ -871,6 +891,7 @@ ext2_reclaim(struct vnode *vp)
 
 	if (n == NULL)
 		return;
+	rmparent_drop(n);
 	if (n->n_dirty && !n->n_mnt->em_ronly)
 		(void)ext2_node_write(n);
 	vp->v_data = NULL;

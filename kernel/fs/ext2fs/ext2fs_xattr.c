@@ -16,13 +16,20 @@
  * e_value_size (4), e_hash (4), the name without its prefix, padded to 4
  * bytes.
  *
- * Both places are read.  Changes are written the way the ext2 driver of
- * Linux writes them: every attribute of the inode goes into one block
- * of its own (a new one when the old block is shared with other inodes),
- * entries sorted by (index, name length, name), and the in-inode area,
- * if it held attributes, is emptied.  An inode without attributes has no
- * block.  Attributes of namespaces we do not serve are kept as they are.
- * Everything read from the image is bounds-checked (EIO otherwise).
+ * Both places are read and written, as Linux's ext4 does: an attribute
+ * set anew goes into the inode when the in-inode area (after
+ * i_extra_isize, which must be at least 4) has room for it beside the
+ * attributes already there, else into the block; attributes stay where
+ * they are otherwise.  The in-inode area is rewritten whole when one of
+ * its attributes changes (entries from its start, values packed at its
+ * end, each entry's e_hash set, four zero bytes after the last entry;
+ * no magic when it holds none).  The block is rewritten only when one
+ * of its attributes changes: all of them, entries sorted by (index,
+ * name length, name), in a block of its own (a new one when the old one
+ * is shared with other inodes).  An inode without attributes in a block
+ * has no block.  Attributes of namespaces we do not serve are kept as
+ * they are.  Everything read from the image is bounds-checked (EIO
+ * otherwise).
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -61,6 +68,7 @@
 
 /* One attribute as read from an area; pointers into that area. */
 struct xa_ent {
+	bool		 ininode;	/* read from the inode, not the block */
 	uint8_t		 index;
 	uint8_t		 namelen;
 	const char	*name;
@@ -123,6 +131,7 @@ xa_walk(struct ext2_node *n, const char *where, const uint8_t *first,
 	uint32_t offs;
 	int r;
 
+	e.ininode = where[0] == 'i';
 	for (;;) {
 		if (end - p < 4)
 			goto bad;
@@ -303,6 +312,7 @@ ext2_listxattr(struct vnode *vp, char *buf, size_t *lenp)
 
 /* Every attribute of an inode, copied out of the image for a rewrite. */
 struct xa_rec {
+	bool		 ininode;	/* lives in (goes to) the inode */
 	uint8_t		 index;
 	uint8_t		 namelen;
 	uint32_t	 vallen;
@@ -326,6 +336,7 @@ xa_collect_one(void *ctx, const struct xa_ent *e)
 	    s->size - s->used < (size_t)e->namelen + e->vallen)
 		return EIO;		/* cannot happen: sized for both areas */
 	r = &s->recs[s->nrecs++];
+	r->ininode = e->ininode;
 	r->index = e->index;
 	r->namelen = e->namelen;
 	r->vallen = e->vallen;
@@ -377,19 +388,93 @@ xa_set_feature(struct ext2_mount *em)
 	mutex_exit(&em->em_lock);
 }
 
-/* Writes the attributes of s (sorted here) as n's attribute block and
- * empties the in-inode area. */
+/*
+ * The in-inode area of n that strata may write: its offset in n_raw
+ * (the magic) and the bytes after the magic; false when there is none
+ * (128-byte inodes, i_extra_isize below 4 or not a multiple of 4).
+ */
+static bool
+xa_iarea(const struct ext2_node *n, uint32_t *offp, uint32_t *sizep)
+{
+	struct ext2_mount *em = n->n_mnt;
+	uint32_t extra;
+
+	if (em->em_inode_size <= EXT2_GOOD_OLD_INODE_SIZE)
+		return false;
+	extra = le16get(n->n_raw, DI_EXTRA_ISIZE);
+	if (extra < 4 || extra % 4 != 0 || EXT2_GOOD_OLD_INODE_SIZE + extra +
+	    XA_IHDR_SIZE + 4 > em->em_inode_size)
+		return false;
+	*offp = EXT2_GOOD_OLD_INODE_SIZE + extra;
+	*sizep = em->em_inode_size - *offp - XA_IHDR_SIZE;
+	return true;
+}
+
+/* Bytes the records of s in the inode (ininode) or in the block need,
+ * entries and values, without headers and the end mark. */
+static size_t
+xa_need(const struct xa_set *s, bool ininode)
+{
+	size_t i, need = 0;
+
+	for (i = 0; i < s->nrecs; i++)
+		if (s->recs[i].ininode == ininode)
+			need += XA_ENTRY_LEN(s->recs[i].namelen) +
+			    XA_VALUE_LEN(s->recs[i].vallen);
+	return need;
+}
+
+/*
+ * Lays out the records of s that go in one place (ininode) from e
+ * (entries) and base + vend down (values, offsets from base); returns
+ * the hash of the entries for a block header.
+ */
+static uint32_t
+xa_layout(const struct xa_set *s, bool ininode, uint8_t *e, uint8_t *base,
+    uint32_t vend)
+{
+	uint32_t hash = 0;
+	size_t i;
+
+	for (i = 0; i < s->nrecs; i++) {
+		const struct xa_rec *r = &s->recs[i];
+
+		if (r->ininode != ininode)
+			continue;
+		e[XE_NAME_LEN] = r->namelen;
+		e[XE_NAME_INDEX] = r->index;
+		memcpy(e + XE_NAME, s->data + r->off, r->namelen);
+		if (r->vallen > 0) {
+			vend -= XA_VALUE_LEN(r->vallen);
+			memcpy(base + vend, s->data + r->off + r->namelen,
+			    r->vallen);
+			le16put(e, XE_VALUE_OFFS, (uint16_t)vend);
+		}
+		le32put(e, XE_VALUE_SIZE, r->vallen);
+		le32put(e, XE_HASH, xa_entry_hash(e, base + vend, r->vallen));
+		hash = (hash << XA_BLOCK_HASH_SHIFT) ^
+		    (hash >> (32 - XA_BLOCK_HASH_SHIFT)) ^ le32get(e, XE_HASH);
+		e += XA_ENTRY_LEN(r->namelen);
+	}
+	return hash;
+}
+
+/*
+ * Writes the attributes of s (sorted here): those marked ininode into
+ * the in-inode area (rewritten whole), the others as n's attribute
+ * block when blockdirty (else the block is left as it is).
+ */
 static int
-xa_store(struct ext2_node *n, struct xa_set *s)
+xa_store(struct ext2_node *n, struct xa_set *s, bool blockdirty)
 {
 	struct ext2_mount *em = n->n_mnt;
 	struct xa_rec tmp;
 	struct buf *bp;
-	uint8_t *b, *e, *raw = n->n_raw;
-	uint32_t vend, hash, extra;
-	size_t i, j, need;
+	uint8_t *b, *raw = n->n_raw;
+	uint32_t ioff, isize;
+	size_t i, j, nblock = 0;
 	uint64_t bn = 0;
-	bool inplace = false;
+	bool inplace = false, iarea;
 	int error;
 
 	/* Insertion sort: a block holds at most a few hundred entries. */
@@ -400,15 +485,25 @@ xa_store(struct ext2_node *n, struct xa_set *s)
 			s->recs[j] = s->recs[j - 1];
 		s->recs[j] = tmp;
 	}
-	need = XA_HDR_SIZE + 4;
+	iarea = xa_iarea(n, &ioff, &isize);
+	if (!iarea) {
+		/* Nowhere in the inode: everything to the block. */
+		for (i = 0; i < s->nrecs; i++) {
+			if (s->recs[i].ininode)
+				blockdirty = true;
+			s->recs[i].ininode = false;
+		}
+	} else if (xa_need(s, true) + 4 > isize) {
+		return ENOSPC;		/* the caller placed them: cannot be */
+	}
 	for (i = 0; i < s->nrecs; i++)
-		need += XA_ENTRY_LEN(s->recs[i].namelen) +
-		    XA_VALUE_LEN(s->recs[i].vallen);
-	if (need > em->em_bsize)
+		if (!s->recs[i].ininode)
+			nblock++;
+	if (blockdirty && XA_HDR_SIZE + xa_need(s, false) + 4 > em->em_bsize)
 		return ENOSPC;
 
-	/* Reuse the block if it is ours alone, else take a new one. */
-	if (s->nrecs > 0 && n->n_file_acl != 0 &&
+	/* The block: reuse it if it is ours alone, else take a new one. */
+	if (blockdirty && nblock > 0 && n->n_file_acl != 0 &&
 	    ext2_blkno_ok(em, n->n_file_acl)) {
 		error = bread(em->em_dev, n->n_file_acl, em->em_bsize, &bp);
 		if (error != 0)
@@ -419,8 +514,8 @@ xa_store(struct ext2_node *n, struct xa_set *s)
 		else
 			brelse(bp);
 	}
-	if (!inplace) {
-		if (s->nrecs > 0) {
+	if (blockdirty && !inplace) {
+		if (nblock > 0) {
 			error = ext2_blkalloc(em, n->n_goal, &bn);
 			if (error != 0)
 				return error;
@@ -433,55 +528,41 @@ xa_store(struct ext2_node *n, struct xa_set *s)
 		/* Drop the old block (or our share of it). */
 		error = ext2_xattr_release(n);
 		if (error != 0) {
-			if (s->nrecs > 0) {
+			if (nblock > 0) {
 				brelse(bp);
 				(void)ext2_blkfree(em, bn);
 			}
 			return error;
 		}
-		if (s->nrecs > 0) {
+		if (nblock > 0) {
 			n->n_file_acl = bn;
 			n->n_blocks += em->em_bsize / 512;
 		}
 	}
-
-	if (s->nrecs > 0) {
+	if (blockdirty && nblock > 0) {
 		b = bp->b_data;
 		memset(b, 0, em->em_bsize);
 		le32put(b, XH_MAGIC, EXT2_XATTR_MAGIC);
 		le32put(b, XH_REFCOUNT, 1);
 		le32put(b, XH_BLOCKS, 1);
-		e = b + XA_HDR_SIZE;
-		vend = em->em_bsize;
-		hash = 0;
-		for (i = 0; i < s->nrecs; i++) {
-			const struct xa_rec *r = &s->recs[i];
-
-			e[XE_NAME_LEN] = r->namelen;
-			e[XE_NAME_INDEX] = r->index;
-			memcpy(e + XE_NAME, s->data + r->off, r->namelen);
-			if (r->vallen > 0) {
-				vend -= XA_VALUE_LEN(r->vallen);
-				memcpy(b + vend, s->data + r->off + r->namelen,
-				    r->vallen);
-				le16put(e, XE_VALUE_OFFS, (uint16_t)vend);
-			}
-			le32put(e, XE_VALUE_SIZE, r->vallen);
-			le32put(e, XE_HASH, xa_entry_hash(e, b + vend,
-			    r->vallen));
-			hash = (hash << XA_BLOCK_HASH_SHIFT) ^
-			    (hash >> (32 - XA_BLOCK_HASH_SHIFT)) ^
-			    le32get(e, XE_HASH);
-			e += XA_ENTRY_LEN(r->namelen);
-		}
-		le32put(b, XH_HASH, hash);
+		le32put(b, XH_HASH, xa_layout(s, false, b + XA_HDR_SIZE, b,
+		    em->em_bsize));
 		bdwrite(bp, B_ORD_META);
-		xa_set_feature(em);
 	}
 
-	/* Everything is in the block now. */
-	if (em->em_inode_size > EXT2_GOOD_OLD_INODE_SIZE) {
-		extra = le16get(raw, DI_EXTRA_ISIZE);
+	/* The in-inode area, whole; without attributes, no magic.  An
+	 * area strata cannot write (i_extra_isize below 4) was moved to
+	 * the block above and is emptied as the reader finds it. */
+	if (iarea) {
+		memset(raw + ioff, 0, em->em_inode_size - ioff);
+		if (s->nrecs > nblock) {
+			le32put(raw, ioff, EXT2_XATTR_MAGIC);
+			(void)xa_layout(s, true, raw + ioff + XA_IHDR_SIZE,
+			    raw + ioff + XA_IHDR_SIZE, isize);
+		}
+	} else if (em->em_inode_size > EXT2_GOOD_OLD_INODE_SIZE) {
+		uint32_t extra = le16get(raw, DI_EXTRA_ISIZE);
+
 		if (extra % 4 == 0 && EXT2_GOOD_OLD_INODE_SIZE + extra +
 		    XA_IHDR_SIZE <= em->em_inode_size &&
 		    le32get(raw, EXT2_GOOD_OLD_INODE_SIZE + extra) ==
@@ -490,6 +571,8 @@ xa_store(struct ext2_node *n, struct xa_set *s)
 			    em->em_inode_size - EXT2_GOOD_OLD_INODE_SIZE -
 			    extra);
 	}
+	if (s->nrecs > 0)
+		xa_set_feature(em);
 	ext2_node_touch(n, false, true);
 	n->n_dirty = true;
 	return 0;
@@ -507,6 +590,8 @@ xa_change(struct vnode *vp, const char *name, const void *val, size_t len,
 	uint8_t index;
 	size_t i, slen, recsz;
 	struct xa_rec *r = NULL;
+	uint32_t ioff, isize;
+	bool blockdirty = false, ininode;
 	int error;
 
 	if (em->em_ronly)
@@ -550,10 +635,19 @@ xa_change(struct vnode *vp, const char *name, const void *val, size_t len,
 		error = EEXIST;
 		goto out;
 	}
-	if (r != NULL)			/* drop the old one */
+	if (r != NULL) {		/* drop the old one */
+		if (!r->ininode)
+			blockdirty = true;
 		s.recs[i] = s.recs[--s.nrecs];
+	}
 	if (!remove) {
+		/* Into the inode if it has room beside what is there. */
+		ininode = xa_iarea(n, &ioff, &isize) && xa_need(&s, true) +
+		    XA_ENTRY_LEN(slen) + XA_VALUE_LEN(len) + 4 <= isize;
+		if (!ininode)
+			blockdirty = true;
 		r = &s.recs[s.nrecs++];
+		r->ininode = ininode;
 		r->index = index;
 		r->namelen = (uint8_t)slen;
 		r->vallen = (uint32_t)len;
@@ -563,7 +657,7 @@ xa_change(struct vnode *vp, const char *name, const void *val, size_t len,
 			memcpy(s.data + s.used + slen, val, len);
 		s.used += slen + len;
 	}
-	error = xa_store(n, &s);
+	error = xa_store(n, &s, blockdirty);
 out:
 	if (s.recs != NULL)
 		kmem_free(s.recs, recsz);
