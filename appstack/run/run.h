@@ -13,6 +13,7 @@
  *   run_sud.c    the SIGSYS entry: per-thread state, FS base switching
  *   run_sys.c    the policy: which call goes where, descriptors, paths
  *   run_rewrite.c  --rewrite: syscall sites turned into direct calls
+ *   run_signal.c   the program's signals, interrupted kernel calls
  *
  * x86_64 only (the register conventions of the signal frame and the FS
  * base switch are that architecture's).
@@ -22,9 +23,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <ucontext.h>
+
+struct lwp;
 
 /* Options that shape the policy (run_main.c fills them in). */
 struct run_options {
@@ -69,6 +73,18 @@ struct run_thread {
 	 * the signals put back pending and blocked meanwhile). */
 	volatile int in_direct;
 	volatile unsigned long deferred;
+	/* Signals (run_signal.c): in_guest while a host call is made in
+	 * the program's state (its handlers may run then); in_kcall while
+	 * a kernel call that may wait is made (in-process); intr_req: a
+	 * deferred signal asks the interrupter to end that call;
+	 * intr_sent: it did (under klock); lwp: the thread's kernel lwp. */
+	volatile int in_guest;
+	volatile int in_kcall;
+	int intr_req;
+	int intr_sent;
+	struct lwp *lwp;
+	pthread_mutex_t klock;
+	struct run_thread *intr_next;	/* the interrupter's list */
 };
 
 /* The kernel's struct sigaction on x86_64 (rt_sigaction's argument). */
@@ -233,11 +249,28 @@ int run_rw_trap_return(unsigned long rip);
 /* A fault of a rewritten site's call with a number the trampoline does
  * not cover: made ENOSYS (1), or not such a fault (0). */
 int run_rw_fault(siginfo_t *si, ucontext_t *uc);
-/* The program's rt_sigaction of sig (not SIGSYS, SIGSEGV, SIGBUS) while
- * rewriting: a handler is installed as strata-run's wrapper, which
- * defers the signal during a direct call; old gets the program's own.
+
+/*
+ * Signals (run_signal.c).
+ */
+/* The program's rt_sigaction of sig (not SIGSYS, SIGSEGV, SIGBUS): a
+ * handler is installed as strata-run's wrapper, which defers a signal
+ * that comes while strata-run serves a call; old gets the program's own.
  * -errno or 0. */
-long run_rw_sigaction(long sig, const struct run_ksigaction *act,
+long run_sig_action(long sig, const struct run_ksigaction *act,
     struct run_ksigaction *old);
+/* A call that ended with ERESTARTSYS (interrupted): made again after
+ * the deferred signal's handler if that has SA_RESTART (uc's rip put back
+ * on the instruction; returns nr for rax), else -EINTR. */
+long run_sig_restart(long nr, ucontext_t *uc);
+/* Starts the interrupter (in-process kernels only); 0 or an errno. */
+int run_sig_init(void);
+/* The calling thread (block t, its lwp bound) may now have its kernel
+ * calls interrupted; and no longer. */
+void run_sig_thread_begin(struct run_thread *t);
+void run_sig_thread_end(struct run_thread *t);
+/* Around a kernel call of the calling thread (run_ksys). */
+struct run_thread *run_sig_kcall_begin(void);
+void run_sig_kcall_end(struct run_thread *t);
 
 #endif /* STRATA_RUN_H */

@@ -560,6 +560,11 @@ main(int argc, char *argv[])
 
 	if ((error = run_sud_init()) != 0)
 		die("cannot set up system call interception%s", "", error);
+	/* Kernel calls interrupted by the program's signals (in-process),
+	 * the main thread's first. */
+	if ((error = run_sig_init()) != 0)
+		die("cannot start the interrupter thread%s", "", error);
+	run_sig_thread_begin(run_self());
 	if (run_opt.rewrite)
 		run_rw_init();
 	/* The program's arguments: argv[0] as its caller gave it, and an

@@ -21,9 +21,9 @@
  * for either instance to be readable (both are pollable), then collects
  * from the ready ones without waiting.
  *
- * Limits: a wait on the kernel's descriptors alone is not interrupted by
- * signals (it ends at its timeout or when a descriptor is ready); an
- * epoll instance does not survive execve.
+ * A wait on the kernel's descriptors alone is interrupted by a signal
+ * through the kernel (run_signal.c), in-process only.  Limit: an epoll
+ * instance does not survive execve.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -225,6 +225,7 @@ wait_both(struct pollfd *h, int nh, struct pollfd *k, int nk,
 	struct pollfd *hx = NULL, *kx = NULL;
 	struct khelper kh;
 	pthread_attr_t attr;
+	sigset_t all, old;
 	pthread_t th;
 	long rh, rk, r;
 	int kp[2] = { -1, -1 }, hw = -1, i, error;
@@ -268,7 +269,14 @@ wait_both(struct pollfd *h, int nh, struct pollfd *k, int nk,
 	kh.hwake = hw;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
+	/* strata-run's threads take none of the program's signals. */
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGSYS);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	error = pthread_create(&th, &attr, khelper_main, &kh);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (error != 0) {
 		r = -EAGAIN;

@@ -278,7 +278,7 @@ run_rw_call(struct rw_frame *f)
 
 	/* Signals first: the program's handlers must find the selector and
 	 * the thread pointer as the program left them.  The program's
-	 * handlers are strata-run's wrapper (rw_sigwrap), which puts a
+	 * handlers are strata-run's wrapper (run_signal.c), which puts a
 	 * signal that arrives while in_direct is set back, pending and
 	 * blocked, until the end of the call: no system call here unless
 	 * one came. */
@@ -306,6 +306,10 @@ run_rw_call(struct rw_frame *f)
 	g[REG_RSP] = (greg_t)(&f->ret + 1);
 	uc.uc_mcontext.fpregs = NULL;
 	ret = run_sys_dispatch(f->nr, args, &uc);
+	/* To be made again (run_sig_restart): the entry returns to the
+	 * site's call instruction, ret (the number) in rax. */
+	if ((unsigned long)g[REG_RIP] != (unsigned long)f->ret)
+		f->ret = g[REG_RIP];
 	raw6(SYS_arch_prctl, 0x1002, (long)t->guest_fs, 0, 0, 0, 0);
 	t->selector = 1;			/* BLOCK */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -319,108 +323,6 @@ run_rw_call(struct rw_frame *f)
 		    0);
 	}
 	return ret;
-}
-
-/*
- * The program's signal handlers, while rewriting.  The host delivers
- * every handled signal to rw_sigwrap with the program's flags (forced to
- * SA_SIGINFO), mask and restorer; rw_sigwrap calls the program's handler,
- * unless the thread is in a direct call: then the signal goes back into
- * the thread's queue with its siginfo and stays blocked in the context
- * the wrapper returns to, until run_rw_call() unblocks it.  Runs on
- * whatever thread pointer is loaded: no thread-local storage here.
- */
-static struct run_ksigaction rw_acts[65];
-
-static void
-rw_sigwrap(int sig, siginfo_t *si, void *ucv)
-{
-	struct run_thread *t = NULL;
-	ucontext_t *uc = ucv;
-	struct run_ksigaction *a = &rw_acts[sig];
-	unsigned long handler;
-
-	/* The GS base with a system call (not %gs:0): strata-run's own
-	 * threads have no block. */
-	raw6(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, (long)&t, 0, 0, 0, 0);
-	if (t == NULL) {
-		/* One of strata-run's own threads (made while a direct call
-		 * ran with the program's mask): not for it.  Blocked here
-		 * from now on, and queued again for the process, where a
-		 * thread of the program takes it. */
-		unsigned long m;
-
-		memcpy(&m, &uc->uc_sigmask, sizeof(m));
-		m |= 1ul << (sig - 1);
-		memcpy(&uc->uc_sigmask, &m, sizeof(m));
-		raw6(SYS_rt_sigqueueinfo, raw6(SYS_getpid, 0, 0, 0, 0, 0, 0),
-		    sig, (long)si, 0, 0, 0);
-		return;
-	}
-	if (t->in_direct) {
-		unsigned long bit = 1ul << (sig - 1);
-
-		/* In the interrupted context's mask: blocked from the
-		 * wrapper's return on; then queued again (to ourselves, so
-		 * any si_code is accepted). */
-		memcpy(&handler, &uc->uc_sigmask, sizeof(handler));
-		handler |= bit;
-		memcpy(&uc->uc_sigmask, &handler, sizeof(handler));
-		t->deferred |= bit;
-		/* A one-shot handler was reset by this delivery: back, for
-		 * the delivery that counts. */
-		if (a->flags & SA_RESETHAND) {
-			struct run_ksigaction w = *a;
-
-			w.handler = (unsigned long)rw_sigwrap;
-			w.flags |= SA_SIGINFO;
-			raw6(SYS_rt_sigaction, sig, (long)&w, 0, 8, 0, 0);
-		}
-		raw6(SYS_rt_tgsigqueueinfo, raw6(SYS_getpid, 0, 0, 0, 0, 0, 0),
-		    t->tid, sig, (long)si, 0, 0);
-		return;
-	}
-	handler = __atomic_load_n(&a->handler, __ATOMIC_RELAXED);
-	if (handler <= 1)		/* changed meanwhile: nothing to call */
-		return;
-	if (a->flags & SA_SIGINFO)
-		((void (*)(int, siginfo_t *, void *))handler)(sig, si, ucv);
-	else
-		((void (*)(int))handler)(sig);
-}
-
-long
-run_rw_sigaction(long sig, const struct run_ksigaction *act,
-    struct run_ksigaction *old)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	struct run_ksigaction host, prev;
-	long r;
-
-	if (sig < 1 || sig > 64)
-		return -EINVAL;
-	pthread_mutex_lock(&lock);
-	prev = rw_acts[sig];
-	if (act == NULL) {
-		r = raw6(SYS_rt_sigaction, sig, 0, (long)&host, 8, 0, 0);
-	} else {
-		host = *act;
-		if (act->handler > 1) {	/* neither SIG_DFL nor SIG_IGN */
-			host.handler = (unsigned long)rw_sigwrap;
-			host.flags |= SA_SIGINFO;
-		}
-		r = raw6(SYS_rt_sigaction, sig, (long)&host, (long)&host, 8, 0,
-		    0);
-		if (r == 0)
-			rw_acts[sig] = *act;
-	}
-	pthread_mutex_unlock(&lock);
-	if (r != 0)
-		return r;
-	/* What the host had: the wrapper stands for the program's own. */
-	if (old != NULL)
-		*old = host.handler == (unsigned long)rw_sigwrap ? prev : host;
-	return 0;
 }
 
 /*

@@ -114,8 +114,14 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	greg_t *g = uc->uc_mcontext.gregs;
 	long nr, args[6], ret;
 	unsigned long rw_site = 0;
+	int guest = t->in_guest;
 
 	(void)sig;
+	/* From here on a signal is deferred (run_signal.c) until the
+	 * frame's return, but while a host call is made in the program's
+	 * state (in_guest). */
+	t->in_guest = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->selector = SEL_ALLOW;
 	nr = si->si_syscall;
 	/* --rewrite: the trampoline's own trapped call stands for the
@@ -149,9 +155,22 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	 * system calls fewer) unless they are to be traced. */
 	if (!run_opt.trace && rw_site == 0 && nr >= 0 &&
 	    nr < (long)sizeof(run_passthrough) && run_passthrough[nr]) {
-		g[REG_RAX] = raw6(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX],
-		    g[REG_R10], g[REG_R8], g[REG_R9]);
+		/* Made in the program's state: a signal that comes during
+		 * it (a futex wait) runs the program's handler there. */
 		t->selector = SEL_BLOCK;
+		t->in_guest = 1;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (t->deferred == 0)
+			g[REG_RAX] = raw6(nr, g[REG_RDI], g[REG_RSI],
+			    g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
+		else {
+			/* One came before: its handler first, as if it had
+			 * come before the call, which is then made. */
+			g[REG_RIP] -= 2;
+			g[REG_RAX] = nr;
+		}
+		t->in_guest = guest;
+		t->deferred = 0;
 		return;
 	}
 	set_fs(t->host_fs);
@@ -162,6 +181,7 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 		 * do the return it asked for, from the program's frame,
 		 * dropping this SIGSYS frame (its mask is the frame's). */
 		t->selector = SEL_BLOCK;
+		t->in_guest = guest;
 		run_sud_sigreturn((unsigned long)g[REG_RSP], t->guest_fs);
 	}
 	args[0] = g[REG_RDI];
@@ -174,6 +194,10 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	g[REG_RAX] = ret;
 	set_fs(t->guest_fs);
 	t->selector = SEL_BLOCK;
+	/* Deferred signals are delivered as this frame returns (its mask
+	 * is the program's). */
+	t->in_guest = guest;
+	t->deferred = 0;
 }
 
 long
@@ -183,10 +207,16 @@ run_host_syscall_guest(long nr, long a0, long a1, long a2, long a3,
 	struct run_thread *t = gs_self();
 	long r;
 
-	/* Nothing between the two switches uses thread-local storage. */
+	/* Nothing between the two switches uses thread-local storage.  A
+	 * signal that the call lets in runs the program's handler
+	 * (in_guest, run_signal.c). */
 	set_fs(t->guest_fs);
 	t->selector = SEL_BLOCK;
+	t->in_guest = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	r = raw6(nr, a0, a1, a2, a3, a4, a5);
+	t->in_guest = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->selector = SEL_ALLOW;
 	set_fs(t->host_fs);
 	return r;
@@ -368,6 +398,7 @@ thread_main(void *arg)
 		run_sys_thread_end();
 		goto fail;
 	}
+	run_sig_thread_begin(t);
 	/* The ids, before the program can look (as the kernel writes them
 	 * before either thread runs on). */
 	if (rq->flags & CLONE_PARENT_SETTID)
@@ -417,6 +448,7 @@ thread_main(void *arg)
 		    sizeof(zero)) == 0)
 			futex_wake((int *)t->clear_tid);
 	}
+	run_sig_thread_end(t);
 	run_sys_thread_end();
 	raw6(SYS_arch_prctl, ARCH_SET_GS, 0, 0, 0, 0, 0);
 	free(t);
@@ -447,6 +479,7 @@ run_sud_clone_thread(unsigned long flags, unsigned long newsp,
 	    0xff /* exit signal, ignored for threads */;
 	struct clone_req *rq;
 	pthread_attr_t attr;
+	sigset_t all, old;
 	pthread_t th;
 	long r;
 	int error;
@@ -467,9 +500,16 @@ run_sud_clone_thread(unsigned long flags, unsigned long newsp,
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	/* Made with every signal blocked (this handler's mask): the program's
-	 * mask is set as the thread enters the program. */
+	/* Made with every signal blocked but the faults (the copies take
+	 * them) and SIGSYS: the program's mask is set as the thread enters
+	 * the program. */
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGSYS);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	error = pthread_create(&th, &attr, thread_main, rq);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (error != 0) {
 		free(rq);
@@ -511,13 +551,12 @@ run_sud_init(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sigsys_handler;
-	/* Every signal waits while a call is served: a program's handler
-	 * must not run on strata-run's thread pointer.  Except faults: the
-	 * fault-catching copies of a call take them, and a blocked fault
-	 * would kill the process instead. */
-	sigfillset(&sa.sa_mask);
-	sigdelset(&sa.sa_mask, SIGSEGV);
-	sigdelset(&sa.sa_mask, SIGBUS);
+	/* No signal is blocked while a call is served (SIGSYS is, as the
+	 * handler's own): the program's handlers are strata-run's wrapper,
+	 * which defers a signal that comes in the middle of a call to the
+	 * call's end, and interrupts the kernel call it came in
+	 * (run_signal.c). */
+	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_SIGINFO;
 	if (sigaction(SIGSYS, &sa, NULL) != 0)
 		return errno;

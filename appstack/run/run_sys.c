@@ -54,6 +54,7 @@
 #include "run.h"
 
 #define NB_EFAULT	14
+#define ERESTARTSYS	512	/* rump.h: an interrupted call to restart */
 
 /*
  * The table.  The program's threads use it side by side: an entry is one
@@ -117,12 +118,18 @@ run_ksys(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	long args[6] = { a0, a1, a2, a3, a4, a5 };
 	long rv[2] = { 0, 0 };
+	struct run_thread *t;
 	int error;
 
 	if (run_opt.server != NULL)
 		error = rumpclient_syscall((int)nr, args, rv);
-	else
+	else {
+		/* A signal that comes meanwhile interrupts the call
+		 * (run_signal.c). */
+		t = run_sig_kcall_begin();
 		error = rump_syscall((int)nr, args, rv);
+		run_sig_kcall_end(t);
+	}
 	return error != 0 ? -error : rv[0];
 }
 #define rsys run_ksys
@@ -716,13 +723,18 @@ do_close(long g)
 	return r == -EINTR ? 0 : r;
 }
 
+/* pipe2, and socketpair (domain, type, protocol in a): two kernel
+ * descriptors entered in the table, their numbers written back. */
 static long
-do_pipe2(long ufds, long flags)
+do_pair(long ufds, long nr, long a0, long a1, long a2)
 {
 	int real[2], g[2];
 	long r;
 
-	r = rsys(SYS_pipe2, (long)real, flags, 0, 0, 0, 0);
+	if (nr == SYS_pipe2)
+		r = rsys(SYS_pipe2, (long)real, a0, 0, 0, 0, 0);
+	else
+		r = rsys(SYS_socketpair, a0, a1, a2, (long)real, 0, 0);
 	if (r < 0)
 		return r;
 	g[0] = (int)fd_enter(0, FD_RUMP, real[0]);
@@ -854,27 +866,21 @@ do_rt_sigaction(long sig, long uact, long uoact, long sz)
 			run_sud_fault_action((int)sig, &ka, NULL);
 		return 0;
 	}
-	if (run_rw_active) {
-		/* --rewrite: handlers go through strata-run's wrapper. */
+	{
+		/* Handlers go through strata-run's wrapper (run_signal.c). */
 		struct ksigaction old;
 		long r;
 
 		if (uact != 0 && get_mem(uact, &ka, sizeof(ka)) != 0)
 			return -EFAULT;
+		/* SIGSYS must never be blocked: it is how calls reach us. */
 		if (uact != 0)
 			ka.mask &= ~SIGBIT(SIGSYS);
-		r = run_rw_sigaction(sig, uact != 0 ? &ka : NULL, &old);
+		r = run_sig_action(sig, uact != 0 ? &ka : NULL, &old);
 		if (r == 0 && uoact != 0 && put_mem(uoact, &old, sizeof(old)))
 			return -EFAULT;
 		return r;
 	}
-	if (uact == 0)
-		return HSYS(SYS_rt_sigaction, sig, 0, uoact, sz, 0, 0);
-	if (get_mem(uact, &ka, sizeof(ka)) != 0)
-		return -EFAULT;
-	/* SIGSYS must never be blocked: it is how calls reach us. */
-	ka.mask &= ~SIGBIT(SIGSYS);
-	return HSYS(SYS_rt_sigaction, sig, &ka, uoact, sz, 0, 0);
 }
 
 static long
@@ -1332,9 +1338,11 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_ioctl:
 		return do_ioctl(a);
 	case SYS_pipe:
-		return do_pipe2(a[0], 0);
+		return do_pair(a[0], SYS_pipe2, 0, 0, 0);
 	case SYS_pipe2:
-		return do_pipe2(a[0], a[1]);
+		return do_pair(a[0], SYS_pipe2, a[1], 0, 0);
+	case SYS_socketpair:
+		return do_pair(a[3], SYS_socketpair, a[0], a[1], a[2]);
 	case SYS_socket:
 		return fd_enter(0, FD_RUMP, rsys(nr, a[0], a[1], a[2], 0, 0,
 		    0));
@@ -1598,6 +1606,10 @@ run_sys_dispatch(long nr, long args[6], ucontext_t *uc)
 
 	if (ret == -ENOSYS && is_xattr(nr))
 		ret = -EOPNOTSUPP;
+	/* Interrupted by a signal (in-process kernel calls): made again
+	 * after the handler, or EINTR, by the handler's SA_RESTART. */
+	if (ret == -ERESTARTSYS)
+		ret = run_sig_restart(nr, uc);
 
 	if (run_opt.trace)
 		trace_call(nr, args, ret);

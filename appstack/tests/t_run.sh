@@ -1015,6 +1015,153 @@ EOF
 	fi
 }
 
+atf_test_case interrupted_calls
+interrupted_calls_head()
+{
+	atf_set "descr" "a signal handler interrupts calls blocked in the kernel (pipe, socket, accept, FIFO open, poll, select, epoll_wait) and the host (nanosleep): EINTR, or the call restarted under SA_RESTART, as Linux's signal(7) says; glibc and static musl; output identical to the native run"
+}
+interrupted_calls_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >intr.c <<'EOF'
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* SIGALRM every 100 ms; the handler counts, and on the second signal
+ * writes a byte to wfd (when set), which ends a restarted wait. */
+static volatile sig_atomic_t got;
+static int wfd = -1;
+
+static void
+on_alarm(int sig)
+{
+	int e = errno;
+
+	(void)sig;
+	if (++got == 2 && wfd >= 0)
+		(void)write(wfd, "x", 1);
+	errno = e;
+}
+
+static void
+arm(int restart, int w)
+{
+	struct itimerval it = { { 0, 100000 }, { 0, 100000 } };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGALRM, &sa, NULL);
+	got = 0;
+	wfd = w;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void
+report(const char *what, long r)
+{
+	struct itimerval off;
+
+	memset(&off, 0, sizeof(off));
+	setitimer(ITIMER_REAL, &off, NULL);
+	if (r < 0)
+		printf("%s: -1 %s, handler %s\n", what, strerror(errno),
+		    got > 0 ? "ran" : "did not run");
+	else
+		printf("%s: %ld, handler %s\n", what, r,
+		    got > 0 ? "ran" : "did not run");
+	wfd = -1;
+}
+
+int
+main(void)
+{
+	struct sockaddr_un sun;
+	struct epoll_event ev;
+	struct timespec ts = { 30, 0 };
+	struct timeval tv = { 30, 0 };
+	struct pollfd pfd;
+	fd_set rd;
+	char buf[16];
+	int p[2], sv[2], s, ep;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (pipe(p) != 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return 1;
+	arm(0, -1);
+	report("read, no SA_RESTART", read(p[0], buf, sizeof(buf)));
+	arm(1, p[1]);
+	report("read, SA_RESTART", read(p[0], buf, sizeof(buf)));
+	arm(1, -1);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	report("poll, SA_RESTART", poll(&pfd, 1, -1));
+	arm(1, -1);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	report("select, SA_RESTART", select(p[0] + 1, &rd, NULL, NULL, NULL));
+	ep = epoll_create1(0);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+	arm(1, -1);
+	report("epoll_wait, SA_RESTART", epoll_wait(ep, &ev, 1, -1));
+	arm(1, sv[1]);
+	report("recv, SA_RESTART", recv(sv[0], buf, sizeof(buf), 0));
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	arm(1, sv[1]);
+	report("recv with SO_RCVTIMEO, SA_RESTART",
+	    recv(sv[0], buf, sizeof(buf), 0));
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, "intr.sock");
+	unlink(sun.sun_path);
+	if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    listen(s, 1) != 0)
+		return 2;
+	arm(0, -1);
+	report("accept, no SA_RESTART", accept(s, NULL, NULL));
+	unlink("intr.fifo");
+	if (mkfifo("intr.fifo", 0600) != 0)
+		return 3;
+	arm(0, -1);
+	report("open of a FIFO, no SA_RESTART",
+	    open("intr.fifo", O_RDONLY));
+	arm(1, -1);
+	report("nanosleep, SA_RESTART", nanosleep(&ts, &ts));
+	printf("time left %s\n", ts.tv_sec > 0 && ts.tv_sec < 30 ? "yes" : "no");
+	unlink("intr.fifo");
+	unlink(sun.sun_path);
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o intr intr.c
+	# Natively first: the expected lines (on the host's own /tmp).
+	mkdir native && (cd native && ../intr >../native.out) ||
+	    atf_fail "the native run failed"
+	atf_check -o file:native.out "$run" -- ./intr
+	atf_check -o match:"^read, SA_RESTART: 1, handler ran$" cat native.out
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o intrm intr.c
+		atf_check -o file:native.out "$run" -- ./intrm
+	fi
+}
+
 # rw_NAME [cleanup]: case NAME once more, with strata-run --rewrite.
 rw_case()
 {
@@ -1130,9 +1277,10 @@ atf_init_test_cases()
 	atf_add_test_case rewrite_sites
 	atf_add_test_case signals_in_calls
 	atf_add_test_case sigmask
+	atf_add_test_case interrupted_calls
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
-	    signals_in_calls sigmask; do
+	    signals_in_calls sigmask interrupted_calls; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs; do

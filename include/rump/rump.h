@@ -57,6 +57,39 @@ void	rump_lwproc_releaselwp(void);
 struct lwp *rump_lwproc_curlwp(void);
 
 /*
+ * Interrupting a blocked system call, as a signal interrupts a Linux
+ * thread's: for the host that delivers signals to the programs it runs
+ * on the kernel (strata-run).
+ *
+ * rump_lwp_interrupt(l) marks lwp l interrupted.  The interruptible
+ * wait l is in ends (a read or write of a pipe, FIFO, eventfd or socket
+ * waiting for its peer, accept, connect, a FIFO's open, poll, ppoll,
+ * select, pselect6, epoll_wait, nanosleep, clock_nanosleep), and so does
+ * every one it enters until the mark is cleared; calls that do not wait
+ * go on as usual, as do waits for the kernel's own work (disk I/O).
+ * The interrupted call returns what Linux returns to a thread whose
+ * signal handler interrupted it: the partial count when it had already
+ * transferred something; EINTR for the calls Linux never restarts (poll,
+ * ppoll, select, pselect6, epoll_wait, nanosleep and clock_nanosleep,
+ * which also write the time left where Linux does, socket calls on a
+ * socket with SO_RCVTIMEO or SO_SNDTIMEO, a TCP connect already under
+ * way); and for the calls Linux restarts under SA_RESTART, ERESTARTSYS
+ * (512, Linux's own internal code) from rump_syscall(): the host makes
+ * the call again after a handler with SA_RESTART, else returns EINTR.
+ * The typed rump_sys_*() functions give EINTR instead.
+ * l must stay alive during the call (bound to a thread that does not
+ * release it meanwhile).  Any host thread may call it after rump_init(),
+ * with or without an lwp of its own, but not from a signal handler (it
+ * takes kernel locks and the virtual CPU).
+ *
+ * rump_lwp_interrupt_clear(l) removes the mark and returns 1 when it was
+ * set (0 otherwise).  The host calls it when it has delivered the signal,
+ * as a Linux thread's pending signal is gone once delivered.
+ */
+void	rump_lwp_interrupt(struct lwp *l);
+int	rump_lwp_interrupt_clear(struct lwp *l);
+
+/*
  * Serves this kernel to remote clients (sysproxy, doc/sysproxy.md) at
  * url: "unix://PATH" (a unix socket, created; its file permissions decide
  * who may connect) or "tcp://ADDR:PORT" (ADDR an IPv4 address, e.g.

@@ -26,6 +26,9 @@
  *    sysproxy server, the hijack library, the unikernel trap).  args
  *    points to six longs; returns 0 or a positive Linux errno on every
  *    platform; retval[0] holds the result.  Unknown numbers give ENOSYS.
+ *    A call interrupted by rump_lwp_interrupt() (rump.h) that Linux
+ *    would restart under SA_RESTART gives ERESTARTSYS (512) here, EINTR
+ *    through the typed functions.
  *
  * Includes nothing: include <stdint.h> and <sys/types.h> first.
  */
@@ -259,8 +262,9 @@ int	rump_sys_getsockopt(int fd, int level, int name, void *val,
  * Readiness of any descriptor (files, pipes, sockets, eventfd, epoll).
  * Files of file systems are always ready (and refused by epoll_ctl with
  * EPERM), as on Linux.  Timeouts run on the kernel's clock; signal masks
- * must have the kernel's size (8) and are otherwise ignored (there are
- * no signals).  rump_sys_poll, rump_sys_select and rump_sys_epoll_wait
+ * must have the kernel's size (8) and are otherwise ignored (the host
+ * delivers signals; a wait ends with EINTR when rump_lwp_interrupt()
+ * interrupts it).  rump_sys_poll, rump_sys_select and rump_sys_epoll_wait
  * go through ppoll, pselect6 and epoll_pwait (the only forms aarch64
  * has).  struct epoll_event is the host's (packed on x86_64).
  */

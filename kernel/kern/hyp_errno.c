@@ -207,6 +207,9 @@ hyp_errno_to_netbsd(int kernel_errno)
 
 	if (kernel_errno == 0)
 		return 0;
+	/* The host-facing form of an interrupted call (errno.h). */
+	if (kernel_errno == ERESTARTSYS)
+		kernel_errno = EINTR;
 	if (kernel_errno < 0 ||
 	    (size_t)kernel_errno >= __arraycount(linux2nb) ||
 	    linux2nb[kernel_errno] == 0)

@@ -118,10 +118,10 @@ ts_valid(const struct timespec *ts)
 
 /*
  * Sleeping.  Every sleeping lwp waits, with a timeout, on one condition
- * variable that nothing signals yet; signal delivery, when there is
- * some, will mark its target and broadcast it, and the loop below will
- * end on the mark with EINTR.  Waiting on a condition variable gives up
- * the virtual CPU, and the loop absorbs early and spurious wakeups.
+ * variable that nothing signals but an interrupt (rump_lwp_interrupt),
+ * which ends the sleep with EINTR.  Waiting on a condition variable
+ * gives up the virtual CPU, and the loop absorbs early and spurious
+ * wakeups.
  */
 static kmutex_t sleep_lock;
 static kcondvar_t sleep_cv;
@@ -133,27 +133,43 @@ RUMP_COMPONENT(RUMP_COMPONENT_KERN, sleep)
 	cv_init(&sleep_cv);
 }
 
-/* Sleeps until clock kc reads at least deadline (ns). */
-static void
+/* Sleeps until clock kc reads at least deadline (ns): 0, or EINTR. */
+static int
 sleep_until(enum kclock kc, int64_t deadline)
 {
 	int64_t now;
+	int error = 0;
 
 	mutex_enter(&sleep_lock);
 	while ((now = clock_read_ns(kc)) < deadline)
-		(void)cv_timedwait_ns(&sleep_cv, &sleep_lock,
-		    (uint64_t)deadline - (uint64_t)now);
+		if (cv_timedwait_sig_ns(&sleep_cv, &sleep_lock,
+		    (uint64_t)deadline - (uint64_t)now) == EINTR) {
+			error = EINTR;
+			break;
+		}
 	mutex_exit(&sleep_lock);
+	return error;
 }
 
-static void
-sleep_for(const struct timespec *ts)
+/* Sleeps for ts: 0, or EINTR with the time left in *left (if not
+ * NULL), as Linux's nanosleep() reports it. */
+static int
+sleep_for(const struct timespec *ts, struct timespec *left)
 {
-	int64_t now, ns;
+	int64_t now, ns, end;
+	int error;
 
 	ns = ts_to_ns(ts);
 	now = clock_read_ns(KCLOCK_MONO);
-	sleep_until(KCLOCK_MONO, ns > INT64_MAX - now ? INT64_MAX : now + ns);
+	end = ns > INT64_MAX - now ? INT64_MAX : now + ns;
+	error = sleep_until(KCLOCK_MONO, end);
+	if (error != 0 && left != NULL) {
+		now = clock_read_ns(KCLOCK_MONO);
+		ns = end > now ? end - now : 0;
+		left->tv_sec = ns / NSEC_PER_SEC;
+		left->tv_nsec = (long)(ns % NSEC_PER_SEC);
+	}
+	return error;
 }
 
 SYSCALL(SYS_clock_gettime, clock_gettime)
@@ -208,7 +224,7 @@ SYSCALL(SYS_gettimeofday, gettimeofday)
 
 SYSCALL(SYS_nanosleep, nanosleep)
 {
-	struct timespec ts;
+	struct timespec ts, left;
 	int error;
 
 	(void)retval;
@@ -216,13 +232,17 @@ SYSCALL(SYS_nanosleep, nanosleep)
 		return error;
 	if (!ts_valid(&ts))
 		return EINVAL;
-	sleep_for(&ts);
-	return 0;
+	/* Interrupted: EINTR (never restarted here: a handler runs), the
+	 * time left in rem when given. */
+	if ((error = sleep_for(&ts, &left)) != 0 && (void *)args[1] != NULL &&
+	    copyout(&left, (void *)args[1], sizeof(left)) != 0)
+		return EFAULT;
+	return error;
 }
 
 SYSCALL(SYS_clock_nanosleep, clock_nanosleep)
 {
-	struct timespec ts;
+	struct timespec ts, left;
 	enum kclock kc;
 	bool sleepable;
 	int error;
@@ -236,12 +256,14 @@ SYSCALL(SYS_clock_nanosleep, clock_nanosleep)
 		return error;
 	if (!ts_valid(&ts))
 		return EINVAL;
-	/* Linux ignores flag bits other than TIMER_ABSTIME. */
+	/* Linux ignores flag bits other than TIMER_ABSTIME.  Interrupted:
+	 * EINTR, and a relative sleep's time left in rem when given. */
 	if (args[1] & TIMER_ABSTIME)
-		sleep_until(kc, ts_to_ns(&ts));
-	else
-		sleep_for(&ts);
-	return 0;
+		return sleep_until(kc, ts_to_ns(&ts));
+	if ((error = sleep_for(&ts, &left)) != 0 && (void *)args[3] != NULL &&
+	    copyout(&left, (void *)args[3], sizeof(left)) != 0)
+		return EFAULT;
+	return error;
 }
 
 /* The typed entry points. */

@@ -80,6 +80,9 @@ syscall_typed(int nr, long a0, long a1, long a2, long a3, long a4, long a5)
 	int error;
 
 	error = rump_syscall(nr, args, rv);
+	/* No signal handler decides on a restart here: EINTR. */
+	if (error == ERESTARTSYS)
+		error = EINTR;
 	if (error != 0) {
 		rumpuser_seterrno(hyp_errno_to_netbsd(error));
 		return -1;

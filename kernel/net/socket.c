@@ -198,20 +198,38 @@ sbinit(struct sockbuf *sb)
 }
 
 int
+sointr_errno(uint64_t timeout_ns)
+{
+
+	/* Linux's sock_intr_errno(): a socket call with a timeout is never
+	 * restarted. */
+	return timeout_ns != 0 ? EINTR : ERESTARTSYS;
+}
+
+int
 sbwait(struct socket *so, struct sockbuf *sb)
 {
 	int error;
 
-	error = cv_timedwait_ns(&sb->sb_cv, &so->so_lock->sl_mtx,
+	error = cv_timedwait_sig_ns(&sb->sb_cv, &so->so_lock->sl_mtx,
 	    sb->sb_timeo_ns);
-	return error == ETIMEDOUT ? EAGAIN : 0;
+	if (error == ETIMEDOUT)
+		return EAGAIN;
+	if (error == EINTR)
+		return sointr_errno(sb->sb_timeo_ns);
+	return 0;
 }
 
 int
 sowait(struct socket *so, uint64_t timeout_ns)
 {
+	int error;
 
-	return cv_timedwait_ns(&so->so_cv, &so->so_lock->sl_mtx, timeout_ns);
+	error = cv_timedwait_sig_ns(&so->so_cv, &so->so_lock->sl_mtx,
+	    timeout_ns);
+	if (error == EINTR)
+		return sointr_errno(timeout_ns);
+	return error;
 }
 
 /* --- Lifetime ------------------------------------------------------- */

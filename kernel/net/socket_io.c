@@ -186,6 +186,7 @@ static int
 sorcv_wait(struct socket *so, size_t copied, bool nonblock)
 {
 	const struct protosw *pr = so->so_proto;
+	int error;
 
 	for (;;) {
 		if ((pr->pr_flags & (PR_CONNREQUIRED | PR_RCVCONNFIRST)) ==
@@ -214,8 +215,8 @@ sorcv_wait(struct socket *so, size_t copied, bool nonblock)
 			    ENOTCONN;
 		if (nonblock)
 			return copied > 0 ? -1 : EAGAIN;
-		if (sbwait(so, &so->so_rcv) != 0)
-			return copied > 0 ? -1 : EAGAIN;
+		if ((error = sbwait(so, &so->so_rcv)) != 0)
+			return copied > 0 ? -1 : error;
 	}
 }
 

@@ -276,8 +276,9 @@ doaccept(int fd, void *uaddr, socklen_t *ulenp, int flags, long *retval)
 			error = EAGAIN;
 			goto out;
 		}
-		if (sowait(so, so->so_rcv.sb_timeo_ns) != 0) {
-			error = EAGAIN;
+		if ((error = sowait(so, so->so_rcv.sb_timeo_ns)) != 0) {
+			if (error == ETIMEDOUT)
+				error = EAGAIN;
 			goto out;
 		}
 		if ((so->so_state & SS_ISLISTENING) == 0) {
@@ -370,8 +371,12 @@ SYSCALL(SYS_connect, connect)
 		} else {
 			while ((so->so_state & SS_ISCONNECTING) &&
 			    so->so_error == 0) {
-				if (sowait(so, so->so_snd.sb_timeo_ns) != 0) {
-					error = EINPROGRESS;
+				/* Interrupted: EINTR, the connection goes
+				 * on (a restart would find it under way). */
+				if ((error = sowait(so,
+				    so->so_snd.sb_timeo_ns)) != 0) {
+					error = error == ETIMEDOUT ?
+					    EINPROGRESS : EINTR;
 					break;
 				}
 			}

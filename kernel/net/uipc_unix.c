@@ -546,8 +546,10 @@ unp_connect(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 				error = EAGAIN;
 				break;
 			}
-			if (sowait(so2, so->so_snd.sb_timeo_ns) != 0) {
-				error = EAGAIN;
+			if ((error = sowait(so2, so->so_snd.sb_timeo_ns)) !=
+			    0) {
+				if (error == ETIMEDOUT)
+					error = EAGAIN;
 				break;
 			}
 			continue;
@@ -729,9 +731,13 @@ unp_send_dgram(struct socket *so, struct sbrec *rec,
 		so2 = NULL;
 		if ((flags & MSG_DONTWAIT) != 0)
 			return EAGAIN;
-		if (cv_timedwait_ns(&unp_dgram_cv, &unp_lock.sl_mtx,
-		    so->so_snd.sb_timeo_ns) != 0)
+		switch (cv_timedwait_sig_ns(&unp_dgram_cv, &unp_lock.sl_mtx,
+		    so->so_snd.sb_timeo_ns)) {
+		case ETIMEDOUT:
 			return EAGAIN;
+		case EINTR:
+			return sointr_errno(so->so_snd.sb_timeo_ns);
+		}
 		if (so->so_pcb == NULL)
 			return EPIPE;
 	}

@@ -97,13 +97,13 @@ pollwaiter_fini(struct pollwaiter *pw)
 	mutex_destroy(&pw->pw_lock);
 }
 
-/* Sleeps until woken or the monotonic deadline (0: none) passes;
- * false when it passed. */
-static bool
+/* Sleeps until woken or the monotonic deadline (0: none) passes: 0,
+ * ETIMEDOUT when it passed, EINTR when the lwp was interrupted. */
+static int
 pollwaiter_sleep(struct pollwaiter *pw, uint64_t deadline)
 {
 	uint64_t now, wait;
-	bool ok = true;
+	int error = 0, e;
 
 	mutex_enter(&pw->pw_lock);
 	while (!pw->pw_woken) {
@@ -111,20 +111,24 @@ pollwaiter_sleep(struct pollwaiter *pw, uint64_t deadline)
 		if (deadline != 0) {
 			now = getmonotonic_ns();
 			if (now >= deadline) {
-				ok = false;
+				error = ETIMEDOUT;
 				break;
 			}
 			wait = deadline - now;
 		}
 		if (pw->pw_nomem && (wait == 0 || wait > 10000000))
 			wait = 10000000;
-		if (cv_timedwait_ns(&pw->pw_cv, &pw->pw_lock, wait) != 0 &&
-		    pw->pw_nomem)
+		e = cv_timedwait_sig_ns(&pw->pw_cv, &pw->pw_lock, wait);
+		if (e == EINTR) {
+			error = EINTR;
+			break;
+		}
+		if (e != 0 && pw->pw_nomem)
 			break;
 	}
 	pw->pw_woken = false;
 	mutex_exit(&pw->pw_lock);
-	return ok;
+	return error;
 }
 
 int
@@ -183,7 +187,7 @@ dopoll(struct pollfd *fds, unsigned nfds, const struct timespec *ts,
 	uint64_t deadline;
 	bool nowait, first = true;
 	unsigned i;
-	int n, events;
+	int n, events, error = 0;
 
 	fps = kmem_zalloc((nfds ? nfds : 1) * sizeof(*fps), KM_SLEEP);
 	if (fps == NULL)
@@ -219,18 +223,24 @@ dopoll(struct pollfd *fds, unsigned nfds, const struct timespec *ts,
 				n++;
 		}
 		first = false;
-		if (n > 0 || nowait)
+		if (n > 0 || nowait || error != 0)
 			break;
-		if (!pollwaiter_sleep(&pw, deadline))
-			nowait = true;	/* one last look */
+		/* Interrupted: one last look too (what is ready wins, as on
+		 * Linux), then EINTR, never restarted. */
+		if ((error = pollwaiter_sleep(&pw, deadline)) != 0)
+			nowait = true;
+		if (error == ETIMEDOUT)
+			error = 0;
 	}
 	pollwaiter_fini(&pw);
 	for (i = 0; i < nfds; i++)
 		if (fps[i] != NULL)
 			file_release(fps[i]);
 	kmem_free(fps, (nfds ? nfds : 1) * sizeof(*fps));
+	if (n > 0)
+		error = 0;
 	*retval = n;
-	return 0;
+	return error;
 }
 
 static int
@@ -305,7 +315,8 @@ SYSCALL(SYS_ppoll, ppoll)
 	error = dopoll_user((struct pollfd *)args[0], (unsigned long)args[1],
 	    uts != NULL ? &ts : NULL, retval);
 	/* Linux writes the time left back. */
-	if (error == 0 && uts != NULL) {
+	/* Interrupted too (Linux's poll_select_finish()). */
+	if ((error == 0 || error == EINTR) && uts != NULL) {
 		left.tv_sec = left.tv_nsec = 0;
 		if (deadline != 0)
 			remaining(deadline, &left);
@@ -442,7 +453,8 @@ SYSCALL_LEGACY(SYS_select, select)
 	error = doselect((int)args[0], (unsigned long *)args[1],
 	    (unsigned long *)args[2], (unsigned long *)args[3],
 	    utv != NULL ? &ts : NULL, retval);
-	if (error == 0 && utv != NULL) {
+	/* Interrupted too (Linux's poll_select_finish()). */
+	if ((error == 0 || error == EINTR) && utv != NULL) {
 		left.tv_sec = left.tv_nsec = 0;
 		if (deadline != 0)
 			remaining(deadline, &left);
@@ -478,7 +490,8 @@ SYSCALL(SYS_pselect6, pselect6)
 	error = doselect((int)args[0], (unsigned long *)args[1],
 	    (unsigned long *)args[2], (unsigned long *)args[3],
 	    uts != NULL ? &ts : NULL, retval);
-	if (error == 0 && uts != NULL) {
+	/* Interrupted too (Linux's poll_select_finish()). */
+	if ((error == 0 || error == EINTR) && uts != NULL) {
 		left.tv_sec = left.tv_nsec = 0;
 		if (deadline != 0)
 			remaining(deadline, &left);

@@ -622,12 +622,20 @@ doepoll_wait(int epfd, struct epoll_event *uevs, int maxevents,
 				}
 				wait = deadline - now;
 			}
-			(void)cv_timedwait_ns(&ep->ep_cv, &ep->ep_rdlock,
-			    wait);
+			/* Interrupted: EINTR, never restarted. */
+			if (cv_timedwait_sig_ns(&ep->ep_cv, &ep->ep_rdlock,
+			    wait) == EINTR) {
+				error = EINTR;
+				break;
+			}
 		}
 		mutex_exit(&ep->ep_rdlock);
+		if (error != 0)
+			break;
 	}
-	error = n > 0 ? copyout(evs, uevs, (size_t)n * sizeof(*evs)) : 0;
+	/* (Interrupted only with nothing collected.) */
+	if (n > 0)
+		error = copyout(evs, uevs, (size_t)n * sizeof(*evs));
 	kmem_free(evs, (size_t)maxevents * sizeof(*evs));
 	file_release(epfp);
 	if (error == 0)

@@ -44,7 +44,10 @@ efd_read(struct file *fp, struct uio *uio, int flags)
 			mutex_exit(&efd->efd_lock);
 			return EAGAIN;
 		}
-		cv_wait(&efd->efd_cv, &efd->efd_lock);
+		if (cv_wait_sig(&efd->efd_cv, &efd->efd_lock) != 0) {
+			mutex_exit(&efd->efd_lock);
+			return ERESTARTSYS;
+		}
 	}
 	v = efd->efd_semaphore ? 1 : efd->efd_count;
 	error = uiomove(&v, sizeof(v), uio);
@@ -81,7 +84,11 @@ efd_write(struct file *fp, struct uio *uio, int flags)
 			uio->uio_resid += sizeof(v);
 			return EAGAIN;
 		}
-		cv_wait(&efd->efd_cv, &efd->efd_lock);
+		if (cv_wait_sig(&efd->efd_cv, &efd->efd_lock) != 0) {
+			mutex_exit(&efd->efd_lock);
+			uio->uio_resid += sizeof(v);
+			return ERESTARTSYS;
+		}
 	}
 	efd->efd_count += v;
 	if (v > 0) {

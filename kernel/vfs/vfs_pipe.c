@@ -137,7 +137,11 @@ pipe_read(struct file *fp, struct uio *uio, int flags)
 			error = EAGAIN;
 			goto out;
 		}
-		cv_wait(&pp->pipe_rcv, &pp->pipe_lock);
+		/* Nothing read yet: restartable. */
+		if (cv_wait_sig(&pp->pipe_rcv, &pp->pipe_lock) != 0) {
+			error = ERESTARTSYS;
+			goto out;
+		}
 	}
 	while (pp->pipe_count > 0 && uio->uio_resid > 0) {
 		chunk = MIN(pp->pipe_count, PIPE_SIZE - pp->pipe_start);
@@ -190,7 +194,12 @@ pipe_write(struct file *fp, struct uio *uio, int flags)
 					error = EAGAIN;
 				break;
 			}
-			cv_wait(&pp->pipe_wcv, &pp->pipe_lock);
+			/* What was written counts (dofileio): restartable
+			 * only when nothing was. */
+			if (cv_wait_sig(&pp->pipe_wcv, &pp->pipe_lock) != 0) {
+				error = ERESTARTSYS;
+				break;
+			}
 			continue;
 		}
 		chunk = MIN(space, uio->uio_resid);
@@ -411,12 +420,28 @@ fifo_open(struct file *fp, struct vnode *vp, int fflag)
 	 * writer for a reader; O_RDWR is both and waits for nothing. */
 	if ((fflag & (FREAD | FWRITE)) == FREAD && (fflag & O_NONBLOCK) == 0) {
 		gen = pp->pipe_wgen;
-		while (pp->pipe_writers == 0 && pp->pipe_wgen == gen)
-			cv_wait(&pp->pipe_rcv, &pp->pipe_lock);
+		while (pp->pipe_writers == 0 && pp->pipe_wgen == gen &&
+		    error == 0)
+			if (cv_wait_sig(&pp->pipe_rcv, &pp->pipe_lock) != 0)
+				error = ERESTARTSYS;
 	} else if ((fflag & (FREAD | FWRITE)) == FWRITE) {
 		gen = pp->pipe_rgen;
-		while (pp->pipe_readers == 0 && pp->pipe_rgen == gen)
-			cv_wait(&pp->pipe_wcv, &pp->pipe_lock);
+		while (pp->pipe_readers == 0 && pp->pipe_rgen == gen &&
+		    error == 0)
+			if (cv_wait_sig(&pp->pipe_wcv, &pp->pipe_lock) != 0)
+				error = ERESTARTSYS;
+	}
+	if (error != 0) {
+		/* Interrupted: this open never happened (Linux restarts
+		 * it, or says EINTR). */
+		if (fflag & FREAD)
+			pp->pipe_readers--;
+		if (fflag & FWRITE)
+			pp->pipe_writers--;
+		pp->pipe_opens--;
+		cv_broadcast(&pp->pipe_rcv);
+		cv_broadcast(&pp->pipe_wcv);
+		goto out;
 	}
 	fp->f_ops = &fifo_fileops;
 	fp->f_data = pp;
@@ -438,6 +463,8 @@ fifo_open(struct file *fp, struct vnode *vp, int fflag)
 			}
 			mutex_exit(&pp->pipe_lock);
 			mutex_exit(&fifo_lock);
+			if (pp->pipe_buf != NULL)
+				kmem_free(pp->pipe_buf, PIPE_SIZE);
 			cv_destroy(&pp->pipe_rcv);
 			cv_destroy(&pp->pipe_wcv);
 			pollhead_destroy(&pp->pipe_ph);

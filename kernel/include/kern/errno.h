@@ -83,4 +83,16 @@
 #define ESTALE		116
 #define EDQUOT		122
 
+/*
+ * Linux's internal "restart the call" code (never seen by a Linux
+ * program): an interrupted wait (rump_lwp_interrupt) of a call that
+ * Linux restarts when the signal's handler has SA_RESTART, and that had
+ * done nothing yet.  rump_syscall() returns it to the host, which
+ * delivers the signal the way the Linux kernel does: the call made again
+ * after the handler with SA_RESTART, else EINTR.  The typed rump_sys_*()
+ * functions and everything that crosses the hypercall boundary turn it
+ * into EINTR.
+ */
+#define ERESTARTSYS	512
+
 #endif /* KERN_ERRNO_H */

@@ -56,6 +56,22 @@ void	cv_wait(kcondvar_t *cv, kmutex_t *m);
 /* As cv_wait with a relative timeout in nanoseconds (0: none);
  * returns 0 when signalled, ETIMEDOUT on timeout. */
 int	cv_timedwait_ns(kcondvar_t *cv, kmutex_t *m, uint64_t timeout_ns);
+/*
+ * Interruptible waits: as cv_wait and cv_timedwait_ns, but they end with
+ * EINTR, m held, when the calling lwp is interrupted (rump_lwp_interrupt
+ * in rump.h), whether the interrupt came before the wait or during it.
+ * An interrupt stays pending until the host clears it, so every later
+ * interruptible wait of the same call ends at once as well.  Return 0
+ * (signalled, or woken for no reason: callers loop on their condition),
+ * ETIMEDOUT (cv_timedwait_sig_ns only) or EINTR.  Use them where Linux
+ * sleeps interruptibly (waits for a peer: pipes, sockets, poll); the
+ * caller turns EINTR into what the system call returns: EINTR for calls
+ * Linux never restarts, ERESTARTSYS for those it restarts under
+ * SA_RESTART (errno.h), and a partial count when some work was done.
+ * Waits for the kernel's own progress (buffers, vnodes) stay cv_wait.
+ */
+int	cv_wait_sig(kcondvar_t *cv, kmutex_t *m);
+int	cv_timedwait_sig_ns(kcondvar_t *cv, kmutex_t *m, uint64_t timeout_ns);
 void	cv_signal(kcondvar_t *cv);
 void	cv_broadcast(kcondvar_t *cv);
 bool	cv_has_waiters(kcondvar_t *cv);

@@ -68,6 +68,13 @@ struct lwp {
 	int		 l_schednest;	/* depth of nested rump_schedule() */
 	int		 l_cpuhint;	/* CPU index last run on */
 	int		 l_blocked;	/* in blocking hypercalls, CPU given up */
+	/* Interruption (lwp_intr.c): l_intr is set by rump_lwp_interrupt()
+	 * and read atomically; l_sleepcv and l_sleepmtx name the condition
+	 * variable and mutex of the interruptible wait l is in (NULL when
+	 * none), under lwp_intr_lock. */
+	int		 l_intr;
+	struct kcondvar	*l_sleepcv;
+	struct kmutex	*l_sleepmtx;
 };
 
 /* proc0: pid 0, the kernel threads.  proc1: pid 1, "init", the parent of

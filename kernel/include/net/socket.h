@@ -439,10 +439,15 @@ void	 sowwakeup(struct socket *so);
 struct socket *sonewconn(struct socket *head, bool connected);
 
 /* Sleeps on sb's condition variable until woken or sb_timeo_ns passed
- * (so_lock held; released while asleep): 0 or EAGAIN (timed out). */
+ * (so_lock held; released while asleep): 0, EAGAIN (timed out), or,
+ * interrupted (rump_lwp_interrupt), sointr_errno(sb_timeo_ns). */
 int	 sbwait(struct socket *so, struct sockbuf *sb);
-/* Sleeps on so_cv, at most timeout_ns (0: forever): 0 or ETIMEDOUT. */
+/* Sleeps on so_cv, at most timeout_ns (0: forever): 0, ETIMEDOUT, or
+ * sointr_errno(timeout_ns) when interrupted. */
 int	 sowait(struct socket *so, uint64_t timeout_ns);
+/* What an interrupted socket wait returns: EINTR when the socket has a
+ * timeout for it (SO_RCVTIMEO/SO_SNDTIMEO), else ERESTARTSYS. */
+int	 sointr_errno(uint64_t timeout_ns);
 
 /* The socket of a file, or NULL for any other kind (ENOTSOCK). */
 struct socket *file_socket(struct file *fp);
