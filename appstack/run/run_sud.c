@@ -122,6 +122,19 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	 * state (in_guest). */
 	t->in_guest = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* A signal deferred as the previous call returned has been
+	 * delivered since: only those still pending (deferred as this one
+	 * began) are this call's. */
+	if (t->deferred != 0) {
+		unsigned long d, pend;
+
+		do {
+			d = t->deferred;
+			pend = 0;
+			raw6(SYS_rt_sigpending, (long)&pend, 8, 0, 0, 0, 0);
+		} while (!__atomic_compare_exchange_n(&t->deferred, &d,
+		    d & pend, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	}
 	t->selector = SEL_ALLOW;
 	nr = si->si_syscall;
 	/* --rewrite: the trampoline's own trapped call stands for the

@@ -1162,6 +1162,101 @@ EOF
 	fi
 }
 
+atf_test_case poll_sockets
+poll_sockets_head()
+{
+	atf_set "descr" "poll, ppoll, select, epoll_wait, epoll_pwait on kernel sockets (listening, connected, socketpair) and with a host descriptor, glibc and static musl: output identical to the native run"
+}
+poll_sockets_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >pl.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int
+main(void)
+{
+	struct sockaddr_un sun;
+	struct pollfd pfd[2];
+	struct epoll_event ev, out[4];
+	struct timespec ts = { 0, 0 };
+	struct timeval tv = { 0, 0 };
+	fd_set rd, wr;
+	int s, c, a, sv[2], ep, i, n;
+	char buf[8];
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, "pl.sock");
+	unlink("pl.sock");
+	bind(s, (struct sockaddr *)&sun, sizeof(sun));
+	listen(s, 4);
+	pfd[0].fd = s; pfd[0].events = POLLIN;
+	printf("poll listen idle: %d\n", poll(pfd, 1, 0));
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	connect(c, (struct sockaddr *)&sun, sizeof(sun));
+	n = poll(pfd, 1, 1000);
+	printf("poll listen after connect: %d revents %#x\n", n, pfd[0].revents);
+	a = accept(s, NULL, NULL);
+	pfd[0].fd = a; pfd[0].events = POLLIN | POLLOUT;
+	pfd[1].fd = c; pfd[1].events = POLLIN;
+	n = ppoll(pfd, 2, &ts, NULL);
+	printf("ppoll: %d %#x %#x\n", n, pfd[0].revents, pfd[1].revents);
+	write(a, "hello", 5);
+	FD_ZERO(&rd); FD_ZERO(&wr); FD_SET(c, &rd); FD_SET(a, &wr);
+	n = select((a > c ? a : c) + 1, &rd, &wr, NULL, &tv);
+	printf("select: %d rd %d wr %d\n", n, FD_ISSET(c, &rd), FD_ISSET(a, &wr));
+	ep = epoll_create1(0);
+	ev.events = EPOLLIN; ev.data.u64 = 42;
+	epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+	n = epoll_wait(ep, out, 4, 1000);
+	printf("epoll_wait: %d data %llu\n", n, n > 0 ? (unsigned long long)out[0].data.u64 : 0ULL);
+	n = epoll_pwait(ep, out, 4, 0, NULL);
+	printf("epoll_pwait: %d\n", n);
+	read(c, buf, 5);
+	n = epoll_wait(ep, out, 4, 50);
+	printf("epoll_wait drained: %d\n", n);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+		write(sv[1], "x", 1);
+		pfd[0].fd = sv[0]; pfd[0].events = POLLIN;
+		printf("socketpair poll: %d %#x\n", poll(pfd, 1, 1000), pfd[0].revents);
+	}
+	for (i = 0; i < 3; i++) {
+		pfd[0].fd = c; pfd[0].events = POLLIN;
+		n = poll(pfd, 1, 20);
+		printf("poll timeout %d: %d\n", i, n);
+	}
+	/* stdin (host) and a kernel socket together */
+	pfd[0].fd = 1; pfd[0].events = POLLOUT;
+	pfd[1].fd = a; pfd[1].events = POLLOUT;
+	n = poll(pfd, 2, 1000);
+	printf("mixed: %d %#x %#x\n", n, pfd[0].revents, pfd[1].revents);
+	unlink("pl.sock");
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o pl pl.c
+	mkdir native && (cd native && ../pl >../native.out) ||
+	    atf_fail "the native run failed"
+	atf_check -o file:native.out "$run" -- ./pl
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o plm pl.c
+		atf_check -o file:native.out "$run" -- ./plm
+	fi
+}
+
 # rw_NAME [cleanup]: case NAME once more, with strata-run --rewrite.
 rw_case()
 {
@@ -1278,9 +1373,10 @@ atf_init_test_cases()
 	atf_add_test_case signals_in_calls
 	atf_add_test_case sigmask
 	atf_add_test_case interrupted_calls
+	atf_add_test_case poll_sockets
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
-	    signals_in_calls sigmask interrupted_calls; do
+	    signals_in_calls sigmask interrupted_calls poll_sockets; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs; do
