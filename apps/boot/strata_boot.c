@@ -9,6 +9,14 @@
  * status as a line to the second serial port, which goes to a temporary
  * file we read when QEMU has ended: QEMU's own exit status carries only
  * seven bits of it (isa-debug-exit).
+ *
+ * With --stdin our standard input becomes the program's: a relay process
+ * copies it to QEMU's standard input (the console's receive side) with
+ * the byte 0xff doubled and 0xff 0x00 at the end, so that the guest
+ * (STRATA_STDIN=1, platform/kvm/l2/l2_stdio.c) can tell the end of the
+ * input, which a serial line cannot carry.  It starts once the guest has
+ * written the line "stdin" to the status port: bytes sent earlier would
+ * be lost to the firmware and to the UART's setup.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +32,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* The --stdin encoding (platform/kvm/l2/l2_stdio.c decodes it). */
+#define STDIN_ESC	0xff	/* ESC ESC: the byte 0xff; ESC 0: the end */
 
 #define EXIT_LAUNCH	125	/* strata-boot's own failure, not the guest's */
 #define MAXARGS		512
@@ -50,6 +61,8 @@ usage(FILE *f)
 "  -M, --machine TYPE    QEMU machine: pc (default) or microvm\n"
 "      --kvm             require KVM (fail without /dev/kvm)\n"
 "      --tcg             use TCG emulation even where KVM is available\n"
+"  -i, --stdin           our standard input is the program's (without it\n"
+"                        the program reads end-of-file)\n"
 "  -t, --timeout SEC     stop the machine after SEC seconds (exit 124)\n"
 "  -q, --qemu PATH       the QEMU program (default $STRATA_QEMU or\n"
 "                        qemu-system-x86_64 on PATH)\n"
@@ -194,6 +207,57 @@ read_status(const char *path, bool *found)
 	return n;
 }
 
+/* The --stdin relay: standard input to fd, encoded (STDIN_ESC), until
+ * its end; then it waits to be ended, keeping fd open (QEMU would see
+ * the end of its input otherwise, which the console cannot pass on). */
+static void __attribute__((__noreturn__))
+relay_stdin(int fd, const char *ctlpath)
+{
+	unsigned char in[4096], out[2 * sizeof(in)];
+	ssize_t n, i, m, w;
+	char line[64];
+	bool ready = false;
+	FILE *f;
+
+	signal(SIGTERM, SIG_DFL);
+	/* The guest's word that it listens; we are ended with QEMU. */
+	while (!ready) {
+		if ((f = fopen(ctlpath, "r")) != NULL) {
+			while (!ready && fgets(line, sizeof(line), f) != NULL)
+				ready = strcmp(line, "stdin\n") == 0;
+			fclose(f);
+		}
+		if (!ready)
+			usleep(5000);
+	}
+	for (;;) {
+		n = read(0, in, sizeof(in));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (i = m = 0; i < n; i++) {
+			out[m++] = in[i];
+			if (in[i] == STDIN_ESC)
+				out[m++] = STDIN_ESC;
+		}
+		for (i = 0; i < m; i += w)
+			if ((w = write(fd, out + i, (size_t)(m - i))) < 0) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				_exit(0);	/* QEMU has gone */
+			}
+	}
+	out[0] = STDIN_ESC;
+	out[1] = 0;
+	if (write(fd, out, 2) != 2)
+		_exit(0);
+	for (;;)
+		pause();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -208,6 +272,7 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "qemu", required_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "stdin", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -215,7 +280,9 @@ main(int argc, char **argv)
 	const char *disks[16], *nets[8], *envs[MAXARGS];
 	int ndisks = 0, nnets = 0, nenvs = 0, c, i, status, wst;
 	bool want_kvm = false, want_tcg = false, verbose = false, use_kvm;
-	bool found, microvm;
+	bool found, microvm, want_stdin = false;
+	int inpipe[2] = { -1, -1 };
+	pid_t relay = -1;
 	long timeout = 0;
 	char *cmdline = NULL, *end, ctlpath[] = "/tmp/strata-boot.XXXXXX";
 	const char *base, *serial;
@@ -223,7 +290,7 @@ main(int argc, char **argv)
 	struct stat st;
 	int fd;
 
-	while ((c = getopt_long(argc, argv, "+m:d:n:e:M:t:q:vh", opts,
+	while ((c = getopt_long(argc, argv, "+m:d:n:e:M:t:q:vih", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -272,6 +339,9 @@ main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'i':
+			want_stdin = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -311,6 +381,8 @@ main(int argc, char **argv)
 
 	for (i = 0; i < nenvs; i++)
 		append_word(&cmdline, &cmdlen, envs[i]);
+	if (want_stdin)
+		append_word(&cmdline, &cmdlen, "STRATA_STDIN=1");
 	append_word(&cmdline, &cmdlen, "--");
 	base = strrchr(image, '/') != NULL ? strrchr(image, '/') + 1 : image;
 	append_word(&cmdline, &cmdlen, base);
@@ -386,11 +458,30 @@ main(int argc, char **argv)
 	}
 
 	fflush(stdout);
+	if (want_stdin) {
+		if (pipe(inpipe) != 0) {
+			unlink(ctlpath);
+			die(EXIT_LAUNCH, "pipe: %s", strerror(errno));
+		}
+		if ((relay = fork()) < 0) {
+			unlink(ctlpath);
+			die(EXIT_LAUNCH, "fork: %s", strerror(errno));
+		}
+		if (relay == 0) {
+			close(inpipe[0]);
+			relay_stdin(inpipe[1], ctlpath);
+		}
+		close(inpipe[1]);
+	}
 	if ((child = fork()) < 0) {
 		unlink(ctlpath);
 		die(EXIT_LAUNCH, "fork: %s", strerror(errno));
 	}
 	if (child == 0) {
+		if (want_stdin) {
+			dup2(inpipe[0], 0);
+			close(inpipe[0]);
+		}
 		execv(qemu, (char *const *)qargv);
 		fprintf(stderr, "%s: %s: %s\n", prog, qemu, strerror(errno));
 		_exit(EXIT_LAUNCH);
@@ -407,6 +498,10 @@ main(int argc, char **argv)
 			unlink(ctlpath);
 			die(EXIT_LAUNCH, "waitpid: %s", strerror(errno));
 		}
+	}
+	if (relay > 0) {
+		kill(relay, SIGTERM);
+		waitpid(relay, NULL, 0);
 	}
 	status = read_status(ctlpath, &found);
 	unlink(ctlpath);

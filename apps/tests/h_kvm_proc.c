@@ -13,6 +13,8 @@
  *                             through a pipe
  *   h_kvm_proc waitid         waitid: WNOHANG, WNOWAIT, P_PID, ECHILD
  *   h_kvm_proc fdcheck FD     whether descriptor FD is open
+ *   h_kvm_proc crashes        children ended by a null dereference, an
+ *                             invalid opcode, a division by zero
  *   h_kvm_proc signals        handlers (SA_SIGINFO, SIGCHLD's siginfo),
  *                             sigsuspend, blocked and pending signals,
  *                             kill of children (default action, a
@@ -21,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -457,6 +460,34 @@ signals(void)
 	return 0;
 }
 
+/* Children ended by their own faults: their parent waits and goes on. */
+static int
+crashes(void)
+{
+	static const char *const what[] = { "null dereference",
+	    "invalid opcode", "division by zero" };
+	volatile int zero = 0, hundred = 100;
+	pid_t pid;
+	int i, st;
+
+	for (i = 0; i < 3; i++) {
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			if (i == 0)
+				*(volatile int *)(intptr_t)zero = 1;
+			else if (i == 1)
+				__asm__ volatile("ud2");
+			else
+				printf("%d\n", hundred / zero);
+			_exit(0);
+		}
+		waitpid(pid, &st, 0);
+		status(what[i], st);
+	}
+	printf("the parent goes on\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -475,6 +506,8 @@ main(int argc, char **argv)
 		return waitidtest();
 	if (strcmp(cmd, "signals") == 0)
 		return signals();
+	if (strcmp(cmd, "crashes") == 0)
+		return crashes();
 	if (strcmp(cmd, "fdcheck") == 0 && argc > 2) {
 		printf("%s: descriptor %s after exec: %s\n", argv[0], argv[2],
 		    fcntl(atoi(argv[2]), F_GETFD) < 0 ? strerror(errno) :
@@ -482,6 +515,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: %s forks N|exec DIR|spawn DIR|pipeline N|"
-	    "waitid|signals|fdcheck FD\n", argv[0]);
+	    "waitid|signals|crashes|fdcheck FD\n", argv[0]);
 	return 2;
 }

@@ -119,6 +119,26 @@ signals_body()
 	same_as_host signals
 }
 
+atf_test_case crashes
+crashes_head()
+{
+	atf_set "descr" "children ended by their own exceptions (null dereference, invalid opcode, division by zero): the parent sees SIGSEGV, SIGILL, SIGFPE in wait and goes on; the console says where each happened"
+	atf_set "timeout" "300"
+}
+crashes_body()
+{
+	proc_image
+	(cd d && ../h_kvm_proc crashes) >host 2>&1
+	atf_check -o match:'killed by signal 11' -o match:'signal 4' \
+	    -o match:'signal 8' -o match:'the parent goes on' cat host
+	atf_check -o save:out "$boot" --timeout 120 proc.img crashes
+	grep -v '^strata: process ' out >got
+	atf_check -o file:host cat got
+	atf_check -o match:'^strata: process [0-9]+: exception 14 at RIP 0x[0-9a-f]+ \(address 0\): signal 11$' \
+	    -o match:'exception 6 .*: signal 4$' -o match:'exception 0 .*: signal 8$' \
+	    cat out
+}
+
 atf_test_case waitid
 waitid_head()
 {
@@ -176,6 +196,29 @@ busybox_sh_body()
 	    -e PATH=/nonexistent bb.img sh -c "$script"
 }
 
+atf_test_case stdin
+stdin_head()
+{
+	atf_set "descr" "strata-boot --stdin: commands for busybox's sh on standard input (pipelines, an exit status), 20 KB of binary data with 0xff bytes through sha256sum to the end of the input, an empty input; without --stdin the program reads end-of-file"
+	atf_set "timeout" "300"
+}
+stdin_body()
+{
+	busybox_image
+	printf 'echo one two | tr o O\nfor i in 1 2 3; do echo $i; done | wc -l\nexit 4\n' >cmds
+	env -i PATH=/nonexistent ./busybox sh <cmds >expout 2>/dev/null
+	atf_check -s exit:4 -o file:expout "$boot" --timeout 120 --stdin \
+	    -e PATH=/nonexistent bb.img sh <cmds
+	head -c 20000 /dev/urandom >data
+	printf '\377\000\377\377x\377' >>data
+	sha256sum <data >expout
+	atf_check -o file:expout "$boot" --timeout 120 --stdin bb.img \
+	    sha256sum <data
+	atf_check -o empty "$boot" --timeout 120 --stdin bb.img cat </dev/null
+	# Without --stdin: end-of-file at once, whatever strata-boot's is.
+	atf_check -o inline:'0\n' "$boot" --timeout 120 bb.img wc -c <data
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case forks
@@ -183,6 +226,8 @@ atf_init_test_cases()
 	atf_add_test_case spawn
 	atf_add_test_case pipeline
 	atf_add_test_case signals
+	atf_add_test_case crashes
 	atf_add_test_case waitid
 	atf_add_test_case busybox_sh
+	atf_add_test_case stdin
 }

@@ -50,6 +50,10 @@ int main(int argc, char **argv, char **envp);
 void kvm_console_init(void) KVM_HIDDEN;
 void kvm_console_putc(char c) KVM_HIDDEN;
 void kvm_console_write(const char *buf, size_t len) KVM_HIDDEN;
+/* The next byte received, or -1 when none is waiting (never blocks). */
+int kvm_console_getc(void) KVM_HIDDEN;
+/* A line to strata-boot on the status port, COM2 (kvm_exit.c). */
+void kvm_ctl_puts(const char *line) KVM_HIDDEN;
 /* printf-style to the console (platform/common's formatter: %d %u %x %lx
  * %llx %p %s %c, widths, 0 padding). */
 void kvm_printf(const char *fmt, ...) KVM_HIDDEN
@@ -109,7 +113,8 @@ struct kvm_trapframe {
 };
 
 /* Optional (weak): called first when an exception comes from ring 3 (a
- * program run by l2), before the register dump and power-off. */
+ * program run by l2), before the register dump and power-off; it may
+ * instead end the program's process and not return. */
 void kvm_user_fault(const struct kvm_trapframe *f) __attribute__((__weak__));
 
 /* A handler for device interrupt vector VEC_DEV0 + n: called with

@@ -1,11 +1,13 @@
 /*
  * kvm_console.c: the serial console, COM1 (I/O port 0x3f8), polled.
- * Both console channels of backend.h go here, in the order written.
+ * Both console channels of backend.h go here, in the order written; what
+ * it receives is read by kvm_console_getc (l2's standard input).
  */
 #include "kvm.h"
 #include "rumpuser_common.h"
 
 #define COM1		0x3f8
+#define LSR_DR		0x01	/* data ready */
 #define LSR_THRE	0x20	/* transmit holding register empty */
 
 const char rumpuser__backend_name[] = "kvm";
@@ -33,6 +35,18 @@ kvm_console_putc(char c)
 	while ((kvm_inb(COM1 + 5) & LSR_THRE) == 0 && ++spins < 100000)
 		;
 	kvm_outb(COM1, (uint8_t)c);
+}
+
+int
+kvm_console_getc(void)
+{
+
+	/* A missing UART reads 0xff: no "data ready" bit to trust then. */
+	uint8_t lsr = kvm_inb(COM1 + 5);
+
+	if (lsr == 0xff || !(lsr & LSR_DR))
+		return -1;
+	return kvm_inb(COM1);
 }
 
 void

@@ -139,13 +139,15 @@ fatal_exception(const struct kvm_trapframe *f)
 	uint64_t cr2, cr3, *fp, *sp;
 	unsigned int i, n;
 
+	/* First, before this counts as a report: a program's fault may
+	 * end only its process (and not return here). */
+	if ((f->cs & 3) == 3 && kvm_user_fault != NULL && nested == 0)
+		kvm_user_fault(f);
 	if (nested++) {
 		kvm_printf("kvm: exception %lu while reporting one\n",
 		    (unsigned long)f->vector);
 		kvm_poweroff(134, true);
 	}
-	if ((f->cs & 3) == 3 && kvm_user_fault != NULL)
-		kvm_user_fault(f);
 	__asm__ volatile("mov %%cr2, %0; mov %%cr3, %1" : "=r"(cr2),
 	    "=r"(cr3));
 	kvm_printf("\nkvm: fatal exception %lu (%s) in %s, error code 0x%lx\n",

@@ -6,7 +6,9 @@
  * guest's status get through, so the whole status also goes, as a line,
  * to the second serial port ("exit N" or "abort N"), which strata-boot
  * reads.  Without the device the machine shuts down by a triple fault
- * (QEMU with -no-reboot then exits).
+ * (QEMU with -no-reboot then exits).  The same port carries the guest's
+ * other word to strata-boot: "stdin", when it is ready to receive its
+ * standard input on the console.
  */
 #include "kvm.h"
 #include "rumpuser_common.h"
@@ -20,6 +22,13 @@ com2_puts(const char *s)
 
 	while (*s != '\0')
 		kvm_outb(COM2, (uint8_t)*s++);
+}
+
+void
+kvm_ctl_puts(const char *line)
+{
+
+	com2_puts(line);
 }
 
 void

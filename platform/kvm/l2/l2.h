@@ -75,6 +75,10 @@ bool l2_plat_nx(void);
 void l2_plat_invlpg(uint64_t va);
 /* The part of the address space the program may have: [*lo, *hi). */
 void l2_plat_user_range(uint64_t *lo, uint64_t *hi);
+/* The next byte the console received, or -1 (never blocks). */
+int l2_plat_console_getc(void);
+/* Tells the host that the console may send (strata-boot --stdin). */
+void l2_plat_console_ready(void);
 /* The machine's memory, total and free, in bytes. */
 void l2_plat_mem(uint64_t *total, uint64_t *free);
 
@@ -182,6 +186,7 @@ struct l2_thread {
 	bool		 restart_mask;		/* saved_mask to go back */
 	bool		 intr;			/* in an interruptible wait */
 	uint64_t	 orig_rax;		/* the call's number */
+	int		 fault_sig;		/* ended by an exception */
 	struct lwp	*lwp;			/* its kernel lwp */
 	struct thread	*sched;			/* its platform thread */
 	struct l2_proc	*proc;			/* its process */
@@ -249,6 +254,9 @@ extern struct l2_proc *l2_init_proc;
 void l2_user_run(struct l2_uregs *regs);
 /* Sets up SYSCALL (EFER.SCE, STAR, LSTAR, SFMASK). */
 void l2_entry_init(void);
+/* From an exception of the program: back on the kernel stack, out of the
+ * thread's l2_user_run as if it had made a system call (l2_entry.S). */
+void l2_user_abandon(void) __attribute__((__noreturn__));
 
 /* Runs thread t (the program's main thread on the calling platform
  * thread) until the program ends; never returns. */

@@ -144,4 +144,20 @@ l2_syscall_entry:
 	ret
 	.size	l2_syscall_entry, . - l2_syscall_entry
 
+/* void l2_user_abandon(void): the exception path's way back (l2.h). */
+	.globl	l2_user_abandon
+	.hidden	l2_user_abandon
+	.type	l2_user_abandon, @function
+	.p2align 4
+l2_user_abandon:
+	movq	l2_kernel_rsp(%rip), %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+	.size	l2_user_abandon, . - l2_user_abandon
+
 	.section .note.GNU-stack, "", @progbits

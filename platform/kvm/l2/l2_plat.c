@@ -73,6 +73,22 @@ l2_plat_user_range(uint64_t *lo, uint64_t *hi)
 	*hi = 0x00007ffffffff000ull;
 }
 
+int
+l2_plat_console_getc(void)
+{
+
+	return kvm_console_getc();
+}
+
+void
+l2_plat_console_ready(void)
+{
+
+	/* strata-boot --stdin sends nothing before this line: what came
+	 * earlier would be lost to the firmware and the UART's setup. */
+	kvm_ctl_puts("stdin\n");
+}
+
 void
 l2_plat_mem(uint64_t *total, uint64_t *free)
 {
@@ -92,8 +108,30 @@ l2_plat_mem(uint64_t *total, uint64_t *free)
 void
 kvm_user_fault(const struct kvm_trapframe *f)
 {
+	struct l2_thread *t = l2_curthread();
+	int sig;
 
-	(void)f;
+	/* A process other than the first ends as Linux ends it, by the
+	 * signal the exception raises (its parent sees it in wait); the
+	 * machine goes on.  One line on the console says where. */
+	if (t != NULL && t->proc != l2_init_proc) {
+		uint64_t cr2;
+
+		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+		switch (f->vector) {
+		case 0: case 16: case 19: sig = 8; break;	/* SIGFPE */
+		case 3: sig = 5; break;				/* SIGTRAP */
+		case 6: sig = 4; break;				/* SIGILL */
+		case 17: sig = 7; break;			/* SIGBUS */
+		default: sig = 11; break;			/* SIGSEGV */
+		}
+		l2_printf("strata: process %d: exception %lu at RIP %#lx "
+		    "(address %#lx): signal %d\n", t->proc->pid,
+		    (unsigned long)f->vector, (unsigned long)f->rip,
+		    (unsigned long)(f->vector == 14 ? cr2 : 0), sig);
+		t->fault_sig = sig;
+		l2_user_abandon();
+	}
 	l2_exiting = true;
 	l2_ksys(162 /* sync */, 0, 0, 0, 0, 0, 0);
 	l2_mounts_fini();

@@ -7,8 +7,15 @@
  * process of the platform's own ("stdio"), whose two threads copy what
  * arrives on output and error to the console (its KERNEL and DIAG
  * channels).  Standard input's write end is closed at once: the program
- * reads end-of-file, as from /dev/null.  At exit what is still in the
- * pipes is written out before the machine goes off.
+ * reads end-of-file, as from /dev/null -- unless the parameter
+ * STRATA_STDIN is set (strata-boot --stdin): then a third thread feeds
+ * it what the console receives, decoded as strata-boot encodes it (0xff
+ * 0xff is the byte 0xff, 0xff 0x00 the end of the input, where the write
+ * end is closed), after telling strata-boot it may send ("stdin" on the
+ * status port).  The console has no interrupt here, so that thread
+ * polls it: every millisecond while bytes come, backing off to every
+ * 16 ms when none do.  At exit what is still in the output pipes is
+ * written out before the machine goes off.
  */
 #include "l2.h"
 
@@ -28,6 +35,75 @@ enum {
 
 static int stdio_pid;
 static int out_fd = -1, err_fd = -1;	/* read ends, in stdio_pid */
+static int in_fd = -1;			/* write end (STRATA_STDIN) */
+
+#define STDIN_ESC	0xff		/* strata-boot's encoding */
+#define NR_write	1
+
+/* Writes all of buf to the standard input pipe; false when the program
+ * has closed its read ends (EPIPE: nothing more to do). */
+static bool
+feed(const char *buf, size_t len)
+{
+	size_t done;
+	long n;
+
+	for (done = 0; done < len; done += (size_t)n)
+		if ((n = l2_ksys(NR_write, in_fd, (long)(buf + done),
+		    (long)(len - done), 0, 0, 0)) <= 0)
+			return false;
+	return true;
+}
+
+static void *
+feeder(void *arg)
+{
+	char buf[256];
+	uint64_t wait_ns = 1000000;
+	bool esc = false;
+	size_t n;
+	int c;
+
+	(void)arg;
+	if (rump_lwproc_newlwp(stdio_pid) != 0)
+		return NULL;
+	l2_plat_console_ready();
+	for (;;) {
+		for (n = 0; n < sizeof(buf) &&
+		    (c = l2_plat_console_getc()) >= 0;) {
+			if (esc) {
+				esc = false;
+				if (c == 0)
+					goto end;	/* the end of the input */
+				buf[n++] = (char)c;
+			} else if (c == STDIN_ESC) {
+				esc = true;
+			} else {
+				buf[n++] = (char)c;
+			}
+			if (n == sizeof(buf))
+				break;
+		}
+		if (n > 0) {
+			if (!feed(buf, n))
+				goto out;
+			wait_ns = 1000000;
+			continue;
+		}
+		rumpuser__sched_sleep_until(rumpuser__sched_deadline(
+		    (int64_t)wait_ns));
+		if (wait_ns < 16000000)
+			wait_ns *= 2;
+	}
+end:
+	if (n > 0)
+		feed(buf, n);
+out:
+	l2_ksys(NR_close, in_fd, 0, 0, 0, 0, 0);
+	in_fd = -1;
+	rump_lwproc_releaselwp();
+	return NULL;
+}
 
 static void
 copy_out(int fd, int channel)
@@ -58,6 +134,9 @@ l2_stdio_init(void)
 	struct lwp *stdio;
 	struct thread *t;
 	int in[2], out[2], err[2], error, i;
+	char buf[8];
+	bool with_stdin = rumpuser_getparam("STRATA_STDIN", buf,
+	    sizeof(buf)) == 0 && buf[0] != '\0' && buf[0] != '0';
 
 	/* The platform's side: a process with nothing open but the
 	 * three pipes (0..5). */
@@ -95,11 +174,14 @@ l2_stdio_init(void)
 		struct lwp *prog = rump_lwproc_curlwp();
 
 		/* The platform's process keeps only the read ends of
-		 * output and error: standard input's write end closed is
-		 * its end-of-file. */
+		 * output and error, and standard input's write end for the
+		 * feeder: closed, it is the program's end-of-file. */
 		rump_lwproc_switch(stdio);
 		l2_ksys(NR_close, in[0], 0, 0, 0, 0, 0);
-		l2_ksys(NR_close, in[1], 0, 0, 0, 0, 0);
+		if (with_stdin)
+			in_fd = in[1];
+		else
+			l2_ksys(NR_close, in[1], 0, 0, 0, 0, 0);
 		l2_ksys(NR_close, out[1], 0, 0, 0, 0, 0);
 		l2_ksys(NR_close, err[1], 0, 0, 0, 0, 0);
 		out_fd = out[0];
@@ -109,7 +191,9 @@ l2_stdio_init(void)
 	if (rumpuser__sched_create(drain, (void *)(intptr_t)1, "stdout",
 	    false, &t) != 0 ||
 	    rumpuser__sched_create(drain, (void *)(intptr_t)2, "stderr",
-	    false, &t) != 0)
+	    false, &t) != 0 ||
+	    (with_stdin && rumpuser__sched_create(feeder, NULL, "stdin",
+	    false, &t) != 0))
 		return L2_ENOMEM;
 	return 0;
 }

@@ -155,6 +155,8 @@ l2_thread_run(struct l2_thread *t)
 		}
 		l2_user_run(&t->regs);
 		__asm__ volatile("fxsave64 %0" : "=m"(*t->fpu));
+		if (t->fault_sig != 0)
+			l2_proc_exit(t, t->fault_sig);
 		l2_syscall(t);
 	}
 }
