@@ -449,6 +449,67 @@ signals(void)
 	}
 	status("nanosleep interrupted (0: EINTR with time left)", st);
 
+	/* A child blocked in the kernel (a pipe's read): SIGTERM's default
+	 * action ends it; a handler without SA_RESTART makes the read fail
+	 * with EINTR; with SA_RESTART the read goes on and gets its byte. */
+	{
+		int in[2];
+
+		if (pipe(in) != 0)
+			return 1;
+		if ((pid = fork()) == 0) {
+			write(fds[1], "r", 1);
+			read(in[0], &c, 1);
+			_exit(0);
+		}
+		read(fds[0], &c, 1);
+		kill(pid, SIGTERM);
+		waitpid(pid, &st, 0);
+		status("SIGTERM to a reader of a pipe", st);
+
+		if ((pid = fork()) == 0) {
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_usr1;
+			sigaction(SIGUSR1, &sa, NULL);
+			write(fds[1], "r", 1);
+			r = (int)read(in[0], &c, 1);
+			_exit(r < 0 && errno == EINTR ? 0 : 1);
+		}
+		read(fds[0], &c, 1);
+		for (r = 0; r < 600; r++) {
+			struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+			kill(pid, SIGUSR1);
+			if (waitpid(pid, &st, WNOHANG) == pid)
+				break;
+			nanosleep(&tick, NULL);
+		}
+		status("read interrupted (0: EINTR)", st);
+
+		if ((pid = fork()) == 0) {
+			got_usr1 = 0;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_usr1;
+			sa.sa_flags = SA_RESTART;
+			sigaction(SIGUSR1, &sa, NULL);
+			write(fds[1], "r", 1);
+			r = (int)read(in[0], &c, 1);
+			_exit(r == 1 && c == 'x' && got_usr1 > 0 ? 0 : 1);
+		}
+		read(fds[0], &c, 1);
+		kill(pid, SIGUSR1);
+		{
+			struct timespec tick = { 0, 100 * 1000 * 1000 };
+
+			nanosleep(&tick, NULL);
+		}
+		write(in[1], "x", 1);
+		waitpid(pid, &st, 0);
+		status("read restarted (0: the byte after the handler)", st);
+		close(in[0]);
+		close(in[1]);
+	}
+
 	/* SIGCHLD ignored: children are not kept for wait. */
 	signal(SIGCHLD, SIG_IGN);
 	if ((pid = fork()) == 0)

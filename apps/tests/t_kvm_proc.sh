@@ -110,7 +110,7 @@ pipeline_body()
 atf_test_case signals
 signals_head()
 {
-	atf_set "descr" "signals between processes: handlers with SA_SIGINFO, SIGCHLD's siginfo, sigsuspend, blocked and pending signals, kill of children (default action, a handler that exits, SIGKILL), an interrupted nanosleep (EINTR, time left), SIGCHLD ignored"
+	atf_set "descr" "signals between processes: handlers with SA_SIGINFO, SIGCHLD's siginfo, sigsuspend, blocked and pending signals, kill of children (default action, a handler that exits, SIGKILL), an interrupted nanosleep (EINTR, time left), a pipe's read in the kernel interrupted (SIGTERM, EINTR, restarted under SA_RESTART), SIGCHLD ignored"
 	atf_set "timeout" "300"
 }
 signals_body()

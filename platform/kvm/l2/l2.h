@@ -187,6 +187,7 @@ struct l2_thread {
 	bool		 intr;			/* in an interruptible wait */
 	uint64_t	 orig_rax;		/* the call's number */
 	int		 fault_sig;		/* ended by an exception */
+	bool		 kmarked;		/* its lwp interrupted */
 	struct lwp	*lwp;			/* its kernel lwp */
 	struct thread	*sched;			/* its platform thread */
 	struct l2_proc	*proc;			/* its process */
@@ -237,6 +238,8 @@ void l2_signal_send(struct l2_proc *p, int sig, int code, int pid,
     int status);
 /* Whether t has a signal to take now. */
 bool l2_signal_pending(const struct l2_thread *t);
+/* Ends t's interruptible wait (the platform's or the kernel's). */
+void l2_signal_kick(struct l2_thread *t);
 /* On t's way back to the program: takes a signal (a handler's frame, or
  * the end of the process), finishes an interrupted call. */
 void l2_signal_deliver(struct l2_thread *t);

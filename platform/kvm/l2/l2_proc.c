@@ -771,6 +771,8 @@ l2_proc_exit(struct l2_thread *t, int wstatus)
 			if (u != t && u->sched->t_state == THREAD_BLOCKED &&
 			    u->sched->t_waitkind == WAIT_JOIN)
 				rumpuser__sched_wake(u->sched);
+			else if (u != t)
+				l2_signal_kick(u);	/* out of the kernel */
 		/* Its children are nobody's now: zombies go, the others go
 		 * when they end. */
 		for (c = p->children; c != NULL; c = next) {

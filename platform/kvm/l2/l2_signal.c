@@ -16,8 +16,11 @@
  * The platform's own waits -- futex, wait4/waitid, nanosleep,
  * rt_sigsuspend, pause -- end early for a signal the thread takes (EINTR;
  * futex and wait4 start again after a handler with SA_RESTART).  A thread
- * blocked in the kernel (a pipe's read, poll) takes it only when that call
- * returns: the kernel's sleeps cannot be interrupted.  Not here: the stop
+ * in a kernel call has its lwp marked (rump_lwp_interrupt): the kernel's
+ * interruptible waits (pipes, sockets, poll, ...) end with a partial
+ * count, EINTR, or ERESTARTSYS, which becomes EINTR or the call made
+ * again as for the platform's waits; the mark is cleared when the thread
+ * takes a signal on its way back.  Not here: the stop
  * signals' default action (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU are
  * ignored: no job control), queued real-time signals (one of each
  * pending at a time), sigaltstack (SS_DISABLE), core dumps.
@@ -103,13 +106,18 @@ l2_signal_pending(const struct l2_thread *t)
 	return (t->proc->pending & ~(t->sigmask & ~UNBLOCKABLE)) != 0;
 }
 
-/* Wakes t if it is in one of the platform's interruptible waits. */
-static void
-kick(struct l2_thread *t)
+/* Wakes t if it is in one of the platform's interruptible waits, or
+ * interrupts the kernel call it is in. */
+void
+l2_signal_kick(struct l2_thread *t)
 {
 
 	if (t->intr && t->sched->t_state == THREAD_BLOCKED)
 		rumpuser__sched_wake(t->sched);
+	else if (t->in_call && !t->kmarked) {
+		t->kmarked = true;
+		rump_lwp_interrupt(t->lwp);
+	}
 }
 
 void
@@ -128,7 +136,7 @@ l2_signal_send(struct l2_proc *p, int sig, int code, int pid, int status)
 	p->siginfo[sig].status = status;
 	for (t = p->threads; t != NULL; t = t->pnext)
 		if (sig == SIGKILL || !(t->sigmask & BIT(sig)))
-			kick(t);
+			l2_signal_kick(t);
 }
 
 /*
@@ -260,6 +268,12 @@ l2_signal_deliver(struct l2_thread *t)
 	uint64_t set, oldmask;
 	int sig;
 
+	/* Whatever the kernel was told ends with the call: the signal is
+	 * taken now, or was by another thread. */
+	if (t->kmarked) {
+		rump_lwp_interrupt_clear(t->lwp);
+		t->kmarked = false;
+	}
 	set = p->pending & ~(t->sigmask & ~UNBLOCKABLE);
 	if (set == 0) {
 		if (t->restart_mask) {
