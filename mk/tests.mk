@@ -199,11 +199,12 @@ endif
 # holds one script per program that runs it through mk/valgrind-test.sh,
 # and a Kyuafile of those.  VALGRIND_TESTS="t_a t_b" keeps only the
 # programs named; VALGRIND_TESTS=quick is VALGRIND_QUICK, the subset CI
-# runs (.ci/run): the whole group takes about 15 minutes under memcheck
-# on 2 cores, more than CI can spend, so CI takes the programs of the
-# base kernel, the VFS, tmpfs, pipes and sockets, which run in a few
-# minutes, and leaves out the file system images, the crash and fuzz-like
-# tests and the network tests with peers and timing bounds.  VG_OPTIONS: an error of the tool fails the test case
+# runs (.ci/run): the whole group (all green) takes 11 to 19 minutes
+# under memcheck on 2 cores, more than CI can spend, so CI takes the
+# programs of the base kernel, the VFS, tmpfs, pipes and sockets, which
+# run in a few minutes, and leaves out the file system images, the crash
+# and fuzz-like tests and the network tests with peers (README:
+# Valgrind).  VG_OPTIONS: an error of the tool fails the test case
 # (exit status 99), and so does memory a test case leaves unreachable
 # ("definitely lost"); memory still pointed to at exit is fine (a kernel
 # is not torn down at exit).  VG_TIMEOUT_SCALE multiplies every
