@@ -179,9 +179,41 @@ run_epoll_ctl(long epfd, long op, long fd, long uevent)
 	return r;
 }
 
-/* --- Waiting on both sides ----------------------------------------------- */
+/* --- Waiting on the kernel's side alone --------------------------------- */
 
 static const struct timespec ts_zero;
+
+/* The program's signal mask at the call (run_poll_call). */
+static __thread uint64_t call_progmask;
+
+/*
+ * A kernel wait (ppoll or epoll_pwait) under the signal mask the call
+ * names.  The thread's mask while a call is served is the program's
+ * (and SIGSYS): when the call's differs (pselect's classic use: a signal
+ * blocked but while waiting), it is the thread's for the wait, so that
+ * the signals it lets in interrupt the kernel's wait (run_signal.c).
+ * Such a signal is then delivered under the call's mask, as Linux does:
+ * a host ppoll of nothing with no timeout and that mask, in the
+ * program's state, runs the handler.
+ */
+static long
+kwait(long nr, long a0, long a1, long a2, long a3, const uint64_t *mask)
+{
+	const uint64_t sys = 1ull << (SIGSYS - 1);
+	uint64_t set = *mask | sys, cur = call_progmask | sys;
+	long r;
+
+	if (set == cur)
+		return KSYS(nr, a0, a1, a2, a3, 0, 8);
+	HSYS(SYS_rt_sigprocmask, SIG_SETMASK, &set, 0, 8, 0, 0);
+	r = KSYS(nr, a0, a1, a2, a3, 0, 8);
+	HSYS(SYS_rt_sigprocmask, SIG_SETMASK, &cur, 0, 8, 0, 0);
+	if (r == -EINTR && run_self()->deferred != 0)
+		(void)GSYS(SYS_ppoll, 0, 0, &ts_zero, mask, 8, 0);
+	return r;
+}
+
+/* --- Waiting on both sides ----------------------------------------------- */
 
 /* The kernel's side of a wait, in a helper thread. */
 struct khelper {
@@ -234,7 +266,7 @@ wait_both(struct pollfd *h, int nh, struct pollfd *k, int nk,
 	if (nk == 0)
 		return GSYS(SYS_ppoll, h, nh, ts, mask, 8, 0);
 	if (nh == 0)
-		return KSYS(SYS_ppoll, k, nk, ts, 0, 8, 0);
+		return kwait(SYS_ppoll, (long)k, nk, (long)ts, 0, mask);
 	/* Both: what is ready now, first. */
 	rk = KSYS(SYS_ppoll, k, nk, &ts_zero, 0, 8, 0);
 	if (rk < 0)
@@ -575,7 +607,7 @@ do_epoll_wait(long epfd, long uev, long max, const struct timespec *ts,
 
 		if (ts != NULL)
 			ms = ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
-		return KSYS(SYS_epoll_pwait, kfd, uev, max, ms, 0, 8);
+		return kwait(SYS_epoll_pwait, kfd, uev, max, ms, mask);
 	}
 	if (ts != NULL)
 		left = *ts;
@@ -625,6 +657,7 @@ run_poll_call(long nr, const long a[6], const sigset_t *cur)
 	long r, sig[2], uts = 0;
 	int e;
 
+	memcpy(&call_progmask, cur, sizeof(call_progmask));
 	now(&t0);
 	switch (nr) {
 	case SYS_poll:

@@ -1018,13 +1018,14 @@ EOF
 atf_test_case interrupted_calls
 interrupted_calls_head()
 {
-	atf_set "descr" "a signal handler interrupts calls blocked in the kernel (pipe, socket, accept, FIFO open, poll, select, epoll_wait) and the host (nanosleep): EINTR, or the call restarted under SA_RESTART, as Linux's signal(7) says; glibc and static musl; output identical to the native run"
+	atf_set "descr" "a signal handler interrupts calls blocked in the kernel (pipe, socket, accept, FIFO open, poll, select, epoll_wait; pselect, ppoll, epoll_pwait with a mask that lets a blocked signal in) and the host (nanosleep): EINTR, or the call restarted under SA_RESTART, as Linux's signal(7) says; glibc and static musl; output identical to the native run"
 }
 interrupted_calls_body()
 {
 	need_run
 	cc=$(atf_config_get cc cc)
 	cat >intr.c <<'EOF'
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1096,6 +1097,7 @@ main(void)
 	struct timeval tv = { 30, 0 };
 	struct pollfd pfd;
 	fd_set rd;
+	sigset_t blk, orig;
 	char buf[16];
 	int p[2], sv[2], s, ep;
 
@@ -1142,6 +1144,23 @@ main(void)
 	arm(0, -1);
 	report("open of a FIFO, no SA_RESTART",
 	    open("intr.fifo", O_RDONLY));
+	/* SIGALRM blocked but while waiting (pselect's use): the kernel's
+	 * waits let it in, and its handler runs under the call's mask. */
+	sigemptyset(&blk);
+	sigaddset(&blk, SIGALRM);
+	sigprocmask(SIG_BLOCK, &blk, &orig);
+	arm(1, -1);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	report("pselect, SIGALRM blocked but in the call",
+	    pselect(p[0] + 1, &rd, NULL, NULL, NULL, &orig));
+	arm(1, -1);
+	report("ppoll, SIGALRM blocked but in the call",
+	    ppoll(&pfd, 1, NULL, &orig));
+	arm(1, -1);
+	report("epoll_pwait, SIGALRM blocked but in the call",
+	    epoll_pwait(ep, &ev, 1, -1, &orig));
+	sigprocmask(SIG_SETMASK, &orig, NULL);
 	arm(1, -1);
 	report("nanosleep, SA_RESTART", nanosleep(&ts, &ts));
 	printf("time left %s\n", ts.tv_sec > 0 && ts.tv_sec < 30 ? "yes" : "no");
