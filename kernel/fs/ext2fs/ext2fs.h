@@ -396,6 +396,9 @@ int	ext2_csum_inode(struct ext2_mount *em, uint32_t ino,
 	    const uint8_t *raw);
 int	ext2_csum_dirblock(struct ext2_node *dn, uint64_t lbn,
 	    const uint8_t *blk);
+/* An index block whose entry table (limit, count, ...) is at off. */
+int	ext2_csum_dxblock(struct ext2_node *dn, uint64_t lbn,
+	    const uint8_t *blk, size_t off);
 int	ext2_csum_extblock(struct ext2_node *n, const uint8_t *blk);
 int	ext2_csum_xattrblock(struct ext2_mount *em, uint64_t bn,
 	    const uint8_t *blk);

@@ -250,6 +250,43 @@ ext2_csum_dirblock(struct ext2_node *dn, uint64_t lbn, const uint8_t *blk)
 	return 0;
 }
 
+/*
+ * An index block (dx_root or dx_node) with metadata_csum: the dx_tail
+ * after the limit entries of the table at off holds dt_reserved (4) and
+ * dt_checksum (4), the crc32c, from the inode's seed, of the block up to
+ * the end of the used entries (count), then of the tail with its
+ * checksum field as zero.
+ */
+int
+ext2_csum_dxblock(struct ext2_node *dn, uint64_t lbn, const uint8_t *blk,
+    size_t off)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	size_t limit, count, tail;
+	uint32_t crc;
+
+	if (!ext2_csum_enabled(em))
+		return 0;
+	limit = le16get(blk, off);
+	count = le16get(blk, off + 2);
+	tail = off + limit * 8;
+	if (count > limit || tail + 8 > em->em_bsize) {
+		ext2_error(em, "directory inode %u block %llu: no room for "
+		    "the index checksum", dn->n_ino, (unsigned long long)lbn);
+		return EIO;
+	}
+	crc = ext2_crc32c(inode_seed(em, dn->n_ino,
+	    le32get(dn->n_raw, DI_GENERATION)), blk, off + count * 8);
+	crc = ext2_crc32c(crc, blk + tail, 4);
+	crc = ext2_crc32c(crc, zeros, 4);	/* dt_checksum as zero */
+	if (crc != le32get(blk, tail + 4)) {
+		ext2_error(em, "directory inode %u block %llu: index checksum "
+		    "mismatch", dn->n_ino, (unsigned long long)lbn);
+		return EIO;
+	}
+	return 0;
+}
+
 int
 ext2_csum_extblock(struct ext2_node *n, const uint8_t *blk)
 {

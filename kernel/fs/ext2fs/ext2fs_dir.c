@@ -17,8 +17,9 @@
  * blocks holding the names of that hash range.  A hash's lowest bit in
  * the index marks a leaf that continues the previous one's last hash
  * (names whose hashes collide).  With metadata_csum an 8-byte dx_tail
- * follows the table (limit is one entry less).  The format makes the
- * index blocks look like empty records to a linear reader.
+ * follows the table (limit is one entry less), checked on every read.
+ * The format makes the index blocks look like empty records to a
+ * linear reader.
  *
  * Lookups go through the index when it is sound; an index that fails
  * any check (limits, counts, levels, block numbers past the directory,
@@ -234,6 +235,7 @@ dx_table(struct ext2_node *dn, const uint8_t *blk, uint64_t lbn,
 {
 	struct ext2_mount *em = dn->n_mnt;
 	uint32_t limit, count, want;
+	int error;
 
 	want = (em->em_bsize - off -
 	    (ext2_csum_enabled(em) ? DX_TAIL : 0)) / DX_ENTRY;
@@ -243,6 +245,10 @@ dx_table(struct ext2_node *dn, const uint8_t *blk, uint64_t lbn,
 		return dx_bad(dn, "limit", lbn);
 	if (count == 0 || count > limit)
 		return dx_bad(dn, "count", lbn);
+	/* A sound index whose checksum fails: EIO, as for a leaf. */
+	error = ext2_csum_dxblock(dn, lbn, blk, off);
+	if (error != 0)
+		return error;
 	f->lbn = lbn;
 	f->off = off;
 	f->count = count;
