@@ -13,6 +13,8 @@
  *                             through a pipe
  *   h_kvm_proc waitid         waitid: WNOHANG, WNOWAIT, P_PID, ECHILD
  *   h_kvm_proc fdcheck FD     whether descriptor FD is open
+ *   h_kvm_proc memory N       free memory comes back after N children
+ *                             (each forks, allocates, execs)
  *   h_kvm_proc crashes        children ended by a null dereference, an
  *                             invalid opcode, a division by zero
  *   h_kvm_proc signals        handlers (SA_SIGINFO, SIGCHLD's siginfo),
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -549,6 +552,49 @@ crashes(void)
 	return 0;
 }
 
+/* Memory comes back: free memory (sysinfo) before and after n children
+ * that each fork a grandchild, touch 1 MiB and exec this program. */
+static int
+memory(int n)
+{
+	struct sysinfo before, after;
+	int i, st;
+	pid_t pid;
+
+	/* One round first: whatever the kernel keeps once (caches) is
+	 * kept by then. */
+	for (i = 0; i <= n; i++) {
+		if (i == 1)
+			sysinfo(&before);
+		if ((pid = fork()) == 0) {
+			char *p = malloc(1 << 20);
+			char *argv[] = { "h_kvm_proc", "fdcheck", "0", NULL };
+			int fds[2];
+
+			memset(p, 1, 1 << 20);
+			pipe(fds);
+			if (fork() == 0)
+				_exit(0);
+			wait(NULL);
+			close(1);	/* fdcheck prints nothing */
+			execve("/proc/self/exe", argv, environ);
+			_exit(127);
+		}
+		waitpid(pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			status("child", st);
+			return 1;
+		}
+	}
+	sysinfo(&after);
+	printf("%d children: free memory %s (before %lu KiB, after %lu KiB)\n",
+	    n, after.freeram * after.mem_unit + 256 * 1024 >=
+	    before.freeram * before.mem_unit ? "back" : "LOST",
+	    before.freeram * before.mem_unit / 1024,
+	    after.freeram * after.mem_unit / 1024);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -569,6 +615,8 @@ main(int argc, char **argv)
 		return signals();
 	if (strcmp(cmd, "crashes") == 0)
 		return crashes();
+	if (strcmp(cmd, "memory") == 0 && argc > 2)
+		return memory(atoi(argv[2]));
 	if (strcmp(cmd, "fdcheck") == 0 && argc > 2) {
 		printf("%s: descriptor %s after exec: %s\n", argv[0], argv[2],
 		    fcntl(atoi(argv[2]), F_GETFD) < 0 ? strerror(errno) :
@@ -576,6 +624,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: %s forks N|exec DIR|spawn DIR|pipeline N|"
-	    "waitid|signals|crashes|fdcheck FD\n", argv[0]);
+	    "waitid|signals|crashes|memory N|fdcheck FD\n", argv[0]);
 	return 2;
 }

@@ -139,6 +139,19 @@ crashes_body()
 	    cat out
 }
 
+atf_test_case memory
+memory_head()
+{
+	atf_set "descr" "the guest's free memory (sysinfo) is the same after 30 children that each touch 1 MiB, fork a grandchild, and exec: address spaces, page tables and programs are all given back"
+	atf_set "timeout" "300"
+}
+memory_body()
+{
+	proc_image
+	atf_check -o match:'^30 children: free memory back ' "$boot" \
+	    --timeout 120 proc.img memory 30
+}
+
 atf_test_case waitid
 waitid_head()
 {
@@ -227,6 +240,7 @@ atf_init_test_cases()
 	atf_add_test_case pipeline
 	atf_add_test_case signals
 	atf_add_test_case crashes
+	atf_add_test_case memory
 	atf_add_test_case waitid
 	atf_add_test_case busybox_sh
 	atf_add_test_case stdin
