@@ -15,6 +15,9 @@
 #   getuid   a null call the kernel serves (the trap plus rump_syscall)
 #   pread4k  a 4 KiB pread of a tmpfs file in the guest's kernel (a
 #            /dev/shm file on the host)
+#   fork     fork, the child's _exit and waitpid (the guest copies the
+#            whole address space at fork: no copy-on-write), per child
+#   forkexec fork, execve of /proc/self/exe and waitpid, per child
 # QEMU uses KVM when /dev/kvm is usable; under TCG emulation (said in the
 # table's title) the guest figures measure the emulator, not the design.
 set -eu
@@ -55,7 +58,8 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then how="QEMU with KVM"; else
 	how="QEMU TCG emulation (no usable /dev/kvm): guest figures measure the emulator"; fi
 echo "kvm unikernel (unmodified static musl program, $how):"
 printf '%-10s %12s %12s %12s\n' benchmark "host ns" "guest ns" guest/host
-for b in getpid getuid pread4k; do
+for b in getpid getuid pread4k fork forkexec; do
+	case $b in fork|forkexec) n=200 ;; *) n=100000 ;; esac
 	h=; g=
 	for i in $(seq "$repeat"); do
 		case $b in

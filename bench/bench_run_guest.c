@@ -10,6 +10,9 @@
  *   bench_run_guest getuid N      N getuid calls (served by the kernel
  *                                 under strata-run: a null kernel call)
  *   bench_run_guest pread FILE N  N 4 KiB preads of FILE (created)
+ *   bench_run_guest fork N        N times fork, the child's _exit, waitpid
+ *   bench_run_guest forkexec N    N times fork, execve of /proc/self/exe
+ *                                 (this program, "nop": it exits), waitpid
  *
  * Prints "RESULT <name> <ns per call> ns".  Times come from
  * clock_gettime, which the vDSO answers without a system call.
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,9 +44,11 @@ main(int argc, char *argv[])
 	long i, n;
 	int fd;
 
+	if (argc == 2 && strcmp(argv[1], "nop") == 0)
+		return 0;
 	if (argc < 3 || strcmp(argv[1], "-h") == 0) {
-		fprintf(stderr, "usage: bench_run_guest getpid|getuid N | "
-		    "pread FILE N\n");
+		fprintf(stderr, "usage: bench_run_guest getpid|getuid|fork|"
+		    "forkexec N | pread FILE N\n");
 		return argc < 3 ? 2 : 0;
 	}
 	if (strcmp(argv[1], "pread") == 0) {
@@ -72,6 +78,26 @@ main(int argc, char *argv[])
 		t0 = now();
 		for (i = 0; i < n; i++)
 			sink += syscall(SYS_getuid);
+	} else if (strcmp(argv[1], "fork") == 0 ||
+	    strcmp(argv[1], "forkexec") == 0) {
+		char *nop[] = { argv[0], "nop", NULL };
+		int exec = argv[1][4] == 'e', st;
+		pid_t pid;
+
+		t0 = now();
+		for (i = 0; i < n; i++) {
+			if ((pid = fork()) == 0) {
+				if (exec)
+					execv("/proc/self/exe", nop);
+				_exit(exec ? 127 : 0);
+			}
+			if (pid < 0 || waitpid(pid, &st, 0) != pid ||
+			    !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				fprintf(stderr, "bench_run_guest: %s failed\n",
+				    argv[1]);
+				return 1;
+			}
+		}
 	} else {
 		fprintf(stderr, "bench_run_guest: unknown %s\n", argv[1]);
 		return 2;
