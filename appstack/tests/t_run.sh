@@ -1018,7 +1018,7 @@ EOF
 atf_test_case interrupted_calls
 interrupted_calls_head()
 {
-	atf_set "descr" "a signal handler interrupts calls blocked in the kernel (pipe, socket, accept, FIFO open, poll, select, epoll_wait; pselect, ppoll, epoll_pwait with a mask that lets a blocked signal in) and the host (nanosleep): EINTR, or the call restarted under SA_RESTART, as Linux's signal(7) says; glibc and static musl; output identical to the native run"
+	atf_set "descr" "a signal handler interrupts calls blocked in the kernel (pipe, socket, accept, FIFO open, poll, select, epoll_wait; pselect, ppoll, epoll_pwait with a mask that lets a blocked signal in; a thread's read ended by pthread_kill) and the host (nanosleep): EINTR, or the call restarted under SA_RESTART, as Linux's signal(7) says; glibc and static musl; output identical to the native run"
 }
 interrupted_calls_body()
 {
@@ -1178,6 +1178,65 @@ EOF
 	if command -v musl-gcc >/dev/null 2>&1; then
 		atf_check musl-gcc -static -O2 -o intrm intr.c
 		atf_check -o file:native.out "$run" -- ./intrm
+	fi
+	# A thread's kernel read, interrupted by pthread_kill.
+	cat >thr.c <<'EOF'
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int p[2];
+static volatile int ready, got;
+static void h(int s) { (void)s; got++; }
+
+static void *
+reader(void *arg)
+{
+	char c;
+	long r;
+
+	(void)arg;
+	ready = 1;
+	r = read(p[0], &c, 1);
+	printf("thread read: %ld %s, handler %s\n", r, r < 0 ? strerror(errno) : "",
+	    got ? "ran" : "did not run");
+	return NULL;
+}
+
+int
+main(void)
+{
+	struct sigaction sa;
+	pthread_t t;
+	int i;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = h;
+	sigaction(SIGUSR1, &sa, NULL);
+	if (pipe(p) != 0)
+		return 1;
+	pthread_create(&t, NULL, reader, NULL);
+	while (!ready)
+		usleep(1000);
+	for (i = 0; i < 20 && !got; i++) {
+		usleep(50000);
+		pthread_kill(t, SIGUSR1);
+	}
+	pthread_join(t, NULL);
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -pthread -o thr thr.c
+	out="thread read: -1 Interrupted system call, handler ran\n"
+	atf_check -o inline:"$out" ./thr
+	atf_check -o inline:"$out" "$run" -- ./thr
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o thrm thr.c
+		atf_check -o inline:"$out" "$run" -- ./thrm
 	fi
 }
 
