@@ -15,6 +15,8 @@
  *   h_kvm_proc fdcheck FD     whether descriptor FD is open
  *   h_kvm_proc memory N       free memory comes back after N children
  *                             (each forks, allocates, execs)
+ *   h_kvm_proc execthreads    execve with two more threads waiting (in
+ *                             the kernel, on a futex): they end
  *   h_kvm_proc crashes        children ended by a null dereference, an
  *                             invalid opcode, a division by zero
  *   h_kvm_proc signals        handlers (SA_SIGINFO, SIGCHLD's siginfo),
@@ -25,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -595,6 +598,63 @@ memory(int n)
 	return 0;
 }
 
+static int block_fds[2];
+static pthread_mutex_t block_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t block_cond = PTHREAD_COND_INITIALIZER;
+
+static void *
+block_read(void *arg)
+{
+	char c;
+
+	(void)arg;
+	read(block_fds[0], &c, 1);	/* nobody writes */
+	printf("a reader returned\n");
+	return NULL;
+}
+
+static void *
+block_cond_wait(void *arg)
+{
+
+	(void)arg;
+	pthread_mutex_lock(&block_lock);
+	for (;;)
+		pthread_cond_wait(&block_cond, &block_lock);
+	return NULL;
+}
+
+/* execve from a process with two more threads, one waiting in the
+ * kernel, one on a futex: they end; the new program runs alone. */
+static int
+execthreads(void)
+{
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	char *argv[] = { "h_kvm_proc", "afterexec", NULL };
+	pthread_t a, b;
+
+	if (pipe(block_fds) != 0 ||
+	    pthread_create(&a, NULL, block_read, NULL) != 0 ||
+	    pthread_create(&b, NULL, block_cond_wait, NULL) != 0)
+		return 1;
+	nanosleep(&tick, NULL);		/* both are waiting by then */
+	printf("before exec: 3 threads\n");
+	fflush(stdout);
+	execve("/proc/self/exe", argv, environ);
+	printf("execve: %s\n", strerror(errno));
+	return 1;
+}
+
+static int
+afterexec(void)
+{
+	struct timespec tick = { 0, 200 * 1000 * 1000 };
+
+	nanosleep(&tick, NULL);		/* time for stray threads to show */
+	printf("after exec: alone\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -615,6 +675,10 @@ main(int argc, char **argv)
 		return signals();
 	if (strcmp(cmd, "crashes") == 0)
 		return crashes();
+	if (strcmp(cmd, "execthreads") == 0)
+		return execthreads();
+	if (strcmp(cmd, "afterexec") == 0)
+		return afterexec();
 	if (strcmp(cmd, "memory") == 0 && argc > 2)
 		return memory(atoi(argv[2]));
 	if (strcmp(cmd, "fdcheck") == 0 && argc > 2) {
@@ -624,6 +688,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: %s forks N|exec DIR|spawn DIR|pipeline N|"
-	    "waitid|signals|crashes|memory N|fdcheck FD\n", argv[0]);
+	    "waitid|signals|crashes|memory N|execthreads|fdcheck FD\n", argv[0]);
 	return 2;
 }

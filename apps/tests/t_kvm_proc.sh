@@ -139,6 +139,18 @@ crashes_body()
 	    cat out
 }
 
+atf_test_case execthreads
+execthreads_head()
+{
+	atf_set "descr" "execve from a process whose two other threads wait (a pipe's read in the kernel, a condition variable's futex): they end, the new program runs alone"
+	atf_set "timeout" "300"
+}
+execthreads_body()
+{
+	proc_image
+	same_as_host execthreads
+}
+
 atf_test_case memory
 memory_head()
 {
@@ -240,6 +252,7 @@ atf_init_test_cases()
 	atf_add_test_case pipeline
 	atf_add_test_case signals
 	atf_add_test_case crashes
+	atf_add_test_case execthreads
 	atf_add_test_case memory
 	atf_add_test_case waitid
 	atf_add_test_case busybox_sh

@@ -188,6 +188,7 @@ struct l2_thread {
 	uint64_t	 orig_rax;		/* the call's number */
 	int		 fault_sig;		/* ended by an exception */
 	bool		 kmarked;		/* its lwp interrupted */
+	bool		 doomed;		/* ends at its next turn */
 	struct lwp	*lwp;			/* its kernel lwp */
 	struct thread	*sched;			/* its platform thread */
 	struct l2_proc	*proc;			/* its process */
@@ -297,8 +298,10 @@ int l2_proc_init(int pid, const unsigned char *image, size_t len,
     const char *name);
 /* The last thread of p has ended: memory freed, parent told. */
 void l2_proc_release(struct l2_proc *p);
-/* Wakes p's threads waiting on futexes (l2_thread.c). */
+/* Wakes p's threads waiting on futexes (l2_thread.c), all or all but
+ * one. */
 void l2_futex_wake_proc(struct l2_proc *p);
+void l2_futex_wake_threads(struct l2_proc *p, struct l2_thread *but);
 /* Loads the static ELF program bytes[len] into the (empty) address space
  * l2_vm_cur, which is the page map in use, with its stack, argv and envp
  * (AT_EXECFN execfn): its entry and initial stack pointer, or an errno

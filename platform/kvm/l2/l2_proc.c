@@ -690,8 +690,24 @@ l2_sys_execve(struct l2_thread *t, uint64_t upath, uint64_t uargv,
 	p->exe = im;
 	im = NULL;
 
-	/* Other threads end (they find the process gone at their next
-	 * turn); this one starts the program. */
+	/* Other threads end, as Linux's execve ends them: at their next
+	 * turn, out of their waits (the platform's and the kernel's) first;
+	 * this one starts the program. */
+	{
+		struct l2_thread *u;
+
+		for (u = p->threads; u != NULL; u = u->pnext)
+			if (u != t) {
+				u->doomed = true;
+				if (u->sched->t_state == THREAD_BLOCKED &&
+				    u->sched->t_waitkind == WAIT_JOIN)
+					rumpuser__sched_wake(u->sched);
+				else
+					l2_signal_kick(u);
+			}
+		l2_futex_wake_threads(p, t);
+	}
+	t->tid = p->pid;	/* Linux: the exec'ing thread leads */
 	memset(&t->regs, 0, sizeof(t->regs));
 	t->regs.rip = entry;
 	t->regs.rsp = sp;
@@ -849,7 +865,7 @@ wait_child(struct l2_thread *t, int pid, bool nohang, int *error)
 		*error = any ? 0 : L2_ECHILD;
 		if (!any || nohang)
 			return NULL;
-		if (p->exiting || l2_signal_pending(t)) {
+		if (p->exiting || t->doomed || l2_signal_pending(t)) {
 			*error = L2_ERESTARTSYS;
 			return NULL;
 		}

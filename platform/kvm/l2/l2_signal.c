@@ -374,7 +374,7 @@ l2_sys_sigsuspend(struct l2_thread *t, uint64_t umask, uint64_t size)
 		t->restart_mask = true;
 		t->sigmask = mask & ~UNBLOCKABLE;
 	}
-	while (!l2_signal_pending(t) && !t->proc->exiting) {
+	while (!l2_signal_pending(t) && !t->proc->exiting && !t->doomed) {
 		t->intr = true;
 		rumpuser__sched_block(NULL, WAIT_SLEEP, t, RUMPUSER__FOREVER);
 		t->intr = false;

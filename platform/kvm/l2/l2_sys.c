@@ -171,7 +171,7 @@ sleep_ts(struct l2_thread *t, int clk, int flags, uint64_t ureq,
 	if (deadline <= rumpuser__sched_now())
 		rumpuser__sched_yield();
 	while (rumpuser__sched_now() < deadline) {
-		if (l2_signal_pending(t) || t->proc->exiting) {
+		if (l2_signal_pending(t) || t->proc->exiting || t->doomed) {
 			if (urem != 0 && !(flags & 1)) {
 				ns_to_ts((int64_t)(deadline -
 				    rumpuser__sched_now()), &rem);

@@ -144,7 +144,7 @@ l2_thread_run(struct l2_thread *t)
 	static uint64_t loaded_fs = ~0ull;
 
 	for (;;) {
-		if (t->proc->exiting)
+		if (t->proc->exiting || t->doomed)
 			l2_thread_end(t);
 		l2_space_load(t->proc->vm);
 		l2_signal_deliver(t);
@@ -359,7 +359,7 @@ futex_wait(struct l2_thread *t, uint64_t uaddr, uint32_t val,
 	w.next = NULL;
 	*wp = &w;
 	while (!w.woken) {
-		if (l2_signal_pending(t) || t->proc->exiting) {
+		if (l2_signal_pending(t) || t->proc->exiting || t->doomed) {
 			r = -L2_ERESTARTSYS;
 			goto off;
 		}
@@ -536,12 +536,19 @@ robust_release(struct l2_thread *t)
 void
 l2_futex_wake_proc(struct l2_proc *p)
 {
+
+	l2_futex_wake_threads(p, NULL);
+}
+
+void
+l2_futex_wake_threads(struct l2_proc *p, struct l2_thread *but)
+{
 	struct waiter **wp, *w;
 
 	for (wp = &waiters; (w = *wp) != NULL;) {
 		struct l2_thread *u = w->thread->t_backend;
 
-		if (u != NULL && u->proc == p) {
+		if (u != NULL && u->proc == p && u != but) {
 			*wp = w->next;
 			w->woken = true;
 			rumpuser__sched_wake(w->thread);
@@ -554,8 +561,14 @@ l2_futex_wake_proc(struct l2_proc *p)
 void
 l2_sys_exit(struct l2_thread *t, int status)
 {
+	struct l2_thread *u;
 
-	if (t->proc->nthreads == 1)	/* the last thread: the process ends */
+	/* The last thread (others only ending after an execve do not
+	 * count): the process ends. */
+	for (u = t->proc->threads; u != NULL; u = u->pnext)
+		if (u != t && !u->doomed)
+			break;
+	if (u == NULL)
 		l2_proc_exit(t, (status & 0xff) << 8);
 	robust_release(t);
 	if (t->clear_child_tid != 0) {
