@@ -7,6 +7,7 @@
  * scaling keeps the time constant and multiplies the throughput by N.
  *
  *	bench_scale [tmpfs|ext2] [--help]
+ *	bench_scale --lockstat [tmpfs|ext2]
  *	bench_scale --one FS N		(one measurement, in a fresh process)
  *
  * Each (file system, N) runs in a fresh process, because RUMP_NCPU is
@@ -21,6 +22,13 @@
  * 2 threads on 2 idle cores.  On a machine loaded by other work every
  * figure says more about the load than about strata (the host's own
  * speedup, printed beside, shows how much).
+ *
+ * --lockstat measures what makes threads take turns, which a loaded
+ * machine does not hide: the same runs with 1, 2 and 4 threads, booted
+ * with RUMP_LOCKSTAT=1, and for each lock class of the kernel (vnode
+ * locks, the block cache, the file system's own locks, the descriptor
+ * table, the virtual CPUs, ...) how often it was taken per file and
+ * how often the taker had to wait for another thread (kern/lock.h).
  */
 #define _GNU_SOURCE
 #include <sys/types.h>
@@ -42,6 +50,10 @@
 #include <rump/rump.h>
 #include <rump/rump_etfs.h>
 #include <rump/rump_syscalls.h>
+
+/* The kernel's contention counters (kern/lock.h); RUMP_LOCKSTAT=1. */
+size_t	rumpns_lockstat_format(char *buf, size_t len);
+void	rumpns_lockstat_reset(void);
 
 /* Per thread: ROUNDS times FILES files of FSIZE bytes created, written,
  * read back and removed.  What is alive at once (4 threads: 16 MiB)
@@ -224,15 +236,27 @@ one(const char *fs, int n)
 			return 1;
 		}
 	}
+	if (getenv("RUMP_LOCKSTAT") != NULL)
+		rumpns_lockstat_reset();
 	printf("%.1f", run(&rumpops, "/mnt", n));
 	printf(" %.3f\n", lastpar);
+	if (getenv("RUMP_LOCKSTAT") != NULL) {
+		static char buf[8192];
+
+		rumpns_lockstat_format(buf, sizeof(buf));
+		fputs(buf, stdout);
+	}
 	return 0;
 }
 
 /* Runs "bench_scale --one fs n" in a fresh process with RUMP_NCPU = n
- * (and a fresh ext2 image); returns its figure. */
+ * (and a fresh ext2 image); returns its figure.  With lockstat, the
+ * kernel counts contention and the lines after the figure go to
+ * lockstat_out. */
+static char lockstat_out[8192];
+
 static double
-child(const char *self, const char *fs, int n, double *parp)
+child(const char *self, const char *fs, int n, double *parp, bool lockstat)
 {
 	char cmd[1024], out[64] = "", img[256];
 	double v;
@@ -248,10 +272,16 @@ child(const char *self, const char *fs, int n, double *parp)
 			exit(1);
 		}
 	}
-	snprintf(cmd, sizeof(cmd), "RUMP_NCPU=%d BENCH_SCALE_IMG=%s %s --one "
-	    "%s %d", n, img, self, fs, n);
+	snprintf(cmd, sizeof(cmd), "%sRUMP_NCPU=%d BENCH_SCALE_IMG=%s %s --one "
+	    "%s %d", lockstat ? "RUMP_LOCKSTAT=1 " : "", n, img, self, fs, n);
 	p = popen(cmd, "r");
-	if (p == NULL || fgets(out, sizeof(out), p) == NULL ||
+	lockstat_out[0] = '\0';
+	if (p != NULL && fgets(out, sizeof(out), p) != NULL) {
+		size_t len = fread(lockstat_out, 1, sizeof(lockstat_out) - 1, p);
+
+		lockstat_out[len] = '\0';
+	}
+	if (p == NULL || out[0] == '\0' ||
 	    pclose(p) != 0 || sscanf(out, "%lf %lf", &v, parp) != 2) {
 		fprintf(stderr, "bench_scale: '%s' failed\n", cmd);
 		exit(1);
@@ -281,11 +311,68 @@ host(int n)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: bench_scale [tmpfs|ext2] [--help]\n"
+	fprintf(f, "usage: bench_scale [--lockstat] [tmpfs|ext2] [--help]\n"
 	    "  1, 2 and 4 threads each creating, writing, reading back and "
 	    "removing\n  %d x %d files of %d KiB in a directory of their own "
 	    "on one mount,\n  RUMP_NCPU = threads; peer: the host's /dev/shm "
-	    "with host threads.\n", ROUNDS, FILES, FSIZE / 1024);
+	    "with host threads.\n"
+	    "  --lockstat: instead, per kernel lock class, acquisitions per "
+	    "file and\n  the share of them that waited for another thread "
+	    "(RUMP_LOCKSTAT=1).\n", ROUNDS, FILES, FSIZE / 1024);
+}
+
+/* --lockstat: contention per lock class for 1, 2 and 4 threads. */
+static void
+lockstat_table(const char *self, const char *fs)
+{
+	static const int nthr[] = { 1, 2, 4 };
+	char name[3][64][48];
+	unsigned long long acq[3][64], con[3][64];
+	int nlines[3], i, k, j;
+	double par;
+
+	for (i = 0; i < 3; i++) {
+		char *line, *save = NULL;
+
+		(void)child(self, fs, nthr[i], &par, true);
+		nlines[i] = 0;
+		for (line = strtok_r(lockstat_out, "\n", &save); line != NULL &&
+		    nlines[i] < 64; line = strtok_r(NULL, "\n", &save)) {
+			char *sp2 = strrchr(line, ' '), *sp1;
+
+			if (sp2 == NULL)
+				continue;
+			*sp2 = '\0';
+			if ((sp1 = strrchr(line, ' ')) == NULL)
+				continue;
+			*sp1 = '\0';
+			snprintf(name[i][nlines[i]], sizeof(name[i][0]), "%s", line);
+			acq[i][nlines[i]] = strtoull(sp1 + 1, NULL, 10);
+			con[i][nlines[i]] = strtoull(sp2 + 1, NULL, 10);
+			nlines[i]++;
+		}
+	}
+	printf("\nlock contention, %s: per file (create, write, read, unlink): "
+	    "acquisitions, and %% of them that waited\n", fs);
+	printf("%-22s %18s %18s %18s\n", "lock class", "1 thread",
+	    "2 threads", "4 threads");
+	for (k = 0; k < nlines[2]; k++) {
+		printf("%-22s", name[2][k]);
+		for (i = 0; i < 3; i++) {
+			for (j = 0; j < nlines[i] &&
+			    strcmp(name[i][j], name[2][k]) != 0; j++)
+				;
+			if (j == nlines[i]) {
+				printf(" %18s", "-");
+				continue;
+			}
+			double files = (double)nthr[i] * ROUNDS * FILES;
+			printf("   %7.1f %6.2f%%  ", (double)acq[i][j] / files,
+			    acq[i][j] ? 100.0 * (double)con[i][j] /
+			    (double)acq[i][j] : 0.0);
+		}
+		printf("\n");
+	}
 }
 
 int
@@ -298,6 +385,23 @@ main(int argc, char **argv)
 
 	if (argc == 4 && strcmp(argv[1], "--one") == 0)
 		return one(argv[2], atoi(argv[3]));
+	if (argc >= 2 && strcmp(argv[1], "--lockstat") == 0) {
+		if (argc > 3 || (argc == 3 && strcmp(argv[2], "tmpfs") != 0 &&
+		    strcmp(argv[2], "ext2") != 0)) {
+			usage(stderr);
+			return 2;
+		}
+		if (argc == 3) {
+			lockstat_table(argv[0], argv[2]);
+		} else {
+			lockstat_table(argv[0], "tmpfs");
+			if (system("command -v mke2fs >/dev/null 2>&1") == 0)
+				lockstat_table(argv[0], "ext2");
+			else
+				printf("(no mke2fs: ext2 not measured)\n");
+		}
+		return 0;
+	}
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
@@ -319,7 +423,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		for (i = 0; i < 3; i++) {
-			r[i] = child(argv[0], fss[f], nthr[i], &rp[i]);
+			r[i] = child(argv[0], fss[f], nthr[i], &rp[i], false);
 			h[i] = host(nthr[i]);
 			hp[i] = lastpar;
 			printf("scale %s %d thr files/s rump %.0f files/s peer "

@@ -36,6 +36,9 @@
 #include <fcntl.h>
 #include <fuse.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -641,6 +644,15 @@ main(int argc, char **argv)
 	pid_t pid;
 
 	memset(&c, 0, sizeof(c));
+#ifdef __GLIBC__
+	/* libfuse allocates a buffer of the request's size for every read
+	 * (128 KiB and more) and frees it after the reply; by default
+	 * glibc maps such buffers or gives the memory back at once, and the
+	 * page faults of the next request cost more than the read itself.
+	 * Keep it. */
+	(void)mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	if (argc > 0)
 		progname = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 :
 		    argv[0];

@@ -18,6 +18,27 @@
 #define NO_LOOP_CALLS
 #endif
 
+/*
+ * x86-64: long copies and fills use the string instructions, which
+ * current processors run a cache line at a time (ERMS): several times
+ * faster than the word loops below for the block cache's 4 KiB buffers
+ * and half-megabyte transfers.  Not in sanitized builds, whose checks
+ * see only the loops' loads and stores.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define LIBKERN_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LIBKERN_SANITIZED 1
+#endif
+#if defined(__x86_64__) && !defined(LIBKERN_SANITIZED)
+#define STRING_INSNS	1
+#define STRING_MIN	256	/* bytes; below this the loops win */
+#endif
+
 /* Word access that may alias anything, for the aligned fast paths. */
 typedef unsigned long __attribute__((__may_alias__)) word_t;
 #define WSIZE		sizeof(word_t)
@@ -29,6 +50,13 @@ memcpy(void *dst, const void *src, size_t n)
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+#ifdef STRING_INSNS
+	if (n >= STRING_MIN) {
+		__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : :
+		    "memory");
+		return dst;
+	}
+#endif
 	if ((((uintptr_t)d | (uintptr_t)s) & WMASK) == 0) {
 		for (; n >= 4 * WSIZE; n -= 4 * WSIZE) {
 			((word_t *)d)[0] = ((const word_t *)s)[0];
@@ -78,6 +106,13 @@ memset(void *dst, int c, size_t n)
 	unsigned char *d = dst;
 	word_t w;
 
+#ifdef STRING_INSNS
+	if (n >= STRING_MIN) {
+		__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) :
+		    "memory");
+		return dst;
+	}
+#endif
 	for (; n > 0 && ((uintptr_t)d & WMASK) != 0; n--)
 		*d++ = (unsigned char)c;
 	if (n >= WSIZE) {

@@ -15,6 +15,7 @@ mutex_init(kmutex_t *m, kmutex_type_t type)
 
 	rumpuser_mutex_init(&m->mtx_hyp, type == MUTEX_SPIN ?
 	    RUMPUSER_MTX_SPIN : RUMPUSER_MTX_KMUTEX);
+	m->mtx_stat = NULL;
 }
 
 void
@@ -25,10 +26,102 @@ mutex_destroy(kmutex_t *m)
 	m->mtx_hyp = NULL;
 }
 
+/* --- Contention statistics (lock.h) ------------------------------------- */
+
+bool lockstat_enabled;
+static struct lockstat *lockstat_list;
+
+static void
+lockstat_link(struct lockstat *ls)
+{
+	struct lockstat *head;
+
+	if (__atomic_load_n(&ls->ls_listed, __ATOMIC_ACQUIRE) ||
+	    __atomic_exchange_n(&ls->ls_listed, 1, __ATOMIC_ACQ_REL))
+		return;
+	head = __atomic_load_n(&lockstat_list, __ATOMIC_RELAXED);
+	do {
+		ls->ls_next = head;
+	} while (!__atomic_compare_exchange_n(&lockstat_list, &head, ls,
+	    true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+void
+lockstat_contended(struct lockstat *ls)
+{
+
+	if (ls == NULL || !lockstat_enabled)
+		return;
+	lockstat_link(ls);
+	__atomic_add_fetch(&ls->ls_contended, 1, __ATOMIC_RELAXED);
+}
+
+void
+lockstat_acquired(struct lockstat *ls)
+{
+
+	if (ls == NULL || !lockstat_enabled)
+		return;
+	lockstat_link(ls);
+	__atomic_add_fetch(&ls->ls_acquired, 1, __ATOMIC_RELAXED);
+}
+
+void
+lockstat_count(struct lockstat *ls, bool contended)
+{
+
+	if (contended)
+		lockstat_contended(ls);
+	lockstat_acquired(ls);
+}
+
+size_t
+lockstat_format(char *buf, size_t len)
+{
+	struct lockstat *ls;
+	size_t off = 0;
+	int n;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (ls = __atomic_load_n(&lockstat_list, __ATOMIC_ACQUIRE);
+	    ls != NULL; ls = ls->ls_next) {
+		n = snprintf(buf + off, len - off, "%s %llu %llu\n",
+		    ls->ls_name, (unsigned long long)__atomic_load_n(
+		    &ls->ls_acquired, __ATOMIC_RELAXED),
+		    (unsigned long long)__atomic_load_n(&ls->ls_contended,
+		    __ATOMIC_RELAXED));
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+	return off;
+}
+
+void
+lockstat_reset(void)
+{
+	struct lockstat *ls;
+
+	for (ls = __atomic_load_n(&lockstat_list, __ATOMIC_ACQUIRE);
+	    ls != NULL; ls = ls->ls_next) {
+		__atomic_store_n(&ls->ls_acquired, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&ls->ls_contended, 0, __ATOMIC_RELAXED);
+	}
+}
+
 void
 mutex_enter(kmutex_t *m)
 {
 
+	if (__builtin_expect(m->mtx_stat != NULL && lockstat_enabled, 0)) {
+		if (rumpuser_mutex_tryenter(m->mtx_hyp) != 0) {
+			lockstat_contended(m->mtx_stat);
+			rumpuser_mutex_enter(m->mtx_hyp);
+		}
+		lockstat_acquired(m->mtx_stat);
+		return;
+	}
 	/* The hypercall gives up the CPU only if it has to wait, and
 	 * never for a spin mutex. */
 	rumpuser_mutex_enter(m->mtx_hyp);
@@ -62,6 +155,7 @@ rw_init(krwlock_t *rw)
 {
 
 	rumpuser_rw_init(&rw->rw_hyp);
+	rw->rw_stat = NULL;
 }
 
 void
@@ -76,6 +170,17 @@ void
 rw_enter(krwlock_t *rw, krw_t op)
 {
 
+	if (__builtin_expect(rw->rw_stat != NULL && lockstat_enabled, 0)) {
+		int hop = op == RW_WRITER ? RUMPUSER_RW_WRITER :
+		    RUMPUSER_RW_READER;
+
+		if (rumpuser_rw_tryenter(hop, rw->rw_hyp) != 0) {
+			lockstat_contended(rw->rw_stat);
+			rumpuser_rw_enter(hop, rw->rw_hyp);
+		}
+		lockstat_acquired(rw->rw_stat);
+		return;
+	}
 	rumpuser_rw_enter(op == RW_WRITER ? RUMPUSER_RW_WRITER :
 	    RUMPUSER_RW_READER, rw->rw_hyp);
 }

@@ -14,6 +14,9 @@
 
 #include "kern_private.h"
 
+/* Contention statistics (kern/lock.h). */
+static LOCKSTAT_CLASS(p_lockstat, "proc p_lock");
+
 struct proc proc0;
 struct proc proc1;
 
@@ -45,6 +48,7 @@ proc_setup(struct proc *p, pid_t pid, const char *comm, struct proc *parent)
 	p->p_pid = pid;
 	p->p_pptr = parent;
 	mutex_init(&p->p_lock, MUTEX_DEFAULT);
+	mutex_setstat(&p->p_lock, &p_lockstat);
 	strlcpy(p->p_comm, comm, sizeof(p->p_comm));
 	p->p_stat = PS_ACTIVE;
 }

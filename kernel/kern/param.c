@@ -2,6 +2,7 @@
  * param.c: kernel parameters, read from the hypervisor once at boot.
  */
 #include <kern/types.h>
+#include <kern/lock.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
 #include <kern/param.h>
@@ -54,6 +55,10 @@ param_init(void)
 	if (n > MAXCPUS)
 		n = MAXCPUS;
 	kernel_params.kp_ncpu = n;
+
+	/* Lock contention statistics (kern/lock.h), for measurements. */
+	if (hyp_getparam("RUMP_LOCKSTAT", buf, sizeof(buf)) == 0)
+		lockstat_enabled = buf[0] != '\0' && parse_int(buf) != 0;
 
 	if (hyp_getparam("RUMP_VERBOSE", buf, sizeof(buf)) == 0)
 		kernel_params.kp_verbose = buf[0] != '\0' && parse_int(buf) != 0;

@@ -16,6 +16,10 @@
 
 #include "kern_private.h"
 
+/* Contention statistics (kern/lock.h): taking a virtual CPU, and how
+ * often all were busy. */
+static LOCKSTAT_CLASS(vcpu_lockstat, "virtual CPU");
+
 /* Implicit lwps kept per CPU for reuse; more are freed. */
 #define IMPLICIT_CACHE	8
 
@@ -107,9 +111,12 @@ cpu_acquire(int hint)
 		panic("rump kernel entered before rump_init()");
 	if (hint < 0 || hint >= ncpu)
 		hint = 0;
-	if ((vc = cpu_scan(hint, __ATOMIC_RELAXED)) != NULL)
+	if ((vc = cpu_scan(hint, __ATOMIC_RELAXED)) != NULL) {
+		lockstat_acquired(&vcpu_lockstat);
 		return vc;
+	}
 
+	lockstat_count(&vcpu_lockstat, true);
 	rumpuser_mutex_enter_nowrap(sched_mtx);
 	__atomic_add_fetch(&sched_waiters, 1, __ATOMIC_SEQ_CST);
 	/* Against cpu_release()'s seq_cst exchange and load, our seq_cst

@@ -19,12 +19,19 @@
 
 #include "blk_private.h"
 
+/* Contention statistics (kern/lock.h): bcache_lock, and waits for a
+ * buffer someone else has busy or in flight. */
+static LOCKSTAT_CLASS(bcache_lockstat, "bcache_lock");
+static LOCKSTAT_CLASS(bbusy_lockstat, "busy buffer");
+
 kmutex_t bcache_lock;
 kcondvar_t bcache_cv;
 
-#define BHASH_SIZE	4096
+/* Buckets: the default cache holds 8,192 blocks of 4 KiB or 32,768 of
+ * 1 KiB; chains stay short either way. */
+#define BHASH_SIZE	16384
 #define BCACHE_DEFAULT	((uint64_t)32 << 20)
-#define BSYNC_BATCH	256	/* writes started per round of bsync */
+#define BSYNC_BATCH	2048	/* writes started per round of bsync */
 
 static struct buf *bhash[BHASH_SIZE];
 /*
@@ -38,6 +45,9 @@ struct buf_lru {
 };
 static struct buf_lru lru_clean, lru_dirty;
 static uint64_t bcache_bytes, bcache_max;
+/* Bytes of dirty buffers and of buffers being transferred: write-back
+ * starts before the cache is full of dirty data (bdwrite). */
+static uint64_t bcache_dirty, bcache_inflight;
 static uint64_t dirtyseq;
 
 void
@@ -45,6 +55,7 @@ bcache_init(void)
 {
 
 	mutex_init(&bcache_lock, MUTEX_DEFAULT);
+	mutex_setstat(&bcache_lock, &bcache_lockstat);
 	cv_init(&bcache_cv);
 	bcache_setmax(0);
 }
@@ -177,6 +188,7 @@ dirty_remove(struct buf *bp)
 	else
 		bd->bd_dirtytail = bp->b_dprev;
 	bp->b_dnext = bp->b_dprev = NULL;
+	bcache_dirty -= bp->b_size;
 }
 
 static void
@@ -194,6 +206,7 @@ dirty_append(struct buf *bp)
 		bd->bd_dirty = bp;
 	bd->bd_dirtytail = bp;
 	bp->b_dirtyseq = ++dirtyseq;
+	bcache_dirty += bp->b_size;
 }
 
 static void
@@ -234,6 +247,7 @@ buf_done_locked(struct buf *bp, int error)
 	bp->b_error = error;
 	bp->b_flags &= ~B_INFLIGHT;
 	bd->bd_inflight--;
+	bcache_inflight -= bp->b_size;
 	lru_update(bp);
 }
 
@@ -257,16 +271,66 @@ buf_iodone(void *arg, size_t transferred, int error)
  * through a bounce buffer (a copy is far cheaper than a request per
  * block: read-ahead and write-back of big files).
  */
-#define BCLUSTER_MAX	32
+#define BCLUSTER_MAX	128	/* blocks per transfer */
+#define BCLUSTER_BYTES	((size_t)512 << 10)	/* bytes per transfer */
+#define BCLUSTER_POOL	8	/* idle bounce buffers kept */
 #define BDEV_READAHEAD	16	/* blocks, when a device is read in order */
 
+/* Whether a run of n blocks of size bytes may grow by one more. */
+#define BCLUSTER_ROOM(n, size) \
+	((n) < BCLUSTER_MAX && ((size_t)(n) + 1) * (size) <= BCLUSTER_BYTES)
+
 struct bcluster {
+	struct bcluster	*bc_next;	/* in the pool */
 	int		 bc_n;
 	bool		 bc_write;
 	size_t		 bc_len;
-	uint8_t		*bc_data;
+	uint8_t		*bc_data;	/* BCLUSTER_BYTES */
 	struct buf	*bc_bufs[BCLUSTER_MAX];
 };
+
+/*
+ * Idle clusters with their bounce buffers, under bcache_lock: a big
+ * sequential transfer needs one per request, and taking them from the
+ * host's allocator each time (half a megabyte, often mapped and
+ * unmapped) cost more than the copy.
+ */
+static struct bcluster *cluster_pool;
+static int cluster_npool;
+
+static struct bcluster *
+cluster_get(void)
+{
+	struct bcluster *c;
+
+	if ((c = cluster_pool) != NULL) {
+		cluster_pool = c->bc_next;
+		cluster_npool--;
+		return c;
+	}
+	if ((c = kmem_alloc(sizeof(*c), KM_NOSLEEP)) == NULL)
+		return NULL;
+	if ((c->bc_data = kmem_alloc(BCLUSTER_BYTES, KM_NOSLEEP)) == NULL) {
+		kmem_free(c, sizeof(*c));
+		return NULL;
+	}
+	return c;
+}
+
+/* Gives a cluster back; bcache_lock held. */
+static void
+cluster_put(struct bcluster *c)
+{
+
+	if (cluster_npool < BCLUSTER_POOL) {
+		c->bc_next = cluster_pool;
+		cluster_pool = c;
+		cluster_npool++;
+		return;
+	}
+	kmem_free(c->bc_data, BCLUSTER_BYTES);
+	kmem_free(c, sizeof(*c));
+}
 
 static void
 cluster_iodone(void *arg, size_t transferred, int error)
@@ -287,10 +351,9 @@ cluster_iodone(void *arg, size_t transferred, int error)
 			    bp->b_size);
 		buf_done_locked(bp, error);
 	}
+	cluster_put(c);
 	cv_broadcast(&bcache_cv);
 	mutex_exit(&bcache_lock);
-	kmem_free(c->bc_data, c->bc_len);
-	kmem_free(c, sizeof(*c));
 }
 
 /*
@@ -313,6 +376,7 @@ buf_mark_inflight(struct buf *bp)
 		bd->bd_stats.bs_reads++;
 	}
 	bd->bd_inflight++;
+	bcache_inflight += bp->b_size;
 	if (bd->bd_inflight > bd->bd_stats.bs_maxinflight)
 		bd->bd_stats.bs_maxinflight = bd->bd_inflight;
 	lru_update(bp);
@@ -357,19 +421,15 @@ buf_start_cluster(struct buf **v, int n, int extra)
 	size_t size = v[0]->b_size;
 	int i, fault;
 
-	if (n > 1 && (c = kmem_alloc(sizeof(*c), KM_NOSLEEP)) != NULL) {
-		c->bc_len = size * (size_t)n;
-		c->bc_data = kmem_alloc(c->bc_len, KM_NOSLEEP);
-		if (c->bc_data == NULL) {
-			kmem_free(c, sizeof(*c));
-			c = NULL;
-		}
-	}
+	KASSERT(n <= BCLUSTER_MAX && size * (size_t)n <= BCLUSTER_BYTES);
+	if (n > 1)
+		c = cluster_get();
 	if (c == NULL) {
 		for (i = 0; i < n; i++)
 			buf_start(v[i], extra);
 		return;
 	}
+	c->bc_len = size * (size_t)n;
 	c->bc_n = n;
 	c->bc_write = write;
 	for (i = 0; i < n; i++) {
@@ -431,7 +491,7 @@ bcache_flush_some(struct blkdev *bd, int order)
 	}
 	batch_sort(v, n);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && j - i < BCLUSTER_MAX &&
+		for (j = i + 1; j < n && BCLUSTER_ROOM(j - i, v[i]->b_size) &&
 		    v[j]->b_blkno == v[j - 1]->b_blkno + 1 &&
 		    v[j]->b_size == v[i]->b_size; j++)
 			;
@@ -508,9 +568,11 @@ getblk_locked(struct blkdev *bd, uint64_t blkno, size_t size,
 		if (bp != NULL) {
 			if (bp->b_flags & (B_BUSY | B_INFLIGHT)) {
 				/* It may be freed meanwhile: look again. */
+				lockstat_contended(&bbusy_lockstat);
 				cv_wait(&bcache_cv, &bcache_lock);
 				continue;
 			}
+			lockstat_acquired(&bbusy_lockstat);
 			lru_remove(bp);
 			bp->b_flags |= B_BUSY;
 			*foundp = true;
@@ -611,7 +673,7 @@ breadahead_locked(struct blkdev *bd, const uint64_t *rablks, int nra,
 
 	for (i = 0; i < nra; i++) {
 		if (n > 0 && (rablks[i] != run[n - 1]->b_blkno + 1 ||
-		    n == BCLUSTER_MAX)) {
+		    !BCLUSTER_ROOM(n, size))) {
 			ra_start(run, n);
 			n = 0;
 		}
@@ -727,6 +789,7 @@ brelse(struct buf *bp)
 void
 bdwrite(struct buf *bp, int order)
 {
+	struct blkdev *bd = bp->b_dev;
 
 	mutex_enter(&bcache_lock);
 	KASSERT(bp->b_flags & B_VALID);
@@ -735,6 +798,17 @@ bdwrite(struct buf *bp, int order)
 		bp->b_order = order;
 	dirty_append(bp);
 	brelse_locked(bp);
+	/*
+	 * Early write-back of file data: with half the cache dirty, start
+	 * writing the oldest data back while the writer goes on, instead
+	 * of letting the writer find a cache full of dirty buffers and wait
+	 * for a transfer at every new block.  Data may go out before the
+	 * metadata that points to it at any time (that is the write-back
+	 * order), so this changes only when, not in which order.
+	 */
+	if (order == B_ORD_DATA && bcache_dirty > bcache_max / 2 &&
+	    bcache_inflight < bcache_max / 8)
+		bcache_flush_some(bd, B_ORD_DATA);
 	mutex_exit(&bcache_lock);
 }
 
@@ -787,16 +861,23 @@ batch_sort(struct buf **v, int n)
 int
 bsync(struct blkdev *bd, int flags)
 {
-	struct buf *batch[BSYNC_BATCH], *bp;
+	struct buf *stackv[64], **batch, *bp;
 	bool wrote;
-	int order, n, i, j, error, herr;
+	int order, n, i, j, error, herr, max = BSYNC_BATCH;
 
+	/* A big batch keeps many transfers in flight (and long runs of
+	 * consecutive blocks together); a small one still makes progress. */
+	batch = kmem_alloc(sizeof(*batch) * BSYNC_BATCH, KM_NOSLEEP);
+	if (batch == NULL) {
+		batch = stackv;
+		max = (int)__arraycount(stackv);
+	}
 	mutex_enter(&bcache_lock);
 	for (order = B_ORD_DATA; order <= B_ORD_SUPER; order++) {
 		wrote = false;
 		for (;;) {
 			n = 0;
-			for (bp = bd->bd_dirty; bp != NULL && n < BSYNC_BATCH;
+			for (bp = bd->bd_dirty; bp != NULL && n < max;
 			    bp = bp->b_dnext)
 				if (bp->b_order == order &&
 				    (bp->b_flags & (B_BUSY | B_INFLIGHT)) == 0)
@@ -812,7 +893,8 @@ bsync(struct blkdev *bd, int flags)
 			}
 			/* Runs of consecutive blocks go as one transfer. */
 			for (i = 0; i < n; i = j) {
-				for (j = i + 1; j < n && j - i < BCLUSTER_MAX &&
+				for (j = i + 1; j < n &&
+				    BCLUSTER_ROOM(j - i, batch[i]->b_size) &&
 				    batch[j]->b_blkno == batch[j - 1]->b_blkno + 1 &&
 				    batch[j]->b_size == batch[i]->b_size; j++)
 					;
@@ -850,6 +932,8 @@ bsync(struct blkdev *bd, int flags)
 	error = bd->bd_werror;
 	bd->bd_werror = 0;
 	mutex_exit(&bcache_lock);
+	if (batch != stackv)
+		kmem_free(batch, sizeof(*batch) * BSYNC_BATCH);
 	if (error == 0 && (flags & BSYNC_DURABLE) && bd->bd_hostrw) {
 		error = blk_hostsync(bd, RUMPUSER_SYNCFD_WRITE |
 		    RUMPUSER_SYNCFD_SYNC);

@@ -16,6 +16,10 @@
 #include <vfs/file.h>
 #include <vfs/vfs.h>
 
+/* Contention statistics (kern/lock.h). */
+static LOCKSTAT_CLASS(fd_lockstat, "descriptor table");
+static LOCKSTAT_CLASS(cwdi_lockstat, "cwd");
+
 #define FD_INITIAL	32
 
 /* fd_oflags bits */
@@ -82,6 +86,7 @@ filedesc_create(void)
 	fdp->fd_nfiles = FD_INITIAL;
 	fdp->fd_refcnt = 1;
 	mutex_init(&fdp->fd_lock, MUTEX_DEFAULT);
+	mutex_setstat(&fdp->fd_lock, &fd_lockstat);
 	return fdp;
 }
 
@@ -127,6 +132,7 @@ cwdinfo_create(struct vnode *cdir, struct vnode *rdir, mode_t cmask)
 	if (cwdi == NULL)
 		return NULL;
 	mutex_init(&cwdi->cwdi_lock, MUTEX_DEFAULT);
+	mutex_setstat(&cwdi->cwdi_lock, &cwdi_lockstat);
 	if (cdir != NULL)
 		vref(cdir);
 	if (rdir != NULL)

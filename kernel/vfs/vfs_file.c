@@ -15,6 +15,9 @@
 #include <vfs/vfs.h>
 #include <kern/syscall.h>
 
+/* Contention statistics (kern/lock.h). */
+static LOCKSTAT_CLASS(offlock_lockstat, "file offset");
+
 int
 file_alloc(struct file **fpp)
 {
@@ -25,6 +28,7 @@ file_alloc(struct file **fpp)
 		return ENOMEM;
 	fp->f_count = 1;
 	mutex_init(&fp->f_offlock, MUTEX_DEFAULT);
+	mutex_setstat(&fp->f_offlock, &offlock_lockstat);
 	*fpp = fp;
 	return 0;
 }

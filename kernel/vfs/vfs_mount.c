@@ -16,6 +16,10 @@
 #include <vfs/abi.h>
 #include <vfs/vfs.h>
 
+/* Contention statistics (kern/lock.h). */
+static LOCKSTAT_CLASS(mount_lockstat, "mount lock");
+static LOCKSTAT_CLASS(rename_lockstat, "mount rename lock");
+
 kmutex_t mount_mutex;
 struct mount *mountlist;
 struct vnode *rootvnode;
@@ -133,6 +137,8 @@ vfs_domount(const struct vfsops *ops, struct vnode *covered,
 	mp->mnt_flags = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	mutex_init(&mp->mnt_lock, MUTEX_DEFAULT);
 	mutex_init(&mp->mnt_renamelock, MUTEX_DEFAULT);
+	mutex_setstat(&mp->mnt_lock, &mount_lockstat);
+	mutex_setstat(&mp->mnt_renamelock, &rename_lockstat);
 	mp->mnt_dev = mount_nextdev++;
 
 	mount_lock(mp);
@@ -223,7 +229,9 @@ vfs_dounmount(struct mount *mp, int flags)
 	/* Deciding "not busy" and closing the way in (v_mountedhere) must
 	 * be one step: afterwards no one can take a new reference. */
 	mutex_enter(&vcache_lock);
-	busy = rvp->v_usecount > 2;
+	/* Only holders add references without vcache_lock (vref): at 2
+	 * (ours and the mount's) there is no other holder to add one. */
+	busy = __atomic_load_n(&rvp->v_usecount, __ATOMIC_RELAXED) > 2;
 	if (!busy) {
 		size_t n = vm->vm_nactive;
 		/* Only the root (ours and the mount's reference) active. */
@@ -251,7 +259,8 @@ vfs_dounmount(struct mount *mp, int flags)
 	error = vcache_flush(mp, 2);
 	KASSERT(error == 0);
 	mutex_enter(&vcache_lock);
-	rvp->v_usecount--;		/* the caller's reference */
+	/* the caller's reference */
+	__atomic_sub_fetch(&rvp->v_usecount, 1, __ATOMIC_RELAXED);
 	mutex_exit(&vcache_lock);
 	vcache_reclaim_root(mp);
 

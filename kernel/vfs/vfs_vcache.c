@@ -6,8 +6,13 @@
  * later lookup finds it cheaply; the list is bounded and its oldest
  * entries are reclaimed beyond the bound.
  *
- * One mutex (vcache_lock) protects reference counts, the hash and the
- * LRU; vcache_cv wakes those waiting for a vnode in transition.  A vnode
+ * One mutex (vcache_lock) protects the hash and the LRU; vcache_cv wakes
+ * those waiting for a vnode in transition.  Reference counts change
+ * atomically: a holder of a reference adds one (vref) or drops one that
+ * is not the last (vrele) without the lock, which path lookups do
+ * several times per component; a count goes from 0 to 1 (vcache_get)
+ * and from 1 to 0 (the last vrele) only with vcache_lock held, so a
+ * count of 0 seen under the lock stays 0 until the lock is dropped.  A vnode
  * is in transition (VI_CHANGING) while it is loaded (vfs_loadvnode),
  * inactivated after its last reference went (vop_inactive), or reclaimed
  * (vop_reclaim): a vcache_get() of its key then waits, so the file
@@ -26,7 +31,13 @@
 #include <vfs/mount.h>
 #include <vfs/vfs.h>
 
+/* Contention statistics (kern/lock.h). */
+static LOCKSTAT_CLASS(vnode_lockstat, "vnode");
+static LOCKSTAT_CLASS(vcache_lockstat, "vcache_lock");
+
 #define VCACHE_HASHSIZE	1024		/* power of two */
+/* A reference count, read without tearing while others change it. */
+#define VUSE(vp)	__atomic_load_n(&(vp)->v_usecount, __ATOMIC_RELAXED)
 #define VCACHE_LRUMAX	2048		/* unreferenced vnodes kept */
 
 kmutex_t vcache_lock;
@@ -51,6 +62,7 @@ vcache_init(void)
 {
 
 	mutex_init(&vcache_lock, MUTEX_DEFAULT);
+	mutex_setstat(&vcache_lock, &vcache_lockstat);
 	cv_init(&vcache_cv);
 }
 
@@ -163,11 +175,12 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 			continue;
 		}
 		if (vp != NULL) {
-			if (vp->v_usecount == 0) {
+			if (VUSE(vp) == 0) {
 				lru_remove(vp);
 				vm->vm_nactive++;
 			}
-			vp->v_usecount++;
+			__atomic_add_fetch(&vp->v_usecount, 1,
+			    __ATOMIC_RELAXED);
 			mutex_exit(&vcache_lock);
 			if (!mpsafe)
 				mount_unlock(mp);
@@ -187,6 +200,7 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 			return ENOMEM;
 		}
 		rw_init(&nvp->v_lock);
+		rw_setstat(&nvp->v_lock, &vnode_lockstat);
 		mutex_enter(&vcache_lock);
 	}
 
@@ -231,17 +245,18 @@ void
 vref_locked(struct vnode *vp)
 {
 
-	KASSERT(vp->v_usecount > 0);
-	vp->v_usecount++;
+	vref(vp);
 }
 
+/* The caller holds a reference: the count is above 0 and stays so. */
 void
 vref(struct vnode *vp)
 {
+	unsigned old;
 
-	mutex_enter(&vcache_lock);
-	vref_locked(vp);
-	mutex_exit(&vcache_lock);
+	old = __atomic_fetch_add(&vp->v_usecount, 1, __ATOMIC_RELAXED);
+	KASSERT(old > 0);
+	(void)old;
 }
 
 /*
@@ -267,7 +282,7 @@ vcache_trim(void)
 			vp = vp->v_lrunext;
 			continue;
 		}
-		KASSERT(vp->v_usecount == 0 &&
+		KASSERT(VUSE(vp) == 0 &&
 		    (vp->v_iflag & VI_CHANGING) == 0);
 		lru_remove(vp);
 		vp->v_iflag |= VI_CHANGING;
@@ -292,22 +307,23 @@ vrele(struct vnode *vp)
 	struct mount *mp = vp->v_mount;
 	struct vfs_mount *vm = VFS_MOUNT(mp);
 	bool reclaim, finalize, mpsafe = mount_mpsafe(mp);
+	unsigned c;
 
-	mutex_enter(&vcache_lock);
-	KASSERT(vp->v_usecount > 0);
-	if (vp->v_usecount > 1) {
-		vp->v_usecount--;
-		mutex_exit(&vcache_lock);
-		return;
+	/* Not the last reference: one atomic step, no lock. */
+	c = VUSE(vp);
+	KASSERT(c > 0);
+	while (c > 1) {
+		if (__atomic_compare_exchange_n(&vp->v_usecount, &c, c - 1,
+		    true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return;
 	}
-	if (!mpsafe) {
-		/* Possibly the last reference: decide with the mount
-		 * locked. */
-		mutex_exit(&vcache_lock);
+	/* Possibly the last: decide under vcache_lock (with the mount
+	 * locked first for a file system without VFS_MPSAFE), where no
+	 * one else can take the count from 0 to 1 meanwhile. */
+	if (!mpsafe)
 		mount_lock(mp);
-		mutex_enter(&vcache_lock);
-	}
-	if (--vp->v_usecount > 0) {
+	mutex_enter(&vcache_lock);
+	if (__atomic_sub_fetch(&vp->v_usecount, 1, __ATOMIC_ACQ_REL) > 0) {
 		mutex_exit(&vcache_lock);
 		if (!mpsafe)
 			mount_unlock(mp);
@@ -328,7 +344,7 @@ vrele(struct vnode *vp)
 
 	finalize = false;
 	mutex_enter(&vcache_lock);
-	KASSERT(vp->v_usecount == 0);
+	KASSERT(VUSE(vp) == 0);
 	vm->vm_nactive--;
 	if (vm->vm_detached) {
 		reclaim = true;
@@ -400,7 +416,7 @@ vcache_unhash_unused_locked(struct mount *mp)
 	for (i = 0; i < VCACHE_HASHSIZE; i++) {
 		for (vp = vcache_hash[i]; vp != NULL; vp = next) {
 			next = vp->v_hashnext;
-			if (vp->v_mount != mp || vp->v_usecount != 0)
+			if (vp->v_mount != mp || VUSE(vp) != 0)
 				continue;
 			lru_remove(vp);
 			hash_remove(vp);
@@ -434,9 +450,9 @@ vcache_flush(struct mount *mp, unsigned rootrefs)
 	vcache_settle_locked(mp);
 	for (i = 0; i < VCACHE_HASHSIZE; i++) {
 		for (vp = vcache_hash[i]; vp != NULL; vp = vp->v_hashnext) {
-			if (vp->v_mount != mp || vp->v_usecount == 0)
+			if (vp->v_mount != mp || VUSE(vp) == 0)
 				continue;
-			if (vp == mp->mnt_root && vp->v_usecount <= rootrefs)
+			if (vp == mp->mnt_root && VUSE(vp) <= rootrefs)
 				continue;
 			mutex_exit(&vcache_lock);
 			return EBUSY;
@@ -454,8 +470,8 @@ vcache_reclaim_root(struct mount *mp)
 	struct vnode *vp = mp->mnt_root;
 
 	mutex_enter(&vcache_lock);
-	KASSERT(vp->v_usecount == 1);
-	vp->v_usecount = 0;
+	KASSERT(VUSE(vp) == 1);
+	__atomic_store_n(&vp->v_usecount, 0, __ATOMIC_RELAXED);
 	VFS_MOUNT(mp)->vm_nactive--;
 	hash_remove(vp);
 	mutex_exit(&vcache_lock);

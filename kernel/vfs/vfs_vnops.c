@@ -14,6 +14,9 @@
 #include <vfs/abi.h>
 #include <vfs/vfs.h>
 
+/* Contention statistics (kern/lock.h). */
+static LOCKSTAT_CLASS(pathbuf_lockstat, "path buffers");
+
 int
 vn_getattr(struct vnode *vp, struct vattr *va)
 {
@@ -180,6 +183,7 @@ vfs_pathbuf_init(void)
 	int i;
 
 	mutex_init(&pathbuf_lock, MUTEX_SPIN);
+	mutex_setstat(&pathbuf_lock, &pathbuf_lockstat);
 	for (i = 0; i < PATHBUF_RESERVE / 2; i++)
 		vfs_pathbuf_put(kmem_alloc(PATH_MAX, KM_SLEEP));
 }

@@ -17,6 +17,9 @@
 
 #include "ext2fs.h"
 
+/* Contention statistics (kern/lock.h). */
+static LOCKSTAT_CLASS(em_lockstat, "ext2 em_lock");
+
 void
 ext2_error(struct ext2_mount *em, const char *fmt, ...)
 {
@@ -481,6 +484,7 @@ ext2_mount(struct mount *mp, const char *source, const char *data)
 		return ENOMEM;
 	em->em_mp = mp;
 	mutex_init(&em->em_lock, MUTEX_DEFAULT);
+	mutex_setstat(&em->em_lock, &em_lockstat);
 	em->em_ronly = ronly;
 	if (ronly)
 		mp->mnt_flags |= MS_RDONLY;	/* "ro" given as an option */

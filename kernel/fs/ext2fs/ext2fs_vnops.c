@@ -19,7 +19,17 @@
 
 #include "ext2fs.h"
 
-#define EXT2_READAHEAD	32	/* blocks read ahead of a sequential read */
+/*
+ * Read-ahead of a sequential read: a window of about EXT2_RABYTES ahead
+ * of the reader (EXT2_RAMIN to EXT2_RAMAX blocks), topped up when half
+ * of it has been read, at most EXT2_RACHUNK blocks asked for per block
+ * read (the rest on the next ones).  A big window lets the transfers be
+ * big and keeps the device busy while the reader copies.
+ */
+#define EXT2_RABYTES	((uint64_t)1 << 20)
+#define EXT2_RAMIN	32
+#define EXT2_RAMAX	256
+#define EXT2_RACHUNK	128
 
 static int
 ext2_vget(struct ext2_mount *em, uint32_t ino, struct vnode **vpp)
@@ -571,10 +581,12 @@ ext2_read(struct vnode *vp, struct uio *uio)
 {
 	struct ext2_node *n = VTOE(vp);
 	struct ext2_mount *em = n->n_mnt;
-	uint64_t ra[EXT2_READAHEAD], lbn, pbn, off;
+	uint64_t ra[EXT2_RACHUNK], lbn, pbn, off, win;
 	size_t boff, len;
 	struct buf *bp;
 	int error = 0, nra;
+
+	win = MAX(MIN(EXT2_RABYTES >> em->em_bshift, EXT2_RAMAX), EXT2_RAMIN);
 
 	if (vp->v_type == VDIR)
 		return EISDIR;
@@ -600,16 +612,19 @@ ext2_read(struct vnode *vp, struct uio *uio)
 		}
 		/* Sequential: keep a window of blocks asked for ahead,
 		 * topped up when half of it has been read, so that the
-		 * requests are big. */
+		 * requests are big.  A read inside the window counts as
+		 * sequential too: a FUSE server gets the parts of one
+		 * sequential read out of order from several threads. */
 		nra = 0;
-		if (lbn == n->n_lastlbn || lbn == 0) {
+		if (lbn == n->n_lastlbn || lbn == 0 ||
+		    (lbn < n->n_ranext && lbn + win >= n->n_lastlbn)) {
 			uint64_t k;
 
 			if (n->n_ranext <= lbn)
 				n->n_ranext = lbn + 1;
-			if (n->n_ranext <= lbn + EXT2_READAHEAD / 2) {
-				for (k = n->n_ranext; k < lbn + 1 +
-				    EXT2_READAHEAD; k++) {
+			if (n->n_ranext <= lbn + win / 2) {
+				for (k = n->n_ranext; k < lbn + 1 + win &&
+				    nra < EXT2_RACHUNK; k++) {
 					uint64_t rpbn;
 
 					if ((k << em->em_bshift) >= n->n_size ||

@@ -12,6 +12,9 @@
 
 #include "tmpfs.h"
 
+/* Contention statistics (kern/lock.h). */
+static LOCKSTAT_CLASS(tm_lockstat, "tmpfs tm_lock");
+
 #define TMPFS_ROOT_INO		2
 /* Free space reported when neither size= nor the kernel's memory limit
  * bounds the mount: "plenty" rather than 0, which programs would take
@@ -80,6 +83,7 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
 		return ENOMEM;
 	tm->tm_mp = mp;
 	mutex_init(&tm->tm_lock, MUTEX_DEFAULT);
+	mutex_setstat(&tm->tm_lock, &tm_lockstat);
 	tm->tm_maxpages = tmpfs_maxpages(&ta);
 	tm->tm_maxnodes = ta.ta_nr_inodes;
 	tm->tm_nextino = TMPFS_ROOT_INO;

@@ -17,13 +17,48 @@ struct rumpuser_mtx;
 struct rumpuser_rw;
 struct rumpuser_cv;
 
+/*
+ * Lock contention statistics, for finding what makes threads take
+ * turns (bench/bench_scale --lockstat).  A lock class counts how often
+ * its locks were taken and how often the taker had to wait because
+ * another thread held one.  Locks are put in a class with
+ * mutex_setstat()/rw_setstat() after init; counting happens only when
+ * the kernel was booted with RUMP_LOCKSTAT=1 (otherwise it costs one
+ * test per acquisition).  Classes may also count other waits (the
+ * block cache's busy buffers, the scheduler's virtual CPUs) with
+ * lockstat_count().  lockstat_format() writes one line per class that
+ * was used: "name acquired contended".
+ */
+struct lockstat {
+	const char	*ls_name;
+	uint64_t	 ls_acquired;	/* atomic */
+	uint64_t	 ls_contended;	/* atomic: waited for another */
+	struct lockstat	*ls_next;	/* on the list of used classes */
+	int		 ls_listed;	/* atomic */
+};
+#define LOCKSTAT_CLASS(var, name)	struct lockstat var = { .ls_name = (name) }
+
+extern bool lockstat_enabled;	/* RUMP_LOCKSTAT=1 at boot */
+void	lockstat_count(struct lockstat *ls, bool contended);
+/* Before a wait that may block: counts it as contended (so that a test
+ * can see the wait begin); lockstat_count(ls, false)-like afterwards. */
+void	lockstat_contended(struct lockstat *ls);
+void	lockstat_acquired(struct lockstat *ls);
+size_t	lockstat_format(char *buf, size_t len);
+void	lockstat_reset(void);
+
 typedef struct kmutex {
 	struct rumpuser_mtx *mtx_hyp;
+	struct lockstat *mtx_stat;	/* NULL: not counted */
 } kmutex_t;
 
 typedef struct krwlock {
 	struct rumpuser_rw *rw_hyp;
+	struct lockstat *rw_stat;
 } krwlock_t;
+
+#define mutex_setstat(m, ls)	((m)->mtx_stat = (ls))
+#define rw_setstat(rw, ls)	((rw)->rw_stat = (ls))
 
 typedef struct kcondvar {
 	struct rumpuser_cv *cv_hyp;

@@ -79,9 +79,10 @@ mount_mpsafe(const struct mount *mp)
 }
 
 /*
- * Vnode cache internals.  vcache_lock protects v_usecount, v_iflag, the
- * hash, the LRU of unreferenced vnodes, v_mountedhere and
- * mnt_vnodecovered.  A vnode being loaded, inactivated or reclaimed has
+ * Vnode cache internals.  vcache_lock protects v_iflag, the hash, the
+ * LRU of unreferenced vnodes, v_mountedhere and mnt_vnodecovered, and
+ * every change of v_usecount from or to 0 (other changes are atomic,
+ * without the lock: vfs_vcache.c).  A vnode being loaded, inactivated or reclaimed has
  * VI_CHANGING set; vcache_get() of its key waits on vcache_cv until it is
  * done, so no file system sees a new reference to a vnode in transition.
  */
@@ -89,7 +90,7 @@ extern kmutex_t vcache_lock;
 extern kcondvar_t vcache_cv;
 #define VI_CHANGING	0x01
 void	 vcache_init(void);
-/* vref() with vcache_lock held. */
+/* vref() with vcache_lock held (vref needs no lock: the same). */
 void	 vref_locked(struct vnode *vp);
 /* Reclaims every unreferenced vnode of mp; EBUSY (and nothing reclaimed)
  * if a vnode other than mp's root is referenced or the root has more

@@ -202,7 +202,7 @@ struct vnode {
 	struct mount		*v_mount;
 	struct mount		*v_mountedhere;	/* mount covering this dir */
 	uint64_t		 v_key;		/* cache key within v_mount */
-	unsigned		 v_usecount;	/* references (vcache lock) */
+	unsigned		 v_usecount;	/* references (atomic; vfs_vcache.c) */
 	int			 v_flags;
 #define VV_ROOT		0x01	/* root of its file system */
 	unsigned		 v_iflag;	/* vcache private (vcache lock) */
