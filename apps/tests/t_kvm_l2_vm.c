@@ -38,6 +38,18 @@ long l2_sys_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen,
     int flags, uint64_t newaddr);
 long l2_sys_brk(uint64_t addr);
 int l2_copyin(uint64_t uaddr, void *kaddr, size_t len);
+/* l2.h's address spaces (l2.h needs the platform's freestanding types). */
+struct l2_vm {
+	uint64_t	*pml4;
+	uint64_t	 mmap_cursor;
+	uint64_t	 brk_start, brk_cur;
+	uint64_t	 pages;
+	int		 refs;
+};
+extern struct l2_vm *l2_vm_cur;
+struct l2_vm *l2_vm_create(void);
+int l2_vm_copy(struct l2_vm *from, struct l2_vm *to);
+void l2_vm_destroy(struct l2_vm *vm);
 int l2_copyout(const void *kaddr, uint64_t uaddr, size_t len);
 
 #define PAGE		4096l
@@ -204,6 +216,18 @@ walk(uint64_t va)
 			t = l2_plat_phys_to_virt(e & PTE_ADDR);
 	}
 	return (e & PTE_ADDR) | allow | nxbit;
+}
+
+/* walk() in the address space of page map root. */
+static uint64_t
+walk_in(uint64_t *root, uint64_t va)
+{
+	uint64_t *save = pml4, e;
+
+	pml4 = root;
+	e = walk(va);
+	pml4 = save;
+	return e;
 }
 
 static unsigned char *
@@ -470,8 +494,89 @@ ATF_TC_BODY(copies, tc)
 	ATF_CHECK_EQ(l2_copyout(buf, 0, 0), 0);
 }
 
+/* fork's copy: a second space shares the kernel's entries, gets every
+ * mapping with its protection and contents in memory of its own; both
+ * go back whole, also after running out of memory half way. */
+ATF_TC_WITHOUT_HEAD(spaces);
+ATF_TC_BODY(spaces, tc)
+{
+	struct l2_vm *vm0, *vm1;
+	unsigned char buf[64];
+	size_t base, before;
+	uint64_t e0, e1;
+	int i;
+
+	setup();
+	/* An entry of the kernel's half (no U bit). */
+	pml4[300] = l2_plat_virt_to_phys(l2_plat_page_alloc()) | PTE_P | PTE_W;
+	base = nused;
+	vm0 = l2_vm_cur;
+	ATF_REQUIRE_EQ(l2_vm_map(0x400000, 2 * PAGE, L2_PROT_READ |
+	    L2_PROT_EXEC), 0);
+	ATF_REQUIRE_EQ(l2_vm_map(0x600000, 3 * PAGE, RW), 0);
+	ATF_REQUIRE_EQ(l2_vm_map(0x700000, 4 * PAGE, 0), 0);	/* no memory */
+	at(0x400000)[5] = 0x11;
+	at(0x600000 + 2 * PAGE)[7] = 0x22;
+	ATF_CHECK(l2_sys_brk(0x500000 + 2 * PAGE) == 0x500000 + 2 * PAGE);
+
+	before = nused;
+	vm1 = l2_vm_create();
+	ATF_REQUIRE(vm1 != NULL);
+	ATF_CHECK_EQ(vm1->pml4[300], pml4[300]);
+	for (i = 0; i < 256; i++)
+		ATF_CHECK_EQ(vm1->pml4[i], 0);
+	ATF_REQUIRE_EQ(l2_vm_copy(vm0, vm1), 0);
+	ATF_CHECK_EQ(vm1->brk_cur, vm0->brk_cur);
+	ATF_CHECK_EQ(vm1->mmap_cursor, vm0->mmap_cursor);
+	ATF_CHECK_EQ(vm1->pages, vm0->pages);
+	for (i = 0; i < 3; i++) {
+		uint64_t va = 0x600000 + (uint64_t)i * PAGE;
+
+		e0 = walk_in(pml4, va);
+		e1 = walk_in(vm1->pml4, va);
+		ATF_CHECK((e0 & ~PTE_ADDR) == (e1 & ~PTE_ADDR));
+		ATF_CHECK((e0 & PTE_ADDR) != (e1 & PTE_ADDR));
+	}
+	ATF_CHECK(!(walk_in(vm1->pml4, 0x400000) & PTE_W));
+	ATF_CHECK_EQ(walk_in(vm1->pml4, 0x700000), 0);	/* still none */
+	/* Contents copied; a write in one space is not seen in the other. */
+	l2_vm_cur = vm1;
+	ATF_CHECK_EQ(l2_vm_prot(0x700000), 0);
+	ATF_CHECK_EQ(l2_vm_prot(0x400000), L2_PROT_READ | L2_PROT_EXEC);
+	ATF_REQUIRE_EQ(l2_copyin(0x400000, buf, 8), 0);
+	ATF_CHECK_EQ(buf[5], 0x11);
+	ATF_REQUIRE_EQ(l2_copyin(0x600000 + 2 * PAGE, buf, 8), 0);
+	ATF_CHECK_EQ(buf[7], 0x22);
+	buf[7] = 0x33;
+	ATF_REQUIRE_EQ(l2_copyout(buf, 0x600000 + 2 * PAGE, 8), 0);
+	ATF_CHECK_EQ(at(0x600000 + 2 * PAGE)[7], 0x22);	/* vm0's */
+	l2_vm_cur = vm0;
+	l2_vm_destroy(vm1);
+	ATF_CHECK_EQ(nused, before);
+
+	/* Out of memory half way through the copy: ENOMEM, and destroying
+	 * what was made gives everything back. */
+	vm1 = l2_vm_create();
+	ATF_REQUIRE(vm1 != NULL);
+	limit = nused + 4;
+	ATF_CHECK_EQ(l2_vm_copy(vm0, vm1), 12);
+	l2_vm_destroy(vm1);
+	ATF_CHECK_EQ(nused, before);
+	limit = NPAGES;
+
+	/* The first space gives its memory and tables back, and keeps its
+	 * page map (the kernel's) with the kernel's entry. */
+	l2_vm_destroy(vm0);
+	ATF_CHECK_EQ(nused, base);
+	ATF_CHECK_EQ(pml4[300] & PTE_P, PTE_P);
+	for (i = 0; i < 256; i++)
+		ATF_CHECK_EQ(pml4[i], 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+
+	ATF_TP_ADD_TC(tp, spaces);
 
 	ATF_TP_ADD_TC(tp, copies);
 
