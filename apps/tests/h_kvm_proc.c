@@ -17,6 +17,8 @@
  *                             (each forks, allocates, execs)
  *   h_kvm_proc execthreads    execve with two more threads waiting (in
  *                             the kernel, on a futex): they end
+ *   h_kvm_proc sigpipe        SIGPIPE for a write without readers,
+ *                             EPIPE when ignored or with MSG_NOSIGNAL
  *   h_kvm_proc crashes        children ended by a null dereference, an
  *                             invalid opcode, a division by zero
  *   h_kvm_proc signals        handlers (SA_SIGINFO, SIGCHLD's siginfo),
@@ -35,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -655,6 +658,37 @@ afterexec(void)
 	return 0;
 }
 
+/* Writing to a pipe without readers: SIGPIPE, or EPIPE when ignored;
+ * MSG_NOSIGNAL on a socket: EPIPE only. */
+static int
+sigpipe(void)
+{
+	int fds[2], sv[2], st;
+	pid_t pid;
+
+	if (pipe(fds) != 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return 1;
+	close(fds[0]);
+	close(sv[1]);
+	if ((pid = fork()) == 0) {
+		write(fds[1], "x", 1);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	status("write to a pipe without readers", st);
+	if ((pid = fork()) == 0) {
+		ssize_t n = send(sv[0], "x", 1, MSG_NOSIGNAL);
+
+		_exit(n < 0 && errno == EPIPE ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	status("send with MSG_NOSIGNAL (0: EPIPE)", st);
+	signal(SIGPIPE, SIG_IGN);
+	printf("SIGPIPE ignored: write %s\n", write(fds[1], "x", 1) < 0 ?
+	    strerror(errno) : "worked?");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -675,6 +709,8 @@ main(int argc, char **argv)
 		return signals();
 	if (strcmp(cmd, "crashes") == 0)
 		return crashes();
+	if (strcmp(cmd, "sigpipe") == 0)
+		return sigpipe();
 	if (strcmp(cmd, "execthreads") == 0)
 		return execthreads();
 	if (strcmp(cmd, "afterexec") == 0)
@@ -688,6 +724,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: %s forks N|exec DIR|spawn DIR|pipeline N|"
-	    "waitid|signals|crashes|memory N|execthreads|fdcheck FD\n", argv[0]);
+	    "waitid|signals|sigpipe|crashes|memory N|execthreads|"
+	    "fdcheck FD\n", argv[0]);
 	return 2;
 }

@@ -119,6 +119,20 @@ signals_body()
 	same_as_host signals
 }
 
+atf_test_case sigpipe
+sigpipe_head()
+{
+	atf_set "descr" "a write to a pipe without readers ends the writer by SIGPIPE (the kernel says EPIPE, the platform sends the signal); EPIPE alone when SIGPIPE is ignored or with send's MSG_NOSIGNAL on a unix socket"
+	atf_set "timeout" "300"
+}
+sigpipe_body()
+{
+	proc_image
+	./h_kvm_proc sigpipe >expout 2>&1
+	atf_check "$bake" -c net h_kvm_proc net.img
+	atf_check -o file:expout "$boot" --timeout 120 net.img sigpipe
+}
+
 atf_test_case crashes
 crashes_head()
 {
@@ -251,6 +265,7 @@ atf_init_test_cases()
 	atf_add_test_case spawn
 	atf_add_test_case pipeline
 	atf_add_test_case signals
+	atf_add_test_case sigpipe
 	atf_add_test_case crashes
 	atf_add_test_case execthreads
 	atf_add_test_case memory

@@ -48,6 +48,7 @@
 #define L2_EBADF	9
 #define L2_EAGAIN	11
 #define L2_EFAULT	14
+#define L2_EPIPE	32
 #define L2_EEXIST	17
 #define L2_ENODEV	19
 #define L2_ENOSYS	38

@@ -189,6 +189,33 @@ sleep_ts(struct l2_thread *t, int clk, int flags, uint64_t ureq,
 	return 0;
 }
 
+/* --- SIGPIPE -------------------------------------------------------------- */
+
+/*
+ * A write to a pipe or socket whose other end has gone fails with EPIPE
+ * in the kernel, which has no signals; Linux also sends the writer
+ * SIGPIPE (whose default action ends it), except for the socket calls
+ * given MSG_NOSIGNAL.
+ */
+static bool
+raises_sigpipe(long nr, const uint64_t a[6])
+{
+	const uint64_t msg_nosignal = 0x4000;
+
+	switch (nr) {
+	case 1: case 18: case 20: case 296: case 328:	/* write, pwrite64,
+		writev, pwritev, pwritev2 */
+	case 40: case 275: case 278:	/* sendfile, splice, vmsplice */
+		return true;
+	case 44:			/* sendto */
+		return !(a[3] & msg_nosignal);
+	case 46: case 307:		/* sendmsg, sendmmsg */
+		return !((nr == 46 ? a[2] : a[3]) & msg_nosignal);
+	default:
+		return false;
+	}
+}
+
 /* --- The dispatcher ------------------------------------------------------- */
 
 static long
@@ -505,9 +532,15 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		if ((uint32_t)a[0] != 0xffffffff && a[0] != 0)
 			return -L2_EINVAL;
 		return 0;	/* PER_LINUX */
-	default:
-		return l2_ksys(nr, (long)a[0], (long)a[1], (long)a[2],
+	default: {
+		long r = l2_ksys(nr, (long)a[0], (long)a[1], (long)a[2],
 		    (long)a[3], (long)a[4], (long)a[5]);
+
+		if (r == -L2_EPIPE && raises_sigpipe(nr, a))
+			l2_signal_send(t->proc, 13 /* SIGPIPE */, 0,
+			    t->proc->pid, 0);
+		return r;
+	}
 	}
 }
 
