@@ -125,7 +125,9 @@ usage(FILE *f)
 "  --if shmif:PATH   the shared-memory bus in the file PATH\n"
 "  --addr A/P        the interface's IPv4 address and prefix length\n"
 "  --dhcp            ask a DHCP server for the address, its prefix and the\n"
-"                    default route instead (gives up after 30 s)\n"
+"                    default route instead (gives up after 30 s); the\n"
+"                    kernel keeps the lease, and prints a \"dhcp: ...\"\n"
+"                    line when it is renewed, rebound, ends or changes\n"
 "  --gw GATEWAY      a default route through GATEWAY\n"
 "  --port N          the TCP port (default 80)\n"
 "  --image FILE[:TYPE]  serve from the file system image FILE (TYPE ext2,\n"
@@ -775,12 +777,50 @@ listen_on(const char *addr, int port)
 	return fd;
 }
 
+/*
+ * --dhcp: the kernel keeps the lease; one line on standard output for
+ * each thing that happened to it since *last (renewed, rebound, ended,
+ * leased again).
+ */
+static void
+dhcp_report(const char *ifname, struct rump_dhcp_status *last)
+{
+	static const char *const states[] = { "?", "init", "bound",
+	    "renewing", "rebinding" };
+	struct rump_dhcp_status st;
+	const char *what = NULL;
+
+	if (rump_netconfig_dhcp_status(ifname, &st) != 0)
+		return;
+	if (st.expired != last->expired)
+		what = "lease ended";
+	else if (st.naks != last->naks)
+		what = "lease refused (NAK)";
+	else if (st.renewed != last->renewed)
+		what = "lease renewed";
+	else if (st.rebound != last->rebound)
+		what = "lease rebound";
+	else if (strcmp(st.lease.addr, last->lease.addr) != 0)
+		what = "leased";
+	if (what != NULL) {
+		printf("dhcp: %s: %s/%d from %s, %u s, %u ms left (%s)\n", what,
+		    st.lease.addr[0] != '\0' ? st.lease.addr : "none",
+		    st.lease.prefixlen,
+		    st.lease.server[0] != '\0' ? st.lease.server : "none",
+		    (unsigned)st.lease.lease_s, (unsigned)st.left_ms,
+		    st.state >= 1 && st.state <= 4 ? states[st.state] : "?");
+		fflush(stdout);
+	}
+	*last = st;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct pollfd pfd[MAXCONN + 1];
 	static int pidx[MAXCONN + 1];
 	const char *ifspec = NULL, *addrspec = NULL, *gw = NULL, *dir = NULL;
+	struct rump_dhcp_status dhcp_last;
 	const char *image = NULL;
 	bool dhcp = false;
 	struct netspec ns;
@@ -859,7 +899,9 @@ main(int argc, char **argv)
 	net_setup(&ns, ifspec, ifname);
 	if (image != NULL)
 		mount_image(image, dir);
-	lfd = listen_on(ns.addr, port);
+	/* A leased address may change (a lease that ended, a new one):
+	 * then the listener takes whatever the interface has. */
+	lfd = listen_on(ns.dhcp ? "0.0.0.0" : ns.addr, port);
 	for (i = 0; i < MAXCONN; i++) {
 		conns[i].fd = -1;
 		conns[i].file = -1;
@@ -867,6 +909,8 @@ main(int argc, char **argv)
 	printf("serving %s on http://%s:%d/ (%s)\n", dir, ns.addr, port,
 	    ifname);
 	fflush(stdout);
+	if (ns.dhcp && rump_netconfig_dhcp_status(ifname, &dhcp_last) != 0)
+		memset(&dhcp_last, 0, sizeof(dhcp_last));
 
 	for (;;) {
 		uint64_t now;
@@ -904,6 +948,8 @@ main(int argc, char **argv)
 		n = rump_sys_poll(pfd, (unsigned long)nfds, 1000);
 		if (n < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
+		if (ns.dhcp)
+			dhcp_report(ifname, &dhcp_last);
 		now = now_ms();
 		for (i = 0; i < nfds && n > 0; i++) {
 			struct conn *c;

@@ -64,11 +64,19 @@ int	rump_netconfig_ipv4_forwarding(int on);
  * address with the subnet mask offered (a /24 when none is), and the
  * first router as the default route (replacing one there was).  lease
  * (may be NULL) gets what was leased, addresses as dotted quads ("" for
- * what the server did not give).  Renewal is the caller's: call again
- * before lease_s seconds have passed.  ETIMEDOUT: no server answered;
+ * what the server did not give).  ETIMEDOUT: no server answered;
  * ENETDOWN: the interface is down; EOPNOTSUPP: not Ethernet; EBUSY:
- * another DHCP exchange runs on it; ECONNREFUSED: the server refused
- * (NAK) again and again; EPROTO: an unusable lease.
+ * another call runs on it; ECONNREFUSED: the server refused (NAK) again
+ * and again; EPROTO: an unusable lease.
+ *
+ * From then on a kernel thread keeps the lease (RFC 2131 4.4.5) for as
+ * long as the kernel runs: at T1 (the server's option 58, else half the
+ * lease) it asks the server again, unicast, and from T2 (option 59, else
+ * 7/8 of the lease) any server, broadcast; an ACK extends the lease.
+ * When the lease ends (or a server says NAK) the address and the default
+ * route go and discovery starts over, in the background, until a server
+ * answers.  Calling rump_netconfig_dhcp() again starts a new exchange
+ * (a failed one leaves the lease held before as it was).
  */
 struct rump_dhcp_lease {
 	char		addr[16];
@@ -76,10 +84,36 @@ struct rump_dhcp_lease {
 	char		router[16];
 	char		server[16];
 	char		dns[16];	/* the first DNS server */
-	uint32_t	lease_s;	/* lease time, seconds */
+	uint32_t	lease_s;	/* lease time, seconds; 0xffffffff:
+					 * infinite */
 };
 int	rump_netconfig_dhcp(const char *ifname, int timeout_ms,
 	    struct rump_dhcp_lease *lease);
+/*
+ * The state of the DHCP client of ifname: ENXIO (no such interface),
+ * ENOENT (no client: rump_netconfig_dhcp() never succeeded on it, or
+ * the lease was released).
+ */
+#define RUMP_DHCP_INIT		1	/* no lease: discovering */
+#define RUMP_DHCP_BOUND		2
+#define RUMP_DHCP_RENEWING	3	/* past T1: asking the server */
+#define RUMP_DHCP_REBINDING	4	/* past T2: asking any server */
+struct rump_dhcp_status {
+	struct rump_dhcp_lease lease;	/* held now (addr "" in INIT) */
+	int		state;		/* RUMP_DHCP_* */
+	uint32_t	t1_s, t2_s;	/* into the lease, seconds */
+	uint32_t	left_ms;	/* until the lease ends (0xffffffff:
+					 * never; 0 in INIT) */
+	/* Events so far: leases extended by the server (renewing) or by
+	 * any server (rebinding), leases that ended, NAKs that ended one. */
+	uint32_t	renewed, rebound, expired, naks;
+};
+int	rump_netconfig_dhcp_status(const char *ifname,
+	    struct rump_dhcp_status *st);
+/* Gives the lease back (RFC 2131 4.4.6: a DHCPRELEASE to the server),
+ * takes the address and the default route away and stops the client.
+ * ENXIO, ENOENT as above. */
+int	rump_netconfig_dhcp_release(const char *ifname);
 
 /*
  * Sends one ICMP echo request of datalen data bytes with sequence number
