@@ -143,6 +143,8 @@ int	rump_netconfig_ipv6_addr_del(const char *ifname, const char *addr);
 #define RUMP_IPV6_ADDR_USABLE		1
 #define RUMP_IPV6_ADDR_TENTATIVE	2
 #define RUMP_IPV6_ADDR_DUPLICATED	3
+#define RUMP_IPV6_ADDR_DEPRECATED	4	/* usable, but past its
+						 * preferred lifetime */
 int	rump_netconfig_ipv6_addr_state(const char *ifname, const char *addr);
 /* The interface's link-local address as text (46 bytes are enough);
  * EADDRNOTAVAIL before the interface first came up. */
@@ -154,6 +156,48 @@ int	rump_netconfig_ipv6_route_add(const char *dst, int prefixlen,
 	    const char *gateway, const char *ifname);
 int	rump_netconfig_ipv6_route_del(const char *dst, int prefixlen);
 int	rump_netconfig_ipv6_gw(const char *gateway, const char *ifname);
+/*
+ * Router advertisements (RFC 4861, RFC 4862).  Every Ethernet interface
+ * that does not advertise listens to them: when it comes up it sends up
+ * to three router solicitations (4 s apart, the first about a second
+ * after the link-local address passed DAD), and each advertisement
+ * updates the default routers (a ::/0 route through each for its router
+ * lifetime), the on-link prefixes (a route for their valid lifetime), the
+ * IPv6 MTU of the link (the MTU option), and, for a 64-bit prefix with
+ * the autonomous flag, an address of its own: the prefix and the
+ * modified EUI-64 of the hardware address (as the link-local one), with
+ * DAD, deprecated (not chosen as a source while there are others) after
+ * its preferred lifetime and removed after its valid lifetime.
+ *
+ * rump_netconfig_ipv6_ra() makes ifname advertise instead (a router's
+ * part): unsolicited advertisements (the first three at most 16 s apart,
+ * then every interval_s seconds, 4..1800, 0: 600), answers to
+ * solicitations, with the prefix (NULL: none) with the on-link and
+ * autonomous flags and the two lifetimes (0xffffffff: for ever), the MTU
+ * option (0: none; else 1280..the link's MTU) and the router lifetime
+ * lifetime_s (0, or interval_s..9000: a default router), which is
+ * advertised as 0 while forwarding is off.  ra NULL stops it, with a
+ * last advertisement of router lifetime 0.  EINVAL: bad values;
+ * EOPNOTSUPP: not Ethernet.
+ */
+struct rump_ipv6_ra {
+	const char	*prefix;	/* "2001:db8:1::" */
+	int		 prefixlen;
+	uint32_t	 valid_s, preferred_s;
+	uint16_t	 lifetime_s;	/* router lifetime */
+	uint32_t	 mtu;
+	uint32_t	 interval_s;
+};
+int	rump_netconfig_ipv6_ra(const char *ifname,
+	    const struct rump_ipv6_ra *ra);
+/* Forwarding of IPv6 between interfaces (off at boot), like Linux's
+ * net.ipv6.conf.all.forwarding: hop limit, Packet Too Big, Destination
+ * Unreachable; link-local packets stay on their link. */
+int	rump_netconfig_ipv6_forwarding(int on);
+/* The IPv6 MTU of ifname: the interface's, or less when a router's MTU
+ * option said so. */
+int	rump_netconfig_ipv6_mtu(const char *ifname, int *mtu);
+
 /*
  * ICMPv6 echo, as rump_netconfig_ping4(); EHOSTUNREACH (or
  * ENETUNREACH, ...) when an error message came back instead, e.g. when

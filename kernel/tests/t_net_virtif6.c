@@ -10,10 +10,21 @@
  * there, so the address works at once), and the kernel attaches virtif
  * to it with fd00:99::2/64.  The Linux side's work runs in a child forked
  * before the kernel boots.  Needs root and /dev/net/tun; skipped without.
+ *
+ * Case "ra": router advertisements both ways.  strata forwards and
+ * advertises fd00:98::/64 with an MTU of 1400: Linux autoconfigures an
+ * address there, takes the MTU, and reaches strata's address on another
+ * interface (fd00:97::1, a shmif) through the default route it learned.
+ * Then strata stops advertising and the Linux side sends router
+ * advertisements of its own (crafted on a raw ICMPv6 socket: Linux sends
+ * none without a daemon) for fd00:96::/64: strata autoconfigures its
+ * address there and reaches Linux's fd00:99::1, off every prefix it has,
+ * through Linux as its default router.
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <ifaddrs.h>
 #include <netinet/icmp6.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
@@ -287,9 +298,218 @@ ATF_TC_BODY(ping6_tcp6, tc)
 	child_wait(pid, "Linux side");
 }
 
+/* --- Router advertisements both ways ----------------------------------- */
+
+static int
+wait_file(const char *name)
+{
+	for (int ms = 0; ms < PEER_MAX_MS; ms += 20) {
+		if (access(name, F_OK) == 0)
+			return 0;
+		rt_sleep_ms(20);
+	}
+	return ETIMEDOUT;
+}
+
+static void
+touch(const char *name)
+{
+	FILE *f = fopen(name, "w");
+
+	if (f != NULL)
+		fclose(f);
+}
+
+/* Whether Linux has an address in prefix/64 on the TAP device. */
+static bool
+linux_has_prefix(const char *prefix)
+{
+	struct ifaddrs *ifa, *i;
+	struct in6_addr p;
+	bool found = false;
+
+	if (inet_pton(AF_INET6, prefix, &p) != 1 || getifaddrs(&ifa) != 0)
+		return false;
+	for (i = ifa; i != NULL && !found; i = i->ifa_next)
+		found = i->ifa_addr != NULL &&
+		    i->ifa_addr->sa_family == AF_INET6 &&
+		    strcmp(i->ifa_name, TAPNAME) == 0 &&
+		    memcmp(&((struct sockaddr_in6 *)(void *)i->ifa_addr)->
+		    sin6_addr, &p, 8) == 0;
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* One router advertisement for fd00:96::/64 from Linux to all nodes
+ * on the TAP device (Linux computes the checksum). */
+static int
+linux_send_ra(int s)
+{
+	struct sockaddr_in6 to;
+	uint8_t ra[48];
+
+	memset(ra, 0, sizeof(ra));
+	ra[0] = 134;			/* router advertisement */
+	ra[4] = 64;			/* cur hop limit */
+	ra[6] = 600 >> 8;		/* router lifetime 600 s */
+	ra[7] = 600 & 0xff;
+	ra[16] = 3;			/* prefix information */
+	ra[17] = 4;
+	ra[18] = 64;
+	ra[19] = 0xc0;			/* on-link, autonomous */
+	ra[22] = 3600 >> 8;		/* valid 3600 s */
+	ra[23] = 3600 & 0xff;
+	ra[26] = 1800 >> 8;		/* preferred 1800 s */
+	ra[27] = 1800 & 0xff;
+	if (inet_pton(AF_INET6, "fd00:96::", ra + 32) != 1)
+		return EINVAL;
+	memset(&to, 0, sizeof(to));
+	to.sin6_family = AF_INET6;
+	to.sin6_scope_id = if_nametoindex(TAPNAME);
+	if (inet_pton(AF_INET6, "ff02::1", &to.sin6_addr) != 1)
+		return EINVAL;
+	return sendto(s, ra, sizeof(ra), 0, (struct sockaddr *)&to,
+	    sizeof(to)) == (ssize_t)sizeof(ra) ? 0 : errno;
+}
+
+/* The Linux side of case "ra". */
+static int
+linux_ra_side(void)
+{
+	struct linux_in6_ifreq ifr6;
+	char path[128], buf[16] = "";
+	FILE *f;
+	int s, hops = 255, ifindex = (int)if_nametoindex(TAPNAME), error;
+
+	/* strata's advertisements: an address, the MTU, a default route
+	 * through strata to its other interface. */
+	for (int ms = 0; !linux_has_prefix("fd00:98::"); ms += 50) {
+		if (ms > 60000)
+			return ENOENT;
+		rt_sleep_ms(50);
+	}
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/mtu",
+	    TAPNAME);
+	for (int ms = 0; strcmp(buf, "1400\n") != 0; ms += 50) {
+		if (ms > 60000)
+			return EMSGSIZE;
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), f) == NULL)
+				buf[0] = '\0';
+			fclose(f);
+		}
+		rt_sleep_ms(50);
+	}
+	if ((error = linux_ping6("fd00:97::1", 40)) != 0)
+		return error;
+	touch("linux_a");
+	/* Our own advertisements once strata stopped. */
+	if ((error = wait_file("strata_b")) != 0)
+		return error;
+	s = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (s == -1)
+		return errno;
+	memset(&ifr6, 0, sizeof(ifr6));
+	inet_pton(AF_INET6, "fd00:96::1", &ifr6.ifr6_addr);
+	ifr6.ifr6_prefixlen = 64;
+	ifr6.ifr6_ifindex = ifindex;
+	if (ioctl(s, SIOCSIFADDR, &ifr6) != 0)
+		return errno;
+	close(s);
+	if ((s = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)) == -1 ||
+	    setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops,
+	    sizeof(hops)) != 0 ||
+	    setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex,
+	    sizeof(ifindex)) != 0)
+		return errno;
+	for (int i = 0; access("done_b", F_OK) != 0; i++) {
+		if (i == 120)
+			return ETIMEDOUT;
+		if ((error = linux_send_ra(s)) != 0)
+			return error;
+		rt_sleep_ms(500);
+	}
+	close(s);
+	return 0;
+}
+
+ATF_TC(ra);
+ATF_TC_HEAD(ra, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "Router advertisements from strata "
+	    "configure Linux (address, MTU, default route), and crafted ones "
+	    "from Linux configure strata");
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(ra, tc)
+{
+	struct rump_ipv6_ra ra = { "fd00:98::", 64, 3600, 1800, 1800, 1400,
+	    600 };
+	char ifname[16], shm[16], addr[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+	uint8_t hw[6];
+	int error = ETIMEDOUT, st = -1;
+	pid_t pid;
+
+	netns_setup();
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(linux_ra_side());
+
+	boot();
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("virtif", TAPNAME, ifname,
+	    16));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("shmif", "bus", shm, 16));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_addr_add(shm, "fd00:97::1", 64));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifup(shm));
+	/* The router has an address of the prefix it advertises (its
+	 * route back to the hosts there). */
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_addr_add(ifname, "fd00:98::1",
+	    64));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifup(ifname));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_forwarding(1));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_ra(ifname, &ra));
+	ATF_REQUIRE_EQ_MSG(0, wait_file("linux_a"), "Linux did not get "
+	    "its address, MTU and route from strata");
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_ra(ifname, NULL));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_forwarding(0));
+	touch("strata_b");
+	/* strata's address from Linux's prefix. */
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifhwaddr(ifname, hw));
+	ATF_REQUIRE(inet_pton(AF_INET6, "fd00:96::", &a) == 1);
+	a.s6_addr[8] = hw[0] ^ 0x02;
+	a.s6_addr[9] = hw[1];
+	a.s6_addr[10] = hw[2];
+	a.s6_addr[11] = 0xff;
+	a.s6_addr[12] = 0xfe;
+	a.s6_addr[13] = hw[3];
+	a.s6_addr[14] = hw[4];
+	a.s6_addr[15] = hw[5];
+	inet_ntop(AF_INET6, &a, addr, sizeof(addr));
+	for (int ms = 0; ms < 60000; ms += 50) {
+		if ((st = rump_netconfig_ipv6_addr_state(ifname, addr)) ==
+		    RUMP_IPV6_ADDR_USABLE)
+			break;
+		rt_sleep_ms(50);
+	}
+	ATF_CHECK_EQ_MSG(RUMP_IPV6_ADDR_USABLE, st, "no address %s", addr);
+	/* Linux's address off our prefixes: through the default route. */
+	for (int i = 0; i < 40 && error != 0; i++) {
+		error = rump_netconfig_ping6(LINUX_ADDR, i + 1, 56, 500, NULL);
+		if (error != 0)
+			rt_sleep_ms(200);
+	}
+	ATF_CHECK_EQ_MSG(0, error, "ping6 %s: %s", LINUX_ADDR,
+	    strerror(error));
+	touch("done_b");
+	child_wait(pid, "Linux side");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
 	ATF_TP_ADD_TC(tp, ping6_tcp6);
+	ATF_TP_ADD_TC(tp, ra);
 	return atf_no_error();
 }

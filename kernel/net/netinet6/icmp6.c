@@ -309,6 +309,12 @@ icmp6_input(struct mbuf *m, int off, int proto)
 	case ND_NEIGHBOR_ADVERT:
 		nd6_na_input(m, off, len);
 		return;
+	case ND_ROUTER_ADVERT:
+		nd6_ra_input(m, off, len);
+		return;
+	case ND_ROUTER_SOLICIT:
+		nd6_rs_input(m, off, len);
+		return;
 	default:
 		break;
 	}

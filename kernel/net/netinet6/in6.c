@@ -421,6 +421,9 @@ in6_select_src(const struct in6_addr *dst, struct ifnet *ifp,
 			score += sscope;
 		if (ia->ia6_ifp == ifp)
 			score += 200;
+		/* Rule 3: avoid deprecated addresses. */
+		if (ia->ia6_flags & IN6_IFF_DEPRECATED)
+			score -= 250;
 		if (in6_prefix_equal(&ia->ia6_addr, dst, 64))
 			score += 10;
 		if (score > bscore) {
@@ -446,6 +449,11 @@ in6_mcast_joined(const struct in6_addr *a, struct ifnet *ifp)
 	    a->s6_addr16[1] == 0 && a->s6_addr32[1] == 0 &&
 	    a->s6_addr32[2] == 0 && a->s6_addr32[3] == htonl(1))
 		return true;
+	/* ff02::2: all routers, on the links we advertise on. */
+	if (a->s6_addr[1] == 0x02 && a->s6_addr16[1] == 0 &&
+	    a->s6_addr32[1] == 0 && a->s6_addr32[2] == 0 &&
+	    a->s6_addr32[3] == htonl(2))
+		return nd6_is_advertising(ifp);
 	rw_enter(&in6_lock, RW_READER);
 	for (ia = in6_ifaddrs; ia != NULL && !joined; ia = ia->ia6_next) {
 		if (ia->ia6_ifp != ifp)
@@ -532,21 +540,14 @@ in6_if_link(struct ifnet *ifp, bool up)
 		return;
 	if (!up) {
 		nd6_purge_if(ifp);
+		nd6_rtr_link(ifp, false);
 		return;
 	}
 	if (in6_linklocal_of(ifp, &ll, false) != 0) {
 		memset(&ll, 0, sizeof(ll));
 		ll.s6_addr[0] = 0xfe;
 		ll.s6_addr[1] = 0x80;
-		/* Modified EUI-64: the universal/local bit inverted. */
-		ll.s6_addr[8] = ifp->if_hwaddr[0] ^ 0x02;
-		ll.s6_addr[9] = ifp->if_hwaddr[1];
-		ll.s6_addr[10] = ifp->if_hwaddr[2];
-		ll.s6_addr[11] = 0xff;
-		ll.s6_addr[12] = 0xfe;
-		ll.s6_addr[13] = ifp->if_hwaddr[3];
-		ll.s6_addr[14] = ifp->if_hwaddr[4];
-		ll.s6_addr[15] = ifp->if_hwaddr[5];
+		in6_ifid(ifp, &ll);
 		(void)in6_addr_add(ifp, &ll, 64, IN6_IFF_AUTOCONF);
 		/* in6_addr_add started its DAD; restart the others. */
 	}
@@ -565,6 +566,109 @@ in6_if_link(struct ifnet *ifp, bool up)
 		nd6_ns_output(ifp, NULL, &probe[i], NULL);
 	if (!callout_pending(&in6_dad_timer))
 		callout_schedule_ns(&in6_dad_timer, ND6_RETRANS_NS);
+	nd6_rtr_link(ifp, true);
+}
+
+void
+in6_ifid(struct ifnet *ifp, struct in6_addr *a)
+{
+
+	/* Modified EUI-64: the universal/local bit inverted. */
+	a->s6_addr[8] = ifp->if_hwaddr[0] ^ 0x02;
+	a->s6_addr[9] = ifp->if_hwaddr[1];
+	a->s6_addr[10] = ifp->if_hwaddr[2];
+	a->s6_addr[11] = 0xff;
+	a->s6_addr[12] = 0xfe;
+	a->s6_addr[13] = ifp->if_hwaddr[3];
+	a->s6_addr[14] = ifp->if_hwaddr[4];
+	a->s6_addr[15] = ifp->if_hwaddr[5];
+}
+
+int
+in6_addr_life_get(struct ifnet *ifp, const struct in6_addr *addr,
+    uint64_t *vexpire)
+{
+	struct in6_ifaddr *ia;
+	int error = EADDRNOTAVAIL;
+
+	rw_enter(&in6_lock, RW_READER);
+	for (ia = in6_ifaddrs; ia != NULL; ia = ia->ia6_next)
+		if (ia->ia6_ifp == ifp && in6_equal(&ia->ia6_addr, addr)) {
+			*vexpire = ia->ia6_vexpire;
+			error = 0;
+			break;
+		}
+	rw_exit(&in6_lock);
+	return error;
+}
+
+int
+in6_addr_life_set(struct ifnet *ifp, const struct in6_addr *addr,
+    uint64_t vexpire, uint64_t pexpire)
+{
+	struct in6_ifaddr *ia;
+	int error = EADDRNOTAVAIL;
+
+	rw_enter(&in6_lock, RW_WRITER);
+	for (ia = in6_ifaddrs; ia != NULL; ia = ia->ia6_next)
+		if (ia->ia6_ifp == ifp && in6_equal(&ia->ia6_addr, addr)) {
+			ia->ia6_vexpire = vexpire;
+			ia->ia6_pexpire = pexpire;
+			if (pexpire == 0 || pexpire > getmonotonic_ns())
+				ia->ia6_flags &= ~IN6_IFF_DEPRECATED;
+			else
+				ia->ia6_flags |= IN6_IFF_DEPRECATED;
+			error = 0;
+			break;
+		}
+	rw_exit(&in6_lock);
+	return error;
+}
+
+bool
+in6_addr_deprecated(struct ifnet *ifp, const struct in6_addr *addr)
+{
+	struct in6_ifaddr *ia;
+	bool dep = false;
+
+	rw_enter(&in6_lock, RW_READER);
+	for (ia = in6_ifaddrs; ia != NULL; ia = ia->ia6_next)
+		if (ia->ia6_ifp == ifp && in6_equal(&ia->ia6_addr, addr)) {
+			dep = (ia->ia6_flags & IN6_IFF_DEPRECATED) != 0;
+			break;
+		}
+	rw_exit(&in6_lock);
+	return dep;
+}
+
+bool
+in6_addr_age(uint64_t now)
+{
+	struct in6_ifaddr *ia;
+	struct {
+		struct ifnet *ifp;
+		struct in6_addr addr;
+	} gone[16];
+	int ngone = 0;
+	bool finite = false;
+
+	rw_enter(&in6_lock, RW_WRITER);
+	for (ia = in6_ifaddrs; ia != NULL; ia = ia->ia6_next) {
+		if (ia->ia6_vexpire != 0 || ia->ia6_pexpire != 0)
+			finite = true;
+		if (ia->ia6_pexpire != 0 && ia->ia6_pexpire <= now)
+			ia->ia6_flags |= IN6_IFF_DEPRECATED;
+		if (ia->ia6_vexpire != 0 && ia->ia6_vexpire <= now &&
+		    ngone < (int)__arraycount(gone)) {
+			gone[ngone].ifp = ia->ia6_ifp;
+			gone[ngone].addr = ia->ia6_addr;
+			ngone++;
+		}
+	}
+	rw_exit(&in6_lock);
+	for (int i = 0; i < ngone; i++)
+		(void)in6_addr_del(gone[i].ifp, &gone[i].addr);
+	return finite;
 }
 
 void

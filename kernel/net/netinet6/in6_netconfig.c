@@ -61,8 +61,12 @@ rump_netconfig_ipv6_addr_state(const char *ifname, const char *addr)
 		error = -ENXIO;
 	else if (in6_addr_ifp(&a) != ifp && !in6_is_linklocal(&a))
 		error = RUMP_IPV6_ADDR_NONE;
-	else
+	else {
 		error = in6_addr_state(&a, ifp);
+		if (error == RUMP_IPV6_ADDR_USABLE && in6_addr_deprecated(ifp,
+		    &a))
+			error = RUMP_IPV6_ADDR_DEPRECATED;
+	}
 	rump_unschedule();
 	return error;
 }
@@ -170,6 +174,67 @@ rump_netconfig_ping6(const char *addr, int seq, size_t datalen,
 	return error;
 }
 
+int
+rump_netconfig_ipv6_forwarding(int on)
+{
+
+	__atomic_store_n(&ip6_forwarding, on != 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
+rump_netconfig_ipv6_ra(const char *ifname, const struct rump_ipv6_ra *ra)
+{
+	struct nd6_ra_cfg cfg;
+	struct ifnet *ifp;
+	int error = 0;
+
+	if (ra != NULL) {
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.plen = -1;
+		if (ra->prefix != NULL) {
+			if ((error = in6_pton(ra->prefix, &cfg.prefix)) != 0)
+				return error;
+			if (ra->prefixlen < 0 || ra->prefixlen > 128 ||
+			    in6_is_linklocal(&cfg.prefix) ||
+			    in6_is_multicast(&cfg.prefix))
+				return EINVAL;
+			cfg.plen = ra->prefixlen;
+		}
+		cfg.valid_s = ra->valid_s;
+		cfg.preferred_s = ra->preferred_s;
+		cfg.lifetime_s = ra->lifetime_s;
+		cfg.mtu = ra->mtu;
+		cfg.interval_s = ra->interval_s != 0 ? ra->interval_s : 600;
+		/* 6.2.1: AdvDefaultLifetime is 0 or MaxRtrAdvInterval to
+		 * 9000 s. */
+		if (cfg.lifetime_s != 0 && (cfg.lifetime_s > 9000 ||
+		    cfg.lifetime_s < cfg.interval_s))
+			return EINVAL;
+	}
+	rump_schedule();
+	ifp = if_find_byname(ifname);
+	if (ifp == NULL)
+		error = ENXIO;
+	else
+		error = nd6_ra_config(ifp, ra != NULL ? &cfg : NULL);
+	rump_unschedule();
+	return error;
+}
+
+int
+rump_netconfig_ipv6_mtu(const char *ifname, int *mtu)
+{
+	struct ifnet *ifp;
+
+	rump_schedule();
+	ifp = if_find_byname(ifname);
+	if (ifp != NULL)
+		*mtu = in6_if_mtu(ifp);
+	rump_unschedule();
+	return ifp != NULL ? 0 : ENXIO;
+}
+
 /*
  * AF_INET6 sockets' SIOCSIFADDR and SIOCDIFADDR (what "ifconfig eth0
  * inet6 add" uses): Linux's struct in6_ifreq (address, prefix length,
@@ -220,6 +285,7 @@ RUMP_COMPONENT(RUMP_COMPONENT_NET, netinet6)
 	rt6_init();
 	ip6_output_init();
 	nd6_init();
+	nd6_rtr_init();
 	ip6_init();
 	icmp6_init();
 	in6_proto_init();

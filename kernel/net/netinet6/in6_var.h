@@ -29,7 +29,10 @@ struct in6_ifaddr {
 #define IN6_IFF_TENTATIVE	0x01	/* DAD running: not usable yet */
 #define IN6_IFF_DUPLICATED	0x02	/* DAD found another owner */
 #define IN6_IFF_AUTOCONF	0x04	/* made from the hardware address */
+#define IN6_IFF_DEPRECATED	0x08	/* preferred lifetime over (RFC 4862) */
 	uint64_t	 ia6_dad_done;	/* TENTATIVE: when DAD succeeds */
+	/* Lifetimes (SLAAC addresses): monotonic ns, 0 for ever. */
+	uint64_t	 ia6_vexpire, ia6_pexpire;
 	struct in6_ifaddr *ia6_next;
 };
 
@@ -72,6 +75,21 @@ void	 in6_solicited_node(const struct in6_addr *target,
 /* The link-local address of ifp into *a; 0 or EADDRNOTAVAIL. */
 int	 in6_linklocal_of(struct ifnet *ifp, struct in6_addr *a,
 	    bool usable_only);
+/* The modified EUI-64 interface identifier of ifp's hardware address
+ * into the last 8 bytes of *a (RFC 4291 appendix A). */
+void	 in6_ifid(struct ifnet *ifp, struct in6_addr *a);
+/* Lifetimes of addr on ifp (monotonic ns deadlines, 0: for ever): 0 or
+ * EADDRNOTAVAIL.  Setting a preferred deadline in the future makes the
+ * address preferred again. */
+int	 in6_addr_life_get(struct ifnet *ifp, const struct in6_addr *addr,
+	    uint64_t *vexpire);
+int	 in6_addr_life_set(struct ifnet *ifp, const struct in6_addr *addr,
+	    uint64_t vexpire, uint64_t pexpire);
+/* Whether addr on ifp is past its preferred lifetime. */
+bool	 in6_addr_deprecated(struct ifnet *ifp, const struct in6_addr *addr);
+/* Deprecates addresses past their preferred lifetime and removes those
+ * past their valid one; true while some address has a finite one. */
+bool	 in6_addr_age(uint64_t now);
 /* Called by nd6 when DAD finds addr on ifp duplicated. */
 void	 in6_dad_duplicated(struct ifnet *ifp, const struct in6_addr *addr);
 /* Text forms: RFC 4291 2.2 in, RFC 5952 out (buf: 46 bytes). */
@@ -96,6 +114,9 @@ int	 rt6_add(const struct in6_addr *dst, int plen,
 	    const struct in6_addr *gw, struct ifnet *ifp, int flags);
 /* ifp NULL: any; 0 or ESRCH. */
 int	 rt6_del(const struct in6_addr *dst, int plen, struct ifnet *ifp);
+/* The route to dst/plen through gateway gw on ifp only; 0 or ESRCH. */
+int	 rt6_del_gw(const struct in6_addr *dst, int plen,
+	    const struct in6_addr *gw, struct ifnet *ifp);
 void	 rt6_purge_if(struct ifnet *ifp);
 /* The route to dst; scope (an interface index) decides for link-local
  * and link-scope multicast destinations, which need one (EINVAL).
@@ -172,6 +193,34 @@ void	 nd6_ns_output(struct ifnet *ifp, const struct in6_addr *src,
 void	 nd6_na_announce(struct ifnet *ifp, const struct in6_addr *addr);
 void	 nd6_purge_if(struct ifnet *ifp);
 
+/* --- nd6_rtr.c: routers and prefixes (RFC 4861 6, RFC 4862 5.5) -------- */
+
+void	 nd6_rtr_init(void);
+/* Router advertisements and solicitations from icmp6_input(). */
+void	 nd6_ra_input(struct mbuf *m, int off, size_t len);
+void	 nd6_rs_input(struct mbuf *m, int off, size_t len);
+/* The link of ifp went up or down (solicitations, advertisements). */
+void	 nd6_rtr_link(struct ifnet *ifp, bool up);
+/* Whether ifp advertises itself as a router (it listens to ff02::2). */
+bool	 nd6_is_advertising(struct ifnet *ifp);
+/* The IPv6 MTU of ifp: its MTU, or less when a router said so. */
+int	 in6_if_mtu(struct ifnet *ifp);
+/* Router advertisements on ifp; cfg NULL stops them (a last one with
+ * router lifetime 0).  0, EINVAL, EOPNOTSUPP (not Ethernet). */
+struct nd6_ra_cfg {
+	struct in6_addr	 prefix;
+	int		 plen;		/* -1: no prefix option */
+	uint32_t	 valid_s, preferred_s, mtu, interval_s;
+	uint16_t	 lifetime_s;
+};
+int	 nd6_ra_config(struct ifnet *ifp, const struct nd6_ra_cfg *cfg);
+/* Creates or updates the neighbour entry of addr on ifp with link
+ * address hw (STALE when new or changed), sending what waited. */
+void	 nd6_cache_update(struct ifnet *ifp, const struct in6_addr *addr,
+	    const uint8_t *hw);
+/* Forwarding between interfaces (off at boot). */
+extern int ip6_forwarding;
+
 /* --- in6_pcb.c / in6_proto.c: UDP and TCP over IPv6 ---------------------- */
 
 void	 in6_proto_init(void);
@@ -181,7 +230,8 @@ struct ip6stat {
 	uint64_t ip6s_total, ip6s_tooshort, ip6s_badvers, ip6s_badlen,
 	    ip6s_notmine, ip6s_badext, ip6s_noproto, ip6s_delivered,
 	    ip6s_fragments, ip6s_reassembled, ip6s_fragdropped,
-	    ip6s_localout, ip6s_fragmented, ip6s_odropped, ip6s_badsum;
+	    ip6s_localout, ip6s_fragmented, ip6s_odropped, ip6s_badsum,
+	    ip6s_forward;
 };
 extern struct ip6stat ip6stat;
 #define IP6STAT_INC(f)	__atomic_add_fetch(&ip6stat.f, 1, __ATOMIC_RELAXED)

@@ -3,7 +3,8 @@
  * extension headers (hop-by-hop and destination options processed as
  * section 4.2 says for unknown options, routing headers with segments
  * left refused, fragments reassembled), and delivery to the upper
- * layers.  This host does not forward IPv6.
+ * layers; forwarding between interfaces when enabled (a router's part
+ * of RFC 8200 and RFC 4443: hop limit, Packet Too Big, no route).
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -12,6 +13,7 @@
 #include "in6_var.h"
 
 struct ip6stat ip6stat;
+int ip6_forwarding;
 
 static ip6_protofn ip6_protox[256];
 static ip6_ctlfn ip6_ctlx[256];
@@ -125,6 +127,53 @@ bad:
 	return -1;
 }
 
+/*
+ * A packet for someone else, received on ifp, while forwarding is on.
+ * Hop-by-hop options are not looked at (none is known).
+ */
+static void
+ip6_forward(struct ifnet *ifp, struct mbuf *m)
+{
+	struct ip6_hdr *ip6 = (struct ip6_hdr *)(void *)m->m_data;
+	struct rt6result rt;
+	int mtu;
+
+	/* Link-local packets stay on their link (RFC 4291 2.5.6); an
+	 * unspecified source cannot be answered. */
+	if (in6_is_unspecified(&ip6->ip6_src) ||
+	    in6_needs_scope(&ip6->ip6_dst) ||
+	    (m->m_flags & (M_BCAST | M_MCAST))) {
+		m_free(m);
+		return;
+	}
+	if (in6_is_linklocal(&ip6->ip6_src)) {
+		icmp6_error(m, ICMP6_DST_UNREACH, 2 /* beyond scope */, 0);
+		return;
+	}
+	if (ip6->ip6_hlim <= 1) {
+		icmp6_error(m, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_TRANSIT,
+		    0);
+		return;
+	}
+	if (rt6_lookup(&ip6->ip6_dst, 0, &rt) != 0 || rt.rt_ifp == lo_ifp) {
+		icmp6_error(m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);
+		return;
+	}
+	mtu = in6_if_mtu(rt.rt_ifp);
+	if (m->m_len > (size_t)mtu) {
+		/* Routers never fragment (RFC 8200 5). */
+		icmp6_error(m, ICMP6_PACKET_TOO_BIG, 0, (uint32_t)mtu);
+		return;
+	}
+	(void)ifp;
+	ip6->ip6_hlim--;
+	/* Nothing of the way in applies on the way out. */
+	m->m_csum = 0;
+	m->m_flags = 0;
+	IP6STAT_INC(ip6s_forward);
+	(void)rt.rt_ifp->if_output(rt.rt_ifp, m, AF_INET6, &rt.rt_nexthop);
+}
+
 static void
 ip6_input(struct ifnet *ifp, struct mbuf *m)
 {
@@ -180,6 +229,11 @@ ip6_input(struct ifnet *ifp, struct mbuf *m)
 
 		/* A tentative address receives only what DAD needs
 		 * (neighbour solicitations, checked by nd6). */
+		if (st == IN6_ADDR_NONE && ifp != lo_ifp &&
+		    __atomic_load_n(&ip6_forwarding, __ATOMIC_RELAXED)) {
+			ip6_forward(ifp, m);
+			return;
+		}
 		if (st == IN6_ADDR_NONE || st == IN6_ADDR_DUPLICATED ||
 		    (st == IN6_ADDR_TENTATIVE &&
 		    ip6->ip6_nxt != IPPROTO_ICMPV6)) {

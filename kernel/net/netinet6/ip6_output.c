@@ -77,7 +77,7 @@ ip6_path_mtu(const struct in6_addr *dst, uint32_t scope)
 		return if_mtu_get(lo_ifp);
 	if (rt6_lookup(dst, scope, &rt) != 0)
 		return 0;
-	mtu = if_mtu_get(rt.rt_ifp);
+	mtu = in6_if_mtu(rt.rt_ifp);
 	pmtu = ip6_pmtu_get(dst);
 	if (pmtu != 0 && (int)pmtu < mtu)
 		mtu = (int)pmtu;
@@ -229,7 +229,7 @@ ip6_output(struct mbuf *m, const struct in6_addr *src,
 	m->m_csum = 0;
 	m->m_flags = 0;
 	IP6STAT_INC(ip6s_localout);
-	mtu = if_mtu_get(ifp);
+	mtu = in6_if_mtu(ifp);
 	if (ifp != lo_ifp && (pmtu = ip6_pmtu_get(dst)) != 0 &&
 	    (int)pmtu < mtu)
 		mtu = (int)pmtu;

@@ -8,8 +8,9 @@
  * A resolution that fails (three solicitations a second apart go
  * unanswered) drops the packets that waited, each answered with an
  * ICMPv6 address unreachable to its sender as Linux does, so a local
- * connect() learns EHOSTUNREACH.  Routers, redirects and router
- * advertisements are not handled: this host is configured by hand.
+ * connect() learns EHOSTUNREACH.  Routers and prefixes (router
+ * solicitations and advertisements) are nd6_rtr.c's; redirects are
+ * ignored.
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -420,6 +421,30 @@ nd6_valid(const struct mbuf *m, int off, size_t len)
 }
 
 void
+nd6_cache_update(struct ifnet *ifp, const struct in6_addr *addr,
+    const uint8_t *hw)
+{
+	struct nd6_entry *ln;
+	struct mbuf *held = NULL;
+
+	mutex_enter(&nd6_lock);
+	ln = nd6_lookup(ifp, addr);
+	if (ln == NULL)
+		ln = nd6_create(ifp, addr);
+	if (ln != NULL && (ln->ln_state == ND6_INCOMPLETE ||
+	    memcmp(ln->ln_hw, hw, ETHER_ADDR_LEN) != 0)) {
+		memcpy(ln->ln_hw, hw, ETHER_ADDR_LEN);
+		ln->ln_state = ND6_STALE;
+		ln->ln_expire = getmonotonic_ns();
+		ln->ln_asked = 0;
+		held = nd6_take_held(ln);
+	}
+	mutex_exit(&nd6_lock);
+	nd6_send_held(ifp, held, hw);
+	nd6_timer_kick();
+}
+
+void
 nd6_ns_input(struct mbuf *m, int off, size_t len)
 {
 	const struct ip6_hdr *ip6 = (const struct ip6_hdr *)(void *)m->m_data;
@@ -427,8 +452,6 @@ nd6_ns_input(struct mbuf *m, int off, size_t len)
 	    (m->m_data + off);
 	struct ifnet *ifp = m->m_rcvif;
 	struct in6_addr target, src, allnodes;
-	struct nd6_entry *ln;
-	struct mbuf *held = NULL;
 	const uint8_t *slla;
 	uint8_t hw[ETHER_ADDR_LEN];
 	bool dad;
@@ -468,21 +491,7 @@ nd6_ns_input(struct mbuf *m, int off, size_t len)
 	/* Learn the asker, so that the answer needs no resolution. */
 	if (slla != NULL) {
 		memcpy(hw, slla, ETHER_ADDR_LEN);
-		mutex_enter(&nd6_lock);
-		ln = nd6_lookup(ifp, &src);
-		if (ln == NULL)
-			ln = nd6_create(ifp, &src);
-		if (ln != NULL && (ln->ln_state == ND6_INCOMPLETE ||
-		    memcmp(ln->ln_hw, hw, ETHER_ADDR_LEN) != 0)) {
-			memcpy(ln->ln_hw, hw, ETHER_ADDR_LEN);
-			ln->ln_state = ND6_STALE;
-			ln->ln_expire = getmonotonic_ns();
-			ln->ln_asked = 0;
-			held = nd6_take_held(ln);
-		}
-		mutex_exit(&nd6_lock);
-		nd6_send_held(ifp, held, hw);
-		nd6_timer_kick();
+		nd6_cache_update(ifp, &src, hw);
 	}
 	m_free(m);
 	nd6_na_output(ifp, &src, &target,

@@ -91,6 +91,28 @@ rt6_del(const struct in6_addr *dst, int plen, struct ifnet *ifp)
 	return 0;
 }
 
+int
+rt6_del_gw(const struct in6_addr *dst, int plen, const struct in6_addr *gw,
+    struct ifnet *ifp)
+{
+	struct rt6entry *rt, **pp;
+
+	mutex_enter(&rt6_lock);
+	for (pp = &rt6_table; (rt = *pp) != NULL; pp = &rt->rt_next) {
+		if (rt->rt_plen == plen && in6_equal(&rt->rt_dst, dst) &&
+		    rt->rt_ifp == ifp && (rt->rt_flags & RTF_GATEWAY) &&
+		    in6_equal(&rt->rt_gw, gw)) {
+			*pp = rt->rt_next;
+			break;
+		}
+	}
+	mutex_exit(&rt6_lock);
+	if (rt == NULL)
+		return ESRCH;
+	kmem_free(rt, sizeof(*rt));
+	return 0;
+}
+
 void
 rt6_purge_if(struct ifnet *ifp)
 {
