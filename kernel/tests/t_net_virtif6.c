@@ -376,7 +376,7 @@ linux_send_ra(int s)
 static int
 linux_ra_side(void)
 {
-	struct linux_in6_ifreq ifr6;
+	union linux_in6_ifreq ifr6;
 	char path[128], buf[16] = "";
 	FILE *f;
 	int s, hops = 255, ifindex = (int)if_nametoindex(TAPNAME), error;
@@ -410,9 +410,9 @@ linux_ra_side(void)
 	if (s == -1)
 		return errno;
 	memset(&ifr6, 0, sizeof(ifr6));
-	inet_pton(AF_INET6, "fd00:96::1", &ifr6.ifr6_addr);
-	ifr6.ifr6_prefixlen = 64;
-	ifr6.ifr6_ifindex = ifindex;
+	inet_pton(AF_INET6, "fd00:96::1", &ifr6.r.ifr6_addr);
+	ifr6.r.ifr6_prefixlen = 64;
+	ifr6.r.ifr6_ifindex = ifindex;
 	if (ioctl(s, SIOCSIFADDR, &ifr6) != 0)
 		return errno;
 	close(s);
