@@ -62,7 +62,8 @@
 /* Per interface: the host's solicitations, the router's advertising. */
 struct nd6_ifinfo {
 	struct ifnet	*ni_ifp;
-	uint32_t	 ni_linkmtu;	/* from an advertisement; 0: none */
+	uint32_t	 ni_linkmtu;	/* from an advertisement; 0: none
+					 * (atomic: read without the lock) */
 	int		 ni_rs_sent;
 	uint64_t	 ni_rs_next;	/* 0: none due */
 	bool		 ni_adv;
@@ -144,16 +145,20 @@ int
 in6_if_mtu(struct ifnet *ifp)
 {
 	struct nd6_ifinfo *ni;
+	uint32_t linkmtu = 0;
 	int mtu = if_mtu_get(ifp);
 
-	if (ifp == lo_ifp ||
-	    __atomic_load_n(&nd6r_ifs, __ATOMIC_ACQUIRE) == NULL)
-		return mtu;
-	mutex_enter(&nd6r_lock);
-	ni = nd6r_if(ifp, false);
-	if (ni != NULL && ni->ni_linkmtu != 0 && (int)ni->ni_linkmtu < mtu)
-		mtu = (int)ni->ni_linkmtu;
-	mutex_exit(&nd6r_lock);
+	/* On every packet's way out: no lock.  Entries are never freed
+	 * and are complete before they are published. */
+	for (ni = __atomic_load_n(&nd6r_ifs, __ATOMIC_ACQUIRE); ni != NULL;
+	    ni = ni->ni_next)
+		if (ni->ni_ifp == ifp) {
+			linkmtu = __atomic_load_n(&ni->ni_linkmtu,
+			    __ATOMIC_RELAXED);
+			break;
+		}
+	if (linkmtu != 0 && (int)linkmtu < mtu)
+		mtu = (int)linkmtu;
 	return mtu;
 }
 
@@ -521,7 +526,8 @@ nd6_ra_input(struct mbuf *m, int off, size_t len)
 		ni->ni_rs_next = 0;	/* heard a router: enough asking */
 		/* 6.3.4: an MTU the link can carry, not below IPv6's. */
 		if (mtu >= IPV6_MINMTU && (int)mtu <= if_mtu_get(ifp))
-			ni->ni_linkmtu = mtu;
+			__atomic_store_n(&ni->ni_linkmtu, mtu,
+			    __ATOMIC_RELAXED);
 	}
 	mutex_exit(&nd6r_lock);
 	if (slla != NULL)
