@@ -214,6 +214,76 @@ ATF_TC_BODY(fifo_blocking_open, tc)
 	RL(rump_sys_close(r));
 }
 
+/*
+ * Opens of one FIFO that fail (O_WRONLY|O_NONBLOCK with no reader:
+ * ENXIO) from several threads at once, beside opens that succeed and
+ * close: a failed open gives back the FIFO's pipe when no one has it
+ * open, and must not touch a pipe another failed open or the last close
+ * gave back meanwhile (it did, a use after free).
+ */
+#define FIFO_RACE_ROUNDS	3000
+
+static void *
+fifo_failing_opener(void *arg)
+{
+	int *bad = arg;
+	int i, fd;
+
+	for (i = 0; i < FIFO_RACE_ROUNDS; i++) {
+		fd = rump_sys_open("/rf", O_WRONLY | O_NONBLOCK);
+		if (fd >= 0)
+			rump_sys_close(fd);	/* the O_RDWR opener's turn */
+		else if (rt_errno() != ENXIO && *bad == 0)
+			*bad = rt_errno();
+	}
+	return NULL;
+}
+
+static void *
+fifo_rdwr_opener(void *arg)
+{
+	int *bad = arg;
+	int i, fd;
+
+	for (i = 0; i < FIFO_RACE_ROUNDS; i++) {
+		fd = rump_sys_open("/rf", O_RDWR | O_NONBLOCK);
+		if (fd < 0) {
+			if (*bad == 0)
+				*bad = rt_errno();
+			continue;
+		}
+		rump_sys_close(fd);
+	}
+	return NULL;
+}
+
+ATF_TC(fifo_failed_opens);
+ATF_TC_HEAD(fifo_failed_opens, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "failed opens of a FIFO from several "
+	    "threads at once, beside opens and closes, give its pipe back "
+	    "once (no use after free)");
+}
+ATF_TC_BODY(fifo_failed_opens, tc)
+{
+	void *t[3];
+	int bad[3] = { 0, 0, 0 }, i, fd;
+
+	boot();
+	RL(rump_sys_mknod("/rf", S_IFIFO | 0666, 0));
+	t[0] = rt_thread_start(fifo_failing_opener, &bad[0], "enxio1");
+	t[1] = rt_thread_start(fifo_failing_opener, &bad[1], "enxio2");
+	t[2] = rt_thread_start(fifo_rdwr_opener, &bad[2], "rdwr");
+	for (i = 0; i < 3; i++) {
+		rt_thread_join(t[i]);
+		ATF_CHECK_EQ_MSG(0, bad[i], "thread %d: errno %d", i, bad[i]);
+	}
+	/* Still a working FIFO afterwards. */
+	ERR(ENXIO, rump_sys_open("/rf", O_WRONLY | O_NONBLOCK));
+	RL(fd = rump_sys_open("/rf", O_RDWR));
+	RL(rump_sys_close(fd));
+}
+
 ATF_TC(dotdot_removed);
 ATF_TC_HEAD(dotdot_removed, tc)
 {
@@ -530,6 +600,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, mknod_types);
 	ATF_TP_ADD_TC(tp, fifo_pipe);
 	ATF_TP_ADD_TC(tp, fifo_blocking_open);
+	ATF_TP_ADD_TC(tp, fifo_failed_opens);
 	ATF_TP_ADD_TC(tp, dotdot_removed);
 	ATF_TP_ADD_TC(tp, fallocate);
 	ATF_TP_ADD_TC(tp, statx);

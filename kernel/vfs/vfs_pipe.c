@@ -448,19 +448,29 @@ fifo_open(struct file *fp, struct vnode *vp, int fflag)
  out:
 	mutex_exit(&pp->pipe_lock);
 	if (error != 0) {
-		/* Nobody else may have it: undo a pipe made for us. */
+		/*
+		 * Nobody else may have it: undo a pipe left with no opener.
+		 * With pipe_lock dropped, another failed open (ENXIO, or an
+		 * interrupt) or the last fifo_close may have freed it
+		 * already: it is alive only while still on fifo_list (it
+		 * leaves the list, under fifo_lock, before it is freed), so
+		 * look for the pointer there before touching the pipe.  A
+		 * pipe on the list with no opener is always garbage whose
+		 * other failed openers look it up again the same way.
+		 */
+		struct pipe **ppp;
+
 		mutex_enter(&fifo_lock);
+		for (ppp = &fifo_list; *ppp != NULL && *ppp != pp;
+		    ppp = &(*ppp)->pipe_fifonext)
+			;
+		if (*ppp == NULL) {
+			mutex_exit(&fifo_lock);
+			return error;
+		}
 		mutex_enter(&pp->pipe_lock);
 		if (pp->pipe_opens == 0) {
-			struct pipe **ppp;
-
-			for (ppp = &fifo_list; *ppp != NULL;
-			    ppp = &(*ppp)->pipe_fifonext) {
-				if (*ppp == pp) {
-					*ppp = pp->pipe_fifonext;
-					break;
-				}
-			}
+			*ppp = pp->pipe_fifonext;
 			mutex_exit(&pp->pipe_lock);
 			mutex_exit(&fifo_lock);
 			if (pp->pipe_buf != NULL)
