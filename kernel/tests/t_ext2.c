@@ -659,6 +659,12 @@ odd_present(int i)
 	return i % 2 == 1;
 }
 
+static void
+more_name(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, "more-%d", i);
+}
+
 /* New names, added into the leaves of an index. */
 static void
 hname_new(char *buf, size_t len, int i)
@@ -673,8 +679,8 @@ ATF_TC_HEAD(htree, tc)
 	    "files that e2fsck -D indexed (two index levels at 1 KiB): "
 	    "every name found through the index (few directory blocks "
 	    "read per lookup), missing names ENOENT; removals and new "
-	    "names that fit their leaf keep the index (e2fsck -fn checks "
-	    "its hash order); a full leaf clears the index flag");
+	    "names keep the index, full leaves split (e2fsck -fn checks "
+	    "its hash order); without the index flag lookups go linear");
 	atf_tc_set_md_var(tc, "timeout", "600");
 }
 ATF_TC_BODY(htree, tc)
@@ -742,7 +748,7 @@ ATF_TC_BODY(htree, tc)
 	lookup_all(EXT2_MNT "/big", 300, hname_new, all_present, 2);
 	umount_ext2();
 
-	/* A leaf without room: the index goes, the name is still found. */
+	/* Leaves without room split, the index stays valid. */
 	mount_ext2(IMG, false);
 	for (i = 0; i < 3000; i++) {
 		snprintf(name, sizeof(name), EXT2_MNT "/big/more-%d", i);
@@ -751,7 +757,11 @@ ATF_TC_BODY(htree, tc)
 	}
 	umount_ext2();
 	fsck_clean(IMG);
-	ATF_CHECK(!indexed("/big"));
+	ATF_CHECK_MSG(indexed("/big"), "the index was dropped although "
+	    "leaves could split");
+	mount_ext2(IMG, true);
+	lookup_all(EXT2_MNT "/big", 3000, more_name, all_present, 2);
+	umount_ext2();
 	(void)sh("e2fsck -fyD " IMG " >/dev/null 2>&1");
 	fsck_clean(IMG);
 	ATF_CHECK(indexed("/big"));
@@ -842,6 +852,32 @@ ATF_TC_BODY(htree_hashes, tc)
 		}
 		umount_ext2();
 		fsck_clean(IMG);
+		ATF_CHECK(sh("debugfs -R 'htree /h' " IMG " 2>&1 | grep -q "
+		    "'Not a hash-indexed directory'") != 0);
+		if (k == 0) {
+			/* Until the root (one level) has no room for
+			 * another leaf: the index goes, nothing is lost. */
+			mount_ext2(IMG, false);
+			for (i = 0; i < 1000; i++) {
+				snprintf(path, sizeof(path), EXT2_MNT
+				    "/h/fill-%d-%0200d", i, 0);
+				RL(fd = rump_sys_open(path, O_WRONLY | O_CREAT,
+				    0644));
+				RL(rump_sys_close(fd));
+			}
+			umount_ext2();
+			fsck_clean(IMG);
+			ATF_CHECK(sh("debugfs -R 'htree /h' " IMG " 2>&1 | "
+			    "grep -q 'Not a hash-indexed directory'") == 0);
+			mount_ext2(IMG, true);
+			snprintf(path, sizeof(path), EXT2_MNT
+			    "/h/fill-999-%0200d", 0);
+			RL(rump_sys_access(path, 0));
+			snprintf(path, sizeof(path), EXT2_MNT
+			    "/h/fill-0-%0200d", 0);
+			RL(rump_sys_access(path, 0));
+			umount_ext2();
+		}
 		ATF_REQUIRE_EQ(rump_etfs_remove(EXT2_KEY), 0);
 	}
 }

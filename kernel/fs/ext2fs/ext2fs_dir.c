@@ -203,6 +203,8 @@ struct dx_frame {
 
 struct dx_path {
 	uint32_t	hash;
+	unsigned	version;	/* EXT2_HASH_*, signedness applied */
+	uint32_t	seed[4];
 	unsigned	levels;		/* index blocks on the way: 1..3 */
 	struct dx_frame	f[DX_MAXLEVELS];
 };
@@ -312,7 +314,7 @@ dx_probe(struct ext2_node *dn, const char *name, size_t namelen,
 	const uint8_t *blk;
 	struct dx_frame *f;
 	struct buf *bp;
-	uint32_t seed[4], version, lo, hi, mid;
+	uint32_t version, lo, hi, mid;
 	unsigned levels, maxlevels, i;
 	uint64_t child;
 	int error;
@@ -346,8 +348,9 @@ dx_probe(struct ext2_node *dn, const char *name, size_t namelen,
 	    (le32get(em->em_sb, SB_FLAGS) & EXT2_FLAGS_UNSIGNED_HASH))
 		version += EXT2_HASH_LEGACY_UNSIGNED;
 	for (i = 0; i < 4; i++)
-		seed[i] = le32get(em->em_sb, SB_HASH_SEED + 4 * i);
-	if (ext2_dirhash(version, seed, name, namelen, &p->hash) != 0) {
+		p->seed[i] = le32get(em->em_sb, SB_HASH_SEED + 4 * i);
+	p->version = version;
+	if (ext2_dirhash(version, p->seed, name, namelen, &p->hash) != 0) {
 		error = dx_bad(dn, "unknown hash version", 0);
 		goto out;
 	}
@@ -560,6 +563,251 @@ dir_add_block(struct ext2_node *dn, uint64_t lbn, const char *name,
 	return ENOSPC;
 }
 
+/* Limit of the entry table at off of an index block. */
+static uint32_t
+dx_limit(const struct ext2_mount *em, uint32_t off)
+{
+
+	return (em->em_bsize - off -
+	    (ext2_csum_enabled(em) ? DX_TAIL : 0)) / DX_ENTRY;
+}
+
+/*
+ * A full index node (level >= 1 of p) is split: its upper half of
+ * entries goes to a new node at the end of the directory, which gets an
+ * entry in the level above (ENOSPC when that one is full too: the root
+ * does not split).  The frame of the level is moved to the half that
+ * now holds the path.
+ */
+static int
+dx_split_node(struct ext2_node *dn, struct dx_path *p, unsigned level)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	struct dx_frame *f = &p->f[level], *up = &p->f[level - 1];
+	struct buf *bp, *nbp, *ubp;
+	uint64_t newlbn = dir_nblocks(dn), pbn;
+	uint32_t count, keep, move, hash, uoff;
+	uint8_t *b, *nb, *ub;
+	int error;
+
+	if (up->count >= dx_limit(em, up->off) || newlbn > DX_BLOCK_MASK ||
+	    (dn->n_size + em->em_bsize > 0xffffffffULL &&
+	    (em->em_incompat & INCOMPAT_LARGEDIR) == 0))
+		return ENOSPC;
+	error = dir_bread(dn, up->lbn, &ubp);
+	if (error != 0)
+		return error;
+	error = dir_bread(dn, f->lbn, &bp);
+	if (error != 0) {
+		brelse(ubp);
+		return error;
+	}
+	ub = ubp->b_data;
+	b = bp->b_data;
+	count = le16get(b, f->off + 2);
+	if (count != f->count || count < 2 ||
+	    le16get(ub, up->off + 2) != up->count) {
+		brelse(bp);
+		brelse(ubp);
+		return dx_bad(dn, "changed under a split", f->lbn);
+	}
+	error = ext2_bmap(dn, newlbn, true, true, &pbn);
+	if (error == 0)
+		error = bread(em->em_dev, pbn, em->em_bsize, &nbp);
+	if (error != 0) {
+		brelse(bp);
+		brelse(ubp);
+		return error;
+	}
+	dn->n_size += em->em_bsize;
+	dn->n_dirty = true;
+	keep = count / 2;
+	move = count - keep;
+	hash = le32get(b, f->off + keep * DX_ENTRY);
+	/* The new node: an empty record over the block, then the moved
+	 * entries, whose first keeps only its block (its hash goes up). */
+	nb = nbp->b_data;
+	memset(nb, 0, em->em_bsize);
+	le16put(nb, 4, (uint16_t)em->em_bsize);
+	memcpy(nb + DX_NODE_ENTRIES, b + f->off + keep * DX_ENTRY,
+	    (size_t)move * DX_ENTRY);
+	le16put(nb, DX_NODE_ENTRIES, (uint16_t)dx_limit(em, DX_NODE_ENTRIES));
+	le16put(nb, DX_NODE_ENTRIES + 2, (uint16_t)move);
+	le16put(b, f->off + 2, (uint16_t)keep);
+	/* Its entry above, after the one that led here. */
+	uoff = up->off + (up->at + 1) * DX_ENTRY;
+	memmove(ub + uoff + DX_ENTRY, ub + uoff,
+	    (size_t)(up->count - up->at - 1) * DX_ENTRY);
+	le32put(ub, uoff, hash);
+	le32put(ub, uoff + 4, (uint32_t)newlbn);
+	le16put(ub, up->off + 2, (uint16_t)(up->count + 1));
+	up->count++;
+	if (f->at >= keep) {
+		up->at++;
+		f->lbn = newlbn;
+		f->off = DX_NODE_ENTRIES;
+		f->at -= keep;
+		f->count = move;
+	} else {
+		f->count = keep;
+	}
+	bdwrite(nbp, B_ORD_META);
+	bdwrite(bp, B_ORD_META);
+	bdwrite(ubp, B_ORD_META);
+	return 0;
+}
+
+/* A record of a leaf being split: where it is, its size, its hash. */
+struct dx_map {
+	uint32_t	off;
+	uint32_t	len;		/* DIRENT_LEN of its name */
+	uint32_t	hash;
+};
+
+/* Copies the records of map[first, last) from src to dst packed from
+ * byte 0, the last one taking the rest of the block. */
+static void
+dx_pack(struct ext2_mount *em, uint8_t *dst, const uint8_t *src,
+    const struct dx_map *map, size_t first, size_t last)
+{
+	uint32_t off = 0;
+	size_t i;
+
+	memset(dst, 0, em->em_bsize);
+	for (i = first; i < last; i++) {
+		memcpy(dst + off, src + map[i].off, map[i].len);
+		le16put(dst, off + 4, (uint16_t)(i + 1 == last ?
+		    em->em_bsize - off : map[i].len));
+		off += map[i].len;
+	}
+	if (first == last)		/* no record: one empty one */
+		le16put(dst, 4, (uint16_t)em->em_bsize);
+}
+
+/*
+ * The leaf at leaf (the one p led to) has no room for a new name: half
+ * of its records by hash go to a new block at the end of the directory
+ * and the bottom index block gets an entry for it (the collision bit set
+ * when the halves share a hash), as Linux does.  ENOSPC when that index
+ * block is full (the caller then drops the index).  *leafp: the block
+ * the new name goes in.
+ */
+static int
+dx_split(struct ext2_node *dn, struct dx_path *p, uint64_t leaf,
+    uint64_t *leafp)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	struct dx_frame *f = &p->f[p->levels - 1];
+	struct dirent_view d;
+	struct dx_map *map = NULL, tmp;
+	struct buf *bp = NULL, *nbp, *ibp;
+	uint64_t newlbn = dir_nblocks(dn), pbn;
+	uint32_t hash2, limit, count;
+	uint8_t *copy = NULL, *ib;
+	size_t n = 0, i, j, off, split, mapsz;
+	int error;
+
+	/* A full bottom index node splits first, if the one above has
+	 * room. */
+	if (f->count >= dx_limit(em, f->off) && p->levels > 1) {
+		error = dx_split_node(dn, p, p->levels - 1);
+		if (error != 0)
+			return error;
+		newlbn = dir_nblocks(dn);
+	}
+	limit = dx_limit(em, f->off);
+	if (f->count >= limit || newlbn > DX_BLOCK_MASK ||
+	    (dn->n_size + em->em_bsize > 0xffffffffULL &&
+	    (em->em_incompat & INCOMPAT_LARGEDIR) == 0))
+		return ENOSPC;
+	mapsz = (em->em_bsize / DIRENT_HDR) * sizeof(*map);
+	map = kmem_alloc(mapsz, KM_SLEEP);
+	copy = kmem_alloc(em->em_bsize, KM_SLEEP);
+	if (map == NULL || copy == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	error = dir_bread(dn, leaf, &bp);
+	if (error != 0)
+		goto out;
+	memcpy(copy, bp->b_data, em->em_bsize);
+	for (off = 0; off < em->em_bsize; off += d.d_reclen) {
+		error = dirent_get(dn, copy, off, &d);
+		if (error != 0)
+			goto out;
+		if (d.d_ino == 0)
+			continue;
+		map[n].off = (uint32_t)off;
+		map[n].len = DIRENT_LEN(d.d_namelen);
+		error = ext2_dirhash(p->version, p->seed, d.d_name,
+		    d.d_namelen, &map[n].hash);
+		if (error != 0)
+			goto out;
+		n++;
+	}
+	if (n < 2) {
+		error = ENOSPC;
+		goto out;
+	}
+	/* By hash (insertion sort: a block holds at most a few hundred). */
+	for (i = 1; i < n; i++) {
+		tmp = map[i];
+		for (j = i; j > 0 && map[j - 1].hash > tmp.hash; j--)
+			map[j] = map[j - 1];
+		map[j] = tmp;
+	}
+	split = n / 2;
+	hash2 = map[split].hash;
+	if (hash2 == map[split - 1].hash)
+		hash2 |= 1;		/* the new leaf continues this hash */
+
+	/* The index entry first: fails before anything is written. */
+	error = dir_bread(dn, f->lbn, &ibp);
+	if (error != 0)
+		goto out;
+	ib = ibp->b_data;
+	limit = le16get(ib, f->off);
+	count = le16get(ib, f->off + 2);
+	if (count != f->count || count >= limit || f->at >= count) {
+		brelse(ibp);
+		error = dx_bad(dn, "changed under a split", f->lbn);
+		goto out;
+	}
+	error = ext2_bmap(dn, newlbn, true, true, &pbn);
+	if (error != 0) {
+		brelse(ibp);
+		goto out;
+	}
+	error = bread(em->em_dev, pbn, em->em_bsize, &nbp);
+	if (error != 0) {
+		brelse(ibp);
+		goto out;
+	}
+	dn->n_size += em->em_bsize;
+	dn->n_dirty = true;
+	dx_pack(em, nbp->b_data, copy, map, split, n);
+	dx_pack(em, bp->b_data, copy, map, 0, split);
+	bdwrite(nbp, B_ORD_META);
+	bdwrite(bp, B_ORD_META);
+	bp = NULL;
+	off = f->off + (f->at + 1) * DX_ENTRY;
+	memmove(ib + off + DX_ENTRY, ib + off,
+	    (size_t)(count - f->at - 1) * DX_ENTRY);
+	le32put(ib, off, hash2);
+	le32put(ib, off + 4, (uint32_t)newlbn);
+	le16put(ib, f->off + 2, (uint16_t)(count + 1));
+	bdwrite(ibp, B_ORD_META);
+	*leafp = p->hash >= (hash2 & ~1u) ? newlbn : leaf;
+ out:
+	if (bp != NULL)
+		brelse(bp);
+	if (map != NULL)
+		kmem_free(map, mapsz);
+	if (copy != NULL)
+		kmem_free(copy, em->em_bsize);
+	return error;
+}
+
 int
 ext2_dir_add(struct ext2_node *dn, const char *name, size_t namelen,
     uint32_t ino, uint16_t mode)
@@ -578,6 +826,13 @@ ext2_dir_add(struct ext2_node *dn, const char *name, size_t namelen,
 		if (error == 0)
 			error = dir_add_block(dn, lbn, name, namelen, ino,
 			    mode);
+		if (error == ENOSPC) {
+			/* A full leaf: split it. */
+			error = dx_split(dn, &p, lbn, &lbn);
+			if (error == 0)
+				error = dir_add_block(dn, lbn, name, namelen,
+				    ino, mode);
+		}
 		if (error == 0)
 			goto done;
 		if (error != ENOSPC && error != EAGAIN)
