@@ -781,6 +781,78 @@ ATF_TC_BODY(htree, tc)
 	umount_ext2();
 }
 
+/* Name i of htree_random: lengths from 1 to 200 bytes. */
+static void
+rname(char *buf, size_t len, int i)
+{
+	int n = 1 + (int)((unsigned)i * 2654435761u % 200u);
+
+	snprintf(buf, len, "%d-%0*d", i, n, 0);
+}
+
+static bool rpresent[4000];
+
+static bool
+r_present(int i)
+{
+	return rpresent[i];
+}
+
+ATF_TC(htree_random);
+ATF_TC_HEAD(htree_random, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "dir_index: 6000 random creations "
+	    "and removals of names of 1 to 200 bytes in a directory e2fsck "
+	    "-D indexed (leaves and index nodes split, 1 KiB blocks): every "
+	    "name present found and every other one ENOENT through the "
+	    "index, e2fsck -fn clean, the index kept");
+	atf_tc_set_md_var(tc, "timeout", "600");
+}
+ATF_TC_BODY(htree_random, tc)
+{
+	char name[300], path[400];
+	uint32_t x = 12345;
+	int fd, i, k;
+
+	mkfs(IMG, "-t ext2 -b 1024 -N 6000", "32M");
+	boot();
+	mount_ext2(IMG, false);
+	RL(rump_sys_mkdir(EXT2_MNT "/r", 0755));
+	for (i = 0; i < 1000; i++) {
+		rname(name, sizeof(name), i);
+		snprintf(path, sizeof(path), EXT2_MNT "/r/%s", name);
+		RL(fd = rump_sys_open(path, O_WRONLY | O_CREAT, 0644));
+		RL(rump_sys_close(fd));
+		rpresent[i] = true;
+	}
+	umount_ext2();
+	(void)sh("e2fsck -fyD " IMG " >/dev/null 2>&1");
+	fsck_clean(IMG);
+	ATF_REQUIRE(indexed("/r"));
+	mount_ext2(IMG, false);
+	for (k = 0; k < 6000; k++) {
+		x = x * 1103515245u + 12345u;
+		i = (int)((x >> 8) % 4000u);
+		rname(name, sizeof(name), i);
+		snprintf(path, sizeof(path), EXT2_MNT "/r/%s", name);
+		if (rpresent[i]) {
+			RL(rump_sys_unlink(path));
+		} else {
+			RL(fd = rump_sys_open(path, O_WRONLY | O_CREAT |
+			    O_EXCL, 0644));
+			RL(rump_sys_close(fd));
+		}
+		rpresent[i] = !rpresent[i];
+	}
+	lookup_all(EXT2_MNT "/r", 4000, rname, r_present, 2);
+	umount_ext2();
+	fsck_clean(IMG);
+	ATF_CHECK(indexed("/r"));
+	mount_ext2(IMG, true);
+	lookup_all(EXT2_MNT "/r", 4000, rname, r_present, 2);
+	umount_ext2();
+}
+
 /* Names with bytes >= 0x80, where signed and unsigned hashes differ. */
 static void
 hname_8bit(char *buf, size_t len, int i)
@@ -965,6 +1037,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ext4_csum);
 	ATF_TP_ADD_TC(tp, htree);
 	ATF_TP_ADD_TC(tp, htree_hashes);
+	ATF_TP_ADD_TC(tp, htree_random);
 	ATF_TP_ADD_TC(tp, fill_1k);
 	ATF_TP_ADD_TC(tp, fill_2k);
 	ATF_TP_ADD_TC(tp, fill_4k);
