@@ -24,12 +24,14 @@
  * Lookups go through the index when it is sound; an index that fails
  * any check (limits, counts, levels, block numbers past the directory,
  * an unknown hash) is reported on the console and the directory is read
- * linearly instead, as Linux does.  Changes keep the index valid where
- * that is cheap: a removal or a rewrite changes a leaf only, and a new
- * name goes into the leaf its hash selects when that leaf has room.
- * When it has none the directory loses its index flag, which the format
- * allows: e2fsck accepts it, Linux reads it linearly and e2fsck -D can
- * rebuild the index.
+ * linearly instead, as Linux does.  Changes keep the index valid: a
+ * removal or a rewrite changes a leaf only; a new name goes into the
+ * leaf its hash selects, which splits in two by hash when full
+ * (dx_split), its index node splitting into the root first when that
+ * is full too (dx_split_node).  Only when the root has no room (a new
+ * level is never added) does the directory lose its index flag, which
+ * the format allows: e2fsck accepts it, Linux reads it linearly and
+ * e2fsck -D can rebuild the index.
  *
  * Every record is checked against its block before use; a bad one makes
  * the operation fail with EIO (and a console message).
