@@ -110,21 +110,67 @@ lockstat_reset(void)
 	}
 }
 
+/*
+ * A lock held by a thread on another virtual CPU is usually let go
+ * within a few hundred nanoseconds (the block cache's and the vnode
+ * cache's locks guard lookups in lists).  Waiting in the hypercall means
+ * giving up the virtual CPU, sleeping in the host and taking a CPU
+ * again, which costs far more: with two threads on ext2, bench_scale
+ * --lockstat saw 7% of bcache_lock's acquisitions wait and the files
+ * per second fall to a third.  So a taker first retries for a short
+ * while (adaptive, as NetBSD's mutexes spin while the owner runs), and
+ * only then waits.  With one virtual CPU nobody else can be running.
+ */
+#define LOCK_SPINS	256
+
+static inline void
+spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("pause");
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+static bool
+mutex_spin(kmutex_t *m)
+{
+	int i;
+
+	if (ncpu_get() < 2)
+		return false;
+	for (i = 0; i < LOCK_SPINS; i++) {
+		struct lwp *owner;
+
+		spin_pause();
+		/* Reading the owner moves no cache line: try only when the
+		 * lock looks free (a spin mutex never names its owner). */
+		rumpuser_mutex_owner(m->mtx_hyp, &owner);
+		if (owner == NULL && rumpuser_mutex_tryenter(m->mtx_hyp) == 0)
+			return true;
+	}
+	return false;
+}
+
 void
 mutex_enter(kmutex_t *m)
 {
 
-	if (__builtin_expect(m->mtx_stat != NULL && lockstat_enabled, 0)) {
-		if (rumpuser_mutex_tryenter(m->mtx_hyp) != 0) {
-			lockstat_contended(m->mtx_stat);
-			rumpuser_mutex_enter(m->mtx_hyp);
-		}
-		lockstat_acquired(m->mtx_stat);
+	if (rumpuser_mutex_tryenter(m->mtx_hyp) == 0) {
+		if (__builtin_expect(m->mtx_stat != NULL &&
+		    lockstat_enabled, 0))
+			lockstat_acquired(m->mtx_stat);
 		return;
 	}
+	if (__builtin_expect(m->mtx_stat != NULL && lockstat_enabled, 0))
+		lockstat_contended(m->mtx_stat);
 	/* The hypercall gives up the CPU only if it has to wait, and
 	 * never for a spin mutex. */
-	rumpuser_mutex_enter(m->mtx_hyp);
+	if (!mutex_spin(m))
+		rumpuser_mutex_enter(m->mtx_hyp);
+	if (__builtin_expect(m->mtx_stat != NULL && lockstat_enabled, 0))
+		lockstat_acquired(m->mtx_stat);
 }
 
 int
@@ -181,6 +227,8 @@ rw_enter(krwlock_t *rw, krw_t op)
 		lockstat_acquired(rw->rw_stat);
 		return;
 	}
+	/* Vnode locks are held across whole operations, I/O included:
+	 * no spinning, straight to the hypercall. */
 	rumpuser_rw_enter(op == RW_WRITER ? RUMPUSER_RW_WRITER :
 	    RUMPUSER_RW_READER, rw->rw_hyp);
 }
