@@ -1,9 +1,12 @@
 /*
  * fiber_shmif.c: the shared-memory bus module (rump/rumpuser_shmif.h) on
- * the fiber platform.  The bus's inotify descriptor is watched by the
- * event loop; a waiting thread sleeps on a condition variable in the
- * scheduler, and the watch handler wakes it, so the host thread never
- * blocks on the bus.
+ * the fiber platform.  The bus file's change notification (an inotify
+ * descriptor, posixhost_shmif.c) is watched by the event loop; a waiting
+ * thread sleeps on a condition variable in the scheduler, and the watch
+ * handler wakes it once the word it waits on has changed, so the host
+ * thread never blocks on the bus, and notifications meant for other
+ * stations of the bus do not wake it.  A spin time is ignored: spinning
+ * would stop this host thread's other threads.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,12 +22,14 @@ struct rumpuser_shmif {
 	struct rumpuser__posixhost_shmif sh;
 	struct rumpuser_mtx	*mtx;
 	struct rumpuser_cv	*cv;
+	/* The wait in progress (one thread per bus handle waits). */
+	const volatile uint32_t	*word;
+	uint32_t		 old;
 };
 
-/* From the event loop: consume the notification, wake the waiters.  It
- * must drain, or the descriptor would stay readable and the loop would
- * call this again and again; a waiter that missed the event still sees
- * the word it waits on change. */
+/* From the event loop: consume the notification, wake the waiter if its
+ * word changed.  It must drain, or the descriptor would stay readable
+ * and the loop would call this again and again. */
 static void
 shmif_event(void *arg, int revents)
 {
@@ -32,7 +37,9 @@ shmif_event(void *arg, int revents)
 
 	(void)revents;
 	rumpuser__posixhost_shmif_drain(&bus->sh);
-	rumpuser_cv_broadcast(bus->cv);
+	if (bus->word != NULL &&
+	    __atomic_load_n(bus->word, __ATOMIC_ACQUIRE) != bus->old)
+		rumpuser_cv_broadcast(bus->cv);
 }
 
 int
@@ -45,7 +52,7 @@ rumpuser_shmif_map(const char *path, size_t size, void **memp,
 	bus = calloc(1, sizeof(*bus));
 	if (bus == NULL)
 		return RUMPUSER__NB_ENOMEM;
-	error = rumpuser__posixhost_shmif_map(path, size, &bus->sh);
+	error = rumpuser__posixhost_shmif_map(path, size, 1, &bus->sh);
 	if (error != 0) {
 		free(bus);
 		return error;
@@ -66,10 +73,11 @@ rumpuser_shmif_map(const char *path, size_t size, void **memp,
 
 int
 rumpuser_shmif_wait(struct rumpuser_shmif *bus, const volatile uint32_t *word,
-    uint32_t old, uint64_t timeout_ns)
+    uint32_t old, uint64_t spin_ns, uint64_t timeout_ns)
 {
 	int error;
 
+	(void)spin_ns;
 	rumpuser__posixhost_shmif_drain(&bus->sh);
 	if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old)
 		return 0;
@@ -78,19 +86,22 @@ rumpuser_shmif_wait(struct rumpuser_shmif *bus, const volatile uint32_t *word,
 	/* No other thread runs between the look above and the sleep
 	 * below (threads switch only when one blocks), so the handler
 	 * cannot slip in between. */
+	bus->word = word;
+	bus->old = old;
 	rumpuser_mutex_enter_nowrap(bus->mtx);
 	error = rumpuser_cv_timedwait(bus->cv, bus->mtx,
 	    (int64_t)(timeout_ns / 1000000000),
 	    (int64_t)(timeout_ns % 1000000000));
 	rumpuser_mutex_exit(bus->mtx);
+	bus->word = NULL;
 	return error;
 }
 
 void
-rumpuser_shmif_wakeup(struct rumpuser_shmif *bus)
+rumpuser_shmif_wake(struct rumpuser_shmif *bus, volatile uint32_t *word)
 {
 
-	rumpuser__posixhost_shmif_ring(&bus->sh);
+	rumpuser__posixhost_shmif_wake(&bus->sh, word);
 }
 
 void

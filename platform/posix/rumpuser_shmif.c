@@ -1,10 +1,10 @@
 /*
  * rumpuser_shmif.c: the shared-memory bus module (rump/rumpuser_shmif.h)
- * on pthreads: a waiter blocks in poll(2) on the bus's inotify descriptor
- * with its virtual CPU released.
+ * on pthreads: a waiter polls the word for at most the spin time the
+ * kernel asked for, then blocks in futex(2) on it; both with its virtual
+ * CPU released.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,7 +28,8 @@ rumpuser_shmif_map(const char *path, size_t size, void **memp,
 	bus = calloc(1, sizeof(*bus));
 	if (bus == NULL)
 		return RUMPUSER__NB_ENOMEM;
-	RUMPUSER__BLOCKING(error = rumpuser__posixhost_shmif_map(path, size,
+	/* Waiters here use the futex: no notification to watch. */
+	RUMPUSER__BLOCKING(error = rumpuser__posixhost_shmif_map(path, size, 0,
 	    &bus->sh));
 	if (error != 0) {
 		free(bus);
@@ -39,37 +40,71 @@ rumpuser_shmif_map(const char *path, size_t size, void **memp,
 	return 0;
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Polls *word for a change for at most spin_ns: true if it changed. */
+static int
+spin(const volatile uint32_t *word, uint32_t old, uint64_t spin_ns)
+{
+	uint64_t end = now_ns() + spin_ns;
+	unsigned int i;
+
+	for (;;) {
+		/* Look often, ask the clock seldom. */
+		for (i = 0; i < 64; i++) {
+			if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old)
+				return 1;
+			cpu_relax();
+		}
+		if (now_ns() >= end)
+			return 0;
+	}
+}
+
 int
 rumpuser_shmif_wait(struct rumpuser_shmif *bus, const volatile uint32_t *word,
-    uint32_t old, uint64_t timeout_ns)
+    uint32_t old, uint64_t spin_ns, uint64_t timeout_ns)
 {
-	struct pollfd pfd;
-	int ms, rv;
+	int rv = 0;
 
-	/* Consume what arrived before looking: a wakeup after the look
-	 * stays queued and ends the poll at once. */
-	rumpuser__posixhost_shmif_drain(&bus->sh);
+	(void)bus;
 	if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old)
 		return 0;
-	if (timeout_ns == 0)
+	if (spin_ns == 0 && timeout_ns == 0)
 		return RUMPUSER__NB_ETIMEDOUT;
-	/* Round up: a wait never ends before its time. */
-	ms = timeout_ns >= (uint64_t)1000000 * 1000000 ? 1000000 * 1000 :
-	    (int)((timeout_ns + 999999) / 1000000);
-	pfd.fd = bus->sh.sh_ifd;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	RUMPUSER__BLOCKING(rv = poll(&pfd, 1, ms));
-	if (rv == 0)
-		return RUMPUSER__NB_ETIMEDOUT;
-	return 0;
+	RUMPUSER__BLOCKING(
+		if (spin_ns > 0 && spin(word, old, spin_ns))
+			rv = 0;
+		else if (timeout_ns == 0)
+			rv = RUMPUSER__NB_ETIMEDOUT;
+		else
+			rv = rumpuser__posixhost_shmif_futex_wait(word, old,
+			    timeout_ns));
+	return rv;
 }
 
 void
-rumpuser_shmif_wakeup(struct rumpuser_shmif *bus)
+rumpuser_shmif_wake(struct rumpuser_shmif *bus, volatile uint32_t *word)
 {
 
-	rumpuser__posixhost_shmif_ring(&bus->sh);
+	rumpuser__posixhost_shmif_wake(&bus->sh, word);
 }
 
 void

@@ -175,23 +175,32 @@ void rumpuser__posixhost_fcopy_init(void) RUMPUSER__HIDDEN;
 
 /*
  * The shared-memory bus (rump/rumpuser_shmif.h), host half: the mapping of
- * the bus file and its change notification, an inotify descriptor that
- * polls readable after a wakeup (posixhost_shmif.c).
+ * the bus file and the two ways a waiter can be woken (posixhost_shmif.c):
+ * a futex on the word (posix's waiters), and a change notification, an
+ * inotify descriptor that polls readable after a ring (fiber's waiters,
+ * which must not block the host thread).
  */
 struct rumpuser__posixhost_shmif {
 	int	 sh_fd;		/* the bus file */
-	int	 sh_ifd;	/* inotify, non-blocking */
+	int	 sh_ifd;	/* inotify, non-blocking; -1 when not asked */
 	void	*sh_mem;
 	size_t	 sh_size;
 };
-int rumpuser__posixhost_shmif_map(const char *path, size_t size,
+/* notify: also arm the change notification (sh_ifd). */
+int rumpuser__posixhost_shmif_map(const char *path, size_t size, int notify,
     struct rumpuser__posixhost_shmif *sh) RUMPUSER__HIDDEN;
 /* Consumes the notifications that have arrived (never blocks). */
 void rumpuser__posixhost_shmif_drain(struct rumpuser__posixhost_shmif *sh)
     RUMPUSER__HIDDEN;
-/* Notifies every watcher of the file, this process's included. */
-void rumpuser__posixhost_shmif_ring(struct rumpuser__posixhost_shmif *sh)
-    RUMPUSER__HIDDEN;
+/* Wakes the futex waiters on word and, when there were none (the
+ * sleeper may be one that waits for the notification), notifies every
+ * watcher of the file. */
+void rumpuser__posixhost_shmif_wake(struct rumpuser__posixhost_shmif *sh,
+    volatile uint32_t *word) RUMPUSER__HIDDEN;
+/* Sleeps in futex(2) while *word == old, at most timeout_ns: 0 (woken,
+ * changed, or interrupted) or ETIMEDOUT (NetBSD numbers). */
+int rumpuser__posixhost_shmif_futex_wait(const volatile uint32_t *word,
+    uint32_t old, uint64_t timeout_ns) RUMPUSER__HIDDEN;
 void rumpuser__posixhost_shmif_unmap(struct rumpuser__posixhost_shmif *sh)
     RUMPUSER__HIDDEN;
 

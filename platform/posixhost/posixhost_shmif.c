@@ -1,38 +1,50 @@
 /*
  * posixhost_shmif.c: the host half of the shared-memory bus module
  * (rump/rumpuser_shmif.h) that platform/posix and platform/fiber share:
- * mapping the bus file, and the change notification.
+ * mapping the bus file, and waking the waiters on a word of it.
  *
- * The notification is inotify: every process watches the bus file for
- * IN_ACCESS, and a wakeup is a one-byte pread() of the file, which every
- * watcher sees as an event on its inotify descriptor.  A read changes
- * nothing in the file (a write racing with writers through the mapping
- * could), works between unrelated processes with no privileges, and the
- * descriptor can be poll()ed, which the fiber platform's event loop
- * needs.  Events queue until read, so a wakeup between a waiter's last
- * look and its poll() is never lost.
+ * A posix waiter sleeps in futex(2) on the word itself.  The mapping is
+ * MAP_SHARED of a file, so the futex is a shared one, keyed by the file
+ * and offset: a FUTEX_WAKE from any process that maps the file reaches
+ * it, with no privileges.
+ *
+ * A fiber waiter must not block its host thread, so it sleeps in the
+ * scheduler while the event loop poll()s an inotify descriptor watching
+ * the bus file for IN_ACCESS; a notification is a one-byte pread() of
+ * the file, which every watcher sees as an event.  (A read changes
+ * nothing in the file, works between unrelated processes with no
+ * privileges, and events queue until read, so a notification between a
+ * waiter's last look and its poll() is never lost.)  A waker does not
+ * know which kind of waiter it has: it wakes the futex first and, only
+ * when that woke nobody, notifies.  A futex waiter that registered but
+ * has not reached futex(2) yet costs a needless notification, nothing
+ * worse: it sees the word changed.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <linux/futex.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "posixhost.h"
 
 int
-rumpuser__posixhost_shmif_map(const char *path, size_t size,
+rumpuser__posixhost_shmif_map(const char *path, size_t size, int notify,
     struct rumpuser__posixhost_shmif *sh)
 {
 	struct stat st;
 	void *mem;
-	int fd, ifd, error;
+	int fd, ifd = -1, error;
 
 	if (size == 0)
 		return RUMPUSER__NB_EINVAL;
@@ -51,8 +63,8 @@ rumpuser__posixhost_shmif_map(const char *path, size_t size,
 		close(fd);
 		return rumpuser__posixhost_errno_to_netbsd(error);
 	}
-	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ifd == -1 || inotify_add_watch(ifd, path, IN_ACCESS) == -1) {
+	if (notify && ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    inotify_add_watch(ifd, path, IN_ACCESS) == -1)) {
 		error = errno;
 		if (ifd != -1)
 			close(ifd);
@@ -72,23 +84,43 @@ rumpuser__posixhost_shmif_drain(struct rumpuser__posixhost_shmif *sh)
 {
 	char buf[4096];
 
+	if (sh->sh_ifd == -1)
+		return;
 	while (read(sh->sh_ifd, buf, sizeof(buf)) > 0)
 		continue;
 }
 
 void
-rumpuser__posixhost_shmif_ring(struct rumpuser__posixhost_shmif *sh)
+rumpuser__posixhost_shmif_wake(struct rumpuser__posixhost_shmif *sh,
+    volatile uint32_t *word)
 {
 	char c;
 
+	if (syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0) > 0)
+		return;
 	(void)pread(sh->sh_fd, &c, 1, 0);
+}
+
+int
+rumpuser__posixhost_shmif_futex_wait(const volatile uint32_t *word,
+    uint32_t old, uint64_t timeout_ns)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+	ts.tv_nsec = (long)(timeout_ns % 1000000000);
+	if (syscall(SYS_futex, word, FUTEX_WAIT, old, &ts, NULL, 0) == -1 &&
+	    errno == ETIMEDOUT)
+		return RUMPUSER__NB_ETIMEDOUT;
+	return 0;
 }
 
 void
 rumpuser__posixhost_shmif_unmap(struct rumpuser__posixhost_shmif *sh)
 {
 
-	close(sh->sh_ifd);
+	if (sh->sh_ifd != -1)
+		close(sh->sh_ifd);
 	munmap(sh->sh_mem, sh->sh_size);
 	close(sh->sh_fd);
 }

@@ -7,8 +7,16 @@
  * ring and hands them to the Ethernet input; sending appends to the ring
  * from the sender's thread.
  *
- * Parameter RUMP_SHMIF_MTU (68..65535, default 1500, read when the
- * interface is created) sets the MTU.
+ * What a frame costs is mostly waking the other side, so: the receive
+ * thread drains everything there is before it sleeps, polls the ring
+ * for a short while (RUMP_SHMIF_SPIN_US) before it sleeps at all, and a
+ * sender rings the doorbell of a station only when that station sleeps,
+ * never its own (shmif_bus.h).
+ *
+ * Parameters, read when the interface is created: RUMP_SHMIF_MTU
+ * (68..65535, default 1500) sets the MTU; RUMP_SHMIF_SPIN_US (0..1000,
+ * default SHMIF_SPIN_US) how long the receive thread polls the ring
+ * before it sleeps (where the platform polls at all: posix does).
  *
  * Test hook: parameters RUMP_SHMIF_DROP, RUMP_SHMIF_DUP and
  * RUMP_SHMIF_REORDER (percent, 0..100, read when the interface is
@@ -34,6 +42,7 @@
 
 #define SHMIF_RXBATCH	64
 #define SHMIF_IDLE_NS	(100ULL * 1000000)	/* wait slice */
+#define SHMIF_SPIN_US	20	/* default poll before sleeping */
 
 struct shmif_sc {
 	struct ifnet		 sc_if;
@@ -41,7 +50,9 @@ struct shmif_sc {
 	struct shmif_bus_hdr	*sc_hdr;
 	uint8_t			*sc_ring;
 	uint32_t		 sc_id;		/* our station id on the bus */
+	struct shmif_slot	*sc_slot;	/* our doorbell */
 	uint64_t		 sc_rpos;	/* receive thread only */
+	uint64_t		 sc_spin_ns;	/* poll before sleeping */
 
 	/* Test hook (percentages) and the frame held back for
 	 * reordering, under sc_hooklock. */
@@ -79,7 +90,7 @@ bus_unlock(struct shmif_bus_hdr *h)
 static void
 ring_put(struct shmif_sc *sc, uint64_t pos, const void *src, size_t len)
 {
-	uint32_t size = sc->sc_hdr->sb_ringsize;
+	uint32_t size = SHMIF_RINGSIZE;
 	size_t off = (size_t)(pos % size), first = MIN(len, size - off);
 
 	memcpy(sc->sc_ring + off, src, first);
@@ -90,12 +101,59 @@ ring_put(struct shmif_sc *sc, uint64_t pos, const void *src, size_t len)
 static void
 ring_get(struct shmif_sc *sc, uint64_t pos, void *dst, size_t len)
 {
-	uint32_t size = sc->sc_hdr->sb_ringsize;
+	uint32_t size = SHMIF_RINGSIZE;
 	size_t off = (size_t)(pos % size), first = MIN(len, size - off);
 
 	memcpy(dst, sc->sc_ring + off, first);
 	if (first < len)
 		memcpy((uint8_t *)dst + first, sc->sc_ring, len - first);
+}
+
+/* The slots a writer must look at: only those stations have had. */
+static unsigned int
+bus_nslots(struct shmif_bus_hdr *h)
+{
+	uint64_t n = __atomic_load_n(&h->sb_nextid, __ATOMIC_RELAXED) + 1;
+
+	return n < SHMIF_NSLOTS ? (unsigned int)n : SHMIF_NSLOTS;
+}
+
+/* Rings the doorbell of every station that sleeps, but our own. */
+static void
+bus_wake(struct shmif_sc *sc)
+{
+	struct shmif_bus_hdr *h = sc->sc_hdr;
+	struct shmif_slot *sl;
+	unsigned int i, n = bus_nslots(h);
+
+	/* Paired with the reader's sleepers increment before its last look
+	 * at sb_wpos: one of the two sees the other's write. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < n; i++) {
+		sl = &h->sb_slot[i];
+		if (__atomic_load_n(&sl->sl_sleepers, __ATOMIC_SEQ_CST) == 0)
+			continue;
+		if (sl == sc->sc_slot &&
+		    __atomic_load_n(&sl->sl_shared, __ATOMIC_RELAXED) == 0)
+			continue;
+		/* Rung since the sleeper last looked: it is waking. */
+		if (__atomic_exchange_n(&sl->sl_rung, 1, __ATOMIC_SEQ_CST) != 0)
+			continue;
+		__atomic_add_fetch(&sl->sl_bell, 1, __ATOMIC_SEQ_CST);
+		rumpuser_shmif_wake(sc->sc_bus, &sl->sl_bell);
+	}
+}
+
+/* Wakes our own receive thread, if it sleeps. */
+static void
+shmif_kick_self(struct shmif_sc *sc)
+{
+	struct shmif_slot *sl = sc->sc_slot;
+
+	if (__atomic_load_n(&sl->sl_sleepers, __ATOMIC_SEQ_CST) == 0)
+		return;
+	__atomic_add_fetch(&sl->sl_bell, 1, __ATOMIC_SEQ_CST);
+	rumpuser_shmif_wake(sc->sc_bus, &sl->sl_bell);
 }
 
 /* Appends one frame to the bus. */
@@ -104,21 +162,22 @@ shmif_put(struct shmif_sc *sc, struct mbuf *m)
 {
 	struct shmif_bus_hdr *h = sc->sc_hdr;
 	struct shmif_frame sf;
-	bool ring;
+	uint64_t pos, end;
 
 	sf.sf_len = (uint32_t)m->m_len;
 	sf.sf_sender = sc->sc_id;
 	bus_lock(h);
-	ring_put(sc, h->sb_wpos, &sf, sizeof(sf));
-	ring_put(sc, h->sb_wpos + sizeof(sf), m->m_data, m->m_len);
-	h->sb_wpos += sizeof(sf) + roundup(m->m_len, 8);
-	/* Paired with the reader's sleepers increment: one of the two
-	 * sees the other's write (sequentially consistent). */
-	__atomic_add_fetch(&h->sb_gen, 1, __ATOMIC_SEQ_CST);
-	ring = __atomic_load_n(&h->sb_sleepers, __ATOMIC_SEQ_CST) != 0;
+	pos = h->sb_wpos;
+	end = pos + sizeof(sf) + roundup(m->m_len, 8);
+	/* Readers that find the space reserved know their copy of what
+	 * was there may be torn (shmif_bus.h). */
+	__atomic_store_n(&h->sb_wresv, end, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	ring_put(sc, pos, &sf, sizeof(sf));
+	ring_put(sc, pos + sizeof(sf), m->m_data, m->m_len);
+	__atomic_store_n(&h->sb_wpos, end, __ATOMIC_RELEASE);
 	bus_unlock(h);
-	if (ring)
-		rumpuser_shmif_wakeup(sc->sc_bus);
+	bus_wake(sc);
 }
 
 /* A roll of the test hook's dice: 0..99.  Called with sc_hooklock. */
@@ -166,13 +225,20 @@ shmif_transmit(struct ifnet *ifp, struct mbuf *m)
 			dup = m_dup(m);
 		mutex_enter(&sc->sc_hooklock);
 		if (sc->sc_held == NULL && hold) {
-			sc->sc_held = m;
+			/* Read by the receive thread before it sleeps. */
+			__atomic_store_n(&sc->sc_held, m, __ATOMIC_SEQ_CST);
 			m = NULL;
 		} else {
 			held = sc->sc_held;
-			sc->sc_held = NULL;
+			__atomic_store_n(&sc->sc_held, NULL, __ATOMIC_RELAXED);
 		}
 		mutex_exit(&sc->sc_hooklock);
+		/* A held frame goes out when no other follows and the
+		 * receive thread finds the bus idle: make sure it looks
+		 * soon, not after its sleep times out (the program may
+		 * be about to exit). */
+		if (m == NULL)
+			shmif_kick_self(sc);
 	}
 	if (m != NULL) {
 		shmif_put(sc, m);
@@ -197,7 +263,7 @@ shmif_flush_held(struct shmif_sc *sc)
 
 	mutex_enter(&sc->sc_hooklock);
 	held = sc->sc_held;
-	sc->sc_held = NULL;
+	__atomic_store_n(&sc->sc_held, NULL, __ATOMIC_RELAXED);
 	mutex_exit(&sc->sc_hooklock);
 	if (held != NULL) {
 		shmif_put(sc, held);
@@ -205,61 +271,104 @@ shmif_flush_held(struct shmif_sc *sc)
 	}
 }
 
+/*
+ * Copies out the frames between sc_rpos and wpos, at most SHMIF_RXBATCH
+ * of them not our own, onto *tail.  Returns how many it queued; moves
+ * sc_rpos past what it read.
+ */
+static int
+shmif_read(struct shmif_sc *sc, uint64_t wpos, struct mbuf ***tailp)
+{
+	struct shmif_bus_hdr *h = sc->sc_hdr;
+	struct ifnet *ifp = &sc->sc_if;
+	struct shmif_frame sf;
+	struct mbuf *m;
+	uint64_t pos, next;
+	int n = 0;
+
+	if (wpos - sc->sc_rpos > SHMIF_RINGSIZE) {
+		/* Lapped: what we missed was overwritten. */
+		if_stat_add(&ifp->if_iqdrops, 1);
+		sc->sc_rpos = wpos;
+		return 0;
+	}
+	while (sc->sc_rpos < wpos && n < SHMIF_RXBATCH) {
+		pos = sc->sc_rpos;
+		ring_get(sc, pos, &sf, sizeof(sf));
+		next = pos + sizeof(sf) + roundup(sf.sf_len, 8);
+		m = NULL;
+		if (sf.sf_len <= SHMIF_MAXFRAME && next <= wpos &&
+		    sf.sf_sender != sc->sc_id &&
+		    (m = m_get(sf.sf_len)) != NULL)
+			ring_get(sc, pos + sizeof(sf), m->m_data, sf.sf_len);
+		/* Was any of it overwritten while we copied? */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&h->sb_wresv, __ATOMIC_RELAXED) - pos >
+		    SHMIF_RINGSIZE || sf.sf_len > SHMIF_MAXFRAME ||
+		    next > wpos) {
+			/* Lapped, or a corrupt bus: resynchronise. */
+			m_free(m);
+			if_stat_add(&ifp->if_iqdrops, 1);
+			sc->sc_rpos = __atomic_load_n(&h->sb_wpos,
+			    __ATOMIC_ACQUIRE);
+			break;
+		}
+		sc->sc_rpos = next;
+		if (m != NULL) {
+			**tailp = m;
+			*tailp = &m->m_nextpkt;
+			n++;
+		}
+	}
+	return n;
+}
+
 static void
 shmif_rx_thread(void *arg)
 {
 	struct shmif_sc *sc = arg;
 	struct shmif_bus_hdr *h = sc->sc_hdr;
+	struct shmif_slot *sl = sc->sc_slot;
 	struct ifnet *ifp = &sc->sc_if;
 	struct mbuf *q, **tail, *m;
-	struct shmif_frame sf;
-	uint32_t gen;
-	int n;
+	uint64_t wpos;
+	uint32_t bell;
 
 	for (;;) {
 		q = NULL;
 		tail = &q;
-		n = 0;
-		bus_lock(h);
-		if (h->sb_wpos - sc->sc_rpos > h->sb_ringsize) {
-			/* Lapped: what we missed was overwritten. */
-			if_stat_add(&ifp->if_iqdrops, 1);
-			sc->sc_rpos = h->sb_wpos;
-		}
-		while (sc->sc_rpos < h->sb_wpos && n < SHMIF_RXBATCH) {
-			ring_get(sc, sc->sc_rpos, &sf, sizeof(sf));
-			if (sf.sf_len > SHMIF_MAXFRAME || sizeof(sf) +
-			    roundup(sf.sf_len, 8) > h->sb_wpos - sc->sc_rpos) {
-				/* A corrupt bus: resynchronise. */
-				if_stat_add(&ifp->if_ierrors, 1);
-				sc->sc_rpos = h->sb_wpos;
-				break;
-			}
-			if (sf.sf_sender != sc->sc_id &&
-			    (m = m_get(sf.sf_len)) != NULL) {
-				ring_get(sc, sc->sc_rpos + sizeof(sf),
-				    m->m_data, sf.sf_len);
-				*tail = m;
-				tail = &m->m_nextpkt;
-				n++;
-			}
-			sc->sc_rpos += sizeof(sf) + roundup(sf.sf_len, 8);
-		}
-		gen = h->sb_gen;
-		bus_unlock(h);
-
+		wpos = __atomic_load_n(&h->sb_wpos, __ATOMIC_ACQUIRE);
+		(void)shmif_read(sc, wpos, &tail);
 		while ((m = q) != NULL) {
 			q = m->m_nextpkt;
 			m->m_nextpkt = NULL;
 			ifp->if_input(ifp, m);
 		}
-		if (n > 0)
+		if (sc->sc_rpos != __atomic_load_n(&h->sb_wpos,
+		    __ATOMIC_ACQUIRE))
 			continue;
 		shmif_flush_held(sc);
-		__atomic_add_fetch(&h->sb_sleepers, 1, __ATOMIC_SEQ_CST);
-		(void)rumpuser_shmif_wait(sc->sc_bus, &h->sb_gen, gen,
-		    SHMIF_IDLE_NS);
-		__atomic_sub_fetch(&h->sb_sleepers, 1, __ATOMIC_SEQ_CST);
+		/* Nothing left: poll a little while before the costly sleep
+		 * and wakeup (the low half of sb_wpos changes with every
+		 * frame). */
+		if (sc->sc_spin_ns > 0) {
+			(void)rumpuser_shmif_wait(sc->sc_bus,
+			    (const volatile uint32_t *)(const void *)
+			    &h->sb_wpos + SHMIF_WPOS_LOW, (uint32_t)sc->sc_rpos,
+			    sc->sc_spin_ns, 0);
+			if (sc->sc_rpos != __atomic_load_n(&h->sb_wpos,
+			    __ATOMIC_ACQUIRE))
+				continue;
+		}
+		bell = __atomic_load_n(&sl->sl_bell, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&sl->sl_rung, 0, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&sl->sl_sleepers, 1, __ATOMIC_SEQ_CST);
+		if (sc->sc_rpos == __atomic_load_n(&h->sb_wpos,
+		    __ATOMIC_SEQ_CST) &&
+		    __atomic_load_n(&sc->sc_held, __ATOMIC_SEQ_CST) == NULL)
+			(void)rumpuser_shmif_wait(sc->sc_bus, &sl->sl_bell,
+			    bell, 0, SHMIF_IDLE_NS);
+		__atomic_sub_fetch(&sl->sl_sleepers, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -308,6 +417,7 @@ shmif_create(const char *path, char *ifname, size_t ifnamelen)
 	struct shmif_sc *sc;
 	struct shmif_bus_hdr *h;
 	uint8_t hw[ETHER_ADDR_LEN];
+	char buf[16];
 	void *mem;
 	int error, unit, mtu;
 
@@ -327,7 +437,7 @@ shmif_create(const char *path, char *ifname, size_t ifnamelen)
 	if (h->sb_magic != SHMIF_MAGIC) {
 		h->sb_version = SHMIF_VERSION;
 		h->sb_ringsize = SHMIF_RINGSIZE;
-		h->sb_wpos = 0;
+		h->sb_wpos = h->sb_wresv = 0;
 		h->sb_magic = SHMIF_MAGIC;
 	}
 	if (h->sb_version != SHMIF_VERSION ||
@@ -337,9 +447,20 @@ shmif_create(const char *path, char *ifname, size_t ifnamelen)
 		kmem_free(sc, sizeof(*sc));
 		return EINVAL;
 	}
-	sc->sc_id = (uint32_t)++h->sb_nextid;
+	sc->sc_id = (uint32_t)(h->sb_nextid + 1);
+	__atomic_store_n(&h->sb_nextid, h->sb_nextid + 1, __ATOMIC_RELAXED);
+	sc->sc_slot = &h->sb_slot[sc->sc_id % SHMIF_NSLOTS];
+	/* A slot someone had before: from now on writers ring it even
+	 * when it is their own (shmif_bus.h). */
+	if (sc->sc_slot->sl_owner != 0)
+		__atomic_store_n(&sc->sc_slot->sl_shared, 1,
+		    __ATOMIC_RELAXED);
+	sc->sc_slot->sl_owner = sc->sc_id;
 	sc->sc_rpos = h->sb_wpos;
 	bus_unlock(h);
+	sc->sc_spin_ns = (uint64_t)(hyp_getparam("RUMP_SHMIF_SPIN_US", buf,
+	    sizeof(buf)) == 0 ? shmif_param_int("RUMP_SHMIF_SPIN_US", 1000) :
+	    SHMIF_SPIN_US) * 1000;
 
 	sc->sc_drop = shmif_param_pct("RUMP_SHMIF_DROP");
 	sc->sc_dup = shmif_param_pct("RUMP_SHMIF_DUP");
