@@ -19,6 +19,10 @@ static kcondvar_t callout_done_cv;	/* a handler returned */
 static struct callout *callout_queue;	/* sorted by c_when */
 static struct callout *callout_running;
 static struct lwp *callout_lwp;
+/* When the thread will look at the queue again by itself: the deadline
+ * it sleeps until, UINT64_MAX when it sleeps with none, 0 while it is
+ * awake (it looks before it sleeps). */
+static uint64_t callout_wakes_at;
 
 void
 callout_subsys_init(void)
@@ -73,8 +77,10 @@ callout_schedule_ns(struct callout *c, uint64_t ns)
 	c->c_next = *cp;
 	*cp = c;
 	c->c_flags |= CALLOUT_PENDING;
-	/* Only a new earliest deadline shortens the thread's sleep. */
-	if (callout_queue == c)
+	/* Only a deadline before the one the thread sleeps until needs
+	 * it woken: a timer pushed back on every segment (TCP's
+	 * retransmission timer) then costs no wakeup. */
+	if (callout_queue == c && c->c_when < callout_wakes_at)
 		cv_signal(&callout_cv);
 	mutex_exit(&callout_lock);
 }
@@ -135,13 +141,17 @@ callout_thread(void *arg)
 	for (;;) {
 		c = callout_queue;
 		if (c == NULL) {
+			callout_wakes_at = UINT64_MAX;
 			cv_wait(&callout_cv, &callout_lock);
+			callout_wakes_at = 0;
 			continue;
 		}
 		now = getmonotonic_ns();
 		if (c->c_when > now) {
+			callout_wakes_at = c->c_when;
 			(void)cv_timedwait_ns(&callout_cv, &callout_lock,
 			    c->c_when - now);
+			callout_wakes_at = 0;
 			continue;
 		}
 		callout_queue = c->c_next;

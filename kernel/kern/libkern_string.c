@@ -7,6 +7,12 @@
 #include <kern/types.h>
 #include <kern/libkern.h>
 
+/* The definitions themselves, not the builtins libkern.h maps them to. */
+#undef memcpy
+#undef memmove
+#undef memset
+#undef memcmp
+
 /*
  * gcc recognises byte loops as memcpy/memset and would turn the bodies
  * below into calls to themselves; clang does not do this when
@@ -41,6 +47,8 @@
 
 /* Word access that may alias anything, for the aligned fast paths. */
 typedef unsigned long __attribute__((__may_alias__)) word_t;
+/* ... and at any address. */
+typedef unsigned long __attribute__((__may_alias__, __aligned__(1))) uword_t;
 #define WSIZE		sizeof(word_t)
 #define WMASK		(WSIZE - 1)
 
@@ -57,15 +65,39 @@ memcpy(void *dst, const void *src, size_t n)
 		return dst;
 	}
 #endif
-	if ((((uintptr_t)d | (uintptr_t)s) & WMASK) == 0) {
-		for (; n >= 4 * WSIZE; n -= 4 * WSIZE) {
-			((word_t *)d)[0] = ((const word_t *)s)[0];
-			((word_t *)d)[1] = ((const word_t *)s)[1];
-			((word_t *)d)[2] = ((const word_t *)s)[2];
-			((word_t *)d)[3] = ((const word_t *)s)[3];
-			d += 4 * WSIZE;
-			s += 4 * WSIZE;
+	/* Packets are copied at every offset headers leave them at (an
+	 * Ethernet header is 14 bytes): align the destination and read
+	 * the source a word at a time wherever it lies.  The compiler
+	 * makes uword_t loads single instructions where the target allows
+	 * unaligned access, safe byte sequences where it does not. */
+	if (n >= 4 * WSIZE) {
+		for (; ((uintptr_t)d & WMASK) != 0; n--)
+			*d++ = *s++;
+		if (((uintptr_t)s & WMASK) == 0) {
+			for (; n >= 4 * WSIZE; n -= 4 * WSIZE) {
+				((word_t *)d)[0] = ((const word_t *)s)[0];
+				((word_t *)d)[1] = ((const word_t *)s)[1];
+				((word_t *)d)[2] = ((const word_t *)s)[2];
+				((word_t *)d)[3] = ((const word_t *)s)[3];
+				d += 4 * WSIZE;
+				s += 4 * WSIZE;
+			}
+		} else {
+			for (; n >= 4 * WSIZE; n -= 4 * WSIZE) {
+				((word_t *)d)[0] = ((const uword_t *)s)[0];
+				((word_t *)d)[1] = ((const uword_t *)s)[1];
+				((word_t *)d)[2] = ((const uword_t *)s)[2];
+				((word_t *)d)[3] = ((const uword_t *)s)[3];
+				d += 4 * WSIZE;
+				s += 4 * WSIZE;
+			}
 		}
+		for (; n >= WSIZE; n -= WSIZE) {
+			*(word_t *)d = *(const uword_t *)s;
+			d += WSIZE;
+			s += WSIZE;
+		}
+	} else if ((((uintptr_t)d | (uintptr_t)s) & WMASK) == 0) {
 		for (; n >= WSIZE; n -= WSIZE) {
 			*(word_t *)d = *(const word_t *)s;
 			d += WSIZE;

@@ -21,6 +21,18 @@ char	*strrchr(const char *s, int c);
 size_t	 strlcpy(char *dst, const char *src, size_t size);
 
 /*
+ * -ffreestanding implies -fno-builtin: without these, a copy of a fixed
+ * 2, 4 or 14 bytes (a header field, an address) would be a call.  The
+ * builtins are inlined where the size is small and known, and call the
+ * functions above otherwise.  libkern_string.c, which defines them,
+ * undefines these first.
+ */
+#define memcpy(d, s, n)		__builtin_memcpy((d), (s), (n))
+#define memmove(d, s, n)	__builtin_memmove((d), (s), (n))
+#define memset(d, c, n)		__builtin_memset((d), (c), (n))
+#define memcmp(a, b, n)		__builtin_memcmp((a), (b), (n))
+
+/*
  * Formatting: %d %i %u %x %X %o %c %s %p %% with flags '-', '0', width,
  * precision (also '*') and the length modifiers hh h l ll z j t.
  * Returns the length the full output would have (like C99 snprintf).
