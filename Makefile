@@ -74,7 +74,7 @@ CHECK_DEPS := $(BUILD_DEPS) cmd:kyua:kyua cmd:atf-sh:atf-sh \
 	file:/usr/include/atf-c.h:libatf-dev $(call PLATFORM_DEPS,$(TEST_PLATFORMS)) \
 	$(if $(VALGRIND),cmd:valgrind:valgrind)
 
-.PHONY: all install kernel platform appstack apps demo tests check bench deb clean help \
+.PHONY: all install kernel platform appstack apps demo tests check bench bench-net deb clean help \
 	need-build $(addprefix platform-,$(ALL_PLATFORMS))
 .DEFAULT_GOAL := all
 
@@ -125,6 +125,9 @@ check:
 # with the host's own peers; prints one table (bench/run.sh).
 bench: apps $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(BENCH_PLATFORMS)))
 	+$(Q)$(call layer_make,bench) BENCH_PLATFORMS='$(BENCH_PLATFORMS)' run
+# Only the network table (bench/net.sh).
+bench-net: apps $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(BENCH_PLATFORMS)))
+	+$(Q)$(call layer_make,bench) BENCH_PLATFORMS='$(BENCH_PLATFORMS)' run-net
 
 # Debian packages of every layer, from an install of each into a root of
 # its own with PREFIX=/usr (mk/deb.sh says which package holds what).
@@ -162,6 +165,8 @@ help:
 #                  (README: Debian packages)
 #   bench          build the benchmarks for BENCH_PLATFORMS, run them,
 #                  print a table of figures and ratios (under a minute)
+#   bench-net      the same for the network benchmarks only (bench/net.sh;
+#                  BENCH_NET_REPEAT=n runs each, median shown, default 5)
 #   clean          remove O
 # Variables:
 #   O=dir          build root (default: build)

@@ -16,18 +16,30 @@
 # The TAP and veth rows need root and /dev/net/tun and run in network
 # namespaces made here and deleted on exit; without them they are left
 # out with the reason.  BENCH_NET_MB sets the bulk size (default 64).
+#
+# Every measurement runs BENCH_NET_REPEAT times (default 5) in fresh
+# processes and the table shows the median.  The machine may be shared:
+# the "load" column is the median of the 1-minute load average read
+# before each run of that row (on a 2-core machine a load of 2 or more
+# means the two kernels did not have a core each).
 set -eu
 
 case ${1:-} in
 -h|--help)
 	echo "usage: sh bench/net.sh BENCHDIR PLATFORMS"
 	echo "Runs BENCHDIR/<platform>/bench_net over shmif and TAP and a Linux"
-	echo "veth peer, and prints the figures and their ratios to the peer."
+	echo "veth peer, BENCH_NET_REPEAT times each (default 5), and prints the"
+	echo "median figures, their ratios to the peer and the load average."
 	exit 0 ;;
 esac
 
 dir=${1:?usage: net.sh BENCHDIR PLATFORMS}
 platforms=${2:?usage: net.sh BENCHDIR PLATFORMS}
+repeat=${BENCH_NET_REPEAT:-5}
+case $repeat in
+''|*[!0-9]*|0) echo "net.sh: BENCH_NET_REPEAT must be a positive number" >&2
+	exit 2 ;;
+esac
 work=$(mktemp -d)
 ns1=strata-bench-a-$$
 ns2=strata-bench-b-$$
@@ -40,19 +52,25 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# results: lines "column|key|value|unit"
+# results: lines "column|key|value|unit|load", one per run
 raw=$work/raw
 : >"$raw"
 run() {	# COLUMN ROWPREFIX COMMAND...
 	col=$1 row=$2
 	shift 2
-	if ! "$@" >"$work/out" 2>&1; then
-		echo "net.sh: $col $row failed:" >&2
-		cat "$work/out" >&2
-		return 0
-	fi
-	awk -v c="$col" -v r="$row" '$1 == "RESULT" {
-		print c "|" r " " $2 "|" $3 "|" $4 }' "$work/out" >>"$raw"
+	i=0
+	while [ $i -lt "$repeat" ]; do
+		i=$((i + 1))
+		load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo -)
+		if ! "$@" >"$work/out" 2>&1; then
+			echo "net.sh: $col $row failed:" >&2
+			cat "$work/out" >&2
+			continue
+		fi
+		awk -v c="$col" -v r="$row" -v l="$load" '$1 == "RESULT" {
+			print c "|" r " " $2 "|" $3 "|" $4 "|" l }' \
+		    "$work/out" >>"$raw"
+	done
 }
 
 for p in $platforms; do
@@ -100,17 +118,24 @@ if [ -z "$why" ]; then
 	ip -n "$ns1" link set vb0 up
 	ip -n "$ns2" link set vb1 up
 	p1=$(echo $platforms | awk '{print $1}')
+	# One server per client run: a wrapper starts both.
+	cat >"$work/veth.sh" <<-EOF
 	ip netns exec "$ns1" "$dir/$p1/bench_net" host-server 10.96.0.1 &
-	spid=$!
-	run linux veth ip netns exec "$ns2" "$dir/$p1/bench_net" host-client 10.96.0.1
-	wait $spid || true
+	spid=\$!
+	ip netns exec "$ns2" "$dir/$p1/bench_net" host-client 10.96.0.1
+	rc=\$?
+	wait \$spid
+	exit \$rc
+	EOF
+	run linux veth sh "$work/veth.sh"
 	if command -v iperf3 >/dev/null 2>&1; then
 		ip netns exec "$ns1" iperf3 -s -1 -B 10.96.0.1 >/dev/null 2>&1 &
 		spid=$!
 		sleep 0.3
 		ip netns exec "$ns2" iperf3 -c 10.96.0.1 -t 3 -f m 2>/dev/null |
-		    awk '/receiver/ { for (i = 1; i <= NF; i++)
-			if ($i == "Mbits/sec") printf "linux|veth iperf3-bulk|%.1f|MB/s\n", $(i-1) / 8 }' \
+		    awk -v l="$(cut -d' ' -f1 /proc/loadavg)" '/receiver/ {
+			for (i = 1; i <= NF; i++) if ($i == "Mbits/sec")
+			printf "linux|veth iperf3-bulk|%.1f|MB/s|%s\n", $(i-1) / 8, l }' \
 		    >>"$raw" || true
 		wait $spid || true
 	fi
@@ -120,21 +145,36 @@ fi
 
 # The table: one column per platform, the Linux peer, and each platform's
 # ratio to the peer's same figure (veth; for a rate above 1.0 is faster,
-# for a time below 1.0 is faster).
+# for a time below 1.0 is faster), all medians of the runs, and the
+# median load average of the row's runs.
 awk -F'|' -v plats="$platforms" '
+function median(list,    a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++)	# insertion sort: a handful
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	if (n % 2) return a[(n + 1) / 2]
+	return sprintf("%.1f", (a[n / 2] + a[n / 2 + 1]) / 2)
+}
 {
-	split($2, w, " "); kind = w[2]; row = $2
-	val[$1 "|" row] = $3; unit[row] = $4
+	split($2, w, " "); row = $2
+	vals[$1 "|" row] = vals[$1 "|" row] " " $3; unit[row] = $4
+	loads[row] = loads[row] " " $5
 	if (!(row in seen)) { seen[row] = 1; order[n++] = row }
-	if ($1 == "linux") peer[kind] = $3
 }
 END {
+	for (k in vals) val[k] = median(vals[k])
+	for (k in vals) {
+		split(k, c, "|"); split(c[2], w, " ")
+		if (c[1] == "linux") peer[w[2]] = val[k]
+	}
 	np = split(plats, P, " ")
 	printf "%-24s %-5s", "network", "unit"
 	for (i = 1; i <= np; i++) printf " %10s", P[i]
 	printf " %10s", "linux-veth"
 	for (i = 1; i <= np; i++) printf " %12s", P[i] "/veth"
-	printf "\n"
+	printf " %6s\n", "load"
 	for (k = 0; k < n; k++) {
 		row = order[k]
 		if (row ~ /^veth/) continue
@@ -151,11 +191,12 @@ END {
 			if (v == "" || pv == "" || pv == 0) printf " %12s", "-"
 			else printf " %12.3f", v / pv
 		}
-		printf "\n"
+		printf " %6s\n", median(loads[row])
 	}
 	for (k = 0; k < n; k++) {
 		row = order[k]
 		if (row !~ /^veth/) continue
-		printf "%-24s %-5s %10s\n", row, unit[row], val["linux|" row]
+		printf "%-24s %-5s %10s %6s\n", row, unit[row],
+		    val["linux|" row], median(loads[row])
 	}
 }' "$raw"
