@@ -247,8 +247,15 @@ tcp_reass_insert(struct tcpcb *tp, uint32_t seq, const uint8_t *data,
 		tp->t_segqlen -= s->ts_len;
 		kmem_free(s, sizeof(*s) + s->ts_len);
 	}
-	if (s != NULL && SEQ_LT(s->ts_seq, seq + len))
+	if (s != NULL && SEQ_LT(s->ts_seq, seq + len)) {
+		/* Cut short at the queued segment that goes on from
+		 * there: a FIN of the new one lies at its old end, which
+		 * that segment (a FIN segment the loop above keeps)
+		 * covers, so it is not ours to keep: at the cut it would
+		 * end the stream before that segment's data. */
 		len = s->ts_seq - seq;
+		fin = false;
+	}
 	if (len == 0 && !fin)
 		return true;
 	n = kmem_alloc(sizeof(*n) + len, KM_NOSLEEP);
