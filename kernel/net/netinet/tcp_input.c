@@ -786,9 +786,17 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct in_conninfo *ic,
 				    (tp->t_flags & TF_DELACK) || fin)
 					tp->t_flags |= TF_ACKNOW;
 				else {
+					/* A timer still pending from an
+					 * earlier delay (tcp_output leaves
+					 * it) only ACKs sooner: arming it
+					 * anew for every other segment
+					 * woke the callout thread as
+					 * often. */
 					tp->t_flags |= TF_DELACK;
-					tcp_timer_set(tp, TCPT_DELACK,
-					    TCP_DELACK_NS);
+					if (!tcp_timer_pending(tp,
+					    TCPT_DELACK))
+						tcp_timer_set(tp, TCPT_DELACK,
+						    TCP_DELACK_NS);
 				}
 			}
 		} else {

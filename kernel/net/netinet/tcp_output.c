@@ -221,9 +221,10 @@ tcp_send_segment(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
 	error = in_pcboutput(inp, m, IPPROTO_TCP);
 	if (flags & TH_ACK) {
 		tp->last_ack_sent = tp->rcv_nxt;
+		/* The delayed-ACK timer stays: when it fires with
+		 * nothing owed it does nothing (tcp_timer). */
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
 		tp->t_segs_unacked = 0;
-		tcp_timer_stop(tp, TCPT_DELACK);
 	}
 	return error;
 }

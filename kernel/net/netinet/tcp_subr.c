@@ -363,8 +363,12 @@ tcp_timer_fire(void *arg)
 		(void)tcp_close(tp);
 		break;
 	case TCPT_DELACK:
-		tp->t_flags |= TF_ACKNOW;
-		(void)tcp_output(tp);
+		/* Only if an ACK is still owed: tcp_output does not stop
+		 * this timer when it sends one. */
+		if (tp->t_flags & TF_DELACK) {
+			tp->t_flags |= TF_ACKNOW;
+			(void)tcp_output(tp);
+		}
 		break;
 	default:
 		break;
