@@ -27,6 +27,7 @@ SHLIB_SET(syscalls);
 SHLIB_SET(proc_hooks);
 SHLIB_SET(vfsops);
 SHLIB_SET(domains);
+SHLIB_SET(cdevsw);
 
 RUMP_COMPONENT(RUMP_COMPONENT_KERN, shlib_linksets)
 {
@@ -39,4 +40,6 @@ RUMP_COMPONENT(RUMP_COMPONENT_KERN, shlib_linksets)
 	    __stop_link_set_vfsops);
 	linkset_add("domains", __start_link_set_domains,
 	    __stop_link_set_domains);
+	linkset_add("cdevsw", __start_link_set_cdevsw,
+	    __stop_link_set_cdevsw);
 }

@@ -157,8 +157,8 @@ SYSCALL(SYS_mkdirat, mkdirat)
 
 /*
  * mknod: regular files, FIFOs, sockets, and (root only, as Linux without
- * CAP_MKNOD says EPERM) character and block device nodes, which this
- * kernel has no drivers behind: opening one gives ENXIO.
+ * CAP_MKNOD says EPERM) character and block device nodes; opening one
+ * gives ENXIO unless a driver serves its numbers (vfs/cdev.h).
  */
 static int
 domknodat(int dirfd, const char *upath, mode_t mode, unsigned dev)

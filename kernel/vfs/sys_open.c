@@ -12,6 +12,7 @@
 #include <vfs/file.h>
 #include <vfs/namei.h>
 #include <vfs/vfs.h>
+#include <vfs/cdev.h>
 
 #define O_TMPFILE_BIT	020000000
 
@@ -161,11 +162,17 @@ vn_open(int dirfd, const char *upath, int flags, mode_t mode, int fmode,
 		error = vn_setattr_locked(vp, &va);
 	}
 	/* After the permission checks, as Linux: device nodes of a nodev
-	 * mount are EACCES; this kernel has no character or block devices
-	 * behind device nodes (ENXIO), and a socket file is not opened
-	 * (ENXIO).  FIFOs are opened by the caller (fifo_open). */
-	if (error == 0 && (vp->v_type == VCHR || vp->v_type == VBLK))
-		error = (vp->v_mount->mnt_flags & MS_NODEV) ? EACCES : ENXIO;
+	 * mount are EACCES; a character device node opens when a driver
+	 * serves its numbers (vfs/cdev.h), else ENXIO; this kernel has no
+	 * block devices behind device nodes (ENXIO), and a socket file is
+	 * not opened (ENXIO).  FIFOs are opened by the caller (fifo_open). */
+	if (error == 0 && (vp->v_type == VCHR || vp->v_type == VBLK) &&
+	    (vp->v_mount->mnt_flags & MS_NODEV) != 0)
+		error = EACCES;
+	else if (error == 0 && vp->v_type == VCHR)
+		error = cdev_open(vp);
+	else if (error == 0 && vp->v_type == VBLK)
+		error = ENXIO;
 	if (error == 0 && vp->v_type == VSOCK)
 		error = ENXIO;
 	vn_unlock(vp);
@@ -237,6 +244,9 @@ doopen(int dirfd, const char *upath, int flags, mode_t mode, long *retval)
 			fd_abort(fd);
 			return error;
 		}
+	} else if (vp->v_type == VCHR && (fmode & FPATH) == 0) {
+		fp->f_ops = &cdev_fileops;
+		fp->f_data = vp;
 	} else {
 		fp->f_ops = &vnode_fileops;
 		fp->f_data = vp;

@@ -7,6 +7,7 @@
  * systems without birth times; stx_mask says what is valid.
  */
 #include <kern/types.h>
+#include <vfs/cdev.h>
 #include <kern/errno.h>
 #include <kern/libkern.h>
 #include <kern/proc.h>
@@ -55,19 +56,6 @@ _Static_assert(offsetof(struct statx, stx_rdev_major) == 128,
 #define STATX__RESERVED		0x80000000u
 #define AT_STATX_FORCE_SYNC	0x2000
 #define AT_STATX_DONT_SYNC	0x4000
-
-/* Linux's dev_t encoding (new_encode_dev's inverse). */
-static uint32_t
-dev_major(uint64_t dev)
-{
-	return (uint32_t)(((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffull));
-}
-
-static uint32_t
-dev_minor(uint64_t dev)
-{
-	return (uint32_t)((dev & 0xff) | ((dev >> 12) & ~0xffull));
-}
 
 static void
 ts_to_statx(const struct timespec *ts, struct statx_timestamp *sx)

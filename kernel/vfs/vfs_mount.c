@@ -15,6 +15,7 @@
 #include <vfs/mount.h>
 #include <vfs/abi.h>
 #include <vfs/vfs.h>
+#include <vfs/cdev.h>
 
 /* Contention statistics (kern/lock.h). */
 static LOCKSTAT_CLASS(mount_lockstat, "mount lock");
@@ -384,6 +385,8 @@ RUMP_COMPONENT(RUMP_COMPONENT_POSTINIT, vfs_mountroot)
 	if (error != 0)
 		printf("vfs: mounting the root tmpfs failed: error %d\n",
 		    error);
-	else
+	else {
 		aprint_verbose("vfs: root file system tmpfs\n");
+		cdev_makenodes();
+	}
 }

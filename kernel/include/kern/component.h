@@ -63,7 +63,7 @@ struct rump_component {
 /*
  * Link sets of kernel shared objects (kern/linkset.c): each object loaded
  * at run time hands over its own ranges of the sets "syscalls",
- * "proc_hooks", "vfsops" and "domains" at boot; code that walks a set walks its
+ * "proc_hooks", "vfsops", "domains" and "cdevsw" at boot; code that walks a set walks its
  * static range, then every range linkset_range() yields (cursor starts
  * at 0; false when there are no more).
  */

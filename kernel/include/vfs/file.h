@@ -86,6 +86,8 @@ struct file {
 /* The file kinds of the VFS faction. */
 extern const struct fileops vnode_fileops;
 extern const struct fileops pipe_fileops;
+/* Character device nodes (vfs/cdev.h); f_data is the vnode too. */
+extern const struct fileops cdev_fileops;
 
 /* The vnode of a file opened through the name space (not referenced:
  * valid while the caller holds fp), NULL for any other kind. */
@@ -93,7 +95,8 @@ static inline struct vnode *
 file_vnode(struct file *fp)
 {
 
-	return fp->f_ops == &vnode_fileops ? (struct vnode *)fp->f_data :
+	return fp->f_ops == &vnode_fileops || fp->f_ops == &cdev_fileops ?
+	    (struct vnode *)fp->f_data :
 	    NULL;
 }
 
