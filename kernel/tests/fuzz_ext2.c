@@ -34,7 +34,9 @@ static int budget;
 static void
 walk(const char *dir, int depth)
 {
-	char buf[4096], path[512], lbuf[128];
+	/* Directory records and file contents in separate buffers: a
+	 * file read must not overwrite the records still being parsed. */
+	char buf[4096], data[4096], path[512], lbuf[128];
 	struct stat st;
 	ssize_t r, n;
 	int fd, f;
@@ -53,6 +55,11 @@ walk(const char *dir, int depth)
 				unsigned char type;
 				char name[];
 			} *de = (void *)(buf + n);
+			/* A record the kernel made that cannot be stepped
+			 * over is a kernel bug, not a hang of this loop. */
+			if (de->reclen <= de->name - (char *)de ||
+			    de->reclen > r - n)
+				abort();
 			n += de->reclen;
 			if (strcmp(de->name, ".") == 0 ||
 			    strcmp(de->name, "..") == 0 || --budget < 0)
@@ -68,7 +75,7 @@ walk(const char *dir, int depth)
 			else if (S_ISREG(st.st_mode) &&
 			    (f = rump_sys_open(path, O_RDONLY)) != -1) {
 				for (int k = 0; k < 16; k++)
-					if (rump_sys_read(f, buf, sizeof(buf))
+					if (rump_sys_read(f, data, sizeof(data))
 					    <= 0)
 						break;
 				rump_sys_close(f);
