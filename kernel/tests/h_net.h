@@ -225,6 +225,34 @@ ping_retry(const char *addr, int tries, size_t len)
 }
 
 /*
+ * A test and the peers it forks step through phases by creating empty
+ * files in the test's work directory: touch_file() marks a phase (0 or
+ * an errno), wait_file() waits for one at most PEER_MAX_MS (0 or
+ * ETIMEDOUT).
+ */
+static __attribute__((unused)) int
+touch_file(const char *name)
+{
+	FILE *f = fopen(name, "w");
+
+	if (f == NULL)
+		return errno;
+	fclose(f);
+	return 0;
+}
+
+static __attribute__((unused)) int
+wait_file(const char *name)
+{
+	for (int ms = 0; ms < PEER_MAX_MS; ms += 20) {
+		if (access(name, F_OK) == 0)
+			return 0;
+		rt_sleep_ms(20);
+	}
+	return ETIMEDOUT;
+}
+
+/*
  * Waits, at most PEER_MAX_MS, until IPv6 address addr of ifname is out
  * of duplicate address detection, and returns its state
  * (RUMP_IPV6_ADDR_USABLE when all went well).  A test that needs its

@@ -22,26 +22,6 @@
 
 #define WAIT_MS		60000
 
-static int
-wait_file(const char *name)
-{
-	for (int ms = 0; ms < PEER_MAX_MS; ms += 20) {
-		if (access(name, F_OK) == 0)
-			return 0;
-		rt_sleep_ms(20);
-	}
-	return ETIMEDOUT;
-}
-
-static void
-touch(const char *name)
-{
-	FILE *f = fopen(name, "w");
-
-	ATF_REQUIRE(f != NULL);
-	fclose(f);
-}
-
 /* The router of case "router". */
 static int
 peer_router(void *arg)
@@ -187,7 +167,7 @@ ATF_TC_BODY(router, tc)
 	    5000, NULL));
 	/* The router says goodbye: no default route any more, the
 	 * address and the prefix stay. */
-	touch("stop");
+	ATF_REQUIRE_EQ(0, touch_file("stop"));
 	for (int ms = 0; ms < WAIT_MS; ms += 100) {
 		error = rump_netconfig_ping6("2001:db8:2::2", 200, 56, 500,
 		    NULL);
@@ -252,11 +232,11 @@ ATF_TC_BODY(lifetimes, tc)
 	/* Not a default router (lifetime 0): nothing beyond the link. */
 	ATF_CHECK_EQ(ENETUNREACH, rump_netconfig_ping6("2001:db8:2::2", 1,
 	    56, 500, NULL));
-	touch("phase2");
+	ATF_REQUIRE_EQ(0, touch_file("phase2"));
 	ATF_REQUIRE_EQ_MSG(RUMP_IPV6_ADDR_USABLE, wait_addr_state(ifname, a3,
 	    RUMP_IPV6_ADDR_USABLE), "no address %s", a3);
 	/* No more advertisements: a3's 3 seconds run out. */
-	touch("stop");
+	ATF_REQUIRE_EQ(0, touch_file("stop"));
 	ATF_CHECK_EQ_MSG(RUMP_IPV6_ADDR_NONE, wait_addr_state(ifname, a3,
 	    RUMP_IPV6_ADDR_NONE), "%s still there", a3);
 	ATF_CHECK_EQ(RUMP_IPV6_ADDR_DEPRECATED,

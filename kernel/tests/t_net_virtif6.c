@@ -300,26 +300,6 @@ ATF_TC_BODY(ping6_tcp6, tc)
 
 /* --- Router advertisements both ways ----------------------------------- */
 
-static int
-wait_file(const char *name)
-{
-	for (int ms = 0; ms < PEER_MAX_MS; ms += 20) {
-		if (access(name, F_OK) == 0)
-			return 0;
-		rt_sleep_ms(20);
-	}
-	return ETIMEDOUT;
-}
-
-static void
-touch(const char *name)
-{
-	FILE *f = fopen(name, "w");
-
-	if (f != NULL)
-		fclose(f);
-}
-
 /* Whether Linux has an address in prefix/64 on the TAP device. */
 static bool
 linux_has_prefix(const char *prefix)
@@ -402,7 +382,8 @@ linux_ra_side(void)
 	}
 	if ((error = linux_ping6("fd00:97::1", 40)) != 0)
 		return error;
-	touch("linux_a");
+	if ((error = touch_file("linux_a")) != 0)
+		return error;
 	/* Our own advertisements once strata stopped. */
 	if ((error = wait_file("strata_b")) != 0)
 		return error;
@@ -474,7 +455,7 @@ ATF_TC_BODY(ra, tc)
 	    "its address, MTU and route from strata");
 	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_ra(ifname, NULL));
 	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_forwarding(0));
-	touch("strata_b");
+	ATF_REQUIRE_EQ(0, touch_file("strata_b"));
 	/* strata's address from Linux's prefix. */
 	ATF_REQUIRE_EQ(0, rump_netconfig_ifhwaddr(ifname, hw));
 	ATF_REQUIRE(inet_pton(AF_INET6, "fd00:96::", &a) == 1);
@@ -502,7 +483,7 @@ ATF_TC_BODY(ra, tc)
 	}
 	ATF_CHECK_EQ_MSG(0, error, "ping6 %s: %s", LINUX_ADDR,
 	    strerror(error));
-	touch("done_b");
+	ATF_REQUIRE_EQ(0, touch_file("done_b"));
 	child_wait(pid, "Linux side");
 }
 
