@@ -11,7 +11,13 @@
  * thread drains everything there is before it sleeps, polls the ring
  * for a short while (RUMP_SHMIF_SPIN_US) before it sleeps at all, and a
  * sender rings the doorbell of a station only when that station sleeps,
- * never its own (shmif_bus.h).
+ * never its own (shmif_bus.h).  The poll is adaptive: it is worth its
+ * CPU only when frames follow one another closely (a bulk transfer), and
+ * it costs the most when they do not (a request/response exchange,
+ * where the poller may keep the very CPU its peer needs to answer off
+ * it).  So the thread polls only while its last wait ended within the
+ * poll time; a longer wait switches polling off until a wait is short
+ * again.
  *
  * Parameters, read when the interface is created: RUMP_SHMIF_MTU
  * (68..65535, default 1500) sets the MTU; RUMP_SHMIF_SPIN_US (0..1000,
@@ -52,7 +58,8 @@ struct shmif_sc {
 	uint32_t		 sc_id;		/* our station id on the bus */
 	struct shmif_slot	*sc_slot;	/* our doorbell */
 	uint64_t		 sc_rpos;	/* receive thread only */
-	uint64_t		 sc_spin_ns;	/* poll before sleeping */
+	uint64_t		 sc_spin_ns;	/* poll before sleeping, at most */
+	bool			 sc_spin_on;	/* the last wait was short */
 
 	/* Test hook (percentages) and the frame held back for
 	 * reordering, under sc_hooklock. */
@@ -344,7 +351,7 @@ shmif_rx_thread(void *arg)
 	struct shmif_slot *sl = sc->sc_slot;
 	struct ifnet *ifp = &sc->sc_if;
 	struct mbuf *q, **tail, *m;
-	uint64_t wpos;
+	uint64_t wpos, t0;
 	uint32_t bell;
 
 	for (;;) {
@@ -363,8 +370,8 @@ shmif_rx_thread(void *arg)
 		shmif_flush_held(sc);
 		/* Nothing left: poll a little while before the costly sleep
 		 * and wakeup (the low half of sb_wpos changes with every
-		 * frame). */
-		if (sc->sc_spin_ns > 0) {
+		 * frame), if the last wait says a frame may come that soon. */
+		if (sc->sc_spin_on) {
 			(void)rumpuser_shmif_wait(sc->sc_bus,
 			    (const volatile uint32_t *)(const void *)
 			    &h->sb_wpos + SHMIF_WPOS_LOW, (uint32_t)sc->sc_rpos,
@@ -373,6 +380,7 @@ shmif_rx_thread(void *arg)
 			    __ATOMIC_ACQUIRE))
 				continue;
 		}
+		t0 = sc->sc_spin_ns > 0 ? getmonotonic_ns() : 0;
 		bell = __atomic_load_n(&sl->sl_bell, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&sl->sl_rung, 0, __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&sl->sl_sleepers, 1, __ATOMIC_SEQ_CST);
@@ -382,6 +390,10 @@ shmif_rx_thread(void *arg)
 			(void)rumpuser_shmif_wait(sc->sc_bus, &sl->sl_bell,
 			    bell, 0, SHMIF_IDLE_NS);
 		__atomic_sub_fetch(&sl->sl_sleepers, 1, __ATOMIC_SEQ_CST);
+		/* Would a poll have caught what woke us? */
+		if (sc->sc_spin_ns > 0)
+			sc->sc_spin_on = getmonotonic_ns() - t0 <=
+			    sc->sc_spin_ns;
 	}
 }
 
