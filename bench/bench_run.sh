@@ -14,9 +14,13 @@
 # for the program run natively (host), under strata-run with Syscall
 # User Dispatch (dispatch: a SIGSYS per call) and with --rewrite (its
 # sites turned into calls; left out where address 0 cannot be mapped),
-# and as direct rump_sys_*() calls (direct), with ratios; then tar
+# and as direct rump_sys_*() calls (direct), with ratios; then, when
+# bench_sud_floor is beside GUEST, the floor this machine sets (a host
+# system call, a thread pointer switch with ARCH_SET_FS, a bare SIGSYS
+# round trip) and strata-run's figures as multiples of it; then tar
 # extracting a 5,000-file tree under strata-run into the kernel against
-# tar extracting it onto /dev/shm.
+# tar extracting it onto /dev/shm (left out with BENCH_RUN_TAR=no).
+# Under load, run it with `chrt -f 1` (its children inherit it).
 set -eu
 
 case ${1:-} in
@@ -83,15 +87,50 @@ for b in getpid getuid pread4k; do
 	h=$(echo $h | tr ' ' '\n' | median)
 	r=$(echo $r | tr ' ' '\n' | median)
 	d=$(echo $d | tr ' ' '\n' | median)
+	eval "disp_$b=\$r"
 	if [ $rw = 0 ]; then
 		printf '%-10s %10.1f %12.1f %12s %10.1f %10.2f %10s %10s\n' $b "$h" "$r" - "$d" \
 		    "$(calc "$r / $h")" - -
 	else
 		w=$(echo $w | tr ' ' '\n' | median)
+		eval "rw_$b=\$w"
 		printf '%-10s %10.1f %12.1f %12.1f %10.1f %10.2f %10.2f %10.2f\n' $b "$h" "$r" "$w" "$d" \
 		    "$(calc "$r / $h")" "$(calc "$w / $h")" "$(calc "$w / $d")"
 	fi
 done
+
+# The floor: what the pieces of strata-run's paths cost alone here.
+floor=$(dirname "$guest")/bench_sud_floor
+if [ -x "$floor" ]; then
+	fs=; fc=; fg=; fa=
+	for i in $(seq "$repeat"); do
+		"$floor" >"$work/floor"
+		fs="$fs $(awk '$2 == "syscall" { print $3 }' "$work/floor")"
+		fc="$fc $(awk '$2 == "call" { print $3 }' "$work/floor")"
+		fa="$fa $(awk '$2 == "arch_prctl" { print $3 }' "$work/floor")"
+		fg="$fg $(awk '$2 == "sigsys" { print $3 }' "$work/floor")"
+	done
+	fs=$(echo $fs | tr ' ' '\n' | median)
+	fc=$(echo $fc | tr ' ' '\n' | median)
+	fa=$(echo $fa | tr ' ' '\n' | median)
+	printf '\n%-44s %10s\n' "floor (bench_sud_floor)" "ns"
+	printf '%-44s %10.1f\n' "indirect call and return" "$fc"
+	printf '%-44s %10.1f\n' "host system call (getpid)" "$fs"
+	printf '%-44s %10.1f\n' "thread pointer switch (ARCH_SET_FS)" "$fa"
+	if [ -n "$(echo $fg)" ]; then
+		fg=$(echo $fg | tr ' ' '\n' | median)
+		printf '%-44s %10.1f\n' "bare SIGSYS round trip (dispatch's least)" "$fg"
+		printf '%-44s %10.2f\n' "dispatch getpid / bare SIGSYS" \
+		    "$(calc "$disp_getpid / $fg")"
+		printf '%-44s %10.2f\n' "dispatch getuid / (SIGSYS + 2 switches)" \
+		    "$(calc "$disp_getuid / ($fg + 2 * $fa)")"
+	fi
+	if [ $rw = 1 ]; then
+		printf '%-44s %10.2f\n' "rewrite getuid / 2 switches" \
+		    "$(calc "$rw_getuid / (2 * $fa)")"
+	fi
+fi
+[ "${BENCH_RUN_TAR:-yes}" = no ] && { echo "(medians of $repeat runs; ns per call; lower is better)"; exit 0; }
 
 # tar: 5,000 files of 1 KiB in 50 directories.
 mkdir -p "$work/tree"

@@ -121,6 +121,11 @@ long run_sud_clone_thread(unsigned long flags, unsigned long newsp,
 __attribute__((__noreturn__)) void run_sud_thread_exit(struct run_thread *t);
 /* The calling thread's block. */
 struct run_thread *run_self(void);
+/* The process's id on the host, for the program's getpid: it only
+ * changes in a child of the program's fork (run_sys.c's do_fork, which
+ * sets it anew), so the host is never asked again (the thread's own id
+ * is the block's tid).  Set by run_sud_init(). */
+extern pid_t run_pid;
 /* A system call on the host, whatever interception says: -errno or the
  * result. */
 long run_host_syscall(long nr, long a0, long a1, long a2, long a3,

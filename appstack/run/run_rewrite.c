@@ -18,10 +18,12 @@
  * run_rw_entry, in strata-run's own image (where Syscall User Dispatch
  * lets system calls through), sorts the call by a table built at start:
  *
- *   host     calls the host serves as they are (getpid, futex, mmap's
- *            kin, munmap but of the thread's own stack, rt_sigprocmask
+ *   host     calls the host serves as they are (futex, mmap's kin,
+ *            munmap but of the thread's own stack, rt_sigprocmask
  *            with SIGSYS unblocked after): a `syscall` instruction
  *            right there and `ret`;
+ *   ids      getpid and gettid: the values strata-run keeps (run_pid,
+ *            the thread block's tid) loaded and `ret`, no system call;
  *   direct   calls the kernel or the policy serves: the registers, the
  *            flags and the extended (FPU/SSE/AVX) state are saved, every
  *            signal but the faults is blocked (as in the SIGSYS handler:
@@ -101,8 +103,12 @@
 #define RW_SIGRETURN	3
 #define RW_MUNMAP	4	/* the host's, unless of the thread's stack */
 #define RW_SIGMASK	5	/* the host's, SIGSYS unblocked after */
+#define RW_GETPID	6	/* run_pid */
+#define RW_GETTID	7	/* the block's tid */
 _Static_assert(offsetof(struct run_thread, host_sp) == 40,
     "run_rw_entry reads host_sp at %gs:40");
+_Static_assert(offsetof(struct run_thread, tid) == 32,
+    "run_rw_entry reads tid at %gs:32");
 
 int run_rw_active;
 /* Per number below RW_SLED: how run_rw_entry serves it. */
@@ -194,7 +200,7 @@ __asm__(
 	"1:	popfq\n"
 	"	ret\n"
 	"2:	cmp $3, %r11d\n"
-	"	jne 7f\n"
+	"	jne 9f\n"
 	"	add $16, %rsp\n"		/* rt_sigreturn */
 	"	syscall\n"
 	"	ud2\n"
@@ -204,6 +210,16 @@ __asm__(
 	"8:	pop %rdx\n"			/* not from a site: fault */
 	"	popfq\n"
 	"	hlt\n"
+	"9:	cmp $6, %r11d\n"		/* getpid: run_pid */
+	"	jne 9f\n"
+	"	popfq\n"
+	"	movslq run_pid(%rip), %rax\n"
+	"	ret\n"
+	"9:	cmp $7, %r11d\n"		/* gettid: the block's */
+	"	jne 7b\n"
+	"	popfq\n"
+	"	movslq %gs:32, %rax\n"
+	"	ret\n"
 	"5:	push %rbp\n"			/* direct */
 	"	mov %rsp, %rbp\n"
 	"	push %rax\n"
@@ -592,6 +608,12 @@ run_rw_init(void)
 	for (i = 0; i < sizeof(via_trap) / sizeof(via_trap[0]); i++)
 		run_rw_class[via_trap[i]] = RW_VIA_TRAP;
 	run_rw_class[SYS_rt_sigreturn] = RW_SIGRETURN;
+	/* The ids strata-run knows (run_pid, run_thread.tid): no host
+	 * call. */
+	if (!run_opt.trace) {
+		run_rw_class[SYS_getpid] = RW_GETPID;
+		run_rw_class[SYS_gettid] = RW_GETTID;
+	}
 	/* munmap of the stack a thread runs on (musl's detached threads
 	 * before their exit) needs the trap's handling; any other is the
 	 * host's. */

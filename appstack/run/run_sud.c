@@ -53,6 +53,7 @@ extern const char __ehdr_start[];
 extern char _end[];
 
 static struct run_thread main_thread;
+pid_t run_pid;
 
 /* The fault handlers that were there before strata-run's (the
  * platform's fault-catching copies), and what the program asked for
@@ -173,7 +174,14 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 		t->selector = SEL_BLOCK;
 		t->in_guest = 1;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		if (t->deferred == 0)
+		/* getpid and gettid: answered from what strata-run knows,
+		 * without asking the host (a host call costs as much as the
+		 * signal here). */
+		if (t->deferred == 0 && nr == SYS_getpid)
+			g[REG_RAX] = run_pid;
+		else if (t->deferred == 0 && nr == SYS_gettid)
+			g[REG_RAX] = t->tid;
+		else if (t->deferred == 0)
 			g[REG_RAX] = raw6(nr, g[REG_RDI], g[REG_RSI],
 			    g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
 		else {
@@ -552,6 +560,7 @@ run_sud_init(void)
 	t->self = t;
 	t->selector = SEL_ALLOW;
 	t->tid = (pid_t)raw6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	run_pid = (pid_t)raw6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	r = raw6(SYS_arch_prctl, ARCH_GET_FS, (long)&t->host_fs, 0, 0, 0, 0);
 	if (r < 0)
 		return (int)-r;

@@ -999,6 +999,8 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 	}
 	tid = (int)HSYS(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	t->tid = tid;
+	/* The program's getpid is answered from this (run_sud.c). */
+	run_pid = (pid_t)HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	if ((flags & CLONE_CHILD_SETTID) && ctid != 0)
 		put_mem(ctid, &tid, sizeof(tid));
 	if ((flags & CLONE_CHILD_CLEARTID) && ctid != 0)

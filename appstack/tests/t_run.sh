@@ -445,6 +445,81 @@ remote_programs_cleanup()
 	stop_server
 }
 
+atf_test_case fork_ids cleanup
+fork_ids_head()
+{
+	atf_set "descr" "against a server: a forked child (and its child) sees its own pid and tid, the parent keeps its own (strata-run answers getpid and gettid itself)"
+}
+fork_ids_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >ids.c <<'EOF'
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Forks; the child reports its ids through a (kernel) pipe and ends with
+ * 0 when its parent is who forked it. */
+static const char *
+check(int depth)
+{
+	pid_t me = getpid(), c;
+	long v[2];
+	int p[2], st;
+
+	if (pipe(p) != 0 || (c = fork()) < 0)
+		return "fork failed";
+	if (c == 0) {
+		int ok = getppid() == me && getpid() != me;
+
+		if (ok && depth > 0)
+			ok = check(depth - 1) == NULL;
+		v[0] = getpid();
+		v[1] = syscall(SYS_gettid);
+		if (write(p[1], v, sizeof(v)) != sizeof(v))
+			_exit(2);
+		_exit(ok ? 0 : 3);
+	}
+	if (read(p[0], v, sizeof(v)) != sizeof(v) || waitpid(c, &st, 0) != c)
+		return "no report";
+	close(p[0]);
+	close(p[1]);
+	if (v[0] != c)
+		return "child's getpid is not fork's result";
+	if (v[1] != c)
+		return "child's gettid is not its pid";
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return "child saw a wrong parent or grandchild failed";
+	if (getpid() != me || syscall(SYS_getpid) != me ||
+	    syscall(SYS_gettid) != me)
+		return "parent's ids changed";
+	return NULL;
+}
+
+int
+main(void)
+{
+	const char *why = check(1);
+
+	printf("%s\n", why == NULL ? "ok" : why);
+	return why != NULL;
+}
+EOF
+	atf_check $cc -O2 -o ids ids.c
+	start_server
+	atf_check -o inline:"ok\n" "$run" --server "$server" -- ./ids
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o ids_musl ids.c
+		atf_check -o inline:"ok\n" "$run" --server "$server" -- ./ids_musl
+	fi
+}
+fork_ids_cleanup()
+{
+	stop_server
+}
+
 atf_test_case kernel_poll
 kernel_poll_head()
 {
@@ -1457,10 +1532,11 @@ atf_init_test_cases()
 	    signals_in_calls sigmask interrupted_calls poll_sockets; do
 		rw_case $c
 	done
-	for c in threads wait_mixed remote_shell remote_programs; do
+	for c in threads wait_mixed remote_shell remote_programs fork_ids; do
 		rw_case $c cleanup
 	done
 	atf_add_test_case server_disk
+	atf_add_test_case fork_ids
 	atf_add_test_case wait_mixed
 	atf_add_test_case threads
 	atf_add_test_case kernel_poll
