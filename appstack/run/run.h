@@ -147,6 +147,24 @@ raw6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 	    : "rcx", "r11", "memory");
 	return ret;
 }
+/*
+ * The thread pointer switch between the program's and strata-run's, made
+ * on every call that enters strata-run's C environment.  With the
+ * FSGSBASE instructions (the host kernel says so in AT_HWCAP2) it is one
+ * instruction; without them a system call, ARCH_SET_FS, which costs more
+ * than a signal on some virtual machines (bench_sud_floor).
+ */
+extern int run_fsgsbase;
+static inline void
+run_set_fs(unsigned long fs)
+{
+
+	if (run_fsgsbase)
+		__asm__ volatile("wrfsbase %0" : : "r"(fs) : "memory");
+	else
+		raw6(158 /* SYS_arch_prctl */, 0x1002 /* ARCH_SET_FS */,
+		    (long)fs, 0, 0, 0, 0);
+}
 /* Leaves the SIGSYS frame for the program's rt_sigreturn: restores the
  * program's FS and returns from the program's signal frame at sp. */
 __attribute__((__noreturn__)) void run_sud_sigreturn(unsigned long sp,
@@ -181,6 +199,13 @@ extern const unsigned char run_passthrough[512];
  * the program's context at the call (fork and exec need its registers
  * and signal mask). */
 long run_sys_dispatch(long nr, long args[6], ucontext_t *uc);
+/* The calls that need nothing of strata-run's C environment (no thread-
+ * local storage, no lock, no kernel): I/O on a host descriptor (standard
+ * output, files kept on the host), made with the program's thread
+ * pointer still loaded, which saves both switches.  Returns 1 with the
+ * result in *ret (exactly what run_sys_dispatch() would have returned),
+ * or 0 when the call is not such a one.  Never with --trace. */
+int run_sys_fast(long nr, const long args[6], long *ret);
 /* Binds the calling (new) host thread to the program's kernel process
  * (in-process: a new lwp of it; remote: librumpclient connects each
  * thread on its first call) and undoes it.  0 or an errno. */

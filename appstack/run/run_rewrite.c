@@ -300,19 +300,27 @@ run_rw_call(struct rw_frame *f)
 	 * one came. */
 	t->in_direct = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	memset(&uc.uc_sigmask, 0, sizeof(uc.uc_sigmask));
 	t->selector = 0;			/* ALLOW */
-	raw6(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, (long)t->host_fs, 0, 0,
-	    0, 0);
+	args[0] = f->rdi;
+	args[1] = f->rsi;
+	args[2] = f->rdx;
+	args[3] = f->r10;
+	args[4] = f->r8;
+	args[5] = f->r9;
+	/* I/O on a host descriptor: on the program's thread pointer. */
+	if (!run_opt.trace && run_sys_fast(f->nr, args, &ret))
+		goto done;
+	run_set_fs(t->host_fs);
 	/* The program's registers at the site, as a SIGSYS would show them
 	 * (the calls that look further are taken by the trap). */
+	memset(&uc.uc_sigmask, 0, sizeof(uc.uc_sigmask));
 	memset(g, 0, sizeof(uc.uc_mcontext.gregs));
-	g[REG_RDI] = args[0] = f->rdi;
-	g[REG_RSI] = args[1] = f->rsi;
-	g[REG_RDX] = args[2] = f->rdx;
-	g[REG_R10] = args[3] = f->r10;
-	g[REG_R8] = args[4] = f->r8;
-	g[REG_R9] = args[5] = f->r9;
+	g[REG_RDI] = args[0];
+	g[REG_RSI] = args[1];
+	g[REG_RDX] = args[2];
+	g[REG_R10] = args[3];
+	g[REG_R8] = args[4];
+	g[REG_R9] = args[5];
 	g[REG_RAX] = f->nr;
 	g[REG_RBX] = f->rbx;
 	g[REG_RBP] = f->rbp;
@@ -326,7 +334,8 @@ run_rw_call(struct rw_frame *f)
 	 * site's call instruction, ret (the number) in rax. */
 	if ((unsigned long)g[REG_RIP] != (unsigned long)f->ret)
 		f->ret = g[REG_RIP];
-	raw6(SYS_arch_prctl, 0x1002, (long)t->guest_fs, 0, 0, 0, 0);
+	run_set_fs(t->guest_fs);
+ done:
 	t->selector = 1;			/* BLOCK */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->in_direct = 0;

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -54,6 +55,10 @@ extern char _end[];
 
 static struct run_thread main_thread;
 pid_t run_pid;
+int run_fsgsbase;
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE	(1 << 1)
+#endif
 
 /* The fault handlers that were there before strata-run's (the
  * platform's fault-catching copies), and what the program asked for
@@ -104,7 +109,7 @@ static inline void
 set_fs(unsigned long fs)
 {
 
-	raw6(SYS_arch_prctl, ARCH_SET_FS, (long)fs, 0, 0, 0, 0);
+	run_set_fs(fs);
 }
 
 static void
@@ -194,6 +199,22 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 		t->deferred = 0;
 		return;
 	}
+	args[0] = g[REG_RDI];
+	args[1] = g[REG_RSI];
+	args[2] = g[REG_RDX];
+	args[3] = g[REG_R10];
+	args[4] = g[REG_R8];
+	args[5] = g[REG_R9];
+	/* I/O on a host descriptor: served on the program's thread pointer
+	 * (no switch), in strata-run's state otherwise (signals deferred as
+	 * for any call served here). */
+	if (!run_opt.trace && rw_site == 0 && run_sys_fast(nr, args, &ret)) {
+		g[REG_RAX] = ret;
+		t->selector = SEL_BLOCK;
+		t->in_guest = guest;
+		t->deferred = 0;
+		return;
+	}
 	set_fs(t->host_fs);
 	if (rw_site != 0 && si->si_arch == AUDIT_ARCH_X86_64)
 		run_rw_site(rw_site);
@@ -205,12 +226,6 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 		t->in_guest = guest;
 		run_sud_sigreturn((unsigned long)g[REG_RSP], t->guest_fs);
 	}
-	args[0] = g[REG_RDI];
-	args[1] = g[REG_RSI];
-	args[2] = g[REG_RDX];
-	args[3] = g[REG_R10];
-	args[4] = g[REG_R8];
-	args[5] = g[REG_R9];
 	ret = run_sys_dispatch(nr, args, uc);
 	g[REG_RAX] = ret;
 	set_fs(t->guest_fs);
@@ -561,6 +576,9 @@ run_sud_init(void)
 	t->selector = SEL_ALLOW;
 	t->tid = (pid_t)raw6(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	run_pid = (pid_t)raw6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	/* The kernel advertises FSGSBASE only when it lets user space use
+	 * the instructions (and keeps what they set across switches). */
+	run_fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
 	r = raw6(SYS_arch_prctl, ARCH_GET_FS, (long)&t->host_fs, 0, 0, 0, 0);
 	if (r < 0)
 		return (int)-r;

@@ -520,6 +520,54 @@ fork_ids_cleanup()
 	stop_server
 }
 
+atf_test_case host_read_signal
+host_read_signal_head()
+{
+	atf_set "descr" "a signal ends a read blocked on a host descriptor (standard input, served without strata-run's thread pointer) with EINTR, or the host restarts it under SA_RESTART; the handler runs either way"
+}
+host_read_signal_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >hr.c <<'EOF'
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	got++;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction sa;
+	ssize_t r;
+	char c;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = argc > 1 ? SA_RESTART : 0;
+	sigaction(SIGALRM, &sa, NULL);
+	ualarm(50000, 0);
+	r = read(0, &c, 1);
+	printf("%zd %s %d\n", r, r < 0 ? strerror(errno) : "-", (int)got);
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o hr hr.c
+	# The writer answers long after the signal (1 s against 50 ms).
+	atf_check -o inline:"-1 Interrupted system call 1\n" -x "(sleep 1; echo x) | $run -- ./hr"
+	atf_check -o inline:"1 - 1\n" -x "(sleep 1; echo x) | $run -- ./hr restart"
+}
+
 atf_test_case kernel_poll
 kernel_poll_head()
 {
@@ -1529,7 +1577,8 @@ atf_init_test_cases()
 	atf_add_test_case poll_sockets
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
-	    signals_in_calls sigmask interrupted_calls poll_sockets; do
+	    signals_in_calls sigmask interrupted_calls poll_sockets \
+	    host_read_signal; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids; do
@@ -1537,6 +1586,7 @@ atf_init_test_cases()
 	done
 	atf_add_test_case server_disk
 	atf_add_test_case fork_ids
+	atf_add_test_case host_read_signal
 	atf_add_test_case wait_mixed
 	atf_add_test_case threads
 	atf_add_test_case kernel_poll
