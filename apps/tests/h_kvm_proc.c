@@ -21,6 +21,16 @@
  *                             EPIPE when ignored or with MSG_NOSIGNAL
  *   h_kvm_proc crashes        children ended by a null dereference, an
  *                             invalid opcode, a division by zero
+ *   h_kvm_proc cow            fork's memory copy-on-write: parent,
+ *                             children and a grandchild each keep what
+ *                             they had at the fork and write their own
+ *   h_kvm_proc pgroups        process groups and sessions: setsid,
+ *                             setpgid, getpgid, getsid, kill and wait for
+ *                             a group, their errors
+ *   h_kvm_proc sigqueue       real-time signals queued (sigqueue's
+ *                             values, in order), standard ones coalesced,
+ *                             sigwaitinfo/sigtimedwait, sigaltstack and
+ *                             SA_ONSTACK handlers
  *   h_kvm_proc signals        handlers (SA_SIGINFO, SIGCHLD's siginfo),
  *                             sigsuspend, blocked and pending signals,
  *                             kill of children (default action, a
@@ -37,7 +47,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -311,6 +323,519 @@ waitidtest(void)
 	    strerror(errno) : "a child?");
 	printf("bad options: %s\n", waitid(P_ALL, 0, &si, 0) < 0 ?
 	    strerror(errno) : "accepted?");
+	return 0;
+}
+
+/* Copy-on-write fork: each process sees its memory as it was at its
+ * fork, whatever the others write afterwards (the program's own writes
+ * and the kernel's, a read() into shared memory); a grandchild shares
+ * with three processes at once. */
+#define COW_LEN		(2 << 20)
+#define COW_PAGE	4096
+
+/* Every page's first byte is want, the rest as filled. */
+static int
+cow_check(const unsigned char *big, int want)
+{
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < COW_LEN; i++)
+		if (big[i] != (i % COW_PAGE == 0 ? (unsigned char)want :
+		    (unsigned char)(i * 7 + 1)))
+			bad++;
+	return bad;
+}
+
+static void
+cow_stamp(unsigned char *big, int v)
+{
+	size_t i;
+
+	for (i = 0; i < COW_LEN; i += COW_PAGE)
+		big[i] = (unsigned char)v;
+}
+
+static int
+cow(void)
+{
+	unsigned char *big, *ro;
+	int go[2], st, k, bad;
+	pid_t pids[3];
+	size_t i;
+
+	big = mmap(NULL, COW_LEN, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ro = mmap(NULL, COW_PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (big == MAP_FAILED || ro == MAP_FAILED || pipe(go) != 0)
+		return 1;
+	for (i = 0; i < COW_LEN; i++)
+		big[i] = (unsigned char)(i * 7 + 1);
+	ro[0] = 1;
+	mprotect(ro, COW_PAGE, PROT_READ);
+	for (k = 0; k < 3; k++) {
+		/* Child k sees stamp k, which the parent changes at once. */
+		cow_stamp(big, k);
+		fflush(stdout);
+		if ((pids[k] = fork()) == 0) {
+			close(go[1]);
+			/* The kernel writes into memory shared with the
+			 * parent (a page of big, then put back). */
+			if (read(go[0], big + 7 * COW_PAGE + 1, 1) != 1 ||
+			    big[7 * COW_PAGE + 1] != 'g')
+				_exit(90);
+			big[7 * COW_PAGE + 1] = (unsigned char)(7 * COW_PAGE *
+			    7 + 8);
+			if ((bad = cow_check(big, k)) != 0)
+				_exit(91);
+			cow_stamp(big, 50 + k);
+			if (k == 2) {
+				/* A grandchild: three spaces share pages. */
+				pid_t g = fork();
+
+				if (g == 0)
+					_exit(cow_check(big, 52) == 0 &&
+					    (cow_stamp(big, 99), 1) &&
+					    cow_check(big, 99) == 0 ? 0 : 1);
+				if (waitpid(g, &st, 0) != g ||
+				    !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+					_exit(92);
+			}
+			if (cow_check(big, 50 + k) != 0)
+				_exit(93);
+			/* A read-only page made writable after the fork. */
+			if (mprotect(ro, COW_PAGE, PROT_READ | PROT_WRITE) != 0)
+				_exit(94);
+			ro[0] = (unsigned char)(60 + k);
+			_exit(10 + k);
+		}
+		cow_stamp(big, 200 + k);
+	}
+	close(go[0]);
+	/* The children go on once the parent has written over it all. */
+	write(go[1], "ggg", 3);
+	close(go[1]);
+	for (k = 0; k < 3; k++) {
+		char what[32];
+
+		waitpid(pids[k], &st, 0);
+		snprintf(what, sizeof(what), "child %d (%d: right)", k,
+		    10 + k);
+		status(what, st);
+	}
+	printf("parent's memory: %d bad bytes, read-only page %d\n",
+	    cow_check(big, 202), ro[0]);
+	munmap(big, COW_LEN);
+	munmap(ro, COW_PAGE);
+	return 0;
+}
+
+/* Process groups and sessions, in a session of the test's own (so that
+ * the host's and the guest's callers compare). */
+static void
+pg_child_wait(int fd)
+{
+	char c;
+
+	read(fd, &c, 1);	/* until the pipe closes */
+}
+
+static const char *
+err(int r)
+{
+
+	return r == 0 ? "ok" : strerror(errno);
+}
+
+static volatile sig_atomic_t got_pgusr1;
+
+static void
+on_pgusr1(int sig)
+{
+
+	(void)sig;
+	got_pgusr1++;
+}
+
+static int
+pgroups_session(void)
+{
+	int hold[2], ready[2], st, n, r, sig15;
+	pid_t me = getpid(), a, b, d, f, e, g, w;
+	char c;
+
+	printf("setsid: sid %s, pgid %s\n", getsid(0) == me ? "mine" : "?",
+	    getpgrp() == me ? "mine" : "?");
+	printf("setsid again: %s\n", err(setsid() < 0 ? -1 : 0));
+	printf("setpgid of a session leader: %s\n", err(setpgid(0, 0)));
+	printf("getpgid of nobody: %s\n", err(getpgid(99999) < 0 ? -1 : 0));
+	printf("getsid of nobody: %s\n", err(getsid(99999) < 0 ? -1 : 0));
+	printf("setpgid with a negative group: %s\n", err(setpgid(0, -1)));
+	if (pipe(hold) != 0 || pipe(ready) != 0)
+		return 1;
+
+	/* A leads a new group; B joins it (both sides ask, as shells do). */
+	if ((a = fork()) == 0) {
+		setpgid(0, 0);
+		close(hold[1]);
+		write(ready[1], "a", 1);
+		pg_child_wait(hold[0]);
+		_exit(0);
+	}
+	setpgid(a, a);
+	read(ready[0], &c, 1);
+	if ((b = fork()) == 0) {
+		setpgid(0, a);
+		close(hold[1]);
+		write(ready[1], "b", 1);
+		pg_child_wait(hold[0]);
+		_exit(0);
+	}
+	r = setpgid(b, a);
+	printf("setpgid of a child into another group: %s\n", err(r));
+	read(ready[0], &c, 1);
+	printf("groups: A %s, B %s, me %s\n",
+	    getpgid(a) == a ? "leads its own" : "?",
+	    getpgid(b) == a ? "in A's" : "?",
+	    getpgrp() == me ? "mine" : "?");
+	printf("sessions: A %s, B %s\n", getsid(a) == me ? "mine" : "?",
+	    getsid(b) == me ? "mine" : "?");
+	printf("setpgid into no group: %s\n", err(setpgid(b, 99999)));
+	printf("setpgid of a non-child: %s\n", err(setpgid(getppid(), 0)));
+	printf("kill of a group with nobody: %s\n", err(kill(-99999, 0)));
+	printf("kill 0 to group A: %s\n", err(kill(-a, 0)));
+	printf("wait for group A, none ended: %d\n",
+	    (int)waitpid(-a, &st, WNOHANG));
+	printf("kill SIGTERM to group A: %s\n", err(kill(-a, SIGTERM)));
+	/* Both end (in either order); wait for the group collects them. */
+	for (n = 0, sig15 = 0; n < 3; n++) {
+		w = waitpid(-a, &st, 0);
+		if (w < 0)
+			break;
+		if ((w == a || w == b) && WIFSIGNALED(st) &&
+		    WTERMSIG(st) == SIGTERM)
+			sig15++;
+	}
+	printf("waitpid(-A): %d killed by SIGTERM, then %s\n", sig15,
+	    strerror(errno));
+
+	/* wait(0): the caller's group only.  F (own group) has ended, D
+	 * (this group) runs: nothing yet; then D; then none left in this
+	 * group, though F is still there to be waited for by P_PGID. */
+	if ((f = fork()) == 0) {
+		setpgid(0, 0);
+		_exit(3);
+	}
+	setpgid(f, f);
+	if ((d = fork()) == 0) {
+		close(hold[1]);
+		pg_child_wait(hold[0]);
+		_exit(4);
+	}
+	{
+		siginfo_t si;
+
+		/* F has ended once waitid says so without taking it. */
+		memset(&si, 0, sizeof(si));
+		r = waitid(P_PGID, f, &si, WEXITED | WNOWAIT);
+		printf("waitid(P_PGID, F, WNOWAIT): %s, status %d\n", err(r),
+		    si.si_status);
+	}
+	printf("waitpid(0) with only F ended: %d\n",
+	    (int)waitpid(0, &st, WNOHANG));
+	close(hold[1]);
+	w = waitpid(0, &st, 0);
+	printf("waitpid(0): %s, ", w == d ? "D" : "?");
+	status("D", st);
+	printf("waitpid(0) again: %s\n", waitpid(0, &st, 0) < 0 ?
+	    strerror(errno) : "a child?");
+	{
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		r = waitid(P_PGID, f, &si, WEXITED);
+		printf("waitid(P_PGID, F): %s, pid %s, status %d\n", err(r),
+		    si.si_pid == f ? "F" : "?", si.si_status);
+	}
+
+	/* kill(0): the caller's group, the caller included. */
+	signal(SIGUSR1, on_pgusr1);
+	if ((g = fork()) == 0) {
+		signal(SIGUSR1, SIG_DFL);
+		write(ready[1], "g", 1);
+		for (;;)
+			pause();
+	}
+	read(ready[0], &c, 1);
+	printf("kill(0, SIGUSR1): %s\n", err(kill(0, SIGUSR1)));
+	waitpid(g, &st, 0);
+	status("G in my group", st);
+	printf("handled here: %d\n", (int)got_pgusr1);
+
+	/* A child's own session: out of reach of setpgid. */
+	if ((e = fork()) == 0) {
+		pid_t s = setsid();
+
+		write(ready[1], s == getpid() ? "y" : "n", 1);
+		pause();
+		_exit(0);
+	}
+	read(ready[0], &c, 1);
+	printf("child's setsid: %s, its sid %s\n", c == 'y' ? "ok" : "?",
+	    getsid(e) == e ? "its own" : "?");
+	printf("setpgid of a child in another session: %s\n",
+	    err(setpgid(e, me)));
+	kill(e, SIGKILL);
+	waitpid(e, &st, 0);
+
+	/* A child that has run execve: EACCES. */
+	{
+		char num[16];
+		char *argv[] = { "h_kvm_proc", "pgexec", num, NULL };
+
+		snprintf(num, sizeof(num), "%d", ready[1]);
+		if ((e = fork()) == 0) {
+			execve("/proc/self/exe", argv, environ);
+			_exit(127);
+		}
+		read(ready[0], &c, 1);
+		printf("setpgid of a child after execve: %s\n",
+		    err(setpgid(e, e)));
+		kill(e, SIGKILL);
+		waitpid(e, &st, 0);
+	}
+	return 0;
+}
+
+static int
+pgroups(void)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		if (setsid() != getpid()) {
+			printf("setsid: %s\n", strerror(errno));
+			_exit(1);
+		}
+		_exit(pgroups_session());
+	}
+	waitpid(pid, &st, 0);
+	status("session", st);
+	return 0;
+}
+
+/* Queued real-time signals, coalesced standard ones, sigtimedwait,
+ * the alternate signal stack. */
+static struct {
+	int sig, code, value;
+} seen[32];
+static volatile sig_atomic_t nseen;
+static char *alt;
+#define ALT_SIZE	(64 * 1024)
+static volatile sig_atomic_t on_alt, alt_flags, alt_eperm;
+
+static void
+on_record(int sig, siginfo_t *si, void *uc)
+{
+
+	(void)uc;
+	if (nseen < 32) {
+		seen[nseen].sig = sig;
+		seen[nseen].code = si->si_code;
+		seen[nseen].value = si->si_value.sival_int;
+		nseen++;
+	}
+}
+
+static void
+on_altcheck(int sig)
+{
+	char here;
+	stack_t ss, other;
+
+	(void)sig;
+	on_alt = &here > alt && &here < alt + ALT_SIZE;
+	if (sigaltstack(NULL, &ss) == 0)
+		alt_flags = ss.ss_flags;
+	memset(&other, 0, sizeof(other));
+	other.ss_sp = malloc(8192);
+	other.ss_size = 8192;
+	alt_eperm = sigaltstack(&other, NULL) < 0 && errno == EPERM;
+	free(other.ss_sp);
+}
+
+static const char *
+signame(int sig)
+{
+	static char buf[16];
+
+	if (sig == SIGUSR1)
+		return "SIGUSR1";
+	if (sig == SIGUSR2)
+		return "SIGUSR2";
+	snprintf(buf, sizeof(buf), "SIGRTMIN+%d", sig - SIGRTMIN);
+	return buf;
+}
+
+static int
+sigqueuetest(void)
+{
+	struct sigaction sa;
+	sigset_t set, old;
+	siginfo_t si;
+	union sigval v;
+	struct timespec zero = { 0, 0 };
+	stack_t ss;
+	pid_t pid;
+	int i, st, r, rt1 = SIGRTMIN + 1, rt2 = SIGRTMIN + 2;
+
+	/* Several of one real-time signal queue, each with its value;
+	 * SIGUSR2 sent twice is pending once.  Unblocked: the lowest number
+	 * first, each real-time one in the order sent.  The handlers block
+	 * everything, so one runs at a time. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_record;
+	sa.sa_flags = SA_SIGINFO;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGRTMIN, &sa, NULL);
+	sigaction(rt1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGRTMIN);
+	sigaddset(&set, rt1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (i = 1; i <= 3; i++) {
+		v.sival_int = i;
+		sigqueue(getpid(), rt1, v);
+	}
+	v.sival_int = 10;
+	sigqueue(getpid(), SIGRTMIN, v);
+	v.sival_int = 11;
+	sigqueue(getpid(), SIGRTMIN, v);
+	kill(getpid(), SIGUSR2);
+	kill(getpid(), SIGUSR2);
+	{
+		sigset_t pend;
+
+		sigpending(&pend);
+		printf("pending: SIGUSR2 %d, SIGRTMIN %d, SIGRTMIN+1 %d, "
+		    "handled %d\n", sigismember(&pend, SIGUSR2),
+		    sigismember(&pend, SIGRTMIN), sigismember(&pend, rt1),
+		    (int)nseen);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (i = 0; i < nseen; i++)
+		printf("  %s code %s value %d\n", signame(seen[i].sig),
+		    seen[i].code == SI_QUEUE ? "SI_QUEUE" :
+		    seen[i].code == SI_USER ? "SI_USER" : "?",
+		    seen[i].code == SI_QUEUE ? seen[i].value : 0);
+
+	/* Taken without a handler: sigwaitinfo, sigtimedwait; from another
+	 * process, with its pid. */
+	sigemptyset(&set);
+	sigaddset(&set, rt2);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < 3; i++) {
+			v.sival_int = 42 + i;
+			sigqueue(getppid(), rt2, v);
+		}
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	for (i = 0; i < 4; i++) {
+		r = sigwaitinfo(&set, &si);
+		printf("sigwaitinfo: %s from the child %s, %s value %d\n",
+		    r > 0 ? signame(r) : strerror(errno),
+		    si.si_pid == pid ? "yes" : "no",
+		    si.si_code == SI_QUEUE ? "SI_QUEUE" :
+		    si.si_code == SI_USER ? "SI_USER" : "?",
+		    si.si_code == SI_QUEUE ? si.si_value.sival_int : 0);
+	}
+	r = sigtimedwait(&set, &si, &zero);
+	printf("sigtimedwait with nothing pending: %s\n",
+	    r < 0 ? strerror(errno) : "a signal?");
+	{
+		struct timespec tick = { 0, 20 * 1000 * 1000 };
+
+		r = sigtimedwait(&set, &si, &tick);
+		printf("sigtimedwait for 20 ms: %s\n",
+		    r < 0 ? strerror(errno) : "a signal?");
+	}
+	/* Not the kernel's to claim for another process. */
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		for (;;)
+			pause();
+	}
+	memset(&si, 0, sizeof(si));
+	si.si_code = SI_USER;
+	si.si_signo = rt2;
+	printf("rt_sigqueueinfo as SI_USER to a child: %s\n",
+	    syscall(SYS_rt_sigqueueinfo, pid, rt2, &si) < 0 ?
+	    strerror(errno) : "sent?");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	/* The alternate stack: off at first; a handler with SA_ONSTACK
+	 * runs on it (and may not change it there), one without does not. */
+	sigaltstack(NULL, &ss);
+	printf("sigaltstack at first: %s\n",
+	    ss.ss_flags == SS_DISABLE ? "SS_DISABLE" : "?");
+	alt = malloc(ALT_SIZE);
+	ss.ss_sp = alt;
+	ss.ss_size = 1024;
+	ss.ss_flags = 0;
+	printf("too small: %s\n", sigaltstack(&ss, NULL) < 0 ?
+	    strerror(errno) : "taken?");
+	ss.ss_size = ALT_SIZE;
+	ss.ss_flags = 12345;
+	printf("bad flags: %s\n", sigaltstack(&ss, NULL) < 0 ?
+	    strerror(errno) : "taken?");
+	ss.ss_flags = 0;
+	printf("set: %s\n", sigaltstack(&ss, NULL) == 0 ? "ok" :
+	    strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_altcheck;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	printf("SA_ONSTACK: on the alternate stack %s, flags %s, "
+	    "changing it there %s\n", on_alt ? "yes" : "no",
+	    alt_flags == SS_ONSTACK ? "SS_ONSTACK" : "?",
+	    alt_eperm ? "EPERM" : "allowed?");
+	sa.sa_flags = 0;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	printf("without SA_ONSTACK: on it %s, flags %s\n",
+	    on_alt ? "yes" : "no", alt_flags == 0 ? "0" : "?");
+	/* A forked child keeps it. */
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR1, &sa, NULL);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		raise(SIGUSR1);
+		_exit(on_alt ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	status("a forked child's handler on the alternate stack (0: yes)",
+	    st);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	sigaltstack(NULL, &ss);
+	raise(SIGUSR1);
+	printf("disabled: %s, handler on it %s\n",
+	    ss.ss_flags == SS_DISABLE ? "SS_DISABLE" : "?",
+	    on_alt ? "yes" : "no");
+	free(alt);
 	return 0;
 }
 
@@ -717,6 +1242,17 @@ main(int argc, char **argv)
 		return afterexec();
 	if (strcmp(cmd, "memory") == 0 && argc > 2)
 		return memory(atoi(argv[2]));
+	if (strcmp(cmd, "sigqueue") == 0)
+		return sigqueuetest();
+	if (strcmp(cmd, "cow") == 0)
+		return cow();
+	if (strcmp(cmd, "pgroups") == 0)
+		return pgroups();
+	if (strcmp(cmd, "pgexec") == 0 && argc > 2) {
+		write(atoi(argv[2]), "x", 1);
+		pause();
+		return 0;
+	}
 	if (strcmp(cmd, "fdcheck") == 0 && argc > 2) {
 		printf("%s: descriptor %s after exec: %s\n", argv[0], argv[2],
 		    fcntl(atoi(argv[2]), F_GETFD) < 0 ? strerror(errno) :
@@ -725,6 +1261,6 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: %s forks N|exec DIR|spawn DIR|pipeline N|"
 	    "waitid|signals|sigpipe|crashes|memory N|execthreads|"
-	    "fdcheck FD\n", argv[0]);
+	    "cow|pgroups|sigqueue|fdcheck FD\n", argv[0]);
 	return 2;
 }

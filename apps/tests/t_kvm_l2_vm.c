@@ -51,6 +51,7 @@ struct l2_vm *l2_vm_create(void);
 int l2_vm_copy(struct l2_vm *from, struct l2_vm *to);
 void l2_vm_destroy(struct l2_vm *vm);
 int l2_copyout(const void *kaddr, uint64_t uaddr, size_t len);
+_Bool l2_vm_fault(uint64_t va, _Bool write);
 
 #define PAGE		4096l
 #define NPAGES		8192		/* 32 MiB of "physical memory" */
@@ -150,6 +151,12 @@ l2_plat_invlpg(uint64_t va)
 {
 
 	(void)va;
+}
+
+void l2_plat_tlb_flush(void);
+void
+l2_plat_tlb_flush(void)
+{
 }
 
 void l2_plat_user_range(uint64_t *lo, uint64_t *hi);
@@ -495,15 +502,18 @@ ATF_TC_BODY(copies, tc)
 }
 
 /* fork's copy: a second space shares the kernel's entries, gets every
- * mapping with its protection and contents in memory of its own; both
- * go back whole, also after running out of memory half way. */
+ * mapping with its protection, its memory shared copy-on-write (the
+ * same frames, writable by neither); the first write on either side
+ * (a copyout, or the program's page fault) copies the page, unless the
+ * other side has let go of it; both go back whole, also after running
+ * out of memory half way. */
 ATF_TC_WITHOUT_HEAD(spaces);
 ATF_TC_BODY(spaces, tc)
 {
 	struct l2_vm *vm0, *vm1;
 	unsigned char buf[64];
 	size_t base, before;
-	uint64_t e0, e1;
+	uint64_t e0, e1, a, tables;
 	int i;
 
 	setup();
@@ -516,10 +526,12 @@ ATF_TC_BODY(spaces, tc)
 	ATF_REQUIRE_EQ(l2_vm_map(0x600000, 3 * PAGE, RW), 0);
 	ATF_REQUIRE_EQ(l2_vm_map(0x700000, 4 * PAGE, 0), 0);	/* no memory */
 	at(0x400000)[5] = 0x11;
+	at(0x600000 + PAGE)[1] = 0x44;
 	at(0x600000 + 2 * PAGE)[7] = 0x22;
 	ATF_CHECK(l2_sys_brk(0x500000 + 2 * PAGE) == 0x500000 + 2 * PAGE);
 
 	before = nused;
+	tables = l2_vm_pages;
 	vm1 = l2_vm_create();
 	ATF_REQUIRE(vm1 != NULL);
 	ATF_CHECK_EQ(vm1->pml4[300], pml4[300]);
@@ -529,28 +541,63 @@ ATF_TC_BODY(spaces, tc)
 	ATF_CHECK_EQ(vm1->brk_cur, vm0->brk_cur);
 	ATF_CHECK_EQ(vm1->mmap_cursor, vm0->mmap_cursor);
 	ATF_CHECK_EQ(vm1->pages, vm0->pages);
+	/* No memory copied: the space's page and page map, and 4 tables
+	 * (a PDPT, a PD, two PTs). */
+	ATF_CHECK_EQ(l2_vm_pages - tables, 2 + 4);
 	for (i = 0; i < 3; i++) {
 		uint64_t va = 0x600000 + (uint64_t)i * PAGE;
 
 		e0 = walk_in(pml4, va);
 		e1 = walk_in(vm1->pml4, va);
-		ATF_CHECK((e0 & ~PTE_ADDR) == (e1 & ~PTE_ADDR));
-		ATF_CHECK((e0 & PTE_ADDR) != (e1 & PTE_ADDR));
+		ATF_CHECK(e0 & PTE_P);
+		ATF_CHECK_EQ(e0, e1);		/* the same frame */
+		ATF_CHECK(!(e0 & PTE_W));	/* for both, until written */
 	}
 	ATF_CHECK(!(walk_in(vm1->pml4, 0x400000) & PTE_W));
 	ATF_CHECK_EQ(walk_in(vm1->pml4, 0x700000), 0);	/* still none */
-	/* Contents copied; a write in one space is not seen in the other. */
+	/* Contents shared; a write in one space is not seen in the other. */
 	l2_vm_cur = vm1;
 	ATF_CHECK_EQ(l2_vm_prot(0x700000), 0);
 	ATF_CHECK_EQ(l2_vm_prot(0x400000), L2_PROT_READ | L2_PROT_EXEC);
+	ATF_CHECK_EQ(l2_vm_prot(0x600000), RW);
 	ATF_REQUIRE_EQ(l2_copyin(0x400000, buf, 8), 0);
 	ATF_CHECK_EQ(buf[5], 0x11);
 	ATF_REQUIRE_EQ(l2_copyin(0x600000 + 2 * PAGE, buf, 8), 0);
 	ATF_CHECK_EQ(buf[7], 0x22);
 	buf[7] = 0x33;
 	ATF_REQUIRE_EQ(l2_copyout(buf, 0x600000 + 2 * PAGE, 8), 0);
+	e1 = walk_in(vm1->pml4, 0x600000 + 2 * PAGE);
+	ATF_CHECK(e1 & PTE_W);
+	ATF_CHECK((e1 & PTE_ADDR) !=
+	    (walk_in(pml4, 0x600000 + 2 * PAGE) & PTE_ADDR));
 	ATF_CHECK_EQ(at(0x600000 + 2 * PAGE)[7], 0x22);	/* vm0's */
+	ATF_REQUIRE_EQ(l2_copyin(0x600000 + 2 * PAGE, buf, 8), 0);
+	ATF_CHECK_EQ(buf[7], 0x33);
+	/* The program's write fault on a shared page: copied, writable. */
+	a = walk_in(vm1->pml4, 0x600000) & PTE_ADDR;
+	ATF_CHECK(l2_vm_fault(0x600000 + 17, 1));
+	e1 = walk_in(vm1->pml4, 0x600000);
+	ATF_CHECK((e1 & PTE_W) && (e1 & PTE_ADDR) != a);
+	/* Not copy-on-write faults: the program's own (reads, read-only
+	 * and PROT_NONE pages, a page already its own, unmapped). */
+	ATF_CHECK(!l2_vm_fault(0x600000 + PAGE, 0));
+	ATF_CHECK(!l2_vm_fault(0x400000, 1));
+	ATF_CHECK(!l2_vm_fault(0x700000, 1));
+	ATF_CHECK(!l2_vm_fault(0x600000, 1));
+	ATF_CHECK(!l2_vm_fault(0x900000, 1));
 	l2_vm_cur = vm0;
+	/* vm0 is the last user of its page 0x600000 + 2 pages: the frame
+	 * itself becomes writable; 0x600000 + 1 page is still vm1's too:
+	 * copied, contents kept. */
+	a = walk(0x600000 + 2 * PAGE) & PTE_ADDR;
+	ATF_CHECK(l2_vm_fault(0x600000 + 2 * PAGE, 1));
+	ATF_CHECK_EQ(walk(0x600000 + 2 * PAGE) & (PTE_ADDR | PTE_W),
+	    a | PTE_W);
+	a = walk(0x600000 + PAGE) & PTE_ADDR;
+	ATF_CHECK(l2_vm_fault(0x600000 + PAGE, 1));
+	ATF_CHECK((walk(0x600000 + PAGE) & PTE_ADDR) != a);
+	ATF_CHECK_EQ(at(0x600000 + PAGE)[1], 0x44);
+	/* Every page has one user again: all of vm1 goes back. */
 	l2_vm_destroy(vm1);
 	ATF_CHECK_EQ(nused, before);
 
@@ -563,6 +610,7 @@ ATF_TC_BODY(spaces, tc)
 	l2_vm_destroy(vm1);
 	ATF_CHECK_EQ(nused, before);
 	limit = NPAGES;
+	ATF_CHECK_EQ(at(0x400000)[5], 0x11);
 
 	/* The first space gives its memory and tables back, and keeps its
 	 * page map (the kernel's) with the kernel's entry. */
@@ -573,10 +621,72 @@ ATF_TC_BODY(spaces, tc)
 		ATF_CHECK_EQ(pml4[i], 0);
 }
 
+/* Memory shared copy-on-write under munmap, madvise and mprotect in one
+ * space: the other keeps its contents; the frames go with the last
+ * space that maps them. */
+ATF_TC_WITHOUT_HEAD(cow_calls);
+ATF_TC_BODY(cow_calls, tc)
+{
+	struct l2_vm *vm0, *vm1;
+	unsigned char c = 0x77, back;
+	size_t base, mid;
+	int i;
+
+	setup();
+	base = nused;
+	vm0 = l2_vm_cur;
+	ATF_REQUIRE_EQ(l2_vm_map(0x600000, 4 * PAGE, RW), 0);
+	for (i = 0; i < 4; i++)
+		at(0x600000 + (uint64_t)i * PAGE)[0] = (unsigned char)(i + 1);
+	ATF_REQUIRE_EQ(l2_vm_map(0x800000, PAGE, L2_PROT_READ), 0);
+	at(0x800000)[0] = 9;
+	vm1 = l2_vm_create();
+	ATF_REQUIRE(vm1 != NULL);
+	ATF_REQUIRE_EQ(l2_vm_copy(vm0, vm1), 0);
+	mid = nused;
+	l2_vm_cur = vm1;
+	/* munmap of a shared page: the frame stays, vm0's. */
+	ATF_CHECK_EQ(l2_sys_munmap(0x600000, PAGE), 0);
+	ATF_CHECK_EQ(nused, mid);
+	/* MADV_DONTNEED: zeroes here, vm0's contents kept. */
+	ATF_CHECK_EQ(l2_sys_madvise(0x600000 + PAGE, PAGE, MADV_DONTNEED), 0);
+	ATF_REQUIRE_EQ(l2_copyin(0x600000 + PAGE, &back, 1), 0);
+	ATF_CHECK_EQ(back, 0);
+	/* Made writable by mprotect: still shared until the first write. */
+	ATF_CHECK_EQ(l2_sys_mprotect(0x800000, PAGE, RW), 0);
+	ATF_CHECK(!(walk_in(vm1->pml4, 0x800000) & PTE_W));
+	ATF_CHECK_EQ(walk_in(vm1->pml4, 0x800000) & PTE_ADDR,
+	    walk_in(vm0->pml4, 0x800000) & PTE_ADDR);
+	ATF_CHECK_EQ(l2_copyout(&c, 0x800000, 1), 0);
+	ATF_CHECK(walk_in(vm1->pml4, 0x800000) & PTE_W);
+	/* Read-only again: a write is the program's fault, shared or not. */
+	ATF_CHECK_EQ(l2_sys_mprotect(0x600000 + 2 * PAGE, PAGE,
+	    L2_PROT_READ), 0);
+	ATF_CHECK(!l2_vm_fault(0x600000 + 2 * PAGE, 1));
+	ATF_CHECK_EQ(l2_copyout(&c, 0x600000 + 2 * PAGE, 1), 14);
+	l2_vm_cur = vm0;
+	for (i = 0; i < 4; i++)
+		ATF_CHECK_EQ(at(0x600000 + (uint64_t)i * PAGE)[0], i + 1);
+	ATF_CHECK_EQ(at(0x800000)[0], 9);
+	ATF_CHECK(!(walk(0x800000) & PTE_W));
+	/* The first space ends first: the second holds the frames alone,
+	 * writes them without copies, and gives them back at its end. */
+	l2_vm_destroy(vm0);
+	l2_vm_cur = vm1;
+	mid = nused;
+	ATF_CHECK(l2_vm_fault(0x600000 + 3 * PAGE, 1));
+	ATF_CHECK_EQ(nused, mid);
+	ATF_REQUIRE_EQ(l2_copyin(0x600000 + 3 * PAGE, &back, 1), 0);
+	ATF_CHECK_EQ(back, 4);
+	l2_vm_destroy(vm1);
+	ATF_CHECK_EQ(nused, base);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
 	ATF_TP_ADD_TC(tp, spaces);
+	ATF_TP_ADD_TC(tp, cow_calls);
 
 	ATF_TP_ADD_TC(tp, copies);
 

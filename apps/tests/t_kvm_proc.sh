@@ -190,6 +190,42 @@ waitid_body()
 	same_as_host waitid
 }
 
+atf_test_case cow
+cow_head()
+{
+	atf_set "descr" "fork shares memory copy-on-write: three children and a grandchild each see 2 MiB as it was at their fork while the parent writes over it, write their own (the program's stores and the kernel's read() into a shared page), a read-only page made writable after the fork; the parent's memory unchanged"
+	atf_set "timeout" "300"
+}
+cow_body()
+{
+	proc_image
+	same_as_host cow
+}
+
+atf_test_case pgroups
+pgroups_head()
+{
+	atf_set "descr" "process groups and sessions: setsid, setpgid (a new group, joining one, EPERM, ESRCH, EACCES after execve, another session), getpgid, getsid; kill to a group (-pgid, 0), waitpid for a group (-pgid, 0), waitid P_PGID"
+	atf_set "timeout" "300"
+}
+pgroups_body()
+{
+	proc_image
+	same_as_host pgroups
+}
+
+atf_test_case sigqueue
+sigqueue_head()
+{
+	atf_set "descr" "real-time signals queued (sigqueue's values delivered in the order sent, the lowest signal first), a standard signal sent twice taken once, sigwaitinfo and sigtimedwait (from another process, timeouts), rt_sigqueueinfo's EPERM; sigaltstack: SA_ONSTACK handlers on the alternate stack, SS_ONSTACK, EPERM there, ENOMEM, EINVAL, kept across fork, disabled"
+	atf_set "timeout" "300"
+}
+sigqueue_body()
+{
+	proc_image
+	same_as_host sigqueue
+}
+
 # busybox_image: bb.img from Debian's busybox-static.
 busybox_image()
 {
@@ -270,6 +306,9 @@ atf_init_test_cases()
 	atf_add_test_case execthreads
 	atf_add_test_case memory
 	atf_add_test_case waitid
+	atf_add_test_case cow
+	atf_add_test_case pgroups
+	atf_add_test_case sigqueue
 	atf_add_test_case busybox_sh
 	atf_add_test_case stdin
 }

@@ -114,8 +114,10 @@ struct kvm_trapframe {
 
 /* Optional (weak): called first when an exception comes from ring 3 (a
  * program run by l2), before the register dump and power-off; it may
- * instead end the program's process and not return. */
-void kvm_user_fault(const struct kvm_trapframe *f) __attribute__((__weak__));
+ * instead end the program's process and not return, or return non-zero
+ * when it has resolved the fault (a copy-on-write page): the program
+ * then goes on where it was. */
+int kvm_user_fault(const struct kvm_trapframe *f) __attribute__((__weak__));
 
 /* A handler for device interrupt vector VEC_DEV0 + n: called with
  * interrupts disabled from the idle wait; may only record what happened

@@ -132,6 +132,8 @@ in_text(uint64_t a)
 	return a >= (uintptr_t)__image_start && a < (uintptr_t)__text_end;
 }
 
+/* An exception: fatal, unless a program's fault is resolved (then it
+ * returns, and the program goes on). */
 static void
 fatal_exception(const struct kvm_trapframe *f)
 {
@@ -141,8 +143,9 @@ fatal_exception(const struct kvm_trapframe *f)
 
 	/* First, before this counts as a report: a program's fault may
 	 * end only its process (and not return here). */
-	if ((f->cs & 3) == 3 && kvm_user_fault != NULL && nested == 0)
-		kvm_user_fault(f);
+	if ((f->cs & 3) == 3 && kvm_user_fault != NULL && nested == 0 &&
+	    kvm_user_fault(f) != 0)
+		return;
 	if (nested++) {
 		kvm_printf("kvm: exception %lu while reporting one\n",
 		    (unsigned long)f->vector);

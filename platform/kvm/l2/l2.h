@@ -72,8 +72,9 @@ void *l2_plat_phys_to_virt(uint64_t pa);
  * is on (then non-executable pages get the NX bit). */
 uint64_t *l2_plat_pml4(void);
 bool l2_plat_nx(void);
-/* Drops the TLB entry of va. */
+/* Drops the TLB entry of va; all the lower half's entries. */
 void l2_plat_invlpg(uint64_t va);
+void l2_plat_tlb_flush(void);
 /* The part of the address space the program may have: [*lo, *hi). */
 void l2_plat_user_range(uint64_t *lo, uint64_t *hi);
 /* The next byte the console received, or -1 (never blocks). */
@@ -109,8 +110,9 @@ extern struct l2_vm *l2_vm_cur;
 int l2_vm_init(void);
 /* A new empty address space (NULL when out of memory). */
 struct l2_vm *l2_vm_create(void);
-/* Copies every mapping of from into the empty to, memory included (fork:
- * an eager copy); 0 or ENOMEM (then to holds part: destroy it). */
+/* Copies every mapping of from into the empty to (fork): their memory is
+ * shared copy-on-write, each side's first write to a page copies it; 0 or
+ * ENOMEM (then to holds part: destroy it). */
 int l2_vm_copy(struct l2_vm *from, struct l2_vm *to);
 /* Frees vm's memory and tables, and vm unless it is the first one.  It
  * must not be the page map the CPU uses. */
@@ -128,6 +130,13 @@ int l2_vm_prot(uint64_t va);
 /* Kernel address of the memory behind mapped page va (giving it memory
  * if it has none yet), or NULL. */
 void *l2_vm_frame(uint64_t va);
+/* The same for writing: a frame shared copy-on-write is copied first
+ * (NULL also when out of memory for that). */
+void *l2_vm_frame_write(uint64_t va);
+/* A page fault of the program at va (write: a write): true when it was a
+ * write to memory shared copy-on-write, now copied, and the program goes
+ * on; false when the fault is the program's own. */
+bool l2_vm_fault(uint64_t va, bool write);
 /* Copies between the program's memory and the kernel's, page by page
  * through the frames, checking the program's protections first (read
  * for copyin, write for copyout): 0, or EFAULT with nothing copied. */
@@ -183,6 +192,10 @@ struct l2_thread {
 	uint64_t	 clear_child_tid;	/* set_tid_address */
 	uint64_t	 robust_list;		/* set_robust_list head */
 	uint64_t	 sigmask;
+	uint64_t	 waitset;		/* rt_sigtimedwait's set */
+	uint64_t	 ss_sp, ss_size;	/* sigaltstack, when ss_on */
+	bool		 ss_on;
+	bool		 ss_autodisarm;		/* SS_AUTODISARM */
 	uint64_t	 saved_mask;		/* rt_sigsuspend's caller's */
 	bool		 restart_mask;		/* saved_mask to go back */
 	bool		 intr;			/* in an interruptible wait */
@@ -205,8 +218,21 @@ struct l2_thread {
  * platform keeps it.  The pid is the kernel process's.
  */
 struct l2_image;
+/* What a signal's siginfo says besides its number. */
+struct l2_siginfo {
+	int		 code, pid, uid;
+	uint64_t	 val;		/* si_value; SIGCHLD: si_status */
+};
+struct l2_sigq {
+	struct l2_sigq	*next;
+	int		 sig;
+	struct l2_siginfo info;
+};
 struct l2_proc {
 	int		 pid;
+	int		 pgid;		/* process group */
+	int		 sid;		/* session */
+	bool		 execed;	/* has run execve (setpgid: EACCES) */
 	struct l2_proc	*parent;	/* NULL: nobody waits for it */
 	struct l2_proc	*children;	/* live and zombie, by sibling */
 	struct l2_proc	*sibling;
@@ -225,9 +251,10 @@ struct l2_proc {
 		uint64_t handler, flags, restorer, mask;
 	} sigact[65];			/* rt_sigaction's struct, x86_64 */
 	uint64_t	 pending;	/* signals sent, not yet taken */
-	struct {
-		int code, pid, status;
-	} siginfo[65];			/* of each pending one */
+	struct l2_siginfo siginfo[32];	/* of each pending standard one */
+	struct l2_sigq	*queue;		/* pending real-time ones, in the
+					   order sent (several of one) */
+	int		 nqueued;
 };
 /* Every process, zombies included. */
 extern struct l2_proc *l2_procs;
@@ -238,6 +265,18 @@ extern struct l2_proc *l2_procs;
 /* Sends sig to p (siginfo's code, sender's pid, SIGCHLD's status). */
 void l2_signal_send(struct l2_proc *p, int sig, int code, int pid,
     int status);
+/* The same with a whole siginfo: 0, or EAGAIN when p has as many
+ * real-time signals queued as it may. */
+int l2_signal_post(struct l2_proc *p, int sig, const struct l2_siginfo *si);
+/* Drops p's pending sig (its disposition became SIG_IGN), or all (end
+ * of the process). */
+void l2_signal_discard(struct l2_proc *p, int sig);
+void l2_signal_clear(struct l2_proc *p);
+long l2_sys_sigqueueinfo(struct l2_thread *t, int tgid, int tid, int sig,
+    uint64_t uinfo);
+long l2_sys_sigtimedwait(struct l2_thread *t, uint64_t uset, uint64_t uinfo,
+    uint64_t uts, uint64_t size);
+long l2_sys_sigaltstack(struct l2_thread *t, uint64_t uss, uint64_t uold);
 /* Whether t has a signal to take now. */
 bool l2_signal_pending(const struct l2_thread *t);
 /* Ends t's interruptible wait (the platform's or the kernel's). */
@@ -318,6 +357,11 @@ long l2_sys_wait4(struct l2_thread *t, int pid, uint64_t status,
     int options, uint64_t rusage);
 long l2_sys_waitid(struct l2_thread *t, int idtype, int id, uint64_t info,
     int options, uint64_t rusage);
+/* Process groups and sessions, Linux's rules (l2_proc.c). */
+long l2_sys_setpgid(struct l2_thread *t, int pid, int pgid);
+long l2_sys_getpgid(struct l2_thread *t, int pid);
+long l2_sys_setsid(struct l2_thread *t);
+long l2_sys_getsid(struct l2_thread *t, int pid);
 /* A kernel system call with kernel-memory arguments on behalf of the
  * calling program thread (its copies are not checked against the
  * program's memory). */

@@ -57,6 +57,16 @@ l2_plat_invlpg(uint64_t va)
 }
 
 void
+l2_plat_tlb_flush(void)
+{
+	uint64_t cr3;
+
+	/* The program's pages are not global: reloading CR3 drops them. */
+	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : :
+	    "memory");
+}
+
+void
 l2_plat_user_range(uint64_t *lo, uint64_t *hi)
 {
 	uint64_t *pml4 = l2_plat_pml4();
@@ -105,11 +115,21 @@ l2_plat_mem(uint64_t *total, uint64_t *free)
  * first, then the dump follows it.  The kernel is in a consistent state
  * (the fault came from the program's own code), so the pipes can be read.
  */
-void
+int
 kvm_user_fault(const struct kvm_trapframe *f)
 {
 	struct l2_thread *t = l2_curthread();
 	int sig;
+
+	/* A write to memory shared copy-on-write since a fork (error code:
+	 * present, write, user): the page is copied, the write goes on. */
+	if (f->vector == 14 && (f->error & 7) == 7 && t != NULL) {
+		uint64_t cr2;
+
+		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+		if (l2_vm_fault(cr2, true))
+			return 1;
+	}
 
 	/* A process other than the first ends as Linux ends it, by the
 	 * signal the exception raises (its parent sees it in wait); the
@@ -137,4 +157,5 @@ kvm_user_fault(const struct kvm_trapframe *f)
 	l2_mounts_fini();
 	l2_stdio_flush();
 	l2_printf("strata: the program crashed (a fault in ring 3):\n");
+	return 0;
 }

@@ -10,10 +10,13 @@
  * statuses, so the platform keeps the ended ("zombie") processes until
  * their parent waits for them.
  *
- *  - fork (clone without CLONE_VM): an eager copy of the parent's memory
- *    (every mapped page is copied at once, no copy-on-write: a busybox
- *    shell is ~3.5 MiB with its 1 MiB stack, copied in a few ms).  Memory
- *    mapped MAP_SHARED|MAP_ANONYMOUS is copied too, not shared.
+ *  - fork (clone without CLONE_VM): the parent's memory shared
+ *    copy-on-write (l2_vm.c): a page is copied at the first write to it
+ *    by either side.  Memory mapped MAP_SHARED|MAP_ANONYMOUS is not
+ *    shared after a fork either, each side gets its copy.
+ *  - process groups and sessions: setpgid, getpgid, setsid, getsid as
+ *    Linux has them (a child inherits both; the first program leads its
+ *    own session and group); kill and wait take groups.
  *  - vfork and clone(CLONE_VM|CLONE_VFORK) (musl's posix_spawn and
  *    system()): a real vfork -- the child borrows the parent's address
  *    space and the calling thread waits until the child has exec'd or
@@ -26,8 +29,8 @@
  *    fresh address space, so a failure (ENOEXEC, ENOMEM, E2BIG) returns
  *    to the old one unchanged.  Descriptors marked close-on-exec are
  *    closed, handled signals go back to their default.
- *  - wait4 and waitid: any child (pid -1, and 0 or < -1: there are no
- *    process groups, every process is in one), or a given one; WNOHANG.
+ *  - wait4 and waitid: any child (pid -1, P_ALL), a given one, or those
+ *    of a process group (pid 0 or < -1, P_PGID); WNOHANG, WNOWAIT.
  *    A child of a parent ignoring SIGCHLD (or with SA_NOCLDWAIT) is not
  *    kept.  A process whose parent ends first is not kept either.
  *  - The end of a process: its threads end at their next turn (those
@@ -181,6 +184,7 @@ l2_proc_init(int pid, const unsigned char *image, size_t len,
 	im->refs = 1;
 	im->owned = false;
 	p->pid = pid;
+	p->pgid = p->sid = pid;
 	p->vm = l2_vm_cur;
 	p->exe = im;
 	p->next = procs;
@@ -243,6 +247,8 @@ l2_sys_fork(struct l2_thread *t, uint64_t flags, uint64_t newsp,
 	rump_lwproc_switch(self);
 
 	c->pid = pid;
+	c->pgid = p->pgid;
+	c->sid = p->sid;
 	if (flags & CLONE_VM) {
 		c->vm = p->vm;
 		c->vm->refs++;
@@ -272,6 +278,14 @@ l2_sys_fork(struct l2_thread *t, uint64_t flags, uint64_t newsp,
 		image_release(c->exe);
 		error = L2_EAGAIN;
 		goto fail;
+	}
+	/* fork keeps the alternate signal stack (memory and all); a
+	 * process sharing the memory without vfork's wait does not. */
+	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
+		ct->ss_on = t->ss_on;
+		ct->ss_sp = t->ss_sp;
+		ct->ss_size = t->ss_size;
+		ct->ss_autodisarm = t->ss_autodisarm;
 	}
 	if (newsp != 0)
 		ct->regs.rsp = newsp;
@@ -716,11 +730,13 @@ l2_sys_execve(struct l2_thread *t, uint64_t upath, uint64_t uargv,
 	t->fsbase = 0;
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
+	t->ss_on = false;	/* the old memory's stack is gone */
 	for (i = 1; i < 65; i++)
 		if (p->sigact[i].handler != SIG_IGN)
 			memset(&p->sigact[i], 0, sizeof(p->sigact[i]));
 	close_on_exec(t);
 	vfork_release(p);
+	p->execed = true;
 	error = 0;
 out:
 	image_release(im);
@@ -756,6 +772,7 @@ proc_free(struct l2_proc *p)
 			;
 		*pp = p->sibling;
 	}
+	l2_signal_clear(p);
 	rumpuser_free(p, sizeof(*p));
 }
 
@@ -840,12 +857,13 @@ l2_proc_release(struct l2_proc *p)
 
 /*
  * The common part of wait4 and waitid: a child of t's process matching
- * (pid as wait4 takes it), zombie or (any) not.  Blocks unless nohang
- * until one has ended.  Returns the ended child (still linked), NULL
- * with *error = 0 (nohang, none ended yet) or ECHILD, EINTR.
+ * (pid > 0: that one; else pgid > 0: one of that process group; else
+ * any), zombie or (any) not.  Blocks unless nohang until one has ended.
+ * Returns the ended child (still linked), NULL with *error = 0 (nohang,
+ * none ended yet) or ECHILD, EINTR.
  */
 static struct l2_proc *
-wait_child(struct l2_thread *t, int pid, bool nohang, int *error)
+wait_child(struct l2_thread *t, int pid, int pgid, bool nohang, int *error)
 {
 	struct l2_proc *p = t->proc, *c;
 	struct l2_waiter w;
@@ -854,7 +872,8 @@ wait_child(struct l2_thread *t, int pid, bool nohang, int *error)
 	for (;;) {
 		any = false;
 		for (c = p->children; c != NULL; c = c->sibling) {
-			if (pid > 0 && c->pid != pid)
+			if (pid > 0 ? c->pid != pid :
+			    pgid > 0 && c->pgid != pgid)
 				continue;
 			any = true;
 			if (c->zombie) {
@@ -894,13 +913,19 @@ l2_sys_wait4(struct l2_thread *t, int pid, uint64_t ustatus, int options,
     uint64_t urusage)
 {
 	struct l2_proc *c;
-	int error, cpid;
+	int error, cpid, pgid = 0;
 
 	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD |
 	    __WALL | __WCLONE))
 		return -L2_EINVAL;
-	if ((c = wait_child(t, pid, (options & WNOHANG) != 0, &error)) ==
-	    NULL)
+	if (pid == -2147483647 - 1)
+		return -L2_ESRCH;	/* Linux: -INT_MIN is no group */
+	if (pid == 0)
+		pgid = t->proc->pgid;
+	else if (pid < -1)
+		pgid = -pid;
+	if ((c = wait_child(t, pid, pgid, (options & WNOHANG) != 0, &error))
+	    == NULL)
 		return -error;
 	if (ustatus != 0 &&
 	    l2_copyout(&c->wstatus, ustatus, sizeof(c->wstatus)) != 0)
@@ -924,7 +949,7 @@ l2_sys_waitid(struct l2_thread *t, int idtype, int id, uint64_t uinfo,
 {
 	struct l2_proc *c;
 	int32_t si[32];		/* siginfo_t: 128 bytes */
-	int error, pid;
+	int error, pid, pgid = 0;
 
 	if ((options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED |
 	    WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) ||
@@ -937,19 +962,26 @@ l2_sys_waitid(struct l2_thread *t, int idtype, int id, uint64_t uinfo,
 			return -L2_EINVAL;
 		pid = id;
 		break;
-	case P_PGID: pid = -1; break;	/* one process group */
+	case P_PGID:
+		/* 0: the caller's group (Linux 5.4 and later). */
+		if (id < 0)
+			return -L2_EINVAL;
+		pid = -1;
+		pgid = id == 0 ? t->proc->pgid : id;
+		break;
 	default: return -L2_EINVAL;
 	}
 	memset(si, 0, sizeof(si));
 	if (!(options & WEXITED)) {
 		/* Only stops and continues asked for: there are none. */
 		c = NULL;
-		if (wait_child(t, pid, true, &error) == NULL && error != 0)
+		if (wait_child(t, pid, pgid, true, &error) == NULL &&
+		    error != 0)
 			return -error;
 		if (!(options & WNOHANG))
 			return -L2_ECHILD;
-	} else if ((c = wait_child(t, pid, (options & WNOHANG) != 0, &error))
-	    == NULL && error != 0) {
+	} else if ((c = wait_child(t, pid, pgid, (options & WNOHANG) != 0,
+	    &error)) == NULL && error != 0) {
 		return -error;
 	}
 	if (c != NULL) {
@@ -972,4 +1004,83 @@ l2_sys_waitid(struct l2_thread *t, int idtype, int id, uint64_t uinfo,
 	if (c != NULL && !(options & WNOWAIT))
 		proc_free(c);
 	return 0;
+}
+
+/* --- Process groups and sessions ------------------------------------------ */
+
+/* The process pid, ended or not (its group and session are still its
+ * own until it is waited for), or NULL. */
+static struct l2_proc *
+proc_find(int pid)
+{
+	struct l2_proc *p;
+
+	for (p = procs; p != NULL; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+long
+l2_sys_setpgid(struct l2_thread *t, int pid, int pgid)
+{
+	struct l2_proc *self = t->proc, *p, *q;
+
+	if (pgid < 0)
+		return -L2_EINVAL;
+	p = pid == 0 ? self : proc_find(pid);
+	/* The caller itself, or one of its children: a child of another
+	 * session is EPERM, one that has exec'd EACCES. */
+	if (p == NULL || (p != self && p->parent != self))
+		return -L2_ESRCH;
+	if (p != self) {
+		if (p->sid != self->sid)
+			return -L2_EPERM;
+		if (p->execed)
+			return -L2_EACCES;
+	}
+	if (p->sid == p->pid)
+		return -L2_EPERM;	/* a session leader stays */
+	if (pgid == 0)
+		pgid = p->pid;
+	/* Another group must exist in the caller's session. */
+	if (pgid != p->pid) {
+		for (q = procs; q != NULL; q = q->next)
+			if (q->pgid == pgid && q->sid == self->sid)
+				break;
+		if (q == NULL)
+			return -L2_EPERM;
+	}
+	p->pgid = pgid;
+	return 0;
+}
+
+long
+l2_sys_getpgid(struct l2_thread *t, int pid)
+{
+	struct l2_proc *p = pid == 0 ? t->proc : proc_find(pid);
+
+	return p == NULL ? -L2_ESRCH : p->pgid;
+}
+
+long
+l2_sys_setsid(struct l2_thread *t)
+{
+	struct l2_proc *self = t->proc, *q;
+
+	/* Not when a group has the caller's pid as its id (it leads one,
+	 * or did). */
+	for (q = procs; q != NULL; q = q->next)
+		if (q->pgid == self->pid)
+			return -L2_EPERM;
+	self->sid = self->pgid = self->pid;
+	return self->sid;
+}
+
+long
+l2_sys_getsid(struct l2_thread *t, int pid)
+{
+	struct l2_proc *p = pid == 0 ? t->proc : proc_find(pid);
+
+	return p == NULL ? -L2_ESRCH : p->sid;
 }

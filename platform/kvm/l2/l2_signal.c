@@ -20,10 +20,16 @@
  * interruptible waits (pipes, sockets, poll, ...) end with a partial
  * count, EINTR, or ERESTARTSYS, which becomes EINTR or the call made
  * again as for the platform's waits; the mark is cleared when the thread
- * takes a signal on its way back.  Not here: the stop
- * signals' default action (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU are
- * ignored: no job control), queued real-time signals (one of each
- * pending at a time), sigaltstack (SS_DISABLE), core dumps.
+ * takes a signal on its way back.  A standard signal (1-31) is pending
+ * once however often it is sent (the first sender's siginfo kept); the
+ * real-time ones (32-64) are queued, each sending with its own siginfo
+ * (rt_sigqueueinfo's si_value), and taken in the order sent; the lowest
+ * pending number goes first, as on Linux.  rt_sigtimedwait takes them
+ * without a handler.  A handler with SA_ONSTACK runs on the thread's
+ * alternate stack (sigaltstack) unless it is already on it.  Not here:
+ * the stop signals' default action (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU
+ * are ignored: no job control), handlers for a program's own faults
+ * (an exception ends the process: l2_plat.c), core dumps.
  */
 #include "l2.h"
 
@@ -45,13 +51,20 @@
 #define SIGWINCH	28
 #define SIG_DFL		0
 #define SIG_IGN		1
+#define SIGRT_FIRST	32
 #define SA_SIGINFO	0x00000004
+#define SA_ONSTACK	0x08000000
 #define SA_RESTORER	0x04000000
 #define SA_RESTART	0x10000000
 #define SA_NODEFER	0x40000000
 #define SA_RESETHAND	0x80000000
 #define SI_USER		0
 #define SI_TKILL	(-6)
+#define SS_ONSTACK	1
+#define SS_DISABLE	2
+#define SS_AUTODISARM	(1u << 31)
+#define MINSIGSTKSZ	2048
+#define QUEUE_MAX	1024		/* real-time signals queued per process */
 
 #define BIT(sig)	(1ull << ((sig) - 1))
 #define UNBLOCKABLE	(BIT(SIGKILL) | BIT(SIGSTOP))
@@ -120,29 +133,109 @@ l2_signal_kick(struct l2_thread *t)
 	}
 }
 
+/* Whether p would discard sig at once. */
+static bool
+ignored(const struct l2_proc *p, int sig)
+{
+
+	return sig != SIGKILL && (p->sigact[sig].handler == SIG_IGN ||
+	    (p->sigact[sig].handler == SIG_DFL && default_ignored(sig)));
+}
+
+int
+l2_signal_post(struct l2_proc *p, int sig, const struct l2_siginfo *si)
+{
+	struct l2_thread *t;
+	struct l2_sigq *q, **qp;
+
+	if (sig < 1 || sig > 64 || p->exiting || p->zombie || ignored(p, sig))
+		return 0;
+	if (sig >= SIGRT_FIRST) {
+		/* Each sending queued, after those sent before. */
+		if (p->nqueued >= QUEUE_MAX ||
+		    rumpuser_malloc(sizeof(*q), 0, (void **)&q) != 0)
+			return L2_EAGAIN;
+		q->next = NULL;
+		q->sig = sig;
+		q->info = *si;
+		for (qp = &p->queue; *qp != NULL; qp = &(*qp)->next)
+			;
+		*qp = q;
+		p->nqueued++;
+	} else if (!(p->pending & BIT(sig))) {
+		p->siginfo[sig] = *si;	/* the first one's is kept */
+	}
+	p->pending |= BIT(sig);
+	for (t = p->threads; t != NULL; t = t->pnext)
+		if (sig == SIGKILL || !(t->sigmask & BIT(sig)) ||
+		    (t->waitset & BIT(sig)))
+			l2_signal_kick(t);
+	return 0;
+}
+
 void
 l2_signal_send(struct l2_proc *p, int sig, int code, int pid, int status)
 {
-	struct l2_thread *t;
+	struct l2_siginfo si = { code, pid, 0, (uint64_t)(uint32_t)status };
 
-	if (sig < 1 || sig > 64 || p->exiting || p->zombie)
+	(void)l2_signal_post(p, sig, &si);
+}
+
+/* Takes pending sig off p, with its siginfo. */
+static void
+take(struct l2_proc *p, int sig, struct l2_siginfo *si)
+{
+	struct l2_sigq *q, **qp;
+
+	memset(si, 0, sizeof(*si));
+	if (sig < SIGRT_FIRST) {
+		*si = p->siginfo[sig];
+		p->pending &= ~BIT(sig);
 		return;
-	if (sig != SIGKILL && (p->sigact[sig].handler == SIG_IGN ||
-	    (p->sigact[sig].handler == SIG_DFL && default_ignored(sig))))
-		return;
-	p->pending |= BIT(sig);
-	p->siginfo[sig].code = code;
-	p->siginfo[sig].pid = pid;
-	p->siginfo[sig].status = status;
-	for (t = p->threads; t != NULL; t = t->pnext)
-		if (sig == SIGKILL || !(t->sigmask & BIT(sig)))
-			l2_signal_kick(t);
+	}
+	for (qp = &p->queue; (q = *qp) != NULL && q->sig != sig;
+	    qp = &q->next)
+		;
+	if (q != NULL) {
+		*qp = q->next;
+		*si = q->info;
+		rumpuser_free(q, sizeof(*q));
+		p->nqueued--;
+	}
+	/* Still pending while more of it are queued. */
+	for (q = p->queue; q != NULL && q->sig != sig; q = q->next)
+		;
+	if (q == NULL)
+		p->pending &= ~BIT(sig);
+}
+
+void
+l2_signal_discard(struct l2_proc *p, int sig)
+{
+	struct l2_siginfo si;
+
+	while (p->pending & BIT(sig))
+		take(p, sig, &si);
+}
+
+void
+l2_signal_clear(struct l2_proc *p)
+{
+	struct l2_sigq *q;
+
+	while ((q = p->queue) != NULL) {
+		p->queue = q->next;
+		rumpuser_free(q, sizeof(*q));
+	}
+	p->nqueued = 0;
+	p->pending = 0;
 }
 
 /*
- * kill(2)'s targets: pid > 0 that process; 0 and < -1 every process (one
- * process group holds them all); -1 every process but the caller and the
- * first program.  ESRCH when there is none.
+ * kill(2)'s targets: pid > 0 that process; 0 the caller's process group;
+ * < -1 the process group -pid; -1 every process but the caller and the
+ * first program.  ESRCH when there is none (ended ones not yet waited
+ * for count, as on Linux, but get nothing).
  */
 long
 l2_sys_kill(struct l2_thread *t, int pid, int sig)
@@ -152,15 +245,54 @@ l2_sys_kill(struct l2_thread *t, int pid, int sig)
 
 	if (sig < 0 || sig > 64)
 		return -L2_EINVAL;
+	if (pid == -2147483647 - 1)
+		return -L2_ESRCH;
 	for (p = l2_procs; p != NULL; p = p->next) {
 		if (pid > 0 ? p->pid != pid :
-		    pid == -1 && (p == t->proc || p == l2_init_proc))
+		    pid == -1 ? p == t->proc || p == l2_init_proc :
+		    p->pgid != (pid == 0 ? t->proc->pgid : -pid))
 			continue;
 		found++;
 		if (sig != 0)
 			l2_signal_send(p, sig, SI_USER, t->proc->pid, 0);
 	}
 	return found > 0 ? 0 : -L2_ESRCH;
+}
+
+/* rt_sigqueueinfo (tid 0) and rt_tgsigqueueinfo: sig with the caller's
+ * siginfo (its si_code, si_pid, si_uid, si_value) to process tgid (the
+ * thread tid's).  Another process may not be told the kernel sent it
+ * (si_code >= 0) or tkill did. */
+long
+l2_sys_sigqueueinfo(struct l2_thread *t, int tgid, int tid, int sig,
+    uint64_t uinfo)
+{
+	struct l2_proc *p;
+	struct l2_thread *u = NULL;
+	struct l2_siginfo si;
+	int32_t info[32];
+
+	if (sig < 0 || sig > 64)
+		return -L2_EINVAL;
+	if (l2_copyin(uinfo, info, sizeof(info)) != 0)
+		return -L2_EFAULT;
+	for (p = l2_procs; p != NULL; p = p->next)
+		if (p->pid == tgid)
+			break;
+	if (p != NULL && tid > 0)
+		for (u = p->threads; u != NULL && u->tid != tid; u = u->pnext)
+			;
+	if (p == NULL || (tid > 0 && u == NULL))
+		return -L2_ESRCH;
+	if ((info[2] >= 0 || info[2] == SI_TKILL) && p != t->proc)
+		return -L2_EPERM;
+	if (sig == 0)
+		return 0;
+	si.code = info[2];
+	si.pid = info[4];
+	si.uid = info[5];
+	memcpy(&si.val, &info[6], sizeof(si.val));
+	return -l2_signal_post(p, sig, &si);
 }
 
 /* tkill/tgkill: to the process of thread tid (and tgid), which any of its
@@ -200,23 +332,44 @@ l2_fpu_init(unsigned char *fpu)
 
 /* Builds sig's frame on t's stack and points t at the handler; false
  * when the stack cannot take it. */
+/* Whether sp is on t's alternate signal stack. */
+static bool
+on_altstack(const struct l2_thread *t, uint64_t sp)
+{
+
+	return t->ss_on && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
+}
+
 static bool
 setup_frame(struct l2_thread *t, int sig, const struct l2_sigaction *sa,
-    uint64_t oldmask)
+    uint64_t oldmask, const struct l2_siginfo *si)
 {
-	struct l2_proc *p = t->proc;
 	struct sigframe f;
 	uint64_t sp, fpaddr, faddr;
+	bool onstack = on_altstack(t, t->regs.rsp);
 
 	/* Below the red zone: the x87/SSE state (64-byte aligned), then
-	 * the frame, placed as a call would leave it (rsp + 8 aligned). */
+	 * the frame, placed as a call would leave it (rsp + 8 aligned).
+	 * SA_ONSTACK: at the top of the alternate stack instead, unless
+	 * already on it. */
 	sp = t->regs.rsp - 128;
+	memset(&f, 0, sizeof(f));
+	f.uc.ss_sp = t->ss_sp;
+	f.uc.ss_size = t->ss_size;
+	f.uc.ss_flags = !t->ss_on ? SS_DISABLE : onstack ? SS_ONSTACK : 0;
+	if (t->ss_autodisarm)
+		f.uc.ss_flags |= (int32_t)SS_AUTODISARM;
+	if ((sa->flags & SA_ONSTACK) && t->ss_on && !onstack) {
+		sp = t->ss_sp + t->ss_size;
+		/* SS_AUTODISARM: off while the handler runs (a handler may
+		 * then switch away, swapcontext-style); back at sigreturn. */
+		if (t->ss_autodisarm)
+			t->ss_on = false;
+	}
 	fpaddr = (sp - 512) & ~63ull;
 	faddr = ((fpaddr - sizeof(f)) & ~15ull) - 8;
 
-	memset(&f, 0, sizeof(f));
 	f.pretcode = sa->restorer;
-	f.uc.ss_flags = 2;		/* SS_DISABLE */
 	f.uc.mc.r8 = t->regs.r8;
 	f.uc.mc.r9 = t->regs.r9;
 	f.uc.mc.r10 = t->regs.r10;
@@ -241,10 +394,10 @@ setup_frame(struct l2_thread *t, int sig, const struct l2_sigaction *sa,
 	f.uc.mc.fpstate = fpaddr;
 	f.uc.sigmask = oldmask;
 	f.info[0] = sig;			/* si_signo */
-	f.info[2] = p->siginfo[sig].code;	/* si_code */
-	f.info[4] = p->siginfo[sig].pid;	/* si_pid */
-	f.info[5] = 0;				/* si_uid */
-	f.info[6] = p->siginfo[sig].status;	/* si_status (SIGCHLD) */
+	f.info[2] = si->code;			/* si_code */
+	f.info[4] = si->pid;			/* si_pid */
+	f.info[5] = si->uid;			/* si_uid */
+	memcpy(&f.info[6], &si->val, 8);	/* si_value, si_status */
 	if (l2_copyout(t->fpu, fpaddr, 512) != 0 ||
 	    l2_copyout(&f, faddr, sizeof(f)) != 0)
 		return false;
@@ -265,6 +418,7 @@ l2_signal_deliver(struct l2_thread *t)
 {
 	struct l2_proc *p = t->proc;
 	struct l2_sigaction *sa;
+	struct l2_siginfo si;
 	uint64_t set, oldmask;
 	int sig;
 
@@ -291,7 +445,7 @@ l2_signal_deliver(struct l2_thread *t)
 	sig = __builtin_ctzll(set) + 1;
 	if (set & BIT(SIGKILL))
 		sig = SIGKILL;
-	p->pending &= ~BIT(sig);
+	take(p, sig, &si);
 	sa = &p->sigact[sig];
 
 	if (sig == SIGKILL || sa->handler == SIG_DFL)
@@ -310,7 +464,8 @@ l2_signal_deliver(struct l2_thread *t)
 	}
 	oldmask = t->restart_mask ? t->saved_mask : t->sigmask;
 	t->restart_mask = false;
-	if (!(sa->flags & SA_RESTORER) || !setup_frame(t, sig, sa, oldmask)) {
+	if (!(sa->flags & SA_RESTORER) ||
+	    !setup_frame(t, sig, sa, oldmask, &si)) {
 		/* No way back from a handler, or no stack for its frame:
 		 * Linux's answer is SIGSEGV. */
 		l2_proc_exit(t, SIGSEGV);
@@ -356,7 +511,120 @@ l2_sys_rt_sigreturn(struct l2_thread *t)
 	 * as always (l2.h), bit 1 set. */
 	t->regs.rflags = (uc.mc.eflags & 0xcd5ull) | 0x2;
 	t->sigmask = uc.sigmask & ~UNBLOCKABLE;
+	/* The alternate stack as the frame says (as Linux, which also
+	 * ignores a bad one here), unless the thread is on it. */
+	if (!on_altstack(t, t->regs.rsp)) {
+		if (uc.ss_flags & SS_DISABLE) {
+			t->ss_on = false;
+		} else if (uc.ss_size >= MINSIGSTKSZ) {
+			t->ss_on = true;
+			t->ss_sp = uc.ss_sp;
+			t->ss_size = uc.ss_size;
+			t->ss_autodisarm =
+			    (uc.ss_flags & (int32_t)SS_AUTODISARM) != 0;
+		}
+	}
 	return (long)uc.mc.rax;
+}
+
+long
+l2_sys_sigaltstack(struct l2_thread *t, uint64_t uss, uint64_t uold)
+{
+	struct stack64 {
+		uint64_t sp;
+		int32_t	 flags, pad;
+		uint64_t size;
+	} ss, old;
+	uint32_t mode;
+
+	memset(&old, 0, sizeof(old));
+	old.sp = t->ss_sp;
+	old.size = t->ss_size;
+	old.flags = on_altstack(t, t->regs.rsp) ? SS_ONSTACK :
+	    !t->ss_on ? SS_DISABLE : 0;
+	if (t->ss_autodisarm)
+		old.flags |= (int32_t)SS_AUTODISARM;
+	if (uss != 0) {
+		if (l2_copyin(uss, &ss, sizeof(ss)) != 0)
+			return -L2_EFAULT;
+		if (on_altstack(t, t->regs.rsp))
+			return -L2_EPERM;
+		mode = (uint32_t)ss.flags & ~SS_AUTODISARM;
+		if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+			return -L2_EINVAL;
+		if (mode == SS_DISABLE) {
+			t->ss_on = false;
+			t->ss_sp = t->ss_size = 0;
+			t->ss_autodisarm = false;
+		} else {
+			if (ss.size < MINSIGSTKSZ)
+				return -L2_ENOMEM;
+			t->ss_on = true;
+			t->ss_sp = ss.sp;
+			t->ss_size = ss.size;
+			t->ss_autodisarm =
+			    ((uint32_t)ss.flags & SS_AUTODISARM) != 0;
+		}
+	}
+	if (uold != 0 && l2_copyout(&old, uold, sizeof(old)) != 0)
+		return -L2_EFAULT;
+	return 0;
+}
+
+/* rt_sigtimedwait: takes a pending signal of the set without running
+ * its handler (the lowest number first, real-time ones in order); waits
+ * until one comes, the timeout (EAGAIN), or a signal outside the set
+ * that the thread does not block (EINTR: its handler runs). */
+long
+l2_sys_sigtimedwait(struct l2_thread *t, uint64_t uset, uint64_t uinfo,
+    uint64_t uts, uint64_t size)
+{
+	struct l2_proc *p = t->proc;
+	struct l2_siginfo si;
+	struct { int64_t sec, nsec; } ts;
+	uint64_t set, avail, deadline = RUMPUSER__FOREVER;
+	int32_t info[32];
+	int sig;
+
+	if (size != 8)
+		return -L2_EINVAL;
+	if (l2_copyin(uset, &set, sizeof(set)) != 0)
+		return -L2_EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (uts != 0) {
+		if (l2_copyin(uts, &ts, sizeof(ts)) != 0)
+			return -L2_EFAULT;
+		if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+			return -L2_EINVAL;
+		deadline = rumpuser__sched_deadline(
+		    rumpuser__timespec_ns(ts.sec, ts.nsec));
+	}
+	for (;;) {
+		if ((avail = p->pending & set) != 0)
+			break;
+		if (l2_signal_pending(t) || p->exiting || t->doomed)
+			return -L2_EINTR;
+		if (uts != 0 && rumpuser__sched_now() >= deadline)
+			return -L2_EAGAIN;
+		t->waitset = set;
+		t->intr = true;
+		rumpuser__sched_block(NULL, WAIT_SLEEP, t, deadline);
+		t->intr = false;
+		t->waitset = 0;
+	}
+	sig = __builtin_ctzll(avail) + 1;
+	take(p, sig, &si);
+	if (uinfo != 0) {
+		memset(info, 0, sizeof(info));
+		info[0] = sig;
+		info[2] = si.code;
+		info[4] = si.pid;
+		info[5] = si.uid;
+		memcpy(&info[6], &si.val, 8);
+		if (l2_copyout(info, uinfo, sizeof(info)) != 0)
+			return -L2_EFAULT;
+	}
+	return sig;
 }
 
 /* Waits until t has a signal to take (rt_sigsuspend, pause). */

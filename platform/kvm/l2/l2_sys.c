@@ -49,6 +49,9 @@ enum {
 	NR_rt_sigpending = 127, NR_rt_sigsuspend = 130,
 	NR_prlimit64 = 302, NR_getcpu = 309, NR_execveat = 322,
 	NR_mlock2 = 325, NR_rseq = 334, NR_clone3 = 435,
+	NR_setpgid = 109, NR_getpgrp = 111, NR_setsid = 112,
+	NR_getpgid = 121, NR_getsid = 124, NR_rt_sigtimedwait = 128,
+	NR_rt_sigqueueinfo = 129, NR_rt_tgsigqueueinfo = 297,
 };
 
 #define ARCH_SET_GS	0x1001
@@ -309,6 +312,16 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		}
 	case NR_gettid:
 		return t->tid;
+	case NR_setpgid:
+		return l2_sys_setpgid(t, (int)a[0], (int)a[1]);
+	case NR_getpgrp:
+		return l2_sys_getpgid(t, 0);
+	case NR_getpgid:
+		return l2_sys_getpgid(t, (int)a[0]);
+	case NR_setsid:
+		return l2_sys_setsid(t);
+	case NR_getsid:
+		return l2_sys_getsid(t, (int)a[0]);
 	case NR_getpid:
 		return t->proc->pid;
 	case NR_arch_prctl:
@@ -407,7 +420,7 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 			sigact[sig] = act;
 			/* Ignoring a pending signal discards it (POSIX). */
 			if (act.handler == SIG_IGN)
-				t->proc->pending &= ~(1ull << (sig - 1));
+				l2_signal_discard(t->proc, sig);
 		}
 		return 0;
 	}
@@ -432,13 +445,16 @@ dispatch(struct l2_thread *t, long nr, const uint64_t a[6])
 		}
 	}
 	case NR_sigaltstack:
-		if (a[1] != 0) {	/* never on one: SS_DISABLE */
-			struct { uint64_t sp; int32_t flags, pad;
-			    uint64_t size; } ss = { 0, 2, 0, 0 };
-
-			return PUT(a[1], ss, 0);
-		}
-		return 0;
+		return l2_sys_sigaltstack(t, a[0], a[1]);
+	case NR_rt_sigqueueinfo:
+		return l2_sys_sigqueueinfo(t, (int)a[0], 0, (int)a[1], a[2]);
+	case NR_rt_tgsigqueueinfo:
+		if ((int)a[0] <= 0 || (int)a[1] <= 0)
+			return -L2_EINVAL;
+		return l2_sys_sigqueueinfo(t, (int)a[0], (int)a[1], (int)a[2],
+		    a[3]);
+	case NR_rt_sigtimedwait:
+		return l2_sys_sigtimedwait(t, a[0], a[1], a[2], a[3]);
 	case NR_kill:
 		return l2_sys_kill(t, (int)a[0], (int)a[1]);
 	case NR_tgkill:

@@ -13,6 +13,17 @@
  *   MAPPED, FRAME, !P     PROT_NONE page keeping its contents
  *   MAPPED, FRAME, P      accessible: W from PROT_WRITE, NX unless
  *                         PROT_EXEC (when the CPU has NX enabled)
+ *   ... and COW           the frame may be shared with other address
+ *                         spaces (fork): never W in the hardware; the
+ *                         first write (a page fault, or a copyout) gets
+ *                         a copy of its own, or the frame itself when
+ *                         no other entry uses it any more
+ *
+ * Fork shares every frame of the parent copy-on-write instead of copying
+ * it.  How many entries use a frame is counted in a small radix tree
+ * indexed by physical page number (frames used once, the usual case, have
+ * no entry), so that exit, exec, munmap and the copy on write free a frame
+ * only when its last entry goes.
  *
  * Tables that become empty are freed.  Placement: the stack at the top
  * of the range, mappings without an address below it growing down from a
@@ -28,6 +39,7 @@
 #define PTE_PS		0x080ull
 #define PTE_MAPPED	0x200ull	/* software: part of a mapping */
 #define PTE_FRAME	0x400ull	/* software: address field valid */
+#define PTE_COW		0x800ull	/* software: frame shared (fork) */
 #define PTE_PROT_SHIFT	52		/* software: L2_PROT_* */
 #define PTE_PROT_MASK	(7ull << PTE_PROT_SHIFT)
 #define PTE_NX		(1ull << 63)
@@ -95,6 +107,109 @@ in_user(uint64_t va, uint64_t len)
 
 	return len > 0 && va >= user_lo && va < user_hi &&
 	    len <= user_hi - va;
+}
+
+/* --- Shared frames' counts ------------------------------------------------ */
+
+/*
+ * For each frame mapped by more than one entry, how many more: a leaf of
+ * 1024 frames' counts (one page, with the number of its non-zero counts,
+ * so that it goes back when they are all zero), 512 leaves under each of
+ * 512 middle nodes (physical addresses below 1 TiB).  Frames used once
+ * cost nothing here.
+ */
+#define REF_LEAF	1024
+struct ref_leaf {
+	uint16_t	 extra[REF_LEAF];
+	uint32_t	 used;		/* non-zero counts */
+};
+static struct ref_leaf **ref_mid[512];
+static uint16_t ref_mid_used[512];
+
+static struct ref_leaf *
+ref_leaf(uint64_t pa, bool create)
+{
+	uint64_t pfn = pa >> 12, top = pfn >> 19, mid = (pfn >> 10) & 511;
+	struct ref_leaf *l;
+
+	if (top >= 512)
+		return NULL;
+	if (ref_mid[top] == NULL) {
+		if (!create || (ref_mid[top] = l2_plat_page_alloc()) == NULL)
+			return NULL;
+	}
+	if ((l = ref_mid[top][mid]) == NULL) {
+		if (!create || (l = l2_plat_page_alloc()) == NULL) {
+			if (ref_mid_used[top] == 0) {
+				l2_plat_page_free(ref_mid[top]);
+				ref_mid[top] = NULL;
+			}
+			return NULL;
+		}
+		ref_mid[top][mid] = l;
+		ref_mid_used[top]++;
+	}
+	return l;
+}
+
+/* How many entries besides one use frame pa. */
+static unsigned int
+ref_extra(uint64_t pa)
+{
+	struct ref_leaf *l = ref_leaf(pa, false);
+
+	return l == NULL ? 0 : l->extra[(pa >> 12) & (REF_LEAF - 1)];
+}
+
+/* One more entry uses frame pa; false when out of memory. */
+static bool
+ref_inc(uint64_t pa)
+{
+	struct ref_leaf *l = ref_leaf(pa, true);
+	uint16_t *c;
+
+	if (l == NULL)
+		return false;
+	c = &l->extra[(pa >> 12) & (REF_LEAF - 1)];
+	if (*c == 0xffff)
+		return false;
+	if ((*c)++ == 0)
+		l->used++;
+	return true;
+}
+
+/* An entry of frame pa goes: true when others still use it (then the
+ * frame stays), false when it was the last (the caller frees it). */
+static bool
+ref_dec(uint64_t pa)
+{
+	uint64_t pfn = pa >> 12, top = pfn >> 19, mid = (pfn >> 10) & 511;
+	struct ref_leaf *l = ref_leaf(pa, false);
+	uint16_t *c;
+
+	if (l == NULL || *(c = &l->extra[pfn & (REF_LEAF - 1)]) == 0)
+		return false;
+	if (--(*c) == 0 && --l->used == 0) {
+		l2_plat_page_free(l);
+		ref_mid[top][mid] = NULL;
+		if (--ref_mid_used[top] == 0) {
+			l2_plat_page_free(ref_mid[top]);
+			ref_mid[top] = NULL;
+		}
+	}
+	return true;
+}
+
+/* vm's entry e lets go of its frame: freed unless shared. */
+static void
+frame_release(struct l2_vm *vm, uint64_t e)
+{
+
+	vm->pages--;
+	if (ref_dec(e & PTE_ADDR))
+		return;
+	l2_plat_page_free(l2_plat_phys_to_virt(e & PTE_ADDR));
+	l2_vm_pages--;
 }
 
 /* --- Page tables ---------------------------------------------------------- */
@@ -195,12 +310,46 @@ hw_bits(int prot)
 static void
 pte_set_prot(uint64_t *e, int prot)
 {
-	uint64_t keep = *e & (PTE_ADDR | PTE_MAPPED | PTE_FRAME);
+	uint64_t keep = *e & (PTE_ADDR | PTE_MAPPED | PTE_FRAME | PTE_COW);
+	uint64_t hw = 0;
 
 	if (!(keep & PTE_FRAME))
 		keep &= ~PTE_ADDR;
-	*e = keep | ((uint64_t)prot << PTE_PROT_SHIFT) |
-	    ((keep & PTE_FRAME) ? hw_bits(prot) : 0);
+	else
+		hw = hw_bits(prot);
+	if (keep & PTE_COW)
+		hw &= ~PTE_W;	/* the first write faults: a copy */
+	*e = keep | ((uint64_t)prot << PTE_PROT_SHIFT) | hw;
+}
+
+static int
+pte_prot(uint64_t e)
+{
+
+	return (int)((e & PTE_PROT_MASK) >> PTE_PROT_SHIFT);
+}
+
+/* Mapped entry e with a frame gets the frame to itself (copied when
+ * another entry still uses it): false when out of memory.  The caller
+ * drops the old TLB entry. */
+static bool
+pte_own(uint64_t *e)
+{
+	void *page;
+
+	if (!(*e & PTE_COW))
+		return true;
+	if (ref_extra(*e & PTE_ADDR) > 0) {
+		if ((page = l2_plat_page_alloc()) == NULL)
+			return false;
+		memcpy(page, table_of(*e), PAGE);
+		ref_dec(*e & PTE_ADDR);
+		l2_vm_pages++;
+		*e = (*e & ~PTE_ADDR) | l2_plat_virt_to_phys(page);
+	}
+	*e &= ~PTE_COW;
+	pte_set_prot(e, pte_prot(*e));
+	return true;
 }
 
 /* Gives mapped entry e memory (zeroed) if it has none; false when out
@@ -217,7 +366,7 @@ pte_give_frame(uint64_t *e)
 	l2_vm_pages++;
 	l2_vm_cur->pages++;
 	*e |= l2_plat_virt_to_phys(page) | PTE_FRAME;
-	pte_set_prot(e, (int)((*e & PTE_PROT_MASK) >> PTE_PROT_SHIFT));
+	pte_set_prot(e, pte_prot(*e));
 	return true;
 }
 
@@ -225,11 +374,8 @@ static void
 pte_clear(uint64_t va, uint64_t *e)
 {
 
-	if (*e & PTE_FRAME) {
-		l2_plat_page_free(table_of(*e));
-		l2_vm_pages--;
-		l2_vm_cur->pages--;
-	}
+	if (*e & PTE_FRAME)
+		frame_release(l2_vm_cur, *e);
 	*e = 0;
 	l2_plat_invlpg(va);
 }
@@ -284,6 +430,38 @@ l2_vm_frame(uint64_t va)
 	if (e == NULL || !(*e & PTE_MAPPED) || !pte_give_frame(e))
 		return NULL;
 	return (char *)table_of(*e) + (va & (PAGE - 1));
+}
+
+void *
+l2_vm_frame_write(uint64_t va)
+{
+	uint64_t *e = pte_of(pg_down(va), false);
+
+	if (e == NULL || !(*e & PTE_MAPPED) || !pte_give_frame(e))
+		return NULL;
+	if (*e & PTE_COW) {
+		if (!pte_own(e))
+			return NULL;
+		l2_plat_invlpg(pg_down(va));
+	}
+	return (char *)table_of(*e) + (va & (PAGE - 1));
+}
+
+bool
+l2_vm_fault(uint64_t va, bool write)
+{
+	uint64_t *e;
+
+	if (!write || !l2_vm_user(va) || l2_vm_cur == NULL ||
+	    (e = pte_of(pg_down(va), false)) == NULL)
+		return false;
+	/* Only a write to a shared frame the program may write. */
+	if ((*e & (PTE_MAPPED | PTE_FRAME | PTE_COW | PTE_P)) !=
+	    (PTE_MAPPED | PTE_FRAME | PTE_COW | PTE_P) ||
+	    !(pte_prot(*e) & L2_PROT_WRITE) || !pte_own(e))
+		return false;
+	l2_plat_invlpg(pg_down(va));
+	return true;
 }
 
 int
@@ -385,7 +563,7 @@ l2_vm_create(void)
  */
 static int
 walk_user(struct l2_vm *vm, uint64_t *t, int level, uint64_t base,
-    int (*fn)(void *, uint64_t, uint64_t), void *arg, bool free)
+    int (*fn)(void *, uint64_t, uint64_t *), void *arg, bool free)
 {
 	int i, n = level == 3 ? 256 : 512, error;
 
@@ -396,13 +574,10 @@ walk_user(struct l2_vm *vm, uint64_t *t, int level, uint64_t base,
 			if (!(e & PTE_MAPPED))
 				continue;
 			if (free) {
-				if (e & PTE_FRAME) {
-					l2_plat_page_free(table_of(e));
-					l2_vm_pages--;
-					vm->pages--;
-				}
+				if (e & PTE_FRAME)
+					frame_release(vm, e);
 				t[i] = 0;
-			} else if ((error = fn(arg, va, e)) != 0) {
+			} else if ((error = fn(arg, va, &t[i])) != 0) {
 				return error;
 			}
 			continue;
@@ -422,40 +597,44 @@ walk_user(struct l2_vm *vm, uint64_t *t, int level, uint64_t base,
 	return 0;
 }
 
-/* l2_vm_copy's leaf: page va with entry e of the source, into vm. */
+/* l2_vm_copy's leaf: page va with entry *e of the source, into vm: its
+ * frame shared by both, copy-on-write. */
 static int
-copy_page(void *arg, uint64_t va, uint64_t e)
+copy_page(void *arg, uint64_t va, uint64_t *e)
 {
 	struct l2_vm *to = arg, *save = l2_vm_cur;
 	uint64_t *ne;
-	void *page;
 
 	l2_vm_cur = to;		/* pte_in counts the new tables there */
 	ne = pte_in(to->pml4, va, true);
 	l2_vm_cur = save;
 	if (ne == NULL)
 		return L2_ENOMEM;
-	if (!(e & PTE_FRAME)) {
-		*ne = e;
+	if (!(*e & PTE_FRAME)) {
+		*ne = *e;
 		return 0;
 	}
-	if ((page = l2_plat_page_alloc()) == NULL)
+	if (!ref_inc(*e & PTE_ADDR))
 		return L2_ENOMEM;
-	memcpy(page, table_of(e), PAGE);
-	l2_vm_pages++;
+	*e |= PTE_COW;
+	pte_set_prot(e, pte_prot(*e));	/* no longer W */
+	*ne = *e;
 	to->pages++;
-	*ne = (e & ~PTE_ADDR) | l2_plat_virt_to_phys(page);
 	return 0;
 }
 
 int
 l2_vm_copy(struct l2_vm *from, struct l2_vm *to)
 {
+	int error;
 
 	to->mmap_cursor = from->mmap_cursor;
 	to->brk_start = from->brk_start;
 	to->brk_cur = from->brk_cur;
-	return walk_user(from, from->pml4, 3, 0, copy_page, to, false);
+	error = walk_user(from, from->pml4, 3, 0, copy_page, to, false);
+	/* from's entries lost W (also after a failure half way). */
+	l2_plat_tlb_flush();
+	return error;
 }
 
 void
@@ -521,6 +700,7 @@ int
 l2_copyout(const void *kaddr, uint64_t uaddr, size_t len)
 {
 	size_t done, n;
+	void *dst;
 
 	if (!accessible(uaddr, len, true))
 		return L2_EFAULT;
@@ -530,7 +710,11 @@ l2_copyout(const void *kaddr, uint64_t uaddr, size_t len)
 		n = PAGE - (va & (PAGE - 1));
 		if (n > len - done)
 			n = len - done;
-		memcpy(l2_vm_frame(va), (const char *)kaddr + done, n);
+		/* A shared frame is copied first (out of memory: EFAULT,
+		 * as the program's own write would not succeed either). */
+		if ((dst = l2_vm_frame_write(va)) == NULL)
+			return L2_EFAULT;
+		memcpy(dst, (const char *)kaddr + done, n);
 	}
 	return 0;
 }
@@ -690,10 +874,8 @@ l2_sys_madvise(uint64_t addr, uint64_t len, int advice)
 			uint64_t *e = pte_of(p, false);
 
 			if (*e & PTE_FRAME) {
-				l2_plat_page_free(table_of(*e));
-				l2_vm_pages--;
-				l2_vm_cur->pages--;
-				*e &= ~(PTE_FRAME | PTE_ADDR | PTE_P);
+				frame_release(l2_vm_cur, *e);
+				*e &= ~(PTE_FRAME | PTE_ADDR | PTE_P | PTE_COW);
 				l2_plat_invlpg(p);
 				if ((*e & PTE_PROT_MASK) != 0 &&
 				    !pte_give_frame(e))
