@@ -15,8 +15,8 @@
 #   getuid   a null call the kernel serves (the trap plus rump_syscall)
 #   pread4k  a 4 KiB pread of a tmpfs file in the guest's kernel (a
 #            /dev/shm file on the host)
-#   fork     fork, the child's _exit and waitpid (the guest copies the
-#            whole address space at fork: no copy-on-write), per child
+#   fork     fork, the child's _exit and waitpid (the guest shares the
+#            address space copy-on-write), per child
 #   forkexec fork, execve of /proc/self/exe and waitpid, per child
 # QEMU uses KVM when /dev/kvm is usable; under TCG emulation (said in the
 # table's title) the guest figures measure the emulator, not the design.
