@@ -271,6 +271,41 @@ busybox_sh_body()
 	    -e PATH=/nonexistent bb.img sh -c "$script"
 }
 
+atf_test_case busybox_jobs
+busybox_jobs_head()
+{
+	atf_set "descr" "busybox-static's sh without a terminal: background jobs, jobs, kill %1, wait for one job and for all, kill 0 from a child shell reaching the whole process group (the shell's trap too), from one in a session of its own (setsid) only that one; compared with the same busybox on the host, run there in a session of its own"
+	atf_set "timeout" "300"
+}
+busybox_jobs_body()
+{
+	busybox_image
+	command -v setsid >/dev/null 2>&1 ||
+	    atf_skip "setsid is not installed (Debian: util-linux)"
+	# The shell's job messages ("Terminated") go to standard error,
+	# which the guest's console mixes with the output: not compared.
+	script='
+		exec 2>/dev/null
+		sleep 5 & p1=$!
+		(exit 7) & p2=$!
+		jobs
+		kill %1; wait $p1; echo "kill %1: $?"
+		wait $p2; echo "job 2: $?"
+		sleep 5 & sleep 5 &
+		jobs | wc -l
+		kill $(jobs -p); wait; echo "all waited: $?"
+		trap "echo the shell got TERM" TERM
+		sh -c "kill -TERM 0; echo not here"; echo "kill 0 in a child shell: $?"
+		setsid sh -c "kill -TERM 0; echo not here"; echo "kill 0 in a new session: $?"
+		echo end'
+	# On the host in a session of its own: kill 0 reaches the shell's
+	# process group, which must not be the test's.
+	setsid -w env -i PATH=/nonexistent ./busybox sh -c "$script" \
+	    >expout 2>/dev/null </dev/null
+	atf_check -o file:expout -e ignore "$boot" --timeout 120 \
+	    -e PATH=/nonexistent bb.img sh -c "$script"
+}
+
 atf_test_case stdin
 stdin_head()
 {
@@ -310,5 +345,6 @@ atf_init_test_cases()
 	atf_add_test_case pgroups
 	atf_add_test_case sigqueue
 	atf_add_test_case busybox_sh
+	atf_add_test_case busybox_jobs
 	atf_add_test_case stdin
 }
