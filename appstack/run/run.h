@@ -81,7 +81,7 @@ struct run_thread {
 	volatile int in_guest;
 	volatile int in_kcall;
 	int intr_req;
-	int intr_sent;
+	int intr_sent;			/* atomic: read without klock */
 	struct lwp *lwp;
 	pthread_mutex_t klock;
 	struct run_thread *intr_next;	/* the interrupter's list */

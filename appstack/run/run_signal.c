@@ -244,9 +244,19 @@ interrupter_main(void *arg)
 			    __ATOMIC_SEQ_CST))
 				continue;
 			pthread_mutex_lock(&t->klock);
-			if (t->in_kcall && !t->intr_sent) {
-				rump_lwp_interrupt(t->lwp);
-				t->intr_sent = 1;
+			/* Marked first, then in_kcall looked at: the thread
+			 * ending its call stores in_kcall first, then looks at
+			 * the mark (run_sig_kcall_end), so that one of the two
+			 * sees the other's store. */
+			if (!t->intr_sent) {
+				__atomic_store_n(&t->intr_sent, 1,
+				    __ATOMIC_SEQ_CST);
+				if (__atomic_load_n(&t->in_kcall,
+				    __ATOMIC_SEQ_CST))
+					rump_lwp_interrupt(t->lwp);
+				else
+					__atomic_store_n(&t->intr_sent, 0,
+					    __ATOMIC_RELAXED);
 			}
 			pthread_mutex_unlock(&t->klock);
 		}
@@ -322,13 +332,17 @@ run_sig_kcall_begin(void)
 
 	if (t == NULL)
 		return NULL;
-	__atomic_store_n(&t->in_kcall, 1, __ATOMIC_SEQ_CST);
+	/* Seen by this thread's signal handler (sig_wrap), which then
+	 * wakes the interrupter with a system call: no fence beyond the
+	 * compiler's is needed for the interrupter to see it. */
+	__atomic_store_n(&t->in_kcall, 1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* A signal deferred before the call: it must not wait behind it. */
 	if (t->deferred != 0) {
 		pthread_mutex_lock(&t->klock);
 		if (!t->intr_sent) {
 			rump_lwp_interrupt(t->lwp);
-			t->intr_sent = 1;
+			__atomic_store_n(&t->intr_sent, 1, __ATOMIC_RELAXED);
 		}
 		pthread_mutex_unlock(&t->klock);
 	}
@@ -342,10 +356,17 @@ run_sig_kcall_end(struct run_thread *t)
 
 	if (t == NULL)
 		return;
-	pthread_mutex_lock(&t->klock);
+	/* The common case, no interruption: one fenced store and a load,
+	 * no lock.  The interrupter marks intr_sent before it looks at
+	 * in_kcall; seeing no mark after this store means it will not
+	 * interrupt this lwp (it sees in_kcall 0).  A mark seen: the
+	 * interrupter may still be at work, so wait for it under the lock,
+	 * which it holds throughout. */
 	__atomic_store_n(&t->in_kcall, 0, __ATOMIC_SEQ_CST);
-	sent = t->intr_sent;
-	t->intr_sent = 0;
+	if (__atomic_load_n(&t->intr_sent, __ATOMIC_SEQ_CST) == 0)
+		return;
+	pthread_mutex_lock(&t->klock);
+	sent = __atomic_exchange_n(&t->intr_sent, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&t->klock);
 	/* Delivered (deferred) as the call returns: the mark goes. */
 	if (sent)
