@@ -310,7 +310,10 @@ run_rw_call(struct rw_frame *f)
 	/* I/O on a host descriptor: on the program's thread pointer. */
 	if (!run_opt.trace && run_sys_fast(f->nr, args, &ret))
 		goto done;
-	run_set_fs(t->host_fs);
+	/* (Until the program's C library loads its own thread pointer the
+	 * program runs on strata-run's: nothing to switch.) */
+	if (t->guest_fs != t->host_fs)
+		run_set_fs(t->host_fs);
 	/* The program's registers at the site, as a SIGSYS would show them
 	 * (the calls that look further are taken by the trap). */
 	memset(&uc.uc_sigmask, 0, sizeof(uc.uc_sigmask));
@@ -334,7 +337,9 @@ run_rw_call(struct rw_frame *f)
 	 * site's call instruction, ret (the number) in rax. */
 	if ((unsigned long)g[REG_RIP] != (unsigned long)f->ret)
 		f->ret = g[REG_RIP];
-	run_set_fs(t->guest_fs);
+	/* The call may have set the program's (ARCH_SET_FS). */
+	if (t->guest_fs != t->host_fs)
+		run_set_fs(t->guest_fs);
  done:
 	t->selector = 1;			/* BLOCK */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);

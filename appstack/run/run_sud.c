@@ -215,7 +215,10 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 		t->deferred = 0;
 		return;
 	}
-	set_fs(t->host_fs);
+	/* (Until the program's C library loads its own thread pointer the
+	 * program runs on strata-run's: nothing to switch.) */
+	if (t->guest_fs != t->host_fs)
+		set_fs(t->host_fs);
 	if (rw_site != 0 && si->si_arch == AUDIT_ARCH_X86_64)
 		run_rw_site(rw_site);
 	if (nr == SYS_rt_sigreturn) {
@@ -228,7 +231,9 @@ sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	}
 	ret = run_sys_dispatch(nr, args, uc);
 	g[REG_RAX] = ret;
-	set_fs(t->guest_fs);
+	/* The call may have set the program's (ARCH_SET_FS). */
+	if (t->guest_fs != t->host_fs)
+		set_fs(t->guest_fs);
 	t->selector = SEL_BLOCK;
 	/* Deferred signals are delivered as this frame returns (its mask
 	 * is the program's). */
