@@ -53,7 +53,9 @@
 #error "librumpclient: unknown architecture (the handshake names it)"
 #endif
 
-#define RC_EXECENV	"RUMPCLIENT__EXEC"	/* "fd:pid:cookie" across exec */
+#define RC_EXECENV	"RUMPCLIENT__EXEC"	/* "fd:pid:lwp:cookie[:memfd]"
+						   across exec */
+#define ERESTARTSYS	512	/* rump.h: an interrupted call to restart */
 
 /* One connection, used by one thread at a time (its owner). */
 struct rc_conn {
@@ -64,6 +66,8 @@ struct rc_conn {
 	uint64_t	 spin_ns;	/* spin_limit()'s state */
 	unsigned	 spin_skip;
 	unsigned	 gen;		/* rc_gen when made */
+	uint32_t	 lwpnum;	/* the server's number for it (INTR) */
+	uint8_t		 cookie[RUMPSP_COOKIE_LEN];	/* its process's */
 	uint64_t	 nextid;
 	void		*buf;		/* receive buffer */
 	size_t		 bufsize;
@@ -82,6 +86,25 @@ static int rc_retry = RUMPCLIENT_RETRYCONN_ONCE;
 
 /* The calling thread's connection; closed when the thread exits. */
 static __thread struct rc_conn *rc_self;
+
+/*
+ * The calling thread as rumpclient_interrupt() knows it (the handle
+ * rumpclient_curlwp() returns): whether it is marked interrupted, and the
+ * call it is in, if any, named as INTR names it.  Apart from the
+ * connection, which a failure can replace during a call, so that the
+ * handle stays valid as long as the thread.
+ */
+struct rumpclient_lwp {
+	pthread_mutex_t	 lock;
+	int		 intr;		/* marked: its calls are interrupted */
+	int		 in_call;
+	uint64_t	 call_id;
+	uint32_t	 lwpnum;
+	uint8_t		 cookie[RUMPSP_COOKIE_LEN];
+};
+static __thread struct rumpclient_lwp rc_lwp = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
 static pthread_key_t rc_key;
 static pthread_once_t rc_once = PTHREAD_ONCE_INIT;
 
@@ -467,12 +490,16 @@ handshake(struct rc_conn *c, uint32_t kind, const uint8_t *cookie,
 	}
 	if (recvmsg1(c, &h) != 0)
 		return -1;
+	/* error and version first: another version's response may be
+	 * longer or shorter. */
 	if (h.rsh_type != RUMPSP_HANDSHAKE || h.rsh_kind != RUMPSP_RESP ||
-	    h.rsh_id != id || h.rsh_len != sizeof(h) + sizeof(rs)) {
+	    h.rsh_id != id || h.rsh_len < sizeof(h) + 8) {
 		errno = EIO;
 		return -1;
 	}
-	memcpy(&rs, c->buf, sizeof(rs));
+	memset(&rs, 0, sizeof(rs));
+	memcpy(&rs, c->buf, h.rsh_len - sizeof(h) < sizeof(rs) ?
+	    h.rsh_len - sizeof(h) : sizeof(rs));
 	if (rs.rsp_error != 0) {
 		errno = rs.rsp_error > 0 && rs.rsp_error < 4096 ?
 		    rs.rsp_error : EIO;
@@ -482,10 +509,18 @@ handshake(struct rc_conn *c, uint32_t kind, const uint8_t *cookie,
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
+	if (h.rsh_len != sizeof(h) + sizeof(rs)) {
+		errno = EIO;
+		return -1;
+	}
 	if (kind == RUMPSP_HS_NEW || kind == RUMPSP_HS_FORK) {
 		rc_pid = rs.rsp_pid;
 		memcpy(rc_cookie, rs.rsp_cookie, sizeof(rc_cookie));
 		rc_haveproc = 1;
+	}
+	if (kind != RUMPSP_HS_EXEC) {
+		c->lwpnum = rs.rsp_lwp;
+		memcpy(c->cookie, rs.rsp_cookie, sizeof(c->cookie));
 	}
 	return 0;
 }
@@ -866,10 +901,12 @@ adopt_exec(void)
 	struct rc_conn *c;
 
 	int shmfd = -1;
+	unsigned int lwp;
 	void *shm = NULL;
+	struct timespec ts;
 
-	if (v == NULL || sscanf(v, "%d:%d:%n", &fd, &pid, &n) != 2 || n == 0 ||
-	    strlen(v + n) < 2 * RUMPSP_COOKIE_LEN)
+	if (v == NULL || sscanf(v, "%d:%d:%u:%n", &fd, &pid, &lwp, &n) != 3 ||
+	    n == 0 || strlen(v + n) < 2 * RUMPSP_COOKIE_LEN)
 		return NULL;
 	/* ":shmfd" after the cookie when the channel was in use. */
 	if (v[n + 2 * RUMPSP_COOKIE_LEN] != '\0' &&
@@ -899,8 +936,14 @@ adopt_exec(void)
 		return NULL;
 	c->shm = shm;
 	c->shmfd = shmfd;
-	/* The ids of the old program's requests are behind us: any will do,
-	 * the server only echoes them. */
+	c->lwpnum = lwp;
+	memcpy(c->cookie, rc_cookie, sizeof(c->cookie));
+	/* The ids of the old program's requests are behind us: the server
+	 * only echoes them, and INTR names the call in progress by its id:
+	 * a start far from the old program's, whose last INTR could come
+	 * late. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	c->nextid = (uint64_t)ts.tv_sec << 32 | (uint64_t)ts.tv_nsec;
 	rc_pid = pid;
 	rc_haveproc = 1;
 	rc_everconnected = 1;
@@ -1102,16 +1145,18 @@ serve_request(struct rc_conn *c, const struct rumpsp_hdr *h)
  * is dropped, and the process taken as lost, on ENOTCONN or on EIO from
  * the protocol). */
 static int
-call_on(struct rc_conn *c, int nr, const long *args, long *retval)
+call_on1(struct rc_conn *c, int nr, const long *args, long *retval,
+    uint64_t id, uint32_t flags)
 {
 	struct rumpsp_syscall_req rq;
 	struct rumpsp_syscall_resp rs;
 	struct rumpsp_hdr h;
-	uint64_t id = c->nextid++;
 
 	if (c->shm != NULL) {
 		struct rumpsp_shm *m = c->shm;
 
+		m->rss_id = id;
+		m->rss_flags = flags;
 		m->rss_nr = nr;
 		for (int i = 0; i < RUMPSP_NARGS; i++)
 			m->rss_args[i] = args != NULL ? args[i] : 0;
@@ -1129,6 +1174,7 @@ call_on(struct rc_conn *c, int nr, const long *args, long *retval)
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.rsp_nr = nr;
+	rq.rsp_flags = flags;
 	if (args != NULL)
 		for (int i = 0; i < RUMPSP_NARGS; i++)
 			rq.rsp_args[i] = args[i];
@@ -1169,6 +1215,30 @@ call_on(struct rc_conn *c, int nr, const long *args, long *retval)
 	}
 }
 
+/* A call, known to rumpclient_interrupt() while it runs. */
+static int
+call_on(struct rc_conn *c, int nr, const long *args, long *retval)
+{
+	struct rumpclient_lwp *t = &rc_lwp;
+	uint64_t id = c->nextid++;
+	uint32_t flags;
+	int error;
+
+	pthread_mutex_lock(&t->lock);
+	t->in_call = 1;
+	t->call_id = id;
+	t->lwpnum = c->lwpnum;
+	memcpy(t->cookie, c->cookie, sizeof(t->cookie));
+	/* Marked before it began: the server interrupts it at once. */
+	flags = t->intr ? RUMPSP_CALL_INTR : 0;
+	pthread_mutex_unlock(&t->lock);
+	error = call_on1(c, nr, args, retval, id, flags);
+	pthread_mutex_lock(&t->lock);
+	t->in_call = 0;
+	pthread_mutex_unlock(&t->lock);
+	return error;
+}
+
 int
 rumpclient_syscall(int nr, const long *args, long *retval)
 {
@@ -1177,6 +1247,79 @@ rumpclient_syscall(int nr, const long *args, long *retval)
 	if ((c = self_conn()) == NULL)
 		return errno;
 	return call_on(c, nr, args, retval);
+}
+
+/* --- Interrupting calls ------------------------------------------------- */
+
+struct rumpclient_lwp *
+rumpclient_curlwp(void)
+{
+
+	return &rc_lwp;
+}
+
+/* Sends INTR on a connection of its own and waits for the answer: 0 or
+ * an errno. */
+static int
+intr_send(const struct rumpsp_intr_req *rq)
+{
+	struct rumpsp_intr_resp rs;
+	struct rumpsp_hdr h;
+	int fd, error;
+
+	if ((fd = open_socket(getenv("RUMP_SERVER"))) < 0)
+		return errno;
+	if (sendmsg3(fd, RUMPSP_INTR, RUMPSP_REQ, 1, rq, sizeof(*rq), NULL,
+	    0) != 0 || readn(fd, &h, sizeof(h)) != 0)
+		error = ENOTCONN;
+	else if (h.rsh_type != RUMPSP_INTR || h.rsh_kind != RUMPSP_RESP ||
+	    h.rsh_id != 1 || h.rsh_len != sizeof(h) + sizeof(rs) ||
+	    readn(fd, &rs, sizeof(rs)) != 0)
+		error = EIO;
+	else if (rs.rsp_error < 0 || rs.rsp_error >= 4096)
+		error = EIO;
+	else
+		error = rs.rsp_error;
+	close(fd);
+	return error;
+}
+
+int
+rumpclient_interrupt(struct rumpclient_lwp *l)
+{
+	struct rumpsp_intr_req rq;
+	int send, error;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.rsp_version = RUMPSP_VERSION;
+	pthread_mutex_lock(&l->lock);
+	l->intr = 1;
+	/* A call that begins from now on carries the mark itself; one in
+	 * progress is named to the server. */
+	send = l->in_call;
+	rq.rsp_lwp = l->lwpnum;
+	rq.rsp_id = l->call_id;
+	memcpy(rq.rsp_cookie, l->cookie, sizeof(rq.rsp_cookie));
+	pthread_mutex_unlock(&l->lock);
+	if (!send)
+		return 0;
+	if ((error = intr_send(&rq)) != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+int
+rumpclient_interrupt_clear(struct rumpclient_lwp *l)
+{
+	int was;
+
+	pthread_mutex_lock(&l->lock);
+	was = l->intr;
+	l->intr = 0;
+	pthread_mutex_unlock(&l->lock);
+	return was;
 }
 
 int
@@ -1196,7 +1339,9 @@ rumpclient__typed(int nr, long a0, long a1, long a2, long a3, long a4,
 
 	error = rumpclient_syscall(nr, args, rv);
 	if (error != 0) {
-		errno = error;
+		/* As the in-process typed calls: an interrupted call that
+		 * could be restarted is EINTR here. */
+		errno = error == ERESTARTSYS ? EINTR : error;
 		return -1;
 	}
 	return rv[0];
@@ -1256,6 +1401,11 @@ rumpclient_fork(void)
 	/* Child: every connection is the parent's; a process of our own,
 	 * on a connection of our own. */
 	pthread_mutex_init(&rc_lock, NULL);
+	/* No signal is pending in a new process; an interrupter of the
+	 * parent's may have held the lock. */
+	pthread_mutex_init(&rc_lwp.lock, NULL);
+	rc_lwp.intr = 0;
+	rc_lwp.in_call = 0;
 	while (rc_conns != NULL)
 		conn_free(rc_conns);
 	rc_haveproc = 0;
@@ -1307,8 +1457,8 @@ rumpclient_exec(const char *path, char *const argv[], char *const envp[])
 	}
 	/* The new program finds its connection in the environment; the
 	 * other threads' connections close with the exec (CLOEXEC). */
-	len = (size_t)snprintf(var, sizeof(var), RC_EXECENV "=%d:%d:", c->fd,
-	    rc_pid);
+	len = (size_t)snprintf(var, sizeof(var), RC_EXECENV "=%d:%d:%u:",
+	    c->fd, rc_pid, c->lwpnum);
 	for (int i = 0; i < RUMPSP_COOKIE_LEN; i++)
 		len += (size_t)snprintf(var + len, sizeof(var) - len, "%02x",
 		    rc_cookie[i]);

@@ -91,4 +91,30 @@ int	rumpclient_exec(const char *path, char *const argv[],
 /* The rump pid of this process on the server (0 when not connected). */
 int	rumpclient_getpid(void);
 
+/*
+ * Interrupting a call, as a signal interrupts a Linux thread's blocked
+ * system call (the remote counterpart of rump_lwp_interrupt(), rump.h):
+ *
+ * rumpclient_curlwp() is the calling thread's handle, valid as long as
+ * the thread.  rumpclient_interrupt(l) marks thread l interrupted: the
+ * call it is in on the server, if any, is interrupted there (the server
+ * calls rump_lwp_interrupt() on the lwp serving it), and so is every
+ * call it makes until rumpclient_interrupt_clear(l).  An interrupted
+ * call that waits in the kernel (a read of an empty pipe, accept, poll,
+ * nanosleep...) ends as rump.h says: the partial count, EINTR, or for
+ * the calls Linux restarts under SA_RESTART, ERESTARTSYS (512) from
+ * rumpclient_syscall() (the typed rump_sys_*() calls give EINTR); calls
+ * that do not wait are not affected.  Returns 0, or -1 with errno: the
+ * error of connecting to the server (an interrupt of a call in progress
+ * travels on a connection of its own), EPERM (the call's connection is
+ * gone), EOPNOTSUPP (the server's kernel cannot interrupt).  Any thread
+ * may call it, not a signal handler (it takes a lock and connects).
+ *
+ * rumpclient_interrupt_clear(l) removes the mark; 1 when it was set.
+ */
+struct rumpclient_lwp;
+struct rumpclient_lwp *rumpclient_curlwp(void);
+int	rumpclient_interrupt(struct rumpclient_lwp *l);
+int	rumpclient_interrupt_clear(struct rumpclient_lwp *l);
+
 #endif /* RUMP_RUMPCLIENT_H */

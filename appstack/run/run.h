@@ -83,6 +83,7 @@ struct run_thread {
 	int intr_req;
 	int intr_sent;			/* atomic: read without klock */
 	struct lwp *lwp;
+	struct rumpclient_lwp *rlwp;	/* remote: librumpclient's handle */
 	pthread_mutex_t klock;
 	struct run_thread *intr_next;	/* the interrupter's list */
 };
@@ -293,12 +294,15 @@ long run_sig_action(long sig, const struct run_ksigaction *act,
  * the deferred signal's handler if that has SA_RESTART (uc's rip put back
  * on the instruction; returns nr for rax), else -EINTR. */
 long run_sig_restart(long nr, ucontext_t *uc);
-/* Starts the interrupter (in-process kernels only); 0 or an errno. */
+/* Starts the interrupter (of the in-process kernel's calls, or of the
+ * server's); 0 or an errno. */
 int run_sig_init(void);
 /* The calling thread (block t, its lwp bound) may now have its kernel
  * calls interrupted; and no longer. */
 void run_sig_thread_begin(struct run_thread *t);
 void run_sig_thread_end(struct run_thread *t);
+/* In a forked child (remote mode), its only thread: a new interrupter. */
+void run_sig_forked(void);
 /* Around a kernel call of the calling thread (run_ksys). */
 struct run_thread *run_sig_kcall_begin(void);
 void run_sig_kcall_end(struct run_thread *t);

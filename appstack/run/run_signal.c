@@ -40,8 +40,12 @@
  * SIGSYS frame or the direct call returns, before the instruction runs
  * again.
  *
- * Remote kernels (--server) are not interrupted: a signal waits until
- * the server answers (the sysproxy protocol has no interrupt yet).
+ * A remote kernel's call (--server) is interrupted the same way, with
+ * librumpclient's counterparts: rumpclient_interrupt() sends the server
+ * an INTR for the thread's call in progress (on a connection of its own;
+ * the server calls rump_lwp_interrupt() on the lwp serving the call), a
+ * call begun while the mark is set carries it, and the server answers
+ * EINTR or ERESTARTSYS as the in-process kernel does.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -57,6 +61,7 @@
 #include <ucontext.h>
 
 #include <rump/rump.h>
+#include <rump/rumpclient.h>
 
 #include "run.h"
 
@@ -226,7 +231,28 @@ run_sig_restart(long nr, ucontext_t *uc)
 	return nr;
 }
 
-/* --- Interrupting kernel calls (in-process) -------------------------- */
+/* --- Interrupting kernel calls ---------------------------------------- */
+
+/* Marks the thread's lwp: in-process, or its server's (remote). */
+static void
+intr_mark(struct run_thread *t)
+{
+
+	if (t->rlwp != NULL)
+		(void)rumpclient_interrupt(t->rlwp);
+	else
+		rump_lwp_interrupt(t->lwp);
+}
+
+static void
+intr_clear(struct run_thread *t)
+{
+
+	if (t->rlwp != NULL)
+		(void)rumpclient_interrupt_clear(t->rlwp);
+	else
+		(void)rump_lwp_interrupt_clear(t->lwp);
+}
 
 static void *
 interrupter_main(void *arg)
@@ -253,7 +279,7 @@ interrupter_main(void *arg)
 				    __ATOMIC_SEQ_CST);
 				if (__atomic_load_n(&t->in_kcall,
 				    __ATOMIC_SEQ_CST))
-					rump_lwp_interrupt(t->lwp);
+					intr_mark(t);
 				else
 					__atomic_store_n(&t->intr_sent, 0,
 					    __ATOMIC_RELAXED);
@@ -265,15 +291,15 @@ interrupter_main(void *arg)
 	return NULL;
 }
 
-int
-run_sig_init(void)
+/* The interrupter's eventfd and thread; 0 or an errno. */
+static int
+intr_start(void)
 {
 	pthread_attr_t attr;
 	pthread_t th;
+	sigset_t all, old;
 	int error;
 
-	if (run_opt.server != NULL)
-		return 0;
 	if ((intr_efd = (int)raw6(SYS_eventfd2, 0, EFD_CLOEXEC, 0, 0, 0,
 	    0)) < 0) {
 		error = -intr_efd;
@@ -281,12 +307,46 @@ run_sig_init(void)
 		return error;
 	}
 	/* Made with every signal blocked (strata-run's threads are). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	error = pthread_create(&th, &attr, interrupter_main, NULL);
 	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return error;
+}
+
+int
+run_sig_init(void)
+{
+
+	return intr_start();
+}
+
+void
+run_sig_forked(void)
+{
+	struct run_thread *t = kself;
+
+	if (intr_efd < 0)
+		return;
+	/* Of the parent's eventfd, list and thread, only the calling
+	 * thread's block is ours. */
+	raw6(SYS_close, intr_efd, 0, 0, 0, 0, 0);
+	intr_efd = -1;
+	pthread_mutex_init(&intr_list_lock, NULL);
+	intr_list = NULL;
+	if (t != NULL) {
+		pthread_mutex_init(&t->klock, NULL);
+		t->intr_req = 0;
+		t->intr_sent = 0;
+		t->intr_next = NULL;
+		intr_list = t;
+	}
+	if (intr_start() != 0)
+		kself = NULL;	/* no interrupter: calls go on as before */
 }
 
 void
@@ -296,8 +356,9 @@ run_sig_thread_begin(struct run_thread *t)
 	if (intr_efd < 0)
 		return;
 	pthread_mutex_init(&t->klock, NULL);
-	t->lwp = rump_lwproc_curlwp();
-	if (t->lwp == NULL)
+	if (run_opt.server != NULL)
+		t->rlwp = rumpclient_curlwp();
+	else if ((t->lwp = rump_lwproc_curlwp()) == NULL)
 		return;
 	pthread_mutex_lock(&intr_list_lock);
 	t->intr_next = intr_list;
@@ -341,7 +402,7 @@ run_sig_kcall_begin(void)
 	if (t->deferred != 0) {
 		pthread_mutex_lock(&t->klock);
 		if (!t->intr_sent) {
-			rump_lwp_interrupt(t->lwp);
+			intr_mark(t);
 			__atomic_store_n(&t->intr_sent, 1, __ATOMIC_RELAXED);
 		}
 		pthread_mutex_unlock(&t->klock);
@@ -370,5 +431,5 @@ run_sig_kcall_end(struct run_thread *t)
 	pthread_mutex_unlock(&t->klock);
 	/* Delivered (deferred) as the call returns: the mark goes. */
 	if (sent)
-		(void)rump_lwp_interrupt_clear(t->lwp);
+		intr_clear(t);
 }

@@ -121,15 +121,14 @@ run_ksys(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 	struct run_thread *t;
 	int error;
 
+	/* A signal that comes meanwhile interrupts the call
+	 * (run_signal.c), in-process or on the server. */
+	t = run_sig_kcall_begin();
 	if (run_opt.server != NULL)
 		error = rumpclient_syscall((int)nr, args, rv);
-	else {
-		/* A signal that comes meanwhile interrupts the call
-		 * (run_signal.c). */
-		t = run_sig_kcall_begin();
+	else
 		error = rump_syscall((int)nr, args, rv);
-		run_sig_kcall_end(t);
-	}
+	run_sig_kcall_end(t);
 	return error != 0 ? -error : rv[0];
 }
 #define rsys run_ksys
@@ -991,6 +990,7 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 			put_mem(ptid, &pid, sizeof(pid));
 		return pid;
 	}
+	run_sig_forked();
 	/* Syscall User Dispatch is not inherited by a forked child. */
 	if (run_sud_enable() != 0) {
 		fprintf(stderr, "strata-run: fork: cannot intercept the "
@@ -1633,7 +1633,7 @@ run_sys_dispatch(long nr, long args[6], ucontext_t *uc)
 
 	if (ret == -ENOSYS && is_xattr(nr))
 		ret = -EOPNOTSUPP;
-	/* Interrupted by a signal (in-process kernel calls): made again
+	/* Interrupted by a signal (kernel calls): made again
 	 * after the handler, or EINTR, by the handler's SA_RESTART. */
 	if (ret == -ERESTARTSYS)
 		ret = run_sig_restart(nr, uc);

@@ -22,6 +22,10 @@
  *   forkrace A B        the parent closes A's descriptor and opens B
  *                       (same number) and C right after fork; the child
  *                       still reads A there and has no C: "child A ok"
+ *   intr                rumpclient_interrupt() ends a thread's calls
+ *                       blocked on the server (read, ppoll; typed and
+ *                       numeric), also when it came before the call,
+ *                       and only until cleared: "intr ok"
  *   channel             after a call: "shm" when librumpclient's
  *                       connection uses a shared-memory channel (its
  *                       memfd is mapped here), else "socket"
@@ -34,8 +38,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rump/rump_syscalls.h>
@@ -347,6 +354,133 @@ do_threads(void)
 	return 0;
 }
 
+/* --- intr ------------------------------------------------------------- */
+
+#define ERESTARTSYS	512
+
+struct intr_arg {
+	int	 how;		/* what the thread calls: INTR_* */
+	int	 fd;
+	struct rumpclient_lwp *lwp;
+	int	 ready;
+	long	 r;
+	int	 err;
+};
+#define INTR_READ	0	/* rump_sys_read: -1 EINTR */
+#define INTR_RAWREAD	1	/* rumpclient_syscall(read): ERESTARTSYS */
+#define INTR_PPOLL	2	/* rumpclient_syscall(ppoll): EINTR */
+
+static void *
+intr_thread(void *arg)
+{
+	struct intr_arg *a = arg;
+	struct pollfd pfd = { a->fd, POLLIN, 0 };
+	long args[6] = { a->fd, 0, 1, 0, 0, 0 };
+	long rv[2] = { 0, 0 };
+	char c;
+
+	a->lwp = rumpclient_curlwp();
+	__atomic_store_n(&a->ready, 1, __ATOMIC_SEQ_CST);
+	switch (a->how) {
+	case INTR_READ:
+		a->r = rump_sys_read(a->fd, &c, 1);
+		a->err = a->r < 0 ? errno : 0;
+		break;
+	case INTR_RAWREAD:
+		args[1] = (long)&c;
+		a->err = rumpclient_syscall(SYS_read, args, rv);
+		a->r = rv[0];
+		break;
+	case INTR_PPOLL:
+		args[0] = (long)&pfd;
+		args[1] = 1;
+		args[2] = 0;
+		a->err = rumpclient_syscall(SYS_ppoll, args, rv);
+		a->r = rv[0];
+		break;
+	}
+	return NULL;
+}
+
+/* A thread blocks in call how on fd (an empty pipe) and is interrupted
+ * from here after pause_us: the call's errno (or 0). */
+static int
+intr_one(int how, int fd, long pause_us)
+{
+	struct intr_arg a;
+	pthread_t t;
+
+	memset(&a, 0, sizeof(a));
+	a.how = how;
+	a.fd = fd;
+	if (pthread_create(&t, NULL, intr_thread, &a) != 0)
+		die("pthread_create");
+	while (!__atomic_load_n(&a.ready, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	if (pause_us > 0)
+		usleep(pause_us);
+	if (rumpclient_interrupt(a.lwp) != 0)
+		die("rumpclient_interrupt");
+	pthread_join(t, NULL);
+	return a.err;
+}
+
+static int
+do_intr(void)
+{
+	struct rumpclient_lwp *me = rumpclient_curlwp();
+	long args[6] = { 0 }, rv[2];
+	char c;
+	int p[2], e, i;
+
+	if (rump_sys_pipe2(p, 0) != 0)
+		die("pipe2");
+	/* Blocked in the kernel by then (or not yet: the same result). */
+	if ((e = intr_one(INTR_READ, p[0], 100000)) != EINTR) {
+		errno = e;
+		die("typed read not EINTR");
+	}
+	if ((e = intr_one(INTR_RAWREAD, p[0], 100000)) != ERESTARTSYS) {
+		errno = e;
+		die("rumpclient_syscall(read) not ERESTARTSYS");
+	}
+	if ((e = intr_one(INTR_PPOLL, p[0], 100000)) != EINTR) {
+		errno = e;
+		die("ppoll not EINTR");
+	}
+	/* Interrupts racing with the call's start: before it, as it is
+	 * posted, while the server takes it. */
+	for (i = 0; i < 30; i++)
+		if ((e = intr_one(INTR_READ, p[0], i % 3 ? 0 : 2000)) !=
+		    EINTR) {
+			errno = e;
+			die("racing interrupt");
+		}
+	/* Marked before the call: interrupted at once, and every call
+	 * until cleared; calls that do not wait are not affected. */
+	if (rumpclient_interrupt(me) != 0)
+		die("rumpclient_interrupt(self)");
+	if (rump_sys_read(p[0], &c, 1) != -1 || errno != EINTR)
+		die("marked read");
+	if (rump_sys_read(p[0], &c, 1) != -1 || errno != EINTR)
+		die("second marked read");
+	if (rump_sys_getpid() <= 0)
+		die("getpid while marked");
+	if (rumpclient_interrupt_clear(me) != 1 ||
+	    rumpclient_interrupt_clear(me) != 0)
+		die("rumpclient_interrupt_clear");
+	/* Cleared: a read waits for its byte again. */
+	write_all(p[1], "y", 1);
+	args[0] = p[0];
+	args[1] = (long)&c;
+	args[2] = 1;
+	if (rumpclient_syscall(SYS_read, args, rv) != 0 || rv[0] != 1 ||
+	    c != 'y')
+		die("read after clear");
+	printf("intr ok\n");
+	return 0;
+}
+
 static int
 do_execed(int fd, int pid)
 {
@@ -432,6 +566,8 @@ main(int argc, char **argv)
 		return do_exec(argv[0], argv[2]);
 	if (strcmp(cmd, "threads") == 0)
 		return do_threads();
+	if (strcmp(cmd, "intr") == 0)
+		return do_intr();
 	if (strcmp(cmd, "forkrace") == 0 && argc == 4)
 		return do_forkrace(argv[2], argv[3]);
 	if (strcmp(cmd, "getpid") == 0) {

@@ -1146,6 +1146,13 @@ interrupted_calls_head()
 interrupted_calls_body()
 {
 	need_run
+	# remote_interrupted_calls: the same against a server.
+	if [ -n "${RUN_SERVER:-}" ]; then
+		printf '#!/bin/sh\nexec "%s" --server "%s" "$@"\n' "$run" \
+		    "$RUN_SERVER" >strata-run-srv
+		chmod +x strata-run-srv
+		run=$PWD/strata-run-srv
+	fi
 	cc=$(atf_config_get cc cc)
 	cat >intr.c <<'EOF'
 #define _GNU_SOURCE
@@ -1361,6 +1368,28 @@ EOF
 		atf_check musl-gcc -static -O2 -o thrm thr.c
 		atf_check -o inline:"$out" "$run" -- ./thrm
 	fi
+}
+
+atf_test_case remote_interrupted_calls cleanup
+remote_interrupted_calls_head()
+{
+	atf_set "descr" "interrupted_calls against a server (strata-run --server): the signal's INTR makes the server interrupt the call; glibc and static musl, output identical to the native run"
+}
+remote_interrupted_calls_body()
+{
+	need_run
+	srv=$(atf_config_get appstack_prefix)/bin/strata-server
+	[ -x "$srv" ] || atf_skip "no $srv"
+	# With sockets (librumpnet: AF_UNIX) for the socket calls.
+	server=unix://$PWD/k
+	atf_check "$srv" -d -p "$PWD/server.pid" -l librumpvfs.so \
+	    -l librumpfs_tmpfs.so -l librumpnet.so -m tmpfs:/tmp "$server"
+	RUN_SERVER=$server
+	interrupted_calls_body
+}
+remote_interrupted_calls_cleanup()
+{
+	stop_server
 }
 
 atf_test_case poll_sockets
@@ -1581,9 +1610,11 @@ atf_init_test_cases()
 	    host_read_signal; do
 		rw_case $c
 	done
-	for c in threads wait_mixed remote_shell remote_programs fork_ids; do
+	for c in threads wait_mixed remote_shell remote_programs fork_ids \
+	    remote_interrupted_calls; do
 		rw_case $c cleanup
 	done
+	atf_add_test_case remote_interrupted_calls
 	atf_add_test_case server_disk
 	atf_add_test_case fork_ids
 	atf_add_test_case host_read_signal

@@ -431,6 +431,34 @@ ATF_TC_BODY(threads, tc)
 	ATF_CHECK_STREQ(buf, "/thr3");
 }
 
+ATF_TC(interrupt);
+ATF_TC_HEAD(interrupt, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "rumpclient_interrupt ends a "
+	    "client thread's call blocked on the server (INTR: EINTR, or "
+	    "ERESTARTSYS from rumpclient_syscall), also one not yet begun, "
+	    "until cleared; over the shared-memory channel and the socket");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(interrupt, tc)
+{
+	char out[256];
+
+	setup(tc, 1);
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "channel", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "shm\n");
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "intr", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "intr ok\n");
+	setenv("RUMP_SP_SHM", "0", 1);
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "channel", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "socket\n");
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "intr", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "intr ok\n");
+	unsetenv("RUMP_SP_SHM");
+	/* The server serves on. */
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "write", "/ok", "fine"), 0);
+}
+
 ATF_TC_WITHOUT_HEAD(fork_exec);
 ATF_TC_BODY(fork_exec, tc)
 {
@@ -763,6 +791,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, efault);
 	ATF_TP_ADD_TC(tp, isolation);
 	ATF_TP_ADD_TC(tp, threads);
+	ATF_TP_ADD_TC(tp, interrupt);
 	ATF_TP_ADD_TC(tp, fork_exec);
 	ATF_TP_ADD_TC(tp, malformed);
 	return atf_no_error();

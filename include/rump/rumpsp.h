@@ -1,5 +1,5 @@
 /*
- * rumpsp.h: the sysproxy wire protocol, version 1: remote system calls
+ * rumpsp.h: the sysproxy wire protocol, version 3: remote system calls
  * between a client process (librumpclient, layer 2) and a kernel server
  * (the rumpuser_sp_* hypercalls of a platform, layer 3).
  *
@@ -14,7 +14,7 @@
 #ifndef RUMP_RUMPSP_H
 #define RUMP_RUMPSP_H
 
-#define RUMPSP_VERSION		2
+#define RUMPSP_VERSION		3
 #define RUMPSP_MAGIC		"STRATASP"	/* 8 bytes, no NUL on the wire */
 
 /* Limits.  A message longer than RUMPSP_MSG_MAX (header included) is
@@ -35,7 +35,10 @@
 #define RUMPSP_PREFORK		8	/* client -> server */
 #define RUMPSP_SHM		9	/* client -> server: a shared-memory
 					   channel (unix sockets only) */
-#define RUMPSP_TYPE_MAX		9
+#define RUMPSP_INTR		10	/* client -> server, alone on a
+					   connection of its own: interrupt
+					   a call */
+#define RUMPSP_TYPE_MAX		10
 
 /* rsh_kind: every message is a request or the response to one. */
 #define RUMPSP_REQ		0
@@ -77,13 +80,17 @@ struct rumpsp_handshake_resp {
 	char	 rsp_osrelease[32];
 	char	 rsp_machine[16];		/* the kernel's ABI */
 	int32_t	 rsp_pid;			/* the client's rump pid */
-	uint32_t rsp_pad;
+	uint32_t rsp_lwp;			/* this connection's number (not
+						   0), for INTR */
 	uint8_t	 rsp_cookie[RUMPSP_COOKIE_LEN];	/* the process's, for HS_LWP */
 };
 
+/* rsp_flags (and rss_flags of the channel). */
+#define RUMPSP_CALL_INTR	0x1	/* the call starts interrupted */
+
 struct rumpsp_syscall_req {
 	int32_t	 rsp_nr;			/* the kernel ABI's number */
-	uint32_t rsp_pad;
+	uint32_t rsp_flags;			/* RUMPSP_CALL_* */
 	int64_t	 rsp_args[RUMPSP_NARGS];
 };
 
@@ -134,6 +141,22 @@ struct rumpsp_shm_resp {
 	uint32_t rsp_pad;
 };
 
+/* INTR request: the first and only message on a new connection; it
+ * interrupts call rsp_id of connection rsp_lwp of the process whose
+ * cookie is rsp_cookie (or that call when it starts, if it has not). */
+struct rumpsp_intr_req {
+	uint8_t	 rsp_cookie[RUMPSP_COOKIE_LEN];	/* the process's */
+	uint32_t rsp_version;			/* RUMPSP_VERSION */
+	uint32_t rsp_lwp;			/* handshake's rsp_lwp */
+	uint64_t rsp_id;			/* the call's request id */
+};
+
+struct rumpsp_intr_resp {
+	int32_t	 rsp_error;			/* 0, EPERM, EOPNOTSUPP,
+						   EPROTONOSUPPORT */
+	uint32_t rsp_version;			/* the server's */
+};
+
 /*
  * The shared-memory channel (doc/sysproxy.md, "Shared memory"): this
  * structure at offset 0 of the region, the data area at
@@ -170,6 +193,9 @@ struct rumpsp_shm {
 	uint64_t rss_len;		/* COPYREQ: bytes, room or signal;
 					   COPYRESP: bytes in the data area or
 					   ANONMMAP's address */
+	uint64_t rss_id;		/* CALL: the request's id (for INTR) */
+	uint32_t rss_flags;		/* CALL SYSCALL: RUMPSP_CALL_* */
+	uint32_t rss_pad;
 };
 
 #endif /* RUMP_RUMPSP_H */

@@ -54,7 +54,18 @@ struct rumpuser_hyperup {
 	void (*hyp_lwpexit)(void);
 	void (*hyp_execnotify)(const char *);
 	pid_t (*hyp_getpid)(void);
-	void *hyp__extra[8];
+	/*
+	 * strata's use of v17's reserved room (NetBSD's hyp__extra[8]: a
+	 * kernel without these leaves them NULL, a platform that does not
+	 * know them ignores them; the size and every other offset are
+	 * v17's).  Interrupting the system call an lwp is in, for a
+	 * platform that serves remote clients (sysproxy's INTR): they are
+	 * rump_lwp_interrupt() and rump_lwp_interrupt_clear() of rump.h.
+	 * Any host thread may call them, not from a signal handler.
+	 */
+	void (*hyp_lwp_interrupt)(struct lwp *);
+	int (*hyp_lwp_interrupt_clear)(struct lwp *);
+	void *hyp__extra[6];
 };
 
 /*

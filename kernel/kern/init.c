@@ -29,6 +29,8 @@ static const struct rumpuser_hyperup hyperup = {
 	.hyp_lwpexit		= lwproc_hyp_lwpexit,
 	.hyp_execnotify		= lwproc_hyp_execnotify,
 	.hyp_getpid		= lwproc_hyp_getpid,
+	.hyp_lwp_interrupt	= rump_lwp_interrupt,
+	.hyp_lwp_interrupt_clear = rump_lwp_interrupt_clear,
 };
 
 #define BOOT_NONE	0

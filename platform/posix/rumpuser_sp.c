@@ -71,6 +71,20 @@ struct sp_conn {
 	uint64_t	 spin_ns;	/* how long to spin now (sp_shm_wait) */
 	unsigned	 spin_skip;
 	struct sp_proc	*proc;		/* once the handshake made or joined it */
+	/* For INTR (sp_intr): the connection's number and its process's
+	 * cookie (sp_lock; lwpnum 0 until the handshake and again once the
+	 * connection winds down), its lwp; and under ilock the call in
+	 * progress (in_call, call_id), an INTR that came before its call
+	 * (intr_pending, intr_id) and whether the lwp is marked. */
+	uint32_t	 lwpnum;
+	uint8_t		 cookie[RUMPSP_COOKIE_LEN];
+	struct lwp	*lwp;
+	pthread_mutex_t	 ilock;
+	int		 in_call;
+	uint64_t	 call_id;
+	int		 intr_pending;
+	uint64_t	 intr_id;
+	int		 marked;
 	int		 broken;	/* I/O failed or malformed input */
 	uint64_t	 next_id;	/* of our requests to the client */
 	int32_t		 pid;		/* its rump process, once made */
@@ -90,8 +104,10 @@ struct sp_fork {
 	struct sp_fork	*next;
 };
 
+/* Lock order: sp_lock, then a connection's ilock. */
 static pthread_mutex_t sp_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sp_conn *sp_conns;	/* sp_lock */
+static uint32_t sp_lastlwp;		/* sp_lock: the last lwpnum given */
 static int sp_nconns;			/* sp_lock */
 static struct sp_fork *sp_forks;	/* sp_lock */
 static struct sp_proc *sp_procs;	/* sp_lock */
@@ -426,12 +442,7 @@ sp_shm_roundtrip(struct sp_conn *c, uint16_t type, uint64_t addr,
 	    RUMPSP_SHM_COPYREQ) != 0)
 		return RUMPUSER__NB_EFAULT;
 	/* The client's answer, read once and checked like a message's. */
-	cr->rsp_error = __atomic_load_n(&m->rss_error, __ATOMIC_RELAXED);
-	cr->rsp_len = __atomic_load_n(&m->rss_len, __ATOMIC_RELAXED);
-	if (cr->rsp_error < 0 || cr->rsp_error >= 4096 ||
-	    (type != RUMPSP_ANONMMAP && cr->rsp_len > len) ||
-	    (type == RUMPSP_COPYIN && cr->rsp_error == 0 &&
-	    cr->rsp_len != len)) {
+	if (rumpuser__sp_shm_take_resp(m, type, len, cr) != 0) {
 		c->broken = 1;
 		return RUMPUSER__NB_EFAULT;
 	}
@@ -556,12 +567,8 @@ rumpuser_sp_copyinstr(void *client, const void *raddr, void *laddr,
 	/* cr.rsp_len bytes (checked: at most room), the last the only NUL
 	 * (checked again on our copy: the shared channel's bytes can change
 	 * under us). */
-	if (cr.rsp_len == 0 || cr.rsp_len > room) {
-		c->broken = 1;
-		return RUMPUSER__NB_EFAULT;
-	}
-	memcpy(laddr, d, cr.rsp_len);
-	if (memchr(laddr, '\0', cr.rsp_len) != (char *)laddr + cr.rsp_len - 1) {
+	if (cr.rsp_len > room ||
+	    rumpuser__sp_shm_take_str(d, &cr, laddr) != 0) {
 		c->broken = 1;
 		return RUMPUSER__NB_EFAULT;
 	}
@@ -819,6 +826,103 @@ sp_newproc(struct sp_conn *c, const struct rumpsp_handshake_req *hs)
 	return 0;
 }
 
+/* --- Interrupting calls (INTR) ------------------------------------------ */
+
+/* The connection's system call id begins: interrupted at once when the
+ * client says so (flags) or an INTR for it came first. */
+static void
+sp_call_begin(struct sp_conn *c, uint64_t id, uint32_t flags)
+{
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+
+	pthread_mutex_lock(&c->ilock);
+	c->in_call = 1;
+	c->call_id = id;
+	if (((flags & RUMPSP_CALL_INTR) ||
+	    (c->intr_pending && c->intr_id == id)) && !c->marked &&
+	    hyp->hyp_lwp_interrupt != NULL) {
+		hyp->hyp_lwp_interrupt(c->lwp);
+		c->marked = 1;
+	}
+	c->intr_pending = 0;
+	pthread_mutex_unlock(&c->ilock);
+}
+
+/* The call is over: no INTR reaches the lwp from now on, and its mark
+ * goes (a signal is delivered once). */
+static void
+sp_call_end(struct sp_conn *c)
+{
+	int marked;
+
+	pthread_mutex_lock(&c->ilock);
+	c->in_call = 0;
+	marked = c->marked;
+	c->marked = 0;
+	pthread_mutex_unlock(&c->ilock);
+	if (marked)
+		(void)rumpuser__hyp.hyp_lwp_interrupt_clear(c->lwp);
+}
+
+/*
+ * INTR: interrupts call rq->rsp_id of the connection numbered rq->rsp_lwp
+ * if it belongs to the process of rq->rsp_cookie: now when it runs, at
+ * its start when it has not started yet (the INTR came first), never
+ * once it is over.  0, or EPERM (no such connection of that process) or
+ * EOPNOTSUPP (the kernel cannot interrupt).
+ */
+static int
+sp_intr(const struct rumpsp_intr_req *rq)
+{
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+	struct sp_conn *c;
+
+	if (hyp->hyp_lwp_interrupt == NULL ||
+	    hyp->hyp_lwp_interrupt_clear == NULL)
+		return EOPNOTSUPP;
+	if (rq->rsp_lwp == 0)
+		return EPERM;
+	pthread_mutex_lock(&sp_lock);
+	for (c = sp_conns; c != NULL; c = c->next)
+		if (c->lwpnum == rq->rsp_lwp && memcmp(c->cookie,
+		    rq->rsp_cookie, RUMPSP_COOKIE_LEN) == 0)
+			break;
+	/* Taken before sp_lock goes: the connection cannot be freed
+	 * while we hold it (sp_conn_thread). */
+	if (c != NULL)
+		pthread_mutex_lock(&c->ilock);
+	pthread_mutex_unlock(&sp_lock);
+	if (c == NULL)
+		return EPERM;
+	if (c->in_call && c->call_id == rq->rsp_id) {
+		/* The lwp stays while its call runs. */
+		if (!c->marked) {
+			hyp->hyp_lwp_interrupt(c->lwp);
+			c->marked = 1;
+		}
+	} else {
+		c->intr_pending = 1;
+		c->intr_id = rq->rsp_id;
+	}
+	pthread_mutex_unlock(&c->ilock);
+	return 0;
+}
+
+static void
+sp_do_intr(struct sp_conn *c, uint64_t id)
+{
+	struct rumpsp_intr_req rq;
+	struct rumpsp_intr_resp r;
+
+	memcpy(&rq, c->buf, sizeof(rq));
+	memset(&r, 0, sizeof(r));
+	r.rsp_version = RUMPSP_VERSION;
+	r.rsp_error = rq.rsp_version != RUMPSP_VERSION ? EPROTONOSUPPORT :
+	    sp_intr(&rq);
+	(void)sp_send(c, RUMPSP_INTR, RUMPSP_RESP, id, &r, sizeof(r), NULL,
+	    0);
+}
+
 static void
 sp_handshake_reply(struct sp_conn *c, uint64_t id, int error)
 {
@@ -832,6 +936,7 @@ sp_handshake_reply(struct sp_conn *c, uint64_t id, int error)
 	memcpy(r.rsp_osrelease, sp_osrelease, sizeof(r.rsp_osrelease));
 	memcpy(r.rsp_machine, sp_machine, sizeof(r.rsp_machine));
 	r.rsp_pid = c->pid;
+	r.rsp_lwp = c->lwpnum;
 	if (c->proc != NULL)
 		memcpy(r.rsp_cookie, c->proc->cookie, sizeof(r.rsp_cookie));
 	(void)sp_send(c, RUMPSP_HANDSHAKE, RUMPSP_RESP, id, &r, sizeof(r),
@@ -849,8 +954,11 @@ sp_do_syscall(struct sp_conn *c, uint64_t id)
 	memcpy(&rq, c->buf, sizeof(rq));
 	for (int i = 0; i < RUMPSP_NARGS; i++)
 		args[i] = (long)rq.rsp_args[i];
-	/* The kernel's numeric entry returns a Linux errno. */
+	/* The kernel's numeric entry returns a Linux errno (ERESTARTSYS
+	 * for an interrupted call that may be made again). */
+	sp_call_begin(c, id, rq.rsp_flags);
 	error = rumpuser__hyp.hyp_syscall(rq.rsp_nr, args, rv);
+	sp_call_end(c);
 	memset(&rs, 0, sizeof(rs));
 	rs.rsp_error = error;
 	rs.rsp_retval[0] = rv[0];
@@ -971,38 +1079,38 @@ sp_serve_shm(struct sp_conn *c)
 	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
 	struct rumpsp_shm *m = c->shm;
 	char *area = (char *)m + RUMPSP_SHM_DATA_OFF;
-	char comm[RUMPSP_NAME_LEN + 1];
+	struct rumpuser__sp_shmcall call;
 	long args[RUMPSP_NARGS], rv[2];
-	uint32_t type;
-	int i, nr;
+	int i, error;
 
 	/* The client's turn: IDLE at first, RESULT after each call until
 	 * the client has read it (and sets IDLE), then CALL. */
 	while (sp_shm_wait(c, RUMPSP_SHM_CALL, RUMPSP_SHM_IDLE,
 	    RUMPSP_SHM_RESULT) == 0) {
-		type = __atomic_load_n(&m->rss_type, __ATOMIC_RELAXED);
-		switch (type) {
+		/* Taken out of the region once, checked in our copy. */
+		if (rumpuser__sp_shm_take_call(m, area, &call) != 0) {
+			c->broken = 1;
+			return;
+		}
+		switch (call.type) {
 		case RUMPSP_SYSCALL:
-			nr = m->rss_nr;
 			for (i = 0; i < RUMPSP_NARGS; i++)
-				args[i] = (long)m->rss_args[i];
+				args[i] = (long)call.args[i];
 			rv[0] = rv[1] = 0;
-			m->rss_error = hyp->hyp_syscall(nr, args, rv);
+			sp_call_begin(c, call.id, call.flags);
+			error = hyp->hyp_syscall(call.nr, args, rv);
+			sp_call_end(c);
+			m->rss_error = error;
 			m->rss_retval[0] = rv[0];
 			m->rss_retval[1] = rv[1];
 			break;
 		case RUMPSP_PREFORK:
 			m->rss_error = sp_prefork(c, (uint8_t *)area);
 			break;
-		case RUMPSP_HANDSHAKE:	/* exec: the name in the data area */
-			memcpy(comm, area, RUMPSP_NAME_LEN);
-			comm[RUMPSP_NAME_LEN] = '\0';
-			hyp->hyp_execnotify(comm);
+		default:	/* HANDSHAKE: exec, the name in the data area */
+			hyp->hyp_execnotify(call.comm);
 			m->rss_error = 0;
 			break;
-		default:
-			c->broken = 1;
-			return;
 		}
 		if (c->broken)
 			return;
@@ -1022,6 +1130,11 @@ sp_serve(struct sp_conn *c)
 
 	if (sp_recv(c, &want, &h) != 0)
 		return;
+	if (h.rsh_type == RUMPSP_INTR) {
+		/* Alone on its connection: answered, then closed. */
+		sp_do_intr(c, h.rsh_id);
+		return;
+	}
 	memcpy(&hs, c->buf, sizeof(hs));
 	if (hs.rsp_version != RUMPSP_VERSION)
 		error = EPROTONOSUPPORT;
@@ -1036,6 +1149,16 @@ sp_serve(struct sp_conn *c)
 			hyp->hyp_lwproc_release();
 			c->pid = 0;
 		}
+	}
+	if (error == 0) {
+		/* Found by INTR from now on. */
+		c->lwp = hyp->hyp_lwproc_curlwp();
+		pthread_mutex_lock(&sp_lock);
+		if (++sp_lastlwp == 0)
+			sp_lastlwp = 1;
+		c->lwpnum = sp_lastlwp;
+		memcpy(c->cookie, c->proc->cookie, sizeof(c->cookie));
+		pthread_mutex_unlock(&sp_lock);
 	}
 	sp_handshake_reply(c, h.rsh_id, error);
 	if (error != 0)
@@ -1074,8 +1197,11 @@ sp_conn_thread(void *arg)
 
 	sp_curconn = c;
 	sp_serve(c);
-	/* Whatever ended it, the process goes with everything it held:
-	 * its only lwp is this thread's. */
+	/* No INTR finds it any more (one that did touches the lwp only
+	 * during a call, and none runs now). */
+	pthread_mutex_lock(&sp_lock);
+	c->lwpnum = 0;
+	pthread_mutex_unlock(&sp_lock);
 	/* Its lwp goes; with the last lwp the kernel ends the process. */
 	if (c->pid != 0)
 		rumpuser__hyp.hyp_lwproc_release();
@@ -1090,6 +1216,11 @@ sp_conn_thread(void *arg)
 	}
 	sp_nconns--;
 	pthread_mutex_unlock(&sp_lock);
+	/* An INTR that found it before it left the list is done with it
+	 * once it lets go of ilock. */
+	pthread_mutex_lock(&c->ilock);
+	pthread_mutex_unlock(&c->ilock);
+	pthread_mutex_destroy(&c->ilock);
 	close(c->fd);
 	if (c->rxfd >= 0)
 		close(c->rxfd);
@@ -1132,6 +1263,7 @@ sp_accept_thread(void *arg)
 		if (c != NULL && !full) {
 			c->fd = fd;
 			c->rxfd = -1;
+			pthread_mutex_init(&c->ilock, NULL);
 			c->spin_ns = UINT64_MAX;
 			c->unixsock = sp_unixpath[0] != '\0';
 			c->next = sp_conns;
@@ -1155,6 +1287,7 @@ sp_accept_thread(void *arg)
 			}
 			sp_nconns--;
 			pthread_mutex_unlock(&sp_lock);
+			pthread_mutex_destroy(&c->ilock);
 			close(fd);
 			free(c);
 		}

@@ -27,7 +27,9 @@ _Static_assert(sizeof(struct rumpsp_raise_req) == 8, "raise_req");
 _Static_assert(sizeof(struct rumpsp_prefork_resp) == 24, "prefork_resp");
 _Static_assert(sizeof(struct rumpsp_shm_req) == 8, "shm_req");
 _Static_assert(sizeof(struct rumpsp_shm_resp) == 8, "shm_resp");
-_Static_assert(sizeof(struct rumpsp_shm) == 104, "shm channel");
+_Static_assert(sizeof(struct rumpsp_intr_req) == 32, "intr_req");
+_Static_assert(sizeof(struct rumpsp_intr_resp) == 8, "intr_resp");
+_Static_assert(sizeof(struct rumpsp_shm) == 120, "shm channel");
 
 /* Size of the fixed part of a message body, by type and kind; -1: such a
  * message never comes from a client. */
@@ -45,6 +47,8 @@ fixed_body(unsigned type, unsigned kind)
 			return 0;
 		case RUMPSP_SHM:
 			return sizeof(struct rumpsp_shm_req);
+		case RUMPSP_INTR:
+			return sizeof(struct rumpsp_intr_req);
 		}
 		return -1;
 	}
@@ -82,12 +86,15 @@ rumpuser__sp_check_hdr(const struct rumpsp_hdr *h,
 
 	switch (want->state) {
 	case RUMPUSER__SP_WANT_HANDSHAKE:
+		/* A connection starts with a handshake, or is an INTR's
+		 * alone. */
 		if (h->rsh_kind != RUMPSP_REQ ||
-		    h->rsh_type != RUMPSP_HANDSHAKE)
+		    (h->rsh_type != RUMPSP_HANDSHAKE &&
+		    h->rsh_type != RUMPSP_INTR))
 			return RUMPUSER__SP_ORDER;
 		return 0;
 	case RUMPUSER__SP_WANT_REQUEST:
-		if (h->rsh_kind != RUMPSP_REQ)
+		if (h->rsh_kind != RUMPSP_REQ || h->rsh_type == RUMPSP_INTR)
 			return RUMPUSER__SP_ORDER;
 		return 0;
 	case RUMPUSER__SP_WANT_RESPONSE:
@@ -110,6 +117,13 @@ rumpuser__sp_check_body(const struct rumpsp_hdr *h, const void *body,
 	const char *s;
 
 	if (h->rsh_kind == RUMPSP_REQ) {
+		if (h->rsh_type == RUMPSP_SYSCALL) {
+			struct rumpsp_syscall_req sc;
+
+			memcpy(&sc, body, sizeof(sc));
+			return (sc.rsp_flags & ~(uint32_t)RUMPSP_CALL_INTR) ?
+			    RUMPUSER__SP_BADVALUE : 0;
+		}
 		if (h->rsh_type != RUMPSP_HANDSHAKE)
 			return 0;
 		memcpy(&hs, body, sizeof(hs));
@@ -154,4 +168,79 @@ rumpuser__sp_check_body(const struct rumpsp_hdr *h, const void *body,
 	default:	/* COPYOUT, RAISE: a status only. */
 		return data == 0 && cr.rsp_len == 0 ? 0 : RUMPUSER__SP_BADLEN;
 	}
+}
+
+/* --- The shared-memory channel ------------------------------------------ */
+
+/* One read of a field the client may be writing meanwhile. */
+#define ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+int
+rumpuser__sp_shm_take_call(const struct rumpsp_shm *m, const char *area,
+    struct rumpuser__sp_shmcall *call)
+{
+	int i;
+
+	memset(call, 0, sizeof(*call));
+	call->type = ONCE(m->rss_type);
+	switch (call->type) {
+	case RUMPSP_SYSCALL:
+		call->nr = ONCE(m->rss_nr);
+		call->id = ONCE(m->rss_id);
+		call->flags = ONCE(m->rss_flags);
+		for (i = 0; i < RUMPSP_NARGS; i++)
+			call->args[i] = ONCE(m->rss_args[i]);
+		if (call->flags & ~(uint32_t)RUMPSP_CALL_INTR)
+			return RUMPUSER__SP_BADVALUE;
+		return 0;
+	case RUMPSP_PREFORK:
+		return 0;
+	case RUMPSP_HANDSHAKE:	/* exec: the name, NUL-padded, any bytes */
+		memcpy(call->comm, area, RUMPSP_NAME_LEN);
+		call->comm[RUMPSP_NAME_LEN] = '\0';
+		return 0;
+	}
+	return RUMPUSER__SP_BADTYPE;
+}
+
+int
+rumpuser__sp_shm_take_resp(const struct rumpsp_shm *m, uint16_t type,
+    uint64_t len, struct rumpsp_copy_resp *cr)
+{
+
+	memset(cr, 0, sizeof(*cr));
+	cr->rsp_error = ONCE(m->rss_error);
+	cr->rsp_len = ONCE(m->rss_len);
+	/* Linux errno values are small and positive. */
+	if (cr->rsp_error < 0 || cr->rsp_error >= 4096)
+		return RUMPUSER__SP_BADVALUE;
+	switch (type) {
+	case RUMPSP_ANONMMAP:	/* rsp_len is the address */
+		return 0;
+	case RUMPSP_COPYIN:	/* all the bytes, or none with an error */
+		if (cr->rsp_error != 0)
+			return cr->rsp_len == 0 ? 0 : RUMPUSER__SP_BADLEN;
+		return cr->rsp_len == len ? 0 : RUMPUSER__SP_BADLEN;
+	case RUMPSP_COPYINSTR:	/* a string and its NUL, within the room */
+		if (cr->rsp_error != 0)
+			return cr->rsp_len == 0 ? 0 : RUMPUSER__SP_BADLEN;
+		return cr->rsp_len >= 1 && cr->rsp_len <= len &&
+		    len <= RUMPSP_STR_MAX ? 0 : RUMPUSER__SP_BADLEN;
+	}
+	/* COPYOUT, RAISE: a status only. */
+	return 0;
+}
+
+int
+rumpuser__sp_shm_take_str(const char *area, const struct rumpsp_copy_resp *cr,
+    char *dst)
+{
+
+	if (cr->rsp_len == 0 || cr->rsp_len > RUMPSP_STR_MAX)
+		return RUMPUSER__SP_BADLEN;
+	memcpy(dst, area, (size_t)cr->rsp_len);
+	if (memchr(dst, '\0', (size_t)cr->rsp_len) !=
+	    dst + cr->rsp_len - 1)
+		return RUMPUSER__SP_BADVALUE;
+	return 0;
 }

@@ -4,7 +4,8 @@
  *
  * The input is what a client would send on one connection.  The harness
  * plays the server's side of the state machine exactly as rumpuser_sp.c
- * does: handshake first, then requests; after a SYSCALL the server may
+ * does: handshake first (or an INTR alone), then requests; after a
+ * SYSCALL the server may
  * ask for a copy (which one, and how long, is taken from the input too),
  * and then only the response to that may come.  Every message the checks
  * accept is then verified against the protocol's promises, which the
@@ -73,13 +74,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		switch (want.state) {
 		case RUMPUSER__SP_WANT_HANDSHAKE:
+			if (h.rsh_type == RUMPSP_INTR) {
+				/* Alone on its connection: answered, closed. */
+				CHECK(h.rsh_kind == RUMPSP_REQ &&
+				    blen == sizeof(struct rumpsp_intr_req));
+				free(copy);
+				return 0;
+			}
 			CHECK(h.rsh_type == RUMPSP_HANDSHAKE &&
 			    h.rsh_kind == RUMPSP_REQ &&
 			    blen == sizeof(struct rumpsp_handshake_req));
 			want.state = RUMPUSER__SP_WANT_REQUEST;
 			break;
 		case RUMPUSER__SP_WANT_REQUEST:
-			CHECK(h.rsh_kind == RUMPSP_REQ);
+			CHECK(h.rsh_kind == RUMPSP_REQ &&
+			    h.rsh_type != RUMPSP_INTR);
+			if (h.rsh_type == RUMPSP_SYSCALL) {
+				struct rumpsp_syscall_req sc;
+
+				memcpy(&sc, body, sizeof(sc));
+				CHECK((sc.rsp_flags &
+				    ~(uint32_t)RUMPSP_CALL_INTR) == 0);
+			}
 			if (h.rsh_type == RUMPSP_SYSCALL && off < size) {
 				/* The call asks for a copy: which and how much
 				 * come from the next input byte(s). */
@@ -93,6 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			} else
 				CHECK(h.rsh_type == RUMPSP_SYSCALL ||
 				    h.rsh_type == RUMPSP_PREFORK ||
+				    h.rsh_type == RUMPSP_SHM ||
 				    h.rsh_type == RUMPSP_HANDSHAKE);
 			break;
 		case RUMPUSER__SP_WANT_RESPONSE:
