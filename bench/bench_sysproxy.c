@@ -11,7 +11,11 @@
  *   bench_sysproxy_{local,remote} getpid|pread4k
  *
  * prints "RESULT <key> <ns per call> ns" for the rump call and for the
- * host's own (key host-...), each timed for about half a second.
+ * host's own (key host-...), each timed for about half a second; for the
+ * rump call also "RESULT <key>-cpu <ns> ns", the CPU time (user +
+ * system, getrusage) this process spent per call, and "RESULT
+ * <key>-calls <n>", every call made (warm-up included), by which
+ * bench/sysproxy.sh divides the server's CPU time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
@@ -43,20 +48,47 @@ die(const char *what)
 	exit(1);
 }
 
+static double
+cputime(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Of the last timeit(): CPU ns per call, and all calls made. */
+static double last_cpu;
+static long last_calls;
+
 /* Runs fn in batches until half a second has passed: ns per call. */
 static double
 timeit(void (*fn)(long), long batch)
 {
-	double t0 = now(), t;
+	double t0 = now(), t, c0;
 	long n = 0;
 
 	fn(batch / 10);		/* warm up */
 	t0 = now();
+	c0 = cputime();
 	do {
 		fn(batch);
 		n += batch;
 	} while ((t = now() - t0) < 0.5);
+	last_cpu = (cputime() - c0) / (double)n * 1e9;
+	last_calls = n + batch / 10;
 	return t / (double)n * 1e9;
+}
+
+/* The rump call's figures. */
+static void
+report(const char *key, double ns)
+{
+
+	printf("RESULT %s %.1f ns\n", key, ns);
+	printf("RESULT %s-cpu %.1f ns\n", key, last_cpu);
+	printf("RESULT %s-calls %ld\n", key, last_calls);
 }
 
 static volatile long sink;
@@ -100,8 +132,8 @@ main(int argc, char **argv)
 	if (rump_init() != 0)
 		die("rump_init (remote: is RUMP_SERVER serving?)");
 	if (strcmp(argv[1], "getpid") == 0) {
-		printf("RESULT getpid %.1f ns\n", timeit(rump_getpid_n,
-		    remote ? 2000 : 200000));
+		report("getpid", timeit(rump_getpid_n, remote ? 2000 :
+		    200000));
 		printf("RESULT host-getpid %.1f ns\n", timeit(host_getpid_n,
 		    200000));
 		return 0;
@@ -116,8 +148,7 @@ main(int argc, char **argv)
 	    write(hfd, buf, sizeof(buf)) != sizeof(buf))
 		die("host file");
 	unlink(path);
-	printf("RESULT pread4k %.1f ns\n", timeit(rump_pread_n,
-	    remote ? 1000 : 100000));
+	report("pread4k", timeit(rump_pread_n, remote ? 1000 : 100000));
 	printf("RESULT host-pread4k %.1f ns\n", timeit(host_pread_n, 100000));
 	return 0;
 }
