@@ -180,6 +180,10 @@ __asm__(
 	"	jz 1f\n"
 	"	cmp $1, %rdi\n"		/* SIG_UNBLOCK */
 	"	je 1f\n"
+	/* A set without SIGSYS (the kernel has just read it) leaves it
+	 * unblocked: no second call. */
+	"	testl $0x40000000, (%rsi)\n"
+	"	jz 1f\n"
 	"	push %rdi\n"			/* ...but SIGSYS never blocked */
 	"	push %rsi\n"
 	"	push %rdx\n"
