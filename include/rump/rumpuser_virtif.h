@@ -6,8 +6,13 @@
  * host (platform/posix, platform/fiber), a virtio-net device on bare
  * metal (platform/kvm).  Frames cross this interface whole: an Ethernet
  * header and payload, no preamble, no FCS, no device header (a TAP
- * packet-information prefix or a virtio_net_hdr is the platform's
- * business and never seen by the kernel).
+ * packet-information prefix is the platform's business and never seen
+ * by the kernel) -- unless the kernel asks for offloads and the platform
+ * grants them (vi_want/vi_have below): then every frame in both
+ * directions starts with a struct rumpuser_virtif_vnethdr, virtio-net's
+ * header, which carries checksums left to the other side and large TCP
+ * segments cut to size by the other side (a TAP device with
+ * IFF_VNET_HDR speaks exactly this).
  *
  * Threads.  The kernel drives both directions from its own threads; the
  * platform creates none for it:
@@ -41,7 +46,7 @@
 #ifndef RUMP_RUMPUSER_VIRTIF_H
 #define RUMP_RUMPUSER_VIRTIF_H
 
-#define RUMPUSER_VIRTIF_VERSION	1
+#define RUMPUSER_VIRTIF_VERSION	2
 
 struct rumpuser_virtif;
 struct rumpuser_iovec;
@@ -73,6 +78,48 @@ struct rumpuser_virtif_info {
 	 * device's host-side MTU, virtio-net's 1500 or the MTU it
 	 * announces. */
 	uint32_t	vi_mtu;
+	/*
+	 * In: the offloads the kernel can use (RUMPUSER_VIRTIF_OFF_*).  Out
+	 * (the kernel sets it to 0 first): those the platform grants; a
+	 * platform that knows none leaves it 0, and frames are plain.
+	 */
+	uint32_t	vi_want;
+	uint32_t	vi_have;
+};
+
+/*
+ * Offloads.  VNETHDR: every frame sent and delivered starts with a
+ * struct rumpuser_virtif_vnethdr (counted in the lengths; the MTU limit
+ * applies to what follows it).  With it alone, a frame sent may leave
+ * its TCP or UDP checksum to the host (NEEDS_CSUM), and a frame
+ * delivered may come with NEEDS_CSUM (the kernel completes the checksum)
+ * or DATA_VALID (the host verified it).  TSO4: a frame sent may be a
+ * TCP/IPv4 segment of up to 65535 bytes of IP packet that the host cuts
+ * into gso_size pieces (GSO_TCPV4; also needs NEEDS_CSUM).  LRO4: frames
+ * delivered may be such segments, larger than the MTU.
+ */
+#define RUMPUSER_VIRTIF_OFF_VNETHDR	0x01
+#define RUMPUSER_VIRTIF_OFF_TSO4	0x02
+#define RUMPUSER_VIRTIF_OFF_LRO4	0x04
+
+/* virtio-net's header (legacy layout, 10 bytes, the host's byte order). */
+struct rumpuser_virtif_vnethdr {
+	uint8_t		vh_flags;
+#define RUMPUSER_VIRTIF_F_NEEDS_CSUM	0x01	/* sum from csum_start, store
+						   at csum_start+csum_offset;
+						   the field holds the
+						   pseudo-header's sum */
+#define RUMPUSER_VIRTIF_F_DATA_VALID	0x02	/* checksums verified */
+	uint8_t		vh_gso_type;
+#define RUMPUSER_VIRTIF_GSO_NONE	0
+#define RUMPUSER_VIRTIF_GSO_TCPV4	1
+#define RUMPUSER_VIRTIF_GSO_UDP		3
+#define RUMPUSER_VIRTIF_GSO_TCPV6	4
+#define RUMPUSER_VIRTIF_GSO_ECN		0x80
+	uint16_t	vh_hdr_len;	/* Ethernet + IP + TCP header bytes */
+	uint16_t	vh_gso_size;	/* payload bytes per piece */
+	uint16_t	vh_csum_start;	/* from the Ethernet header's start */
+	uint16_t	vh_csum_offset;	/* of the checksum, from csum_start */
 };
 
 /*
@@ -97,7 +144,8 @@ int	rumpuser_virtif_create(const char *devname,
 
 /*
  * Sends one frame of the bytes in iov[0..iovcnt) (header included; at
- * most vi_mtu + 14 bytes in all).  Never sleeps and does not release the
+ * most vi_mtu + 14 bytes in all, plus the vnethdr with OFF_VNETHDR, or a
+ * segment of up to 65535 bytes of IP packet with OFF_TSO4).  Never sleeps and does not release the
  * virtual CPU.  The caller serializes sends on one handle (a send may run
  * at the same time as rumpuser_virtif_recv() on another thread).
  * Returns 0 (the frame is on its way: the host or device has it or a

@@ -120,6 +120,7 @@ m_dup(const struct mbuf *m0)
 	m->m_rcvif = m0->m_rcvif;
 	m->m_csum = m0->m_csum;
 	m->m_csum_off = m0->m_csum_off;
+	m->m_tso_segsz = m0->m_tso_segsz;
 	return m;
 }
 
@@ -174,6 +175,7 @@ m_prepend(struct mbuf **mp, size_t len)
 		n->m_rcvif = m->m_rcvif;
 		n->m_csum = m->m_csum;
 		n->m_csum_off = m->m_csum_off;
+		n->m_tso_segsz = m->m_tso_segsz;
 		m_free(m);
 		*mp = m = n;
 	}

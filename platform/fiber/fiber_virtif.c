@@ -42,7 +42,7 @@ rumpuser_virtif_create(const char *devname,
 	if (vif == NULL)
 		return RUMPUSER__NB_ENOMEM;
 	/* Opening a TAP device does not wait for anything. */
-	error = rumpuser__posixhost_tap_open(devname, &vif->tap);
+	error = rumpuser__posixhost_tap_open(devname, info->vi_want, &vif->tap);
 	if (error != 0) {
 		free(vif);
 		return error;
@@ -52,6 +52,7 @@ rumpuser_virtif_create(const char *devname,
 	vif->deliver = deliver;
 	vif->cookie = cookie;
 	info->vi_mtu = vif->tap.tp_mtu;
+	info->vi_have = vif->tap.tp_have;
 	*vifp = vif;
 	return 0;
 }

@@ -52,7 +52,7 @@ rumpuser_virtif_create(const char *devname,
 		return error;
 	}
 	RUMPUSER__BLOCKING(error = rumpuser__posixhost_tap_open(devname,
-	    &vif->tap));
+	    info->vi_want, &vif->tap));
 	if (error != 0) {
 		close(vif->wakefd);
 		free(vif);
@@ -61,6 +61,7 @@ rumpuser_virtif_create(const char *devname,
 	vif->deliver = deliver;
 	vif->cookie = cookie;
 	info->vi_mtu = vif->tap.tp_mtu;
+	info->vi_have = vif->tap.tp_have;
 	*vifp = vif;
 	return 0;
 }

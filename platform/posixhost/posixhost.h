@@ -214,11 +214,14 @@ void rumpuser__posixhost_shmif_unmap(struct rumpuser__posixhost_shmif *sh)
 struct rumpuser__posixhost_tap {
 	int	 tp_fd;		/* /dev/net/tun, attached, non-blocking */
 	uint32_t tp_mtu;	/* the host interface's MTU */
+	uint32_t tp_have;	/* RUMPUSER_VIRTIF_OFF_* granted */
 	uint8_t	*tp_buf;	/* RUMPUSER__TAP_BUFSIZE bytes for reads */
 };
 /* Attaches to (or, when allowed, creates) TAP device name as an Ethernet
- * device without packet information; reads its MTU. */
-int rumpuser__posixhost_tap_open(const char *name,
+ * device without packet information; reads its MTU.  want: the
+ * RUMPUSER_VIRTIF_OFF_* offloads the kernel can use; tp_have gets those
+ * the device was set up for (IFF_VNET_HDR, TUNSETOFFLOAD). */
+int rumpuser__posixhost_tap_open(const char *name, uint32_t want,
     struct rumpuser__posixhost_tap *tp) RUMPUSER__HIDDEN;
 /* Writes one frame; never blocks.  0, ENOBUFS (queue full or link down:
  * dropped), EMSGSIZE, ENXIO (the device is gone). */

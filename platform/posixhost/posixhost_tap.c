@@ -8,6 +8,15 @@
  * must exist in the network namespace of the process (or the process
  * must have CAP_NET_ADMIN there, and then it makes one that lasts as long
  * as the descriptor).
+ *
+ * Offloads: when the kernel asks, the device is opened with IFF_VNET_HDR
+ * (every frame carries virtio-net's 10-byte header, the module's struct
+ * rumpuser_virtif_vnethdr) and TUNSETOFFLOAD tells Linux what it may
+ * hand us: partial checksums (TUN_F_CSUM) and, for LRO4, whole TCP/IPv4
+ * segments of up to 64 KiB (TUN_F_TSO4) -- the Linux stack then skips
+ * cutting and checksumming them, and one read carries what would be 45
+ * frames.  Large segments we write are cut by Linux (or, delivered
+ * locally, never cut at all), whatever TUNSETOFFLOAD said.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,11 +35,17 @@
 
 #include "posixhost.h"
 
+#include <rump/rumpuser_virtif.h>
+
+_Static_assert(sizeof(struct rumpuser_virtif_vnethdr) == 10,
+    "virtio-net's legacy header is 10 bytes, the TAP default");
+
 int
-rumpuser__posixhost_tap_open(const char *name,
+rumpuser__posixhost_tap_open(const char *name, uint32_t want,
     struct rumpuser__posixhost_tap *tp)
 {
 	struct ifreq ifr;
+	unsigned int off;
 	int fd, s, error;
 
 	if (name == NULL || name[0] == '\0' || strlen(name) >= IFNAMSIZ)
@@ -41,6 +56,8 @@ rumpuser__posixhost_tap_open(const char *name,
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, name);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (want & RUMPUSER_VIRTIF_OFF_VNETHDR)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		error = errno;
 		close(fd);
@@ -48,6 +65,20 @@ rumpuser__posixhost_tap_open(const char *name,
 		 * make one" and for "someone else's"; EBUSY for "attached
 		 * elsewhere". */
 		return rumpuser__posixhost_errno_to_netbsd(error);
+	}
+	tp->tp_have = 0;
+	if (want & RUMPUSER_VIRTIF_OFF_VNETHDR) {
+		/* Writing large segments needs nothing more; what Linux
+		 * may hand us, it must be told. */
+		tp->tp_have = RUMPUSER_VIRTIF_OFF_VNETHDR |
+		    (want & RUMPUSER_VIRTIF_OFF_TSO4);
+		off = TUN_F_CSUM;
+		if (want & RUMPUSER_VIRTIF_OFF_LRO4)
+			off |= TUN_F_TSO4;
+		if (ioctl(fd, TUNSETOFFLOAD, off) == 0)
+			tp->tp_have |= want & RUMPUSER_VIRTIF_OFF_LRO4;
+		else	/* then at least partial checksums, or nothing */
+			(void)ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM);
 	}
 	/* The MTU the host side uses is what the link carries. */
 	tp->tp_mtu = 1500;
@@ -81,7 +112,11 @@ rumpuser__posixhost_tap_send(struct rumpuser__posixhost_tap *tp,
 		hiov[i].iov_len = iov[i].iov_len;
 		len += iov[i].iov_len;
 	}
-	if (len > (size_t)tp->tp_mtu + 14)
+	if (len > (tp->tp_have & RUMPUSER_VIRTIF_OFF_TSO4 ?
+	    sizeof(struct rumpuser_virtif_vnethdr) + 14 + 65535 :
+	    (size_t)tp->tp_mtu + 14 + (tp->tp_have &
+	    RUMPUSER_VIRTIF_OFF_VNETHDR ?
+	    sizeof(struct rumpuser_virtif_vnethdr) : 0)))
 		return RUMPUSER__NB_EMSGSIZE;
 	do
 		n = writev(tp->tp_fd, hiov, (int)iovcnt);

@@ -48,6 +48,10 @@ struct mbuf {
 #define M_CSUM_TCPv4_OK	0x20
 #define M_CSUM_UDPv4_OK	0x40
 	uint16_t	 m_csum_off;	/* offset of the L4 header (output) */
+	/* Output: a TCP segment longer than one MSS that the interface
+	 * cuts into pieces of this many payload bytes (TSO; the
+	 * interface has if_tso); 0 for an ordinary packet. */
+	uint16_t	 m_tso_segsz;
 	/* Storage, aligned so that headers built from m_get()'s start
 	 * (IPv6's, which has 32-bit fields) are naturally aligned. */
 	uint8_t		 m_buf[] __attribute__((__aligned__(8)));

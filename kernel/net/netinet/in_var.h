@@ -81,6 +81,8 @@ int	 ip_output_datagram(struct mbuf *m, int flags);
 /* Bytes of transport payload that fit one unfragmented packet to dst
  * (for TCP's MSS); 0 when there is no route. */
 int	 ip_path_mtu(uint32_t dst);
+/* The TSO limit (if_tso) of the interface toward dst; 0: none. */
+int	 ip_path_tso(uint32_t dst);
 
 /* ip_input.c */
 /*

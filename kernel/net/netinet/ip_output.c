@@ -21,6 +21,16 @@ ip_path_mtu(uint32_t dst)
 	return if_mtu_get(rt.rt_ifp);
 }
 
+int
+ip_path_tso(uint32_t dst)
+{
+	struct rtresult rt;
+
+	if (in_is_local(dst) || rt_lookup4(dst, &rt) != 0)
+		return 0;
+	return __atomic_load_n(&rt.rt_ifp->if_tso, __ATOMIC_RELAXED);
+}
+
 /* Sends one packet (fits the MTU) through the route. */
 static int
 ip_send_one(struct mbuf *m, const struct rtresult *rt)
@@ -148,7 +158,16 @@ ip_route_and_send(struct mbuf *m, int flags)
 		rt.rt_nexthop = INADDR_BROADCAST;
 	mtu = if_mtu_get(in_is_local(ip->ip_dst) ? lo_ifp : rt.rt_ifp);
 	if (m->m_len <= (size_t)mtu)
+		m->m_tso_segsz = 0;
+	if (m->m_len <= (size_t)mtu || (m->m_tso_segsz != 0 &&
+	    !in_is_local(ip->ip_dst) && m->m_len <= (size_t)
+	    __atomic_load_n(&rt.rt_ifp->if_tso, __ATOMIC_RELAXED) &&
+	    (m->m_csum & M_CSUM_TCPv4) &&
+	    (rt.rt_ifp->if_csum & M_CSUM_TCPv4)))
 		return ip_send_one(m, &rt);
+	/* A large TCP segment whose route changed to an interface
+	 * without TSO: fragments (TCP sends without DF). */
+	m->m_tso_segsz = 0;
 	if (ntohs(ip->ip_off) & IP_DF) {
 		if (flags & IP_FORWARDING)
 			icmp_error(m, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);

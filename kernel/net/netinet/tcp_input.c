@@ -456,7 +456,14 @@ tcp_ack(struct tcpcb *tp, const struct tcphdr *th, const struct tcpopts *to,
 		if (data > so->so_snd.sb_cc)
 			data = so->so_snd.sb_cc;
 		sbdrop(&so->so_snd, data, so->so_dom);
-		sowwakeup(so);
+		/* A writer is woken once a quarter of the buffer is free
+		 * (as Linux's stream write space), not by every ACK: one
+		 * woken for a few kilobytes hands us a few kilobytes at a
+		 * time, and they go out as many small segments where one
+		 * large one (TSO) would do. */
+		if (sbspace(&so->so_snd) >= so->so_snd.sb_hiwat / 4 ||
+		    so->so_snd.sb_cc == 0)
+			sowwakeup(so);
 	}
 	tp->snd_una = ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))

@@ -186,10 +186,11 @@ tcp_options(struct tcpcb *tp, int flags, uint8_t *opt)
 }
 
 /* Sends one segment: len bytes of so_snd from offset off (relative to
- * snd_una), with flags, at sequence seq. */
+ * snd_una), with flags, at sequence seq; tso: its payload per piece when
+ * the interface is to cut it (TSO), else 0. */
 static int
-tcp_send_segment(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
-    int flags, uint32_t win)
+tcp_send_segment_tso(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
+    int flags, uint32_t win, uint16_t tso)
 {
 	struct inpcb *inp = tp->t_inp;
 	struct socket *so = tp->t_so;
@@ -218,6 +219,7 @@ tcp_send_segment(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
 	if (len > 0)
 		(void)sbcopy(&so->so_snd, off, len,
 		    m->m_data + sizeof(*th) + optlen);
+	m->m_tso_segsz = len > tso ? tso : 0;
 	error = in_pcboutput(inp, m, IPPROTO_TCP);
 	if (flags & TH_ACK) {
 		tp->last_ack_sent = tp->rcv_nxt;
@@ -227,6 +229,39 @@ tcp_send_segment(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
 		tp->t_segs_unacked = 0;
 	}
 	return error;
+}
+
+static int
+tcp_send_segment(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
+    int flags, uint32_t win)
+{
+
+	return tcp_send_segment_tso(tp, seq, off, len, flags, win, 0);
+}
+
+/*
+ * How many bytes of new data one segment may carry: maxseg, or, when the
+ * interface toward the peer cuts large segments itself (TSO), as many
+ * whole maxseg pieces as fit in one IP packet.  Only new data in the
+ * open state goes in large segments: retransmissions and recovery keep
+ * to one MSS, so that what is resent is what was lost.
+ */
+static uint32_t
+tcp_tso_len(struct tcpcb *tp, uint32_t maxseg)
+{
+	struct inpcb *inp = tp->t_inp;
+	int tso;
+
+	if (in_pcb_isv6(inp) || tp->t_state != TCPS_ESTABLISHED ||
+	    SEQ_LT(tp->snd_nxt, tp->snd_max) ||
+	    (tp->t_flags & (TF_FASTRECOVERY | TF_FORCE)) ||
+	    (tso = ip_path_tso(inp->inp_faddr)) <= 0)
+		return maxseg;
+	/* Room for the IP and TCP headers with every option. */
+	tso -= 20 + 60;
+	if (tso < 2 * (int)maxseg)
+		return maxseg;
+	return (uint32_t)tso / maxseg * maxseg;
 }
 
 /* The first byte of the next hole the peer has not SACKed, at or after
@@ -316,7 +351,8 @@ again:
 		len = 0;	/* no data on SYNs */
 	maxseg = (uint32_t)tp->t_maxseg - tcp_sack_optlen(tp);
 	if (len > maxseg) {
-		len = maxseg;
+		/* Whole pieces only: a short tail is Nagle's to judge. */
+		len = MIN(len, tcp_tso_len(tp, maxseg)) / maxseg * maxseg;
 		sendalot = true;
 	}
 	/* FIN only with the last byte of data, and only once. */
@@ -333,7 +369,7 @@ again:
 
 	/* Should a segment go now? */
 	if (len > 0) {
-		if (len == maxseg)
+		if (len >= maxseg)
 			goto send;
 		/* All that is left, and Nagle allows it. */
 		if (off + len >= cc &&
@@ -392,7 +428,8 @@ send:
 			seq = tp->snd_max - 1;
 		if (flags & TH_SYN)
 			seq = tp->iss;
-		error = tcp_send_segment(tp, seq, off, len, flags, rcvwin);
+		error = tcp_send_segment_tso(tp, seq, off, len, flags, rcvwin,
+		    (uint16_t)maxseg);
 		if (error != 0 && error != ENOBUFS) {
 			/* Not reachable now: the timer will try again. */
 			if (!tcp_timer_pending(tp, TCPT_REXMT) &&

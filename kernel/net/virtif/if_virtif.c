@@ -10,6 +10,17 @@
  * given, and passes them to the Ethernet input once the hypercall has
  * returned (input may send, and the module must not be re-entered from
  * its own upcall).
+ *
+ * Offloads.  A frame's cost on a TAP device is mostly the host's per
+ * frame work (a system call, Linux's input path, and a wakeup of the
+ * reader for every frame), so the interface asks the platform for
+ * virtio-net headers (rumpuser_virtif.h): TCP and UDP checksums over IPv4
+ * are left to the host (if_csum), TCP/IPv4 segments of up to 64 KiB go
+ * out whole for the host to cut (if_tso, TSO), and the host may hand us
+ * whole segments of that size (LRO) and checksums it left for us to
+ * complete (which this driver does, so the stack above sees ordinary
+ * frames).  RUMP_VIRTIF_OFFLOAD=0, read when the interface is created,
+ * turns all of this off.
  */
 #include <kern/types.h>
 #include <kern/clock.h>
@@ -20,6 +31,7 @@
 #include <kern/lock.h>
 #include <kern/proc.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <rump/rumpuser.h>
 #include <rump/rumpuser_virtif.h>
 
@@ -40,7 +52,128 @@ struct virtif_sc {
 	/* Frames the upcall collected during one recv; receive thread
 	 * only. */
 	struct mbuf		*sc_rxq, **sc_rxtail;
+
+	uint32_t		 sc_have;	/* RUMPUSER_VIRTIF_OFF_* */
 };
+
+#define VNETHDR_LEN	sizeof(struct rumpuser_virtif_vnethdr)
+#define ETHERTYPE_IP_BE	0x0008	/* 0x0800 as read from the wire */
+
+/*
+ * The Internet checksum's running sum of len bytes at p, in the host's
+ * byte order (RFC 1071: a sum of native 16-bit words is the byte-swapped
+ * sum of network-order ones, and folds to the same stored bytes).
+ */
+static uint32_t
+vif_sum(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t acc = sum;
+	uint32_t w;
+	uint16_t h;
+
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&w, p, 4);
+		acc += w;
+	}
+	if (len >= 2) {
+		memcpy(&h, p, 2);
+		acc += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len > 0) {	/* a last odd byte is the high half of a word */
+		h = 0;
+		memcpy(&h, p, 1);
+		acc += h;
+	}
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint32_t)acc;
+}
+
+/*
+ * Fills in the virtio-net header for frame m: the checksum the stack
+ * left to the interface (the field gets the pseudo-header's sum, as the
+ * host expects), and for a large segment its cutting.
+ */
+static void
+vif_tx_header(const struct mbuf *m, struct rumpuser_virtif_vnethdr *vh)
+{
+	uint8_t *f = m->m_data, *l4;
+	uint16_t type, l4len, v;
+	uint32_t sum;
+	size_t ihl;
+
+	memset(vh, 0, sizeof(*vh));
+	if (!(m->m_csum & (M_CSUM_TCPv4 | M_CSUM_UDPv4)) ||
+	    m->m_len < ETHER_HDR_LEN + 20)
+		return;
+	memcpy(&type, f + 12, 2);
+	ihl = (size_t)(f[ETHER_HDR_LEN] & 0x0f) * 4;
+	if (type != ETHERTYPE_IP_BE || ihl < 20 ||
+	    m->m_len < ETHER_HDR_LEN + ihl + 20)
+		return;
+	l4 = f + ETHER_HDR_LEN + ihl;
+	l4len = (uint16_t)(m->m_len - ETHER_HDR_LEN - ihl);
+	/* Source and destination address, protocol, length. */
+	sum = vif_sum(0, f + ETHER_HDR_LEN + 12, 8);
+	v = htons((uint16_t)f[ETHER_HDR_LEN + 9]);
+	sum += v;
+	v = htons(l4len);
+	sum += v;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	v = (uint16_t)sum;
+	vh->vh_flags = RUMPUSER_VIRTIF_F_NEEDS_CSUM;
+	vh->vh_csum_start = (uint16_t)(ETHER_HDR_LEN + ihl);
+	vh->vh_csum_offset = (m->m_csum & M_CSUM_TCPv4) ? 16 : 6;
+	memcpy(l4 + vh->vh_csum_offset, &v, 2);
+	if (m->m_tso_segsz != 0 && (m->m_csum & M_CSUM_TCPv4)) {
+		vh->vh_gso_type = RUMPUSER_VIRTIF_GSO_TCPV4;
+		vh->vh_gso_size = m->m_tso_segsz;
+		vh->vh_hdr_len = (uint16_t)(ETHER_HDR_LEN + ihl +
+		    (size_t)(l4[12] >> 4) * 4);
+	}
+}
+
+/*
+ * Takes the virtio-net header off a received frame and completes a
+ * checksum the host left to us.  False when the header is impossible.
+ */
+static bool
+vif_rx_header(struct mbuf *m)
+{
+	struct rumpuser_virtif_vnethdr vh;
+	uint16_t type, v;
+	size_t start, at, ihl;
+
+	if (m->m_len < VNETHDR_LEN + ETHER_HDR_LEN)
+		return false;
+	memcpy(&vh, m->m_data, sizeof(vh));
+	m->m_data += VNETHDR_LEN;
+	m->m_len -= VNETHDR_LEN;
+	memcpy(&type, m->m_data + 12, 2);
+	ihl = (size_t)(m->m_data[ETHER_HDR_LEN] & 0x0f) * 4;
+	if (vh.vh_flags & RUMPUSER_VIRTIF_F_NEEDS_CSUM) {
+		start = vh.vh_csum_start;
+		at = start + vh.vh_csum_offset;
+		if (start >= m->m_len || at + 2 > m->m_len)
+			return false;
+		v = (uint16_t)~vif_sum(0, m->m_data + start,
+		    m->m_len - start);
+		if (v == 0 && vh.vh_csum_offset == 6)
+			v = 0xffff;	/* UDP's "no checksum" is 0 */
+		memcpy(m->m_data + at, &v, 2);
+	} else if (!(vh.vh_flags & RUMPUSER_VIRTIF_F_DATA_VALID))
+		return true;
+	/* Complete now or verified by the host: the stack need not look
+	 * (IPv4 only: it has the flags for nothing else). */
+	if (type == ETHERTYPE_IP_BE && (!(vh.vh_flags &
+	    RUMPUSER_VIRTIF_F_NEEDS_CSUM) || vh.vh_csum_start ==
+	    ETHER_HDR_LEN + ihl))
+		m->m_csum |= M_CSUM_TCPv4_OK | M_CSUM_UDPv4_OK;
+	return true;
+}
 
 static kmutex_t virtif_unit_lock;
 static int virtif_nextunit;
@@ -49,16 +182,23 @@ static int
 virtif_transmit(struct ifnet *ifp, struct mbuf *m)
 {
 	struct virtif_sc *sc = ifp->if_softc;
-	struct rumpuser_iovec iov;
+	struct rumpuser_virtif_vnethdr vh;
+	struct rumpuser_iovec iov[2];
+	size_t n = 0;
 	int error;
 
-	iov.iov_base = m->m_data;
-	iov.iov_len = m->m_len;
+	if (sc->sc_have & RUMPUSER_VIRTIF_OFF_VNETHDR) {
+		vif_tx_header(m, &vh);
+		iov[n].iov_base = &vh;
+		iov[n++].iov_len = sizeof(vh);
+	}
+	iov[n].iov_base = m->m_data;
+	iov[n++].iov_len = m->m_len;
 	mutex_enter(&sc->sc_txlock);
 	if (sc->sc_dead)
 		error = ENXIO;
 	else
-		error = hyp_errno(rumpuser_virtif_send(sc->sc_vif, &iov, 1));
+		error = hyp_errno(rumpuser_virtif_send(sc->sc_vif, iov, n));
 	mutex_exit(&sc->sc_txlock);
 	m_free(m);
 	if (error != 0)
@@ -73,9 +213,11 @@ virtif_deliver(void *cookie, const struct rumpuser_iovec *iov, size_t iovcnt,
 {
 	struct virtif_sc *sc = cookie;
 	struct mbuf *m;
-	size_t i, off = 0;
+	size_t i, off = 0, hdr;
 
-	if (framelen < ETHER_HDR_LEN || framelen > ETHER_HDR_LEN + 65535) {
+	hdr = (sc->sc_have & RUMPUSER_VIRTIF_OFF_VNETHDR) ? VNETHDR_LEN : 0;
+	if (framelen < hdr + ETHER_HDR_LEN ||
+	    framelen > hdr + ETHER_HDR_LEN + 65535) {
 		if_stat_add(&sc->sc_if.if_ierrors, 1);
 		return;
 	}
@@ -91,6 +233,11 @@ virtif_deliver(void *cookie, const struct rumpuser_iovec *iov, size_t iovcnt,
 	}
 	if (off != framelen) {
 		/* The pieces were shorter than the platform said. */
+		m_free(m);
+		if_stat_add(&sc->sc_if.if_ierrors, 1);
+		return;
+	}
+	if (hdr != 0 && !vif_rx_header(m)) {
 		m_free(m);
 		if_stat_add(&sc->sc_if.if_ierrors, 1);
 		return;
@@ -130,6 +277,7 @@ virtif_create(const char *devname, char *ifname, size_t ifnamelen)
 {
 	struct rumpuser_virtif_info info;
 	struct virtif_sc *sc;
+	char buf[8];
 	int error, unit;
 
 	if (devname == NULL || devname[0] == '\0')
@@ -142,6 +290,10 @@ virtif_create(const char *devname, char *ifname, size_t ifnamelen)
 
 	/* Propose a random, locally administered unicast address. */
 	memset(&info, 0, sizeof(info));
+	if (hyp_getparam("RUMP_VIRTIF_OFFLOAD", buf, sizeof(buf)) != 0 ||
+	    strcmp(buf, "0") != 0)
+		info.vi_want = RUMPUSER_VIRTIF_OFF_VNETHDR |
+		    RUMPUSER_VIRTIF_OFF_TSO4 | RUMPUSER_VIRTIF_OFF_LRO4;
 	cprng_fill(info.vi_hwaddr, sizeof(info.vi_hwaddr));
 	info.vi_hwaddr[0] = (uint8_t)((info.vi_hwaddr[0] & 0xfc) | 0x02);
 	error = rumpuser_virtif_create(devname, virtif_deliver, sc, &info,
@@ -161,6 +313,14 @@ virtif_create(const char *devname, char *ifname, size_t ifnamelen)
 	sc->sc_if.if_transmit = virtif_transmit;
 	sc->sc_if.if_mtu = info.vi_mtu < 68 ? 68 :
 	    info.vi_mtu > 65535 ? 65535 : (int)info.vi_mtu;
+	/* What was granted of what we asked for. */
+	sc->sc_have = info.vi_have & info.vi_want;
+	if (!(sc->sc_have & RUMPUSER_VIRTIF_OFF_VNETHDR))
+		sc->sc_have = 0;
+	if (sc->sc_have & RUMPUSER_VIRTIF_OFF_VNETHDR)
+		sc->sc_if.if_csum = M_CSUM_TCPv4 | M_CSUM_UDPv4;
+	if (sc->sc_have & RUMPUSER_VIRTIF_OFF_TSO4)
+		sc->sc_if.if_tso = 65535;
 	if ((error = ether_ifattach(&sc->sc_if, info.vi_hwaddr)) != 0) {
 		/* A unique name cannot clash: never. */
 		rumpuser_virtif_dying(sc->sc_vif);
