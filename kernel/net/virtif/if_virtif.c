@@ -153,7 +153,8 @@ vif_rx_header(struct mbuf *m)
 	m->m_data += VNETHDR_LEN;
 	m->m_len -= VNETHDR_LEN;
 	memcpy(&type, m->m_data + 12, 2);
-	ihl = (size_t)(m->m_data[ETHER_HDR_LEN] & 0x0f) * 4;
+	ihl = m->m_len > ETHER_HDR_LEN ?
+	    (size_t)(m->m_data[ETHER_HDR_LEN] & 0x0f) * 4 : 0;
 	if (vh.vh_flags & RUMPUSER_VIRTIF_F_NEEDS_CSUM) {
 		start = vh.vh_csum_start;
 		at = start + vh.vh_csum_offset;
