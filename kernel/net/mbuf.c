@@ -11,20 +11,29 @@
 static uint64_t mbuf_count;	/* live packets, atomically */
 
 /*
- * A cache of free packet buffers per virtual CPU, in three sizes: an
- * ACK, a standard Ethernet frame, a jumbo frame.  Every frame a driver
- * receives and every segment TCP sends is a buffer, and the host's
+ * A cache of free packet buffers per virtual CPU, in four sizes: an
+ * ACK, a standard Ethernet frame, a jumbo frame, a 64 KiB segment.
+ * Every frame a driver receives and every segment TCP sends is a
+ * buffer, and the host's
  * malloc, given buffers freed by another thread than the one that took
  * them, kept growing and trimming its per-thread heaps (a third of the
  * allocator's time went to page faults).  A thread holds its virtual CPU
  * while it runs kernel code, so its CPU's cache needs no lock.
  */
-#define MCACHE_DEPTH	64
 #define MCACHE_NCPU	64	/* CPUs beyond go to kmem directly */
 static const size_t mcache_size[] = {
-	MAX_HDR_ROOM + 256, MAX_HDR_ROOM + 2048, MAX_HDR_ROOM + 9216
+	MAX_HDR_ROOM + 256, MAX_HDR_ROOM + 2048, MAX_HDR_ROOM + 9216,
+	/* A whole TCP segment an interface takes or gives in one piece
+	 * (TSO, LRO), with a virtio-net header: fresh ones from the host
+	 * cost page faults, and the host's heap trimmed them away again
+	 * as soon as they were freed. */
+	MAX_HDR_ROOM + 65536 + 64
 };
+/* How many of each size a CPU keeps: the large ones are 64 KiB each. */
+static const int mcache_depth[] = { 64, 64, 64, 16 };
 #define MCACHE_NCLASS	__arraycount(mcache_size)
+_Static_assert(__arraycount(mcache_depth) == MCACHE_NCLASS,
+    "a depth for every size");
 struct mcache {
 	struct mbuf	*mc_free[MCACHE_NCLASS];	/* via m_nextpkt */
 	int		 mc_n[MCACHE_NCLASS];
@@ -136,7 +145,7 @@ m_free(struct mbuf *m)
 	__atomic_sub_fetch(&mbuf_count, 1, __ATOMIC_RELAXED);
 	/* Only buffers of exactly a class's size were made for it. */
 	if ((c = mcache_class(m->m_size)) >= 0 && m->m_size == mcache_size[c] &&
-	    (mc = mcache_cur()) != NULL && mc->mc_n[c] < MCACHE_DEPTH) {
+	    (mc = mcache_cur()) != NULL && mc->mc_n[c] < mcache_depth[c]) {
 		m->m_nextpkt = mc->mc_free[c];
 		mc->mc_free[c] = m;
 		mc->mc_n[c]++;

@@ -788,8 +788,12 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct in_conninfo *ic,
 			} else if (tlen > 0) {
 				sorwakeup(so);
 				/* Every second full segment is ACKed at
-				 * once, others after a short delay. */
+				 * once, others after a short delay; one
+				 * of several MSS (a large segment an
+				 * interface received whole) counts as
+				 * the several it is. */
 				if (++tp->t_segs_unacked >= 2 ||
+				    tlen > (uint32_t)tp->t_maxseg ||
 				    (tp->t_flags & TF_DELACK) || fin)
 					tp->t_flags |= TF_ACKNOW;
 				else {
