@@ -14,6 +14,8 @@
 #include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -459,6 +461,46 @@ ATF_TC_BODY(interrupt, tc)
 	ATF_REQUIRE_EQ(run(out, sizeof(out), "write", "/ok", "fine"), 0);
 }
 
+ATF_TC(interrupt_tcp);
+ATF_TC_HEAD(interrupt_tcp, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "rumpclient_interrupt against a "
+	    "server on TCP (loopback): INTR on a connection of its own");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(interrupt_tcp, tc)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	char out[256], url[64];
+	int fd, error = EADDRINUSE, i;
+
+	setup(tc, 0);
+	ATF_REQUIRE_EQ(rump_init(), 0);
+	/* A port the host just gave out (bounded retries if taken again
+	 * meanwhile). */
+	for (i = 0; i < 10 && error == EADDRINUSE; i++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		ATF_REQUIRE(fd >= 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ATF_REQUIRE(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+		ATF_REQUIRE(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
+		close(fd);
+		snprintf(url, sizeof(url), "tcp://127.0.0.1:%u",
+		    ntohs(sin.sin_port));
+		error = rump_init_server(url);
+	}
+	ATF_REQUIRE_MSG(error == 0, "rump_init_server(%s): %s", url,
+	    strerror(error));
+	setenv("RUMP_SERVER", url, 1);
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "channel", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "socket\n");
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "intr", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "intr ok\n");
+}
+
 ATF_TC_WITHOUT_HEAD(fork_exec);
 ATF_TC_BODY(fork_exec, tc)
 {
@@ -792,6 +834,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, isolation);
 	ATF_TP_ADD_TC(tp, threads);
 	ATF_TP_ADD_TC(tp, interrupt);
+	ATF_TP_ADD_TC(tp, interrupt_tcp);
 	ATF_TP_ADD_TC(tp, fork_exec);
 	ATF_TP_ADD_TC(tp, malformed);
 	return atf_no_error();
