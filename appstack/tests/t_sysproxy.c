@@ -320,6 +320,42 @@ ATF_TC_BODY(killed_client, tc)
 	ATF_CHECK_STREQ(out, "still here");
 }
 
+ATF_TC(killed_blocked);
+ATF_TC_HEAD(killed_blocked, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "A client killed while its call "
+	    "waits in the kernel for ever (a read of a pipe only it could "
+	    "write): the server interrupts the call and releases the "
+	    "process; over the channel and the socket");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(killed_blocked, tc)
+{
+	struct client c;
+	int pid, i, round;
+
+	setup(tc, 1);
+	for (round = 0; round < 2; round++) {
+		if (round == 1)
+			setenv("RUMP_SP_SHM", "0", 1);
+		client_start(&c, 0, "block", NULL, NULL);
+		ATF_REQUIRE_MSG(client_wait_for(&c, "\n", 30),
+		    "client not ready: %s", c.buf);
+		ATF_REQUIRE_EQ(sscanf(c.buf, "ready %d", &pid), 1);
+		ATF_REQUIRE(proc_alive(pid));
+		/* In its read by now, most likely (or about to be: the
+		 * server then sees the end of stream itself). */
+		usleep(100000);
+		kill(c.pid, SIGKILL);
+		ATF_CHECK_EQ(client_finish(&c, 10), -2);
+		for (i = 0; i < 500 && proc_alive(pid); i++)
+			usleep(10000);
+		ATF_CHECK_MSG(!proc_alive(pid), "process %d still exists "
+		    "(round %d)", pid, round);
+	}
+	unsetenv("RUMP_SP_SHM");
+}
+
 ATF_TC(server_dies);
 ATF_TC_HEAD(server_dies, tc)
 {
@@ -828,6 +864,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, files_shared);
 	ATF_TP_ADD_TC(tp, many_clients);
 	ATF_TP_ADD_TC(tp, killed_client);
+	ATF_TP_ADD_TC(tp, killed_blocked);
 	ATF_TP_ADD_TC(tp, server_dies);
 	ATF_TP_ADD_TC(tp, socket_permissions);
 	ATF_TP_ADD_TC(tp, efault);
