@@ -7,7 +7,7 @@
 # GUEST is bench_run_guest (an ordinary host program), DIRECT is
 # bench_run_direct (the same calls with rump_sys_*() on a kernel linked
 # in).  Figures, each the median of REPEAT runs (default 5):
-#   getpid   a system call the host serves: the cost of the trap alone
+#   getpid   a system call strata-run answers itself: the trap alone
 #   getuid   a null call the kernel serves
 #   pread4k  a 4 KiB pread of a kernel file (under strata-run; a
 #            /dev/shm file natively)
