@@ -1,11 +1,12 @@
 /*
  * bench_run_guest.c: the program bench_run.sh times, once natively (the
  * host peer) and once under strata-run (every system call it makes then
- * traps with SIGSYS and is served by the in-process kernel, or by the
- * host for getpid).  An ordinary host program: it knows nothing of rump.
+ * traps with SIGSYS, or with --rewrite calls strata-run, and is served by
+ * the in-process kernel, the host, or strata-run itself for getpid).  An
+ * ordinary host program: it knows nothing of rump.
  *
- *   bench_run_guest getpid N      N getpid system calls (served by the
- *                                 host under strata-run: the cost of the
+ *   bench_run_guest getpid N      N getpid system calls (answered by
+ *                                 strata-run itself: the cost of the
  *                                 trap and dispatch)
  *   bench_run_guest getuid N      N getuid calls (served by the kernel
  *                                 under strata-run: a null kernel call)
