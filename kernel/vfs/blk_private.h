@@ -25,6 +25,7 @@ struct blkdev {
 	bool		 bd_writer;	/* etfs_lock */
 	struct blkdev	*bd_next;	/* etfs_lock */
 
+	uint64_t	 bd_hits;	/* bs_hits, atomic (counted without a lock) */
 	/* bcache_lock */
 	struct buf	*bd_dirty;	/* dirty buffers, oldest first */
 	struct buf	*bd_dirtytail;
@@ -58,7 +59,8 @@ int	blk_hostsync(struct blkdev *bd, int flags);
 int	blk_partition_find(int fd, uint64_t hostsize, int partno,
 	    uint64_t *beginp, uint64_t *sizep);
 
-/* The cache's lock and condition variable (all devices). */
+/* The cache's lock and condition variable (all devices; the hash
+ * chains have stripe locks of their own, see vfs_bio.c). */
 extern kmutex_t bcache_lock;
 extern kcondvar_t bcache_cv;
 void	bcache_init(void);

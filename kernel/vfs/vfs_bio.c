@@ -1,13 +1,40 @@
 /*
  * vfs_bio.c: the buffer cache (contract in <vfs/buf.h>).
  *
- * One lock (bcache_lock) protects the hash of buffers, the LRU list of
- * buffers nobody owns, every device's dirty list and the flags of
- * buffers; one condition variable (bcache_cv) wakes everyone who waits
- * for a buffer or a transfer.  I/O is started with the lock dropped
- * (rumpuser_bio may wait for room in the platform's queue, and its
- * completions take the lock), and a buffer in flight is marked
- * B_INFLIGHT so that nobody touches its data meanwhile.
+ * Two kinds of locks, so that threads working on different blocks do
+ * not take turns at one lock for every bread and brelse (bench_scale
+ * with two threads on ext2 found bcache_lock held at a fifth of its
+ * ~150 acquisitions per file):
+ *
+ *  - a stripe lock per group of hash chains (bstripes[], a buffer's
+ *    stripe from its bucket): the chains of the stripe and each of its
+ *    buffers' b_own (B_BUSY: who owns it; B_READAHEAD; B_REF), with a
+ *    condition variable for waiting until a buffer is neither busy nor
+ *    in flight.  Finding a cached valid buffer and making it busy, and
+ *    giving back a valid buffer unchanged (brelse), take only this lock.
+ *  - bcache_lock for everything shared: the LRU lists, every device's
+ *    dirty list and counters, the byte counts, the cluster and buffer
+ *    pools, and the changes of b_flags (B_VALID, B_DIRTY, B_INFLIGHT),
+ *    of b_order and b_error; bcache_cv wakes whoever waits for a
+ *    transfer (buf_waitio) or for room.
+ *
+ * b_flags and b_order change only with both locks held, so either one
+ * is enough to read them; adding or removing a buffer in a chain
+ * likewise.  So bdwrite of a buffer already dirty in its class takes
+ * the stripe lock only.  Order:
+ * bcache_lock before a stripe lock, one stripe lock at a time; code that
+ * holds a stripe lock and needs bcache_lock drops the stripe lock first.
+ * Whoever clears B_BUSY or B_INFLIGHT broadcasts the stripe's condition
+ * variable (and completions also bcache_cv).
+ *
+ * Buffers stay on their LRU list while busy (so a hit need not touch the
+ * shared lists): eviction skips busy ones and gives those used since it
+ * last looked (B_REF) a second chance.
+ *
+ * I/O is started with the locks dropped (rumpuser_bio may wait for room
+ * in the platform's queue, and its completions take the locks), and a
+ * buffer in flight is marked B_INFLIGHT so that nobody touches its data
+ * meanwhile.
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -22,6 +49,7 @@
 /* Contention statistics (kern/lock.h): bcache_lock, and waits for a
  * buffer someone else has busy or in flight. */
 static LOCKSTAT_CLASS(bcache_lockstat, "bcache_lock");
+static LOCKSTAT_CLASS(bstripe_lockstat, "bcache stripe");
 static LOCKSTAT_CLASS(bbusy_lockstat, "busy buffer");
 
 kmutex_t bcache_lock;
@@ -34,6 +62,32 @@ kcondvar_t bcache_cv;
 #define BSYNC_BATCH	2048	/* writes started per round of bsync */
 
 static struct buf *bhash[BHASH_SIZE];
+
+/* Stripes: bucket h belongs to stripe h % BSTRIPES (see the top). */
+#define BSTRIPES	64
+struct bstripe {
+	kmutex_t	bs_lock;
+	kcondvar_t	bs_cv;
+} __attribute__((aligned(64)));
+static struct bstripe bstripes[BSTRIPES];
+
+static struct bstripe *
+stripe_of(const struct buf *bp)
+{
+
+	return &bstripes[bp->b_hidx % BSTRIPES];
+}
+
+/* Clears own bits of bp (its stripe lock held) and wakes its waiters. */
+static void
+buf_unown(struct buf *bp, int bits)
+{
+	struct bstripe *st = stripe_of(bp);
+
+	bp->b_own &= ~bits;
+	if (cv_has_waiters(&st->bs_cv))
+		cv_broadcast(&st->bs_cv);
+}
 /*
  * Buffers nobody owns are on one of two LRU lists, oldest first: clean
  * ones (evictable at once) and those dirty or in flight.  Two lists keep
@@ -42,6 +96,7 @@ static struct buf *bhash[BHASH_SIZE];
  */
 struct buf_lru {
 	struct buf	*head, *tail;
+	unsigned	 n;
 };
 static struct buf_lru lru_clean, lru_dirty;
 static uint64_t bcache_bytes, bcache_max;
@@ -54,9 +109,16 @@ void
 bcache_init(void)
 {
 
+	int i;
+
 	mutex_init(&bcache_lock, MUTEX_DEFAULT);
 	mutex_setstat(&bcache_lock, &bcache_lockstat);
 	cv_init(&bcache_cv);
+	for (i = 0; i < BSTRIPES; i++) {
+		mutex_init(&bstripes[i].bs_lock, MUTEX_DEFAULT);
+		mutex_setstat(&bstripes[i].bs_lock, &bstripe_lockstat);
+		cv_init(&bstripes[i].bs_cv);
+	}
 	bcache_setmax(0);
 }
 
@@ -82,25 +144,40 @@ bhash_index(const struct blkdev *bd, uint64_t blkno, size_t size)
 	return (unsigned)(h >> 40) % BHASH_SIZE;
 }
 
+/* Looks bucket h up; its stripe lock (or bcache_lock) held. */
 static struct buf *
-bhash_find(struct blkdev *bd, uint64_t blkno, size_t size)
+bhash_find_h(unsigned h, struct blkdev *bd, uint64_t blkno, size_t size)
 {
 	struct buf *bp;
 
-	for (bp = bhash[bhash_index(bd, blkno, size)]; bp != NULL;
-	    bp = bp->b_hnext)
+	for (bp = bhash[h]; bp != NULL; bp = bp->b_hnext)
 		if (bp->b_dev == bd && bp->b_blkno == blkno &&
 		    bp->b_size == size)
 			return bp;
 	return NULL;
 }
 
+/* Whether (bd, blkno, size) is cached; bcache_lock held. */
+static bool
+bhash_cached(struct blkdev *bd, uint64_t blkno, size_t size)
+{
+	unsigned h = bhash_index(bd, blkno, size);
+	struct bstripe *st = &bstripes[h % BSTRIPES];
+	bool found;
+
+	mutex_enter(&st->bs_lock);
+	found = bhash_find_h(h, bd, blkno, size) != NULL;
+	mutex_exit(&st->bs_lock);
+	return found;
+}
+
+/* Both bcache_lock and bp's stripe lock held. */
 static void
 bhash_remove(struct buf *bp)
 {
 	struct buf **bpp;
 
-	for (bpp = &bhash[bhash_index(bp->b_dev, bp->b_blkno, bp->b_size)];
+	for (bpp = &bhash[bp->b_hidx];
 	    *bpp != NULL; bpp = &(*bpp)->b_hnext) {
 		if (*bpp == bp) {
 			*bpp = bp->b_hnext;
@@ -110,7 +187,7 @@ bhash_remove(struct buf *bp)
 	panic("bcache: buffer not in hash");
 }
 
-/* LRU: buffers nobody owns (busy ones are off the lists). */
+/* LRU: every buffer is on one list, busy or not (see the top). */
 static struct buf_lru *
 lru_of(const struct buf *bp)
 {
@@ -135,6 +212,7 @@ lru_remove(struct buf *bp)
 		l->tail = bp->b_lprev;
 	bp->b_lnext = bp->b_lprev = NULL;
 	bp->b_lru = NULL;
+	l->n--;
 }
 
 static void
@@ -151,15 +229,34 @@ lru_append(struct buf *bp)
 		l->head = bp;
 	l->tail = bp;
 	bp->b_lru = l;
+	l->n++;
 }
 
-/* After a change of B_DIRTY or B_INFLIGHT: an unowned buffer moves to
- * the list it now belongs on. */
+/* At the head of its list: the first to be evicted. */
+static void
+lru_prepend(struct buf *bp)
+{
+	struct buf_lru *l = lru_of(bp);
+
+	KASSERT(bp->b_lru == NULL);
+	bp->b_lprev = NULL;
+	bp->b_lnext = l->head;
+	if (l->head != NULL)
+		l->head->b_lprev = bp;
+	else
+		l->tail = bp;
+	l->head = bp;
+	bp->b_lru = l;
+	l->n++;
+}
+
+/* After a change of B_DIRTY or B_INFLIGHT: the buffer moves to the
+ * list it now belongs on. */
 static void
 lru_update(struct buf *bp)
 {
 
-	if (bp->b_lru != NULL && bp->b_lru != lru_of(bp)) {
+	if (bp->b_lru != lru_of(bp)) {
 		lru_remove(bp);
 		lru_append(bp);
 	}
@@ -209,6 +306,73 @@ dirty_append(struct buf *bp)
 	bcache_dirty += bp->b_size;
 }
 
+/* bcache_lock and bp's stripe lock held; nobody may wait for bp (its
+ * waiters look it up again when woken). */
+/*
+ * Freed buffers kept for the next new block (bcache_lock): taking
+ * memory from the host, and giving it back, under bcache_lock made
+ * everyone else wait for malloc and its page faults; an evicted buffer
+ * is usually the right size for the block that evicted it.
+ */
+#define BPOOL_BYTES	((size_t)1 << 20)
+static struct buf *bpool;
+static size_t bpool_bytes;
+
+static void
+bpool_put(struct buf *bp)
+{
+
+	if (bpool_bytes + bp->b_size > BPOOL_BYTES) {
+		kmem_free(bp->b_data, bp->b_size);
+		kmem_free(bp, sizeof(*bp));
+		return;
+	}
+	bp->b_hnext = bpool;
+	bpool = bp;
+	bpool_bytes += bp->b_size;
+}
+
+/* A pooled buffer of size bytes, reset, or NULL. */
+static struct buf *
+bpool_get(size_t size)
+{
+	struct buf *bp, **bpp;
+	void *data;
+	int i;
+
+	for (bpp = &bpool, i = 0; (bp = *bpp) != NULL && i < 8;
+	    bpp = &bp->b_hnext, i++) {
+		if (bp->b_size != size)
+			continue;
+		*bpp = bp->b_hnext;
+		bpool_bytes -= size;
+		data = bp->b_data;
+		memset(bp, 0, sizeof(*bp));
+		bp->b_data = data;
+		bp->b_size = size;
+		return bp;
+	}
+	return NULL;
+}
+
+/* A new buffer from the host; called without bcache_lock. */
+static struct buf *
+buf_alloc(size_t size)
+{
+	struct buf *bp;
+
+	bp = kmem_zalloc(sizeof(*bp), KM_SLEEP);
+	if (bp == NULL)
+		return NULL;
+	bp->b_data = kmem_alloc(size, KM_SLEEP);
+	if (bp->b_data == NULL) {
+		kmem_free(bp, sizeof(*bp));
+		return NULL;
+	}
+	bp->b_size = size;
+	return bp;
+}
+
 static void
 buf_free(struct buf *bp)
 {
@@ -219,8 +383,7 @@ buf_free(struct buf *bp)
 	bhash_remove(bp);
 	bp->b_dev->bd_nbufs--;
 	bcache_bytes -= bp->b_size;
-	kmem_free(bp->b_data, bp->b_size);
-	kmem_free(bp, sizeof(*bp));
+	bpool_put(bp);
 }
 
 /* --- Transfers ---------------------------------------------------------- */
@@ -230,7 +393,9 @@ static void
 buf_done_locked(struct buf *bp, int error)
 {
 	struct blkdev *bd = bp->b_dev;
+	struct bstripe *st = stripe_of(bp);
 
+	mutex_enter(&st->bs_lock);
 	if (bp->b_flags & B_VALID) {
 		/* A write. */
 		if (error != 0) {
@@ -249,6 +414,8 @@ buf_done_locked(struct buf *bp, int error)
 	bd->bd_inflight--;
 	bcache_inflight -= bp->b_size;
 	lru_update(bp);
+	buf_unown(bp, 0);
+	mutex_exit(&st->bs_lock);
 }
 
 static void
@@ -339,18 +506,21 @@ cluster_iodone(void *arg, size_t transferred, int error)
 	struct buf *bp;
 	int i;
 
-	mutex_enter(&bcache_lock);
 	if (error != 0)
 		error = hyp_errno(error);
 	else if (transferred != c->bc_len)
 		error = EIO;
-	for (i = 0; i < c->bc_n; i++) {
-		bp = c->bc_bufs[i];
-		if (!c->bc_write && error == 0)
+	/* The buffers are in flight: nobody else touches their data, so
+	 * the copy needs no lock. */
+	if (!c->bc_write && error == 0)
+		for (i = 0; i < c->bc_n; i++) {
+			bp = c->bc_bufs[i];
 			memcpy(bp->b_data, c->bc_data + (size_t)i * bp->b_size,
 			    bp->b_size);
-		buf_done_locked(bp, error);
-	}
+		}
+	mutex_enter(&bcache_lock);
+	for (i = 0; i < c->bc_n; i++)
+		buf_done_locked(c->bc_bufs[i], error);
 	cluster_put(c);
 	cv_broadcast(&bcache_cv);
 	mutex_exit(&bcache_lock);
@@ -360,12 +530,14 @@ cluster_iodone(void *arg, size_t transferred, int error)
  * Starts a transfer of bp (B_VALID set: write; clear: read).  Called and
  * returns with bcache_lock held; drops it around the hypercall.
  */
-/* Marks bp in flight and counts it; bcache_lock held. */
+/* Marks bp in flight and counts it; bcache_lock held, bp busy. */
 static void
 buf_mark_inflight(struct buf *bp)
 {
 	struct blkdev *bd = bp->b_dev;
+	struct bstripe *st = stripe_of(bp);
 
+	mutex_enter(&st->bs_lock);
 	bp->b_flags |= B_INFLIGHT;
 	bp->b_error = 0;
 	if (bp->b_flags & B_VALID) {
@@ -380,6 +552,7 @@ buf_mark_inflight(struct buf *bp)
 	if (bd->bd_inflight > bd->bd_stats.bs_maxinflight)
 		bd->bd_stats.bs_maxinflight = bd->bd_inflight;
 	lru_update(bp);
+	mutex_exit(&st->bs_lock);
 }
 
 static void
@@ -435,12 +608,14 @@ buf_start_cluster(struct buf **v, int n, int extra)
 	for (i = 0; i < n; i++) {
 		c->bc_bufs[i] = v[i];
 		buf_mark_inflight(v[i]);
-		if (write)
-			memcpy(c->bc_data + (size_t)i * size, v[i]->b_data,
-			    size);
 	}
 	fault = write ? blk_fault_check(bd, false) : 0;
 	mutex_exit(&bcache_lock);
+	/* Busy and in flight: nobody changes their data meanwhile. */
+	if (write)
+		for (i = 0; i < n; i++)
+			memcpy(c->bc_data + (size_t)i * size, v[i]->b_data,
+			    size);
 	if (fault != 0)
 		cluster_iodone(c, fault < 0 ? c->bc_len : 0,
 		    fault < 0 ? 0 : hyp_errno_to_netbsd(fault));
@@ -462,6 +637,48 @@ buf_waitio(struct buf *bp)
 
 static void batch_sort(struct buf **v, int n);
 
+/* Makes bp busy for a write-back unless someone owns it or it is in
+ * flight; bcache_lock held. */
+static bool
+buf_take(struct buf *bp)
+{
+	struct bstripe *st = stripe_of(bp);
+	bool ok;
+
+	mutex_enter(&st->bs_lock);
+	ok = (bp->b_own & B_BUSY) == 0 && (bp->b_flags & B_INFLIGHT) == 0;
+	if (ok)
+		bp->b_own |= B_BUSY;
+	mutex_exit(&st->bs_lock);
+	return ok;
+}
+
+/* Gives up a buffer made busy by the cache itself (a write-back or
+ * read-ahead batch), which stays cached even while invalid: it may be
+ * in flight.  bcache_lock held. */
+static void
+buf_give(struct buf *bp)
+{
+	struct bstripe *st = stripe_of(bp);
+
+	mutex_enter(&st->bs_lock);
+	buf_unown(bp, B_BUSY);
+	mutex_exit(&st->bs_lock);
+}
+
+/* Whether bp is busy; bcache_lock held (a hint for choosing). */
+static bool
+buf_busy(struct buf *bp)
+{
+	struct bstripe *st = stripe_of(bp);
+	bool busy;
+
+	mutex_enter(&st->bs_lock);
+	busy = (bp->b_own & B_BUSY) != 0;
+	mutex_exit(&st->bs_lock);
+	return busy;
+}
+
 /*
  * Writes back a batch of bd's oldest dirty buffers of class order (up to
  * EVICT_BATCH, consecutive blocks as one transfer) without waiting, to
@@ -481,13 +698,11 @@ bcache_flush_some(struct blkdev *bd, int order)
 		max = (int)__arraycount(stackv);
 	}
 	for (bp = bd->bd_dirty; bp != NULL && n < max; bp = bp->b_dnext) {
-		if (bp->b_order != order ||
-		    (bp->b_flags & (B_BUSY | B_INFLIGHT)) != 0)
+		if (bp->b_order != order || (bp->b_flags & B_INFLIGHT) != 0)
 			continue;
 		/* Busy while the batch starts (the lock is dropped). */
-		lru_remove(bp);
-		bp->b_flags |= B_BUSY;
-		v[n++] = bp;
+		if (buf_take(bp))
+			v[n++] = bp;
 	}
 	batch_sort(v, n);
 	for (i = 0; i < n; i = j) {
@@ -497,32 +712,44 @@ bcache_flush_some(struct blkdev *bd, int order)
 			;
 		buf_start_cluster(v + i, j - i, 0);
 	}
-	for (i = 0; i < n; i++) {
-		v[i]->b_flags &= ~B_BUSY;
-		lru_append(v[i]);
-	}
-	cv_broadcast(&bcache_cv);
+	for (i = 0; i < n; i++)
+		buf_give(v[i]);
 	if (v != stackv)
 		kmem_free(v, sizeof(*v) * EVICT_BATCH);
 }
 
 /*
  * Makes room for size more bytes: evicts the least recently used clean
- * buffer, or writes back the oldest dirty one (file data first, as it
- * is ordered before metadata anyway).  Returns false after sleeping
- * (the caller must look its buffer up again), true when there is room
- * or nothing more can be done (the cache then goes over its limit
- * rather than fail).
+ * buffer that is not busy (one used since the last look goes to the
+ * tail once more), or writes back the oldest dirty ones (file data
+ * first, as it is ordered before metadata anyway).  Returns false after
+ * sleeping or dropping the lock (the caller must look its buffer up
+ * again), true when there is room or nothing more can be done (the
+ * cache then goes over its limit rather than fail).  bcache_lock held,
+ * no stripe lock.
  */
 static bool
 bcache_makeroom(size_t size)
 {
 	struct buf *bp, *victim;
+	struct bstripe *st;
+	unsigned budget = 2 * lru_clean.n + 2;
 	bool inflight;
 
 	while (bcache_bytes + size > bcache_max) {
-		if ((bp = lru_clean.head) != NULL) {
-			buf_free(bp);
+		if ((bp = lru_clean.head) != NULL && budget > 0) {
+			st = stripe_of(bp);
+			mutex_enter(&st->bs_lock);
+			if (bp->b_own & (B_BUSY | B_REF)) {
+				if ((bp->b_own & B_BUSY) == 0)
+					bp->b_own &= ~B_REF;
+				lru_remove(bp);
+				lru_append(bp);
+				budget--;
+			} else {
+				buf_free(bp);
+			}
+			mutex_exit(&st->bs_lock);
 			continue;
 		}
 		victim = NULL;
@@ -532,8 +759,11 @@ bcache_makeroom(size_t size)
 				inflight = true;
 				continue;
 			}
-			if (victim == NULL || bp->b_order < victim->b_order)
-				victim = bp;
+			if (victim != NULL && bp->b_order >= victim->b_order)
+				continue;
+			if (buf_busy(bp))
+				continue;
+			victim = bp;
 			if (victim->b_order == B_ORD_DATA)
 				break;
 		}
@@ -551,72 +781,135 @@ bcache_makeroom(size_t size)
 
 /*
  * Finds or makes the buffer and makes it busy.  *foundp says whether it
- * was cached (its contents may still be invalid after a failed read).
+ * was cached (its contents may still be invalid after a failed read);
+ * *rap (if not NULL) whether it was read ahead and not used since.
+ * bcache_lock held; dropped while waiting.
  */
 static int
 getblk_locked(struct blkdev *bd, uint64_t blkno, size_t size,
-    struct buf **bpp, bool *foundp)
+    struct buf **bpp, bool *foundp, bool *rap)
 {
-	struct buf *bp;
+	struct bstripe *st;
+	struct buf *bp, *spare = NULL;
+	unsigned h;
 
 	if (size == 0 || size % DEV_BSIZE != 0 || size > BMAXSIZE)
 		return EINVAL;
 	if (blkno >= bd->bd_size / size)
 		return EIO;
+	h = bhash_index(bd, blkno, size);
+	st = &bstripes[h % BSTRIPES];
 	for (;;) {
-		bp = bhash_find(bd, blkno, size);
+		mutex_enter(&st->bs_lock);
+		bp = bhash_find_h(h, bd, blkno, size);
 		if (bp != NULL) {
-			if (bp->b_flags & (B_BUSY | B_INFLIGHT)) {
+			if ((bp->b_own & B_BUSY) || (bp->b_flags & B_INFLIGHT)) {
 				/* It may be freed meanwhile: look again. */
 				lockstat_contended(&bbusy_lockstat);
-				cv_wait(&bcache_cv, &bcache_lock);
+				mutex_exit(&bcache_lock);
+				cv_wait(&st->bs_cv, &st->bs_lock);
+				mutex_exit(&st->bs_lock);
+				mutex_enter(&bcache_lock);
 				continue;
 			}
 			lockstat_acquired(&bbusy_lockstat);
-			lru_remove(bp);
-			bp->b_flags |= B_BUSY;
+			if (rap != NULL)
+				*rap = (bp->b_own & B_READAHEAD) != 0;
+			bp->b_own |= B_BUSY | B_REF;
+			mutex_exit(&st->bs_lock);
+			if (spare != NULL)
+				bpool_put(spare);
 			*foundp = true;
 			*bpp = bp;
 			return 0;
 		}
+		mutex_exit(&st->bs_lock);
 		if (!bcache_makeroom(size))
 			continue;
+		if (spare == NULL && (spare = bpool_get(size)) == NULL) {
+			/* From the host, without the lock; then look
+			 * again, someone may have added the block. */
+			mutex_exit(&bcache_lock);
+			spare = buf_alloc(size);
+			mutex_enter(&bcache_lock);
+			if (spare == NULL)
+				return ENOMEM;
+			continue;
+		}
 		break;
 	}
-	bp = kmem_zalloc(sizeof(*bp), KM_SLEEP);
-	if (bp == NULL)
-		return ENOMEM;
-	bp->b_data = kmem_alloc(size, KM_SLEEP);
-	if (bp->b_data == NULL) {
-		kmem_free(bp, sizeof(*bp));
-		return ENOMEM;
-	}
+	/* bcache_lock has been held since the lookup: nobody else can
+	 * have added the block (additions take it). */
+	bp = spare;
 	bp->b_dev = bd;
 	bp->b_blkno = blkno;
-	bp->b_size = size;
-	bp->b_flags = B_BUSY;
-	bp->b_hnext = bhash[bhash_index(bd, blkno, size)];
-	bhash[bhash_index(bd, blkno, size)] = bp;
+	bp->b_hidx = h;
+	bp->b_own = B_BUSY;
+	mutex_enter(&st->bs_lock);
+	bp->b_hnext = bhash[h];
+	bhash[h] = bp;
+	mutex_exit(&st->bs_lock);
+	lru_append(bp);
 	bd->bd_nbufs++;
 	bcache_bytes += size;
 	*foundp = false;
+	if (rap != NULL)
+		*rap = false;
 	*bpp = bp;
 	return 0;
 }
 
-/* Gives up a busy buffer; invalid ones are dropped. */
+/*
+ * The path without bcache_lock: a cached, valid buffer nobody owns is
+ * made busy under its stripe lock alone.  False when the slow path must
+ * do it (not cached, invalid, read ahead, or the arguments are wrong).
+ */
+static bool
+bread_fast(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
+{
+	struct bstripe *st;
+	struct buf *bp;
+	unsigned h;
+
+	if (size == 0 || size % DEV_BSIZE != 0 || size > BMAXSIZE ||
+	    blkno >= bd->bd_size / size)
+		return false;
+	h = bhash_index(bd, blkno, size);
+	st = &bstripes[h % BSTRIPES];
+	mutex_enter(&st->bs_lock);
+	for (;;) {
+		bp = bhash_find_h(h, bd, blkno, size);
+		if (bp == NULL)
+			break;
+		if ((bp->b_own & B_BUSY) || (bp->b_flags & B_INFLIGHT)) {
+			lockstat_contended(&bbusy_lockstat);
+			cv_wait(&st->bs_cv, &st->bs_lock);
+			continue;
+		}
+		if ((bp->b_flags & B_VALID) == 0 || (bp->b_own & B_READAHEAD))
+			break;
+		lockstat_acquired(&bbusy_lockstat);
+		bp->b_own |= B_BUSY | B_REF;
+		mutex_exit(&st->bs_lock);
+		*bpp = bp;
+		return true;
+	}
+	mutex_exit(&st->bs_lock);
+	return false;
+}
+
+/* Gives up a busy buffer; invalid ones are dropped.  bcache_lock held. */
 static void
 brelse_locked(struct buf *bp)
 {
+	struct bstripe *st = stripe_of(bp);
 
-	KASSERT(bp->b_flags & B_BUSY);
-	bp->b_flags &= ~(B_BUSY | B_READAHEAD);
-	if ((bp->b_flags & B_VALID) == 0) {
+	mutex_enter(&st->bs_lock);
+	KASSERT(bp->b_own & B_BUSY);
+	buf_unown(bp, B_BUSY | B_READAHEAD);
+	if ((bp->b_flags & B_VALID) == 0)
 		buf_free(bp);
-	} else {
-		lru_append(bp);
-	}
-	cv_broadcast(&bcache_cv);
+	mutex_exit(&st->bs_lock);
 }
 
 /* A buffer for a read-ahead of blkno, unless it is cached, out of
@@ -625,17 +918,25 @@ brelse_locked(struct buf *bp)
 static struct buf *
 breadahead_buf(struct blkdev *bd, uint64_t blkno, size_t size)
 {
+	struct bstripe *st;
 	struct buf *bp;
 	bool found;
 
-	if (blkno >= bd->bd_size / size || bhash_find(bd, blkno, size) != NULL)
+	if (blkno >= bd->bd_size / size || bhash_cached(bd, blkno, size))
 		return NULL;
 	if (bcache_bytes + size > bcache_max) {
 		if ((bp = lru_clean.head) == NULL)
 			return NULL;
+		st = stripe_of(bp);
+		mutex_enter(&st->bs_lock);
+		if (bp->b_own & B_BUSY) {
+			mutex_exit(&st->bs_lock);
+			return NULL;
+		}
 		buf_free(bp);
+		mutex_exit(&st->bs_lock);
 	}
-	if (getblk_locked(bd, blkno, size, &bp, &found) != 0)
+	if (getblk_locked(bd, blkno, size, &bp, &found, NULL) != 0)
 		return NULL;
 	if (found) {
 		brelse_locked(bp);
@@ -643,7 +944,10 @@ breadahead_buf(struct blkdev *bd, uint64_t blkno, size_t size)
 	}
 	/* Busy until its read has started (ra_release): nothing may free
 	 * it while a cluster is being gathered. */
-	bp->b_flags = B_BUSY | B_READAHEAD;
+	st = stripe_of(bp);
+	mutex_enter(&st->bs_lock);
+	bp->b_own = B_BUSY | B_READAHEAD;
+	mutex_exit(&st->bs_lock);
 	bd->bd_stats.bs_readahead++;
 	return bp;
 }
@@ -656,11 +960,8 @@ ra_start(struct buf **run, int n)
 	int i;
 
 	buf_start_cluster(run, n, 0);
-	for (i = 0; i < n; i++) {
-		run[i]->b_flags &= ~B_BUSY;
-		lru_append(run[i]);
-	}
-	cv_broadcast(&bcache_cv);
+	for (i = 0; i < n; i++)
+		buf_give(run[i]);
 }
 
 /* Starts read-ahead of rablks[], consecutive ones as one transfer. */
@@ -696,22 +997,27 @@ breadn(struct blkdev *bd, uint64_t blkno, size_t size,
 {
 	uint64_t devra[BDEV_READAHEAD];
 	struct buf *bp;
-	bool found;
+	bool found, ra;
 	int error, i;
 
+	/* A hit with nothing to read ahead: the stripe lock only. */
+	if (nra == 0 && bread_fast(bd, blkno, size, bpp)) {
+		__atomic_fetch_add(&bd->bd_hits, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	mutex_enter(&bcache_lock);
 	for (;;) {
-		error = getblk_locked(bd, blkno, size, &bp, &found);
+		error = getblk_locked(bd, blkno, size, &bp, &found, &ra);
 		if (error != 0)
 			goto out;
 		if (bp->b_flags & B_VALID) {
-			bd->bd_stats.bs_hits++;
+			__atomic_fetch_add(&bd->bd_hits, 1, __ATOMIC_RELAXED);
 			/* A block read ahead is used: go on reading ahead
 			 * before the window runs out. */
-			if ((bp->b_flags & B_READAHEAD) && nra == 0) {
+			if (ra && nra == 0) {
 				bd->bd_seqnext = blkno + 1;
 				if (blkno + 1 < bd->bd_size / size &&
-				    bhash_find(bd, blkno + 1, size) == NULL) {
+				    !bhash_cached(bd, blkno + 1, size)) {
 					for (i = 0; i < BDEV_READAHEAD; i++)
 						devra[i] = blkno + 1 +
 						    (uint64_t)i;
@@ -761,15 +1067,21 @@ bread(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
 int
 bget(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
 {
+	struct bstripe *st;
 	struct buf *bp;
 	bool found;
 	int error;
 
+	if (bread_fast(bd, blkno, size, bpp))
+		return 0;
 	mutex_enter(&bcache_lock);
-	error = getblk_locked(bd, blkno, size, &bp, &found);
+	error = getblk_locked(bd, blkno, size, &bp, &found, NULL);
 	if (error == 0 && (bp->b_flags & B_VALID) == 0) {
 		memset(bp->b_data, 0, size);
+		st = stripe_of(bp);
+		mutex_enter(&st->bs_lock);
 		bp->b_flags |= B_VALID;
+		mutex_exit(&st->bs_lock);
 	}
 	mutex_exit(&bcache_lock);
 	if (error == 0)
@@ -780,7 +1092,18 @@ bget(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
 void
 brelse(struct buf *bp)
 {
+	struct bstripe *st = stripe_of(bp);
 
+	/* A valid buffer stays cached as it is: the stripe lock only (the
+	 * owner reads its own flags; nobody changes them while it is
+	 * busy and not in flight). */
+	if (bp->b_flags & B_VALID) {
+		mutex_enter(&st->bs_lock);
+		KASSERT(bp->b_own & B_BUSY);
+		buf_unown(bp, B_BUSY | B_READAHEAD);
+		mutex_exit(&st->bs_lock);
+		return;
+	}
 	mutex_enter(&bcache_lock);
 	brelse_locked(bp);
 	mutex_exit(&bcache_lock);
@@ -790,14 +1113,29 @@ void
 bdwrite(struct buf *bp, int order)
 {
 	struct blkdev *bd = bp->b_dev;
+	struct bstripe *st = stripe_of(bp);
 
-	mutex_enter(&bcache_lock);
+	/* Already dirty, in a class at least as late: nothing shared
+	 * changes (it is on its device's dirty list and the dirty LRU),
+	 * so the stripe lock is enough. */
+	mutex_enter(&st->bs_lock);
 	KASSERT(bp->b_flags & B_VALID);
+	KASSERT(bp->b_own & B_BUSY);
+	if ((bp->b_flags & B_DIRTY) && order <= bp->b_order) {
+		buf_unown(bp, B_BUSY | B_READAHEAD);
+		mutex_exit(&st->bs_lock);
+		return;
+	}
+	mutex_exit(&st->bs_lock);
+	mutex_enter(&bcache_lock);
+	mutex_enter(&st->bs_lock);
 	bp->b_flags |= B_DIRTY;
 	if (!dirty_on(bp) || order > bp->b_order)
 		bp->b_order = order;
 	dirty_append(bp);
-	brelse_locked(bp);
+	lru_update(bp);
+	buf_unown(bp, B_BUSY | B_READAHEAD);
+	mutex_exit(&st->bs_lock);
 	/*
 	 * Early write-back of file data: with half the cache dirty, start
 	 * writing the oldest data back while the writer goes on, instead
@@ -817,9 +1155,13 @@ bwrite(struct buf *bp, int order)
 {
 	int error;
 
+	struct bstripe *st = stripe_of(bp);
+
 	mutex_enter(&bcache_lock);
 	KASSERT(bp->b_flags & B_VALID);
+	mutex_enter(&st->bs_lock);
 	bp->b_order = order;
+	mutex_exit(&st->bs_lock);
 	buf_start(bp, 0);
 	buf_waitio(bp);
 	error = bp->b_error;
@@ -833,12 +1175,51 @@ bwrite(struct buf *bp, int order)
 void
 bforget(struct buf *bp)
 {
+	struct bstripe *st = stripe_of(bp);
 
 	mutex_enter(&bcache_lock);
-	bp->b_flags &= ~B_DIRTY;
+	mutex_enter(&st->bs_lock);
+	bp->b_flags &= ~(B_DIRTY | B_VALID);
 	dirty_remove(bp);
-	bp->b_flags &= ~B_VALID;
+	lru_update(bp);
+	mutex_exit(&st->bs_lock);
 	brelse_locked(bp);
+	mutex_exit(&bcache_lock);
+}
+
+void
+bdiscard(struct blkdev *bd, uint64_t blkno, size_t size)
+{
+	struct bstripe *st;
+	struct buf *bp;
+	unsigned h;
+
+	if (size == 0 || size % DEV_BSIZE != 0 || size > BMAXSIZE ||
+	    blkno >= bd->bd_size / size)
+		return;
+	h = bhash_index(bd, blkno, size);
+	st = &bstripes[h % BSTRIPES];
+	/* Most freed blocks are not cached: look with the stripe lock. */
+	mutex_enter(&st->bs_lock);
+	bp = bhash_find_h(h, bd, blkno, size);
+	mutex_exit(&st->bs_lock);
+	if (bp == NULL)
+		return;
+	mutex_enter(&bcache_lock);
+	mutex_enter(&st->bs_lock);
+	bp = bhash_find_h(h, bd, blkno, size);
+	if (bp != NULL && (bp->b_own & B_BUSY) == 0 &&
+	    (bp->b_flags & B_INFLIGHT) == 0) {
+		/* Kept, without contents: the block is usually allocated
+		 * again soon (bget then reuses the memory), and until then
+		 * it is the first to go when room is needed. */
+		bp->b_flags &= ~(B_DIRTY | B_VALID);
+		bp->b_own &= ~B_REF;
+		dirty_remove(bp);
+		lru_remove(bp);
+		lru_prepend(bp);
+	}
+	mutex_exit(&st->bs_lock);
 	mutex_exit(&bcache_lock);
 }
 
@@ -877,20 +1258,17 @@ bsync(struct blkdev *bd, int flags)
 		wrote = false;
 		for (;;) {
 			n = 0;
+			/* All made busy before the first start: the lock
+			 * is dropped around each. */
 			for (bp = bd->bd_dirty; bp != NULL && n < max;
 			    bp = bp->b_dnext)
 				if (bp->b_order == order &&
-				    (bp->b_flags & (B_BUSY | B_INFLIGHT)) == 0)
+				    (bp->b_flags & B_INFLIGHT) == 0 &&
+				    buf_take(bp))
 					batch[n++] = bp;
 			if (n == 0)
 				break;
 			batch_sort(batch, n);
-			/* Mark them all first: the lock is dropped around
-			 * each start. */
-			for (i = 0; i < n; i++) {
-				lru_remove(batch[i]);
-				batch[i]->b_flags |= B_BUSY;
-			}
 			/* Runs of consecutive blocks go as one transfer. */
 			for (i = 0; i < n; i = j) {
 				for (j = i + 1; j < n &&
@@ -945,12 +1323,19 @@ void
 binval(struct blkdev *bd)
 {
 	struct buf *bp, *next;
+	struct bstripe *st;
 
 	mutex_enter(&bcache_lock);
+
 	for (bp = lru_clean.head; bp != NULL; bp = next) {
 		next = bp->b_lnext;
-		if (bp->b_dev == bd)
+		if (bp->b_dev != bd)
+			continue;
+		st = stripe_of(bp);
+		mutex_enter(&st->bs_lock);
+		if ((bp->b_own & B_BUSY) == 0)
 			buf_free(bp);
+		mutex_exit(&st->bs_lock);
 	}
 	mutex_exit(&bcache_lock);
 }
@@ -959,6 +1344,7 @@ void
 bcache_purge(struct blkdev *bd)
 {
 	struct buf *bp, *next;
+	struct bstripe *st;
 
 	mutex_enter(&bcache_lock);
 	while (bd->bd_inflight > 0)
@@ -967,15 +1353,26 @@ bcache_purge(struct blkdev *bd)
 		next = bp->b_lnext;
 		if (bp->b_dev != bd)
 			continue;
+		st = stripe_of(bp);
+		mutex_enter(&st->bs_lock);
+		KASSERTMSG((bp->b_own & B_BUSY) == 0,
+		    "bcache: busy buffer of %s at close", bd->bd_key);
 		/* A write that failed for good: give up its data. */
 		bp->b_flags &= ~B_DIRTY;
 		dirty_remove(bp);
 		buf_free(bp);
+		mutex_exit(&st->bs_lock);
 	}
 	for (bp = lru_clean.head; bp != NULL; bp = next) {
 		next = bp->b_lnext;
-		if (bp->b_dev == bd)
-			buf_free(bp);
+		if (bp->b_dev != bd)
+			continue;
+		st = stripe_of(bp);
+		mutex_enter(&st->bs_lock);
+		KASSERTMSG((bp->b_own & B_BUSY) == 0,
+		    "bcache: busy buffer of %s at close", bd->bd_key);
+		buf_free(bp);
+		mutex_exit(&st->bs_lock);
 	}
 	KASSERTMSG(bd->bd_nbufs == 0, "bcache: %u busy buffers of %s at close",
 	    bd->bd_nbufs, bd->bd_key);

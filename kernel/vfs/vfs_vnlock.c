@@ -50,12 +50,13 @@
  *        order.  The moving directory is refused before it is locked
  *        when it lies on the path above the target directory, so it is
  *        never locked after one of its descendants;
- *   6. file system locks (e.g. tmpfs's tm_lock, ext2's allocation lock,
- *      FAT's table lock): taken inside operations, never held while
+ *   6. file system locks (e.g. tmpfs's tm_lock, ext2's em_lock and
+ *      per-group locks, FAT's table lock): taken inside operations, never held while
  *      waiting for a vnode lock;
  *   7. busy buffers (bread/bget) of the block cache; a file system takes
  *      several at once only in an order of its own (see buf.h);
- *   8. bcache_lock, vcache_lock: leaves, held briefly.
+ *   8. bcache_lock (then at most one of the block cache's stripe
+ *      locks), vcache_lock: leaves, held briefly.
  *
  * The vnode cache (vfs_vcache.c) never waits for a vnode lock while
  * holding vcache_lock.  The last vrele() of a vnode marks it VI_CHANGING

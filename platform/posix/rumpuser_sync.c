@@ -29,13 +29,20 @@
 		rumpuser__fatal(#call, nofail_error);			\
 } while (0)
 
+/*
+ * Each lock on cache lines of its own: malloc packed them next to each
+ * other, so two CPUs taking two unrelated locks (two stripes of the
+ * block cache, two vnodes) still passed one cache line back and forth.
+ */
+#define LOCK_ALIGN	64
+
 static void *
 lockalloc(size_t size)
 {
 	void *p;
 
-	p = malloc(size);
-	if (p == NULL)
+	size = (size + LOCK_ALIGN - 1) & ~(size_t)(LOCK_ALIGN - 1);
+	if (posix_memalign(&p, LOCK_ALIGN, size) != 0)
 		rumpuser__fatal("lock allocation", ENOMEM);
 	return p;
 }

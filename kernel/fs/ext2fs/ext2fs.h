@@ -19,16 +19,27 @@
  * Locking (ext2 is VFS_MPSAFE, see vfs/vnode.h): an inode's in-memory
  * node (struct ext2_node) and, for a directory, its entries belong to
  * its vnode's lock, which the VFS holds around every operation.  What
- * inodes share is under the mount's em_lock: the bitmaps (their buffers
- * are read, changed and written back with it held), the group
- * descriptors' counts, the superblock's free counts and its copy em_sb.
+ * inodes share is split so that files in different block groups do not
+ * take turns:
+ *  - a group's g_lock: its block and inode bitmaps (their buffers are
+ *    read, changed and written back with it held), its descriptor's
+ *    counts and g_dirty.  Allocation holds one group lock at a time; the
+ *    counts are also read without it, atomically, as hints for choosing
+ *    a group (and checked again under the lock).
+ *  - the mount's totals em_free_blocks and em_free_inodes: atomics,
+ *    changed inside the group lock together with the group's count
+ *    (so with no allocation running they equal the sums).
+ *  - the mount's em_lock: the superblock copy em_sb (feature bits,
+ *    state, the totals written into it by ext2_sbupdate, which writes
+ *    each dirty descriptor under its group lock first).
  * An inode table block holds several inodes: each change to one is a
  * single bread..bdwrite of that block, which the block cache serialises
  * (busy buffers).  Order: vnode locks -> a file's own buffers (indirect
- * blocks, directory blocks, its inode's table block) -> em_lock ->
- * bitmap, descriptor and superblock buffers.  Nothing waits for em_lock
- * while holding one of the latter, and em_lock is never held across a
- * whole-device write-back (bsync).
+ * blocks, directory blocks, its inode's table block) -> a group lock
+ * (one at a time) or em_lock (never both) -> bitmap, descriptor and
+ * superblock buffers.  Nothing waits for em_lock or a group lock while
+ * holding one of the latter, and neither is held across a whole-device
+ * write-back (bsync).
  */
 #ifndef EXT2FS_H
 #define EXT2FS_H
@@ -304,7 +315,14 @@ struct ext2_group {
 	uint32_t	g_used_dirs;
 	uint16_t	g_flags;
 	bool		g_dirty;	/* descriptor to be written */
+	kmutex_t	g_lock;		/* see the top of this file */
 };
+
+/* The free counts, read without the group lock as hints (atomically:
+ * they change under it). */
+#define EXT2_COUNT_LOAD(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define EXT2_COUNT_ADD(x, d)	__atomic_fetch_add(&(x), (d), __ATOMIC_RELAXED)
+#define EXT2_COUNT_SUB(x, d)	__atomic_fetch_sub(&(x), (d), __ATOMIC_RELAXED)
 
 struct ext2_mount {
 	struct mount	*em_mp;
@@ -317,8 +335,8 @@ struct ext2_mount {
 	uint32_t	 em_rev;
 	uint64_t	 em_blocks;		/* s_blocks_count */
 	uint64_t	 em_rblocks;
-	uint64_t	 em_free_blocks;	/* kept exact */
-	uint32_t	 em_free_inodes;
+	uint64_t	 em_free_blocks;	/* kept exact; atomic */
+	uint32_t	 em_free_inodes;	/* atomic */
 	uint32_t	 em_inodes;
 	uint32_t	 em_first_data_block;
 	uint32_t	 em_bpg, em_ipg;
@@ -332,7 +350,7 @@ struct ext2_mount {
 	uint32_t	 em_nindir;		/* block numbers per block */
 	uint32_t	 em_gdblocks;		/* descriptor blocks */
 	struct ext2_group *em_groups;
-	bool		 em_sbdirty;
+	bool		 em_sbdirty;		/* atomic */
 	uint32_t	 em_lastalloc_group;
 	uint32_t	 em_csum_seed;		/* metadata_csum */
 };

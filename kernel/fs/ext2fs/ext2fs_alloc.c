@@ -10,9 +10,12 @@
  * of free inodes (spreading directories), a file to its directory's
  * group or the next one with a free inode.
  *
- * Each public function here takes the mount's em_lock for its whole
- * work (scan, bitmap change, counts), so two CPUs never take the same
- * block or inode; see ext2fs.h for the lock order.
+ * A bitmap is searched and changed, and its group's count with it,
+ * under that group's g_lock, so two CPUs never take the same block or
+ * inode, while CPUs working in different groups (bench_scale's threads,
+ * each in a directory of its own) do not wait for each other.  One group
+ * lock is held at a time; the counts of other groups are read without
+ * their locks, as hints only.  See ext2fs.h for the lock order.
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -62,23 +65,22 @@ bitmap_find(const uint8_t *map, uint32_t n, uint32_t from)
 	return -1;
 }
 
-/* em_lock held. */
 static void
 sb_dirty(struct ext2_mount *em)
 {
 
-	em->em_sbdirty = true;
+	__atomic_store_n(&em->em_sbdirty, true, __ATOMIC_RELAXED);
 }
 
-static int
-ext2_blkalloc_locked(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
+int
+ext2_blkalloc(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
 {
 	struct ext2_group *gp;
 	struct buf *bp;
 	uint32_t g, g0, k, from, n;
 	int bit, error;
 
-	if (em->em_free_blocks == 0)
+	if (EXT2_COUNT_LOAD(em->em_free_blocks) == 0)
 		return ENOSPC;
 	if (!ext2_blkno_ok(em, goal))
 		goal = em->em_first_data_block;
@@ -87,11 +89,19 @@ ext2_blkalloc_locked(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
 	for (k = 0; k < em->em_ngroups; k++) {
 		g = (g0 + k) % em->em_ngroups;
 		gp = &em->em_groups[g];
-		if (gp->g_free_blocks == 0)
+		/* A hint: the count is checked again under the lock. */
+		if (EXT2_COUNT_LOAD(gp->g_free_blocks) == 0)
 			continue;
+		mutex_enter(&gp->g_lock);
+		if (gp->g_free_blocks == 0) {
+			mutex_exit(&gp->g_lock);
+			continue;
+		}
 		error = bread(em->em_dev, gp->g_block_bitmap, em->em_bsize, &bp);
-		if (error != 0)
+		if (error != 0) {
+			mutex_exit(&gp->g_lock);
 			return error;
+		}
 		n = group_nblocks(em, g);
 		bit = bitmap_find(bp->b_data, n, k == 0 ? from : 0);
 		if (bit < 0) {
@@ -99,13 +109,15 @@ ext2_blkalloc_locked(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
 			brelse(bp);
 			ext2_error(em, "group %u: free block count %u but "
 			    "bitmap full", g, gp->g_free_blocks);
+			mutex_exit(&gp->g_lock);
 			continue;
 		}
 		((uint8_t *)bp->b_data)[bit >> 3] |= (uint8_t)(1u << (bit & 7));
 		bdwrite(bp, B_ORD_META);
-		gp->g_free_blocks--;
+		EXT2_COUNT_SUB(gp->g_free_blocks, 1);
 		gp->g_dirty = true;
-		em->em_free_blocks--;
+		EXT2_COUNT_SUB(em->em_free_blocks, 1);
+		mutex_exit(&gp->g_lock);
 		sb_dirty(em);
 		*bnp = (uint64_t)em->em_first_data_block +
 		    (uint64_t)g * em->em_bpg + (uint32_t)bit;
@@ -115,18 +127,7 @@ ext2_blkalloc_locked(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
 }
 
 int
-ext2_blkalloc(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
-{
-	int error;
-
-	mutex_enter(&em->em_lock);
-	error = ext2_blkalloc_locked(em, goal, bnp);
-	mutex_exit(&em->em_lock);
-	return error;
-}
-
-static int
-ext2_blkfree_locked(struct ext2_mount *em, uint64_t blkno)
+ext2_blkfree(struct ext2_mount *em, uint64_t blkno)
 {
 	struct ext2_group *gp;
 	struct buf *bp;
@@ -139,70 +140,71 @@ ext2_blkfree_locked(struct ext2_mount *em, uint64_t blkno)
 		    (unsigned long long)blkno);
 		return EIO;
 	}
+	/* Its cached contents (a removed file's data, say) need never be
+	 * written; dropped while the block is still ours, before another
+	 * CPU can allocate it and cache its new contents. */
+	bdiscard(em->em_dev, blkno, em->em_bsize);
 	g = (uint32_t)((blkno - em->em_first_data_block) / em->em_bpg);
 	bit = (uint32_t)((blkno - em->em_first_data_block) % em->em_bpg);
 	gp = &em->em_groups[g];
+	mutex_enter(&gp->g_lock);
 	error = bread(em->em_dev, gp->g_block_bitmap, em->em_bsize, &bp);
-	if (error != 0)
+	if (error != 0) {
+		mutex_exit(&gp->g_lock);
 		return error;
+	}
 	b = (uint8_t *)bp->b_data + (bit >> 3);
 	if ((*b & (1u << (bit & 7))) == 0) {
 		brelse(bp);
+		mutex_exit(&gp->g_lock);
 		ext2_error(em, "freeing free block %llu",
 		    (unsigned long long)blkno);
 		return EIO;
 	}
 	*b &= (uint8_t)~(1u << (bit & 7));
 	bdwrite(bp, B_ORD_META);
-	gp->g_free_blocks++;
+	EXT2_COUNT_ADD(gp->g_free_blocks, 1);
 	gp->g_dirty = true;
-	em->em_free_blocks++;
+	EXT2_COUNT_ADD(em->em_free_blocks, 1);
+	mutex_exit(&gp->g_lock);
 	sb_dirty(em);
 	return 0;
 }
 
-int
-ext2_blkfree(struct ext2_mount *em, uint64_t blkno)
-{
-	int error;
-
-	mutex_enter(&em->em_lock);
-	error = ext2_blkfree_locked(em, blkno);
-	mutex_exit(&em->em_lock);
-	return error;
-}
-
+/* Picks a group for a new inode from the counts read without locks (a
+ * hint: the allocator checks again under the group's lock). */
 static uint32_t
 inogroup_pick(struct ext2_mount *em, uint32_t pino, bool isdir)
 {
-	struct ext2_group *gp;
-	uint32_t g, best = UINT32_MAX, pg, k, avg;
+	uint32_t g, best = UINT32_MAX, pg, k, avg, fi, fb, bestfb = 0;
 
 	pg = pino >= 1 && pino <= em->em_inodes ? (pino - 1) / em->em_ipg : 0;
 	if (isdir) {
-		avg = em->em_free_inodes / em->em_ngroups;
+		avg = EXT2_COUNT_LOAD(em->em_free_inodes) / em->em_ngroups;
 		for (k = 0; k < em->em_ngroups; k++) {
 			g = (pg + k) % em->em_ngroups;
-			gp = &em->em_groups[g];
-			if (gp->g_free_inodes == 0 || gp->g_free_inodes < avg)
+			fi = EXT2_COUNT_LOAD(em->em_groups[g].g_free_inodes);
+			if (fi == 0 || fi < avg)
 				continue;
-			if (best == UINT32_MAX || gp->g_free_blocks >
-			    em->em_groups[best].g_free_blocks)
+			fb = EXT2_COUNT_LOAD(em->em_groups[g].g_free_blocks);
+			if (best == UINT32_MAX || fb > bestfb) {
 				best = g;
+				bestfb = fb;
+			}
 		}
 		if (best != UINT32_MAX)
 			return best;
 	}
 	for (k = 0; k < em->em_ngroups; k++) {
 		g = (pg + k) % em->em_ngroups;
-		if (em->em_groups[g].g_free_inodes > 0)
+		if (EXT2_COUNT_LOAD(em->em_groups[g].g_free_inodes) > 0)
 			return g;
 	}
 	return UINT32_MAX;
 }
 
-static int
-ext2_inoalloc_locked(struct ext2_mount *em, uint32_t pino, bool isdir,
+int
+ext2_inoalloc(struct ext2_mount *em, uint32_t pino, bool isdir,
     uint32_t *inop)
 {
 	struct ext2_group *gp;
@@ -210,41 +212,44 @@ ext2_inoalloc_locked(struct ext2_mount *em, uint32_t pino, bool isdir,
 	uint32_t g, k, from, ino;
 	int bit, error;
 
-	if (em->em_free_inodes == 0)
+	if (EXT2_COUNT_LOAD(em->em_free_inodes) == 0)
 		return ENOSPC;
 	g = inogroup_pick(em, pino, isdir);
 	if (g == UINT32_MAX)
 		return ENOSPC;
 	for (k = 0; k < em->em_ngroups; k++, g = (g + 1) % em->em_ngroups) {
 		gp = &em->em_groups[g];
-		if (gp->g_free_inodes == 0)
+		if (EXT2_COUNT_LOAD(gp->g_free_inodes) == 0)
 			continue;
+		mutex_enter(&gp->g_lock);
+		if (gp->g_free_inodes == 0) {
+			mutex_exit(&gp->g_lock);
+			continue;
+		}
 		error = bread(em->em_dev, gp->g_inode_bitmap, em->em_bsize, &bp);
-		if (error != 0)
+		if (error != 0) {
+			mutex_exit(&gp->g_lock);
 			return error;
+		}
 		/* The reserved inodes (below s_first_ino) are never free. */
 		from = g == 0 ? em->em_first_ino - 1 : 0;
-		for (;;) {
-			bit = bitmap_find(bp->b_data, em->em_ipg, from);
-			if (bit < 0 || (g == 0 &&
-			    (uint32_t)bit < em->em_first_ino - 1)) {
-				bit = -1;
-				break;
-			}
-			break;
-		}
+		bit = bitmap_find(bp->b_data, em->em_ipg, from);
+		if (bit >= 0 && g == 0 && (uint32_t)bit < em->em_first_ino - 1)
+			bit = -1;
 		if (bit < 0) {
 			brelse(bp);
+			mutex_exit(&gp->g_lock);
 			continue;
 		}
 		((uint8_t *)bp->b_data)[bit >> 3] |= (uint8_t)(1u << (bit & 7));
 		bdwrite(bp, B_ORD_META);
 		ino = g * em->em_ipg + (uint32_t)bit + 1;
-		gp->g_free_inodes--;
+		EXT2_COUNT_SUB(gp->g_free_inodes, 1);
 		if (isdir)
 			gp->g_used_dirs++;
 		gp->g_dirty = true;
-		em->em_free_inodes--;
+		EXT2_COUNT_SUB(em->em_free_inodes, 1);
+		mutex_exit(&gp->g_lock);
 		sb_dirty(em);
 		*inop = ino;
 		return 0;
@@ -253,19 +258,7 @@ ext2_inoalloc_locked(struct ext2_mount *em, uint32_t pino, bool isdir,
 }
 
 int
-ext2_inoalloc(struct ext2_mount *em, uint32_t pino, bool isdir,
-    uint32_t *inop)
-{
-	int error;
-
-	mutex_enter(&em->em_lock);
-	error = ext2_inoalloc_locked(em, pino, isdir, inop);
-	mutex_exit(&em->em_lock);
-	return error;
-}
-
-static int
-ext2_inofree_locked(struct ext2_mount *em, uint32_t ino, bool isdir)
+ext2_inofree(struct ext2_mount *em, uint32_t ino, bool isdir)
 {
 	struct ext2_group *gp;
 	struct buf *bp;
@@ -278,33 +271,27 @@ ext2_inofree_locked(struct ext2_mount *em, uint32_t ino, bool isdir)
 	g = (ino - 1) / em->em_ipg;
 	bit = (ino - 1) % em->em_ipg;
 	gp = &em->em_groups[g];
+	mutex_enter(&gp->g_lock);
 	error = bread(em->em_dev, gp->g_inode_bitmap, em->em_bsize, &bp);
-	if (error != 0)
+	if (error != 0) {
+		mutex_exit(&gp->g_lock);
 		return error;
+	}
 	b = (uint8_t *)bp->b_data + (bit >> 3);
 	if ((*b & (1u << (bit & 7))) == 0) {
 		brelse(bp);
+		mutex_exit(&gp->g_lock);
 		ext2_error(em, "freeing free inode %u", ino);
 		return EIO;
 	}
 	*b &= (uint8_t)~(1u << (bit & 7));
 	bdwrite(bp, B_ORD_META);
-	gp->g_free_inodes++;
+	EXT2_COUNT_ADD(gp->g_free_inodes, 1);
 	if (isdir && gp->g_used_dirs > 0)
 		gp->g_used_dirs--;
 	gp->g_dirty = true;
-	em->em_free_inodes++;
+	EXT2_COUNT_ADD(em->em_free_inodes, 1);
+	mutex_exit(&gp->g_lock);
 	sb_dirty(em);
 	return 0;
-}
-
-int
-ext2_inofree(struct ext2_mount *em, uint32_t ino, bool isdir)
-{
-	int error;
-
-	mutex_enter(&em->em_lock);
-	error = ext2_inofree_locked(em, ino, isdir);
-	mutex_exit(&em->em_lock);
-	return error;
 }

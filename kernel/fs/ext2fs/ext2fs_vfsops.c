@@ -19,6 +19,7 @@
 
 /* Contention statistics (kern/lock.h). */
 static LOCKSTAT_CLASS(em_lockstat, "ext2 em_lock");
+static LOCKSTAT_CLASS(group_lockstat, "ext2 group lock");
 
 void
 ext2_error(struct ext2_mount *em, const char *fmt, ...)
@@ -136,6 +137,10 @@ groups_read(struct ext2_mount *em)
 	    KM_SLEEP);
 	if (em->em_groups == NULL)
 		return ENOMEM;
+	for (g = 0; g < em->em_ngroups; g++) {
+		mutex_init(&em->em_groups[g].g_lock, MUTEX_DEFAULT);
+		mutex_setstat(&em->em_groups[g].g_lock, &group_lockstat);
+	}
 	for (i = 0; i < em->em_gdblocks; i++) {
 		uint64_t loc = gd_location(em, i);
 
@@ -215,7 +220,8 @@ groups_read(struct ext2_mount *em)
 	return 0;
 }
 
-/* Writes group g's descriptor into its buffer (delayed); em_lock held. */
+/* Writes group g's descriptor into its buffer (delayed); its g_lock
+ * held. */
 int
 ext2_group_write(struct ext2_mount *em, uint32_t g)
 {
@@ -252,31 +258,39 @@ ext2_sbupdate(struct ext2_mount *em, bool durable)
 
 	if (em->em_ronly)
 		return 0;
-	/* Descriptors and superblock as one consistent picture; the
-	 * write-back itself runs without the lock (see ext2fs.h). */
-	mutex_enter(&em->em_lock);
-	for (g = 0; g < em->em_ngroups; g++) {
-		if (em->em_groups[g].g_dirty) {
+	/* Each dirty descriptor from its group under the group's lock,
+	 * then the superblock with the totals.  Allocation on other CPUs
+	 * meanwhile may make them differ by what it changes (as it may
+	 * change bitmaps before they are written); with nothing else
+	 * running (unmount, a quiet sync) the picture is exact.  One group
+	 * lock at a time: a big file system has thousands.  The
+	 * write-back itself runs without the locks (see ext2fs.h). */
+	error = 0;
+	for (g = 0; g < em->em_ngroups && error == 0; g++) {
+		mutex_enter(&em->em_groups[g].g_lock);
+		if (em->em_groups[g].g_dirty)
 			error = ext2_group_write(em, g);
-			if (error != 0) {
-				mutex_exit(&em->em_lock);
-				return error;
-			}
-		}
+		mutex_exit(&em->em_groups[g].g_lock);
 	}
-	le32put(em->em_sb, SB_FREE_BLOCKS, (uint32_t)em->em_free_blocks);
-	le32put(em->em_sb, SB_FREE_INODES, em->em_free_inodes);
-	getnanotime(&now);
-	le32put(em->em_sb, SB_WTIME, (uint32_t)now.tv_sec);
-	error = bread(em->em_dev, sbblk, em->em_bsize, &bp);
-	if (error != 0) {
-		mutex_exit(&em->em_lock);
-		return error;
+	mutex_enter(&em->em_lock);
+	if (error == 0) {
+		le32put(em->em_sb, SB_FREE_BLOCKS,
+		    (uint32_t)EXT2_COUNT_LOAD(em->em_free_blocks));
+		le32put(em->em_sb, SB_FREE_INODES,
+		    EXT2_COUNT_LOAD(em->em_free_inodes));
+		getnanotime(&now);
+		le32put(em->em_sb, SB_WTIME, (uint32_t)now.tv_sec);
+		error = bread(em->em_dev, sbblk, em->em_bsize, &bp);
 	}
-	memcpy((uint8_t *)bp->b_data + sboff, em->em_sb, EXT2_SB_SIZE);
-	bdwrite(bp, B_ORD_SUPER);
-	em->em_sbdirty = false;
+	if (error == 0) {
+		memcpy((uint8_t *)bp->b_data + sboff, em->em_sb,
+		    EXT2_SB_SIZE);
+		bdwrite(bp, B_ORD_SUPER);
+		__atomic_store_n(&em->em_sbdirty, false, __ATOMIC_RELAXED);
+	}
 	mutex_exit(&em->em_lock);
+	if (error != 0)
+		return error;
 	return bsync(em->em_dev, durable ? BSYNC_DURABLE : 0);
 }
 
@@ -454,9 +468,14 @@ static void
 ext2_mount_free(struct ext2_mount *em)
 {
 
-	if (em->em_groups != NULL)
+	uint32_t g;
+
+	if (em->em_groups != NULL) {
+		for (g = 0; g < em->em_ngroups; g++)
+			mutex_destroy(&em->em_groups[g].g_lock);
 		kmem_free(em->em_groups,
 		    sizeof(*em->em_groups) * em->em_ngroups);
+	}
 	mutex_destroy(&em->em_lock);
 	kmem_free(em, sizeof(*em));
 }
@@ -612,10 +631,8 @@ ext2_statfs(struct mount *mp, struct vfs_statfs *sf)
 	sf->f_type = EXT2_FS_MAGIC;
 	sf->f_bsize = em->em_bsize;
 	sf->f_blocks = em->em_blocks - em->em_first_data_block;
-	mutex_enter(&em->em_lock);
-	sf->f_bfree = em->em_free_blocks;
-	sf->f_ffree = em->em_free_inodes;
-	mutex_exit(&em->em_lock);
+	sf->f_bfree = EXT2_COUNT_LOAD(em->em_free_blocks);
+	sf->f_ffree = EXT2_COUNT_LOAD(em->em_free_inodes);
 	sf->f_bavail = sf->f_bfree > em->em_rblocks ?
 	    sf->f_bfree - em->em_rblocks : 0;
 	sf->f_files = em->em_inodes;

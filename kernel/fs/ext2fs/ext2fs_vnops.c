@@ -148,7 +148,7 @@ large_file_note(struct ext2_mount *em, uint64_t size)
 	if ((ro & RO_COMPAT_LARGE_FILE) == 0 && em->em_rev >= 1) {
 		le32put(em->em_sb, SB_FEATURE_RO_COMPAT,
 		    ro | RO_COMPAT_LARGE_FILE);
-		em->em_sbdirty = true;
+		__atomic_store_n(&em->em_sbdirty, true, __ATOMIC_RELAXED);
 	}
 	mutex_exit(&em->em_lock);
 }
@@ -780,7 +780,7 @@ ext2_fallocate(struct vnode *vp, int mode, uint64_t off, uint64_t len)
 			error = ext2_bmap(n, lbn, false, false, &pbn);
 			if (error == 0 && pbn == 0)
 				need++;
-			if (need > em->em_free_blocks)
+			if (need > EXT2_COUNT_LOAD(em->em_free_blocks))
 				error = ENOSPC;
 		}
 		for (lbn = first; lbn < last && error == 0; lbn++)

@@ -383,7 +383,7 @@ xa_set_feature(struct ext2_mount *em)
 	if ((em->em_compat & COMPAT_EXT_ATTR) == 0) {
 		em->em_compat |= COMPAT_EXT_ATTR;
 		le32put(em->em_sb, SB_FEATURE_COMPAT, em->em_compat);
-		em->em_sbdirty = true;
+		__atomic_store_n(&em->em_sbdirty, true, __ATOMIC_RELAXED);
 	}
 	mutex_exit(&em->em_lock);
 }

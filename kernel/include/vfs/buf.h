@@ -45,7 +45,7 @@
  * clean buffers are evicted least recently used first, and dirty ones
  * are written back (oldest first) to make room.
  *
- * Locking: the block layer has its own lock; any thread may call it.
+ * Locking: the block layer has its own locks; any thread may call it.
  * Functions that wait (for I/O or a busy buffer) may sleep: never call
  * them holding a spin mutex.
  *
@@ -101,9 +101,11 @@ struct buf {
 	uint64_t	 b_blkno;	/* in units of b_size */
 	size_t		 b_size;	/* multiple of DEV_BSIZE, <= 64 KiB */
 	void		*b_data;	/* b_size bytes, owned by the cache */
-	int		 b_flags;	/* B_* below; owner reads only */
+	int		 b_flags;	/* B_VALID, B_DIRTY, B_INFLIGHT */
 	int		 b_order;	/* B_ORD_* class when dirty */
 	/* Private to the cache. */
+	int		 b_own;		/* B_BUSY, B_READAHEAD, B_REF */
+	unsigned	 b_hidx;	/* hash bucket */
 	int		 b_error;
 	unsigned	 b_wanted;
 	uint64_t	 b_dirtyseq;
@@ -117,6 +119,7 @@ struct buf {
 #define B_DIRTY		0x0004	/* to be written back */
 #define B_INFLIGHT	0x0008	/* a transfer is in progress */
 #define B_READAHEAD	0x0010	/* read in ahead of use */
+#define B_REF		0x0020	/* used since the LRU last looked */
 
 #define B_ORD_DATA	0	/* file contents */
 #define B_ORD_META	1	/* inodes, bitmaps, directories, indirects */
@@ -154,6 +157,14 @@ void	 bdwrite(struct buf *bp, int order);
 /* Gives the buffer back changed and writes it now; waits for the host.
  * Returns the write error (the buffer stays dirty on error). */
 int	 bwrite(struct buf *bp, int order);
+/*
+ * Forgets the contents of block blkno if it is cached and neither busy
+ * nor being transferred, dirty or not: they will never be written (the
+ * buffer stays, invalid, for bget to reuse, or is evicted first).
+ * For a file system freeing the block (a removed file's data need not
+ * reach the disk); call it before the block can be allocated again.
+ */
+void	 bdiscard(struct blkdev *bd, uint64_t blkno, size_t size);
 /* Gives the buffer back and forgets it (its contents are of no use,
  * e.g. a freed block): a dirty buffer is not written. */
 void	 bforget(struct buf *bp);
