@@ -60,9 +60,11 @@ struct ifnet {
 	uint8_t		 if_hwaddr[ETHER_ADDR_LEN];
 	/* Checksums the hardware computes on output (M_CSUM_IPv4...). */
 	int		 if_csum;
-	/* TSO: the largest TCP/IPv4 packet the hardware takes and cuts
-	 * into MSS-sized segments itself (m_tso_segsz); 0: none.  Needs
-	 * M_CSUM_TCPv4 in if_csum. */
+	/* TSO: the largest TCP/IPv4 packet the interface takes whole
+	 * (m_tso_segsz says the MSS): hardware that cuts it into MSS-sized
+	 * segments itself, or a link whose receivers all take it whole
+	 * (shmif); 0: none.  Its checksum is computed in software unless
+	 * M_CSUM_TCPv4 is in if_csum. */
 	int		 if_tso;
 
 	/* Link layer: set by ether_ifattach or the driver. */

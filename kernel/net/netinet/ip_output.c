@@ -161,9 +161,7 @@ ip_route_and_send(struct mbuf *m, int flags)
 		m->m_tso_segsz = 0;
 	if (m->m_len <= (size_t)mtu || (m->m_tso_segsz != 0 &&
 	    !in_is_local(ip->ip_dst) && m->m_len <= (size_t)
-	    __atomic_load_n(&rt.rt_ifp->if_tso, __ATOMIC_RELAXED) &&
-	    (m->m_csum & M_CSUM_TCPv4) &&
-	    (rt.rt_ifp->if_csum & M_CSUM_TCPv4)))
+	    __atomic_load_n(&rt.rt_ifp->if_tso, __ATOMIC_RELAXED)))
 		return ip_send_one(m, &rt);
 	/* A large TCP segment whose route changed to an interface
 	 * without TSO: fragments (TCP sends without DF). */

@@ -20,7 +20,8 @@
  * again.
  *
  * Parameters, read when the interface is created: RUMP_SHMIF_MTU
- * (68..65535, default 1500) sets the MTU; RUMP_SHMIF_SPIN_US (0..1000,
+ * (68..65535, default 1500) sets the MTU; RUMP_SHMIF_TSO=0 keeps TCP
+ * segments to the MSS (by default they may be up to 64 KiB, if_tso); RUMP_SHMIF_SPIN_US (0..1000,
  * default SHMIF_SPIN_US) how long the receive thread polls the ring
  * before it sleeps (where the platform polls at all: posix does).
  *
@@ -512,6 +513,13 @@ shmif_create(const char *path, char *ifname, size_t ifnamelen)
 	 * TCP segments: the bus's cost is per frame). */
 	mtu = shmif_param_int("RUMP_SHMIF_MTU", SHMIF_MAXFRAME - ETHER_HDR_LEN);
 	sc->sc_if.if_mtu = mtu >= 68 ? mtu : ETHERMTU;
+	/* Every station on a bus is a strata kernel, whose TCP takes a
+	 * segment of any size: a TCP/IPv4 segment of many MSS crosses the
+	 * bus as one frame, a tenth of the per-frame costs (TSO without
+	 * the cutting; RUMP_SHMIF_TSO=0 turns it off). */
+	if (hyp_getparam("RUMP_SHMIF_TSO", buf, sizeof(buf)) != 0 ||
+	    strcmp(buf, "0") != 0)
+		sc->sc_if.if_tso = SHMIF_MAXFRAME - ETHER_HDR_LEN;
 	if ((error = ether_ifattach(&sc->sc_if, hw)) != 0)
 		return error;	/* a unique name cannot clash; never */
 	error = kthread_create(shmif_rx_thread, sc, "shmif", false, NULL);
