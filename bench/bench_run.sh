@@ -7,10 +7,12 @@
 # GUEST is bench_run_guest (an ordinary host program), DIRECT is
 # bench_run_direct (the same calls with rump_sys_*() on a kernel linked
 # in).  Figures, each the median of REPEAT runs (default 5):
-#   getpid   a system call the host serves: the cost of the trap alone
+#   getpid   a system call strata-run answers itself: the trap alone
 #   getuid   a null call the kernel serves
 #   pread4k  a 4 KiB pread of a kernel file (under strata-run; a
 #            /dev/shm file natively)
+#   hostwrite  a 0-byte write to standard output, a host descriptor
+#            under strata-run too (no direct peer)
 # for the program run natively (host), under strata-run with Syscall
 # User Dispatch (dispatch: a SIGSYS per call) and with --rewrite (its
 # sites turned into calls; left out where address 0 cannot be mapped),
@@ -68,7 +70,7 @@ fi
 
 printf '%-10s %10s %12s %12s %10s %10s %10s %10s\n' benchmark "host ns" \
     "dispatch ns" "rewrite ns" "direct ns" disp/host rw/host rw/direct
-for b in getpid getuid pread4k; do
+for b in getpid getuid pread4k hostwrite; do
 	h=; r=; w=; d=
 	for i in $(seq "$repeat"); do
 		case $b in
@@ -77,6 +79,11 @@ for b in getpid getuid pread4k; do
 			r="$r $(result "$run" -- "$guest" pread /f $n)"
 			[ $rw = 0 ] || w="$w $(result "$run" --rewrite -- "$guest" pread /f $((n * 10)))"
 			d="$d $(result "$direct" pread $n)" ;;
+		hostwrite)
+			h="$h $(result "$guest" $b $((n * 10)))"
+			r="$r $(result "$run" -- "$guest" $b $n)"
+			[ $rw = 0 ] || w="$w $(result "$run" --rewrite -- "$guest" $b $((n * 10)))"
+			d="$d -" ;;
 		*)
 			h="$h $(result "$guest" $b $((n * 10)))"
 			r="$r $(result "$run" -- "$guest" $b $n)"
@@ -88,6 +95,13 @@ for b in getpid getuid pread4k; do
 	r=$(echo $r | tr ' ' '\n' | median)
 	d=$(echo $d | tr ' ' '\n' | median)
 	eval "disp_$b=\$r"
+	if [ $b = hostwrite ]; then
+		w=$(echo $w | tr ' ' '\n' | median)
+		printf '%-10s %10.1f %12.1f %12s %10s %10.2f %10s %10s\n' $b "$h" "$r" \
+		    "$([ $rw = 0 ] && echo - || printf '%.1f' "$w")" - "$(calc "$r / $h")" \
+		    "$([ $rw = 0 ] && echo - || calc "$w / $h" | awk '{ printf "%.2f", $1 }')" -
+		continue
+	fi
 	if [ $rw = 0 ]; then
 		printf '%-10s %10.1f %12.1f %12s %10.1f %10.2f %10s %10s\n' $b "$h" "$r" - "$d" \
 		    "$(calc "$r / $h")" - -

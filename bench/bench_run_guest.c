@@ -1,14 +1,17 @@
 /*
  * bench_run_guest.c: the program bench_run.sh times, once natively (the
  * host peer) and once under strata-run (every system call it makes then
- * traps with SIGSYS and is served by the in-process kernel, or by the
- * host for getpid).  An ordinary host program: it knows nothing of rump.
+ * traps with SIGSYS, or with --rewrite calls strata-run, and is served by
+ * the in-process kernel, the host, or strata-run itself for getpid).  An
+ * ordinary host program: it knows nothing of rump.
  *
- *   bench_run_guest getpid N      N getpid system calls (served by the
- *                                 host under strata-run: the cost of the
+ *   bench_run_guest getpid N      N getpid system calls (answered by
+ *                                 strata-run itself: the cost of the
  *                                 trap and dispatch)
  *   bench_run_guest getuid N      N getuid calls (served by the kernel
  *                                 under strata-run: a null kernel call)
+ *   bench_run_guest hostwrite N   N writes of 0 bytes to standard output
+ *                                 (a host descriptor under strata-run)
  *   bench_run_guest pread FILE N  N 4 KiB preads of FILE (created)
  *   bench_run_guest fork N        N times fork, the child's _exit, waitpid
  *   bench_run_guest forkexec N    N times fork, execve of /proc/self/exe
@@ -47,8 +50,8 @@ main(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[1], "nop") == 0)
 		return 0;
 	if (argc < 3 || strcmp(argv[1], "-h") == 0) {
-		fprintf(stderr, "usage: bench_run_guest getpid|getuid|fork|"
-		    "forkexec N | pread FILE N\n");
+		fprintf(stderr, "usage: bench_run_guest getpid|getuid|hostwrite|"
+		    "fork|forkexec N | pread FILE N\n");
 		return argc < 3 ? 2 : 0;
 	}
 	if (strcmp(argv[1], "pread") == 0) {
@@ -78,6 +81,10 @@ main(int argc, char *argv[])
 		t0 = now();
 		for (i = 0; i < n; i++)
 			sink += syscall(SYS_getuid);
+	} else if (strcmp(argv[1], "hostwrite") == 0) {
+		t0 = now();
+		for (i = 0; i < n; i++)
+			sink += write(1, buf, 0);
 	} else if (strcmp(argv[1], "fork") == 0 ||
 	    strcmp(argv[1], "forkexec") == 0) {
 		char *nop[] = { argv[0], "nop", NULL };

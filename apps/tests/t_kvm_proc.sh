@@ -309,7 +309,7 @@ busybox_jobs_body()
 atf_test_case stdin
 stdin_head()
 {
-	atf_set "descr" "strata-boot --stdin: commands for busybox's sh on standard input (pipelines, an exit status), 20 KB of binary data with 0xff bytes through sha256sum to the end of the input, an empty input; without --stdin the program reads end-of-file"
+	atf_set "descr" "strata-boot --stdin: commands for busybox's sh on standard input (pipelines, an exit status), 20 KB of binary data with 0xff bytes through sha256sum to the end of the input (the console interrupt-driven, IRQ 4, on the pc and microvm machines), an empty input; without --stdin the program reads end-of-file"
 	atf_set "timeout" "300"
 }
 stdin_body()
@@ -324,6 +324,14 @@ stdin_body()
 	sha256sum <data >expout
 	atf_check -o file:expout "$boot" --timeout 120 --stdin bb.img \
 	    sha256sum <data
+	# The console's input is interrupt-driven (IRQ 4 through the
+	# IOAPIC), on the pc machine and on microvm.
+	for m in pc microvm; do
+		atf_check -o save:out "$boot" --timeout 120 -M $m --stdin \
+		    -e KVM_VERBOSE=1 bb.img sha256sum <data
+		atf_check -o match:'^kvm: console input: IRQ 4, vector 0x[0-9a-f]+$' \
+		    -o match:"^$(cut -c1-64 expout)  -\$" cat out
+	done
 	atf_check -o empty "$boot" --timeout 120 --stdin bb.img cat </dev/null
 	# Without --stdin: end-of-file at once, whatever strata-boot's is.
 	atf_check -o inline:'0\n' "$boot" --timeout 120 bb.img wc -c <data

@@ -9,6 +9,8 @@
  *   work ID N           mkdir /wID, N files written and read back, renamed
  *   hold PATH SIZE      a SIZE-byte file, unlinked but open; "ready", then
  *                       writes it over and over until killed
+ *   block               "ready PID", then reads a pipe of its own for
+ *                       ever (it holds the write end too)
  *   loop                "ready", then getpid until a call fails; prints
  *                       the errno's name (the server went away)
  *   efault              bad pointers give EFAULT, never a crash
@@ -556,6 +558,17 @@ main(int argc, char **argv)
 		return do_hold(argv[2], atol(argv[3]));
 	if (strcmp(cmd, "loop") == 0)
 		return do_loop();
+	if (strcmp(cmd, "block") == 0) {
+		int p[2];
+		char ch;
+
+		if (rump_sys_pipe2(p, 0) != 0)
+			die("pipe2");
+		printf("ready %d\n", rumpclient_getpid());
+		fflush(stdout);
+		(void)rump_sys_read(p[0], &ch, 1);
+		die("read returned");
+	}
 	if (strcmp(cmd, "efault") == 0)
 		return do_efault();
 	if (strcmp(cmd, "isolate") == 0)

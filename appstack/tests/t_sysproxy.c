@@ -14,6 +14,8 @@
 #include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -318,6 +320,42 @@ ATF_TC_BODY(killed_client, tc)
 	ATF_CHECK_STREQ(out, "still here");
 }
 
+ATF_TC(killed_blocked);
+ATF_TC_HEAD(killed_blocked, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "A client killed while its call "
+	    "waits in the kernel for ever (a read of a pipe only it could "
+	    "write): the server interrupts the call and releases the "
+	    "process; over the channel and the socket");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(killed_blocked, tc)
+{
+	struct client c;
+	int pid, i, round;
+
+	setup(tc, 1);
+	for (round = 0; round < 2; round++) {
+		if (round == 1)
+			setenv("RUMP_SP_SHM", "0", 1);
+		client_start(&c, 0, "block", NULL, NULL);
+		ATF_REQUIRE_MSG(client_wait_for(&c, "\n", 30),
+		    "client not ready: %s", c.buf);
+		ATF_REQUIRE_EQ(sscanf(c.buf, "ready %d", &pid), 1);
+		ATF_REQUIRE(proc_alive(pid));
+		/* In its read by now, most likely (or about to be: the
+		 * server then sees the end of stream itself). */
+		usleep(100000);
+		kill(c.pid, SIGKILL);
+		ATF_CHECK_EQ(client_finish(&c, 10), -2);
+		for (i = 0; i < 500 && proc_alive(pid); i++)
+			usleep(10000);
+		ATF_CHECK_MSG(!proc_alive(pid), "process %d still exists "
+		    "(round %d)", pid, round);
+	}
+	unsetenv("RUMP_SP_SHM");
+}
+
 ATF_TC(server_dies);
 ATF_TC_HEAD(server_dies, tc)
 {
@@ -457,6 +495,46 @@ ATF_TC_BODY(interrupt, tc)
 	unsetenv("RUMP_SP_SHM");
 	/* The server serves on. */
 	ATF_REQUIRE_EQ(run(out, sizeof(out), "write", "/ok", "fine"), 0);
+}
+
+ATF_TC(interrupt_tcp);
+ATF_TC_HEAD(interrupt_tcp, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "rumpclient_interrupt against a "
+	    "server on TCP (loopback): INTR on a connection of its own");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(interrupt_tcp, tc)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	char out[256], url[64];
+	int fd, error = EADDRINUSE, i;
+
+	setup(tc, 0);
+	ATF_REQUIRE_EQ(rump_init(), 0);
+	/* A port the host just gave out (bounded retries if taken again
+	 * meanwhile). */
+	for (i = 0; i < 10 && error == EADDRINUSE; i++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		ATF_REQUIRE(fd >= 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ATF_REQUIRE(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+		ATF_REQUIRE(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
+		close(fd);
+		snprintf(url, sizeof(url), "tcp://127.0.0.1:%u",
+		    ntohs(sin.sin_port));
+		error = rump_init_server(url);
+	}
+	ATF_REQUIRE_MSG(error == 0, "rump_init_server(%s): %s", url,
+	    strerror(error));
+	setenv("RUMP_SERVER", url, 1);
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "channel", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "socket\n");
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "intr", NULL, NULL), 0);
+	ATF_CHECK_STREQ(out, "intr ok\n");
 }
 
 ATF_TC_WITHOUT_HEAD(fork_exec);
@@ -786,12 +864,14 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, files_shared);
 	ATF_TP_ADD_TC(tp, many_clients);
 	ATF_TP_ADD_TC(tp, killed_client);
+	ATF_TP_ADD_TC(tp, killed_blocked);
 	ATF_TP_ADD_TC(tp, server_dies);
 	ATF_TP_ADD_TC(tp, socket_permissions);
 	ATF_TP_ADD_TC(tp, efault);
 	ATF_TP_ADD_TC(tp, isolation);
 	ATF_TP_ADD_TC(tp, threads);
 	ATF_TP_ADD_TC(tp, interrupt);
+	ATF_TP_ADD_TC(tp, interrupt_tcp);
 	ATF_TP_ADD_TC(tp, fork_exec);
 	ATF_TP_ADD_TC(tp, malformed);
 	return atf_no_error();

@@ -152,4 +152,68 @@ pattern(char *buf, size_t len, unsigned seed)
 	}
 }
 
+/* Directory blocks ext2 has read since boot (ext2fs_dir.c). */
+uint64_t rumpns_ext2_dirblk_reads(void);
+
+static uint64_t __attribute__((unused))
+dirblk_reads(void)
+{
+	uint64_t n;
+
+	rump_schedule();
+	n = rumpns_ext2_dirblk_reads();
+	rump_unschedule();
+	return n;
+}
+
+/*
+ * Looks up each of n names made by namefn (i present when present(i))
+ * and as many names that are missing (namefn's names never end in '~'), and checks that the directory blocks read
+ * stay within what an index allows: the mount's root (one block), then
+ * the index's levels and the leaf, plus one for a hash collision.  A
+ * linear search reads half the directory per name on average (levels
+ * 0: the directory has no index, and more than 10 blocks per lookup
+ * are expected).
+ */
+static void __attribute__((unused))
+lookup_all(const char *dir, int n, void (*namefn)(char *, size_t, int),
+    bool (*present)(int), unsigned levels)
+{
+	char name[300], path[400];
+	uint64_t before, reads;
+	int i, looked = 0;
+
+	before = dirblk_reads();
+	for (i = 0; i < n; i++) {
+		namefn(name, sizeof(name), i);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (present(i))
+			RL(rump_sys_access(path, 0));
+		else
+			ERR(ENOENT, rump_sys_access(path, 0));
+		looked++;
+		/* A name of the longest kind ends in '~' instead. */
+		if (strlen(name) + 8 <= 255)
+			snprintf(path, sizeof(path), "%s/%s-missing", dir,
+			    name);
+		else
+			snprintf(path, sizeof(path), "%s/%.*s~", dir,
+			    (int)strlen(name) - 1, name);
+		ERR(ENOENT, rump_sys_access(path, 0));
+		looked++;
+	}
+	reads = dirblk_reads() - before;
+	fprintf(stderr, "%s: %d lookups read %llu directory blocks (%.2f "
+	    "per lookup)\n", dir, looked, (unsigned long long)reads,
+	    (double)reads / looked);
+	if (levels > 0)
+		ATF_CHECK_MSG(reads <= (uint64_t)looked * (levels + 3), "%d "
+		    "lookups read %llu directory blocks: not through the "
+		    "index", looked, (unsigned long long)reads);
+	else
+		ATF_CHECK_MSG(reads > (uint64_t)looked * 10, "%d lookups in "
+		    "a directory without index read only %llu blocks",
+		    looked, (unsigned long long)reads);
+}
+
 #endif /* H_EXT2_H */

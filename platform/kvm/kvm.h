@@ -45,13 +45,24 @@ extern char __image_start[], __text_end[], __image_end[];
 int main(int argc, char **argv, char **envp);
 
 /*
- * Console (kvm_console.c): COM1, 115200 8N1, polled.
+ * Console (kvm_console.c): COM1, 115200 8N1; output polled, input either
+ * polled or, once kvm_console_wait has been used, interrupt-driven (IRQ 4
+ * through the IOAPIC into a ring the reader drains).
  */
 void kvm_console_init(void) KVM_HIDDEN;
 void kvm_console_putc(char c) KVM_HIDDEN;
 void kvm_console_write(const char *buf, size_t len) KVM_HIDDEN;
 /* The next byte received, or -1 when none is waiting (never blocks). */
 int kvm_console_getc(void) KVM_HIDDEN;
+/* Blocks the calling platform thread until the console has received
+ * something (kvm_console_getc then has a byte, or finds none when the
+ * byte was taken meanwhile): true; false at once when the console cannot
+ * interrupt (no IOAPIC): the caller polls.  One waiter at a time. */
+bool kvm_console_wait(void) KVM_HIDDEN;
+/* From the idle wait: wakes the waiter when input came (1), else 0;
+ * whether one waits (the idle wait must not take it for a deadlock). */
+int kvm_console_poll(void) KVM_HIDDEN;
+int kvm_console_busy(void) KVM_HIDDEN;
 /* A line to strata-boot on the status port, COM2 (kvm_exit.c). */
 void kvm_ctl_puts(const char *line) KVM_HIDDEN;
 /* printf-style to the console (platform/common's formatter: %d %u %x %lx
@@ -127,6 +138,10 @@ typedef void (*kvm_irq_fn)(void *arg);
 int kvm_irq_alloc(kvm_irq_fn fn, void *arg) KVM_HIDDEN;
 /* Ends the interrupt being handled at the LAPIC. */
 void kvm_lapic_eoi(void) KVM_HIDDEN;
+/* Sends the IOAPIC's input pin (an ISA IRQ on QEMU's pc and microvm,
+ * where ISA IRQ n is pin n but for the timer) to this CPU's vector, edge
+ * triggered, active high: 0, or -1 without an IOAPIC or that pin. */
+int kvm_ioapic_route(unsigned int pin, int vector) KVM_HIDDEN;
 
 static inline void
 kvm_outb(uint16_t port, uint8_t v)

@@ -20,13 +20,15 @@ rumpuser__backend_wait(uint64_t deadline)
 	int n;
 
 	kvm_irq_pending = 0;
-	if ((n = kvm_dev_poll()) > 0)
+	if ((n = kvm_dev_poll() + kvm_console_poll()) > 0)
 		return 0;
-	if (deadline == RUMPUSER__FOREVER && kvm_dev_busy() == 0)
+	if (deadline == RUMPUSER__FOREVER && kvm_dev_busy() == 0 &&
+	    kvm_console_busy() == 0)
 		return RUMPUSER__WAIT_NOTHING;
 	kvm_idle(kvm_dev_deadline(deadline));
 	kvm_irq_pending = 0;
 	(void)kvm_dev_poll();
+	(void)kvm_console_poll();
 	return 0;
 }
 

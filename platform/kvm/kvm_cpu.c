@@ -107,6 +107,46 @@ kvm_lapic_eoi(void)
 	lapic[0xB0 / 4] = 0;
 }
 
+/* The IOAPIC where QEMU (and PC firmware) puts it: an index register
+ * and a data window 16 bytes above it. */
+#define IOAPIC_BASE	0xFEC00000ull
+#define IOAPIC_VER	0x01
+#define IOAPIC_REDTBL	0x10
+
+static uint32_t
+ioapic_read(unsigned int reg)
+{
+	volatile uint32_t *io = (uint32_t *)(DMAP + IOAPIC_BASE);
+
+	io[0] = reg;
+	return io[4];
+}
+
+static void
+ioapic_write(unsigned int reg, uint32_t v)
+{
+	volatile uint32_t *io = (uint32_t *)(DMAP + IOAPIC_BASE);
+
+	io[0] = reg;
+	io[4] = v;
+}
+
+int
+kvm_ioapic_route(unsigned int pin, int vector)
+{
+	uint32_t ver = ioapic_read(IOAPIC_VER);
+
+	/* Nothing there reads all ones; bits 16-23 are the last pin. */
+	if (ver == 0xffffffff || (ver & 0xff) == 0 || vector < 0x20 ||
+	    vector > 0xfe || pin > ((ver >> 16) & 0xff))
+		return -1;
+	/* Destination: this CPU's LAPIC id (physical mode); the low half
+	 * last, as it unmasks: fixed delivery, active high, edge. */
+	ioapic_write(IOAPIC_REDTBL + 2 * pin + 1, lapic[0x20 / 4] & 0xff000000);
+	ioapic_write(IOAPIC_REDTBL + 2 * pin, (uint32_t)vector);
+	return 0;
+}
+
 static const char *const exc_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
 	"bound range", "invalid opcode", "device not available",

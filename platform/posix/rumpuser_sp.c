@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -85,6 +86,7 @@ struct sp_conn {
 	int		 intr_pending;
 	uint64_t	 intr_id;
 	int		 marked;
+	int		 watched;	/* its socket is in sp_watchfd's set */
 	int		 broken;	/* I/O failed or malformed input */
 	uint64_t	 next_id;	/* of our requests to the client */
 	int32_t		 pid;		/* its rump process, once made */
@@ -108,6 +110,10 @@ struct sp_fork {
 static pthread_mutex_t sp_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sp_conn *sp_conns;	/* sp_lock */
 static uint32_t sp_lastlwp;		/* sp_lock: the last lwpnum given */
+/* The watcher (sp_watch_thread): an epoll set of the connections'
+ * sockets, for their clients' going away during a call. */
+static int sp_watchfd = -1;
+static pthread_once_t sp_watch_once = PTHREAD_ONCE_INIT;
 static int sp_nconns;			/* sp_lock */
 static struct sp_fork *sp_forks;	/* sp_lock */
 static struct sp_proc *sp_procs;	/* sp_lock */
@@ -908,6 +914,90 @@ sp_intr(const struct rumpsp_intr_req *rq)
 	return 0;
 }
 
+/*
+ * The watcher: a client that goes away (killed, or exited in another
+ * thread) while its call waits in the kernel for something only it
+ * could bring (a read of a pipe whose other end it holds too) would
+ * hold the call, and so its lwp and process, for ever: the connection's
+ * thread reads the socket only between calls.  So every connection's
+ * socket is in an epoll set for its hang-up (EPOLLRDHUP, which reads no
+ * data: the connection's thread keeps the socket to itself), once
+ * (EPOLLONESHOT); the watcher interrupts the call in progress, if any,
+ * as INTR would, and the connection's thread then finds the end of
+ * stream itself.  Registered by lwpnum, looked up under sp_lock: a
+ * connection that has gone is simply not found.
+ */
+static void *
+sp_watch_thread(void *arg)
+{
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+	struct epoll_event ev[16];
+	struct sp_conn *c;
+	int n, i;
+
+	(void)arg;
+	for (;;) {
+		n = epoll_wait(sp_watchfd, ev, 16, -1);
+		for (i = 0; i < n; i++) {
+			pthread_mutex_lock(&sp_lock);
+			for (c = sp_conns; c != NULL; c = c->next)
+				if (c->lwpnum != 0 &&
+				    c->lwpnum == (uint32_t)ev[i].data.u64)
+					break;
+			if (c != NULL)
+				pthread_mutex_lock(&c->ilock);
+			pthread_mutex_unlock(&sp_lock);
+			if (c == NULL)
+				continue;
+			if (c->in_call && !c->marked) {
+				hyp->hyp_lwp_interrupt(c->lwp);
+				c->marked = 1;
+			}
+			pthread_mutex_unlock(&c->ilock);
+		}
+	}
+	return NULL;
+}
+
+static void
+sp_watch_start(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+	int fd;
+
+	if (rumpuser__hyp.hyp_lwp_interrupt == NULL ||
+	    (fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sp_watchfd = fd;
+	if (pthread_create(&t, &attr, sp_watch_thread, NULL) != 0) {
+		sp_watchfd = -1;
+		close(fd);
+	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The connection (with its lwp and lwpnum) is watched from now on. */
+static void
+sp_watch(struct sp_conn *c)
+{
+	struct epoll_event ev;
+
+	pthread_once(&sp_watch_once, sp_watch_start);
+	if (sp_watchfd < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLRDHUP | EPOLLONESHOT;
+	ev.data.u64 = c->lwpnum;
+	c->watched = epoll_ctl(sp_watchfd, EPOLL_CTL_ADD, c->fd, &ev) == 0;
+}
+
 static void
 sp_do_intr(struct sp_conn *c, uint64_t id)
 {
@@ -1159,6 +1249,7 @@ sp_serve(struct sp_conn *c)
 		c->lwpnum = sp_lastlwp;
 		memcpy(c->cookie, c->proc->cookie, sizeof(c->cookie));
 		pthread_mutex_unlock(&sp_lock);
+		sp_watch(c);
 	}
 	sp_handshake_reply(c, h.rsh_id, error);
 	if (error != 0)
@@ -1221,6 +1312,8 @@ sp_conn_thread(void *arg)
 	pthread_mutex_lock(&c->ilock);
 	pthread_mutex_unlock(&c->ilock);
 	pthread_mutex_destroy(&c->ilock);
+	if (c->watched)
+		(void)epoll_ctl(sp_watchfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	if (c->rxfd >= 0)
 		close(c->rxfd);

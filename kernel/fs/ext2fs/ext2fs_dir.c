@@ -27,11 +27,16 @@
  * linearly instead, as Linux does.  Changes keep the index valid: a
  * removal or a rewrite changes a leaf only; a new name goes into the
  * leaf its hash selects, which splits in two by hash when full
- * (dx_split), its index node splitting into the root first when that
- * is full too (dx_split_node).  Only when the root has no room (a new
- * level is never added) does the directory lose its index flag, which
- * the format allows: e2fsck accepts it, Linux reads it linearly and
- * e2fsck -D can rebuild the index.
+ * (dx_split), its index node splitting into the level above first when
+ * that is full too (dx_split_node), and the tree growing a level when
+ * the root is full (dx_add_level): root -> nodes -> leaves, the most
+ * ext2/3 allow (largedir, the ext4 feature for a third level, is
+ * refused for writing at mount).  When that tree is full too the
+ * directory loses its index flag, which the format allows: e2fsck
+ * accepts it, Linux reads it linearly and e2fsck -D can rebuild the
+ * index.  A linear directory whose single block is full becomes indexed
+ * when the file system has dir_index (dx_make_indexed), as on Linux, so
+ * that directories strata fills are indexed like those Linux fills.
  *
  * Every record is checked against its block before use; a bad one makes
  * the operation fail with EIO (and a console message).
@@ -574,12 +579,53 @@ dx_limit(const struct ext2_mount *em, uint32_t off)
 	    (ext2_csum_enabled(em) ? DX_TAIL : 0)) / DX_ENTRY;
 }
 
+/* Index blocks on the way from the root to a leaf that the format
+ * allows: the root and one level of nodes, a second with largedir. */
+static unsigned
+dx_maxlevels(const struct ext2_mount *em)
+{
+
+	return (em->em_incompat & INCOMPAT_LARGEDIR) ? DX_MAXLEVELS : 2;
+}
+
+/* Whether the directory may grow by a block that the index can name
+ * (28-bit block numbers; below 4 GiB without largedir). */
+static bool
+dx_can_grow(const struct ext2_node *dn)
+{
+	const struct ext2_mount *em = dn->n_mnt;
+
+	return dir_nblocks(dn) <= DX_BLOCK_MASK &&
+	    (dn->n_size + em->em_bsize <= 0xffffffffULL ||
+	    (em->em_incompat & INCOMPAT_LARGEDIR) != 0);
+}
+
+/* Appends a block to the directory: its buffer, its number. */
+static int
+dir_append(struct ext2_node *dn, uint64_t *lbnp, struct buf **bpp)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	uint64_t lbn = dir_nblocks(dn), pbn;
+	int error;
+
+	error = ext2_bmap(dn, lbn, true, true, &pbn);
+	if (error != 0)
+		return error;
+	error = bread(em->em_dev, pbn, em->em_bsize, bpp);
+	if (error != 0)
+		return error;
+	memset((*bpp)->b_data, 0, em->em_bsize);
+	dn->n_size += em->em_bsize;
+	dn->n_dirty = true;
+	*lbnp = lbn;
+	return 0;
+}
+
 /*
  * A full index node (level >= 1 of p) is split: its upper half of
  * entries goes to a new node at the end of the directory, which gets an
- * entry in the level above (ENOSPC when that one is full too: the root
- * does not split).  The frame of the level is moved to the half that
- * now holds the path.
+ * entry in the level above (ENOSPC when that one is full too).  The
+ * frame of the level is moved to the half that now holds the path.
  */
 static int
 dx_split_node(struct ext2_node *dn, struct dx_path *p, unsigned level)
@@ -587,14 +633,12 @@ dx_split_node(struct ext2_node *dn, struct dx_path *p, unsigned level)
 	struct ext2_mount *em = dn->n_mnt;
 	struct dx_frame *f = &p->f[level], *up = &p->f[level - 1];
 	struct buf *bp, *nbp, *ubp;
-	uint64_t newlbn = dir_nblocks(dn), pbn;
+	uint64_t newlbn;
 	uint32_t count, keep, move, hash, uoff;
 	uint8_t *b, *nb, *ub;
 	int error;
 
-	if (up->count >= dx_limit(em, up->off) || newlbn > DX_BLOCK_MASK ||
-	    (dn->n_size + em->em_bsize > 0xffffffffULL &&
-	    (em->em_incompat & INCOMPAT_LARGEDIR) == 0))
+	if (up->count >= dx_limit(em, up->off) || !dx_can_grow(dn))
 		return ENOSPC;
 	error = dir_bread(dn, up->lbn, &ubp);
 	if (error != 0)
@@ -613,23 +657,18 @@ dx_split_node(struct ext2_node *dn, struct dx_path *p, unsigned level)
 		brelse(ubp);
 		return dx_bad(dn, "changed under a split", f->lbn);
 	}
-	error = ext2_bmap(dn, newlbn, true, true, &pbn);
-	if (error == 0)
-		error = bread(em->em_dev, pbn, em->em_bsize, &nbp);
+	error = dir_append(dn, &newlbn, &nbp);
 	if (error != 0) {
 		brelse(bp);
 		brelse(ubp);
 		return error;
 	}
-	dn->n_size += em->em_bsize;
-	dn->n_dirty = true;
 	keep = count / 2;
 	move = count - keep;
 	hash = le32get(b, f->off + keep * DX_ENTRY);
 	/* The new node: an empty record over the block, then the moved
 	 * entries, whose first keeps only its block (its hash goes up). */
 	nb = nbp->b_data;
-	memset(nb, 0, em->em_bsize);
 	le16put(nb, 4, (uint16_t)em->em_bsize);
 	memcpy(nb + DX_NODE_ENTRIES, b + f->off + keep * DX_ENTRY,
 	    (size_t)move * DX_ENTRY);
@@ -656,6 +695,56 @@ dx_split_node(struct ext2_node *dn, struct dx_path *p, unsigned level)
 	bdwrite(nbp, B_ORD_META);
 	bdwrite(bp, B_ORD_META);
 	bdwrite(ubp, B_ORD_META);
+	return 0;
+}
+
+/*
+ * The root is full and so is every level below it on p's way: the
+ * tree grows by one level, as Linux does.  All of the root's entries
+ * move to a new index node at the end of the directory (whose table
+ * has a few more slots than the root's), and the root keeps one entry,
+ * for that node; indirect_levels goes up by one.  ENOSPC when the
+ * format allows no more levels (2 without largedir: the caller then
+ * drops the index) or the directory cannot grow.
+ */
+static int
+dx_add_level(struct ext2_node *dn, struct dx_path *p)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	struct dx_frame *f = &p->f[0];
+	struct buf *bp, *nbp;
+	uint64_t newlbn;
+	uint32_t count;
+	uint8_t *b, *nb;
+	int error;
+
+	if (p->levels >= dx_maxlevels(em) || !dx_can_grow(dn))
+		return ENOSPC;
+	error = dir_bread(dn, 0, &bp);
+	if (error != 0)
+		return error;
+	b = bp->b_data;
+	count = le16get(b, f->off + 2);
+	if (count != f->count || b[DX_ROOT_INFO + 6] + 1u != p->levels) {
+		brelse(bp);
+		return dx_bad(dn, "changed under a split", 0);
+	}
+	error = dir_append(dn, &newlbn, &nbp);
+	if (error != 0) {
+		brelse(bp);
+		return error;
+	}
+	nb = nbp->b_data;
+	le16put(nb, 4, (uint16_t)em->em_bsize);
+	memcpy(nb + DX_NODE_ENTRIES, b + f->off, (size_t)count * DX_ENTRY);
+	le16put(nb, DX_NODE_ENTRIES, (uint16_t)dx_limit(em, DX_NODE_ENTRIES));
+	le16put(nb, DX_NODE_ENTRIES + 2, (uint16_t)count);
+	memset(b + f->off + DX_ENTRY, 0, (size_t)(count - 1) * DX_ENTRY);
+	le16put(b, f->off + 2, 1);
+	le32put(b, f->off + 4, (uint32_t)newlbn);
+	b[DX_ROOT_INFO + 6]++;
+	bdwrite(nbp, B_ORD_META);
+	bdwrite(bp, B_ORD_META);
 	return 0;
 }
 
@@ -687,12 +776,13 @@ dx_pack(struct ext2_mount *em, uint8_t *dst, const uint8_t *src,
 }
 
 /*
- * The leaf at leaf (the one p led to) has no room for a new name: half
- * of its records by hash go to a new block at the end of the directory
- * and the bottom index block gets an entry for it (the collision bit set
- * when the halves share a hash), as Linux does.  ENOSPC when that index
- * block is full (the caller then drops the index).  *leafp: the block
- * the new name goes in.
+ * The leaf at leaf (the one p led to) has no room for a new name: its
+ * records are sorted by hash and the upper ones, about half of the
+ * bytes, go to a new block at the end of the directory; the bottom
+ * index block gets an entry for it (the collision bit set when the
+ * halves share a hash), as Linux does.  The bottom index block must
+ * have room (ENOSPC otherwise).  *leafp: the block the new name goes
+ * in.
  */
 static int
 dx_split(struct ext2_node *dn, struct dx_path *p, uint64_t leaf,
@@ -703,24 +793,13 @@ dx_split(struct ext2_node *dn, struct dx_path *p, uint64_t leaf,
 	struct dirent_view d;
 	struct dx_map *map = NULL, tmp;
 	struct buf *bp = NULL, *nbp, *ibp;
-	uint64_t newlbn = dir_nblocks(dn), pbn;
-	uint32_t hash2, limit, count;
+	uint64_t newlbn;
+	uint32_t hash2, limit, count, size;
 	uint8_t *copy = NULL, *ib;
 	size_t n = 0, i, j, off, split, mapsz;
 	int error;
 
-	/* A full bottom index node splits first, if the one above has
-	 * room. */
-	if (f->count >= dx_limit(em, f->off) && p->levels > 1) {
-		error = dx_split_node(dn, p, p->levels - 1);
-		if (error != 0)
-			return error;
-		newlbn = dir_nblocks(dn);
-	}
-	limit = dx_limit(em, f->off);
-	if (f->count >= limit || newlbn > DX_BLOCK_MASK ||
-	    (dn->n_size + em->em_bsize > 0xffffffffULL &&
-	    (em->em_incompat & INCOMPAT_LARGEDIR) == 0))
+	if (f->count >= dx_limit(em, f->off) || !dx_can_grow(dn))
 		return ENOSPC;
 	mapsz = (em->em_bsize / DIRENT_HDR) * sizeof(*map);
 	map = kmem_alloc(mapsz, KM_SLEEP);
@@ -758,7 +837,16 @@ dx_split(struct ext2_node *dn, struct dx_path *p, uint64_t leaf,
 			map[j] = map[j - 1];
 		map[j] = tmp;
 	}
-	split = n / 2;
+	/* The middle by size: the records from the top whose bytes stay
+	 * within half the block move (by count when all of them would). */
+	size = 0;
+	for (split = n; split > 1; split--) {
+		if (size + map[split - 1].len / 2 > em->em_bsize / 2)
+			break;
+		size += map[split - 1].len;
+	}
+	if (split <= 1)
+		split = n / 2;
 	hash2 = map[split].hash;
 	if (hash2 == map[split - 1].hash)
 		hash2 |= 1;		/* the new leaf continues this hash */
@@ -775,18 +863,11 @@ dx_split(struct ext2_node *dn, struct dx_path *p, uint64_t leaf,
 		error = dx_bad(dn, "changed under a split", f->lbn);
 		goto out;
 	}
-	error = ext2_bmap(dn, newlbn, true, true, &pbn);
+	error = dir_append(dn, &newlbn, &nbp);
 	if (error != 0) {
 		brelse(ibp);
 		goto out;
 	}
-	error = bread(em->em_dev, pbn, em->em_bsize, &nbp);
-	if (error != 0) {
-		brelse(ibp);
-		goto out;
-	}
-	dn->n_size += em->em_bsize;
-	dn->n_dirty = true;
 	dx_pack(em, nbp->b_data, copy, map, split, n);
 	dx_pack(em, bp->b_data, copy, map, 0, split);
 	bdwrite(nbp, B_ORD_META);
@@ -810,61 +891,211 @@ dx_split(struct ext2_node *dn, struct dx_path *p, uint64_t leaf,
 	return error;
 }
 
+/*
+ * Adds a name to an indexed directory, into the leaf its hash selects,
+ * which keeps the index valid.  A full leaf splits (dx_split); when the
+ * index block above it is full too, the lowest level with room above a
+ * run of full ones gets a new entry by splitting the node below it
+ * (dx_split_node), or, when even the root is full, the tree grows a
+ * level (dx_add_level); then the walk starts again, as in Linux.  With
+ * split, the leaf splits before any attempt to add (a directory just
+ * made indexed, as Linux does).  ENOSPC when the index cannot take
+ * another leaf (the caller drops it), EAGAIN for a damaged index.
+ */
+static int
+dx_add(struct ext2_node *dn, const char *name, size_t namelen,
+    uint32_t ino, uint16_t mode, bool split)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	struct dx_path p;
+	uint64_t leaf;
+	unsigned round, full;
+	int error;
+
+	/* Each round adds the name or makes room by one step; a few
+	 * more rounds than levels, for a half that is full again. */
+	for (round = 0; round < 2 * DX_MAXLEVELS + 2; round++) {
+		error = dx_probe(dn, name, namelen, &p, &leaf);
+		if (error != 0)
+			return error;
+		if (!split) {
+			error = dir_add_block(dn, leaf, name, namelen, ino,
+			    mode);
+			if (error != ENOSPC)
+				return error;
+		}
+		split = false;
+		/* Levels [full, levels) are full. */
+		for (full = p.levels; full > 0 &&
+		    p.f[full - 1].count >= dx_limit(em, p.f[full - 1].off);
+		    full--)
+			continue;
+		if (full == p.levels) {
+			error = dx_split(dn, &p, leaf, &leaf);
+			if (error == 0)
+				error = dir_add_block(dn, leaf, name, namelen,
+				    ino, mode);
+			if (error != ENOSPC)
+				return error;
+			if (!dx_can_grow(dn))
+				return ENOSPC;
+			/* The half the name belongs in is still full:
+			 * again. */
+			continue;
+		}
+		if (full == 0)
+			error = dx_add_level(dn, &p);
+		else
+			error = dx_split_node(dn, &p, full);
+		if (error != 0)
+			return error;
+	}
+	return ENOSPC;
+}
+
+/*
+ * The directory's only block is full: it becomes indexed, as Linux
+ * makes a directory indexed when it grows past its first block.  The
+ * records after "." and ".." move to a new block 1 (the last one taking
+ * the rest of it), block 0 becomes the root ("." and "..", whose record
+ * now covers the dx_root_info and an entry table with one entry, for
+ * block 1; the file system's default hash), then block 1 splits by
+ * hash and the name goes in the half its hash selects.  ENOSPC when the
+ * directory cannot be indexed (an unknown default hash, a first block
+ * not laid out as "." then ".."): the caller adds a block.
+ */
+static int
+dx_make_indexed(struct ext2_node *dn, const char *name, size_t namelen,
+    uint32_t ino, uint16_t mode)
+{
+	struct ext2_mount *em = dn->n_mnt;
+	struct dirent_view d, dot = { 0 }, dotdot = { 0 };
+	struct buf *bp, *nbp;
+	uint32_t version;
+	uint64_t lbn;
+	size_t off, start, last = 0;
+	uint8_t *b, *nb;
+	int error;
+
+	version = em->em_sb[SB_DEF_HASH_VERSION];
+	if (version > EXT2_HASH_TEA || dir_nblocks(dn) != 1 ||
+	    !dx_can_grow(dn))
+		return ENOSPC;
+	error = dir_bread(dn, 0, &bp);
+	if (error != 0)
+		return error;
+	b = bp->b_data;
+	/* Every record checked, "." and ".." first. */
+	for (off = 0; off < em->em_bsize; off += d.d_reclen) {
+		error = dirent_get(dn, b, off, &d);
+		if (error != 0) {
+			brelse(bp);
+			return error;
+		}
+		if (off == 0)
+			dot = d;
+		else if (off == 12)
+			dotdot = d;
+	}
+	if (dot.d_reclen != 12 || dot.d_ino == 0 ||
+	    !dir_isdots(dot.d_name, dot.d_namelen) || dot.d_namelen != 1 ||
+	    dotdot.d_ino == 0 || !dir_isdots(dotdot.d_name, dotdot.d_namelen) ||
+	    dotdot.d_namelen != 2 || 12 + dotdot.d_reclen >= em->em_bsize) {
+		brelse(bp);
+		return ENOSPC;
+	}
+	start = 12 + dotdot.d_reclen;
+	error = dir_append(dn, &lbn, &nbp);
+	if (error != 0) {
+		brelse(bp);
+		return error;
+	}
+	/* Block 1: the records after "..", the last one to the end. */
+	nb = nbp->b_data;
+	memcpy(nb, b + start, em->em_bsize - start);
+	for (off = 0; off < em->em_bsize - start; off += le16get(nb, off + 4))
+		last = off;
+	le16put(nb, last + 4, (uint16_t)(em->em_bsize - last));
+	/* The root: ".." covers the rest of block 0. */
+	le16put(b, 12 + 4, (uint16_t)(em->em_bsize - 12));
+	memset(b + DX_ROOT_INFO, 0, em->em_bsize - DX_ROOT_INFO);
+	b[DX_ROOT_INFO + 4] = (uint8_t)version;
+	b[DX_ROOT_INFO + 5] = DX_ROOT_INFO_LEN;
+	off = DX_ROOT_INFO + DX_ROOT_INFO_LEN;
+	le16put(b, off, (uint16_t)dx_limit(em, (uint32_t)off));
+	le16put(b, off + 2, 1);
+	le32put(b, off + 4, (uint32_t)lbn);
+	dn->n_flags |= EXT2_INDEX_FL;
+	bdwrite(nbp, B_ORD_META);
+	bdwrite(bp, B_ORD_META);
+	return dx_add(dn, name, namelen, ino, mode, true);
+}
+
+/* Puts the new record in the first block with room: ENOSPC when none
+ * has. */
+static int
+dir_add_linear(struct ext2_node *dn, const char *name, size_t namelen,
+    uint32_t ino, uint16_t mode)
+{
+	uint64_t lbn, nblocks = dir_nblocks(dn);
+	int error;
+
+	for (lbn = 0; lbn < nblocks; lbn++) {
+		error = dir_add_block(dn, lbn, name, namelen, ino, mode);
+		if (error != ENOSPC)
+			return error;
+	}
+	return ENOSPC;
+}
+
 int
 ext2_dir_add(struct ext2_node *dn, const char *name, size_t namelen,
     uint32_t ino, uint16_t mode)
 {
 	struct ext2_mount *em = dn->n_mnt;
-	struct dx_path p;
 	struct buf *bp;
-	uint64_t lbn, nblocks = dir_nblocks(dn), pbn;
+	uint64_t lbn;
+	bool dropped = false;
 	int error;
 
 	if (namelen == 0 || namelen > NAME_MAX)
 		return EINVAL;
 	if (dx_indexed(dn)) {
-		/* Into the leaf of its hash, which keeps the index valid. */
-		error = dx_probe(dn, name, namelen, &p, &lbn);
-		if (error == 0)
-			error = dir_add_block(dn, lbn, name, namelen, ino,
-			    mode);
-		if (error == ENOSPC) {
-			/* A full leaf: split it. */
-			error = dx_split(dn, &p, lbn, &lbn);
-			if (error == 0)
-				error = dir_add_block(dn, lbn, name, namelen,
-				    ino, mode);
-		}
-		if (error == 0)
-			goto done;
+		error = dx_add(dn, name, namelen, ino, mode, false);
 		if (error != ENOSPC && error != EAGAIN)
-			return error;
+			goto out;
+		dropped = true;
 	}
-	/* Otherwise (no room in the leaf, a damaged index, or an index
-	 * without the dir_index feature) the directory is no longer
-	 * indexed and any block will do. */
+	/* Otherwise (a full index, a damaged one, or an index without
+	 * the dir_index feature) the directory is no longer indexed and
+	 * any block will do. */
 	dn->n_flags &= ~EXT2_INDEX_FL;
-	for (lbn = 0; lbn < nblocks; lbn++) {
-		error = dir_add_block(dn, lbn, name, namelen, ino, mode);
-		if (error == 0)
-			goto done;
-		if (error != ENOSPC)
-			return error;
+	error = dir_add_linear(dn, name, namelen, ino, mode);
+	/* A full first block: indexed from now on, with dir_index, as
+	 * on Linux (not when an index was just given up). */
+	if (error == ENOSPC && !dropped && dir_nblocks(dn) == 1 &&
+	    (em->em_compat & COMPAT_DIR_INDEX) != 0) {
+		error = dx_make_indexed(dn, name, namelen, ino, mode);
+		if (error == ENOSPC || error == EAGAIN) {
+			dn->n_flags &= ~EXT2_INDEX_FL;
+			error = dir_add_linear(dn, name, namelen, ino, mode);
+		}
 	}
-	/* No room: a new block at the end. */
-	if (dn->n_size + em->em_bsize > 0xffffffffULL &&
-	    (em->em_incompat & INCOMPAT_LARGEDIR) == 0)
-		return EFBIG;
-	error = ext2_bmap(dn, nblocks, true, true, &pbn);
+	if (error == ENOSPC) {
+		/* No room: a new block at the end. */
+		if (dn->n_size + em->em_bsize > 0xffffffffULL &&
+		    (em->em_incompat & INCOMPAT_LARGEDIR) == 0)
+			return EFBIG;
+		error = dir_append(dn, &lbn, &bp);
+		if (error != 0)
+			return error;
+		dirent_put(em, bp->b_data, 0, ino, em->em_bsize, name,
+		    namelen, mode);
+		bdwrite(bp, B_ORD_META);
+	}
+ out:
 	if (error != 0)
 		return error;
-	error = bread(em->em_dev, pbn, em->em_bsize, &bp);
-	if (error != 0)
-		return error;
-	dirent_put(em, bp->b_data, 0, ino, em->em_bsize, name, namelen, mode);
-	dn->n_size += em->em_bsize;
-	bdwrite(bp, B_ORD_META);
- done:
 	dir_changed(dn);
 	return ext2_node_write(dn);
 }

@@ -79,6 +79,9 @@ void l2_plat_tlb_flush(void);
 void l2_plat_user_range(uint64_t *lo, uint64_t *hi);
 /* The next byte the console received, or -1 (never blocks). */
 int l2_plat_console_getc(void);
+/* Blocks until the console has received something: true; false at once
+ * where its input cannot interrupt (the caller polls then). */
+bool l2_plat_console_wait(void);
 /* Tells the host that the console may send (strata-boot --stdin). */
 void l2_plat_console_ready(void);
 /* The machine's memory, total and free, in bytes. */

@@ -90,6 +90,13 @@ l2_plat_console_getc(void)
 	return kvm_console_getc();
 }
 
+bool
+l2_plat_console_wait(void)
+{
+
+	return kvm_console_wait();
+}
+
 void
 l2_plat_console_ready(void)
 {

@@ -448,10 +448,23 @@ l2_signal_deliver(struct l2_thread *t)
 	take(p, sig, &si);
 	sa = &p->sigact[sig];
 
-	if (sig == SIGKILL || sa->handler == SIG_DFL)
-		l2_proc_exit(t, sig);	/* ignored ones never got here */
-	if (sa->handler == SIG_IGN)
+	/* Ignored ones were discarded when sent, unless the disposition
+	 * changed since (execve resets handlers: SIGCHLD's default then
+	 * ignores it). */
+	if (sig != SIGKILL && (sa->handler == SIG_IGN ||
+	    (sa->handler == SIG_DFL && default_ignored(sig)))) {
+		if (t->restart_mask) {
+			t->sigmask = t->saved_mask;
+			t->restart_mask = false;
+		}
+		if (t->regs.rax == (uint64_t)-L2_ERESTARTSYS) {
+			t->regs.rax = t->orig_rax;
+			t->regs.rip -= 2;
+		}
 		return;
+	}
+	if (sig == SIGKILL || sa->handler == SIG_DFL)
+		l2_proc_exit(t, sig);
 
 	/* An interrupted call: EINTR, or again after the handler. */
 	if (t->regs.rax == (uint64_t)-L2_ERESTARTSYS) {

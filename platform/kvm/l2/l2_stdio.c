@@ -12,8 +12,9 @@
  * it what the console receives, decoded as strata-boot encodes it (0xff
  * 0xff is the byte 0xff, 0xff 0x00 the end of the input, where the write
  * end is closed), after telling strata-boot it may send ("stdin" on the
- * status port).  The console has no interrupt here, so that thread
- * polls it: every millisecond while bytes come, backing off to every
+ * status port).  That thread sleeps until the console's interrupt says
+ * bytes came (l2_plat_console_wait); where the console cannot interrupt
+ * it polls: every millisecond while bytes come, backing off to every
  * 16 ms when none do.  At exit what is still in the output pipes is
  * written out before the machine goes off.
  */
@@ -90,6 +91,8 @@ feeder(void *arg)
 			wait_ns = 1000000;
 			continue;
 		}
+		if (l2_plat_console_wait())
+			continue;
 		rumpuser__sched_sleep_until(rumpuser__sched_deadline(
 		    (int64_t)wait_ns));
 		if (wait_ns < 16000000)
