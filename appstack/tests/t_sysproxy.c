@@ -599,6 +599,8 @@ expect_closed(const void *msg, size_t len, int shut)
 	close(fd);
 }
 
+static void raw_recv(int fd, void *buf, size_t len);
+
 ATF_TC_WITHOUT_HEAD(malformed);
 ATF_TC_BODY(malformed, tc)
 {
@@ -635,6 +637,47 @@ ATF_TC_BODY(malformed, tc)
 	h.rsh_type = RUMPSP_COPYIN;
 	h.rsh_kind = RUMPSP_RESP;
 	expect_closed(&h, sizeof(h), 0);
+	/* An INTR of the wrong size. */
+	memset(&h, 0, sizeof(h));
+	h.rsh_len = sizeof(h) + sizeof(struct rumpsp_intr_req) - 8;
+	h.rsh_type = RUMPSP_INTR;
+	expect_closed(&h, sizeof(h), 0);
+	/* INTR with a cookie no process has: answered EPERM, then the
+	 * connection closes; with another version: EPROTONOSUPPORT. */
+	{
+		struct {
+			struct rumpsp_hdr h;
+			struct rumpsp_intr_req rq;
+		} im;
+		struct {
+			struct rumpsp_hdr h;
+			struct rumpsp_intr_resp rs;
+		} ir;
+		int fd;
+
+		for (int v = 0; v < 2; v++) {
+			memset(&im, 0, sizeof(im));
+			im.h.rsh_len = sizeof(im);
+			im.h.rsh_type = RUMPSP_INTR;
+			im.h.rsh_id = 3;
+			memset(im.rq.rsp_cookie, 0xa5, sizeof(im.rq.rsp_cookie));
+			im.rq.rsp_version = v == 0 ? RUMPSP_VERSION : 2;
+			im.rq.rsp_lwp = 1;
+			im.rq.rsp_id = 1;
+			fd = raw_connect();
+			ATF_REQUIRE(send(fd, &im, sizeof(im), MSG_NOSIGNAL) ==
+			    (ssize_t)sizeof(im));
+			raw_recv(fd, &ir, sizeof(ir));
+			ATF_CHECK_EQ(ir.h.rsh_type, RUMPSP_INTR);
+			ATF_CHECK_EQ(ir.h.rsh_kind, RUMPSP_RESP);
+			ATF_CHECK_EQ(ir.h.rsh_id, 3);
+			ATF_CHECK_EQ(ir.rs.rsp_error, v == 0 ? EPERM :
+			    EPROTONOSUPPORT);
+			ATF_CHECK_EQ(ir.rs.rsp_version, RUMPSP_VERSION);
+			ATF_CHECK_EQ(read(fd, &ir, 1), 0);
+			close(fd);
+		}
+	}
 	/* The server still serves. */
 	ATF_REQUIRE_EQ(run(out, sizeof(out), "write", "/ok", "fine"), 0);
 	ATF_REQUIRE_EQ(run(out, sizeof(out), "cat", "/ok", NULL), 0);
