@@ -52,6 +52,7 @@ int	rumpns_breadn(void *bd, uint64_t blkno, size_t size,
 int	rumpns_bget(void *bd, uint64_t blkno, size_t size, struct buf **bpp);
 void	rumpns_brelse(struct buf *bp);
 void	rumpns_bdwrite(struct buf *bp, int order);
+void	rumpns_bdiscard(void *bd, uint64_t blkno, size_t size);
 int	rumpns_bwrite(struct buf *bp, int order);
 int	rumpns_bsync(void *bd, int flags);
 void	rumpns_blkdev_stats(const void *bd, struct blkstats *st);
@@ -216,6 +217,92 @@ ATF_TC_BODY(cache_writeback, tc)
 	rump_unschedule();
 	ATF_REQUIRE_EQ(error, 0);
 	fill(want, BS, 17);
+	ATF_CHECK(memcmp(got, want, BS) == 0);
+	RL(close(fd));
+}
+
+ATF_TC(cache_discard);
+ATF_TC_HEAD(cache_discard, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "bdiscard forgets a cached block's "
+	    "contents, dirty or not, unless someone holds it: it is never "
+	    "written, a bread reads the disk again and a bget gets zeros");
+}
+ATF_TC_BODY(cache_discard, tc)
+{
+	enum { NBLK = 32 };
+	static unsigned char want[BS], got[BS];
+	struct blkstats st0, st;
+	struct buf *bp, *held = NULL;
+	void *bd;
+	int fd, i, error = 0;
+
+	/* The disk holds pattern i in block i. */
+	mkimage(IMG, (off_t)NBLK * BS);
+	RL(fd = open(IMG, O_RDWR));
+	for (i = 0; i < NBLK; i++) {
+		fill(want, BS, (unsigned)i);
+		ATF_REQUIRE_EQ(pwrite(fd, want, BS, (off_t)i * BS), BS);
+	}
+	boot();
+	ATF_REQUIRE_EQ(rump_etfs_register("/dev/d0", IMG, RUMP_ETFS_BLK), 0);
+	bd = devopen("/dev/d0", BLK_WRITE);
+	rump_schedule();
+	rumpns_blkdev_stats(bd, &st0);
+	/* Blocks 0..7 changed in the cache (pattern 100 + i). */
+	for (i = 0; i < 8 && error == 0; i++) {
+		error = rumpns_bread(bd, (uint64_t)i, BS, &bp);
+		if (error == 0) {
+			fill(bp->b_data, BS, 100u + (unsigned)i);
+			rumpns_bdwrite(bp, 0);
+		}
+	}
+	/* Block 5 held: a discard leaves it alone. */
+	if (error == 0)
+		error = rumpns_bread(bd, 5, BS, &held);
+	for (i = 0; i < 6; i++)
+		rumpns_bdiscard(bd, (uint64_t)i, BS);
+	rumpns_bdiscard(bd, 20, BS);		/* not cached: nothing */
+	rumpns_bdiscard(bd, NBLK + 5, BS);	/* past the end: nothing */
+	if (held != NULL)
+		rumpns_bdwrite(held, 0);
+	if (error == 0)
+		error = rumpns_bsync(bd, 0);
+	rumpns_blkdev_stats(bd, &st);
+	rump_unschedule();
+	ATF_REQUIRE_EQ(error, 0);
+	/* Only blocks 5, 6 and 7 went to the disk. */
+	ATF_CHECK_EQ(st.bs_writes - st0.bs_writes, 3);
+	for (i = 0; i < NBLK; i++) {
+		fill(want, BS, i >= 5 && i < 8 ? 100u + (unsigned)i :
+		    (unsigned)i);
+		RL(pread(fd, got, BS, (off_t)i * BS));
+		ATF_CHECK_MSG(memcmp(got, want, BS) == 0, "block %d on disk",
+		    i);
+	}
+
+	/* A discarded block reads what the disk holds; bget of one gives
+	 * zeros, not the forgotten contents. */
+	rump_schedule();
+	error = rumpns_bread(bd, 2, BS, &bp);
+	if (error == 0) {
+		memcpy(got, bp->b_data, BS);
+		rumpns_brelse(bp);
+	}
+	rump_unschedule();
+	ATF_REQUIRE_EQ(error, 0);
+	fill(want, BS, 2);
+	ATF_CHECK(memcmp(got, want, BS) == 0);
+	rump_schedule();
+	error = rumpns_bget(bd, 3, BS, &bp);
+	if (error == 0) {
+		memcpy(got, bp->b_data, BS);
+		rumpns_brelse(bp);
+	}
+	(void)rumpns_blkdev_close(bd);
+	rump_unschedule();
+	ATF_REQUIRE_EQ(error, 0);
+	memset(want, 0, BS);
 	ATF_CHECK(memcmp(got, want, BS) == 0);
 	RL(close(fd));
 }
@@ -429,6 +516,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, etfs_register);
 	ATF_TP_ADD_TC(tp, cache_writeback);
+	ATF_TP_ADD_TC(tp, cache_discard);
 	ATF_TP_ADD_TC(tp, cache_readahead);
 	ATF_TP_ADD_TC(tp, cache_pressure);
 	ATF_TP_ADD_TC(tp, partitions_mbr);
