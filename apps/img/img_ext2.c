@@ -272,6 +272,9 @@ ext2_mkfs(const struct img_mkfs_args *a)
 	put32(sb, 76, 1);		/* revision */
 	put32(sb, 84, FIRST_INO);
 	put16(sb, 88, ISIZE);
+	/* dir_index, as mke2fs: the kernel indexes a directory once it
+	 * outgrows its first block. */
+	put32(sb, 92, 0x0020);		/* compat: dir_index */
 	put32(sb, 96, 0x0002);		/* incompat: filetype */
 	put32(sb, 100, 0x0001 | 0x0002);	/* sparse_super, large_file */
 	if (getrandom(sb + 104, 16, 0) != 16)
@@ -284,6 +287,8 @@ ext2_mkfs(const struct img_mkfs_args *a)
 	if (getrandom(sb + 236, 16, 0) != 16)
 		memcpy(sb + 236, sb + 104, 16);
 	sb[252] = 1;			/* default hash: half_md4 */
+	put32(sb, 352, 0x0001);		/* s_flags: signed hash, as the
+					 * kernel computes it */
 	put32(sb, 264, now);		/* mkfs time */
 	put16(sb, 348, EXTRA_ISIZE);
 	put16(sb, 350, EXTRA_ISIZE);

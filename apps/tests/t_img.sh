@@ -42,7 +42,7 @@ make_tree()
 atf_test_case mkfs_fill
 mkfs_fill_head()
 {
-	atf_set "descr" "mkfs -t ext2 -d: e2fsck -fn clean for several sizes, contents readable by debugfs and strata-img"
+	atf_set "descr" "mkfs -t ext2 -d: e2fsck -fn clean for several sizes, contents readable by debugfs and strata-img, a directory of 200 files indexed (dir_index) at 1 KiB blocks"
 	atf_set "timeout" "300"
 }
 mkfs_fill_body()
@@ -58,6 +58,12 @@ mkfs_fill_body()
 		atf_check cmp big.out src/a/b/big
 		atf_check -o save:cat.out "$img" cat fs.img:/a/random
 		atf_check cmp cat.out src/a/random
+		# dir_index as mke2fs sets it: /a, past its first block
+		# at 1 KiB, is indexed.
+		if [ $size != 600m ]; then
+			atf_check -o match:'Indirect levels: 0' -e ignore \
+			    debugfs -R 'htree /a' fs.img
+		fi
 	done
 	# Statistics of the strata formatter match mke2fs's for the size.
 	atf_check -o ignore -e ignore mke2fs -q -F -t ext2 -O ^resize_inode,^dir_index,^ext_attr ref.img 100m
