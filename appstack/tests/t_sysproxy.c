@@ -780,6 +780,78 @@ shm_ring(int fd, volatile struct rumpsp_shm *m, uint32_t state)
 	ATF_REQUIRE(send(fd, "r", 1, MSG_NOSIGNAL) == 1);
 }
 
+/*
+ * A client that shrinks its region and only then seals it, racing the
+ * server's checks: simulated at the worst moment by this program's own
+ * fstat (the server runs in this program), which shrinks and seals the
+ * region of inode shrink_ino right after the server has looked at its
+ * size.  A server that looked at the size before the seal takes a
+ * region of no bytes, and its first access to it is a SIGBUS.
+ */
+static ino_t shrink_ino;
+
+int
+fstat(int fd, struct stat *st)
+{
+	int r = (int)syscall(SYS_fstat, fd, st);
+
+	if (r == 0 && shrink_ino != 0 && st->st_ino == shrink_ino) {
+		shrink_ino = 0;
+		(void)ftruncate(fd, 0);
+		(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
+	}
+	return r;
+}
+
+ATF_TC_WITHOUT_HEAD(shm_shrink_race);
+ATF_TC_BODY(shm_shrink_race, tc)
+{
+	struct {
+		struct rumpsp_hdr h;
+		struct rumpsp_handshake_req hs;
+	} m;
+	struct {
+		struct rumpsp_hdr h;
+		struct rumpsp_handshake_resp rs;
+	} r;
+	struct utsname uts;
+	struct stat st;
+	char out[256];
+	int fd, mfd;
+
+	setup(tc, 1);
+	fd = raw_connect();
+	memset(&m, 0, sizeof(m));
+	m.h.rsh_len = sizeof(m);
+	m.h.rsh_type = RUMPSP_HANDSHAKE;
+	m.h.rsh_id = 1;
+	memcpy(m.hs.rsp_magic, RUMPSP_MAGIC, 8);
+	m.hs.rsp_version = RUMPSP_VERSION;
+	m.hs.rsp_kind = RUMPSP_HS_NEW;
+	ATF_REQUIRE_EQ(uname(&uts), 0);
+	memcpy(m.hs.rsp_machine, uts.machine, strlen(uts.machine) <
+	    sizeof(m.hs.rsp_machine) ? strlen(uts.machine) :
+	    sizeof(m.hs.rsp_machine));
+	raw_send_fd(fd, &m, sizeof(m), -1);
+	raw_recv(fd, &r, sizeof(r));
+	ATF_REQUIRE_EQ(r.rs.rsp_error, 0);
+
+	mfd = memfd_create("t_sysproxy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ATF_REQUIRE(mfd >= 0);
+	ATF_REQUIRE_EQ(ftruncate(mfd, RUMPSP_SHM_SIZE), 0);
+	ATF_REQUIRE_EQ((int)syscall(SYS_fstat, mfd, &st), 0);
+	shrink_ino = st.st_ino;
+	/* Unsealed when sent: refused, whatever the region became. */
+	ATF_CHECK_EQ(raw_shm(fd, mfd), EINVAL);
+	shrink_ino = 0;
+	close(fd);
+	close(mfd);
+	/* And the server still serves. */
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "write", "/ok", "fine"), 0);
+	ATF_REQUIRE_EQ(run(out, sizeof(out), "cat", "/ok", NULL), 0);
+	ATF_CHECK_STREQ(out, "fine");
+}
+
 ATF_TC_WITHOUT_HEAD(shm_channel);
 ATF_TC_BODY(shm_channel, tc)
 {
@@ -917,5 +989,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, interrupt_tcp);
 	ATF_TP_ADD_TC(tp, fork_exec);
 	ATF_TP_ADD_TC(tp, malformed);
+	ATF_TP_ADD_TC(tp, shm_shrink_race);
 	return atf_no_error();
 }

@@ -1142,9 +1142,13 @@ sp_do_shm(struct sp_conn *c, uint64_t id)
 	memset(&r, 0, sizeof(r));
 	if (!c->unixsock || fd < 0)
 		r.rsp_error = EOPNOTSUPP;
-	else if (rq.rsp_size != RUMPSP_SHM_SIZE || fstat(fd, &st) != 0 ||
-	    !S_ISREG(st.st_mode) || st.st_size < RUMPSP_SHM_SIZE ||
-	    (seals = fcntl(fd, F_GET_SEALS)) < 0 || !(seals & F_SEAL_SHRINK))
+	/* The seal first, then the size: a seal stays once set, so the
+	 * size seen after it is the least the region will ever have (the
+	 * other way round, the client could shrink and seal in between). */
+	else if (rq.rsp_size != RUMPSP_SHM_SIZE ||
+	    (seals = fcntl(fd, F_GET_SEALS)) < 0 || !(seals & F_SEAL_SHRINK) ||
+	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < RUMPSP_SHM_SIZE)
 		r.rsp_error = EINVAL;
 	else if ((p = mmap(NULL, RUMPSP_SHM_SIZE, PROT_READ | PROT_WRITE,
 	    MAP_SHARED, fd, 0)) == MAP_FAILED)
