@@ -113,11 +113,13 @@ PY
 	e2fsck -fn "$tmp/img" >/dev/null 2>&1 || { echo "fuseio: $1 left an unclean image" >&2; exit 1; }
 	rm -f "$tmp/img"
 }
-i=0
-while [ $i -lt "$repeat" ]; do
+# Not i: run's wait for the mount counts with i (a shell function's
+# variables are global), which kept resetting this loop forever.
+rep=0
+while [ $rep -lt "$repeat" ]; do
 	run strata
 	run fuse2fs
-	i=$((i + 1))
+	rep=$((rep + 1))
 done
 # med TOOL FIELD: the median of one column of $tmp/times.
 med() {
