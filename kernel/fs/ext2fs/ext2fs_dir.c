@@ -752,6 +752,7 @@ dx_add_level(struct ext2_node *dn, struct dx_path *p)
 struct dx_map {
 	uint32_t	off;
 	uint32_t	len;		/* DIRENT_LEN of its name */
+	uint32_t	reclen;		/* its record's length in the leaf */
 	uint32_t	hash;
 };
 
@@ -778,7 +779,7 @@ dx_pack(struct ext2_mount *em, uint8_t *dst, const uint8_t *src,
 /*
  * The leaf at leaf (the one p led to) has no room for a new name: its
  * records are sorted by hash and the upper ones, about half of the
- * bytes, go to a new block at the end of the directory; the bottom
+ * record lengths, go to a new block at the end of the directory; the bottom
  * index block gets an entry for it (the collision bit set when the
  * halves share a hash), as Linux does.  The bottom index block must
  * have room (ENOSPC otherwise).  *leafp: the block the new name goes
@@ -820,6 +821,7 @@ dx_split(struct ext2_node *dn, struct dx_path *p, uint64_t leaf,
 			continue;
 		map[n].off = (uint32_t)off;
 		map[n].len = DIRENT_LEN(d.d_namelen);
+		map[n].reclen = d.d_reclen;
 		error = ext2_dirhash(p->version, p->seed, d.d_name,
 		    d.d_namelen, &map[n].hash);
 		if (error != 0)
@@ -837,13 +839,14 @@ dx_split(struct ext2_node *dn, struct dx_path *p, uint64_t leaf,
 			map[j] = map[j - 1];
 		map[j] = tmp;
 	}
-	/* The middle by size: the records from the top whose bytes stay
+	/* The middle by size, as Linux measures it (record lengths, free
+	 * room included): the records from the top whose bytes stay
 	 * within half the block move (by count when all of them would). */
 	size = 0;
 	for (split = n; split > 1; split--) {
-		if (size + map[split - 1].len / 2 > em->em_bsize / 2)
+		if (size + map[split - 1].reclen / 2 > em->em_bsize / 2)
 			break;
-		size += map[split - 1].len;
+		size += map[split - 1].reclen;
 	}
 	if (split <= 1)
 		split = n / 2;
