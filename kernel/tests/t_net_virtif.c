@@ -251,22 +251,33 @@ linux_tcp(int lfd)
 	return 0;
 }
 
+/* A Linux TCP listener at sin, in the test's own namespace. */
+static int
+linux_listen(const struct sockaddr_in *sin)
+{
+	int lfd, one = 1;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ATF_REQUIRE(lfd != -1);
+	ATF_REQUIRE(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == 0);
+	ATF_REQUIRE(bind(lfd, (const struct sockaddr *)sin,
+	    sizeof(*sin)) == 0);
+	ATF_REQUIRE(listen(lfd, 4) == 0);
+	return lfd;
+}
+
 ATF_TC_WITHOUT_HEAD(tcp_both_ways);
 ATF_TC_BODY(tcp_both_ways, tc)
 {
 	struct sockaddr_in sin;
 	char ifname[16];
-	int lfd, fd, one = 1;
+	int lfd, fd;
 	pid_t pid;
 
 	netns_setup(true);
 	sin = sin_of(LINUX_ADDR, 5001);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ATF_REQUIRE(lfd != -1);
-	ATF_REQUIRE(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof(one)) == 0);
-	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	ATF_REQUIRE(listen(lfd, 4) == 0);
+	lfd = linux_listen(&sin);
 	pid = fork();
 	ATF_REQUIRE(pid != -1);
 	if (pid == 0)
@@ -342,18 +353,13 @@ offload_case(bool offload)
 	struct sockaddr_in sin, usin;
 	char ifname[16];
 	uint8_t out[3000], in[3000];
-	int lfd, ufd, fd, one = 1, i;
+	int lfd, ufd, fd, i;
 	size_t len;
 	pid_t pid;
 
 	netns_setup(true);
 	sin = sin_of(LINUX_ADDR, 5001);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ATF_REQUIRE(lfd != -1);
-	ATF_REQUIRE(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof(one)) == 0);
-	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	ATF_REQUIRE(listen(lfd, 4) == 0);
+	lfd = linux_listen(&sin);
 	usin = sin_of(LINUX_ADDR, 5003);
 	ufd = socket(AF_INET, SOCK_DGRAM, 0);
 	ATF_REQUIRE(ufd != -1);
