@@ -3,13 +3,12 @@
 # t_cross_riscv64: the tree cross-builds for riscv64 with gcc and with
 # clang and speaks the Linux riscv64 ABI under qemu-riscv64; see
 # cross.subr for what each case checks.  Needs gcc-riscv64-linux-gnu,
-# libc6-dev-riscv64-cross and qemu-user (clang for the clang case); skipped
-# without them.
+# libc6-dev-riscv64-cross and qemu-user (clang for the clang case; the
+# target's liburing from mk/cross-liburing.sh for the fiber platform);
+# skipped without them.
 
 TRIPLE=riscv64-linux-gnu
 MACHINE=riscv64
-DEBARCH=riscv64
-NO_LIBURING_WHY=": Debian 12 has no riscv64 packages (riscv64 is a release architecture from Debian 13 on)"
 LIBCPKG=libc6-dev-riscv64-cross
 
 # The test cases are cross.subr's, the same for every target.

@@ -31,12 +31,17 @@
  * through io_uring, outside any system call memcheck watches (fiber_io.c
  * marks them defined).  The client requests are a few no-op
  * instructions outside valgrind, and there are none without valgrind's
- * headers (Debian: valgrind).
+ * headers (Debian: valgrind).  Nor for a target valgrind does not run
+ * on, for which valgrind.h defines NVALGRIND: Debian's cross compilers
+ * read the host's /usr/include after the target's, so a riscv64 build
+ * finds the x86_64 host's valgrind 3.19 headers, which know no riscv64.
  */
 #if defined(__has_include)
 #if __has_include(<valgrind/memcheck.h>)
 #include <valgrind/memcheck.h>
+#ifndef NVALGRIND
 #define FIBER_VALGRIND 1
+#endif
 #endif
 #endif
 
