@@ -595,6 +595,56 @@ ATF_TC_BODY(protected_hardlinks, tc)
 	RL(rump_sys_link("/pub/mine", "/pub/mine2"));
 }
 
+ATF_TC(umount_lazy);
+ATF_TC_HEAD(umount_lazy, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "umount2 with MNT_DETACH of a busy "
+	    "file system: the name goes at once, open files and directories "
+	    "keep working, and the file system goes with the last of them; "
+	    "one that is not busy goes at once");
+}
+ATF_TC_BODY(umount_lazy, tc)
+{
+	char buf[16];
+	struct stat st;
+	int fd, dfd, gfd;
+
+	boot();
+	RL(rump_sys_mkdir("/m", 0755));
+	RL(rump_sys_mount("tmpfs", "/m", "tmpfs", 0, NULL));
+	RL(rump_sys_mkdir("/m/d", 0755));
+	RL(fd = rump_sys_open("/m/d/f", O_RDWR | O_CREAT, 0644));
+	ATF_REQUIRE_EQ(5, rump_sys_write(fd, "hello", 5));
+	RL(dfd = rump_sys_open("/m/d", O_RDONLY | O_DIRECTORY));
+	ERR(EBUSY, rump_sys_umount2("/m", 0));
+	RL(rump_sys_umount2("/m", MNT_DETACH));
+	/* The name is the covered directory again, and not a mount. */
+	ERR(ENOENT, rump_sys_stat("/m/d", &st));
+	ERR(EINVAL, rump_sys_umount2("/m", MNT_DETACH));
+	/* What was open still works, paths relative to it too. */
+	ATF_REQUIRE_EQ(5, rump_sys_pread64(fd, buf, sizeof(buf), 0));
+	ATF_CHECK(memcmp(buf, "hello", 5) == 0);
+	ATF_REQUIRE_EQ(3, rump_sys_write(fd, "abc", 3));
+	RL(gfd = rump_sys_openat(dfd, "g", O_RDWR | O_CREAT, 0600));
+	RL(rump_sys_newfstatat(dfd, "f", &st, 0));
+	ATF_CHECK_EQ(8, st.st_size);
+	RL(rump_sys_close(gfd));
+	RL(rump_sys_close(fd));
+	/* The last reference: the file system is finalised. */
+	RL(rump_sys_close(dfd));
+
+	/* The place can be mounted on again. */
+	RL(rump_sys_mount("tmpfs", "/m", "tmpfs", 0, NULL));
+	ERR(ENOENT, rump_sys_stat("/m/d", &st));
+	RL(fd = rump_sys_open("/m/x", O_RDWR | O_CREAT, 0644));
+	RL(rump_sys_close(fd));
+	/* Not busy: gone at once. */
+	RL(rump_sys_umount2("/m", MNT_DETACH));
+	ERR(ENOENT, rump_sys_stat("/m/x", &st));
+	RL(rump_sys_mount("tmpfs", "/m", "tmpfs", 0, NULL));
+	RL(rump_sys_umount2("/m", 0));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, mknod_types);
@@ -607,5 +657,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sync_file_range);
 	ATF_TP_ADD_TC(tp, copy_file_range);
 	ATF_TP_ADD_TC(tp, protected_hardlinks);
+	ATF_TP_ADD_TC(tp, umount_lazy);
 	return atf_no_error();
 }

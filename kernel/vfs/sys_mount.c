@@ -157,7 +157,8 @@ SYSCALL(SYS_umount2, umount2)
 		return EINVAL;
 	}
 	mutex_enter(&mount_mutex);
-	if (VFS_MOUNT(vp->v_mount)->vm_detached) {
+	if (__atomic_load_n(&VFS_MOUNT(vp->v_mount)->vm_detached,
+	    __ATOMIC_ACQUIRE)) {
 		vrele(vp);
 		error = EINVAL;
 	} else {

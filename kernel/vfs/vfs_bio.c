@@ -19,8 +19,9 @@
  *    transfer (buf_waitio) or for room.
  *
  * b_flags and b_order change only with both locks held, so either one
- * is enough to read them; adding or removing a buffer in a chain
- * likewise.  So bdwrite of a buffer already dirty in its class takes
+ * is enough to read them (one exception: bget of a cached invalid
+ * buffer makes it valid under the stripe lock, see bget_fast); adding
+ * or removing a buffer in a chain likewise.  So bdwrite of a buffer already dirty in its class takes
  * the stripe lock only.  Order:
  * bcache_lock before a stripe lock, one stripe lock at a time; code that
  * holds a stripe lock and needs bcache_lock drops the stripe lock first.
@@ -863,9 +864,15 @@ getblk_locked(struct blkdev *bd, uint64_t blkno, size_t size,
  * The path without bcache_lock: a cached, valid buffer nobody owns is
  * made busy under its stripe lock alone.  False when the slow path must
  * do it (not cached, invalid, read ahead, or the arguments are wrong).
+ * With zero (bget), an invalid one is taken too and made valid: nobody
+ * but its owner looks at B_VALID of a busy buffer that is neither dirty
+ * nor in flight, so the stripe lock is enough for that change (the
+ * block a file system discarded when it freed it, allocated again).
+ * The caller then clears its contents.
  */
 static bool
-bread_fast(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
+bget_fast(struct blkdev *bd, uint64_t blkno, size_t size, bool zero,
+    struct buf **bpp, bool *zerop)
 {
 	struct bstripe *st;
 	struct buf *bp;
@@ -886,8 +893,17 @@ bread_fast(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
 			cv_wait(&st->bs_cv, &st->bs_lock);
 			continue;
 		}
-		if ((bp->b_flags & B_VALID) == 0 || (bp->b_own & B_READAHEAD))
+		*zerop = false;
+		if ((bp->b_flags & B_VALID) == 0) {
+			if (!zero)
+				break;
+			KASSERT((bp->b_flags & B_DIRTY) == 0);
+			bp->b_flags |= B_VALID;
+			bp->b_own &= ~B_READAHEAD;
+			*zerop = true;
+		} else if (bp->b_own & B_READAHEAD) {
 			break;
+		}
 		lockstat_acquired(&bbusy_lockstat);
 		bp->b_own |= B_BUSY | B_REF;
 		mutex_exit(&st->bs_lock);
@@ -896,6 +912,14 @@ bread_fast(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
 	}
 	mutex_exit(&st->bs_lock);
 	return false;
+}
+
+static bool
+bread_fast(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
+{
+	bool zeroed;
+
+	return bget_fast(bd, blkno, size, false, bpp, &zeroed);
 }
 
 /* Gives up a busy buffer; invalid ones are dropped.  bcache_lock held. */
@@ -1069,11 +1093,14 @@ bget(struct blkdev *bd, uint64_t blkno, size_t size, struct buf **bpp)
 {
 	struct bstripe *st;
 	struct buf *bp;
-	bool found;
+	bool found, zero;
 	int error;
 
-	if (bread_fast(bd, blkno, size, bpp))
+	if (bget_fast(bd, blkno, size, true, bpp, &zero)) {
+		if (zero)
+			memset((*bpp)->b_data, 0, size);
 		return 0;
+	}
 	mutex_enter(&bcache_lock);
 	error = getblk_locked(bd, blkno, size, &bp, &found, NULL);
 	if (error == 0 && (bp->b_flags & B_VALID) == 0) {

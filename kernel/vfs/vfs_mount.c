@@ -167,7 +167,8 @@ vfs_domount(const struct vfsops *ops, struct vnode *covered,
 			error = EBUSY;
 			goto undo_root;
 		}
-		covered->v_mountedhere = mp;
+		__atomic_store_n(&covered->v_mountedhere, mp,
+		    __ATOMIC_RELAXED);
 		mp->mnt_vnodecovered = covered;
 		mutex_exit(&vcache_lock);
 	} else {
@@ -234,15 +235,18 @@ vfs_dounmount(struct mount *mp, int flags)
 	 * (ours and the mount's) there is no other holder to add one. */
 	busy = __atomic_load_n(&rvp->v_usecount, __ATOMIC_RELAXED) > 2;
 	if (!busy) {
-		size_t n = vm->vm_nactive;
+		size_t n = __atomic_load_n(&vm->vm_nactive,
+		    __ATOMIC_ACQUIRE);
 		/* Only the root (ours and the mount's reference) active. */
 		busy = n > 1;
 	}
 	if (!busy || (flags & MNT_DETACH) != 0) {
-		covered->v_mountedhere = NULL;
+		__atomic_store_n(&covered->v_mountedhere, NULL,
+		    __ATOMIC_RELAXED);
 		if (busy) {
 			mp->mnt_vnodecovered = NULL;
-			vm->vm_detached = true;
+			__atomic_store_n(&vm->vm_detached, true,
+			    __ATOMIC_RELEASE);
 			vm->vm_umountflags = flags;
 		}
 	}
@@ -273,7 +277,8 @@ vfs_dounmount(struct mount *mp, int flags)
 			rvp->v_flags |= VV_ROOT;
 			mp->mnt_root = rvp;
 			mutex_enter(&vcache_lock);
-			covered->v_mountedhere = mp;
+			__atomic_store_n(&covered->v_mountedhere, mp,
+			    __ATOMIC_RELAXED);
 			mutex_exit(&vcache_lock);
 			mount_unlock(mp);
 			return error;

@@ -3,23 +3,32 @@
  *
  * Vnodes are found by (mount, key) in a hash table.  A vnode whose last
  * reference goes is kept (after vop_inactive) on an LRU list so that a
- * later lookup finds it cheaply; the list is bounded and its oldest
+ * later lookup finds it cheaply; the lists are bounded and their oldest
  * entries are reclaimed beyond the bound.
  *
- * One mutex (vcache_lock) protects the hash and the LRU; vcache_cv wakes
- * those waiting for a vnode in transition.  Reference counts change
- * atomically: a holder of a reference adds one (vref) or drops one that
- * is not the last (vrele) without the lock, which path lookups do
- * several times per component; a count goes from 0 to 1 (vcache_get)
- * and from 1 to 0 (the last vrele) only with vcache_lock held, so a
- * count of 0 seen under the lock stays 0 until the lock is dropped.  A vnode
- * is in transition (VI_CHANGING) while it is loaded (vfs_loadvnode),
- * inactivated after its last reference went (vop_inactive), or reclaimed
- * (vop_reclaim): a vcache_get() of its key then waits, so the file
- * system's inactive/reclaim never race with a new reference.  Inactive
- * and reclaim run with the vnode locked; for a file system without
- * VFS_MPSAFE the mount lock is taken first, as around every operation
- * (lock order in vfs_vnlock.c).
+ * The hash chains are split into stripes, each with a lock (vs_lock), a
+ * condition variable and an LRU list of its own.  A stripe's lock
+ * protects its chains, its LRU, the v_iflag of its vnodes and every
+ * change of one of its vnodes' reference count from 0 to 1 (vcache_get)
+ * or from 1 to 0 (the last vrele), so a count of 0 seen under the lock
+ * stays 0 until the lock is dropped.  Other changes of a count are
+ * atomic, without a lock: a holder of a reference adds one (vref) or
+ * drops one that is not the last (vrele).  A file's vnode goes from 0
+ * to 1 reference and back several times per system call (the directory
+ * that a path goes through, the file itself); with one lock for the
+ * whole cache two CPUs passed it back and forth 33 times per file in
+ * bench_scale.  vcache_lock is left for what concerns mounts: the
+ * mounted-on links (v_mountedhere, mnt_vnodecovered) and a detached
+ * mount's finalisation.  Both are leaves, never held together nor two
+ * stripe locks at once; a mount's lock comes before either.
+ *
+ * A vnode is in transition (VI_CHANGING) while it is loaded
+ * (vfs_loadvnode), inactivated after its last reference went
+ * (vop_inactive), or reclaimed (vop_reclaim): a vcache_get() of its key
+ * then waits, so the file system's inactive/reclaim never race with a
+ * new reference.  Inactive and reclaim run with the vnode locked; for a
+ * file system without VFS_MPSAFE the mount lock is taken first, as
+ * around every operation (lock order in vfs_vnlock.c).
  */
 #include <kern/types.h>
 #include <kern/errno.h>
@@ -34,18 +43,26 @@
 /* Contention statistics (kern/lock.h). */
 static LOCKSTAT_CLASS(vnode_lockstat, "vnode");
 static LOCKSTAT_CLASS(vcache_lockstat, "vcache_lock");
+static LOCKSTAT_CLASS(vstripe_lockstat, "vcache stripe");
 
 #define VCACHE_HASHSIZE	1024		/* power of two */
+#define VCACHE_STRIPES	64		/* power of two, <= VCACHE_HASHSIZE */
 /* A reference count, read without tearing while others change it. */
 #define VUSE(vp)	__atomic_load_n(&(vp)->v_usecount, __ATOMIC_RELAXED)
-#define VCACHE_LRUMAX	2048		/* unreferenced vnodes kept */
+/* Unreferenced vnodes kept: 2,048 in all, in 64 lists of their own. */
+#define VCACHE_LRUMAX	(2048 / VCACHE_STRIPES)
 
 kmutex_t vcache_lock;
-kcondvar_t vcache_cv;
+
+struct vstripe {
+	kmutex_t	 vs_lock;
+	kcondvar_t	 vs_cv;		/* a vnode of the stripe settled */
+	struct vnode	*vs_lruhead, *vs_lrutail;
+	unsigned	 vs_lrucount;
+} __attribute__((aligned(64)));
 
 static struct vnode *vcache_hash[VCACHE_HASHSIZE];
-static struct vnode *lru_head, *lru_tail;
-static unsigned lru_count;
+static struct vstripe vstripes[VCACHE_STRIPES];
 
 static size_t
 vcache_bucket(struct mount *mp, uint64_t key)
@@ -57,45 +74,75 @@ vcache_bucket(struct mount *mp, uint64_t key)
 	return (size_t)(h & (VCACHE_HASHSIZE - 1));
 }
 
+static struct vstripe *
+stripe_of_bucket(size_t b)
+{
+
+	return &vstripes[b & (VCACHE_STRIPES - 1)];
+}
+
+static struct vstripe *
+stripe_of(struct vnode *vp)
+{
+
+	return stripe_of_bucket(vcache_bucket(vp->v_mount, vp->v_key));
+}
+
 void
 vcache_init(void)
 {
+	size_t i;
 
 	mutex_init(&vcache_lock, MUTEX_DEFAULT);
 	mutex_setstat(&vcache_lock, &vcache_lockstat);
-	cv_init(&vcache_cv);
+	for (i = 0; i < VCACHE_STRIPES; i++) {
+		mutex_init(&vstripes[i].vs_lock, MUTEX_DEFAULT);
+		mutex_setstat(&vstripes[i].vs_lock, &vstripe_lockstat);
+		cv_init(&vstripes[i].vs_cv);
+	}
 }
 
+/* The active vnodes of a mount: changed with a stripe lock held (as a
+ * count goes from 0 to 1 or back), read by unmount. */
 static void
-lru_insert(struct vnode *vp)
+nactive_add(struct vfs_mount *vm, int d)
+{
+
+	__atomic_add_fetch(&vm->vm_nactive, (unsigned)d, __ATOMIC_ACQ_REL);
+}
+
+/* LRU of a stripe; its lock held. */
+static void
+lru_insert(struct vstripe *st, struct vnode *vp)
 {
 
 	vp->v_lrunext = NULL;
-	vp->v_lruprev = lru_tail;
-	if (lru_tail != NULL)
-		lru_tail->v_lrunext = vp;
+	vp->v_lruprev = st->vs_lrutail;
+	if (st->vs_lrutail != NULL)
+		st->vs_lrutail->v_lrunext = vp;
 	else
-		lru_head = vp;
-	lru_tail = vp;
-	__atomic_fetch_add(&lru_count, 1, __ATOMIC_RELAXED);
+		st->vs_lruhead = vp;
+	st->vs_lrutail = vp;
+	st->vs_lrucount++;
 }
 
 static void
-lru_remove(struct vnode *vp)
+lru_remove(struct vstripe *st, struct vnode *vp)
 {
 
 	if (vp->v_lruprev != NULL)
 		vp->v_lruprev->v_lrunext = vp->v_lrunext;
 	else
-		lru_head = vp->v_lrunext;
+		st->vs_lruhead = vp->v_lrunext;
 	if (vp->v_lrunext != NULL)
 		vp->v_lrunext->v_lruprev = vp->v_lruprev;
 	else
-		lru_tail = vp->v_lruprev;
+		st->vs_lrutail = vp->v_lruprev;
 	vp->v_lrunext = vp->v_lruprev = NULL;
-	__atomic_fetch_sub(&lru_count, 1, __ATOMIC_RELAXED);
+	st->vs_lrucount--;
 }
 
+/* The vnode's stripe lock held. */
 static void
 hash_remove(struct vnode *vp)
 {
@@ -110,13 +157,13 @@ hash_remove(struct vnode *vp)
 	vp->v_hashnext = NULL;
 }
 
+/* Bucket b's stripe lock held. */
 static struct vnode *
-hash_find(struct mount *mp, uint64_t key)
+hash_find(size_t b, struct mount *mp, uint64_t key)
 {
 	struct vnode *vp;
 
-	for (vp = vcache_hash[vcache_bucket(mp, key)]; vp != NULL;
-	    vp = vp->v_hashnext)
+	for (vp = vcache_hash[b]; vp != NULL; vp = vp->v_hashnext)
 		if (vp->v_mount == mp && vp->v_key == key)
 			return vp;
 	return NULL;
@@ -159,6 +206,8 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 {
 	struct vfs_mount *vm = VFS_MOUNT(mp);
 	bool mpsafe = mount_mpsafe(mp);
+	size_t b = vcache_bucket(mp, key);
+	struct vstripe *st = stripe_of_bucket(b);
 	struct vnode *vp, *nvp = NULL;
 	int error;
 
@@ -167,21 +216,21 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 	 * never waits for ourselves. */
 	if (!mpsafe)
 		mount_lock(mp);
-	mutex_enter(&vcache_lock);
+	mutex_enter(&st->vs_lock);
 	for (;;) {
-		vp = hash_find(mp, key);
+		vp = hash_find(b, mp, key);
 		if (vp != NULL && (vp->v_iflag & VI_CHANGING) != 0) {
-			cv_wait(&vcache_cv, &vcache_lock);
+			cv_wait(&st->vs_cv, &st->vs_lock);
 			continue;
 		}
 		if (vp != NULL) {
 			if (VUSE(vp) == 0) {
-				lru_remove(vp);
-				vm->vm_nactive++;
+				lru_remove(st, vp);
+				nactive_add(vm, 1);
 			}
 			__atomic_add_fetch(&vp->v_usecount, 1,
 			    __ATOMIC_RELAXED);
-			mutex_exit(&vcache_lock);
+			mutex_exit(&st->vs_lock);
 			if (!mpsafe)
 				mount_unlock(mp);
 			if (nvp != NULL)
@@ -192,7 +241,7 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 		if (nvp != NULL)
 			break;
 		/* Allocate with the lock dropped, then look again. */
-		mutex_exit(&vcache_lock);
+		mutex_exit(&st->vs_lock);
 		nvp = kmem_zalloc(sizeof(*nvp), KM_SLEEP);
 		if (nvp == NULL) {
 			if (!mpsafe)
@@ -201,7 +250,7 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 		}
 		rw_init(&nvp->v_lock);
 		rw_setstat(&nvp->v_lock, &vnode_lockstat);
-		mutex_enter(&vcache_lock);
+		mutex_enter(&st->vs_lock);
 	}
 
 	/* Our placeholder goes in the hash; others wait until it is
@@ -211,26 +260,23 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 	vp->v_key = key;
 	vp->v_usecount = 1;
 	vp->v_iflag = VI_CHANGING;
-	{
-		size_t b = vcache_bucket(mp, key);
-		vp->v_hashnext = vcache_hash[b];
-		vcache_hash[b] = vp;
-	}
-	vm->vm_nactive++;
-	mutex_exit(&vcache_lock);
+	vp->v_hashnext = vcache_hash[b];
+	vcache_hash[b] = vp;
+	nactive_add(vm, 1);
+	mutex_exit(&st->vs_lock);
 
 	error = mp->mnt_op->vfs_loadvnode(mp, vp, key);
 
-	mutex_enter(&vcache_lock);
+	mutex_enter(&st->vs_lock);
 	if (error != 0) {
 		hash_remove(vp);
-		vm->vm_nactive--;
+		nactive_add(vm, -1);
 	} else {
 		KASSERT(vp->v_op != NULL);
 		vp->v_iflag &= ~VI_CHANGING;
 	}
-	cv_broadcast(&vcache_cv);
-	mutex_exit(&vcache_lock);
+	cv_broadcast(&st->vs_cv);
+	mutex_exit(&st->vs_lock);
 	if (!mpsafe)
 		mount_unlock(mp);
 	if (error != 0) {
@@ -260,22 +306,22 @@ vref(struct vnode *vp)
 }
 
 /*
- * Reclaims the oldest unreferenced vnodes beyond the bound.  A vnode of a
- * file system without VFS_MPSAFE is reclaimed only if its mount lock can
- * be taken without waiting and is not held by the caller (an operation in
- * progress on that file system must not see vnodes disappear); otherwise
- * the next call retries.
+ * Reclaims the oldest unreferenced vnodes of a stripe beyond its bound.
+ * A vnode of a file system without VFS_MPSAFE is reclaimed only if its
+ * mount lock can be taken without waiting and is not held by the caller
+ * (an operation in progress on that file system must not see vnodes
+ * disappear); otherwise the next call retries.
  */
 static void
-vcache_trim(void)
+vcache_trim(struct vstripe *st)
 {
 	struct vnode *vp;
 	struct mount *mp;
 	bool mpsafe;
 
-	mutex_enter(&vcache_lock);
-	vp = lru_head;
-	while (lru_count > VCACHE_LRUMAX && vp != NULL) {
+	mutex_enter(&st->vs_lock);
+	vp = st->vs_lruhead;
+	while (st->vs_lrucount > VCACHE_LRUMAX && vp != NULL) {
 		mp = vp->v_mount;
 		mpsafe = mount_mpsafe(mp);
 		if (!mpsafe && !mount_trylock_fresh(mp)) {
@@ -284,21 +330,21 @@ vcache_trim(void)
 		}
 		KASSERT(VUSE(vp) == 0 &&
 		    (vp->v_iflag & VI_CHANGING) == 0);
-		lru_remove(vp);
+		lru_remove(st, vp);
 		vp->v_iflag |= VI_CHANGING;
-		mutex_exit(&vcache_lock);
+		mutex_exit(&st->vs_lock);
 		vnode_reclaim(vp);
-		mutex_enter(&vcache_lock);
+		mutex_enter(&st->vs_lock);
 		hash_remove(vp);
-		cv_broadcast(&vcache_cv);
-		mutex_exit(&vcache_lock);
+		cv_broadcast(&st->vs_cv);
+		mutex_exit(&st->vs_lock);
 		vnode_free(vp);
 		if (!mpsafe)
 			mount_unlock(mp);
-		mutex_enter(&vcache_lock);
-		vp = lru_head;
+		mutex_enter(&st->vs_lock);
+		vp = st->vs_lruhead;
 	}
-	mutex_exit(&vcache_lock);
+	mutex_exit(&st->vs_lock);
 }
 
 void
@@ -306,7 +352,8 @@ vrele(struct vnode *vp)
 {
 	struct mount *mp = vp->v_mount;
 	struct vfs_mount *vm = VFS_MOUNT(mp);
-	bool reclaim, finalize, mpsafe = mount_mpsafe(mp);
+	struct vstripe *st = stripe_of(vp);
+	bool reclaim, finalize, trim, mpsafe = mount_mpsafe(mp);
 	unsigned c;
 
 	/* Not the last reference: one atomic step, no lock. */
@@ -317,14 +364,14 @@ vrele(struct vnode *vp)
 		    true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 			return;
 	}
-	/* Possibly the last: decide under vcache_lock (with the mount
+	/* Possibly the last: decide under the stripe lock (with the mount
 	 * locked first for a file system without VFS_MPSAFE), where no
 	 * one else can take the count from 0 to 1 meanwhile. */
 	if (!mpsafe)
 		mount_lock(mp);
-	mutex_enter(&vcache_lock);
+	mutex_enter(&st->vs_lock);
 	if (__atomic_sub_fetch(&vp->v_usecount, 1, __ATOMIC_ACQ_REL) > 0) {
-		mutex_exit(&vcache_lock);
+		mutex_exit(&st->vs_lock);
 		if (!mpsafe)
 			mount_unlock(mp);
 		return;
@@ -333,7 +380,7 @@ vrele(struct vnode *vp)
 	 * so its lock is free for vop_inactive. */
 	KASSERT((vp->v_iflag & VI_CHANGING) == 0);
 	vp->v_iflag |= VI_CHANGING;
-	mutex_exit(&vcache_lock);
+	mutex_exit(&st->vs_lock);
 
 	reclaim = false;
 	if (vp->v_op->vop_inactive != NULL) {
@@ -342,32 +389,40 @@ vrele(struct vnode *vp)
 		rw_exit(&vp->v_lock);
 	}
 
+	/* A detached mount is finalised by whoever takes its last active
+	 * vnode away.  It was detached while its unmounter still held its
+	 * root, so that last step comes after and sees the flag. */
 	finalize = false;
-	mutex_enter(&vcache_lock);
-	KASSERT(VUSE(vp) == 0);
-	vm->vm_nactive--;
-	if (vm->vm_detached) {
+	if (__atomic_load_n(&vm->vm_detached, __ATOMIC_ACQUIRE))
 		reclaim = true;
-		if (vm->vm_nactive == 0 && !vm->vm_finalizing) {
-			vm->vm_finalizing = true;
-			finalize = true;
-		}
-	}
+	trim = false;
+	mutex_enter(&st->vs_lock);
+	KASSERT(VUSE(vp) == 0);
 	if (!reclaim) {
 		vp->v_iflag &= ~VI_CHANGING;
-		lru_insert(vp);
-		cv_broadcast(&vcache_cv);
+		lru_insert(st, vp);
+		trim = st->vs_lrucount > VCACHE_LRUMAX;
+		cv_broadcast(&st->vs_cv);
 	}
-	mutex_exit(&vcache_lock);
+	mutex_exit(&st->vs_lock);
 	if (reclaim) {
 		/* Out of the hash only once reclaimed: a vcache_get() of
 		 * the key meanwhile waits and then loads it afresh. */
 		vnode_reclaim(vp);
-		mutex_enter(&vcache_lock);
+		mutex_enter(&st->vs_lock);
 		hash_remove(vp);
-		cv_broadcast(&vcache_cv);
-		mutex_exit(&vcache_lock);
+		cv_broadcast(&st->vs_cv);
+		mutex_exit(&st->vs_lock);
 		vnode_free(vp);
+	}
+	if (__atomic_sub_fetch(&vm->vm_nactive, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    __atomic_load_n(&vm->vm_detached, __ATOMIC_ACQUIRE)) {
+		mutex_enter(&vcache_lock);
+		if (!vm->vm_finalizing) {
+			vm->vm_finalizing = true;
+			finalize = true;
+		}
+		mutex_exit(&vcache_lock);
 	}
 	if (!mpsafe)
 		mount_unlock(mp);
@@ -381,54 +436,57 @@ vrele(struct vnode *vp)
 		    curlwp)
 			vfs_finalize_detached(mp);
 	}
-	if (__atomic_load_n(&lru_count, __ATOMIC_RELAXED) > VCACHE_LRUMAX)
-		vcache_trim();
+	if (trim)
+		vcache_trim(st);
 }
 
-/* Waits until no unreferenced vnode of mp is being inactivated or
- * reclaimed (by vcache_trim on another CPU); vcache_lock held. */
+/* Waits until no unreferenced vnode of mp in stripe i is being
+ * inactivated or reclaimed (by vcache_trim on another CPU); the
+ * stripe's lock held. */
 static void
-vcache_settle_locked(struct mount *mp)
+vcache_settle_locked(struct mount *mp, size_t i)
 {
+	struct vstripe *st = &vstripes[i];
 	struct vnode *vp;
-	size_t i;
+	size_t b;
 
  again:
-	for (i = 0; i < VCACHE_HASHSIZE; i++) {
-		for (vp = vcache_hash[i]; vp != NULL; vp = vp->v_hashnext) {
+	for (b = i; b < VCACHE_HASHSIZE; b += VCACHE_STRIPES) {
+		for (vp = vcache_hash[b]; vp != NULL; vp = vp->v_hashnext) {
 			if (vp->v_mount == mp &&
 			    (vp->v_iflag & VI_CHANGING) != 0) {
-				cv_wait(&vcache_cv, &vcache_lock);
+				cv_wait(&st->vs_cv, &st->vs_lock);
 				goto again;
 			}
 		}
 	}
 }
 
-/* Takes every unreferenced vnode of mp out of the hash and the LRU and
- * returns them chained through v_hashnext; vcache_lock held. */
-static struct vnode *
-vcache_unhash_unused_locked(struct mount *mp)
+/* Takes every unreferenced vnode of mp out of the hash and the LRU of
+ * stripe i and chains them through v_hashnext onto *deadp; the stripe's
+ * lock held. */
+static void
+vcache_unhash_unused_locked(struct mount *mp, size_t i, struct vnode **deadp)
 {
-	struct vnode *vp, *next, *dead = NULL;
-	size_t i;
+	struct vstripe *st = &vstripes[i];
+	struct vnode *vp, *next;
+	size_t b;
 
-	for (i = 0; i < VCACHE_HASHSIZE; i++) {
-		for (vp = vcache_hash[i]; vp != NULL; vp = next) {
+	for (b = i; b < VCACHE_HASHSIZE; b += VCACHE_STRIPES) {
+		for (vp = vcache_hash[b]; vp != NULL; vp = next) {
 			next = vp->v_hashnext;
 			if (vp->v_mount != mp || VUSE(vp) != 0)
 				continue;
-			lru_remove(vp);
+			lru_remove(st, vp);
 			hash_remove(vp);
-			vp->v_hashnext = dead;
-			dead = vp;
+			vp->v_hashnext = *deadp;
+			*deadp = vp;
 		}
 	}
-	return dead;
 }
 
-/* Destroys a chain from vcache_unhash_unused_locked(), with vcache_lock
- * released: vop_reclaim is file system code. */
+/* Destroys a chain from vcache_unhash_unused_locked(), with no stripe
+ * lock held: vop_reclaim is file system code. */
 static void
 vnode_destroy_chain(struct vnode *dead)
 {
@@ -440,27 +498,50 @@ vnode_destroy_chain(struct vnode *dead)
 	}
 }
 
+/* Settles every stripe and takes the unreferenced vnodes of mp out. */
+static struct vnode *
+vcache_unhash_unused(struct mount *mp)
+{
+	struct vnode *dead = NULL;
+	size_t i;
+
+	for (i = 0; i < VCACHE_STRIPES; i++) {
+		mutex_enter(&vstripes[i].vs_lock);
+		vcache_settle_locked(mp, i);
+		vcache_unhash_unused_locked(mp, i, &dead);
+		mutex_exit(&vstripes[i].vs_lock);
+	}
+	return dead;
+}
+
 int
 vcache_flush(struct mount *mp, unsigned rootrefs)
 {
-	struct vnode *vp, *dead;
-	size_t i;
+	struct vnode *vp;
+	size_t i, b;
 
-	mutex_enter(&vcache_lock);
-	vcache_settle_locked(mp);
-	for (i = 0; i < VCACHE_HASHSIZE; i++) {
-		for (vp = vcache_hash[i]; vp != NULL; vp = vp->v_hashnext) {
-			if (vp->v_mount != mp || VUSE(vp) == 0)
-				continue;
-			if (vp == mp->mnt_root && VUSE(vp) <= rootrefs)
-				continue;
-			mutex_exit(&vcache_lock);
-			return EBUSY;
+	/* Whether anything but the root is referenced.  Nobody can take a
+	 * new reference meanwhile: the way in from the covered vnode is
+	 * closed, or the mount is not yet in use, and the caller holds
+	 * the mount's lock. */
+	for (i = 0; i < VCACHE_STRIPES; i++) {
+		mutex_enter(&vstripes[i].vs_lock);
+		vcache_settle_locked(mp, i);
+		for (b = i; b < VCACHE_HASHSIZE; b += VCACHE_STRIPES) {
+			for (vp = vcache_hash[b]; vp != NULL;
+			    vp = vp->v_hashnext) {
+				if (vp->v_mount != mp || VUSE(vp) == 0)
+					continue;
+				if (vp == mp->mnt_root &&
+				    VUSE(vp) <= rootrefs)
+					continue;
+				mutex_exit(&vstripes[i].vs_lock);
+				return EBUSY;
+			}
 		}
+		mutex_exit(&vstripes[i].vs_lock);
 	}
-	dead = vcache_unhash_unused_locked(mp);
-	mutex_exit(&vcache_lock);
-	vnode_destroy_chain(dead);
+	vnode_destroy_chain(vcache_unhash_unused(mp));
 	return 0;
 }
 
@@ -468,13 +549,14 @@ void
 vcache_reclaim_root(struct mount *mp)
 {
 	struct vnode *vp = mp->mnt_root;
+	struct vstripe *st = stripe_of(vp);
 
-	mutex_enter(&vcache_lock);
+	mutex_enter(&st->vs_lock);
 	KASSERT(VUSE(vp) == 1);
 	__atomic_store_n(&vp->v_usecount, 0, __ATOMIC_RELAXED);
-	VFS_MOUNT(mp)->vm_nactive--;
+	nactive_add(VFS_MOUNT(mp), -1);
 	hash_remove(vp);
-	mutex_exit(&vcache_lock);
+	mutex_exit(&st->vs_lock);
 	if (vp->v_op->vop_inactive != NULL) {
 		rw_enter(&vp->v_lock, RW_WRITER);
 		(void)vp->v_op->vop_inactive(vp);
@@ -487,15 +569,11 @@ vcache_reclaim_root(struct mount *mp)
 void
 vcache_purge(struct mount *mp)
 {
-	struct vnode *dead;
 
-	mutex_enter(&vcache_lock);
 	/* No vnode of mp is referenced, so that is all of them. */
-	KASSERT(VFS_MOUNT(mp)->vm_nactive == 0);
-	vcache_settle_locked(mp);
-	dead = vcache_unhash_unused_locked(mp);
-	mutex_exit(&vcache_lock);
-	vnode_destroy_chain(dead);
+	KASSERT(__atomic_load_n(&VFS_MOUNT(mp)->vm_nactive,
+	    __ATOMIC_RELAXED) == 0);
+	vnode_destroy_chain(vcache_unhash_unused(mp));
 }
 
 struct vnode *
@@ -503,6 +581,11 @@ vcache_mountedroot(struct vnode *vp)
 {
 	struct vnode *rvp = NULL;
 
+	/* Most directories have nothing mounted on them: say so without
+	 * the lock (every path lookup asks, per component).  A mount or
+	 * unmount racing with the lookup may be seen or not either way. */
+	if (__atomic_load_n(&vp->v_mountedhere, __ATOMIC_RELAXED) == NULL)
+		return NULL;
 	mutex_enter(&vcache_lock);
 	if (vp->v_mountedhere != NULL) {
 		rvp = vp->v_mountedhere->mnt_root;

@@ -56,10 +56,11 @@
  *   7. busy buffers (bread/bget) of the block cache; a file system takes
  *      several at once only in an order of its own (see buf.h);
  *   8. bcache_lock (then at most one of the block cache's stripe
- *      locks), vcache_lock: leaves, held briefly.
+ *      locks), vcache_lock or one of the vnode cache's stripe locks:
+ *      leaves, held briefly.
  *
  * The vnode cache (vfs_vcache.c) never waits for a vnode lock while
- * holding vcache_lock.  The last vrele() of a vnode marks it VI_CHANGING
+ * holding vcache_lock or one of its stripe locks.  The last vrele() of a vnode marks it VI_CHANGING
  * before it takes the vnode's lock to call vop_inactive: no one else has
  * a reference, so no one else holds or can take that lock, and a
  * vcache_get() of the same key waits until the vnode is settled.  That

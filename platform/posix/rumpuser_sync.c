@@ -12,6 +12,7 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/types.h>
@@ -164,22 +165,36 @@ rumpuser_mutex_owner(struct rumpuser_mtx *mtx, struct lwp **lp)
 }
 
 /*
- * Reader/writer locks.  Built from a mutex and condition variables rather
- * than pthread_rwlock_t, which can neither upgrade nor downgrade.  Readers
- * are admitted whenever no writer holds the lock, as with glibc's default
- * rwlocks that rump kernels have always run on: a kernel that re-enters
- * a lock as reader while a writer waits must not deadlock.
+ * Reader/writer locks.  Built from an atomic word, a mutex and condition
+ * variables rather than pthread_rwlock_t, which can neither upgrade nor
+ * downgrade.  Readers are admitted whenever no writer holds the lock, as
+ * with glibc's default rwlocks that rump kernels have always run on: a
+ * kernel that re-enters a lock as reader while a writer waits must not
+ * deadlock.
+ *
+ * The word holds the number of readers, RW_WRITER when a writer holds
+ * the lock and RW_WAITERS while someone waits.  Taking and giving back
+ * a lock nobody waits for is one atomic step on the word: every path
+ * lookup takes the lock of "/" and of each directory on the way, and
+ * with a mutex inside the lock two CPUs passed that mutex back and forth
+ * (and slept on it in the host) even when they only read.  A waiter sets
+ * RW_WAITERS with the mutex held and then tries once more; whoever gives
+ * the lock back and sees RW_WAITERS takes the mutex to wake them, so no
+ * wakeup is lost: either the giver's step came first and the retry
+ * succeeds, or the giver sees the flag.
  */
+#define RW_WRITER	0x80000000u
+#define RW_WAITERS	0x40000000u
+#define RW_READERS	0x3fffffffu
 
 struct rumpuser_rw {
-	pthread_mutex_t mtx;	/* protects all below; held only briefly */
+	unsigned int state;	/* atomic: readers | RW_WRITER | RW_WAITERS */
+	struct lwp *writer;	/* atomic: for rw_held, the writer's lwp */
+	pthread_mutex_t mtx;	/* the waiters' interlock; all below */
 	pthread_cond_t rcv;	/* readers wait here */
 	pthread_cond_t wcv;	/* writers wait here */
-	unsigned int readers;
 	unsigned int rwait;
 	unsigned int wwait;
-	int wheld;
-	struct lwp *writer;	/* for rw_held: the lwp holding it as writer */
 };
 
 void
@@ -191,28 +206,53 @@ rumpuser_rw_init(struct rumpuser_rw **rwp)
 	NOFAIL(pthread_mutex_init(&rw->mtx, NULL));
 	NOFAIL(pthread_cond_init(&rw->rcv, NULL));
 	NOFAIL(pthread_cond_init(&rw->wcv, NULL));
-	rw->readers = rw->rwait = rw->wwait = 0;
-	rw->wheld = 0;
+	rw->state = 0;
 	rw->writer = NULL;
+	rw->rwait = rw->wwait = 0;
 	*rwp = rw;
 }
 
-/* Called with rw->mtx held: takes the lock if possible. */
+/* Takes the lock if possible, in one atomic step; needs no mutex. */
 static int
 rw_take(struct rumpuser_rw *rw, int op)
 {
+	unsigned int s = __atomic_load_n(&rw->state, __ATOMIC_RELAXED);
 
-	if (rw->wheld)
-		return 0;
 	if (op == RUMPUSER_RW_WRITER) {
-		if (rw->readers != 0)
-			return 0;
-		rw->wheld = 1;
-		rw->writer = rumpuser_curlwp();
-	} else {
-		rw->readers++;
+		while ((s & ~RW_WAITERS) == 0) {
+			if (__atomic_compare_exchange_n(&rw->state, &s,
+			    s | RW_WRITER, true, __ATOMIC_ACQUIRE,
+			    __ATOMIC_RELAXED)) {
+				__atomic_store_n(&rw->writer,
+				    rumpuser_curlwp(), __ATOMIC_RELAXED);
+				return 1;
+			}
+		}
+		return 0;
 	}
-	return 1;
+	while ((s & RW_WRITER) == 0) {
+		if ((s & RW_READERS) == RW_READERS)
+			rumpuser__fatal("rw_enter: too many readers", EAGAIN);
+		if (__atomic_compare_exchange_n(&rw->state, &s, s + 1, true,
+		    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 1;
+	}
+	return 0;
+}
+
+/* Someone gave the lock back and saw RW_WAITERS: wake who can get in
+ * now (a reader when no writer holds it, a writer when nobody does;
+ * woken waiters that lose the race wait again). */
+static void
+rw_wake(struct rumpuser_rw *rw)
+{
+
+	NOFAIL(pthread_mutex_lock(&rw->mtx));
+	if (rw->rwait != 0)
+		NOFAIL(pthread_cond_broadcast(&rw->rcv));
+	if (rw->wwait != 0)
+		NOFAIL(pthread_cond_signal(&rw->wcv));
+	NOFAIL(pthread_mutex_unlock(&rw->mtx));
 }
 
 void
@@ -220,16 +260,15 @@ rumpuser_rw_enter(int op, struct rumpuser_rw *rw)
 {
 	int nlocks;
 
-	NOFAIL(pthread_mutex_lock(&rw->mtx));
-	if (rw_take(rw, op)) {
-		NOFAIL(pthread_mutex_unlock(&rw->mtx));
+	if (rw_take(rw, op))
 		return;
-	}
-	NOFAIL(pthread_mutex_unlock(&rw->mtx));
 
 	rumpuser__unschedule(&nlocks, NULL);
 	NOFAIL(pthread_mutex_lock(&rw->mtx));
-	while (!rw_take(rw, op)) {
+	for (;;) {
+		__atomic_fetch_or(&rw->state, RW_WAITERS, __ATOMIC_RELAXED);
+		if (rw_take(rw, op))
+			break;
 		if (op == RUMPUSER_RW_WRITER) {
 			rw->wwait++;
 			NOFAIL(pthread_cond_wait(&rw->wcv, &rw->mtx));
@@ -240,6 +279,9 @@ rumpuser_rw_enter(int op, struct rumpuser_rw *rw)
 			rw->rwait--;
 		}
 	}
+	/* The last waiter clears the flag; later ones set it again. */
+	if (rw->rwait == 0 && rw->wwait == 0)
+		__atomic_fetch_and(&rw->state, ~RW_WAITERS, __ATOMIC_RELAXED);
 	NOFAIL(pthread_mutex_unlock(&rw->mtx));
 	rumpuser__schedule(nlocks, NULL);
 }
@@ -247,12 +289,8 @@ rumpuser_rw_enter(int op, struct rumpuser_rw *rw)
 int
 rumpuser_rw_tryenter(int op, struct rumpuser_rw *rw)
 {
-	int taken;
 
-	NOFAIL(pthread_mutex_lock(&rw->mtx));
-	taken = rw_take(rw, op);
-	NOFAIL(pthread_mutex_unlock(&rw->mtx));
-	return taken ? 0 : RUMPUSER__NB_EBUSY;
+	return rw_take(rw, op) ? 0 : RUMPUSER__NB_EBUSY;
 }
 
 /* The caller holds the lock as a reader: if it is the only one, it can
@@ -260,56 +298,56 @@ rumpuser_rw_tryenter(int op, struct rumpuser_rw *rw)
 int
 rumpuser_rw_tryupgrade(struct rumpuser_rw *rw)
 {
-	int rv = RUMPUSER__NB_EBUSY;
+	unsigned int s = __atomic_load_n(&rw->state, __ATOMIC_RELAXED);
 
-	NOFAIL(pthread_mutex_lock(&rw->mtx));
-	if (rw->readers == 1 && !rw->wheld) {
-		rw->readers = 0;
-		rw->wheld = 1;
-		rw->writer = rumpuser_curlwp();
-		rv = 0;
+	while ((s & ~RW_WAITERS) == 1) {
+		if (__atomic_compare_exchange_n(&rw->state, &s,
+		    (s & RW_WAITERS) | RW_WRITER, true, __ATOMIC_ACQUIRE,
+		    __ATOMIC_RELAXED)) {
+			__atomic_store_n(&rw->writer, rumpuser_curlwp(),
+			    __ATOMIC_RELAXED);
+			return 0;
+		}
 	}
-	NOFAIL(pthread_mutex_unlock(&rw->mtx));
-	return rv;
+	return RUMPUSER__NB_EBUSY;
 }
 
 void
 rumpuser_rw_downgrade(struct rumpuser_rw *rw)
 {
+	unsigned int s = __atomic_load_n(&rw->state, __ATOMIC_RELAXED);
 
-	NOFAIL(pthread_mutex_lock(&rw->mtx));
-	if (!rw->wheld)
+	if ((s & RW_WRITER) == 0)
 		rumpuser__fatal("rw_downgrade: not write-held", EINVAL);
-	rw->wheld = 0;
-	rw->writer = NULL;
-	rw->readers = 1;
-	if (rw->rwait != 0)
-		NOFAIL(pthread_cond_broadcast(&rw->rcv));
-	NOFAIL(pthread_mutex_unlock(&rw->mtx));
+	__atomic_store_n(&rw->writer, NULL, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&rw->state, &s,
+	    (s & RW_WAITERS) | 1, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		continue;
+	/* Readers waiting for the writer may come in. */
+	if (s & RW_WAITERS)
+		rw_wake(rw);
 }
 
 void
 rumpuser_rw_exit(struct rumpuser_rw *rw)
 {
+	unsigned int s = __atomic_load_n(&rw->state, __ATOMIC_RELAXED), n;
 
-	NOFAIL(pthread_mutex_lock(&rw->mtx));
-	if (rw->wheld) {
-		rw->wheld = 0;
-		rw->writer = NULL;
-	} else if (rw->readers != 0) {
-		rw->readers--;
-	} else {
-		rumpuser__fatal("rw_exit: not held", EINVAL);
-	}
-	if (rw->readers == 0) {
-		/* Waiting readers all get in together; a writer gets in
-		 * when nobody else holds the lock. */
-		if (rw->rwait != 0)
-			NOFAIL(pthread_cond_broadcast(&rw->rcv));
-		else if (rw->wwait != 0)
-			NOFAIL(pthread_cond_signal(&rw->wcv));
-	}
-	NOFAIL(pthread_mutex_unlock(&rw->mtx));
+	do {
+		if (s & RW_WRITER) {
+			__atomic_store_n(&rw->writer, NULL, __ATOMIC_RELAXED);
+			n = s & ~RW_WRITER;
+		} else if ((s & RW_READERS) != 0) {
+			n = s - 1;
+		} else {
+			rumpuser__fatal("rw_exit: not held", EINVAL);
+		}
+	} while (!__atomic_compare_exchange_n(&rw->state, &s, n, true,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	/* Readers still in: nobody waiting can get in yet (readers wait
+	 * only for a writer); the last one out wakes them. */
+	if ((n & RW_WAITERS) != 0 && (n & ~RW_WAITERS) == 0)
+		rw_wake(rw);
 }
 
 void
@@ -327,13 +365,13 @@ rumpuser_rw_destroy(struct rumpuser_rw *rw)
 void
 rumpuser_rw_held(int op, struct rumpuser_rw *rw, int *heldp)
 {
+	unsigned int s = __atomic_load_n(&rw->state, __ATOMIC_RELAXED);
 
-	NOFAIL(pthread_mutex_lock(&rw->mtx));
 	if (op == RUMPUSER_RW_WRITER)
-		*heldp = rw->wheld && rw->writer == rumpuser_curlwp();
+		*heldp = (s & RW_WRITER) != 0 && __atomic_load_n(&rw->writer,
+		    __ATOMIC_RELAXED) == rumpuser_curlwp();
 	else
-		*heldp = rw->readers != 0;
-	NOFAIL(pthread_mutex_unlock(&rw->mtx));
+		*heldp = (s & RW_READERS) != 0;
 }
 
 /*

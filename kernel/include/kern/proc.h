@@ -126,6 +126,10 @@ struct proc_hook {
 struct cpu_info {
 	int		 ci_index;
 	struct lwp	*ci_curlwp;
+	/* Per-CPU caches, touched only by the thread holding the CPU. */
+#define CI_PATHBUFS	2
+	void		*ci_pathbuf[CI_PATHBUFS];	/* vfs_pathbuf_get */
+	int		 ci_npathbuf;
 };
 int		 ncpu_get(void);
 

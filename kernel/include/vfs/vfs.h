@@ -9,7 +9,7 @@
  * mount's rename lock -> the mount lock (for a file system without
  * VFS_MPSAFE, taken before its first vnode lock) -> vnode locks (parents
  * before children) -> file system locks -> busy buffers -> bcache_lock,
- * vcache_lock.  Code drops a vnode's last reference (vrele) only while
+ * vcache_lock or a vnode cache stripe lock.  Code drops a vnode's last reference (vrele) only while
  * holding no lock of another mount, and never holding that vnode's lock.
  */
 #ifndef VFS_VFS_H
@@ -31,9 +31,9 @@ struct statfs;
  */
 struct vfs_mount {
 	struct mount	 vm_mount;
-	unsigned	 vm_nactive;	/* vnodes with references (vcache_lock) */
-	bool		 vm_detached;	/* lazily unmounted (vcache_lock) */
-	bool		 vm_finalizing;	/* last vnode gone, being freed */
+	unsigned	 vm_nactive;	/* vnodes with references (atomic) */
+	bool		 vm_detached;	/* lazily unmounted (atomic) */
+	bool		 vm_finalizing;	/* last vnode gone (vcache_lock) */
 	int		 vm_umountflags;
 };
 #define VFS_MOUNT(mp)	container_of(mp, struct vfs_mount, vm_mount)
@@ -79,15 +79,15 @@ mount_mpsafe(const struct mount *mp)
 }
 
 /*
- * Vnode cache internals.  vcache_lock protects v_iflag, the hash, the
- * LRU of unreferenced vnodes, v_mountedhere and mnt_vnodecovered, and
- * every change of v_usecount from or to 0 (other changes are atomic,
- * without the lock: vfs_vcache.c).  A vnode being loaded, inactivated or reclaimed has
- * VI_CHANGING set; vcache_get() of its key waits on vcache_cv until it is
- * done, so no file system sees a new reference to a vnode in transition.
+ * Vnode cache internals.  A lock per stripe of hash chains protects
+ * v_iflag, the chains, the stripe's LRU of unreferenced vnodes and every
+ * change of v_usecount from or to 0 (other changes are atomic, without
+ * a lock); vcache_lock protects v_mountedhere and mnt_vnodecovered
+ * (vfs_vcache.c).  A vnode being loaded, inactivated or reclaimed has
+ * VI_CHANGING set; vcache_get() of its key waits until it is done, so
+ * no file system sees a new reference to a vnode in transition.
  */
 extern kmutex_t vcache_lock;
-extern kcondvar_t vcache_cv;
 #define VI_CHANGING	0x01
 void	 vcache_init(void);
 /* vref() with vcache_lock held (vref needs no lock: the same). */
