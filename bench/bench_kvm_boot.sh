@@ -40,7 +40,10 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 
 work=$(mktemp -d /tmp/strata-bench-boot.XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; else accel=tcg cpu=max; fi
+# The accelerator strata-boot picks, so that the Linux guest gets the same.
+accel=$("$bindir/strata-boot" --print-accel)
+echo "accelerator: $accel"
+case $accel in kvm:*) accel=kvm cpu=host ;; *) accel=tcg cpu=max ;; esac
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
 now_ns() { date +%s%N; }

@@ -112,8 +112,9 @@ for i in $(seq "$repeat"); do
 	run kvm >>"$work/kvm"
 done
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then how="QEMU with KVM"; else
-	how="QEMU TCG emulation (no usable /dev/kvm): unikernel figures measure the emulator"; fi
+accel=$("$bindir/strata-boot" --print-accel)
+case $accel in kvm:*) how="QEMU with KVM" ;;
+*) how="QEMU TCG emulation (${accel#tcg: }): unikernel figures measure the emulator" ;; esac
 echo "strata-httpd over TAP, requests/s ($how):"
 printf '%-16s %12s %12s %12s\n' load posix unikernel kvm/posix
 col=1

@@ -54,8 +54,9 @@ musl-gcc -O2 -static-pie -nostartfiles -nostdlib -Wl,--no-dynamic-linker \
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 result() { "$@" | awk '$1 == "RESULT" { print $3 }'; }
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then how="QEMU with KVM"; else
-	how="QEMU TCG emulation (no usable /dev/kvm): guest figures measure the emulator"; fi
+accel=$("$bindir/strata-boot" --print-accel)
+case $accel in kvm:*) how="QEMU with KVM" ;;
+*) how="QEMU TCG emulation (${accel#tcg: }): guest figures measure the emulator" ;; esac
 echo "kvm unikernel (unmodified static musl program, $how):"
 printf '%-10s %12s %12s %12s\n' benchmark "host ns" "guest ns" guest/host
 for b in getpid getuid pread4k fork forkexec; do

@@ -61,6 +61,8 @@ usage(FILE *f)
 "  -M, --machine TYPE    QEMU machine: pc (default) or microvm\n"
 "      --kvm             require KVM (fail without /dev/kvm)\n"
 "      --tcg             use TCG emulation even where KVM is available\n"
+"      --print-accel     print the accelerator IMAGE would get, kvm or\n"
+"                        tcg, and why, then exit (IMAGE not needed)\n"
 "  -i, --stdin           our standard input is the program's (without it\n"
 "                        the program reads end-of-file)\n"
 "  -t, --timeout SEC     stop the machine after SEC seconds (exit 124)\n"
@@ -74,6 +76,35 @@ usage(FILE *f)
 "dump is on the console), 124 on --timeout, 125 when the machine could\n"
 "not be started or ended without a status, 2 for usage errors.\n",
 	    prog);
+}
+
+/*
+ * Whether /dev/kvm can run an image; if not, *why says so.  One kind of
+ * /dev/kvm cannot: PVM (the kvm_pvm module, KVM for hosts that are
+ * themselves virtual machines without hardware virtualization) runs a
+ * guest's kernel code deprivileged and emulates it while interrupts are
+ * off, and its emulator lacks SSE and x87 state instructions, which
+ * compiled C uses anywhere; the guest then stops early with "KVM
+ * internal error", and QEMU's -cpu host does not even start there (it
+ * cannot set MSR 0x10a, IA32_ARCH_CAPABILITIES).
+ */
+static bool
+kvm_usable(const char **why)
+{
+	int fd;
+
+	if ((fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0) {
+		*why = errno == ENOENT ? "no /dev/kvm" : "/dev/kvm cannot be opened";
+		return false;
+	}
+	close(fd);
+	if (access("/sys/module/kvm_pvm", F_OK) == 0) {
+		*why = "/dev/kvm is PVM (module kvm_pvm), which cannot run "
+		    "unmodified guest kernel code";
+		return false;
+	}
+	*why = "/dev/kvm is usable";
+	return true;
 }
 
 static void __attribute__((__noreturn__, __format__(__printf__, 2, 3)))
@@ -273,6 +304,7 @@ main(int argc, char **argv)
 		{ "qemu", required_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "stdin", no_argument, NULL, 'i' },
+		{ "print-accel", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -280,7 +312,8 @@ main(int argc, char **argv)
 	const char *disks[16], *nets[8], *envs[MAXARGS];
 	int ndisks = 0, nnets = 0, nenvs = 0, c, i, status, wst;
 	bool want_kvm = false, want_tcg = false, verbose = false, use_kvm;
-	bool found, microvm, want_stdin = false;
+	bool found, microvm, want_stdin = false, print_accel = false;
+	const char *why;
 	int inpipe[2] = { -1, -1 };
 	pid_t relay = -1;
 	long timeout = 0;
@@ -342,6 +375,9 @@ main(int argc, char **argv)
 		case 'i':
 			want_stdin = true;
 			break;
+		case 'A':
+			print_accel = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -352,6 +388,17 @@ main(int argc, char **argv)
 	}
 	if (want_kvm && want_tcg)
 		die(2, "--kvm and --tcg exclude each other");
+	if (print_accel) {
+		if (want_tcg)
+			printf("tcg: --tcg\n");
+		else if (kvm_usable(&why))
+			printf("kvm: %s\n", why);
+		else if (want_kvm)
+			die(EXIT_LAUNCH, "--kvm: %s", why);
+		else
+			printf("tcg: %s\n", why);
+		return 0;
+	}
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
@@ -371,12 +418,9 @@ main(int argc, char **argv)
 
 	use_kvm = false;
 	if (!want_tcg) {
-		fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			use_kvm = true;
-			close(fd);
-		} else if (want_kvm)
-			die(EXIT_LAUNCH, "--kvm: /dev/kvm: %s", strerror(errno));
+		use_kvm = kvm_usable(&why);
+		if (!use_kvm && want_kvm)
+			die(EXIT_LAUNCH, "--kvm: %s", why);
 	}
 
 	for (i = 0; i < nenvs; i++)

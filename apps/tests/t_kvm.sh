@@ -8,7 +8,8 @@
 # register dump and status 134 rather than a hang, the idle timer, ext2
 # on a virtio-blk disk checked with e2fsck and debugfs on the host, and
 # virtio-net: ping and TCP to the host over a TAP device in a network
-# namespace the test makes (root only).
+# namespace the test makes (root only); and which accelerator
+# strata-boot picks.
 # Skipped without qemu-system-x86_64 (Debian: qemu-system-x86) or where
 # the kvm platform is not built (sanitized, cross and non-x86_64 builds).
 
@@ -259,6 +260,30 @@ usage_body()
 	[ ! -e p.img ] || atf_fail "a failed link left p.img behind"
 }
 
+atf_test_case accel
+accel_head()
+{
+	atf_set "descr" "strata-boot --print-accel: KVM only where /dev/kvm opens and is not PVM (whose emulator stops our guests with 'KVM internal error'), TCG otherwise, and --kvm fails where KVM is not usable"
+}
+accel_body()
+{
+	prefix=$(atf_config_get platform_prefix)
+	[ -x "$prefix/bin/strata-boot" ] ||
+	    atf_skip "strata-boot is not built here (x86_64 only, not in cross builds)"
+	boot=$prefix/bin/strata-boot
+	atf_check -o inline:'tcg: --tcg\n' "$boot" --tcg --print-accel
+	if [ -e /sys/module/kvm_pvm ] && [ -e /dev/kvm ]; then
+		atf_check -o match:'^tcg: /dev/kvm is PVM' "$boot" --print-accel
+		atf_check -s exit:125 -e match:'--kvm: /dev/kvm is PVM' "$boot" --kvm --print-accel
+	elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		atf_check -o inline:'kvm: /dev/kvm is usable\n' "$boot" --print-accel
+		atf_check -o inline:'kvm: /dev/kvm is usable\n' "$boot" --kvm --print-accel
+	else
+		atf_check -o match:'^tcg: ' "$boot" --print-accel
+		atf_check -s exit:125 -e match:'--kvm: ' "$boot" --kvm --print-accel
+	fi
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case hello
@@ -271,4 +296,5 @@ atf_init_test_cases()
 	atf_add_test_case virtio_net
 	atf_add_test_case microvm
 	atf_add_test_case usage
+	atf_add_test_case accel
 }
