@@ -11,6 +11,7 @@
 extern const struct fileops socket_fileops;
 
 void	 domains_init(void);
+void	 sbrec_cache_init(void);
 struct sbrec *sbunlink_first(struct sockbuf *sb);
 void	 sockctl_free(struct sockctl *ctl, const struct domain *dom);
 int	 sotakeerror(struct socket *so);

@@ -22,6 +22,7 @@
 RUMP_COMPONENT(RUMP_COMPONENT_NET, sockets)
 {
 
+	sbrec_cache_init();
 	domains_init();
 }
 

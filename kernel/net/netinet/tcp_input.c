@@ -364,6 +364,7 @@ tcp_ack(struct tcpcb *tp, const struct tcphdr *th, const struct tcpopts *to,
 				tp->snd_ssthresh = MAX(flight / 2,
 				    2 * (uint32_t)tp->t_maxseg);
 				tp->snd_recover = tp->snd_max;
+				tp->t_bytes_acked = 0;
 				tp->t_flags |= TF_FASTRECOVERY;
 				tp->t_rtt_active = false;
 				tcp_timer_stop(tp, TCPT_REXMT);
@@ -427,12 +428,33 @@ tcp_ack(struct tcpcb *tp, const struct tcphdr *th, const struct tcpopts *to,
 		}
 	} else {
 		tp->t_dupacks = 0;
-		/* Slow start, then congestion avoidance (RFC 5681 3.1). */
-		if (tp->snd_cwnd < tp->snd_ssthresh)
-			tp->snd_cwnd += MIN(acked, (uint32_t)tp->t_maxseg);
-		else
-			tp->snd_cwnd += MAX(1u, (uint32_t)tp->t_maxseg *
-			    (uint32_t)tp->t_maxseg / tp->snd_cwnd);
+		/*
+		 * Slow start, then congestion avoidance (RFC 5681 3.1),
+		 * counting the bytes an ACK covers rather than ACKs (RFC
+		 * 3465): a receiver of large segments (LRO/GRO, a TSO
+		 * peer over shmif) acknowledges 64 KiB at a time, and
+		 * counting its ACKs grew the window by one segment per
+		 * 45 acknowledged (slow start) and not at all to speak
+		 * of later.  Slow start grows by what was acknowledged,
+		 * up to ssthresh, as Linux's; the rest goes to
+		 * congestion avoidance: a segment per window
+		 * acknowledged.
+		 */
+		uint32_t grow = acked;
+
+		if (tp->snd_cwnd < tp->snd_ssthresh) {
+			uint32_t room = tp->snd_ssthresh - tp->snd_cwnd;
+
+			tp->snd_cwnd += MIN(grow, room);
+			grow -= MIN(grow, room);
+		}
+		if (grow > 0) {
+			tp->t_bytes_acked += grow;
+			if (tp->t_bytes_acked >= tp->snd_cwnd) {
+				tp->t_bytes_acked -= tp->snd_cwnd;
+				tp->snd_cwnd += (uint32_t)tp->t_maxseg;
+			}
+		}
 		if (tp->snd_cwnd > (1u << 30))
 			tp->snd_cwnd = 1u << 30;
 	}

@@ -278,6 +278,7 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	flight = tp->snd_max - tp->snd_una;
 	tp->snd_ssthresh = MAX(flight / 2, 2 * (uint32_t)tp->t_maxseg);
 	tp->snd_cwnd = (uint32_t)tp->t_maxseg;
+	tp->t_bytes_acked = 0;
 	tp->t_flags &= ~TF_FASTRECOVERY;
 	tp->snd_recover = tp->snd_max;
 	tp->t_dupacks = 0;

@@ -119,6 +119,9 @@ struct tcpcb {
 	uint32_t	 snd_wnd;	/* peer's window, unscaled bytes */
 	uint32_t	 max_sndwnd;
 	uint32_t	 snd_cwnd, snd_ssthresh;
+	/* Bytes acknowledged since the congestion window last grew in
+	 * congestion avoidance (RFC 3465 byte counting). */
+	uint32_t	 t_bytes_acked;
 	uint32_t	 snd_recover;	/* NewReno: snd_max at loss */
 	int		 t_dupacks;
 	/* Receive sequence space. */
