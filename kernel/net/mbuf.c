@@ -130,6 +130,7 @@ m_dup(const struct mbuf *m0)
 	m->m_csum = m0->m_csum;
 	m->m_csum_off = m0->m_csum_off;
 	m->m_tso_segsz = m0->m_tso_segsz;
+	m->m_tso_type = m0->m_tso_type;
 	return m;
 }
 
@@ -185,6 +186,7 @@ m_prepend(struct mbuf **mp, size_t len)
 		n->m_csum = m->m_csum;
 		n->m_csum_off = m->m_csum_off;
 		n->m_tso_segsz = m->m_tso_segsz;
+		n->m_tso_type = m->m_tso_type;
 		m_free(m);
 		*mp = m = n;
 	}

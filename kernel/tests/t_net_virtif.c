@@ -19,10 +19,12 @@
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <net/if.h>
+#include <net/route.h>
 #include <linux/if_tun.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <time.h>
 
 #include "h_net.h"
 
@@ -435,6 +437,197 @@ ATF_TC_BODY(no_offloads, tc)
 	offload_case(false);
 }
 
+/* --- forwarding the host's large segments -------------------------------- */
+
+/*
+ * strata as a router between the TAP device and a shmif bus, with a
+ * second strata kernel (a peer process) on the bus: the forwarder has
+ * 10.99.0.2 on virtif and 10.98.0.1 on shmif, the peer 10.98.0.2.  Linux
+ * sends with its offloads on, so the TAP device hands the forwarder TCP
+ * segments of up to 64 KiB; they must reach the peer whether the bus
+ * takes them whole (shmif's TSO) or not (RUMP_SHMIF_TSO=0: strata cuts
+ * them), and the peer's own large segments must reach Linux.  Before
+ * strata kept a segment's size, a segment too big for the bus was
+ * answered "fragmentation needed" (Linux sets DF), which Linux, whose
+ * segments were already of the path's MTU, could not act on: the
+ * transfer crawled from timeout to timeout.
+ */
+#define FWD_LINUX_NET	"10.98.0.0"
+#define FWD_ROUTER_ADDR	"10.98.0.1"
+#define FWD_PEER_ADDR	"10.98.0.2"
+#define FWD_PORT	5010
+#define FWD_MAX_S	60	/* both transfers; seconds without the bug */
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Linux side: routes the bus's network through strata, sends pattern 5
+ * to the peer and receives pattern 6, within FWD_MAX_S. */
+static int
+linux_fwd_client(void)
+{
+	struct sockaddr_in sin = sin_of(FWD_PEER_ADDR, FWD_PORT);
+	struct rtentry rte;
+	struct timeval tv = { FWD_MAX_S, 0 };
+	uint8_t *buf = malloc(65536);
+	double t0;
+	int s, fd, error, i;
+
+	if (buf == NULL)
+		return ENOMEM;
+	memset(&rte, 0, sizeof(rte));
+	((struct sockaddr_in *)&rte.rt_dst)->sin_family = AF_INET;
+	inet_pton(AF_INET, FWD_LINUX_NET,
+	    &((struct sockaddr_in *)&rte.rt_dst)->sin_addr);
+	((struct sockaddr_in *)&rte.rt_genmask)->sin_family = AF_INET;
+	inet_pton(AF_INET, "255.255.255.0",
+	    &((struct sockaddr_in *)&rte.rt_genmask)->sin_addr);
+	((struct sockaddr_in *)&rte.rt_gateway)->sin_family = AF_INET;
+	inet_pton(AF_INET, STRATA_ADDR,
+	    &((struct sockaddr_in *)&rte.rt_gateway)->sin_addr);
+	rte.rt_flags = RTF_UP | RTF_GATEWAY;
+	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    ioctl(s, SIOCADDRT, &rte) != 0)
+		return errno;
+	close(s);
+	/* Until the router and the peer are up. */
+	for (i = 0; ; i++) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			return errno;
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			break;
+		error = errno;
+		close(fd);
+		if (i == 300)
+			return error;
+		usleep(100000);
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		return errno;
+	t0 = mono_s();
+	if ((error = host_send_pattern(fd, buf, 5, XFER_BYTES)) != 0)
+		return error;
+	if (shutdown(fd, SHUT_WR) != 0)
+		return errno;
+	if ((error = host_recv_pattern(fd, buf, 6, XFER_BYTES)) != 0)
+		return error;
+	printf("forwarded %u bytes each way in %.2f s\n", XFER_BYTES,
+	    mono_s() - t0);
+	fflush(stdout);
+	if (mono_s() - t0 > FWD_MAX_S)
+		return ETIMEDOUT;
+	close(fd);
+	free(buf);
+	return 0;
+}
+
+/* The peer on the bus: receives pattern 5, answers with pattern 6. */
+static int
+fwd_peer(void *arg)
+{
+	char ifname[16];
+	int lfd, fd, error;
+
+	(void)arg;
+	if ((error = shmif_setup("bus", FWD_PEER_ADDR, ifname)) != 0 ||
+	    (error = rump_netconfig_ipv4_gw(FWD_ROUTER_ADDR)) != 0)
+		return error;
+	if ((lfd = tcp_listener(FWD_PEER_ADDR, FWD_PORT, 4)) == -1 ||
+	    (fd = rump_sys_accept(lfd, NULL, NULL)) == -1)
+		return errno;
+	if ((error = recv_pattern(fd, 5, XFER_BYTES)) != 0 ||
+	    (error = touch_file("received")) != 0 ||
+	    (error = send_pattern(fd, 6, XFER_BYTES)) != 0)
+		return error;
+	rump_sys_close(fd);
+	rump_sys_close(lfd);
+	return 0;
+}
+
+/* Average bytes per frame between two counter readings. */
+#define FWD_PER_FRAME(a, b, bytes, pkts) \
+	((double)((b).bytes - (a).bytes) / (double)((b).pkts - (a).pkts + \
+	    ((b).pkts == (a).pkts)))
+
+static void
+forward_case(bool bus_tso)
+{
+	struct rump_ifstats v0, v1, v2, s0, s1, s2;
+	char vif[16], sif[16];
+	pid_t pid, peer;
+	int ms;
+
+	netns_setup(true);
+	if (!bus_tso)
+		ATF_REQUIRE_EQ(0, setenv("RUMP_SHMIF_TSO", "0", 1));
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(linux_fwd_client());
+	peer = peer_start(fwd_peer, NULL, true);
+
+	virtif_setup(vif);
+	ATF_REQUIRE_EQ(0, shmif_setup("bus", FWD_ROUTER_ADDR, sif));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(vif, &v0));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(sif, &s0));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv4_forwarding(1));
+	/* Linux to the peer, then the peer to Linux. */
+	for (ms = 0; access("received", F_OK) != 0; ms += 20) {
+		if (ms >= FWD_MAX_S * 1000) {
+			kill(pid, SIGKILL);
+			kill(peer, SIGKILL);
+			waitpid(pid, NULL, 0);
+			waitpid(peer, NULL, 0);
+			atf_tc_fail("%u bytes from Linux to the peer took more "
+			    "than %d s", XFER_BYTES, FWD_MAX_S);
+		}
+		rt_sleep_ms(20);
+	}
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(vif, &v1));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(sif, &s1));
+	child_wait(pid, "Linux client");
+	peers_finish(&peer, 1);
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(vif, &v2));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(sif, &s2));
+	printf("to the peer: %.0f bytes/frame from Linux, %.0f onto the "
+	    "bus; to Linux: %.0f from the bus, %.0f to Linux\n",
+	    FWD_PER_FRAME(v0, v1, ibytes, ipackets),
+	    FWD_PER_FRAME(s0, s1, obytes, opackets),
+	    FWD_PER_FRAME(s1, s2, ibytes, ipackets),
+	    FWD_PER_FRAME(v1, v2, obytes, opackets));
+	/* Linux did send large segments (else this tested nothing), and
+	 * they crossed the bus whole or cut to its MTU. */
+	ATF_CHECK(FWD_PER_FRAME(v0, v1, ibytes, ipackets) > 2000);
+	if (bus_tso) {
+		ATF_CHECK(FWD_PER_FRAME(s0, s1, obytes, opackets) > 2000);
+		/* The peer's large segments went on to Linux whole. */
+		ATF_CHECK(FWD_PER_FRAME(s1, s2, ibytes, ipackets) > 2000);
+		ATF_CHECK(FWD_PER_FRAME(v1, v2, obytes, opackets) > 2000);
+	} else
+		ATF_CHECK(FWD_PER_FRAME(s0, s1, obytes, opackets) <= 1514);
+}
+
+ATF_TC_WITHOUT_HEAD(forward_segments);
+ATF_TC_BODY(forward_segments, tc)
+{
+
+	forward_case(false);
+}
+
+ATF_TC_WITHOUT_HEAD(forward_tso);
+ATF_TC_BODY(forward_tso, tc)
+{
+
+	forward_case(true);
+}
+
 /* --- creation errors and removal ----------------------------------------- */
 
 ATF_TC_WITHOUT_HEAD(create_destroy);
@@ -485,6 +678,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, offloads);
 	ATF_TP_ADD_TC(tp, no_offloads);
 	ATF_TP_ADD_TC(tp, tcp_both_ways);
+	ATF_TP_ADD_TC(tp, forward_segments);
+	ATF_TP_ADD_TC(tp, forward_tso);
 	ATF_TP_ADD_TC(tp, create_destroy);
 	return atf_no_error();
 }

@@ -48,10 +48,17 @@ struct mbuf {
 #define M_CSUM_TCPv4_OK	0x20
 #define M_CSUM_UDPv4_OK	0x40
 	uint16_t	 m_csum_off;	/* offset of the L4 header (output) */
-	/* Output: a TCP segment longer than one MSS that the interface
-	 * cuts into pieces of this many payload bytes (TSO; the
-	 * interface has if_tso); 0 for an ordinary packet. */
+	/* A TCP segment longer than one MSS, made to be cut into pieces
+	 * of m_tso_segsz payload bytes (TSO, GSO): by TCP on output, or
+	 * as a driver received it (a host's GSO segment, LRO).  It goes
+	 * whole to an interface that takes it (if_tso), and IP cuts it in
+	 * software for any other (tcp_gso_segment); 0 for an ordinary
+	 * packet.  m_tso_type says what the segment is. */
 	uint16_t	 m_tso_segsz;
+	uint8_t		 m_tso_type;
+#define M_TSO_TCPv4	0x01
+#define M_TSO_TCPv6	0x02
+#define M_TSO_ECN	0x80	/* has CWR set: only its first piece keeps it */
 	/* Storage, aligned so that headers built from m_get()'s start
 	 * (IPv6's, which has 32-bit fields) are naturally aligned. */
 	uint8_t		 m_buf[] __attribute__((__aligned__(8)));

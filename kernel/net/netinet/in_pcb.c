@@ -145,6 +145,8 @@ in_pcboutput(struct inpcb *inp, struct mbuf *m, int proto)
 	/* Left to the interface, or computed by ip_output once the
 	 * source address is known. */
 	m->m_csum = proto == IPPROTO_TCP ? M_CSUM_TCPv4 : M_CSUM_UDPv4;
+	if (m->m_tso_segsz != 0)
+		m->m_tso_type = M_TSO_TCPv4;
 	return ip_output(m, inp->inp_laddr, inp->inp_faddr, proto,
 	    inp->inp_ttl, inp->inp_tos, 0);
 }

@@ -84,6 +84,17 @@ int	 ip_path_mtu(uint32_t dst);
 /* The TSO limit (if_tso) of the interface toward dst; 0: none. */
 int	 ip_path_tso(uint32_t dst);
 
+/* tcp_gso.c */
+/*
+ * Cuts the large TCP segment m (m_data at its IPv4 or IPv6 header; an
+ * IPv6 one without extension headers) into segments of m_tso_segsz
+ * payload bytes, linked by m_nextpkt.  IPv4 pieces have M_CSUM_IPv4 and
+ * M_CSUM_TCPv4 set for the IP output to compute or offload; IPv6 pieces
+ * have their TCP checksum.  Consumes m; NULL when m is no TCP segment
+ * that can be cut, or memory ran out.
+ */
+struct mbuf *tcp_gso_segment(struct mbuf *m);
+
 /* ip_input.c */
 /*
  * Transport protocols register their input: fn(m, hlen) gets the whole

@@ -43,11 +43,12 @@ ip_ctl_notify(int proto, int error, const struct ip *inner, size_t len)
 }
 
 static void
-ip_forward(struct mbuf *m)
+ip_forward(struct ifnet *ifp, struct mbuf *m)
 {
 	struct ip *ip = (struct ip *)(void *)m->m_data;
 	struct rtresult rt;
-	int error;
+	size_t hlen = IP_HLEN(ip);
+	int error, mtu;
 
 	if (ip->ip_ttl <= 1) {
 		IPSTAT_INC(ips_timxceed);
@@ -60,6 +61,22 @@ ip_forward(struct mbuf *m)
 		return;
 	}
 	ip->ip_ttl--;
+	/* A TCP segment longer than the MTU of the link it came over, with
+	 * no size to cut it at, came whole from a station whose link takes
+	 * segments whole (shmif's TSO); without that the station would
+	 * have sent segments filling the MTU, and those are the pieces
+	 * ip_output cuts if the way on needs them. */
+	mtu = if_mtu_get(ifp);
+	if (m->m_tso_segsz == 0 && m->m_len > (size_t)mtu &&
+	    ip->ip_p == IPPROTO_TCP && m->m_len >= hlen + 20 &&
+	    !(ntohs(ip->ip_off) & (IP_MF | IP_OFFMASK))) {
+		size_t hdrlen = hlen + (size_t)(m->m_data[hlen + 12] >> 4) * 4;
+
+		if ((size_t)mtu > hdrlen) {
+			m->m_tso_segsz = (uint16_t)((size_t)mtu - hdrlen);
+			m->m_tso_type = M_TSO_TCPv4;
+		}
+	}
 	IPSTAT_INC(ips_forward);
 	(void)ip_output_datagram(m, IP_FORWARDING);
 }
@@ -123,7 +140,7 @@ ip_input(struct ifnet *ifp, struct mbuf *m)
 		    ifp != lo_ifp &&
 		    !(m->m_flags & (M_BCAST | M_MCAST)) &&
 		    !IN_MULTICAST(ntohl(ip->ip_dst)))
-			ip_forward(m);
+			ip_forward(ifp, m);
 		else {
 			IPSTAT_INC(ips_cantforward);
 			m_free(m);

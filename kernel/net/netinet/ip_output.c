@@ -127,6 +127,58 @@ ip_fragment(struct mbuf *m, const struct rtresult *rt, int mtu)
 	return error;
 }
 
+/* Sends packet m, which does not fit mtu unless it is cut: as
+ * fragments, or, with DF, not at all (a forwarded one is answered with
+ * "fragmentation needed"). */
+static int
+ip_send_big(struct mbuf *m, const struct rtresult *rt, int mtu, int flags)
+{
+	struct ip *ip = (struct ip *)(void *)m->m_data;
+
+	if (ntohs(ip->ip_off) & IP_DF) {
+		if (flags & IP_FORWARDING)
+			icmp_error(m, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);
+		else
+			m_free(m);
+		return EMSGSIZE;
+	}
+	return ip_fragment(m, rt, mtu);
+}
+
+/* Cuts the large TCP segment m into segments of one MSS and sends them:
+ * the interface cannot take it whole. */
+static int
+ip_send_gso(struct mbuf *m, const struct rtresult *rt, int mtu, int flags)
+{
+	struct mbuf *q, *n;
+	int error = 0, first = 0, e;
+
+	if ((q = tcp_gso_segment(m)) == NULL) {
+		IPSTAT_INC(ips_odropped);
+		return ENOBUFS;
+	}
+	for (; q != NULL; q = n) {
+		n = q->m_nextpkt;
+		q->m_nextpkt = NULL;
+		if (error != 0) {
+			m_free(q);
+			continue;
+		}
+		/* A piece bigger than the MTU (a host's segment bigger
+		 * than our path allows) goes as any other big packet. */
+		if (q->m_len <= (size_t)mtu)
+			e = ip_send_one(q, rt);
+		else
+			e = ip_send_big(q, rt, mtu, flags);
+		/* One "fragmentation needed" for the segment is enough. */
+		if (e == EMSGSIZE)
+			error = e;
+		else if (first == 0)
+			first = e;
+	}
+	return error != 0 ? error : first;
+}
+
 static int
 ip_route_and_send(struct mbuf *m, int flags)
 {
@@ -157,23 +209,22 @@ ip_route_and_send(struct mbuf *m, int flags)
 	if (in_is_broadcast(ip->ip_dst, rt.rt_ifp))
 		rt.rt_nexthop = INADDR_BROADCAST;
 	mtu = if_mtu_get(in_is_local(ip->ip_dst) ? lo_ifp : rt.rt_ifp);
-	if (m->m_len <= (size_t)mtu)
+	if (m->m_len <= (size_t)mtu) {
 		m->m_tso_segsz = 0;
-	if (m->m_len <= (size_t)mtu || (m->m_tso_segsz != 0 &&
-	    !in_is_local(ip->ip_dst) && m->m_len <= (size_t)
-	    __atomic_load_n(&rt.rt_ifp->if_tso, __ATOMIC_RELAXED)))
 		return ip_send_one(m, &rt);
-	/* A large TCP segment whose route changed to an interface
-	 * without TSO: fragments (TCP sends without DF). */
-	m->m_tso_segsz = 0;
-	if (ntohs(ip->ip_off) & IP_DF) {
-		if (flags & IP_FORWARDING)
-			icmp_error(m, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);
-		else
-			m_free(m);
-		return EMSGSIZE;
 	}
-	return ip_fragment(m, &rt, mtu);
+	if (m->m_tso_segsz == 0 || !(m->m_tso_type & M_TSO_TCPv4))
+		return ip_send_big(m, &rt, mtu, flags);
+	/* A large TCP segment (ours, or one we forward) goes whole to an
+	 * interface that takes it, which then also computes its TCP
+	 * checksum if it can; any other gets it cut here. */
+	if (!in_is_local(ip->ip_dst) && m->m_len <= (size_t)
+	    __atomic_load_n(&rt.rt_ifp->if_tso, __ATOMIC_RELAXED)) {
+		if (rt.rt_ifp->if_csum & M_CSUM_TCPv4)
+			m->m_csum |= M_CSUM_TCPv4;
+		return ip_send_one(m, &rt);
+	}
+	return ip_send_gso(m, &rt, mtu, flags);
 }
 
 int

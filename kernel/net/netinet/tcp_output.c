@@ -243,8 +243,10 @@ tcp_send_segment(struct tcpcb *tp, uint32_t seq, size_t off, size_t len,
  * How many bytes of new data one segment may carry: maxseg, or, when the
  * interface toward the peer cuts large segments itself (TSO), as many
  * whole maxseg pieces as fit in one IP packet.  Only new data in the
- * open state goes in large segments: retransmissions and recovery keep
- * to one MSS, so that what is resent is what was lost.
+ * open state goes in large segments (or after the peer's FIN: a server
+ * answers a request the client ended with shutdown()): retransmissions
+ * and recovery keep to one MSS, so that what is resent is what was
+ * lost.
  */
 static uint32_t
 tcp_tso_len(struct tcpcb *tp, uint32_t maxseg)
@@ -252,7 +254,8 @@ tcp_tso_len(struct tcpcb *tp, uint32_t maxseg)
 	struct inpcb *inp = tp->t_inp;
 	int tso;
 
-	if (in_pcb_isv6(inp) || tp->t_state != TCPS_ESTABLISHED ||
+	if (in_pcb_isv6(inp) || (tp->t_state != TCPS_ESTABLISHED &&
+	    tp->t_state != TCPS_CLOSE_WAIT) ||
 	    SEQ_LT(tp->snd_nxt, tp->snd_max) ||
 	    (tp->t_flags & (TF_FASTRECOVERY | TF_FORCE)) ||
 	    (tso = ip_path_tso(inp->inp_faddr)) <= 0)

@@ -38,6 +38,8 @@ struct tcphdr {
 #define TH_PUSH	0x08
 #define TH_ACK	0x10
 #define TH_URG	0x20
+#define TH_ECE	0x40
+#define TH_CWR	0x80
 	uint16_t	th_win, th_sum, th_urp;
 } __attribute__((__packed__, __aligned__(2)));
 #define TH_OFF(th)	(((th)->th_x2off >> 4) << 2)

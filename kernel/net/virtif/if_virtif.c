@@ -129,7 +129,8 @@ vif_tx_header(const struct mbuf *m, struct rumpuser_virtif_vnethdr *vh)
 	vh->vh_csum_offset = (m->m_csum & M_CSUM_TCPv4) ? 16 : 6;
 	memcpy(l4 + vh->vh_csum_offset, &v, 2);
 	if (m->m_tso_segsz != 0 && (m->m_csum & M_CSUM_TCPv4)) {
-		vh->vh_gso_type = RUMPUSER_VIRTIF_GSO_TCPV4;
+		vh->vh_gso_type = RUMPUSER_VIRTIF_GSO_TCPV4 |
+		    ((m->m_tso_type & M_TSO_ECN) ? RUMPUSER_VIRTIF_GSO_ECN : 0);
 		vh->vh_gso_size = m->m_tso_segsz;
 		vh->vh_hdr_len = (uint16_t)(ETHER_HDR_LEN + ihl +
 		    (size_t)(l4[12] >> 4) * 4);
@@ -137,8 +138,10 @@ vif_tx_header(const struct mbuf *m, struct rumpuser_virtif_vnethdr *vh)
 }
 
 /*
- * Takes the virtio-net header off a received frame and completes a
- * checksum the host left to us.  False when the header is impossible.
+ * Takes the virtio-net header off a received frame, completes a
+ * checksum the host left to us, and keeps the size of the pieces of a
+ * large TCP segment (GSO) with the packet, for a forwarding that needs
+ * to cut it (ip_output).  False when the header is impossible.
  */
 static bool
 vif_rx_header(struct mbuf *m)
@@ -155,6 +158,22 @@ vif_rx_header(struct mbuf *m)
 	memcpy(&type, m->m_data + 12, 2);
 	ihl = m->m_len > ETHER_HDR_LEN ?
 	    (size_t)(m->m_data[ETHER_HDR_LEN] & 0x0f) * 4 : 0;
+	switch (vh.vh_gso_type & ~RUMPUSER_VIRTIF_GSO_ECN) {
+	case RUMPUSER_VIRTIF_GSO_NONE:
+		break;
+	case RUMPUSER_VIRTIF_GSO_TCPV4:
+		/* A size under 8 bytes is no TCP's MSS, and would cut
+		 * 64 KiB into thousands of pieces. */
+		if (type != ETHERTYPE_IP_BE || vh.vh_gso_size < 8)
+			return false;
+		m->m_tso_segsz = vh.vh_gso_size;
+		m->m_tso_type = M_TSO_TCPv4 | ((vh.vh_gso_type &
+		    RUMPUSER_VIRTIF_GSO_ECN) ? M_TSO_ECN : 0);
+		break;
+	default:
+		/* Offered by no host: we never ask for them. */
+		return false;
+	}
 	if (vh.vh_flags & RUMPUSER_VIRTIF_F_NEEDS_CSUM) {
 		start = vh.vh_csum_start;
 		at = start + vh.vh_csum_offset;
