@@ -21,7 +21,16 @@
  * b_flags and b_order change only with both locks held, so either one
  * is enough to read them (one exception: bget of a cached invalid
  * buffer makes it valid under the stripe lock, see bget_fast); adding
- * or removing a buffer in a chain likewise.  So bdwrite of a buffer already dirty in its class takes
+ * or removing a buffer in a chain likewise.
+ *
+ * A dirty buffer discarded (bdiscard: its block was freed) is only
+ * marked B_DISCARD, under its stripe lock: it stays on the dirty lists
+ * until whoever next looks at it under bcache_lock (a write-back, a
+ * bread) forgets its contents (buf_forget_discarded), and a bget of the
+ * block (allocated again) takes it back as it is, zero-filled and still
+ * dirty.  Freeing and allocating the blocks of a file then take no
+ * shared lock (with two threads on ext2, bcache_lock had been taken 18
+ * times per file, 11% of them waiting).  So bdwrite of a buffer already dirty in its class takes
  * the stripe lock only.  Order:
  * bcache_lock before a stripe lock, one stripe lock at a time; code that
  * holds a stripe lock and needs bcache_lock drops the stripe lock first.
@@ -638,8 +647,25 @@ buf_waitio(struct buf *bp)
 
 static void batch_sort(struct buf **v, int n);
 
+/* A discarded buffer's contents are forgotten: it is clean and invalid
+ * from now on.  Both bcache_lock and its stripe lock held. */
+static void
+buf_forget_discarded(struct buf *bp)
+{
+
+	if ((bp->b_own & B_DISCARD) == 0)
+		return;
+	KASSERT((bp->b_flags & B_INFLIGHT) == 0);
+	bp->b_own &= ~B_DISCARD;
+	bp->b_flags &= ~(B_DIRTY | B_VALID);
+	dirty_remove(bp);
+	lru_update(bp);
+}
+
 /* Makes bp busy for a write-back unless someone owns it or it is in
- * flight; bcache_lock held. */
+ * flight; a discarded one is forgotten instead (never written), and not
+ * taken either.  bcache_lock held; the caller's walk of the dirty list
+ * must have read bp's successor already. */
 static bool
 buf_take(struct buf *bp)
 {
@@ -648,6 +674,10 @@ buf_take(struct buf *bp)
 
 	mutex_enter(&st->bs_lock);
 	ok = (bp->b_own & B_BUSY) == 0 && (bp->b_flags & B_INFLIGHT) == 0;
+	if (ok && (bp->b_own & B_DISCARD) != 0) {
+		buf_forget_discarded(bp);
+		ok = false;
+	}
 	if (ok)
 		bp->b_own |= B_BUSY;
 	mutex_exit(&st->bs_lock);
@@ -690,7 +720,7 @@ buf_busy(struct buf *bp)
 static void
 bcache_flush_some(struct blkdev *bd, int order)
 {
-	struct buf *stackv[64], **v, *bp;
+	struct buf *stackv[64], **v, *bp, *next;
 	int max = EVICT_BATCH, n = 0, i, j;
 
 	v = kmem_alloc(sizeof(*v) * EVICT_BATCH, KM_NOSLEEP);
@@ -698,7 +728,8 @@ bcache_flush_some(struct blkdev *bd, int order)
 		v = stackv;
 		max = (int)__arraycount(stackv);
 	}
-	for (bp = bd->bd_dirty; bp != NULL && n < max; bp = bp->b_dnext) {
+	for (bp = bd->bd_dirty; bp != NULL && n < max; bp = next) {
+		next = bp->b_dnext;
 		if (bp->b_order != order || (bp->b_flags & B_INFLIGHT) != 0)
 			continue;
 		/* Busy while the batch starts (the lock is dropped). */
@@ -814,6 +845,7 @@ getblk_locked(struct blkdev *bd, uint64_t blkno, size_t size,
 				continue;
 			}
 			lockstat_acquired(&bbusy_lockstat);
+			buf_forget_discarded(bp);
 			if (rap != NULL)
 				*rap = (bp->b_own & B_READAHEAD) != 0;
 			bp->b_own |= B_BUSY | B_REF;
@@ -894,7 +926,14 @@ bget_fast(struct blkdev *bd, uint64_t blkno, size_t size, bool zero,
 			continue;
 		}
 		*zerop = false;
-		if ((bp->b_flags & B_VALID) == 0) {
+		if (bp->b_own & B_DISCARD) {
+			/* Its block allocated again: the buffer stays dirty
+			 * (on the lists it is on), its contents zeros. */
+			if (!zero)
+				break;
+			bp->b_own &= ~(B_DISCARD | B_READAHEAD);
+			*zerop = true;
+		} else if ((bp->b_flags & B_VALID) == 0) {
 			if (!zero)
 				break;
 			KASSERT((bp->b_flags & B_DIRTY) == 0);
@@ -1226,9 +1265,17 @@ bdiscard(struct blkdev *bd, uint64_t blkno, size_t size)
 		return;
 	h = bhash_index(bd, blkno, size);
 	st = &bstripes[h % BSTRIPES];
-	/* Most freed blocks are not cached: look with the stripe lock. */
+	/* Most freed blocks are not cached, or cached dirty: the stripe
+	 * lock is enough to see that, and to mark a dirty one (see the
+	 * top).  A clean one moves to the head of its LRU list. */
 	mutex_enter(&st->bs_lock);
 	bp = bhash_find_h(h, bd, blkno, size);
+	if (bp != NULL && (bp->b_own & B_BUSY) == 0 &&
+	    (bp->b_flags & (B_INFLIGHT | B_DIRTY)) == B_DIRTY) {
+		bp->b_own |= B_DISCARD;
+		bp->b_own &= ~B_REF;
+		bp = NULL;
+	}
 	mutex_exit(&st->bs_lock);
 	if (bp == NULL)
 		return;
@@ -1241,7 +1288,7 @@ bdiscard(struct blkdev *bd, uint64_t blkno, size_t size)
 		 * again soon (bget then reuses the memory), and until then
 		 * it is the first to go when room is needed. */
 		bp->b_flags &= ~(B_DIRTY | B_VALID);
-		bp->b_own &= ~B_REF;
+		bp->b_own &= ~(B_REF | B_DISCARD);
 		dirty_remove(bp);
 		lru_remove(bp);
 		lru_prepend(bp);
@@ -1269,7 +1316,7 @@ batch_sort(struct buf **v, int n)
 int
 bsync(struct blkdev *bd, int flags)
 {
-	struct buf *stackv[64], **batch, *bp;
+	struct buf *stackv[64], **batch, *bp, *next;
 	bool wrote;
 	int order, n, i, j, error, herr, max = BSYNC_BATCH;
 
@@ -1288,11 +1335,13 @@ bsync(struct blkdev *bd, int flags)
 			/* All made busy before the first start: the lock
 			 * is dropped around each. */
 			for (bp = bd->bd_dirty; bp != NULL && n < max;
-			    bp = bp->b_dnext)
+			    bp = next) {
+				next = bp->b_dnext;
 				if (bp->b_order == order &&
 				    (bp->b_flags & B_INFLIGHT) == 0 &&
 				    buf_take(bp))
 					batch[n++] = bp;
+			}
 			if (n == 0)
 				break;
 			batch_sort(batch, n);

@@ -65,11 +65,36 @@ bitmap_find(const uint8_t *map, uint32_t n, uint32_t from)
 	return -1;
 }
 
+/* Once set the flag stays until the next write of the superblock:
+ * stored only when clear, so that allocations on two CPUs do not pass
+ * its cache line back and forth. */
 static void
 sb_dirty(struct ext2_mount *em)
 {
 
-	__atomic_store_n(&em->em_sbdirty, true, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&em->em_sbdirty, __ATOMIC_RELAXED))
+		__atomic_store_n(&em->em_sbdirty, true, __ATOMIC_RELAXED);
+}
+
+uint64_t
+ext2_free_blocks(struct ext2_mount *em)
+{
+	uint64_t n = 0;
+	uint32_t g;
+
+	for (g = 0; g < em->em_ngroups; g++)
+		n += EXT2_COUNT_LOAD(em->em_groups[g].g_free_blocks);
+	return n;
+}
+
+uint32_t
+ext2_free_inodes(struct ext2_mount *em)
+{
+	uint32_t n = 0, g;
+
+	for (g = 0; g < em->em_ngroups; g++)
+		n += EXT2_COUNT_LOAD(em->em_groups[g].g_free_inodes);
+	return n;
 }
 
 int
@@ -80,8 +105,6 @@ ext2_blkalloc(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
 	uint32_t g, g0, k, from, n;
 	int bit, error;
 
-	if (EXT2_COUNT_LOAD(em->em_free_blocks) == 0)
-		return ENOSPC;
 	if (!ext2_blkno_ok(em, goal))
 		goal = em->em_first_data_block;
 	g0 = (uint32_t)((goal - em->em_first_data_block) / em->em_bpg);
@@ -116,7 +139,6 @@ ext2_blkalloc(struct ext2_mount *em, uint64_t goal, uint64_t *bnp)
 		bdwrite(bp, B_ORD_META);
 		EXT2_COUNT_SUB(gp->g_free_blocks, 1);
 		gp->g_dirty = true;
-		EXT2_COUNT_SUB(em->em_free_blocks, 1);
 		mutex_exit(&gp->g_lock);
 		sb_dirty(em);
 		*bnp = (uint64_t)em->em_first_data_block +
@@ -165,7 +187,6 @@ ext2_blkfree(struct ext2_mount *em, uint64_t blkno)
 	bdwrite(bp, B_ORD_META);
 	EXT2_COUNT_ADD(gp->g_free_blocks, 1);
 	gp->g_dirty = true;
-	EXT2_COUNT_ADD(em->em_free_blocks, 1);
 	mutex_exit(&gp->g_lock);
 	sb_dirty(em);
 	return 0;
@@ -180,7 +201,7 @@ inogroup_pick(struct ext2_mount *em, uint32_t pino, bool isdir)
 
 	pg = pino >= 1 && pino <= em->em_inodes ? (pino - 1) / em->em_ipg : 0;
 	if (isdir) {
-		avg = EXT2_COUNT_LOAD(em->em_free_inodes) / em->em_ngroups;
+		avg = ext2_free_inodes(em) / em->em_ngroups;
 		for (k = 0; k < em->em_ngroups; k++) {
 			g = (pg + k) % em->em_ngroups;
 			fi = EXT2_COUNT_LOAD(em->em_groups[g].g_free_inodes);
@@ -212,8 +233,6 @@ ext2_inoalloc(struct ext2_mount *em, uint32_t pino, bool isdir,
 	uint32_t g, k, from, ino;
 	int bit, error;
 
-	if (EXT2_COUNT_LOAD(em->em_free_inodes) == 0)
-		return ENOSPC;
 	g = inogroup_pick(em, pino, isdir);
 	if (g == UINT32_MAX)
 		return ENOSPC;
@@ -248,7 +267,6 @@ ext2_inoalloc(struct ext2_mount *em, uint32_t pino, bool isdir,
 		if (isdir)
 			gp->g_used_dirs++;
 		gp->g_dirty = true;
-		EXT2_COUNT_SUB(em->em_free_inodes, 1);
 		mutex_exit(&gp->g_lock);
 		sb_dirty(em);
 		*inop = ino;
@@ -290,7 +308,6 @@ ext2_inofree(struct ext2_mount *em, uint32_t ino, bool isdir)
 	if (isdir && gp->g_used_dirs > 0)
 		gp->g_used_dirs--;
 	gp->g_dirty = true;
-	EXT2_COUNT_ADD(em->em_free_inodes, 1);
 	mutex_exit(&gp->g_lock);
 	sb_dirty(em);
 	return 0;

@@ -130,7 +130,6 @@ groups_read(struct ext2_mount *em)
 	struct buf *bp;
 	const uint8_t *d;
 	uint64_t gstart, gend, lo, hi;
-	uint64_t free_blocks = 0, free_inodes = 0;
 	int error;
 
 	em->em_groups = kmem_zalloc(sizeof(*em->em_groups) * em->em_ngroups,
@@ -210,13 +209,9 @@ groups_read(struct ext2_mount *em)
 			ext2_error(em, "group %u: counts out of range", g);
 			return EINVAL;
 		}
-		free_blocks += gp->g_free_blocks;
-		free_inodes += gp->g_free_inodes;
 	}
 	/* The descriptors' counts are what the allocator maintains; the
 	 * superblock's copy may lag (Linux updates it lazily too). */
-	em->em_free_blocks = free_blocks;
-	em->em_free_inodes = (uint32_t)free_inodes;
 	return 0;
 }
 
@@ -275,9 +270,9 @@ ext2_sbupdate(struct ext2_mount *em, bool durable)
 	mutex_enter(&em->em_lock);
 	if (error == 0) {
 		le32put(em->em_sb, SB_FREE_BLOCKS,
-		    (uint32_t)EXT2_COUNT_LOAD(em->em_free_blocks));
+		    (uint32_t)ext2_free_blocks(em));
 		le32put(em->em_sb, SB_FREE_INODES,
-		    EXT2_COUNT_LOAD(em->em_free_inodes));
+		    ext2_free_inodes(em));
 		getnanotime(&now);
 		le32put(em->em_sb, SB_WTIME, (uint32_t)now.tv_sec);
 		error = bread(em->em_dev, sbblk, em->em_bsize, &bp);
@@ -631,8 +626,8 @@ ext2_statfs(struct mount *mp, struct vfs_statfs *sf)
 	sf->f_type = EXT2_FS_MAGIC;
 	sf->f_bsize = em->em_bsize;
 	sf->f_blocks = em->em_blocks - em->em_first_data_block;
-	sf->f_bfree = EXT2_COUNT_LOAD(em->em_free_blocks);
-	sf->f_ffree = EXT2_COUNT_LOAD(em->em_free_inodes);
+	sf->f_bfree = ext2_free_blocks(em);
+	sf->f_ffree = ext2_free_inodes(em);
 	sf->f_bavail = sf->f_bfree > em->em_rblocks ?
 	    sf->f_bfree - em->em_rblocks : 0;
 	sf->f_files = em->em_inodes;

@@ -740,7 +740,7 @@ ext2_fallocate(struct vnode *vp, int mode, uint64_t off, uint64_t len)
 	struct ext2_node *n = VTOE(vp);
 	struct ext2_mount *em = n->n_mnt;
 	uint64_t bs = em->em_bsize, end = off + len, lbn, first, last, pbn;
-	uint64_t need = 0;
+	uint64_t need = 0, nfree;
 	int error = 0, error2;
 
 	if (em->em_ronly)
@@ -776,11 +776,12 @@ ext2_fallocate(struct vnode *vp, int mode, uint64_t off, uint64_t len)
 			last = MIN(last, howmany(n->n_size, bs));
 		/* ENOSPC before anything is allocated, as far as the data
 		 * blocks go (indirect blocks may still run out). */
+		nfree = ext2_free_blocks(em);
 		for (lbn = first; lbn < last && error == 0; lbn++) {
 			error = ext2_bmap(n, lbn, false, false, &pbn);
 			if (error == 0 && pbn == 0)
 				need++;
-			if (need > EXT2_COUNT_LOAD(em->em_free_blocks))
+			if (need > nfree)
 				error = ENOSPC;
 		}
 		for (lbn = first; lbn < last && error == 0; lbn++)

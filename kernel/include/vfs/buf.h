@@ -104,7 +104,7 @@ struct buf {
 	int		 b_flags;	/* B_VALID, B_DIRTY, B_INFLIGHT */
 	int		 b_order;	/* B_ORD_* class when dirty */
 	/* Private to the cache. */
-	int		 b_own;		/* B_BUSY, B_READAHEAD, B_REF */
+	int		 b_own;		/* B_BUSY, B_READAHEAD, B_REF, B_DISCARD */
 	unsigned	 b_hidx;	/* hash bucket */
 	int		 b_error;
 	unsigned	 b_wanted;
@@ -120,6 +120,7 @@ struct buf {
 #define B_INFLIGHT	0x0008	/* a transfer is in progress */
 #define B_READAHEAD	0x0010	/* read in ahead of use */
 #define B_REF		0x0020	/* used since the LRU last looked */
+#define B_DISCARD	0x0040	/* dirty, but the contents are forgotten */
 
 #define B_ORD_DATA	0	/* file contents */
 #define B_ORD_META	1	/* inodes, bitmaps, directories, indirects */
