@@ -108,6 +108,13 @@ int run_sud_enable(void);
  * entry: %rdx 0, no atexit function).  The program's FS is fs. */
 __attribute__((__noreturn__)) void run_sud_start(unsigned long entry,
     unsigned long sp);
+/* Starts the program an in-process exec loaded (run_sys.c), from the
+ * SIGSYS handler: mask is the program's signal mask, [unmap, unmap +
+ * unmap_len) the old program's stack (the handler's), unmapped once the
+ * stack pointer is sp. */
+__attribute__((__noreturn__)) void run_sud_exec_start(unsigned long entry,
+    unsigned long sp, const sigset_t *mask, unsigned long unmap,
+    unsigned long unmap_len);
 /* clone() of a thread (CLONE_THREAD) for the program, from the SIGSYS
  * handler: a host thread of strata-run's, with a block of its own and
  * interception on, that continues the program in the new thread from
@@ -180,6 +187,11 @@ struct run_image {
 	unsigned long brk_start;	/* end of the executable's data */
 	unsigned long brk_limit;	/* end of the room for its break */
 	const char *path;		/* the program's host path */
+	/* What the load mapped: the executable's and the interpreter's
+	 * reservations (with the break's room; length 0: none) and the
+	 * initial stack, which an in-process exec unmaps. */
+	unsigned long span[2][2];
+	unsigned long stack, stack_len;
 };
 /* Loads the host file path with interpreter (if it names one), builds
  * the stack with argv and envp.  0 or an errno; *why says what failed. */
@@ -257,6 +269,9 @@ long run_host_syscall_guest(long nr, long a0, long a1, long a2, long a3,
 
 /* The descriptor table handed over by an exec (--fd-map); 0 or EINVAL. */
 int run_sys_fdmap(const char *map);
+/* The argument vector for exec'ing *prog with args (args[0] kept): for
+ * a "#!" script, *prog becomes its interpreter (run_main.c). */
+char **run_exec_argv(char **prog, char **args);
 /* What --list-at-exit asked for, done when the program exits. */
 void run_at_exit(void);
 /* Looks a path up in the host for --copy-in: copies host tree src into
@@ -301,6 +316,9 @@ int run_sig_init(void);
  * calls interrupted; and no longer. */
 void run_sig_thread_begin(struct run_thread *t);
 void run_sig_thread_end(struct run_thread *t);
+/* An exec in-process: the program's handlers become the default action
+ * (ignored signals stay ignored) and its alternate stack is dropped. */
+void run_sig_exec(void);
 /* In a forked child (remote mode), its only thread: a new interrupter. */
 void run_sig_forked(void);
 /* Around a kernel call of the calling thread (run_ksys). */

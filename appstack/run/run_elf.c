@@ -31,6 +31,7 @@ struct loaded {
 	unsigned long phnum;
 	unsigned long end;	/* end of the highest segment */
 	unsigned long brk_limit; /* end of the room reserved for brk */
+	unsigned long span;	/* start of the reservation (to brk_limit) */
 };
 
 /* Address space kept free after the program for its break (reserved,
@@ -166,6 +167,7 @@ load_one(int fd, struct loaded *lo, char **interp, unsigned long room,
 			goto out;
 		}
 		base = (unsigned long)r - lo_va;
+		lo->span = (unsigned long)r;
 		/* A fixed image's break goes after it if that is free. */
 		if (eh.e_type == ET_EXEC && room > 0 && mmap((void *)hi_va,
 		    room, PROT_NONE, flags, -1, 0) != (void *)hi_va)
@@ -356,5 +358,11 @@ run_elf_load(const char *path, char *const argv[], char *const envp[],
 	img->brk_start = pg_up(prog.end);
 	img->brk_limit = prog.brk_limit;
 	img->path = path;
+	img->span[0][0] = prog.span;
+	img->span[0][1] = prog.brk_limit - prog.span;
+	img->span[1][0] = ld.span;
+	img->span[1][1] = ld.brk_limit - ld.span;
+	img->stack = (unsigned long)stack;
+	img->stack_len = STACK_SIZE;
 	return 0;
 }

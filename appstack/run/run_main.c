@@ -214,6 +214,13 @@ script_argv(char **prog, char **args, const char *argv0)
 	return v;
 }
 
+char **
+run_exec_argv(char **prog, char **args)
+{
+
+	return script_argv(prog, args, NULL);
+}
+
 /* mkdir -p in the kernel. */
 static int
 kmkdirs(const char *dir, mode_t mode)

@@ -210,6 +210,22 @@ run_sig_action(long sig, const struct run_ksigaction *act,
 	return 0;
 }
 
+void
+run_sig_exec(void)
+{
+	static const struct run_ksigaction dfl;
+	stack_t ss;
+	int sig;
+
+	for (sig = 1; sig <= 64; sig++)
+		if (sig != SIGSYS && sig != SIGSEGV && sig != SIGBUS &&
+		    sig_acts[sig].handler > 1)
+			run_sig_action(sig, &dfl, NULL);
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_flags = SS_DISABLE;
+	raw6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+}
+
 long
 run_sig_restart(long nr, ucontext_t *uc)
 {

@@ -640,3 +640,43 @@ run_sud_start(unsigned long entry, unsigned long sp)
 	    : : "r"(sp), "r"(entry) : "memory");
 	__builtin_unreachable();
 }
+
+/*
+ * The start of a program that an in-process exec loaded, from the SIGSYS
+ * handler of the call: the handler's frame is left for good (its stack,
+ * the old program's, is unmapped once off it), the program's mask
+ * (without SIGSYS) is set and the new program starts on strata-run's
+ * thread pointer, as the first did.
+ */
+__attribute__((__noreturn__)) void
+run_sud_exec_start(unsigned long entry, unsigned long sp,
+    const sigset_t *mask, unsigned long unmap, unsigned long unmap_len)
+{
+	struct run_thread *t = gs_self();
+	sigset_t m = *mask;
+
+	sigdelset(&m, SIGSYS);
+	t->guest_fs = t->host_fs;
+	set_fs(t->host_fs);
+	t->deferred = 0;
+	t->in_guest = 0;
+	t->selector = SEL_BLOCK;
+	raw6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&m, 0, 8, 0, 0);
+	/* Off the old stack first, then it goes (system calls from
+	 * strata-run's image are never intercepted). */
+	__asm__ volatile("mov %0, %%rsp\n\t"
+	    "mov %2, %%rdi\n\t"
+	    "mov %3, %%rsi\n\t"
+	    "test %%rsi, %%rsi\n\t"
+	    "jz 1f\n\t"
+	    "mov %4, %%eax\n\t"
+	    "syscall\n"
+	    "1:\n\t"
+	    "xor %%edx, %%edx\n\t"
+	    "xor %%ebp, %%ebp\n\t"
+	    "jmp *%1"
+	    : : "r"(sp), "r"(entry), "r"(unmap), "r"(unmap_len),
+	      "i"(SYS_munmap)
+	    : "memory", "rdi", "rsi", "rax", "rcx", "r11");
+	__builtin_unreachable();
+}

@@ -1176,6 +1176,105 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 	return -error;
 }
 
+/*
+ * execve() of the program, in-process: the kernel (and with it the
+ * program's rump process, its descriptors, cwd and credentials) stays in
+ * this process, so the new program is loaded here, in place of the old
+ * one, as Linux's exec does: close-on-exec descriptors closed (the
+ * kernel's and the host's), the program's signal handlers back to the
+ * default, the old image, break and stack unmapped, a new stack with the
+ * new argv, envp and auxv.  What can fail is checked before anything is
+ * undone (the file, its ELF header, a script's interpreter); a load
+ * that fails after that ends the process (exit status 127), as a failure
+ * past Linux's point of no return does.  The old program's other
+ * mappings (shared libraries, memory it mapped) are not known here and
+ * stay; another thread of the program is not ended (strata-run(1)).
+ */
+static long
+do_execve_local(long upath, long uargv, long uenvp, const sigset_t *mask)
+{
+	static struct run_image img;
+	struct run_image old = *image;
+	char path[PATH_MAX], *prog, **argv, **envp, **pargv;
+	unsigned char eh[20];
+	const char *why = "";
+	int error, g, fd;
+	long r;
+
+	if ((error = get_path(upath, path)) != 0)
+		return -error;
+	if (access(path, X_OK) != 0)
+		return -errno;
+	if ((argv = get_strv(uargv, &error)) == NULL)
+		return -error;
+	if ((envp = get_strv(uenvp, &error)) == NULL)
+		return -error;
+	if ((prog = strdup(path)) == NULL)
+		return -ENOMEM;
+	pargv = run_exec_argv(&prog, argv);
+	/* An x86-64 ELF file (a script's interpreter too), or ENOEXEC for
+	 * the caller (a shell then runs it as a script itself). */
+	if ((fd = open(prog, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	r = pread(fd, eh, sizeof(eh), 0);
+	close(fd);
+	if (r != (long)sizeof(eh) || memcmp(eh, "\177ELF", 4) != 0 ||
+	    eh[4] != 2 /* ELFCLASS64 */ || eh[18] != 62 /* EM_X86_64 */)
+		return -ENOEXEC;
+	/* The point of no return.  The close-on-exec descriptors go, the
+	 * kernel's and the host's (the host's exec does not happen). */
+	for (g = 0; g < NFD; g++) {
+		struct gfd fb, *f = fd_get(g, &fb);
+		long fl;
+
+		if (f == NULL)
+			continue;
+		fl = f->kind == FD_HOST ?
+		    HSYS(SYS_fcntl, f->real, F_GETFD, 0, 0, 0, 0) :
+		    rsys(SYS_fcntl, f->real, F_GETFD, 0, 0, 0, 0);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			continue;
+		pthread_mutex_lock(&fd_lock);
+		fd_store(g, 0, 0, -1);
+		pthread_mutex_unlock(&fd_lock);
+		fd_close_real(f);
+	}
+	/* Signals: handlers back to the default. */
+	{
+		static const struct run_ksigaction dfl;
+
+		memset(sigsys_act, 0, sizeof(sigsys_act));
+		run_sud_fault_action(SIGSEGV, &dfl, NULL);
+		run_sud_fault_action(SIGBUS, &dfl, NULL);
+		run_sig_exec();
+	}
+	/* The old image and its break go, then the new one is loaded
+	 * (a fixed-address program may want the same addresses). */
+	for (g = 0; g < 2; g++)
+		if (old.span[g][1] != 0)
+			HSYS(SYS_munmap, old.span[g][0], old.span[g][1], 0, 0, 0,
+			    0);
+	if ((error = run_elf_load(prog, pargv, envp, &img, &why)) != 0) {
+		fprintf(stderr, "strata-run: exec %s: %s: %s\n", prog, why,
+		    strerror(error));
+		HSYS(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+	}
+	image = &img;
+	pthread_mutex_lock(&brk_lock);
+	brk_start = brk_cur = img.brk_start;
+	brk_limit = img.brk_limit;
+	pthread_mutex_unlock(&brk_lock);
+	/* Copied onto the new stack. */
+	for (g = 0; argv[g] != NULL; g++)
+		free(argv[g]);
+	for (g = 0; envp[g] != NULL; g++)
+		free(envp[g]);
+	free(argv);
+	free(envp);
+	free(pargv);
+	run_sud_exec_start(img.entry, img.sp, mask, old.stack, old.stack_len);
+}
+
 /* Restores a descriptor table from --fd-map ("g:k:real,..."). */
 int
 run_sys_fdmap(const char *map)
@@ -1539,7 +1638,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_execve:
 		if (run_opt.server != NULL)
 			return do_execve(a[0], a[1], a[2], &uc->uc_sigmask);
-		goto refuse;
+		return do_execve_local(a[0], a[1], a[2], &uc->uc_sigmask);
 	case SYS_execveat:
 	refuse:
 		/* Not here: say so once, whatever --trace says. */

@@ -1487,6 +1487,98 @@ EOF
 	fi
 }
 
+atf_test_case exec_inprocess
+exec_inprocess_head()
+{
+	atf_set "descr" "in-process execve: the new program (dynamic glibc, static and dynamic musl, a shell's exec, env) runs on the same kernel, close-on-exec descriptors closed, handlers reset, ignored signals kept, a failed exec returns"
+}
+exec_inprocess_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	make_tree
+	# A shell's exec and env's: the file read is the kernel's.
+	atf_check -o inline:"hello\n" "$run" --copy-in "$PWD/src:/s" -- \
+	    /bin/sh -c 'exec cat /s/f'
+	atf_check -o inline:"abc\ndef\n" "$run" --copy-in "$PWD/src:/s" -- \
+	    env cat /s/sub/g
+	atf_check -o inline:"hello\n" "$run" --copy-in "$PWD/src:/s" -- \
+	    /bin/sh -c 'exec /bin/sh -c "exec env cat /s/f"'
+	cat >x.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+static void on_usr1(int sig) { (void)sig; }
+int main(int argc, char **argv)
+{
+	struct sigaction sa;
+	char buf[16] = "";
+	int fd;
+
+	if (argc == 3) {
+		/* After the exec: 10 was close-on-exec, 11 was not. */
+		if (fcntl(10, F_GETFD) != -1 || errno != EBADF)
+			return 20;
+		if (pread(11, buf, sizeof(buf), 0) != 5 ||
+		    memcmp(buf, "kept\n", 5) != 0)
+			return 21;
+		sigaction(SIGUSR1, NULL, &sa);
+		if (sa.sa_handler != SIG_DFL)
+			return 22;
+		sigaction(SIGUSR2, NULL, &sa);
+		if (sa.sa_handler != SIG_IGN)
+			return 23;
+		snprintf(buf, sizeof(buf), "/x/%s", argv[2]);
+		if ((fd = open(buf, O_CREAT | O_WRONLY, 0600)) < 0 ||
+		    write(fd, argv[0], strlen(argv[0])) < 0)
+			return 24;
+		return 5;
+	}
+	if (argc != 2)
+		return 2;
+	if (mkdir("/x", 0700) != 0 && errno != EEXIST)
+		return 10;
+	fd = open("/x/cloexec", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 || dup3(fd, 10, O_CLOEXEC) != 10)
+		return 11;
+	fd = open("/x/kept", O_CREAT | O_RDWR, 0600);
+	if (fd < 0 || write(fd, "kept\n", 5) != 5 || dup2(fd, 11) != 11)
+		return 12;
+	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, SIG_IGN);
+	/* A missing program: the exec fails, this one goes on. */
+	execl("/nonexistent/prog", "p", (char *)NULL);
+	if (errno != ENOENT)
+		return 13;
+	execl(argv[1], "next", "check", strrchr(argv[1], '/') + 1,
+	    (char *)NULL);
+	return 14;
+}
+EOF
+	atf_check $cc -o xg x.c
+	progs=xg
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -o xs x.c
+		atf_check musl-gcc -o xd x.c
+		progs="xg xs xd"
+	fi
+	for a in $progs; do
+		for b in $progs; do
+			atf_check -s exit:5 -e save:err "$run" --list-at-exit /x \
+			    -- ./$a "$PWD/$b"
+			tree_of /x <err >tree.out
+			atf_check -o match:"^f 0600 4 .* @/$b$" cat tree.out
+			atf_check -o match:"^f 0600 5 .* @/kept$" cat tree.out
+		done
+	done
+}
+
 # rw_NAME [cleanup]: case NAME once more, with strata-run --rewrite.
 rw_case()
 {
@@ -1600,6 +1692,7 @@ EOF
 atf_init_test_cases()
 {
 	atf_add_test_case rewrite_sites
+	atf_add_test_case exec_inprocess
 	atf_add_test_case signals_in_calls
 	atf_add_test_case sigmask
 	atf_add_test_case interrupted_calls
@@ -1607,7 +1700,7 @@ atf_init_test_cases()
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
-	    host_read_signal; do
+	    host_read_signal exec_inprocess; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
