@@ -18,7 +18,8 @@
 # out with the reason.  BENCH_NET_MB sets the bulk size (default 64).
 #
 # Every measurement runs BENCH_NET_REPEAT times (default 5) in fresh
-# processes and the table shows the median.  The machine may be shared:
+# processes, in rounds of one run of every row, and the table shows the
+# median.  The machine may be shared:
 # the "load" column is the median of the 1-minute load average read
 # before each run of that row (on a 2-core machine a load of 2 or more
 # means the two kernels did not have a core each).
@@ -55,29 +56,19 @@ trap cleanup EXIT INT TERM
 # results: lines "column|key|value|unit|load", one per run
 raw=$work/raw
 : >"$raw"
-run() {	# COLUMN ROWPREFIX COMMAND...
+run() {	# COLUMN ROWPREFIX COMMAND...: one run
 	col=$1 row=$2
 	shift 2
-	i=0
-	while [ $i -lt "$repeat" ]; do
-		i=$((i + 1))
-		load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo -)
-		if ! "$@" >"$work/out" 2>&1; then
-			echo "net.sh: $col $row failed:" >&2
-			cat "$work/out" >&2
-			continue
-		fi
-		awk -v c="$col" -v r="$row" -v l="$load" '$1 == "RESULT" {
-			print c "|" r " " $2 "|" $3 "|" $4 "|" l }' \
-		    "$work/out" >>"$raw"
-	done
+	load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo -)
+	if ! "$@" >"$work/out" 2>&1; then
+		echo "net.sh: $col $row failed:" >&2
+		cat "$work/out" >&2
+		return 0
+	fi
+	awk -v c="$col" -v r="$row" -v l="$load" '$1 == "RESULT" {
+		print c "|" r " " $2 "|" $3 "|" $4 "|" l }' \
+	    "$work/out" >>"$raw"
 }
-
-for p in $platforms; do
-	(cd "$work" && run "$p" shmif "$dir/$p/bench_net" shmif)
-	(cd "$work" && run "$p" shmif-9000 env RUMP_SHMIF_MTU=9000 \
-	    "$dir/$p/bench_net" shmif)
-done
 
 why=
 if [ "$(id -u)" != 0 ]; then
@@ -94,18 +85,6 @@ if [ -z "$why" ]; then
 	ip -n "$nst" tuntap add mode tap name tap0
 	ip -n "$nst" addr add 10.97.0.1/24 dev tap0
 	ip -n "$nst" link set tap0 up
-	for mtu in 1500 9000; do
-		# The kernel's interface takes the TAP device's MTU.
-		ip -n "$nst" link set tap0 mtu $mtu
-		sfx=; [ $mtu = 1500 ] || sfx=-$mtu
-		for p in $platforms; do
-			for m in tap-tx tap-rx; do
-				run "$p" $m$sfx ip netns exec "$nst" \
-				    "$dir/$p/bench_net" $m tap0 10.97.0.2 \
-				    10.97.0.1
-			done
-		done
-	done
 	# veth: Linux in two namespaces, the same program with host sockets.
 	ip netns add "$ns1"
 	ip netns add "$ns2"
@@ -127,20 +106,48 @@ if [ -z "$why" ]; then
 	wait \$spid
 	exit \$rc
 	EOF
-	run linux veth sh "$work/veth.sh"
-	if command -v iperf3 >/dev/null 2>&1; then
-		ip netns exec "$ns1" iperf3 -s -1 -B 10.96.0.1 >/dev/null 2>&1 &
-		spid=$!
-		sleep 0.3
-		ip netns exec "$ns2" iperf3 -c 10.96.0.1 -t 3 -f m 2>/dev/null |
-		    awk -v l="$(cut -d' ' -f1 /proc/loadavg)" '/receiver/ {
-			for (i = 1; i <= NF; i++) if ($i == "Mbits/sec")
-			printf "linux|veth iperf3-bulk|%.1f|MB/s|%s\n", $(i-1) / 8, l }' \
-		    >>"$raw" || true
-		wait $spid || true
-	fi
 else
 	echo "net.sh: TAP and veth rows left out: $why"
+fi
+
+# In rounds: each round runs every row once, so that the runs behind a
+# figure and those behind its veth peer are spread over the same minutes
+# of a shared machine's changing load (veth's bulk figure alone went
+# from 1,227 to 2,245 MB/s between two runs of the table three minutes
+# apart at load 13-14).
+round=0
+while [ $round -lt "$repeat" ]; do
+	round=$((round + 1))
+	for p in $platforms; do
+		(cd "$work" && run "$p" shmif "$dir/$p/bench_net" shmif)
+		(cd "$work" && run "$p" shmif-9000 env RUMP_SHMIF_MTU=9000 \
+		    "$dir/$p/bench_net" shmif)
+	done
+	[ -z "$why" ] || continue
+	for mtu in 1500 9000; do
+		# The kernel's interface takes the TAP device's MTU.
+		ip -n "$nst" link set tap0 mtu $mtu
+		sfx=; [ $mtu = 1500 ] || sfx=-$mtu
+		for p in $platforms; do
+			for m in tap-tx tap-rx; do
+				run "$p" $m$sfx ip netns exec "$nst" \
+				    "$dir/$p/bench_net" $m tap0 10.97.0.2 \
+				    10.97.0.1
+			done
+		done
+	done
+	run linux veth sh "$work/veth.sh"
+done
+if [ -z "$why" ] && command -v iperf3 >/dev/null 2>&1; then
+	ip netns exec "$ns1" iperf3 -s -1 -B 10.96.0.1 >/dev/null 2>&1 &
+	spid=$!
+	sleep 0.3
+	ip netns exec "$ns2" iperf3 -c 10.96.0.1 -t 3 -f m 2>/dev/null |
+	    awk -v l="$(cut -d' ' -f1 /proc/loadavg)" '/receiver/ {
+		for (i = 1; i <= NF; i++) if ($i == "Mbits/sec")
+		printf "linux|veth iperf3-bulk|%.1f|MB/s|%s\n", $(i-1) / 8, l }' \
+	    >>"$raw" || true
+	wait $spid || true
 fi
 
 # The table: one column per platform, the Linux peer, and each platform's
