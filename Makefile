@@ -68,8 +68,10 @@ BUILD_DEPS := cmd:$(firstword $(CC)):$(CC_PACKAGE) \
 	cmd:$(firstword $(AR)):$(if $(CROSS_COMPILE),binutils-$(patsubst %-,%,$(notdir $(CROSS_COMPILE))),binutils) \
 	$(if $(CROSS_COMPILE),,file:/usr/include/stdio.h:build-essential) \
 	cmd:$(firstword $(PKG_CONFIG)):pkgconf
-# What building platforms $(1) needs beyond that (fiber: io_uring).
-PLATFORM_DEPS = $(if $(filter fiber,$(1)),file:/usr/include/liburing.h:liburing-dev)
+# What building platforms $(1) needs beyond that (fiber: io_uring; in a
+# cross build the target's liburing, which no Debian package holds:
+# platform/fiber checks for it and names mk/cross-liburing.sh).
+PLATFORM_DEPS = $(if $(and $(filter fiber,$(1)),$(if $(CROSS_COMPILE)$(CC_TARGET),,native)),file:/usr/include/liburing.h:liburing-dev)
 CHECK_DEPS := $(BUILD_DEPS) cmd:kyua:kyua cmd:atf-sh:atf-sh \
 	file:/usr/include/atf-c.h:libatf-dev $(call PLATFORM_DEPS,$(TEST_PLATFORMS)) \
 	$(if $(VALGRIND),cmd:valgrind:valgrind)

@@ -21,6 +21,9 @@
 #   PLATFORM_SHARED   yes (default) to also build librumpuser-<name>.so
 #   PLATFORM_LIBFILES files of the platform directory installed into lib/
 #                     as they are (e.g. the kvm platform's linker script)
+#   PLATFORM_CHECKS   targets (defined by the platform's Makefile) made
+#                     before anything is compiled, e.g. one that stops
+#                     with what to install when a host library is missing
 #
 # It produces lib/librumpuser-<name>.a (+ .so) and
 # lib/pkgconfig/rumpuser-<name>.pc.  The kernel is used only through an
@@ -62,7 +65,7 @@ $(FREESTANDING_OBJS): DEPFLAGS = -MD -MP
 
 # Fail early and clearly when the kernel prefix is missing, rather than
 # with "rump/rumpuser.h: No such file" from every compile.
-BEFORE_COMPILE := kernel-prefix-check
+BEFORE_COMPILE := kernel-prefix-check $(PLATFORM_CHECKS)
 .PHONY: kernel-prefix-check
 kernel-prefix-check:
 	@test -f $(KERNEL_PREFIX)/include/rump/rumpuser.h || { \
