@@ -144,8 +144,10 @@ for triple in "$@"; do
 		ar=llvm-ar ranlib=llvm-ranlib
 	fi
 	# Position independent: the fiber platform's shared object links
-	# it too.  No source path in the debug information.
+	# it too.  No source path in the debug information.  Objects a
+	# --source tree may hold (another target's) are removed first.
 	(cd "$build" &&
+	    make -C src clean &&
 	    ./configure --cc="$cc" --prefix="$prefix" &&
 	    make -C src ENABLE_SHARED=0 CC="$cc" AR="$ar" RANLIB="$ranlib" \
 		CFLAGS="-g -O2 -Wall -Wextra -fno-stack-protector -fPIC -ffile-prefix-map=$build=liburing-${version:-src}" \
