@@ -96,11 +96,16 @@ struct rumpuser_virtif_info {
  * or DATA_VALID (the host verified it).  TSO4: a frame sent may be a
  * TCP/IPv4 segment of up to 65535 bytes of IP packet that the host cuts
  * into gso_size pieces (GSO_TCPV4; also needs NEEDS_CSUM).  LRO4: frames
- * delivered may be such segments, larger than the MTU.
+ * delivered may be such segments, larger than the MTU.  TSO6 and LRO6:
+ * the same for TCP/IPv6 (GSO_TCPV6; 65535 bytes after the IPv6 header).
+ * Checksums (NEEDS_CSUM, DATA_VALID) are those of TCP and UDP over
+ * either.
  */
 #define RUMPUSER_VIRTIF_OFF_VNETHDR	0x01
 #define RUMPUSER_VIRTIF_OFF_TSO4	0x02
 #define RUMPUSER_VIRTIF_OFF_LRO4	0x04
+#define RUMPUSER_VIRTIF_OFF_TSO6	0x08
+#define RUMPUSER_VIRTIF_OFF_LRO6	0x10
 
 /* virtio-net's header (legacy layout, 10 bytes, the host's byte order). */
 struct rumpuser_virtif_vnethdr {

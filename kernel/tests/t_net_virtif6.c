@@ -229,33 +229,34 @@ linux_side(int lfd)
 	return 0;
 }
 
-ATF_TC_WITHOUT_HEAD(ping6_tcp6);
-ATF_TC_BODY(ping6_tcp6, tc)
+/* A Linux socket of type bound to sin6, in the test's own namespace
+ * (listening, for a stream socket). */
+static int
+linux_bind6(int type, const struct sockaddr_in6 *sin6)
 {
-	struct sockaddr_in6 sin6;
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char ifname[16], buf[64];
-	int lfd, fd, one = 1, error = ETIMEDOUT;
-	pid_t pid;
+	int fd, one = 1;
 
-	netns_setup();
-	sin6 = sin6_of(LINUX_ADDR, 5061);
-	lfd = socket(AF_INET6, SOCK_STREAM, 0);
-	ATF_REQUIRE(lfd != -1);
-	ATF_REQUIRE(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+	fd = socket(AF_INET6, type, 0);
+	ATF_REQUIRE(fd != -1);
+	ATF_REQUIRE(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 	    sizeof(one)) == 0);
 	/* The address is tentative until the TAP has a reader (carrier). */
-	ATF_REQUIRE(setsockopt(lfd, SOL_IP, IP_FREEBIND, &one,
+	ATF_REQUIRE(setsockopt(fd, SOL_IP, IP_FREEBIND, &one,
 	    sizeof(one)) == 0);
-	ATF_REQUIRE_MSG(bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0,
-	    "bind: %s", strerror(errno));
-	ATF_REQUIRE(listen(lfd, 4) == 0);
-	pid = fork();
-	ATF_REQUIRE(pid != -1);
-	if (pid == 0)
-		_exit(linux_side(lfd));
-	close(lfd);
+	ATF_REQUIRE_MSG(bind(fd, (const struct sockaddr *)sin6,
+	    sizeof(*sin6)) == 0, "bind: %s", strerror(errno));
+	if (type == SOCK_STREAM)
+		ATF_REQUIRE(listen(fd, 4) == 0);
+	return fd;
+}
+
+/* Boots, attaches virtif with STRATA_ADDR, and waits until Linux
+ * answers and the address is usable as a source. */
+static void
+virtif6_setup(char *ifname)
+{
+	char buf[64];
+	int error = ETIMEDOUT;
 
 	boot();
 	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("virtif", TAPNAME, ifname,
@@ -272,10 +273,32 @@ ATF_TC_BODY(ping6_tcp6, tc)
 			rt_sleep_ms(200);
 	}
 	ATF_REQUIRE_EQ_MSG(0, error, "ping6: %s", strerror(error));
-	/* The connection below must come from STRATA_ADDR, whose DAD may
-	 * end after the link-local address's (wait_addr6_usable()). */
+	/* Connections must come from STRATA_ADDR, whose DAD may end after
+	 * the link-local address's (wait_addr6_usable()). */
 	ATF_REQUIRE_EQ(RUMP_IPV6_ADDR_USABLE, wait_addr6_usable(ifname,
 	    STRATA_ADDR));
+}
+
+ATF_TC_WITHOUT_HEAD(ping6_tcp6);
+ATF_TC_BODY(ping6_tcp6, tc)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char ifname[16], buf[64];
+	int lfd, fd;
+	pid_t pid;
+
+	netns_setup();
+	sin6 = sin6_of(LINUX_ADDR, 5061);
+	lfd = linux_bind6(SOCK_STREAM, &sin6);
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(linux_side(lfd));
+	close(lfd);
+
+	virtif6_setup(ifname);
 	for (int i = 0; i < 5; i++)
 		ATF_CHECK_EQ(0, rump_netconfig_ping6(LINUX_ADDR, 100 + i, 56,
 		    2000, NULL));
@@ -296,6 +319,136 @@ ATF_TC_BODY(ping6_tcp6, tc)
 	ATF_REQUIRE_EQ(0, recv_pattern(fd, 2, XFER_BYTES));
 	RL(rump_sys_close(fd));
 	child_wait(pid, "Linux side");
+}
+
+/* --- Offloads over IPv6: checksums and large segments ------------------- */
+
+#define UDP_ROUNDS	40
+
+/* Linux side: receives pattern 1 and sends pattern 2 on a TCP
+ * connection, then echoes UDP_ROUNDS datagrams. */
+static int
+linux_offload_peer6(int lfd, int ufd)
+{
+	struct sockaddr_in6 from;
+	socklen_t fl;
+	uint8_t *buf = malloc(65536);
+	ssize_t n;
+	int fd, error, i;
+
+	if (buf == NULL)
+		return ENOMEM;
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		return errno;
+	if ((error = host_recv_pattern(fd, buf, 1, XFER_BYTES)) != 0 ||
+	    (error = host_send_pattern(fd, buf, 2, XFER_BYTES)) != 0)
+		return error;
+	close(fd);
+	for (i = 0; i < UDP_ROUNDS; i++) {
+		fl = sizeof(from);
+		n = recvfrom(ufd, buf, 65536, 0, (struct sockaddr *)&from,
+		    &fl);
+		if (n < 0 || sendto(ufd, buf, (size_t)n, 0,
+		    (struct sockaddr *)&from, fl) != n)
+			return errno;
+	}
+	free(buf);
+	return 0;
+}
+
+/*
+ * As t_net_virtif's offloads for IPv4: TCP both ways and UDP with Linux,
+ * checking from the interface's counters whether large segments went
+ * each way (with offloads, the default, a frame averages more than the
+ * 1514 bytes a frame of the TAP's MTU can hold; with
+ * RUMP_VIRTIF_OFFLOAD=0 never).  Linux drops a segment or datagram whose
+ * checksum we left wrong, and strata one whose checksum Linux left
+ * partial and strata did not complete, so the byte-exact transfers and
+ * echoes check both.
+ */
+static void
+offload6_case(bool offload)
+{
+	struct rump_ifstats s0, s1, s2;
+	struct sockaddr_in6 sin6, usin6;
+	char ifname[16];
+	uint8_t out[3000], in[3000];
+	int lfd, ufd, fd, i;
+	size_t len;
+	pid_t pid;
+
+	netns_setup();
+	sin6 = sin6_of(LINUX_ADDR, 5061);
+	lfd = linux_bind6(SOCK_STREAM, &sin6);
+	usin6 = sin6_of(LINUX_ADDR, 5063);
+	ufd = linux_bind6(SOCK_DGRAM, &usin6);
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(linux_offload_peer6(lfd, ufd));
+	close(lfd);
+	close(ufd);
+
+	if (!offload)
+		ATF_REQUIRE_EQ(0, setenv("RUMP_VIRTIF_OFFLOAD", "0", 1));
+	virtif6_setup(ifname);
+	fd = (int)RL(rump_sys_socket(AF_INET6, SOCK_STREAM, 0));
+	RL(rump_sys_connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s0));
+	ATF_REQUIRE_EQ(0, send_pattern(fd, 1, XFER_BYTES));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s1));
+	RL(rump_sys_shutdown(fd, SHUT_WR));
+	ATF_REQUIRE_EQ(0, recv_pattern(fd, 2, XFER_BYTES));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s2));
+	RL(rump_sys_close(fd));
+	printf("sent %.0f bytes/frame, received %.0f bytes/frame\n",
+	    (double)(s1.obytes - s0.obytes) / (double)(s1.opackets -
+	    s0.opackets), (double)(s2.ibytes - s1.ibytes) /
+	    (double)(s2.ipackets - s1.ipackets));
+	if (offload) {
+		ATF_CHECK(s1.obytes - s0.obytes > 2000 * (s1.opackets -
+		    s0.opackets));
+		ATF_CHECK(s2.ibytes - s1.ibytes > 2000 * (s2.ipackets -
+		    s1.ipackets));
+	} else {
+		ATF_CHECK(s1.obytes - s0.obytes <= 1514 * (s1.opackets -
+		    s0.opackets));
+		ATF_CHECK(s2.ibytes - s1.ibytes <= 1514 * (s2.ipackets -
+		    s1.ipackets));
+	}
+
+	/* UDP of every size class, fragmented at the end. */
+	fd = (int)RL(rump_sys_socket(AF_INET6, SOCK_DGRAM, 0));
+	RL(rump_sys_connect(fd, (struct sockaddr *)&usin6, sizeof(usin6)));
+	for (i = 0; i < UDP_ROUNDS; i++) {
+		struct timeval tv = { 10, 0 };
+
+		len = i == UDP_ROUNDS - 1 ? sizeof(out) : (size_t)i * 37 + 1;
+		pattern_fill((uint32_t)i, 0, out, len);
+		RL(rump_sys_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		    sizeof(tv)));
+		ATF_REQUIRE_EQ((ssize_t)len, rump_sys_send(fd, out, len, 0));
+		ATF_REQUIRE_EQ_MSG((ssize_t)len, rump_sys_recv(fd, in,
+		    sizeof(in), 0), "echo of %zu bytes: %s", len,
+		    strerror(errno));
+		ATF_REQUIRE(memcmp(in, out, len) == 0);
+	}
+	RL(rump_sys_close(fd));
+	child_wait(pid, "Linux peer");
+}
+
+ATF_TC_WITHOUT_HEAD(offloads6);
+ATF_TC_BODY(offloads6, tc)
+{
+
+	offload6_case(true);
+}
+
+ATF_TC_WITHOUT_HEAD(no_offloads6);
+ATF_TC_BODY(no_offloads6, tc)
+{
+
+	offload6_case(false);
 }
 
 /* --- Router advertisements both ways ----------------------------------- */
@@ -491,6 +644,8 @@ ATF_TP_ADD_TCS(tp)
 {
 
 	ATF_TP_ADD_TC(tp, ping6_tcp6);
+	ATF_TP_ADD_TC(tp, offloads6);
+	ATF_TP_ADD_TC(tp, no_offloads6);
 	ATF_TP_ADD_TC(tp, ra);
 	return atf_no_error();
 }

@@ -12,8 +12,9 @@
  * Offloads: when the kernel asks, the device is opened with IFF_VNET_HDR
  * (every frame carries virtio-net's 10-byte header, the module's struct
  * rumpuser_virtif_vnethdr) and TUNSETOFFLOAD tells Linux what it may
- * hand us: partial checksums (TUN_F_CSUM) and, for LRO4, whole TCP/IPv4
- * segments of up to 64 KiB (TUN_F_TSO4) -- the Linux stack then skips
+ * hand us: partial checksums (TUN_F_CSUM) and, for LRO4 and LRO6, whole
+ * TCP/IPv4 and TCP/IPv6 segments of up to 64 KiB (TUN_F_TSO4,
+ * TUN_F_TSO6) -- the Linux stack then skips
  * cutting and checksumming them, and one read carries what would be 45
  * frames.  Large segments we write are cut by Linux (or, delivered
  * locally, never cut at all), whatever TUNSETOFFLOAD said.
@@ -71,12 +72,16 @@ rumpuser__posixhost_tap_open(const char *name, uint32_t want,
 		/* Writing large segments needs nothing more; what Linux
 		 * may hand us, it must be told. */
 		tp->tp_have = RUMPUSER_VIRTIF_OFF_VNETHDR |
-		    (want & RUMPUSER_VIRTIF_OFF_TSO4);
+		    (want & (RUMPUSER_VIRTIF_OFF_TSO4 |
+		    RUMPUSER_VIRTIF_OFF_TSO6));
 		off = TUN_F_CSUM;
 		if (want & RUMPUSER_VIRTIF_OFF_LRO4)
 			off |= TUN_F_TSO4;
+		if (want & RUMPUSER_VIRTIF_OFF_LRO6)
+			off |= TUN_F_TSO6;
 		if (ioctl(fd, TUNSETOFFLOAD, off) == 0)
-			tp->tp_have |= want & RUMPUSER_VIRTIF_OFF_LRO4;
+			tp->tp_have |= want & (RUMPUSER_VIRTIF_OFF_LRO4 |
+			    RUMPUSER_VIRTIF_OFF_LRO6);
 		else	/* then at least partial checksums, or nothing */
 			(void)ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM);
 	}
@@ -112,8 +117,9 @@ rumpuser__posixhost_tap_send(struct rumpuser__posixhost_tap *tp,
 		hiov[i].iov_len = iov[i].iov_len;
 		len += iov[i].iov_len;
 	}
-	if (len > (tp->tp_have & RUMPUSER_VIRTIF_OFF_TSO4 ?
-	    sizeof(struct rumpuser_virtif_vnethdr) + 14 + 65535 :
+	if (len > (tp->tp_have & (RUMPUSER_VIRTIF_OFF_TSO4 |
+	    RUMPUSER_VIRTIF_OFF_TSO6) ?
+	    sizeof(struct rumpuser_virtif_vnethdr) + 14 + 40 + 65535 :
 	    (size_t)tp->tp_mtu + 14 + (tp->tp_have &
 	    RUMPUSER_VIRTIF_OFF_VNETHDR ?
 	    sizeof(struct rumpuser_virtif_vnethdr) : 0)))

@@ -66,6 +66,8 @@ struct ifnet {
 	 * (shmif); 0: none.  Its checksum is computed in software unless
 	 * M_CSUM_TCPv4 is in if_csum. */
 	int		 if_tso;
+	/* The same for TCP/IPv6 (M_CSUM_TCPv6). */
+	int		 if_tso6;
 
 	/* Link layer: set by ether_ifattach or the driver. */
 	int		(*if_output)(struct ifnet *, struct mbuf *, int af,

@@ -47,6 +47,10 @@ struct mbuf {
 #define M_CSUM_IPv4_OK	0x10
 #define M_CSUM_TCPv4_OK	0x20
 #define M_CSUM_UDPv4_OK	0x40
+#define M_CSUM_TCPv6	0x100
+#define M_CSUM_UDPv6	0x200
+#define M_CSUM_TCPv6_OK	0x400
+#define M_CSUM_UDPv6_OK	0x800
 	uint16_t	 m_csum_off;	/* offset of the L4 header (output) */
 	/* A TCP segment longer than one MSS, made to be cut into pieces
 	 * of m_tso_segsz payload bytes (TSO, GSO): by TCP on output, or

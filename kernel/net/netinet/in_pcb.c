@@ -139,6 +139,8 @@ in_pcboutput(struct inpcb *inp, struct mbuf *m, int proto)
 			m_free(m);
 			return EAFNOSUPPORT;
 		}
+		if (m->m_tso_segsz != 0)
+			m->m_tso_type = M_TSO_TCPv6;
 		return ops->output(&inp->inp_laddr6, &inp->inp_faddr6,
 		    inp->inp_scope6, m, proto, inp->inp_hlim, inp->inp_tos);
 	}
@@ -149,6 +151,17 @@ in_pcboutput(struct inpcb *inp, struct mbuf *m, int proto)
 		m->m_tso_type = M_TSO_TCPv4;
 	return ip_output(m, inp->inp_laddr, inp->inp_faddr, proto,
 	    inp->inp_ttl, inp->inp_tos, 0);
+}
+
+int
+in_pcb_path_tso(const struct inpcb *inp)
+{
+	const struct in6_pcbops *ops;
+
+	if (!in_pcb_isv6(inp))
+		return ip_path_tso(inp->inp_faddr);
+	ops = __atomic_load_n(&in6_pcbops, __ATOMIC_ACQUIRE);
+	return ops != NULL ? ops->tso(&inp->inp_faddr6, inp->inp_scope6) : 0;
 }
 
 struct inpcb *

@@ -124,6 +124,8 @@ struct in6_pcbops {
 	int	(*output)(const struct in6_addr *src, const struct in6_addr *dst,
 	    uint32_t scope, struct mbuf *m, int proto, int hlim, int tclass);
 	int	(*mss)(const struct in6_addr *dst, uint32_t scope);
+	/* The TSO limit (if_tso6) of the interface toward dst; 0: none. */
+	int	(*tso)(const struct in6_addr *dst, uint32_t scope);
 };
 extern const struct in6_pcbops *in6_pcbops;
 
@@ -136,6 +138,9 @@ in_pcb_isv6(const struct inpcb *inp)
 /* Sends transport segment m (checksum field zero) from the pcb's local to
  * its foreign address, in the pcb's family; consumes m. */
 int	 in_pcboutput(struct inpcb *inp, struct mbuf *m, int proto);
+/* The TSO limit (if_tso, if_tso6) of the interface toward the pcb's
+ * foreign address, in the pcb's family; 0: none. */
+int	 in_pcb_path_tso(const struct inpcb *inp);
 /* in_pcblookup() for a segment of either family. */
 struct inpcb *in_pcblookup_ic(struct inpcbtable *t,
 	    const struct in_conninfo *ic, uint16_t fport, uint16_t lport);

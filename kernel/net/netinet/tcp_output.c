@@ -254,14 +254,14 @@ tcp_tso_len(struct tcpcb *tp, uint32_t maxseg)
 	struct inpcb *inp = tp->t_inp;
 	int tso;
 
-	if (in_pcb_isv6(inp) || (tp->t_state != TCPS_ESTABLISHED &&
+	if ((tp->t_state != TCPS_ESTABLISHED &&
 	    tp->t_state != TCPS_CLOSE_WAIT) ||
 	    SEQ_LT(tp->snd_nxt, tp->snd_max) ||
 	    (tp->t_flags & (TF_FASTRECOVERY | TF_FORCE)) ||
-	    (tso = ip_path_tso(inp->inp_faddr)) <= 0)
+	    (tso = in_pcb_path_tso(inp)) <= 0)
 		return maxseg;
 	/* Room for the IP and TCP headers with every option. */
-	tso -= 20 + 60;
+	tso -= (in_pcb_isv6(inp) ? 40 : 20) + 60;
 	if (tso < 2 * (int)maxseg)
 		return maxseg;
 	return (uint32_t)tso / maxseg * maxseg;

@@ -353,10 +353,22 @@ in6_pcbops_mss(const struct in6_addr *dst, uint32_t scope)
 	return MIN(mtu - 60, 65475);	/* IPv6 and TCP headers */
 }
 
+static int
+in6_pcbops_tso(const struct in6_addr *dst, uint32_t scope)
+{
+	struct rt6result rt;
+
+	if (in6_is_local(dst, NULL) || in6_is_loopback(dst) ||
+	    rt6_lookup(dst, scope, &rt) != 0 || rt.rt_ifp == lo_ifp)
+		return 0;
+	return __atomic_load_n(&rt.rt_ifp->if_tso6, __ATOMIC_RELAXED);
+}
+
 static const struct in6_pcbops in6_pcbops_impl = {
 	.lookup = in6_pcblookup,
 	.output = in6_pcbops_output,
 	.mss = in6_pcbops_mss,
+	.tso = in6_pcbops_tso,
 };
 
 /* SOL_IPV6 options both transports take. */
@@ -575,8 +587,8 @@ udp6_input(struct mbuf *m, int off, int proto)
 	}
 	/* The checksum is mandatory over IPv6 (RFC 8200 8.1). */
 	if (!(m->m_flags & M_LOOP) && (uh->uh_sum == 0 ||
-	    in6_cksum(&ip6->ip6_src, &ip6->ip6_dst, IPPROTO_UDP, uh,
-	    len) != 0))
+	    (!(m->m_csum & M_CSUM_UDPv6_OK) && in6_cksum(&ip6->ip6_src,
+	    &ip6->ip6_dst, IPPROTO_UDP, uh, len) != 0)))
 		goto bad;
 	memset(&ic, 0, sizeof(ic));
 	ic.ic_af = AF_INET6;
@@ -697,8 +709,9 @@ tcp6_input(struct mbuf *m, int off, int proto)
 	if (tlen < sizeof(*th) || ((uintptr_t)(m->m_data + off) & 1))
 		goto drop;
 	th = (struct tcphdr *)(void *)(m->m_data + off);
-	if (!(m->m_flags & M_LOOP) && in6_cksum(&ip6->ip6_src,
-	    &ip6->ip6_dst, IPPROTO_TCP, th, tlen) != 0)
+	if (!(m->m_flags & M_LOOP) && !(m->m_csum & M_CSUM_TCPv6_OK) &&
+	    in6_cksum(&ip6->ip6_src, &ip6->ip6_dst, IPPROTO_TCP, th,
+	    tlen) != 0)
 		goto drop;
 	/* TCP is unicast only. */
 	if ((m->m_flags & M_MCAST) || in6_is_multicast(&ip6->ip6_dst))

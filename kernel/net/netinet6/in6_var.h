@@ -205,6 +205,15 @@ void	 nd6_rtr_link(struct ifnet *ifp, bool up);
 bool	 nd6_is_advertising(struct ifnet *ifp);
 /* The IPv6 MTU of ifp: its MTU, or less when a router said so. */
 int	 in6_if_mtu(struct ifnet *ifp);
+/*
+ * Sends m (IPv6 header first), longer than mtu, to nh through ifp: a
+ * large TCP segment (m_tso_segsz) whole to an interface with if_tso6,
+ * else cut into segments (tcp_gso_segment); any other packet in
+ * fragments, or, forwarding, not at all (Packet Too Big to its source).
+ * Consumes m.
+ */
+int	 ip6_output_big(struct mbuf *m, struct ifnet *ifp,
+	    const struct in6_addr *nh, int mtu, bool forwarding);
 /* Router advertisements on ifp; cfg NULL stops them (a last one with
  * router lifetime 0).  0, EINVAL, EOPNOTSUPP (not Ethernet). */
 struct nd6_ra_cfg {

@@ -160,18 +160,18 @@ ip6_forward(struct ifnet *ifp, struct mbuf *m)
 		return;
 	}
 	mtu = in6_if_mtu(rt.rt_ifp);
-	if (m->m_len > (size_t)mtu) {
-		/* Routers never fragment (RFC 8200 5). */
-		icmp6_error(m, ICMP6_PACKET_TOO_BIG, 0, (uint32_t)mtu);
-		return;
-	}
 	(void)ifp;
 	ip6->ip6_hlim--;
-	/* Nothing of the way in applies on the way out. */
+	/* Nothing of the way in applies on the way out (but the size of
+	 * a large TCP segment's pieces: ip6_output_big). */
 	m->m_csum = 0;
 	m->m_flags = 0;
 	IP6STAT_INC(ip6s_forward);
-	(void)rt.rt_ifp->if_output(rt.rt_ifp, m, AF_INET6, &rt.rt_nexthop);
+	if (m->m_len > (size_t)mtu)
+		(void)ip6_output_big(m, rt.rt_ifp, &rt.rt_nexthop, mtu, true);
+	else
+		(void)rt.rt_ifp->if_output(rt.rt_ifp, m, AF_INET6,
+		    &rt.rt_nexthop);
 }
 
 static void

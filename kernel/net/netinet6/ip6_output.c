@@ -166,6 +166,65 @@ ip6_fragment(struct mbuf *m, struct ifnet *ifp, const struct in6_addr *nh,
 	return error;
 }
 
+/* Whether the large TCP segment m (IPv6 header first) goes whole to
+ * ifp, which cuts it (TSO). */
+static bool
+ip6_tso_whole(const struct mbuf *m, struct ifnet *ifp)
+{
+
+	return m->m_tso_segsz != 0 && (m->m_tso_type & M_TSO_TCPv6) &&
+	    ifp != lo_ifp && m->m_len <= (size_t)__atomic_load_n(
+	    &ifp->if_tso6, __ATOMIC_RELAXED);
+}
+
+int
+ip6_output_big(struct mbuf *m, struct ifnet *ifp, const struct in6_addr *nh,
+    int mtu, bool forwarding)
+{
+	struct mbuf *q, *n;
+	int error = 0, e;
+
+	if (ip6_tso_whole(m, ifp)) {
+		/* Forwarded, its checksum is whole; the interface that
+		 * can computes it again for each piece. */
+		if (forwarding && (ifp->if_csum & M_CSUM_TCPv6))
+			m->m_csum = M_CSUM_TCPv6;
+		return ifp->if_output(ifp, m, AF_INET6, nh);
+	}
+	if (m->m_tso_segsz == 0 || !(m->m_tso_type & M_TSO_TCPv6)) {
+		if (forwarding) {
+			/* Routers never fragment (RFC 8200 5). */
+			icmp6_error(m, ICMP6_PACKET_TOO_BIG, 0, (uint32_t)mtu);
+			return EMSGSIZE;
+		}
+		return ip6_fragment(m, ifp, nh, mtu);
+	}
+	/* Pieces of one MSS, with their checksums (tcp_gso_segment). */
+	if ((q = tcp_gso_segment(m)) == NULL) {
+		IP6STAT_INC(ip6s_odropped);
+		return ENOBUFS;
+	}
+	for (; q != NULL; q = n) {
+		n = q->m_nextpkt;
+		q->m_nextpkt = NULL;
+		if (error == EMSGSIZE) {
+			m_free(q);
+			continue;
+		}
+		if (q->m_len <= (size_t)mtu)
+			e = ifp->if_output(ifp, q, AF_INET6, nh);
+		else if (forwarding) {
+			/* One "packet too big" for the segment. */
+			icmp6_error(q, ICMP6_PACKET_TOO_BIG, 0, (uint32_t)mtu);
+			e = EMSGSIZE;
+		} else
+			e = ip6_fragment(q, ifp, nh, mtu);
+		if (error == 0)
+			error = e;
+	}
+	return error;
+}
+
 int
 ip6_output(struct mbuf *m, const struct in6_addr *src,
     const struct in6_addr *dst, uint32_t scope, int proto, int hlim,
@@ -176,7 +235,7 @@ ip6_output(struct mbuf *m, const struct in6_addr *src,
 	struct in6_addr s;
 	struct ifnet *ifp;
 	size_t len = m->m_len;
-	int error, csoff, mtu;
+	int error, csoff, mtu, offload;
 	uint32_t pmtu;
 
 	if (len > IPV6_MAXPACKET) {
@@ -205,18 +264,36 @@ ip6_output(struct mbuf *m, const struct in6_addr *src,
 		m_free(m);
 		return error;
 	}
+	mtu = in6_if_mtu(ifp);
+	if (ifp != lo_ifp && (pmtu = ip6_pmtu_get(dst)) != 0 &&
+	    (int)pmtu < mtu)
+		mtu = (int)pmtu;
+	if (len + sizeof(*ip6) <= (size_t)mtu || proto != IPPROTO_TCP)
+		m->m_tso_segsz = 0;
 	/* The transport checksum: not over loopback, where nothing can
-	 * corrupt it (input trusts M_LOOP packets). */
+	 * corrupt it (input trusts M_LOOP packets); left to an interface
+	 * that computes it when the packet reaches it whole (not as
+	 * fragments, nor cut here: tcp_gso_segment computes its own). */
 	csoff = ip6_cksum_off(proto);
+	offload = proto == IPPROTO_TCP ? M_CSUM_TCPv6 :
+	    proto == IPPROTO_UDP ? M_CSUM_UDPv6 : 0;
+	if (!(ifp->if_csum & offload) || (len + sizeof(*ip6) > (size_t)mtu &&
+	    (m->m_tso_segsz == 0 || len + sizeof(*ip6) > (size_t)
+	    __atomic_load_n(&ifp->if_tso6, __ATOMIC_RELAXED))))
+		offload = 0;
 	if (csoff >= 0 && len >= (size_t)csoff + 2 && ifp != lo_ifp) {
 		uint16_t sum;
 
 		memset(m->m_data + csoff, 0, 2);
-		sum = in6_cksum(&s, dst, (uint8_t)proto, m->m_data, len);
-		if (proto == IPPROTO_UDP && sum == 0)
-			sum = 0xffff;
-		memcpy(m->m_data + csoff, &sum, 2);
-	}
+		if (offload == 0) {
+			sum = in6_cksum(&s, dst, (uint8_t)proto, m->m_data,
+			    len);
+			if (proto == IPPROTO_UDP && sum == 0)
+				sum = 0xffff;
+			memcpy(m->m_data + csoff, &sum, 2);
+		}
+	} else
+		offload = 0;
 	ip6 = (struct ip6_hdr *)(void *)m_prepend(&m, sizeof(*ip6));
 	if (ip6 == NULL)
 		return ENOBUFS;
@@ -226,16 +303,12 @@ ip6_output(struct mbuf *m, const struct in6_addr *src,
 	ip6->ip6_hlim = (uint8_t)(hlim > 0 ? hlim : ip6_defhlim);
 	ip6->ip6_src = s;
 	ip6->ip6_dst = *dst;
-	m->m_csum = 0;
+	m->m_csum = offload;
 	m->m_flags = 0;
 	IP6STAT_INC(ip6s_localout);
-	mtu = in6_if_mtu(ifp);
-	if (ifp != lo_ifp && (pmtu = ip6_pmtu_get(dst)) != 0 &&
-	    (int)pmtu < mtu)
-		mtu = (int)pmtu;
 	if (m->m_len <= (size_t)mtu)
 		return ifp->if_output(ifp, m, AF_INET6, &rt.rt_nexthop);
-	return ip6_fragment(m, ifp, &rt.rt_nexthop, mtu);
+	return ip6_output_big(m, ifp, &rt.rt_nexthop, mtu, false);
 }
 
 void

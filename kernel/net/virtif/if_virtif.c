@@ -15,11 +15,12 @@
  * frame work (a system call, Linux's input path, and a wakeup of the
  * reader for every frame), so the interface asks the platform for
  * virtio-net headers (rumpuser_virtif.h): TCP and UDP checksums over IPv4
- * are left to the host (if_csum), TCP/IPv4 segments of up to 64 KiB go
- * out whole for the host to cut (if_tso, TSO), and the host may hand us
- * whole segments of that size (LRO) and checksums it left for us to
- * complete (which this driver does, so the stack above sees ordinary
- * frames).  RUMP_VIRTIF_OFFLOAD=0, read when the interface is created,
+ * and IPv6 are left to the host (if_csum), TCP segments of up to 64 KiB
+ * over either go out whole for the host to cut (if_tso, if_tso6: TSO),
+ * and the host may hand us whole segments of that size (LRO), whose
+ * piece size the packet keeps for a forwarding that must cut them, and
+ * checksums it left for us to complete (which this driver does, so the
+ * stack above sees ordinary frames).  RUMP_VIRTIF_OFFLOAD=0, read when the interface is created,
  * turns all of this off.
  */
 #include <kern/types.h>
@@ -58,6 +59,8 @@ struct virtif_sc {
 
 #define VNETHDR_LEN	sizeof(struct rumpuser_virtif_vnethdr)
 #define ETHERTYPE_IP_BE	0x0008	/* 0x0800 as read from the wire */
+#define ETHERTYPE_IPV6_BE 0xdd86	/* 0x86dd as read from the wire */
+#define IP6_HLEN	40
 
 /*
  * The Internet checksum's running sum of len bytes at p, in the host's
@@ -108,43 +111,61 @@ vif_sum(uint32_t sum, const uint8_t *p, size_t len)
 /*
  * Fills in the virtio-net header for frame m: the checksum the stack
  * left to the interface (the field gets the pseudo-header's sum, as the
- * host expects), and for a large segment its cutting.
+ * host expects: RFC 768 and 9293 over IPv4, RFC 8200 8.1 over IPv6),
+ * and for a large segment its cutting.
  */
 static void
 vif_tx_header(const struct mbuf *m, struct rumpuser_virtif_vnethdr *vh)
 {
-	uint8_t *f = m->m_data, *l4;
-	uint16_t type, l4len, v;
-	uint32_t sum;
+	uint8_t *f = m->m_data, *l4, *ip = m->m_data + ETHER_HDR_LEN;
+	uint16_t type, v;
+	uint32_t sum, l4len;
 	size_t ihl;
+	bool tcp, v6;
 
 	memset(vh, 0, sizeof(*vh));
-	if (!(m->m_csum & (M_CSUM_TCPv4 | M_CSUM_UDPv4)) ||
-	    m->m_len < ETHER_HDR_LEN + 20)
+	if (!(m->m_csum & (M_CSUM_TCPv4 | M_CSUM_UDPv4 | M_CSUM_TCPv6 |
+	    M_CSUM_UDPv6)) || m->m_len < ETHER_HDR_LEN + 20)
 		return;
 	memcpy(&type, f + 12, 2);
-	ihl = (size_t)(f[ETHER_HDR_LEN] & 0x0f) * 4;
-	if (type != ETHERTYPE_IP_BE || ihl < 20 ||
-	    m->m_len < ETHER_HDR_LEN + ihl + 20)
+	v6 = (m->m_csum & (M_CSUM_TCPv6 | M_CSUM_UDPv6)) != 0;
+	tcp = (m->m_csum & (M_CSUM_TCPv4 | M_CSUM_TCPv6)) != 0;
+	ihl = v6 ? IP6_HLEN : (size_t)(ip[0] & 0x0f) * 4;
+	/* The stack built the headers: only a UDP datagram is shorter
+	 * than a TCP header (its header is 8 bytes). */
+	if (type != (v6 ? ETHERTYPE_IPV6_BE : ETHERTYPE_IP_BE) || ihl < 20 ||
+	    m->m_len < ETHER_HDR_LEN + ihl + (tcp ? 20 : 8))
 		return;
-	l4 = f + ETHER_HDR_LEN + ihl;
-	l4len = (uint16_t)(m->m_len - ETHER_HDR_LEN - ihl);
-	/* Source and destination address, protocol, length. */
-	sum = vif_sum(0, f + ETHER_HDR_LEN + 12, 8);
-	v = htons((uint16_t)f[ETHER_HDR_LEN + 9]);
-	sum += v;
-	v = htons(l4len);
-	sum += v;
+	l4 = ip + ihl;
+	l4len = (uint32_t)(m->m_len - ETHER_HDR_LEN - ihl);
+	if (v6) {
+		/* Source and destination address, length, next header. */
+		sum = vif_sum(0, ip + 8, 32);
+		v = htons((uint16_t)(l4len >> 16));
+		sum += v;
+		v = htons((uint16_t)l4len);
+		sum += v;
+		v = htons((uint16_t)ip[6]);
+		sum += v;
+	} else {
+		/* Source and destination address, protocol, length. */
+		sum = vif_sum(0, ip + 12, 8);
+		v = htons((uint16_t)ip[9]);
+		sum += v;
+		v = htons((uint16_t)l4len);
+		sum += v;
+	}
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	v = (uint16_t)sum;
 	vh->vh_flags = RUMPUSER_VIRTIF_F_NEEDS_CSUM;
 	vh->vh_csum_start = (uint16_t)(ETHER_HDR_LEN + ihl);
-	vh->vh_csum_offset = (m->m_csum & M_CSUM_TCPv4) ? 16 : 6;
+	vh->vh_csum_offset = tcp ? 16 : 6;
 	memcpy(l4 + vh->vh_csum_offset, &v, 2);
-	if (m->m_tso_segsz != 0 && (m->m_csum & M_CSUM_TCPv4)) {
-		vh->vh_gso_type = RUMPUSER_VIRTIF_GSO_TCPV4 |
-		    ((m->m_tso_type & M_TSO_ECN) ? RUMPUSER_VIRTIF_GSO_ECN : 0);
+	if (m->m_tso_segsz != 0 && tcp) {
+		vh->vh_gso_type = (v6 ? RUMPUSER_VIRTIF_GSO_TCPV6 :
+		    RUMPUSER_VIRTIF_GSO_TCPV4) | ((m->m_tso_type &
+		    M_TSO_ECN) ? RUMPUSER_VIRTIF_GSO_ECN : 0);
 		vh->vh_gso_size = m->m_tso_segsz;
 		vh->vh_hdr_len = (uint16_t)(ETHER_HDR_LEN + ihl +
 		    (size_t)(l4[12] >> 4) * 4);
@@ -163,6 +184,7 @@ vif_rx_header(struct mbuf *m)
 	struct rumpuser_virtif_vnethdr vh;
 	uint16_t type, v;
 	size_t start, at, ihl;
+	bool v6;
 
 	if (m->m_len < VNETHDR_LEN + ETHER_HDR_LEN)
 		return false;
@@ -176,13 +198,18 @@ vif_rx_header(struct mbuf *m)
 	case RUMPUSER_VIRTIF_GSO_NONE:
 		break;
 	case RUMPUSER_VIRTIF_GSO_TCPV4:
+	case RUMPUSER_VIRTIF_GSO_TCPV6:
+		v6 = (vh.vh_gso_type & ~RUMPUSER_VIRTIF_GSO_ECN) ==
+		    RUMPUSER_VIRTIF_GSO_TCPV6;
 		/* A size under 8 bytes is no TCP's MSS, and would cut
 		 * 64 KiB into thousands of pieces. */
-		if (type != ETHERTYPE_IP_BE || vh.vh_gso_size < 8)
+		if (type != (v6 ? ETHERTYPE_IPV6_BE : ETHERTYPE_IP_BE) ||
+		    vh.vh_gso_size < 8)
 			return false;
 		m->m_tso_segsz = vh.vh_gso_size;
-		m->m_tso_type = M_TSO_TCPv4 | ((vh.vh_gso_type &
-		    RUMPUSER_VIRTIF_GSO_ECN) ? M_TSO_ECN : 0);
+		m->m_tso_type = (v6 ? M_TSO_TCPv6 : M_TSO_TCPv4) |
+		    ((vh.vh_gso_type & RUMPUSER_VIRTIF_GSO_ECN) ? M_TSO_ECN :
+		    0);
 		break;
 	default:
 		/* Offered by no host: we never ask for them. */
@@ -201,11 +228,15 @@ vif_rx_header(struct mbuf *m)
 	} else if (!(vh.vh_flags & RUMPUSER_VIRTIF_F_DATA_VALID))
 		return true;
 	/* Complete now or verified by the host: the stack need not look
-	 * (IPv4 only: it has the flags for nothing else). */
+	 * (when what we completed is the transport header's checksum). */
 	if (type == ETHERTYPE_IP_BE && (!(vh.vh_flags &
 	    RUMPUSER_VIRTIF_F_NEEDS_CSUM) || vh.vh_csum_start ==
 	    ETHER_HDR_LEN + ihl))
 		m->m_csum |= M_CSUM_TCPv4_OK | M_CSUM_UDPv4_OK;
+	if (type == ETHERTYPE_IPV6_BE && (!(vh.vh_flags &
+	    RUMPUSER_VIRTIF_F_NEEDS_CSUM) || vh.vh_csum_start ==
+	    ETHER_HDR_LEN + IP6_HLEN))
+		m->m_csum |= M_CSUM_TCPv6_OK | M_CSUM_UDPv6_OK;
 	return true;
 }
 
@@ -251,7 +282,7 @@ virtif_deliver(void *cookie, const struct rumpuser_iovec *iov, size_t iovcnt,
 
 	hdr = (sc->sc_have & RUMPUSER_VIRTIF_OFF_VNETHDR) ? VNETHDR_LEN : 0;
 	if (framelen < hdr + ETHER_HDR_LEN ||
-	    framelen > hdr + ETHER_HDR_LEN + 65535) {
+	    framelen > hdr + ETHER_HDR_LEN + IP6_HLEN + 65535) {
 		if_stat_add(&sc->sc_if.if_ierrors, 1);
 		return;
 	}
@@ -327,7 +358,8 @@ virtif_create(const char *devname, char *ifname, size_t ifnamelen)
 	if (hyp_getparam("RUMP_VIRTIF_OFFLOAD", buf, sizeof(buf)) != 0 ||
 	    strcmp(buf, "0") != 0)
 		info.vi_want = RUMPUSER_VIRTIF_OFF_VNETHDR |
-		    RUMPUSER_VIRTIF_OFF_TSO4 | RUMPUSER_VIRTIF_OFF_LRO4;
+		    RUMPUSER_VIRTIF_OFF_TSO4 | RUMPUSER_VIRTIF_OFF_LRO4 |
+		    RUMPUSER_VIRTIF_OFF_TSO6 | RUMPUSER_VIRTIF_OFF_LRO6;
 	cprng_fill(info.vi_hwaddr, sizeof(info.vi_hwaddr));
 	info.vi_hwaddr[0] = (uint8_t)((info.vi_hwaddr[0] & 0xfc) | 0x02);
 	error = rumpuser_virtif_create(devname, virtif_deliver, sc, &info,
@@ -352,9 +384,12 @@ virtif_create(const char *devname, char *ifname, size_t ifnamelen)
 	if (!(sc->sc_have & RUMPUSER_VIRTIF_OFF_VNETHDR))
 		sc->sc_have = 0;
 	if (sc->sc_have & RUMPUSER_VIRTIF_OFF_VNETHDR)
-		sc->sc_if.if_csum = M_CSUM_TCPv4 | M_CSUM_UDPv4;
+		sc->sc_if.if_csum = M_CSUM_TCPv4 | M_CSUM_UDPv4 |
+		    M_CSUM_TCPv6 | M_CSUM_UDPv6;
 	if (sc->sc_have & RUMPUSER_VIRTIF_OFF_TSO4)
 		sc->sc_if.if_tso = 65535;
+	if (sc->sc_have & RUMPUSER_VIRTIF_OFF_TSO6)
+		sc->sc_if.if_tso6 = IP6_HLEN + 65535;
 	if ((error = ether_ifattach(&sc->sc_if, info.vi_hwaddr)) != 0) {
 		/* A unique name cannot clash: never. */
 		rumpuser_virtif_dying(sc->sc_vif);
