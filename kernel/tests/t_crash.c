@@ -14,6 +14,8 @@
  * makes; the crash points are spread over them.  The _fail cases make
  * the writes fail with EIO instead (a dying disk): fsync must report it,
  * and what was fsync'd before must survive the same way.
+ * ext2_sync_file_range cuts the power right after a sync_file_range:
+ * the range it wrote must be on the image.
  *
  * Parameters (environment): T_CRASH_POINTS=n crash points per case
  * (default 6; "all" crashes at every single write and barrier, the long
@@ -614,6 +616,83 @@ ATF_TC_BODY(fat_fail, tc)
 	crash_cases(FS_FAT, BLK_FAULT_FAIL, false);
 }
 
+/* Whether the image holds the len bytes of pattern seed anywhere. */
+static bool
+image_has(unsigned seed, size_t len)
+{
+	unsigned char *img, *want;
+	size_t ilen = 0, i;
+	bool found = false;
+	ssize_t n;
+	int fd;
+
+	RL(fd = open(IMG, O_RDONLY));
+	img = malloc(8 << 20);
+	want = malloc(len);
+	ATF_REQUIRE(img != NULL && want != NULL);
+	while (ilen < (8 << 20) && (n = read(fd, img + ilen,
+	    (8 << 20) - ilen)) > 0)
+		ilen += (size_t)n;
+	close(fd);
+	for (i = 0; i < len; i++)
+		want[i] = pat(seed, i);
+	/* File data starts on a block boundary. */
+	for (i = 0; i + len <= ilen && !found; i += 1024)
+		found = memcmp(img + i, want, len) == 0;
+	free(img);
+	free(want);
+	return found;
+}
+
+ATF_TC(ext2_sync_file_range);
+ATF_TC_HEAD(ext2_sync_file_range, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "ext2: what sync_file_range with "
+	    "SYNC_FILE_RANGE_WRITE|WAIT_AFTER wrote survives a power cut "
+	    "right after it; without it, a file's new contents do not");
+}
+ATF_TC_BODY(ext2_sync_file_range, tc)
+{
+	struct blkfault bf;
+	int fd;
+
+	make_template(FS_EXT2);
+	copyfile(TMPL, IMG);
+	boot();
+	ATF_REQUIRE_EQ(rump_etfs_register(KEY, IMG, RUMP_ETFS_BLK), 0);
+	RL(rump_sys_mkdir(MNT, 0755));
+	RL(do_mount(FS_EXT2, 0));
+	/* A file allocated and on the disk. */
+	RL(fd = rump_sys_open(MNT "/a", O_RDWR | O_CREAT, 0644));
+	ATF_REQUIRE_EQ(put(fd, 1, 0, 8192), 0);
+	RL(rump_sys_fsync(fd));
+	/* The control: new contents, then the power goes; they are lost. */
+	ATF_REQUIRE_EQ(put(fd, 2, 0, 8192), 0);
+	fault_set(BLK_FAULT_DROP, 0, UINT64_MAX);
+	RL(rump_sys_close(fd));
+	RL(rump_sys_umount2(MNT, 0));
+	fault_get(&bf);
+	ATF_CHECK_MSG(bf.bf_lost > 0, "no write was lost");
+	ATF_CHECK_MSG(image_has(1, 8192), "the fsync'd contents are gone");
+	ATF_CHECK_MSG(!image_has(2, 8192), "unsynced contents reached the "
+	    "image before the cut");
+
+	/* The power is back: new contents, sync_file_range, power cut. */
+	fault_set(BLK_FAULT_NONE, 0, 0);
+	RL(do_mount(FS_EXT2, 0));
+	RL(fd = rump_sys_open(MNT "/a", O_RDWR));
+	ATF_REQUIRE_EQ(put(fd, 3, 0, 8192), 0);
+	RL(rump_sys_sync_file_range(fd, 0, 8192, SYNC_FILE_RANGE_WRITE |
+	    SYNC_FILE_RANGE_WAIT_AFTER));
+	fault_set(BLK_FAULT_DROP, 0, UINT64_MAX);
+	RL(rump_sys_close(fd));
+	RL(rump_sys_umount2(MNT, 0));
+	ATF_CHECK_MSG(image_has(3, 8192), "the synced range is not on the "
+	    "image");
+	ATF_CHECK_MSG(!image_has(1, 8192), "the old contents are still on "
+	    "the image");
+}
+
 /* The hook itself: counts, trips at the limit, drops or fails. */
 ATF_TC(hook);
 ATF_TC_HEAD(hook, tc)
@@ -681,6 +760,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ext2_drop);
 	ATF_TP_ADD_TC(tp, ext2_barrier);
 	ATF_TP_ADD_TC(tp, ext2_fail);
+	ATF_TP_ADD_TC(tp, ext2_sync_file_range);
 	ATF_TP_ADD_TC(tp, fat_drop);
 	ATF_TP_ADD_TC(tp, fat_barrier);
 	ATF_TP_ADD_TC(tp, fat_fail);

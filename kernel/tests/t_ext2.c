@@ -6,6 +6,7 @@
  *    with `debugfs -R dump`;
  *  - images filled by debugfs read back byte-exact through strata;
  *  - files past 4 GiB, sparse files, links, attributes;
+ *  - special files: device nodes (the numbers debugfs sees) and FIFOs;
  *  - ext3/ext4 images: read-only where the features allow, a clear
  *    refusal otherwise.
  * Skipped with a reason when e2fsprogs is missing.
@@ -15,6 +16,7 @@
 #endif
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -337,6 +339,148 @@ ATF_TC_BODY(large_file, tc)
 	fsck_clean(IMG);
 }
 
+/* debugfs's "Device major/minor number" line of path is want. */
+static void
+debugfs_devno(const char *path, const char *want)
+{
+	int st = sh("debugfs -R 'stat %s' " IMG " 2>/dev/null | "
+	    "grep -q 'Device major/minor number: %s '", path, want);
+
+	if (st != 0)
+		(void)sh("debugfs -R 'stat %s' " IMG " 2>/dev/null | "
+		    "grep -i -e type -e device >&2", path);
+	ATF_CHECK_EQ_MSG(st, 0, "debugfs stat %s: not device %s", path, want);
+}
+
+ATF_TC(special_files);
+ATF_TC_HEAD(special_files, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "mknod on ext2: character and block "
+	    "device nodes keep type and numbers (old and new encodings, as "
+	    "debugfs reads them after unmount), open with ENXIO for a device "
+	    "the kernel lacks and reach the kernel's null device for 1:3; a "
+	    "FIFO carries data from a writer to a reader, before and after a "
+	    "remount; e2fsck -fn clean");
+}
+ATF_TC_BODY(special_files, tc)
+{
+	char buf[64];
+	struct stat st;
+	int r, w;
+
+	mkfs(IMG, "-t ext2 -b 1024", "2M");
+	boot();
+	RL(rump_sys_umask(0));
+	mount_ext2(IMG, false);
+	RL(rump_sys_mknod(EXT2_MNT "/tty", S_IFCHR | 0620, makedev(4, 64)));
+	RL(rump_sys_mknod(EXT2_MNT "/sda1", S_IFBLK | 0660, makedev(8, 1)));
+	/* Numbers past 8 bits: the new encoding in i_block[1]. */
+	RL(rump_sys_mknod(EXT2_MNT "/nvme", S_IFBLK | 0600,
+	    makedev(259, 70000)));
+	RL(rump_sys_mknod(EXT2_MNT "/null", S_IFCHR | 0666, makedev(1, 3)));
+	RL(rump_sys_mknod(EXT2_MNT "/fifo", S_IFIFO | 0644, 0));
+
+	RL(rump_sys_stat(EXT2_MNT "/tty", &st));
+	ATF_CHECK(S_ISCHR(st.st_mode));
+	ATF_CHECK_EQ(makedev(4, 64), st.st_rdev);
+	ERR(ENXIO, rump_sys_open(EXT2_MNT "/tty", O_RDWR));
+	ERR(ENXIO, rump_sys_open(EXT2_MNT "/sda1", O_RDONLY));
+	RL(w = rump_sys_open(EXT2_MNT "/null", O_WRONLY));
+	ATF_CHECK_EQ(4, rump_sys_write(w, "gone", 4));
+	RL(rump_sys_close(w));
+
+	/* A writer and a reader through the FIFO. */
+	RL(r = rump_sys_open(EXT2_MNT "/fifo", O_RDONLY | O_NONBLOCK));
+	RL(w = rump_sys_open(EXT2_MNT "/fifo", O_WRONLY | O_NONBLOCK));
+	ATF_REQUIRE_EQ(5, rump_sys_write(w, "ext2 ", 5));
+	ATF_REQUIRE_EQ(4, rump_sys_write(w, "fifo", 4));
+	memset(buf, 0, sizeof(buf));
+	ATF_REQUIRE_EQ(9, rump_sys_read(r, buf, sizeof(buf)));
+	ATF_CHECK_STREQ("ext2 fifo", buf);
+	ERR(EAGAIN, rump_sys_read(r, buf, sizeof(buf)));
+	RL(rump_sys_close(w));
+	ATF_CHECK_EQ(0, rump_sys_read(r, buf, sizeof(buf)));
+	RL(rump_sys_close(r));
+	RL(rump_sys_stat(EXT2_MNT "/fifo", &st));
+	ATF_CHECK_EQ(0, st.st_size);	/* nothing went to the disk */
+	umount_ext2();
+
+	fsck_clean(IMG);
+	ATF_CHECK_EQ(sh("debugfs -R 'stat /tty' " IMG " 2>/dev/null | "
+	    "grep -q 'Type: character special'"), 0);
+	ATF_CHECK_EQ(sh("debugfs -R 'stat /sda1' " IMG " 2>/dev/null | "
+	    "grep -q 'Type: block special'"), 0);
+	ATF_CHECK_EQ(sh("debugfs -R 'stat /fifo' " IMG " 2>/dev/null | "
+	    "grep -q 'Type: FIFO'"), 0);
+	debugfs_devno("/tty", "04:64");
+	debugfs_devno("/sda1", "08:01");
+	debugfs_devno("/nvme", "259:70000");
+	debugfs_devno("/null", "01:03");
+
+	/* The other way: a node debugfs made, and everything after a
+	 * remount. */
+	ATF_REQUIRE_EQ(sh("debugfs -w -R 'mknod hostdev c 10 200' " IMG
+	    " >/dev/null 2>&1"), 0);
+	mount_ext2(IMG, false);
+	RL(rump_sys_stat(EXT2_MNT "/hostdev", &st));
+	ATF_CHECK(S_ISCHR(st.st_mode));
+	ATF_CHECK_EQ(makedev(10, 200), st.st_rdev);
+	RL(rump_sys_stat(EXT2_MNT "/nvme", &st));
+	ATF_CHECK(S_ISBLK(st.st_mode));
+	ATF_CHECK_EQ(259, major(st.st_rdev));
+	ATF_CHECK_EQ(70000, minor(st.st_rdev));
+	ATF_CHECK_EQ(S_IFBLK | 0600, st.st_mode);
+	RL(rump_sys_stat(EXT2_MNT "/sda1", &st));
+	ATF_CHECK_EQ(S_IFBLK | 0660, st.st_mode);
+	ATF_CHECK_EQ(makedev(8, 1), st.st_rdev);
+	ERR(ENXIO, rump_sys_open(EXT2_MNT "/nvme", O_RDONLY));
+	RL(r = rump_sys_open(EXT2_MNT "/fifo", O_RDWR));
+	ATF_REQUIRE_EQ(3, rump_sys_write(r, "abc", 3));
+	ATF_REQUIRE_EQ(3, rump_sys_read(r, buf, sizeof(buf)));
+	ATF_CHECK(memcmp(buf, "abc", 3) == 0);
+	RL(rump_sys_close(r));
+	RL(rump_sys_unlink(EXT2_MNT "/tty"));
+	RL(rump_sys_unlink(EXT2_MNT "/nvme"));
+	umount_ext2();
+	fsck_clean(IMG);
+}
+
+/*
+ * The kernel's console is the process's standard output (both
+ * platforms): console_begin sends it to a file, console_expect puts it
+ * back and checks that what the kernel printed in between contains
+ * want.
+ */
+static int console_saved = -1;
+
+static void
+console_begin(void)
+{
+	int fd;
+
+	fflush(stdout);
+	RL(console_saved = dup(1));
+	RL(fd = open("console.out", O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	RL(dup2(fd, 1));
+	close(fd);
+}
+
+static void
+console_expect(const char *want)
+{
+	char *got;
+	size_t len;
+
+	fflush(stdout);
+	RL(dup2(console_saved, 1));
+	close(console_saved);
+	got = host_slurp("console.out", &len);
+	got[len] = '\0';
+	ATF_CHECK_MSG(strstr(got, want) != NULL, "the kernel printed \"%s\", "
+	    "not \"%s\"", got, want);
+	free(got);
+}
+
 /* Sets superblock (offset 1024) bytes of an image. */
 static void
 patch(const char *img, off_t off, const void *val, size_t len)
@@ -354,7 +498,9 @@ ATF_TC_HEAD(ext4_readonly, tc)
 	atf_tc_set_md_var(tc, "descr", "An ext4 image (extents, flex_bg, "
 	    "64bit, metadata_csum) filled by debugfs mounts read-only and "
 	    "reads back; read-write is refused with EROFS naming the "
-	    "feature; unsupported incompat features refuse the mount");
+	    "feature; unsupported incompat features (inline_data, "
+	    "needs_recovery) refuse the mount with EINVAL and a console "
+	    "message that names them");
 }
 ATF_TC_BODY(ext4_readonly, tc)
 {
@@ -378,7 +524,10 @@ ATF_TC_BODY(ext4_readonly, tc)
 	boot();
 	RL(rump_sys_mkdir(EXT2_MNT, 0755));
 	ATF_REQUIRE_EQ(rump_etfs_register(EXT2_KEY, IMG, RUMP_ETFS_BLK), 0);
+	console_begin();
 	ERR(EROFS, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 0, NULL));
+	console_expect("ext2fs " EXT2_KEY ": read-only only (mount with ro): "
+	    "feature ");
 	RL(rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
 	want = host_slurp("host.bin", &wlen);
 	got = rump_slurp(EXT2_MNT "/file", &glen);
@@ -395,10 +544,16 @@ ATF_TC_BODY(ext4_readonly, tc)
 	close(fd);
 	v |= 0x8000;
 	patch(IMG, 1024 + 96, &v, 4);
+	console_begin();
 	ERR(EINVAL, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	console_expect("ext2fs " EXT2_KEY ": cannot mount: feature "
+	    "inline_data\n");
 	v = (v & ~0x8000u) | 0x4;
 	patch(IMG, 1024 + 96, &v, 4);
+	console_begin();
 	ERR(EINVAL, rump_sys_mount(EXT2_KEY, EXT2_MNT, "ext4", 1, NULL));
+	console_expect("ext2fs " EXT2_KEY ": cannot mount: feature "
+	    "needs_recovery\n");
 }
 
 /* A number debugfs prints for cmd on IMG, found by sed expression re
@@ -975,6 +1130,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cache_pressure);
 	ATF_TP_ADD_TC(tp, debugfs_fill);
 	ATF_TP_ADD_TC(tp, large_file);
+	ATF_TP_ADD_TC(tp, special_files);
 	ATF_TP_ADD_TC(tp, ext4_readonly);
 	ATF_TP_ADD_TC(tp, ext4_csum);
 	ATF_TP_ADD_TC(tp, htree);
