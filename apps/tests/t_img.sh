@@ -76,7 +76,7 @@ mkfs_fill_body()
 atf_test_case commands
 commands_head()
 {
-	atf_set "descr" "ls, stat, cat, cp in/out/-a, mkdir -p, rm -r, mv, ln, ln -s, chmod, chown, df, check"
+	atf_set "descr" "ls, stat, cat, cp in/out/-a (owners as debugfs reads them)/-r, mkdir -p, rm -r, mv, ln, ln -s, chmod, chown, df, check"
 	atf_set "timeout" "300"
 }
 commands_body()
@@ -84,9 +84,22 @@ commands_body()
 	need_e2fsprogs
 	img=$(img_tool)
 	make_tree
+	# Owners that differ from the caller's where the host allows.
+	if [ "$(id -u)" = 0 ]; then
+		chown 4242:4343 src/a/random
+		chown -h 4244:4345 src/a/rel-link
+		chown 4246:4347 src/a/b
+	fi
 	atf_check "$img" mkfs -t ext2 -s 32m fs.img
 	atf_check "$img" cp -a src fs.img:/
 	atf_check -o ignore -e ignore e2fsck -fn fs.img
+	# cp -a kept the owners: as debugfs reads them.
+	for f in hello a/random a/rel-link a/b a/b/big; do
+		want=$(stat -c '%u %g' "src/$f")
+		got=$(debugfs -R "stat /src/$f" fs.img 2>/dev/null |
+		    sed -n 's/^User: *\([0-9]*\) *Group: *\([0-9]*\).*/\1 \2/p')
+		[ "$want" = "$got" ] || atf_fail "cp -a: /src/$f owned by '$got', not '$want'"
+	done
 
 	atf_check -o match:'^a$' -o match:'^hello$' "$img" ls fs.img:/src
 	atf_check -o match:'^-rw-r-----.* 300000 .*random$' \
@@ -104,6 +117,27 @@ commands_body()
 	    atf_fail "modes or times not kept"
 	[ "$(stat -c %i back/hello)" = "$(stat -c %i back/a/hardlink)" ] ||
 	    atf_fail "hard link not kept"
+	[ "$(stat -c '%u %g' src/a/random src/a/rel-link src/a/b)" = \
+	  "$(stat -c '%u %g' back/a/random back/a/rel-link back/a/b)" ] ||
+	    atf_fail "owners not kept by cp -a out"
+
+	# cp -r in and out: contents, symbolic links and directories, but
+	# neither times nor hard links; without -r a directory is refused.
+	atf_check "$img" cp -r src fs.img:/r
+	atf_check -o match:'Links: 1' -o not-match:'Modify: 2001' \
+	    "$img" stat fs.img:/r/hello
+	atf_check "$img" cp -r fs.img:/r rback
+	atf_check diff -r --no-dereference src rback
+	[ "$(stat -c %i rback/hello)" != "$(stat -c %i rback/a/hardlink)" ] ||
+	    atf_fail "cp -r made a hard link"
+	atf_check -s exit:1 -e match:'src: is a directory \(not copied; use -r\)' \
+	    "$img" cp src fs.img:/nodir
+	atf_check -s exit:1 -e match:'fs.img:/r: is a directory' \
+	    "$img" cp fs.img:/r nodir
+	atf_check -s exit:1 -e match:'fs.img:/nodir: No such file' \
+	    "$img" ls fs.img:/nodir
+	[ ! -e nodir ] || atf_fail "cp without -r copied a directory out"
+	atf_check "$img" rm -r fs.img:/r
 
 	atf_check "$img" mkdir -p fs.img:/x/y/z
 	atf_check "$img" cp src/hello fs.img:/x/y/z/
@@ -114,6 +148,11 @@ commands_body()
 	atf_check "$img" chmod 600 fs.img:/x/moved
 	atf_check "$img" chown 42:43 fs.img:/x/moved
 	atf_check -o match:'^-rw-------   2    42    43 ' "$img" ls -l fs.img:/x/hard
+	atf_check "$img" cp -a fs.img:/x xback
+	if [ "$(id -u)" = 0 ]; then
+		[ "$(stat -c '%u %g %a' xback/moved)" = "42 43 600" ] ||
+		    atf_fail "cp -a out: $(stat -c '%u %g %a' xback/moved), not 42 43 600"
+	fi
 	atf_check -o match:'soft -> /x/moved' "$img" ls -l fs.img:/x
 	atf_check "$img" rm fs.img:/x/hard
 	atf_check "$img" rm -r fs.img:/src/a/b
@@ -132,6 +171,36 @@ commands_body()
 	atf_check -s exit:2 -e match:'unknown command' "$img" frobnicate
 	atf_check -o match:'usage: strata-img' "$img" --help
 	atf_check -o match:'usage: strata-img' "$img" cp --help
+}
+
+atf_test_case check_damaged
+check_damaged_head()
+{
+	atf_set "descr" "check finds a link count that debugfs broke (exit 1, the file and the problem named); an ext4 feature the kernel cannot mount is named in the error"
+}
+check_damaged_body()
+{
+	need_e2fsprogs
+	img=$(img_tool)
+	atf_check "$img" mkfs -t ext2 -s 4m fs.img
+	atf_check "$img" mkdir -p fs.img:/d/e
+	atf_check "$img" cp /etc/hostname fs.img:/d/e/f
+	atf_check -o match:'0 problems' "$img" check fs.img
+	atf_check -o ignore -e ignore debugfs -w -R 'sif /d/e/f links_count 3' fs.img
+	atf_check -s exit:1 -o match:'fs.img:/d/e/f: link count 3, but 1 names found' \
+	    -o match:'1 problems' "$img" check fs.img
+	atf_check -s exit:4 -o ignore -e ignore e2fsck -fn fs.img
+
+	# inline_data: no mount at all; the kernel's message names it.
+	atf_check -o ignore -e ignore mke2fs -q -F -t ext4 -O inline_data in.img 8m
+	atf_check -s exit:1 -e match:'cannot mount: feature inline_data' \
+	    -e match:'in.img: ' "$img" ls in.img:/
+	# extents: read-only; writing is refused, naming the feature.
+	atf_check -o ignore -e ignore mke2fs -q -F -t ext4 ro.img 8m
+	atf_check -s exit:1 -e match:'read-only only \(mount with ro\): feature extent' \
+	    -e match:'ro.img: cannot mount read-write: Read-only file system' \
+	    "$img" cp /etc/hostname ro.img:/h
+	atf_check -o match:'lost\+found' "$img" ls ro.img:/
 }
 
 atf_test_case partitions
@@ -166,5 +235,6 @@ atf_init_test_cases()
 {
 	atf_add_test_case mkfs_fill
 	atf_add_test_case commands
+	atf_add_test_case check_damaged
 	atf_add_test_case partitions
 }

@@ -2,7 +2,8 @@
 #
 # t_img_vfat: strata-img mkfs -t vfat (apps/img/img_vfat.c, strata's own
 # FAT formatter): images of every FAT type, as their sizes call for, pass
-# fsck.fat -n, and mtools and strata-img read them.  Skips until
+# fsck.fat -n, and mtools and strata-img read them; the other subcommands
+# on a FAT image, checked with mtools.  Skips until
 # strata-img is built, and without dosfstools or mtools.
 
 img_bin()
@@ -85,8 +86,63 @@ fill_body()
 	[ "$4" -gt 1900 ] || atf_fail "df small.img: $4 KiB available"
 }
 
+atf_test_case commands
+commands_head()
+{
+	atf_set "descr" "cp (in, out, -r), mkdir -p, rm -r, mv, cat and stat on a FAT image, each checked with mtools; fsck.fat -n clean after"
+	atf_set "timeout" "300"
+}
+commands_body()
+{
+	bin=$(img_bin)
+	[ -x "$bin" ] || atf_skip "strata-img was not built"
+	PATH=$PATH:/sbin:/usr/sbin
+	command -v fsck.fat >/dev/null 2>&1 || atf_skip "fsck.fat is not installed (Debian: dosfstools)"
+	command -v mcopy >/dev/null 2>&1 || atf_skip "mcopy is not installed (Debian: mtools)"
+	export MTOOLS_SKIP_CHECK=1
+	mkdir -p t/sub
+	echo hello >t/hello.txt
+	head -c 100000 /dev/urandom >"t/sub/A long name.bin"
+	: >t/sub/empty
+	atf_check "$bin" mkfs -t vfat -s 4M fat.img
+
+	atf_check "$bin" mkdir -p fat.img:/a/b/c
+	atf_check -o match:'^c +<DIR>' mdir -i fat.img ::/a/b
+	atf_check "$bin" cp t/hello.txt fat.img:/a/b/c/
+	atf_check -o inline:'hello\n' mtype -i fat.img ::/a/b/c/hello.txt
+	atf_check "$bin" cp -r t fat.img:/tree
+	atf_check mcopy -i fat.img "::/tree/sub/A long name.bin" long.out
+	atf_check cmp long.out "t/sub/A long name.bin"
+	atf_check -o match:'empty' mdir -i fat.img ::/tree/sub
+
+	atf_check "$bin" mv fat.img:/a/b/c/hello.txt fat.img:/a/renamed.txt
+	atf_check -o inline:'hello\n' mtype -i fat.img ::/a/renamed.txt
+	atf_check -s not-exit:0 -o ignore -e ignore mtype -i fat.img ::/a/b/c/hello.txt
+	atf_check -o match:'Size: 6' -o match:'regular file' \
+	    "$bin" stat fat.img:/a/renamed.txt
+
+	# What mtools put in, strata-img reads.
+	printf 'from mtools\n' >m.txt
+	atf_check mcopy -i fat.img m.txt ::/a/b/m.txt
+	atf_check -o inline:'from mtools\n' "$bin" cat fat.img:/a/b/m.txt
+	atf_check "$bin" cp fat.img:/a/b/m.txt m.back
+	atf_check cmp m.txt m.back
+
+	atf_check "$bin" cp -r fat.img:/tree back
+	atf_check diff -r t back
+	atf_check "$bin" rm -r fat.img:/a
+	atf_check -s not-exit:0 -o ignore -e ignore mdir -i fat.img ::/a
+	atf_check -o not-match:'^a +<DIR>' -o match:'^tree +<DIR>' mdir -i fat.img ::/
+	fsck.fat -n fat.img >fsck.out 2>&1 ||
+	    { cat fsck.out; atf_fail "fsck.fat -n fat.img failed"; }
+	if grep -v -e '^fsck.fat' -e 'files, .* clusters$' fsck.out; then
+		atf_fail "fsck.fat complains about fat.img"
+	fi
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case sizes
 	atf_add_test_case fill
+	atf_add_test_case commands
 }
