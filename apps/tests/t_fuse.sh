@@ -188,9 +188,82 @@ ext2_host_tools_cleanup()
 	fuse_cleanup
 }
 
+atf_test_case fat_owner_options cleanup
+fat_owner_options_head()
+{
+	atf_set "descr" "FAT with -o uid=,gid=,umask= (and fmask=,dmask=): the owners and modes the host sees through the mount, for files mtools made and files made through the mount"
+}
+fat_owner_options_body()
+{
+	require_fuse
+	require_tool mkfs.fat dosfstools
+	require_tool mcopy mtools
+	export PATH=$PATH:/sbin:/usr/sbin MTOOLS_SKIP_CHECK=1
+	mkfs.fat -C fat.img 4096 >/dev/null || atf_fail "mkfs.fat"
+	echo hi > f.txt
+	atf_check mcopy -i fat.img f.txt ::/f.txt
+	atf_check mmd -i fat.img ::/d
+	mkdir mnt
+	fuse_start -o uid=1234,gid=5678,umask=027 fat.img mnt
+	echo new > mnt/d/new.txt || atf_fail "create through the mount"
+	atf_check -o inline:"1234 5678 750\n1234 5678 750\n1234 5678 750\n" \
+	    stat -c '%u %g %a' mnt/f.txt mnt/d mnt/d/new.txt
+	atf_check -o inline:"hi\n" cat mnt/f.txt
+	fuse_stop mnt
+	fuse_start -o uid=4321,fmask=133,dmask=022 fat.img mnt
+	atf_check -o inline:"4321 $(id -g) 644\n4321 $(id -g) 755\n" \
+	    stat -c '%u %g %a' mnt/d/new.txt mnt/d
+	fuse_stop mnt
+	atf_check -o inline:"new\n" mtype -i fat.img ::/d/new.txt
+}
+fat_owner_options_cleanup()
+{
+	fuse_cleanup
+}
+
+atf_test_case partition cleanup
+partition_head()
+{
+	atf_set "descr" "IMAGE:PART mounts partition 2 of an MBR-partitioned image (FAT inside): the tree mtools put there is seen, a file written through the mount lands there, partition 1 is untouched; fsck.fat clean"
+}
+partition_body()
+{
+	require_fuse
+	require_tool mkfs.fat dosfstools
+	require_tool mcopy mtools
+	require_tool sfdisk fdisk
+	export PATH=$PATH:/sbin:/usr/sbin MTOOLS_SKIP_CHECK=1
+	truncate -s 12m disk.img
+	printf 'label: dos\nstart=2048, size=4096\nstart=8192, size=16384\n' |
+	    sfdisk -q disk.img >/dev/null 2>&1 || atf_fail "sfdisk failed"
+	head -c 2097152 /dev/urandom > p1.bin
+	dd if=p1.bin of=disk.img bs=512 seek=2048 conv=notrunc status=none
+	mkfs.fat -C p2.img 8192 >/dev/null || atf_fail "mkfs.fat"
+	echo inside > in.txt
+	atf_check mcopy -i p2.img in.txt ::/in.txt
+	dd if=p2.img of=disk.img bs=512 seek=8192 conv=notrunc status=none
+	mkdir mnt
+	fuse_start disk.img:2 mnt
+	atf_check -o inline:"inside\n" cat mnt/in.txt
+	echo written > mnt/out.txt || atf_fail "write through the mount"
+	fuse_stop mnt
+	atf_check -s exit:1 -o ignore -e match:"disk.img: no partition 3" "$(fuse_bin)" disk.img:3 mnt
+	dd if=disk.img of=p2.img bs=512 skip=8192 count=16384 status=none
+	atf_check -o ignore -e ignore fsck.fat -n p2.img
+	atf_check -o inline:"written\n" mtype -i p2.img ::/out.txt
+	dd if=disk.img of=p1.out bs=512 skip=2048 count=4096 status=none
+	atf_check cmp p1.bin p1.out
+}
+partition_cleanup()
+{
+	fuse_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case usage
 	atf_add_test_case fat_host_tools
 	atf_add_test_case ext2_host_tools
+	atf_add_test_case fat_owner_options
+	atf_add_test_case partition
 }
