@@ -3,7 +3,8 @@
  * /dev/null, zero, full, random and urandom exist after boot (mode 0666,
  * root's) and behave as on Linux; a node made with mknod for the same
  * numbers elsewhere is the same device; a node whose numbers no driver
- * serves still opens with ENXIO; poll sees the devices always ready.
+ * serves still opens with ENXIO; poll sees the devices always ready;
+ * seeks land on 0 and fsync is EINVAL, as Linux's memory devices do.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -225,6 +226,37 @@ ATF_TC_BODY(poll_ready, tc)
 	}
 }
 
+ATF_TC(seek_fsync);
+ATF_TC_HEAD(seek_fsync, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "as on Linux, every seek on a memory "
+	    "device lands on 0 (after reads and writes too), an unknown "
+	    "whence is EINVAL, and fsync/fdatasync answer EINVAL");
+}
+ATF_TC_BODY(seek_fsync, tc)
+{
+	size_t n = sizeof(nodes) / sizeof(nodes[0]);
+	char buf[16];
+	int fd;
+
+	boot();
+	for (size_t i = 0; i < n; i++) {
+		RL(fd = rump_sys_open(nodes[i].path, O_RDWR));
+		(void)rump_sys_read(fd, buf, sizeof(buf));
+		(void)rump_sys_write(fd, buf, 5);
+		ATF_CHECK_EQ_MSG(0, rump_sys_lseek(fd, 0, SEEK_CUR), "%s",
+		    nodes[i].path);
+		ATF_CHECK_EQ_MSG(0, rump_sys_lseek(fd, 100, SEEK_SET), "%s",
+		    nodes[i].path);
+		ATF_CHECK_EQ_MSG(0, rump_sys_lseek(fd, -3, SEEK_END), "%s",
+		    nodes[i].path);
+		ERR(EINVAL, rump_sys_lseek(fd, 0, 17));
+		ERR(EINVAL, rump_sys_fsync(fd));
+		ERR(EINVAL, rump_sys_fdatasync(fd));
+		RL(rump_sys_close(fd));
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
@@ -234,5 +266,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, random);
 	ATF_TP_ADD_TC(tp, unknown_enxio);
 	ATF_TP_ADD_TC(tp, poll_ready);
+	ATF_TP_ADD_TC(tp, seek_fsync);
 	return 0;
 }

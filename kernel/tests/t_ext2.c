@@ -339,6 +339,8 @@ ATF_TC_BODY(large_file, tc)
 	fsck_clean(IMG);
 }
 
+static unsigned long long debugfs_num(const char *, const char *);
+
 /* debugfs's "Device major/minor number" line of path is want. */
 static void
 debugfs_devno(const char *path, const char *want)
@@ -366,6 +368,7 @@ ATF_TC_BODY(special_files, tc)
 {
 	char buf[64];
 	struct stat st;
+	unsigned bb;
 	int r, w;
 
 	mkfs(IMG, "-t ext2 -b 1024", "2M");
@@ -441,6 +444,17 @@ ATF_TC_BODY(special_files, tc)
 	RL(rump_sys_close(r));
 	RL(rump_sys_unlink(EXT2_MNT "/tty"));
 	RL(rump_sys_unlink(EXT2_MNT "/nvme"));
+	/* A device whose numbers, read as a block number, name a block in
+	 * use (the block bitmap's): removing the node frees no block. */
+	bb = (unsigned)debugfs_num("stats",
+	    "s/.*block bitmap at \\([0-9]*\\).*/\\1/p");
+	ATF_REQUIRE(bb > 0 && bb < 65536);
+	RL(rump_sys_mknod(EXT2_MNT "/bb", S_IFCHR | 0600, makedev(bb >> 8,
+	    bb & 0xff)));
+	RL(rump_sys_unlink(EXT2_MNT "/bb"));
+	RL(rump_sys_mknod(EXT2_MNT "/bb", S_IFBLK | 0600, makedev(bb >> 8,
+	    bb & 0xff)));
+	RL(rump_sys_rename(EXT2_MNT "/sda1", EXT2_MNT "/bb"));
 	umount_ext2();
 	fsck_clean(IMG);
 }

@@ -3,9 +3,12 @@
  *
  * The same pseudo-random sequences of open (with every creation and
  * access flag), close, dup, read, write, pread, pwrite, lseek, truncate,
- * ftruncate, fallocate, copy_file_range, fsync, fdatasync, rename,
- * renameat2 (RENAME_NOREPLACE, RENAME_EXCHANGE), link, unlink, mkdir,
- * rmdir, mknod (FIFOs, regular files), symlink, readlink, chmod,
+ * ftruncate, fallocate, copy_file_range, fsync, fdatasync,
+ * sync_file_range, rename, renameat2 (RENAME_NOREPLACE, RENAME_EXCHANGE),
+ * link, unlink, mkdir, rmdir, mknod (FIFOs, regular files, and as root
+ * where the host allows device nodes: character 1:3, which both have
+ * as the null device, character 1:250 and block 240:1, which neither
+ * has), symlink, readlink, chmod,
  * utimensat, access, lstat, fstat, statx, getdents64 and the extended
  * attribute calls (set/get/list/removexattr, path, l* and f* forms, on
  * user. and trusted. names) run in a fresh
@@ -42,6 +45,7 @@
 #endif
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -98,6 +102,7 @@ struct side {
 		    unsigned);
 	int	(*fsync)(int);
 	int	(*fdatasync)(int);
+	int	(*sync_file_range)(int, off_t, off_t, unsigned);
 	int	(*rename)(const char *, const char *);
 	int	(*renameat2)(int, const char *, int, const char *, unsigned);
 	int	(*link)(const char *, const char *);
@@ -146,6 +151,8 @@ static int h_statx(int d, const char *p, int f, unsigned m, struct statx *x)
 static ssize_t h_getdents(int fd, void *b, size_t n)
 { return getdents64(fd, b, n); }
 static int h_mknod(const char *p, mode_t m, dev_t d) { return mknod(p, m, d); }
+static int h_sfr(int fd, off_t o, off_t n, unsigned f)
+{ return sync_file_range(fd, o, n, f); }
 /* The system call itself: glibc may answer getcwd() without it. */
 static long h_getcwd(char *b, size_t n) { return syscall(SYS_getcwd, b, n); }
 static long k_getcwd(char *b, size_t n) { return rump_sys_getcwd(b, n); }
@@ -168,6 +175,8 @@ static ssize_t k_cfr(int a, off_t *ao, int b, off_t *bo, size_t n,
 static int k_mkdir(const char *p, mode_t m) { return rump_sys_mkdir(p, m); }
 static int k_mknod(const char *p, mode_t m, dev_t d)
 { return rump_sys_mknod(p, m, d); }
+static int k_sfr(int fd, off_t o, off_t n, unsigned f)
+{ return rump_sys_sync_file_range(fd, o, n, f); }
 static int k_chmod(const char *p, mode_t m) { return rump_sys_chmod(p, m); }
 
 static int host_errno(void) { return errno; }
@@ -178,7 +187,7 @@ static struct side host = {
 	.write = write, .pread = pread, .pwrite = pwrite, .lseek = h_lseek,
 	.truncate = truncate, .ftruncate = ftruncate,
 	.fallocate = h_fallocate, .copy_file_range = h_cfr, .fsync = fsync,
-	.fdatasync = fdatasync, .rename = rename, .renameat2 = h_renameat2,
+	.fdatasync = fdatasync, .sync_file_range = h_sfr, .rename = rename, .renameat2 = h_renameat2,
 	.link = link, .unlink = unlink, .mkdir = mkdir, .rmdir = rmdir,
 	.mknod = h_mknod, .symlink = symlink, .readlink = readlink,
 	.chmod = chmod, .utimensat = utimensat, .access = access,
@@ -199,7 +208,8 @@ static struct side kern = {
 	.pwrite = k_pwrite, .lseek = k_lseek, .truncate = k_truncate,
 	.ftruncate = k_ftruncate, .fallocate = k_fallocate,
 	.copy_file_range = k_cfr, .fsync = rump_sys_fsync,
-	.fdatasync = rump_sys_fdatasync, .rename = rump_sys_rename,
+	.fdatasync = rump_sys_fdatasync, .sync_file_range = k_sfr,
+	.rename = rump_sys_rename,
 	.renameat2 = rump_sys_renameat2, .link = rump_sys_link,
 	.unlink = rump_sys_unlink, .mkdir = k_mkdir, .rmdir = rump_sys_rmdir,
 	.mknod = k_mknod, .symlink = rump_sys_symlink,
@@ -269,6 +279,7 @@ rnd(uint32_t n)
 
 static bool coarse_times;	/* compare times to the second (ext2) */
 static bool host_xattrs;	/* the host's file system has user.* */
+static bool host_devices;	/* root, and device nodes work here */
 
 /* Attribute names: both namespaces, an unknown one, a prefix alone. */
 static const char *const xnames[] = {
@@ -290,7 +301,7 @@ enum op {
 	OP_FSYNC, OP_RENAME, OP_RENAME2, OP_LINK, OP_UNLINK, OP_MKDIR,
 	OP_RMDIR, OP_MKNOD, OP_SYMLINK, OP_READLINK, OP_CHMOD, OP_UTIMENS,
 	OP_ACCESS, OP_LSTAT, OP_FSTAT, OP_STATX, OP_GETDENTS, OP_SETXATTR,
-	OP_GETXATTR, OP_LISTXATTR, OP_REMOVEXATTR, OP_NOPS
+	OP_GETXATTR, OP_LISTXATTR, OP_REMOVEXATTR, OP_SYNCRANGE, OP_NOPS
 };
 static const char *const opnames[] = {
 	"open", "close", "dup", "read", "write", "pread", "pwrite", "lseek",
@@ -298,7 +309,7 @@ static const char *const opnames[] = {
 	"rename", "renameat2", "link", "unlink", "mkdir", "rmdir", "mknod",
 	"symlink", "readlink", "chmod", "utimensat", "access", "lstat",
 	"fstat", "statx", "getdents64", "setxattr", "getxattr", "listxattr",
-	"removexattr",
+	"removexattr", "sync_file_range",
 };
 /* Weights: more of what builds state. */
 static const int weights[OP_NOPS] = {
@@ -307,10 +318,11 @@ static const int weights[OP_NOPS] = {
 	[OP_TRUNCATE] = 2, [OP_FTRUNCATE] = 2, [OP_FALLOCATE] = 3,
 	[OP_COPYRANGE] = 3, [OP_FSYNC] = 1, [OP_RENAME] = 4, [OP_RENAME2] = 3,
 	[OP_LINK] = 3, [OP_UNLINK] = 3, [OP_MKDIR] = 5, [OP_RMDIR] = 2,
-	[OP_MKNOD] = 2, [OP_SYMLINK] = 3, [OP_READLINK] = 1, [OP_CHMOD] = 2,
+	[OP_MKNOD] = 3, [OP_SYMLINK] = 3, [OP_READLINK] = 1, [OP_CHMOD] = 2,
 	[OP_UTIMENS] = 1, [OP_ACCESS] = 1, [OP_LSTAT] = 4, [OP_FSTAT] = 3,
 	[OP_STATX] = 3, [OP_GETDENTS] = 3, [OP_SETXATTR] = 4,
 	[OP_GETXATTR] = 3, [OP_LISTXATTR] = 2, [OP_REMOVEXATTR] = 2,
+	[OP_SYNCRANGE] = 2,
 };
 
 struct args {
@@ -399,6 +411,8 @@ put_stat(struct outcome *o, const struct stat *st)
 	    (unsigned long)st->st_nlink);
 	if (!S_ISDIR(st->st_mode))
 		put(o, " size %lld", (long long)st->st_size);
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		put(o, " rdev %u:%u", major(st->st_rdev), minor(st->st_rdev));
 }
 
 static void
@@ -411,6 +425,8 @@ put_statx(struct outcome *o, const struct statx *x)
 	    x->stx_uid, x->stx_gid, x->stx_nlink);
 	if (!S_ISDIR(x->stx_mode))
 		put(o, " size %llu", (unsigned long long)x->stx_size);
+	if (S_ISCHR(x->stx_mode) || S_ISBLK(x->stx_mode))
+		put(o, " rdev %u:%u", x->stx_rdev_major, x->stx_rdev_minor);
 }
 
 static void
@@ -627,11 +643,38 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		r = s->rmdir(p1);
 		put_ret(o, r, s->err());
 		break;
-	case OP_MKNOD:
-		r = s->mknod(p1, ((a->seed & 1) ? S_IFIFO : S_IFREG) |
-		    (mode_t)a->mode, 0);
+	case OP_MKNOD: {
+		/* Devices: null (both have it), and two that neither has. */
+		static const struct { mode_t type; unsigned maj, min; }
+		    kinds[] = { { S_IFIFO, 0, 0 }, { S_IFREG, 0, 0 },
+		    { S_IFCHR, 1, 3 }, { S_IFCHR, 1, 250 },
+		    { S_IFBLK, 240, 1 } };
+		unsigned k = a->seed % (host_devices ? 5 : 2);
+
+		r = s->mknod(p1, kinds[k].type | (mode_t)a->mode,
+		    makedev(kinds[k].maj, kinds[k].min));
 		put_ret(o, r, s->err());
 		break;
+	}
+	case OP_SYNCRANGE: {
+		/* Flags 0 to 8 (8 is not one); offsets and lengths that
+		 * are negative now and then; a length of 0 is "to the
+		 * end". */
+		unsigned flags = a->seed % 9;
+		off_t off = (a->seed >> 4) % 5 == 0 ? a->off - 35000 : a->off;
+		off_t len = (a->seed >> 7) % 4 == 0 ? 0 :
+		    (a->seed >> 7) % 7 == 1 ? -5 : (off_t)a->len;
+
+		/* Mostly an open descriptor: the first from the slot on. */
+		for (i = 0; i < NSLOTS && (a->seed >> 10) % 8 != 0 &&
+		    s->slot[(a->slot + i) % NSLOTS] < 0; i++)
+			continue;
+		if (i < NSLOTS && (a->seed >> 10) % 8 != 0)
+			fd = s->slot[(a->slot + i) % NSLOTS];
+		r = s->sync_file_range(fd, off, len, flags);
+		put_ret(o, r, s->err());
+		break;
+	}
 	case OP_SYMLINK:
 		r = s->symlink(targets[a->seed % __arraycount(targets)], p1);
 		put_ret(o, r, s->err());
@@ -825,6 +868,10 @@ tree(struct side *s, const char *dir, char *out, size_t outlen)
 				(void)s->close(fd);
 			snprintf(out + strlen(out), outlen - strlen(out),
 			    " size %lld data %08x", (long long)st.st_size, h);
+		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			snprintf(out + strlen(out), outlen - strlen(out),
+			    " rdev %u:%u", major(st.st_rdev),
+			    minor(st.st_rdev));
 		} else if (S_ISLNK(st.st_mode)) {
 			char t[64];
 
@@ -904,6 +951,21 @@ run_diff(const atf_tc_t *tc, const char *kdir, const char *deflt)
 		fprintf(stderr, "%s: no user extended attributes on the host "
 		    "(%s): xattr calls not compared\n", hdir, strerror(errno));
 	RL(chdir(hdir));
+	/* Device nodes: root only, and not on a file system mounted
+	 * nodev (the host's open would fail where strata's works). */
+	host_devices = false;
+	if (getuid() == 0 && mknod("probe", S_IFCHR | 0600,
+	    makedev(1, 3)) == 0) {
+		int fd = open("probe", O_WRONLY);
+
+		host_devices = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	(void)unlink("probe");
+	if (!host_devices)
+		fprintf(stderr, "%s: no device nodes here (not root, or "
+		    "nodev): mknod makes FIFOs and files only\n", hdir);
 	umask(022);
 	(void)rump_sys_umask(022);
 	RL(rump_sys_mkdir(kdir, 0755));

@@ -450,7 +450,7 @@ ATF_TC(sync_file_range);
 ATF_TC_HEAD(sync_file_range, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "sync_file_range: flags, offsets and "
-	    "file kinds checked as Linux does");
+	    "file kinds checked as Linux does, in Linux's order");
 }
 ATF_TC_BODY(sync_file_range, tc)
 {
@@ -468,8 +468,13 @@ ATF_TC_BODY(sync_file_range, tc)
 	ERR(EINVAL, rump_sys_sync_file_range(fd, INT64_MAX, 10, 0));
 	RL(rump_sys_close(fd));
 	ERR(EBADF, rump_sys_sync_file_range(fd, 0, 0, 0));
+	/* The descriptor is checked first, the kind of file last. */
+	ERR(EBADF, rump_sys_sync_file_range(fd, 0, 0, 8));
+	ERR(EBADF, rump_sys_sync_file_range(fd, -1, 0, 0));
 	RL(rump_sys_pipe2(p, 0));
 	ERR(ESPIPE, rump_sys_sync_file_range(p[0], 0, 0, 0));
+	ERR(EINVAL, rump_sys_sync_file_range(p[0], 0, 0, 8));
+	ERR(EINVAL, rump_sys_sync_file_range(p[1], -1, 0, 0));
 	RL(rump_sys_close(p[0]));
 	RL(rump_sys_close(p[1]));
 }

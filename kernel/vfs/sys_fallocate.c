@@ -113,17 +113,18 @@ dosync_file_range(int fd, off_t off, off_t nbytes, unsigned flags)
 	int64_t end;
 	int error;
 
-	if ((flags & ~(unsigned)(SYNC_FILE_RANGE_WAIT_BEFORE |
-	    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)) != 0)
-		return EINVAL;
-	end = (int64_t)((uint64_t)off + (uint64_t)nbytes);
-	if (off < 0 || end < 0 || end < off)
-		return EINVAL;
+	/* As Linux: the descriptor first, then flags and range, then
+	 * the kind of file. */
 	error = fd_getfile_nopath(fd, &fp);
 	if (error != 0)
 		return error;
 	vp = file_vnode(fp);
-	if (vp == NULL || (vp->v_type != VREG && vp->v_type != VDIR &&
+	end = (int64_t)((uint64_t)off + (uint64_t)nbytes);
+	if ((flags & ~(unsigned)(SYNC_FILE_RANGE_WAIT_BEFORE |
+	    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)) != 0 ||
+	    off < 0 || end < 0 || end < off) {
+		error = EINVAL;
+	} else if (vp == NULL || (vp->v_type != VREG && vp->v_type != VDIR &&
 	    vp->v_type != VLNK && vp->v_type != VBLK)) {
 		error = ESPIPE;
 	} else if (flags & SYNC_FILE_RANGE_WRITE) {

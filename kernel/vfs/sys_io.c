@@ -180,7 +180,15 @@ SYSCALL(SYS_lseek, lseek)
 	}
 	vp = file_vnode(fp);
 	mutex_enter(&fp->f_offlock);
+	/* The character devices here are Linux's memory devices, whose
+	 * seeks all land on 0 (null, zero, full) or stay at 0 (random,
+	 * urandom), whatever the offset. */
+	if (fp->f_ops == &cdev_fileops)
+		whence = -1;
 	switch (whence) {
+	case -1:
+		base = off = 0;
+		break;
 	case SEEK_SET:
 		base = 0;
 		break;
@@ -344,7 +352,9 @@ dofsync(int fd, bool dataonly)
 	error = fd_getfile_nopath(fd, &fp);
 	if (error != 0)
 		return error;
-	if ((vp = file_vnode(fp)) == NULL) {
+	/* Pipes, sockets and character devices have nothing to write
+	 * back: EINVAL, as Linux answers for files without fsync. */
+	if ((vp = file_vnode(fp)) == NULL || fp->f_ops == &cdev_fileops) {
 		error = EINVAL;
 	} else {
 		vn_lock(vp);

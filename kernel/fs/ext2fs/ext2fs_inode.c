@@ -595,9 +595,18 @@ ext2_truncate(struct ext2_node *n, uint64_t size)
 
 	if (n->n_flags & EXT2_EXTENTS_FL)
 		return EROFS;
-	/* Symlinks kept in the inode have no blocks. */
+	/* Symlinks kept in the inode have no blocks; device nodes keep
+	 * their numbers in i_block, which are no block numbers either
+	 * (freeing them would free whatever blocks they happen to name). */
 	if (ext2_is_fast_symlink(n))
 		return 0;
+	switch (n->n_mode & EXT2_S_IFMT) {
+	case EXT2_S_IFCHR:
+	case EXT2_S_IFBLK:
+	case EXT2_S_IFIFO:
+	case EXT2_S_IFSOCK:
+		return 0;
+	}
 	off = (size_t)(size & (em->em_bsize - 1));
 	if (off != 0 && size < n->n_size) {
 		/* Bytes past the new end must read as zeros if the file
