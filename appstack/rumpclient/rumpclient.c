@@ -1422,6 +1422,29 @@ rumpclient_fork(void)
 }
 
 int
+rumpclient_fork_join(const unsigned char *cookie)
+{
+	struct rc_conn *c;
+	int e;
+
+	pthread_mutex_lock(&rc_lock);
+	if (rc_everconnected) {
+		pthread_mutex_unlock(&rc_lock);
+		errno = EBUSY;
+		return -1;
+	}
+	c = connect_kind(RUMPSP_HS_FORK, cookie);
+	e = errno;
+	pthread_mutex_unlock(&rc_lock);
+	if (c == NULL) {
+		errno = e;
+		return -1;
+	}
+	set_self(c);
+	return 0;
+}
+
+int
 rumpclient_exec(const char *path, char *const argv[], char *const envp[])
 {
 	char comm[RUMPSP_NAME_LEN + 1], var[128], **nenv;

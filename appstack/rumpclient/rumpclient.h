@@ -80,6 +80,16 @@ int	rumpclient_setconnretry(int how);
 pid_t	rumpclient_fork(void);
 
 /*
+ * In a host process forked by a process of the server's own kernel (not
+ * a client), which made the child's rump process with a PREFORK of its
+ * own (rumpuser_sp_prefork_local(), strata-run without a server):
+ * connects to RUMP_SERVER as that process (handshake FORK with cookie,
+ * 16 bytes).  Nothing of librumpclient's may have been used before.
+ * 0, or -1 and errno (EPERM: an unknown cookie).
+ */
+int	rumpclient_fork_join(const unsigned char *cookie);
+
+/*
  * execve() for a client: the new program keeps the rump process and its
  * descriptors (the connection is inherited; rumpclient_init() in the new
  * program adopts it) and the server learns its name.  Returns only on

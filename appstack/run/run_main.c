@@ -65,6 +65,7 @@ static const char *default_host_ro[] = {
 static const char *default_host_rw[] = { "/dev", "/proc", "/sys" };
 
 static const char *list_at_exit;
+static pid_t list_pid;
 /* The signal mask strata-run was started with: the program's. */
 static sigset_t start_mask;
 
@@ -97,9 +98,10 @@ usage(FILE *f)
 "                       under DIR (type, mode, size, checksum, path) on\n"
 "                       standard error\n"
 "  --server URL         the kernel is a server's (strata-server; unix://PATH\n"
-"                       or tcp://ADDR:PORT; default: $RUMP_SERVER): the\n"
-"                       program may then fork and exec, its children\n"
-"                       sharing the kernel\n"
+"                       or tcp://ADDR:PORT; default: $RUMP_SERVER): its\n"
+"                       files outlive the program; without it, the\n"
+"                       kernel is this process's, served to the\n"
+"                       program's forked children until the last exits\n"
 "  -h, --help           this text\n"
 "\n"
 "The program is found in the host's PATH when it has no slash.  Its\n"
@@ -406,7 +408,8 @@ void
 run_at_exit(void)
 {
 
-	if (list_at_exit != NULL)
+	/* The program's own exit, not a forked child's. */
+	if (list_at_exit != NULL && run_pid == list_pid)
 		list_tree(list_at_exit, 0);
 }
 
@@ -567,6 +570,7 @@ main(int argc, char *argv[])
 
 	if ((error = run_sud_init()) != 0)
 		die("cannot set up system call interception%s", "", error);
+	list_pid = run_pid;
 	/* Kernel calls interrupted by the program's signals (in-process),
 	 * the main thread's first. */
 	if ((error = run_sig_init()) != 0)

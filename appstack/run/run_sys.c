@@ -42,6 +42,7 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -49,6 +50,7 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 #include <rump/rumpuser_fcopy.h>
+#include <rump/rumpuser.h>
 #include <rump/rumpclient.h>
 
 #include "run.h"
@@ -549,6 +551,21 @@ readlink_exe(const char *path, long ubuf, long len)
 	return put_mem(ubuf, image->path, n) ? -EFAULT : (long)n;
 }
 
+/* An exec of /proc/self/exe (busybox runs its applets so) is one of the
+ * program's executable, not of strata-run's: path becomes that. */
+static void
+exec_self(char *path)
+{
+	char self[64];
+
+	snprintf(self, sizeof(self), "/proc/%ld/exe",
+	    HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0));
+	if ((strcmp(path, "/proc/self/exe") == 0 ||
+	    strcmp(path, "/proc/thread-self/exe") == 0 ||
+	    strcmp(path, self) == 0) && strlen(image->path) < PATH_MAX)
+		strcpy(path, image->path);
+}
+
 static long
 do_readlinkat(long dirfd, long upath, long ubuf, long len)
 {
@@ -1012,6 +1029,152 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 	return 0;
 }
 
+/*
+ * fork() of the program with the kernel in this process: this process
+ * keeps the kernel and, from the first fork on, serves it to its
+ * children with the platform's sysproxy server (the one strata-server
+ * runs) on a unix socket in a private directory (mode 0700, under
+ * $TMPDIR or /tmp).  The child's rump process is made here before the
+ * host's fork, a copy of the program's (rumpuser_sp_prefork_local, as a
+ * server does at a client's PREFORK); the host child then connects as
+ * that process and is from then on exactly a remote-mode child
+ * (--server), whose exec re-executes strata-run against the socket.
+ * The parent's exit waits for its clients (fork_exit).
+ */
+static char fork_dir[108], fork_url[128];
+
+static int
+fork_serve(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	sigset_t all, old;
+	int error;
+
+	if (fork_url[0] != '\0')
+		return 0;
+	if (tmp == NULL || tmp[0] != '/' || strlen(tmp) > 60)
+		tmp = "/tmp";
+	snprintf(fork_dir, sizeof(fork_dir), "%s/strata-run.XXXXXX", tmp);
+	if (mkdtemp(fork_dir) == NULL)
+		return errno;
+	snprintf(fork_url, sizeof(fork_url), "unix://%s/k", fork_dir);
+	/* The server's threads take none of the program's signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	error = rump_init_server(fork_url);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (error != 0) {
+		rmdir(fork_dir);
+		fork_url[0] = '\0';
+		return error;
+	}
+	return 0;
+}
+
+static long
+do_fork_local(long flags, long newsp, long ptid, long ctid, long tls,
+    greg_t *g)
+{
+	struct run_thread *t = run_self();
+	unsigned char cookie[16];
+	pid_t pid;
+	int error, tid;
+
+	if ((error = fork_serve()) != 0)
+		return -error;
+	pthread_mutex_lock(&fd_lock);
+	pthread_mutex_lock(&brk_lock);
+	error = rumpuser_sp_prefork_local(cookie);
+	pid = error != 0 ? -1 : fork();
+	if (pid < 0 && error == 0)
+		error = errno;
+	pthread_mutex_unlock(&brk_lock);
+	pthread_mutex_unlock(&fd_lock);
+	if (pid < 0)
+		return -error;
+	if (pid > 0) {
+		if ((flags & CLONE_PARENT_SETTID) && ptid != 0)
+			put_mem(ptid, &pid, sizeof(pid));
+		return pid;
+	}
+	/* The child: the kernel here is a copy nobody runs; its process is
+	 * the server's from now on. */
+	run_opt.server = strdup(fork_url);
+	fork_url[0] = '\0';
+	if (setenv("RUMP_SERVER", run_opt.server, 1) != 0 ||
+	    rumpclient_fork_join(cookie) != 0) {
+		fprintf(stderr, "strata-run: fork: the child cannot join its "
+		    "parent's kernel: %s\n", strerror(errno));
+		HSYS(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+	}
+	t->lwp = NULL;
+	t->rlwp = rumpclient_curlwp();
+	run_sig_forked();
+	if (run_sud_enable() != 0) {
+		fprintf(stderr, "strata-run: fork: cannot intercept the "
+		    "child's system calls\n");
+		HSYS(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+	}
+	tid = (int)HSYS(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	t->tid = tid;
+	run_pid = (pid_t)HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if ((flags & CLONE_CHILD_SETTID) && ctid != 0)
+		put_mem(ctid, &tid, sizeof(tid));
+	if ((flags & CLONE_CHILD_CLEARTID) && ctid != 0)
+		HSYS(SYS_set_tid_address, ctid, 0, 0, 0, 0, 0);
+	if (flags & CLONE_SETTLS)
+		t->guest_fs = (unsigned long)tls;
+	if (newsp != 0)
+		g[REG_RSP] = newsp;
+	return 0;
+}
+
+/*
+ * The exit of a program whose children use its kernel: its descriptors
+ * are closed first (so that a child reading a pipe from it sees the
+ * end), then the process waits until no child is connected (and none
+ * forked is still to join, for at most 10 s), so that the kernel
+ * outlives its last user; then --list-at-exit lists and the socket goes.
+ */
+static void
+fork_exit(void)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	int g, nconns, npending, waited = 0;
+
+	if (fork_url[0] == '\0')
+		return;
+	for (g = 0; g < NFD; g++) {
+		struct gfd fb, *f = fd_get(g, &fb);
+
+		if (f == NULL)
+			continue;
+		pthread_mutex_lock(&fd_lock);
+		fd_store(g, 0, 0, -1);
+		pthread_mutex_unlock(&fd_lock);
+		fd_close_real(f);
+	}
+	for (;;) {
+		rumpuser_sp_clients(&nconns, &npending);
+		if (nconns == 0 && (npending == 0 || waited > 2000))
+			break;
+		nanosleep(&ts, NULL);
+		waited++;
+	}
+}
+
+static void
+fork_cleanup(void)
+{
+	char sock[sizeof(fork_dir) + 4];
+
+	if (fork_url[0] == '\0')
+		return;
+	snprintf(sock, sizeof(sock), "%s/k", fork_dir);
+	unlink(sock);
+	rmdir(fork_dir);
+}
+
 /* Copies a NULL-terminated array of strings from the program. */
 static char **
 get_strv(long uaddr, int *error)
@@ -1085,6 +1248,7 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 
 	if ((error = get_path(upath, path)) != 0)
 		return -error;
+	exec_self(path);
 	if (access(path, X_OK) != 0)
 		return -errno;
 	if ((r = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
@@ -1203,6 +1367,7 @@ do_execve_local(long upath, long uargv, long uenvp, const sigset_t *mask)
 
 	if ((error = get_path(upath, path)) != 0)
 		return -error;
+	exec_self(path);
 	if (access(path, X_OK) != 0)
 		return -errno;
 	if ((argv = get_strv(uargv, &error)) == NULL)
@@ -1599,7 +1764,9 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_timer_delete: case SYS_timer_getoverrun:
 		return HSYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	case SYS_exit_group:
+		fork_exit();
 		run_at_exit();
+		fork_cleanup();
 		return HSYS(nr, a[0], 0, 0, 0, 0, 0);
 	case SYS_brk: {
 		long r;
@@ -1623,15 +1790,15 @@ dispatch(long nr, long *a, ucontext_t *uc)
 			    (unsigned long)a[3], (unsigned long)a[4], uc);
 		if (run_opt.server != NULL)
 			return do_fork(a[0], a[1], a[2], a[3], a[4], gregs);
-		goto refuse;
+		return do_fork_local(a[0], a[1], a[2], a[3], a[4], gregs);
 	case SYS_fork:
 		if (run_opt.server != NULL)
 			return do_fork(SIGCHLD, 0, 0, 0, 0, gregs);
-		goto refuse;
+		return do_fork_local(SIGCHLD, 0, 0, 0, 0, gregs);
 	case SYS_vfork:
 		if (run_opt.server != NULL)
 			return do_fork(CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, gregs);
-		goto refuse;
+		return do_fork_local(CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, gregs);
 	case SYS_clone3:
 		/* Its callers (glibc) fall back to clone. */
 		return -ENOSYS;
@@ -1640,7 +1807,6 @@ dispatch(long nr, long *a, ucontext_t *uc)
 			return do_execve(a[0], a[1], a[2], &uc->uc_sigmask);
 		return do_execve_local(a[0], a[1], a[2], &uc->uc_sigmask);
 	case SYS_execveat:
-	refuse:
 		/* Not here: say so once, whatever --trace says. */
 		if (!__atomic_exchange_n(&enosys_told[nr], 1,
 		    __ATOMIC_RELAXED)) {

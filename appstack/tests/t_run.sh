@@ -1579,6 +1579,50 @@ EOF
 	done
 }
 
+atf_test_case fork_inprocess
+fork_inprocess_head()
+{
+	atf_set "descr" "in-process fork: sh -c with pipes and redirections, a background job waited for and one that outlives the shell, tar through a pipe, busybox sh; the children use the parent's kernel (its sysproxy server on a private socket)"
+}
+fork_inprocess_body()
+{
+	need_run
+	make_tree
+	mkdir tmpd
+	# A pipe and redirections; the children exec cat and wc.
+	atf_check -o inline:"a\n" -e save:err "$run" --list-at-exit /o -- \
+	    /bin/sh -c 'mkdir /o; echo a | cat >/o/f; cat /o/f; cat </o/f | wc -c >/o/n 2>&1'
+	tree_of /o <err >tree.out
+	atf_check -o match:"^f 0644 2 089bdc07b544e7b2 @/f$" cat tree.out
+	atf_check -o match:"^f 0644 2 0802fe07b4c314ad @/n$" cat tree.out
+	# A background job waited for, and one the shell does not wait
+	# for: the kernel stays until it is done.
+	atf_check -o inline:"bg\n" -e save:err "$run" --list-at-exit /o -- \
+	    /bin/sh -c 'mkdir /o; (echo bg >/o/bg) & wait; cat /o/bg; (sleep 0.3; echo late >/o/late) &'
+	tree_of /o <err >tree.out
+	atf_check -o match:"^f 0644 3 .* @/bg$" cat tree.out
+	atf_check -o match:"^f 0644 5 .* @/late$" cat tree.out
+	# tar through a pipe: the copy's tree is the original's.  (The
+	# socket's private directory is made under $TMPDIR.)
+	atf_check -e save:err env TMPDIR="$PWD/tmpd" "$run" --copy-in "$PWD/src:/s" --list-at-exit / \
+	    -- /bin/sh -c 'mkdir /t && tar -C /s -cf - . | tar -C /t -xpf -'
+	tree_of /s <err >s.tree
+	tree_of /t <err >t.tree
+	atf_check -o match:"big" cat t.tree
+	atf_check cmp s.tree t.tree
+	# The private directory of the socket is gone.
+	atf_check -o inline:"" ls tmpd
+	if command -v busybox >/dev/null 2>&1; then
+		atf_check -o inline:"2\n" -e save:err "$run" --list-at-exit /o \
+		    -- busybox sh -c 'mkdir /o; echo a | cat >/o/f; (echo b; echo c) | wc -l >/o/g; cat /o/g'
+		tree_of /o <err >tree.out
+		atf_check -o match:"^f 0644 2 089bdc07b544e7b2 @/f$" cat tree.out
+		atf_check -o match:"^f 0644 2 .* @/g$" cat tree.out
+	fi
+	# The host is untouched.
+	atf_check test ! -e /o/f
+}
+
 # rw_NAME [cleanup]: case NAME once more, with strata-run --rewrite.
 rw_case()
 {
@@ -1693,6 +1737,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case rewrite_sites
 	atf_add_test_case exec_inprocess
+	atf_add_test_case fork_inprocess
 	atf_add_test_case signals_in_calls
 	atf_add_test_case sigmask
 	atf_add_test_case interrupted_calls
@@ -1700,7 +1745,7 @@ atf_init_test_cases()
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
-	    host_read_signal exec_inprocess; do
+	    host_read_signal exec_inprocess fork_inprocess; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \

@@ -1066,7 +1066,7 @@ sp_do_syscall(struct sp_conn *c, uint64_t id)
  * cookie in cookie, or an errno.
  */
 static int
-sp_prefork(struct sp_conn *c, uint8_t *cookie)
+sp_prefork(int32_t ppid, uint8_t *cookie)
 {
 	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
 	struct lwp *parent;
@@ -1103,7 +1103,7 @@ sp_prefork(struct sp_conn *c, uint8_t *cookie)
 	np->pid = hyp->hyp_getpid();
 	f->child = hyp->hyp_lwproc_curlwp();
 	hyp->hyp_lwproc_switch(parent);
-	f->pid = c->pid;
+	f->pid = ppid;
 	f->proc = np;
 	memcpy(cookie, f->cookie, sizeof(f->cookie));
 	pthread_mutex_lock(&sp_lock);
@@ -1119,7 +1119,7 @@ sp_do_prefork(struct sp_conn *c, uint64_t id)
 	struct rumpsp_prefork_resp r;
 
 	memset(&r, 0, sizeof(r));
-	r.rsp_error = sp_prefork(c, r.rsp_cookie);
+	r.rsp_error = sp_prefork(c->pid, r.rsp_cookie);
 	(void)sp_send(c, RUMPSP_PREFORK, RUMPSP_RESP, id, &r, sizeof(r),
 	    NULL, 0);
 }
@@ -1199,7 +1199,7 @@ sp_serve_shm(struct sp_conn *c)
 			m->rss_retval[1] = rv[1];
 			break;
 		case RUMPSP_PREFORK:
-			m->rss_error = sp_prefork(c, (uint8_t *)area);
+			m->rss_error = sp_prefork(c->pid, (uint8_t *)area);
 			break;
 		default:	/* HANDSHAKE: exec, the name in the data area */
 			hyp->hyp_execnotify(call.comm);
@@ -1517,6 +1517,42 @@ rumpuser_sp_init(const char *url, const char *ostype, const char *osrelease,
 		return rumpuser__posixhost_errno_to_netbsd(error);
 	}
 	return 0;
+}
+
+/*
+ * strata's additions for a kernel's own process that forks (strata-run
+ * without a server: the program's process is in this kernel, its forked
+ * host child a client of this server).
+ *
+ * rumpuser_sp_prefork_local: what a PREFORK does, for the calling
+ * thread's process: the child's process is made now (a copy of the
+ * caller's descriptors, cwd, credentials), and a client that gives the
+ * cookie in its HS_FORK handshake becomes it.  The cookie stays valid
+ * until used (the caller is no connection whose end would drop it).  0
+ * or a Linux errno.
+ */
+int
+rumpuser_sp_prefork_local(uint8_t *cookie)
+{
+
+	if (!__atomic_load_n(&sp_running, __ATOMIC_ACQUIRE))
+		return ENOTCONN;
+	return sp_prefork(-1, cookie);
+}
+
+/* The clients connected now and the PREFORK children not yet joined. */
+void
+rumpuser_sp_clients(int *nconns, int *npending)
+{
+	struct sp_fork *f;
+	int n = 0;
+
+	pthread_mutex_lock(&sp_lock);
+	*nconns = sp_nconns;
+	for (f = sp_forks; f != NULL; f = f->next)
+		n++;
+	pthread_mutex_unlock(&sp_lock);
+	*npending = n;
 }
 
 /*
