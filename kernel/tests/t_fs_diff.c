@@ -579,6 +579,15 @@ step(struct side *s, const struct args *a, struct outcome *o)
 		put_ret(o, r, s->err());
 		break;
 	case OP_LSEEK:
+		/* SEEK_END on a directory answers what the host's file
+		 * system makes of it (ext4's hashed directories: an end
+		 * near 2^63; tmpfs: EINVAL): not compared, and not made,
+		 * so that both offsets stay the same. */
+		if (s == &host && a->whence == SEEK_END && fd >= 0 &&
+		    fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			o->skip = true;
+			break;
+		}
 		r = s->lseek(fd, a->whence == SEEK_SET ? a->off :
 		    a->off - 35000, a->whence);
 		put_ret(o, r, s->err());

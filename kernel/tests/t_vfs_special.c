@@ -534,6 +534,19 @@ ATF_TC_BODY(copy_file_range, tc)
 	oout = 500;
 	ERR(EINVAL, rump_sys_copy_file_range(in, &oin, in, &oout, 1000, 0));
 
+	/* Negative offsets: EOVERFLOW when the range wraps around (as
+	 * unsigned), else EINVAL (Linux 6.18's answers). */
+	oin = -1;
+	oout = 0;
+	ERR(EOVERFLOW, rump_sys_copy_file_range(in, &oin, out, &oout, 10, 0));
+	oin = -5000;
+	ERR(EINVAL, rump_sys_copy_file_range(in, &oin, out, &oout, 10, 0));
+	oin = -1;
+	ERR(EINVAL, rump_sys_copy_file_range(in, &oin, out, &oout, 0, 0));
+	oin = 0;
+	oout = -1;
+	ERR(EOVERFLOW, rump_sys_copy_file_range(in, &oin, out, &oout, 10, 0));
+
 	ERR(EINVAL, rump_sys_copy_file_range(in, NULL, out, NULL, 10, 1));
 	ERR(EBADF, rump_sys_copy_file_range(-1, NULL, out, NULL, 10, 0));
 	ERR(EBADF, rump_sys_copy_file_range(in, NULL, 999, NULL, 10, 0));

@@ -106,14 +106,20 @@ docopy_file_range(int fdin, off_t *uoffin, int fdout, off_t *uoffout,
 		offout = fout->f_offset;
 		mutex_exit(&fout->f_offlock);
 	}
+	count = MIN(len, MAX_RW_COUNT);
+	/* As Linux: a range that wraps around (a negative offset read as
+	 * unsigned, when the count reaches past -offset) is EOVERFLOW
+	 * before a negative offset is EINVAL. */
+	if ((uint64_t)offin + count < (uint64_t)offin ||
+	    (uint64_t)offout + count < (uint64_t)offout) {
+		error = EOVERFLOW;
+		goto out;
+	}
 	if (offin < 0 || offout < 0) {
 		error = EINVAL;
 		goto out;
 	}
-	count = MIN(len, MAX_RW_COUNT);
-	if ((uint64_t)offin + count < (uint64_t)offin ||
-	    (uint64_t)offout + count < (uint64_t)offout ||
-	    (uint64_t)offin + count > (uint64_t)INT64_MAX ||
+	if ((uint64_t)offin + count > (uint64_t)INT64_MAX ||
 	    (uint64_t)offout + count > (uint64_t)INT64_MAX) {
 		error = EOVERFLOW;
 		goto out;
