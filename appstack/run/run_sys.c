@@ -51,6 +51,7 @@
 #include <rump/rump_syscalls.h>
 #include <rump/rumpuser_fcopy.h>
 #include <rump/rumpuser.h>
+#include <rump/rumpuser_splocal.h>
 #include <rump/rumpclient.h>
 
 #include "run.h"

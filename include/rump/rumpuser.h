@@ -320,11 +320,5 @@ int rumpuser_sp_copyoutstr(void *client, const void *laddr, void *raddr,
 int rumpuser_sp_anonmmap(void *client, size_t len, void **addrp);
 int rumpuser_sp_raise(void *client, int signo);
 void rumpuser_sp_fini(void *arg);
-/* The posix platform's own, outside rumpuser v17 (doc/sysproxy.md, "A
- * kernel's own process that forks"): a PREFORK for the calling thread's
- * process (cookie: RUMPSP_COOKIE_LEN bytes; 0 or a Linux errno), and
- * how many clients are connected and PREFORK children not yet joined. */
-int rumpuser_sp_prefork_local(unsigned char *cookie);
-void rumpuser_sp_clients(int *nconns, int *npending);
 
 #endif /* RUMP_RUMPUSER_H */

@@ -44,6 +44,7 @@
 
 #include <rump/rumpuser.h>
 #include <rump/rumpsp.h>
+#include <rump/rumpuser_splocal.h>
 
 #include "rumpuser_posix.h"
 #include "rumpuser_sp.h"
