@@ -354,6 +354,42 @@ debugfs_devno(const char *path, const char *want)
 	ATF_CHECK_EQ_MSG(st, 0, "debugfs stat %s: not device %s", path, want);
 }
 
+#define FIFO_BYTES	100000	/* more than a pipe holds: the writer waits */
+
+/* Opens the FIFO for writing (waiting for the reader) and writes
+ * FIFO_BYTES of pattern 5; an errno value or 0 in *arg. */
+static void *
+fifo_writer(void *arg)
+{
+	char *buf = malloc(FIFO_BYTES);
+	ssize_t n, done = 0;
+	int fd, *errorp = arg, error = 0;
+
+	if (buf == NULL) {
+		*errorp = ENOMEM;
+		return NULL;
+	}
+	pattern(buf, FIFO_BYTES, 5);
+	fd = rump_sys_open(EXT2_MNT "/fifo", O_WRONLY);
+	if (fd == -1) {
+		*errorp = rt_errno();
+		free(buf);
+		return NULL;
+	}
+	while (done < FIFO_BYTES) {
+		n = rump_sys_write(fd, buf + done, FIFO_BYTES - (size_t)done);
+		if (n <= 0) {
+			error = n == 0 ? EIO : rt_errno();
+			break;
+		}
+		done += n;
+	}
+	rump_sys_close(fd);
+	free(buf);
+	*errorp = error;
+	return NULL;
+}
+
 ATF_TC(special_files);
 ATF_TC_HEAD(special_files, tc)
 {
@@ -362,14 +398,17 @@ ATF_TC_HEAD(special_files, tc)
 	    "debugfs reads them after unmount), open with ENXIO for a device "
 	    "the kernel lacks and reach the kernel's null device for 1:3; a "
 	    "FIFO carries data from a writer to a reader, before and after a "
-	    "remount; e2fsck -fn clean");
+	    "remount (blocking opens, 100,000 bytes through a writer "
+	    "thread); removing a node frees no block; e2fsck -fn clean");
 }
 ATF_TC_BODY(special_files, tc)
 {
-	char buf[64];
+	char buf[64], *want, *got;
 	struct stat st;
+	ssize_t n, done = 0;
+	void *cookie;
 	unsigned bb;
-	int r, w;
+	int r, w, werror = -1;
 
 	mkfs(IMG, "-t ext2 -b 1024", "2M");
 	boot();
@@ -437,6 +476,24 @@ ATF_TC_BODY(special_files, tc)
 	ATF_CHECK_EQ(S_IFBLK | 0660, st.st_mode);
 	ATF_CHECK_EQ(makedev(8, 1), st.st_rdev);
 	ERR(ENXIO, rump_sys_open(EXT2_MNT "/nvme", O_RDONLY));
+	/* Blocking opens and a writer that fills the pipe. */
+	cookie = rt_thread_start(fifo_writer, &werror, "writer");
+	RL(r = rump_sys_open(EXT2_MNT "/fifo", O_RDONLY));
+	want = malloc(FIFO_BYTES);
+	got = malloc(FIFO_BYTES);
+	ATF_REQUIRE(want != NULL && got != NULL);
+	pattern(want, FIFO_BYTES, 5);
+	while (done < FIFO_BYTES && (n = rump_sys_read(r, got + done,
+	    FIFO_BYTES - (size_t)done)) > 0)
+		done += n;
+	ATF_CHECK_EQ(FIFO_BYTES, done);
+	ATF_CHECK(memcmp(want, got, FIFO_BYTES) == 0);
+	rt_thread_join(cookie);
+	ATF_CHECK_EQ_MSG(0, werror, "writer: %s", strerror(werror));
+	ATF_CHECK_EQ(0, rump_sys_read(r, buf, sizeof(buf)));
+	RL(rump_sys_close(r));
+	free(want);
+	free(got);
 	RL(r = rump_sys_open(EXT2_MNT "/fifo", O_RDWR));
 	ATF_REQUIRE_EQ(3, rump_sys_write(r, "abc", 3));
 	ATF_REQUIRE_EQ(3, rump_sys_read(r, buf, sizeof(buf)));
