@@ -27,10 +27,12 @@
 #include <ifaddrs.h>
 #include <netinet/icmp6.h>
 #include <net/if.h>
+#include <net/route.h>
 #include <linux/if_tun.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <time.h>
 
 #include "h_net.h"
 
@@ -451,6 +453,191 @@ ATF_TC_BODY(no_offloads6, tc)
 	offload6_case(false);
 }
 
+/* --- Forwarding Linux's large segments -------------------------------- */
+
+/*
+ * As t_net_virtif's forward_segments over IPv6: strata routes between
+ * the TAP device (fd00:99::2) and a bus (fd00:97::1), with a second
+ * strata kernel (fd00:97::2) on the bus.  Linux hands the router TCP
+ * segments of up to 64 KiB (TSO6 with the TAP's offloads); the bus has
+ * no TSO over IPv6, so the router cuts them (a router never fragments
+ * over IPv6: a segment it could not cut would be answered "packet too
+ * big", which Linux, whose segments are of the path's MTU, cannot act
+ * on).
+ */
+#define FWD_BUS_ROUTER	"fd00:97::1"
+#define FWD_PEER_ADDR	"fd00:97::2"
+#define FWD_PORT	5070
+#define FWD_MAX_S	60
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Linux side: routes the bus's prefix through strata, sends pattern 5
+ * to the peer and receives pattern 6, within FWD_MAX_S. */
+static int
+linux_fwd6_client(void)
+{
+	struct sockaddr_in6 sin6 = sin6_of(FWD_PEER_ADDR, FWD_PORT);
+	struct timeval tv = { FWD_MAX_S, 0 };
+	struct in6_rtmsg rtm;
+	uint8_t *buf = malloc(65536);
+	double t0;
+	int s, fd, error, i;
+
+	if (buf == NULL)
+		return ENOMEM;
+	memset(&rtm, 0, sizeof(rtm));
+	inet_pton(AF_INET6, "fd00:97::", &rtm.rtmsg_dst);
+	rtm.rtmsg_dst_len = 64;
+	inet_pton(AF_INET6, STRATA_ADDR, &rtm.rtmsg_gateway);
+	rtm.rtmsg_flags = RTF_UP | RTF_GATEWAY;
+	rtm.rtmsg_metric = 1;
+	rtm.rtmsg_ifindex = (int)if_nametoindex(TAPNAME);
+	if ((s = socket(AF_INET6, SOCK_DGRAM, 0)) == -1 ||
+	    ioctl(s, SIOCADDRT, &rtm) != 0)
+		return errno;
+	close(s);
+	/* Until the router and the peer are up (a separate process: this
+	 * may block). */
+	for (i = 0; access("ready", F_OK) != 0; i++) {
+		if (i == PEER_MAX_MS / 100)
+			return ETIMEDOUT;
+		usleep(100000);
+	}
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0)
+		return errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		return errno;
+	t0 = mono_s();
+	if ((error = host_send_pattern(fd, buf, 5, XFER_BYTES)) != 0)
+		return error;
+	if (shutdown(fd, SHUT_WR) != 0)
+		return errno;
+	if ((error = host_recv_pattern(fd, buf, 6, XFER_BYTES)) != 0)
+		return error;
+	printf("forwarded %u bytes each way in %.2f s\n", XFER_BYTES,
+	    mono_s() - t0);
+	fflush(stdout);
+	if (mono_s() - t0 > FWD_MAX_S)
+		return ETIMEDOUT;
+	close(fd);
+	free(buf);
+	return 0;
+}
+
+/* The peer on the bus: receives pattern 5, answers with pattern 6. */
+static int
+fwd6_peer(void *arg)
+{
+	struct sockaddr_in6 sin6;
+	char ifname[16];
+	int lfd, fd, error, one = 1;
+
+	(void)arg;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(FWD_PORT);
+	if (inet_pton(AF_INET6, FWD_PEER_ADDR, &sin6.sin6_addr) != 1)
+		return EINVAL;
+	if ((error = rump_netconfig_ifcreate("shmif", "bus", ifname,
+	    sizeof(ifname))) != 0 ||
+	    (error = rump_netconfig_ipv6_addr_add(ifname, FWD_PEER_ADDR,
+	    64)) != 0 ||
+	    (error = rump_netconfig_ifup(ifname)) != 0 ||
+	    (error = rump_netconfig_ipv6_gw(FWD_BUS_ROUTER, NULL)) != 0)
+		return error;
+	if (wait_addr6_usable(ifname, FWD_PEER_ADDR) != RUMP_IPV6_ADDR_USABLE)
+		return EADDRNOTAVAIL;
+	if ((lfd = rump_sys_socket(AF_INET6, SOCK_STREAM, 0)) == -1 ||
+	    rump_sys_setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == -1 ||
+	    rump_sys_bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1 ||
+	    rump_sys_listen(lfd, 4) == -1)
+		return errno;
+	if ((error = touch_file("listening")) != 0)
+		return error;
+	if ((fd = rump_sys_accept(lfd, NULL, NULL)) == -1)
+		return errno;
+	if ((error = recv_pattern(fd, 5, XFER_BYTES)) != 0 ||
+	    (error = touch_file("received")) != 0 ||
+	    (error = send_pattern(fd, 6, XFER_BYTES)) != 0)
+		return error;
+	rump_sys_close(fd);
+	rump_sys_close(lfd);
+	return 0;
+}
+
+ATF_TC_WITHOUT_HEAD(forward6_segments);
+ATF_TC_BODY(forward6_segments, tc)
+{
+	struct rump_ifstats v0, v1, s0, s1;
+	char vif[16], sif[16];
+	pid_t pid, peer;
+	int ms;
+
+	netns_setup();
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0)
+		_exit(linux_fwd6_client());
+	peer = peer_start(fwd6_peer, NULL, true);
+
+	virtif6_setup(vif);
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifcreate("shmif", "bus", sif, 16));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_addr_add(sif, FWD_BUS_ROUTER,
+	    64));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifup(sif));
+	/* Linux connects once the peer listens and both ends of the bus
+	 * know each other. */
+	ATF_REQUIRE_EQ(RUMP_IPV6_ADDR_USABLE, wait_addr6_usable(sif,
+	    FWD_BUS_ROUTER));
+	ATF_REQUIRE_EQ(0, wait_file("listening"));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ping6(FWD_PEER_ADDR, 1, 56, 2000,
+	    NULL));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(vif, &v0));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(sif, &s0));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ipv6_forwarding(1));
+	ATF_REQUIRE_EQ(0, touch_file("ready"));
+	/* Linux to the peer, then the peer to Linux. */
+	for (ms = 0; access("received", F_OK) != 0; ms += 20) {
+		if (ms >= FWD_MAX_S * 1000) {
+			int st1 = -1, st2 = -1;
+
+			kill(pid, SIGKILL);
+			kill(peer, SIGKILL);
+			waitpid(pid, &st1, 0);
+			waitpid(peer, &st2, 0);
+			atf_tc_fail("%u bytes from Linux to the peer took more "
+			    "than %d s (Linux side status %#x, peer %#x)",
+			    XFER_BYTES, FWD_MAX_S, st1, st2);
+		}
+		rt_sleep_ms(20);
+	}
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(vif, &v1));
+	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(sif, &s1));
+	child_wait(pid, "Linux client");
+	peers_finish(&peer, 1);
+	printf("to the peer: %.0f bytes/frame from Linux, %.0f onto the "
+	    "bus\n", (double)(v1.ibytes - v0.ibytes) /
+	    (double)(v1.ipackets - v0.ipackets + 1),
+	    (double)(s1.obytes - s0.obytes) /
+	    (double)(s1.opackets - s0.opackets + 1));
+	/* Linux did send large segments (else this tested nothing), and
+	 * they crossed the bus cut to its MTU. */
+	ATF_CHECK(v1.ibytes - v0.ibytes > 2000 * (v1.ipackets - v0.ipackets));
+	ATF_CHECK(s1.obytes - s0.obytes <= 1514 * (s1.opackets -
+	    s0.opackets));
+}
+
 /* --- Router advertisements both ways ----------------------------------- */
 
 /* Whether Linux has an address in prefix/64 on the TAP device. */
@@ -646,6 +833,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ping6_tcp6);
 	ATF_TP_ADD_TC(tp, offloads6);
 	ATF_TP_ADD_TC(tp, no_offloads6);
+	ATF_TP_ADD_TC(tp, forward6_segments);
 	ATF_TP_ADD_TC(tp, ra);
 	return atf_no_error();
 }
