@@ -438,9 +438,11 @@ cwd_get(struct vnode **cdirp, struct vnode **rdirp)
 		mutex_exit(&cwdi->cwdi_lock);
 		return ENOENT;
 	}
-	vref(cwdi->cwdi_cdir);
+	if (cdirp != NULL) {
+		vref(cwdi->cwdi_cdir);
+		*cdirp = cwdi->cwdi_cdir;
+	}
 	vref(cwdi->cwdi_rdir);
-	*cdirp = cwdi->cwdi_cdir;
 	*rdirp = cwdi->cwdi_rdir;
 	mutex_exit(&cwdi->cwdi_lock);
 	return 0;

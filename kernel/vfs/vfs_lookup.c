@@ -186,9 +186,13 @@ namei_walk(struct nameidata *nd, struct vnode *dvp, struct vnode *rdir)
 	cred = nd->ni_cred != NULL ? nd->ni_cred : kauth_cred_get();
 	for (;;) {
 		if (*cp == '/') {
-			vrele(dvp);
-			vref(rdir);
-			dvp = rdir;
+			/* An absolute path starts at rdir already: its
+			 * count (shared by every lookup) is left alone. */
+			if (dvp != rdir) {
+				vrele(dvp);
+				vref(rdir);
+				dvp = rdir;
+			}
 			while (*cp == '/')
 				cp++;
 		}
@@ -339,14 +343,18 @@ namei_start(struct nameidata *nd)
 		return namei_getdirfd(nd->ni_dirfd, &nd->ni_vp);
 	}
 
-	error = cwd_get(&cdir, &rdir);
+	/* The current directory only when the walk starts there (its
+	 * reference becomes the walk's); "/" and the mount points have
+	 * their counts changed by every lookup on every CPU. */
+	cdir = NULL;
+	error = cwd_get(nd->ni_buf[0] != '/' && nd->ni_dirfd == AT_FDCWD ?
+	    &cdir : NULL, &rdir);
 	if (error != 0)
 		return error;
 	if (nd->ni_buf[0] == '/') {
 		vref(rdir);
 		start = rdir;
 	} else if (nd->ni_dirfd == AT_FDCWD) {
-		vref(cdir);
 		start = cdir;
 	} else {
 		error = namei_getdirfd(nd->ni_dirfd, &start);
@@ -355,7 +363,6 @@ namei_start(struct nameidata *nd)
 			error = ENOTDIR;
 		}
 	}
-	vrele(cdir);
 	if (error == 0)
 		error = namei_walk(nd, start, rdir);
 	vrele(rdir);
@@ -379,7 +386,7 @@ namei(struct nameidata *nd)
 static int
 namei_follow1(struct nameidata *nd, struct vnode *linkvp)
 {
-	struct vnode *cdir, *rdir, *dvp;
+	struct vnode *rdir, *dvp;
 	int error;
 
 	KASSERT((nd->ni_flags & NI_PARENT) != 0 && nd->ni_dvp != NULL);
@@ -394,12 +401,11 @@ namei_follow1(struct nameidata *nd, struct vnode *linkvp)
 		vrele(dvp);
 		return error;
 	}
-	error = cwd_get(&cdir, &rdir);
+	error = cwd_get(NULL, &rdir);
 	if (error != 0) {
 		vrele(dvp);
 		return error;
 	}
-	vrele(cdir);
 	nd->ni_trailslash = false;
 	error = namei_walk(nd, dvp, rdir);
 	vrele(rdir);

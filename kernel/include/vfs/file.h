@@ -147,7 +147,8 @@ int	 fd_setcloexec(int fd, bool cloexec);
 /*
  * Current directory, root directory and umask of the calling process.
  * cwd_get() returns referenced vnodes (ENOENT when there is no root file
- * system); cwd_set*() consume the reference they are given.
+ * system; with cdirp NULL, the root only); cwd_set*() consume the
+ * reference they are given.
  */
 int	 cwd_get(struct vnode **cdirp, struct vnode **rdirp);
 int	 cwd_setcdir(struct vnode *vp);
