@@ -345,7 +345,8 @@ sf_utimens(const char *path, const struct timespec tv[2],
 {
 	char kbuf[PATH_MAX + 8];
 
-	(void)fi;
+	if (fi != NULL)
+		RET(rump_sys_utimensat((int)fi->fh, NULL, tv, 0));
 	RET(rump_sys_utimensat(AT_FDCWD, KP(path), tv, AT_SYMLINK_NOFOLLOW));
 }
 
@@ -354,9 +355,12 @@ sf_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	(void)conn;
 	/* Inode numbers come from the file system; attributes may be
-	 * cached briefly (the kernel is the only writer). */
+	 * cached briefly (the kernel is the only writer).  Operations on
+	 * an open file use its descriptor and need no path: without one,
+	 * libfuse builds the path of every read and write under its tree
+	 * lock. */
 	cfg->use_ino = 1;
-	cfg->nullpath_ok = 0;
+	cfg->nullpath_ok = 1;
 	return NULL;
 }
 

@@ -439,8 +439,11 @@ buf_iodone(void *arg, size_t transferred, int error)
 	else if (transferred != bp->b_size)
 		error = EIO;
 	buf_done_locked(bp, error);
-	cv_broadcast(&bcache_cv);
 	mutex_exit(&bcache_lock);
+	/* After the lock is given up: a waiter woken with it held went
+	 * straight back to sleep on it (waiters look at B_INFLIGHT under
+	 * the lock, so none misses the change). */
+	cv_broadcast(&bcache_cv);
 }
 
 /*
@@ -532,8 +535,8 @@ cluster_iodone(void *arg, size_t transferred, int error)
 	for (i = 0; i < c->bc_n; i++)
 		buf_done_locked(c->bc_bufs[i], error);
 	cluster_put(c);
-	cv_broadcast(&bcache_cv);
 	mutex_exit(&bcache_lock);
+	cv_broadcast(&bcache_cv);	/* as in buf_iodone */
 }
 
 /*

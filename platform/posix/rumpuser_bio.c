@@ -41,6 +41,7 @@ static pthread_mutex_t bioq_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bioq_cv = PTHREAD_COND_INITIALIZER;
 static struct bioreq *bioq_head, **bioq_tail = &bioq_head;
 static int bio_nworkers;	/* 0: pool not started (in this process) */
+static int bio_nidle;		/* workers waiting for a request */
 static int bio_atfork_done;
 
 /* The worker has its lwp (of pid 0) bound. */
@@ -143,8 +144,11 @@ bio_worker(void *arg)
 	(void)bio_worker_bind();
 	for (;;) {
 		pthread_mutex_lock(&bioq_mtx);
-		while (bioq_head == NULL)
+		while (bioq_head == NULL) {
+			bio_nidle++;
 			pthread_cond_wait(&bioq_cv, &bioq_mtx);
+			bio_nidle--;
+		}
 		req = bioq_head;
 		bioq_head = req->next;
 		if (bioq_head == NULL)
@@ -187,6 +191,7 @@ bio_postfork_child(void)
 	}
 	bioq_tail = &bioq_head;
 	bio_nworkers = 0;
+	bio_nidle = 0;
 	pthread_mutex_unlock(&bioq_mtx);
 }
 
@@ -226,6 +231,7 @@ rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off,
     rump_biodone_fn biodone, void *donearg)
 {
 	struct bioreq *req;
+	int wake;
 
 	/* A void hypercall cannot report ENOMEM, and calling biodone from
 	 * here, on a thread that holds a rump CPU, would break its
@@ -242,11 +248,17 @@ rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off,
 	req->biodone = biodone;
 	req->donearg = donearg;
 
+	/* The worker is woken after the queue's lock is given up (woken
+	 * with it held, it went straight back to sleep on the lock: two
+	 * more host context switches per request), and only when one is
+	 * idle: a busy one takes the request when it is done. */
 	pthread_mutex_lock(&bioq_mtx);
 	if (bio_nworkers == 0)
 		bio_start_pool();
 	*bioq_tail = req;
 	bioq_tail = &req->next;
-	pthread_cond_signal(&bioq_cv);
+	wake = bio_nidle > 0;
 	pthread_mutex_unlock(&bioq_mtx);
+	if (wake)
+		pthread_cond_signal(&bioq_cv);
 }
