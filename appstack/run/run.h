@@ -267,6 +267,9 @@ void run_ep_unref(int ep);
 long run_host_syscall_guest(long nr, long a0, long a1, long a2, long a3,
     long a4, long a5);
 
+/* The program's cwd becomes host directory path (absolute; a chdir into
+ * a host path, or --host-cwd from an exec), or the kernel's (NULL). */
+void run_sys_set_host_cwd(const char *path);
 /* The descriptor table handed over by an exec (--fd-map); 0 or EINVAL. */
 int run_sys_fdmap(const char *map);
 /* The argument vector for exec'ing *prog with args (args[0] kept): for

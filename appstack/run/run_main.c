@@ -106,8 +106,8 @@ usage(FILE *f)
 "\n"
 "The program is found in the host's PATH when it has no slash.  Its\n"
 "executable and shared libraries are read from the host.  See\n"
-"strata-run(1).  (--fd-map and --argv0 are how strata-run hands a\n"
-"program over to the next one at execve.)\n");
+"strata-run(1).  (--fd-map, --argv0 and --host-cwd are how strata-run\n"
+"hands a program over to the next one at execve.)\n");
 }
 
 static void
@@ -372,7 +372,9 @@ list_tree(const char *path, int depth)
 		return;
 	fprintf(stderr, "strata-run: tree %c %04o %lld %016llx %s\n",
 	    S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' :
-	    S_ISREG(st.st_mode) ? 'f' : '?', (unsigned)(st.st_mode & 07777),
+	    S_ISREG(st.st_mode) ? 'f' : S_ISFIFO(st.st_mode) ? 'p' :
+	    S_ISSOCK(st.st_mode) ? 's' : S_ISCHR(st.st_mode) ? 'c' :
+	    S_ISBLK(st.st_mode) ? 'b' : '?', (unsigned)(st.st_mode & 07777),
 	    (long long)(S_ISREG(st.st_mode) ? st.st_size : 0),
 	    (unsigned long long)(S_ISREG(st.st_mode) ? ksum(path) : 0), path);
 	if (!S_ISDIR(st.st_mode))
@@ -428,6 +430,7 @@ main(int argc, char *argv[])
 		{ "server", required_argument, NULL, 's' },
 		{ "fd-map", required_argument, NULL, 'F' },
 		{ "argv0", required_argument, NULL, '0' },
+		{ "host-cwd", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -478,6 +481,12 @@ main(int argc, char *argv[])
 			break;
 		case '0':
 			argv0 = optarg;
+			break;
+		case 'D':
+			if (optarg[0] != '/')
+				die("--host-cwd %s: not an absolute path",
+				    optarg, 0);
+			run_sys_set_host_cwd(optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -403,6 +403,138 @@ route_procfd(char *path, int *kind, long *realdir)
 	return 1;
 }
 
+/*
+ * The program's working directory is the kernel's, or a host directory
+ * (a chdir or fchdir into a host path: --host prefixes, or the read-only
+ * ones).  The host's is kept as its absolute path (the host process's
+ * own cwd is strata-run's and does not change): a relative path is then
+ * made absolute and goes where its prefix says, so that ".." out of a
+ * host directory leads back into the kernel.
+ */
+static int cwd_is_host;			/* atomic */
+static char cwd_host[PATH_MAX];
+static pthread_mutex_t cwd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Makes relative path p (a PATH_MAX buffer) absolute when the cwd is a
+ * host directory.  0 or ENAMETOOLONG. */
+static int
+abs_cwd(char *p)
+{
+	size_t n, m;
+	int e = 0;
+
+	if (p[0] == '/' || p[0] == '\0' ||
+	    !__atomic_load_n(&cwd_is_host, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&cwd_lock);
+	if (cwd_is_host) {
+		n = strlen(cwd_host);
+		m = strlen(p);
+		if (n + 1 + m >= PATH_MAX)
+			e = ENAMETOOLONG;
+		else {
+			memmove(p + n + 1, p, m + 1);
+			memcpy(p, cwd_host, n);
+			p[n] = '/';
+		}
+	}
+	pthread_mutex_unlock(&cwd_lock);
+	return e;
+}
+
+/* The cwd becomes host directory path (absolute), or the kernel's
+ * (NULL). */
+void
+run_sys_set_host_cwd(const char *path)
+{
+
+	pthread_mutex_lock(&cwd_lock);
+	if (path != NULL && strlen(path) < sizeof(cwd_host)) {
+		strcpy(cwd_host, path);
+		normalize(cwd_host);
+		__atomic_store_n(&cwd_is_host, 1, __ATOMIC_RELEASE);
+	} else
+		__atomic_store_n(&cwd_is_host, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&cwd_lock);
+}
+
+/* chdir(2): into a host directory (kept by path) or a kernel one. */
+static long
+do_chdir(long upath)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	long r;
+	int e;
+
+	if ((e = get_path(upath, path)) != 0)
+		return -e;
+	if ((e = abs_cwd(path)) != 0)
+		return -e;
+	if (path[0] == '/' && host_path(path, 0)) {
+		if ((r = HSYS(SYS_stat, path, &st, 0, 0, 0, 0)) < 0)
+			return r;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		if ((r = HSYS(SYS_access, path, X_OK, 0, 0, 0, 0)) < 0)
+			return r;
+		run_sys_set_host_cwd(path);
+		return 0;
+	}
+	if ((r = rsys(SYS_chdir, (long)path, 0, 0, 0, 0, 0)) == 0)
+		run_sys_set_host_cwd(NULL);
+	return r;
+}
+
+/* fchdir(2): a host directory's path is what the host says it is. */
+static long
+do_fchdir(long fd)
+{
+	struct gfd fb1, *f = fd_get(fd, &fb1);
+	char link[64], path[PATH_MAX];
+	struct stat st;
+	long r;
+
+	if (f == NULL)
+		return -EBADF;
+	if (f->kind != FD_HOST) {
+		if ((r = rsys(SYS_fchdir, f->real, 0, 0, 0, 0, 0)) == 0)
+			run_sys_set_host_cwd(NULL);
+		return r;
+	}
+	if ((r = HSYS(SYS_fstat, f->real, &st, 0, 0, 0, 0)) < 0)
+		return r;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", f->real);
+	r = HSYS(SYS_readlink, link, path, sizeof(path) - 1, 0, 0, 0);
+	if (r < 0)
+		return r;
+	path[r] = '\0';
+	if (path[0] != '/')
+		return -ENOENT;
+	run_sys_set_host_cwd(path);
+	return 0;
+}
+
+/* getcwd(2): the host directory's path, or the kernel's cwd. */
+static long
+do_getcwd(long ubuf, long size)
+{
+	char path[PATH_MAX];
+	size_t n;
+
+	if (!__atomic_load_n(&cwd_is_host, __ATOMIC_ACQUIRE))
+		return rsys(SYS_getcwd, ubuf, size, 0, 0, 0, 0);
+	pthread_mutex_lock(&cwd_lock);
+	strcpy(path, cwd_host);
+	pthread_mutex_unlock(&cwd_lock);
+	n = strlen(path) + 1;
+	if ((size_t)size < n)
+		return -ERANGE;
+	return put_mem(ubuf, path, n) ? -EFAULT : (long)n;
+}
+
 static int
 route(long dirfd, char *path, int writing, int *kind, long *realdir)
 {
@@ -411,6 +543,8 @@ route(long dirfd, char *path, int writing, int *kind, long *realdir)
 	int r;
 
 	route_selfref = 0;
+	if ((int)dirfd == AT_FDCWD && (r = abs_cwd(path)) != 0)
+		return r;
 	if ((r = route_procfd(path, kind, realdir)) != 0)
 		return r < 0 ? -r : 0;
 	if (path[0] == '/') {
@@ -1247,7 +1381,8 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 	int error, g;
 	long r;
 
-	if ((error = get_path(upath, path)) != 0)
+	if ((error = get_path(upath, path)) != 0 ||
+	    (error = abs_cwd(path)) != 0)
 		return -error;
 	exec_self(path);
 	if (access(path, X_OK) != 0)
@@ -1300,6 +1435,12 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 		nargv[j++] = "--host";
 		nargv[j++] = (char *)run_opt.host_rw[i];
 	}
+	pthread_mutex_lock(&cwd_lock);
+	if (cwd_is_host) {
+		nargv[j++] = "--host-cwd";
+		nargv[j++] = strdup(cwd_host);
+	}
+	pthread_mutex_unlock(&cwd_lock);
 	if (run_opt.trace)
 		nargv[j++] = "--trace";
 	if (run_opt.rewrite)
@@ -1366,7 +1507,8 @@ do_execve_local(long upath, long uargv, long uenvp, const sigset_t *mask)
 	int error, g, fd;
 	long r;
 
-	if ((error = get_path(upath, path)) != 0)
+	if ((error = get_path(upath, path)) != 0 ||
+	    (error = abs_cwd(path)) != 0)
 		return -error;
 	exec_self(path);
 	if (access(path, X_OK) != 0)
@@ -1555,7 +1697,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_getdents: case SYS_fchmod: case SYS_fchown:
 	case SYS_fallocate: case SYS_flock: case SYS_fgetxattr:
 	case SYS_flistxattr: case SYS_fsetxattr: case SYS_fremovexattr:
-	case SYS_sync_file_range: case SYS_fchdir: case SYS_syncfs:
+	case SYS_sync_file_range: case SYS_syncfs:
 	case SYS_sendmsg: case SYS_recvmsg: case SYS_sendto:
 	case SYS_recvfrom: case SYS_shutdown: case SYS_bind:
 	case SYS_connect: case SYS_listen: case SYS_getsockname:
@@ -1712,29 +1854,31 @@ dispatch(long nr, long *a, ucontext_t *uc)
 			return rsys(nr, f->real, 0, a[2], a[3], 0, 0);
 		}
 		return path_call(nr, a[0], a[1], 1, a[2], a[3], 0);
+	case SYS_chdir:
+		return do_chdir(a[0]);
+	case SYS_fchdir:
+		return do_fchdir(a[0]);
+	case SYS_getcwd:
+		return do_getcwd(a[0], a[1]);
 	case SYS_truncate:
 	case SYS_statfs:
-	case SYS_chdir:
 	case SYS_getxattr: case SYS_lgetxattr: case SYS_listxattr:
 	case SYS_llistxattr: case SYS_setxattr: case SYS_lsetxattr:
 	case SYS_removexattr: case SYS_lremovexattr: {
 		char path[PATH_MAX];
 		int e;
 
-		if ((e = get_path(a[0], path)) != 0)
+		if ((e = get_path(a[0], path)) != 0 || (e = abs_cwd(path)) != 0)
 			return -e;
 		if (path[0] == '/' && host_path(path, nr == SYS_truncate ||
 		    nr == SYS_setxattr || nr == SYS_lsetxattr ||
-		    nr == SYS_removexattr || nr == SYS_lremovexattr)) {
-			if (nr == SYS_chdir)
-				return -EACCES;	/* the cwd is the kernel's */
+		    nr == SYS_removexattr || nr == SYS_lremovexattr))
 			return HSYS(nr, path, a[1], a[2], a[3], a[4], 0);
-		}
 		return rsys(nr, (long)path, a[1], a[2], a[3], a[4], 0);
 	}
 
 	/* Kernel state that is not a file. */
-	case SYS_getcwd: case SYS_umask: case SYS_getuid: case SYS_geteuid:
+	case SYS_umask: case SYS_getuid: case SYS_geteuid:
 	case SYS_getgid: case SYS_getegid: case SYS_setuid: case SYS_setgid:
 	case SYS_getgroups: case SYS_setgroups: case SYS_uname:
 	case SYS_sethostname: case SYS_sync:

@@ -75,6 +75,17 @@ tree_of()
 	}' | sort
 }
 
+# FNV-1a of standard input, as --list-at-exit prints it.
+fnv()
+{
+	python3 -c '
+import sys
+h = 0xcbf29ce484222325
+for b in sys.stdin.buffer.read():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)'
+}
+
 atf_test_case coreutils_files
 coreutils_files_head()
 {
@@ -303,6 +314,104 @@ EOF
 	atf_check -o inline:"chmod -1 Bad address\nwrite -1 Bad address\nopen -1 Bad address\nstat -1 Bad address\n" \
 	    "$run" -- ./e
 	atf_check -s signal:segv -o ignore "$run" -- ./e crash
+}
+
+atf_test_case placement
+placement_head()
+{
+	atf_set "descr" "the policy's defaults (files, directories, fifos, sockets, pipes in the kernel; /etc, libraries, /dev, standard output the host's), --host (read, write, cd into it, .. out of it), --host-ro (reads the host's, writes the kernel's), --no-default-host"
+}
+placement_body()
+{
+	need_run
+	need_cmd python3
+	T=$PWD
+	mkdir h ro
+	echo hostfile >h/a
+	echo rofile >ro/r
+	# Defaults: what the program makes is the kernel's, with its type;
+	# /etc is read from the host and written in the kernel; /dev and
+	# /proc are the host's; standard output is the host's file.
+	"$run" --list-at-exit / -- /usr/bin/python3 -c '
+import os, socket
+os.mkdir("/p")
+os.mkfifo("/p/fifo")
+socket.socket(socket.AF_UNIX).bind("/p/sock")
+open("/p/f", "w").write("data\n")
+r, w = os.pipe()
+os.write(w, b"piped")
+print(os.read(r, 10).decode())
+print(open("/etc/hostname").read(), end="")
+os.makedirs("/etc", exist_ok=True)
+open("/etc/strata-run-placement", "w").write("k\n")
+print("shm" in os.listdir("/dev"))
+print(os.readlink("/proc/self/fd/1"))
+print(any("libc.so" in l for l in open("/proc/self/maps")))
+' >out 2>err || atf_fail "python3 under strata-run failed: $(cat err)"
+	atf_check -o inline:"piped\n$(cat /etc/hostname)\nTrue\n$T/out\nTrue\n" cat out
+	tree_of /p <err >tree.out
+	atf_check -o inline:"d 0755 0 0000000000000000 @\nf 0644 5 $(printf 'data\n' | fnv) @/f\np 0644 0 0000000000000000 @/fifo\ns 0755 0 0000000000000000 @/sock\n" cat tree.out
+	atf_check -o match:"^f 0644 2 .* /etc/strata-run-placement$" \
+	    awk '$1 == "strata-run:" && $2 == "tree" { print $3, $4, $5, $6, $7 }' err
+	atf_check test ! -e /p
+	atf_check test ! -e /etc/strata-run-placement
+
+	# --host: the host's files, read and written; the kernel has nothing
+	# there.  cd into it works, and .. out of it is the kernel's again.
+	atf_check -o inline:"$T/h\nhostfile\na\nd\nnew\n$T/h/d\n$T\n" -e save:err \
+	    "$run" --host "$T/h" --list-at-exit "$T" -- /bin/sh -c "
+		mkdir -p $T && cd $T/h && pwd && cat a && echo new >b &&
+		mkdir d && mv b d/c && ls && cd d && cat c && /bin/pwd &&
+		cd ../.. && pwd && echo k >kfile"
+	atf_check -o inline:"hostfile\n" cat h/a
+	atf_check -o inline:"new\n" cat h/d/c
+	atf_check test ! -e kfile
+	tree_of "$T" <err >tree.out
+	atf_check -o inline:"d 0755 0 0000000000000000 @\nf 0644 2 $(printf 'k\n' | fnv) @/kfile\n" cat tree.out
+
+	# --host-ro: reads are the host's, writes the kernel's (where the
+	# directory must be made first); the host's file stays.
+	atf_check -o inline:"rofile\nrm failed\nr\n" -e save:err \
+	    "$run" --host-ro "$T/ro" --list-at-exit "$T/ro" -- /bin/sh -c "
+		cat $T/ro/r; mkdir -p $T/ro && echo w >$T/ro/w &&
+		{ rm $T/ro/r 2>/dev/null || echo rm failed; }; ls $T/ro"
+	atf_check -o inline:"r\n" ls ro
+	atf_check -o inline:"rofile\n" cat ro/r
+	tree_of "$T/ro" <err >tree.out
+	atf_check -o inline:"d 0755 0 0000000000000000 @\nf 0644 2 $(printf 'w\n' | fnv) @/w\n" cat tree.out
+
+	# --no-default-host: /etc and /dev are the kernel's (its devices);
+	# the program is still loaded from the host, its libraries only
+	# from the prefixes given.
+	atf_check -s not-exit:0 -e match:"error while loading shared libraries" "$run" --no-default-host -- /bin/ls /
+	atf_check -o inline:"full\nnull\nrandom\nurandom\nzero\n" \
+	    "$run" --no-default-host --host-ro /usr --host-ro /lib --host-ro /lib64 -- /bin/ls /dev
+	atf_check -s exit:1 -e match:"No such file" \
+	    "$run" --no-default-host --host-ro /usr --host-ro /lib --host-ro /lib64 -- /bin/cat /etc/hostname
+	atf_check -o file:/etc/hostname "$run" --no-default-host --host-ro /usr \
+	    --host-ro /lib --host-ro /lib64 --copy-in /etc/hostname -- /bin/cat /etc/hostname
+}
+
+atf_test_case remote_placement cleanup
+remote_placement_head()
+{
+	atf_set "descr" "against a server: --host, and a cwd in a host directory handed over at exec"
+}
+remote_placement_body()
+{
+	need_run
+	start_server
+	T=$PWD
+	mkdir h
+	echo hostfile >h/a
+	atf_check -o inline:"$T/h\na\nb\nhostfile\n" "$run" --server "$server" \
+	    --host "$T/h" -- /bin/sh -c "cd $T/h && echo new >b && /bin/pwd && ls && exec cat a"
+	atf_check -o inline:"new\n" cat h/b
+	atf_check -s exit:1 -e match:"No such file" "$run" --server "$server" -- /bin/cat "$T/h/b"
+}
+remote_placement_cleanup()
+{
+	stop_server
 }
 
 atf_test_case trace_enosys
@@ -1744,12 +1853,13 @@ atf_init_test_cases()
 	atf_add_test_case poll_sockets
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
+	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
 	    host_read_signal exec_inprocess fork_inprocess; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
-	    remote_interrupted_calls; do
+	    remote_interrupted_calls remote_placement; do
 		rw_case $c cleanup
 	done
 	atf_add_test_case remote_interrupted_calls
@@ -1769,5 +1879,7 @@ atf_init_test_cases()
 	atf_add_test_case musl_programs
 	atf_add_test_case bad_pointers
 	atf_add_test_case trace_enosys
+	atf_add_test_case placement
+	atf_add_test_case remote_placement
 	atf_add_test_case usage_errors
 }
