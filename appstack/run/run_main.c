@@ -28,6 +28,7 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 #include <rump/rumpclient.h>
+#include <rump/rumpuser_fcopy.h>
 
 #include "run.h"
 
@@ -544,6 +545,16 @@ main(int argc, char *argv[])
 		if (setenv("RUMP_SERVER", run_opt.server, 1) != 0 ||
 		    rumpclient_init() != 0)
 			die("cannot connect to %s", run_opt.server, errno);
+		/* No rump_init() here: the platform's fault-catching copies
+		 * (bad pointers of the program give EFAULT) install their
+		 * handler with the first copy, which must come before
+		 * strata-run's own fault handler (run_sud_init), so that
+		 * faults in strata-run's code are passed on to it. */
+		{
+			char a = 0, b;
+
+			(void)rumpuser_fcopyin(&a, &b, 1);
+		}
 	} else {
 		if ((error = rump_init()) != 0)
 			die("cannot boot the kernel%s", "", error);

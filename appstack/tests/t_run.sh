@@ -273,14 +273,11 @@ EOF
 	atf_check test ! -e /m/f
 }
 
-atf_test_case bad_pointers
-bad_pointers_head()
+# e.c: a program that hands bad pointers to calls the host, strata-run
+# and the kernel serve (reads and writes of a kernel file, stat, uname,
+# getdents64, getcwd): each must give EFAULT; "crash" then faults itself.
+make_bad_pointers()
 {
-	atf_set "descr" "bad pointers in a program's calls give EFAULT, faults of its own still kill it"
-}
-bad_pointers_body()
-{
-	need_run
 	cc=$(atf_config_get cc cc)
 	cat >e.c <<'EOF'
 #include <errno.h>
@@ -291,19 +288,31 @@ bad_pointers_body()
 #include <sys/syscall.h>
 #include <unistd.h>
 #define BAD ((void *)0xdeadc0de)
+#define SHOW(name, call) do { long r_ = (call); \
+	printf("%s %ld %s\n", name, r_, r_ < 0 ? strerror(errno) : ""); } while (0)
 int main(int argc, char **argv)
 {
-	long r;
+	int fd;
 
 	(void)argv;
-	r = syscall(SYS_chmod, BAD, 0644);
-	printf("chmod %ld %s\n", r, strerror(errno));
-	r = syscall(SYS_write, 1, BAD, 10);
-	printf("write %ld %s\n", r, strerror(errno));
-	r = syscall(SYS_open, BAD, O_RDONLY);
-	printf("open %ld %s\n", r, strerror(errno));
-	r = syscall(SYS_stat, "/", BAD);
-	printf("stat %ld %s\n", r, strerror(errno));
+	SHOW("chmod", syscall(SYS_chmod, BAD, 0644));
+	SHOW("write", syscall(SYS_write, 1, BAD, 10));
+	SHOW("open", syscall(SYS_open, BAD, O_RDONLY));
+	SHOW("stat", syscall(SYS_stat, "/", BAD));
+	fd = open("/tmp/bad", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, "0123456789", 10) != 10) {
+		perror("/tmp/bad");
+		return 1;
+	}
+	SHOW("kwrite", syscall(SYS_pwrite64, fd, BAD, 10, 0));
+	SHOW("kread", syscall(SYS_pread64, fd, BAD, 10, 0));
+	SHOW("fstat", syscall(SYS_fstat, fd, BAD));
+	SHOW("uname", syscall(SYS_uname, BAD));
+	SHOW("getcwd", syscall(SYS_getcwd, BAD, 100));
+	close(fd);
+	fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+	SHOW("getdents64", syscall(SYS_getdents64, fd, BAD, 4096));
+	SHOW("pipe", syscall(SYS_pipe, BAD));
 	fflush(stdout);
 	if (argc > 1)
 		*(volatile char *)BAD = 1;
@@ -311,9 +320,44 @@ int main(int argc, char **argv)
 }
 EOF
 	atf_check $cc -o e e.c
-	atf_check -o inline:"chmod -1 Bad address\nwrite -1 Bad address\nopen -1 Bad address\nstat -1 Bad address\n" \
-	    "$run" -- ./e
+	bad_out=""
+	for c in chmod write open stat kwrite kread fstat uname getcwd getdents64 pipe; do
+		bad_out="$bad_out$c -1 Bad address\n"
+	done
+}
+
+atf_test_case bad_pointers
+bad_pointers_head()
+{
+	atf_set "descr" "bad pointers in a program's calls give EFAULT, faults of its own still kill it"
+}
+bad_pointers_body()
+{
+	need_run
+	make_bad_pointers
+	atf_check -o inline:"$bad_out" "$run" -- ./e
 	atf_check -s signal:segv -o ignore "$run" -- ./e crash
+}
+
+atf_test_case remote_bad_pointers cleanup
+remote_bad_pointers_head()
+{
+	atf_set "descr" "against a server: bad pointers give EFAULT (the server's copies to and from the client fail cleanly), a program's own fault kills it, the server stays healthy"
+}
+remote_bad_pointers_body()
+{
+	need_run
+	start_server
+	make_bad_pointers
+	atf_check -o inline:"$bad_out" "$run" --server "$server" -- ./e
+	atf_check -s signal:segv -o ignore "$run" --server "$server" -- ./e crash
+	# The server goes on serving: the file written before is there.
+	atf_check -o inline:"0123456789" "$run" --server "$server" -- /bin/cat /tmp/bad
+	atf_check -o inline:"$bad_out" "$run" --server "$server" -- ./e
+}
+remote_bad_pointers_cleanup()
+{
+	stop_server
 }
 
 atf_test_case placement
@@ -1859,7 +1903,7 @@ atf_init_test_cases()
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
-	    remote_interrupted_calls remote_placement; do
+	    remote_interrupted_calls remote_placement remote_bad_pointers; do
 		rw_case $c cleanup
 	done
 	atf_add_test_case remote_interrupted_calls
@@ -1881,5 +1925,6 @@ atf_init_test_cases()
 	atf_add_test_case trace_enosys
 	atf_add_test_case placement
 	atf_add_test_case remote_placement
+	atf_add_test_case remote_bad_pointers
 	atf_add_test_case usage_errors
 }

@@ -31,7 +31,9 @@
  *  - They never block and never release the rump virtual CPU; they are
  *    safe from any thread, concurrently.
  *  - A POSIX platform implements them with a SIGSEGV/SIGBUS handler and a
- *    per-thread recovery point.  Faults that do not happen inside one of
+ *    per-thread recovery point, installed by rumpuser_init() or, in a
+ *    process that never calls it (a sysproxy client that uses the
+ *    copies), by the first copy.  Faults that do not happen inside one of
  *    these copies go to whatever handler was installed before the
  *    platform's (or kill the process, as without it).  A program that
  *    installs its own SIGSEGV or SIGBUS handler after rump_init() takes

@@ -185,6 +185,14 @@ rumpuser__posixhost_fcopy_init(void)
 	sigaction(SIGBUS, &sa, &fcopy_prev_bus);
 }
 
+/* A process that never calls rumpuser_init() (a sysproxy client using
+ * the copies, such as strata-run against a server) gets the handler with
+ * its first copy. */
+#define FCOPY_INSTALL() do { \
+	if (!__atomic_load_n(&fcopy_installed, __ATOMIC_ACQUIRE)) \
+		rumpuser__posixhost_fcopy_init(); \
+} while (0)
+
 int
 rumpuser_fcopyin(const void *uaddr, void *kaddr, size_t len)
 {
@@ -193,6 +201,7 @@ rumpuser_fcopyin(const void *uaddr, void *kaddr, size_t len)
 	if (len == 0)
 		return 0;
 	KSIDE_CHECK(kaddr, len);
+	FCOPY_INSTALL();
 	if (sigsetjmp(jb, 0) != 0) {
 		USER_LOUD();
 		return NB_EFAULT;
@@ -213,6 +222,7 @@ rumpuser_fcopyout(const void *kaddr, void *uaddr, size_t len)
 	if (len == 0)
 		return 0;
 	KSIDE_CHECK(kaddr, len);
+	FCOPY_INSTALL();
 	if (sigsetjmp(jb, 0) != 0) {
 		USER_LOUD();
 		return NB_EFAULT;
@@ -236,6 +246,7 @@ rumpuser_fcopyinstr(const void *uaddr, char *kaddr, size_t len,
 	int found;
 
 	KSIDE_CHECK(kaddr, len);
+	FCOPY_INSTALL();
 	if (sigsetjmp(jb, 0) != 0) {
 		USER_LOUD();
 		/* The byte at progress faulted; those before it are stored. */
