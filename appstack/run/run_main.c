@@ -610,6 +610,15 @@ main(int argc, char *argv[])
 		    strerror(error));
 		return 127;
 	}
+	/* A file the previous strata-run held open for an exec by
+	 * descriptor (run_sys.c exec_resolve) is loaded: it goes. */
+	if (fdmap != NULL) {
+		int hold, n = 0;
+
+		if (sscanf(prog, "/proc/self/fd/%d%n", &hold, &n) == 1 &&
+		    prog[n] == '\0' && hold > 2)
+			close(hold);
+	}
 	if ((error = run_sys_init(&img)) != 0)
 		die("cannot set up descriptors%s", "", error);
 	if ((error = run_sud_enable()) != 0) {

@@ -1367,24 +1367,154 @@ get_strv(long uaddr, int *error)
 }
 
 /*
+ * The file an exec names, as a host path execve's loaders can open.
+ * execve(path) and execveat(AT_FDCWD, path) take the host's file at path
+ * (relative: from the host cwd of the program, or strata-run's); a path
+ * relative to a descriptor (execveat), the descriptor itself
+ * (AT_EMPTY_PATH: fexecve) or /proc/self/fd/N (the program's N) are
+ * resolved where the descriptor lives: a host file is opened here
+ * (*hold, strata-run's own descriptor) and named by its path when that
+ * is still the same file, else by /proc/self/fd/N of *hold; a kernel file is
+ * copied into a host memfd (*hold) first, since the host loads programs.
+ * AT_SYMLINK_NOFOLLOW: a symbolic link there is ELOOP.  *script_name is
+ * what a script's interpreter is given for a file with no path (the
+ * program's /dev/fd/N), or NULL.  0 or -errno.
+ */
+static long
+exec_resolve(long dirfd, long upath, long flags, char *out, int *hold,
+    char *script_name)
+{
+	char path[PATH_MAX], link[64];
+	struct gfd fb1, *f;
+	struct stat st, st2;
+	long realdir, r;
+	int kind, e, fd = -1, ofl;
+
+	*hold = -1;
+	script_name[0] = '\0';
+	if (flags & ~(long)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	if ((e = get_path(upath, path)) != 0)
+		return -e;
+	ofl = O_RDONLY | O_CLOEXEC |
+	    ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+	if (path[0] == '\0') {
+		if (!(flags & AT_EMPTY_PATH))
+			return -ENOENT;
+		if ((int)dirfd == AT_FDCWD)
+			return -EACCES;		/* a directory */
+		if ((f = fd_get(dirfd, &fb1)) == NULL)
+			return -EBADF;
+		kind = f->kind;
+		realdir = f->real;
+		snprintf(script_name, 32, "/dev/fd/%ld", dirfd);
+		route_selfref = 1;
+	} else if (path[0] == '/' || (int)dirfd == AT_FDCWD) {
+		if ((e = abs_cwd(path)) != 0)
+			return -e;
+		exec_self(path);
+		route_selfref = 0;
+		if ((r = route_procfd(path, &kind, &realdir)) < 0)
+			return r;
+		if (r == 0) {
+			/* As execve always did: the host's file. */
+			if ((flags & AT_SYMLINK_NOFOLLOW) &&
+			    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+				return -ELOOP;
+			strcpy(out, path);
+			return 0;
+		}
+	} else {
+		if ((f = fd_get(dirfd, &fb1)) == NULL)
+			return -EBADF;
+		kind = f->kind;
+		realdir = f->real;
+		route_selfref = 0;
+	}
+	if (kind == FD_HOST) {
+		/* realdir with path, or (route_procfd) path alone. */
+		if (route_selfref)
+			fd = fcntl((int)realdir, F_DUPFD_CLOEXEC, 3);
+		else
+			fd = openat((int)realdir, path, ofl);
+		if (fd < 0)
+			return -errno;
+	} else {
+		/* A kernel file: its bytes into a host memfd. */
+		char buf[65536];
+		long kfd, off = 0, n;
+
+		if (route_selfref)
+			kfd = rsys(SYS_fcntl, realdir, F_DUPFD_CLOEXEC, 0, 0, 0,
+			    0);
+		else
+			kfd = rsys(SYS_openat, realdir, (long)path, ofl, 0, 0,
+			    0);
+		if (kfd < 0)
+			return kfd;
+		r = rsys(SYS_fstat, kfd, (long)&st, 0, 0, 0, 0);
+		if (r == 0 && !S_ISREG(st.st_mode))
+			r = -EACCES;
+		if (r == 0 && !(st.st_mode & 0111))
+			r = -EACCES;
+		if (r == 0 && (fd = memfd_create("strata-run-exec",
+		    MFD_CLOEXEC)) < 0)
+			r = -errno;
+		while (r == 0 && (n = rsys(SYS_pread64, kfd, (long)buf,
+		    sizeof(buf), off, 0, 0)) != 0) {
+			if (n < 0)
+				r = n;
+			else if (write(fd, buf, (size_t)n) != n)
+				r = -EIO;
+			off += n;
+		}
+		rsys(SYS_close, kfd, 0, 0, 0, 0, 0);
+		if (r == 0 && fchmod(fd, 0755) != 0)
+			r = -errno;
+		if (r != 0) {
+			if (fd >= 0)
+				close(fd);
+			return r;
+		}
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EACCES;
+	}
+	*hold = fd;
+	/* Named by its path when that still leads to it (so that
+	 * /proc/self/exe and a script's interpreter see a real name). */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	r = readlink(link, out, PATH_MAX - 1);
+	if (r > 0 && out[0] == '/') {
+		out[r] = '\0';
+		if (fstat(fd, &st) == 0 && stat(out, &st2) == 0 &&
+		    st.st_dev == st2.st_dev && st.st_ino == st2.st_ino) {
+			close(fd);
+			*hold = -1;
+			script_name[0] = '\0';
+			return 0;
+		}
+	}
+	strcpy(out, link);
+	return 0;
+}
+
+/*
  * execve() of the program, remote mode: the new program runs under a new
  * strata-run (this executable again), which keeps the rump process and
  * its descriptors (rumpclient_exec) and gets the descriptor table in
  * --fd-map.  Programs are host files (policy): the path is the host's.
  */
 static long
-do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
+do_execve(char *path, int hold, long uargv, long uenvp, const sigset_t *mask)
 {
 	sigset_t m, all;
-	char path[PATH_MAX], self[PATH_MAX], *map, **argv, **envp, **nargv;
+	char self[PATH_MAX], *map, **argv, **envp, **nargv;
 	size_t n, i, j, len = 0;
 	int error, g;
 	long r;
 
-	if ((error = get_path(upath, path)) != 0 ||
-	    (error = abs_cwd(path)) != 0)
-		return -error;
-	exec_self(path);
 	if (access(path, X_OK) != 0)
 		return -errno;
 	if ((r = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
@@ -1472,7 +1602,14 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
 	m = *mask;
 	sigdelset(&m, SIGSYS);
 	sigprocmask(SIG_SETMASK, &m, &all);
+	/* A file reached through a descriptor of strata-run's own (exec
+	 * by descriptor, below) must outlive the host's exec: the new
+	 * strata-run loads it and closes it. */
+	if (hold >= 0)
+		fcntl(hold, F_SETFD, 0);
 	rumpclient_exec(self, nargv, envp);
+	if (hold >= 0)
+		fcntl(hold, F_SETFD, FD_CLOEXEC);
 	/* Only on failure: the program goes on (its cloexec descriptors are
 	 * gone: nothing better can be done this late). */
 	error = errno;
@@ -1497,29 +1634,36 @@ do_execve(long upath, long uargv, long uenvp, const sigset_t *mask)
  * stay; another thread of the program is not ended (strata-run(1)).
  */
 static long
-do_execve_local(long upath, long uargv, long uenvp, const sigset_t *mask)
+do_execve_local(char *path, int hold, const char *script_name, long uargv,
+    long uenvp, const sigset_t *mask)
 {
 	static struct run_image img;
 	struct run_image old = *image;
-	char path[PATH_MAX], *prog, **argv, **envp, **pargv;
+	char *prog, *orig, **argv, **envp, **pargv;
 	unsigned char eh[20];
 	const char *why = "";
 	int error, g, fd;
 	long r;
 
-	if ((error = get_path(upath, path)) != 0 ||
-	    (error = abs_cwd(path)) != 0)
-		return -error;
-	exec_self(path);
 	if (access(path, X_OK) != 0)
 		return -errno;
 	if ((argv = get_strv(uargv, &error)) == NULL)
 		return -error;
 	if ((envp = get_strv(uenvp, &error)) == NULL)
 		return -error;
-	if ((prog = strdup(path)) == NULL)
+	if ((prog = orig = strdup(path)) == NULL)
 		return -ENOMEM;
 	pargv = run_exec_argv(&prog, argv);
+	if (prog != orig) {
+		/* A script: its interpreter is given its name, which for a
+		 * file reached only through a descriptor is the program's
+		 * /dev/fd/N, as Linux gives it (or none: ENOENT). */
+		if (hold >= 0 && script_name == NULL)
+			return -ENOENT;
+		for (g = 0; hold >= 0 && pargv[g] != NULL; g++)
+			if (pargv[g] == orig)
+				pargv[g] = (char *)script_name;
+	}
 	/* An x86-64 ELF file (a script's interpreter too), or ENOEXEC for
 	 * the caller (a shell then runs it as a script itself). */
 	if ((fd = open(prog, O_RDONLY | O_CLOEXEC)) < 0)
@@ -1567,6 +1711,8 @@ do_execve_local(long upath, long uargv, long uenvp, const sigset_t *mask)
 		    strerror(error));
 		HSYS(SYS_exit_group, 127, 0, 0, 0, 0, 0);
 	}
+	if (hold >= 0)
+		close(hold);
 	image = &img;
 	pthread_mutex_lock(&brk_lock);
 	brk_start = brk_cur = img.brk_start;
@@ -1581,6 +1727,49 @@ do_execve_local(long upath, long uargv, long uenvp, const sigset_t *mask)
 	free(envp);
 	free(pargv);
 	run_sud_exec_start(img.entry, img.sp, mask, old.stack, old.stack_len);
+}
+
+/* Whether the host file at path starts with "#!". */
+static int
+is_script(const char *path)
+{
+	char b[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, b, 2);
+	close(fd);
+	return n == 2 && b[0] == '#' && b[1] == '!';
+}
+
+/* execve and execveat, in either mode. */
+static long
+do_exec(long dirfd, long upath, long uargv, long uenvp, long flags,
+    ucontext_t *uc)
+{
+	char path[PATH_MAX], script_name[32];
+	int hold;
+	long r;
+
+	if ((r = exec_resolve(dirfd, upath, flags, path, &hold,
+	    script_name)) != 0)
+		return r;
+	if (run_opt.server != NULL) {
+		/* A script reached only through a descriptor: the new
+		 * strata-run could not name it to the interpreter. */
+		if (hold >= 0 && is_script(path))
+			r = -ENOENT;
+		else
+			r = do_execve(path, hold, uargv, uenvp,
+			    &uc->uc_sigmask);
+	} else
+		r = do_execve_local(path, hold, script_name[0] != '\0' ?
+		    script_name : NULL, uargv, uenvp, &uc->uc_sigmask);
+	if (hold >= 0)
+		close(hold);
+	return r;
 }
 
 /* Restores a descriptor table from --fd-map ("g:k:real,..."). */
@@ -1948,17 +2137,9 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		/* Its callers (glibc) fall back to clone. */
 		return -ENOSYS;
 	case SYS_execve:
-		if (run_opt.server != NULL)
-			return do_execve(a[0], a[1], a[2], &uc->uc_sigmask);
-		return do_execve_local(a[0], a[1], a[2], &uc->uc_sigmask);
+		return do_exec(AT_FDCWD, a[0], a[1], a[2], 0, uc);
 	case SYS_execveat:
-		/* Not here: say so once, whatever --trace says. */
-		if (!__atomic_exchange_n(&enosys_told[nr], 1,
-		    __ATOMIC_RELAXED)) {
-			fprintf(stderr, "strata-run: %s: %s is not supported "
-			    "(ENOSYS)\n", image->path, run_sysname(nr));
-		}
-		return -ENOSYS;
+		return do_exec(a[0], a[1], a[2], a[3], a[4], uc);
 	case SYS_arch_prctl:
 		return do_arch_prctl(a[0], a[1]);
 	case SYS_prctl:

@@ -1732,6 +1732,169 @@ EOF
 	done
 }
 
+# xa.c: execveat and fexecve in every form; each ends in the program
+# again as "child", which prints how it was reached and where
+# /proc/self/exe says it is.
+make_exec_at()
+{
+	cc=$(atf_config_get cc cc)
+	cat >xa.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+extern char **environ;
+static long
+xat(int dfd, const char *p, char *const *av, int flags)
+{
+	return syscall(SYS_execveat, dfd, p, av, environ, flags);
+}
+int main(int argc, char **argv)
+{
+	char self[4096], dir[4096], buf[65536], *av[] = { "child", NULL, NULL };
+	const char *m;
+	int fd, dfd, kfd;
+	long r;
+	ssize_t n;
+
+	if (strcmp(argv[0], "child") == 0) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[n < 0 ? 0 : n] = '\0';
+		printf("child %s %s\n", argv[1], strncmp(self, "/proc/", 6) == 0 ? "(fd)" : self);
+		return 7;
+	}
+	if (argc != 3)
+		return 2;
+	m = argv[1];
+	av[1] = (char *)m;
+	strcpy(self, argv[2]);
+	strcpy(dir, argv[2]);
+	dirname(dir);
+	if (strcmp(m, "fexecve") == 0) {
+		fd = open(self, O_RDONLY | O_CLOEXEC);
+		fexecve(fd, av, environ);
+	} else if (strcmp(m, "empty_path") == 0) {
+		fd = open(self, O_PATH | O_CLOEXEC);
+		xat(fd, "", av, AT_EMPTY_PATH);
+	} else if (strcmp(m, "relative") == 0) {
+		dfd = open(dir, O_DIRECTORY | O_RDONLY);
+		xat(dfd, strrchr(self, '/') + 1, av, 0);
+	} else if (strcmp(m, "nofollow") == 0) {
+		dfd = open(dir, O_DIRECTORY | O_RDONLY);
+		r = xat(dfd, "link", av, AT_SYMLINK_NOFOLLOW);
+		printf("nofollow %ld %d\n", r, errno);
+		fflush(stdout);
+		xat(dfd, "link", av, 0);
+	} else if (strcmp(m, "procfd") == 0) {
+		fd = open(self, O_RDONLY);
+		snprintf(dir, sizeof(dir), "/proc/self/fd/%d", fd);
+		execve(dir, av, environ);
+	} else if (strcmp(m, "kernel") == 0 || strcmp(m, "kernel_fd") == 0) {
+		fd = open(self, O_RDONLY | O_CLOEXEC);
+		mkdir("/k", 0755);
+		kfd = open("/k/prog", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (write(kfd, buf, n) != n)
+				return 3;
+		close(kfd);
+		if (strcmp(m, "kernel") == 0) {
+			dfd = open("/k", O_DIRECTORY | O_RDONLY);
+			xat(dfd, "prog", av, 0);
+		} else {
+			kfd = open("/k/prog", O_RDONLY | O_CLOEXEC);
+			fexecve(kfd, av, environ);
+		}
+	} else if (strcmp(m, "script") == 0) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY);
+		xat(fd, "s.sh", av, 0);
+	} else if (strcmp(m, "errors") == 0) {
+		dfd = open(dir, O_DIRECTORY | O_RDONLY);
+		r = xat(999, "x", av, 0);
+		printf("badfd %ld %d\n", r, errno);
+		r = xat(AT_FDCWD, "", av, 0);
+		printf("empty %ld %d\n", r, errno);
+		r = xat(dfd, "xa", av, 0x1);
+		printf("flags %ld %d\n", r, errno);
+		r = xat(dfd, "nonexistent", av, 0);
+		printf("missing %ld %d\n", r, errno);
+		r = xat(dfd, "xa.c", av, 0);
+		printf("notexec %ld %d\n", r, errno);
+		return 0;
+	}
+	printf("%s failed: %s\n", m, strerror(errno));
+	return 1;
+}
+EOF
+	atf_check $cc -o xa xa.c
+	progs=xa
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -o xm xa.c
+		progs="xa xm"
+	fi
+	ln -s xa link
+	printf '#!/bin/sh\necho script "$1"\n' >s.sh
+	chmod +x s.sh
+}
+
+# check_exec_at STRATA-RUN-ARGS...: every form, as Linux gives it
+# (errors: ELOOP 40, EBADF 9, ENOENT 2, EINVAL 22, EACCES 13).
+check_exec_at()
+{
+	for p in $progs; do
+		for m in fexecve empty_path relative procfd; do
+			atf_check -s exit:7 -o inline:"child $m $PWD/$p\n" \
+			    "$@" --host-ro "$PWD" -- ./$p $m "$PWD/$p"
+		done
+		atf_check -s exit:7 -o inline:"nofollow -1 40\nchild nofollow $PWD/xa\n" \
+		    "$@" --host-ro "$PWD" -- ./$p nofollow "$PWD/$p"
+		# A kernel file: copied to the host to be loaded.
+		for m in kernel kernel_fd; do
+			atf_check -s exit:7 -o inline:"child $m (fd)\n" \
+			    "$@" --host-ro "$PWD" -- ./$p $m "$PWD/$p"
+		done
+		atf_check -o inline:"script script\n" \
+		    "$@" --host-ro "$PWD" -- ./$p script "$PWD/$p"
+		atf_check -o inline:"badfd -1 9\nempty -1 2\nflags -1 22\nmissing -1 2\nnotexec -1 13\n" \
+		    "$@" --host-ro "$PWD" -- ./$p errors "$PWD/$p"
+	done
+	atf_check test ! -e /k
+}
+
+atf_test_case exec_at
+exec_at_head()
+{
+	atf_set "descr" "in-process execveat and fexecve: a path relative to a descriptor, the descriptor itself (AT_EMPTY_PATH, O_PATH too), /proc/self/fd/N, AT_SYMLINK_NOFOLLOW, a kernel file, a script; errors as Linux gives them"
+}
+exec_at_body()
+{
+	need_run
+	make_exec_at
+	check_exec_at "$run"
+}
+
+atf_test_case remote_exec_at cleanup
+remote_exec_at_head()
+{
+	atf_set "descr" "against a server: execveat and fexecve as in exec_at (the descriptor's file handed to the next strata-run)"
+}
+remote_exec_at_body()
+{
+	need_run
+	start_server
+	make_exec_at
+	check_exec_at "$run" --server "$server"
+}
+remote_exec_at_cleanup()
+{
+	stop_server
+}
+
 atf_test_case fork_inprocess
 fork_inprocess_head()
 {
@@ -1890,6 +2053,8 @@ atf_init_test_cases()
 {
 	atf_add_test_case rewrite_sites
 	atf_add_test_case exec_inprocess
+	atf_add_test_case exec_at
+	atf_add_test_case remote_exec_at
 	atf_add_test_case fork_inprocess
 	atf_add_test_case signals_in_calls
 	atf_add_test_case sigmask
@@ -1899,11 +2064,12 @@ atf_init_test_cases()
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
-	    host_read_signal exec_inprocess fork_inprocess; do
+	    host_read_signal exec_inprocess exec_at fork_inprocess; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
-	    remote_interrupted_calls remote_placement remote_bad_pointers; do
+	    remote_interrupted_calls remote_placement remote_bad_pointers \
+	    remote_exec_at; do
 		rw_case $c cleanup
 	done
 	atf_add_test_case remote_interrupted_calls
