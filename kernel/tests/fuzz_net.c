@@ -35,7 +35,13 @@
  *              ICMP or ICMPv6 checksum (a fuzzer rarely gets them right,
  *              and a frame with a bad checksum stops at the first check);
  * flags bit 1: the TCP acknowledgment number is relative to the initial
- *              sequence number the kernel chose for that connection.
+ *              sequence number the kernel chose for that connection;
+ * flags bit 2: the record's first 10 bytes are the frame's virtio-net
+ *              header (struct rumpuser_virtif_vnethdr, the host's byte
+ *              order; the interface is granted the headers and the host's
+ *              large segments, LRO4 and LRO6, but not TSO, so that a
+ *              large segment it forwards is cut by the kernel); without
+ *              it the frame gets a header of zeros.
  * The seeds (gen_seeds(), written by FUZZ_NET_SEEDS=DIR ./fuzz_net) are
  * in this format.
  *
@@ -51,6 +57,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +120,8 @@ static void fix_frame(uint8_t *f, size_t len, int flags);
 
 static rumpuser_virtif_deliver_fn deliver;
 static void *deliver_cookie;
+static bool vnethdr;		/* frames carry virtio-net headers */
+#define VNETHDR_LEN	10
 
 struct rumpuser_virtif { int unused; };
 static struct rumpuser_virtif the_vif;
@@ -130,6 +139,9 @@ rumpuser_virtif_create(const char *devname,
 	deliver_cookie = cookie;
 	memcpy(info->vi_hwaddr, our_mac, 6);
 	info->vi_mtu = 1500;
+	info->vi_have = info->vi_want & (RUMPUSER_VIRTIF_OFF_VNETHDR |
+	    RUMPUSER_VIRTIF_OFF_LRO4 | RUMPUSER_VIRTIF_OFF_LRO6);
+	vnethdr = (info->vi_have & RUMPUSER_VIRTIF_OFF_VNETHDR) != 0;
 	*vifp = &the_vif;
 	return 0;
 }
@@ -294,6 +306,12 @@ rumpuser_virtif_send(struct rumpuser_virtif *vif,
 		memcpy(f + len, iov[i].iov_base, iov[i].iov_len);
 		len += iov[i].iov_len;
 	}
+	if (vnethdr) {
+		if (len < VNETHDR_LEN)
+			return 0;
+		len -= VNETHDR_LEN;
+		memmove(f, f + VNETHDR_LEN, len);
+	}
 	if (len < 14)
 		return 0;
 	type = get16(f + 12);
@@ -315,14 +333,22 @@ rumpuser_virtif_send(struct rumpuser_virtif *vif,
 	return 0;
 }
 
+/* Delivers a frame, after its virtio-net header vh (NULL: zeros) when
+ * the interface has them. */
 static void
-deliver_one(const uint8_t *data, size_t len)
+deliver_one(const uint8_t *vh, const uint8_t *data, size_t len)
 {
-	struct rumpuser_iovec iov;
+	static const uint8_t zeros[VNETHDR_LEN];
+	struct rumpuser_iovec iov[2];
+	size_t n = 0;
 
-	iov.iov_base = (void *)(uintptr_t)data;
-	iov.iov_len = len;
-	deliver(deliver_cookie, &iov, 1, len);
+	if (vnethdr) {
+		iov[n].iov_base = (void *)(uintptr_t)(vh != NULL ? vh : zeros);
+		iov[n++].iov_len = VNETHDR_LEN;
+	}
+	iov[n].iov_base = (void *)(uintptr_t)data;
+	iov[n++].iov_len = len;
+	deliver(deliver_cookie, iov, n, len + (vnethdr ? VNETHDR_LEN : 0));
 }
 
 int
@@ -345,15 +371,18 @@ rumpuser_virtif_recv(struct rumpuser_virtif *vif, uint64_t timeout_ns)
 		pthread_mutex_unlock(&txlock);
 		if (nr > 0 || nextframe < nframes) {
 			for (i = 0; i < nr; i++)
-				deliver_one(r[i].data, r[i].len);
+				deliver_one(NULL, r[i].data, r[i].len);
 			if (nextframe < nframes) {
+				struct frame *fr = &frames[nextframe];
+				size_t h = (fr->flags & 4) &&
+				    fr->len >= VNETHDR_LEN ? VNETHDR_LEN : 0;
+
 				/* Fixed now: the ISN of a connection the
 				 * previous frame opened is known only now. */
-				fix_frame(frames[nextframe].data,
-				    frames[nextframe].len,
-				    frames[nextframe].flags);
-				deliver_one(frames[nextframe].data,
-				    frames[nextframe].len);
+				fix_frame(fr->data + h, fr->len - h,
+				    fr->flags);
+				deliver_one(h != 0 ? fr->data : NULL,
+				    fr->data + h, fr->len - h);
 				nextframe++;
 			}
 			break;
@@ -751,6 +780,35 @@ gen_seeds(const char *dir)
 		tcpseg(v6, 40001, port, 5001, 1, 0x04, NULL, 0);
 		seed_write(dir, v6 ? "tcp6rst" : "tcp4rst");
 	}
+
+	/* Large TCP segments as a host hands them over with virtio-net
+	 * headers (GSO, 1000 bytes a piece): one to forward, which the
+	 * kernel cuts, and one for us over each family. */
+	for (v6 = 0; v6 < 3; v6++) {
+		static const uint8_t far[4] = { 192, 168, 7, 8 };
+		static char data[3000];
+		struct rumpuser_virtif_vnethdr vh;
+		uint8_t *t;
+		size_t hl = 32;
+
+		memset(&vh, 0, sizeof(vh));
+		vh.vh_gso_type = v6 == 2 ? RUMPUSER_VIRTIF_GSO_TCPV6 :
+		    RUMPUSER_VIRTIF_GSO_TCPV4;
+		vh.vh_gso_size = 1000;
+		vh.vh_hdr_len = (uint16_t)(14 + (v6 == 2 ? 40 : 20) + hl);
+		vh.vh_flags = RUMPUSER_VIRTIF_F_DATA_VALID;
+		f = rec(5);
+		memcpy(f, &vh, VNETHDR_LEN);
+		p = eth(f + VNETHDR_LEN, v6 == 2 ? 0x86dd : 0x0800);
+		t = v6 == 2 ? ip6(p, 6, peer_ip6, our_ip6, hl + sizeof(data),
+		    64) : ip4(p, 6, v6 == 0 ? far : our_ip, hl + sizeof(data),
+		    0x4000);
+		tcp(t, 40002, v6 == 2 ? 80 : 81, 7000, 1, 0x18);
+		memset(data, 'g', sizeof(data));
+		memcpy(t + hl, data, sizeof(data));
+		rec_end(f, (size_t)(t + hl + sizeof(data) - f));
+	}
+	seed_write(dir, "gso");
 
 	/* IPv6: neighbour solicitation and advertisement, echo request,
 	 * a router advertisement with a prefix, fragments, and a
