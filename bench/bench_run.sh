@@ -18,7 +18,9 @@
 # sites turned into calls; left out where address 0 cannot be mapped),
 # and as direct rump_sys_*() calls (direct), with ratios; then, when
 # bench_sud_floor is beside GUEST, the floor this machine sets (a host
-# system call, a thread pointer switch with ARCH_SET_FS, a bare SIGSYS
+# system call, a thread pointer switch with ARCH_SET_FS and, where the
+# host offers FSGSBASE, with WRFSBASE, as strata-run then switches; an
+# XSAVE and XRSTOR of the vector state; a bare SIGSYS
 # round trip) and strata-run's figures as multiples of it; then tar
 # extracting a 5,000-file tree under strata-run into the kernel against
 # tar extracting it onto /dev/shm (left out with BENCH_RUN_TAR=no).
@@ -116,12 +118,14 @@ done
 # The floor: what the pieces of strata-run's paths cost alone here.
 floor=$(dirname "$guest")/bench_sud_floor
 if [ -x "$floor" ]; then
-	fs=; fc=; fg=; fa=
+	fs=; fc=; fg=; fa=; fw=; fx=
 	for i in $(seq "$repeat"); do
 		"$floor" >"$work/floor"
 		fs="$fs $(awk '$2 == "syscall" { print $3 }' "$work/floor")"
 		fc="$fc $(awk '$2 == "call" { print $3 }' "$work/floor")"
 		fa="$fa $(awk '$2 == "arch_prctl" { print $3 }' "$work/floor")"
+		fw="$fw $(awk '$2 == "wrfsbase" { print $3 }' "$work/floor")"
+		fx="$fx $(awk '$2 == "xsave" { print $3 }' "$work/floor")"
 		fg="$fg $(awk '$2 == "sigsys" { print $3 }' "$work/floor")"
 	done
 	fs=$(echo $fs | tr ' ' '\n' | median)
@@ -131,6 +135,16 @@ if [ -x "$floor" ]; then
 	printf '%-44s %10.1f\n' "indirect call and return" "$fc"
 	printf '%-44s %10.1f\n' "host system call (getpid)" "$fs"
 	printf '%-44s %10.1f\n' "thread pointer switch (ARCH_SET_FS)" "$fa"
+	# strata-run switches with WRFSBASE where the host offers it.
+	if [ -n "$(echo $fw)" ]; then
+		fa=$(echo $fw | tr ' ' '\n' | median)
+		printf '%-44s %10.1f\n' "thread pointer switch (WRFSBASE, used)" "$fa"
+	fi
+	xs=0
+	if [ -n "$(echo $fx)" ]; then
+		xs=$(echo $fx | tr ' ' '\n' | median)
+		printf '%-44s %10.1f\n' "XSAVE + XRSTOR (a rewritten kernel call)" "$xs"
+	fi
 	if [ -n "$(echo $fg)" ]; then
 		fg=$(echo $fg | tr ' ' '\n' | median)
 		printf '%-44s %10.1f\n' "bare SIGSYS round trip (dispatch's least)" "$fg"
@@ -140,8 +154,8 @@ if [ -x "$floor" ]; then
 		    "$(calc "$disp_getuid / ($fg + 2 * $fa)")"
 	fi
 	if [ $rw = 1 ]; then
-		printf '%-44s %10.2f\n' "rewrite getuid / 2 switches" \
-		    "$(calc "$rw_getuid / (2 * $fa)")"
+		printf '%-44s %10.2f\n' "rewrite getuid / (2 switches + XSAVE)" \
+		    "$(calc "$rw_getuid / (2 * $fa + $xs)")"
 	fi
 fi
 [ "${BENCH_RUN_TAR:-yes}" = no ] && { echo "(medians of $repeat runs; ns per call; lower is better)"; exit 0; }

@@ -13,6 +13,13 @@
  *               (PTI, retpolines and the hypervisor make it expensive)
  *   arch_prctl  ARCH_SET_FS: what a thread pointer switch costs without
  *               the FSGSBASE instructions
+ *   wrfsbase    the WRFSBASE instruction: the switch where the host kernel
+ *               offers FSGSBASE (AT_HWCAP2), as strata-run then uses;
+ *               left out elsewhere
+ *   xsave       XSAVE and XRSTOR of every enabled state component, which
+ *               a rewritten site's call to the kernel makes (the program
+ *               expects its vector registers kept across a system call);
+ *               left out without XSAVE
  *   sigsys      a getpid made with Syscall User Dispatch on and its
  *               SIGSYS handled by a handler that only answers it (the
  *               bare signal delivery and rt_sigreturn: the least that
@@ -24,10 +31,12 @@
 #define _GNU_SOURCE
 #endif
 #include <asm/prctl.h>
+#include <cpuid.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -90,6 +99,9 @@ cmp(const void *a, const void *b)
 
 static long nop_fn(long nr) { __asm__ volatile("" ::: "memory"); return nr; }
 
+/* XSAVE area: as large as CPUID 0xd says, 64-byte aligned. */
+static unsigned char *xarea;
+
 static void
 report(const char *name, int what, long n)
 {
@@ -117,10 +129,21 @@ report(const char *name, int what, long n)
 			    selector = 0; break;
 			case 4: raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&none,
 			    0, 8, 0); break;
+			case 5:
+				__asm__ volatile("wrfsbase %0" : :
+				    "r"(fs + (i & 1) * 64) : "memory");
+				break;
+			case 6:	/* The header must be zero for XRSTOR. */
+				memset(xarea + 512, 0, 64);
+				__asm__ volatile("xsave64 (%0)\n\txrstor64 (%0)"
+				    : : "r"(xarea), "a"(-1), "d"(-1) : "memory");
+				break;
 			}
 		}
 		if (what == 2)
 			raw(SYS_arch_prctl, ARCH_SET_FS, (long)fs, 0, 0, 0);
+		if (what == 5)
+			__asm__ volatile("wrfsbase %0" : : "r"(fs) : "memory");
 		v[k] = (now() - t0) / n;
 	}
 	qsort(v, 5, sizeof(v[0]), cmp);
@@ -145,7 +168,8 @@ main(int argc, char *argv[])
 		printf("usage: bench_sud_floor [N]\n"
 		    "Prints RESULT lines: ns per indirect call, host system "
 		    "call, ARCH_SET_FS,\nbare SIGSYS round trip under Syscall "
-		    "User Dispatch, and rt_sigprocmask.\n");
+		    "User Dispatch, rt_sigprocmask, WRFSBASE\n(with FSGSBASE) "
+		    "and XSAVE+XRSTOR (with XSAVE).\n");
 		return 0;
 	}
 	if (argc > 1 && (n = atol(argv[1])) <= 0) {
@@ -156,6 +180,19 @@ main(int argc, char *argv[])
 	report("syscall", 1, n);
 	report("arch_prctl", 2, n);
 	report("sigprocmask", 4, n);
+	/* AT_HWCAP2 bit 1: the kernel lets user space use FSGSBASE. */
+	if (getauxval(AT_HWCAP2) & 2)
+		report("wrfsbase", 5, n * 10);
+	{
+		unsigned int a, b, c, d;
+
+		if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 27)) &&
+		    __get_cpuid_count(0xd, 0, &a, &b, &c, &d) && b >= 576 &&
+		    (xarea = aligned_alloc(64, (b + 63) & ~63u)) != NULL) {
+			memset(xarea, 0, b);
+			report("xsave", 6, n);
+		}
+	}
 
 	page = (unsigned char *)syscall(SYS_mmap, 0, 4096, 7 /* rwx */,
 	    0x22 /* private anon */, -1, 0);
