@@ -207,7 +207,7 @@ int run_sys_init(const struct run_image *img);
 /* Non-zero for the numbers the host serves exactly as the program made
  * them (no descriptor, path or signal translation): run_sud.c makes
  * those without entering strata-run's C environment. */
-extern const unsigned char run_passthrough[512];
+extern unsigned char run_passthrough[512];
 /* Serves system call nr with args; returns the result or -errno.  uc is
  * the program's context at the call (fork and exec need its registers
  * and signal mask). */
@@ -275,6 +275,25 @@ int run_sys_fdmap(const char *map);
 /* The argument vector for exec'ing *prog with args (args[0] kept): for
  * a "#!" script, *prog becomes its interpreter (run_main.c). */
 char **run_exec_argv(char **prog, char **args);
+/*
+ * The program's own mappings (run_map.c), which an in-process exec
+ * unmaps.  run_map_init() starts the record (in-process only) and takes
+ * munmap and mremap off run_passthrough, before run_rw_init().
+ */
+void run_map_init(void);
+void run_map_add(unsigned long addr, unsigned long len);
+void run_map_remove(unsigned long addr, unsigned long len);
+/* The program's munmap and mremap (a: its arguments), recorded: the
+ * result or -errno.  No lock of the C library, no thread-local storage
+ * (run_sys_fast). */
+long run_map_munmap(long addr, long len);
+long run_map_mremap(const long a[6]);
+/* Unmaps every mapping the program made, but one holding address keep
+ * (the stack the exec runs on); the number of ranges unmapped. */
+int run_map_exec(unsigned long keep);
+/* Taken before a fork (after 0), let go after it in both processes
+ * (after 1). */
+void run_map_fork(int after);
 /* What --list-at-exit asked for, done when the program exits. */
 void run_at_exit(void);
 /* Looks a path up in the host for --copy-in: copies host tree src into

@@ -566,6 +566,8 @@ main(int argc, char *argv[])
 		if (kmkdirs("/tmp", 01777) != 0 || k_chmod("/tmp", 01777) != 0)
 			die("cannot make /tmp in the kernel%s", "", errno);
 	}
+	/* In-process, the program's mappings are recorded for exec. */
+	run_map_init();
 	if (fdmap != NULL && run_sys_fdmap(fdmap) != 0)
 		die("--fd-map %s: malformed", fdmap, 0);
 	for (i = 0; i < ncopies; i++) {

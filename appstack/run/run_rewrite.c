@@ -635,7 +635,8 @@ run_rw_init(void)
 	/* munmap of the stack a thread runs on (musl's detached threads
 	 * before their exit) needs the trap's handling; any other is the
 	 * host's. */
-	run_rw_class[SYS_munmap] = run_opt.trace ? RW_VIA_TRAP : RW_MUNMAP;
+	run_rw_class[SYS_munmap] = run_opt.trace ||
+	    !run_passthrough[SYS_munmap] ? RW_VIA_TRAP : RW_MUNMAP;
 	/* The thread's mask is the host's (direct calls block nothing):
 	 * set there, with the host's own checks (EFAULT, EINVAL), and
 	 * SIGSYS, through which the calls that trap arrive, unblocked

@@ -479,9 +479,9 @@ thread_main(void *arg)
 	if (robust_len != 0)
 		raw6(SYS_set_robust_list, (long)robust_head, (long)robust_len,
 		    0, 0, 0, 0);
-	if (t->unmap_len != 0)
-		raw6(SYS_munmap, (long)t->unmap_addr, (long)t->unmap_len, 0, 0,
-		    0, 0);
+	if (t->unmap_len != 0 && raw6(SYS_munmap, (long)t->unmap_addr,
+	    (long)t->unmap_len, 0, 0, 0, 0) == 0)
+		run_map_remove(t->unmap_addr, t->unmap_len);
 	if (t->clear_tid != 0) {
 		int zero = 0;
 

@@ -925,8 +925,21 @@ do_ioctl(long args[6])
 
 /* mmap of a kernel file: a private copy of its bytes (the kernel's pages
  * cannot be mapped); a shared writable mapping cannot be had. */
+static long do_mmap_call(long args[6]);
+
+/* The program's mmap, recorded (run_map.c). */
 static long
 do_mmap(long args[6])
+{
+	long r = do_mmap_call(args);
+
+	if (r >= 0 || r < -4095)
+		run_map_add((unsigned long)r, (unsigned long)args[1]);
+	return r;
+}
+
+static long
+do_mmap_call(long args[6])
 {
 	struct gfd fb1;
 	long addr = args[0], len = args[1], prot = args[2], flags = args[3];
@@ -1132,7 +1145,9 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 	 * locks across the fork. */
 	pthread_mutex_lock(&fd_lock);
 	pthread_mutex_lock(&brk_lock);
+	run_map_fork(0);
 	pid = rumpclient_fork();
+	run_map_fork(1);
 	pthread_mutex_unlock(&brk_lock);
 	pthread_mutex_unlock(&fd_lock);
 	if (pid < 0)
@@ -1220,9 +1235,11 @@ do_fork_local(long flags, long newsp, long ptid, long ctid, long tls,
 	pthread_mutex_lock(&fd_lock);
 	pthread_mutex_lock(&brk_lock);
 	error = rumpuser_sp_prefork_local(cookie);
+	run_map_fork(0);
 	pid = error != 0 ? -1 : fork();
 	if (pid < 0 && error == 0)
 		error = errno;
+	run_map_fork(1);
 	pthread_mutex_unlock(&brk_lock);
 	pthread_mutex_unlock(&fd_lock);
 	if (pid < 0)
@@ -1629,9 +1646,9 @@ do_execve(char *path, int hold, long uargv, long uenvp, const sigset_t *mask)
  * new argv, envp and auxv.  What can fail is checked before anything is
  * undone (the file, its ELF header, a script's interpreter); a load
  * that fails after that ends the process (exit status 127), as a failure
- * past Linux's point of no return does.  The old program's other
- * mappings (shared libraries, memory it mapped) are not known here and
- * stay; another thread of the program is not ended (strata-run(1)).
+ * past Linux's point of no return does.  What the old program mapped
+ * itself (shared libraries, mmap memory) goes too: run_map.c recorded
+ * it.  Another thread of the program is not ended (strata-run(1)).
  */
 static long
 do_execve_local(char *path, int hold, const char *script_name, long uargv,
@@ -1706,6 +1723,9 @@ do_execve_local(char *path, int hold, const char *script_name, long uargv,
 		if (old.span[g][1] != 0)
 			HSYS(SYS_munmap, old.span[g][0], old.span[g][1], 0, 0, 0,
 			    0);
+	/* And everything the old program mapped itself: its libraries,
+	 * heaps, threads' stacks (run_map.c). */
+	run_map_exec((unsigned long)&g);
 	if ((error = run_elf_load(prog, pargv, envp, &img, &why)) != 0) {
 		fprintf(stderr, "strata-run: exec %s: %s: %s\n", prog, why,
 		    strerror(error));
@@ -1829,7 +1849,7 @@ trace_call(long nr, const long a[6], long ret)
 
 /* --- The table --------------------------------------------------------- */
 
-const unsigned char run_passthrough[512] = {
+unsigned char run_passthrough[512] = {
 	[SYS_getpid] = 1, [SYS_gettid] = 1, [SYS_getppid] = 1,
 	[SYS_futex] = 1, [SYS_munmap] = 1, [SYS_mprotect] = 1,
 	[SYS_madvise] = 1, [SYS_mremap] = 1, [SYS_sched_yield] = 1,
@@ -2074,8 +2094,12 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		return rsys(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 
 	/* Memory, threads, signals, time, identity, exit: the host. */
-	case SYS_munmap: case SYS_mprotect: case SYS_madvise:
-	case SYS_mremap: case SYS_msync: case SYS_mincore: case SYS_mlock:
+	case SYS_munmap:
+		return run_map_munmap(a[0], a[1]);
+	case SYS_mremap:
+		return run_map_mremap(a);
+	case SYS_mprotect: case SYS_madvise:
+	case SYS_msync: case SYS_mincore: case SYS_mlock:
 	case SYS_munlock: case SYS_membarrier: case SYS_futex:
 	case SYS_set_tid_address: case SYS_set_robust_list:
 	case SYS_get_robust_list: case SYS_rseq: case SYS_gettid:
@@ -2200,6 +2224,14 @@ run_sys_fast(long nr, const long args[6], long *ret)
 	struct gfd fb, *f;
 
 	switch (nr) {
+	/* In-process, the program's munmap and mremap are recorded
+	 * (run_map.c): not passed through, but made here. */
+	case SYS_munmap:
+		*ret = run_map_munmap(args[0], args[1]);
+		return 1;
+	case SYS_mremap:
+		*ret = run_map_mremap(args);
+		return 1;
 	case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
 	case SYS_readv: case SYS_writev: case SYS_preadv: case SYS_pwritev:
 	case SYS_preadv2: case SYS_pwritev2: case SYS_lseek: case SYS_fstat:

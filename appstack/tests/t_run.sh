@@ -1895,6 +1895,84 @@ remote_exec_at_cleanup()
 	stop_server
 }
 
+atf_test_case exec_unmaps
+exec_unmaps_head()
+{
+	atf_set "descr" "in-process execve unmaps what the old program mapped (its libraries, its mmap and malloc memory): 25 execs of a program that leaves 1.3 MiB mapped each time (dynamic glibc, static musl) leave the mappings bounded"
+}
+exec_unmaps_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >xl.c <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+/* The mappings' count, and their total size in MiB of those not PROT_NONE (/proc/self/maps). */
+static int
+nmaps(long *mib)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long a, b, kib = 0;
+	char perm[8];
+	int n = 0;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx %4s", &a, &b, perm) == 3 && perm[0] != '-' && strstr(line, "[vsyscall]") == NULL)
+			kib += (b - a) >> 10;
+		n++;
+	}
+	if (f != NULL)
+		fclose(f);
+	*mib = (long)(kib >> 10);
+	return n;
+}
+int main(int argc, char **argv)
+{
+	char nbuf[16], fbuf[16], mbuf[24];
+	int n = atoi(argv[1]), first = argc > 3 ? atoi(argv[3]) : -1;
+	long fmib = argc > 4 ? atol(argv[4]) : -1, mib;
+	void *p;
+
+	/* Memory of its own, left mapped: 1 MiB, and a small one. */
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(p, 1, 4096);
+	p = malloc(300000);
+	if (n == atoi(argv[2]))
+		first = nmaps(&fmib);
+	if (n == 0) {
+		int last = nmaps(&mib);
+
+		printf("mappings %+d, MiB %+ld\n", last - first, mib - fmib);
+		return 0;
+	}
+	snprintf(nbuf, sizeof(nbuf), "%d", n - 1);
+	snprintf(fbuf, sizeof(fbuf), "%d", first);
+	snprintf(mbuf, sizeof(mbuf), "%ld", fmib);
+	execl(argv[0], argv[0], nbuf, argv[2], fbuf, mbuf, (char *)NULL);
+	perror("exec");
+	return 1;
+}
+EOF
+	atf_check $cc -o xl xl.c
+	progs=xl
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -o xls xl.c
+		progs="xl xls"
+	fi
+	for p in $progs; do
+		# The count and size at the 5th exec and at the 30th.
+		atf_check -o save:out "$run" --host-ro "$PWD" -- ./$p 30 25
+		read -r _ dn _ dm <out
+		dn=${dn%,}; dn=${dn#+}; dm=${dm#+}
+		[ "$dn" -lt 5 ] && [ "$dm" -lt 8 ] ||
+		    atf_fail "$p: 25 execs left $(cat out) (before the fix: +163 mappings with glibc, +25 MiB with musl)"
+	done
+}
+
 atf_test_case fork_inprocess
 fork_inprocess_head()
 {
@@ -2054,6 +2132,7 @@ atf_init_test_cases()
 	atf_add_test_case rewrite_sites
 	atf_add_test_case exec_inprocess
 	atf_add_test_case exec_at
+	atf_add_test_case exec_unmaps
 	atf_add_test_case remote_exec_at
 	atf_add_test_case fork_inprocess
 	atf_add_test_case signals_in_calls
@@ -2064,7 +2143,7 @@ atf_init_test_cases()
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
-	    host_read_signal exec_inprocess exec_at fork_inprocess; do
+	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
