@@ -105,6 +105,7 @@
 #define RW_SIGMASK	5	/* the host's, SIGSYS unblocked after */
 #define RW_GETPID	6	/* run_pid */
 #define RW_GETTID	7	/* the block's tid */
+#define RW_MUNMAP_DIRECT 8	/* direct, unless of the thread's stack */
 _Static_assert(offsetof(struct run_thread, host_sp) == 40,
     "run_rw_entry reads host_sp at %gs:40");
 _Static_assert(offsetof(struct run_thread, tid) == 32,
@@ -159,16 +160,21 @@ __asm__(
 	"	popfq\n"			/* host: the call, here */
 	"	syscall\n"
 	"	ret\n"
-	"6:	cmp $4, %r11d\n"		/* munmap */
+	"6:	mov %r11d, %ecx\n"		/* munmap: 4 host, 8 direct */
+	"	cmp $4, %r11d\n"
+	"	je 10f\n"
+	"	cmp $8, %r11d\n"
 	"	jne 4f\n"
-	"	mov %gs:40, %r11\n"		/* run_thread.host_sp */
+	"10:	mov %gs:40, %r11\n"		/* run_thread.host_sp */
 	"	test %r11, %r11\n"		/* the main thread: the host's */
 	"	jz 3f\n"
 	"	mov %rsp, %r11\n"		/* not its own stack: the host's */
 	"	sub %rdi, %r11\n"
 	"	cmp %rsi, %r11\n"
 	"	jb 7f\n"
-	"3:	popfq\n"
+	"3:	cmp $8, %ecx\n"
+	"	je 5f\n"
+	"	popfq\n"
 	"	syscall\n"
 	"	ret\n"
 	"4:	cmp $5, %r11d\n"		/* rt_sigprocmask */
@@ -635,8 +641,9 @@ run_rw_init(void)
 	/* munmap of the stack a thread runs on (musl's detached threads
 	 * before their exit) needs the trap's handling; any other is the
 	 * host's. */
-	run_rw_class[SYS_munmap] = run_opt.trace ||
-	    !run_passthrough[SYS_munmap] ? RW_VIA_TRAP : RW_MUNMAP;
+	run_rw_class[SYS_munmap] = run_opt.trace ? RW_VIA_TRAP :
+	    run_passthrough[SYS_munmap] ? RW_MUNMAP :
+	    run_rw_xsize != 0 ? RW_MUNMAP_DIRECT : RW_VIA_TRAP;
 	/* The thread's mask is the host's (direct calls block nothing):
 	 * set there, with the host's own checks (EFAULT, EINVAL), and
 	 * SIGSYS, through which the calls that trap arrive, unblocked
