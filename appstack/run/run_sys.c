@@ -874,6 +874,32 @@ do_close(long g)
 	return r == -EINTR ? 0 : r;
 }
 
+/* close_range(2) over the program's numbers (the kernel's and the
+ * host's would be other descriptors): closed, or made close-on-exec
+ * (CLOSE_RANGE_CLOEXEC).  CLOSE_RANGE_UNSHARE changes nothing here: the
+ * table is the process's own. */
+static long
+do_close_range(unsigned long first, unsigned long last, unsigned long flags)
+{
+	unsigned long g;
+
+	if ((flags & ~(2ul | 4ul)) != 0 || first > last)
+		return -EINVAL;
+	for (g = first; g <= last && g < NFD; g++) {
+		struct gfd fb, *f = fd_get((long)g, &fb);
+
+		if (f == NULL)
+			continue;
+		if (!(flags & 4 /* CLOSE_RANGE_CLOEXEC */))
+			do_close((long)g);
+		else if (f->kind == FD_HOST)
+			HSYS(SYS_fcntl, f->real, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+		else
+			rsys(SYS_fcntl, f->real, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+	}
+	return 0;
+}
+
 /* pipe2, and socketpair (domain, type, protocol in a): two kernel
  * descriptors entered in the table, their numbers written back. */
 static long
@@ -1940,6 +1966,9 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	}
 	case SYS_close:
 		return do_close(a[0]);
+	case SYS_close_range:
+		return do_close_range((unsigned long)(unsigned int)a[0],
+		    (unsigned long)(unsigned int)a[1], (unsigned long)a[2]);
 	case SYS_dup: {
 		struct gfd *f = fd_get(a[0], &fb1);
 

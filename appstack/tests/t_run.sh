@@ -458,6 +458,48 @@ remote_placement_cleanup()
 	stop_server
 }
 
+atf_test_case fd_table cleanup
+fd_table_head()
+{
+	atf_set "descr" "close_range over the program's descriptor numbers (kernel and host descriptors closed, or made close-on-exec), in-process and against a server"
+}
+fd_table_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >cr.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(void)
+{
+	int a = open("/tmp/x", O_RDWR | O_CREAT, 0600), b = open("/etc/hostname", O_RDONLY), c = dup(a);
+	long r = syscall(SYS_close_range, 3, ~0U, 0);
+
+	printf("%d %d %d close_range %ld: %d %d %d\n", a, b, c, r, fcntl(a, F_GETFD), fcntl(b, F_GETFD), fcntl(c, F_GETFD));
+	a = open("/tmp/x", O_RDWR);
+	b = open("/etc/hostname", O_RDONLY);
+	r = syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+	printf("cloexec %ld: %d %d\n", r, fcntl(a, F_GETFD), fcntl(b, F_GETFD));
+	r = syscall(SYS_close_range, 5, 3, 0);
+	printf("backwards %ld %d\n", r, errno);
+	return 0;
+}
+EOF
+	atf_check $cc -o cr cr.c
+	out="3 4 5 close_range 0: -1 -1 -1\ncloexec 0: 1 1\nbackwards -1 22\n"
+	atf_check -o inline:"$out" "$run" --host-ro "$PWD" -- ./cr
+	start_server
+	atf_check -o inline:"$out" "$run" --server "$server" --host-ro "$PWD" -- ./cr
+}
+fd_table_cleanup()
+{
+	stop_server
+}
+
 atf_test_case trace_enosys
 trace_enosys_head()
 {
@@ -2148,7 +2190,7 @@ atf_init_test_cases()
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
 	    remote_interrupted_calls remote_placement remote_bad_pointers \
-	    remote_exec_at; do
+	    remote_exec_at fd_table; do
 		rw_case $c cleanup
 	done
 	atf_add_test_case remote_interrupted_calls
@@ -2169,6 +2211,7 @@ atf_init_test_cases()
 	atf_add_test_case bad_pointers
 	atf_add_test_case trace_enosys
 	atf_add_test_case placement
+	atf_add_test_case fd_table
 	atf_add_test_case remote_placement
 	atf_add_test_case remote_bad_pointers
 	atf_add_test_case usage_errors
