@@ -241,7 +241,11 @@ struct gfd {
 	unsigned char kind;
 	int real;
 	int ep;				/* epoll object, or -1 */
+	unsigned char fddir;		/* the host's /proc/self/fd, listed
+					 * as the program's table */
 };
+/* Or'ed into a kind given to run_fd_enter(): the entry is an fddir. */
+#define FD_FDDIR	0x80
 /* Entry g copied into *buf; NULL when g is not open. */
 struct gfd *run_fd_get(long g, struct gfd *buf);
 /* Enters real (a result: < 0 is returned as it is) at the lowest free

@@ -176,7 +176,8 @@ static void
 fd_decode(uint64_t w, struct gfd *f)
 {
 
-	f->kind = (unsigned char)(w >> 48);
+	f->kind = (unsigned char)(w >> 48) & ~FD_FDDIR;
+	f->fddir = ((unsigned char)(w >> 48) & FD_FDDIR) != 0;
 	f->ep = (int)(uint16_t)(w >> 32) - 1;
 	f->real = (int)(uint32_t)w;
 }
@@ -250,7 +251,8 @@ run_fd_enter(int min, int kind, long real, int ep)
 	}
 	g = fd_alloc(min, kind, (int)real, ep);
 	if (g < 0) {
-		struct gfd tmp = { (unsigned char)kind, (int)real, ep };
+		struct gfd tmp = { (unsigned char)(kind & ~FD_FDDIR),
+		    (int)real, ep, 0 };
 
 		fd_close_real(&tmp);
 		return -EMFILE;
@@ -600,6 +602,25 @@ path_call(long nr, long dirfd, long upath, int writing, long a2, long a3,
 			break;
 		case SYS_utimensat:
 			return rsys(nr, realdir, 0, a2, a3, 0, 0);
+		case SYS_readlinkat: {
+			/* /proc/self/fd/N of a kernel pipe or socket: what
+			 * Linux's link says, "pipe:[inode]". */
+			struct stat st;
+			char link[64];
+			size_t n;
+
+			if (rsys(SYS_fstat, realdir, (long)&st, 0, 0, 0, 0) != 0 ||
+			    (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)))
+				break;
+			if (a3 <= 0)
+				return -EINVAL;
+			n = (size_t)snprintf(link, sizeof(link), "%s:[%lu]",
+			    S_ISFIFO(st.st_mode) ? "pipe" : "socket",
+			    (unsigned long)st.st_ino);
+			if (n > (size_t)a3)
+				n = (size_t)a3;
+			return put_mem(a2, link, n) ? -EFAULT : (long)n;
+		}
 		}
 	}
 	return rsys(nr, realdir, (long)path, a2, a3, a4, 0);
@@ -625,6 +646,82 @@ path2_call(long nr, long d1, long up1, long d2, long up2, long a4)
 	return rsys(nr, r1, (long)p1, r2, (long)p2, a4, 0);
 }
 
+/* Whether absolute path p names the directory of the program's
+ * descriptors (/proc/self/fd, /dev/fd and the like). */
+static int
+is_fddir(const char *p)
+{
+	char norm[PATH_MAX], own[48];
+
+	if (p[0] != '/' || strlen(p) >= sizeof(norm))
+		return 0;
+	strcpy(norm, p);
+	normalize(norm);
+	snprintf(own, sizeof(own), "/proc/%d/fd", (int)run_pid);
+	return strcmp(norm, "/proc/self/fd") == 0 ||
+	    strcmp(norm, "/proc/thread-self/fd") == 0 ||
+	    strcmp(norm, "/dev/fd") == 0 || strcmp(norm, own) == 0;
+}
+
+/*
+ * getdents64 of such a directory: ".", "..", then the program's open
+ * numbers, as links.  The position is the host descriptor's offset
+ * (procfs takes any): 0 and 1 for the dots, g + 2 for number g.
+ */
+static long
+fddir_getdents64(int real, long ubuf, long count)
+{
+	char buf[4096];
+	long pos, used = 0, g;
+
+	if ((pos = HSYS(SYS_lseek, real, 0, SEEK_CUR, 0, 0, 0)) < 0)
+		return pos;
+	if (count > (long)sizeof(buf))
+		count = sizeof(buf);
+	for (;;) {
+		struct {
+			uint64_t ino;
+			int64_t off;
+			unsigned short reclen;
+			unsigned char type;
+			char name[];
+		} *de = (void *)(buf + used);
+		char name[16];
+		size_t reclen;
+		struct gfd fb;
+
+		if (pos == 0 || pos == 1) {
+			strcpy(name, pos == 0 ? "." : "..");
+			g = pos - 2;
+		} else {
+			for (g = pos - 2; g < NFD && fd_get(g, &fb) == NULL;
+			    g++)
+				;
+			if (g >= NFD)
+				break;
+			snprintf(name, sizeof(name), "%ld", g);
+		}
+		reclen = (19 + strlen(name) + 1 + 7) & ~(size_t)7;
+		if (used + (long)reclen > count) {
+			if (used == 0)
+				return -EINVAL;
+			break;
+		}
+		de->ino = (uint64_t)(g + 3);
+		de->off = g + 3;
+		de->reclen = (unsigned short)reclen;
+		de->type = pos < 2 ? 4 /* DT_DIR */ : 10 /* DT_LNK */;
+		memset(de->name, 0, reclen - 19);
+		strcpy(de->name, name);
+		used += (long)reclen;
+		pos = g + 3;
+	}
+	if (used > 0 && put_mem(ubuf, buf, (size_t)used) != 0)
+		return -EFAULT;
+	HSYS(SYS_lseek, real, pos, SEEK_SET, 0, 0, 0);
+	return used;
+}
+
 static long
 do_openat(long dirfd, long upath, long flags, long mode)
 {
@@ -634,6 +731,9 @@ do_openat(long dirfd, long upath, long flags, long mode)
 
 	if ((e = get_path(upath, path)) != 0)
 		return -e;
+	if (is_fddir(path))
+		return fd_enter(0, FD_HOST | FD_FDDIR, HSYS(SYS_openat,
+		    AT_FDCWD, "/proc/self/fd", flags, mode, 0, 0));
 	writing = (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
 	if ((e = route(dirfd, path, writing, &kind, &realdir)) != 0)
 		return -e;
@@ -826,7 +926,8 @@ do_dup3(long oldfd, long newfd, long flags, int isdup2)
 	 * between), then what it held is closed. */
 	pthread_mutex_lock(&fd_lock);
 	w = __atomic_load_n(&fdtab[newfd], __ATOMIC_ACQUIRE);
-	fd_store((int)newfd, old->kind, (int)real, old->ep);
+	fd_store((int)newfd, old->kind | (old->fddir ? FD_FDDIR : 0),
+	    (int)real, old->ep);
 	pthread_mutex_unlock(&fd_lock);
 	if (w != 0) {
 		fd_decode(w, &prev);
@@ -848,7 +949,8 @@ do_fcntl(long args[6])
 		if (args[2] < 0 || args[2] >= NFD)
 			return -EINVAL;
 		real = dup_real(f, args[1] == F_DUPFD_CLOEXEC);
-		return run_fd_enter((int)args[2], f->kind, real, f->ep);
+		return run_fd_enter((int)args[2], f->kind |
+		    (f->fddir ? FD_FDDIR : 0), real, f->ep);
 	}
 	return fd_call(SYS_fcntl, args);
 }
@@ -1928,7 +2030,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_readv: case SYS_writev: case SYS_preadv: case SYS_pwritev:
 	case SYS_preadv2: case SYS_pwritev2:
 	case SYS_lseek: case SYS_fstat: case SYS_fstatfs: case SYS_fsync:
-	case SYS_fdatasync: case SYS_ftruncate: case SYS_getdents64:
+	case SYS_fdatasync: case SYS_ftruncate:
 	case SYS_getdents: case SYS_fchmod: case SYS_fchown:
 	case SYS_fallocate: case SYS_flock: case SYS_fgetxattr:
 	case SYS_flistxattr: case SYS_fsetxattr: case SYS_fremovexattr:
@@ -1939,6 +2041,13 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_getpeername: case SYS_setsockopt: case SYS_getsockopt:
 	case SYS_timerfd_settime: case SYS_timerfd_gettime:
 		return fd_call(nr, a);
+	case SYS_getdents64: {
+		struct gfd *f = fd_get(a[0], &fb1);
+
+		if (f != NULL && f->fddir)
+			return fddir_getdents64(f->real, a[1], a[2]);
+		return fd_call(nr, a);
+	}
 	/* Waiting: over both kinds of descriptors (run_poll.c). */
 	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
 	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
@@ -1974,7 +2083,8 @@ dispatch(long nr, long *a, ucontext_t *uc)
 
 		if (f == NULL)
 			return -EBADF;
-		return run_fd_enter(0, f->kind, dup_real(f, 0), f->ep);
+		return run_fd_enter(0, f->kind | (f->fddir ? FD_FDDIR : 0),
+		    dup_real(f, 0), f->ep);
 	}
 	case SYS_dup2:
 		return do_dup3(a[0], a[1], 0, 1);
@@ -2269,7 +2379,8 @@ run_sys_fast(long nr, const long args[6], long *ret)
 	case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg:
 		/* What dispatch() does with these (fd_call), for a host
 		 * descriptor; a kernel one (or none) takes the long way. */
-		if ((f = fd_get(args[0], &fb)) == NULL || f->kind != FD_HOST)
+		if ((f = fd_get(args[0], &fb)) == NULL ||
+		    f->kind != FD_HOST || f->fddir)
 			return 0;
 		*ret = HSYS(nr, f->real, args[1], args[2], args[3], args[4],
 		    args[5]);

@@ -461,7 +461,7 @@ remote_placement_cleanup()
 atf_test_case fd_table cleanup
 fd_table_head()
 {
-	atf_set "descr" "close_range over the program's descriptor numbers (kernel and host descriptors closed, or made close-on-exec), in-process and against a server"
+	atf_set "descr" "close_range over the program's descriptor numbers (kernel and host descriptors closed, or made close-on-exec), /proc/self/fd and /dev/fd list them, a kernel pipe's link; in-process and against a server"
 }
 fd_table_body()
 {
@@ -474,9 +474,17 @@ fd_table_body()
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
 int main(void)
 {
 	int a = open("/tmp/x", O_RDWR | O_CREAT, 0600), b = open("/etc/hostname", O_RDONLY), c = dup(a);
+	int p[2], i;
+	char link[64];
+	ssize_t n;
+	DIR *d;
+	struct dirent *de;
 	long r = syscall(SYS_close_range, 3, ~0U, 0);
 
 	printf("%d %d %d close_range %ld: %d %d %d\n", a, b, c, r, fcntl(a, F_GETFD), fcntl(b, F_GETFD), fcntl(c, F_GETFD));
@@ -486,11 +494,35 @@ int main(void)
 	printf("cloexec %ld: %d %d\n", r, fcntl(a, F_GETFD), fcntl(b, F_GETFD));
 	r = syscall(SYS_close_range, 5, 3, 0);
 	printf("backwards %ld %d\n", r, errno);
+	/* /proc/self/fd and /dev/fd list the program's numbers; a kernel
+	 * pipe's link is "pipe:[inode]". */
+	syscall(SYS_close_range, 3, ~0U, 0);
+	if (pipe(p) != 0)
+		return 1;
+	n = readlink("/proc/self/fd/3", link, sizeof(link) - 1);
+	link[n < 0 ? 0 : n] = '\0';
+	if (strchr(link, '[') != NULL)
+		strchr(link, '[')[1] = '\0';
+	printf("link %s\n", link);
+	for (i = 0; i < 2; i++) {
+		char seen[64] = "";
+
+		d = opendir(i == 0 ? "/proc/self/fd" : "/dev/fd/");
+		while (d != NULL && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' && atoi(de->d_name) < 64)
+				seen[atoi(de->d_name)] = 1;
+		printf("fds:");
+		for (n = 0; n < 64; n++)
+			if (seen[n])
+				printf(" %d", (int)n);
+		printf("\n");
+		closedir(d);
+	}
 	return 0;
 }
 EOF
 	atf_check $cc -o cr cr.c
-	out="3 4 5 close_range 0: -1 -1 -1\ncloexec 0: 1 1\nbackwards -1 22\n"
+	out="3 4 5 close_range 0: -1 -1 -1\ncloexec 0: 1 1\nbackwards -1 22\nlink pipe:[\nfds: 0 1 2 3 4 5\nfds: 0 1 2 3 4 5\n"
 	atf_check -o inline:"$out" "$run" --host-ro "$PWD" -- ./cr
 	start_server
 	atf_check -o inline:"$out" "$run" --server "$server" --host-ro "$PWD" -- ./cr
