@@ -496,18 +496,16 @@ linux_fwd_client(void)
 	    ioctl(s, SIOCADDRT, &rte) != 0)
 		return errno;
 	close(s);
-	/* Until the router and the peer are up. */
-	for (i = 0; ; i++) {
-		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-			return errno;
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
-			break;
-		error = errno;
-		close(fd);
-		if (i == 300)
-			return error;
+	/* Until the router and the peer are up (a separate process: this
+	 * may block). */
+	for (i = 0; access("ready", F_OK) != 0; i++) {
+		if (i == PEER_MAX_MS / 100)
+			return ETIMEDOUT;
 		usleep(100000);
 	}
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+		return errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
 		return errno;
@@ -539,8 +537,11 @@ fwd_peer(void *arg)
 	if ((error = shmif_setup("bus", FWD_PEER_ADDR, ifname)) != 0 ||
 	    (error = rump_netconfig_ipv4_gw(FWD_ROUTER_ADDR)) != 0)
 		return error;
-	if ((lfd = tcp_listener(FWD_PEER_ADDR, FWD_PORT, 4)) == -1 ||
-	    (fd = rump_sys_accept(lfd, NULL, NULL)) == -1)
+	if ((lfd = tcp_listener(FWD_PEER_ADDR, FWD_PORT, 4)) == -1)
+		return errno;
+	if ((error = touch_file("listening")) != 0)
+		return error;
+	if ((fd = rump_sys_accept(lfd, NULL, NULL)) == -1)
 		return errno;
 	if ((error = recv_pattern(fd, 5, XFER_BYTES)) != 0 ||
 	    (error = touch_file("received")) != 0 ||
@@ -575,9 +576,13 @@ forward_case(bool bus_tso)
 
 	virtif_setup(vif);
 	ATF_REQUIRE_EQ(0, shmif_setup("bus", FWD_ROUTER_ADDR, sif));
+	/* Linux connects once the peer listens and the router knows it. */
+	ATF_REQUIRE_EQ(0, wait_file("listening"));
+	ATF_REQUIRE_EQ(0, ping_retry(FWD_PEER_ADDR, 20, 56));
 	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(vif, &v0));
 	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(sif, &s0));
 	ATF_REQUIRE_EQ(0, rump_netconfig_ipv4_forwarding(1));
+	ATF_REQUIRE_EQ(0, touch_file("ready"));
 	/* Linux to the peer, then the peer to Linux. */
 	for (ms = 0; access("received", F_OK) != 0; ms += 20) {
 		if (ms >= FWD_MAX_S * 1000) {
