@@ -402,11 +402,14 @@ print(any("libc.so" in l for l in open("/proc/self/maps")))
 
 	# --host: the host's files, read and written; the kernel has nothing
 	# there.  cd into it works, and .. out of it is the kernel's again.
-	atf_check -o inline:"$T/h\nhostfile\na\nd\nnew\n$T/h/d\n$T\n" -e save:err \
+	# A program there is run by a path relative to it.
+	printf '#!/bin/sh\necho ran "$(pwd)"\n' >h/x.sh
+	chmod +x h/x.sh
+	atf_check -o inline:"$T/h\nhostfile\na\nd\nx.sh\nnew\n$T/h/d\nran $T/h/d\n$T\n" -e save:err \
 	    "$run" --host "$T/h" --list-at-exit "$T" -- /bin/sh -c "
 		mkdir -p $T && cd $T/h && pwd && cat a && echo new >b &&
 		mkdir d && mv b d/c && ls && cd d && cat c && /bin/pwd &&
-		cd ../.. && pwd && echo k >kfile"
+		../x.sh && cd ../.. && pwd && echo k >kfile"
 	atf_check -o inline:"hostfile\n" cat h/a
 	atf_check -o inline:"new\n" cat h/d/c
 	atf_check test ! -e kfile
@@ -448,8 +451,10 @@ remote_placement_body()
 	T=$PWD
 	mkdir h
 	echo hostfile >h/a
-	atf_check -o inline:"$T/h\na\nb\nhostfile\n" "$run" --server "$server" \
-	    --host "$T/h" -- /bin/sh -c "cd $T/h && echo new >b && /bin/pwd && ls && exec cat a"
+	printf '#!/bin/sh\necho ran "$(pwd)"\n' >h/x.sh
+	chmod +x h/x.sh
+	atf_check -o inline:"$T/h\na\nb\nx.sh\nran $T/h\nhostfile\n" "$run" --server "$server" \
+	    --host "$T/h" -- /bin/sh -c "cd $T/h && echo new >b && /bin/pwd && ls && ./x.sh && exec cat a"
 	atf_check -o inline:"new\n" cat h/b
 	atf_check -s exit:1 -e match:"No such file" "$run" --server "$server" -- /bin/cat "$T/h/b"
 }
