@@ -55,11 +55,16 @@ void	rumpns_bdwrite(struct buf *bp, int order);
 void	rumpns_bdiscard(void *bd, uint64_t blkno, size_t size);
 int	rumpns_bwrite(struct buf *bp, int order);
 int	rumpns_bsync(void *bd, int flags);
+int	rumpns_blk_fault_set(const char *key, int mode, uint64_t nwrites,
+	    uint64_t nbarriers);
 void	rumpns_blkdev_stats(const void *bd, struct blkstats *st);
 void	rumpns_bcache_setmax(uint64_t bytes);
 #define BLK_READ	1
 #define BLK_WRITE	2
 #define BSYNC_DURABLE	1
+#define BLK_FAULT_DROP	1
+#define B_ORD_DATA	0
+#define B_ORD_META	1
 
 #define IMG	"disk.img"
 #define BS	4096
@@ -307,6 +312,73 @@ ATF_TC_BODY(cache_discard, tc)
 	RL(close(fd));
 }
 
+ATF_TC(cache_discard_reuse);
+ATF_TC_HEAD(cache_discard_reuse, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a dirty metadata block discarded "
+	    "and taken back by bget as file data is written in the data "
+	    "class, before the metadata: with the power cut after one "
+	    "write request, the data is on the disk and the block that "
+	    "points to it is not");
+}
+ATF_TC_BODY(cache_discard_reuse, tc)
+{
+	enum { NBLK = 32, DATA = 10, PTR = 2 };
+	static unsigned char want[BS], got[BS];
+	struct buf *bp;
+	void *bd;
+	int fd, i, error = 0, zeros = 0;
+
+	mkimage(IMG, (off_t)NBLK * BS);
+	RL(fd = open(IMG, O_RDWR));
+	for (i = 0; i < NBLK; i++) {
+		fill(want, BS, (unsigned)i);
+		ATF_REQUIRE_EQ(pwrite(fd, want, BS, (off_t)i * BS), BS);
+	}
+	boot();
+	ATF_REQUIRE_EQ(rump_etfs_register("/dev/d0", IMG, RUMP_ETFS_BLK), 0);
+	bd = devopen("/dev/d0", BLK_WRITE);
+	rump_schedule();
+	/* Block DATA was metadata (an indirect block, say), dirty when its
+	 * file went and the block was freed. */
+	error = rumpns_bget(bd, DATA, BS, &bp);
+	if (error == 0) {
+		fill(bp->b_data, BS, 100);
+		rumpns_bdwrite(bp, B_ORD_META);
+		rumpns_bdiscard(bd, DATA, BS);
+		/* Allocated again for another file's data, and PTR (the
+		 * file's inode, say) made to point to it. */
+		error = rumpns_bget(bd, DATA, BS, &bp);
+	}
+	if (error == 0) {
+		memset(want, 0, BS);
+		zeros = memcmp(bp->b_data, want, BS) == 0;
+		fill(bp->b_data, BS, 200);
+		rumpns_bdwrite(bp, B_ORD_DATA);
+		error = rumpns_bget(bd, PTR, BS, &bp);
+	}
+	if (error == 0) {
+		fill(bp->b_data, BS, 202);
+		rumpns_bdwrite(bp, B_ORD_META);
+		error = rumpns_blk_fault_set("/dev/d0", BLK_FAULT_DROP, 1,
+		    UINT64_MAX);
+	}
+	if (error == 0)
+		error = rumpns_bsync(bd, 0);
+	rump_unschedule();
+	ATF_REQUIRE_EQ_MSG(error, 0, "%s", strerror(error));
+	ATF_CHECK_MSG(zeros, "bget of the discarded block: not zeros");
+	RL(pread(fd, got, BS, (off_t)DATA * BS));
+	fill(want, BS, 200);
+	ATF_CHECK_MSG(memcmp(got, want, BS) == 0,
+	    "the data block did not go out first");
+	RL(pread(fd, got, BS, (off_t)PTR * BS));
+	fill(want, BS, PTR);
+	ATF_CHECK_MSG(memcmp(got, want, BS) == 0,
+	    "the block pointing to the data went out before it");
+	RL(close(fd));
+}
+
 ATF_TC(cache_readahead);
 ATF_TC_HEAD(cache_readahead, tc)
 {
@@ -517,6 +589,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, etfs_register);
 	ATF_TP_ADD_TC(tp, cache_writeback);
 	ATF_TP_ADD_TC(tp, cache_discard);
+	ATF_TP_ADD_TC(tp, cache_discard_reuse);
 	ATF_TP_ADD_TC(tp, cache_readahead);
 	ATF_TP_ADD_TC(tp, cache_pressure);
 	ATF_TP_ADD_TC(tp, partitions_mbr);

@@ -931,8 +931,13 @@ bget_fast(struct blkdev *bd, uint64_t blkno, size_t size, bool zero,
 		*zerop = false;
 		if (bp->b_own & B_DISCARD) {
 			/* Its block allocated again: the buffer stays dirty
-			 * (on the lists it is on), its contents zeros. */
-			if (!zero)
+			 * (on the lists it is on), its contents zeros.  Only
+			 * in the data class: bdwrite never lowers a dirty
+			 * buffer's class, so a freed directory or indirect
+			 * block taken back as file data would be written
+			 * with the metadata that points to it, not before;
+			 * the slow path forgets it under bcache_lock. */
+			if (!zero || bp->b_order != B_ORD_DATA)
 				break;
 			bp->b_own &= ~(B_DISCARD | B_READAHEAD);
 			*zerop = true;
