@@ -1251,6 +1251,41 @@ do_arch_prctl(long code, long addr)
 }
 
 /*
+ * The start of a forked child, either mode, once its kernel process is
+ * settled: signals and Syscall User Dispatch as the child's own (neither
+ * is inherited the way strata-run needs), its ids, and the clone() flags
+ * that concern the child (the tid words, TLS, a new stack).  Returns the
+ * child's 0.
+ */
+static long
+fork_child_start(struct run_thread *t, long flags, long ctid, long tls,
+    long newsp, greg_t *g)
+{
+	int tid;
+
+	run_sig_forked();
+	/* Syscall User Dispatch is not inherited by a forked child. */
+	if (run_sud_enable() != 0) {
+		fprintf(stderr, "strata-run: fork: cannot intercept the "
+		    "child's system calls\n");
+		HSYS(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+	}
+	tid = (int)HSYS(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	t->tid = tid;
+	/* The program's getpid is answered from this (run_sud.c). */
+	run_pid = (pid_t)HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if ((flags & CLONE_CHILD_SETTID) && ctid != 0)
+		put_mem(ctid, &tid, sizeof(tid));
+	if ((flags & CLONE_CHILD_CLEARTID) && ctid != 0)
+		HSYS(SYS_set_tid_address, ctid, 0, 0, 0, 0, 0);
+	if (flags & CLONE_SETTLS)
+		t->guest_fs = (unsigned long)tls;
+	if (newsp != 0)
+		g[REG_RSP] = newsp;
+	return 0;
+}
+
+/*
  * fork() of the program, with the kernel in a server (remote mode): the
  * child gets a rump process of its own, a copy of the parent's
  * (rumpclient_fork), and continues from the same call with 0.  The flags
@@ -1263,7 +1298,6 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 {
 	struct run_thread *t = run_self();
 	pid_t pid;
-	int tid;
 
 
 	/* The server makes the child's rump process at rumpclient_fork's
@@ -1285,26 +1319,7 @@ do_fork(long flags, long newsp, long ptid, long ctid, long tls, greg_t *g)
 			put_mem(ptid, &pid, sizeof(pid));
 		return pid;
 	}
-	run_sig_forked();
-	/* Syscall User Dispatch is not inherited by a forked child. */
-	if (run_sud_enable() != 0) {
-		fprintf(stderr, "strata-run: fork: cannot intercept the "
-		    "child's system calls\n");
-		HSYS(SYS_exit_group, 127, 0, 0, 0, 0, 0);
-	}
-	tid = (int)HSYS(SYS_gettid, 0, 0, 0, 0, 0, 0);
-	t->tid = tid;
-	/* The program's getpid is answered from this (run_sud.c). */
-	run_pid = (pid_t)HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	if ((flags & CLONE_CHILD_SETTID) && ctid != 0)
-		put_mem(ctid, &tid, sizeof(tid));
-	if ((flags & CLONE_CHILD_CLEARTID) && ctid != 0)
-		HSYS(SYS_set_tid_address, ctid, 0, 0, 0, 0, 0);
-	if (flags & CLONE_SETTLS)
-		t->guest_fs = (unsigned long)tls;
-	if (newsp != 0)
-		g[REG_RSP] = newsp;
-	return 0;
+	return fork_child_start(t, flags, ctid, tls, newsp, g);
 }
 
 /*
@@ -1356,7 +1371,7 @@ do_fork_local(long flags, long newsp, long ptid, long ctid, long tls,
 	struct run_thread *t = run_self();
 	unsigned char cookie[16];
 	pid_t pid;
-	int error, tid;
+	int error;
 
 	if ((error = fork_serve()) != 0)
 		return -error;
@@ -1389,24 +1404,7 @@ do_fork_local(long flags, long newsp, long ptid, long ctid, long tls,
 	}
 	t->lwp = NULL;
 	t->rlwp = rumpclient_curlwp();
-	run_sig_forked();
-	if (run_sud_enable() != 0) {
-		fprintf(stderr, "strata-run: fork: cannot intercept the "
-		    "child's system calls\n");
-		HSYS(SYS_exit_group, 127, 0, 0, 0, 0, 0);
-	}
-	tid = (int)HSYS(SYS_gettid, 0, 0, 0, 0, 0, 0);
-	t->tid = tid;
-	run_pid = (pid_t)HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	if ((flags & CLONE_CHILD_SETTID) && ctid != 0)
-		put_mem(ctid, &tid, sizeof(tid));
-	if ((flags & CLONE_CHILD_CLEARTID) && ctid != 0)
-		HSYS(SYS_set_tid_address, ctid, 0, 0, 0, 0, 0);
-	if (flags & CLONE_SETTLS)
-		t->guest_fs = (unsigned long)tls;
-	if (newsp != 0)
-		g[REG_RSP] = newsp;
-	return 0;
+	return fork_child_start(t, flags, ctid, tls, newsp, g);
 }
 
 /*
