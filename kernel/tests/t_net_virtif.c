@@ -306,39 +306,6 @@ ATF_TC_BODY(tcp_both_ways, tc)
 
 /* --- offloads: checksums and large segments ------------------------------ */
 
-#define UDP_ROUNDS	40
-
-/* Linux side: receives pattern 1 and sends pattern 2 on a TCP
- * connection, then echoes UDP_ROUNDS datagrams. */
-static int
-linux_offload_peer(int lfd, int ufd)
-{
-	struct sockaddr_in from;
-	socklen_t fl;
-	uint8_t *buf = malloc(65536);
-	ssize_t n;
-	int fd, error, i;
-
-	if (buf == NULL)
-		return ENOMEM;
-	if ((fd = accept(lfd, NULL, NULL)) == -1)
-		return errno;
-	if ((error = host_recv_pattern(fd, buf, 1, XFER_BYTES)) != 0 ||
-	    (error = host_send_pattern(fd, buf, 2, XFER_BYTES)) != 0)
-		return error;
-	close(fd);
-	for (i = 0; i < UDP_ROUNDS; i++) {
-		fl = sizeof(from);
-		n = recvfrom(ufd, buf, 65536, 0, (struct sockaddr *)&from,
-		    &fl);
-		if (n < 0 || sendto(ufd, buf, (size_t)n, 0,
-		    (struct sockaddr *)&from, fl) != n)
-			return errno;
-	}
-	free(buf);
-	return 0;
-}
-
 /*
  * TCP both ways and UDP with Linux, checking from the interface's
  * counters whether large segments went each way: with offloads (the
@@ -351,12 +318,9 @@ linux_offload_peer(int lfd, int ufd)
 static void
 offload_case(bool offload)
 {
-	struct rump_ifstats s0, s1, s2;
 	struct sockaddr_in sin, usin;
 	char ifname[16];
-	uint8_t out[3000], in[3000];
-	int lfd, ufd, fd, i;
-	size_t len;
+	int lfd, ufd, fd;
 	pid_t pid;
 
 	netns_setup(true);
@@ -369,7 +333,7 @@ offload_case(bool offload)
 	pid = fork();
 	ATF_REQUIRE(pid != -1);
 	if (pid == 0)
-		_exit(linux_offload_peer(lfd, ufd));
+		_exit(linux_offload_peer(lfd, ufd, XFER_BYTES));
 	close(lfd);
 	close(ufd);
 
@@ -378,48 +342,8 @@ offload_case(bool offload)
 	virtif_setup(ifname);
 	fd = tcp_connect(LINUX_ADDR, 5001);
 	ATF_REQUIRE_MSG(fd != -1, "connect: %s", strerror(errno));
-	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s0));
-	ATF_REQUIRE_EQ(0, send_pattern(fd, 1, XFER_BYTES));
-	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s1));
-	RL(rump_sys_shutdown(fd, SHUT_WR));
-	ATF_REQUIRE_EQ(0, recv_pattern(fd, 2, XFER_BYTES));
-	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s2));
-	RL(rump_sys_close(fd));
-	/* Bytes per frame sent while sending, received while receiving
-	 * (the other direction's ACKs are few and small). */
-	printf("sent %.0f bytes/frame, received %.0f bytes/frame\n",
-	    (double)(s1.obytes - s0.obytes) / (double)(s1.opackets -
-	    s0.opackets), (double)(s2.ibytes - s1.ibytes) /
-	    (double)(s2.ipackets - s1.ipackets));
-	if (offload) {
-		ATF_CHECK(s1.obytes - s0.obytes > 2000 * (s1.opackets -
-		    s0.opackets));
-		ATF_CHECK(s2.ibytes - s1.ibytes > 2000 * (s2.ipackets -
-		    s1.ipackets));
-	} else {
-		ATF_CHECK(s1.obytes - s0.obytes <= 1514 * (s1.opackets -
-		    s0.opackets));
-		ATF_CHECK(s2.ibytes - s1.ibytes <= 1514 * (s2.ipackets -
-		    s1.ipackets));
-	}
-
-	/* UDP of every size class, fragmented at the end. */
-	fd = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
-	RL(rump_sys_connect(fd, (struct sockaddr *)&usin, sizeof(usin)));
-	for (i = 0; i < UDP_ROUNDS; i++) {
-		struct timeval tv = { 10, 0 };
-
-		len = i == UDP_ROUNDS - 1 ? sizeof(out) : (size_t)i * 37 + 1;
-		pattern_fill((uint32_t)i, 0, out, len);
-		RL(rump_sys_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-		    sizeof(tv)));
-		ATF_REQUIRE_EQ((ssize_t)len, rump_sys_send(fd, out, len, 0));
-		ATF_REQUIRE_EQ_MSG((ssize_t)len, rump_sys_recv(fd, in,
-		    sizeof(in), 0), "echo of %zu bytes: %s", len,
-		    strerror(errno));
-		ATF_REQUIRE(memcmp(in, out, len) == 0);
-	}
-	RL(rump_sys_close(fd));
+	offload_exchange(ifname, fd, (struct sockaddr *)&usin, sizeof(usin),
+	    XFER_BYTES, offload);
 	child_wait(pid, "Linux peer");
 }
 

@@ -325,39 +325,6 @@ ATF_TC_BODY(ping6_tcp6, tc)
 
 /* --- Offloads over IPv6: checksums and large segments ------------------- */
 
-#define UDP_ROUNDS	40
-
-/* Linux side: receives pattern 1 and sends pattern 2 on a TCP
- * connection, then echoes UDP_ROUNDS datagrams. */
-static int
-linux_offload_peer6(int lfd, int ufd)
-{
-	struct sockaddr_in6 from;
-	socklen_t fl;
-	uint8_t *buf = malloc(65536);
-	ssize_t n;
-	int fd, error, i;
-
-	if (buf == NULL)
-		return ENOMEM;
-	if ((fd = accept(lfd, NULL, NULL)) == -1)
-		return errno;
-	if ((error = host_recv_pattern(fd, buf, 1, XFER_BYTES)) != 0 ||
-	    (error = host_send_pattern(fd, buf, 2, XFER_BYTES)) != 0)
-		return error;
-	close(fd);
-	for (i = 0; i < UDP_ROUNDS; i++) {
-		fl = sizeof(from);
-		n = recvfrom(ufd, buf, 65536, 0, (struct sockaddr *)&from,
-		    &fl);
-		if (n < 0 || sendto(ufd, buf, (size_t)n, 0,
-		    (struct sockaddr *)&from, fl) != n)
-			return errno;
-	}
-	free(buf);
-	return 0;
-}
-
 /*
  * As t_net_virtif's offloads for IPv4: TCP both ways and UDP with Linux,
  * checking from the interface's counters whether large segments went
@@ -371,12 +338,9 @@ linux_offload_peer6(int lfd, int ufd)
 static void
 offload6_case(bool offload)
 {
-	struct rump_ifstats s0, s1, s2;
 	struct sockaddr_in6 sin6, usin6;
 	char ifname[16];
-	uint8_t out[3000], in[3000];
-	int lfd, ufd, fd, i;
-	size_t len;
+	int lfd, ufd, fd;
 	pid_t pid;
 
 	netns_setup();
@@ -387,7 +351,7 @@ offload6_case(bool offload)
 	pid = fork();
 	ATF_REQUIRE(pid != -1);
 	if (pid == 0)
-		_exit(linux_offload_peer6(lfd, ufd));
+		_exit(linux_offload_peer(lfd, ufd, XFER_BYTES));
 	close(lfd);
 	close(ufd);
 
@@ -396,46 +360,8 @@ offload6_case(bool offload)
 	virtif6_setup(ifname);
 	fd = (int)RL(rump_sys_socket(AF_INET6, SOCK_STREAM, 0));
 	RL(rump_sys_connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)));
-	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s0));
-	ATF_REQUIRE_EQ(0, send_pattern(fd, 1, XFER_BYTES));
-	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s1));
-	RL(rump_sys_shutdown(fd, SHUT_WR));
-	ATF_REQUIRE_EQ(0, recv_pattern(fd, 2, XFER_BYTES));
-	ATF_REQUIRE_EQ(0, rump_netconfig_ifstats(ifname, &s2));
-	RL(rump_sys_close(fd));
-	printf("sent %.0f bytes/frame, received %.0f bytes/frame\n",
-	    (double)(s1.obytes - s0.obytes) / (double)(s1.opackets -
-	    s0.opackets), (double)(s2.ibytes - s1.ibytes) /
-	    (double)(s2.ipackets - s1.ipackets));
-	if (offload) {
-		ATF_CHECK(s1.obytes - s0.obytes > 2000 * (s1.opackets -
-		    s0.opackets));
-		ATF_CHECK(s2.ibytes - s1.ibytes > 2000 * (s2.ipackets -
-		    s1.ipackets));
-	} else {
-		ATF_CHECK(s1.obytes - s0.obytes <= 1514 * (s1.opackets -
-		    s0.opackets));
-		ATF_CHECK(s2.ibytes - s1.ibytes <= 1514 * (s2.ipackets -
-		    s1.ipackets));
-	}
-
-	/* UDP of every size class, fragmented at the end. */
-	fd = (int)RL(rump_sys_socket(AF_INET6, SOCK_DGRAM, 0));
-	RL(rump_sys_connect(fd, (struct sockaddr *)&usin6, sizeof(usin6)));
-	for (i = 0; i < UDP_ROUNDS; i++) {
-		struct timeval tv = { 10, 0 };
-
-		len = i == UDP_ROUNDS - 1 ? sizeof(out) : (size_t)i * 37 + 1;
-		pattern_fill((uint32_t)i, 0, out, len);
-		RL(rump_sys_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-		    sizeof(tv)));
-		ATF_REQUIRE_EQ((ssize_t)len, rump_sys_send(fd, out, len, 0));
-		ATF_REQUIRE_EQ_MSG((ssize_t)len, rump_sys_recv(fd, in,
-		    sizeof(in), 0), "echo of %zu bytes: %s", len,
-		    strerror(errno));
-		ATF_REQUIRE(memcmp(in, out, len) == 0);
-	}
-	RL(rump_sys_close(fd));
+	offload_exchange(ifname, fd, (struct sockaddr *)&usin6,
+	    sizeof(usin6), XFER_BYTES, offload);
 	child_wait(pid, "Linux peer");
 }
 
