@@ -316,6 +316,23 @@ normalize(char *p)
 	*out = '\0';
 }
 
+/*
+ * Whether the program made path, under a read-only host prefix, in the
+ * kernel: writes there go to the kernel, so reads must find what was
+ * written (else a file written and read back would read as missing).
+ * Only what is not a directory shadows the host's: a directory made in
+ * the kernel to hold such files leaves the host's directory listed and
+ * searched, so the host's files under it stay visible.
+ */
+static int
+kernel_shadows(const char *path)
+{
+	struct stat st;
+
+	return rsys(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st,
+	    AT_SYMLINK_NOFOLLOW, 0, 0) == 0 && !S_ISDIR(st.st_mode);
+}
+
 /* Whether an absolute path is served by the host, for a call that
  * writes (modifies or creates) or only reads. */
 static int
@@ -335,7 +352,7 @@ host_path(const char *path, int writing)
 		return 0;
 	for (i = 0; i < run_opt.nhost_ro; i++)
 		if (under(norm, run_opt.host_ro[i]))
-			return 1;
+			return !kernel_shadows(norm);
 	return 0;
 }
 

@@ -363,7 +363,7 @@ remote_bad_pointers_cleanup()
 atf_test_case placement
 placement_head()
 {
-	atf_set "descr" "the policy's defaults (files, directories, fifos, sockets, pipes in the kernel; /etc, libraries, /dev, standard output the host's), --host (read, write, cd into it, .. out of it), --host-ro (reads the host's, writes the kernel's), --no-default-host"
+	atf_set "descr" "the policy's defaults (files, directories, fifos, sockets, pipes in the kernel; /etc, libraries, /dev, standard output the host's), --host (read, write, cd into it, .. out of it), --host-ro (reads the host's, writes the kernel's and read back from it), --no-default-host"
 }
 placement_body()
 {
@@ -417,11 +417,13 @@ print(any("libc.so" in l for l in open("/proc/self/maps")))
 	atf_check -o inline:"d 0755 0 0000000000000000 @\nf 0644 2 $(printf 'k\n' | fnv) @/kfile\n" cat tree.out
 
 	# --host-ro: reads are the host's, writes the kernel's (where the
-	# directory must be made first); the host's file stays.
-	atf_check -o inline:"rofile\nrm failed\nr\n" -e save:err \
+	# directory must be made first), and what was written reads back
+	# from the kernel; the host's file stays, its directory listed.
+	atf_check -o inline:"rofile\nrm failed\nr\nw\n" -e save:err \
 	    "$run" --host-ro "$T/ro" --list-at-exit "$T/ro" -- /bin/sh -c "
 		cat $T/ro/r; mkdir -p $T/ro && echo w >$T/ro/w &&
-		{ rm $T/ro/r 2>/dev/null || echo rm failed; }; ls $T/ro"
+		{ rm $T/ro/r 2>/dev/null || echo rm failed; }; ls $T/ro;
+		cat $T/ro/w"
 	atf_check -o inline:"r\n" ls ro
 	atf_check -o inline:"rofile\n" cat ro/r
 	tree_of "$T/ro" <err >tree.out
