@@ -415,7 +415,7 @@ linux_fwd6_client(void)
 	struct in6_rtmsg rtm;
 	uint8_t *buf = malloc(65536);
 	double t0;
-	int s, fd, error, i;
+	int s, fd, error;
 
 	if (buf == NULL)
 		return ENOMEM;
@@ -432,11 +432,8 @@ linux_fwd6_client(void)
 	close(s);
 	/* Until the router and the peer are up (a separate process: this
 	 * may block). */
-	for (i = 0; access("ready", F_OK) != 0; i++) {
-		if (i == PEER_MAX_MS / 100)
-			return ETIMEDOUT;
-		usleep(100000);
-	}
+	if ((error = wait_file("ready")) != 0)
+		return error;
 	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0)
 		return errno;
