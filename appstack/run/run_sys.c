@@ -1389,12 +1389,14 @@ do_fork_local(long flags, long newsp, long ptid, long ctid, long tls,
 	unsigned char cookie[16];
 	pid_t pid;
 	int error;
+	int preforked;
 
 	if ((error = fork_serve()) != 0)
 		return -error;
 	pthread_mutex_lock(&fd_lock);
 	pthread_mutex_lock(&brk_lock);
 	error = rumpuser_sp_prefork_local(cookie);
+	preforked = error == 0;
 	run_map_fork(0);
 	pid = error != 0 ? -1 : fork();
 	if (pid < 0 && error == 0)
@@ -1402,6 +1404,10 @@ do_fork_local(long flags, long newsp, long ptid, long ctid, long tls,
 	run_map_fork(1);
 	pthread_mutex_unlock(&brk_lock);
 	pthread_mutex_unlock(&fd_lock);
+	/* The process made for the child goes if there is none, or when
+	 * it ends without joining. */
+	if (pid != 0 && preforked)
+		rumpuser_sp_prefork_child(cookie, pid);
 	if (pid < 0)
 		return -error;
 	if (pid > 0) {

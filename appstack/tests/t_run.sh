@@ -2098,6 +2098,32 @@ fork_inprocess_body()
 	atf_check test ! -e /o/f
 }
 
+atf_test_case fork_unjoined
+fork_unjoined_head()
+{
+	atf_set "descr" "in-process fork: a child killed before it joins the parent's kernel takes its process (and its copies of the parent's descriptors) with it: a pipe's reader sees the end, the exit does not wait for it"
+}
+fork_unjoined_body()
+{
+	need_run
+	command -v bash >/dev/null 2>&1 || atf_skip "no bash"
+	# bash keeps the write end of a pipe to cat as descriptor 3, forks
+	# sleep (whose process gets a copy of 3) and kills it at once,
+	# before it joins (mostly: a child may win the race, hence five),
+	# then closes 3: cat sees the end only once the processes made for
+	# the sleeps are gone (before, one was kept for ever and the run
+	# never ended).
+	atf_check -o save:out timeout 30 "$run" -- /bin/bash -c \
+	    'exec 3> >(cat); echo hi >&3; for i in 1 2 3 4 5; do sleep 20 & kill -9 $!; done; exec 3>&-; echo done'
+	atf_check -o inline:"done\nhi\n" sort out
+	# The exit does not wait for the killed children (it waited 10 s).
+	start=$(date +%s)
+	atf_check -o inline:"killed\n" timeout 30 "$run" -- /bin/sh -c \
+	    'for i in 1 2 3 4 5; do sleep 20 & kill -9 $!; done; echo killed'
+	[ $(($(date +%s) - start)) -lt 8 ] ||
+	    atf_fail "the exit waited for a child that never joined"
+}
+
 # rw_NAME [cleanup]: case NAME once more, with strata-run --rewrite.
 rw_case()
 {
@@ -2216,6 +2242,7 @@ atf_init_test_cases()
 	atf_add_test_case exec_unmaps
 	atf_add_test_case remote_exec_at
 	atf_add_test_case fork_inprocess
+	atf_add_test_case fork_unjoined
 	atf_add_test_case signals_in_calls
 	atf_add_test_case sigmask
 	atf_add_test_case interrupted_calls

@@ -104,8 +104,16 @@ struct sp_fork {
 	int32_t		 pid;		/* the parent's */
 	struct lwp	*child;		/* the child's lwp */
 	struct sp_proc	*proc;		/* the child's record */
+	int		 pidfd;		/* the host child's, or -1 */
+	uint64_t	 wid;		/* its tag in sp_watchfd's set */
 	struct sp_fork	*next;
 };
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open	434	/* the same on every Linux architecture */
+#endif
+/* An epoll tag of a child's pidfd (a connection's is its lwpnum). */
+#define SP_WATCH_FORK	(1ULL << 63)
+static uint64_t sp_fork_wids;		/* sp_lock */
 
 /* Lock order: sp_lock, then a connection's ilock. */
 static pthread_mutex_t sp_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -677,13 +685,28 @@ rumpuser_sp_raise(void *client, int signo)
 
 /* --- Serving one connection --------------------------------------------- */
 
+/* Releases the child of a record out of the list, which nobody joined. */
+static void
+sp_fork_free(struct sp_fork *f)
+{
+	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
+	struct lwp *cur;
+
+	cur = hyp->hyp_lwproc_curlwp();
+	hyp->hyp_lwproc_switch(f->child);
+	hyp->hyp_lwproc_release();
+	hyp->hyp_lwproc_switch(cur);
+	if (f->pidfd >= 0)
+		close(f->pidfd);
+	free(f->proc);
+	free(f);
+}
+
 /* Forgets the parent pid's cookies; the children made for them go. */
 static void
 sp_forks_drop(int32_t pid)
 {
-	const struct rumpuser_hyperup *hyp = &rumpuser__hyp;
 	struct sp_fork **fp, *f, *gone = NULL;
-	struct lwp *cur;
 
 	pthread_mutex_lock(&sp_lock);
 	for (fp = &sp_forks; (f = *fp) != NULL;) {
@@ -697,13 +720,28 @@ sp_forks_drop(int32_t pid)
 	pthread_mutex_unlock(&sp_lock);
 	while ((f = gone) != NULL) {
 		gone = f->next;
-		cur = hyp->hyp_lwproc_curlwp();
-		hyp->hyp_lwproc_switch(f->child);
-		hyp->hyp_lwproc_release();
-		hyp->hyp_lwproc_switch(cur);
-		free(f->proc);
-		free(f);
+		sp_fork_free(f);
 	}
+}
+
+/* The host child of a watched record has ended: if it never joined, the
+ * process made for it goes (it holds copies of the parent's
+ * descriptors: a pipe's other end would never see its end). */
+static void
+sp_fork_gone(uint64_t wid)
+{
+	struct sp_fork **fp, *f;
+
+	pthread_mutex_lock(&sp_lock);
+	for (fp = &sp_forks; (f = *fp) != NULL; fp = &f->next) {
+		if (f->wid == wid) {
+			*fp = f->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&sp_lock);
+	if (f != NULL)
+		sp_fork_free(f);
 }
 
 /* The record of a cookie, taken out of the list; NULL if none matches. */
@@ -823,6 +861,8 @@ sp_newproc(struct sp_conn *c, const struct rumpsp_handshake_req *hs)
 	if ((f = sp_forks_take(hs->rsp_cookie)) == NULL)
 		return EPERM;
 	hyp->hyp_lwproc_switch(f->child);
+	if (f->pidfd >= 0)
+		close(f->pidfd);	/* leaves sp_watchfd's set */
 	f->proc->nconns = 1;
 	pthread_mutex_lock(&sp_lock);
 	f->proc->next = sp_procs;
@@ -940,6 +980,10 @@ sp_watch_thread(void *arg)
 	for (;;) {
 		n = epoll_wait(sp_watchfd, ev, 16, -1);
 		for (i = 0; i < n; i++) {
+			if (ev[i].data.u64 & SP_WATCH_FORK) {
+				sp_fork_gone(ev[i].data.u64);
+				continue;
+			}
 			pthread_mutex_lock(&sp_lock);
 			for (c = sp_conns; c != NULL; c = c->next)
 				if (c->lwpnum != 0 &&
@@ -1103,6 +1147,7 @@ sp_prefork(int32_t ppid, uint8_t *cookie)
 	}
 	np->pid = hyp->hyp_getpid();
 	f->child = hyp->hyp_lwproc_curlwp();
+	f->pidfd = -1;
 	hyp->hyp_lwproc_switch(parent);
 	f->pid = ppid;
 	f->proc = np;
@@ -1539,6 +1584,51 @@ rumpuser_sp_prefork_local(uint8_t *cookie)
 	if (!__atomic_load_n(&sp_running, __ATOMIC_ACQUIRE))
 		return ENOTCONN;
 	return sp_prefork(-1, cookie);
+}
+
+/*
+ * rumpuser_sp_prefork_child: the host's fork after
+ * rumpuser_sp_prefork_local gave pid (> 0), or failed (<= 0).  A child
+ * that ends without joining (killed at once, or its connection refused)
+ * would otherwise leave its process, with its copies of the parent's
+ * descriptors, for ever: a pipe read by another child never ended, and
+ * the exit waited for that child.  So the record is dropped when the
+ * fork failed, and watched (a pidfd in sp_watchfd's set, readable when
+ * the child ends) until it is joined.
+ */
+void
+rumpuser_sp_prefork_child(const uint8_t *cookie, int pid)
+{
+	struct epoll_event ev;
+	struct sp_fork *f;
+	int fd;
+
+	if (pid <= 0) {
+		if ((f = sp_forks_take(cookie)) != NULL)
+			sp_fork_free(f);
+		return;
+	}
+	pthread_once(&sp_watch_once, sp_watch_start);
+	if (sp_watchfd < 0 ||
+	    (fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0)) < 0)
+		return;		/* as before: kept until the exit */
+	pthread_mutex_lock(&sp_lock);
+	for (f = sp_forks; f != NULL; f = f->next)
+		if (memcmp(f->cookie, cookie, RUMPSP_COOKIE_LEN) == 0)
+			break;
+	if (f != NULL) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLONESHOT;
+		ev.data.u64 = SP_WATCH_FORK | ++sp_fork_wids;
+		if (epoll_ctl(sp_watchfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
+			f->pidfd = fd;
+			f->wid = ev.data.u64;
+			fd = -1;
+		}
+	}
+	pthread_mutex_unlock(&sp_lock);
+	if (fd >= 0)
+		close(fd);	/* joined already, or not watched */
 }
 
 /* The clients connected now and the PREFORK children not yet joined. */
