@@ -33,6 +33,7 @@ rumpuser_init(int version, const struct rumpuser_hyperup *hyp)
 	/* Bad pointers in system calls give EFAULT (rumpuser_fcopy.h). */
 	rumpuser__posixhost_fcopy_init();
 	rumpuser__sp_link();
+	rumpuser__sync_init();
 	/* The bio worker pool starts on the first rumpuser_bio(), so that a
 	 * kernel without block devices creates no threads. */
 	return 0;

@@ -70,6 +70,9 @@ void rumpuser__timespec_norm(int64_t sec, int64_t nsec, int64_t *secp,
  * into every program of this platform. */
 void rumpuser__sp_link(void) RUMPUSER__HIDDEN;
 
+/* Reads RUMP_CV_SPIN_US (rumpuser_sync.c); rumpuser_init() calls it. */
+void rumpuser__sync_init(void) RUMPUSER__HIDDEN;
+
 /* Prints a diagnostic to stderr and aborts: for "void never fails". */
 void rumpuser__fatal(const char *what, int hosterror)
     RUMPUSER__HIDDEN __attribute__((__noreturn__));

@@ -10,6 +10,7 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -770,6 +771,85 @@ ATF_TC_BODY(cv_wait_nowrap, tc)
 	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
 }
 
+/*
+ * cv_wait polls for a signal before it sleeps (RUMP_CV_SPIN_US, default
+ * 50 us, with two host CPUs or more): a condition set and signalled at
+ * any moment, during the poll, just after it gave up or long after, must
+ * still end the wait.  Signals come 0 to 160 us after the waiter
+ * announced itself, across the poll's end; every round must finish.
+ */
+static int g_rounds_done;	/* atomic */
+#define ROUNDS_DONE()	__atomic_load_n(&g_rounds_done, __ATOMIC_ACQUIRE)
+
+static void *
+cv_rounds_waiter(void *arg)
+{
+	int n = (int)(intptr_t)arg, i;
+
+	rumpuser_curlwpop(RUMPUSER_LWP_SET, LWP_OTHER);
+	stub_cpu_take();
+	for (i = 1; i <= n; i++) {
+		rumpuser_mutex_enter(g_mtx);
+		while (g_flag < i)
+			rumpuser_cv_wait(g_cv, g_mtx);
+		__atomic_store_n(&g_rounds_done, i, __ATOMIC_RELEASE);
+		rumpuser_mutex_exit(g_mtx);
+	}
+	stub_cpu_release();
+	return NULL;
+}
+
+ATF_TC_WITHOUT_HEAD(cv_wait_spin_no_lost_wakeup);
+ATF_TC_BODY(cv_wait_spin_no_lost_wakeup, tc)
+{
+	const int rounds = 400;
+	struct timespec ts;
+	pthread_t pt;
+	double t0;
+	int i, delay_us;
+
+	ATF_REQUIRE_EQ(0, stub_init(2));
+	rumpuser_curlwpop(RUMPUSER_LWP_SET, LWP_MAIN);
+	rumpuser_mutex_init(&g_mtx, RUMPUSER_MTX_KMUTEX);
+	rumpuser_cv_init(&g_cv);
+	g_flag = 0;
+	__atomic_store_n(&g_rounds_done, 0, __ATOMIC_RELAXED);
+	stub_cpu_release();
+	pt = spawn(cv_rounds_waiter, (void *)(intptr_t)rounds);
+	for (i = 1; i <= rounds; i++) {
+		/* The waiter is in round i once round i-1 is done and it
+		 * waits (has_waiters), or it may be just before the wait. */
+		for (t0 = now(); ROUNDS_DONE() < i - 1 && now() - t0 < 5;)
+			sched_yield();
+		ATF_REQUIRE_MSG(ROUNDS_DONE() == i - 1,
+		    "round %d: lost wakeup (waiter still in round %d)",
+		    i - 1, ROUNDS_DONE() + 1);
+		delay_us = (i * 7) % 160;
+		ts.tv_sec = 0;
+		ts.tv_nsec = delay_us * 1000L;
+		if (delay_us != 0)
+			nanosleep(&ts, NULL);
+		stub_cpu_take();
+		rumpuser_mutex_enter(g_mtx);
+		g_flag = i;
+		rumpuser_mutex_exit(g_mtx);
+		/* Outside the mutex, as the kernel's wakeups often are. */
+		if (i % 2)
+			rumpuser_cv_signal(g_cv);
+		else
+			rumpuser_cv_broadcast(g_cv);
+		stub_cpu_release();
+	}
+	for (t0 = now(); ROUNDS_DONE() < rounds && now() - t0 < 5;)
+		sched_yield();
+	ATF_REQUIRE_MSG(ROUNDS_DONE() == rounds, "last round: lost wakeup");
+	ATF_REQUIRE_EQ(0, pthread_join(pt, NULL));
+	ATF_CHECK_EQ(0, has_waiters());
+	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
+	rumpuser_cv_destroy(g_cv);
+	rumpuser_mutex_destroy(g_mtx);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
@@ -787,5 +867,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cv_timedwait_signalled);
 	ATF_TP_ADD_TC(tp, cv_timedwait_huge);
 	ATF_TP_ADD_TC(tp, cv_wait_nowrap);
+	ATF_TP_ADD_TC(tp, cv_wait_spin_no_lost_wakeup);
 	return atf_no_error();
 }
