@@ -35,6 +35,8 @@ case ${1:-} in
 esac
 
 dir=${1:?usage: net.sh BENCHDIR PLATFORMS}
+# Absolute: the shmif rows run in a directory of their own (the bus file).
+dir=$(cd "$dir" && pwd)
 platforms=${2:?usage: net.sh BENCHDIR PLATFORMS}
 repeat=${BENCH_NET_REPEAT:-5}
 case $repeat in
