@@ -732,6 +732,38 @@ raw_recv(int fd, void *buf, size_t len)
 	}
 }
 
+/* A new process's HANDSHAKE on connection fd, which must succeed;
+ * returns the process's pid. */
+static int
+raw_handshake(int fd)
+{
+	struct {
+		struct rumpsp_hdr h;
+		struct rumpsp_handshake_req hs;
+	} m;
+	struct {
+		struct rumpsp_hdr h;
+		struct rumpsp_handshake_resp rs;
+	} r;
+	struct utsname uts;
+
+	memset(&m, 0, sizeof(m));
+	m.h.rsh_len = sizeof(m);
+	m.h.rsh_type = RUMPSP_HANDSHAKE;
+	m.h.rsh_id = 1;
+	memcpy(m.hs.rsp_magic, RUMPSP_MAGIC, 8);
+	m.hs.rsp_version = RUMPSP_VERSION;
+	m.hs.rsp_kind = RUMPSP_HS_NEW;
+	ATF_REQUIRE_EQ(uname(&uts), 0);
+	memcpy(m.hs.rsp_machine, uts.machine, strlen(uts.machine) <
+	    sizeof(m.hs.rsp_machine) ? strlen(uts.machine) :
+	    sizeof(m.hs.rsp_machine));
+	raw_send_fd(fd, &m, sizeof(m), -1);
+	raw_recv(fd, &r, sizeof(r));
+	ATF_REQUIRE_EQ(r.rs.rsp_error, 0);
+	return r.rs.rsp_pid;
+}
+
 /* SHM with descriptor passfd (or none); the server's error. */
 static int
 raw_shm(int fd, int passfd)
@@ -806,35 +838,13 @@ fstat(int fd, struct stat *st)
 ATF_TC_WITHOUT_HEAD(shm_shrink_race);
 ATF_TC_BODY(shm_shrink_race, tc)
 {
-	struct {
-		struct rumpsp_hdr h;
-		struct rumpsp_handshake_req hs;
-	} m;
-	struct {
-		struct rumpsp_hdr h;
-		struct rumpsp_handshake_resp rs;
-	} r;
-	struct utsname uts;
 	struct stat st;
 	char out[256];
 	int fd, mfd;
 
 	setup(tc, 1);
 	fd = raw_connect();
-	memset(&m, 0, sizeof(m));
-	m.h.rsh_len = sizeof(m);
-	m.h.rsh_type = RUMPSP_HANDSHAKE;
-	m.h.rsh_id = 1;
-	memcpy(m.hs.rsp_magic, RUMPSP_MAGIC, 8);
-	m.hs.rsp_version = RUMPSP_VERSION;
-	m.hs.rsp_kind = RUMPSP_HS_NEW;
-	ATF_REQUIRE_EQ(uname(&uts), 0);
-	memcpy(m.hs.rsp_machine, uts.machine, strlen(uts.machine) <
-	    sizeof(m.hs.rsp_machine) ? strlen(uts.machine) :
-	    sizeof(m.hs.rsp_machine));
-	raw_send_fd(fd, &m, sizeof(m), -1);
-	raw_recv(fd, &r, sizeof(r));
-	ATF_REQUIRE_EQ(r.rs.rsp_error, 0);
+	(void)raw_handshake(fd);
 
 	mfd = memfd_create("t_sysproxy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	ATF_REQUIRE(mfd >= 0);
@@ -855,14 +865,6 @@ ATF_TC_BODY(shm_shrink_race, tc)
 ATF_TC_WITHOUT_HEAD(shm_channel);
 ATF_TC_BODY(shm_channel, tc)
 {
-	struct {
-		struct rumpsp_hdr h;
-		struct rumpsp_handshake_req hs;
-	} m;
-	struct {
-		struct rumpsp_hdr h;
-		struct rumpsp_handshake_resp rs;
-	} r;
 	volatile struct rumpsp_shm *ch;
 	struct utsname uts;
 	char out[256], *area;
@@ -871,21 +873,7 @@ ATF_TC_BODY(shm_channel, tc)
 
 	setup(tc, 1);
 	fd = raw_connect();
-	memset(&m, 0, sizeof(m));
-	m.h.rsh_len = sizeof(m);
-	m.h.rsh_type = RUMPSP_HANDSHAKE;
-	m.h.rsh_id = 1;
-	memcpy(m.hs.rsp_magic, RUMPSP_MAGIC, 8);
-	m.hs.rsp_version = RUMPSP_VERSION;
-	m.hs.rsp_kind = RUMPSP_HS_NEW;
-	ATF_REQUIRE_EQ(uname(&uts), 0);
-	memcpy(m.hs.rsp_machine, uts.machine, strlen(uts.machine) <
-	    sizeof(m.hs.rsp_machine) ? strlen(uts.machine) :
-	    sizeof(m.hs.rsp_machine));
-	raw_send_fd(fd, &m, sizeof(m), -1);
-	raw_recv(fd, &r, sizeof(r));
-	ATF_REQUIRE_EQ(r.rs.rsp_error, 0);
-	pid = r.rs.rsp_pid;
+	pid = raw_handshake(fd);
 
 	/* No descriptor; a memfd that could shrink under the server. */
 	ATF_CHECK_EQ(raw_shm(fd, -1), EOPNOTSUPP);
