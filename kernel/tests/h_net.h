@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atf-c.h>
@@ -345,6 +346,53 @@ peers_finish(const pid_t *pids, int n)
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 		    WIFEXITED(status) ? strerror(WEXITSTATUS(status)) : "");
 	}
+}
+
+/* Seconds on the monotonic clock. */
+static __attribute__((unused)) double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Linux side of a forwarding check, on connected TCP socket fd (a host
+ * socket): sends pattern 5 and receives pattern 6, total bytes each,
+ * within max_s seconds in all (the socket times out after max_s too).
+ * Prints the time taken; closes fd.  0 or an errno (ETIMEDOUT: slower).
+ */
+static __attribute__((unused)) int
+host_timed_exchange(int fd, uint64_t total, int max_s)
+{
+	struct timeval tv = { max_s, 0 };
+	uint8_t *buf = malloc(65536);
+	double t0;
+	int error = 0;
+
+	if (buf == NULL)
+		error = ENOMEM;
+	else if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		error = errno;
+	t0 = mono_s();
+	if (error == 0 &&
+	    (error = host_send_pattern(fd, buf, 5, total)) == 0 &&
+	    shutdown(fd, SHUT_WR) != 0)
+		error = errno;
+	if (error == 0 &&
+	    (error = host_recv_pattern(fd, buf, 6, total)) == 0) {
+		printf("forwarded %llu bytes each way in %.2f s\n",
+		    (unsigned long long)total, mono_s() - t0);
+		fflush(stdout);
+		if (mono_s() - t0 > max_s)
+			error = ETIMEDOUT;
+	}
+	close(fd);
+	free(buf);
+	return error;
 }
 
 /* --- TAP offloads, IPv4 and IPv6 (t_net_virtif, t_net_virtif6) ----------- */

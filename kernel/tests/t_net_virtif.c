@@ -382,15 +382,6 @@ ATF_TC_BODY(no_offloads, tc)
 #define FWD_PORT	5010
 #define FWD_MAX_S	60	/* both transfers; seconds without the bug */
 
-static double
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Linux side: routes the bus's network through strata, sends pattern 5
  * to the peer and receives pattern 6, within FWD_MAX_S. */
 static int
@@ -398,13 +389,8 @@ linux_fwd_client(void)
 {
 	struct sockaddr_in sin = sin_of(FWD_PEER_ADDR, FWD_PORT);
 	struct rtentry rte;
-	struct timeval tv = { FWD_MAX_S, 0 };
-	uint8_t *buf = malloc(65536);
-	double t0;
 	int s, fd, error;
 
-	if (buf == NULL)
-		return ENOMEM;
 	memset(&rte, 0, sizeof(rte));
 	((struct sockaddr_in *)&rte.rt_dst)->sin_family = AF_INET;
 	inet_pton(AF_INET, FWD_LINUX_NET,
@@ -427,24 +413,7 @@ linux_fwd_client(void)
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
 		return errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-		return errno;
-	t0 = mono_s();
-	if ((error = host_send_pattern(fd, buf, 5, XFER_BYTES)) != 0)
-		return error;
-	if (shutdown(fd, SHUT_WR) != 0)
-		return errno;
-	if ((error = host_recv_pattern(fd, buf, 6, XFER_BYTES)) != 0)
-		return error;
-	printf("forwarded %u bytes each way in %.2f s\n", XFER_BYTES,
-	    mono_s() - t0);
-	fflush(stdout);
-	if (mono_s() - t0 > FWD_MAX_S)
-		return ETIMEDOUT;
-	close(fd);
-	free(buf);
-	return 0;
+	return host_timed_exchange(fd, XFER_BYTES, FWD_MAX_S);
 }
 
 /* The peer on the bus: receives pattern 5, answers with pattern 6. */

@@ -397,15 +397,6 @@ ATF_TC_BODY(no_offloads6, tc)
 #define FWD_MAX_S	60
 #define FWD_CONNECT_S	20	/* connecting at once, while all comes up */
 
-static double
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Whether the TAP device has its carrier (strata has opened it). */
 static bool
 linux_tap_running(void)
@@ -487,14 +478,9 @@ linux_fwd6_connect(bool at_once)
 static int
 linux_fwd6_client(bool at_once)
 {
-	struct timeval tv = { FWD_MAX_S, 0 };
 	struct in6_rtmsg rtm;
-	uint8_t *buf = malloc(65536);
-	double t0;
 	int s, fd, error, i;
 
-	if (buf == NULL)
-		return ENOMEM;
 	memset(&rtm, 0, sizeof(rtm));
 	inet_pton(AF_INET6, "fd00:97::", &rtm.rtmsg_dst);
 	rtm.rtmsg_dst_len = 64;
@@ -519,24 +505,7 @@ linux_fwd6_client(bool at_once)
 	}
 	if ((fd = linux_fwd6_connect(at_once)) == -1)
 		return errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-		return errno;
-	t0 = mono_s();
-	if ((error = host_send_pattern(fd, buf, 5, XFER_BYTES)) != 0)
-		return error;
-	if (shutdown(fd, SHUT_WR) != 0)
-		return errno;
-	if ((error = host_recv_pattern(fd, buf, 6, XFER_BYTES)) != 0)
-		return error;
-	printf("forwarded %u bytes each way in %.2f s\n", XFER_BYTES,
-	    mono_s() - t0);
-	fflush(stdout);
-	if (mono_s() - t0 > FWD_MAX_S)
-		return ETIMEDOUT;
-	close(fd);
-	free(buf);
-	return 0;
+	return host_timed_exchange(fd, XFER_BYTES, FWD_MAX_S);
 }
 
 /* The peer on the bus: receives pattern 5, answers with pattern 6. */
