@@ -30,6 +30,15 @@
 
 struct lwp;
 
+/* A record of Linux's getdents64, as the kernel and the host give it. */
+struct run_dirent64 {
+	uint64_t	ino;
+	int64_t		off;
+	unsigned short	reclen;
+	unsigned char	type;
+	char		name[];
+};
+
 /* Options that shape the policy (run_main.c fills them in). */
 struct run_options {
 	int trace;			/* --trace: every call, strace-style */

@@ -384,13 +384,7 @@ list_tree(const char *path, int depth)
 		return;
 	while ((n = k_getdents64(fd, buf, sizeof(buf))) > 0) {
 		for (off = 0; off < n; ) {
-			struct {
-				uint64_t ino;
-				int64_t off;
-				unsigned short reclen;
-				unsigned char type;
-				char name[];
-			} *de = (void *)(buf + off);
+			struct run_dirent64 *de = (void *)(buf + off);
 			char child[PATH_MAX];
 
 			off += de->reclen;

@@ -696,13 +696,7 @@ fddir_getdents64(int real, long ubuf, long count)
 	if (count > (long)sizeof(buf))
 		count = sizeof(buf);
 	for (;;) {
-		struct {
-			uint64_t ino;
-			int64_t off;
-			unsigned short reclen;
-			unsigned char type;
-			char name[];
-		} *de = (void *)(buf + used);
+		struct run_dirent64 *de = (void *)(buf + used);
 		char name[16];
 		size_t reclen;
 		struct gfd fb;
@@ -718,7 +712,8 @@ fddir_getdents64(int real, long ubuf, long count)
 				break;
 			snprintf(name, sizeof(name), "%ld", g);
 		}
-		reclen = (19 + strlen(name) + 1 + 7) & ~(size_t)7;
+		reclen = (offsetof(struct run_dirent64, name) + strlen(name) +
+		    1 + 7) & ~(size_t)7;
 		if (used + (long)reclen > count) {
 			if (used == 0)
 				return -EINVAL;
