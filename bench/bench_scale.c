@@ -62,7 +62,7 @@ void	rumpns_lockstat_reset(void);
  * lasted some 70 ms, most of it the first round filling the caches
  * (the host allocator growing its heap, page faults), which is not what
  * scaling is about and made one thread look twice as slow as it is. */
-#define ROUNDS	16
+static int ROUNDS = 16;	/* BENCH_SCALE_ROUNDS overrides */
 #define FILES	500
 #define FSIZE	(8 * 1024)
 #define MAXTHR	4
@@ -400,6 +400,10 @@ main(int argc, char **argv)
 {
 	static const int nthr[] = { 1, 2, 4 };
 	const char *fss[2] = { "tmpfs", "ext2" };
+
+	if (getenv("BENCH_SCALE_ROUNDS") != NULL &&
+	    atoi(getenv("BENCH_SCALE_ROUNDS")) > 0)
+		ROUNDS = atoi(getenv("BENCH_SCALE_ROUNDS"));
 	double r[3], h[3], rp[3], hp[3];
 	int nfs = 2, i, f;
 

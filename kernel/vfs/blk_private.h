@@ -7,6 +7,7 @@
 
 #include <kern/types.h>
 #include <kern/lock.h>
+#include <kern/pcounter.h>
 #include <vfs/buf.h>
 
 #define ETFS_KEYMAX	255
@@ -25,7 +26,7 @@ struct blkdev {
 	bool		 bd_writer;	/* etfs_lock */
 	struct blkdev	*bd_next;	/* etfs_lock */
 
-	uint64_t	 bd_hits;	/* bs_hits, atomic (counted without a lock) */
+	struct pcounter	 bd_hits;	/* bs_hits, counted without a lock */
 	/* bcache_lock */
 	struct buf	*bd_dirty;	/* dirty buffers, oldest first */
 	struct buf	*bd_dirtytail;

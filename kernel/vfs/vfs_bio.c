@@ -1073,7 +1073,7 @@ breadn(struct blkdev *bd, uint64_t blkno, size_t size,
 
 	/* A hit with nothing to read ahead: the stripe lock only. */
 	if (nra == 0 && bread_fast(bd, blkno, size, bpp)) {
-		__atomic_fetch_add(&bd->bd_hits, 1, __ATOMIC_RELAXED);
+		pcounter_add(&bd->bd_hits, 1);
 		return 0;
 	}
 	mutex_enter(&bcache_lock);
@@ -1082,7 +1082,7 @@ breadn(struct blkdev *bd, uint64_t blkno, size_t size,
 		if (error != 0)
 			goto out;
 		if (bp->b_flags & B_VALID) {
-			__atomic_fetch_add(&bd->bd_hits, 1, __ATOMIC_RELAXED);
+			pcounter_add(&bd->bd_hits, 1);
 			/* A block read ahead is used: go on reading ahead
 			 * before the window runs out. */
 			if (ra && nra == 0) {

@@ -249,7 +249,7 @@ blkdev_stats(const struct blkdev *bd, struct blkstats *st)
 	mutex_enter(&bcache_lock);
 	*st = bd->bd_stats;
 	mutex_exit(&bcache_lock);
-	st->bs_hits = __atomic_load_n(&bd->bd_hits, __ATOMIC_RELAXED);
+	st->bs_hits = (uint64_t)pcounter_read(&bd->bd_hits);
 }
 
 /* --- The etfs registry (public API) ------------------------------------- */

@@ -45,6 +45,7 @@
 #include <kern/errno.h>
 #include <kern/libkern.h>
 #include <kern/kmem.h>
+#include <kern/pcounter.h>
 #include <vfs/vnode.h>
 #include <vfs/buf.h>
 
@@ -58,13 +59,13 @@ dir_nblocks(const struct ext2_node *dn)
 	return dn->n_size >> dn->n_mnt->em_bshift;
 }
 
-static uint64_t dirblk_reads;
+static struct pcounter dirblk_reads;
 
 uint64_t
 ext2_dirblk_reads(void)
 {
 
-	return __atomic_load_n(&dirblk_reads, __ATOMIC_RELAXED);
+	return (uint64_t)pcounter_read(&dirblk_reads);
 }
 
 static int
@@ -74,7 +75,7 @@ dir_bread(struct ext2_node *dn, uint64_t lbn, struct buf **bpp)
 	uint64_t pbn;
 	int error;
 
-	__atomic_fetch_add(&dirblk_reads, 1, __ATOMIC_RELAXED);
+	pcounter_add(&dirblk_reads, 1);
 	error = ext2_bmap(dn, lbn, false, false, &pbn);
 	if (error != 0)
 		return error;
