@@ -1,14 +1,30 @@
 /*
- * t_ext2_random.c: randomized operations on ext2 (create, write at
- * random offsets, truncate, rename, link, unlink, mkdir, rmdir, remount)
- * checked against a model after every step, then e2fsck -fn clean.
- * The seed is printed; T_EXT2_SEED=<n> in the environment repeats a run.
+ * t_fs_random.c: randomized operations (create, write at random offsets,
+ * truncate, rename, link, unlink, mkdir, rmdir, remount) on ext2 and
+ * tmpfs, checked against one model after every step.
+ *
+ * ext2: a remount unmounts and mounts the image again; after the run
+ * e2fsck -fn finds it clean.  tmpfs has no image to check and loses its
+ * data when unmounted, so a remount there goes read-only (where every
+ * change, through a descriptor opened for writing before as well, must
+ * give EROFS and the tree must still match) and back; its statfs
+ * counters are checked against the model after every step (data pages:
+ * those written and not truncated away, tmpfs files being sparse;
+ * inodes: one per name plus the root, as nr_inodes= counts them), and
+ * after the run everything is removed and both counters must be back
+ * where they started.
+ *
+ * The seed is printed; T_FS_SEED=<n> in the environment repeats a run
+ * (T_EXT2_SEED, the older name, is read too).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <sys/types.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,11 +47,15 @@
 #define IMG		"rnd.img"
 #define MAXENT		64
 #define MAXDATA		(300 * 1024)
+#define PGSIZE		4096	/* tmpfs's data page (TMPFS_PAGE_SIZE) */
+#define MAXPAGES	((MAXDATA + PGSIZE - 1) / PGSIZE)
 
 struct minode {
 	int	 refs;		/* names (0: free) */
 	char	*data;
 	size_t	 size;
+	bool	 page[MAXPAGES];	/* tmpfs: pages written since
+					 * allocated, not truncated away */
 };
 struct mentry {
 	bool		 used;
@@ -143,7 +163,7 @@ verify(int step)
 	char p[300], *got;
 	struct stat st;
 	size_t glen;
-	int i, fd, n, nent, kids;
+	int i, fd, n, nent, kids, subdirs;
 	char dbuf[4096];
 	ssize_t r;
 
@@ -194,7 +214,7 @@ verify(int step)
 		}
 		RL(r);
 		RL(rump_sys_close(fd));
-		kids = 0;
+		kids = subdirs = 0;
 		for (n = 0; n < MAXENT; n++) {
 			const char *cp = ents[n].path, *slash;
 			const char *dir = i < 0 ? "" : ents[i].path;
@@ -202,11 +222,18 @@ verify(int step)
 			if (!ents[n].used || !isbelow(cp, dir))
 				continue;
 			slash = strchr(cp + strlen(dir) + 1, '/');
-			if (slash == NULL)
+			if (slash == NULL) {
 				kids++;
+				subdirs += ents[n].isdir;
+			}
 		}
 		ATF_REQUIRE_EQ_MSG(nent, kids, "step %d: %s lists %d entries, "
 		    "model %d", step, p, nent, kids);
+		/* "." and each subdirectory's "..", plus its own name. */
+		RL(rump_sys_lstat(p, &st));
+		ATF_REQUIRE_EQ_MSG((int)st.st_nlink, 2 + subdirs, "step %d: "
+		    "%s: nlink %d, model %d", step, p, (int)st.st_nlink,
+		    2 + subdirs);
 	}
 }
 
@@ -230,13 +257,15 @@ op_create(void)
 	inos[i].refs = 1;
 	inos[i].size = 0;
 	inos[i].data = calloc(1, MAXDATA);
+	ATF_REQUIRE(inos[i].data != NULL);
+	memset(inos[i].page, 0, sizeof(inos[i].page));
 }
 
 static void
 op_write(void)
 {
 	struct mentry *e = pick(false);
-	size_t off, len;
+	size_t off, len, pg;
 	char p[300];
 	int fd;
 
@@ -256,6 +285,9 @@ op_write(void)
 	RL(rump_sys_close(fd));
 	if (len > 0 && off + len > e->ino->size)
 		e->ino->size = off + len;
+	for (pg = off / PGSIZE; len > 0 && pg <= (off + len - 1) / PGSIZE;
+	    pg++)
+		e->ino->page[pg] = true;
 }
 
 static void
@@ -263,7 +295,7 @@ op_truncate(void)
 {
 	struct mentry *e = pick(false);
 	char p[300];
-	size_t len;
+	size_t len, pg;
 
 	if (e == NULL)
 		return;
@@ -273,6 +305,9 @@ op_truncate(void)
 	mpath(p, sizeof(p), e->path);
 	RL(rump_sys_truncate(p, (int64_t)len));
 	e->ino->size = len;
+	/* Pages wholly past the end go; the partial last one stays. */
+	for (pg = (len + PGSIZE - 1) / PGSIZE; pg < MAXPAGES; pg++)
+		e->ino->page[pg] = false;
 }
 
 static void
@@ -379,23 +414,30 @@ op_rmdir(void)
 	e->used = false;
 }
 
+/*
+ * What differs between the file systems: making and mounting one (the
+ * kernel is booted here), a remount that keeps the data, a check of the
+ * file system's own accounting after each step (optional), and the
+ * checks at the end.
+ */
+struct fs {
+	void	(*setup)(void);
+	void	(*remount)(int step);
+	void	(*check)(int step);
+	void	(*finish)(void);
+};
+
+/* ext2 ---------------------------------------------------------------- */
+
 /* The block layer's cache limit (kernel/include/vfs/buf.h). */
 void	rumpns_bcache_setmax(uint64_t bytes);
+static const char *ext2_mkfsopts;
 static uint64_t cachemax;
 
 static void
-run(const char *mkfsopts, int steps)
+ext2_setup(void)
 {
-	const char *env = getenv("T_EXT2_SEED");
-	int step;
-
-	rstate = env != NULL ? strtoull(env, NULL, 0) :
-	    (uint64_t)time(NULL) * 2654435761u + (uint64_t)getpid();
-	if (rstate == 0)
-		rstate = 1;
-	fprintf(stderr, "seed: T_EXT2_SEED=%llu\n",
-	    (unsigned long long)rstate);
-	mkfs(IMG, mkfsopts, "24M");
+	mkfs(IMG, ext2_mkfsopts, "24M");
 	boot();
 	if (cachemax != 0) {
 		rump_schedule();
@@ -407,6 +449,216 @@ run(const char *mkfsopts, int steps)
 	ents[0].used = true;
 	ents[0].isdir = true;
 	strcpy(ents[0].path, "/lost+found");
+}
+
+static void
+ext2_remount(int step)
+{
+	(void)step;
+	umount_ext2();
+	mount_ext2(IMG, false);
+}
+
+static void
+ext2_finish(void)
+{
+	umount_ext2();
+	fsck_clean(IMG);
+}
+
+static const struct fs ext2_fs = {
+	.setup = ext2_setup,
+	.remount = ext2_remount,
+	.finish = ext2_finish,
+};
+
+/* tmpfs --------------------------------------------------------------- */
+
+/* Limits the run never reaches (64 files of at most MAXDATA bytes, and
+ * MAXENT names), so that statfs reports counts of what is used. */
+#define TMPFS_OPTS	"size=64m,nr_inodes=1000"
+
+static struct statfs tmpfs_start;
+
+static void
+tmpfs_statfs(struct statfs *sf)
+{
+	RL(rump_sys_statfs(EXT2_MNT, sf));
+	ATF_REQUIRE_EQ(sf->f_blocks, 64 * 1024 * 1024 / PGSIZE);
+	ATF_REQUIRE_EQ(sf->f_files, 1000);
+}
+
+static void
+tmpfs_setup(void)
+{
+	boot();
+	RL(rump_sys_mkdir(EXT2_MNT, 0755));
+	RL(rump_sys_mount("tmpfs", EXT2_MNT, "tmpfs", 0, TMPFS_OPTS));
+	tmpfs_statfs(&tmpfs_start);
+	/* The root is the one node used. */
+	ATF_REQUIRE_EQ(tmpfs_start.f_blocks - tmpfs_start.f_bfree, 0);
+	ATF_REQUIRE_EQ(tmpfs_start.f_files - tmpfs_start.f_ffree, 1);
+}
+
+/* Data pages and inodes in use must be what the model holds. */
+static void
+tmpfs_check(int step)
+{
+	struct statfs sf;
+	uint64_t pages = 0, names = 0;
+	int i, pg;
+
+	for (i = 0; i < MAXENT; i++) {
+		if (ents[i].used)
+			names++;
+		if (inos[i].refs == 0)
+			continue;
+		for (pg = 0; pg < MAXPAGES; pg++)
+			pages += inos[i].page[pg];
+	}
+	tmpfs_statfs(&sf);
+	ATF_REQUIRE_EQ_MSG((uint64_t)(sf.f_blocks - sf.f_bfree), pages,
+	    "step %d: %ju data pages in use, model %ju", step,
+	    (uintmax_t)(sf.f_blocks - sf.f_bfree), (uintmax_t)pages);
+	ATF_REQUIRE_EQ_MSG((uint64_t)(sf.f_files - sf.f_ffree), 1 + names,
+	    "step %d: %ju inodes in use, model %ju (the root and %ju names)",
+	    step, (uintmax_t)(sf.f_files - sf.f_ffree), (uintmax_t)(1 + names),
+	    (uintmax_t)names);
+}
+
+/*
+ * Read-only and back, keeping the data: while read-only the tree still
+ * matches the model, and every change is refused with EROFS, also a
+ * write through a descriptor opened for writing before the remount.
+ */
+static void
+tmpfs_remount(int step)
+{
+	struct mentry *f = pick(false), *d = pick(true);
+	char p[300], q[300];
+	struct statfs sf;
+	int fd = -1;
+
+	if (f != NULL) {
+		mpath(p, sizeof(p), f->path);
+		RL(fd = rump_sys_open(p, O_WRONLY));
+	}
+	RL(rump_sys_mount(NULL, EXT2_MNT, NULL, MS_REMOUNT | MS_RDONLY, NULL));
+	RL(rump_sys_statfs(EXT2_MNT, &sf));
+	ATF_REQUIRE_MSG((sf.f_flags & ST_RDONLY) != 0, "step %d: statfs "
+	    "flags %#lx after the read-only remount", step,
+	    (unsigned long)sf.f_flags);
+	verify(step);
+	tmpfs_check(step);
+	mpath(q, sizeof(q), "/ro-new");
+	ERR(EROFS, rump_sys_open(q, O_WRONLY | O_CREAT, 0644));
+	ERR(EROFS, rump_sys_mkdir(q, 0755));
+	if (d != NULL) {
+		mpath(q, sizeof(q), d->path);
+		ERR(EROFS, rump_sys_rmdir(q));
+	}
+	if (f != NULL) {
+		ERR(EROFS, rump_sys_pwrite64(fd, "x", 1, 0));
+		ERR(EROFS, rump_sys_open(p, O_WRONLY));
+		ERR(EROFS, rump_sys_truncate(p, 0));
+		ERR(EROFS, rump_sys_unlink(p));
+		mpath(q, sizeof(q), "/ro-link");
+		ERR(EROFS, rump_sys_link(p, q));
+		ERR(EROFS, rump_sys_rename(p, q));
+	}
+	/* Back to read-write, sometimes restating the limits (which
+	 * tmpfs then takes as a change of them). */
+	RL(rump_sys_mount(NULL, EXT2_MNT, NULL, MS_REMOUNT,
+	    rnd(2) ? TMPFS_OPTS : NULL));
+	if (fd != -1) {
+		/* Writable again through the same descriptor. */
+		ATF_REQUIRE_EQ(rump_sys_pwrite64(fd, f->ino->data, 1, 0), 1);
+		if (f->ino->size == 0)
+			f->ino->size = 1;
+		f->ino->page[0] = true;
+		RL(rump_sys_close(fd));
+	}
+}
+
+/* Removes every name of the model, deepest first. */
+static void
+remove_all(void)
+{
+	char p[300];
+	size_t depth, deepest;
+	const char *c;
+	int i;
+
+	for (;;) {
+		struct mentry *e = NULL;
+
+		deepest = 0;
+		for (i = 0; i < MAXENT; i++) {
+			if (!ents[i].used)
+				continue;
+			for (depth = 0, c = ents[i].path; *c != '\0'; c++)
+				depth += *c == '/';
+			if (e == NULL || depth > deepest) {
+				e = &ents[i];
+				deepest = depth;
+			}
+		}
+		if (e == NULL)
+			break;
+		mpath(p, sizeof(p), e->path);
+		if (e->isdir) {
+			RL(rump_sys_rmdir(p));
+		} else {
+			RL(rump_sys_unlink(p));
+			if (--e->ino->refs == 0) {
+				free(e->ino->data);
+				e->ino->data = NULL;
+			}
+		}
+		e->used = false;
+	}
+}
+
+static void
+tmpfs_finish(void)
+{
+	struct statfs sf;
+
+	remove_all();
+	verify(-1);
+	tmpfs_statfs(&sf);
+	ATF_CHECK_EQ_MSG(sf.f_bfree, tmpfs_start.f_bfree, "emptied: %ju "
+	    "free pages, %ju at the start", (uintmax_t)sf.f_bfree,
+	    (uintmax_t)tmpfs_start.f_bfree);
+	ATF_CHECK_EQ_MSG(sf.f_ffree, tmpfs_start.f_ffree, "emptied: %ju "
+	    "free inodes, %ju at the start", (uintmax_t)sf.f_ffree,
+	    (uintmax_t)tmpfs_start.f_ffree);
+}
+
+static const struct fs tmpfs_fs = {
+	.setup = tmpfs_setup,
+	.remount = tmpfs_remount,
+	.check = tmpfs_check,
+	.finish = tmpfs_finish,
+};
+
+/* The run ------------------------------------------------------------- */
+
+static void
+run(const struct fs *fs, int steps)
+{
+	const char *env = getenv("T_FS_SEED");
+	int step;
+
+	if (env == NULL)
+		env = getenv("T_EXT2_SEED");
+	rstate = env != NULL ? strtoull(env, NULL, 0) :
+	    (uint64_t)time(NULL) * 2654435761u + (uint64_t)getpid();
+	if (rstate == 0)
+		rstate = 1;
+	fprintf(stderr, "seed: T_FS_SEED=%llu\n",
+	    (unsigned long long)rstate);
+	fs->setup();
 	for (step = 0; step < steps; step++) {
 		switch (rnd(20)) {
 		case 0: case 1: case 2:	op_create(); break;
@@ -418,56 +670,75 @@ run(const char *mkfsopts, int steps)
 		case 14: case 15:	op_mkdir(); break;
 		case 16:		op_rmdir(); break;
 		case 17:
-			if (rnd(3) == 0) {
-				umount_ext2();
-				mount_ext2(IMG, false);
-			}
+			if (rnd(3) == 0)
+				fs->remount(step);
 			break;
 		default:		op_write(); break;
 		}
 		verify(step);
+		if (fs->check != NULL)
+			fs->check(step);
 	}
-	umount_ext2();
-	fsck_clean(IMG);
+	/* Once more after the last step, then the file system's own
+	 * end checks. */
+	verify(steps);
+	fs->finish();
 }
 
-ATF_TC(random_ops_1k);
-ATF_TC_HEAD(random_ops_1k, tc)
+ATF_TC(ext2_1k);
+ATF_TC_HEAD(ext2_1k, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "400 random operations on a 1 KiB "
 	    "block ext2, checked against a model after each, e2fsck clean");
 }
-ATF_TC_BODY(random_ops_1k, tc)
+ATF_TC_BODY(ext2_1k, tc)
 {
-	run("-t ext2 -b 1024", 400);
+	ext2_mkfsopts = "-t ext2 -b 1024";
+	run(&ext2_fs, 400);
 }
 
-ATF_TC(random_ops_4k);
-ATF_TC_HEAD(random_ops_4k, tc)
+ATF_TC(ext2_4k);
+ATF_TC_HEAD(ext2_4k, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "The same on 4 KiB blocks");
 }
-ATF_TC_BODY(random_ops_4k, tc)
+ATF_TC_BODY(ext2_4k, tc)
 {
-	run("-t ext2 -b 4096", 400);
+	ext2_mkfsopts = "-t ext2 -b 4096";
+	run(&ext2_fs, 400);
 }
 
-ATF_TC(random_ops_smallcache);
-ATF_TC_HEAD(random_ops_smallcache, tc)
+ATF_TC(ext2_smallcache);
+ATF_TC_HEAD(ext2_smallcache, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "The same with a 256 KiB buffer "
 	    "cache: eviction write-back and read-ahead clusters all the time");
 }
-ATF_TC_BODY(random_ops_smallcache, tc)
+ATF_TC_BODY(ext2_smallcache, tc)
 {
+	ext2_mkfsopts = "-t ext2 -b 1024";
 	cachemax = 256 * 1024;
-	run("-t ext2 -b 1024", 300);
+	run(&ext2_fs, 300);
+}
+
+ATF_TC(tmpfs);
+ATF_TC_HEAD(tmpfs, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "1000 random operations on tmpfs, "
+	    "checked against the model and tmpfs's statfs counters after "
+	    "each; remounts go read-only (EROFS for every change) and "
+	    "back; emptied, the counters are back where they started");
+}
+ATF_TC_BODY(tmpfs, tc)
+{
+	run(&tmpfs_fs, 1000);
 }
 
 ATF_TP_ADD_TCS(tp)
 {
-	ATF_TP_ADD_TC(tp, random_ops_smallcache);
-	ATF_TP_ADD_TC(tp, random_ops_1k);
-	ATF_TP_ADD_TC(tp, random_ops_4k);
+	ATF_TP_ADD_TC(tp, ext2_smallcache);
+	ATF_TP_ADD_TC(tp, ext2_1k);
+	ATF_TP_ADD_TC(tp, ext2_4k);
+	ATF_TP_ADD_TC(tp, tmpfs);
 	return atf_no_error();
 }
