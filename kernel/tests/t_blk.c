@@ -2,8 +2,10 @@
  * t_blk.c: the block layer (kernel/include/vfs/buf.h, rump/rump_etfs.h):
  * etfs registration, block devices on rumpuser_bio, the buffer cache
  * (bytes written through it reach the host file, read-back, read-ahead,
- * several requests in flight, sync), and MBR/GPT partitions of images
- * that sfdisk makes.
+ * several requests in flight, sync), MBR/GPT partitions of images
+ * that sfdisk makes, and a host block device (a loop device, when the
+ * test runs as root and the host has them) as the device of an ext2
+ * mount.
  *
  * Kernel internals are called through their renamed symbols between
  * rump_schedule() and rump_unschedule(), as t_kern_internals.c does; the
@@ -28,8 +30,9 @@
 
 #include <rump/rump.h>
 #include <rump/rump_etfs.h>
+#include <rump/rump_syscalls.h>
 
-#include "h_rumptest.h"
+#include "h_ext2.h"
 
 struct buf {
 	void		*b_dev;
@@ -584,6 +587,134 @@ ATF_TC_BODY(partitions_gpt, tc)
 	    RUMP_ETFS_BLK, 1), EINVAL);
 }
 
+/*
+ * A host block device: a loop device over an image that mke2fs made.
+ * The loop devices attached to the image are named by the image's
+ * absolute path (losetup -j), so that the cleanup detaches ours and
+ * nobody else's, also after a failed body.
+ */
+#define LOOPIMG		"loop.img"
+#define LOOPIMG_KB	5004	/* not a power of two: the size is read */
+#define LOOPIMG_SIZE	"5004k"
+
+static void
+loop_imgpath(char *buf, size_t len)
+{
+	char cwd[4096];
+
+	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	ATF_REQUIRE((size_t)snprintf(buf, len, "%s/" LOOPIMG, cwd) < len);
+}
+
+/* Detaches every loop device over the image; returns how many were. */
+static int
+loop_detach_all(void)
+{
+	char img[4200], dev[256], cmd[4400];
+	FILE *f;
+	int n = 0;
+
+	loop_imgpath(img, sizeof(img));
+	snprintf(cmd, sizeof(cmd), "losetup -l -n -O NAME -j '%s' "
+	    "2>/dev/null", img);
+	if ((f = popen(cmd, "r")) == NULL)
+		return 0;
+	while (fgets(dev, sizeof(dev), f) != NULL) {
+		dev[strcspn(dev, "\n")] = '\0';
+		if (dev[0] == '\0')
+			continue;
+		if (sh("losetup -d '%s' >/dev/null 2>&1", dev) != 0)
+			fprintf(stderr, "losetup -d %s failed\n", dev);
+		n++;
+	}
+	pclose(f);
+	return n;
+}
+
+ATF_TC_WITH_CLEANUP(host_blockdev);
+ATF_TC_HEAD(host_blockdev, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "A host block device (a loop device "
+	    "over an image mke2fs made) registered with etfs: its size is "
+	    "the device's, not stat's 0; ext2 mounts through it, and a file "
+	    "written there is in the image after the device is detached "
+	    "(e2fsck -fn clean, debugfs reads the bytes).  Needs root and "
+	    "loop devices, else skipped");
+}
+ATF_TC_BODY(host_blockdev, tc)
+{
+	char img[4200], dev[256], *data, *got;
+	size_t glen, len = 150000;
+	struct stat st;
+	void *bd;
+	FILE *f;
+	int fd;
+
+	if (geteuid() != 0)
+		atf_tc_skip("attaching a loop device needs root");
+	if (access("/dev/loop-control", R_OK | W_OK) != 0)
+		atf_tc_skip("no usable /dev/loop-control: %s",
+		    strerror(errno));
+	if (system("command -v losetup >/dev/null 2>&1") != 0)
+		atf_tc_skip("losetup (package mount) is not installed");
+	mkfs(LOOPIMG, "-t ext2 -b 1024", LOOPIMG_SIZE);
+	loop_imgpath(img, sizeof(img));
+	if (sh("losetup -f --show '%s' >loopdev 2>losetup.err", img) != 0) {
+		(void)sh("cat losetup.err >&2");
+		atf_tc_skip("losetup -f could not attach a loop device "
+		    "(none free, or none in this container)");
+	}
+	ATF_REQUIRE((f = fopen("loopdev", "r")) != NULL);
+	ATF_REQUIRE(fgets(dev, sizeof(dev), f) != NULL);
+	fclose(f);
+	dev[strcspn(dev, "\n")] = '\0';
+	fprintf(stderr, "loop device: %s\n", dev);
+	RL(stat(dev, &st));
+	ATF_REQUIRE_MSG(S_ISBLK(st.st_mode), "%s is not a block device",
+	    dev);
+	/* What etfs must not take for the size. */
+	ATF_CHECK_EQ(st.st_size, 0);
+
+	boot();
+	ATF_REQUIRE_EQ(rump_etfs_register("/dev/hostblk", dev,
+	    RUMP_ETFS_BLK), 0);
+	bd = devopen("/dev/hostblk", BLK_READ);
+	rump_schedule();
+	ATF_CHECK_EQ(rumpns_blkdev_size(bd), (uint64_t)LOOPIMG_KB * 1024);
+	ATF_CHECK_EQ(rumpns_blkdev_close(bd), 0);
+	rump_unschedule();
+
+	RL(rump_sys_mkdir("/mnt", 0755));
+	RL(rump_sys_mount("/dev/hostblk", "/mnt", "ext2", 0, NULL));
+	RL(rump_sys_mkdir("/mnt/dir", 0755));
+	data = malloc(len);
+	ATF_REQUIRE(data != NULL);
+	pattern(data, len, 42);
+	RL(fd = rump_sys_open("/mnt/dir/file", O_WRONLY | O_CREAT | O_EXCL,
+	    0644));
+	ATF_REQUIRE_EQ(rump_sys_write(fd, data, len), (ssize_t)len);
+	RL(rump_sys_close(fd));
+	RL(rump_sys_umount2("/mnt", 0));
+	ATF_REQUIRE_EQ(rump_etfs_remove("/dev/hostblk"), 0);
+
+	ATF_REQUIRE_EQ_MSG(loop_detach_all(), 1, "loop devices over %s",
+	    img);
+	ATF_CHECK_EQ(loop_detach_all(), 0);
+	fsck_clean(LOOPIMG);
+	ATF_REQUIRE_EQ(sh("debugfs -R 'dump /dir/file file.out' " LOOPIMG
+	    " >debugfs.out 2>&1"), 0);
+	got = host_slurp("file.out", &glen);
+	ATF_CHECK_EQ(glen, len);
+	ATF_CHECK_MSG(glen == len && memcmp(got, data, len) == 0,
+	    "debugfs reads other bytes than were written");
+	free(got);
+	free(data);
+}
+ATF_TC_CLEANUP(host_blockdev, tc)
+{
+	(void)loop_detach_all();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, etfs_register);
@@ -594,5 +725,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cache_pressure);
 	ATF_TP_ADD_TC(tp, partitions_mbr);
 	ATF_TP_ADD_TC(tp, partitions_gpt);
+	ATF_TP_ADD_TC(tp, host_blockdev);
 	return atf_no_error();
 }
