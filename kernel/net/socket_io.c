@@ -54,10 +54,11 @@ sosend(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 		error = EMSGSIZE;
 		goto out;
 	}
-	/* A connectionless socket without a destination: after the
-	 * shutdown check, as Linux's AF_UNIX datagrams. */
-	if ((so->so_state & (SS_ISCONNECTED | SS_CANTSENDMORE)) == 0 &&
-	    nam == NULL) {
+	/* A connectionless socket without a destination: Linux's AF_UNIX
+	 * datagrams (pr_protocol 0) look at the shutdown state first
+	 * (EPIPE), UDP at the destination (EDESTADDRREQ). */
+	if ((so->so_state & SS_ISCONNECTED) == 0 && nam == NULL &&
+	    ((so->so_state & SS_CANTSENDMORE) == 0 || pr->pr_protocol != 0)) {
 		error = pr->pr_sndnotconn != 0 ? pr->pr_sndnotconn : ENOTCONN;
 		goto out;
 	}

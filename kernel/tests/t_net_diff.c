@@ -34,7 +34,9 @@
  *
  * Case "inet" does the same with AF_INET6 and AF_INET sockets over
  * loopback (UDP and TCP; ::, ::1, v4-mapped, foreign and link-local
- * addresses; IPV6_V6ONLY, SO_REUSEADDR; bind, listen, connect, accept,
+ * addresses; IPV6_V6ONLY, SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE,
+ * TCP_NODELAY, TCP_KEEPIDLE/INTVL/CNT, IP_TTL, IP_TOS, IPV6_TCLASS,
+ * IPV6_UNICAST_HOPS; bind, listen, connect, accept,
  * send, recv, getsockname/getpeername, close, shutdown, poll), on two
  * ports found free on the host (100 sequences in make check; the same
  * config variables).  Loopback is synchronous on Linux and goes through
@@ -46,7 +48,11 @@
  * failed is closed at once (strata frees its protocol state, Linux lets
  * it connect again); connects go to port 0 only in the form of binds
  * (strata refuses them at once, Linux is refused by the peer).  A long
- * run: ./t_net_diff -v iters=5000 inet (sequences 1..563 pass).
+ * run: ./t_net_diff -v iters=5000 inet (sequences 1..746 pass; 747: a
+ * dual-stack TCP socket connected to ::1 given a v4-mapped address by
+ * sendto, which Linux ignores and sends, gets ENETUNREACH; 885: connect
+ * of an AF_INET6 UDP socket to an AF_INET address gives ENETUNREACH,
+ * Linux EAFNOSUPPORT).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -747,7 +753,11 @@ draw_inet(struct inargs *a)
 	    { SOL_SOCKET, SO_REUSEADDR }, { SOL_SOCKET, SO_ERROR },
 	    { SOL_SOCKET, SO_DOMAIN }, { SOL_SOCKET, SO_TYPE },
 	    { SOL_SOCKET, SO_ACCEPTCONN }, { IPPROTO_IPV6,
-	    IPV6_UNICAST_HOPS }, { IPPROTO_TCP, TCP_NODELAY } };
+	    IPV6_UNICAST_HOPS }, { IPPROTO_TCP, TCP_NODELAY },
+	    { IPPROTO_IP, IP_TTL }, { IPPROTO_IP, IP_TOS },
+	    { SOL_SOCKET, SO_REUSEPORT }, { SOL_SOCKET, SO_KEEPALIVE },
+	    { IPPROTO_TCP, TCP_KEEPIDLE }, { IPPROTO_TCP, TCP_KEEPINTVL },
+	    { IPPROTO_TCP, TCP_KEEPCNT }, { IPPROTO_IPV6, IPV6_TCLASS } };
 	unsigned i, k;
 
 	memset(a, 0, sizeof(*a));

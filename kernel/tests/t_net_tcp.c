@@ -6,13 +6,30 @@
  */
 #include "h_net.h"
 
+/* An int socket option's value (-1 and the test fails if it cannot be
+ * read). */
+static int
+getopt_int(int fd, int level, int name)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	if (rump_sys_getsockopt(fd, level, name, &v, &len) == -1) {
+		ATF_CHECK_MSG(false, "getsockopt(%d, %d): %s", level, name,
+		    strerror(rt_errno()));
+		return -1;
+	}
+	ATF_CHECK_EQ(sizeof(int), len);
+	return v;
+}
+
 ATF_TC_WITHOUT_HEAD(udp_loopback);
 ATF_TC_BODY(udp_loopback, tc)
 {
 	struct sockaddr_in srv = sin_of("127.0.0.1", 5000), from, name;
 	socklen_t len;
 	char buf[64];
-	int s, c;
+	int s, c, v;
 
 	boot();
 	s = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
@@ -42,6 +59,77 @@ ATF_TC_BODY(udp_loopback, tc)
 	c = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
 	ERR(EADDRINUSE, rump_sys_bind(c, (struct sockaddr *)&srv,
 	    sizeof(srv)));
+	/* IP_TTL and IP_TOS as Linux: a datagram socket keeps all of the
+	 * TOS byte. */
+	ATF_CHECK_EQ(64, getopt_int(c, IPPROTO_IP, IP_TTL));
+	v = 7;
+	RL(rump_sys_setsockopt(c, IPPROTO_IP, IP_TTL, &v, sizeof(v)));
+	ATF_CHECK_EQ(7, getopt_int(c, IPPROTO_IP, IP_TTL));
+	v = 0;
+	ERR(EINVAL, rump_sys_setsockopt(c, IPPROTO_IP, IP_TTL, &v, sizeof(v)));
+	v = 256;
+	ERR(EINVAL, rump_sys_setsockopt(c, IPPROTO_IP, IP_TTL, &v, sizeof(v)));
+	v = -1;
+	RL(rump_sys_setsockopt(c, IPPROTO_IP, IP_TTL, &v, sizeof(v)));
+	ATF_CHECK_EQ(64, getopt_int(c, IPPROTO_IP, IP_TTL));
+	v = 0x13;
+	RL(rump_sys_setsockopt(c, IPPROTO_IP, IP_TOS, &v, sizeof(v)));
+	ATF_CHECK_EQ(0x13, getopt_int(c, IPPROTO_IP, IP_TOS));
+	/* A datagram with a TTL of its own still arrives over loopback. */
+	v = 1;
+	RL(rump_sys_setsockopt(c, IPPROTO_IP, IP_TTL, &v, sizeof(v)));
+	RL(rump_sys_sendto(c, "ttl", 3, 0, (struct sockaddr *)&srv,
+	    sizeof(srv)));
+	ATF_CHECK_EQ(3, RL(rump_sys_recv(s, buf, sizeof(buf), 0)));
+	/* sendmmsg and recvmmsg: each message a datagram of its own. */
+	{
+		struct mmsghdr mo[3], mi[4];
+		struct iovec io[3], ii[4];
+		char in[4][8];
+		static const char *words[3] = { "one", "three", "seven!" };
+
+		memset(mo, 0, sizeof(mo));
+		memset(mi, 0, sizeof(mi));
+		for (int i = 0; i < 3; i++) {
+			io[i].iov_base = (void *)(uintptr_t)words[i];
+			io[i].iov_len = strlen(words[i]);
+			mo[i].msg_hdr.msg_iov = &io[i];
+			mo[i].msg_hdr.msg_iovlen = 1;
+			mo[i].msg_hdr.msg_name = &srv;
+			mo[i].msg_hdr.msg_namelen = sizeof(srv);
+		}
+		srv.sin_port = htons(5000);
+		ATF_REQUIRE_EQ(3, RL(rump_sys_sendmmsg(c, mo, 3, 0)));
+		for (int i = 0; i < 3; i++)
+			ATF_CHECK_EQ(strlen(words[i]), mo[i].msg_len);
+		for (int i = 0; i < 4; i++) {
+			ii[i].iov_base = in[i];
+			ii[i].iov_len = sizeof(in[i]);
+			mi[i].msg_hdr.msg_iov = &ii[i];
+			mi[i].msg_hdr.msg_iovlen = 1;
+		}
+		rt_sleep_ms(100);
+		ATF_REQUIRE_EQ(3, RL(rump_sys_recvmmsg(s, mi, 4, MSG_DONTWAIT,
+		    NULL)));
+		for (int i = 0; i < 3; i++) {
+			ATF_CHECK_EQ(strlen(words[i]), mi[i].msg_len);
+			ATF_CHECK(memcmp(in[i], words[i], strlen(words[i])) ==
+			    0);
+		}
+		ERR(EAGAIN, rump_sys_recvmmsg(s, mi, 4, MSG_DONTWAIT, NULL));
+	}
+	/* Shut down and unconnected: send without an address is
+	 * EDESTADDRREQ before EPIPE, sendto EPIPE (Linux's UDP; AF_UNIX
+	 * datagrams say EPIPE to both). */
+	{
+		int u = (int)RL(rump_sys_socket(AF_INET, SOCK_DGRAM, 0));
+
+		ERR(ENOTCONN, rump_sys_shutdown(u, SHUT_WR));
+		ERR(EDESTADDRREQ, rump_sys_send(u, "x", 1, MSG_NOSIGNAL));
+		ERR(EPIPE, rump_sys_sendto(u, "x", 1, MSG_NOSIGNAL,
+		    (struct sockaddr *)&srv, sizeof(srv)));
+		RL(rump_sys_close(u));
+	}
 	/* A connected socket hears ICMP port unreachable. */
 	srv.sin_port = htons(5001);
 	RL(rump_sys_connect(c, (struct sockaddr *)&srv, sizeof(srv)));
@@ -87,6 +175,28 @@ ATF_TC_BODY(tcp_basic, tc)
 	len = sizeof(v);
 	RL(rump_sys_getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &v, &len));
 	ATF_CHECK_MSG(v > 1000, "MSS %d", v);
+	/* Keepalive: Linux's defaults and limits. */
+	ATF_CHECK_EQ(0, getopt_int(c, SOL_SOCKET, SO_KEEPALIVE));
+	RL(rump_sys_setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one,
+	    sizeof(one)));
+	ATF_CHECK_EQ(1, getopt_int(c, SOL_SOCKET, SO_KEEPALIVE));
+	ATF_CHECK_EQ(7200, getopt_int(c, IPPROTO_TCP, TCP_KEEPIDLE));
+	ATF_CHECK_EQ(75, getopt_int(c, IPPROTO_TCP, TCP_KEEPINTVL));
+	ATF_CHECK_EQ(9, getopt_int(c, IPPROTO_TCP, TCP_KEEPCNT));
+	v = 0;
+	ERR(EINVAL, rump_sys_setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &v,
+	    sizeof(v)));
+	ERR(EINVAL, rump_sys_setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &v,
+	    sizeof(v)));
+	v = 30;
+	RL(rump_sys_setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v)));
+	ATF_CHECK_EQ(30, getopt_int(c, IPPROTO_TCP, TCP_KEEPINTVL));
+	/* IP_TOS: TCP keeps the ECN bits its own, as Linux (0x13 reads
+	 * back 0x10); IP_TTL: 64 by default, 1..255, -1 the default. */
+	v = 0x13;
+	RL(rump_sys_setsockopt(c, IPPROTO_IP, IP_TOS, &v, sizeof(v)));
+	ATF_CHECK_EQ(0x10, getopt_int(c, IPPROTO_IP, IP_TOS));
+	ATF_CHECK_EQ(64, getopt_int(c, IPPROTO_IP, IP_TTL));
 
 	/* Orderly close: EOF, then writes fail with EPIPE. */
 	RL(rump_sys_close(c));

@@ -224,6 +224,30 @@ ATF_TC_BODY(ping_both_ways, tc)
 /* Linux side: as the server, receives pattern 1 and answers with
  * pattern 2; then as a client of the strata server sends pattern 3 and
  * receives pattern 4. */
+/* What Linux says the connection negotiated with strata: window
+ * scaling, timestamps (RFC 7323) and SACK (RFC 2018), both ways; an MSS
+ * that fills the TAP's 1500-byte MTU.  0 or EPROTO (with the reason on
+ * standard error). */
+static int
+linux_tcp_options(int fd, const char *way)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	const unsigned want = TCPI_OPT_WSCALE | TCPI_OPT_TIMESTAMPS |
+	    TCPI_OPT_SACK;
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return errno;
+	if ((ti.tcpi_options & want) != want || ti.tcpi_snd_mss < 1400) {
+		fprintf(stderr, "%s: Linux's TCP_INFO options %#x (want %#x), "
+		    "snd_mss %u\n", way, (unsigned)ti.tcpi_options, want,
+		    (unsigned)ti.tcpi_snd_mss);
+		return EPROTO;
+	}
+	return 0;
+}
+
 static int
 linux_tcp(int lfd)
 {
@@ -235,6 +259,8 @@ linux_tcp(int lfd)
 		return ENOMEM;
 	if ((fd = accept(lfd, NULL, NULL)) == -1)
 		return errno;
+	if ((error = linux_tcp_options(fd, "strata to Linux")) != 0)
+		return error;
 	if ((error = host_recv_pattern(fd, buf, 1, XFER_BYTES)) != 0 ||
 	    (error = host_send_pattern(fd, buf, 2, XFER_BYTES)) != 0)
 		return error;
@@ -242,6 +268,8 @@ linux_tcp(int lfd)
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
 		return errno;
+	if ((error = linux_tcp_options(fd, "Linux to strata")) != 0)
+		return error;
 	if ((error = host_send_pattern(fd, buf, 3, XFER_BYTES)) != 0)
 		return error;
 	if (shutdown(fd, SHUT_WR) != 0)

@@ -449,6 +449,9 @@ in_ctloutput(struct inpcb *inp, int op, int name, void *val, socklen_t *len)
 				else if (v < 1 || v > 255)
 					return EINVAL;
 				inp->inp_ttl = v;
+			} else if (inp->inp_socket->so_type == SOCK_STREAM) {
+				/* TCP owns the ECN bits, as on Linux. */
+				inp->inp_tos = (v & 0xfc) | (inp->inp_tos & 3);
 			} else
 				inp->inp_tos = v & 0xff;
 			return 0;

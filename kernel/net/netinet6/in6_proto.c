@@ -400,7 +400,11 @@ in6_ctloutput(struct inpcb *inp, int op, int name, void *val,
 		case IPV6_TCLASS:
 			if (v < -1 || v > 255)
 				return EINVAL;
-			inp->inp_tos = v == -1 ? 0 : v;
+			v = v == -1 ? 0 : v;
+			/* TCP owns the ECN bits, as on Linux. */
+			if (inp->inp_socket->so_type == SOCK_STREAM)
+				v = (v & 0xfc) | (inp->inp_tos & 3);
+			inp->inp_tos = v;
 			return 0;
 		default:
 			return ENOPROTOOPT;
