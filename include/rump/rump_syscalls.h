@@ -220,6 +220,17 @@ ssize_t	rump_sys_getrandom(void *buf, size_t len, unsigned int flags);
 int	rump_sys_uname(struct utsname *u);
 int	rump_sys_sethostname(const char *name, size_t len);
 
+/* The kernel's messages (what its console printed, the last 16 KiB), as
+ * Linux's syslog(2) (glibc: klogctl) gives them: lines "<4>text\n".
+ * type 3 (SYSLOG_ACTION_READ_ALL) copies into buf the messages since the
+ * last clear that fit in len bytes, whole lines when older ones are left
+ * out, and returns the bytes copied; 4 (READ_CLEAR) then clears; 5
+ * (CLEAR) only clears; 9 (SIZE_UNREAD) returns the bytes held; 10
+ * (SIZE_BUFFER) the buffer's size; 0 and 1 do nothing.  3 and 10 are
+ * for anyone, the others for root (EPERM).  2 (READ, which waits) and
+ * the console level calls (6, 7, 8) are not implemented: EINVAL. */
+int	rump_sys_syslog(int type, char *buf, int len);
+
 /*
  * Sockets (librumpnet), Linux semantics and errors.  Local sockets
  * (AF_UNIX: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET) bound to paths in

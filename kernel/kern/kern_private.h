@@ -25,6 +25,9 @@ void	cprng_init(void);			/* cprng.c */
 void	callout_subsys_init(void);		/* callout.c */
 int	callout_start(void);			/* callout.c */
 
+/* subr_msgbuf.c: keeps n bytes the console prints for syslog(2). */
+void	msgbuf_put(const char *s, size_t n);
+
 /* init.c: true once rump_init() has succeeded. */
 bool	kernel_booted(void);
 

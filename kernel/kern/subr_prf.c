@@ -6,6 +6,8 @@
 #include <kern/param.h>
 #include <kern/hyp.h>
 
+#include "kern_private.h"
+
 /* Where formatted characters go: a buffer, or the console. */
 struct sink {
 	void	(*put)(struct sink *, char);
@@ -291,6 +293,7 @@ static void
 console_flush(struct console *cons)
 {
 
+	msgbuf_put(cons->line, cons->fill);
 	for (size_t i = 0; i < cons->fill; i++)
 		rumpuser_putchar(cons->line[i]);
 	cons->fill = 0;

@@ -753,6 +753,90 @@ ATF_TC_BODY(ncpu_param, tc)
 	ATF_REQUIRE_EQ(3, n);
 }
 
+/* kern/libkern.h */
+int	rumpns_printf(const char *fmt, ...);
+
+/* Prints through the kernel's console (and so into its messages). */
+#define KPRINTF(...) do {						\
+	rump_schedule();						\
+	rumpns_printf(__VA_ARGS__);					\
+	rump_unschedule();						\
+} while (0)
+
+ATF_TC(syslog_messages);
+ATF_TC_HEAD(syslog_messages, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "syslog(2) reads what the kernel "
+	    "printed as Linux's lines \"<4>text\\n\", since the last clear, "
+	    "whole lines when len cuts; the 16 KiB buffer keeps the newest; "
+	    "root only but for READ_ALL and SIZE_BUFFER");
+}
+ATF_TC_BODY(syslog_messages, tc)
+{
+	static char buf[20000], want[64];
+	struct lwp *root;
+	int n, i;
+
+	boot();
+	ATF_CHECK_EQ(rump_sys_syslog(10, NULL, 0), 16384);
+	RL(rump_sys_syslog(5, NULL, 0));
+	ATF_CHECK_EQ(rump_sys_syslog(3, buf, sizeof(buf)), 0);
+	KPRINTF("first %d\n", 1);
+	KPRINTF("second, in ");
+	KPRINTF("two calls\n");
+	RL(n = rump_sys_syslog(3, buf, sizeof(buf)));
+	ATF_CHECK_EQ(n, 35);
+	ATF_CHECK(n == 35 && memcmp(buf, "<4>first 1\n<4>second, in two "
+	    "calls\n", 35) == 0);
+	/* Too short for both: the last whole line. */
+	memset(buf, 0, sizeof(buf));
+	RL(n = rump_sys_syslog(3, buf, 30));
+	ATF_CHECK_EQ(n, 24);
+	ATF_CHECK_STREQ(buf, "<4>second, in two calls\n");
+	ATF_CHECK_EQ(rump_sys_syslog(3, buf, 0), 0);
+	ERR(EINVAL, rump_sys_syslog(3, NULL, 10));
+	ERR(EINVAL, rump_sys_syslog(3, buf, -1));
+	ERR(EFAULT, rump_sys_syslog(3, (char *)8, 100));
+	ERR(EINVAL, rump_sys_syslog(2, buf, 100));
+	ERR(EINVAL, rump_sys_syslog(42, buf, 100));
+	/* READ_CLEAR reads, then clears. */
+	RL(n = rump_sys_syslog(4, buf, sizeof(buf)));
+	ATF_CHECK_EQ(n, 35);
+	ATF_CHECK_EQ(rump_sys_syslog(3, buf, sizeof(buf)), 0);
+	ATF_CHECK_EQ(rump_sys_syslog(9, NULL, 0) >= 35, true);
+
+	/* More than the buffer holds: the newest whole lines. */
+	for (i = 0; i < 1000; i++)
+		KPRINTF("line %04d of the ones that overflow the buffer\n", i);
+	RL(n = rump_sys_syslog(3, buf, sizeof(buf)));
+	ATF_CHECK_MSG(n > 16384 - 60 && n <= 16384, "read %d bytes", n);
+	ATF_CHECK_EQ(rump_sys_syslog(9, NULL, 0), 16384);
+	ATF_CHECK(memcmp(buf, "<4>line ", 8) == 0);
+	snprintf(want, sizeof(want), "<4>line %04d of the ones that overflow "
+	    "the buffer\n", 999);
+	ATF_CHECK(n > (int)strlen(want) && memcmp(buf + n - strlen(want),
+	    want, strlen(want)) == 0);
+
+	/* An ordinary user may read, not clear. */
+	ATF_REQUIRE_EQ(0, rump_lwproc_rfork(RUMP_RFCFDG));
+	root = rump_lwproc_curlwp();
+	ATF_REQUIRE_EQ(0, rump_lwproc_rfork(RUMP_RFCFDG));
+	RL(rump_sys_setuid(1000));
+	RL(n = rump_sys_syslog(3, buf, sizeof(buf)));
+	ATF_CHECK(n > 0);
+	ATF_CHECK_EQ(rump_sys_syslog(10, NULL, 0), 16384);
+	ERR(EPERM, rump_sys_syslog(5, NULL, 0));
+	ERR(EPERM, rump_sys_syslog(4, buf, sizeof(buf)));
+	ERR(EPERM, rump_sys_syslog(9, NULL, 0));
+	ERR(EPERM, rump_sys_syslog(42, buf, 100));
+	rump_lwproc_releaselwp();
+	rump_lwproc_switch(root);
+	RL(rump_sys_syslog(5, NULL, 0));
+	rump_lwproc_releaselwp();
+	rump_lwproc_switch(NULL);
+	ATF_CHECK_EQ(rump_sys_syslog(3, buf, sizeof(buf)), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, callout_fires_once);
@@ -767,5 +851,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, kmem_no_limit);
 	ATF_TP_ADD_TC(tp, cprng_varies);
 	ATF_TP_ADD_TC(tp, ncpu_param);
+	ATF_TP_ADD_TC(tp, syslog_messages);
 	return atf_no_error();
 }
