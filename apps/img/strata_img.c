@@ -234,12 +234,53 @@ boot(void)
 	booted = true;
 }
 
+/* Linux's syslog(2) actions, for rump_sys_syslog(). */
+#define SYSLOG_ACTION_READ_ALL	3
+#define SYSLOG_ACTION_CLEAR	5
+
+/*
+ * What the kernel said about device key since its messages were last
+ * cleared: the last line that names it ("ext2fs /dev/img0: cannot mount:
+ * feature inline_data") into buf as "ext2fs: cannot mount: feature
+ * inline_data".  False when it said nothing about it.
+ */
+static bool
+kernel_said(const char *key, char *buf, size_t len)
+{
+	static char log[16384];
+	char pat[sizeof(images[0].key) + 4], *line, *next, *at;
+	bool found = false;
+	int n;
+
+	n = rump_sys_syslog(SYSLOG_ACTION_READ_ALL, log, sizeof(log) - 1);
+	if (n <= 0)
+		return false;
+	log[n] = '\0';
+	xsnprintf(pat, sizeof(pat), " %s: ", key);
+	for (line = log; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		/* The level, "<4>". */
+		if (line[0] == '<' && (at = strchr(line, '>')) != NULL)
+			line = at + 1;
+		if ((at = strstr(line, pat)) == NULL)
+			continue;
+		snprintf(buf, len, "%.*s: %s", (int)(at - line), line,
+		    at + strlen(pat));
+		found = true;
+	}
+	return found;
+}
+
 static void
 image_mount(struct image *im, bool rw)
 {
 	const struct img_fstype *const *t;
 	uint8_t probe[65536];
 	ssize_t n = -1;
+	char said[512];
 	int error, fd;
 
 	if (im->mounted) {
@@ -263,6 +304,8 @@ image_mount(struct image *im, bool rw)
 		n = pread(fd, probe, sizeof(probe), 0);
 		close(fd);
 	}
+	/* So that what the kernel says about a refusal is this mount's. */
+	(void)rump_sys_syslog(SYSLOG_ACTION_CLEAR, NULL, 0);
 	errno = EINVAL;
 	for (t = __start_img_fstypes; t < __stop_img_fstypes; t++) {
 		if (n >= 0 && !(*t)->probe(probe, (size_t)n))
@@ -276,11 +319,19 @@ image_mount(struct image *im, bool rw)
 		if (errno != EINVAL)
 			break;
 	}
-	if (errno == EINVAL)
+	/* The file system's own words (an ext4 feature it refuses, say)
+	 * come from the kernel's message buffer. */
+	error = errno;
+	if (!kernel_said(im->key, said, sizeof(said)))
+		said[0] = '\0';
+	if (error == EINVAL && said[0] != '\0')
+		die("%s: cannot mount (%s)", im->spec, said);
+	if (error == EINVAL)
 		die("%s: no file system that strata-img knows (or a damaged "
 		    "one; see the kernel's message above)", im->spec);
-	die("%s: cannot mount%s: %s", im->spec, rw ? " read-write" : "",
-	    strerror(errno));
+	die("%s: cannot mount%s: %s%s%s%s", im->spec, rw ? " read-write" :
+	    "", strerror(error), said[0] != '\0' ? " (" : "", said,
+	    said[0] != '\0' ? ")" : "");
 }
 
 static void

@@ -176,7 +176,7 @@ commands_body()
 atf_test_case check_damaged
 check_damaged_head()
 {
-	atf_set "descr" "check finds a link count that debugfs broke (exit 1, the file and the problem named); an ext4 feature the kernel cannot mount is named in the error"
+	atf_set "descr" "check finds a link count that debugfs broke (exit 1, the file and the problem named); an ext4 feature the kernel cannot mount is named in strata-img's own error line"
 }
 check_damaged_body()
 {
@@ -191,14 +191,16 @@ check_damaged_body()
 	    -o match:'1 problems' "$img" check fs.img
 	atf_check -s exit:4 -o ignore -e ignore e2fsck -fn fs.img
 
-	# inline_data: no mount at all; the kernel's message names it.
+	# inline_data: no mount at all; strata-img's own error names it,
+	# from the kernel's messages (syslog(2)).
 	atf_check -o ignore -e ignore mke2fs -q -F -t ext4 -O inline_data in.img 8m
-	atf_check -s exit:1 -e match:'cannot mount: feature inline_data' \
-	    -e match:'in.img: ' "$img" ls in.img:/
+	atf_check -s exit:1 \
+	    -e match:'^strata-img: in.img: cannot mount \(ext2fs: cannot mount: feature inline_data\)$' \
+	    "$img" ls in.img:/
 	# extents: read-only; writing is refused, naming the feature.
 	atf_check -o ignore -e ignore mke2fs -q -F -t ext4 ro.img 8m
-	atf_check -s exit:1 -e match:'read-only only \(mount with ro\): feature extent' \
-	    -e match:'ro.img: cannot mount read-write: Read-only file system' \
+	atf_check -s exit:1 \
+	    -e match:'^strata-img: ro.img: cannot mount read-write: Read-only file system \(ext2fs: read-only only \(mount with ro\): feature extent\)$' \
 	    "$img" cp /etc/hostname ro.img:/h
 	atf_check -o match:'lost\+found' "$img" ls ro.img:/
 }
