@@ -42,6 +42,8 @@ static pthread_cond_t bioq_cv = PTHREAD_COND_INITIALIZER;
 static struct bioreq *bioq_head, **bioq_tail = &bioq_head;
 static int bio_nworkers;	/* 0: pool not started (in this process) */
 static int bio_nidle;		/* workers waiting for a request */
+static int bio_spinning;	/* a worker is polling for the next one */
+static unsigned int bio_queued;	/* atomic: requests queued so far */
 static int bio_atfork_done;
 
 /* The worker has its lwp (of pid 0) bound. */
@@ -135,15 +137,48 @@ bio_perform(struct bioreq *req)
 	bio_complete(req, done, rumpuser__posixhost_errno_to_netbsd(error));
 }
 
+/*
+ * One idle worker at a time polls for the next request for up to
+ * RUMP_CV_SPIN_US before it sleeps, as the kernel's waiters do
+ * (rumpuser_sync.c): a reader that waits for one block at a time
+ * (random reads through strata-fuse) then hands its next request to a
+ * running worker, not to one woken from sleep on another CPU, and the
+ * submitter makes no wakeup call.  Called and returns with bioq_mtx
+ * held; drops it meanwhile.
+ */
+static void
+bio_spin(void)
+{
+	int64_t spin = rumpuser__spin_ns(), deadline;
+	unsigned int seen;
+
+	if (spin == 0)
+		return;
+	bio_spinning = 1;
+	seen = __atomic_load_n(&bio_queued, __ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&bioq_mtx);
+	deadline = rumpuser__now_ns() + spin;
+	do {
+		sched_yield();
+		if (__atomic_load_n(&bio_queued, __ATOMIC_ACQUIRE) != seen)
+			break;
+	} while (rumpuser__now_ns() < deadline);
+	pthread_mutex_lock(&bioq_mtx);
+	bio_spinning = 0;
+}
+
 static void *
 bio_worker(void *arg)
 {
 	struct bioreq *req;
+	int wake;
 
 	(void)arg;
 	(void)bio_worker_bind();
 	for (;;) {
 		pthread_mutex_lock(&bioq_mtx);
+		if (bioq_head == NULL && !bio_spinning)
+			bio_spin();
 		while (bioq_head == NULL) {
 			bio_nidle++;
 			pthread_cond_wait(&bioq_cv, &bioq_mtx);
@@ -153,7 +188,12 @@ bio_worker(void *arg)
 		bioq_head = req->next;
 		if (bioq_head == NULL)
 			bioq_tail = &bioq_head;
+		/* More were queued while this one polled, without a
+		 * wakeup: pass them on to a sleeping worker. */
+		wake = bioq_head != NULL && bio_nidle > 0;
 		pthread_mutex_unlock(&bioq_mtx);
+		if (wake)
+			pthread_cond_signal(&bioq_cv);
 
 		bio_perform(req);
 		free(req);
@@ -192,6 +232,7 @@ bio_postfork_child(void)
 	bioq_tail = &bioq_head;
 	bio_nworkers = 0;
 	bio_nidle = 0;
+	bio_spinning = 0;
 	pthread_mutex_unlock(&bioq_mtx);
 }
 
@@ -257,7 +298,9 @@ rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off,
 		bio_start_pool();
 	*bioq_tail = req;
 	bioq_tail = &req->next;
-	wake = bio_nidle > 0;
+	__atomic_add_fetch(&bio_queued, 1, __ATOMIC_RELEASE);
+	/* A polling worker takes it without a wakeup (bio_spin). */
+	wake = bio_nidle > 0 && !bio_spinning;
 	pthread_mutex_unlock(&bioq_mtx);
 	if (wake)
 		pthread_cond_signal(&bioq_cv);

@@ -72,6 +72,11 @@ void rumpuser__sp_link(void) RUMPUSER__HIDDEN;
 
 /* Reads RUMP_CV_SPIN_US (rumpuser_sync.c); rumpuser_init() calls it. */
 void rumpuser__sync_init(void) RUMPUSER__HIDDEN;
+/* How long a thread about to sleep for work that may come within
+ * microseconds polls for it first (RUMP_CV_SPIN_US; 0: never), and the
+ * monotonic clock in nanoseconds to time it with. */
+int64_t rumpuser__spin_ns(void) RUMPUSER__HIDDEN;
+int64_t rumpuser__now_ns(void) RUMPUSER__HIDDEN;
 
 /* Prints a diagnostic to stderr and aborts: for "void never fails". */
 void rumpuser__fatal(const char *what, int hosterror)

@@ -425,8 +425,15 @@ rumpuser__sync_init(void)
 	cv_spin_ns = (int64_t)us * 1000;
 }
 
-static int64_t
-cv_now_ns(void)
+int64_t
+rumpuser__spin_ns(void)
+{
+
+	return cv_spin_ns;
+}
+
+int64_t
+rumpuser__now_ns(void)
 {
 	struct timespec ts;
 
@@ -460,14 +467,14 @@ cv_spin(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx)
 	}
 	seen = __atomic_load_n(&cv->wakeups, __ATOMIC_ACQUIRE);
 	NOFAIL(pthread_mutex_unlock(&mtx->pthmtx));
-	deadline = cv_now_ns() + cv_spin_ns;
+	deadline = rumpuser__now_ns() + cv_spin_ns;
 	do {
 		sched_yield();
 		if (__atomic_load_n(&cv->wakeups, __ATOMIC_ACQUIRE) != seen) {
 			woken = true;
 			break;
 		}
-	} while (cv_now_ns() < deadline);
+	} while (rumpuser__now_ns() < deadline);
 	NOFAIL(pthread_mutex_lock(&mtx->pthmtx));
 	if (!woken)
 		__atomic_store_n(&cv->spinscore, -CV_SPIN_BACKOFF,
