@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -896,6 +897,27 @@ fd_call(long nr, long args[6])
 		return HSYS(nr, f->real, args[1], args[2], args[3], args[4],
 		    args[5]);
 	return rsys(nr, f->real, args[1], args[2], args[3], args[4], args[5]);
+}
+
+/* copy_file_range(2) between two of the program's descriptors: both the
+ * host's or both the kernel's; across the two, EXDEV (as Linux between
+ * file systems that cannot copy to each other: callers fall back to
+ * read and write). */
+static long
+do_copy_file_range(long a[6])
+{
+	struct gfd fb1, fb2;
+	struct gfd *in = fd_get(a[0], &fb1), *out = fd_get(a[2], &fb2);
+
+	if (in == NULL || out == NULL)
+		return -EBADF;
+	if (in->kind != out->kind)
+		return -EXDEV;
+	if (in->kind == FD_HOST)
+		return HSYS(SYS_copy_file_range, in->real, a[1], out->real,
+		    a[3], a[4], a[5]);
+	return rsys(SYS_copy_file_range, in->real, a[1], out->real, a[3],
+	    a[4], a[5]);
 }
 
 /* A duplicate of old's real descriptor, FD_CLOEXEC when cloexec; an
@@ -2055,8 +2077,11 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_recvfrom: case SYS_shutdown: case SYS_bind:
 	case SYS_connect: case SYS_listen: case SYS_getsockname:
 	case SYS_getpeername: case SYS_setsockopt: case SYS_getsockopt:
+	case SYS_sendmmsg: case SYS_recvmmsg:
 	case SYS_timerfd_settime: case SYS_timerfd_gettime:
 		return fd_call(nr, a);
+	case SYS_copy_file_range:
+		return do_copy_file_range(a);
 	case SYS_getdents64: {
 		struct gfd *f = fd_get(a[0], &fb1);
 
@@ -2422,10 +2447,39 @@ run_sys_fast(long nr, const long args[6], long *ret)
 	return 0;
 }
 
+/* Whether an EPIPE from call nr comes with SIGPIPE on Linux: writes to
+ * a pipe or socket, and the socket sends not given MSG_NOSIGNAL. */
+static int
+raises_sigpipe(long nr, const long a[6])
+{
+
+	switch (nr) {
+	case SYS_write: case SYS_writev: case SYS_pwrite64:
+	case SYS_pwritev: case SYS_pwritev2:
+		return 1;
+	case SYS_sendto: case SYS_sendmmsg:
+		return (a[3] & MSG_NOSIGNAL) == 0;
+	case SYS_sendmsg:
+		return (a[2] & MSG_NOSIGNAL) == 0;
+	}
+	return 0;
+}
+
 long
 run_sys_dispatch(long nr, long args[6], ucontext_t *uc)
 {
 	long ret = dispatch(nr, args, uc);
+	struct gfd fb, *f;
+
+	/* The kernel has no signals: the SIGPIPE Linux sends with EPIPE is
+	 * raised here, for the calling thread, and taken as the call returns
+	 * (the default action ends the program, a handler runs first, a
+	 * blocked one stays pending).  A host descriptor's call had it from
+	 * the host. */
+	if (ret == -EPIPE && raises_sigpipe(nr, args) &&
+	    (f = fd_get(args[0], &fb)) != NULL && f->kind != FD_HOST)
+		HSYS(SYS_tgkill, HSYS(SYS_getpid, 0, 0, 0, 0, 0, 0),
+		    HSYS(SYS_gettid, 0, 0, 0, 0, 0, 0), SIGPIPE, 0, 0, 0);
 
 	if (ret == -ENOSYS && is_xattr(nr))
 		ret = -EOPNOTSUPP;

@@ -1721,6 +1721,211 @@ EOF
 	fi
 }
 
+atf_test_case sigpipe
+sigpipe_head()
+{
+	atf_set "descr" "a write to a kernel pipe or socket without a reader raises SIGPIPE as on Linux (write, writev, send, sendmsg; none with MSG_NOSIGNAL; pending while blocked; the default action ends a forked child, yes | head ends quietly); glibc and static musl, output identical to the native run"
+}
+sigpipe_body()
+{
+	need_run
+	# remote_sigpipe: the same against a server.
+	if [ -n "${RUN_SERVER:-}" ]; then
+		printf '#!/bin/sh\nexec "%s" --server "%s" "$@"\n' "$run" \
+		    "$RUN_SERVER" >strata-run-srv
+		chmod +x strata-run-srv
+		run=$PWD/strata-run-srv
+	fi
+	cc=$(atf_config_get cc cc)
+	cat >sp.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t caught;
+
+static void
+on_pipe(int sig)
+{
+	(void)sig;
+	caught++;
+}
+
+static void
+report(const char *what, long r)
+{
+	printf("%s: %ld %s, SIGPIPE %d\n", what, r,
+	    r < 0 ? strerror(errno) : "", (int)caught);
+}
+
+int
+main(void)
+{
+	struct iovec iov = { "x", 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	sigset_t set, pend;
+	int p[2], sv[2], st;
+	pid_t c;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	signal(SIGPIPE, on_pipe);
+	if (pipe(p) != 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return 1;
+	close(p[0]);
+	close(sv[1]);
+	report("write to a pipe", write(p[1], "x", 1));
+	report("writev to a pipe", writev(p[1], &iov, 1));
+	report("send, MSG_NOSIGNAL", send(sv[0], "x", 1, MSG_NOSIGNAL));
+	report("send", send(sv[0], "x", 1, 0));
+	report("sendmsg", sendmsg(sv[0], &mh, 0));
+	report("write to a socket", write(sv[0], "x", 1));
+	/* Blocked: pending, delivered when unblocked. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	report("write, blocked", write(p[1], "x", 1));
+	sigpending(&pend);
+	printf("pending: %d\n", sigismember(&pend, SIGPIPE));
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	printf("after unblock: SIGPIPE %d\n", (int)caught);
+	/* Ignored: EPIPE alone. */
+	signal(SIGPIPE, SIG_IGN);
+	report("write, ignored", write(p[1], "x", 1));
+	/* The default action ends a child that writes. */
+	signal(SIGPIPE, SIG_DFL);
+	if ((c = fork()) == 0) {
+		(void)write(p[1], "x", 1);
+		_exit(0);
+	}
+	if (c < 0 || waitpid(c, &st, 0) != c)
+		return 1;
+	printf("child: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit",
+	    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o sp sp.c
+	mkdir native && (cd native && ../sp >../native.out) ||
+	    atf_fail "the native run failed"
+	atf_check -o file:native.out "$run" -- ./sp
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o spm sp.c
+		atf_check -o file:native.out "$run" -- ./spm
+	fi
+	# yes ends by SIGPIPE, without a word, when head has read its line.
+	atf_check -o inline:"y\n" -e empty "$run" -- /bin/sh -c 'yes | head -n 1'
+}
+
+atf_test_case remote_sigpipe cleanup
+remote_sigpipe_head()
+{
+	atf_set "descr" "sigpipe against a server (strata-run --server)"
+}
+remote_sigpipe_body()
+{
+	need_run
+	srv=$(atf_config_get appstack_prefix)/bin/strata-server
+	[ -x "$srv" ] || atf_skip "no $srv"
+	server=unix://$PWD/k
+	atf_check "$srv" -d -p "$PWD/server.pid" -l librumpvfs.so \
+	    -l librumpfs_tmpfs.so -l librumpnet.so -m tmpfs:/tmp "$server"
+	RUN_SERVER=$server
+	sigpipe_body
+}
+remote_sigpipe_cleanup()
+{
+	stop_server
+}
+
+atf_test_case fd_pairs
+fd_pairs_head()
+{
+	atf_set "descr" "sendmmsg, recvmmsg and copy_file_range take the program's descriptor numbers (they went to the kernel untranslated: EBADF, or another descriptor); copy_file_range between a kernel and a host descriptor is EXDEV; glibc and static musl"
+}
+fd_pairs_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >fp.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int
+main(void)
+{
+	static const char *w[3] = { "one", "three", "seven!" };
+	struct mmsghdr mo[3], mi[4];
+	struct iovec io[3], ii[4];
+	char in[4][8], buf[16];
+	int sv[2], f, g, r;
+	off_t off = 0;
+
+	/* Descriptors that push the program's numbers past the kernel's. */
+	for (int i = 0; i < 3; i++)
+		(void)open("pad", O_RDWR | O_CREAT, 0644);
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
+		return 1;
+	memset(mo, 0, sizeof(mo));
+	memset(mi, 0, sizeof(mi));
+	for (int i = 0; i < 3; i++) {
+		io[i].iov_base = (void *)w[i];
+		io[i].iov_len = strlen(w[i]);
+		mo[i].msg_hdr.msg_iov = &io[i];
+		mo[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (int i = 0; i < 4; i++) {
+		ii[i].iov_base = in[i];
+		ii[i].iov_len = sizeof(in[i]);
+		mi[i].msg_hdr.msg_iov = &ii[i];
+		mi[i].msg_hdr.msg_iovlen = 1;
+	}
+	r = sendmmsg(sv[0], mo, 3, 0);
+	printf("sendmmsg %d %s\n", r, r < 0 ? strerror(errno) : "");
+	r = recvmmsg(sv[1], mi, 4, MSG_DONTWAIT, NULL);
+	printf("recvmmsg %d %s\n", r, r < 0 ? strerror(errno) : "");
+	for (int i = 0; i < r; i++)
+		printf("  %u %.*s\n", mi[i].msg_len, (int)mi[i].msg_len, in[i]);
+	f = open("src", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	g = open("dst", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (f < 0 || g < 0 || write(f, "hello", 5) != 5)
+		return 1;
+	r = (int)copy_file_range(f, &off, g, NULL, 5, 0);
+	printf("copy_file_range %d %s\n", r, r < 0 ? strerror(errno) : "");
+	memset(buf, 0, sizeof(buf));
+	r = (int)pread(g, buf, sizeof(buf) - 1, 0);
+	printf("dst %d %s\n", r, buf);
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o fp fp.c
+	mkdir native && (cd native && ../fp >../native.out) ||
+	    atf_fail "the native run failed"
+	atf_check -o file:native.out "$run" -- ./fp
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o fpm fp.c
+		atf_check -o file:native.out "$run" -- ./fpm
+	fi
+	# A kernel file copied to the host's standard output: EXDEV, and
+	# cat (which tries copy_file_range first) falls back.
+	atf_check -o inline:"-1 18\n" "$run" -- /usr/bin/python3 -c '
+import os
+f = os.open("/k", os.O_RDWR | os.O_CREAT); os.write(f, b"kernel\n")
+try: os.copy_file_range(f, 1, 7, 0)
+except OSError as e: print(-1, e.errno)'
+	atf_check -o inline:"kernel\n" "$run" -- /bin/sh -c 'echo kernel >/k; cat /k'
+}
+
 atf_test_case exec_inprocess
 exec_inprocess_head()
 {
@@ -2254,16 +2459,20 @@ atf_init_test_cases()
 	atf_add_test_case sigmask
 	atf_add_test_case interrupted_calls
 	atf_add_test_case poll_sockets
+	atf_add_test_case sigpipe
+	atf_add_test_case remote_sigpipe
+	atf_add_test_case fd_pairs
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
-	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess; do
+	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess \
+	    sigpipe fd_pairs; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
 	    remote_interrupted_calls remote_placement remote_bad_pointers \
-	    remote_exec_at fd_table; do
+	    remote_exec_at fd_table remote_sigpipe; do
 		rw_case $c cleanup
 	done
 	atf_add_test_case remote_interrupted_calls
