@@ -136,7 +136,7 @@ bench-net: apps $(if $(PLATFORM_GIVEN),,$(addprefix platform-,$(BENCH_PLATFORMS)
 DEB_ARCH = $(or $(DEB_ARCH.$(ARCH)),$(ARCH))
 DEB_ARCH.x86_64 := amd64
 DEB_ARCH.aarch64 := arm64
-DEB_LAYERS = kernel $(addprefix platform/,$(sort $(PLATFORM) $(APP_PLATFORMS))) appstack apps
+DEB_LAYERS = kernel $(addprefix platform/,$(sort $(PLATFORM) $(APP_PLATFORMS) $(IMAGE_PLATFORMS))) appstack apps
 deb: apps
 	@$(SHELL) $(MKDIR)/need.sh cmd:dpkg-deb:dpkg cmd:dpkg-shlibdeps:dpkg-dev
 	rm -rf $(O)/deb/root

@@ -180,6 +180,8 @@ overrides() {
 			echo "# programs link: no SONAME, no runtime library package yet."
 			echo "$1: shared-library-lacks-version"
 			echo "$1: package-name-doesnt-match-sonames"
+		fi
+		if ls "$trees/$1"/usr/lib/pkgconfig/*.pc >/dev/null 2>&1; then
 			echo "# Layers install .pc files to PREFIX/lib/pkgconfig; a multiarch"
 			echo "# libdir is not supported yet (README, Debian packages)."
 			echo "$1: pkg-config-unavailable-for-cross-compilation"

@@ -57,8 +57,30 @@ clang_body()
 	build_with clang
 }
 
+atf_test_case no_compiler
+no_compiler_head()
+{
+	atf_set "descr" "a compiler that cannot be run stops the build at once with a message that says so and names the package, not 'no system call tables for ' (issue 10: a minimal root without gcc)"
+	atf_set "require.progs" "make"
+}
+no_compiler_body()
+{
+	topdir=$(atf_config_get topdir)
+	unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
+	make=$(atf_config_get make make)
+	atf_check -s not-exit:0 -o ignore \
+	    -e match:"cannot tell the target architecture: '$(pwd)/no-such-cc -dumpmachine' could not be run" \
+	    -e match:"apt-get install build-essential" \
+	    -e not-match:"no system call tables" \
+	    $make -C "$topdir" O="$(pwd)/out" PREFIX="$(pwd)/prefix" \
+	    CC="$(pwd)/no-such-cc" kernel
+	[ ! -e out ] || [ -z "$(find out -name '*.o')" ] ||
+	    atf_fail "objects were compiled without a compiler"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case gcc
 	atf_add_test_case clang
+	atf_add_test_case no_compiler
 }

@@ -24,7 +24,7 @@
 atf_test_case install_build_remove
 install_build_remove_head()
 {
-	atf_set "descr" "make deb's packages install in a debootstrap root, build an outside program, remove cleanly"
+	atf_set "descr" "make deb's packages depend on each other by layer, install in a clean root (an overlay of a root without strata: the host's, or a debootstrap minbase one when cached), build an outside program, remove cleanly, lintian clean"
 	atf_set "require.progs" "make dpkg-deb unshare chroot tar"
 	atf_set "timeout" "1800"
 }
@@ -68,6 +68,39 @@ install_build_remove_body()
 	fi
 	ls "$builddir"/deb/*.deb >debs || atf_fail "make deb made no package"
 	cat debs
+
+	# --- dependencies follow the layers: every package needs the
+	# kernel headers' package (but that one itself); a kernel package
+	# needs no platform, application stack or tool; the tools need every
+	# kernel and platform package.
+	: >deps
+	while read -r deb; do
+		echo "$(dpkg-deb -f "$deb" Package): $(dpkg-deb -f "$deb" Depends)" >>deps
+	done <debs
+	cat deps
+	pkgs_all=$(sed 's/:.*//' deps)
+	while IFS= read -r line; do
+		pkg=${line%%:*} dep=" ${line#*:},"
+		case $pkg in
+		libstrata-kernel-dev) ;;
+		*) case $dep in *" libstrata-kernel-dev (= "*) ;;
+		   *) atf_fail "$pkg does not depend on libstrata-kernel-dev" ;; esac ;;
+		esac
+		case $pkg in
+		libstrata-kernel-*)
+			case $dep in *" libstrata-rumpuser-"*|*" libstrata-appstack"*|*" strata-tools"*)
+				atf_fail "kernel package $pkg depends on a higher layer: $dep" ;;
+			esac ;;
+		strata-tools)
+			for need in $pkgs_all; do
+				case $need in
+				libstrata-kernel-*|libstrata-rumpuser-*)
+					case $dep in *" $need (= "*) ;;
+					*) atf_fail "strata-tools does not depend on $need" ;; esac ;;
+				esac
+			done ;;
+		esac
+	done <deps
 
 	# --- the clean root
 	cache=$builddir/deb-chroot/bookworm-minbase.tar
@@ -120,11 +153,20 @@ main(void)
 }
 EOF
 	for p in $(sed -n 's|.*/libstrata-rumpuser-\(.*\)-dev_.*|\1|p' debs); do
+		# kvm makes bootable images, not host programs: strata-bake
+		# below.
+		[ "$p" != kvm ] || continue
 		in_root sh -c "cc -o $t/outside-$p $t/outside.c \$(pkg-config --cflags --libs rumpfs_tmpfs rumpuser-$p) && $t/outside-$p" \
 		    >run-$p.log 2>&1 || { cat run-$p.log; atf_fail "outside program on $p failed"; }
 		grep -q 'outside program: ok' run-$p.log || atf_fail "no output on $p"
 	done
 	in_root strata-demo -q >demo.log 2>&1 || { cat demo.log; atf_fail "installed strata-demo failed"; }
+	# The same program baked into a kvm image by the packaged
+	# strata-bake, from the packaged kernel and kvm platform.
+	if grep -q libstrata-rumpuser-kvm-dev debs; then
+		in_root strata-bake -c tmpfs $t/outside.c $t/outside.img >bake.log 2>&1 &&
+		    [ -s upper$t/outside.img ] || { cat bake.log; atf_fail "strata-bake from the packages failed"; }
+	fi
 	[ -f upper/usr/share/man/man3/rump.3.gz ] || atf_fail "rump(3) not installed"
 
 	# --- remove: nothing of the packages is left
