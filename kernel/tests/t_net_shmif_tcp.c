@@ -3,7 +3,7 @@
  * a shared-memory bus: bulk transfers checked byte by byte both ways
  * (also over a bus that drops, duplicates and reorders frames),
  * 100 concurrent connections, UDP, connection refused, half-close,
- * SO_LINGER reset and listen backlog overflow.
+ * SO_LINGER reset, keepalive and listen backlog overflow.
  *
  * The server is a child process with its own kernel at 10.0.0.2 (see
  * h_net.h); its exit status is its verdict (0 or an errno).
@@ -38,7 +38,7 @@
 
 enum srv_mode {
 	SRV_BULK, SRV_MANY, SRV_HALFCLOSE, SRV_LINGER, SRV_UDP, SRV_IDLE,
-	SRV_BACKLOG
+	SRV_BACKLOG, SRV_KEEPALIVE
 };
 
 struct srvarg {
@@ -170,6 +170,14 @@ srv_main(void *arg)
 		if (rump_sys_send(a, buf, (size_t)n, 0) != n)
 			return rt_errno();
 		return rump_sys_close(a) == 0 ? 0 : rt_errno();
+	case SRV_KEEPALIVE:
+		/* Silent while the client idles; answers its byte. */
+		if ((a = rump_sys_accept(l, NULL, NULL)) == -1)
+			return rt_errno();
+		if (rump_sys_recv(a, buf, 1, MSG_WAITALL) != 1 ||
+		    rump_sys_send(a, "b", 1, 0) != 1)
+			return EPROTO;
+		return 0;
 	case SRV_LINGER:
 		/* The client resets: the read fails with ECONNRESET. */
 		if ((a = rump_sys_accept(l, NULL, NULL)) == -1)
@@ -356,6 +364,46 @@ ATF_TC_BODY(tcp_linger_reset, tc)
 	peers_finish(&pid, 1);
 }
 
+ATF_TC(tcp_keepalive);
+ATF_TC_HEAD(tcp_keepalive, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "SO_KEEPALIVE with TCP_KEEPIDLE 1, "
+	    "TCP_KEEPINTVL 1, TCP_KEEPCNT 2: an idle connection whose peer "
+	    "answers the probes stays up; one whose peer has vanished "
+	    "(killed, no RST) is dropped with ETIMEDOUT");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(tcp_keepalive, tc)
+{
+	struct srvarg sa = { SRV_KEEPALIVE, 0 };
+	int fd, v, status;
+	char c = 0;
+	pid_t pid;
+
+	pid = peer_start(srv_main, &sa, true);
+	client_setup();
+	fd = connect_retry();
+	ATF_REQUIRE(fd != -1);
+	v = 1;
+	RL(rump_sys_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)));
+	RL(rump_sys_setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)));
+	RL(rump_sys_setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v)));
+	v = 2;
+	RL(rump_sys_setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v)));
+	/* Idle for 4 s: probes from 1 s on, each answered by the peer's
+	 * kernel (unanswered, they would end the connection at 3 s). */
+	rt_sleep_ms(4000);
+	ATF_REQUIRE_EQ(1, RL(rump_sys_send(fd, "a", 1, 0)));
+	ATF_REQUIRE_EQ(1, RL(rump_sys_recv(fd, &c, 1, MSG_WAITALL)));
+	ATF_CHECK_EQ('b', c);
+	/* The peer goes, kernel and all, without a word: the probes go
+	 * unanswered and the waiting read ends with ETIMEDOUT. */
+	ATF_REQUIRE_EQ(0, kill(pid, SIGKILL));
+	ATF_REQUIRE_EQ(pid, waitpid(pid, &status, 0));
+	ERR(ETIMEDOUT, rump_sys_recv(fd, &c, 1, 0));
+	RL(rump_sys_close(fd));
+}
+
 ATF_TC_WITHOUT_HEAD(tcp_refused);
 ATF_TC_BODY(tcp_refused, tc)
 {
@@ -462,6 +510,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tcp_100_connections);
 	ATF_TP_ADD_TC(tp, tcp_halfclose);
 	ATF_TP_ADD_TC(tp, tcp_linger_reset);
+	ATF_TP_ADD_TC(tp, tcp_keepalive);
 	ATF_TP_ADD_TC(tp, tcp_refused);
 	ATF_TP_ADD_TC(tp, tcp_backlog_overflow);
 	ATF_TP_ADD_TC(tp, udp_echo);
