@@ -213,6 +213,83 @@ ATF_TC_BODY(tcp_basic, tc)
 	ERR(ENOTCONN, rump_sys_shutdown(c, SHUT_WR));
 }
 
+/*
+ * TIME_WAIT holds the address of the side that closed first, as Linux's:
+ * binding it again gives EADDRINUSE, unless the closed socket and the
+ * new one both set SO_REUSEADDR (cport: the closing side's port).
+ */
+static void
+time_wait_case(int lport, int cport, bool old_reuse)
+{
+	struct sockaddr_in lsin = sin_of("127.0.0.1", lport);
+	struct sockaddr_in csin = sin_of("127.0.0.1", cport);
+	char c;
+	int l, cl, a, n, one = 1;
+
+	l = tcp_listener("127.0.0.1", lport, 1);
+	cl = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
+	if (old_reuse)
+		RL(rump_sys_setsockopt(cl, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one)));
+	RL(rump_sys_bind(cl, (struct sockaddr *)&csin, sizeof(csin)));
+	RL(rump_sys_connect(cl, (struct sockaddr *)&lsin, sizeof(lsin)));
+	a = (int)RL(rump_sys_accept(l, NULL, NULL));
+	/* The client closes first, the server answers EOF with its FIN:
+	 * the client's side ends in TIME_WAIT. */
+	RL(rump_sys_close(cl));
+	ATF_REQUIRE_EQ(0, RL(rump_sys_recv(a, &c, 1, 0)));
+	RL(rump_sys_close(a));
+	rt_sleep_ms(100);
+	for (int reuse = 0; reuse < 2; reuse++) {
+		n = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
+		if (reuse)
+			RL(rump_sys_setsockopt(n, SOL_SOCKET, SO_REUSEADDR,
+			    &one, sizeof(one)));
+		if (reuse && old_reuse)
+			RL(rump_sys_bind(n, (struct sockaddr *)&csin,
+			    sizeof(csin)));
+		else
+			ERR(EADDRINUSE, rump_sys_bind(n,
+			    (struct sockaddr *)&csin, sizeof(csin)));
+		RL(rump_sys_close(n));
+	}
+	RL(rump_sys_close(l));
+}
+
+ATF_TC_WITHOUT_HEAD(tcp_time_wait);
+ATF_TC_BODY(tcp_time_wait, tc)
+{
+
+	boot();
+	time_wait_case(7100, 7101, false);
+	time_wait_case(7102, 7103, true);
+}
+
+/* SO_REUSEPORT: sockets that all set it share a port; one that does not
+ * is refused (EADDRINUSE), as on Linux. */
+ATF_TC_WITHOUT_HEAD(reuseport);
+ATF_TC_BODY(reuseport, tc)
+{
+	struct sockaddr_in sin = sin_of("127.0.0.1", 7200);
+	int s[3], one = 1;
+
+	boot();
+	for (int type = SOCK_STREAM; type <= SOCK_DGRAM; type++) {
+		for (int i = 0; i < 3; i++) {
+			s[i] = (int)RL(rump_sys_socket(AF_INET, type, 0));
+			if (i < 2)
+				RL(rump_sys_setsockopt(s[i], SOL_SOCKET,
+				    SO_REUSEPORT, &one, sizeof(one)));
+		}
+		RL(rump_sys_bind(s[0], (struct sockaddr *)&sin, sizeof(sin)));
+		RL(rump_sys_bind(s[1], (struct sockaddr *)&sin, sizeof(sin)));
+		ERR(EADDRINUSE, rump_sys_bind(s[2], (struct sockaddr *)&sin,
+		    sizeof(sin)));
+		for (int i = 0; i < 3; i++)
+			RL(rump_sys_close(s[i]));
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(tcp_refused);
 ATF_TC_BODY(tcp_refused, tc)
 {
@@ -394,5 +471,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tcp_linger_reset);
 	ATF_TP_ADD_TC(tp, tcp_backlog);
 	ATF_TP_ADD_TC(tp, tcp_bulk_loopback);
+	ATF_TP_ADD_TC(tp, tcp_time_wait);
+	ATF_TP_ADD_TC(tp, reuseport);
 	return atf_no_error();
 }
