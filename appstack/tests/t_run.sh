@@ -660,6 +660,8 @@ remote_programs_body()
 	atf_check $r /bin/rm -r /y/moved/deep
 	atf_check -o inline:"/y\n/y/f\n/y/l\n/y/moved\n/y/moved/g\n" -x "$r /usr/bin/find /y | sort"
 	atf_check -o inline:"8 640\n" $r /usr/bin/stat -c '%s %a' /y/moved/g
+	atf_check -o match:"^-rw-r----- 1 root root +8 .* g$" $r /bin/ls -l /y/moved
+	atf_check -o match:"^total " -o match:" moved$" $r /bin/ls -l /y
 	atf_check -o match:"^100000.*/x/sub/deep/big$" $r /usr/bin/du -ab /x/sub/deep/big
 	# What strata-run's own listing of the server's tree says.
 	atf_check -e save:err "$run" --server "$server" --list-at-exit /y -- /bin/true
