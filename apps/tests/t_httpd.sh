@@ -162,7 +162,7 @@ tap_setup()
 atf_test_case tap cleanup
 tap_head()
 {
-	atf_set "descr" "against Linux over TAP in a namespace of its own: ping, curl from strata-httpd (GET, HEAD, keep-alive, errors, no escape from the directory), strata-fetch from a Linux server, 32 MiB each way by sha256"
+	atf_set "descr" "against Linux over TAP in a namespace of its own: ping, curl from strata-httpd (GET, HEAD, keep-alive, errors, no escape from the directory), strata-fetch from a Linux server, 32 MiB each way by sha256, --gw answering a client off the subnet"
 	atf_set "timeout" "180"
 }
 tap_body()
@@ -209,6 +209,17 @@ tap_body()
 	    http://10.98.0.1:8000/big.bin
 	atf_check -o inline:"$(sha256sum <www/big.bin)\n" sh -c 'sha256sum <got2'
 	stop pyhttp
+
+	# --gw: a client off the TAP's subnet (Linux's 192.0.2.1) is
+	# answered through the gateway (Linux's 10.98.0.1); without a route
+	# strata could not answer it at all.
+	ip -n "$NS" addr add 192.0.2.1/32 dev lo
+	start httpd2 "$(bin strata-httpd)" --if tap:tap0 --addr 10.98.0.2/24 \
+	    --gw 10.98.0.1 --port 80 www
+	wait_serving httpd2
+	atf_check -o file:www/index.html ip netns exec "$NS" curl -sS --fail \
+	    --max-time 20 --interface 192.0.2.1 $url/
+	stop httpd2
 }
 tap_cleanup()
 {
