@@ -899,6 +899,50 @@ fd_call(long nr, long args[6])
 	return rsys(nr, f->real, args[1], args[2], args[3], args[4], args[5]);
 }
 
+/* signalfd(2) is the host's (signals are): a new one enters the table,
+ * an existing one (fd >= 0) must be a host descriptor and keeps its
+ * number. */
+static long
+do_signalfd(long nr, long a[6])
+{
+	struct gfd fb1, *f;
+	long r;
+
+	if ((int)a[0] == -1)
+		return fd_enter(0, FD_HOST, HSYS(nr, -1, a[1], a[2], a[3], 0,
+		    0));
+	if ((f = fd_get(a[0], &fb1)) == NULL)
+		return -EBADF;
+	if (f->kind != FD_HOST)
+		return -EINVAL;		/* not a signalfd, as Linux says */
+	r = HSYS(nr, f->real, a[1], a[2], a[3], 0, 0);
+	return r < 0 ? r : a[0];
+}
+
+/* inotify_add_watch(2): the instance is the host's, so it watches host
+ * paths; the kernel's files cannot be watched there (ENOSYS, as for a
+ * call the kernel lacks). */
+static long
+do_inotify_add_watch(long a[6])
+{
+	char path[PATH_MAX];
+	struct gfd fb1, *f;
+	long realdir;
+	int kind, e;
+
+	if ((f = fd_get(a[0], &fb1)) == NULL)
+		return -EBADF;
+	if (f->kind != FD_HOST)
+		return -EINVAL;		/* not an inotify instance */
+	if ((e = get_path(a[1], path)) != 0)
+		return -e;
+	if ((e = route(AT_FDCWD, path, 0, &kind, &realdir)) != 0)
+		return -e;
+	if (kind != FD_HOST || realdir != AT_FDCWD)
+		return -ENOSYS;
+	return HSYS(SYS_inotify_add_watch, f->real, path, a[2], 0, 0, 0);
+}
+
 /* copy_file_range(2) between two of the program's descriptors: both the
  * host's or both the kernel's; across the two, EXDEV (as Linux between
  * file systems that cannot copy to each other: callers fall back to
@@ -2374,6 +2418,12 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		/* Host-only descriptors. */
 		return fd_enter(0, FD_HOST, HSYS(nr, a[0], a[1], a[2], a[3],
 		    a[4], a[5]));
+	case SYS_signalfd: case SYS_signalfd4:
+		return do_signalfd(nr, a);
+	case SYS_inotify_add_watch:
+		return do_inotify_add_watch(a);
+	case SYS_inotify_rm_watch:
+		return fd_call(nr, a);
 	default:
 		/* Everything else is the kernel's to serve or refuse. */
 		return rsys(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -1928,6 +1928,63 @@ except OSError as e: print(-1, e.errno)'
 	atf_check -o inline:"kernel\n" "$run" -- /bin/sh -c 'echo kernel >/k; cat /k'
 }
 
+atf_test_case host_fds
+host_fds_head()
+{
+	atf_set "descr" "signalfd and inotify are the host's: a signalfd made, changed and read, an inotify watch of a host path added and removed (a kernel path: ENOSYS); glibc and static musl, output identical to the native run"
+}
+host_fds_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >hf.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+int
+main(int argc, char **argv)
+{
+	struct signalfd_siginfo si;
+	sigset_t m;
+	int fd, in, w;
+
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &m, NULL);
+	fd = signalfd(-1, &m, SFD_CLOEXEC);
+	printf("signalfd: %s\n", fd < 0 ? strerror(errno) : "made");
+	sigaddset(&m, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &m, NULL);
+	printf("signalfd changed, same number: %d\n", signalfd(fd, &m, 0) == fd);
+	kill(getpid(), SIGUSR2);
+	printf("read: %d, signal %u\n", (int)read(fd, &si, sizeof(si)),
+	    si.ssi_signo);
+	in = inotify_init1(IN_CLOEXEC);
+	w = inotify_add_watch(in, argc > 1 ? argv[1] : "/etc", IN_CREATE);
+	printf("inotify_add_watch: %s\n", w < 0 ? strerror(errno) : "ok");
+	if (w >= 0)
+		printf("inotify_rm_watch: %d\n", inotify_rm_watch(in, w));
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o hf hf.c
+	./hf >native.out || atf_fail "the native run failed"
+	atf_check -o file:native.out "$run" -- ./hf
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o hfm hf.c
+		atf_check -o file:native.out "$run" -- ./hfm
+	fi
+	# The kernel's /tmp cannot be watched from the host.
+	atf_check -o match:"^inotify_add_watch: Function not implemented$" \
+	    "$run" -- ./hf /tmp
+}
+
 atf_test_case exec_inprocess
 exec_inprocess_head()
 {
@@ -2464,12 +2521,13 @@ atf_init_test_cases()
 	atf_add_test_case sigpipe
 	atf_add_test_case remote_sigpipe
 	atf_add_test_case fd_pairs
+	atf_add_test_case host_fds
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
 	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess \
-	    sigpipe fd_pairs; do
+	    sigpipe fd_pairs host_fds; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
