@@ -2313,6 +2313,8 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	/* Kernel state that is not a file. */
 	case SYS_umask: case SYS_getuid: case SYS_geteuid:
 	case SYS_getgid: case SYS_getegid: case SYS_setuid: case SYS_setgid:
+	case SYS_getresuid: case SYS_getresgid: case SYS_setresuid:
+	case SYS_setresgid: case SYS_setreuid: case SYS_setregid:
 	case SYS_getgroups: case SYS_setgroups: case SYS_uname:
 	case SYS_sethostname: case SYS_sync:
 		return rsys(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -2340,8 +2342,7 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_getpgrp: case SYS_getpgid: case SYS_setpgid:
 	case SYS_getsid: case SYS_setsid: case SYS_getpriority:
 	case SYS_setpriority: case SYS_sched_getparam:
-	case SYS_sched_getscheduler: case SYS_capget:
-	case SYS_getresuid: case SYS_getresgid: case SYS_personality:
+	case SYS_sched_getscheduler: case SYS_capget: case SYS_personality:
 	case SYS_timer_create: case SYS_timer_settime: case SYS_timer_gettime:
 	case SYS_timer_delete: case SYS_timer_getoverrun:
 		return HSYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -2486,8 +2487,8 @@ run_sys_fast(long nr, const long args[6], long *ret)
 	case SYS_getitimer: case SYS_getpgrp: case SYS_getpgid:
 	case SYS_setpgid: case SYS_getsid: case SYS_setsid:
 	case SYS_getpriority: case SYS_setpriority: case SYS_sched_getparam:
-	case SYS_sched_getscheduler: case SYS_capget: case SYS_getresuid:
-	case SYS_getresgid: case SYS_personality: case SYS_timer_create:
+	case SYS_sched_getscheduler: case SYS_capget: case SYS_personality:
+	case SYS_timer_create:
 	case SYS_timer_settime: case SYS_timer_gettime: case SYS_timer_delete:
 	case SYS_timer_getoverrun:
 		*ret = HSYS(nr, args[0], args[1], args[2], args[3], args[4],

@@ -1985,6 +1985,67 @@ EOF
 	    "$run" -- ./hf /tmp
 }
 
+atf_test_case credentials
+credentials_head()
+{
+	atf_set "descr" "the program's real, effective and saved ids are the kernel's: getresuid/getresgid agree with getuid after setuid, and setresuid, setreuid, seteuid work by Linux's rules (they went to the host, or were ENOSYS); glibc and static musl"
+}
+credentials_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >cr.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+show(const char *what, int r)
+{
+	uid_t u[3];
+	gid_t g[3];
+
+	getresuid(&u[0], &u[1], &u[2]);
+	getresgid(&g[0], &g[1], &g[2]);
+	printf("%s: %s; uids %u %u %u (getuid %u geteuid %u); gids %u %u %u\n",
+	    what, r == 0 ? "ok" : strerror(errno), u[0], u[1], u[2],
+	    getuid(), geteuid(), g[0], g[1], g[2]);
+}
+
+int
+main(void)
+{
+	show("start", 0);
+	show("setresgid 10 20 30", setresgid(10, 20, 30));
+	show("setregid -1 40", setregid(-1, 40));
+	show("setresuid 1 2 3", setresuid(1, 2, 3));
+	show("seteuid 3", seteuid(3));
+	show("seteuid 5", seteuid(5));
+	show("setreuid 3 -1", setreuid(3, -1));
+	show("setuid 0", setuid(0));
+	return 0;
+}
+EOF
+	cat >want <<'EOF'
+start: ok; uids 0 0 0 (getuid 0 geteuid 0); gids 0 0 0
+setresgid 10 20 30: ok; uids 0 0 0 (getuid 0 geteuid 0); gids 10 20 30
+setregid -1 40: ok; uids 0 0 0 (getuid 0 geteuid 0); gids 10 40 40
+setresuid 1 2 3: ok; uids 1 2 3 (getuid 1 geteuid 2); gids 10 40 40
+seteuid 3: ok; uids 1 3 3 (getuid 1 geteuid 3); gids 10 40 40
+seteuid 5: Operation not permitted; uids 1 3 3 (getuid 1 geteuid 3); gids 10 40 40
+setreuid 3 -1: ok; uids 3 3 3 (getuid 3 geteuid 3); gids 10 40 40
+setuid 0: Operation not permitted; uids 3 3 3 (getuid 3 geteuid 3); gids 10 40 40
+EOF
+	atf_check $cc -O2 -o cr cr.c
+	atf_check -o file:want "$run" -- ./cr
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o crm cr.c
+		atf_check -o file:want "$run" -- ./crm
+	fi
+}
+
 atf_test_case exec_inprocess
 exec_inprocess_head()
 {
@@ -2522,12 +2583,13 @@ atf_init_test_cases()
 	atf_add_test_case remote_sigpipe
 	atf_add_test_case fd_pairs
 	atf_add_test_case host_fds
+	atf_add_test_case credentials
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
 	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess \
-	    sigpipe fd_pairs host_fds; do
+	    sigpipe fd_pairs host_fds credentials; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \

@@ -87,6 +87,142 @@ SYSCALL(SYS_setgid, setgid)
 	    (uint32_t)args[0]);
 }
 
+/*
+ * getres[ug]id, setres[ug]id and setre[ug]id as Linux: -1 leaves an id as
+ * it is; root (effective uid 0) sets any id, anyone else only to one of
+ * its current real, effective and saved ids (setre[ug]id: the real one
+ * only to the real or effective one).  setre[ug]id sets the saved id to
+ * the new effective one when the real one is given or the effective one
+ * changes to other than the old real one.
+ */
+static int
+getres_id(const uint32_t *real, const uint32_t *eff, const uint32_t *saved,
+    const long *args)
+{
+	struct proc *p = curproc;
+	uint32_t v[3];
+	int error = 0;
+
+	mutex_enter(&p->p_lock);
+	v[0] = *real;
+	v[1] = *eff;
+	v[2] = *saved;
+	mutex_exit(&p->p_lock);
+	for (int i = 0; i < 3 && error == 0; i++)
+		error = copyout(&v[i], (void *)args[i], sizeof(v[i]));
+	return error;
+}
+
+static bool
+id_is_own(uint32_t id, uint32_t real, uint32_t eff, uint32_t saved)
+{
+
+	return id == (uint32_t)-1 || id == real || id == eff || id == saved;
+}
+
+static int
+setres_id(uint32_t *real, uint32_t *eff, uint32_t *saved, uint32_t r,
+    uint32_t e, uint32_t s)
+{
+	struct proc *p = curproc;
+	int error = 0;
+
+	mutex_enter(&p->p_lock);
+	if (!cred_is_superuser(&p->p_cred) &&
+	    (!id_is_own(r, *real, *eff, *saved) ||
+	    !id_is_own(e, *real, *eff, *saved) ||
+	    !id_is_own(s, *real, *eff, *saved))) {
+		error = EPERM;
+	} else {
+		if (r != (uint32_t)-1)
+			*real = r;
+		if (e != (uint32_t)-1)
+			*eff = e;
+		if (s != (uint32_t)-1)
+			*saved = s;
+	}
+	mutex_exit(&p->p_lock);
+	return error;
+}
+
+static int
+setre_id(uint32_t *real, uint32_t *eff, uint32_t *saved, uint32_t r,
+    uint32_t e)
+{
+	struct proc *p = curproc;
+	uint32_t oldreal;
+	int error = 0;
+
+	mutex_enter(&p->p_lock);
+	oldreal = *real;
+	if (!cred_is_superuser(&p->p_cred) &&
+	    ((r != (uint32_t)-1 && r != *real && r != *eff) ||
+	    (e != (uint32_t)-1 && e != *real && e != *eff && e != *saved))) {
+		error = EPERM;
+	} else {
+		if (r != (uint32_t)-1)
+			*real = r;
+		if (e != (uint32_t)-1)
+			*eff = e;
+		if (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != oldreal))
+			*saved = *eff;
+	}
+	mutex_exit(&p->p_lock);
+	return error;
+}
+
+SYSCALL(SYS_getresuid, getresuid)
+{
+	struct kauth_cred *cr = &curproc->p_cred;
+
+	(void)retval;
+	return getres_id(&cr->cr_uid, &cr->cr_euid, &cr->cr_suid, args);
+}
+
+SYSCALL(SYS_getresgid, getresgid)
+{
+	struct kauth_cred *cr = &curproc->p_cred;
+
+	(void)retval;
+	return getres_id(&cr->cr_gid, &cr->cr_egid, &cr->cr_sgid, args);
+}
+
+SYSCALL(SYS_setresuid, setresuid)
+{
+	struct kauth_cred *cr = &curproc->p_cred;
+
+	(void)retval;
+	return setres_id(&cr->cr_uid, &cr->cr_euid, &cr->cr_suid,
+	    (uint32_t)args[0], (uint32_t)args[1], (uint32_t)args[2]);
+}
+
+SYSCALL(SYS_setresgid, setresgid)
+{
+	struct kauth_cred *cr = &curproc->p_cred;
+
+	(void)retval;
+	return setres_id(&cr->cr_gid, &cr->cr_egid, &cr->cr_sgid,
+	    (uint32_t)args[0], (uint32_t)args[1], (uint32_t)args[2]);
+}
+
+SYSCALL(SYS_setreuid, setreuid)
+{
+	struct kauth_cred *cr = &curproc->p_cred;
+
+	(void)retval;
+	return setre_id(&cr->cr_uid, &cr->cr_euid, &cr->cr_suid,
+	    (uint32_t)args[0], (uint32_t)args[1]);
+}
+
+SYSCALL(SYS_setregid, setregid)
+{
+	struct kauth_cred *cr = &curproc->p_cred;
+
+	(void)retval;
+	return setre_id(&cr->cr_gid, &cr->cr_egid, &cr->cr_sgid,
+	    (uint32_t)args[0], (uint32_t)args[1]);
+}
+
 SYSCALL(SYS_getgroups, getgroups)
 {
 	struct proc *p = curproc;

@@ -8,6 +8,7 @@
 #endif
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -566,6 +567,63 @@ ATF_TC_BODY(ids_and_groups, tc)
 	ATF_REQUIRE_EQ(0, rump_sys_getegid());
 }
 
+/* A call through rump_syscall(): 0 or the Linux errno. */
+static int
+sys3(long nr, long a0, long a1, long a2)
+{
+	long args[6] = { a0, a1, a2, 0, 0, 0 }, rv[2];
+
+	return rump_syscall((int)nr, args, rv);
+}
+
+/* The real, effective and saved ids, as "r e s". */
+static void
+check_res(long nr, uint32_t r, uint32_t e, uint32_t s)
+{
+	uint32_t v[3] = { 99, 99, 99 };
+
+	ATF_REQUIRE_EQ(0, sys3(nr, (long)&v[0], (long)&v[1], (long)&v[2]));
+	ATF_CHECK_MSG(v[0] == r && v[1] == e && v[2] == s,
+	    "%s: %u %u %u, want %u %u %u", nr == SYS_getresuid ? "uids" :
+	    "gids", v[0], v[1], v[2], r, e, s);
+}
+
+ATF_TC(res_ids);
+ATF_TC_HEAD(res_ids, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "getresuid/getresgid, setresuid/setresgid and setreuid/setregid "
+	    "with Linux's rules (the same sequence gives the same ids on the "
+	    "host): -1 unchanged, root sets any id, others only their own, "
+	    "setre*id moves the saved id; EFAULT for a bad pointer");
+}
+ATF_TC_BODY(res_ids, tc)
+{
+
+	boot();
+	RFORK(RUMP_RFFDG);
+	check_res(SYS_getresuid, 0, 0, 0);
+	ATF_CHECK_EQ(0, sys3(SYS_setresgid, 10, 20, 30));
+	check_res(SYS_getresgid, 10, 20, 30);
+	ATF_CHECK_EQ(0, sys3(SYS_setregid, -1, 40, 0));
+	check_res(SYS_getresgid, 10, 40, 40);
+	ATF_CHECK_EQ(0, sys3(SYS_setresuid, 1, 2, 3));
+	check_res(SYS_getresuid, 1, 2, 3);
+	ATF_CHECK_EQ(2, rump_sys_geteuid());
+	/* No longer root: only its own ids. */
+	ATF_CHECK_EQ(0, sys3(SYS_setresuid, -1, 3, -1));
+	check_res(SYS_getresuid, 1, 3, 3);
+	ATF_CHECK_EQ(EPERM, sys3(SYS_setresuid, -1, 5, -1));
+	check_res(SYS_getresuid, 1, 3, 3);
+	ATF_CHECK_EQ(0, sys3(SYS_setreuid, 3, -1, 0));
+	check_res(SYS_getresuid, 3, 3, 3);
+	ATF_CHECK_EQ(EPERM, sys3(SYS_setreuid, -1, 1, 0));
+	ATF_CHECK_EQ(0, sys3(SYS_setresgid, -1, -1, 10));
+	check_res(SYS_getresgid, 10, 40, 10);
+	ATF_CHECK_EQ(EPERM, sys3(SYS_setresgid, 0, -1, -1));
+	ATF_CHECK_EQ(EFAULT, sys3(SYS_getresuid, 0, 0, 0));
+}
+
 ATF_TC(numeric_syscall_entry);
 ATF_TC_HEAD(numeric_syscall_entry, tc)
 {
@@ -696,6 +754,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, release_closes_files);
 	ATF_TP_ADD_TC(tp, curlwp_binding);
 	ATF_TP_ADD_TC(tp, ids_and_groups);
+	ATF_TP_ADD_TC(tp, res_ids);
 	ATF_TP_ADD_TC(tp, numeric_syscall_entry);
 	ATF_TP_ADD_TC(tp, errno_numbering);
 	return atf_no_error();
