@@ -204,7 +204,11 @@ bio_worker(void *arg)
 /*
  * fork() copies neither the workers nor a consistent queue lock: hold the
  * lock across fork and let the child start its own pool on demand.
- * Requests queued in the parent stay the parent's.
+ * Requests queued in the parent stay the parent's.  The child's condition
+ * variable starts afresh too: the copy still counts the parent's workers
+ * as waiters, and glibc's pthread_cond_signal() waits for those to leave
+ * an old group of waiters before it wakes a new one, which in the child
+ * they never do (its first wakeup hung for ever).
  */
 static void
 bio_prefork(void)
@@ -224,6 +228,7 @@ static void
 bio_postfork_child(void)
 {
 	struct bioreq *req;
+	int error;
 
 	while ((req = bioq_head) != NULL) {
 		bioq_head = req->next;
@@ -233,6 +238,8 @@ bio_postfork_child(void)
 	bio_nworkers = 0;
 	bio_nidle = 0;
 	bio_spinning = 0;
+	if ((error = pthread_cond_init(&bioq_cv, NULL)) != 0)
+		rumpuser__fatal("bio: pthread_cond_init", error);
 	pthread_mutex_unlock(&bioq_mtx);
 }
 

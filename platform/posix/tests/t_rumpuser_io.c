@@ -14,12 +14,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atf-c.h>
@@ -482,6 +485,129 @@ ATF_TC_BODY(bio_without_kernel, tc)
 }
 
 /*
+ * fork() while a worker polls for the next request (RUMP_CV_SPIN_US,
+ * rumpuser_bio.c): the child starts a pool of its own, and each of its
+ * requests, made one at a time, must wake a worker.  A child that kept
+ * the parent's "a worker polls" (bio_spinning) would never wake one: its
+ * first request is taken by a new worker, the second waits for ever.
+ * The stub kernel's CPUs are made consistent across the fork (a parent's
+ * worker may be between biodone and giving its CPU back).
+ */
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+fork_prepare(void)
+{
+
+	pthread_mutex_lock(&stub_cpu_mtx);
+	pthread_mutex_lock(&bw.mtx);
+}
+
+static void
+fork_parent(void)
+{
+
+	pthread_mutex_unlock(&bw.mtx);
+	pthread_mutex_unlock(&stub_cpu_mtx);
+}
+
+static void
+fork_child(void)
+{
+
+	/* Only this thread's CPU is still held in the child. */
+	stub_cpus_busy = stub_have_cpu;
+	pthread_mutex_unlock(&bw.mtx);
+	pthread_mutex_unlock(&stub_cpu_mtx);
+}
+
+#define FORK_ROUNDS	8	/* forks, each just after a completion */
+#define FORK_NREQ	8	/* requests of each child, one at a time */
+
+ATF_TC(bio_fork_while_polling);
+ATF_TC_HEAD(bio_fork_while_polling, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "a child forked while a block I/O worker polls for work "
+	    "(RUMP_CV_SPIN_US=1000) completes requests made one at a time");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(bio_fork_while_polling, tc)
+{
+	static unsigned char buf[512];
+	double t0;
+	pid_t pid, w;
+	int fd, i, round, status;
+
+#if defined(__SANITIZE_THREAD__)
+	atf_tc_skip("ThreadSanitizer stops a child of a multi-threaded "
+	    "process that starts threads (die_after_fork)");
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+	atf_tc_skip("ThreadSanitizer stops a child of a multi-threaded "
+	    "process that starts threads (die_after_fork)");
+#endif
+#endif
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		atf_tc_skip("one host CPU: the workers never poll");
+	setenv("RUMP_CV_SPIN_US", "1000", 1);
+	ATF_REQUIRE_EQ(0, stub_init(2));
+	caller = pthread_self();
+	fd = open_file("disk", RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_CREATE |
+	    RUMPUSER_OPEN_BIO);
+	ATF_REQUIRE_EQ(0, ftruncate(fd, 512));
+	bio_reset();
+	rumpuser_bio(fd, RUMPUSER_BIO_READ, buf, 512, 0, biodone, &bw);
+	bio_wait(1);
+	/* After the pool's own handlers: ours prepare first. */
+	ATF_REQUIRE_EQ(0, pthread_atfork(fork_prepare, fork_parent,
+	    fork_child));
+
+	for (round = 0; round < FORK_ROUNDS; round++) {
+		/* The worker that completes this polls for 1 ms after. */
+		bio_reset();
+		rumpuser_bio(fd, RUMPUSER_BIO_READ, buf, 512, 0, biodone, &bw);
+		bio_wait(1);
+		pid = fork();
+		ATF_REQUIRE(pid != -1);
+		if (pid == 0) {
+			bio_reset();
+			for (i = 0; i < FORK_NREQ; i++) {
+				rumpuser_bio(fd, RUMPUSER_BIO_READ, buf, 512,
+				    0, biodone, &bw);
+				bio_wait(i + 1);
+			}
+			_exit(bw.nerr == 0 ? 0 : 1);
+		}
+		/* A lost wakeup leaves the child waiting for ever: bounded
+		 * here, so that it fails with a reason. */
+		t0 = mono_s();
+		while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
+		    mono_s() - t0 < 30)
+			usleep(10 * 1000);
+		ATF_REQUIRE(w != -1);
+		if (w == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			atf_tc_fail("round %d: the child's requests were not "
+			    "all completed in 30 s (a worker never woken)",
+			    round);
+		}
+		ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "round %d: child status %#x", round, status);
+	}
+	ATF_CHECK_EQ(0, rumpuser_close(fd));
+	ATF_CHECK_EQ(0, STUB_GET(stub_violations));
+}
+
+/*
  * Scatter/gather I/O and syncing
  */
 
@@ -578,6 +704,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bio_errors);
 	ATF_TP_ADD_TC(tp, bio_completion_context);
 	ATF_TP_ADD_TC(tp, bio_without_kernel);
+	ATF_TP_ADD_TC(tp, bio_fork_while_polling);
 	ATF_TP_ADD_TC(tp, iov_readwrite);
 	ATF_TP_ADD_TC(tp, syncfd);
 	return atf_no_error();
