@@ -7,6 +7,9 @@
 #       -Iplatform/posix -Ibuild/prefix/include \
 #       platform/posix/tests/fuzz_sp_msg.c platform/posix/rumpuser_sp_msg.c -o fuzz_sp
 #   mkdir -p corpus && ./fuzz_sp -max_total_time=3600 -jobs=2 corpus
+#
+# and the channel's reader the same way, with fuzz_sp_shm.c in place of
+# fuzz_sp_msg.c (-o fuzz_shm; its own corpus directory).
 
 atf_test_case fuzz_messages
 fuzz_messages_head()
