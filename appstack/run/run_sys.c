@@ -2326,12 +2326,16 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		return run_map_mremap(a);
 	case SYS_mprotect: case SYS_madvise:
 	case SYS_msync: case SYS_mincore: case SYS_mlock:
-	case SYS_munlock: case SYS_membarrier: case SYS_futex:
+	case SYS_munlock: case SYS_mlockall: case SYS_munlockall:
+	case SYS_mlock2: case SYS_membarrier: case SYS_futex:
 	case SYS_set_tid_address: case SYS_set_robust_list:
 	case SYS_get_robust_list: case SYS_rseq: case SYS_gettid:
 	case SYS_getpid: case SYS_getppid: case SYS_tgkill: case SYS_tkill:
 	case SYS_kill: case SYS_sched_yield: case SYS_sched_getaffinity:
-	case SYS_sched_setaffinity: case SYS_prlimit64: case SYS_getrlimit:
+	case SYS_sched_setaffinity: case SYS_sched_setscheduler:
+	case SYS_sched_setparam: case SYS_sched_get_priority_max:
+	case SYS_sched_get_priority_min: case SYS_sched_rr_get_interval:
+	case SYS_getcpu: case SYS_prlimit64: case SYS_getrlimit:
 	case SYS_setrlimit: case SYS_getrusage: case SYS_times:
 	case SYS_sysinfo: case SYS_sigaltstack: case SYS_rt_sigpending:
 	case SYS_pause: case SYS_alarm: case SYS_setitimer:

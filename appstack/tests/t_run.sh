@@ -2046,6 +2046,58 @@ EOF
 	fi
 }
 
+atf_test_case host_sched
+host_sched_head()
+{
+	atf_set "descr" "scheduling and memory locking are the host's, as the policy says (sched_setscheduler, sched_setparam, sched_get_priority_max/min, sched_rr_get_interval, mlockall/munlockall went to the kernel: ENOSYS); glibc and static musl, output identical to the native run"
+}
+host_sched_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >hs.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+static void
+report(const char *what, int r)
+{
+	printf("%s: %d %s\n", what, r, r < 0 ? strerror(errno) : "");
+}
+
+int
+main(void)
+{
+	struct sched_param sp = { 0 };
+	struct timespec ts;
+
+	report("sched_get_priority_max(FIFO)", sched_get_priority_max(SCHED_FIFO));
+	report("sched_get_priority_min(RR)", sched_get_priority_min(SCHED_RR));
+	report("sched_getscheduler", sched_getscheduler(0));
+	report("sched_setscheduler(OTHER)", sched_setscheduler(0, SCHED_OTHER, &sp));
+	report("sched_setparam", sched_setparam(0, &sp));
+	report("sched_rr_get_interval", sched_rr_get_interval(0, &ts));
+	report("munlockall", munlockall());
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o hs hs.c
+	./hs >native.out || atf_fail "the native run failed"
+	atf_check -o file:native.out "$run" -- ./hs
+	if command -v musl-gcc >/dev/null 2>&1; then
+		# musl's own sched_setscheduler and friends are ENOSYS by
+		# design: its native run is the reference.
+		atf_check musl-gcc -static -O2 -o hsm hs.c
+		./hsm >native-musl.out || atf_fail "the native musl run failed"
+		atf_check -o file:native-musl.out "$run" -- ./hsm
+	fi
+}
+
 atf_test_case exec_inprocess
 exec_inprocess_head()
 {
@@ -2584,12 +2636,13 @@ atf_init_test_cases()
 	atf_add_test_case fd_pairs
 	atf_add_test_case host_fds
 	atf_add_test_case credentials
+	atf_add_test_case host_sched
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
 	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess \
-	    sigpipe fd_pairs host_fds credentials; do
+	    sigpipe fd_pairs host_fds credentials host_sched; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
