@@ -693,6 +693,96 @@ ATF_TC_BODY(kmem_no_limit, tc)
 	rump_unschedule();
 }
 
+/*
+ * Without a limit kmem counts per virtual CPU (kern/pcounter.h: each
+ * CPU's holder adds to its CPU's slot with a plain load and store).
+ * Kernel threads, more than there are CPUs, allocate and free at once,
+ * giving their CPU up now and then (so that each runs on every CPU),
+ * and free blocks other threads allocated (so that slots go negative):
+ * once they are done the count is exactly where it started.  Two
+ * threads ever adding to one slot at once would lose updates.
+ */
+#define KMC_THREADS	4
+#define KMC_ROUNDS	20000
+#define KMC_SLOTS	64
+
+static void *kmc_slot[KMC_SLOTS];	/* atomic: blocks left to free */
+
+static void
+kmc_free(void *p)
+{
+	size_t size;
+
+	memcpy(&size, p, sizeof(size));
+	rumpns_kmem_free(p, size);
+}
+
+static void
+kmc_body(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg * 2654435761u + 1;
+	void *p, *old;
+	size_t size;
+
+	for (int i = 0; i < KMC_ROUNDS; i++) {
+		seed = seed * 1103515245u + 12345u;
+		size = 16 + (seed >> 16) % 2032;
+		p = rumpns_kmem_alloc(size, KM_SLEEP);
+		if (p == NULL)
+			continue;
+		memcpy(p, &size, sizeof(size));
+		/* Keep it for whichever thread comes by this slot next. */
+		old = __atomic_exchange_n(&kmc_slot[(seed >> 8) % KMC_SLOTS],
+		    p, __ATOMIC_ACQ_REL);
+		if (old != NULL)
+			kmc_free(old);
+		if (i % 1024 == 1023) {
+			rump_unschedule();
+			rump_schedule();
+		}
+	}
+}
+
+ATF_TC(kmem_count_concurrent);
+ATF_TC_HEAD(kmem_count_concurrent, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "without a limit, 4 kernel threads on 2 CPUs allocating and "
+	    "freeing each other's blocks leave kmem_inuse exactly where it "
+	    "started");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(kmem_count_concurrent, tc)
+{
+	void *kt[KMC_THREADS];
+	uint64_t start, end;
+	void *p;
+	int error;
+
+	unsetenv("RUMP_MEMLIMIT");
+	setenv("RUMP_NCPU", "2", 1);
+	boot();
+	rump_schedule();
+	ATF_REQUIRE_EQ(0, rumpns_kmem_limit());
+	start = rumpns_kmem_inuse();
+	for (int i = 0; i < KMC_THREADS; i++) {
+		error = rumpns_kthread_create(kmc_body, (void *)(uintptr_t)i,
+		    "kmc", true, &kt[i]);
+		ATF_REQUIRE_EQ_MSG(0, error, "kthread_create: %d", error);
+	}
+	for (int i = 0; i < KMC_THREADS; i++)
+		rumpns_kthread_join(kt[i]);
+	for (int i = 0; i < KMC_SLOTS; i++)
+		if ((p = __atomic_exchange_n(&kmc_slot[i], NULL,
+		    __ATOMIC_ACQ_REL)) != NULL)
+			kmc_free(p);
+	end = rumpns_kmem_inuse();
+	rump_unschedule();
+	ATF_REQUIRE_EQ_MSG(start, end, "in use %llu after, %llu before "
+	    "(%lld)", (unsigned long long)end, (unsigned long long)start,
+	    (long long)(end - start));
+}
+
 /* ------------------------------------------------------------------ */
 
 ATF_TC(cprng_varies);
@@ -849,6 +939,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cv_timedwait_signalled);
 	ATF_TP_ADD_TC(tp, kmem_limit_accounting);
 	ATF_TP_ADD_TC(tp, kmem_no_limit);
+	ATF_TP_ADD_TC(tp, kmem_count_concurrent);
 	ATF_TP_ADD_TC(tp, cprng_varies);
 	ATF_TP_ADD_TC(tp, ncpu_param);
 	ATF_TP_ADD_TC(tp, syslog_messages);
