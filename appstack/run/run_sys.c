@@ -2327,7 +2327,12 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_mprotect: case SYS_madvise:
 	case SYS_msync: case SYS_mincore: case SYS_mlock:
 	case SYS_munlock: case SYS_mlockall: case SYS_munlockall:
-	case SYS_mlock2: case SYS_membarrier: case SYS_futex:
+	case SYS_mlock2: case SYS_get_mempolicy: case SYS_set_mempolicy:
+	case SYS_mbind: case SYS_process_vm_readv: case SYS_process_vm_writev:
+	case SYS_membarrier: case SYS_futex: case SYS_futex_waitv:
+	case SYS_rt_sigqueueinfo: case SYS_rt_tgsigqueueinfo:
+	case SYS_sched_getattr: case SYS_sched_setattr:
+	case SYS_ioprio_get: case SYS_ioprio_set:
 	case SYS_set_tid_address: case SYS_set_robust_list:
 	case SYS_get_robust_list: case SYS_rseq: case SYS_gettid:
 	case SYS_getpid: case SYS_getppid: case SYS_tgkill: case SYS_tkill:
@@ -2425,6 +2430,11 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		    a[4], a[5]));
 	case SYS_signalfd: case SYS_signalfd4:
 		return do_signalfd(nr, a);
+	case SYS_pidfd_open:
+		/* Processes and their signals are the host's. */
+		return fd_enter(0, FD_HOST, HSYS(nr, a[0], a[1], 0, 0, 0, 0));
+	case SYS_pidfd_send_signal:
+		return fd_call(nr, a);
 	case SYS_inotify_add_watch:
 		return do_inotify_add_watch(a);
 	case SYS_inotify_rm_watch:

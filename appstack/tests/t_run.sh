@@ -2098,6 +2098,81 @@ EOF
 	fi
 }
 
+atf_test_case host_signals
+host_signals_head()
+{
+	atf_set "descr" "signals queued with a value (sigqueue, rt_tgsigqueueinfo) and sent through a pidfd reach the program's handler as on Linux (they went to the kernel: ENOSYS); glibc and static musl, output identical to the native run"
+}
+host_signals_body()
+{
+	need_run
+	cc=$(atf_config_get cc cc)
+	cat >sq.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static volatile int got = -1, code;
+
+static void
+on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	got = si->si_value.sival_int;
+	code = si->si_code;
+}
+
+static void
+report(const char *what, long r)
+{
+	printf("%s: %ld %s, value %d, code %d\n", what, r,
+	    r < 0 ? strerror(errno) : "", got, code);
+	got = -1;
+}
+
+int
+main(void)
+{
+	struct sigaction sa;
+	union sigval v = { .sival_int = 42 };
+	siginfo_t si;
+	long pfd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_usr1;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+	report("sigqueue", sigqueue(getpid(), SIGUSR1, v));
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGUSR1;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = 7;
+	report("rt_tgsigqueueinfo", syscall(SYS_rt_tgsigqueueinfo, getpid(),
+	    gettid(), SIGUSR1, &si));
+	pfd = syscall(SYS_pidfd_open, getpid(), 0);
+	printf("pidfd_open: %s\n", pfd < 0 ? strerror(errno) : "a descriptor");
+	report("pidfd_send_signal", syscall(SYS_pidfd_send_signal, pfd,
+	    SIGUSR1, NULL, 0));
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o sq sq.c
+	./sq >native.out || atf_fail "the native run failed"
+	atf_check -o file:native.out "$run" -- ./sq
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o sqm sq.c
+		./sqm >native-musl.out || atf_fail "the native musl run failed"
+		atf_check -o file:native-musl.out "$run" -- ./sqm
+	fi
+}
+
 atf_test_case exec_inprocess
 exec_inprocess_head()
 {
@@ -2637,12 +2712,13 @@ atf_init_test_cases()
 	atf_add_test_case host_fds
 	atf_add_test_case credentials
 	atf_add_test_case host_sched
+	atf_add_test_case host_signals
 	for c in coreutils_files coreutils_read tar_tree python3_files \
 	    busybox_static musl_programs bad_pointers trace_enosys kernel_poll \
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
 	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess \
-	    sigpipe fd_pairs host_fds credentials host_sched; do
+	    sigpipe fd_pairs host_fds credentials host_sched host_signals; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
