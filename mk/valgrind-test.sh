@@ -72,4 +72,16 @@ for a; do
 	set -- "$@" "$a"
 done
 shift "$n"
-exec valgrind --tool="${VG_TOOL:-memcheck}" ${VG_OPTIONS} "$prog" "$@"
+
+# A cleanup routine ("CASE:cleanup"): atf-c itself loses every test
+# case's metadata when it runs one (memcheck: definitely lost, allocated
+# by atf_tc_init from ATF_TP_ADD_TCS, whatever the routine does; seen
+# with t_blk:host_blockdev), so leaks are not looked for there; every
+# other error of the tool still fails the case.  A later option wins.
+leaks=
+for a; do
+	case $a in
+	*:cleanup) leaks=--leak-check=no ;;
+	esac
+done
+exec valgrind --tool="${VG_TOOL:-memcheck}" ${VG_OPTIONS} $leaks "$prog" "$@"
