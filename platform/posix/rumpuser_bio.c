@@ -43,6 +43,7 @@ static struct bioreq *bioq_head, **bioq_tail = &bioq_head;
 static int bio_nworkers;	/* 0: pool not started (in this process) */
 static int bio_nidle;		/* workers waiting for a request */
 static int bio_spinning;	/* a worker is polling for the next one */
+static int bio_spinscore;	/* < 0: idle spells left before a poll */
 static unsigned int bio_queued;	/* atomic: requests queued so far */
 static int bio_atfork_done;
 
@@ -143,28 +144,42 @@ bio_perform(struct bioreq *req)
  * (rumpuser_sync.c): a reader that waits for one block at a time
  * (random reads through strata-fuse) then hands its next request to a
  * running worker, not to one woken from sleep on another CPU, and the
- * submitter makes no wakeup call.  Called and returns with bioq_mtx
- * held; drops it meanwhile.
+ * submitter makes no wakeup call.  A poll that timed out is not tried
+ * again for the next BIO_SPIN_BACKOFF idle spells (requests coming just
+ * slower than the poll would otherwise keep a host CPU half busy), as
+ * with the condition variables.  Called and returns with bioq_mtx held;
+ * drops it meanwhile.
  */
+#define BIO_SPIN_BACKOFF	8
+
 static void
 bio_spin(void)
 {
 	int64_t spin = rumpuser__spin_ns(), deadline;
 	unsigned int seen;
+	int woken = 0;
 
 	if (spin == 0)
 		return;
+	if (bio_spinscore < 0) {
+		bio_spinscore++;
+		return;
+	}
 	bio_spinning = 1;
 	seen = __atomic_load_n(&bio_queued, __ATOMIC_ACQUIRE);
 	pthread_mutex_unlock(&bioq_mtx);
 	deadline = rumpuser__now_ns() + spin;
 	do {
 		sched_yield();
-		if (__atomic_load_n(&bio_queued, __ATOMIC_ACQUIRE) != seen)
+		if (__atomic_load_n(&bio_queued, __ATOMIC_ACQUIRE) != seen) {
+			woken = 1;
 			break;
+		}
 	} while (rumpuser__now_ns() < deadline);
 	pthread_mutex_lock(&bioq_mtx);
 	bio_spinning = 0;
+	if (!woken)
+		bio_spinscore = -BIO_SPIN_BACKOFF;
 }
 
 static void *
@@ -238,6 +253,7 @@ bio_postfork_child(void)
 	bio_nworkers = 0;
 	bio_nidle = 0;
 	bio_spinning = 0;
+	bio_spinscore = 0;
 	if ((error = pthread_cond_init(&bioq_cv, NULL)) != 0)
 		rumpuser__fatal("bio: pthread_cond_init", error);
 	pthread_mutex_unlock(&bioq_mtx);
