@@ -38,7 +38,7 @@ sosend(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 	}
 	if (nam != NULL && (pr->pr_flags & PR_CONNREQUIRED) == 0 &&
 	    pr->pr_validaddr != NULL &&
-	    (error = pr->pr_validaddr(nam, namlen)) != 0)
+	    (error = pr->pr_validaddr(so, nam, namlen)) != 0)
 		goto out;
 	if ((so->so_state & SS_ISCONNECTED) == 0 &&
 	    (pr->pr_flags & PR_CONNREQUIRED) != 0) {

@@ -141,7 +141,8 @@ unp_disconnect_stream(struct unpcb *unp)
 
 static int unp_sockaddr(struct socket *, struct sockaddr_storage *,
     socklen_t *);
-static int unp_validaddr(const struct sockaddr *, socklen_t);
+static int unp_validaddr(struct socket *, const struct sockaddr *,
+    socklen_t);
 
 static void
 unp_detach(struct socket *so)
@@ -526,7 +527,7 @@ unp_connect(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 		return unp_connect_dgram(so, nam, namlen);
 	/* Linux's order: the address, the listener, then our state; a
 	 * SO_PASSCRED socket is named once the address looks valid. */
-	if (unp_validaddr(nam, namlen) == 0 &&
+	if (unp_validaddr(so, nam, namlen) == 0 &&
 	    (so->so_options & SOOPT_PASSCRED) && unp->unp_addrlen == 0 &&
 	    (error = unp_autobind(unp)) != 0)
 		return error;
@@ -810,9 +811,11 @@ unp_rcvd(struct socket *so)
 }
 
 static int
-unp_validaddr(const struct sockaddr *nam, socklen_t namlen)
+unp_validaddr(struct socket *so, const struct sockaddr *nam,
+    socklen_t namlen)
 {
 
+	(void)so;
 	if (namlen <= offsetof(struct sockaddr_un, sun_path) ||
 	    namlen > sizeof(struct sockaddr_un) || nam->sa_family != AF_UNIX)
 		return EINVAL;

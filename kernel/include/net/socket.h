@@ -254,9 +254,12 @@ struct protosw {
 	 * Linux's inet_send_prepare, which gives an unbound UDP socket
 	 * its port even when the send then fails. */
 	void	(*pr_sendprep)(struct socket *so);
-	/* Checks the form of a destination address given to a send
-	 * (NULL: none), before anything else: AF_UNIX's EINVAL. */
-	int	(*pr_validaddr)(const struct sockaddr *nam, socklen_t namlen);
+	/* Checks a destination address given to a send (NULL: none),
+	 * so_lock held, before the state is looked at: AF_UNIX's EINVAL;
+	 * UDP's family, length, port and IPV6_V6ONLY errors, which Linux
+	 * reports before a pending error or EPIPE after shutdown. */
+	int	(*pr_validaddr)(struct socket *so, const struct sockaddr *nam,
+		    socklen_t namlen);
 	/* How many bytes a send could queue now (NULL: sbspace(&so_snd)).
 	 * AF_UNIX answers with its peer's receive buffer room. */
 	size_t	(*pr_sendspace)(struct socket *so);

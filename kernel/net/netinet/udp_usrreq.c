@@ -58,6 +58,11 @@ udp_connect(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 		so->so_state &= ~SS_ISCONNECTED;
 		return 0;
 	}
+	/* Linux's inet_dgram_connect binds a port before it looks at the
+	 * address, so the socket keeps one even when the connect fails. */
+	if (namlen >= 2 && inp->inp_lport == 0 &&
+	    in_pcbbind(inp, NULL) != 0)
+		return EAGAIN;
 	if ((error = in_sockaddr(nam, namlen, &sin)) != 0)
 		return error;
 	if (inp->inp_fport != 0)
@@ -142,6 +147,21 @@ udp_send(struct socket *so, struct sbrec *rec, const struct sockaddr *nam,
 	}
 out:
 	return error;
+}
+
+/* The destination's errors, which Linux's udp_sendmsg gives before a
+ * pending error or EPIPE. */
+static int
+udp_validaddr(struct socket *so, const struct sockaddr *nam,
+    socklen_t namlen)
+{
+	struct sockaddr_in sin;
+	int error;
+
+	(void)so;
+	if ((error = in_sockaddr(nam, namlen, &sin)) != 0)
+		return error;
+	return sin.sin_port == 0 ? EINVAL : 0;
 }
 
 static void
@@ -329,6 +349,7 @@ const struct protosw udp_protosw = {
 	.pr_shutdown = udp_shutdown,
 	.pr_send = udp_send,
 	.pr_sendprep = udp_sendprep,
+	.pr_validaddr = udp_validaddr,
 	.pr_sendspace = udp_sendspace,
 	.pr_sockaddr = udp_sockaddr,
 	.pr_peeraddr = udp_peeraddr,

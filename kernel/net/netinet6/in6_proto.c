@@ -128,7 +128,7 @@ in6_pcbbind(struct inpcb *inp, const struct sockaddr_in6 *sin6)
 	struct sockaddr_in sin;
 	struct inpcb *o;
 	uint32_t scope = 0;
-	bool dual;
+	bool dual, v6only;
 	int error, st;
 
 	if (inp->inp_lport != 0)
@@ -156,6 +156,10 @@ in6_pcbbind(struct inpcb *inp, const struct sockaddr_in6 *sin6)
 	    !cred_is_superuser(kauth_cred_get()))
 		return EACCES;
 	dual = in6_is_unspecified(a) && !inp->inp_v6only;
+	/* Bound to an IPv6 address, the socket is IPv6-only from now on
+	 * (Linux's inet6_bind sets IPV6_V6ONLY for any address but :: and
+	 * v4-mapped ones; getsockopt shows it). */
+	v6only = inp->inp_v6only || !in6_is_unspecified(a);
 	if (lport != 0) {
 		mutex_enter(&t->ipt_lock);
 		for (o = t->ipt_list; o != NULL; o = o->inp_next)
@@ -167,6 +171,7 @@ in6_pcbbind(struct inpcb *inp, const struct sockaddr_in6 *sin6)
 			inp->inp_laddr6 = *a;
 			inp->inp_scope6 = scope;
 			inp->inp_vflag = dual ? INP_IPV4 | INP_IPV6 : INP_IPV6;
+			inp->inp_v6only = v6only;
 		}
 		mutex_exit(&t->ipt_lock);
 		if (o != NULL)
@@ -180,21 +185,38 @@ in6_pcbbind(struct inpcb *inp, const struct sockaddr_in6 *sin6)
 	inp->inp_scope6 = scope;
 	inp->inp_vflag = dual ? INP_IPV4 | INP_IPV6 : INP_IPV6;
 	mutex_exit(&t->ipt_lock);
-	return in_pcbbind(inp, NULL);
+	if ((error = in_pcbbind(inp, NULL)) != 0)
+		return error;
+	mutex_enter(&t->ipt_lock);
+	inp->inp_v6only = v6only;
+	mutex_exit(&t->ipt_lock);
+	return 0;
 }
 
 /* For a pcb about to send or connect with a v4-mapped destination:
- * whether it may, as Linux says. */
+ * whether it may, as Linux says.  Only IPV6_V6ONLY forbids it (binding
+ * to an IPv6 address sets that): a UDP socket connected to an IPv6 peer
+ * still sends a datagram to an IPv4 one. */
 static int
 in6_pcb_v4ok(const struct inpcb *inp)
 {
 
-	if (inp->inp_v6only)
-		return ENETUNREACH;
-	/* Bound to an IPv6 address: it cannot speak IPv4. */
-	if (!(inp->inp_vflag & INP_IPV4))
-		return ENETUNREACH;
-	return 0;
+	return inp->inp_v6only ? ENETUNREACH : 0;
+}
+
+/* The wildcard as a destination means this host: ::1, or 127.0.0.1
+ * v4-mapped for a socket working as IPv4 (Linux looks at whether its
+ * local address is v4-mapped). */
+static void
+in6_pcb_self(const struct inpcb *inp, struct sockaddr_in6 *sin6)
+{
+
+	if (!in6_is_unspecified(&sin6->sin6_addr))
+		return;
+	if (inp->inp_vflag == INP_IPV4)
+		in6_v4mapped(&sin6->sin6_addr, htonl(INADDR_LOOPBACK));
+	else
+		sin6->sin6_addr = in6addr_loopback;
 }
 
 /* The source for dst: the bound address, or the route's. */
@@ -234,6 +256,10 @@ in6_pcbconnect(struct inpcb *inp, const struct sockaddr_in6 *sin6)
 		faddr = in6addr_loopback;
 	if ((error = in6_scope_of(inp, sin6, &scope)) != 0)
 		return error;
+	/* Working as IPv4 (bound or connected v4-mapped): Linux's route
+	 * lookup refuses a v4-mapped source toward an IPv6 peer. */
+	if (inp->inp_vflag == INP_IPV4)
+		return EAFNOSUPPORT;
 	if ((error = in6_pcb_src(inp, &faddr, scope, &laddr)) != 0)
 		return error;
 	if (inp->inp_lport == 0) {
@@ -456,13 +482,27 @@ udp6_connect(struct socket *so, const struct sockaddr *nam,
 		so->so_state &= ~SS_ISCONNECTED;
 		return 0;
 	}
+	/* A port first, whatever the address (netinet's udp_connect). */
+	if (namlen >= 2 && inp->inp_lport == 0 &&
+	    in_pcbbind(inp, NULL) != 0)
+		return EAGAIN;
+	/* An AF_INET address on an IPv6-only socket: the family is not
+	 * supported (a v4-mapped one below: no route), as Linux's
+	 * ip6_datagram_connect says, before looking at the length. */
+	if (namlen >= 2 && nam->sa_family == AF_INET && inp->inp_v6only)
+		return EAFNOSUPPORT;
 	if ((error = in6_sockaddr(nam, namlen, &sin6, true)) != 0)
 		return error;
+	in6_pcb_self(inp, &sin6);
+	/* Refused before the old peer is let go. */
+	if (in6_is_v4mapped(&sin6.sin6_addr) &&
+	    (error = in6_pcb_v4ok(inp)) != 0)
+		return error;
+	if (!in6_is_v4mapped(&sin6.sin6_addr) && inp->inp_vflag == INP_IPV4)
+		return EAFNOSUPPORT;
 	if (inp->inp_fport != 0)
 		in6_pcbdisconnect(inp);
 	if (in6_is_v4mapped(&sin6.sin6_addr)) {
-		if ((error = in6_pcb_v4ok(inp)) != 0)
-			return error;
 		in6_tosin(&sin6, &sin);
 		in6_pcbsetvflag(inp, INP_IPV4);
 		if ((error = udp_protosw.pr_connect(so,
@@ -474,6 +514,53 @@ udp6_connect(struct socket *so, const struct sockaddr *nam,
 		return error;
 	soisconnected(so);
 	return 0;
+}
+
+/*
+ * The checked destination of a send, in Linux's udpv6_sendmsg order
+ * (an IPv4 one is returned v4-mapped and goes out as IPv4).  scope: the
+ * interface of a link-local one.
+ */
+static int
+udp6_dest(const struct inpcb *inp, const struct sockaddr *nam,
+    socklen_t namlen, struct sockaddr_in6 *sin6, uint32_t *scope)
+{
+	int error;
+
+	*scope = 0;
+	if (namlen < 2 || (nam->sa_family != AF_INET &&
+	    nam->sa_family != AF_INET6))
+		return EINVAL;
+	if (nam->sa_family == AF_INET && inp->inp_v6only)
+		return ENETUNREACH;
+	if ((error = in6_sockaddr(nam, namlen, sin6, true)) != 0)
+		return error;
+	in6_pcb_self(inp, sin6);
+	if (in6_is_v4mapped(&sin6->sin6_addr)) {
+		if ((error = in6_pcb_v4ok(inp)) != 0)
+			return error;
+		return sin6->sin6_port == 0 ? EINVAL : 0;
+	}
+	if (sin6->sin6_port == 0)
+		return EINVAL;
+	/* Working as IPv4 (bound or connected v4-mapped): no IPv6
+	 * destinations, as Linux. */
+	if (!(inp->inp_vflag & INP_IPV6))
+		return EAFNOSUPPORT;
+	return in6_scope_of(inp, sin6, scope);
+}
+
+static int
+udp6_validaddr(struct socket *so, const struct sockaddr *nam,
+    socklen_t namlen)
+{
+	struct sockaddr_in6 sin6;
+	uint32_t scope;
+
+	/* AF_UNSPEC: no destination, which udp6_send sorts out. */
+	if (namlen >= 2 && nam->sa_family == AF_UNSPEC)
+		return 0;
+	return udp6_dest(so->so_pcb, nam, namlen, &sin6, &scope);
 }
 
 static int
@@ -495,27 +582,14 @@ udp6_send(struct socket *so, struct sbrec *rec, const struct sockaddr *nam,
 	 * family is EINVAL. */
 	if (nam != NULL && namlen >= 2 && nam->sa_family == AF_UNSPEC)
 		nam = NULL;
-	if (nam != NULL && (namlen < 2 || (nam->sa_family != AF_INET &&
-	    nam->sa_family != AF_INET6)))
-		return EINVAL;
 	if (nam != NULL) {
-		if ((error = in6_sockaddr(nam, namlen, &sin6, true)) != 0)
+		if ((error = udp6_dest(inp, nam, namlen, &sin6, &scope)) != 0)
 			return error;
-		if (sin6.sin6_port == 0)
-			return EINVAL;
 		if (in6_is_v4mapped(&sin6.sin6_addr)) {
-			if ((error = in6_pcb_v4ok(inp)) != 0)
-				return error;
 			in6_tosin(&sin6, &sin);
 			return udp_protosw.pr_send(so, rec,
 			    (const struct sockaddr *)&sin, sizeof(sin), flags);
 		}
-		/* Working as IPv4 (bound or connected v4-mapped): no
-		 * IPv6 destinations, as Linux. */
-		if (!(inp->inp_vflag & INP_IPV6))
-			return EAFNOSUPPORT;
-		if ((error = in6_scope_of(inp, &sin6, &scope)) != 0)
-			return error;
 		faddr = sin6.sin6_addr;
 		fport = sin6.sin6_port;
 		if (in6_is_unspecified(&faddr))
@@ -667,6 +741,7 @@ tcp6_connect(struct socket *so, const struct sockaddr *nam,
 		return error;
 	if ((error = in6_sockaddr(nam, namlen, &sin6, false)) != 0)
 		return error;
+	in6_pcb_self(inp, &sin6);
 	if (in6_is_v4mapped(&sin6.sin6_addr)) {
 		if ((error = in6_pcb_v4ok(inp)) != 0)
 			return error;
@@ -761,6 +836,7 @@ inet6_dom_init(void)
 	inet6sw[1].pr_bind = udp6_bind;
 	inet6sw[1].pr_connect = udp6_connect;
 	inet6sw[1].pr_send = udp6_send;
+	inet6sw[1].pr_validaddr = udp6_validaddr;
 	inet6sw[1].pr_ctloutput = udp6_ctloutput;
 }
 
