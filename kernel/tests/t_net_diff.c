@@ -50,8 +50,7 @@
  * (strata refuses them at once, Linux is refused by the peer).  Every
  * run also replays the sequences of inet_fixed_seeds, which once
  * differed (-v fixed=0 leaves them out, e.g. to replay one sequence).
- * A long run: ./t_net_diff -v iters=5000 inet (sequences 1..3170
- * pass).
+ * A long run: ./t_net_diff -v iters=5000 inet.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -605,9 +604,11 @@ ATF_TC_BODY(random, tc)
 			step(&kern, &a, &ok);
 			if (trace)
 				fprintf(stderr, "%2d %-13s slot %d slot2 %d "
-				    "type %d how %d flags %#x len %d: %s%s%s\n",
+				    "type %d how %d flags %#x len %d opt %d "
+				    "val %d name len %u: %s%s%s\n",
 				    stepno, opnames[a.op], a.slot, a.slot2,
-				    a.type, a.how, a.flags, a.len, oh.text,
+				    a.type, a.how, a.flags, a.len, a.opt,
+				    a.val, (unsigned)a.sunlen, oh.text,
 				    strcmp(oh.text, ok.text) ? " / " : "",
 				    strcmp(oh.text, ok.text) ? ok.text : "");
 			if (strcmp(oh.text, ok.text) != 0) {
@@ -1039,9 +1040,12 @@ free_port_pair(void)
  *        127.0.0.1 sends to [::] (Linux: to 127.0.0.1; strata said
  *        EAFNOSUPPORT);
  *  2625: an AF_INET6 UDP socket connected to a v4-mapped address
- *        connects to ::1 (Linux: EAFNOSUPPORT; strata connected).
+ *        connects to ::1 (Linux: EAFNOSUPPORT; strata connected);
+ *  1144: the same connects to fe80::1 without a scope (Linux: EINVAL,
+ *        the scope before the family).
  */
-static const long inet_fixed_seeds[] = { 747, 885, 1345, 1397, 2625 };
+static const long inet_fixed_seeds[] = { 747, 885, 1345, 1397, 2625,
+	1144 };
 
 /* Runs sequence `seed` of case inet on both sides; fails the test case
  * at the first difference. */

@@ -475,6 +475,7 @@ udp6_connect(struct socket *so, const struct sockaddr *nam,
 	struct inpcb *inp = so->so_pcb;
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
+	uint32_t scope;
 	int error;
 
 	if (namlen >= 2 && nam->sa_family == AF_UNSPEC) {
@@ -498,8 +499,13 @@ udp6_connect(struct socket *so, const struct sockaddr *nam,
 	if (in6_is_v4mapped(&sin6.sin6_addr) &&
 	    (error = in6_pcb_v4ok(inp)) != 0)
 		return error;
-	if (!in6_is_v4mapped(&sin6.sin6_addr) && inp->inp_vflag == INP_IPV4)
-		return EAFNOSUPPORT;
+	if (!in6_is_v4mapped(&sin6.sin6_addr)) {
+		/* A link-local peer's interface, then the family. */
+		if ((error = in6_scope_of(inp, &sin6, &scope)) != 0)
+			return error;
+		if (inp->inp_vflag == INP_IPV4)
+			return EAFNOSUPPORT;
+	}
 	if (inp->inp_fport != 0)
 		in6_pcbdisconnect(inp);
 	if (in6_is_v4mapped(&sin6.sin6_addr)) {
