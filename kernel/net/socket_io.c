@@ -28,7 +28,7 @@ sosend(struct socket *so, struct uio *uio, const struct sockaddr *nam,
 
 	solock(so);
 	if (pr->pr_sendprep != NULL)
-		pr->pr_sendprep(so);
+		pr->pr_sendprep(so, nam, namlen);
 	/* Linux's order of checks: an address where none may be, no
 	 * peer, a message too large, then shutdown and errors. */
 	if ((pr->pr_flags & (PR_CONNREQUIRED | PR_NOADDR)) ==

@@ -752,6 +752,19 @@ unp_send_dgram(struct socket *so, struct sbrec *rec,
 	return error;
 }
 
+/* Linux's unix_dgram_sendmsg names a SO_PASSCRED sender right after
+ * checking the address, before the peer, the size or the state. */
+static void
+unp_sendprep(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
+{
+	struct unpcb *unp = sotounpcb(so);
+
+	if (so->so_type == SOCK_DGRAM && unp != NULL &&
+	    (so->so_options & SOOPT_PASSCRED) && unp->unp_addrlen == 0 &&
+	    (nam == NULL || unp_validaddr(so, nam, namlen) == 0))
+		(void)unp_autobind(unp);
+}
+
 static int
 unp_send(struct socket *so, struct sbrec *rec, const struct sockaddr *nam,
     socklen_t namlen, int flags)
@@ -1068,6 +1081,7 @@ static const struct protosw unixsw[] = {
 		.pr_sendspace = unp_sendspace,
 		.pr_rcvd = unp_rcvd,
 		.pr_validaddr = unp_validaddr,
+		.pr_sendprep = unp_sendprep,
 		.pr_recvaddr = unp_recvaddr,
 		.pr_sockaddr = unp_sockaddr,
 		.pr_peeraddr = unp_peeraddr,
@@ -1087,6 +1101,7 @@ static const struct protosw unixsw[] = {
 		.pr_sendspace = unp_sendspace,
 		.pr_rcvd = unp_rcvd,
 		.pr_validaddr = unp_validaddr,
+		.pr_sendprep = unp_sendprep,
 		.pr_recvaddr = unp_recvaddr,
 		.pr_sockaddr = unp_sockaddr,
 		.pr_peeraddr = unp_peeraddr,
@@ -1107,6 +1122,7 @@ static const struct protosw unixsw[] = {
 		.pr_sendspace = unp_sendspace,
 		.pr_rcvd = unp_rcvd,
 		.pr_validaddr = unp_validaddr,
+		.pr_sendprep = unp_sendprep,
 		.pr_recvaddr = unp_recvaddr,
 		.pr_sockaddr = unp_sockaddr,
 		.pr_peeraddr = unp_peeraddr,

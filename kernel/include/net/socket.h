@@ -250,10 +250,14 @@ struct protosw {
 	 */
 	int	(*pr_send)(struct socket *so, struct sbrec *rec,
 		    const struct sockaddr *nam, socklen_t namlen, int flags);
-	/* Called first on every send, before any check (may be NULL):
-	 * Linux's inet_send_prepare, which gives an unbound UDP socket
-	 * its port even when the send then fails. */
-	void	(*pr_sendprep)(struct socket *so);
+	/* Called first on every send, before any check (may be NULL),
+	 * with the call's destination (NULL: none): Linux's
+	 * inet_send_prepare, which gives an unbound UDP socket its port
+	 * even when the send then fails; AF_UNIX names an unbound
+	 * SO_PASSCRED datagram sender once the address looks valid, before
+	 * it finds it has no peer. */
+	void	(*pr_sendprep)(struct socket *so, const struct sockaddr *nam,
+		    socklen_t namlen);
 	/* Checks a destination address given to a send (NULL: none),
 	 * so_lock held, before the state is looked at: AF_UNIX's EINVAL;
 	 * UDP's family, length, port and IPV6_V6ONLY errors, which Linux

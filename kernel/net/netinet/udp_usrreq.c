@@ -165,10 +165,13 @@ udp_validaddr(struct socket *so, const struct sockaddr *nam,
 }
 
 static void
-udp_sendprep(struct socket *so)
+udp_sendprep(struct socket *so, const struct sockaddr *nam,
+    socklen_t namlen)
 {
 	struct inpcb *inp = so->so_pcb;
 
+	(void)nam;
+	(void)namlen;
 	/* Autobind, as Linux does before looking at the destination. */
 	if (inp != NULL && inp->inp_lport == 0)
 		(void)in_pcbbind(inp, NULL);
