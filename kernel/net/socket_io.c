@@ -196,7 +196,10 @@ sorcv_wait(struct socket *so, size_t copied, bool nonblock)
 		    SS_ISDISCONNECTED)) == 0)
 			return pr->pr_rcvnotconn != 0 ? pr->pr_rcvnotconn :
 			    ENOTCONN;
-		if (so->so_rcv.sb_first != NULL)
+		/* A record reader sees a pending error before the queued
+		 * records (Linux's datagram receive asks for it first). */
+		if (so->so_rcv.sb_first != NULL && (so->so_error == 0 ||
+		    (pr->pr_flags & PR_ATOMIC) == 0))
 			return 0;
 		if (copied > 0 && so->so_error == 0 &&
 		    (so->so_state & SS_CANTRCVMORE))

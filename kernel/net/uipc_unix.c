@@ -118,6 +118,7 @@ unp_disconnect_stream(struct unpcb *unp)
 {
 	struct unpcb *peer = unp->unp_conn;
 	struct socket *so = unp->unp_socket, *so2;
+	struct sbrec *rec;
 
 	if (peer == NULL)
 		return;
@@ -131,8 +132,13 @@ unp_disconnect_stream(struct unpcb *unp)
 	peer->unp_dgaddr.sun_family = AF_UNIX;
 	peer->unp_peergone = true;
 	/* Linux: unread data or a connection never accepted reset the
-	 * peer; either way it can neither read nor write any more. */
-	if (so->so_rcv.sb_first != NULL || so->so_head != NULL)
+	 * peer; either way it can neither read nor write any more.  Linux
+	 * passes over a first record with nothing left in it (meant for
+	 * consumed out-of-band bytes), so a lone empty SEQPACKET record
+	 * does not count, two do (Linux 6.18). */
+	rec = so->so_rcv.sb_first;
+	if ((rec != NULL && (rec->sr_len > rec->sr_off ||
+	    rec->sr_next != NULL)) || so->so_head != NULL)
 		so2->so_error = ECONNRESET;
 	so2->so_snd.sb_cc = 0;
 	socantrcvmore(so2);
