@@ -116,7 +116,14 @@ in_pcbsockaddr(const struct inpcb *inp, bool peer,
     struct sockaddr_storage *ss, socklen_t *lenp)
 {
 
-	if (inp->inp_af == AF_INET6 && (inp->inp_vflag & INP_IPV6))
+	/* An AF_INET6 socket that had an IPv6 source when it connected to
+	 * a v4-mapped peer keeps showing it, as Linux. */
+	if (inp->inp_af == AF_INET6 && !peer &&
+	    !(inp->inp_vflag & INP_IPV6) &&
+	    !in6_is_unspecified(&inp->inp_laddr6))
+		in6_setsockaddr(ss, lenp, &inp->inp_laddr6, inp->inp_lport,
+		    inp->inp_scope6);
+	else if (inp->inp_af == AF_INET6 && (inp->inp_vflag & INP_IPV6))
 		in6_setsockaddr(ss, lenp, peer ? &inp->inp_faddr6 :
 		    &inp->inp_laddr6, peer ? inp->inp_fport : inp->inp_lport,
 		    inp->inp_scope6);

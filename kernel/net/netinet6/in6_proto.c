@@ -204,16 +204,28 @@ in6_pcb_v4ok(const struct inpcb *inp)
 	return inp->inp_v6only ? ENETUNREACH : 0;
 }
 
+/* Whether the pcb's IPv6 source is v4-mapped (Linux's np->saddr): it
+ * works as IPv4 (bound or connected v4-mapped) and holds no IPv6 address
+ * of its own.  A socket connected to ::1 and then to a v4-mapped peer
+ * keeps ::1 on Linux, and may go back to IPv6 peers. */
+static bool
+in6_pcb_v4src(const struct inpcb *inp)
+{
+
+	return inp->inp_vflag == INP_IPV4 &&
+	    in6_is_unspecified(&inp->inp_laddr6);
+}
+
 /* The wildcard as a destination means this host: ::1, or 127.0.0.1
- * v4-mapped for a socket working as IPv4 (Linux looks at whether its
- * local address is v4-mapped). */
+ * v4-mapped for a socket whose source is v4-mapped (Linux looks at its
+ * local address). */
 static void
 in6_pcb_self(const struct inpcb *inp, struct sockaddr_in6 *sin6)
 {
 
 	if (!in6_is_unspecified(&sin6->sin6_addr))
 		return;
-	if (inp->inp_vflag == INP_IPV4)
+	if (in6_pcb_v4src(inp))
 		in6_v4mapped(&sin6->sin6_addr, htonl(INADDR_LOOPBACK));
 	else
 		sin6->sin6_addr = in6addr_loopback;
@@ -256,9 +268,9 @@ in6_pcbconnect(struct inpcb *inp, const struct sockaddr_in6 *sin6)
 		faddr = in6addr_loopback;
 	if ((error = in6_scope_of(inp, sin6, &scope)) != 0)
 		return error;
-	/* Working as IPv4 (bound or connected v4-mapped): Linux's route
-	 * lookup refuses a v4-mapped source toward an IPv6 peer. */
-	if (inp->inp_vflag == INP_IPV4)
+	/* Linux's route lookup refuses a v4-mapped source toward an IPv6
+	 * peer. */
+	if (in6_pcb_v4src(inp))
 		return EAFNOSUPPORT;
 	if ((error = in6_pcb_src(inp, &faddr, scope, &laddr)) != 0)
 		return error;
@@ -503,7 +515,7 @@ udp6_connect(struct socket *so, const struct sockaddr *nam,
 		/* A link-local peer's interface, then the family. */
 		if ((error = in6_scope_of(inp, &sin6, &scope)) != 0)
 			return error;
-		if (inp->inp_vflag == INP_IPV4)
+		if (in6_pcb_v4src(inp))
 			return EAFNOSUPPORT;
 	}
 	if (inp->inp_fport != 0)
@@ -549,9 +561,8 @@ udp6_dest(const struct inpcb *inp, const struct sockaddr *nam,
 	}
 	if (sin6->sin6_port == 0)
 		return EINVAL;
-	/* Working as IPv4 (bound or connected v4-mapped): no IPv6
-	 * destinations, as Linux. */
-	if (!(inp->inp_vflag & INP_IPV6))
+	/* A v4-mapped source: no IPv6 destinations, as Linux. */
+	if (in6_pcb_v4src(inp))
 		return EAFNOSUPPORT;
 	return in6_scope_of(inp, sin6, scope);
 }
