@@ -33,7 +33,7 @@ $(STAGE)/bin/strata-run: $(RUN_CLIENT)
 # rumpclient.h is this layer's header: the objects need it staged first.
 $(patsubst $(SRCROOT)/%.c,$(OBJDIR)/%.o,$(wildcard $(SRCROOT)/run/*.c)): \
 	$(OBJDIR)/include/rump/rumpclient.h
-run_GENSRCS := $(OBJDIR)/run/run_names.c
+run_GENSRCS := $(OBJDIR)/run/run_names.c $(OBJDIR)/run/run_fdtab.c
 
 # System call names for --trace, from the host's own numbering.
 RUN_UNISTD := $(firstword $(wildcard /usr/include/$(ARCH)-linux-gnu/asm/unistd_64.h \
@@ -41,4 +41,12 @@ RUN_UNISTD := $(firstword $(wildcard /usr/include/$(ARCH)-linux-gnu/asm/unistd_6
 $(OBJDIR)/run/run_names.c: $(RUN_UNISTD) $(SRCROOT)/run/gen-sysnames.sh
 	$(call say,GEN,$@)mkdir -p $(@D) && $(SHELL) $(SRCROOT)/run/gen-sysnames.sh \
 		$(RUN_UNISTD) >$@.tmp && mv $@.tmp $@
+# What dispatch()'s default path knows of each call (run_fdtab.tab); the
+# generator checks the table against the host's numbering and against
+# dispatch()'s own cases.
+$(OBJDIR)/run/run_fdtab.c: $(SRCROOT)/run/run_fdtab.tab $(RUN_UNISTD) \
+		$(SRCROOT)/run/run_sys.c $(SRCROOT)/run/gen-fdtab.sh
+	$(call say,GEN,$@)mkdir -p $(@D) && $(SHELL) $(SRCROOT)/run/gen-fdtab.sh \
+		$(SRCROOT)/run/run_fdtab.tab $(RUN_UNISTD) $(SRCROOT)/run/run_sys.c \
+		>$@.tmp && mv $@.tmp $@
 endif

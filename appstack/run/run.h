@@ -12,6 +12,7 @@
  *   run_elf.c    loading the program and building its initial stack
  *   run_sud.c    the SIGSYS entry: per-thread state, FS base switching
  *   run_sys.c    the policy: which call goes where, descriptors, paths
+ *   run_fdtab.tab  every call's descriptor arguments (run_fdtab.c)
  *   run_rewrite.c  --rewrite: syscall sites turned into direct calls
  *   run_signal.c   the program's signals, interrupted kernel calls
  *
@@ -217,6 +218,39 @@ int run_sys_init(const struct run_image *img);
  * them (no descriptor, path or signal translation): run_sud.c makes
  * those without entering strata-run's C environment. */
 extern unsigned char run_passthrough[512];
+/*
+ * What dispatch()'s default path knows of each system call (run_fdtab.c,
+ * generated from run_fdtab.tab, which says what the fields mean): which
+ * arguments are descriptors of the program, translated there, and
+ * where the call goes.  Indexed by number; a number without a line is
+ * the kernel's, with no descriptor argument.
+ */
+#define RUN_NSYS		512
+#define RUN_W_KERNEL		0
+#define RUN_W_FD		1
+#define RUN_W_HOST		2
+#define RUN_W_SPECIAL		3
+#define RUN_W_SUD		4
+#define RUN_EMU_NONE		0
+#define RUN_EMU_ADVICE		1
+#define RUN_EMU_SYNC		2
+#define RUN_EMU_SENDFILE	3
+#define RUN_EMU_SPLICE		4
+struct run_fdspec {
+	unsigned char fd;		/* bit i: argument i is a descriptor */
+	unsigned char cwd;		/* bit i: it may be AT_FDCWD */
+	unsigned char none;		/* bit i: it may be -1 */
+	unsigned char where;		/* RUN_W_* */
+	unsigned char newfd;		/* the result is a new descriptor */
+	unsigned char emu;		/* RUN_EMU_* */
+	short mixed;			/* errno: host and kernel mixed (0:
+					 * EBADF) */
+	short kfd;			/* errno: a kernel descriptor given to
+					 * a host call (0: EBADF) */
+	short nosys;			/* errno instead of the kernel's ENOSYS
+					 * (0: ENOSYS) */
+};
+extern const struct run_fdspec run_fdtab[RUN_NSYS];
 /* Serves system call nr with args; returns the result or -errno.  uc is
  * the program's context at the call (fork and exec need its registers
  * and signal mask). */

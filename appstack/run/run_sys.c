@@ -19,6 +19,10 @@
  *  - Descriptors: one table, strata-run's, maps the program's numbers to
  *    a host or a kernel descriptor; 0, 1 and 2 start as the host's.
  *    Numbers are allocated lowest-first across both, as Linux does.
+ *    A call with no case in dispatch() has its descriptor arguments
+ *    (run_fdtab.tab names them for every call) translated and goes where
+ *    they are; one that mixes the two kinds fails (EXDEV, EBADF...) or,
+ *    for sendfile and splice, is made of reads and writes (table_call).
  *  - A call the kernel lacks returns what the kernel says, ENOSYS,
  *    reported once per number under --trace.
  */
@@ -943,27 +947,6 @@ do_inotify_add_watch(long a[6])
 	return HSYS(SYS_inotify_add_watch, f->real, path, a[2], 0, 0, 0);
 }
 
-/* copy_file_range(2) between two of the program's descriptors: both the
- * host's or both the kernel's; across the two, EXDEV (as Linux between
- * file systems that cannot copy to each other: callers fall back to
- * read and write). */
-static long
-do_copy_file_range(long a[6])
-{
-	struct gfd fb1, fb2;
-	struct gfd *in = fd_get(a[0], &fb1), *out = fd_get(a[2], &fb2);
-
-	if (in == NULL || out == NULL)
-		return -EBADF;
-	if (in->kind != out->kind)
-		return -EXDEV;
-	if (in->kind == FD_HOST)
-		return HSYS(SYS_copy_file_range, in->real, a[1], out->real,
-		    a[3], a[4], a[5]);
-	return rsys(SYS_copy_file_range, in->real, a[1], out->real, a[3],
-	    a[4], a[5]);
-}
-
 /* A duplicate of old's real descriptor, FD_CLOEXEC when cloexec; an
  * epoll object gains a reference, which the new entry holds. */
 static long
@@ -1110,23 +1093,6 @@ do_pair(long ufds, long nr, long a0, long a1, long a2)
 		return -EFAULT;
 	}
 	return 0;
-}
-
-static long
-do_ioctl(long args[6])
-{
-	struct gfd fb1;
-	struct gfd *f = fd_get(args[0], &fb1);
-	long r;
-
-	if (f == NULL)
-		return -EBADF;
-	if (f->kind == FD_HOST)
-		return HSYS(SYS_ioctl, f->real, args[1], args[2], 0, 0, 0);
-	r = rsys(SYS_ioctl, f->real, args[1], args[2], 0, 0, 0);
-	/* A kernel without ioctl has no terminals either: what Linux says
-	 * of a file that is not one. */
-	return r == -ENOSYS ? -ENOTTY : r;
 }
 
 /* mmap of a kernel file: a private copy of its bytes (the kernel's pages
@@ -2100,6 +2066,233 @@ brk:
 	return 0;
 }
 
+/* --- The default path: run_fdtab ----------------------------------------- */
+
+/* A read (or a write, when writing) of n bytes at buf on f: at *off when
+ * off is not NULL (pread, pwrite), else at the descriptor's offset. */
+static long
+io_on(int writing, const struct gfd *f, char *buf, size_t n, const long *off)
+{
+	long nr;
+
+	if (writing)
+		nr = off != NULL ? SYS_pwrite64 : SYS_write;
+	else
+		nr = off != NULL ? SYS_pread64 : SYS_read;
+	if (f->kind == FD_HOST)
+		return HSYS(nr, f->real, buf, n, off != NULL ? *off : 0, 0, 0);
+	return rsys(nr, f->real, (long)buf, (long)n, off != NULL ? *off : 0,
+	    0, 0);
+}
+
+static int
+is_pipe(const struct gfd *f)
+{
+	struct stat st;
+	long r;
+
+	if (f->kind == FD_HOST)
+		r = HSYS(SYS_fstat, f->real, &st, 0, 0, 0, 0);
+	else
+		r = rsys(SYS_fstat, f->real, (long)&st, 0, 0, 0, 0);
+	return r == 0 && S_ISFIFO(st.st_mode);
+}
+
+/*
+ * sendfile(2) and splice(2) made of reads and writes through a buffer of
+ * strata-run's, for a host and a kernel descriptor together, or two of
+ * the kernel's (which has neither call).  As Linux's: the number of bytes
+ * written is returned, and an error only when none was; an offset
+ * pointer (uin, uout) is read, advanced and written back, and leaves the
+ * descriptor's own offset alone; without one the descriptor's offset
+ * moves.  Bytes read that the output did not take go back to a seekable
+ * input (its offset moved back); from a pipe they are lost
+ * (strata-run(1)).  sendfile goes on until count or a short read (the
+ * end of its input, or a pipe's bytes for now); splice moves at most one
+ * buffer (64 KiB), as Linux's moves what one pipe holds.
+ */
+static long
+emu_transfer(const struct gfd *in, long uin, const struct gfd *out,
+    long uout, unsigned long count, int once)
+{
+	/* Not on the stack: calls are served on the program's, which may
+	 * be a small thread stack. */
+	const size_t bufsize = 65536;
+	char *buf;
+	long inoff = 0, outoff = 0, done = 0, err = 0, n, w, k;
+	size_t want;
+
+	if (uin != 0 && get_mem(uin, &inoff, sizeof(inoff)) != 0)
+		return -EFAULT;
+	if (uout != 0 && get_mem(uout, &outoff, sizeof(outoff)) != 0)
+		return -EFAULT;
+	if (inoff < 0 || outoff < 0)
+		return -EINVAL;
+	if (count > 0x7ffff000ul)	/* Linux's MAX_RW_COUNT */
+		count = 0x7ffff000ul;
+	if ((buf = malloc(bufsize)) == NULL)
+		return -ENOMEM;
+	while ((unsigned long)done < count) {
+		want = count - (unsigned long)done;
+		if (want > bufsize)
+			want = bufsize;
+		n = io_on(0, in, buf, want, uin != 0 ? &inoff : NULL);
+		if (n <= 0) {
+			err = n;
+			break;
+		}
+		for (w = 0; w < n; w += k) {
+			k = io_on(1, out, buf + w, (size_t)(n - w),
+			    uout != 0 ? &outoff : NULL);
+			if (k <= 0) {
+				err = k;
+				break;
+			}
+			if (uout != 0)
+				outoff += k;
+		}
+		done += w;
+		if (uin != 0)
+			inoff += w;
+		else if (w < n) {
+			/* Given back to the input, where it can be. */
+			if (in->kind == FD_HOST)
+				HSYS(SYS_lseek, in->real, w - n, SEEK_CUR, 0, 0,
+				    0);
+			else
+				rsys(SYS_lseek, in->real, w - n, SEEK_CUR, 0, 0,
+				    0);
+		}
+		if (w < n || (size_t)n < want || once)
+			break;
+	}
+	free(buf);
+	if (uin != 0 && put_mem(uin, &inoff, sizeof(inoff)) != 0)
+		return -EFAULT;
+	if (uout != 0 && put_mem(uout, &outoff, sizeof(outoff)) != 0)
+		return -EFAULT;
+	return done > 0 ? done : err;
+}
+
+/* splice(in, uin, out, uout, len, flags): one end a pipe (else EINVAL),
+ * no offset for a pipe's end (ESPIPE).  SPLICE_F_NONBLOCK is not
+ * honoured: the descriptors' own O_NONBLOCK decides. */
+static long
+emu_splice(const struct gfd *in, long uin, const struct gfd *out, long uout,
+    unsigned long len)
+{
+	int pin = is_pipe(in), pout = is_pipe(out);
+
+	if (!pin && !pout)
+		return -EINVAL;
+	if ((pin && uin != 0) || (pout && uout != 0))
+		return -ESPIPE;
+	if (len == 0)
+		return 0;
+	return emu_transfer(in, uin, out, uout, len, 1);
+}
+
+/* readahead(2) and posix_fadvise(2) on a kernel descriptor: the kernel
+ * keeps its files' pages in memory anyway, so the advice is only
+ * checked, as Linux checks it. */
+static long
+emu_advice(long nr, const struct gfd *f, const long a[6])
+{
+	struct stat st;
+	long fl;
+
+	if (rsys(SYS_fstat, f->real, (long)&st, 0, 0, 0, 0) != 0)
+		return -EBADF;
+	if (nr == SYS_readahead) {
+		fl = rsys(SYS_fcntl, f->real, F_GETFL, 0, 0, 0, 0);
+		if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY)
+			return -EBADF;
+		return S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	}
+	if (S_ISFIFO(st.st_mode))
+		return -ESPIPE;
+	if (a[2] < 0 || (unsigned long)a[3] > 5 /* POSIX_FADV_NOREUSE */)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A call dispatch() has no case for, by its line in run_fdtab.tab: every
+ * descriptor argument becomes the real descriptor behind the program's
+ * number (none open: EBADF); then the call goes where its descriptors
+ * are.  A call can take descriptors of one world only: host and kernel
+ * descriptors together give the line's errno (EXDEV for copy_file_range,
+ * as between file systems that cannot copy to each other), or are
+ * emulated (sendfile, splice).  A new descriptor in the result enters
+ * the table.
+ */
+static long
+table_call(long nr, long a[6])
+{
+	const struct run_fdspec *s;
+	struct gfd fb[6], *f[6] = { NULL };
+	long b[6], r;
+	int i, kinds = 0, kind;
+
+	if (nr < 0 || nr >= RUN_NSYS)
+		return rsys(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	s = &run_fdtab[nr];
+	memcpy(b, a, sizeof(b));
+	for (i = 0; i < 6; i++) {
+		if (!(s->fd & 1u << i))
+			continue;
+		/* Descriptors are ints: the upper half of the register is
+		 * not looked at, as Linux does not. */
+		if (((s->cwd & 1u << i) && (int)a[i] == AT_FDCWD) ||
+		    ((s->none & 1u << i) && (int)a[i] == -1)) {
+			b[i] = (int)a[i];
+			continue;
+		}
+		if ((f[i] = fd_get((int)a[i], &fb[i])) == NULL)
+			return -EBADF;
+		kinds |= f[i]->kind;
+		b[i] = f[i]->real;
+	}
+	if (s->where == RUN_W_HOST) {
+		if (kinds & FD_RUMP)
+			return -(s->kfd != 0 ? s->kfd : EBADF);
+		kind = FD_HOST;
+	} else if (kinds == (FD_HOST | FD_RUMP)) {
+		if (s->emu == RUN_EMU_SENDFILE)
+			return emu_transfer(f[1], a[2], f[0], 0,
+			    (unsigned long)a[3], 0);
+		if (s->emu == RUN_EMU_SPLICE)
+			return emu_splice(f[0], a[1], f[2], a[3],
+			    (unsigned long)a[4]);
+		return -(s->mixed != 0 ? s->mixed : EBADF);
+	} else
+		kind = kinds == FD_HOST ? FD_HOST : FD_RUMP;
+	if (kind == FD_HOST)
+		r = HSYS(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+	else {
+		r = rsys(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+		if (r == -ENOSYS) {
+			/* The kernel lacks it (every descriptor is the
+			 * kernel's, or there is none). */
+			if (s->emu == RUN_EMU_SENDFILE)
+				r = emu_transfer(f[1], a[2], f[0], 0,
+				    (unsigned long)a[3], 0);
+			else if (s->emu == RUN_EMU_SPLICE)
+				r = emu_splice(f[0], a[1], f[2], a[3],
+				    (unsigned long)a[4]);
+			else if (s->emu == RUN_EMU_ADVICE && f[0] != NULL)
+				r = emu_advice(nr, f[0], a);
+			else if (s->emu == RUN_EMU_SYNC)
+				r = rsys(SYS_sync, 0, 0, 0, 0, 0, 0);
+			else if (s->nosys != 0)
+				r = -s->nosys;
+		}
+	}
+	if (s->newfd)
+		return fd_enter(0, kind, r);
+	return r;
+}
+
 static long
 dispatch(long nr, long *a, ucontext_t *uc)
 {
@@ -2107,25 +2300,8 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	greg_t *gregs = uc->uc_mcontext.gregs;
 
 	switch (nr) {
-	/* Descriptors: where they live. */
-	case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
-	case SYS_readv: case SYS_writev: case SYS_preadv: case SYS_pwritev:
-	case SYS_preadv2: case SYS_pwritev2:
-	case SYS_lseek: case SYS_fstat: case SYS_fstatfs: case SYS_fsync:
-	case SYS_fdatasync: case SYS_ftruncate:
-	case SYS_getdents: case SYS_fchmod: case SYS_fchown:
-	case SYS_fallocate: case SYS_flock: case SYS_fgetxattr:
-	case SYS_flistxattr: case SYS_fsetxattr: case SYS_fremovexattr:
-	case SYS_sync_file_range: case SYS_syncfs:
-	case SYS_sendmsg: case SYS_recvmsg: case SYS_sendto:
-	case SYS_recvfrom: case SYS_shutdown: case SYS_bind:
-	case SYS_connect: case SYS_listen: case SYS_getsockname:
-	case SYS_getpeername: case SYS_setsockopt: case SYS_getsockopt:
-	case SYS_sendmmsg: case SYS_recvmmsg:
-	case SYS_timerfd_settime: case SYS_timerfd_gettime:
-		return fd_call(nr, a);
-	case SYS_copy_file_range:
-		return do_copy_file_range(a);
+	/* Calls on descriptors that are not in this switch are run_fdtab's
+	 * (the default, below). */
 	case SYS_getdents64: {
 		struct gfd *f = fd_get(a[0], &fb1);
 
@@ -2148,16 +2324,6 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		 * wait stays on one side. */
 		return fd_enter(0, FD_RUMP, rsys(SYS_eventfd2, a[0],
 		    nr == SYS_eventfd ? 0 : a[1], 0, 0, 0, 0));
-	case SYS_fadvise64: {
-		struct gfd *f = fd_get(a[0], &fb1);
-
-		if (f == NULL)
-			return -EBADF;
-		if (f->kind == FD_HOST)
-			return fd_call(nr, a);
-		/* Advice only: the kernel keeps its pages in memory anyway. */
-		return 0;
-	}
 	case SYS_close:
 		return do_close(a[0]);
 	case SYS_close_range:
@@ -2177,26 +2343,12 @@ dispatch(long nr, long *a, ucontext_t *uc)
 		return do_dup3(a[0], a[1], a[2], 0);
 	case SYS_fcntl:
 		return do_fcntl(a);
-	case SYS_ioctl:
-		return do_ioctl(a);
 	case SYS_pipe:
 		return do_pair(a[0], SYS_pipe2, 0, 0, 0);
 	case SYS_pipe2:
 		return do_pair(a[0], SYS_pipe2, a[1], 0, 0);
 	case SYS_socketpair:
 		return do_pair(a[3], SYS_socketpair, a[0], a[1], a[2]);
-	case SYS_socket:
-		return fd_enter(0, FD_RUMP, rsys(nr, a[0], a[1], a[2], 0, 0,
-		    0));
-	case SYS_accept: case SYS_accept4: {
-		struct gfd *f = fd_get(a[0], &fb1);
-
-		if (f == NULL)
-			return -EBADF;
-		if (f->kind == FD_HOST)
-			return fd_enter(0, FD_HOST, fd_call(nr, a));
-		return fd_enter(0, FD_RUMP, fd_call(nr, a));
-	}
 	case SYS_mmap:
 		return do_mmap(a);
 
@@ -2422,26 +2574,14 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	}
 	case SYS_rt_sigtimedwait:
 		return do_sigmask_call(nr, a, 0);
-	case SYS_timerfd_create:
-	case SYS_memfd_create: case SYS_inotify_init:
-	case SYS_inotify_init1:
-		/* Host-only descriptors. */
-		return fd_enter(0, FD_HOST, HSYS(nr, a[0], a[1], a[2], a[3],
-		    a[4], a[5]));
 	case SYS_signalfd: case SYS_signalfd4:
 		return do_signalfd(nr, a);
-	case SYS_pidfd_open:
-		/* Processes and their signals are the host's. */
-		return fd_enter(0, FD_HOST, HSYS(nr, a[0], a[1], 0, 0, 0, 0));
-	case SYS_pidfd_send_signal:
-		return fd_call(nr, a);
 	case SYS_inotify_add_watch:
 		return do_inotify_add_watch(a);
-	case SYS_inotify_rm_watch:
-		return fd_call(nr, a);
 	default:
-		/* Everything else is the kernel's to serve or refuse. */
-		return rsys(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		/* Everything else by run_fdtab: its descriptors translated,
+		 * then the host's or the kernel's to serve or refuse. */
+		return table_call(nr, a);
 	}
 }
 
@@ -2520,7 +2660,7 @@ raises_sigpipe(long nr, const long a[6])
 
 	switch (nr) {
 	case SYS_write: case SYS_writev: case SYS_pwrite64:
-	case SYS_pwritev: case SYS_pwritev2:
+	case SYS_pwritev: case SYS_pwritev2: case SYS_sendfile:
 		return 1;
 	case SYS_sendto: case SYS_sendmmsg:
 		return (a[3] & MSG_NOSIGNAL) == 0;

@@ -1928,6 +1928,227 @@ except OSError as e: print(-1, e.errno)'
 	atf_check -o inline:"kernel\n" "$run" -- /bin/sh -c 'echo kernel >/k; cat /k'
 }
 
+atf_test_case fd_transfers
+fd_transfers_head()
+{
+	atf_set "descr" "sendfile, splice and copy_file_range between kernel files, kernel pipes and host files and FIFOs (--host): sendfile and splice across the two worlds are emulated with reads and writes (offsets, counts and short transfers as on Linux: output identical to the native run), copy_file_range across is EXDEV; glibc and static musl"
+}
+fd_transfers_body()
+{
+	need_run
+	# remote_fd_transfers: the same against a server.
+	if [ -n "${RUN_SERVER:-}" ]; then
+		printf '#!/bin/sh\nexec "%s" --server "%s" "$@"\n' "$run" \
+		    "$RUN_SERVER" >strata-run-srv
+		chmod +x strata-run-srv
+		run=$PWD/strata-run-srv
+	fi
+	fd_calls_prog
+	mkdir native nh && (cd native && ../fdc "$PWD/../nh" xfer >../native.out) ||
+	    atf_fail "the native run failed"
+	mkdir h
+	atf_check -o file:native.out "$run" --host "$PWD/h" -- ./fdc "$PWD/h" xfer
+	atf_check -o inline:"copy_file_range k->hf -1 18\n" \
+	    "$run" --host "$PWD/h" -- ./fdc "$PWD/h" across
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o fdcm fdc.c
+		rm -rf h && mkdir h
+		atf_check -o file:native.out "$run" --host "$PWD/h" -- ./fdcm "$PWD/h" xfer
+	fi
+}
+
+atf_test_case remote_fd_transfers cleanup
+remote_fd_transfers_head()
+{
+	atf_set "descr" "fd_transfers against a server (strata-run --server)"
+}
+remote_fd_transfers_body()
+{
+	need_run
+	start_server
+	RUN_SERVER=$server
+	fd_transfers_body
+}
+remote_fd_transfers_cleanup()
+{
+	stop_server
+}
+
+atf_test_case fd_default
+fd_default_head()
+{
+	atf_set "descr" "calls dispatch() has no case for (readahead, posix_fadvise, syncfs, timerfd_settime) on kernel descriptors dup2'ed to 50-52 reach those files (run_fdtab translates every descriptor argument: they used to reach the kernel as 50, or give ENOSYS); output identical to the native run; glibc and static musl"
+}
+fd_default_body()
+{
+	need_run
+	fd_calls_prog
+	mkdir native nh && (cd native && ../fdc "$PWD/../nh" default >../native.out) ||
+	    atf_fail "the native run failed"
+	mkdir h
+	atf_check -o file:native.out "$run" --host "$PWD/h" -- ./fdc "$PWD/h" default
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o fdcm fdc.c
+		atf_check -o file:native.out "$run" --host "$PWD/h" -- ./fdcm "$PWD/h" default
+	fi
+}
+
+# fdc.c, built as ./fdc: sendfile, splice, copy_file_range and calls with
+# no case of their own in dispatch(), on kernel files ("k", "k2", pipes)
+# and host ones (under the directory in argv[1]); argv[2] picks the part.
+# Errors are printed as numbers (EINVAL 22, EBADF 9, ESPIPE 29, EXDEV 18):
+# musl's messages are not glibc's.
+fd_calls_prog()
+{
+	cc=$(atf_config_get cc cc)
+	cat >fdc.c <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+static void
+say(const char *what, long r)
+{
+	printf("%s %ld %d\n", what, r, r < 0 ? errno : 0);
+}
+
+static volatile sig_atomic_t sigpipes;
+
+static void
+on_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipes++;
+}
+
+static void
+show(const char *what, int fd)
+{
+	char buf[64];
+	long n = pread(fd, buf, sizeof(buf), 0);
+
+	printf("%s %.*s\n", what, n < 0 ? 0 : (int)n, buf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct itimerspec its;
+	char path[512], buf[64];
+	int k, k2, hf, fifo, p[2], w, i;
+	off_t off;
+	long r;
+
+	if (argc < 3)
+		return 2;
+	/* Descriptors that push the program's numbers past the kernel's. */
+	for (i = 0; i < 3; i++)
+		(void)open("pad", O_RDWR | O_CREAT, 0644);
+	k = open("k", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	k2 = open("k2", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	snprintf(path, sizeof(path), "%s/hf", argv[1]);
+	hf = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (k < 0 || k2 < 0 || hf < 0 || write(k, "0123456789abcdef", 16) != 16)
+		return 1;
+	if (strcmp(argv[2], "across") == 0) {
+		/* Across the two worlds. */
+		off = 0;
+		say("copy_file_range k->hf", copy_file_range(k, &off, hf, NULL, 4, 0));
+		return 0;
+	}
+	if (pipe2(p, O_NONBLOCK) != 0)
+		return 1;
+	if (strcmp(argv[2], "default") == 0)
+		goto dflt;
+	/* sendfile: a kernel file to a host file, with an offset (the
+	 * file's own offset stays), then to standard output without one. */
+	off = 4;
+	say("sendfile k->hf", sendfile(hf, k, &off, 6));
+	printf("off %ld pos %ld\n", (long)off, (long)lseek(k, 0, SEEK_CUR));
+	show("hf", hf);
+	lseek(k, 10, SEEK_SET);
+	fflush(stdout);
+	r = sendfile(1, k, NULL, 100);
+	printf("\n");
+	say("sendfile k->stdout", r);
+	printf("pos %ld\n", (long)lseek(k, 0, SEEK_CUR));
+	/* A host file to a kernel file, then kernel to kernel. */
+	lseek(hf, 0, SEEK_SET);
+	say("sendfile hf->k2", sendfile(k2, hf, NULL, 6));
+	off = 0;
+	say("sendfile k->k2", sendfile(k2, k, &off, 4));
+	printf("off %ld\n", (long)off);
+	show("k2", k2);
+	say("sendfile k->k2 at end", sendfile(k2, k, NULL, 4));
+	/* splice with a host pipe (a FIFO on the host). */
+	snprintf(path, sizeof(path), "%s/fifo", argv[1]);
+	/* Non-blocking, as the program's pipe: a failed transfer must not
+	 * leave a read waiting for ever. */
+	if (mkfifo(path, 0600) != 0 ||
+	    (fifo = open(path, O_RDWR | O_NONBLOCK)) < 0)
+		return 1;
+	off = 13;
+	say("sendfile k->fifo", sendfile(fifo, k, &off, 8));
+	r = read(fifo, buf, sizeof(buf));
+	printf("off %ld fifo %.*s\n", (long)off, r < 0 ? 0 : (int)r, buf);
+	off = 2;
+	say("splice k->fifo", splice(k, &off, fifo, NULL, 5, 0));
+	printf("off %ld\n", (long)off);
+	r = read(fifo, buf, sizeof(buf));
+	printf("fifo %.*s\n", r < 0 ? 0 : (int)r, buf);
+	if (write(fifo, "XYZ", 3) != 3)
+		return 1;
+	off = 1;
+	say("splice fifo->k2", splice(fifo, NULL, k2, &off, 3, 0));
+	show("k2", k2);
+	say("splice k->k2", splice(k, NULL, k2, NULL, 4, 0));
+	off = 0;
+	say("splice k->fifo offset", splice(k, NULL, fifo, &off, 1, 0));
+	/* A pipe of the program's own (the kernel's). */
+	off = 12;
+	say("splice k->pipe", splice(k, &off, p[1], NULL, 100, 0));
+	r = read(p[0], buf, sizeof(buf));
+	printf("pipe %.*s\n", r < 0 ? 0 : (int)r, buf);
+	/* copy_file_range between two kernel files. */
+	off = 0;
+	say("copy_file_range k->k2", copy_file_range(k, &off, k2, NULL, 3, 0));
+	show("k2", k2);
+	/* Into a pipe nobody reads: EPIPE, with SIGPIPE. */
+	signal(SIGPIPE, on_sigpipe);
+	close(p[0]);
+	off = 0;
+	say("sendfile k->closed pipe", sendfile(p[1], k, &off, 4));
+	printf("sigpipe %d\n", (int)sigpipes);
+	return 0;
+dflt:
+	/* Calls with no case of their own, on high numbers: a kernel file
+	 * (50), a kernel pipe (51), a write-only kernel file (52). */
+	if ((w = open("wo", O_WRONLY | O_CREAT, 0644)) < 0 ||
+	    dup2(k, 50) != 50 || dup2(p[0], 51) != 51 || dup2(w, 52) != 52)
+		return 1;
+	say("readahead 50", readahead(50, 0, 4096));
+	say("readahead 51", readahead(51, 0, 4096));
+	say("readahead 52", readahead(52, 0, 4096));
+	say("readahead 60", readahead(60, 0, 4096));
+	printf("fadvise 50 %d\n", posix_fadvise(50, 0, 0, POSIX_FADV_SEQUENTIAL));
+	printf("fadvise 51 %d\n", posix_fadvise(51, 0, 0, POSIX_FADV_SEQUENTIAL));
+	say("syncfs 50", syncfs(50));
+	say("syncfs 60", syncfs(60));
+	memset(&its, 0, sizeof(its));
+	say("timerfd_settime 50", timerfd_settime(50, 0, &its, NULL));
+	return 0;
+}
+EOF
+	atf_check $cc -O2 -o fdc fdc.c
+}
+
 atf_test_case host_fds
 host_fds_head()
 {
@@ -2709,6 +2930,9 @@ atf_init_test_cases()
 	atf_add_test_case sigpipe
 	atf_add_test_case remote_sigpipe
 	atf_add_test_case fd_pairs
+	atf_add_test_case fd_transfers
+	atf_add_test_case fd_default
+	atf_add_test_case remote_fd_transfers
 	atf_add_test_case host_fds
 	atf_add_test_case credentials
 	atf_add_test_case host_sched
@@ -2718,7 +2942,8 @@ atf_init_test_cases()
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
 	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess \
-	    sigpipe fd_pairs host_fds credentials host_sched host_signals; do
+	    sigpipe fd_pairs fd_transfers fd_default host_fds credentials \
+	    host_sched host_signals; do
 		rw_case $c
 	done
 	for c in threads wait_mixed remote_shell remote_programs fork_ids \
