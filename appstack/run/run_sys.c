@@ -2293,6 +2293,182 @@ table_call(long nr, long a[6])
 	return r;
 }
 
+/* --- Descriptors passed in messages (SCM_RIGHTS) ------------------------- */
+
+/*
+ * The descriptors of the SCM_RIGHTS messages in control buffer buf (len
+ * bytes), for a socket of kind: sent, the program's numbers become the
+ * real descriptors (one not open, or of the other kind, which that
+ * socket cannot carry: EBADF); received, the real descriptors enter the
+ * program's table and become its numbers (a full table: -1 there, and
+ * MSG_CTRUNC in *flags, as Linux truncates).  0 or an errno.
+ */
+static int
+cmsg_fds(char *buf, size_t len, int kind, int receiving, int *flags)
+{
+	struct msghdr m;
+	struct cmsghdr *c;
+
+	memset(&m, 0, sizeof(m));
+	m.msg_control = buf;
+	m.msg_controllen = len;
+	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+		size_t i, n;
+		int fd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			unsigned char *p = CMSG_DATA(c) + i * sizeof(int);
+			struct gfd fb, *f;
+			long g;
+
+			memcpy(&fd, p, sizeof(fd));
+			if (receiving) {
+				g = fd_enter(0, kind, fd);
+				if (g < 0)
+					*flags |= MSG_CTRUNC;
+				fd = g < 0 ? -1 : (int)g;
+			} else {
+				if ((f = fd_get(fd, &fb)) == NULL ||
+				    f->kind != kind)
+					return EBADF;
+				fd = f->real;
+			}
+			memcpy(p, &fd, sizeof(fd));
+		}
+	}
+	return 0;
+}
+
+/*
+ * sendmsg, recvmsg, sendmmsg and recvmmsg: with control data, made with
+ * copies of the message headers whose control buffers are strata-run's,
+ * the descriptors in them translated both ways (cmsg_fds); without,
+ * run_fdtab's way.  a[1] is one struct msghdr (sendmsg, recvmsg) or
+ * a[2] struct mmsghdr (the others; at most UIO_MAXIOV, as Linux).
+ */
+#define MSG_CTL_MAX	65536
+static long
+do_msg(long nr, long a[6])
+{
+	int multi = nr == SYS_sendmmsg || nr == SYS_recvmmsg;
+	int receiving = nr == SYS_recvmsg || nr == SYS_recvmmsg;
+	struct gfd fb, *f;
+	struct mmsghdr *mv = NULL;
+	char *ctl = NULL;
+	size_t n, i, total = 0, off;
+	long r, b[6];
+	int e = 0;
+
+	if ((f = fd_get((int)a[0], &fb)) == NULL)
+		return -EBADF;
+	n = multi ? (size_t)(unsigned int)a[2] : 1;
+	if (n > 1024)
+		n = 1024;
+	if (n == 0)
+		return table_call(nr, a);
+	if ((mv = calloc(n, sizeof(*mv))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (multi)
+			e = get_mem(a[1] + (long)(i * sizeof(*mv)), &mv[i],
+			    sizeof(mv[i]));
+		else
+			e = get_mem(a[1], &mv[i].msg_hdr,
+			    sizeof(mv[i].msg_hdr));
+		if (e != 0)
+			break;
+		if (mv[i].msg_hdr.msg_control == NULL)
+			mv[i].msg_hdr.msg_controllen = 0;
+		if (mv[i].msg_hdr.msg_controllen > MSG_CTL_MAX) {
+			if (!receiving) {
+				e = ENOBUFS;
+				break;
+			}
+			mv[i].msg_hdr.msg_controllen = MSG_CTL_MAX;
+		}
+		total += mv[i].msg_hdr.msg_controllen;
+	}
+	if (e != 0 || total == 0) {
+		/* No control data (or a fault, which the call reports as
+		 * Linux does): nothing to translate but the socket. */
+		free(mv);
+		return table_call(nr, a);
+	}
+	if ((ctl = malloc(total)) == NULL) {
+		free(mv);
+		return -ENOMEM;
+	}
+	for (i = 0, off = 0; i < n && e == 0; i++) {
+		size_t len = mv[i].msg_hdr.msg_controllen;
+		int fl = 0;
+
+		if (len == 0)
+			continue;
+		if (!receiving) {
+			e = get_mem((long)mv[i].msg_hdr.msg_control, ctl + off,
+			    len);
+			if (e == 0)
+				e = cmsg_fds(ctl + off, len, f->kind, 0, &fl);
+		}
+		mv[i].msg_hdr.msg_control = ctl + off;
+		off += len;
+	}
+	if (e != 0) {
+		free(ctl);
+		free(mv);
+		return -e;
+	}
+	memcpy(b, a, sizeof(b));
+	b[0] = f->real;
+	b[1] = multi ? (long)mv : (long)&mv[0].msg_hdr;
+	if (f->kind == FD_HOST)
+		r = HSYS(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+	else
+		r = rsys(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+	if (receiving && r >= 0) {
+		/* What came back: the headers (lengths, flags) with the
+		 * program's control pointers, the control data translated. */
+		size_t got = multi ? (size_t)r : 1;
+		struct mmsghdr orig;
+
+		for (i = 0; i < got && i < n && e == 0; i++) {
+			struct msghdr *h = &mv[i].msg_hdr;
+			char *mine = h->msg_control;
+			int fl = 0;
+
+			if (multi)
+				e = get_mem(a[1] + (long)(i * sizeof(orig)),
+				    &orig, sizeof(orig));
+			else
+				e = get_mem(a[1], &orig.msg_hdr,
+				    sizeof(orig.msg_hdr));
+			if (e != 0)
+				break;
+			if (mine != NULL && h->msg_controllen > 0) {
+				cmsg_fds(mine, h->msg_controllen, f->kind, 1, &fl);
+				h->msg_flags |= fl;
+				e = put_mem((long)orig.msg_hdr.msg_control, mine,
+				    h->msg_controllen);
+			}
+			h->msg_control = orig.msg_hdr.msg_control;
+			if (e == 0 && multi)
+				e = put_mem(a[1] + (long)(i * sizeof(orig)),
+				    &mv[i], sizeof(mv[i]));
+			else if (e == 0)
+				e = put_mem(a[1], h, sizeof(*h));
+		}
+		if (e != 0)
+			r = -e;
+	}
+	free(ctl);
+	free(mv);
+	return r;
+}
+
 static long
 dispatch(long nr, long *a, ucontext_t *uc)
 {
@@ -2302,6 +2478,9 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	switch (nr) {
 	/* Calls on descriptors that are not in this switch are run_fdtab's
 	 * (the default, below). */
+	case SYS_sendmsg: case SYS_recvmsg: case SYS_sendmmsg:
+	case SYS_recvmmsg:
+		return do_msg(nr, a);
 	case SYS_getdents64: {
 		struct gfd *f = fd_get(a[0], &fb1);
 
@@ -2622,9 +2801,11 @@ run_sys_fast(long nr, const long args[6], long *ret)
 	case SYS_preadv2: case SYS_pwritev2: case SYS_lseek: case SYS_fstat:
 	case SYS_fsync: case SYS_fdatasync: case SYS_ftruncate:
 	case SYS_fallocate: case SYS_getdents64: case SYS_sendto:
-	case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg:
-		/* What dispatch() does with these (fd_call), for a host
-		 * descriptor; a kernel one (or none) takes the long way. */
+	case SYS_recvfrom:
+		/* What dispatch() does with these (run_fdtab), for a host
+		 * descriptor; a kernel one (or none) takes the long way.
+		 * (Not sendmsg and recvmsg: their descriptors in control
+		 * messages are translated, do_msg.) */
 		if ((f = fd_get(args[0], &fb)) == NULL ||
 		    f->kind != FD_HOST || f->fddir)
 			return 0;

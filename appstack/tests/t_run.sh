@@ -1993,6 +1993,27 @@ fd_default_body()
 	fi
 }
 
+atf_test_case fd_rights
+fd_rights_head()
+{
+	atf_set "descr" "SCM_RIGHTS: kernel descriptors sent with sendmsg and sendmmsg over a kernel socket are received with recvmsg and recvmmsg as new descriptors of the same files (the program's numbers went to the kernel as they were); a host descriptor over a kernel socket is EBADF; glibc and static musl, output identical to the native run"
+}
+fd_rights_body()
+{
+	need_run
+	fd_calls_prog
+	mkdir native nh && (cd native && ../fdc "$PWD/../nh" rights >../native.out) ||
+	    atf_fail "the native run failed"
+	mkdir h
+	atf_check -o file:native.out "$run" --host "$PWD/h" -- ./fdc "$PWD/h" rights
+	atf_check -o inline:"sendmsg -1 9\n" \
+	    "$run" --host "$PWD/h" -- ./fdc "$PWD/h" rights_host
+	if command -v musl-gcc >/dev/null 2>&1; then
+		atf_check musl-gcc -static -O2 -o fdcm fdc.c
+		atf_check -o file:native.out "$run" --host "$PWD/h" -- ./fdcm "$PWD/h" rights
+	fi
+}
+
 # fdc.c, built as ./fdc: sendfile, splice, copy_file_range and calls with
 # no case of their own in dispatch(), on kernel files ("k", "k2", pipes)
 # and host ones (under the directory in argv[1]); argv[2] picks the part.
@@ -2009,6 +2030,7 @@ fd_calls_prog()
 #include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -2035,6 +2057,82 @@ show(const char *what, int fd)
 	long n = pread(fd, buf, sizeof(buf), 0);
 
 	printf("%s %.*s\n", what, n < 0 ? 0 : (int)n, buf);
+}
+
+/* Descriptor fd sent over sv[0] in an SCM_RIGHTS message (sendmsg, or
+ * sendmmsg when mm), received from sv[1] (recvmsg, recvmmsg): -1, or
+ * the descriptor received. */
+static int
+pass(int sv[2], int fd, int mm)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} out, in;
+	struct mmsghdr m;
+	struct cmsghdr *c;
+	struct iovec io;
+	char x = 'x';
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	memset(&out, 0, sizeof(out));
+	io.iov_base = &x;
+	io.iov_len = 1;
+	m.msg_hdr.msg_iov = &io;
+	m.msg_hdr.msg_iovlen = 1;
+	m.msg_hdr.msg_control = out.b;
+	m.msg_hdr.msg_controllen = sizeof(out.b);
+	c = CMSG_FIRSTHDR(&m.msg_hdr);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	r = mm ? sendmmsg(sv[0], &m, 1, 0) : (int)sendmsg(sv[0], &m.msg_hdr, 0);
+	say(mm ? "sendmmsg" : "sendmsg", r);
+	if (r < 0)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	memset(&in, 0, sizeof(in));
+	m.msg_hdr.msg_iov = &io;
+	m.msg_hdr.msg_iovlen = 1;
+	m.msg_hdr.msg_control = in.b;
+	m.msg_hdr.msg_controllen = sizeof(in.b);
+	r = mm ? recvmmsg(sv[1], &m, 1, 0, NULL) : (int)recvmsg(sv[1], &m.msg_hdr, 0);
+	say(mm ? "recvmmsg" : "recvmsg", r);
+	c = CMSG_FIRSTHDR(&m.msg_hdr);
+	if (r < 0 || c == NULL || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	printf("controllen %zu flags %d\n", (size_t)m.msg_hdr.msg_controllen,
+	    m.msg_hdr.msg_flags);
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	return fd;
+}
+
+/* SCM_RIGHTS: kernel files over a kernel socket (the received
+ * descriptor reads the file sent); with host, a host file, which a
+ * kernel socket cannot carry. */
+static int
+rights(int k, int k2, int hf, int host)
+{
+	char buf[32];
+	int sv[2], fd;
+	long n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 ||
+	    write(k2, "second", 6) != 6)
+		return 1;
+	if (host) {
+		pass(sv, hf, 0);
+		return 0;
+	}
+	fd = pass(sv, k, 0);
+	n = pread(fd, buf, sizeof(buf), 0);
+	printf("new %d read %.*s\n", fd > k2, n < 0 ? 0 : (int)n, buf);
+	fd = pass(sv, k2, 1);
+	n = pread(fd, buf, sizeof(buf), 0);
+	printf("new %d read %.*s\n", fd > k2, n < 0 ? 0 : (int)n, buf);
+	return 0;
 }
 
 int
@@ -2067,6 +2165,8 @@ main(int argc, char **argv)
 		return 1;
 	if (strcmp(argv[2], "default") == 0)
 		goto dflt;
+	if (strncmp(argv[2], "rights", 6) == 0)
+		return rights(k, k2, hf, argv[2][6] != '\0');
 	/* sendfile: a kernel file to a host file, with an offset (the
 	 * file's own offset stays), then to standard output without one. */
 	off = 4;
@@ -2933,6 +3033,7 @@ atf_init_test_cases()
 	atf_add_test_case fd_transfers
 	atf_add_test_case fd_default
 	atf_add_test_case remote_fd_transfers
+	atf_add_test_case fd_rights
 	atf_add_test_case host_fds
 	atf_add_test_case credentials
 	atf_add_test_case host_sched
@@ -2942,7 +3043,8 @@ atf_init_test_cases()
 	    placement \
 	    signals_in_calls sigmask interrupted_calls poll_sockets \
 	    host_read_signal exec_inprocess exec_at exec_unmaps fork_inprocess \
-	    sigpipe fd_pairs fd_transfers fd_default host_fds credentials \
+	    sigpipe fd_pairs fd_transfers fd_default fd_rights host_fds \
+	    credentials \
 	    host_sched host_signals; do
 		rw_case $c
 	done
