@@ -39,6 +39,11 @@ static struct rumpuser_mtx *sched_mtx;
 static struct rumpuser_cv *sched_cv;
 static int sched_waiters;	/* atomic: threads sleeping for a CPU */
 
+/* The CPU (index + 1; 0: none yet) that unbound threads whose stacks
+ * hash to a slot last ran on (rump_schedule). */
+#define UNBOUND_SLOTS	256
+static int unbound_cpu[UNBOUND_SLOTS];
+
 int
 sched_init(int n)
 {
@@ -220,6 +225,8 @@ rump_schedule(void)
 	struct lwp *l;
 	struct vcpu *vc;
 	uint64_t sp;
+	unsigned slot;
+	int hint;
 
 	l = rumpuser_curlwp();
 	if (l != NULL) {
@@ -234,10 +241,22 @@ rump_schedule(void)
 	}
 
 	/* An unbound thread has nothing to remember its CPU in, but its
-	 * stack is its own: hashing the stack address gives each thread a
-	 * stable preferred CPU without a shared counter. */
+	 * stack is its own: the CPU it last ran on is kept in a slot found
+	 * by hashing the stack address (no shared counter).  Hashing alone
+	 * gave two threads the same preferred CPU half the time: then they
+	 * took turns on both CPUs, and every per-CPU cache (implicit lwps,
+	 * path buffers, pcounter slots) passed between the host's cores at
+	 * every call (bench_scale, tmpfs, two threads: CPU time per file
+	 * doubled).  The slot is written only when the CPU changes. */
 	sp = ((uint64_t)(uintptr_t)&sp >> 16) * 0x9e3779b97f4a7c15ULL;
-	vc = cpu_acquire(ncpu > 0 ? (int)((sp >> 32) % (unsigned)ncpu) : 0);
+	slot = (unsigned)(sp >> 32) % UNBOUND_SLOTS;
+	hint = __atomic_load_n(&unbound_cpu[slot], __ATOMIC_RELAXED);
+	if (hint == 0 || hint > ncpu)
+		hint = ncpu > 0 ? (int)((sp >> 40) % (unsigned)ncpu) + 1 : 1;
+	vc = cpu_acquire(hint - 1);
+	if (vc->vc_ci.ci_index != hint - 1)
+		__atomic_store_n(&unbound_cpu[slot], vc->vc_ci.ci_index + 1,
+		    __ATOMIC_RELAXED);
 	l = implicit_get(vc);
 	cpu_attach(vc, l);
 	l->l_schednest = 1;
