@@ -320,6 +320,9 @@ soreceive(struct socket *so, struct uio *uio, struct sockaddr_storage *from,
 			error = uiomove(r->sr_data + r->sr_off + skip, n, uio);
 			if (error != 0)
 				break;
+			/* A peek names the sender of its first bytes too. */
+			if (from != NULL && fromlen != NULL && copied == 0)
+				sorecvaddr(so, r, from, fromlen);
 			peekoff += n;
 			copied += n;
 			if (r->sr_control != NULL)

@@ -43,6 +43,7 @@ struct unpcb {
 	socklen_t	 unp_dgaddrlen;
 	bool		 unp_peergone;
 	struct unpcb	*unp_next;	/* bound sockets (unp_lock) */
+	struct unpcb	*unp_dgnext;	/* datagram sockets (unp_lock) */
 	struct sockaddr_un unp_addr;	/* our name, unp_addrlen bytes */
 	socklen_t	 unp_addrlen;	/* 0: unbound */
 	struct vnode	*unp_vnode;	/* bound to a path: its file */
@@ -52,6 +53,7 @@ struct unpcb {
 
 static struct solock unp_lock;
 static struct unpcb *unp_bound;		/* every bound socket (unp_lock) */
+static struct unpcb *unp_dgall;		/* every datagram socket (unp_lock) */
 static kcondvar_t unp_dgram_cv;		/* a datagram was received */
 static unsigned unp_autobind_next;
 
@@ -94,7 +96,44 @@ unp_attach(struct socket *so, int proto)
 	solock_rele(so->so_lock);
 	solock_hold(&unp_lock);
 	so->so_lock = &unp_lock;
+	/* Datagram sockets are never made by sonewconn (which holds
+	 * unp_lock), so the list lock can be taken here. */
+	if (so->so_type == SOCK_DGRAM) {
+		mutex_enter(&unp_lock.sl_mtx);
+		unp->unp_dgnext = unp_dgall;
+		unp_dgall = unp;
+		mutex_exit(&unp_lock.sl_mtx);
+	}
 	return 0;
+}
+
+/*
+ * so is closing: what others still show of it is the name it has now,
+ * as on Linux, where a closed socket keeps its name while anything
+ * refers to it: the sender address of its records still queued on
+ * other (the peer, or any datagram socket), and for datagram sockets
+ * associated with it, getpeername's answer.
+ */
+static void
+unp_leave_name(struct socket *so, struct unpcb *unp, struct socket *other)
+{
+	struct sbrec *rec;
+	struct unpcb *u;
+
+	for (rec = other->so_rcv.sb_first; rec != NULL; rec = rec->sr_next) {
+		if (rec->sr_sender != so)
+			continue;
+		memset(&rec->sr_addr, 0, sizeof(rec->sr_addr));
+		memcpy(&rec->sr_addr, &unp->unp_addr, unp->unp_addrlen);
+		rec->sr_addrlen = unp->unp_addrlen;
+	}
+	u = sotounpcb(other);
+	if (so->so_type == SOCK_DGRAM && u != NULL && u->unp_dgconn == so) {
+		memcpy(&u->unp_dgaddr, &unp->unp_addr, sizeof(u->unp_dgaddr));
+		u->unp_dgaddrlen = unp->unp_addrlen != 0 ? unp->unp_addrlen :
+		    sizeof(sa_family_t);
+		u->unp_dgaddr.sun_family = AF_UNIX;
+	}
 }
 
 static void
@@ -123,6 +162,7 @@ unp_disconnect_stream(struct unpcb *unp)
 	if (peer == NULL)
 		return;
 	so2 = peer->unp_socket;
+	unp_leave_name(so, unp, so2);
 	peer->unp_conn = NULL;
 	unp->unp_conn = NULL;
 	/* The survivor keeps our name for getpeername. */
@@ -157,6 +197,15 @@ unp_detach(struct socket *so)
 	struct vnode *vp;
 
 	if (so->so_type == SOCK_DGRAM) {
+		struct unpcb **pp, *u;
+
+		for (pp = &unp_dgall; *pp != NULL; pp = &(*pp)->unp_dgnext)
+			if (*pp == unp) {
+				*pp = unp->unp_dgnext;
+				break;
+			}
+		for (u = unp_dgall; u != NULL; u = u->unp_dgnext)
+			unp_leave_name(so, unp, u->unp_socket);
 		/* Safe under unp_lock: a closed socket's data was freed by
 		 * soclose(), so this release frees no files. */
 		if (unp->unp_dgconn != NULL) {
@@ -759,15 +808,22 @@ unp_send_dgram(struct socket *so, struct sbrec *rec,
 }
 
 /* Linux's unix_dgram_sendmsg names a SO_PASSCRED sender right after
- * checking the address, before the peer, the size or the state. */
+ * checking the address, before the peer, the size or the state; a
+ * SEQPACKET send gets there once it has found no pending error and the
+ * socket connected (the address is ignored), so even a send after
+ * shutdown names it. */
 static void
 unp_sendprep(struct socket *so, const struct sockaddr *nam, socklen_t namlen)
 {
 	struct unpcb *unp = sotounpcb(so);
 
-	if (so->so_type == SOCK_DGRAM && unp != NULL &&
-	    (so->so_options & SOOPT_PASSCRED) && unp->unp_addrlen == 0 &&
-	    (nam == NULL || unp_validaddr(so, nam, namlen) == 0))
+	if (unp == NULL || (so->so_options & SOOPT_PASSCRED) == 0 ||
+	    unp->unp_addrlen != 0)
+		return;
+	if ((so->so_type == SOCK_DGRAM &&
+	    (nam == NULL || unp_validaddr(so, nam, namlen) == 0)) ||
+	    (so->so_type == SOCK_SEQPACKET && so->so_error == 0 &&
+	    (so->so_state & SS_ISCONNECTED) != 0))
 		(void)unp_autobind(unp);
 }
 
