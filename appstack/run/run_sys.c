@@ -2678,13 +2678,22 @@ dispatch(long nr, long *a, ucontext_t *uc)
 	case SYS_getitimer: case SYS_clock_gettime: case SYS_clock_getres:
 	case SYS_gettimeofday: case SYS_time: case SYS_nanosleep:
 	case SYS_clock_nanosleep: case SYS_getrandom: case SYS_wait4:
-	case SYS_waitid:
 	case SYS_getpgrp: case SYS_getpgid: case SYS_setpgid:
 	case SYS_getsid: case SYS_setsid: case SYS_getpriority:
 	case SYS_setpriority: case SYS_sched_getparam:
 	case SYS_sched_getscheduler: case SYS_capget: case SYS_personality:
 	case SYS_timer_create: case SYS_timer_settime: case SYS_timer_gettime:
 	case SYS_timer_delete: case SYS_timer_getoverrun:
+		return HSYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case SYS_waitid:
+		/* P_PIDFD: the id is a descriptor, a pidfd (the host's). */
+		if (a[0] == 3 /* P_PIDFD */) {
+			struct gfd *f = fd_get((int)a[1], &fb1);
+
+			if (f == NULL || f->kind != FD_HOST)
+				return -EBADF;
+			return HSYS(nr, a[0], f->real, a[2], a[3], a[4], 0);
+		}
 		return HSYS(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	case SYS_exit_group:
 		fork_exit();

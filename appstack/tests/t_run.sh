@@ -1977,7 +1977,7 @@ remote_fd_transfers_cleanup()
 atf_test_case fd_default
 fd_default_head()
 {
-	atf_set "descr" "calls dispatch() has no case for (readahead, posix_fadvise, syncfs, timerfd_settime) on kernel descriptors dup2'ed to 50-52 reach those files (run_fdtab translates every descriptor argument: they used to reach the kernel as 50, or give ENOSYS); output identical to the native run; glibc and static musl"
+	atf_set "descr" "calls dispatch() has no case for (readahead, posix_fadvise, syncfs, timerfd_settime) on kernel descriptors dup2'ed to 50-52 reach those files (run_fdtab translates every descriptor argument: they used to reach the kernel as 50, or give ENOSYS); waitid(P_PIDFD) of a pidfd at 40 waits for that child; output identical to the native run; glibc and static musl"
 }
 fd_default_body()
 {
@@ -1987,9 +1987,14 @@ fd_default_body()
 	    atf_fail "the native run failed"
 	mkdir h
 	atf_check -o file:native.out "$run" --host "$PWD/h" -- ./fdc "$PWD/h" default
+	# waitid(P_PIDFD): its id is a (host) descriptor too.
+	(cd native && ../fdc "$PWD/../nh" pidfd >../native-pidfd.out) ||
+	    atf_fail "the native run failed"
+	atf_check -o file:native-pidfd.out "$run" --host "$PWD/h" -- ./fdc "$PWD/h" pidfd
 	if command -v musl-gcc >/dev/null 2>&1; then
 		atf_check musl-gcc -static -O2 -o fdcm fdc.c
 		atf_check -o file:native.out "$run" --host "$PWD/h" -- ./fdcm "$PWD/h" default
+		atf_check -o file:native-pidfd.out "$run" --host "$PWD/h" -- ./fdcm "$PWD/h" pidfd
 	fi
 }
 
@@ -2032,8 +2037,17 @@ fd_calls_prog()
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open	434
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD		3
+#endif
 
 static void
 say(const char *what, long r)
@@ -2135,6 +2149,29 @@ rights(int k, int k2, int hf, int host)
 	return 0;
 }
 
+/* waitid(P_PIDFD) of a child, by a pidfd moved to number 40. */
+static int
+pidfd(void)
+{
+	siginfo_t si;
+	pid_t pid;
+	int pfd;
+
+	if ((pid = fork()) < 0)
+		return 1;
+	if (pid == 0)
+		_exit(7);
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0 || dup2(pfd, 40) != 40)
+		return 1;
+	close(pfd);
+	memset(&si, 0, sizeof(si));
+	say("waitid pidfd 40", waitid(P_PIDFD, 40, &si, WEXITED));
+	printf("status %d\n", si.si_status);
+	say("waitid pidfd 41", waitid(P_PIDFD, 41, &si, WEXITED));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2165,6 +2202,8 @@ main(int argc, char **argv)
 		return 1;
 	if (strcmp(argv[2], "default") == 0)
 		goto dflt;
+	if (strcmp(argv[2], "pidfd") == 0)
+		return pidfd();
 	if (strncmp(argv[2], "rights", 6) == 0)
 		return rights(k, k2, hf, argv[2][6] != '\0');
 	/* sendfile: a kernel file to a host file, with an offset (the
