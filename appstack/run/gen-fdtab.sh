@@ -70,6 +70,7 @@ awk '
 		else if ($i ~ /^nosys=E[A-Z]+$/) nosys = substr($i, 7)
 		else if ($i == "emu=sendfile") emu = "RUN_EMU_SENDFILE"
 		else if ($i == "emu=splice") emu = "RUN_EMU_SPLICE"
+		else if ($i == "nosys=vec") emu = "RUN_EMU_VEC"
 		else { print FILENAME ": " $1 ": bad option " $i > "/dev/stderr"; exit 1 }
 	}
 	printf "#ifdef SYS_%s\n\t[SYS_%s] = { %d, %d, %d, %s, %d, %s, %s, %s, %s },\n#endif\n",

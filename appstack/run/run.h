@@ -236,6 +236,7 @@ extern unsigned char run_passthrough[512];
 #define RUN_EMU_SYNC		2
 #define RUN_EMU_SENDFILE	3
 #define RUN_EMU_SPLICE		4
+#define RUN_EMU_VEC		5
 struct run_fdspec {
 	unsigned char fd;		/* bit i: argument i is a descriptor */
 	unsigned char cwd;		/* bit i: it may be AT_FDCWD */

@@ -2192,6 +2192,49 @@ emu_splice(const struct gfd *in, long uin, const struct gfd *out, long uout,
 	return emu_transfer(in, uin, out, uout, len, 1);
 }
 
+/*
+ * preadv, pwritev, preadv2 and pwritev2 on a kernel descriptor (the
+ * kernel has readv and writev, pread64 and pwrite64 only): one pread64 or
+ * pwrite64 per buffer, at the position the call names, stopping at the
+ * first short transfer; an error only when nothing moved.  A position of
+ * -1 (the "2" calls) is the descriptor's offset: readv or writev.  Flags
+ * (RWF_*) the kernel cannot honour: EOPNOTSUPP, as Linux for a file that
+ * does not support them.  Not atomic, unlike Linux's.
+ */
+static long
+emu_vec(long nr, const struct gfd *f, const long a[6])
+{
+	int writing = nr == SYS_pwritev || nr == SYS_pwritev2;
+	struct iovec v;
+	long pos = a[3], done = 0, r = 0, i;
+
+	if ((nr == SYS_preadv2 || nr == SYS_pwritev2) && a[5] != 0)
+		return -EOPNOTSUPP;
+	if (a[2] < 0 || a[2] > 1024 /* UIO_MAXIOV */)
+		return -EINVAL;
+	if (pos == -1 && (nr == SYS_preadv2 || nr == SYS_pwritev2))
+		return rsys(writing ? SYS_writev : SYS_readv, f->real, a[1],
+		    a[2], 0, 0, 0);
+	if (pos < 0)
+		return -EINVAL;
+	for (i = 0; i < a[2]; i++) {
+		if (get_mem(a[1] + i * (long)sizeof(v), &v, sizeof(v)) != 0) {
+			r = -EFAULT;
+			break;
+		}
+		if (v.iov_len == 0)
+			continue;
+		r = rsys(writing ? SYS_pwrite64 : SYS_pread64, f->real,
+		    (long)v.iov_base, (long)v.iov_len, pos + done, 0, 0);
+		if (r <= 0)
+			break;
+		done += r;
+		if ((size_t)r < v.iov_len)
+			break;
+	}
+	return done > 0 ? done : r;
+}
+
 /* readahead(2) and posix_fadvise(2) on a kernel descriptor: the kernel
  * keeps its files' pages in memory anyway, so the advice is only
  * checked, as Linux checks it. */
@@ -2282,6 +2325,8 @@ table_call(long nr, long a[6])
 				    (unsigned long)a[4]);
 			else if (s->emu == RUN_EMU_ADVICE && f[0] != NULL)
 				r = emu_advice(nr, f[0], a);
+			else if (s->emu == RUN_EMU_VEC && f[0] != NULL)
+				r = emu_vec(nr, f[0], a);
 			else if (s->emu == RUN_EMU_SYNC)
 				r = rsys(SYS_sync, 0, 0, 0, 0, 0, 0);
 			else if (s->nosys != 0)

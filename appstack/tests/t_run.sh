@@ -1977,7 +1977,7 @@ remote_fd_transfers_cleanup()
 atf_test_case fd_default
 fd_default_head()
 {
-	atf_set "descr" "calls dispatch() has no case for (readahead, posix_fadvise, syncfs, timerfd_settime) on kernel descriptors dup2'ed to 50-52 reach those files (run_fdtab translates every descriptor argument: they used to reach the kernel as 50, or give ENOSYS); waitid(P_PIDFD) of a pidfd at 40 waits for that child; output identical to the native run; glibc and static musl"
+	atf_set "descr" "calls dispatch() has no case for (readahead, posix_fadvise, preadv, pwritev, preadv2, syncfs, timerfd_settime) on kernel descriptors dup2'ed to 50-52 reach those files (run_fdtab translates every descriptor argument: they used to reach the kernel as 50, or give ENOSYS); waitid(P_PIDFD) of a pidfd at 40 waits for that child; output identical to the native run; glibc and static musl"
 }
 fd_default_body()
 {
@@ -2039,6 +2039,7 @@ fd_calls_prog()
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -2278,6 +2279,21 @@ dflt:
 	say("readahead 60", readahead(60, 0, 4096));
 	printf("fadvise 50 %d\n", posix_fadvise(50, 0, 0, POSIX_FADV_SEQUENTIAL));
 	printf("fadvise 51 %d\n", posix_fadvise(51, 0, 0, POSIX_FADV_SEQUENTIAL));
+	{
+		/* preadv, pwritev and preadv2 (the kernel has none). */
+		char b1[4], b2[3];
+		struct iovec iv[2] = { { b1, 4 }, { b2, 3 } };
+		struct iovec ow[2] = { { "XY", 2 }, { "Z", 1 } };
+
+		say("preadv 50", preadv(50, iv, 2, 5));
+		printf("%.4s %.3s\n", b1, b2);
+		say("pwritev 50", pwritev(50, ow, 2, 1));
+		lseek(50, 2, SEEK_SET);
+		say("preadv2 50 here", syscall(SYS_preadv2, 50, iv, 2, -1L, 0L, 0));
+		printf("%.4s %.3s pos %ld\n", b1, b2, (long)lseek(50, 0, SEEK_CUR));
+		say("preadv 50 end", preadv(50, iv, 2, 14));
+		printf("%.2s\n", b1);
+	}
 	say("syncfs 50", syncfs(50));
 	say("syncfs 60", syncfs(60));
 	memset(&its, 0, sizeof(its));
