@@ -173,14 +173,15 @@ in_pcb_path_tso(const struct inpcb *inp)
 
 struct inpcb *
 in_pcblookup_ic(struct inpcbtable *t, const struct in_conninfo *ic,
-    uint16_t fport, uint16_t lport)
+    uint16_t fport, uint16_t lport, struct socket **sop)
 {
 	const struct in6_pcbops *ops;
 
 	if (ic->ic_af == AF_INET)
-		return in_pcblookup(t, ic->ic_src4, fport, ic->ic_dst4, lport);
+		return in_pcblookup(t, ic->ic_src4, fport, ic->ic_dst4, lport,
+		    sop);
 	ops = __atomic_load_n(&in6_pcbops, __ATOMIC_ACQUIRE);
-	return ops != NULL ? ops->lookup(t, ic, fport, lport) : NULL;
+	return ops != NULL ? ops->lookup(t, ic, fport, lport, sop) : NULL;
 }
 
 void
@@ -381,7 +382,7 @@ in_pcbdisconnect(struct inpcb *inp)
 
 struct inpcb *
 in_pcblookup(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
-    uint32_t laddr, uint16_t lport)
+    uint32_t laddr, uint16_t lport, struct socket **sop)
 {
 	struct inpcb *inp, *wild = NULL;
 
@@ -404,8 +405,11 @@ in_pcblookup(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
 	}
 	if (inp == NULL)
 		inp = wild;
-	if (inp != NULL)
-		soref(inp->inp_socket);
+	*sop = NULL;
+	if (inp != NULL) {
+		*sop = inp->inp_socket;
+		soref(*sop);
+	}
 	mutex_exit(&t->ipt_lock);
 	return inp;
 }
@@ -413,9 +417,10 @@ in_pcblookup(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
 void
 in_pcbnotify(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
     uint32_t laddr, uint16_t lport, int error,
-    void (*fn)(struct inpcb *, int))
+    void (*fn)(struct inpcb *, struct socket *, int))
 {
 	struct inpcb *inp;
+	struct socket *so = NULL;
 
 	mutex_enter(&t->ipt_lock);
 	for (inp = t->ipt_list; inp != NULL; inp = inp->inp_next) {
@@ -424,13 +429,13 @@ in_pcbnotify(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
 		    inp->inp_laddr == laddr && inp->inp_lport == lport)
 			break;
 	}
-	if (inp != NULL)
-		soref(inp->inp_socket);
+	if (inp != NULL) {
+		so = inp->inp_socket;
+		soref(so);
+	}
 	mutex_exit(&t->ipt_lock);
 	if (inp != NULL) {
-		struct socket *so = inp->inp_socket;
-
-		fn(inp, error);
+		fn(inp, so, error);
 		sorele(so);
 	}
 }

@@ -77,15 +77,20 @@ void	 in_pcbdisconnect(struct inpcb *inp);
  * an exact 4-tuple match first, then a bound (unconnected) one on laddr
  * or the wildcard.  With a result its socket has a reference the caller
  * must sorele().  listening: for TCP, only LISTEN pcbs match the
- * wildcard step.
+ * wildcard step.  *sop is the result's socket, read under the table's
+ * lock: the pcb may be freed as soon as the lookup returns, so the
+ * caller dereferences it only once it has locked *sop and found its
+ * so_pcb still pointing at it.
  */
 struct inpcb *in_pcblookup(struct inpcbtable *t, uint32_t faddr,
-	    uint16_t fport, uint32_t laddr, uint16_t lport);
+	    uint16_t fport, uint32_t laddr, uint16_t lport,
+	    struct socket **sop);
 /* Calls fn for each pcb connected to faddr:fport from laddr:lport (ICMP
- * errors), with a socket reference; fn locks the socket. */
+ * errors), with its socket (referenced, read under the table's lock, as
+ * for lookups); fn locks the socket and checks so_pcb first. */
 void	 in_pcbnotify(struct inpcbtable *t, uint32_t faddr, uint16_t fport,
 	    uint32_t laddr, uint16_t lport, int error,
-	    void (*fn)(struct inpcb *, int));
+	    void (*fn)(struct inpcb *, struct socket *, int));
 
 /* The checked AF_INET address of a client's sockaddr: 0, EINVAL (too
  * short) or EAFNOSUPPORT. */
@@ -120,7 +125,8 @@ struct in_conninfo {
  */
 struct in6_pcbops {
 	struct inpcb *(*lookup)(struct inpcbtable *t,
-	    const struct in_conninfo *ic, uint16_t fport, uint16_t lport);
+	    const struct in_conninfo *ic, uint16_t fport, uint16_t lport,
+	    struct socket **sop);
 	int	(*output)(const struct in6_addr *src, const struct in6_addr *dst,
 	    uint32_t scope, struct mbuf *m, int proto, int hlim, int tclass);
 	int	(*mss)(const struct in6_addr *dst, uint32_t scope);
@@ -143,7 +149,8 @@ int	 in_pcboutput(struct inpcb *inp, struct mbuf *m, int proto);
 int	 in_pcb_path_tso(const struct inpcb *inp);
 /* in_pcblookup() for a segment of either family. */
 struct inpcb *in_pcblookup_ic(struct inpcbtable *t,
-	    const struct in_conninfo *ic, uint16_t fport, uint16_t lport);
+	    const struct in_conninfo *ic, uint16_t fport, uint16_t lport,
+	    struct socket **sop);
 /* Sets a fresh pcb's addresses from a received segment (TCP passive
  * open), ipt_lock held. */
 void	 in_pcbset_ic(struct inpcb *inp, const struct in_conninfo *ic,

@@ -23,12 +23,14 @@ extern struct udpstat udpstat;
 struct inpcb;
 struct inpcbtable;
 extern struct inpcbtable udbtable, tcbtable;
-/* Queues a datagram of len bytes from `from` on inp's socket (whose
- * reference from the lookup it drops), or drops it when full. */
-void	udp_append(struct inpcb *inp, const uint8_t *data, size_t len,
+/* Queues a datagram of len bytes from `from` on so, inp's socket as the
+ * lookup found it (whose reference it drops), or drops it when full or
+ * when so no longer has inp. */
+void	udp_append(struct inpcb *inp, struct socket *so, const uint8_t *data,
+	    size_t len,
 	    const struct sockaddr_storage *from, socklen_t fromlen);
 /* ICMP errors for a pcb (socket referenced, not locked). */
-void	udp_notify(struct inpcb *inp, int error);
-void	tcp_notify(struct inpcb *inp, int error);
+void	udp_notify(struct inpcb *inp, struct socket *so, int error);
+void	tcp_notify(struct inpcb *inp, struct socket *so, int error);
 
 #endif /* NETINET_IN_PROTO_H */

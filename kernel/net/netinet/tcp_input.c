@@ -903,10 +903,10 @@ tcp_input_ic(struct mbuf *m, struct tcphdr *th, uint32_t tlen,
 	tlen -= (uint32_t)off;
 
 findpcb:
-	inp = in_pcblookup_ic(&tcbtable, ic, th->th_sport, th->th_dport);
+	inp = in_pcblookup_ic(&tcbtable, ic, th->th_sport, th->th_dport, &so);
 	if (inp == NULL)
 		goto dropwithreset;
-	so = inp->inp_socket;
+	/* inp may be freed already: only so is safe until so_pcb says. */
 	solock(so);
 	if (so->so_pcb != inp || (tp = inp->inp_ppcb) == NULL ||
 	    (tp->t_flags & TF_DEAD)) {
@@ -961,9 +961,8 @@ drop:
 }
 
 void
-tcp_notify(struct inpcb *inp, int error)
+tcp_notify(struct inpcb *inp, struct socket *so, int error)
 {
-	struct socket *so = inp->inp_socket;
 	struct tcpcb *tp;
 
 	solock(so);

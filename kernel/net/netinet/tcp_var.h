@@ -236,7 +236,7 @@ void	 tcp_input(struct mbuf *m, int hlen);
 void	 tcp_input_ic(struct mbuf *m, struct tcphdr *th, uint32_t tlen,
 	    const struct in_conninfo *ic);
 /* ICMP(v6) error for a connection (socket referenced, not locked). */
-void	 tcp_notify(struct inpcb *inp, int error);
+void	 tcp_notify(struct inpcb *inp, struct socket *so, int error);
 void	 tcp_ctlinput(int error, const struct ip *inner, size_t len);
 
 /* tcp_usrreq.c */

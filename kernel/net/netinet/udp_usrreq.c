@@ -222,10 +222,9 @@ udp_ctloutput(struct socket *so, int op, int level, int name, void *val,
 }
 
 void
-udp_append(struct inpcb *inp, const uint8_t *data, size_t len,
-    const struct sockaddr_storage *from, socklen_t fromlen)
+udp_append(struct inpcb *inp, struct socket *so, const uint8_t *data,
+    size_t len, const struct sockaddr_storage *from, socklen_t fromlen)
 {
-	struct socket *so = inp->inp_socket;
 	struct sbrec *rec;
 
 	rec = sbrec_alloc(len);
@@ -284,7 +283,7 @@ udp_input(struct mbuf *m, int hlen)
 	if (uh->uh_dport == htons(68) && dhcp_input(m, hlen))
 		return;
 	inp = in_pcblookup(&udbtable, ip->ip_src, uh->uh_sport, ip->ip_dst,
-	    uh->uh_dport);
+	    uh->uh_dport, &so);
 	if (inp == NULL) {
 		__atomic_add_fetch(&udpstat.udps_noport, 1, __ATOMIC_RELAXED);
 		if (m->m_flags & (M_BCAST | M_MCAST) ||
@@ -294,10 +293,9 @@ udp_input(struct mbuf *m, int hlen)
 			icmp_error(m, ICMP_UNREACH, ICMP_UNREACH_PORT, 0);
 		return;
 	}
-	so = inp->inp_socket;
 	in_setsockaddr_af(so->so_dom->dom_family, &from, &fromlen, ip->ip_src,
 	    uh->uh_sport);
-	udp_append(inp, m->m_data + hlen + sizeof(*uh), len - sizeof(*uh),
+	udp_append(inp, so, m->m_data + hlen + sizeof(*uh), len - sizeof(*uh),
 	    &from, fromlen);
 	m_free(m);
 	return;
@@ -307,9 +305,8 @@ bad:
 }
 
 void
-udp_notify(struct inpcb *inp, int error)
+udp_notify(struct inpcb *inp, struct socket *so, int error)
 {
-	struct socket *so = inp->inp_socket;
 
 	solock(so);
 	/* Only a connected socket hears of its errors (as Linux, without

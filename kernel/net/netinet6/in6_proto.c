@@ -314,7 +314,7 @@ in6_pcbdisconnect(struct inpcb *inp)
 
 static struct inpcb *
 in6_pcblookup(struct inpcbtable *t, const struct in_conninfo *ic,
-    uint16_t fport, uint16_t lport)
+    uint16_t fport, uint16_t lport, struct socket **sop)
 {
 	struct inpcb *inp, *wild = NULL;
 
@@ -340,8 +340,11 @@ in6_pcblookup(struct inpcbtable *t, const struct in_conninfo *ic,
 	}
 	if (inp == NULL)
 		inp = wild;
-	if (inp != NULL)
-		soref(inp->inp_socket);
+	*sop = NULL;
+	if (inp != NULL) {
+		*sop = inp->inp_socket;
+		soref(*sop);
+	}
 	mutex_exit(&t->ipt_lock);
 	return inp;
 }
@@ -349,9 +352,10 @@ in6_pcblookup(struct inpcbtable *t, const struct in_conninfo *ic,
 static void
 in6_pcbnotify(struct inpcbtable *t, const struct in6_addr *faddr,
     uint16_t fport, const struct in6_addr *laddr, uint16_t lport, int error,
-    void (*fn)(struct inpcb *, int))
+    void (*fn)(struct inpcb *, struct socket *, int))
 {
 	struct inpcb *inp;
+	struct socket *so = NULL;
 
 	mutex_enter(&t->ipt_lock);
 	for (inp = t->ipt_list; inp != NULL; inp = inp->inp_next) {
@@ -362,13 +366,13 @@ in6_pcbnotify(struct inpcbtable *t, const struct in6_addr *faddr,
 		    in6_equal(&inp->inp_laddr6, laddr))
 			break;
 	}
-	if (inp != NULL)
-		soref(inp->inp_socket);
+	if (inp != NULL) {
+		so = inp->inp_socket;
+		soref(so);
+	}
 	mutex_exit(&t->ipt_lock);
 	if (inp != NULL) {
-		struct socket *so = inp->inp_socket;
-
-		fn(inp, error);
+		fn(inp, so, error);
 		sorele(so);
 	}
 }
@@ -666,6 +670,7 @@ udp6_input(struct mbuf *m, int off, int proto)
 	socklen_t fromlen;
 	struct udphdr *uh;
 	struct inpcb *inp;
+	struct socket *so;
 	size_t len = m->m_len - (size_t)off, ulen;
 
 	(void)proto;
@@ -691,7 +696,7 @@ udp6_input(struct mbuf *m, int off, int proto)
 	ic.ic_dst6 = ip6->ip6_dst;
 	ic.ic_ifindex = m->m_rcvif != NULL ? (uint32_t)m->m_rcvif->if_index :
 	    0;
-	inp = in6_pcblookup(&udbtable, &ic, uh->uh_sport, uh->uh_dport);
+	inp = in6_pcblookup(&udbtable, &ic, uh->uh_sport, uh->uh_dport, &so);
 	if (inp == NULL) {
 		__atomic_add_fetch(&udpstat.udps_noport, 1, __ATOMIC_RELAXED);
 		if (m->m_flags & M_MCAST)
@@ -703,7 +708,7 @@ udp6_input(struct mbuf *m, int off, int proto)
 	}
 	in6_setsockaddr(&from, &fromlen, &ip6->ip6_src, uh->uh_sport,
 	    ic.ic_ifindex);
-	udp_append(inp, m->m_data + off + sizeof(*uh), len - sizeof(*uh),
+	udp_append(inp, so, m->m_data + off + sizeof(*uh), len - sizeof(*uh),
 	    &from, fromlen);
 	m_free(m);
 	return;
