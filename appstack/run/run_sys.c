@@ -2474,6 +2474,15 @@ do_msg(long nr, long a[6])
 		r = HSYS(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
 	else
 		r = rsys(nr, b[0], b[1], b[2], b[3], b[4], b[5]);
+	if (multi && !receiving && r > 0) {
+		/* sendmmsg: the length sent of each message sent. */
+		for (i = 0; i < (size_t)r && i < n && e == 0; i++)
+			e = put_mem(a[1] + (long)(i * sizeof(*mv)) +
+			    (long)offsetof(struct mmsghdr, msg_len),
+			    &mv[i].msg_len, sizeof(mv[i].msg_len));
+		if (e != 0)
+			r = -e;
+	}
 	if (receiving && r >= 0) {
 		/* What came back: the headers (lengths, flags) with the
 		 * program's control pointers, the control data translated. */

@@ -2107,6 +2107,8 @@ pass(int sv[2], int fd, int mm)
 	say(mm ? "sendmmsg" : "sendmsg", r);
 	if (r < 0)
 		return -1;
+	if (mm)
+		printf("msg_len %u\n", m.msg_len);
 	memset(&m, 0, sizeof(m));
 	memset(&in, 0, sizeof(in));
 	m.msg_hdr.msg_iov = &io;
