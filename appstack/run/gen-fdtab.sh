@@ -1,12 +1,13 @@
 #!/bin/sh
 # gen-fdtab.sh TABLE HEADER DISPATCH_C: run_fdtab.tab as a C table indexed
 # by system call number (run_fdtab.c), for strata-run's dispatch().
-# Fails when HEADER (the host's <asm/unistd_64.h>) names a call TABLE has
-# no line for, or when TABLE's "special" lines and the cases of
+# Fails when HEADER (the host's <asm/unistd_64.h>, or a header of the
+# kernel's kernel/arch/, with SYS_ names) names a call TABLE has no line
+# for, or when TABLE's "special" lines and the cases of
 # dispatch() in DISPATCH_C (run_sys.c) are not the same calls.
 set -e
 tab=$1 hdr=$2 src=$3
-names=$(sed -n 's/^#define __NR_\([a-z0-9_]*\)[ 	]\{1,\}[0-9]\{1,\}.*/\1/p' "$hdr")
+names=$(sed -n 's/^#[ 	]*define[ 	]\{1,\}\(__NR_\|SYS_\)\([a-z0-9_]*\)[ 	]\{1,\}[0-9]\{1,\}.*/\2/p' "$hdr")
 cases=$(awk '/^dispatch\(long nr/, /^}/' "$src" | grep -o 'case SYS_[a-z0-9_]*' |
     sed 's/case SYS_//'; awk '/^dispatch\(long nr/, /^}/' "$src" |
     grep -o 'case [0-9]* /\* [a-z0-9_]* \*/' | sed 's/.*\/\* \([a-z0-9_]*\) .*/\1/')

@@ -2019,6 +2019,38 @@ fd_rights_body()
 	fi
 }
 
+atf_test_case fdtab_arches
+fdtab_arches_head()
+{
+	atf_set "descr" "run_fdtab.tab has a line for every system call of the kernel's x86_64, aarch64 and riscv64 numberings (kernel/arch/*/syscall_nr.h) and of the host's <asm/unistd_64.h>, and its special lines are dispatch()'s cases; a table without one of them is refused"
+}
+fdtab_arches_body()
+{
+	topdir=$(atf_config_get topdir "")
+	[ -n "$topdir" ] && [ -f "$topdir/appstack/run/run_fdtab.tab" ] ||
+	    atf_skip "no source tree (topdir) to check"
+	d=$topdir/appstack/run
+	for h in "$topdir/kernel/arch/x86_64/include/machine/syscall_nr.h" \
+	    "$topdir/kernel/arch/generic/syscall_nr.h" \
+	    /usr/include/x86_64-linux-gnu/asm/unistd_64.h; do
+		[ -f "$h" ] || continue
+		atf_check -o save:fdtab.c sh "$d/gen-fdtab.sh" "$d/run_fdtab.tab" \
+		    "$h" "$d/run_sys.c"
+		atf_check -o match:"SYS_sendfile" cat fdtab.c
+	done
+	# io_setup is in the generic numbering (aarch64, riscv64) and
+	# x86_64's; a table without it is refused, and so is one where a
+	# call dispatch() has a case for is not "special".
+	grep -v "^io_setup " "$d/run_fdtab.tab" >t1.tab
+	atf_check -s not-exit:0 -o ignore -e match:"no line for system call io_setup" \
+	    sh "$d/gen-fdtab.sh" t1.tab "$topdir/kernel/arch/generic/syscall_nr.h" \
+	    "$d/run_sys.c"
+	sed 's/^dup3 .*/dup3 f- fd/' "$d/run_fdtab.tab" >t2.tab
+	atf_check -s not-exit:0 -o ignore -e match:"dup3 has a case in dispatch" \
+	    sh "$d/gen-fdtab.sh" t2.tab "$topdir/kernel/arch/generic/syscall_nr.h" \
+	    "$d/run_sys.c"
+}
+
 # fdc.c, built as ./fdc: sendfile, splice, copy_file_range and calls with
 # no case of their own in dispatch(), on kernel files ("k", "k2", pipes)
 # and host ones (under the directory in argv[1]); argv[2] picks the part.
@@ -3091,6 +3123,7 @@ atf_init_test_cases()
 	atf_add_test_case fd_default
 	atf_add_test_case remote_fd_transfers
 	atf_add_test_case fd_rights
+	atf_add_test_case fdtab_arches
 	atf_add_test_case host_fds
 	atf_add_test_case credentials
 	atf_add_test_case host_sched
