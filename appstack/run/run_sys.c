@@ -2199,7 +2199,8 @@ emu_splice(const struct gfd *in, long uin, const struct gfd *out, long uout,
  * first short transfer; an error only when nothing moved.  A position of
  * -1 (the "2" calls) is the descriptor's offset: readv or writev.  Flags
  * (RWF_*) the kernel cannot honour: EOPNOTSUPP, as Linux for a file that
- * does not support them.  Not atomic, unlike Linux's.
+ * does not support them.  Not atomic, unlike Linux's.  And vmsplice on
+ * a kernel pipe: writev or readv of it.
  */
 static long
 emu_vec(long nr, const struct gfd *f, const long a[6])
@@ -2208,6 +2209,19 @@ emu_vec(long nr, const struct gfd *f, const long a[6])
 	struct iovec v;
 	long pos = a[3], done = 0, r = 0, i;
 
+	if (nr == SYS_vmsplice) {
+		/* Into the pipe when it is open for writing, as Linux
+		 * decides, else out of it; the flags change nothing here. */
+		long fl;
+
+		if (!is_pipe(f) ||
+		    (fl = rsys(SYS_fcntl, f->real, F_GETFL, 0, 0, 0, 0)) < 0)
+			return -EBADF;
+		if (a[2] < 0 || a[2] > 1024 /* UIO_MAXIOV */)
+			return -EINVAL;
+		return rsys((fl & O_ACCMODE) != O_RDONLY ? SYS_writev :
+		    SYS_readv, f->real, a[1], a[2], 0, 0, 0);
+	}
 	if ((nr == SYS_preadv2 || nr == SYS_pwritev2) && a[5] != 0)
 		return -EOPNOTSUPP;
 	if (a[2] < 0 || a[2] > 1024 /* UIO_MAXIOV */)

@@ -1977,7 +1977,7 @@ remote_fd_transfers_cleanup()
 atf_test_case fd_default
 fd_default_head()
 {
-	atf_set "descr" "calls dispatch() has no case for (readahead, posix_fadvise, preadv, pwritev, preadv2, syncfs, timerfd_settime) on kernel descriptors dup2'ed to 50-52 reach those files (run_fdtab translates every descriptor argument: they used to reach the kernel as 50, or give ENOSYS); waitid(P_PIDFD) of a pidfd at 40 waits for that child; output identical to the native run; glibc and static musl"
+	atf_set "descr" "calls dispatch() has no case for (readahead, posix_fadvise, preadv, pwritev, preadv2, vmsplice, syncfs, timerfd_settime) on kernel descriptors dup2'ed to 50-52 reach those files (run_fdtab translates every descriptor argument: they used to reach the kernel as 50, or give ENOSYS); waitid(P_PIDFD) of a pidfd at 40 waits for that child; output identical to the native run; glibc and static musl"
 }
 fd_default_body()
 {
@@ -2344,6 +2344,16 @@ dflt:
 		printf("%.4s %.3s pos %ld\n", b1, b2, (long)lseek(50, 0, SEEK_CUR));
 		say("preadv 50 end", preadv(50, iv, 2, 14));
 		printf("%.2s\n", b1);
+	}
+	{
+		/* vmsplice into the kernel pipe, and out of it (51). */
+		char vb[8];
+		struct iovec vi[2] = { { "vm", 2 }, { "splice", 6 } };
+		struct iovec vo = { vb, sizeof(vb) };
+
+		say("vmsplice in", vmsplice(p[1], vi, 2, 0));
+		say("vmsplice out 51", vmsplice(51, &vo, 1, 0));
+		printf("%.8s\n", vb);
 	}
 	say("syncfs 50", syncfs(50));
 	say("syncfs 60", syncfs(60));
