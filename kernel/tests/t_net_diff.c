@@ -58,10 +58,9 @@
  * Linux (queued connections reset, an autobound port given back, the
  * socket as new: poll says POLLOUT|POLLHUP, accept EINVAL, listen works
  * again), where strata keeps it listening (6673: poll POLLIN|POLLHUP;
- * 8575: accept EAGAIN); and 5753, after 4700..5752 only (a run from
- * 5300 passes it): a TCP bind to the second port says EADDRINUSE where
- * Linux binds, so strata still holds that port from a connection of
- * some 30-60 s before that Linux no longer has (not found yet).
+ * 8575: accept EAGAIN).  (5753 failed after 4700..5752 only: a socket
+ * that had connected to its own port still held it; t_net_tcp's
+ * tcp_self_connect checks that now.)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -313,6 +313,33 @@ ATF_TC_BODY(tcp_refused, tc)
 	ATF_CHECK_EQ(ENETUNREACH, rt_errno());
 }
 
+/*
+ * A socket connected to its own address and port: a simultaneous open
+ * with itself, established as on Linux.  Its own SYN-ACK was taken for
+ * a retransmitted SYN and answered again for ever, so connect never
+ * ended (here: the send timeout makes it say EINPROGRESS) and the port
+ * stayed taken after close (t_net_diff inet 5753).
+ */
+ATF_TC_WITHOUT_HEAD(tcp_self_connect);
+ATF_TC_BODY(tcp_self_connect, tc)
+{
+	struct sockaddr_in sin = sin_of("127.0.0.1", 7009);
+	struct timeval tv = { 2, 0 };
+	char buf[8];
+	int s;
+
+	boot();
+	s = (int)RL(rump_sys_socket(AF_INET, SOCK_STREAM, 0));
+	RL(rump_sys_setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	RL(rump_sys_bind(s, (struct sockaddr *)&sin, sizeof(sin)));
+	RL(rump_sys_connect(s, (struct sockaddr *)&sin, sizeof(sin)));
+	ATF_CHECK_EQ(4, RL(rump_sys_send(s, "self", 4, 0)));
+	memset(buf, 0, sizeof(buf));
+	ATF_CHECK_EQ(4, RL(rump_sys_recv(s, buf, 4, MSG_WAITALL)));
+	ATF_CHECK(memcmp(buf, "self", 4) == 0);
+	RL(rump_sys_close(s));
+}
+
 ATF_TC_WITHOUT_HEAD(tcp_halfclose);
 ATF_TC_BODY(tcp_halfclose, tc)
 {
@@ -468,6 +495,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tcp_basic);
 	ATF_TP_ADD_TC(tp, tcp_refused);
 	ATF_TP_ADD_TC(tp, tcp_halfclose);
+	ATF_TP_ADD_TC(tp, tcp_self_connect);
 	ATF_TP_ADD_TC(tp, tcp_linger_reset);
 	ATF_TP_ADD_TC(tp, tcp_backlog);
 	ATF_TP_ADD_TC(tp, tcp_bulk_loopback);

@@ -666,6 +666,18 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m, const struct in_conninfo *ic,
 
 	rcvwin = tcp_rcvwin(tp);
 	/* Trim what we already have from the front. */
+	/* A simultaneous open's SYN-ACK in SYN_RECEIVED that acknowledges
+	 * our SYN: its ACK completes the handshake (Linux's
+	 * tcp_validate_incoming lets it pass).  A socket connected to its
+	 * own port gets its own SYN-ACK so: taken for a retransmitted SYN,
+	 * it was answered with the same SYN-ACK, for ever, holding the port
+	 * after close. */
+	if ((thflags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) &&
+	    tp->t_state == TCPS_SYN_RECEIVED && seq + 1 == tp->rcv_nxt &&
+	    ack == tp->snd_nxt) {
+		thflags &= ~TH_SYN;
+		seq++;
+	}
 	if (thflags & TH_SYN) {
 		/* A SYN in a synchronized state. */
 		if (tp->t_state == TCPS_SYN_RECEIVED && seq == tp->irs) {
