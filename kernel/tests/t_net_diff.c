@@ -53,12 +53,16 @@
  * run also replays the sequences of inet_fixed_seeds, which once
  * differed (-v fixed=0 leaves them out, e.g. to replay one sequence).
  * A long run: ./t_net_diff -v iters=20000 inet (about 15 sequences a
- * second).  Still different there (each failing sequence skipped):
- * shutdown(SHUT_RD or SHUT_RDWR) of a TCP listener disconnects it on
- * Linux (queued connections reset, an autobound port given back, the
- * socket as new: poll says POLLOUT|POLLHUP, accept EINVAL, listen works
- * again), where strata keeps it listening (6673: poll POLLIN|POLLHUP;
- * 8575: accept EAGAIN).  (5753 failed after 4700..5752 only: a socket
+ * second).  Sequences 1..16629 (each failing one skipped) still differ
+ * in: shutdown(SHUT_RD or SHUT_RDWR) of a TCP listener, which on Linux
+ * disconnects it (queued connections reset, an autobound port given
+ * back, the socket as new: poll POLLOUT|POLLHUP, accept EINVAL,
+ * shutdown ENOTCONN, listen works again) where strata keeps it
+ * listening (6673, 8575, 12283, 16629); IPV6_UNICAST_HOPS set to 0
+ * reads back 64 (strata's 0 means the default; 16192); and, only after
+ * a long history (each passes alone), a TCP bind that Linux refuses
+ * with EADDRINUSE (11578, 14852) and a connect Linux finds refused
+ * (16507), not analysed.  (5753 failed after 4700..5752 only: a socket
  * that had connected to its own port still held it; t_net_tcp's
  * tcp_self_connect checks that now.)
  */
