@@ -155,11 +155,10 @@ bio_perform(struct bioreq *req)
 static void
 bio_spin(void)
 {
-	int64_t spin = rumpuser__spin_ns(), deadline;
 	unsigned int seen;
-	int woken = 0;
+	bool woken;
 
-	if (spin == 0)
+	if (!rumpuser__spin_enabled())
 		return;
 	if (bio_spinscore < 0) {
 		bio_spinscore++;
@@ -168,14 +167,7 @@ bio_spin(void)
 	bio_spinning = 1;
 	seen = __atomic_load_n(&bio_queued, __ATOMIC_ACQUIRE);
 	pthread_mutex_unlock(&bioq_mtx);
-	deadline = rumpuser__now_ns() + spin;
-	do {
-		sched_yield();
-		if (__atomic_load_n(&bio_queued, __ATOMIC_ACQUIRE) != seen) {
-			woken = 1;
-			break;
-		}
-	} while (rumpuser__now_ns() < deadline);
+	woken = rumpuser__spin_for_change(&bio_queued, seen);
 	pthread_mutex_lock(&bioq_mtx);
 	bio_spinning = 0;
 	if (!woken)

@@ -38,6 +38,15 @@ rumpuser_clock_gettime(int clk, int64_t *sec, long *nsec)
 	return 0;
 }
 
+uint64_t
+rumpuser__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void
 rumpuser__timespec_norm(int64_t sec, int64_t nsec, int64_t *secp,
     long *nsecp)

@@ -9,6 +9,7 @@
 #ifndef RUMPUSER_POSIX_H
 #define RUMPUSER_POSIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -72,11 +73,16 @@ void rumpuser__sp_link(void) RUMPUSER__HIDDEN;
 
 /* Reads RUMP_CV_SPIN_US (rumpuser_sync.c); rumpuser_init() calls it. */
 void rumpuser__sync_init(void) RUMPUSER__HIDDEN;
-/* How long a thread about to sleep for work that may come within
- * microseconds polls for it first (RUMP_CV_SPIN_US; 0: never), and the
- * monotonic clock in nanoseconds to time it with. */
-int64_t rumpuser__spin_ns(void) RUMPUSER__HIDDEN;
-int64_t rumpuser__now_ns(void) RUMPUSER__HIDDEN;
+/* The host's monotonic clock in nanoseconds (rumpuser_clock.c). */
+uint64_t rumpuser__now_ns(void) RUMPUSER__HIDDEN;
+/* Whether a thread about to sleep for work that may come within
+ * microseconds polls for it first (RUMP_CV_SPIN_US is not 0), and the
+ * poll: *word is read, yielding the host CPU at every turn, for up to
+ * RUMP_CV_SPIN_US or until it differs from seen; true if it did.  The
+ * condition variables and the block I/O workers both use it. */
+bool rumpuser__spin_enabled(void) RUMPUSER__HIDDEN;
+bool rumpuser__spin_for_change(const unsigned int *word, unsigned int seen)
+    RUMPUSER__HIDDEN;
 
 /* Prints a diagnostic to stderr and aborts: for "void never fails". */
 void rumpuser__fatal(const char *what, int hosterror)

@@ -40,15 +40,6 @@ rumpuser_shmif_map(const char *path, size_t size, void **memp,
 	return 0;
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 static inline void
 cpu_relax(void)
 {
@@ -63,7 +54,7 @@ cpu_relax(void)
 static int
 spin(const volatile uint32_t *word, uint32_t old, uint64_t spin_ns)
 {
-	uint64_t end = now_ns() + spin_ns;
+	uint64_t end = rumpuser__now_ns() + spin_ns;
 	unsigned int i;
 
 	for (;;) {
@@ -73,7 +64,7 @@ spin(const volatile uint32_t *word, uint32_t old, uint64_t spin_ns)
 				return 1;
 			cpu_relax();
 		}
-		if (now_ns() >= end)
+		if (rumpuser__now_ns() >= end)
 			return 0;
 	}
 }

@@ -322,14 +322,6 @@ static uint64_t sp_spin_ns = 50000;
  * comparison in bench/sysproxy.sh). */
 static int sp_futex = 1;
 
-static uint64_t
-sp_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Sets the state and rings the client if it sleeps (see rumpclient.c:
  * the same two sequentially consistent pairs). */
@@ -379,8 +371,8 @@ sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
 		}
 		if ((i & 63) == 0) {
 			if (t0 == 0)
-				t0 = sp_now_ns();
-			else if (sp_now_ns() - t0 >= limit) {
+				t0 = rumpuser__now_ns();
+			else if (rumpuser__now_ns() - t0 >= limit) {
 				c->spin_ns = limit / 2 < 1000 ? 0 : limit / 2;
 				break;
 			}
@@ -394,7 +386,7 @@ sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
 	 * interrupts it (a dead client is only seen on the socket), and
 	 * not at all when the futex fails otherwise. */
 	if (sp_futex) {
-		uint64_t end = sp_now_ns() + RUMPSP_SHM_FUTEX_NS, now;
+		uint64_t end = rumpuser__now_ns() + RUMPSP_SHM_FUTEX_NS, now;
 
 		__atomic_store_n(&c->shm->rss_server_sleeps,
 		    RUMPSP_SHM_SLEEP_FUTEX, __ATOMIC_SEQ_CST);
@@ -405,7 +397,7 @@ sp_shm_wait(struct sp_conn *c, uint32_t want, uint32_t cur, uint32_t cur2)
 			    __ATOMIC_SEQ_CST);
 			if (s != cur && s != cur2)
 				goto woken;
-			if ((now = sp_now_ns()) >= end)
+			if ((now = rumpuser__now_ns()) >= end)
 				break;
 			ts.tv_nsec = (long)(end - now);
 			if (syscall(SYS_futex, &c->shm->rss_state, FUTEX_WAIT,

@@ -425,20 +425,24 @@ rumpuser__sync_init(void)
 	cv_spin_ns = (int64_t)us * 1000;
 }
 
-int64_t
-rumpuser__spin_ns(void)
+bool
+rumpuser__spin_enabled(void)
 {
 
-	return cv_spin_ns;
+	return cv_spin_ns != 0;
 }
 
-int64_t
-rumpuser__now_ns(void)
+bool
+rumpuser__spin_for_change(const unsigned int *word, unsigned int seen)
 {
-	struct timespec ts;
+	uint64_t deadline = rumpuser__now_ns() + (uint64_t)cv_spin_ns;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	do {
+		sched_yield();
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != seen)
+			return true;
+	} while (rumpuser__now_ns() < deadline);
+	return false;
 }
 
 /*
@@ -454,8 +458,7 @@ static bool
 cv_spin(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx)
 {
 	unsigned int seen;
-	int64_t deadline;
-	bool woken = false;
+	bool woken;
 	int score;
 
 	if (cv_spin_ns == 0 || (mtx->flags & RUMPUSER_MTX_SPIN))
@@ -467,14 +470,7 @@ cv_spin(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx)
 	}
 	seen = __atomic_load_n(&cv->wakeups, __ATOMIC_ACQUIRE);
 	NOFAIL(pthread_mutex_unlock(&mtx->pthmtx));
-	deadline = rumpuser__now_ns() + cv_spin_ns;
-	do {
-		sched_yield();
-		if (__atomic_load_n(&cv->wakeups, __ATOMIC_ACQUIRE) != seen) {
-			woken = true;
-			break;
-		}
-	} while (rumpuser__now_ns() < deadline);
+	woken = rumpuser__spin_for_change(&cv->wakeups, seen);
 	NOFAIL(pthread_mutex_lock(&mtx->pthmtx));
 	if (!woken)
 		__atomic_store_n(&cv->spinscore, -CV_SPIN_BACKOFF,
