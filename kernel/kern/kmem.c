@@ -25,15 +25,11 @@ static uint64_t kmem_max;	/* 0: no limit; set once at boot */
 void
 kmem_init(uint64_t limit)
 {
-	int64_t before = pcounter_read(&kmem_bytes_pc);
 
-	/* What was allocated before (boot's first steps) moves to the
-	 * word that counts against the limit. */
-	if (limit != 0 && before != 0) {
-		pcounter_add(&kmem_bytes_pc, -before);
-		__atomic_add_fetch(&kmem_bytes, (uint64_t)before,
-		    __ATOMIC_RELAXED);
-	}
+	/* Before any allocation (boot: rumpuser_init and param_init
+	 * allocate nothing), so that no bytes were counted in the word the
+	 * limit does not use. */
+	KASSERT(pcounter_read(&kmem_bytes_pc) == 0);
 	kmem_max = limit;
 }
 
