@@ -8,6 +8,17 @@
 # host, which must not have been touched.
 
 # Sets $run to the strata-run to test, or skips.
+# With RUN_SERVER set (the remote_ variants), $run becomes a script that
+# runs strata-run against that server.
+use_server()
+{
+	[ -n "${RUN_SERVER:-}" ] || return 0
+	printf '#!/bin/sh\nexec "%s" --server "%s" "$@"\n' "$run" \
+	    "$RUN_SERVER" >strata-run-srv
+	chmod +x strata-run-srv
+	run=$PWD/strata-run-srv
+}
+
 need_run()
 {
 	prefix=$(atf_config_get appstack_prefix)
@@ -1383,12 +1394,7 @@ interrupted_calls_body()
 {
 	need_run
 	# remote_interrupted_calls: the same against a server.
-	if [ -n "${RUN_SERVER:-}" ]; then
-		printf '#!/bin/sh\nexec "%s" --server "%s" "$@"\n' "$run" \
-		    "$RUN_SERVER" >strata-run-srv
-		chmod +x strata-run-srv
-		run=$PWD/strata-run-srv
-	fi
+	use_server
 	cc=$(atf_config_get cc cc)
 	cat >intr.c <<'EOF'
 #define _GNU_SOURCE
@@ -1732,12 +1738,7 @@ sigpipe_body()
 {
 	need_run
 	# remote_sigpipe: the same against a server.
-	if [ -n "${RUN_SERVER:-}" ]; then
-		printf '#!/bin/sh\nexec "%s" --server "%s" "$@"\n' "$run" \
-		    "$RUN_SERVER" >strata-run-srv
-		chmod +x strata-run-srv
-		run=$PWD/strata-run-srv
-	fi
+	use_server
 	cc=$(atf_config_get cc cc)
 	cat >sp.c <<'EOF'
 #define _GNU_SOURCE
@@ -1937,12 +1938,7 @@ fd_transfers_body()
 {
 	need_run
 	# remote_fd_transfers: the same against a server.
-	if [ -n "${RUN_SERVER:-}" ]; then
-		printf '#!/bin/sh\nexec "%s" --server "%s" "$@"\n' "$run" \
-		    "$RUN_SERVER" >strata-run-srv
-		chmod +x strata-run-srv
-		run=$PWD/strata-run-srv
-	fi
+	use_server
 	fd_calls_prog
 	mkdir native nh && (cd native && ../fdc "$PWD/../nh" xfer >../native.out) ||
 	    atf_fail "the native run failed"
