@@ -55,14 +55,14 @@
 size_t	rumpns_lockstat_format(char *buf, size_t len);
 void	rumpns_lockstat_reset(void);
 
-/* Per thread: ROUNDS times FILES files of FSIZE bytes created, written,
+/* Per thread: nrounds times FILES files of FSIZE bytes created, written,
  * read back and removed.  What is alive at once (4 threads: 16 MiB)
  * stays well inside the block cache (32 MiB), so more threads do not
  * mean more cache pressure.  Sixteen rounds, not four: a run of four
  * lasted some 70 ms, most of it the first round filling the caches
  * (the host allocator growing its heap, page faults), which is not what
  * scaling is about and made one thread look twice as slow as it is. */
-static int ROUNDS = 16;	/* BENCH_SCALE_ROUNDS overrides */
+static int nrounds = 16;	/* BENCH_SCALE_ROUNDS overrides */
 #define FILES	500
 #define FSIZE	(8 * 1024)
 #define MAXTHR	4
@@ -94,6 +94,7 @@ static const struct ops hostops = { h_mkdir, h_open, read, write, close,
 struct job {
 	const struct ops *ops;
 	char	dir[256];
+	int	rounds;
 	int	error;
 	pthread_barrier_t *start;
 	double	t0, t1;		/* when this thread began and ended */
@@ -135,7 +136,7 @@ worker(void *arg)
 
 	pthread_barrier_wait(j->start);
 	j->t0 = now();
-	for (r = 0; r < ROUNDS; r++) {
+	for (r = 0; r < j->rounds; r++) {
 	for (i = 0; i < FILES; i++) {
 		snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
 		fd = j->ops->open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -169,9 +170,10 @@ worker(void *arg)
 	return NULL;
 }
 
-/* N threads under root; returns files per second (created and read). */
+/* N threads under root, each for the given rounds; returns files per
+ * second (created and read). */
 static double
-run(const struct ops *ops, const char *root, int n)
+run(const struct ops *ops, const char *root, int n, int rounds)
 {
 	pthread_t t[MAXTHR];
 	struct job j[MAXTHR];
@@ -183,6 +185,7 @@ run(const struct ops *ops, const char *root, int n)
 	for (i = 0; i < n; i++) {
 		memset(&j[i], 0, sizeof(j[i]));
 		j[i].ops = ops;
+		j[i].rounds = rounds;
 		j[i].start = &start;
 		/* The warm-up round's directory is used again (its
 		 * blocks and its files' inode table blocks cached). */
@@ -225,7 +228,7 @@ run(const struct ops *ops, const char *root, int n)
 		}
 	}
 	pthread_barrier_destroy(&start);
-	v = (double)n * ROUNDS * FILES / t0;
+	v = (double)n * rounds * FILES / t0;
 	return v;
 }
 
@@ -256,7 +259,7 @@ static int
 one(const char *fs, int n)
 {
 	char img[256];
-	int error, rounds;
+	int error;
 
 	if ((error = rump_init()) != 0) {
 		fprintf(stderr, "bench_scale: rump_init: %s\n",
@@ -283,16 +286,11 @@ one(const char *fs, int n)
 	/* A round first, not timed: in a fresh process the first files
 	 * fault in the host memory behind the kernel's heap and caches, and
 	 * the host serializes page faults of one process (its memory map's
-	 * lock), which is not what this measures.  Interleaving 1 and 2
-	 * threads in one process instead gave speedups near 1.7 where fresh
-	 * processes without the warm-up gave 1.3-1.5 on the same build. */
-	rounds = ROUNDS;
-	ROUNDS = 1;
-	(void)run(&rumpops, "/mnt", n);
-	ROUNDS = rounds;
+	 * lock), which is not what this measures. */
+	(void)run(&rumpops, "/mnt", n, 1);
 	if (getenv("RUMP_LOCKSTAT") != NULL)
 		rumpns_lockstat_reset();
-	printf("%.1f", run(&rumpops, "/mnt", n));
+	printf("%.1f", run(&rumpops, "/mnt", n, nrounds));
 	printf(" %.3f\n", lastpar);
 	if (getenv("RUMP_LOCKSTAT") != NULL) {
 		static char buf[8192];
@@ -349,7 +347,6 @@ host(int n)
 {
 	char root[256], cmd[300];
 	double v;
-	int rounds;
 
 	snprintf(root, sizeof(root), "/dev/shm/bench_scale.%d.%d",
 	    (int)getpid(), n);
@@ -358,11 +355,8 @@ host(int n)
 		exit(1);
 	}
 	/* The same untimed round first as for strata (one()). */
-	rounds = ROUNDS;
-	ROUNDS = 1;
-	(void)run(&hostops, root, n);
-	ROUNDS = rounds;
-	v = run(&hostops, root, n);
+	(void)run(&hostops, root, n, 1);
+	v = run(&hostops, root, n, nrounds);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	(void)system(cmd);
 	return v;
@@ -382,7 +376,7 @@ usage(FILE *f)
 	    "  BENCH_SCALE_REPEAT=N (1-%d, default 5): repetitions of 1, 2 "
 	    "and 4 threads;\n  medians are printed, and the range of the "
 	    "speedups.  BENCH_SCALE_ROUNDS=N:\n  rounds of files per thread "
-	    "(default 16).\n", ROUNDS, FILES, FSIZE / 1024, MAXREPEAT);
+	    "(default 16).\n", nrounds, FILES, FSIZE / 1024, MAXREPEAT);
 }
 
 /* --lockstat: contention per lock class for 1, 2 and 4 threads. */
@@ -430,7 +424,7 @@ lockstat_table(const char *self, const char *fs)
 				printf(" %18s", "-");
 				continue;
 			}
-			double files = (double)nthr[i] * ROUNDS * FILES;
+			double files = (double)nthr[i] * nrounds * FILES;
 			printf("   %7.1f %6.2f%%  ", (double)acq[i][j] / files,
 			    acq[i][j] ? 100.0 * (double)con[i][j] /
 			    (double)acq[i][j] : 0.0);
@@ -458,7 +452,7 @@ main(int argc, char **argv)
 	}
 	if (getenv("BENCH_SCALE_ROUNDS") != NULL &&
 	    atoi(getenv("BENCH_SCALE_ROUNDS")) > 0)
-		ROUNDS = atoi(getenv("BENCH_SCALE_ROUNDS"));
+		nrounds = atoi(getenv("BENCH_SCALE_ROUNDS"));
 
 	if (argc == 4 && strcmp(argv[1], "--one") == 0)
 		return one(argv[2], atoi(argv[3]));
