@@ -44,6 +44,13 @@ void	sched_switch(struct lwp *l);
  * changes). */
 void	sched_switch_implicit(void);
 
+/* Whether virtual CPU index is held; *genp its count of releases
+ * (qsbr.c). */
+bool	sched_cpu_state(int index, unsigned *genp);
+/* qsbr.c: the holder of CPU index is about to give it up (outermost
+ * rump_unschedule). */
+void	qsbr_cpu_releasing(int index);
+
 /* The upcalls around blocking hypercalls (hyp_backend_*). */
 void	sched_backend_unschedule(int nlocks, int *countp, void *interlock);
 void	sched_backend_schedule(int nlocks, void *interlock);

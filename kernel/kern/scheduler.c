@@ -28,6 +28,7 @@ static LOCKSTAT_CLASS(vcpu_lockstat, "virtual CPU");
 struct vcpu {
 	struct cpu_info	 vc_ci;
 	int		 vc_busy;	/* atomic: 1 while held */
+	unsigned	 vc_gen;	/* atomic: releases so far (qsbr.c) */
 	struct lwp	*vc_free;	/* implicit lwps to reuse */
 	int		 vc_nfree;
 } __attribute__((__aligned__(64)));
@@ -86,9 +87,11 @@ cpu_trytake(struct vcpu *vc, int loadorder)
 	int expect = 0;
 
 	/* Read first: a CAS on a busy CPU's line only adds traffic. */
+	/* Sequentially consistent: a taker after a qsbr snapshot that saw
+	 * the CPU free must see what was unlinked before it. */
 	return __atomic_load_n(&vc->vc_busy, loadorder) == 0 &&
 	    __atomic_compare_exchange_n(&vc->vc_busy, &expect, 1, false,
-	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 }
 
 static struct vcpu *
@@ -140,6 +143,9 @@ static void
 cpu_release(struct vcpu *vc)
 {
 
+	/* After everything the holder read: a retired object's waiting
+	 * ends with this count changed (qsbr.c). */
+	__atomic_store_n(&vc->vc_gen, vc->vc_gen + 1, __ATOMIC_RELEASE);
 	/* An exchange rather than a store and a fence: on x86 one locked
 	 * instruction instead of a store plus mfence, on every release. */
 	(void)__atomic_exchange_n(&vc->vc_busy, 0, __ATOMIC_SEQ_CST);
@@ -275,6 +281,7 @@ rump_unschedule(void)
 	if (--l->l_schednest > 0)
 		return;
 	vc = vcpu_of(l->l_cpu);
+	qsbr_cpu_releasing(vc->vc_ci.ci_index);
 	cpu_detach(vc, l);
 	/* An implicit lwp whose thread still sleeps in a hypercall further
 	 * out (l_blocked) is still in use. */
@@ -283,6 +290,17 @@ rump_unschedule(void)
 		implicit_put(vc, l);
 	}
 	cpu_release(vc);
+}
+
+bool
+sched_cpu_state(int index, unsigned *genp)
+{
+	struct vcpu *vc = &vcpus[index];
+
+	/* The count first: seen free, the CPU was released or not yet
+	 * taken again after the caller's fence. */
+	*genp = __atomic_load_n(&vc->vc_gen, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&vc->vc_busy, __ATOMIC_SEQ_CST) != 0;
 }
 
 void

@@ -96,6 +96,8 @@ domkdirat(int dirfd, const char *upath, mode_t mode)
 		error = VOP_OPTIONAL(nd.ni_dvp, vop_mkdir, EPERM, nd.ni_dvp,
 		    nd.ni_name, nd.ni_namelen, &va, &vp);
 	}
+	if (error == 0)
+		nc_enter(nd.ni_dvp, nd.ni_name, nd.ni_namelen, vp);
 	vn_unlock(nd.ni_dvp);
 	if (vp != NULL)
 		vrele(vp);
@@ -295,9 +297,11 @@ dormdirat(int dirfd, const char *upath)
 	if (error == 0 && (vp->v_mountedhere != NULL ||
 	    (vp->v_flags & VV_ROOT) != 0))
 		error = EBUSY;
-	if (error == 0)
+	if (error == 0) {
+		nc_remove(dvp, nd.ni_name, nd.ni_namelen);
 		error = VOP_OPTIONAL(dvp, vop_rmdir, EPERM, dvp, vp,
 		    nd.ni_name, nd.ni_namelen);
+	}
 	if (vp != NULL && vp != dvp)
 		vn_unlock(vp);
 	vn_unlock(dvp);
@@ -338,9 +342,11 @@ dounlinkat(int dirfd, const char *upath)
 		error = remove_check_locked(dvp, vp);
 	if (error == 0 && vp->v_type == VDIR)
 		error = EISDIR;
-	if (error == 0)
+	if (error == 0) {
+		nc_remove(dvp, nd.ni_name, nd.ni_namelen);
 		error = VOP_OPTIONAL(dvp, vop_remove, EPERM, dvp, vp,
 		    nd.ni_name, nd.ni_namelen);
+	}
 	if (vp != NULL && vp != dvp)
 		vn_unlock(vp);
 	vn_unlock(dvp);
@@ -700,6 +706,9 @@ dorenameat2(int fromfd, const char *ufrom, int tofd, const char *uto,
 		if (error != 0)
 			goto unlock;
 	}
+	/* Both names change meaning (vfs_namecache.c). */
+	nc_remove(fdvp, fnd.ni_name, fnd.ni_namelen);
+	nc_remove(tdvp, tnd.ni_name, tnd.ni_namelen);
 	if (exchange)
 		error = rename_exchange_locked(fdvp, fvp, fnd.ni_name,
 		    fnd.ni_namelen, tdvp, tvp, tnd.ni_name, tnd.ni_namelen);

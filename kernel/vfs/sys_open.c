@@ -57,6 +57,9 @@ open_create(struct nameidata *nd, int flags, mode_t mode, bool *createdp,
 				error = VOP_OPTIONAL(dvp, vop_create, EROFS,
 				    dvp, nd->ni_name, nd->ni_namelen, &va, &vp);
 			}
+			/* The next lookup of the name takes no lock. */
+			if (error == 0)
+				nc_enter(dvp, nd->ni_name, nd->ni_namelen, vp);
 			vn_unlock(dvp);
 			if (error != 0)
 				return error;
@@ -64,6 +67,8 @@ open_create(struct nameidata *nd, int flags, mode_t mode, bool *createdp,
 			*vpp = vp;
 			return 0;
 		}
+		if (error == 0)
+			nc_enter(dvp, nd->ni_name, nd->ni_namelen, vp);
 		vn_unlock(dvp);
 		if (error != 0)
 			return error;

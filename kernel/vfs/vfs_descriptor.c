@@ -5,6 +5,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/kmem.h>
+#include <kern/qsbr.h>
 #include <kern/libkern.h>
 #include <kern/lock.h>
 #include <kern/proc.h>
@@ -35,11 +36,14 @@ struct filedesc {
 	uint8_t		*fd_oflags;
 };
 
+/* The directories and the umask change under cwdi_lock and are read
+ * without it (atomic): every path lookup of every thread reads them. */
 struct cwdinfo {
 	kmutex_t	 cwdi_lock;
 	struct vnode	*cwdi_cdir;
 	struct vnode	*cwdi_rdir;
 	mode_t		 cwdi_cmask;
+	struct qsbr_entry cwdi_qsbr;	/* cwd_peek may still read it */
 };
 
 /* Zeroed slot arrays for n descriptors; false when out of memory. */
@@ -144,6 +148,14 @@ cwdinfo_create(struct vnode *cdir, struct vnode *rdir, mode_t cmask)
 }
 
 static void
+cwdinfo_free_now(struct qsbr_entry *q)
+{
+
+	kmem_free(container_of(q, struct cwdinfo, cwdi_qsbr),
+	    sizeof(struct cwdinfo));
+}
+
+static void
 cwdinfo_free(struct cwdinfo *cwdi)
 {
 
@@ -152,7 +164,7 @@ cwdinfo_free(struct cwdinfo *cwdi)
 	if (cwdi->cwdi_rdir != NULL)
 		vrele(cwdi->cwdi_rdir);
 	mutex_destroy(&cwdi->cwdi_lock);
-	kmem_free(cwdi, sizeof(*cwdi));
+	qsbr_retire(&cwdi->cwdi_qsbr, cwdinfo_free_now);
 }
 
 /*
@@ -428,11 +440,13 @@ cwd_get(struct vnode **cdirp, struct vnode **rdirp)
 	if (cwdi->cwdi_rdir == NULL && rootvnode != NULL) {
 		/* The root file system appeared after this process. */
 		vref(rootvnode);
-		cwdi->cwdi_rdir = rootvnode;
+		__atomic_store_n(&cwdi->cwdi_rdir, rootvnode,
+		    __ATOMIC_RELEASE);
 	}
 	if (cwdi->cwdi_cdir == NULL && cwdi->cwdi_rdir != NULL) {
 		vref(cwdi->cwdi_rdir);
-		cwdi->cwdi_cdir = cwdi->cwdi_rdir;
+		__atomic_store_n(&cwdi->cwdi_cdir, cwdi->cwdi_rdir,
+		    __ATOMIC_RELEASE);
 	}
 	if (cwdi->cwdi_rdir == NULL) {
 		mutex_exit(&cwdi->cwdi_lock);
@@ -446,6 +460,19 @@ cwd_get(struct vnode **cdirp, struct vnode **rdirp)
 	*rdirp = cwdi->cwdi_rdir;
 	mutex_exit(&cwdi->cwdi_lock);
 	return 0;
+}
+
+bool
+cwd_peek(struct vnode **cdirp, struct vnode **rdirp)
+{
+	struct cwdinfo *cwdi;
+
+	cwdi = __atomic_load_n(&curproc->p_cwdi, __ATOMIC_ACQUIRE);
+	if (cwdi == NULL)
+		return false;
+	*cdirp = __atomic_load_n(&cwdi->cwdi_cdir, __ATOMIC_ACQUIRE);
+	*rdirp = __atomic_load_n(&cwdi->cwdi_rdir, __ATOMIC_ACQUIRE);
+	return *cdirp != NULL && *rdirp != NULL;
 }
 
 int
@@ -462,7 +489,7 @@ cwd_setcdir(struct vnode *vp)
 	}
 	mutex_enter(&cwdi->cwdi_lock);
 	ovp = cwdi->cwdi_cdir;
-	cwdi->cwdi_cdir = vp;
+	__atomic_store_n(&cwdi->cwdi_cdir, vp, __ATOMIC_RELEASE);
 	mutex_exit(&cwdi->cwdi_lock);
 	if (ovp != NULL)
 		vrele(ovp);
@@ -477,10 +504,12 @@ cwd_umask(mode_t mask, bool set)
 
 	if (proc_cwdinfo(curproc, &cwdi) != 0)
 		return 022;
+	/* Reading it (every create) takes no lock. */
+	if (!set)
+		return __atomic_load_n(&cwdi->cwdi_cmask, __ATOMIC_RELAXED);
 	mutex_enter(&cwdi->cwdi_lock);
 	omask = cwdi->cwdi_cmask;
-	if (set)
-		cwdi->cwdi_cmask = mask & 0777;
+	__atomic_store_n(&cwdi->cwdi_cmask, mask & 0777, __ATOMIC_RELAXED);
 	mutex_exit(&cwdi->cwdi_lock);
 	return omask;
 }

@@ -113,12 +113,23 @@ mountlist_remove(struct mount *mp)
 }
 
 static void
+mount_free_now(struct qsbr_entry *q)
+{
+
+	kmem_free(container_of(q, struct vfs_mount, vm_qsbr),
+	    sizeof(struct vfs_mount));
+}
+
+/* A lockless lookup may still be reading the mount (reached through
+ * v_mountedhere or a vnode's v_mount): its memory goes later. */
+static void
 mount_free(struct mount *mp)
 {
 
+	nc_purge_mount(mp);
 	mutex_destroy(&mp->mnt_lock);
 	mutex_destroy(&mp->mnt_renamelock);
-	kmem_free(VFS_MOUNT(mp), sizeof(struct vfs_mount));
+	qsbr_retire(&VFS_MOUNT(mp)->vm_qsbr, mount_free_now);
 }
 
 int
@@ -167,8 +178,10 @@ vfs_domount(const struct vfsops *ops, struct vnode *covered,
 			error = EBUSY;
 			goto undo_root;
 		}
+		/* Release: a lockless lookup that sees the mount sees
+		 * its root (vfs_lookup.c). */
 		__atomic_store_n(&covered->v_mountedhere, mp,
-		    __ATOMIC_RELAXED);
+		    __ATOMIC_RELEASE);
 		mp->mnt_vnodecovered = covered;
 		mutex_exit(&vcache_lock);
 	} else {
@@ -275,10 +288,10 @@ vfs_dounmount(struct mount *mp, int flags)
 		 * go anyway: the error is only reported). */
 		if (vcache_get(mp, mp->mnt_op->vfs_rootkey(mp), &rvp) == 0) {
 			rvp->v_flags |= VV_ROOT;
-			mp->mnt_root = rvp;
+			__atomic_store_n(&mp->mnt_root, rvp, __ATOMIC_RELAXED);
 			mutex_enter(&vcache_lock);
 			__atomic_store_n(&covered->v_mountedhere, mp,
-			    __ATOMIC_RELAXED);
+			    __ATOMIC_RELEASE);
 			mutex_exit(&vcache_lock);
 			mount_unlock(mp);
 			return error;
@@ -366,6 +379,7 @@ RUMP_COMPONENT(RUMP_COMPONENT_VFS, vfs_init)
 
 	mutex_init(&mount_mutex, MUTEX_DEFAULT);
 	vcache_init();
+	nc_init();
 	vfs_pathbuf_init();
 }
 

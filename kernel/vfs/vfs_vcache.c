@@ -153,8 +153,9 @@ hash_remove(struct vnode *vp)
 		KASSERT(*vpp != NULL);
 		vpp = &(*vpp)->v_hashnext;
 	}
-	*vpp = vp->v_hashnext;
-	vp->v_hashnext = NULL;
+	/* vp keeps its link: a lockless reader standing on it goes on
+	 * along the chain (vcache_peek). */
+	__atomic_store_n(vpp, vp->v_hashnext, __ATOMIC_RELEASE);
 }
 
 /* Bucket b's stripe lock held. */
@@ -185,11 +186,20 @@ vnode_reclaim(struct vnode *vp)
 }
 
 static void
+vnode_free_now(struct qsbr_entry *q)
+{
+
+	kmem_free(container_of(q, struct vnode, v_qsbr), sizeof(struct vnode));
+}
+
+/* Lockless lookups may still be reading it (vcache_peek): its memory
+ * goes once they are all done. */
+static void
 vnode_free(struct vnode *vp)
 {
 
 	rw_destroy(&vp->v_lock);
-	kmem_free(vp, sizeof(*vp));
+	qsbr_retire(&vp->v_qsbr, vnode_free_now);
 }
 
 /* Reclaims and frees a vnode already out of the hash and the LRU. */
@@ -259,9 +269,9 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 	vp->v_mount = mp;
 	vp->v_key = key;
 	vp->v_usecount = 1;
-	vp->v_iflag = VI_CHANGING;
+	__atomic_store_n(&vp->v_iflag, VI_CHANGING, __ATOMIC_RELAXED);
 	vp->v_hashnext = vcache_hash[b];
-	vcache_hash[b] = vp;
+	__atomic_store_n(&vcache_hash[b], vp, __ATOMIC_RELEASE);
 	nactive_add(vm, 1);
 	mutex_exit(&st->vs_lock);
 
@@ -273,7 +283,8 @@ vcache_get(struct mount *mp, uint64_t key, struct vnode **vpp)
 		nactive_add(vm, -1);
 	} else {
 		KASSERT(vp->v_op != NULL);
-		vp->v_iflag &= ~VI_CHANGING;
+		__atomic_store_n(&vp->v_iflag, vp->v_iflag & ~VI_CHANGING,
+		    __ATOMIC_RELEASE);
 	}
 	cv_broadcast(&st->vs_cv);
 	mutex_exit(&st->vs_lock);
@@ -331,7 +342,8 @@ vcache_trim(struct vstripe *st)
 		KASSERT(VUSE(vp) == 0 &&
 		    (vp->v_iflag & VI_CHANGING) == 0);
 		lru_remove(st, vp);
-		vp->v_iflag |= VI_CHANGING;
+		__atomic_store_n(&vp->v_iflag, vp->v_iflag | VI_CHANGING,
+		    __ATOMIC_RELAXED);
 		mutex_exit(&st->vs_lock);
 		vnode_reclaim(vp);
 		mutex_enter(&st->vs_lock);
@@ -379,7 +391,8 @@ vrele(struct vnode *vp)
 	/* The last one: nobody can reach the vnode until it is settled,
 	 * so its lock is free for vop_inactive. */
 	KASSERT((vp->v_iflag & VI_CHANGING) == 0);
-	vp->v_iflag |= VI_CHANGING;
+	__atomic_store_n(&vp->v_iflag, vp->v_iflag | VI_CHANGING,
+		    __ATOMIC_RELAXED);
 	mutex_exit(&st->vs_lock);
 
 	reclaim = false;
@@ -399,7 +412,8 @@ vrele(struct vnode *vp)
 	mutex_enter(&st->vs_lock);
 	KASSERT(VUSE(vp) == 0);
 	if (!reclaim) {
-		vp->v_iflag &= ~VI_CHANGING;
+		__atomic_store_n(&vp->v_iflag, vp->v_iflag & ~VI_CHANGING,
+		    __ATOMIC_RELEASE);
 		lru_insert(st, vp);
 		trim = st->vs_lrucount > VCACHE_LRUMAX;
 		cv_broadcast(&st->vs_cv);
@@ -463,7 +477,7 @@ vcache_settle_locked(struct mount *mp, size_t i)
 }
 
 /* Takes every unreferenced vnode of mp out of the hash and the LRU of
- * stripe i and chains them through v_hashnext onto *deadp; the stripe's
+ * stripe i and chains them through v_lrunext onto *deadp; the stripe's
  * lock held. */
 static void
 vcache_unhash_unused_locked(struct mount *mp, size_t i, struct vnode **deadp)
@@ -479,7 +493,9 @@ vcache_unhash_unused_locked(struct mount *mp, size_t i, struct vnode **deadp)
 				continue;
 			lru_remove(st, vp);
 			hash_remove(vp);
-			vp->v_hashnext = *deadp;
+			/* Chained through the LRU link: the hash link stays
+			 * for lockless readers (hash_remove). */
+			vp->v_lrunext = *deadp;
 			*deadp = vp;
 		}
 	}
@@ -493,7 +509,7 @@ vnode_destroy_chain(struct vnode *dead)
 	struct vnode *next;
 
 	for (; dead != NULL; dead = next) {
-		next = dead->v_hashnext;
+		next = dead->v_lrunext;
 		vnode_destroy(dead);
 	}
 }
@@ -563,7 +579,8 @@ vcache_reclaim_root(struct mount *mp)
 		rw_exit(&vp->v_lock);
 	}
 	vnode_destroy(vp);
-	mp->mnt_root = NULL;
+	/* Atomic: a lockless lookup may be reading it. */
+	__atomic_store_n(&mp->mnt_root, NULL, __ATOMIC_RELAXED);
 }
 
 void
@@ -574,6 +591,54 @@ vcache_purge(struct mount *mp)
 	KASSERT(__atomic_load_n(&VFS_MOUNT(mp)->vm_nactive,
 	    __ATOMIC_RELAXED) == 0);
 	vnode_destroy_chain(vcache_unhash_unused(mp));
+}
+
+struct vnode *
+vcache_peek(struct mount *mp, uint64_t key)
+{
+	struct vnode *vp;
+
+	for (vp = __atomic_load_n(&vcache_hash[vcache_bucket(mp, key)],
+	    __ATOMIC_ACQUIRE); vp != NULL;
+	    vp = __atomic_load_n(&vp->v_hashnext, __ATOMIC_ACQUIRE)) {
+		if (vp->v_mount == mp && vp->v_key == key)
+			return (__atomic_load_n(&vp->v_iflag,
+			    __ATOMIC_ACQUIRE) & VI_CHANGING) == 0 ? vp : NULL;
+	}
+	return NULL;
+}
+
+bool
+vcache_tryref(struct vnode *vp)
+{
+	size_t b = vcache_bucket(vp->v_mount, vp->v_key);
+	struct vstripe *st = stripe_of_bucket(b);
+	unsigned c;
+	bool ok;
+
+	/* Referenced: the count cannot reach 0 while it is above 0 here,
+	 * so one more is safe without the lock (as vref). */
+	c = VUSE(vp);
+	while (c > 0) {
+		if (__atomic_compare_exchange_n(&vp->v_usecount, &c, c + 1,
+		    true, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	}
+	/* From 0: under the stripe lock, as in vcache_get, and only if
+	 * the vnode is still the cached, settled one. */
+	if (!mount_mpsafe(vp->v_mount) || !mutex_tryenter(&st->vs_lock))
+		return false;
+	ok = hash_find(b, vp->v_mount, vp->v_key) == vp &&
+	    (vp->v_iflag & VI_CHANGING) == 0;
+	if (ok) {
+		if (VUSE(vp) == 0) {
+			lru_remove(st, vp);
+			nactive_add(VFS_MOUNT(vp->v_mount), 1);
+		}
+		__atomic_add_fetch(&vp->v_usecount, 1, __ATOMIC_RELAXED);
+	}
+	mutex_exit(&st->vs_lock);
+	return ok;
 }
 
 struct vnode *

@@ -32,6 +32,10 @@ int
 vn_setattr_locked(struct vnode *vp, const struct vattr *va)
 {
 
+	/* Who may search it may change: the next lookup through it asks
+	 * the file system again (vfs_lookup.c). */
+	if ((va->va_mask & (VA_MODE | VA_UID | VA_GID)) != 0)
+		__atomic_store_n(&vp->v_searchall, false, __ATOMIC_RELAXED);
 	return VOP_OPTIONAL(vp, vop_setattr, EOPNOTSUPP, vp, va);
 }
 

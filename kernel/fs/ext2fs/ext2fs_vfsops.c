@@ -646,7 +646,7 @@ ext2_sync(struct mount *mp)
 #define EXT2_VFSOPS(var, name)						\
 const struct vfsops var = {						\
 	.vfs_name	= name,						\
-	.vfs_flags	= VFS_MPSAFE,					\
+	.vfs_flags	= VFS_MPSAFE | VFS_NAMECACHE,			\
 	.vfs_mount	= ext2_mount,					\
 	.vfs_unmount	= ext2_unmount,					\
 	.vfs_rootkey	= ext2_rootkey,					\

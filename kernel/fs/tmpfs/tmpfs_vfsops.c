@@ -216,7 +216,7 @@ tmpfs_sync(struct mount *mp __unused)
 
 const struct vfsops tmpfs_vfsops = {
 	.vfs_name	= "tmpfs",
-	.vfs_flags	= VFS_MPSAFE,
+	.vfs_flags	= VFS_MPSAFE | VFS_NAMECACHE,
 	.vfs_mount	= tmpfs_mount,
 	.vfs_unmount	= tmpfs_unmount,
 	.vfs_rootkey	= tmpfs_rootkey,

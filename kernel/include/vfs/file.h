@@ -151,6 +151,9 @@ int	 fd_setcloexec(int fd, bool cloexec);
  * reference they are given.
  */
 int	 cwd_get(struct vnode **cdirp, struct vnode **rdirp);
+/* The same without references or locks, for a lookup under the rules of
+ * kern/qsbr.h; false when cwd_get() is needed (no directories yet). */
+bool	 cwd_peek(struct vnode **cdirp, struct vnode **rdirp);
 int	 cwd_setcdir(struct vnode *vp);
 /* Sets the umask and returns the old one. */
 mode_t	 cwd_umask(mode_t mask, bool set);

@@ -62,6 +62,10 @@ struct vfsops {
 	int	(*vfs_sync)(struct mount *mp);
 	int	vfs_flags;
 #define VFS_MPSAFE	0x01	/* per-vnode locking is enough, see above */
+	/* Names compare byte for byte and a file's key stays its own until
+	 * the file is gone: the VFS may cache lookups (vfs_namecache.c).
+	 * Needs VFS_MPSAFE. */
+#define VFS_NAMECACHE	0x02
 };
 
 #define VFS_REGISTER(ops)	__link_set_add(vfsops, ops, ops)

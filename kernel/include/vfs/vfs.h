@@ -35,6 +35,7 @@ struct vfs_mount {
 	bool		 vm_detached;	/* lazily unmounted (atomic) */
 	bool		 vm_finalizing;	/* last vnode gone (vcache_lock) */
 	int		 vm_umountflags;
+	struct qsbr_entry vm_qsbr;	/* freed after lockless lookups */
 };
 #define VFS_MOUNT(mp)	container_of(mp, struct vfs_mount, vm_mount)
 
@@ -107,6 +108,26 @@ void	 vcache_purge(struct mount *mp);
  * vnode it covers (referenced) or NULL. */
 struct vnode *vcache_mountedroot(struct vnode *vp);
 struct vnode *vcache_coveredvnode(struct vnode *vp);
+/* For lookups without locks (kern/qsbr.h rules): the cached vnode of
+ * (mp, key) if there is one, unreferenced, possibly on its way out; and
+ * a reference on such a vnode if that takes no waiting: false when the
+ * vnode is no longer cached or its stripe lock is busy. */
+struct vnode *vcache_peek(struct mount *mp, uint64_t key);
+bool	 vcache_tryref(struct vnode *vp);
+
+/*
+ * The name cache (vfs_namecache.c): name in directory dvp is file key
+ * of the same mount.  nc_lookup takes no lock (kern/qsbr.h rules);
+ * nc_enter and nc_remove are called with dvp locked, nc_remove before
+ * every removal of a name, nc_purge_mount at unmount.
+ */
+void	 nc_init(void);
+bool	 nc_lookup(struct vnode *dvp, const char *name, size_t len,
+	    uint64_t *keyp);
+void	 nc_enter(struct vnode *dvp, const char *name, size_t len,
+	    struct vnode *vp);
+void	 nc_remove(struct vnode *dvp, const char *name, size_t len);
+void	 nc_purge_mount(struct mount *mp);
 
 /*
  * Permission checks (vfs_access.c).  acc is a mask of VREAD, VWRITE,

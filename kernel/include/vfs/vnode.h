@@ -33,6 +33,7 @@
 
 #include <kern/types.h>
 #include <kern/lock.h>
+#include <kern/qsbr.h>
 
 struct mount;
 struct vnode;
@@ -205,10 +206,15 @@ struct vnode {
 	unsigned		 v_usecount;	/* references (atomic; vfs_vcache.c) */
 	int			 v_flags;
 #define VV_ROOT		0x01	/* root of its file system */
+	/* Anyone may search this directory (mode has all three x bits):
+	 * set by lookup, cleared by setattr, both with v_lock held; read
+	 * without it by the lockless part of lookup (vfs_lookup.c). */
+	bool			 v_searchall;	/* atomic */
 	unsigned		 v_iflag;	/* vcache private (vcache lock) */
 	krwlock_t		 v_lock;	/* vn_lock(), see above */
 	struct vnode		*v_hashnext;	/* vcache private */
 	struct vnode		*v_lrunext, *v_lruprev;	/* vcache private */
+	struct qsbr_entry	 v_qsbr;	/* vcache private */
 };
 
 /* Finds or loads the vnode for (mp, key); *vpp is referenced. */

@@ -1,0 +1,153 @@
+/*
+ * qsbr.c: quiescent-state-based reclamation (contract in <kern/qsbr.h>).
+ *
+ * Each virtual CPU counts its releases (scheduler.c, vc_gen).  A batch
+ * of retired objects is closed with a snapshot of every CPU: free, or
+ * held at release count g.  The batch may be freed once every CPU held
+ * at the snapshot has a release count other than g: whoever read a
+ * pointer to one of its objects before it was unlinked has let its CPU
+ * go since.  A CPU free at the snapshot needs no wait: a thread that
+ * takes it afterwards takes it after the unlinking (the snapshot's
+ * fence against the taker's compare-and-swap) and cannot find them.
+ *
+ * Per CPU there is one open batch (pending) and one closed batch
+ * (waiting, with its snapshot); only the CPU's holder touches them.
+ */
+#include <kern/types.h>
+#include <kern/qsbr.h>
+#include <kern/libkern.h>
+#include <kern/proc.h>
+
+#include "kern_private.h"
+
+/* Retirements that close a batch; and every so many releases of a CPU
+ * with retired objects, a look whether its batch can go. */
+#define QSBR_BATCH		32
+#define QSBR_POLL_RELEASES	16
+
+struct qsbr_cpu {
+	struct qsbr_entry	*qc_pending;
+	unsigned		 qc_npending;
+	struct qsbr_entry	*qc_waiting;
+	unsigned		 qc_nwaiting;
+	unsigned		 qc_releases;
+	/* At the snapshot: CPU i was held (bit) at release count snap[i]. */
+	uint64_t		 qc_held[MAXCPUS / 64];
+	unsigned		 qc_snap[MAXCPUS];
+} __attribute__((aligned(64)));
+
+static struct qsbr_cpu qsbr_cpus[MAXCPUS];
+
+static void
+qsbr_snapshot(struct qsbr_cpu *qc)
+{
+	int i, n = ncpu_get();
+	unsigned gen;
+
+	/* The unlinking stores before the reads of the CPUs' states. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < MAXCPUS / 64; i++)
+		qc->qc_held[i] = 0;
+	for (i = 0; i < n; i++) {
+		if (sched_cpu_state(i, &gen)) {
+			qc->qc_held[i / 64] |= 1ULL << (i % 64);
+			qc->qc_snap[i] = gen;
+		}
+	}
+}
+
+static bool
+qsbr_expired(const struct qsbr_cpu *qc)
+{
+	int i, n = ncpu_get();
+	unsigned gen;
+
+	for (i = 0; i < n; i++) {
+		if ((qc->qc_held[i / 64] & (1ULL << (i % 64))) == 0)
+			continue;
+		/* Held at the snapshot, not released since. */
+		(void)sched_cpu_state(i, &gen);
+		if (gen == qc->qc_snap[i])
+			return false;
+	}
+	return true;
+}
+
+static void
+qsbr_free_list(struct qsbr_entry *e)
+{
+	struct qsbr_entry *next;
+
+	for (; e != NULL; e = next) {
+		next = e->qe_next;
+		e->qe_free(e);
+	}
+}
+
+/* Frees the closed batch if its time has come, then closes the open
+ * one.  Holding the CPU of qc. */
+static void
+qsbr_advance(struct qsbr_cpu *qc)
+{
+	struct qsbr_entry *done;
+
+	if (qc->qc_waiting != NULL) {
+		if (!qsbr_expired(qc))
+			return;
+		done = qc->qc_waiting;
+		qc->qc_waiting = NULL;
+		__atomic_store_n(&qc->qc_nwaiting, 0, __ATOMIC_RELAXED);
+		/* The free functions may retire more (into pending). */
+		qsbr_free_list(done);
+	}
+	if (qc->qc_pending != NULL && qc->qc_waiting == NULL) {
+		qc->qc_waiting = qc->qc_pending;
+		__atomic_store_n(&qc->qc_nwaiting, qc->qc_npending,
+		    __ATOMIC_RELAXED);
+		qc->qc_pending = NULL;
+		__atomic_store_n(&qc->qc_npending, 0, __ATOMIC_RELAXED);
+		qsbr_snapshot(qc);
+	}
+}
+
+void
+qsbr_retire(struct qsbr_entry *e, void (*free)(struct qsbr_entry *))
+{
+	struct lwp *l = curlwp;
+	struct qsbr_cpu *qc;
+
+	KASSERT(l != NULL && l->l_cpu != NULL);
+	qc = &qsbr_cpus[l->l_cpu->ci_index];
+	e->qe_free = free;
+	e->qe_next = qc->qc_pending;
+	qc->qc_pending = e;
+	__atomic_store_n(&qc->qc_npending, qc->qc_npending + 1,
+	    __ATOMIC_RELAXED);
+	if (qc->qc_npending >= QSBR_BATCH)
+		qsbr_advance(qc);
+}
+
+/* scheduler.c: the holder of CPU index is about to let it go. */
+void
+qsbr_cpu_releasing(int index)
+{
+	struct qsbr_cpu *qc = &qsbr_cpus[index];
+
+	if (qc->qc_pending == NULL && qc->qc_waiting == NULL)
+		return;
+	if (++qc->qc_releases % QSBR_POLL_RELEASES == 0)
+		qsbr_advance(qc);
+}
+
+unsigned
+qsbr_pending(void)
+{
+	unsigned n = 0;
+	int i;
+
+	for (i = 0; i < MAXCPUS; i++)
+		n += __atomic_load_n(&qsbr_cpus[i].qc_npending,
+		    __ATOMIC_RELAXED) + __atomic_load_n(
+		    &qsbr_cpus[i].qc_nwaiting, __ATOMIC_RELAXED);
+	return n;
+}
