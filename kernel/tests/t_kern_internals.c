@@ -61,6 +61,14 @@ void	*rumpns_kmem_alloc(size_t size, int flags);
 void	rumpns_kmem_free(void *p, size_t size);
 uint64_t rumpns_kmem_inuse(void);
 uint64_t rumpns_kmem_limit(void);
+/* kern/qsbr.h (struct qsbr_entry: two pointers) */
+struct qsbr_entry_t {
+	void	*next;
+	void	(*free)(struct qsbr_entry_t *);
+};
+void	rumpns_qsbr_retire(struct qsbr_entry_t *e,
+	    void (*free)(struct qsbr_entry_t *));
+unsigned rumpns_qsbr_pending(void);
 
 #define KM_SLEEP	0x01
 #define MUTEX_DEFAULT	0
@@ -785,6 +793,96 @@ ATF_TC_BODY(kmem_count_concurrent, tc)
 
 /* ------------------------------------------------------------------ */
 
+/* qsbr: objects retired while another CPU is held wait for its release. */
+#define QS_OBJS		64
+static struct qsbr_entry_t qs_obj[QS_OBJS];
+static int qs_freed;			/* atomic */
+static int qs_held;			/* atomic */
+
+static void
+qs_free(struct qsbr_entry_t *e)
+{
+
+	(void)e;
+	__atomic_add_fetch(&qs_freed, 1, __ATOMIC_RELAXED);
+}
+
+static struct rumpuser_mtx *qs_mtx;
+
+/* Holds a virtual CPU until the main thread lets go of qs_mtx: waiting
+ * for a host mutex with the _nowrap call keeps the CPU (any other
+ * blocking hypercall would give it up, which is a quiescent state). */
+static void *
+qs_holder(void *arg)
+{
+
+	(void)arg;
+	rump_schedule();
+	__atomic_store_n(&qs_held, 1, __ATOMIC_RELEASE);
+	rumpuser_mutex_enter_nowrap(qs_mtx);
+	rumpuser_mutex_exit(qs_mtx);
+	rump_unschedule();
+	return NULL;
+}
+
+/* Lets the main thread's CPU go and come back n times (each release is
+ * a quiescent state, and every 16th looks at the waiting batch). */
+static void
+qs_cycle(int n)
+{
+
+	for (int i = 0; i < n; i++) {
+		rump_unschedule();
+		rump_schedule();
+	}
+}
+
+ATF_TC(qsbr_waits_for_holders);
+ATF_TC_HEAD(qsbr_waits_for_holders, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "qsbr_retire: objects retired while another thread holds a "
+	    "virtual CPU are not freed, however often the retiring CPU is "
+	    "released, until that thread lets its CPU go; then all are");
+	atf_tc_set_md_var(tc, "timeout", "60");
+}
+ATF_TC_BODY(qsbr_waits_for_holders, tc)
+{
+	void *holder;
+
+	setenv("RUMP_NCPU", "2", 1);
+	boot();
+	rumpuser_mutex_init(&qs_mtx, 0);
+	rumpuser_mutex_enter_nowrap(qs_mtx);
+	holder = rt_thread_start(qs_holder, NULL, "qsholder");
+	for (int i = 0; i < 10000 &&
+	    !__atomic_load_n(&qs_held, __ATOMIC_ACQUIRE); i++)
+		rt_sleep_ms(1);
+	ATF_REQUIRE(__atomic_load_n(&qs_held, __ATOMIC_ACQUIRE));
+
+	rump_schedule();
+	for (int i = 0; i < QS_OBJS; i++)
+		rumpns_qsbr_retire(&qs_obj[i], qs_free);
+	qs_cycle(200);
+	ATF_REQUIRE_EQ_MSG(0, __atomic_load_n(&qs_freed, __ATOMIC_RELAXED),
+	    "%d objects freed while a CPU that may see them is held",
+	    __atomic_load_n(&qs_freed, __ATOMIC_RELAXED));
+	ATF_REQUIRE(rumpns_qsbr_pending() >= QS_OBJS);
+	rump_unschedule();
+
+	rumpuser_mutex_exit(qs_mtx);
+	rt_thread_join(holder);
+	rump_schedule();
+	qs_cycle(200);
+	rump_unschedule();
+	ATF_REQUIRE_EQ_MSG(QS_OBJS, __atomic_load_n(&qs_freed,
+	    __ATOMIC_RELAXED), "%d of %d objects freed after the holder let "
+	    "its CPU go", __atomic_load_n(&qs_freed, __ATOMIC_RELAXED),
+	    QS_OBJS);
+}
+
+/* ------------------------------------------------------------------ */
+
 ATF_TC(cprng_varies);
 ATF_TC_HEAD(cprng_varies, tc)
 {
@@ -940,6 +1038,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, kmem_limit_accounting);
 	ATF_TP_ADD_TC(tp, kmem_no_limit);
 	ATF_TP_ADD_TC(tp, kmem_count_concurrent);
+	ATF_TP_ADD_TC(tp, qsbr_waits_for_holders);
 	ATF_TP_ADD_TC(tp, cprng_varies);
 	ATF_TP_ADD_TC(tp, ncpu_param);
 	ATF_TP_ADD_TC(tp, syslog_messages);

@@ -109,13 +109,14 @@ ATF_TC(counts_locks);
 ATF_TC_HEAD(counts_locks, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "RUMP_LOCKSTAT=1: file work on a "
-	    "tmpfs counts acquisitions of vnode locks, vcache_lock, tm_lock, "
+	    "tmpfs counts acquisitions of vnode locks, vnode cache stripes, "
+	    "tm_lock, "
 	    "the descriptor table and the virtual CPUs (no more waits than "
 	    "acquisitions); lockstat_reset zeroes them");
 }
 ATF_TC_BODY(counts_locks, tc)
 {
-	static const char *const classes[] = { "vnode", "vcache_lock",
+	static const char *const classes[] = { "vnode", "vcache stripe",
 	    "tmpfs tm_lock", "descriptor table", "virtual CPU" };
 	unsigned long long acq, con;
 	size_t i;

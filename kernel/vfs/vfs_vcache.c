@@ -22,6 +22,11 @@
  * mount's finalisation.  Both are leaves, never held together nor two
  * stripe locks at once; a mount's lock comes before either.
  *
+ * Path lookups also read the chains with no lock at all (vcache_peek,
+ * for namei_fast): chains change by atomic stores, a vnode taken out
+ * keeps its link onwards, and vnodes are freed through qsbr_retire
+ * (kern/qsbr.h), once no such reader can be looking at them.
+ *
  * A vnode is in transition (VI_CHANGING) while it is loaded
  * (vfs_loadvnode), inactivated after its last reference went
  * (vop_inactive), or reclaimed (vop_reclaim): a vcache_get() of its key

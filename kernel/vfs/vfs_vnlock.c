@@ -21,7 +21,9 @@
  *      - a directory before anything in it (parent before child);
  *        non-directories are leaves: nothing is locked after them except
  *        a second leaf of the same rename;
- *      - lookup (namei) holds one vnode lock at a time: it locks a
+ *      - lookup (namei) first goes without any lock as far as the name
+ *        cache takes it (namei_fast, vfs_lookup.c), then holds one
+ *        vnode lock at a time: it locks a
  *        directory, finds the next component (a referenced, unlocked
  *        vnode), unlocks the directory and goes on; ".." is found by
  *        vop_parent with only the child locked, which is why vop_parent
