@@ -18,6 +18,7 @@
 #endif
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
@@ -453,6 +454,242 @@ ATF_TC_BODY(tmpfs, tc)
 	RL(rump_sys_umount2(MNT, 0));
 }
 
+/*
+ * Limits under concurrency: the threads take and give back a tmpfs's
+ * pages (size=) or inodes (nr_inodes=) at once, each on a virtual CPU
+ * of its own, round after round.  In each round they fill the mount
+ * until ENOSPC; then the main thread takes whatever is left.  Together
+ * they must have got exactly the limit: more is an overshoot, less is
+ * space that became lost (held somewhere unused).  Then the threads
+ * remove what they made, and statfs must be back where it started.
+ */
+#define LIM_PAGES	2048	/* size=8m */
+#define LIM_FILES	1000	/* nr_inodes= beyond the root and dirs */
+#define LIM_ROUNDS	16
+
+struct limworker {
+	int	 id;
+	bool	 inodes;	/* nr_inodes= (else size=) */
+	long	 got;		/* pages or inodes this round */
+	char	 err[256];
+};
+
+static void
+lwerr(struct limworker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->err[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->err, sizeof(w->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Pages: 4 KiB writes to a file of its own until ENOSPC.  Inodes: files
+ * (every other one with a second name) until ENOSPC. */
+static void *
+lim_fill(void *arg)
+{
+	struct limworker *w = arg;
+	static const char page[4096];
+	char p[64], q[64];
+	ssize_t n;
+	int fd, k;
+
+	w->got = 0;
+	if (!w->inodes) {
+		snprintf(p, sizeof(p), MNT "/d%d/f", w->id);
+		fd = rump_sys_open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd == -1) {
+			lwerr(w, "open %s: %s", p, strerror(errno));
+			return NULL;
+		}
+		while ((n = rump_sys_write(fd, page, sizeof(page))) ==
+		    (ssize_t)sizeof(page))
+			w->got++;
+		if (n != -1 || errno != ENOSPC)
+			lwerr(w, "write %s: %zd, %s", p, n, strerror(errno));
+		rump_sys_close(fd);
+		return NULL;
+	}
+	for (k = 0; ; k++) {
+		snprintf(p, sizeof(p), MNT "/d%d/f%d", w->id, k);
+		fd = rump_sys_open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd == -1)
+			break;
+		rump_sys_close(fd);
+		w->got++;
+		if (k % 2 == 1)
+			continue;
+		snprintf(q, sizeof(q), MNT "/d%d/f%d.l", w->id, k);
+		if (rump_sys_link(p, q) == -1)
+			break;
+		w->got++;
+	}
+	if (errno != ENOSPC)
+		lwerr(w, "create %s: %s", p, strerror(errno));
+	return NULL;
+}
+
+/* Removes what lim_fill made in directory d<id>. */
+static void *
+lim_empty(void *arg)
+{
+	struct limworker *w = arg;
+	char p[64];
+	int i;
+
+	if (!w->inodes) {
+		snprintf(p, sizeof(p), MNT "/d%d/f", w->id);
+		if (rump_sys_unlink(p) == -1)
+			lwerr(w, "unlink %s: %s", p, strerror(errno));
+		return NULL;
+	}
+	for (i = 0; ; i++) {
+		snprintf(p, sizeof(p), MNT "/d%d/f%d", w->id, i);
+		if (rump_sys_unlink(p) == -1) {
+			if (errno != ENOENT)
+				lwerr(w, "unlink %s: %s", p, strerror(errno));
+			break;
+		}
+		snprintf(p, sizeof(p), MNT "/d%d/f%d.l", w->id, i);
+		if (rump_sys_unlink(p) == -1 && errno != ENOENT)
+			lwerr(w, "unlink %s: %s", p, strerror(errno));
+	}
+	return NULL;
+}
+
+static void
+lim_run(bool inodes)
+{
+	static struct limworker lw[NTHREADS];
+	struct statfs start, sf;
+	void *cookie[NTHREADS];
+	char p[64];
+	long total, top, limit = inodes ? LIM_FILES : LIM_PAGES;
+	int fd, i, r, nfill;
+	ssize_t n;
+
+	boot_ncpu();
+	RL(rump_sys_mkdir(MNT, 0755));
+	snprintf(p, sizeof(p), "nr_inodes=%d", 1 + NTHREADS + LIM_FILES);
+	RL(rump_sys_mount("tmpfs", MNT, "tmpfs", 0,
+	    inodes ? p : "size=8m"));
+	for (i = 0; i < NTHREADS; i++) {
+		snprintf(p, sizeof(p), MNT "/d%d", i);
+		RL(rump_sys_mkdir(p, 0755));
+	}
+	RL(rump_sys_statfs(MNT, &start));
+	ATF_REQUIRE_EQ(limit, (long)(inodes ? start.f_ffree : start.f_bfree));
+	for (r = 0; r < LIM_ROUNDS; r++) {
+		/* 1 to NTHREADS fillers: what the removers of the round
+		 * before left on CPUs the fillers do not run on must be
+		 * found too. */
+		nfill = 1 + r % NTHREADS;
+		memset(lw, 0, sizeof(lw));
+		for (i = 0; i < NTHREADS; i++) {
+			lw[i].id = i;
+			lw[i].inodes = inodes;
+		}
+		for (i = 0; i < nfill; i++)
+			cookie[i] = rt_thread_start(lim_fill, &lw[i], "fill");
+		total = 0;
+		for (i = 0; i < nfill; i++) {
+			rt_thread_join(cookie[i]);
+			ATF_REQUIRE_MSG(lw[i].err[0] == '\0', "round %d, "
+			    "thread %d: %s", r, i, lw[i].err);
+			total += lw[i].got;
+		}
+		ATF_REQUIRE_MSG(total <= limit, "round %d: %ld taken of %ld",
+		    r, total, limit);
+		/* What is left, one by one: the limit is exact. */
+		top = 0;
+		if (inodes) {
+			for (;;) {
+				snprintf(p, sizeof(p), MNT "/top%ld", top);
+				fd = rump_sys_open(p, O_WRONLY | O_CREAT, 0644);
+				if (fd == -1)
+					break;
+				RL(rump_sys_close(fd));
+				top++;
+			}
+			ATF_REQUIRE_EQ(ENOSPC, errno);
+		} else {
+			static const char page[4096];
+
+			RL(fd = rump_sys_open(MNT "/top0", O_WRONLY | O_CREAT,
+			    0644));
+			while ((n = rump_sys_write(fd, page, sizeof(page))) ==
+			    (ssize_t)sizeof(page))
+				top++;
+			ATF_REQUIRE_EQ(-1, n);
+			ATF_REQUIRE_EQ(ENOSPC, errno);
+			RL(rump_sys_close(fd));
+		}
+		ATF_REQUIRE_MSG(total + top == limit, "round %d: threads took "
+		    "%ld, then %ld more fit, limit %ld", r, total, top, limit);
+		RL(rump_sys_statfs(MNT, &sf));
+		ATF_REQUIRE_EQ_MSG(0, (long)(inodes ? sf.f_ffree : sf.f_bfree),
+		    "round %d: full, statfs says %ld free", r,
+		    (long)(inodes ? sf.f_ffree : sf.f_bfree));
+		if (!inodes)
+			top = 1;	/* one file */
+		for (i = 0; i < top; i++) {
+			snprintf(p, sizeof(p), MNT "/top%d", i);
+			RL(rump_sys_unlink(p));
+		}
+		/* Given back on other CPUs than they were taken on. */
+		for (i = 0; i < nfill; i++) {
+			lw[i].id = (i + 1 + r) % nfill;
+			cookie[i] = rt_thread_start(lim_empty, &lw[i],
+			    "empty");
+		}
+		for (i = 0; i < nfill; i++) {
+			rt_thread_join(cookie[i]);
+			ATF_REQUIRE_MSG(lw[i].err[0] == '\0', "round %d, "
+			    "thread %d: %s", r, i, lw[i].err);
+		}
+		RL(rump_sys_statfs(MNT, &sf));
+		ATF_REQUIRE_EQ_MSG(start.f_bfree, sf.f_bfree, "round %d: "
+		    "%ld blocks free after removal, %ld at the start", r,
+		    (long)sf.f_bfree, (long)start.f_bfree);
+		ATF_REQUIRE_EQ_MSG(start.f_ffree, sf.f_ffree, "round %d: "
+		    "%ld inodes free after removal, %ld at the start", r,
+		    (long)sf.f_ffree, (long)start.f_ffree);
+	}
+	RL(rump_sys_umount2(MNT, 0));
+}
+
+ATF_TC(tmpfs_size_limit);
+ATF_TC_HEAD(tmpfs_size_limit, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "4 threads fill a tmpfs of size=8m "
+	    "at once, round after round: together with what then still fits "
+	    "they get exactly 2048 pages, statfs says 0 free, and after they "
+	    "remove their files (on other CPUs) statfs is back at the start");
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(tmpfs_size_limit, tc)
+{
+	lim_run(false);
+}
+
+ATF_TC(tmpfs_nr_inodes);
+ATF_TC_HEAD(tmpfs_nr_inodes, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "4 threads create files and hard "
+	    "links on a tmpfs with nr_inodes= at once until ENOSPC, round "
+	    "after round: together with what then still fits they get "
+	    "exactly the limit, and after removal statfs is back at the "
+	    "start");
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(tmpfs_nr_inodes, tc)
+{
+	lim_run(true);
+}
+
 ATF_TC(ext2);
 ATF_TC_HEAD(ext2, tc)
 {
@@ -537,6 +774,8 @@ ATF_TC_BODY(vfat16, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, tmpfs);
+	ATF_TP_ADD_TC(tp, tmpfs_size_limit);
+	ATF_TP_ADD_TC(tp, tmpfs_nr_inodes);
 	ATF_TP_ADD_TC(tp, ext2);
 	ATF_TP_ADD_TC(tp, vfat);
 	ATF_TP_ADD_TC(tp, vfat16);

@@ -7,12 +7,20 @@
  *
  * Locking (tmpfs is VFS_MPSAFE, see vfs/vnode.h): a node's fields, a
  * directory's entries and a file's pages belong to its vnode's lock,
- * which the VFS holds around every operation.  What nodes share is under
- * the mount's tm_lock, taken after vnode locks and held briefly: the
- * counters (tm_nodes, tm_extralinks, tm_nextino), the list of all nodes,
- * the limits, and a node's life (tn_vnode, tn_holds, and the decision to
- * free it in tmpfs_node_release()).  tm_used and tm_pages are only used
- * atomically.  A
+ * which the VFS holds around every operation.  What files of one mount
+ * share is kept off the per-file path, as threads working on files of
+ * their own would otherwise pass its cache lines between the host's
+ * cores at every step (bench_scale):
+ *  - a node's life (tn_life) is an atomic word of the node itself: what
+ *    keeps it (a vnode, a name, removed directories below it) is added
+ *    and dropped atomically, and whoever drops the last frees it;
+ *  - the page and inode counts (size=, nr_inodes=) are taken from the
+ *    mount in chunks that each virtual CPU keeps for itself (struct
+ *    tmpfs_cpu), see tmpfs_pool_take();
+ *  - inode numbers come in batches per virtual CPU;
+ *  - there is no list of all nodes: at unmount every node left has a
+ *    name, so a walk of the tree finds them all.
+ * The mount's tm_lock only orders remounts against statfs.  A
  * directory's td_parent changes only in a rename between directories,
  * under the mount's rename lock and the vnode lock of the directory that
  * moves.
@@ -33,6 +41,7 @@
 #include <kern/types.h>
 #include <vfs/vnode.h>
 #include <vfs/mount.h>
+#include <kern/pcounter.h>
 
 #define TMPFS_MAGIC		0x01021994	/* statfs f_type, as Linux */
 #define TMPFS_PAGE_SHIFT	12
@@ -71,7 +80,7 @@ struct tmpfs_dirent {
 };
 
 struct tmpfs_dir {
-	struct tmpfs_node	*td_parent;	/* held (tn_holds) once removed */
+	struct tmpfs_node	*td_parent;	/* held (LIFE_HOLD) once removed */
 	struct tmpfs_dirent	*td_first, *td_last;
 	struct tmpfs_dirent	**td_hashtab;
 	uint32_t		 td_hashsize;	/* buckets, power of 2 or 0 */
@@ -114,16 +123,15 @@ struct tmpfs_node {
 	uid_t			 tn_uid;
 	gid_t			 tn_gid;
 	nlink_t			 tn_nlink;
-	/* Removed directories whose td_parent this is (their ".." still
-	 * leads here, as on Linux): the node stays while any exist. */
-	unsigned		 tn_holds;
+	/* What keeps the node (TMPFS_LIFE_*), atomic: see
+	 * tmpfs_node_drop(). */
+	uint32_t		 tn_life;
 	dev_t			 tn_rdev;
 	ino_t			 tn_ino;
 	uint64_t		 tn_size;
 	struct timespec		 tn_atime, tn_mtime, tn_ctime;
 	struct vnode		*tn_vnode;	/* NULL when none */
 	struct tmpfs_mount	*tn_tmp;
-	struct tmpfs_node	*tn_allnext, *tn_allprev;
 	struct tmpfs_xattr	*tn_xattrs;
 	size_t			 tn_xattrbytes;	/* names + values */
 	union {
@@ -136,18 +144,55 @@ struct tmpfs_node {
 #define tn_reg	tn_u.reg
 #define tn_lnk	tn_u.lnk
 
+/* What tn_life counts.  A node is freed when the last of them goes. */
+#define TMPFS_LIFE_VNODE	0x1u	/* it has a vnode */
+#define TMPFS_LIFE_NAMED	0x2u	/* nlink > 0 (0 is final) */
+#define TMPFS_LIFE_HOLD		0x4u	/* one per removed directory whose
+					 * ".." still leads here, as on
+					 * Linux */
+
+/* The counts size= and nr_inodes= limit. */
+#define TMPFS_POOL_PAGES	0
+#define TMPFS_POOL_INODES	1
+#define TMPFS_NPOOLS		2
+
+/* A count shared by the mount's files: taken by the virtual CPUs in
+ * chunks, so that it is written once per chunk, not once per file.
+ * Alone on its cache line (padded, after a padded neighbour). */
+struct tmpfs_pool {
+	uint64_t		 tp_taken;	/* in use + held by CPUs */
+	uint64_t		 tp_max;	/* 0: no limit */
+	uint64_t		 tp_chunk;	/* taken from tp_taken at once */
+	char			 tp_pad[64 - 3 * sizeof(uint64_t)];
+};
+
+/* What one virtual CPU keeps for itself; slot ncpu is shared by
+ * threads running without one.  Every field is only used atomically:
+ * other CPUs take tc_cache at the limit. */
+struct tmpfs_cpu {
+	uint64_t		 tc_cache[TMPFS_NPOOLS];	/* reserved,
+								 * unused */
+	ino_t			 tc_nextino, tc_endino;	/* a batch */
+	char			 tc_pad[64 - (TMPFS_NPOOLS + 2) *
+				    sizeof(uint64_t)];
+};
+
 struct tmpfs_mount {
+	char			 tm_pad0[64];	/* tm_pool off others' line */
+	struct tmpfs_pool	 tm_pool[TMPFS_NPOOLS];
+	ino_t			 tm_nextino;	/* atomic, by batches */
+	char			 tm_pad1[64 - sizeof(ino_t)];
+	/* Read-mostly from here. */
 	struct mount		*tm_mp;
 	kmutex_t		 tm_lock;	/* see the top of this file */
 	struct tmpfs_node	*tm_root;
-	uint64_t		 tm_maxpages;	/* size=, 0: only kmem's limit */
-	uint64_t		 tm_pages;	/* data pages of all files */
-	uint64_t		 tm_used;	/* bytes allocated, data and all */
-	uint64_t		 tm_maxnodes;	/* nr_inodes=, 0: unlimited */
-	uint64_t		 tm_nodes;
-	uint64_t		 tm_extralinks;	/* non-directories' 2nd.. names */
-	ino_t			 tm_nextino;
-	struct tmpfs_node	*tm_allnodes;	/* every live node */
+	struct tmpfs_cpu	*tm_cpu;	/* [tm_ncpu + 1], aligned */
+	void			*tm_cpumem;	/* as allocated */
+	size_t			 tm_cpumemsize;
+	int			 tm_ncpu;
+	/* Bytes allocated, data and all, per CPU: only unmount's leak
+	 * check reads it. */
+	struct pcounter		 tm_used;
 };
 
 /* Mount options (tmpfs_mntopts.c). */
@@ -173,25 +218,28 @@ void	*tmpfs_mem_zalloc(struct tmpfs_mount *tm, size_t size);
 void	 tmpfs_mem_free(struct tmpfs_mount *tm, void *p, size_t size);
 
 /*
- * Inodes in use as nr_inodes= counts them: like Linux, every name of a
- * non-directory beyond its first counts as one more (it pins memory as a
- * node does).  tmpfs_inode_check() is ENOSPC when none is left.
+ * The counts size= and nr_inodes= limit (tmpfs_node.c).  Inodes count
+ * as Linux counts them for nr_inodes=: every name of a non-directory
+ * beyond its first counts as one more (it pins memory as a node does).
+ * tmpfs_pool_take() takes one (ENOSPC at the limit), tmpfs_pool_give()
+ * gives one back; tmpfs_pool_used() is what is in use (exact when
+ * nothing changes meanwhile), for statfs and remount.
  */
+int	tmpfs_pool_take(struct tmpfs_mount *tm, int pool);
+void	tmpfs_pool_give(struct tmpfs_mount *tm, int pool);
+uint64_t tmpfs_pool_used(struct tmpfs_mount *tm, int pool);
+/* Sets a limit (0: none); what CPUs hold goes back to the mount so that
+ * the new limit holds.  EINVAL below what is in use. */
+int	tmpfs_pool_setmax(struct tmpfs_mount *tm, int pool, uint64_t max);
+/* The per-CPU state, and its leftovers at unmount. */
+int	tmpfs_pools_init(struct tmpfs_mount *tm, uint64_t maxpages,
+	    uint64_t maxnodes);
+void	tmpfs_pools_destroy(struct tmpfs_mount *tm);
 static inline uint64_t
-tmpfs_inodes_used(const struct tmpfs_mount *tm)
+tmpfs_pool_max(struct tmpfs_mount *tm, int pool)
 {
-	return tm->tm_nodes + tm->tm_extralinks;
+	return __atomic_load_n(&tm->tm_pool[pool].tp_max, __ATOMIC_RELAXED);
 }
-int	tmpfs_inode_check(struct tmpfs_mount *tm);
-/* A further name of an existing non-directory: counted against
- * nr_inodes= (ENOSPC when none is left) or given back. */
-int	tmpfs_extralink_add(struct tmpfs_mount *tm);
-void	tmpfs_extralink_drop(struct tmpfs_mount *tm);
-/* One data page more (ENOSPC past size=) or fewer. */
-int	tmpfs_page_reserve(struct tmpfs_mount *tm);
-void	tmpfs_page_unreserve(struct tmpfs_mount *tm);
-/* Pages in use, for checks that tolerate a concurrent change. */
-uint64_t tmpfs_pages_used(struct tmpfs_mount *tm);
 
 /* Extended attributes (tmpfs_xattr.c). */
 extern int tmpfs_getxattr(struct vnode *, const char *, void *, size_t *);
@@ -205,9 +253,12 @@ void	tmpfs_xattr_destroy(struct tmpfs_node *tn);
 int	tmpfs_node_alloc(struct tmpfs_mount *tm, enum vtype type, mode_t mode,
 	    uid_t uid, gid_t gid, dev_t rdev, struct tmpfs_node **tnp);
 void	tmpfs_node_free(struct tmpfs_node *tn);
-/* Frees the node if nothing refers to it any more (no name, no vnode,
- * no removed directory below it), and then perhaps its parent. */
-void	tmpfs_node_release(struct tmpfs_node *tn);
+/* Drops what (one TMPFS_LIFE_*) from tn; the caller that drops the last
+ * frees the node, and then perhaps its removed parent.  tn may be gone
+ * on return. */
+void	tmpfs_node_drop(struct tmpfs_node *tn, uint32_t what);
+/* Frees every node left (unmount: none has a vnode any more). */
+void	tmpfs_node_freeall(struct tmpfs_mount *tm);
 #define TMPFS_UPD_ATIME	0x1
 #define TMPFS_UPD_MTIME	0x2
 #define TMPFS_UPD_CTIME	0x4

@@ -53,7 +53,9 @@ tmpfs_page_lookup(const struct tmpfs_reg *r, uint64_t idx)
 	return p;
 }
 
-/* Finds page idx, allocating it (zeroed) and any missing interior nodes. */
+/* Finds page idx, allocating it (zeroed) and any missing interior nodes.
+ * On failure interior nodes made for it may remain (the caller frees
+ * them with tmpfs_data_free_pages()). */
 static int
 tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 {
@@ -61,18 +63,24 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 	struct tmpfs_reg *r = &tn->tn_reg;
 	struct tmpfs_radix *n;
 	void **slotp;
+	char *pg;
 	int lvl;
 
-	/* size= limits the data pages only; the tree is metadata. */
-	if (tm->tm_maxpages != 0 && tmpfs_page_lookup(r, idx) == NULL &&
-	    tmpfs_pages_used(tm) >= tm->tm_maxpages)
+	pg = tmpfs_page_lookup(r, idx);
+	if (pg != NULL) {
+		*pagep = pg;
+		return 0;
+	}
+	/* size= limits the data pages only; the tree is metadata.  The
+	 * page is counted first: at the limit, no tree is built for it. */
+	if (tmpfs_pool_take(tm, TMPFS_POOL_PAGES) != 0)
 		return ENOSPC;
 	while (!radix_fits(idx, r->tr_height)) {
 		KASSERT(r->tr_height < RADIX_MAXHEIGHT);
 		if (r->tr_root != NULL) {
 			n = tmpfs_mem_zalloc(tm, sizeof(*n));
 			if (n == NULL)
-				return ENOSPC;
+				goto fail;
 			n->slot[0] = r->tr_root;
 			r->tr_root = n;
 		}
@@ -83,25 +91,24 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 		if (*slotp == NULL) {
 			n = tmpfs_mem_zalloc(tm, sizeof(*n));
 			if (n == NULL)
-				return ENOSPC;
+				goto fail;
 			*slotp = n;
 		}
 		n = *slotp;
 		slotp = &n->slot[(idx >> (RADIX_SHIFT * (lvl - 1))) &
 		    RADIX_MASK];
 	}
-	if (*slotp == NULL) {
-		if (tmpfs_page_reserve(tm) != 0)
-			return ENOSPC;
-		*slotp = tmpfs_mem_zalloc(tm, TMPFS_PAGE_SIZE);
-		if (*slotp == NULL) {
-			tmpfs_page_unreserve(tm);
-			return ENOSPC;
-		}
-		r->tr_npages++;
-	}
+	KASSERT(*slotp == NULL);
+	*slotp = tmpfs_mem_zalloc(tm, TMPFS_PAGE_SIZE);
+	if (*slotp == NULL)
+		goto fail;
+	r->tr_npages++;
 	*pagep = *slotp;
 	return 0;
+
+fail:
+	tmpfs_pool_give(tm, TMPFS_POOL_PAGES);
+	return ENOSPC;
 }
 
 /*
@@ -124,7 +131,7 @@ tmpfs_free_range(struct tmpfs_node *tn, void **slotp, int lvl,
 		tmpfs_mem_free(tm, n, TMPFS_PAGE_SIZE);
 		*slotp = NULL;
 		tn->tn_reg.tr_npages--;
-		tmpfs_page_unreserve(tm);
+		tmpfs_pool_give(tm, TMPFS_POOL_PAGES);
 		return;
 	}
 	shift = RADIX_SHIFT * (lvl - 1);
@@ -287,7 +294,7 @@ tmpfs_data_fallocate(struct tmpfs_node *tn, int mode, uint64_t off,
     uint64_t len)
 {
 	struct tmpfs_mount *tm = tn->tn_tmp;
-	uint64_t first, last, idx, missing = 0, end = off + len, a, b;
+	uint64_t first, last, idx, missing = 0, end = off + len, a, b, max;
 	char *pg;
 	int error;
 
@@ -327,8 +334,9 @@ tmpfs_data_fallocate(struct tmpfs_node *tn, int mode, uint64_t off,
 			missing++;
 	/* Another file may take pages meanwhile; then the loop below
 	 * fails and gives back what it took. */
-	if (tm->tm_maxpages != 0 && missing > tm->tm_maxpages -
-	    MIN(tmpfs_pages_used(tm), tm->tm_maxpages))
+	max = tmpfs_pool_max(tm, TMPFS_POOL_PAGES);
+	if (max != 0 && missing > max -
+	    MIN(tmpfs_pool_used(tm, TMPFS_POOL_PAGES), max))
 		return ENOSPC;
 	for (idx = first; idx <= last; idx++) {
 		error = tmpfs_page_get(tn, idx, &pg);

@@ -7,6 +7,7 @@
 #include <kern/libkern.h>
 #include <kern/kmem.h>
 #include <kern/proc.h>
+#include <kern/pcounter.h>
 #include <vfs/vnode.h>
 #include <vfs/mount.h>
 
@@ -36,27 +37,25 @@ tmpfs_maxpages(const struct tmpfs_args *ta)
 static int
 tmpfs_remount(struct tmpfs_mount *tm, const struct tmpfs_args *ta)
 {
-	uint64_t maxpages = tm->tm_maxpages, maxnodes = tm->tm_maxnodes;
+	uint64_t oldpages = tmpfs_pool_max(tm, TMPFS_POOL_PAGES);
+	int error = 0;
 
 	/* As Linux: limits may change but not below what is in use; the
 	 * root's mode and owner are only set at mount time. */
-	if (ta->ta_set & TMPFS_ARG_SIZE) {
-		maxpages = tmpfs_maxpages(ta);
-		if (maxpages != 0 && maxpages < tmpfs_pages_used(tm))
-			return EINVAL;
-	}
 	mutex_enter(&tm->tm_lock);
-	if (ta->ta_set & TMPFS_ARG_NR_INODES) {
-		maxnodes = ta->ta_nr_inodes;
-		if (maxnodes != 0 && maxnodes < tmpfs_inodes_used(tm)) {
-			mutex_exit(&tm->tm_lock);
-			return EINVAL;
-		}
+	if (ta->ta_set & TMPFS_ARG_SIZE)
+		error = tmpfs_pool_setmax(tm, TMPFS_POOL_PAGES,
+		    tmpfs_maxpages(ta));
+	if (error == 0 && (ta->ta_set & TMPFS_ARG_NR_INODES)) {
+		error = tmpfs_pool_setmax(tm, TMPFS_POOL_INODES,
+		    ta->ta_nr_inodes);
+		/* All or nothing. */
+		if (error != 0 && (ta->ta_set & TMPFS_ARG_SIZE))
+			(void)tmpfs_pool_setmax(tm, TMPFS_POOL_PAGES,
+			    oldpages);
 	}
-	tm->tm_maxpages = maxpages;
-	tm->tm_maxnodes = maxnodes;
 	mutex_exit(&tm->tm_lock);
-	return 0;
+	return error;
 }
 
 static int
@@ -84,21 +83,27 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
 	tm->tm_mp = mp;
 	mutex_init(&tm->tm_lock, MUTEX_DEFAULT);
 	mutex_setstat(&tm->tm_lock, &tm_lockstat);
-	tm->tm_maxpages = tmpfs_maxpages(&ta);
-	tm->tm_maxnodes = ta.ta_nr_inodes;
 	tm->tm_nextino = TMPFS_ROOT_INO;
+	error = tmpfs_pools_init(tm, tmpfs_maxpages(&ta), ta.ta_nr_inodes);
+	if (error != 0) {
+		mutex_destroy(&tm->tm_lock);
+		kmem_free(tm, sizeof(*tm));
+		return error;
+	}
 
 	/* Like Linux, the root belongs to whoever mounts unless told. */
 	uid = (ta.ta_set & TMPFS_ARG_UID) ? ta.ta_uid : cred->cr_euid;
 	gid = (ta.ta_set & TMPFS_ARG_GID) ? ta.ta_gid : cred->cr_egid;
 	error = tmpfs_node_alloc(tm, VDIR, ta.ta_mode, uid, gid, 0, &root);
 	if (error != 0) {
+		tmpfs_pools_destroy(tm);
 		mutex_destroy(&tm->tm_lock);
 		kmem_free(tm, sizeof(*tm));
 		return ENOMEM;
 	}
 	root->tn_dir.td_parent = root;	/* ".." of the root is itself */
 	root->tn_nlink = 2;
+	root->tn_life = TMPFS_LIFE_NAMED;	/* never dropped */
 	tm->tm_root = root;
 
 	mp->mnt_data = tm;
@@ -109,23 +114,14 @@ static int
 tmpfs_unmount(struct mount *mp, int flags __unused)
 {
 	struct tmpfs_mount *tm = mp->mnt_data;
-	struct tmpfs_node *tn;
 
 	if (tm == NULL)
 		return 0;
-	/* The VFS has reclaimed every vnode but perhaps the root's; detach
-	 * any that remain so that a late reclaim finds no node to touch. */
-	while ((tn = tm->tm_allnodes) != NULL) {
-		if (tn->tn_vnode != NULL) {
-			tn->tn_vnode->v_data = NULL;
-			tn->tn_vnode = NULL;
-		}
-		tmpfs_node_free(tn);
-	}
-	KASSERTMSG(tm->tm_used == 0 && tm->tm_pages == 0,
-	    "tmpfs: %llu bytes, %llu pages left at unmount",
-	    (unsigned long long)tm->tm_used,
-	    (unsigned long long)tm->tm_pages);
+	tmpfs_node_freeall(tm);
+	KASSERTMSG(pcounter_read(&tm->tm_used) == 0,
+	    "tmpfs: %lld bytes left at unmount",
+	    (long long)pcounter_read(&tm->tm_used));
+	tmpfs_pools_destroy(tm);
 	mutex_destroy(&tm->tm_lock);
 	kmem_free(tm, sizeof(*tm));
 	mp->mnt_data = NULL;
@@ -156,9 +152,10 @@ tmpfs_loadvnode(struct mount *mp, struct vnode *vp, uint64_t key)
 	vp->v_data = tn;
 	if (tn == tm->tm_root)
 		vp->v_flags |= VV_ROOT;
-	mutex_enter(&tm->tm_lock);
+	/* One vnode at a time per node (the VFS's cache key). */
+	KASSERT(tn->tn_vnode == NULL);
 	tn->tn_vnode = vp;
-	mutex_exit(&tm->tm_lock);
+	__atomic_fetch_or(&tn->tn_life, TMPFS_LIFE_VNODE, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -166,7 +163,7 @@ static int
 tmpfs_statfs(struct mount *mp, struct vfs_statfs *sf)
 {
 	struct tmpfs_mount *tm = mp->mnt_data;
-	uint64_t memfree, pernode, pages = tmpfs_pages_used(tm), inodes;
+	uint64_t memfree, pernode, pages, inodes, maxpages, maxnodes;
 
 	/* Memory the kernel has left, which bounds whatever size= and
 	 * nr_inodes= do not (shared with the rest of the kernel). */
@@ -174,17 +171,21 @@ tmpfs_statfs(struct mount *mp, struct vfs_statfs *sf)
 		memfree = kmem_limit() - MIN(kmem_inuse(), kmem_limit());
 	else
 		memfree = TMPFS_NOMINAL_FREE;
-	/* Counters change under other CPUs' feet: one consistent look. */
+	/* Not while a remount moves counts between the CPUs and the
+	 * mount (they would look used or free twice). */
 	mutex_enter(&tm->tm_lock);
-	inodes = tmpfs_inodes_used(tm);
+	pages = tmpfs_pool_used(tm, TMPFS_POOL_PAGES);
+	inodes = tmpfs_pool_used(tm, TMPFS_POOL_INODES);
+	maxpages = tmpfs_pool_max(tm, TMPFS_POOL_PAGES);
+	maxnodes = tmpfs_pool_max(tm, TMPFS_POOL_INODES);
 	mutex_exit(&tm->tm_lock);
 	memset(sf, 0, sizeof(*sf));
 	sf->f_type = TMPFS_MAGIC;
 	sf->f_bsize = TMPFS_PAGE_SIZE;
-	if (tm->tm_maxpages != 0) {
+	if (maxpages != 0) {
 		/* Data pages only, as Linux: a file of size= bytes fits. */
-		sf->f_blocks = tm->tm_maxpages;
-		sf->f_bfree = tm->tm_maxpages - MIN(pages, tm->tm_maxpages);
+		sf->f_blocks = maxpages;
+		sf->f_bfree = maxpages - MIN(pages, maxpages);
 	} else if (kmem_limit() != 0) {
 		sf->f_blocks = kmem_limit() / TMPFS_PAGE_SIZE;
 		sf->f_bfree = memfree / TMPFS_PAGE_SIZE;
@@ -193,9 +194,9 @@ tmpfs_statfs(struct mount *mp, struct vfs_statfs *sf)
 		sf->f_blocks = pages + sf->f_bfree;
 	}
 	sf->f_bavail = sf->f_bfree;
-	if (tm->tm_maxnodes != 0) {
-		sf->f_files = tm->tm_maxnodes;
-		sf->f_ffree = tm->tm_maxnodes - MIN(inodes, tm->tm_maxnodes);
+	if (maxnodes != 0) {
+		sf->f_files = maxnodes;
+		sf->f_ffree = maxnodes - MIN(inodes, maxnodes);
 	} else {
 		/* Without nr_inodes, memory is the limit: a new empty file
 		 * costs a node and a name. */

@@ -102,6 +102,7 @@ tmpfs_alloc_file(struct vnode *dvp, const char *name, size_t namelen,
 	} else {
 		tn->tn_nlink = 1;
 	}
+	tn->tn_life = TMPFS_LIFE_NAMED;
 
 	error = tmpfs_node_vget(tm, tn, vpp);
 	if (error != 0)
@@ -116,6 +117,7 @@ tmpfs_alloc_file(struct vnode *dvp, const char *name, size_t namelen,
 fail:
 	/* Never reachable by anyone else: no name, no vnode. */
 	tn->tn_nlink = 0;
+	tn->tn_life = 0;
 	tmpfs_node_free(tn);
 	tmpfs_dirent_free(tm, de);
 	return error;
@@ -170,12 +172,13 @@ tmpfs_link(struct vnode *dvp, struct vnode *vp, const char *name,
 		return EMLINK;
 	if (tmpfs_dir_lookup(dn, name, namelen) != NULL)
 		return EEXIST;
-	error = tmpfs_extralink_add(tn->tn_tmp);
+	/* A further name counts as an inode (tmpfs.h). */
+	error = tmpfs_pool_take(tn->tn_tmp, TMPFS_POOL_INODES);
 	if (error != 0)
 		return error;
 	error = tmpfs_dirent_alloc(dn->tn_tmp, name, namelen, &de);
 	if (error != 0) {
-		tmpfs_extralink_drop(tn->tn_tmp);
+		tmpfs_pool_give(tn->tn_tmp, TMPFS_POOL_INODES);
 		return error;
 	}
 	tmpfs_dir_attach(dn, de, tn);
@@ -186,15 +189,24 @@ tmpfs_link(struct vnode *dvp, struct vnode *vp, const char *name,
 }
 
 /* Non-directory tn loses a name; the one that was its inode's own is
- * always the last to go (see tmpfs_inodes_used()). */
+ * always the last to go (its count goes with the node). */
 static void
 tmpfs_node_droplink(struct tmpfs_node *tn)
 {
 	KASSERT(tn->tn_type != VDIR && tn->tn_nlink > 0);
 	if (tn->tn_nlink > 1)
-		tmpfs_extralink_drop(tn->tn_tmp);
+		tmpfs_pool_give(tn->tn_tmp, TMPFS_POOL_INODES);
 	tn->tn_nlink--;
 	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
+}
+
+/* After tn (held by the caller's vnode) lost a name: its last name
+ * lets the node go with its vnode. */
+static void
+tmpfs_node_unnamed(struct tmpfs_node *tn)
+{
+	if (tn->tn_nlink == 0)
+		tmpfs_node_drop(tn, TMPFS_LIFE_NAMED);
 }
 
 static int
@@ -216,7 +228,7 @@ tmpfs_remove(struct vnode *dvp, struct vnode *vp, const char *name,
 	tmpfs_node_droplink(tn);
 	tmpfs_node_touch(dn, TMPFS_UPD_MTIME | TMPFS_UPD_CTIME);
 	/* With no names left the storage goes at the last vrele. */
-	tmpfs_node_release(tn);
+	tmpfs_node_unnamed(tn);
 	return 0;
 }
 
@@ -229,9 +241,8 @@ tmpfs_dir_orphan(struct tmpfs_node *tn)
 	tn->tn_nlink = 0;
 	/* As Linux: ".." of a removed directory still leads to where it
 	 * was, so the parent is held until this node goes. */
-	mutex_enter(&tn->tn_tmp->tm_lock);
-	tn->tn_dir.td_parent->tn_holds++;
-	mutex_exit(&tn->tn_tmp->tm_lock);
+	__atomic_fetch_add(&tn->tn_dir.td_parent->tn_life, TMPFS_LIFE_HOLD,
+	    __ATOMIC_RELAXED);
 	tmpfs_node_touch(tn, TMPFS_UPD_CTIME);
 }
 
@@ -259,7 +270,7 @@ tmpfs_rmdir(struct vnode *dvp, struct vnode *vp, const char *name,
 	dn->tn_nlink--;
 	tmpfs_dir_orphan(tn);
 	tmpfs_node_touch(dn, TMPFS_UPD_MTIME | TMPFS_UPD_CTIME);
-	tmpfs_node_release(tn);
+	tmpfs_node_unnamed(tn);
 	return 0;
 }
 
@@ -357,7 +368,7 @@ tmpfs_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname,
 	if (tdn != fdn)
 		tmpfs_node_touch(tdn, TMPFS_UPD_MTIME | TMPFS_UPD_CTIME);
 	if (tn != NULL)
-		tmpfs_node_release(tn);
+		tmpfs_node_unnamed(tn);
 	return 0;
 }
 
@@ -515,11 +526,9 @@ tmpfs_reclaim(struct vnode *vp)
 	if (tn == NULL)
 		return;
 	KASSERT(tn->tn_vnode == vp);
-	mutex_enter(&tn->tn_tmp->tm_lock);
 	tn->tn_vnode = NULL;
-	mutex_exit(&tn->tn_tmp->tm_lock);
 	vp->v_data = NULL;
-	tmpfs_node_release(tn);
+	tmpfs_node_drop(tn, TMPFS_LIFE_VNODE);
 }
 
 const struct vnodeops tmpfs_vnodeops = {
