@@ -7,6 +7,7 @@
 #include <kern/kmem.h>
 #include <kern/libkern.h>
 #include <kern/lock.h>
+#include <kern/qsbr.h>
 #include <vfs/vnode.h>
 #include <vfs/mount.h>
 #include <vfs/abi.h>
@@ -40,6 +41,30 @@ file_hold(struct file *fp)
 	__atomic_fetch_add(&fp->f_count, 1, __ATOMIC_RELAXED);
 }
 
+bool
+file_tryhold(struct file *fp)
+{
+	unsigned n;
+
+	/* Acquire when refused: the caller then sees the slot that held
+	 * fp emptied (the table drops its reference after that). */
+	n = __atomic_load_n(&fp->f_count, __ATOMIC_ACQUIRE);
+	do {
+		if (n == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&fp->f_count, &n, n + 1, true,
+	    __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE));
+	return true;
+}
+
+static void
+file_free(struct qsbr_entry *e)
+{
+	struct file *fp = container_of(e, struct file, f_qsbr);
+
+	kmem_free(fp, sizeof(*fp));
+}
+
 void
 file_release(struct file *fp)
 {
@@ -54,7 +79,8 @@ file_release(struct file *fp)
 	if (fp->f_ops != NULL)
 		fp->f_ops->fo_close(fp);
 	mutex_destroy(&fp->f_offlock);
-	kmem_free(fp, sizeof(*fp));
+	/* A lockless fd_getfile may still be about to try its count. */
+	qsbr_retire(&fp->f_qsbr, file_free);
 }
 
 int

@@ -18,6 +18,7 @@
 
 #include <kern/types.h>
 #include <kern/lock.h>
+#include <kern/qsbr.h>
 #include <vfs/abi.h>
 
 struct vnode;
@@ -81,6 +82,7 @@ struct file {
 	kmutex_t	 f_offlock;	/* serialises I/O that uses f_offset */
 	off_t		 f_offset;	/* byte offset, or directory cookie */
 	struct epitem	*f_epitems;	/* epoll registrations (epoll_lock) */
+	struct qsbr_entry f_qsbr;	/* freeing after the last reference */
 };
 
 /* The file kinds of the VFS faction. */
@@ -111,6 +113,10 @@ file_vnode(struct file *fp)
 /* A new file with one reference and no object; ENOMEM or ENFILE. */
 int	 file_alloc(struct file **fpp);
 void	 file_hold(struct file *fp);
+/* A reference, unless the last one is already gone (false).  For
+ * lockless lookups: fp's memory stays valid (qsbr) while the caller
+ * holds its virtual CPU, but a file at count 0 is being closed. */
+bool	 file_tryhold(struct file *fp);
 /* Drops a reference; the last one closes the object. */
 void	 file_release(struct file *fp);
 /* Current f_flag (may change concurrently through F_SETFL). */
