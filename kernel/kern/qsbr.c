@@ -24,6 +24,15 @@
  * with retired objects, a look whether its batch can go. */
 #define QSBR_BATCH		32
 #define QSBR_POLL_RELEASES	16
+/* qsbr_synchronize's sleep between looks: readers hold a CPU for one
+ * system call. */
+#define QSBR_SYNC_PAUSE_NS	20000
+
+/* At a snapshot: CPU i was held (bit) at release count snap[i]. */
+struct qsbr_snap {
+	uint64_t		 qs_held[MAXCPUS / 64];
+	unsigned		 qs_gen[MAXCPUS];
+};
 
 struct qsbr_cpu {
 	struct qsbr_entry	*qc_pending;
@@ -31,15 +40,14 @@ struct qsbr_cpu {
 	struct qsbr_entry	*qc_waiting;
 	unsigned		 qc_nwaiting;
 	unsigned		 qc_releases;
-	/* At the snapshot: CPU i was held (bit) at release count snap[i]. */
-	uint64_t		 qc_held[MAXCPUS / 64];
-	unsigned		 qc_snap[MAXCPUS];
+	struct qsbr_snap	 qc_snap;	/* of the waiting batch */
 } __attribute__((aligned(64)));
 
 static struct qsbr_cpu qsbr_cpus[MAXCPUS];
 
+/* Every CPU but skip (-1: none) that is held now, and its count. */
 static void
-qsbr_snapshot(struct qsbr_cpu *qc)
+qsbr_snapshot(struct qsbr_snap *qs, int skip)
 {
 	int i, n = ncpu_get();
 	unsigned gen;
@@ -47,27 +55,27 @@ qsbr_snapshot(struct qsbr_cpu *qc)
 	/* The unlinking stores before the reads of the CPUs' states. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (i = 0; i < MAXCPUS / 64; i++)
-		qc->qc_held[i] = 0;
+		qs->qs_held[i] = 0;
 	for (i = 0; i < n; i++) {
-		if (sched_cpu_state(i, &gen)) {
-			qc->qc_held[i / 64] |= 1ULL << (i % 64);
-			qc->qc_snap[i] = gen;
+		if (i != skip && sched_cpu_state(i, &gen)) {
+			qs->qs_held[i / 64] |= 1ULL << (i % 64);
+			qs->qs_gen[i] = gen;
 		}
 	}
 }
 
 static bool
-qsbr_expired(const struct qsbr_cpu *qc)
+qsbr_expired(const struct qsbr_snap *qs)
 {
 	int i, n = ncpu_get();
 	unsigned gen;
 
 	for (i = 0; i < n; i++) {
-		if ((qc->qc_held[i / 64] & (1ULL << (i % 64))) == 0)
+		if ((qs->qs_held[i / 64] & (1ULL << (i % 64))) == 0)
 			continue;
 		/* Held at the snapshot, not released since. */
 		(void)sched_cpu_state(i, &gen);
-		if (gen == qc->qc_snap[i])
+		if (gen == qs->qs_gen[i])
 			return false;
 	}
 	return true;
@@ -92,7 +100,7 @@ qsbr_advance(struct qsbr_cpu *qc)
 	struct qsbr_entry *done;
 
 	if (qc->qc_waiting != NULL) {
-		if (!qsbr_expired(qc))
+		if (!qsbr_expired(&qc->qc_snap))
 			return;
 		done = qc->qc_waiting;
 		qc->qc_waiting = NULL;
@@ -106,7 +114,7 @@ qsbr_advance(struct qsbr_cpu *qc)
 		    __ATOMIC_RELAXED);
 		qc->qc_pending = NULL;
 		__atomic_store_n(&qc->qc_npending, 0, __ATOMIC_RELAXED);
-		qsbr_snapshot(qc);
+		qsbr_snapshot(&qc->qc_snap, -1);
 	}
 }
 
@@ -137,6 +145,19 @@ qsbr_cpu_releasing(int index)
 		return;
 	if (++qc->qc_releases % QSBR_POLL_RELEASES == 0)
 		qsbr_advance(qc);
+}
+
+void
+qsbr_synchronize(void)
+{
+	struct qsbr_snap qs;
+	struct lwp *l = curlwp;
+
+	KASSERT(l != NULL && l->l_cpu != NULL);
+	/* No reader runs on the caller's own CPU meanwhile. */
+	qsbr_snapshot(&qs, l->l_cpu->ci_index);
+	while (!qsbr_expired(&qs))
+		kpause_ns(QSBR_SYNC_PAUSE_NS);
 }
 
 unsigned

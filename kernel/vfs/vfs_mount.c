@@ -7,6 +7,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/kmem.h>
+#include <kern/qsbr.h>
 #include <kern/libkern.h>
 #include <kern/lock.h>
 #include <kern/proc.h>
@@ -241,6 +242,13 @@ vfs_dounmount(struct mount *mp, int flags)
 	}
 
 	mount_lock(mp);
+	/* A lookup without locks may have read the way in (v_mountedhere)
+	 * and take a reference on a vnode of the mount any moment, without
+	 * vcache_lock: from here on none does (vcache_tryref), and those
+	 * under way are done when qsbr_synchronize returns, so the counts
+	 * below are all there are. */
+	__atomic_store_n(&vm->vm_closed, true, __ATOMIC_RELAXED);
+	qsbr_synchronize();
 	/* Deciding "not busy" and closing the way in (v_mountedhere) must
 	 * be one step: afterwards no one can take a new reference. */
 	mutex_enter(&vcache_lock);
@@ -267,6 +275,10 @@ vfs_dounmount(struct mount *mp, int flags)
 	if (busy) {
 		mount_unlock(mp);
 		if ((flags & MNT_DETACH) == 0) {
+			/* Still mounted (a detached mount stays closed:
+			 * its lookups take the locks). */
+			__atomic_store_n(&vm->vm_closed, false,
+			    __ATOMIC_RELAXED);
 			vrele(rvp);
 			return EBUSY;
 		}
@@ -293,6 +305,8 @@ vfs_dounmount(struct mount *mp, int flags)
 			__atomic_store_n(&covered->v_mountedhere, mp,
 			    __ATOMIC_RELEASE);
 			mutex_exit(&vcache_lock);
+			__atomic_store_n(&vm->vm_closed, false,
+			    __ATOMIC_RELAXED);
 			mount_unlock(mp);
 			return error;
 		}

@@ -621,6 +621,12 @@ vcache_tryref(struct vnode *vp)
 	unsigned c;
 	bool ok;
 
+	/* An unmount decides from the counts whether the mount is busy;
+	 * it closes the mount and waits for the lookups under way first
+	 * (vfs_dounmount), so none adds to them after the decision. */
+	if (__atomic_load_n(&VFS_MOUNT(vp->v_mount)->vm_closed,
+	    __ATOMIC_RELAXED))
+		return false;
 	/* Referenced: the count cannot reach 0 while it is above 0 here,
 	 * so one more is safe without the lock (as vref). */
 	c = VUSE(vp);

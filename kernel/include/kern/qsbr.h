@@ -36,6 +36,13 @@ struct qsbr_entry {
  * already made the object unreachable. */
 void	qsbr_retire(struct qsbr_entry *e, void (*free)(struct qsbr_entry *));
 
+/* Waits until every lockless reader running at the call has finished:
+ * every other virtual CPU held then has been released since.  What the
+ * caller stored before the call is seen by every reader after it.  The
+ * caller holds a CPU and may sleep (it gives its CPU up while it
+ * waits). */
+void	qsbr_synchronize(void);
+
 /* How many retired objects wait (all CPUs; a moment's view). */
 unsigned qsbr_pending(void);
 

@@ -34,6 +34,9 @@ struct vfs_mount {
 	unsigned	 vm_nactive;	/* vnodes with references (atomic) */
 	bool		 vm_detached;	/* lazily unmounted (atomic) */
 	bool		 vm_finalizing;	/* last vnode gone (vcache_lock) */
+	/* Being unmounted or detached: lookups without locks take no
+	 * reference on its vnodes (vcache_tryref; atomic). */
+	bool		 vm_closed;
 	int		 vm_umountflags;
 	struct qsbr_entry vm_qsbr;	/* freed after lockless lookups */
 };
@@ -111,7 +114,8 @@ struct vnode *vcache_coveredvnode(struct vnode *vp);
 /* For lookups without locks (kern/qsbr.h rules): the cached vnode of
  * (mp, key) if there is one, unreferenced, possibly on its way out; and
  * a reference on such a vnode if that takes no waiting: false when the
- * vnode is no longer cached or its stripe lock is busy. */
+ * vnode is no longer cached, its stripe lock is busy or its mount is
+ * being unmounted (vm_closed). */
 struct vnode *vcache_peek(struct mount *mp, uint64_t key);
 bool	 vcache_tryref(struct vnode *vp);
 
