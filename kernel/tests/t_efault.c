@@ -119,6 +119,52 @@ ATF_TC_BODY(bad_buffers, tc)
 	RL(rump_sys_close(fd));
 }
 
+/* tmpfs fills a page that a write covers whole without zeroing it
+ * first: when the copy faults, what it did not reach must still read as
+ * zeros (in a hole of a sparse file the page stays), not as what the
+ * memory held before. */
+ATF_TC_WITHOUT_HEAD(tmpfs_whole_page);
+ATF_TC_BODY(tmpfs_whole_page, tc)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *src = page_then_hole() + pg - 100;
+	static char buf[4096];
+	ssize_t n;
+	int fd, i;
+
+	SKIP_UNDER_TSAN();
+	ATF_REQUIRE(pg >= 4096);
+	boot();
+	RL(rump_sys_mkdir("/t", 0755));
+	RL(rump_sys_mount("tmpfs", "/t", "tmpfs", 0, NULL));
+	/* Memory that held data, for the allocator to hand out again. */
+	memset(buf, 'x', sizeof(buf));
+	fd = (int)RL(rump_sys_open("/t/old", O_RDWR | O_CREAT, 0644));
+	for (i = 0; i < 64; i++)
+		ATF_REQUIRE_EQ(4096, RL(rump_sys_write(fd, buf, 4096)));
+	RL(rump_sys_close(fd));
+	RL(rump_sys_unlink("/t/old"));
+
+	memset(src, 'a', 100);
+	fd = (int)RL(rump_sys_open("/t/f", O_RDWR | O_CREAT, 0644));
+	RL(rump_sys_ftruncate(fd, 3 * 4096));
+	/* 100 readable bytes, then the hole. */
+	n = rump_sys_pwrite64(fd, src, 4096, 4096);
+	ATF_REQUIRE_MSG(n == -1 ? errno == EFAULT : n >= 0 && n <= 100,
+	    "pwrite64: %zd, %s", n, n == -1 ? strerror(errno) : "");
+	if (n == -1)
+		n = 0;
+	for (i = 0; i < 3; i++) {
+		ATF_REQUIRE_EQ(4096, RL(rump_sys_pread64(fd, buf, 4096,
+		    (off_t)i * 4096)));
+		for (int j = 0; j < 4096; j++)
+			ATF_REQUIRE_MSG(buf[j] == (i == 1 && j < n ? 'a' : 0),
+			    "byte %d of page %d is 0x%02x", j, i,
+			    (unsigned char)buf[j]);
+	}
+	RL(rump_sys_close(fd));
+}
+
 /* A path whose bytes run into a hole faults; one that ends just before
  * the hole does not (the copy reads nothing past the NUL). */
 ATF_TC_WITHOUT_HEAD(string_at_hole);
@@ -243,6 +289,7 @@ ATF_TP_ADD_TCS(tp)
 
 	ATF_TP_ADD_TC(tp, bad_paths);
 	ATF_TP_ADD_TC(tp, bad_buffers);
+	ATF_TP_ADD_TC(tp, tmpfs_whole_page);
 	ATF_TP_ADD_TC(tp, string_at_hole);
 	ATF_TP_ADD_TC(tp, module_calls);
 	ATF_TP_ADD_TC(tp, other_faults_kill);

@@ -97,6 +97,9 @@ struct tmpfs_reg {
 	void			*tr_root;	/* page tree, see tmpfs_data.c */
 	int			 tr_height;
 	uint64_t		 tr_npages;	/* data pages allocated */
+	/* Every page and tree path has a lower index: freeing looks at
+	 * no slot past it (a small file's tree is mostly empty slots). */
+	uint64_t		 tr_end;
 };
 
 struct tmpfs_lnk {

@@ -53,11 +53,14 @@ tmpfs_page_lookup(const struct tmpfs_reg *r, uint64_t idx)
 	return p;
 }
 
-/* Finds page idx, allocating it (zeroed) and any missing interior nodes.
- * On failure interior nodes made for it may remain (the caller frees
- * them with tmpfs_data_free_pages()). */
+/* Finds page idx, allocating it and any missing interior nodes.  A new
+ * page is zeroed unless the caller is about to write all of it
+ * (nozero), in which case *freshp says it is new.  On failure interior
+ * nodes made for it may remain (the caller frees them with
+ * tmpfs_data_free_pages()). */
 static int
-tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
+tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, bool nozero,
+    char **pagep, bool *freshp)
 {
 	struct tmpfs_mount *tm = tn->tn_tmp;
 	struct tmpfs_reg *r = &tn->tn_reg;
@@ -66,6 +69,7 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 	char *pg;
 	int lvl;
 
+	*freshp = false;
 	pg = tmpfs_page_lookup(r, idx);
 	if (pg != NULL) {
 		*pagep = pg;
@@ -75,6 +79,8 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 	 * page is counted first: at the limit, no tree is built for it. */
 	if (tmpfs_pool_take(tm, TMPFS_POOL_PAGES) != 0)
 		return ENOSPC;
+	if (idx >= r->tr_end)
+		r->tr_end = idx + 1;
 	while (!radix_fits(idx, r->tr_height)) {
 		KASSERT(r->tr_height < RADIX_MAXHEIGHT);
 		if (r->tr_root != NULL) {
@@ -99,11 +105,13 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, char **pagep)
 		    RADIX_MASK];
 	}
 	KASSERT(*slotp == NULL);
-	*slotp = tmpfs_mem_zalloc(tm, TMPFS_PAGE_SIZE);
+	*slotp = nozero ? tmpfs_mem_alloc(tm, TMPFS_PAGE_SIZE) :
+	    tmpfs_mem_zalloc(tm, TMPFS_PAGE_SIZE);
 	if (*slotp == NULL)
 		goto fail;
 	r->tr_npages++;
 	*pagep = *slotp;
+	*freshp = true;
 	return 0;
 
 fail:
@@ -113,15 +121,18 @@ fail:
 
 /*
  * Frees the pages with index first..last (relative to the subtree at
- * *slotp of height lvl) and every interior node left empty.
+ * *slotp of height lvl) and every interior node left empty.  No page of
+ * the subtree has an index past lim (>= last), so no slot past it needs
+ * a look.
  */
 static void
 tmpfs_free_range(struct tmpfs_node *tn, void **slotp, int lvl,
-    uint64_t first, uint64_t last)
+    uint64_t first, uint64_t last, uint64_t lim)
 {
 	struct tmpfs_mount *tm = tn->tn_tmp;
 	struct tmpfs_radix *n = *slotp;
-	uint64_t lo, hi, i, base, cfirst, clast, span;
+	uint64_t lo, hi, top, i, base, cfirst, clast, clim, span;
+	bool left = false;
 	int shift;
 
 	if (n == NULL)
@@ -137,16 +148,27 @@ tmpfs_free_range(struct tmpfs_node *tn, void **slotp, int lvl,
 	shift = RADIX_SHIFT * (lvl - 1);
 	span = (uint64_t)1 << shift;
 	lo = first >> shift;
-	hi = MIN(last >> shift, RADIX_MASK);
+	hi = last >> shift;
+	top = lim >> shift;
+	KASSERT(lo <= hi && hi <= top && top <= RADIX_MASK);
 	for (i = lo; i <= hi; i++) {
 		if (n->slot[i] == NULL)
 			continue;
 		base = i << shift;
 		cfirst = MAX(first, base) - base;
 		clast = MIN(last, base + span - 1) - base;
-		tmpfs_free_range(tn, &n->slot[i], lvl - 1, cfirst, clast);
+		clim = MIN(lim, base + span - 1) - base;
+		tmpfs_free_range(tn, &n->slot[i], lvl - 1, cfirst, clast,
+		    clim);
+		if (n->slot[i] != NULL)
+			left = true;
 	}
-	for (i = 0; i < RADIX_FANOUT; i++)
+	if (left)
+		return;
+	for (i = 0; i < lo; i++)
+		if (n->slot[i] != NULL)
+			return;
+	for (i = hi + 1; i <= top; i++)
 		if (n->slot[i] != NULL)
 			return;
 	tmpfs_mem_free(tm, n, sizeof(*n));
@@ -158,30 +180,38 @@ tmpfs_data_free_pages(struct tmpfs_node *tn, uint64_t first, uint64_t last)
 {
 	struct tmpfs_reg *r = &tn->tn_reg;
 	struct tmpfs_radix *n;
-	uint64_t cap_last;
-	int i;
+	uint64_t cap_last, lim, top, i;
 
-	if (!radix_fits(first, r->tr_height))
+	KASSERT(first <= last);
+	if (first >= r->tr_end || !radix_fits(first, r->tr_height))
 		return;
 	cap_last = r->tr_height >= 64 / RADIX_SHIFT ? UINT64_MAX :
 	    ((uint64_t)1 << (RADIX_SHIFT * r->tr_height)) - 1;
+	lim = MIN(r->tr_end - 1, cap_last);
 	tmpfs_free_range(tn, &r->tr_root, r->tr_height, first,
-	    MIN(last, cap_last));
+	    MIN(last, lim), lim);
+	if (last >= r->tr_end - 1)
+		r->tr_end = first;
 
 	/* Lower the tree while only its first slot is used. */
 	while (r->tr_height > 0 && r->tr_root != NULL) {
 		n = r->tr_root;
-		for (i = 1; i < (int)RADIX_FANOUT; i++)
+		KASSERT(r->tr_end > 0);
+		top = MIN((r->tr_end - 1) >> (RADIX_SHIFT *
+		    (r->tr_height - 1)), RADIX_MASK);
+		for (i = 1; i <= top; i++)
 			if (n->slot[i] != NULL)
 				break;
-		if (i < (int)RADIX_FANOUT)
+		if (i <= top)
 			break;
 		r->tr_root = n->slot[0];
 		tmpfs_mem_free(tn->tn_tmp, n, sizeof(*n));
 		r->tr_height--;
 	}
-	if (r->tr_root == NULL)
+	if (r->tr_root == NULL) {
 		r->tr_height = 0;
+		r->tr_end = 0;
+	}
 }
 
 int
@@ -216,7 +246,8 @@ int
 tmpfs_data_write(struct tmpfs_node *tn, struct uio *uio)
 {
 	uint64_t start, off, n, idx, room;
-	size_t before, excess = 0;
+	size_t before, done, excess = 0;
+	bool whole, fresh;
 	char *pg;
 	int error = 0;
 
@@ -240,7 +271,9 @@ tmpfs_data_write(struct tmpfs_node *tn, struct uio *uio)
 		idx = off >> TMPFS_PAGE_SHIFT;
 		n = TMPFS_PAGE_SIZE - (off & TMPFS_PAGE_MASK);
 		n = MIN(n, uio->uio_resid);
-		error = tmpfs_page_get(tn, idx, &pg);
+		/* A page written whole needs no zeroing first. */
+		whole = (off & TMPFS_PAGE_MASK) == 0 && n == TMPFS_PAGE_SIZE;
+		error = tmpfs_page_get(tn, idx, whole, &pg, &fresh);
 		if (error != 0) {
 			/* Drop interior nodes allocated for the page that
 			 * could not be had (there is no page at idx). */
@@ -249,6 +282,12 @@ tmpfs_data_write(struct tmpfs_node *tn, struct uio *uio)
 		}
 		before = uio->uio_resid;
 		error = uiomove(pg + (off & TMPFS_PAGE_MASK), n, uio);
+		if (error != 0 && whole && fresh) {
+			/* What the copy did not reach is past the end of
+			 * file: zero, as everywhere. */
+			done = before - uio->uio_resid;
+			memset(pg + done, 0, TMPFS_PAGE_SIZE - done);
+		}
 		if ((uint64_t)uio->uio_offset > tn->tn_size)
 			tn->tn_size = (uint64_t)uio->uio_offset;
 		if (error != 0 || uio->uio_resid == before)
@@ -295,6 +334,7 @@ tmpfs_data_fallocate(struct tmpfs_node *tn, int mode, uint64_t off,
 {
 	struct tmpfs_mount *tm = tn->tn_tmp;
 	uint64_t first, last, idx, missing = 0, end = off + len, a, b, max;
+	bool fresh;
 	char *pg;
 	int error;
 
@@ -339,7 +379,7 @@ tmpfs_data_fallocate(struct tmpfs_node *tn, int mode, uint64_t off,
 	    MIN(tmpfs_pool_used(tm, TMPFS_POOL_PAGES), max))
 		return ENOSPC;
 	for (idx = first; idx <= last; idx++) {
-		error = tmpfs_page_get(tn, idx, &pg);
+		error = tmpfs_page_get(tn, idx, false, &pg, &fresh);
 		if (error != 0) {
 			/* Out of memory: give back what lies past the end
 			 * of file, keeping the invariant. */
