@@ -93,12 +93,16 @@ struct tmpfs_dir {
 	struct tmpfs_dirent	*td_rdent;
 };
 
+/* Pages a file keeps in its node, before the tree (tmpfs_data.c). */
+#define TMPFS_NDIRECT		4
+
 struct tmpfs_reg {
+	void			*tr_direct[TMPFS_NDIRECT];
 	void			*tr_root;	/* page tree, see tmpfs_data.c */
 	int			 tr_height;
 	uint64_t		 tr_npages;	/* data pages allocated */
-	/* Every page and tree path has a lower index: freeing looks at
-	 * no slot past it (a small file's tree is mostly empty slots). */
+	/* Every page and path of the tree has a lower index: freeing
+	 * looks at no slot past it. */
 	uint64_t		 tr_end;
 };
 

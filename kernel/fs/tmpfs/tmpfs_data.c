@@ -2,10 +2,13 @@
  * tmpfs_data.c: the contents of regular files.
  *
  * A file's data lives in 4 KiB pages allocated only where something was
- * written, so files are sparse: a missing page reads as zeros.  Pages are
- * found through a radix tree indexed by page number, each interior node a
+ * written, so files are sparse: a missing page reads as zeros.  The first
+ * TMPFS_NDIRECT pages hang off the node itself, so that small files need
+ * no tree (whose first interior node would be zeroed, allocated and
+ * scanned for every file).  The rest are found through a radix tree
+ * indexed by page number less TMPFS_NDIRECT, each interior node a
  * page-sized array of 512 pointers; the tree is only as tall as the
- * highest page needs (height 0: the root is page 0 itself), and six
+ * highest page needs (height 0: the root is a page itself), and six
  * levels cover every offset below 2^63.
  *
  * Invariant: bytes past the end of file in allocated pages are zero, so
@@ -44,6 +47,9 @@ tmpfs_page_lookup(const struct tmpfs_reg *r, uint64_t idx)
 	void *p;
 	int lvl;
 
+	if (idx < TMPFS_NDIRECT)
+		return r->tr_direct[idx];
+	idx -= TMPFS_NDIRECT;
 	if (!radix_fits(idx, r->tr_height))
 		return NULL;
 	p = r->tr_root;
@@ -79,6 +85,11 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, bool nozero,
 	 * page is counted first: at the limit, no tree is built for it. */
 	if (tmpfs_pool_take(tm, TMPFS_POOL_PAGES) != 0)
 		return ENOSPC;
+	if (idx < TMPFS_NDIRECT) {
+		slotp = &r->tr_direct[idx];
+		goto page;
+	}
+	idx -= TMPFS_NDIRECT;
 	if (idx >= r->tr_end)
 		r->tr_end = idx + 1;
 	while (!radix_fits(idx, r->tr_height)) {
@@ -104,6 +115,7 @@ tmpfs_page_get(struct tmpfs_node *tn, uint64_t idx, bool nozero,
 		slotp = &n->slot[(idx >> (RADIX_SHIFT * (lvl - 1))) &
 		    RADIX_MASK];
 	}
+page:
 	KASSERT(*slotp == NULL);
 	*slotp = nozero ? tmpfs_mem_alloc(tm, TMPFS_PAGE_SIZE) :
 	    tmpfs_mem_zalloc(tm, TMPFS_PAGE_SIZE);
@@ -126,6 +138,17 @@ fail:
  * a look.
  */
 static void
+tmpfs_page_free(struct tmpfs_node *tn, void **slotp)
+{
+	struct tmpfs_mount *tm = tn->tn_tmp;
+
+	tmpfs_mem_free(tm, *slotp, TMPFS_PAGE_SIZE);
+	*slotp = NULL;
+	tn->tn_reg.tr_npages--;
+	tmpfs_pool_give(tm, TMPFS_POOL_PAGES);
+}
+
+static void
 tmpfs_free_range(struct tmpfs_node *tn, void **slotp, int lvl,
     uint64_t first, uint64_t last, uint64_t lim)
 {
@@ -139,10 +162,7 @@ tmpfs_free_range(struct tmpfs_node *tn, void **slotp, int lvl,
 		return;
 	if (lvl == 0) {
 		KASSERT(first == 0);
-		tmpfs_mem_free(tm, n, TMPFS_PAGE_SIZE);
-		*slotp = NULL;
-		tn->tn_reg.tr_npages--;
-		tmpfs_pool_give(tm, TMPFS_POOL_PAGES);
+		tmpfs_page_free(tn, slotp);
 		return;
 	}
 	shift = RADIX_SHIFT * (lvl - 1);
@@ -183,6 +203,14 @@ tmpfs_data_free_pages(struct tmpfs_node *tn, uint64_t first, uint64_t last)
 	uint64_t cap_last, lim, top, i;
 
 	KASSERT(first <= last);
+	for (i = first; i <= last && i < TMPFS_NDIRECT; i++)
+		if (r->tr_direct[i] != NULL)
+			tmpfs_page_free(tn, &r->tr_direct[i]);
+	if (last < TMPFS_NDIRECT)
+		return;
+	/* The tree's indices from here. */
+	first = first < TMPFS_NDIRECT ? 0 : first - TMPFS_NDIRECT;
+	last -= TMPFS_NDIRECT;
 	if (first >= r->tr_end || !radix_fits(first, r->tr_height))
 		return;
 	cap_last = r->tr_height >= 64 / RADIX_SHIFT ? UINT64_MAX :

@@ -162,11 +162,13 @@ tmpfs_dir_attach(struct tmpfs_node *dn, struct tmpfs_dirent *de,
 		de->td_hnext = d->td_hashtab[b];
 		d->td_hashtab[b] = de;
 	}
-	/* Grow at an average chain length of 2 (the new entry is already
-	 * on the list, which is what a rehash reads). */
+	/* Grow at an average chain length of 1: each entry a chain passes
+	 * is a cache miss in a big directory, and a bucket costs a pointer
+	 * (the new entry is already on the list, which is what a rehash
+	 * reads). */
 	if (d->td_hashtab == NULL)
 		tmpfs_dir_rehash(dn, TMPFS_HASH_MIN);
-	else if (d->td_nentries > 2 * (uint64_t)d->td_hashsize &&
+	else if (d->td_nentries > (uint64_t)d->td_hashsize &&
 	    d->td_hashsize < (1u << 30))
 		tmpfs_dir_rehash(dn, d->td_hashsize * 2);
 }
