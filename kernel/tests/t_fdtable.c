@@ -626,11 +626,55 @@ ATF_TC_BODY(lowest_first, tc)
 	}
 }
 
+ATF_TC(flags_per_use);
+ATF_TC_HEAD(flags_per_use, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "Close-on-exec belongs to one use of a descriptor number: a "
+	    "number closed (or dup2'd over) and used again has the new "
+	    "use's flag, in the process and in a fork's copy");
+}
+ATF_TC_BODY(flags_per_use, tc)
+{
+	static struct worker w0;
+	struct lwp *parent;
+	int fd, error;
+
+	boot();
+	mkfiles();
+	error = rump_lwproc_rfork(RUMP_RFCFDG);
+	ATF_REQUIRE_EQ_MSG(0, error, "rfork: %d", error);
+	fd = (int)RL(rump_sys_open("/f0_0", O_RDONLY | O_CLOEXEC));
+	ATF_REQUIRE_EQ(FD_CLOEXEC, RL(rump_sys_fcntl(fd, F_GETFD)));
+	RL(rump_sys_close(fd));
+	ATF_REQUIRE_EQ(fd, RL(rump_sys_open("/f0_1", O_RDONLY)));
+	ATF_REQUIRE_EQ(0, RL(rump_sys_fcntl(fd, F_GETFD)));
+	/* dup2 onto a close-on-exec number: the new use has none. */
+	ATF_REQUIRE_EQ(10, RL(rump_sys_dup3(fd, 10, O_CLOEXEC)));
+	ATF_REQUIRE_EQ(FD_CLOEXEC, RL(rump_sys_fcntl(10, F_GETFD)));
+	ATF_REQUIRE_EQ(10, RL(rump_sys_dup2(fd, 10)));
+	ATF_REQUIRE_EQ(0, RL(rump_sys_fcntl(10, F_GETFD)));
+	RL(rump_sys_fcntl(fd, F_SETFD, FD_CLOEXEC));
+	/* The fork's copy: each number's flag, and only open numbers. */
+	parent = rump_lwproc_curlwp();
+	error = rump_lwproc_rfork(RUMP_RFFDG);
+	ATF_REQUIRE_EQ_MSG(0, error, "rfork: %d", error);
+	ATF_CHECK_EQ(FD_CLOEXEC, rump_sys_fcntl(fd, F_GETFD));
+	ATF_CHECK_EQ(0, rump_sys_fcntl(10, F_GETFD));
+	ATF_CHECK_EQ(1, lowest_free());
+	ERR(EBADF, rump_sys_fcntl(11, F_GETFD));
+	rump_lwproc_releaselwp();
+	rump_lwproc_switch(parent);
+	ATF_CHECK_EQ(FD_CLOEXEC, rump_sys_fcntl(fd, F_GETFD));
+	ATF_CHECK_MSG(checkfd(&w0, 10, 0, false), "%s", w0.err);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, read_close_dup2);
 	ATF_TP_ADD_TC(tp, fork_while_closing);
 	ATF_TP_ADD_TC(tp, grow_and_limit);
 	ATF_TP_ADD_TC(tp, lowest_first);
+	ATF_TP_ADD_TC(tp, flags_per_use);
 	return atf_no_error();
 }
