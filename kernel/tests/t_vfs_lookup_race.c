@@ -52,6 +52,9 @@
 
 #define USER		1000
 #define GROUP		1000
+#ifndef MNT_DETACH
+#define MNT_DETACH	2
+#endif
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE	2
 #endif
@@ -280,6 +283,17 @@ ATF_TC_BODY(rmdir_mkdir, tc)
 	RL(rump_sys_mkdir("/a/k", 0755));
 	put("/a/k/f", "k1");
 	warm("/a/k/f");
+	/* Failed removals and renames change nothing. */
+	ERR(ENOTEMPTY, rump_sys_rmdir("/a/k"));
+	CONTENT("/a/k/f", "k1");
+	RL(rump_sys_mkdir("/a/full", 0755));
+	put("/a/full/g", "g");
+	warm("/a/full/g");
+	ERR(ENOTEMPTY, rump_sys_rename("/a/k", "/a/full"));
+	ERR(ENOTDIR, rump_sys_rename("/a/k", "/a/full/g"));
+	ERR(EISDIR, rump_sys_rename("/a/full/g", "/a/k"));
+	CONTENT("/a/k/f", "k1");
+	CONTENT("/a/full/g", "g");
 	dfd = (int)RL(rump_sys_open("/a/k", O_RDONLY | O_DIRECTORY));
 	RL(rump_sys_fstat(dfd, &ost));
 	RL(rump_sys_unlink("/a/k/f"));
@@ -405,6 +419,55 @@ ATF_TC_BODY(mount_over, tc)
 	RL(rump_sys_mount("tmpfs", "/m", "tmpfs", 0, NULL));
 	ERR(ENOENT, rump_sys_stat("/m/over", &st));
 	ERR(ENOENT, rump_sys_stat("/m/under", &st));
+	RL(rump_sys_umount2("/m", 0));
+	CONTENT("/m/under", "under");
+}
+
+ATF_TC(lazy_umount);
+ATF_TC_HEAD(lazy_umount, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "A tmpfs detached (MNT_DETACH) while "
+	    "a process works in it: its cached names are gone from the "
+	    "covered directory at once, the process goes on finding them "
+	    "relative to its cwd, and a new tmpfs there is empty");
+}
+ATF_TC_BODY(lazy_umount, tc)
+{
+	struct lwp *root, *inside;
+	struct stat st;
+
+	boot_root();
+	root = rump_lwproc_curlwp();
+	RL(rump_sys_mkdir("/m", 0755));
+	put("/m/under", "under");
+	RL(rump_sys_mount("tmpfs", "/m", "tmpfs", 0, NULL));
+	RL(rump_sys_mkdir("/m/d", 0755));
+	put("/m/d/over", "over");
+	warm("/m/d/over");
+	ATF_REQUIRE_EQ(0, rump_lwproc_rfork(RUMP_RFFDG));
+	inside = rump_lwproc_curlwp();
+	RL(rump_sys_chdir("/m/d"));
+	warm("over");
+	rump_lwproc_switch(root);
+	ERR(EBUSY, rump_sys_umount2("/m", 0));
+	CONTENT("/m/d/over", "over");
+	RL(rump_sys_umount2("/m", MNT_DETACH));
+	ERR(ENOENT, rump_sys_stat("/m/d/over", &st));
+	ERR(ENOENT, rump_sys_stat("/m/d", &st));
+	CONTENT("/m/under", "under");
+	rump_lwproc_switch(inside);
+	CONTENT("over", "over");
+	CONTENT("../d/over", "over");
+	put("new", "new");
+	CONTENT("new", "new");
+	RL(rump_sys_unlink("over"));
+	ERR(ENOENT, rump_sys_stat("over", &st));
+	/* The last reference goes: the detached tmpfs is freed. */
+	rump_lwproc_releaselwp();
+	rump_lwproc_switch(root);
+	RL(rump_sys_mount("tmpfs", "/m", "tmpfs", 0, NULL));
+	ERR(ENOENT, rump_sys_stat("/m/d/over", &st));
+	ERR(ENOENT, rump_sys_stat("/m/d/new", &st));
 	RL(rump_sys_umount2("/m", 0));
 	CONTENT("/m/under", "under");
 }
@@ -1028,6 +1091,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rmdir_mkdir);
 	ATF_TP_ADD_TC(tp, chmod_search);
 	ATF_TP_ADD_TC(tp, mount_over);
+	ATF_TP_ADD_TC(tp, lazy_umount);
 	ATF_TP_ADD_TC(tp, equivalence);
 	ATF_TP_ADD_TC(tp, stress);
 	ATF_TP_ADD_TC(tp, umount_race);
