@@ -22,8 +22,8 @@
 
 /* Retirements that close a batch; and every so many releases of a CPU
  * with retired objects, a look whether its batch can go. */
-#define QSBR_BATCH		32
-#define QSBR_POLL_RELEASES	16
+#define QSBR_BATCH		64
+#define QSBR_POLL_RELEASES	64
 /* qsbr_synchronize's sleep between looks: readers hold a CPU for one
  * system call. */
 #define QSBR_SYNC_PAUSE_NS	20000

@@ -826,7 +826,7 @@ qs_holder(void *arg)
 }
 
 /* Lets the main thread's CPU go and come back n times (each release is
- * a quiescent state, and every 16th looks at the waiting batch). */
+ * a quiescent state, and every so many look at the waiting batch). */
 static void
 qs_cycle(int n)
 {

@@ -249,6 +249,10 @@ vfs_dounmount(struct mount *mp, int flags)
 	 * below are all there are. */
 	__atomic_store_n(&vm->vm_closed, true, __ATOMIC_RELAXED);
 	qsbr_synchronize();
+	/* Closed, the count of active vnodes changes only in vm_nactive
+	 * (nactive_add): the per-CPU part is frozen, for vrele's test of
+	 * the last one once the mount is detached. */
+	vm->vm_nactive_frozen = pcounter_read(&vm->vm_nactive_pc);
 	/* Deciding "not busy" and closing the way in (v_mountedhere) must
 	 * be one step: afterwards no one can take a new reference. */
 	mutex_enter(&vcache_lock);
@@ -256,10 +260,8 @@ vfs_dounmount(struct mount *mp, int flags)
 	 * (ours and the mount's) there is no other holder to add one. */
 	busy = __atomic_load_n(&rvp->v_usecount, __ATOMIC_RELAXED) > 2;
 	if (!busy) {
-		size_t n = __atomic_load_n(&vm->vm_nactive,
-		    __ATOMIC_ACQUIRE);
 		/* Only the root (ours and the mount's reference) active. */
-		busy = n > 1;
+		busy = vcache_nactive(vm) > 1;
 	}
 	if (!busy || (flags & MNT_DETACH) != 0) {
 		__atomic_store_n(&covered->v_mountedhere, NULL,

@@ -19,8 +19,13 @@
  *
  * Readers take no lock (nc_lookup, under the rules of kern/qsbr.h);
  * writers take the lock of the bucket's stripe, and entries are freed
- * through qsbr_retire.  A bucket keeps at most NC_CHAINMAX entries,
- * dropping its oldest, which bounds the cache without a shared count.
+ * through qsbr_retire.  The stripe comes from the directory alone, so
+ * threads creating and removing files in directories of their own take
+ * locks of their own (with the whole entry hashed, both threads' names
+ * went to every stripe and each lock's line moved between the host's
+ * cores: bench_scale).  A bucket keeps at most NC_CHAINMAX entries,
+ * dropping its oldest, which bounds the cache without a shared count
+ * (a directory gets up to NC_CHAINMAX * NC_HASHSIZE / NC_STRIPES).
  */
 #include <kern/types.h>
 #include <kern/kmem.h>
@@ -33,7 +38,7 @@
 
 static LOCKSTAT_CLASS(nc_lockstat, "name cache");
 
-#define NC_HASHSIZE	16384		/* power of two */
+#define NC_HASHSIZE	32768		/* power of two */
 #define NC_STRIPES	256		/* power of two, <= NC_HASHSIZE */
 #define NC_CHAINMAX	4
 
@@ -66,17 +71,22 @@ nc_init(void)
 	}
 }
 
+/* The low bits (the stripe) from the directory, the rest from the
+ * name as well. */
 static uint32_t
 nc_hashof(struct mount *mp, uint64_t dirkey, const char *name, size_t len)
 {
-	uint64_t h = (uint64_t)(uintptr_t)mp * 0x9e3779b97f4a7c15ULL;
+	uint64_t d = (uint64_t)(uintptr_t)mp * 0x9e3779b97f4a7c15ULL, h;
 	size_t i;
 
-	h ^= dirkey * 0xc2b2ae3d27d4eb4fULL;
+	d ^= dirkey * 0xc2b2ae3d27d4eb4fULL;
+	d ^= d >> 29;
+	h = d;
 	for (i = 0; i < len; i++)
 		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ULL;
 	h ^= h >> 31;
-	return (uint32_t)h ^ (uint32_t)(h >> 32);
+	return (((uint32_t)h ^ (uint32_t)(h >> 32)) & ~(uint32_t)(NC_STRIPES - 1)) |
+	    ((uint32_t)(d >> 32) & (NC_STRIPES - 1));
 }
 
 static bool

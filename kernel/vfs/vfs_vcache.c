@@ -50,12 +50,13 @@ static LOCKSTAT_CLASS(vnode_lockstat, "vnode");
 static LOCKSTAT_CLASS(vcache_lockstat, "vcache_lock");
 static LOCKSTAT_CLASS(vstripe_lockstat, "vcache stripe");
 
-#define VCACHE_HASHSIZE	1024		/* power of two */
+#define VCACHE_HASHSIZE	16384		/* power of two */
 #define VCACHE_STRIPES	64		/* power of two, <= VCACHE_HASHSIZE */
 /* A reference count, read without tearing while others change it. */
 #define VUSE(vp)	__atomic_load_n(&(vp)->v_usecount, __ATOMIC_RELAXED)
-/* Unreferenced vnodes kept: 2,048 in all, in 64 lists of their own. */
-#define VCACHE_LRUMAX	(2048 / VCACHE_STRIPES)
+/* Unreferenced vnodes kept per stripe (at most 16,384 in all): a
+ * thread's files tend to share a stripe (vcache_bucket). */
+#define VCACHE_LRUMAX	256
 
 kmutex_t vcache_lock;
 
@@ -69,14 +70,28 @@ struct vstripe {
 static struct vnode *vcache_hash[VCACHE_HASHSIZE];
 static struct vstripe vstripes[VCACHE_STRIPES];
 
-static size_t
-vcache_bucket(struct mount *mp, uint64_t key)
+static uint64_t
+vcache_hash64(struct mount *mp, uint64_t key)
 {
 	uint64_t h = (uint64_t)(uintptr_t)mp * 0x9e3779b97f4a7c15ULL;
 
 	h ^= key * 0xc2b2ae3d27d4eb4fULL;
-	h ^= h >> 29;
-	return (size_t)(h & (VCACHE_HASHSIZE - 1));
+	return h ^ (h >> 29);
+}
+
+/* The stripe (the low bits) from the key's region (mnt_keyshift), the
+ * rest from the key: files that a thread works on together share one
+ * stripe, and two threads in directories of their own take locks of
+ * their own.  With the key alone, both took every stripe's lock and
+ * moved its cache line between the host's cores (bench_scale). */
+static size_t
+vcache_bucket(struct mount *mp, uint64_t key)
+{
+	uint64_t region = vcache_hash64(mp, key >> mp->mnt_keyshift);
+
+	return (size_t)((vcache_hash64(mp, key) & ~(uint64_t)(VCACHE_STRIPES -
+	    1)) | ((region >> 32) & (VCACHE_STRIPES - 1))) &
+	    (VCACHE_HASHSIZE - 1);
 }
 
 static struct vstripe *
@@ -107,13 +122,27 @@ vcache_init(void)
 	}
 }
 
-/* The active vnodes of a mount: changed with a stripe lock held (as a
- * count goes from 0 to 1 or back), read by unmount. */
+/* The active vnodes of a mount (vfs.h): changed as a count goes from 0
+ * to 1 or back.  The test of vm_closed and the change are one step of a
+ * thread that holds its CPU and does not wait in between, so once
+ * vfs_dounmount has closed the mount and waited (qsbr_synchronize), no
+ * change of the per-CPU part is under way or to come. */
 static void
 nactive_add(struct vfs_mount *vm, int d)
 {
 
-	__atomic_add_fetch(&vm->vm_nactive, (unsigned)d, __ATOMIC_ACQ_REL);
+	if (!__atomic_load_n(&vm->vm_closed, __ATOMIC_ACQUIRE))
+		pcounter_add(&vm->vm_nactive_pc, d);
+	else
+		__atomic_add_fetch(&vm->vm_nactive, d, __ATOMIC_ACQ_REL);
+}
+
+int64_t
+vcache_nactive(struct vfs_mount *vm)
+{
+
+	return __atomic_load_n(&vm->vm_nactive, __ATOMIC_ACQUIRE) +
+	    pcounter_read(&vm->vm_nactive_pc);
 }
 
 /* LRU of a stripe; its lock held. */
@@ -434,8 +463,11 @@ vrele(struct vnode *vp)
 		mutex_exit(&st->vs_lock);
 		vnode_free(vp);
 	}
-	if (__atomic_sub_fetch(&vm->vm_nactive, 1, __ATOMIC_ACQ_REL) == 0 &&
-	    __atomic_load_n(&vm->vm_detached, __ATOMIC_ACQUIRE)) {
+	/* Detached, the mount is closed for good and the count exact. */
+	if (!__atomic_load_n(&vm->vm_detached, __ATOMIC_ACQUIRE))
+		nactive_add(vm, -1);
+	else if (__atomic_sub_fetch(&vm->vm_nactive, 1, __ATOMIC_ACQ_REL) +
+	    vm->vm_nactive_frozen == 0) {
 		mutex_enter(&vcache_lock);
 		if (!vm->vm_finalizing) {
 			vm->vm_finalizing = true;
@@ -593,8 +625,7 @@ vcache_purge(struct mount *mp)
 {
 
 	/* No vnode of mp is referenced, so that is all of them. */
-	KASSERT(__atomic_load_n(&VFS_MOUNT(mp)->vm_nactive,
-	    __ATOMIC_RELAXED) == 0);
+	KASSERT(vcache_nactive(VFS_MOUNT(mp)) == 0);
 	vnode_destroy_chain(vcache_unhash_unused(mp));
 }
 

@@ -107,6 +107,9 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
 	tm->tm_root = root;
 
 	mp->mnt_data = tm;
+	/* Keys are node addresses: a thread's nodes come from its own
+	 * part of the host's heap. */
+	mp->mnt_keyshift = 16;
 	return 0;
 }
 

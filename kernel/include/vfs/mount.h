@@ -82,6 +82,11 @@ struct mount {
 	/* Held by a rename between two directories (vfs_vnlock.c). */
 	kmutex_t		 mnt_renamelock;
 	uint64_t		 mnt_dev;	/* st_dev of its files */
+	/* Keys equal but in their low mnt_keyshift bits probably belong
+	 * to files that one thread works on together (files of one
+	 * directory): the vnode cache gives them one lock (vfs_vcache.c).
+	 * Set by vfs_mount before the first vnode; 0: no such locality. */
+	unsigned		 mnt_keyshift;
 	struct mount		*mnt_next;
 };
 

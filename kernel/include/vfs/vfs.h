@@ -18,6 +18,7 @@
 #include <kern/types.h>
 #include <kern/errno.h>
 #include <kern/lock.h>
+#include <kern/pcounter.h>
 #include <kern/proc.h>
 #include <vfs/vnode.h>
 #include <vfs/mount.h>
@@ -31,7 +32,15 @@ struct statfs;
  */
 struct vfs_mount {
 	struct mount	 vm_mount;
-	unsigned	 vm_nactive;	/* vnodes with references (atomic) */
+	/* Vnodes with references: the sum of a count per CPU, while the
+	 * mount is open (each file's first reference and last release
+	 * change it: one shared word was a cache line passed between the
+	 * host's cores), and of vm_nactive, which takes the changes
+	 * once it is closed (vm_closed, then qsbr_synchronize: the per-CPU
+	 * part then stays as it is, vm_nactive_frozen).  vcache_nactive(). */
+	struct pcounter	 vm_nactive_pc;
+	int64_t		 vm_nactive;		/* atomic */
+	int64_t		 vm_nactive_frozen;
 	bool		 vm_detached;	/* lazily unmounted (atomic) */
 	bool		 vm_finalizing;	/* last vnode gone (vcache_lock) */
 	/* Being unmounted or detached: lookups without locks take no
@@ -94,6 +103,10 @@ mount_mpsafe(const struct mount *mp)
 extern kmutex_t vcache_lock;
 #define VI_CHANGING	0x01
 void	 vcache_init(void);
+/* The vnodes of vm with references; exact when vm is closed and no
+ * lockless lookup is under way (vfs_dounmount), which also sets
+ * vm_nactive_frozen. */
+int64_t	 vcache_nactive(struct vfs_mount *vm);
 /* vref() with vcache_lock held (vref needs no lock: the same). */
 void	 vref_locked(struct vnode *vp);
 /* Reclaims every unreferenced vnode of mp; EBUSY (and nothing reclaimed)
