@@ -648,11 +648,12 @@ cwd_peek(struct vnode **cdirp, struct vnode **rdirp)
 {
 	struct cwdinfo *cwdi;
 
+	/* Sequentially consistent: see vcache_peek. */
 	cwdi = __atomic_load_n(&curproc->p_cwdi, __ATOMIC_ACQUIRE);
 	if (cwdi == NULL)
 		return false;
-	*cdirp = __atomic_load_n(&cwdi->cwdi_cdir, __ATOMIC_ACQUIRE);
-	*rdirp = __atomic_load_n(&cwdi->cwdi_rdir, __ATOMIC_ACQUIRE);
+	*cdirp = __atomic_load_n(&cwdi->cwdi_cdir, __ATOMIC_SEQ_CST);
+	*rdirp = __atomic_load_n(&cwdi->cwdi_rdir, __ATOMIC_SEQ_CST);
 	return *cdirp != NULL && *rdirp != NULL;
 }
 

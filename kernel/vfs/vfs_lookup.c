@@ -402,8 +402,8 @@ namei_fast(struct nameidata *nd, struct vnode *start, struct vnode *rdir,
 		    (vp = vcache_peek(dvp->v_mount, key)) == NULL)
 			goto handoff;
 		while (vp->v_type == VDIR && (mp = __atomic_load_n(
-		    &vp->v_mountedhere, __ATOMIC_ACQUIRE)) != NULL) {
-			vp = __atomic_load_n(&mp->mnt_root, __ATOMIC_RELAXED);
+		    &vp->v_mountedhere, __ATOMIC_SEQ_CST)) != NULL) {
+			vp = __atomic_load_n(&mp->mnt_root, __ATOMIC_SEQ_CST);
 			if (vp == NULL)
 				goto handoff;
 		}

@@ -136,8 +136,9 @@ nc_lookup(struct vnode *dvp, const char *name, size_t len, uint64_t *keyp)
 	if (!nc_cacheable(dvp, len))
 		return false;
 	h = nc_hashof(mp, dvp->v_key, name, len);
+	/* Sequentially consistent: see vcache_peek. */
 	for (nc = __atomic_load_n(&nc_hash[h & (NC_HASHSIZE - 1)],
-	    __ATOMIC_ACQUIRE); nc != NULL;
+	    __ATOMIC_SEQ_CST); nc != NULL;
 	    nc = __atomic_load_n(&nc->nc_next, __ATOMIC_ACQUIRE)) {
 		if (nc_match(nc, h, mp, dvp->v_key, name, len)) {
 			*keyp = nc->nc_key;

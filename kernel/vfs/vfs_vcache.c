@@ -399,7 +399,8 @@ vrele(struct vnode *vp)
 	struct mount *mp = vp->v_mount;
 	struct vfs_mount *vm = VFS_MOUNT(mp);
 	struct vstripe *st = stripe_of(vp);
-	bool reclaim, finalize, trim, mpsafe = mount_mpsafe(mp);
+	bool reclaim, finalize, trim, last, mpsafe = mount_mpsafe(mp);
+	int64_t left;
 	unsigned c;
 
 	/* Not the last reference: one atomic step, no lock. */
@@ -463,11 +464,20 @@ vrele(struct vnode *vp)
 		mutex_exit(&st->vs_lock);
 		vnode_free(vp);
 	}
-	/* Detached, the mount is closed for good and the count exact. */
-	if (!__atomic_load_n(&vm->vm_detached, __ATOMIC_ACQUIRE))
-		nactive_add(vm, -1);
-	else if (__atomic_sub_fetch(&vm->vm_nactive, 1, __ATOMIC_ACQ_REL) +
-	    vm->vm_nactive_frozen == 0) {
+	/* Closed, the count is exact: whoever takes it to 0 after the
+	 * mount was detached (the flag is set before the unmounter's own
+	 * last releases) finalises it.  The flag is read after the
+	 * decrement: read before, a release racing with the detach could
+	 * come last without looking (review). */
+	last = false;
+	if (!__atomic_load_n(&vm->vm_closed, __ATOMIC_ACQUIRE))
+		pcounter_add(&vm->vm_nactive_pc, -1);
+	else {
+		left = __atomic_sub_fetch(&vm->vm_nactive, 1, __ATOMIC_ACQ_REL);
+		last = __atomic_load_n(&vm->vm_detached, __ATOMIC_ACQUIRE) &&
+		    left + vm->vm_nactive_frozen == 0;
+	}
+	if (last) {
 		mutex_enter(&vcache_lock);
 		if (!vm->vm_finalizing) {
 			vm->vm_finalizing = true;
@@ -634,8 +644,11 @@ vcache_peek(struct mount *mp, uint64_t key)
 {
 	struct vnode *vp;
 
+	/* Sequentially consistent, the first load after taking the CPU
+	 * (kern/qsbr.h): so that, formally too, a walk on a CPU taken after
+	 * a qsbr snapshot sees what was unlinked before it. */
 	for (vp = __atomic_load_n(&vcache_hash[vcache_bucket(mp, key)],
-	    __ATOMIC_ACQUIRE); vp != NULL;
+	    __ATOMIC_SEQ_CST); vp != NULL;
 	    vp = __atomic_load_n(&vp->v_hashnext, __ATOMIC_ACQUIRE)) {
 		if (vp->v_mount == mp && vp->v_key == key)
 			return (__atomic_load_n(&vp->v_iflag,
