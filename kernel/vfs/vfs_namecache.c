@@ -39,8 +39,8 @@
 static LOCKSTAT_CLASS(nc_lockstat, "name cache");
 
 #define NC_HASHSIZE	32768		/* power of two */
-#define NC_STRIPES	256		/* power of two, <= NC_HASHSIZE */
-#define NC_CHAINMAX	4
+#define NC_STRIPES	64		/* power of two, <= NC_HASHSIZE */
+#define NC_CHAINMAX	8
 
 struct ncentry {
 	struct ncentry		*nc_next;	/* atomic: readers walk it */

@@ -553,8 +553,8 @@ ext2_mount(struct mount *mp, const char *source, const char *data)
 	}
 	mp->mnt_data = em;
 	/* Keys are inode numbers: a directory's files get theirs from its
-	 * group where there is room; a run of 256 shares a cache lock. */
-	mp->mnt_keyshift = 8;
+	 * group where there is room; a run of 64 shares a cache lock. */
+	mp->mnt_keyshift = 6;
 	return 0;
  fail:
 	(void)blkdev_close(em->em_dev);
