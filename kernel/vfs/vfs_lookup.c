@@ -181,6 +181,26 @@ namei_splice(struct nameidata *nd, struct vnode *vp, const char *rest)
 	return error;
 }
 
+/* The length of the component at name; *nextp is what follows its
+ * slashes, *trailp whether there were any. */
+static size_t
+namei_component(char *name, char **nextp, bool *trailp)
+{
+	char *next;
+	size_t len;
+
+	for (len = 0; name[len] != '\0' && name[len] != '/'; len++)
+		continue;
+	next = name + len;
+	*trailp = false;
+	while (*next == '/') {
+		next++;
+		*trailp = true;
+	}
+	*nextp = next;
+	return len;
+}
+
 /*
  * The walk proper: resolves the path from cp (in nd->ni_buf) on,
  * starting at dvp (a referenced directory, consumed) with rdir as the
@@ -222,17 +242,10 @@ namei_walk(struct nameidata *nd, struct vnode *dvp, char *cp,
 		}
 
 		name = cp;
-		for (len = 0; name[len] != '\0' && name[len] != '/'; len++)
-			continue;
+		len = namei_component(name, &next, &trail);
 		if (len > NAME_MAX) {
 			error = ENAMETOOLONG;
 			goto fail;
-		}
-		next = name + len;
-		trail = false;
-		while (*next == '/') {
-			next++;
-			trail = true;
 		}
 		islast = *next == '\0';
 
@@ -373,14 +386,7 @@ namei_fast(struct nameidata *nd, struct vnode *start, struct vnode *rdir,
 		if (*cp == '\0')
 			goto handoff;	/* names a directory itself */
 		name = cp;
-		for (len = 0; name[len] != '\0' && name[len] != '/'; len++)
-			continue;
-		next = name + len;
-		trail = false;
-		while (*next == '/') {
-			next++;
-			trail = true;
-		}
+		len = namei_component(name, &next, &trail);
 		islast = *next == '\0';
 		if (len > NAME_MAX || dvp->v_type != VDIR ||
 		    !__atomic_load_n(&dvp->v_searchall, __ATOMIC_RELAXED) ||
