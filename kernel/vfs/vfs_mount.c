@@ -258,7 +258,9 @@ vfs_dounmount(struct mount *mp, int flags)
 	mutex_enter(&vcache_lock);
 	/* Only holders add references without vcache_lock (vref): at 2
 	 * (ours and the mount's) there is no other holder to add one. */
-	busy = __atomic_load_n(&rvp->v_usecount, __ATOMIC_RELAXED) > 2;
+	/* Acquire, against vrele's release: a holder that has let go did
+	 * everything it did with the root (its lock too) before. */
+	busy = __atomic_load_n(&rvp->v_usecount, __ATOMIC_ACQUIRE) > 2;
 	if (!busy) {
 		/* Only the root (ours and the mount's reference) active. */
 		busy = vcache_nactive(vm) > 1;
