@@ -1,8 +1,9 @@
 #!/bin/sh
 # kyua-summary.sh TESTDIR
 #
-# Reads the results of the Kyua run in TESTDIR, shows what failed and why,
-# and prints the one closing line "N passed, N failed[, N skipped]".
+# Reads the results of the Kyua run in TESTDIR, lists what was skipped,
+# then shows what failed and why (last, so that a log cut short at its
+# top still shows it), and prints the one closing line "N passed, N failed[, N skipped]".
 # Broken test programs (crashed, bad output, timed out) count as failed;
 # expected failures count as passed, as Kyua itself counts them.  Exits
 # non-zero when anything failed or Kyua produced no results at all.
@@ -29,6 +30,10 @@ set -- $counts
 total=$1 skipped=$2 failed=$(($3 + $4))
 passed=$((total - skipped - failed))
 
+if [ "$skipped" -gt 0 ]; then
+	echo
+	printf '%s\n' "$report" | sed -n '/^===> Skipped tests/,/^===>/p' | sed '$d'
+fi
 if [ "$failed" -gt 0 ]; then
 	echo
 	echo "===> Details of failed tests"
@@ -42,10 +47,12 @@ if [ "$failed" -gt 0 ]; then
 		meta && /^    / { next }
 		{ meta = 0 }
 		show'
-fi
-if [ "$skipped" -gt 0 ]; then
+	# One line per failed case, last, where a log cut short keeps it;
+	# .ci/run collects these lines of every run.
 	echo
-	printf '%s\n' "$report" | sed -n '/^===> Skipped tests/,/^===>/p' | sed '$d'
+	kyua --logfile=kyua.log report --results-file=results.db \
+	    --results-filter=broken,failed |
+	    sed -n 's/^\([^ ].*\)  ->  \(failed\|broken\)\(.*\)$/FAILED: \1  ->  \2\3/p'
 fi
 echo
 if [ "$skipped" -gt 0 ]; then
