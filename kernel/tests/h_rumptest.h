@@ -8,7 +8,9 @@
 
 #include <sys/types.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <atf-c.h>
@@ -205,6 +207,21 @@ rt_sleep_ms(long ms)
 
 	(void)rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, ms / 1000,
 	    (ms % 1000) * 1000000L);
+}
+
+/* Keeps the first failure of a test thread in buf ("" while there is
+ * none) and drops later ones: the first is the cause, the rest are
+ * usually its consequences.  The main thread reports buf after the join. */
+static void __attribute__((unused, format(printf, 3, 4)))
+rt_first_error(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
 }
 
 #endif /* H_RUMPTEST_H */

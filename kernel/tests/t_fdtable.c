@@ -82,17 +82,7 @@ struct worker {
 	int		 fds[FD_LIMIT];
 };
 
-static void __attribute__((format(printf, 2, 3)))
-fail(struct worker *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->err[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(w->err, sizeof(w->err), fmt, ap);
-	va_end(ap);
-}
+#define fail(w, ...) rt_first_error((w)->err, sizeof((w)->err), __VA_ARGS__)
 
 static unsigned
 rnd(struct worker *w)

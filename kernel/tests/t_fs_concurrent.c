@@ -75,17 +75,7 @@ pattern(unsigned char *buf, size_t len, unsigned seed)
 	}
 }
 
-static void __attribute__((format(printf, 2, 3)))
-werr(struct worker *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->err[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(w->err, sizeof(w->err), fmt, ap);
-	va_end(ap);
-}
+#define werr(w, ...) rt_first_error((w)->err, sizeof((w)->err), __VA_ARGS__)
 
 static struct tfile *
 tf_add(struct worker *w, const char *path, unsigned seed, size_t size)
@@ -474,17 +464,7 @@ struct limworker {
 	char	 err[256];
 };
 
-static void
-lwerr(struct limworker *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->err[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(w->err, sizeof(w->err), fmt, ap);
-	va_end(ap);
-}
+#define lwerr(w, ...) rt_first_error((w)->err, sizeof((w)->err), __VA_ARGS__)
 
 /* Pages: 4 KiB writes to a file of its own until ENOSPC.  Inodes: files
  * (every other one with a second name) until ENOSPC. */
