@@ -3,8 +3,9 @@
  * (N = 1, 2, 4) each create, write and read back files of their own in a
  * directory of their own of one mount, tmpfs or ext2, with RUMP_NCPU = N;
  * the named peer is the same work on the host's /dev/shm with N host
- * threads.  Every thread does the same amount of work, so perfect
- * scaling keeps the time constant and multiplies the throughput by N.
+ * threads.  Throughput is counted over a window of BENCH_SCALE_SECONDS
+ * (default 1) in which every thread works, once each has done a round;
+ * perfect scaling multiplies it by N.
  *
  *	bench_scale [tmpfs|ext2] [--help]
  *	bench_scale --lockstat [tmpfs|ext2]
@@ -15,7 +16,7 @@
  * "<label> rump <v> <unit> peer <v> <unit> ratio <r>": throughput in
  * files per second (each file: create, write FSIZE bytes in 4 KiB
  * writes, close; later open, read, close; then unlink), CPU time over
- * wall time during the run ("cpus": how many threads really ran at
+ * wall time in the window ("cpus": how many threads really ran at
  * once; threads taking turns at a lock keep it near 1), and the speedups
  * N/1 of strata and of the host.  ext2 needs mke2fs (e2fsprogs) and is
  * skipped without it.  The goal is a speedup of at least 1.7 from 1 to
@@ -39,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,18 +57,17 @@
 size_t	rumpns_lockstat_format(char *buf, size_t len);
 void	rumpns_lockstat_reset(void);
 
-/* Per thread: nrounds times FILES files of FSIZE bytes created, written,
- * read back and removed.  What is alive at once (4 threads: 16 MiB)
- * stays well inside the block cache (32 MiB), so more threads do not
- * mean more cache pressure.  Sixty-four rounds: with sixteen, one
- * thread on tmpfs was done in 60 ms once it made 135,000 files a
- * second, and in so short a run one preemption of either thread on a
- * shared machine moved a speedup by a third. */
-static int nrounds = 64;	/* BENCH_SCALE_ROUNDS overrides */
+/* Per thread, round after round: FILES files of FSIZE bytes created and
+ * written, then read back, then removed.  What is alive at once (4
+ * threads: 16 MiB) stays well inside the block cache (32 MiB), so more
+ * threads do not mean more cache pressure. */
 #define FILES	500
 #define FSIZE	(8 * 1024)
 #define MAXTHR	4
 #define IMGMB	256
+
+/* How long a measurement lasts (BENCH_SCALE_SECONDS overrides). */
+static double seconds = 1.0;
 
 struct ops {
 	int	(*mkdir)(const char *, mode_t);
@@ -75,6 +76,10 @@ struct ops {
 	ssize_t	(*write)(int, const void *, size_t);
 	int	(*close)(int);
 	int	(*unlink)(const char *);
+	/* Called at the start and the end of the measured window (the
+	 * kernel's lock counters); NULL for the host. */
+	void	(*window_start)(void);
+	void	(*window_end)(void);
 };
 
 static int r_mkdir(const char *p, mode_t m) { return rump_sys_mkdir(p, m); }
@@ -86,35 +91,40 @@ static int r_unlink(const char *p) { return rump_sys_unlink(p); }
 static int h_mkdir(const char *p, mode_t m) { return mkdir(p, m); }
 static int h_open(const char *p, int f, mode_t m) { return open(p, f, m); }
 
-static const struct ops rumpops = { r_mkdir, r_open, r_read, r_write,
-    r_close, r_unlink };
-static const struct ops hostops = { h_mkdir, h_open, read, write, close,
-    unlink };
+static char lockstat_buf[8192];
 
+static void
+lockstat_start(void)
+{
+
+	if (getenv("RUMP_LOCKSTAT") != NULL)
+		rumpns_lockstat_reset();
+}
+
+static void
+lockstat_end(void)
+{
+
+	if (getenv("RUMP_LOCKSTAT") != NULL)
+		rumpns_lockstat_format(lockstat_buf, sizeof(lockstat_buf));
+}
+
+static const struct ops rumpops = { r_mkdir, r_open, r_read, r_write,
+    r_close, r_unlink, lockstat_start, lockstat_end };
+static const struct ops hostops = { h_mkdir, h_open, read, write, close,
+    unlink, NULL, NULL };
+
+/* One worker.  The counter and the flags are written by one side and
+ * read by the other; each job is on cache lines of its own so that the
+ * threads share none. */
 struct job {
 	const struct ops *ops;
 	char	dir[256];
-	int	rounds;
+	unsigned long done;	/* atomic: steps done (a file created, read
+				 * or removed: three per file) */
+	int	stop;		/* atomic: set by the main thread */
 	int	error;
-	pthread_barrier_t *start;
-	double	t0, t1;		/* when this thread began and ended */
-};
-
-/* CPU seconds (user + system) this process has used. */
-static double
-cputime(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-/* CPU time over wall time of the last run(): how many threads really
- * ran at once.  Unlike throughput it hardly depends on how loaded the
- * machine is: threads that wait for a lock use no CPU. */
-static double lastpar;
+} __attribute__((__aligned__(128)));
 
 static double
 now(void)
@@ -125,101 +135,175 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds (user + system) of all threads of this process. */
+static double
+cputime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+step(struct job *j)
+{
+
+	__atomic_store_n(&j->done, j->done + 1, __ATOMIC_RELAXED);
+}
+
 static void *
 worker(void *arg)
 {
 	struct job *j = arg;
 	static const char zero[4096];
 	char buf[4096], path[300];
-	int fd, i, r;
+	int fd, i;
 	size_t off;
 
-	pthread_barrier_wait(j->start);
-	j->t0 = now();
-	for (r = 0; r < j->rounds; r++) {
-	for (i = 0; i < FILES; i++) {
-		snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
-		fd = j->ops->open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0)
-			goto fail;
-		for (off = 0; off < FSIZE; off += sizeof(zero))
-			if (j->ops->write(fd, zero, sizeof(zero)) !=
-			    (ssize_t)sizeof(zero))
+	while (!__atomic_load_n(&j->stop, __ATOMIC_RELAXED)) {
+		for (i = 0; i < FILES; i++) {
+			snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
+			fd = j->ops->open(path, O_WRONLY | O_CREAT | O_TRUNC,
+			    0644);
+			if (fd < 0)
 				goto fail;
-		j->ops->close(fd);
+			for (off = 0; off < FSIZE; off += sizeof(zero))
+				if (j->ops->write(fd, zero, sizeof(zero)) !=
+				    (ssize_t)sizeof(zero))
+					goto fail;
+			j->ops->close(fd);
+			step(j);
+		}
+		for (i = 0; i < FILES; i++) {
+			snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
+			fd = j->ops->open(path, O_RDONLY, 0);
+			if (fd < 0)
+				goto fail;
+			while (j->ops->read(fd, buf, sizeof(buf)) > 0)
+				continue;
+			j->ops->close(fd);
+			step(j);
+		}
+		for (i = 0; i < FILES; i++) {
+			snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
+			if (j->ops->unlink(path) != 0)
+				goto fail;
+			step(j);
+		}
 	}
-	for (i = 0; i < FILES; i++) {
-		snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
-		fd = j->ops->open(path, O_RDONLY, 0);
-		if (fd < 0)
-			goto fail;
-		while (j->ops->read(fd, buf, sizeof(buf)) > 0)
-			continue;
-		j->ops->close(fd);
-	}
-	for (i = 0; i < FILES; i++) {
-		snprintf(path, sizeof(path), "%s/f%d", j->dir, i);
-		if (j->ops->unlink(path) != 0)
-			goto fail;
-	}
-	}
-	j->t1 = now();
 	return NULL;
  fail:
 	j->error = errno != 0 ? errno : EIO;
+	/* The main thread waits for every thread's first round. */
+	__atomic_store_n(&j->done, ~0UL, __ATOMIC_RELAXED);
 	return NULL;
 }
 
-/* N threads under root, each for the given rounds; returns files per
- * second (created and read). */
+static unsigned long
+steps(struct job *j, int n)
+{
+	unsigned long sum = 0;
+
+	for (int i = 0; i < n; i++)
+		sum += __atomic_load_n(&j[i].done, __ATOMIC_RELAXED);
+	return sum;
+}
+
+static void
+sleep_until(double t)
+{
+	double d;
+
+	while ((d = t - now()) > 0) {
+		struct timespec ts = { (time_t)d,
+		    (long)((d - (double)(time_t)d) * 1e9) };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* CPU time over wall time in the window of the last run(): how many
+ * threads really ran at once.  Threads that wait for a lock use no CPU. */
+static double lastpar;
+/* Files (three steps each) done in that window. */
+static double lastfiles;
+
+/*
+ * N threads under root, working until told to stop; returns files per
+ * second while all of them worked.  The window opens once every thread
+ * has done a whole round (in a fresh process the first files fault in
+ * the host memory behind the kernel's heap and caches, which the host
+ * serializes) and lasts `seconds`; the threads' counters are read at
+ * both ends.  Throughput over a window in which all threads run is what
+ * scaling means: with a fixed amount of work per thread, one thread
+ * released late by the host (seen: half a second after the other, under
+ * chrt) or finishing early left a core idle at one end of the run, and
+ * that moved a speedup by up to half.
+ */
 static double
-run(const struct ops *ops, const char *root, int n, int rounds)
+run(const struct ops *ops, const char *root, int n)
 {
 	pthread_t t[MAXTHR];
-	struct job j[MAXTHR];
-	pthread_barrier_t start;
-	double t0, v;
-	int i;
+	static struct job j[MAXTHR];
+	unsigned long s0, s1;
+	double t0, t1, c0, c1;
+	pthread_attr_t attr;
+	struct sched_param base, above;
+	int i, policy = sched_getscheduler(0);
 
-	pthread_barrier_init(&start, NULL, (unsigned)n + 1);
+	/* Under chrt (as the README runs benchmarks) the workers get round
+	 * robin at the priority given, so that 4 threads on 2 cores take
+	 * turns instead of 2 of them waiting for the others to stop, and
+	 * this thread a priority above theirs, so that it wakes to close
+	 * the window on time. */
+	pthread_attr_init(&attr);
+	if (policy == SCHED_FIFO || policy == SCHED_RR) {
+		sched_getparam(0, &base);
+		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&attr, SCHED_RR);
+		pthread_attr_setschedparam(&attr, &base);
+		above = base;
+		if (above.sched_priority < sched_get_priority_max(policy))
+			above.sched_priority++;
+		pthread_setschedparam(pthread_self(), policy, &above);
+	}
 	for (i = 0; i < n; i++) {
 		memset(&j[i], 0, sizeof(j[i]));
 		j[i].ops = ops;
-		j[i].rounds = rounds;
-		j[i].start = &start;
-		/* The warm-up round's directory is used again (its
-		 * blocks and its files' inode table blocks cached). */
 		snprintf(j[i].dir, sizeof(j[i].dir), "%s/t%d", root, i);
 		if (ops->mkdir(j[i].dir, 0755) != 0 && errno != EEXIST) {
 			fprintf(stderr, "bench_scale: mkdir %s: %s\n",
 			    j[i].dir, strerror(errno));
 			exit(1);
 		}
-		pthread_create(&t[i], NULL, worker, &j[i]);
+		if (pthread_create(&t[i], &attr, worker, &j[i]) != 0) {
+			fprintf(stderr, "bench_scale: pthread_create\n");
+			exit(1);
+		}
 	}
-	double c0, t1;
-
-	/* The time is from the first thread's start to the last one's
-	 * end, as the threads saw it: under chrt the threads released by
-	 * the barrier may take both cores before this thread runs again,
-	 * and a clock read here after the barrier then missed much of the
-	 * work (2 threads "made" 900,000 files per second).  The CPU time
-	 * is counted from before the barrier (the waiting threads use
-	 * none). */
+	for (i = 0; i < n; i++)
+		while (__atomic_load_n(&j[i].done, __ATOMIC_RELAXED) <
+		    3 * FILES)
+			sleep_until(now() + 0.001);
+	if (ops->window_start != NULL)
+		ops->window_start();
+	t0 = now();
 	c0 = cputime();
-	pthread_barrier_wait(&start);
+	s0 = steps(j, n);
+	sleep_until(t0 + seconds);
+	s1 = steps(j, n);
+	c1 = cputime();
+	t1 = now();
+	if (ops->window_end != NULL)
+		ops->window_end();
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&j[i].stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
-	t0 = j[0].t0;
-	t1 = j[0].t1;
-	for (i = 1; i < n; i++) {
-		if (j[i].t0 < t0)
-			t0 = j[i].t0;
-		if (j[i].t1 > t1)
-			t1 = j[i].t1;
-	}
-	t0 = t1 - t0;
-	lastpar = (cputime() - c0) / t0;
+	pthread_attr_destroy(&attr);
+	if (policy == SCHED_FIFO || policy == SCHED_RR)
+		pthread_setschedparam(pthread_self(), policy, &base);
 	for (i = 0; i < n; i++) {
 		if (j[i].error != 0) {
 			fprintf(stderr, "bench_scale: %s: %s\n", j[i].dir,
@@ -227,9 +311,9 @@ run(const struct ops *ops, const char *root, int n, int rounds)
 			exit(1);
 		}
 	}
-	pthread_barrier_destroy(&start);
-	v = (double)n * rounds * FILES / t0;
-	return v;
+	lastpar = (c1 - c0) / (t1 - t0);
+	lastfiles = (double)(s1 - s0) / 3;
+	return lastfiles / (t1 - t0);
 }
 
 #define MAXREPEAT	15
@@ -283,21 +367,10 @@ one(const char *fs, int n)
 			return 1;
 		}
 	}
-	/* A round first, not timed: in a fresh process the first files
-	 * fault in the host memory behind the kernel's heap and caches, and
-	 * the host serializes page faults of one process (its memory map's
-	 * lock), which is not what this measures. */
-	(void)run(&rumpops, "/mnt", n, 1);
-	if (getenv("RUMP_LOCKSTAT") != NULL)
-		rumpns_lockstat_reset();
-	printf("%.1f", run(&rumpops, "/mnt", n, nrounds));
-	printf(" %.3f\n", lastpar);
-	if (getenv("RUMP_LOCKSTAT") != NULL) {
-		static char buf[8192];
-
-		rumpns_lockstat_format(buf, sizeof(buf));
-		fputs(buf, stdout);
-	}
+	/* The files counted go with the lock counts (--lockstat). */
+	printf("%.1f", run(&rumpops, "/mnt", n));
+	printf(" %.3f %.0f\n", lastpar, lastfiles);
+	fputs(lockstat_buf, stdout);
 	return 0;
 }
 
@@ -308,7 +381,8 @@ one(const char *fs, int n)
 static char lockstat_out[8192];
 
 static double
-child(const char *self, const char *fs, int n, double *parp, bool lockstat)
+child(const char *self, const char *fs, int n, double *parp, double *filesp,
+    bool lockstat)
 {
 	char cmd[1024], out[64] = "", img[256];
 	double v;
@@ -334,7 +408,7 @@ child(const char *self, const char *fs, int n, double *parp, bool lockstat)
 		lockstat_out[len] = '\0';
 	}
 	if (p == NULL || out[0] == '\0' ||
-	    pclose(p) != 0 || sscanf(out, "%lf %lf", &v, parp) != 2) {
+	    pclose(p) != 0 || sscanf(out, "%lf %lf %lf", &v, parp, filesp) != 3) {
 		fprintf(stderr, "bench_scale: '%s' failed\n", cmd);
 		exit(1);
 	}
@@ -354,9 +428,7 @@ host(int n)
 		perror("bench_scale: mkdir /dev/shm");
 		exit(1);
 	}
-	/* The same untimed round first as for strata (one()). */
-	(void)run(&hostops, root, n, 1);
-	v = run(&hostops, root, n, nrounds);
+	v = run(&hostops, root, n);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	(void)system(cmd);
 	return v;
@@ -367,16 +439,19 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: bench_scale [--lockstat] [tmpfs|ext2] [--help]\n"
 	    "  1, 2 and 4 threads each creating, writing, reading back and "
-	    "removing\n  %d x %d files of %d KiB in a directory of their own "
-	    "on one mount,\n  RUMP_NCPU = threads; peer: the host's /dev/shm "
-	    "with host threads.\n"
+	    "removing\n  rounds of %d files of %d KiB in a directory of their "
+	    "own on one mount,\n  RUMP_NCPU = threads; peer: the host's "
+	    "/dev/shm with host threads.\n"
+	    "  Files per second while all threads work, after each has done "
+	    "a round.\n"
 	    "  --lockstat: instead, per kernel lock class, acquisitions per "
 	    "file and\n  the share of them that waited for another thread "
 	    "(RUMP_LOCKSTAT=1).\n"
 	    "  BENCH_SCALE_REPEAT=N (1-%d, default 5): repetitions of 1, 2 "
 	    "and 4 threads;\n  medians are printed, and the range of the "
-	    "speedups.  BENCH_SCALE_ROUNDS=N:\n  rounds of files per thread "
-	    "(default 64).\n", nrounds, FILES, FSIZE / 1024, MAXREPEAT);
+	    "speedups.  BENCH_SCALE_SECONDS=S:\n  length of each "
+	    "measurement (default %.0f, at most 60).\n", FILES, FSIZE / 1024,
+	    MAXREPEAT, seconds);
 }
 
 /* --lockstat: contention per lock class for 1, 2 and 4 threads. */
@@ -387,12 +462,12 @@ lockstat_table(const char *self, const char *fs)
 	char name[3][64][48];
 	unsigned long long acq[3][64], con[3][64];
 	int nlines[3], i, k, j;
-	double par;
+	double par, files[3];
 
 	for (i = 0; i < 3; i++) {
 		char *line, *save = NULL;
 
-		(void)child(self, fs, nthr[i], &par, true);
+		(void)child(self, fs, nthr[i], &par, &files[i], true);
 		nlines[i] = 0;
 		for (line = strtok_r(lockstat_out, "\n", &save); line != NULL &&
 		    nlines[i] < 64; line = strtok_r(NULL, "\n", &save)) {
@@ -424,8 +499,7 @@ lockstat_table(const char *self, const char *fs)
 				printf(" %18s", "-");
 				continue;
 			}
-			double files = (double)nthr[i] * nrounds * FILES;
-			printf("   %7.1f %6.2f%%  ", (double)acq[i][j] / files,
+			printf("   %7.1f %6.2f%%  ", (double)acq[i][j] / files[i],
 			    acq[i][j] ? 100.0 * (double)con[i][j] /
 			    (double)acq[i][j] : 0.0);
 		}
@@ -441,6 +515,7 @@ main(int argc, char **argv)
 	static double r[MAXREPEAT][3], h[MAXREPEAT][3], rp[MAXREPEAT][3],
 	    hp[MAXREPEAT][3];
 	int nfs = 2, i, f, k, repeat = 5;
+	double files;
 
 	if (getenv("BENCH_SCALE_REPEAT") != NULL) {
 		repeat = atoi(getenv("BENCH_SCALE_REPEAT"));
@@ -450,9 +525,14 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (getenv("BENCH_SCALE_ROUNDS") != NULL &&
-	    atoi(getenv("BENCH_SCALE_ROUNDS")) > 0)
-		nrounds = atoi(getenv("BENCH_SCALE_ROUNDS"));
+	if (getenv("BENCH_SCALE_SECONDS") != NULL) {
+		seconds = atof(getenv("BENCH_SCALE_SECONDS"));
+		if (!(seconds > 0 && seconds <= 60)) {
+			fprintf(stderr, "bench_scale: BENCH_SCALE_SECONDS: "
+			    "more than 0, at most 60\n");
+			return 2;
+		}
+	}
 
 	if (argc == 4 && strcmp(argv[1], "--one") == 0)
 		return one(argv[2], atoi(argv[3]));
@@ -502,7 +582,7 @@ main(int argc, char **argv)
 		for (k = 0; k < repeat; k++) {
 			for (i = 0; i < 3; i++) {
 				r[k][i] = child(argv[0], fss[f], nthr[i],
-				    &rp[k][i], false);
+				    &rp[k][i], &files, false);
 				h[k][i] = host(nthr[i]);
 				hp[k][i] = lastpar;
 			}
