@@ -71,7 +71,10 @@ peer_echo(void *arg)
 	if ((error = shmif_setup("bus", "10.0.0.2", ifname)) != 0)
 		return error;
 	l = tcp_listener("10.0.0.2", 7000, 1);
-	if ((error = ping_retry("10.0.0.1", 40, 56)) != 0)
+	/* The test's ping may be answered before the listener exists: it
+	 * connects only once this file says it does. */
+	if ((error = touch_file("listening")) != 0 ||
+	    (error = ping_retry("10.0.0.1", 40, 56)) != 0)
 		return error;
 	if ((c = rump_sys_accept(l, NULL, NULL)) == -1)
 		return errno;
@@ -175,6 +178,7 @@ ATF_TC_BODY(configure_by_ioctl, tc)
 
 	/* What ioctls set up carries traffic. */
 	ATF_CHECK_EQ(0, ping_retry("10.0.0.2", 40, 56));
+	ATF_REQUIRE_EQ(0, wait_file("listening"));
 	c = tcp_connect("10.0.0.2", 7000);
 	ATF_REQUIRE(c != -1);
 	ATF_REQUIRE_EQ(5, rump_sys_write(c, "hello", 5));
