@@ -272,10 +272,15 @@ void	tmpfs_node_freeall(struct tmpfs_mount *tm);
 void	tmpfs_node_touch(struct tmpfs_node *tn, int what);
 int	tmpfs_node_vget(struct tmpfs_mount *tm, struct tmpfs_node *tn,
 	    struct vnode **vpp);
+/* A node's vnode cache key: its address, with the low bit set for a
+ * directory (mnt_keyspread: directories are spread over the cache's
+ * locks, files grouped by the part of the heap they come from). */
+#define TMPFS_KEY_DIR	1ULL
 static inline uint64_t
 tmpfs_node_key(const struct tmpfs_node *tn)
 {
-	return (uint64_t)(uintptr_t)tn;
+	return (uint64_t)(uintptr_t)tn | (tn->tn_type == VDIR ? TMPFS_KEY_DIR :
+	    0);
 }
 static inline struct tmpfs_node *
 VP_TO_TMPFS(const struct vnode *vp)

@@ -108,8 +108,9 @@ tmpfs_mount(struct mount *mp, const char *source __unused, const char *data)
 
 	mp->mnt_data = tm;
 	/* Keys are node addresses: a thread's nodes come from its own
-	 * part of the host's heap. */
+	 * part of the host's heap; directories are marked (tmpfs.h). */
 	mp->mnt_keyshift = 16;
+	mp->mnt_keyspread = TMPFS_KEY_DIR;
 	return 0;
 }
 
@@ -143,12 +144,13 @@ static int
 tmpfs_loadvnode(struct mount *mp, struct vnode *vp, uint64_t key)
 {
 	struct tmpfs_mount *tm = mp->mnt_data;
-	struct tmpfs_node *tn = (struct tmpfs_node *)(uintptr_t)key;
+	struct tmpfs_node *tn =
+	    (struct tmpfs_node *)(uintptr_t)(key & ~TMPFS_KEY_DIR);
 
 	/* Keys come only from this file system, but a cheap check turns
 	 * a stale one into an error instead of memory corruption. */
 	if (tn == NULL || tn->tn_magic != TMPFS_NODE_MAGIC ||
-	    tn->tn_tmp != tm)
+	    tn->tn_tmp != tm || tmpfs_node_key(tn) != key)
 		return ESTALE;
 	vp->v_type = tn->tn_type;
 	vp->v_op = &tmpfs_vnodeops;

@@ -87,6 +87,10 @@ struct mount {
 	 * directory): the vnode cache gives them one lock (vfs_vcache.c).
 	 * Set by vfs_mount before the first vnode; 0: no such locality. */
 	unsigned		 mnt_keyshift;
+	/* Keys with any of these bits set have no such locality and are
+	 * spread over the locks by the whole key: objects that threads
+	 * share, such as directories (tmpfs marks them so).  0: none. */
+	uint64_t		 mnt_keyspread;
 	struct mount		*mnt_next;
 };
 
