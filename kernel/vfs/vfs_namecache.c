@@ -40,6 +40,9 @@ static LOCKSTAT_CLASS(nc_lockstat, "name cache");
 
 #define NC_HASHSIZE	32768		/* power of two */
 #define NC_STRIPES	64		/* power of two, <= NC_HASHSIZE */
+/* A stripe's buckets are one run of the table: no cache line holds
+ * chains of two stripes (as in vfs_vcache.c). */
+#define NC_PERSTRIPE	(NC_HASHSIZE / NC_STRIPES)
 #define NC_CHAINMAX	8
 
 struct ncentry {
@@ -57,7 +60,7 @@ struct ncstripe {
 	kmutex_t	ns_lock;
 } __attribute__((aligned(64)));
 
-static struct ncentry *nc_hash[NC_HASHSIZE];
+static struct ncentry *nc_hash[NC_HASHSIZE] __attribute__((aligned(64)));
 static struct ncstripe nc_stripes[NC_STRIPES];
 
 void
@@ -71,8 +74,8 @@ nc_init(void)
 	}
 }
 
-/* The low bits (the stripe) from the directory, the rest from the
- * name as well. */
+/* The bucket's stripe (the bits above NC_PERSTRIPE's) from the
+ * directory, the rest from the name as well. */
 static uint32_t
 nc_hashof(struct mount *mp, uint64_t dirkey, const char *name, size_t len)
 {
@@ -85,8 +88,9 @@ nc_hashof(struct mount *mp, uint64_t dirkey, const char *name, size_t len)
 	for (i = 0; i < len; i++)
 		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ULL;
 	h ^= h >> 31;
-	return (((uint32_t)h ^ (uint32_t)(h >> 32)) & ~(uint32_t)(NC_STRIPES - 1)) |
-	    ((uint32_t)(d >> 32) & (NC_STRIPES - 1));
+	return (((uint32_t)h ^ (uint32_t)(h >> 32)) &
+	    ~(uint32_t)(NC_HASHSIZE - NC_PERSTRIPE)) |
+	    ((uint32_t)(d >> 32) & (NC_STRIPES - 1)) * NC_PERSTRIPE;
 }
 
 static bool
@@ -172,7 +176,7 @@ nc_enter(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	nc->nc_namelen = (uint8_t)len;
 	memcpy(nc->nc_name, name, len);
 	b = h & (NC_HASHSIZE - 1);
-	ns = &nc_stripes[b & (NC_STRIPES - 1)];
+	ns = &nc_stripes[b / NC_PERSTRIPE];
 	mutex_enter(&ns->ns_lock);
 	/* A name already there (another lookup entered it) is replaced;
 	 * past the bound the oldest (last) entry goes. */
@@ -202,7 +206,7 @@ nc_remove(struct vnode *dvp, const char *name, size_t len)
 		return;
 	h = nc_hashof(mp, dvp->v_key, name, len);
 	b = h & (NC_HASHSIZE - 1);
-	ns = &nc_stripes[b & (NC_STRIPES - 1)];
+	ns = &nc_stripes[b / NC_PERSTRIPE];
 	mutex_enter(&ns->ns_lock);
 	for (ncp = &nc_hash[b]; *ncp != NULL;) {
 		if (nc_match(*ncp, h, mp, dvp->v_key, name, len))
@@ -221,7 +225,7 @@ nc_purge_mount(struct mount *mp)
 
 	for (s = 0; s < NC_STRIPES; s++) {
 		mutex_enter(&nc_stripes[s].ns_lock);
-		for (b = s; b < NC_HASHSIZE; b += NC_STRIPES) {
+		for (b = s * NC_PERSTRIPE; b < (s + 1) * NC_PERSTRIPE; b++) {
 			for (ncp = &nc_hash[b]; *ncp != NULL;) {
 				if ((*ncp)->nc_mount == mp)
 					nc_unlink(ncp);

@@ -52,6 +52,11 @@ static LOCKSTAT_CLASS(vstripe_lockstat, "vcache stripe");
 
 #define VCACHE_HASHSIZE	16384		/* power of two */
 #define VCACHE_STRIPES	64		/* power of two, <= VCACHE_HASHSIZE */
+/* A stripe's buckets are one run of the table, so that no cache line
+ * holds chains of two stripes: interleaved, the bucket heads a thread
+ * changed on create and remove shared lines with those that the other
+ * thread's stripe read and changed. */
+#define VCACHE_PERSTRIPE (VCACHE_HASHSIZE / VCACHE_STRIPES)
 /* A reference count, read without tearing while others change it. */
 #define VUSE(vp)	__atomic_load_n(&(vp)->v_usecount, __ATOMIC_RELAXED)
 /* Unreferenced vnodes kept per stripe (at most 16,384 in all): a
@@ -68,7 +73,7 @@ struct vstripe {
 	unsigned	 vs_lrucount;
 } __attribute__((aligned(64)));
 
-static struct vnode *vcache_hash[VCACHE_HASHSIZE];
+static struct vnode *vcache_hash[VCACHE_HASHSIZE] __attribute__((aligned(64)));
 static struct vstripe vstripes[VCACHE_STRIPES];
 
 static uint64_t
@@ -96,16 +101,16 @@ vcache_bucket(struct mount *mp, uint64_t key)
 	unsigned shift = (key & mp->mnt_keyspread) != 0 ? 0 : mp->mnt_keyshift;
 	uint64_t region = vcache_hash64(mp, key >> shift);
 
-	return (size_t)((vcache_hash64(mp, key) & ~(uint64_t)(VCACHE_STRIPES -
-	    1)) | ((region >> 32) & (VCACHE_STRIPES - 1))) &
-	    (VCACHE_HASHSIZE - 1);
+	return (size_t)((region >> 32) & (VCACHE_STRIPES - 1)) *
+	    VCACHE_PERSTRIPE +
+	    (size_t)(vcache_hash64(mp, key) & (VCACHE_PERSTRIPE - 1));
 }
 
 static struct vstripe *
 stripe_of_bucket(size_t b)
 {
 
-	return &vstripes[b & (VCACHE_STRIPES - 1)];
+	return &vstripes[b / VCACHE_PERSTRIPE];
 }
 
 static struct vstripe *
@@ -539,7 +544,7 @@ vcache_settle_locked(struct mount *mp, size_t i)
 	size_t b;
 
  again:
-	for (b = i; b < VCACHE_HASHSIZE; b += VCACHE_STRIPES) {
+	for (b = i * VCACHE_PERSTRIPE; b < (i + 1) * VCACHE_PERSTRIPE; b++) {
 		for (vp = vcache_hash[b]; vp != NULL; vp = vp->v_hashnext) {
 			if (vp->v_mount == mp &&
 			    (vp->v_iflag & VI_CHANGING) != 0) {
@@ -560,7 +565,7 @@ vcache_unhash_unused_locked(struct mount *mp, size_t i, struct vnode **deadp)
 	struct vnode *vp, *next;
 	size_t b;
 
-	for (b = i; b < VCACHE_HASHSIZE; b += VCACHE_STRIPES) {
+	for (b = i * VCACHE_PERSTRIPE; b < (i + 1) * VCACHE_PERSTRIPE; b++) {
 		for (vp = vcache_hash[b]; vp != NULL; vp = next) {
 			next = vp->v_hashnext;
 			if (vp->v_mount != mp || VUSE(vp) != 0)
@@ -617,7 +622,7 @@ vcache_flush(struct mount *mp, unsigned rootrefs)
 	for (i = 0; i < VCACHE_STRIPES; i++) {
 		mutex_enter(&vstripes[i].vs_lock);
 		vcache_settle_locked(mp, i);
-		for (b = i; b < VCACHE_HASHSIZE; b += VCACHE_STRIPES) {
+		for (b = i * VCACHE_PERSTRIPE; b < (i + 1) * VCACHE_PERSTRIPE; b++) {
 			for (vp = vcache_hash[b]; vp != NULL;
 			    vp = vp->v_hashnext) {
 				if (vp->v_mount != mp || VUSE(vp) == 0)
