@@ -447,7 +447,7 @@ usage(FILE *f)
 	    "  --lockstat: instead, per kernel lock class, acquisitions per "
 	    "file and\n  the share of them that waited for another thread "
 	    "(RUMP_LOCKSTAT=1).\n"
-	    "  BENCH_SCALE_REPEAT=N (1-%d, default 5): repetitions of 1, 2 "
+	    "  BENCH_SCALE_REPEAT=N (1-%d, default 9): repetitions of 1, 2 "
 	    "and 4 threads;\n  medians are printed, and the range of the "
 	    "speedups.  BENCH_SCALE_SECONDS=S:\n  length of each "
 	    "measurement (default %.0f, at most 60).\n", FILES, FSIZE / 1024,
@@ -514,7 +514,7 @@ main(int argc, char **argv)
 	const char *fss[2] = { "tmpfs", "ext2" };
 	static double r[MAXREPEAT][3], h[MAXREPEAT][3], rp[MAXREPEAT][3],
 	    hp[MAXREPEAT][3];
-	int nfs = 2, i, f, k, repeat = 5;
+	int nfs = 2, i, f, k, repeat = 9;
 	double files;
 
 	if (getenv("BENCH_SCALE_REPEAT") != NULL) {
@@ -573,16 +573,24 @@ main(int argc, char **argv)
 			printf("(no mke2fs: ext2 scaling not measured)\n");
 			continue;
 		}
-		/* Repeated, each repetition measuring 1, 2 and 4 threads
-		 * back to back: on a virtual machine the host's speed
-		 * drifts by a third over seconds (the same single-thread
-		 * run gave 35,000 and 70,000 files/s minutes apart), so a
-		 * speedup is taken within one repetition and the median of
-		 * the repetitions is reported, with their range. */
+		/* Repeated, each repetition measuring 1, 2 and 4 threads of
+		 * strata back to back, then the same of the host: on a
+		 * virtual machine the host's speed drifts by a third over
+		 * seconds (the same single-thread run gave 35,000 and
+		 * 70,000 files/s minutes apart, and 140,000 to 250,000 in
+		 * eight runs in a row), so a speedup is taken within one
+		 * repetition, from measurements next to each other, in
+		 * turns in the order 1, 2, 4 and 4, 2, 1 so that a steady
+		 * drift favours neither; the median of the repetitions is
+		 * reported, with their range. */
 		for (k = 0; k < repeat; k++) {
-			for (i = 0; i < 3; i++) {
+			for (int o = 0; o < 3; o++) {
+				i = k % 2 == 0 ? o : 2 - o;
 				r[k][i] = child(argv[0], fss[f], nthr[i],
 				    &rp[k][i], &files, false);
+			}
+			for (int o = 0; o < 3; o++) {
+				i = k % 2 == 0 ? o : 2 - o;
 				h[k][i] = host(nthr[i]);
 				hp[k][i] = lastpar;
 			}
