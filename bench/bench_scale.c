@@ -250,7 +250,7 @@ run(const struct ops *ops, const char *root, int n)
 	double t0, t1, c0, c1;
 	pthread_attr_t attr;
 	struct sched_param base, above;
-	int i, policy = sched_getscheduler(0);
+	int i, error, policy = sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
 
 	/* Under chrt (as the README runs benchmarks) the workers get round
 	 * robin at the priority given, so that 4 threads on 2 cores take
@@ -277,8 +277,9 @@ run(const struct ops *ops, const char *root, int n)
 			    j[i].dir, strerror(errno));
 			exit(1);
 		}
-		if (pthread_create(&t[i], &attr, worker, &j[i]) != 0) {
-			fprintf(stderr, "bench_scale: pthread_create\n");
+		if ((error = pthread_create(&t[i], &attr, worker, &j[i])) != 0) {
+			fprintf(stderr, "bench_scale: pthread_create: %s\n",
+			    strerror(error));
 			exit(1);
 		}
 	}
@@ -368,7 +369,8 @@ one(const char *fs, int n)
 		}
 	}
 	/* The files counted go with the lock counts (--lockstat). */
-	printf("%.1f", run(&rumpops, "/mnt", n));
+	/* Tagged: the kernel's console also writes to stdout. */
+	printf("result %.1f", run(&rumpops, "/mnt", n));
 	printf(" %.3f %.0f\n", lastpar, lastfiles);
 	fputs(lockstat_buf, stdout);
 	return 0;
@@ -402,14 +404,20 @@ child(const char *self, const char *fs, int n, double *parp, double *filesp,
 	    "%s %d", lockstat ? "RUMP_LOCKSTAT=1 " : "", n, img, self, fs, n);
 	p = popen(cmd, "r");
 	lockstat_out[0] = '\0';
-	if (p != NULL && fgets(out, sizeof(out), p) != NULL) {
+	/* The figures' line, after whatever the kernel printed first; the
+	 * lock counts follow it. */
+	while (p != NULL && fgets(out, sizeof(out), p) != NULL &&
+	    strncmp(out, "result ", 7) != 0)
+		out[0] = '\0';
+	if (p != NULL && out[0] != '\0') {
 		size_t len = fread(lockstat_out, 1, sizeof(lockstat_out) - 1, p);
 
 		lockstat_out[len] = '\0';
 	}
-	if (p == NULL || out[0] == '\0' ||
-	    pclose(p) != 0 || sscanf(out, "%lf %lf %lf", &v, parp, filesp) != 3) {
+	if (p == NULL || out[0] == '\0' || pclose(p) != 0 ||
+	    sscanf(out, "result %lf %lf %lf", &v, parp, filesp) != 3) {
 		fprintf(stderr, "bench_scale: '%s' failed\n", cmd);
+		unlink(img);
 		exit(1);
 	}
 	unlink(img);

@@ -49,9 +49,14 @@ END {
 			if (!bad++) print "\n===> Results that differ between platforms"
 			split(k, kk, " ")
 			print kk[1] "-*/" kk[2] " ->" line
+			# The line .ci/run collects (kyua-summary.sh).
+			failed[bad] = "FAILED: " kk[1] "-*/" kk[2] \
+			    "  ->  differs between platforms:" line
 		}
 	}
 	if (bad) printf "%d test cases differ between platforms (%s)\n", bad, \
 	    "the test matrix must give the same results everywhere"
+	for (i = 1; i <= bad; i++)
+		print failed[i]
 	exit bad > 0
 }'

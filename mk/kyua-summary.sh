@@ -3,7 +3,8 @@
 #
 # Reads the results of the Kyua run in TESTDIR, lists what was skipped,
 # then shows what failed and why (last, so that a log cut short at its
-# top still shows it), and prints the one closing line "N passed, N failed[, N skipped]".
+# top still shows it), and prints the one closing line
+# "N passed, N failed[, N skipped]".
 # Broken test programs (crashed, bad output, timed out) count as failed;
 # expected failures count as passed, as Kyua itself counts them.  Exits
 # non-zero when anything failed or Kyua produced no results at all.
@@ -42,7 +43,8 @@ if [ "$failed" -gt 0 ]; then
 	kyua --logfile=kyua.log report --results-file=results.db --verbose \
 	    --results-filter=broken,failed | awk '
 		/^===> / { sec = substr($0, 6); meta = 0
-			show = sec != "Execution context" && sec != "Summary" }
+			show = sec != "Execution context" && sec != "Summary" &&
+			    sec != "Broken tests" && sec != "Failed tests" }
 		/^Metadata:$/ { meta = 1; next }
 		meta && /^    / { next }
 		{ meta = 0 }

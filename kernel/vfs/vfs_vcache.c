@@ -85,8 +85,8 @@ vcache_hash64(struct mount *mp, uint64_t key)
 	return h ^ (h >> 29);
 }
 
-/* The stripe (the low bits) from the key's region (mnt_keyshift), the
- * rest from the key: files that a thread works on together share one
+/* The stripe (the high bits of the bucket) from the key's region
+ * (mnt_keyshift), the rest from the key: files that a thread works on together share one
  * stripe, and two threads in directories of their own take locks of
  * their own.  With the key alone, both took every stripe's lock and
  * moved its cache line between the host's cores (bench_scale).  Keys

@@ -2,8 +2,9 @@
  * tmpfs.h: private interfaces of the tmpfs component.
  *
  * A tmpfs keeps every file in kernel memory.  Each file is a struct
- * tmpfs_node; the VFS's cache key for a file is the node's address, and a
- * node points back to its vnode while one exists.
+ * tmpfs_node; the VFS's cache key for a file is the node's address (with
+ * the low bit set for a directory: tmpfs_node_key), and a node points
+ * back to its vnode while one exists.
  *
  * Locking (tmpfs is VFS_MPSAFE, see vfs/vnode.h): a node's fields, a
  * directory's entries and a file's pages belong to its vnode's lock,

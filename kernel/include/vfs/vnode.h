@@ -4,7 +4,7 @@
  * A vnode is the VFS's handle on one file of one mounted file system.
  * Vnodes are reference counted and cached by (mount, key): a file system
  * names each of its files with a 64-bit key (tmpfs: the node address,
- * ext2: the inode number) and gets vnodes only through vcache_get(),
+ * tagged for a directory; ext2: the inode number) and gets vnodes only through vcache_get(),
  * which calls the file system's vfs_loadvnode() on a cache miss.
  *
  * Locking (the order is written out in kernel/vfs/vfs_vnlock.c): every
