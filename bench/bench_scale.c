@@ -368,8 +368,8 @@ one(const char *fs, int n)
 			return 1;
 		}
 	}
-	/* The files counted go with the lock counts (--lockstat). */
-	/* Tagged: the kernel's console also writes to stdout. */
+	/* Tagged, as the kernel's console also writes to stdout; the files
+	 * counted go with the lock counts that follow (--lockstat). */
 	printf("result %.1f", run(&rumpops, "/mnt", n));
 	printf(" %.3f %.0f\n", lastpar, lastfiles);
 	fputs(lockstat_buf, stdout);
@@ -522,6 +522,7 @@ main(int argc, char **argv)
 	const char *fss[2] = { "tmpfs", "ext2" };
 	static double r[MAXREPEAT][3], h[MAXREPEAT][3], rp[MAXREPEAT][3],
 	    hp[MAXREPEAT][3];
+	static const int turns[2][3] = { { 0, 1, 2 }, { 2, 1, 0 } };
 	int nfs = 2, i, f, k, repeat = 9;
 	double files;
 
@@ -592,13 +593,15 @@ main(int argc, char **argv)
 		 * drift favours neither; the median of the repetitions is
 		 * reported, with their range. */
 		for (k = 0; k < repeat; k++) {
+			const int *order = turns[k % 2];
+
 			for (int o = 0; o < 3; o++) {
-				i = k % 2 == 0 ? o : 2 - o;
+				i = order[o];
 				r[k][i] = child(argv[0], fss[f], nthr[i],
 				    &rp[k][i], &files, false);
 			}
 			for (int o = 0; o < 3; o++) {
-				i = k % 2 == 0 ? o : 2 - o;
+				i = order[o];
 				h[k][i] = host(nthr[i]);
 				hp[k][i] = lastpar;
 			}

@@ -257,8 +257,8 @@ vfs_dounmount(struct mount *mp, int flags)
 	 * be one step: afterwards no one can take a new reference. */
 	mutex_enter(&vcache_lock);
 	/* Only holders add references without vcache_lock (vref): at 2
-	 * (ours and the mount's) there is no other holder to add one. */
-	/* Acquire, against vrele's release: a holder that has let go did
+	 * (ours and the mount's) there is no other holder to add one.
+	 * Acquire, against vrele's release: a holder that has let go did
 	 * everything it did with the root (its lock too) before. */
 	busy = __atomic_load_n(&rvp->v_usecount, __ATOMIC_ACQUIRE) > 2;
 	if (!busy) {

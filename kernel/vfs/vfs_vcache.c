@@ -86,8 +86,8 @@ vcache_hash64(struct mount *mp, uint64_t key)
 }
 
 /* The stripe (the high bits of the bucket) from the key's region
- * (mnt_keyshift), the rest from the key: files that a thread works on together share one
- * stripe, and two threads in directories of their own take locks of
+ * (mnt_keyshift), the rest from the key: files that a thread works on
+ * together share one stripe, and two threads in directories of their own take locks of
  * their own.  With the key alone, both took every stripe's lock and
  * moved its cache line between the host's cores (bench_scale).  Keys
  * marked by mnt_keyspread (directories, which threads share and which
@@ -98,12 +98,12 @@ vcache_hash64(struct mount *mp, uint64_t key)
 static size_t
 vcache_bucket(struct mount *mp, uint64_t key)
 {
-	unsigned shift = (key & mp->mnt_keyspread) != 0 ? 0 : mp->mnt_keyshift;
-	uint64_t region = vcache_hash64(mp, key >> shift);
+	uint64_t h = vcache_hash64(mp, key), region = h;
 
+	if ((key & mp->mnt_keyspread) == 0 && mp->mnt_keyshift != 0)
+		region = vcache_hash64(mp, key >> mp->mnt_keyshift);
 	return (size_t)((region >> 32) & (VCACHE_STRIPES - 1)) *
-	    VCACHE_PERSTRIPE +
-	    (size_t)(vcache_hash64(mp, key) & (VCACHE_PERSTRIPE - 1));
+	    VCACHE_PERSTRIPE + (size_t)(h & (VCACHE_PERSTRIPE - 1));
 }
 
 static struct vstripe *
